@@ -1,0 +1,60 @@
+# selfattn - POSIX make.  `make`, `make test`, `make demo`, `make bench`,
+# `make install PREFIX=... DESTDIR=...`, `make clean`.
+.POSIX:
+.SUFFIXES: .c .o
+
+CC = cc
+CFLAGS = -O2 -g
+WARN = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
+	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+LDLIBS = -lm -lpthread
+PREFIX = /usr/local
+MANPREFIX = $(PREFIX)/share/man
+
+LIB = src/err.o src/mat.o src/num.o src/text.o src/npy.o src/rng.o \
+	src/input.o src/out.o src/plan.o src/attn.o
+HDR = src/err.h src/mat.h src/num.h src/text.h src/npy.h src/rng.h \
+	src/input.h src/out.h src/plan.h src/attn.h
+TOOLS = tests/tools/catmat tests/tools/cmpmat tests/tools/numcheck \
+	tests/tools/rngdump tests/tools/npyhdr
+
+all: selfattn
+
+selfattn: src/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ src/main.o $(LIB) $(LDLIBS)
+
+src/main.o $(LIB) $(TOOLS): $(HDR) Makefile
+
+.c.o:
+	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
+
+# Test tools: each is one file of tests/tools/ linked with the modules.
+$(TOOLS): $(LIB)
+	$(CC) $(WARN) $(CFLAGS) -Isrc -o $@ $@.c $(LIB) $(LDLIBS)
+tests/tools/catmat: tests/tools/catmat.c
+tests/tools/cmpmat: tests/tools/cmpmat.c
+tests/tools/numcheck: tests/tools/numcheck.c
+tests/tools/rngdump: tests/tools/rngdump.c
+tests/tools/npyhdr: tests/tools/npyhdr.c
+
+test: selfattn $(TOOLS)
+	bats tests
+
+demo: selfattn
+	sh samples/lesson-self-attention/run.sh
+
+install: selfattn
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1
+	cp -f selfattn $(DESTDIR)$(PREFIX)/bin/selfattn
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/selfattn
+	cp -f man/selfattn.1 $(DESTDIR)$(MANPREFIX)/man1/selfattn.1
+	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/selfattn.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/selfattn \
+		$(DESTDIR)$(MANPREFIX)/man1/selfattn.1
+
+clean:
+	rm -f selfattn src/*.o $(TOOLS)
+
+.PHONY: all test demo install uninstall clean

@@ -1,0 +1,38 @@
+/*
+ * err.h - the one error record every module fills.
+ *
+ * Modules never print and never exit: on failure they fill a struct err
+ * and return -1.  main() alone prints it, formatted by err_format() as
+ *	selfattn: FILE:LINE:COL: MESSAGE
+ * (FILE, LINE and COL are left out when empty or zero), and picks the
+ * exit status.
+ */
+#ifndef ERR_H
+#define ERR_H
+
+#include <stddef.h>
+
+struct err {
+	char file[256];		/* file the message is about, "" if none */
+	unsigned long line;	/* 1-based, 0 if not about a line */
+	unsigned long col;	/* 1-based, 0 if not about a column */
+	char msg[512];		/* what was expected, what was found */
+};
+
+#if defined(__GNUC__)
+#define ERR_PRINTF __attribute__((format(printf, 5, 6)))
+#else
+#define ERR_PRINTF
+#endif
+
+/* Fill e (file may be NULL) and return -1, so callers can write
+ * "return err_set(e, ...);". */
+int err_set(struct err *e, const char *file, unsigned long line,
+    unsigned long col, const char *fmt, ...) ERR_PRINTF;
+
+/* Format e as "FILE:LINE:COL: MESSAGE" into buf (cap bytes), leaving
+ * out the parts that are empty or zero; returns buf.  The one format of
+ * every diagnostic: main() prints it after "selfattn: ". */
+char *err_format(const struct err *e, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,73 @@
+/* mat.c - the matrix allocator (see mat.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mat.h"
+
+int
+mat_mul_size(size_t a, size_t b, size_t *r)
+{
+	if (a != 0 && b > SIZE_MAX / a)
+		return -1;
+	*r = a * b;
+	return 0;
+}
+
+int
+mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
+    struct err *e)
+{
+	size_t n, bytes;
+
+	m->rows = m->cols = 0;
+	m->data = NULL;
+	if (mat_mul_size(rows, cols, &n) || mat_mul_size(n, sizeof(double),
+	    &bytes) || bytes > PTRDIFF_MAX)
+		return err_set(e, what, 0, 0,
+		    "a %zux%zu matrix is too large to hold", rows, cols);
+	/* calloc(0) may return NULL; keep one element so data is valid. */
+	if ((m->data = calloc(n ? n : 1, sizeof(double))) == NULL)
+		return err_set(e, what, 0, 0,
+		    "cannot allocate a %zux%zu matrix: %s", rows, cols,
+		    strerror(ENOMEM));
+	m->rows = rows;
+	m->cols = cols;
+	return 0;
+}
+
+void
+mat_free(struct mat *m)
+{
+	free(m->data);
+	m->data = NULL;
+	m->rows = m->cols = 0;
+}
+
+void
+shape_2d(struct shape *sh, size_t rows, size_t cols)
+{
+	sh->ndim = 2;
+	sh->dim[0] = rows;
+	sh->dim[1] = cols;
+	sh->dim[2] = sh->dim[3] = 0;
+}
+
+char *
+shape_str(char *buf, size_t cap, const struct shape *sh)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sh->ndim && len < cap; i++) {
+		int w = snprintf(buf + len, cap - len, "%s%zu", i ? "x" : "",
+		    sh->dim[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	return buf;
+}

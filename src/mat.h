@@ -1,0 +1,46 @@
+/*
+ * mat.h - the one matrix type, and its allocator.
+ *
+ * A struct mat is a dense row-major matrix of doubles: element (i,j) is
+ * data[i*cols + j].  Arrays of more than two dimensions (a stack of
+ * heads, a batch) are held as a mat of prod(shape[0..ndim-2]) rows and
+ * shape[ndim-1] columns, with the full shape beside it in a struct shape.
+ */
+#ifndef MAT_H
+#define MAT_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define SHAPE_MAXDIM 4
+
+struct mat {
+	size_t rows, cols;
+	double *data;
+};
+
+struct shape {
+	int ndim;			/* 1 .. SHAPE_MAXDIM */
+	size_t dim[SHAPE_MAXDIM];
+};
+
+/* Set *r = a*b; return 0, or -1 if it overflows size_t. */
+int mat_mul_size(size_t a, size_t b, size_t *r);
+
+/* Allocate m as rows x cols, zero-filled.  Fails (returns -1, fills e
+ * naming `what`) when rows*cols*sizeof(double) overflows or memory runs
+ * out; m is then left empty.  A 0-element matrix is valid. */
+int mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
+    struct err *e);
+
+/* Free m's data and leave it empty (safe on an empty mat). */
+void mat_free(struct mat *m);
+
+/* Set sh to the 2-D shape (rows, cols). */
+void shape_2d(struct shape *sh, size_t rows, size_t cols);
+
+/* Format sh as "4x3" or "2x4x3" into buf (cap >= 1); returns buf. */
+char *shape_str(char *buf, size_t cap, const struct shape *sh);
+
+#endif

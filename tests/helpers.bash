@@ -1,0 +1,14 @@
+# Loaded by every tests/*.bats file: paths, and a fresh working folder.
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+SA="$ROOT/selfattn"
+CATMAT="$ROOT/tests/tools/catmat"
+CMPMAT="$ROOT/tests/tools/cmpmat"
+DATA="$ROOT/tests/data"
+SAMPLES="$ROOT/samples"
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+# run --separate-stderr needs bats 1.5.
+bats_require_minimum_version 1.5.0
