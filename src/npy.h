@@ -1,0 +1,52 @@
+/*
+ * npy.h - NumPy .npy arrays: read any real numeric array, write <f8.
+ */
+#ifndef NPY_H
+#define NPY_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "mat.h"
+
+/* Return 1 if buf starts with the .npy magic "\x93NUMPY", else 0. */
+int npy_is(const unsigned char *buf, size_t len);
+
+/*
+ * Parse a .npy file held in buf[0..len): versions 1.0, 2.0 and 3.0;
+ * dtypes f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 (also '?') in any byte
+ * order ('<', '>', '|', '=' native, '!' big); C or Fortran order;
+ * 0-D to SHAPE_MAXDIM-D.  Values are converted to double: exactly,
+ * except i8 and u8 beyond 2^53, which round to a nearby double.  The
+ * header dict may be written in any Python literal way numpy could
+ * read it (keys in any order, either quotes, any spacing, trailing
+ * commas, Python 2's "3L").  Bytes after the data are ignored, as numpy
+ * ignores them.
+ *
+ * Returns 0 with m (rows = product of all but the last dimension, cols
+ * = the last) and sh set, a Fortran-order array transposed into
+ * row-major order.  A 0-D array gives a 1x1 m and the 2-D sh (1, 1); a
+ * 1-D array of n gives a 1xn m and the 1-D sh (n).  Returns -1 with m
+ * empty and e set (naming `name`): a bad magic, version or preamble;
+ * a malformed header, at line 1 and the column of its 1-based byte
+ * offset in the file; an unsupported dtype, named with its kind
+ * (complex, structured, ...); more than SHAPE_MAXDIM dimensions; a
+ * shape too large to hold; or data shorter than the shape needs.
+ * Never reads outside buf[0..len).
+ */
+int npy_read(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct shape *sh, struct err *e);
+
+/*
+ * Write into buf (cap bytes) the preamble and version 1.0 header of a
+ * C-order '<f8' array of shape sh, byte for byte as numpy >= 1.24
+ * writes it: magic, version, header length, the dict
+ * {'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), } then
+ * spaces (room for shape[0] to grow to 21 digits, then padding) and a
+ * final '\n' making the total length a multiple of 64.  A 1-D shape is
+ * written (5,).  Returns the length, or 0 if cap is too small (256
+ * bytes always suffice).
+ */
+size_t npy_header(char *buf, size_t cap, const struct shape *sh);
+
+#endif
