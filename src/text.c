@@ -1,0 +1,400 @@
+/*
+ * text.c - read a matrix from CSV, TSV or blank-separated text (see
+ * text.h).
+ *
+ * One pass over the buffer, a line at a time, never copying it: each
+ * field is found in place and handed to num_parse as (pointer, length),
+ * and the numbers go into one array grown by doubling, which becomes
+ * the matrix's data.  The separator is chosen on the first line that
+ * is not a comment, and chosen again on the next one if that first
+ * line turns out to be a header.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "num.h"
+#include "text.h"
+
+#define BLANKS		0	/* separator: runs of spaces and tabs */
+#define SHOW_MAX	40	/* characters of a bad field quoted in a message */
+#define SHOW_BUF	(4 * SHOW_MAX + 8)	/* each shown as <= 4 bytes */
+
+struct reader {
+	const char *name;
+	struct err *e;
+	double *v;		/* the numbers so far, row by row */
+	size_t n, cap;		/* used and allocated elements of v */
+	unsigned long line;	/* 1-based number of the current line */
+	const char *lp;		/* its first byte, to count columns from */
+};
+
+/* Outcome of parsing one line's fields. */
+struct row {
+	size_t fields;		/* fields on the line */
+	size_t nums;		/* how many of them are numbers */
+};
+
+static unsigned long
+col(const struct reader *r, const char *p)
+{
+	return (unsigned long)(p - r->lp) + 1;
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence of 2 to 4 bytes at s[0..n),
+ * or 0.  Overlong forms, surrogates and C1 controls (U+0080..U+009F)
+ * get 0 too, so that they are escaped rather than sent to a terminal.
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t k, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		k = 2;
+		if (s[0] == 0xc2)
+			lo = 0xa0;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		k = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		k = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (n < k || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < k; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return k;
+}
+
+/*
+ * Write into out (SHOW_BUF bytes) a printable copy of s[0..n) for a
+ * message, to go between quote characters q: q and backslash get a
+ * backslash, tab CR LF are \t \r \n, other control and stray bytes
+ * \xHH; UTF-8 characters stay.  At most SHOW_MAX characters, then
+ * "...".  dq: s is the inside of a double-quoted field, where ""
+ * stands for one ".
+ */
+static void
+show(char *out, const char *s, size_t n, char q, int dq)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, chars = 0, k;
+
+	for (; i < n; chars++) {
+		unsigned char c = u[i];
+
+		if (chars == SHOW_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (dq && c == '"' && i + 1 < n && u[i + 1] == '"')
+			i++;
+		if (c == (unsigned char)q || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+		} else if (c == '\t' || c == '\r' || c == '\n') {
+			out[o++] = '\\';
+			out[o++] = c == '\t' ? 't' : c == '\r' ? 'r' : 'n';
+		} else if ((k = utf8_len(u + i, n - i)) > 0) {
+			memcpy(out + o, u + i, k);
+			o += k;
+			i += k;
+			continue;
+		} else {
+			snprintf(out + o, 5, "\\x%02x", c);
+			o += 4;
+		}
+		i++;
+	}
+	out[o] = '\0';
+}
+
+/* Make room for one more number. */
+static int
+grow(struct reader *r)
+{
+	size_t ncap = r->cap ? r->cap : 1024, bytes;
+	double *nv;
+
+	if (r->cap && mat_mul_size(r->cap, 2, &ncap))
+		ncap = 0;
+	if (ncap <= r->n || mat_mul_size(ncap, sizeof(double), &bytes) ||
+	    bytes > PTRDIFF_MAX || (nv = realloc(r->v, bytes)) == NULL)
+		return err_set(r->e, r->name, r->line, 0,
+		    "cannot hold more than %zu numbers: out of memory", r->n);
+	r->v = nv;
+	r->cap = ncap;
+	return 0;
+}
+
+static const char *
+skip_blanks(const char *p, const char *end, int sep)
+{
+	/* with tab as the separator only spaces are padding */
+	if (sep == '\t')
+		while (p < end && *p == ' ')
+			p++;
+	else
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+	return p;
+}
+
+/* The separator of the (non-blank) line [p, end): ',' if it has one
+ * outside quotes, else tab if one is between its fields, else BLANKS. */
+static int
+pick_sep(const char *p, const char *end)
+{
+	int inq = 0, tab = 0;
+
+	p = skip_blanks(p, end, BLANKS);
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	for (; p < end; p++) {
+		if (*p == '"')
+			inq = !inq;	/* "" inside quotes toggles twice */
+		else if (!inq && *p == ',')
+			return ',';
+		else if (!inq && *p == '\t')
+			tab = 1;
+	}
+	return tab ? '\t' : BLANKS;
+}
+
+/*
+ * Parse the fields of the non-blank line [p, end) split by sep, adding
+ * its numbers to r->v.  probe (the line may be a header): a field that
+ * is not a number is only left out of rw->nums, not an error.  Returns
+ * 0, or -1 with r->e set.
+ */
+static int
+parse_row(struct reader *r, const char *p, const char *end, int sep,
+    int probe, struct row *rw)
+{
+	char shown[SHOW_BUF];
+	const char *fs, *cs, *ce, *q;
+	double x;
+	int quoted;
+
+	rw->fields = rw->nums = 0;
+	for (;;) {
+		p = skip_blanks(p, end, sep);
+		if (sep == BLANKS && p == end)
+			break;
+		fs = p;
+		quoted = p < end && *p == '"';
+		if (quoted) {
+			/* the closing quote is one not followed by another */
+			for (q = p + 1;; q += 2) {
+				q = memchr(q, '"', (size_t)(end - q));
+				if (q == NULL)
+					return err_set(r->e, r->name, r->line,
+					    col(r, end), "expected a closing "
+					    "'\"', found the end of the line");
+				if (q + 1 == end || q[1] != '"')
+					break;
+			}
+			cs = p + 1;
+			ce = q;
+			p = skip_blanks(q + 1, end, sep);
+			if (sep == BLANKS ? p == q + 1 && p < end :
+			    p < end && *p != sep) {
+				size_t k = utf8_len((const unsigned char *)p,
+				    (size_t)(end - p));
+
+				show(shown, p, k ? k : 1, '\'', 0);
+				return err_set(r->e, r->name, r->line,
+				    col(r, p), "expected a separator after "
+				    "'\"', found '%s'", shown);
+			}
+		} else if (sep == BLANKS) {
+			while (p < end && *p != ' ' && *p != '\t')
+				p++;
+			cs = fs;
+			ce = p;
+		} else {
+			q = memchr(p, sep, (size_t)(end - p));
+			p = q ? q : end;
+			cs = fs;
+			ce = p;
+			while (ce > cs && (ce[-1] == ' ' ||
+			    (sep != '\t' && ce[-1] == '\t')))
+				ce--;
+		}
+		rw->fields++;
+		if (num_parse(cs, (size_t)(ce - cs), &x) == 0) {
+			if (r->n == r->cap && grow(r))
+				return -1;
+			r->v[r->n++] = x;
+			rw->nums++;
+		} else if (probe) {
+			/* a header field: fine, unless numbers are beside it */
+		} else if (ce == cs) {
+			return err_set(r->e, r->name, r->line, col(r, fs),
+			    "expected a number, found an empty field");
+		} else {
+			show(shown, cs, (size_t)(ce - cs), '"', quoted);
+			return err_set(r->e, r->name, r->line, col(r, fs),
+			    "expected a number, found \"%s\"", shown);
+		}
+		if (sep != BLANKS) {
+			if (p == end)
+				break;
+			p++;		/* past the separator */
+		}
+	}
+	return 0;
+}
+
+static const char *
+plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Check that the block starting at line bline, of rows rows, has the
+ * shape r1 x cols of the first one (at line line1). */
+static int
+check_block(struct reader *r, unsigned long bline, size_t rows, size_t r1,
+    size_t cols, unsigned long line1)
+{
+	if (rows == r1)
+		return 0;
+	return err_set(r->e, r->name, bline, 1,
+	    "expected a block of %zux%zu as at line %lu, found %zu %s", r1,
+	    cols, line1, rows, plural(rows, "row", "rows"));
+}
+
+int
+text_read(const char *buf, size_t len, const char *name,
+    struct mat *m, struct shape *sh, struct err *e)
+{
+	struct reader r;
+	struct row rw;
+	const char *p = buf, *end = buf + len, *nl, *le, *next, *q;
+	int sep = BLANKS, have_sep = 0, first = 1, gap = 0;
+	unsigned long header_line = 0, line1 = 0, bline = 0;
+	size_t cols = 0, rows = 0, brows = 0, r1 = 0, nblocks = 0, mark;
+	double *shrunk;
+
+	m->rows = m->cols = 0;
+	m->data = NULL;
+	memset(&r, 0, sizeof r);
+	r.name = name;
+	r.e = e;
+	for (; p < end; p = next) {
+		r.line++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		le = nl ? nl : end;
+		next = nl ? nl + 1 : end;
+		if (le > p && le[-1] == '\r')
+			le--;
+		q = skip_blanks(p, le, BLANKS);
+		if (q == le) {
+			gap = nblocks > 0;	/* ends a block, if one began */
+			continue;
+		}
+		if (*q == '#')
+			continue;
+		r.lp = p;
+		if (!have_sep) {
+			sep = pick_sep(p, le);
+			have_sep = 1;
+		}
+		mark = r.n;
+		if (first) {
+			/* header if no field is a number: skip it, and
+			 * choose the separator again on the next line */
+			first = 0;
+			if (parse_row(&r, p, le, sep, 1, &rw))
+				goto fail;
+			if (rw.nums == 0) {
+				header_line = r.line;
+				have_sep = 0;
+				continue;
+			}
+			/* numbers and non-numbers: data with an error,
+			 * which the strict pass below reports */
+			if (rw.nums < rw.fields) {
+				r.n = mark;
+				if (parse_row(&r, p, le, sep, 0, &rw))
+					goto fail;
+			}
+		} else if (parse_row(&r, p, le, sep, 0, &rw)) {
+			goto fail;
+		}
+
+		if (nblocks == 0) {
+			nblocks = 1;
+			line1 = bline = r.line;
+			cols = rw.fields;
+		} else if (gap) {
+			if (nblocks == 1)
+				r1 = brows;
+			else if (check_block(&r, bline, brows, r1, cols, line1))
+				goto fail;
+			if (rw.fields != cols) {
+				err_set(e, name, r.line, 1, "expected a block of "
+				    "%zux%zu as at line %lu, found %zu %s", r1,
+				    cols, line1, rw.fields,
+				    plural(rw.fields, "field", "fields"));
+				goto fail;
+			}
+			nblocks++;
+			bline = r.line;
+			brows = 0;
+			gap = 0;
+		} else if (rw.fields != cols) {
+			err_set(e, name, r.line, 1, "expected %zu %s as on line "
+			    "%lu, found %zu", cols, plural(cols, "field",
+			    "fields"), line1, rw.fields);
+			goto fail;
+		}
+		brows++;
+		rows++;
+	}
+	if (nblocks == 0) {
+		err_set(e, name, header_line ? header_line : 1, 1,
+		    "expected a matrix, found no numbers");
+		goto fail;
+	}
+	if (nblocks > 1 && check_block(&r, bline, brows, r1, cols, line1))
+		goto fail;
+
+	/* give back the unused tail of the doubling */
+	if (r.n < r.cap && (shrunk = realloc(r.v, r.n * sizeof(double))))
+		r.v = shrunk;
+	m->rows = rows;
+	m->cols = cols;
+	m->data = r.v;
+	if (nblocks == 1) {
+		shape_2d(sh, rows, cols);
+	} else {
+		sh->ndim = 3;
+		sh->dim[0] = nblocks;
+		sh->dim[1] = r1;
+		sh->dim[2] = cols;
+		sh->dim[3] = 0;
+	}
+	return 0;
+fail:
+	free(r.v);
+	return -1;
+}
