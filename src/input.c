@@ -1,0 +1,168 @@
+/*
+ * input.c - load one matrix argument (see input.h): read a file or
+ * standard input whole, pick the reader by content, or run a generator.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "input.h"
+#include "npy.h"
+#include "text.h"
+
+#define STDIN_NAME "<stdin>"
+
+/* Read all of fd into a malloc'd *buf of *len bytes. */
+static int
+slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
+{
+	struct stat st;
+	size_t cap = 1 << 16, n = 0;
+	char *b, *nb;
+	ssize_t r;
+
+	/* A regular file tells its size: one allocation, few reads. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		if ((uintmax_t)st.st_size >= SIZE_MAX / 2)
+			return err_set(e, name, 0, 0, "file too large");
+		cap = (size_t)st.st_size + 1;
+	}
+	if ((b = malloc(cap)) == NULL)
+		return err_set(e, name, 0, 0, "%s", strerror(errno));
+	for (;;) {
+		if (n == cap) {
+			if (cap > SIZE_MAX / 2 || (nb = realloc(b, cap * 2))
+			    == NULL) {
+				free(b);
+				return err_set(e, name, 0, 0, "%s",
+				    strerror(ENOMEM));
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err_set(e, name, 0, 0, "%s", strerror(errno));
+			free(b);
+			return -1;
+		}
+		n += (size_t)r;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int
+input_is_generator(const char *spec)
+{
+	return strncmp(spec, "rand:", 5) == 0 ||
+	    strncmp(spec, "randn:", 6) == 0;
+}
+
+/* Parse a decimal count >= 1 at s, set *v and *end; -1 if none. */
+static int
+count(const char *s, size_t *v, const char **end)
+{
+	size_t x = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (x > (SIZE_MAX - 9) / 10)
+			return -1;
+		x = x * 10 + (size_t)(*s - '0');
+	}
+	if (x == 0)
+		return -1;
+	*v = x;
+	*end = s;
+	return 0;
+}
+
+int
+input_generator(const char *spec, struct shape *sh, struct err *e)
+{
+	int gauss = spec[4] == 'n';
+	const char *p = spec + (gauss ? 6 : 5), *end = p;
+	size_t rows = 0, cols = 0;
+
+	if (count(p, &rows, &end) == 0 && *end == 'x') {
+		if (count(end + 1, &cols, &end) != 0)
+			end = p;
+		shape_2d(sh, rows, cols);
+	} else {
+		sh->ndim = 1;
+		sh->dim[0] = rows;
+	}
+	if (end == p || *end != '\0')
+		return err_set(e, NULL, 0, 0, "expected a generator "
+		    "%s:ROWSxCOLS or %s:COUNT with counts >= 1, found \"%s\"",
+		    gauss ? "randn" : "rand", gauss ? "randn" : "rand", spec);
+	return gauss ? 2 : 1;
+}
+
+/* R*C draws, row by row, as np.random.rand(R, C) and randn(R, C) take
+ * them. */
+static int
+generate(const char *spec, struct rng *r, struct mat *m, struct shape *sh,
+    struct err *e)
+{
+	size_t i, n;
+	int kind;
+
+	if ((kind = input_generator(spec, sh, e)) < 0)
+		return -1;
+	if (mat_alloc(m, sh->ndim == 1 ? 1 : sh->dim[0],
+	    sh->dim[sh->ndim - 1], spec, e) != 0)
+		return -1;
+	n = m->rows * m->cols;
+	for (i = 0; i < n; i++)
+		m->data[i] = kind == 2 ? rng_gauss(r) : rng_double(r);
+	return 0;
+}
+
+int
+input_load(const char *spec, struct rng *r, struct mat *m,
+    struct shape *sh, struct err *e)
+{
+	const char *name = spec;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	if (input_is_generator(spec))
+		return generate(spec, r, m, sh, e);
+	if (strcmp(spec, "-") == 0) {
+		fd = STDIN_FILENO;
+		name = STDIN_NAME;
+	} else if ((fd = open(spec, O_RDONLY)) < 0)
+		return err_set(e, name, 0, 0, "%s", strerror(errno));
+	else {
+		struct stat st;
+
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			close(fd);
+			return err_set(e, name, 0, 0, "%s", strerror(EISDIR));
+		}
+	}
+	rc = slurp(fd, name, &buf, &len, e);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (rc != 0)
+		return -1;
+	if (npy_is((unsigned char *)buf, len))
+		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
+	else
+		rc = text_read(buf, len, name, m, sh, e);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * input.h - load one matrix argument: a file, "-" for standard input,
+ * or a generator "rand:RxC" / "randn:RxC".
+ */
+#ifndef INPUT_H
+#define INPUT_H
+
+#include "err.h"
+#include "mat.h"
+#include "rng.h"
+
+/*
+ * Load spec into m and sh.  A file (or stdin) is read whole; it is .npy
+ * if it starts with the .npy magic, text otherwise, whatever its name.
+ * "rand:RxC" and "randn:RxC" (also "rand:N", one row of N) draw R*C
+ * values row by row from r.  Diagnostics name the file as given, or
+ * "<stdin>".
+ *
+ * Returns 0, or -1 with e set: the OS error for an unreadable file, or
+ * the reader's message.
+ */
+int input_load(const char *spec, struct rng *r, struct mat *m,
+    struct shape *sh, struct err *e);
+
+/* Check a generator spec ("rand:..." or "randn:...") and set sh to its
+ * shape (1-D for "rand:N").  Returns 1 for rand, 2 for randn, or -1
+ * with e set when the counts are malformed or zero. */
+int input_generator(const char *spec, struct shape *sh, struct err *e);
+
+/* Return 1 if spec names a generator ("rand:" or "randn:"), else 0. */
+int input_is_generator(const char *spec);
+
+#endif

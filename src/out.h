@@ -1,0 +1,56 @@
+/*
+ * out.h - write a matrix, or a stack of them, as CSV, TSV, text or .npy,
+ * to standard output or atomically to a file.
+ *
+ * A file is written to a temporary file in the same folder and renamed
+ * over the name only by out_commit(), so a failed run leaves no partial
+ * file and leaves an existing file untouched.
+ */
+#ifndef OUT_H
+#define OUT_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "mat.h"
+
+enum out_fmt { OUT_CSV, OUT_TSV, OUT_TXT, OUT_NPY };
+
+struct out {
+	int fd;			/* -1 when closed */
+	const char *path;	/* NULL for standard output */
+	char *tmp;		/* temporary file, renamed on commit */
+	enum out_fmt fmt;
+	int prec;		/* 0 shortest round-trip, else significant digits */
+	struct shape sh;	/* set by out_begin */
+	size_t block;		/* rows per 2-D block (blank line between) */
+	size_t done;		/* rows written */
+	char *buf;
+	size_t len, cap;
+};
+
+/* The format a file named path gets: from its extension .csv .tsv .txt
+ * or .npy, else deflt.  path NULL or "-" (standard output) gives deflt. */
+enum out_fmt out_fmt_of(const char *path, enum out_fmt deflt);
+
+/* Open path ("-" or NULL: standard output) for writing in format fmt.
+ * Creates the temporary file.  Returns 0, or -1 with e set (OS error). */
+int out_open(struct out *o, const char *path, enum out_fmt fmt, int prec,
+    struct err *e);
+
+/* Start an array of shape sh (1 to SHAPE_MAXDIM dimensions): writes the
+ * .npy header; for text, a blank line will go between 2-D blocks. */
+int out_begin(struct out *o, const struct shape *sh, struct err *e);
+
+/* Append nrows rows of sh's last dimension from a (row-major). */
+int out_rows(struct out *o, const double *a, size_t nrows, struct err *e);
+
+/* Flush, check that every row promised by out_begin was written, close
+ * and (for a file) rename the temporary file over path.  Returns 0, or
+ * -1 with e set (write error, e.g. a full disk); then call out_abort. */
+int out_commit(struct out *o, struct err *e);
+
+/* Discard: close and remove the temporary file (no-op if closed). */
+void out_abort(struct out *o);
+
+#endif
