@@ -1,0 +1,500 @@
+#!/usr/bin/env bats
+# The command line: options, usage errors (exit 2), data errors (exit 1),
+# output formats and files, standard input and output, atomic outputs.
+
+load helpers
+
+# A 4-token, width-3 input and square weights; K and V for -Q/-K/-V.
+mkdata() {
+	printf '1,0,1\n0,1,0\n1,1,1\n0.5,-1,2\n' > X.csv
+	printf '0.1,0.2,0.3\n0.4,0.5,0.6\n0.7,0.8,0.9\n' > W.csv
+	printf '1,0\n0,1\n' > Q.csv
+	printf '1,0\n0,1\n1,1\n' > K.csv
+	printf '10,0\n0,10\n5,5\n' > V.csv
+}
+
+usage_fails() {
+	[ "$status" -eq 2 ]
+	[ "${lines[1]}" = "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]" ]
+}
+
+@test "cli: --help prints the synopsis to stdout and exits 0" {
+	run --separate-stderr "$SA" --help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]" ]
+	[ -z "$stderr" ]
+}
+
+@test "cli: -h is --help" {
+	run "$SA" -h
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]" ]
+}
+
+@test "cli: --version prints the name and version" {
+	run "$SA" --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "selfattn 1.0.0" ]
+}
+
+@test "cli: --help to a full device is a write error, exit 1" {
+	run bash -c '"$1" --help > /dev/full' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: <stdout>: write error: No space left on device" ]
+}
+
+@test "usage: no arguments" {
+	run "$SA"
+	usage_fails
+	[ "${lines[0]}" = "selfattn: no input: give -x, -q, -k, -v or -Q, -K, -V" ]
+}
+
+@test "usage: unknown long option" {
+	run "$SA" --bogus
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option --bogus" ]
+}
+
+@test "usage: unknown short option" {
+	run "$SA" -Z
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option -Z" ]
+}
+
+@test "usage: option without its argument" {
+	run "$SA" -Q Q.csv -K K.csv -V
+	usage_fails
+	[ "${lines[0]}" = "selfattn: option -V needs an argument" ]
+}
+
+@test "usage: long option without its argument" {
+	run "$SA" -Q Q.csv -K K.csv --values
+	usage_fails
+	[ "${lines[0]}" = "selfattn: option --values needs an argument" ]
+}
+
+@test "usage: a matrix option given twice" {
+	run "$SA" -x X.csv -x X.csv -q W.csv -k W.csv -v W.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: option -x given twice" ]
+}
+
+@test "usage: self-attention without -k" {
+	run "$SA" -x X.csv -q W.csv -v W.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: missing -k: self-attention needs -x, -q, -k and -v" ]
+}
+
+@test "usage: -Q/-K/-V without -V" {
+	run "$SA" -Q Q.csv -K K.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: missing -V: attention on given queries needs -Q, -K and -V" ]
+}
+
+@test "usage: -Q mixed with -x" {
+	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -Q Q.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: -Q cannot be combined with -x, -q, -k, -v" ]
+}
+
+@test "usage: a stray operand" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv extra.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: unexpected argument "extra.csv"' ]
+}
+
+@test "usage: -H must be a count >= 1" {
+	for bad in 0 -1 abc 2x ""; do
+		run "$SA" -Q Q.csv -K K.csv -V V.csv -H "$bad"
+		usage_fails
+		[ "${lines[0]}" = "selfattn: -H expects a number of heads >= 1, found \"$bad\"" ]
+	done
+}
+
+@test "usage: -s must be a finite number or none" {
+	for bad in abc nan inf -inf 1e999 "" 0x10; do
+		run "$SA" -Q Q.csv -K K.csv -V V.csv -s "$bad"
+		usage_fails
+		[ "${lines[0]}" = "selfattn: -s expects a finite number or \"none\", found \"$bad\"" ]
+	done
+}
+
+@test "usage: --seed must be in 0..2^32-1" {
+	for bad in -1 4294967296 1.5 x; do
+		run "$SA" -Q Q.csv -K K.csv -V V.csv --seed "$bad"
+		usage_fails
+		[ "${lines[0]}" = "selfattn: --seed expects an integer from 0 to 4294967295, found \"$bad\"" ]
+	done
+}
+
+@test "usage: -f must name a format" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -f xml
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -f expects csv, tsv, txt or npy, found "xml"' ]
+}
+
+@test "usage: -p must be 1..17" {
+	for bad in 0 18 x -3; do
+		run "$SA" -Q Q.csv -K K.csv -V V.csv -p "$bad"
+		usage_fails
+		[ "${lines[0]}" = "selfattn: -p expects a number of digits from 1 to 17, found \"$bad\"" ]
+	done
+}
+
+@test "usage: standard input for two options" {
+	run "$SA" -Q - -K - -V V.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one option only" ]
+}
+
+@test "usage: weights and output both on standard output" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -a -
+	usage_fails
+	[ "${lines[0]}" = "selfattn: -a - writes the weights to standard output: give the output a file with -o" ]
+}
+
+@test "usage: -o and -a naming the same file" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o same.csv -a same.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -o and -a name the same file "same.csv"' ]
+}
+
+@test "usage: malformed generators" {
+	for bad in rand:3y3 rand:0x3 rand:3x0 rand: randn:x3 rand:3x3x3 rand:-1; do
+		run "$SA" -Q "$bad" -K K.csv -V V.csv
+		usage_fails
+		case $bad in randn*) g=randn ;; *) g=rand ;; esac
+		[ "${lines[0]}" = "selfattn: expected a generator $g:ROWSxCOLS or $g:COUNT with counts >= 1, found \"$bad\"" ]
+	done
+}
+
+@test "data: a missing input file reports the OS error, exit 1" {
+	mkdata
+	run "$SA" -Q nope.csv -K K.csv -V V.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: nope.csv: No such file or directory" ]
+}
+
+@test "data: a folder as input is an error" {
+	mkdata
+	mkdir d
+	run "$SA" -Q d -K K.csv -V V.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: d: Is a directory" ]
+}
+
+@test "data: an input path through a plain file reports the OS error" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv/x -V V.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: K.csv/x: Not a directory" ]
+}
+
+@test "shape: WQ rows must match the columns of X" {
+	mkdata
+	printf '1,2\n3,4\n' > W2.csv
+	run "$SA" -x X.csv -q W2.csv -k W.csv -v W.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: W2.csv is 2x2 but X.csv has 3 columns" ]
+}
+
+@test "shape: WV rows must match the columns of X" {
+	mkdata
+	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:4x3
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: rand:4x3 is 4x3 but X.csv has 3 columns" ]
+}
+
+@test "shape: WK must have as many columns as WQ" {
+	mkdata
+	run "$SA" -x X.csv -q W.csv -k rand:3x2 -v W.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: rand:3x2 is 3x2 but W.csv is 3x3: queries and keys need the same number of columns" ]
+}
+
+@test "shape: K must have as many columns as Q" {
+	mkdata
+	printf '1,2,3\n' > Q3.csv
+	run "$SA" -Q Q3.csv -K K.csv -V V.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: K.csv is 3x2 but Q3.csv is 1x3: queries and keys need the same number of columns" ]
+}
+
+@test "shape: V must have a row for every key" {
+	mkdata
+	printf '1,2\n' > V1.csv
+	run "$SA" -Q Q.csv -K K.csv -V V1.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: V1.csv is 1x2 but K.csv has 3 rows: every key needs a value" ]
+}
+
+@test "shape: query columns must split into the heads" {
+	mkdata
+	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -H 2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: W.csv has 3 columns, which do not split into 2 heads of equal width" ]
+}
+
+@test "shape: value columns must split into the heads" {
+	mkdata
+	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x3 -H 2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: rand:3x3 has 3 columns, which do not split into 2 heads of equal width" ]
+}
+
+@test "shape: WO rows must match the concatenated heads" {
+	mkdata
+	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -w rand:2x3
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: rand:2x3 is 2x3 but the attention output has 3 columns (1 heads of 3)" ]
+}
+
+@test "shape: a 3-D input is refused with its shape" {
+	mkdata
+	printf '1,2\n3,4\n\n5,6\n7,8\n' > X3.csv
+	run "$SA" -Q X3.csv -K K.csv -V V.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: X3.csv: expected a matrix (1-D or 2-D), found an array of shape 2x2x2" ]
+}
+
+# Write a version 1.0 .npy header for DICT (data follows separately).
+npyhdr() {
+	local dict=$1 pad
+	pad=$(( (64 - (10 + ${#dict} + 1) % 64) % 64 ))
+	printf '\223NUMPY\001\000'
+	printf "\\$(printf %03o $(( (${#dict} + pad + 1) % 256 )))"
+	printf "\\$(printf %03o $(( (${#dict} + pad + 1) / 256 )))"
+	printf '%s%*s\n' "$dict" "$pad" ''
+}
+
+@test "shape: an empty .npy matrix is refused" {
+	mkdata
+	npyhdr "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }" > e.npy
+	run "$SA" -Q e.npy -K K.csv -V V.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: e.npy: expected a matrix with at least one row and one column, found shape 0x3" ]
+}
+
+@test "output: CSV on standard output by default" {
+	mkdata
+	run --separate-stderr "$SA" -Q Q.csv -K K.csv -V V.csv -p 6
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "6.01668,3.98332" ]
+	[ -z "$stderr" ]
+}
+
+@test "output: -f tsv and -f txt separate by tab and space" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -p 6 -f tsv
+	[ "${lines[0]}" = "$(printf '6.01668\t3.98332')" ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -p 6 -f txt
+	[ "${lines[0]}" = "6.01668 3.98332" ]
+}
+
+@test "output: -f npy writes a .npy stream to standard output" {
+	mkdata
+	"$SA" -Q Q.csv -K K.csv -V V.csv -f npy > out.npy
+	[ "$(head -c 6 out.npy | od -An -c | tr -d ' ')" = '223NUMPY' ]
+	run "$CATMAT" -s out.npy
+	[ "$output" = "2x2" ]
+	"$SA" -Q Q.csv -K K.csv -V V.csv > out.csv
+	"$CMPMAT" out.npy out.csv
+}
+
+@test "output: the file extension picks the format, -f the rest" {
+	mkdata
+	"$SA" -Q Q.csv -K K.csv -V V.csv -p 6 -o o.tsv -f npy
+	[ "$(head -1 o.tsv)" = "$(printf '6.01668\t3.98332')" ]
+	"$SA" -Q Q.csv -K K.csv -V V.csv -p 6 -o o.dat -f txt
+	[ "$(head -1 o.dat)" = "6.01668 3.98332" ]
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o o.npy -f csv
+	[ "$("$CATMAT" -s o.npy)" = "2x2" ]
+}
+
+@test "output: -p rounds to significant digits" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -p 2
+	[ "${lines[0]}" = "6,4" ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -p 17
+	[ "${lines[0]}" = "6.0166813901967888,3.9833186098032116" ]
+}
+
+@test "output: default precision reads back to the same doubles as .npy" {
+	mkdata
+	"$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v randn:3x5 -o a.csv -a wa.csv
+	"$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v randn:3x5 -o a.npy -a wa.npy
+	"$CMPMAT" a.csv a.npy
+	"$CMPMAT" wa.csv wa.npy
+}
+
+@test "weights: one head gives an n x m matrix whose rows sum to 1" {
+	mkdata
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -o /dev/null -a w.csv
+	[ "$("$CATMAT" -s w.csv)" = "4x4" ]
+	awk -F, '{ s = 0; for (i = 1; i <= NF; i++) s += $i;
+	    if (s < 1 - 1e-12 || s > 1 + 1e-12) exit 1 }' w.csv
+}
+
+@test "weights: several heads give blank-separated blocks in text" {
+	run "$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 -H 2 -o /dev/null -a w.csv
+	[ "$status" -eq 0 ]
+	[ "$(wc -l < w.csv)" -eq 7 ]
+	[ "$(sed -n 4p w.csv)" = "" ]
+	[ "$("$CATMAT" -s w.csv)" = "2x3x5" ]
+}
+
+@test "weights: several heads give a (heads, n, m) .npy" {
+	run "$SA" -Q rand:3x6 -K rand:5x6 -V rand:5x3 -H 3 -o /dev/null -a w.npy
+	[ "$status" -eq 0 ]
+	[ "$("$CATMAT" -s w.npy)" = "3x3x5" ]
+}
+
+@test "weights: -a - writes the weights to standard output" {
+	mkdata
+	run --separate-stderr "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a - -p 3
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "0.401,0.198,0.401" ]
+	[ "$("$CATMAT" -s y.csv)" = "2x2" ]
+}
+
+@test "stdin: X read from a pipe gives the same result as from a file" {
+	mkdata
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv > want.csv
+	cat X.csv | "$SA" -x - -q W.csv -k W.csv -v W.csv > got.csv
+	cmp got.csv want.csv
+}
+
+@test "stdin: a .npy stream is recognised by content, not name" {
+	mkdata
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/null -a w.npy
+	"$SA" -Q Q.csv -K K.csv -V V.csv > want.csv
+	cat V.csv > v.data
+	"$SA" -Q Q.csv -K K.csv -V v.data > got.csv
+	cmp got.csv want.csv
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -f npy |
+	    "$SA" -x - -q W.csv -k W.csv -v W.csv > npy.csv
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv |
+	    "$SA" -x - -q W.csv -k W.csv -v W.csv > csv.csv
+	cmp npy.csv csv.csv
+}
+
+@test "stdin: diagnostics name standard input <stdin>" {
+	mkdata
+	run bash -c 'printf "1,2\n3,x\n" | "$1" -Q - -K K.csv -V V.csv' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = 'selfattn: <stdin>:2:3: expected a number, found "x"' ]
+}
+
+@test "scale: the default is 1/sqrt(dk)" {
+	mkdata
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv > dflt.csv
+	s=$(awk 'BEGIN { printf "%.17g", 1 / sqrt(3) }')
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -s "$s" > s.csv
+	cmp dflt.csv s.csv
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -s 1 > one.csv
+	! cmp -s dflt.csv one.csv
+}
+
+@test "scale: none is 1" {
+	mkdata
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -s none > none.csv
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv --scale 1 > one.csv
+	cmp none.csv one.csv
+}
+
+@test "seed: the default seed is 0 and --seed changes the draws" {
+	mkdata
+	"$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3 > a.csv
+	"$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3 --seed 0 > b.csv
+	"$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3 --seed 1 > c.csv
+	cmp a.csv b.csv
+	! cmp -s a.csv c.csv
+}
+
+@test "long options are the short ones" {
+	mkdata
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -w W.csv -H 1 -s 0.5 -p 5 -f tsv -o s.out -a s.w
+	"$SA" --input X.csv --wq W.csv --wk W.csv --wv W.csv --wo W.csv --heads 1 \
+	    --scale 0.5 --precision 5 --format tsv --output l.out --weights l.w
+	cmp s.out l.out
+	cmp s.w l.w
+	"$SA" --queries Q.csv --keys K.csv --values V.csv --seed 3 > l.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv > s.csv
+	cmp s.csv l.csv
+}
+
+@test "atomic: a failed run writes no output file" {
+	mkdata
+	run "$SA" -x X.csv -q rand:2x3 -k W.csv -v W.csv -o out.csv -a w.csv
+	[ "$status" -eq 1 ]
+	[ ! -e out.csv ]
+	[ ! -e w.csv ]
+	[ -z "$(ls | grep selfattn)" ]
+}
+
+@test "atomic: a failed run leaves existing files untouched" {
+	mkdata
+	echo keep > out.csv
+	echo keep > w.npy
+	run "$SA" -x X.csv -q W.csv -k W.csv -v bad.csv -o out.csv -a w.npy
+	[ "$status" -eq 1 ]
+	[ "$(cat out.csv)" = keep ]
+	[ "$(cat w.npy)" = keep ]
+	[ "$(ls | wc -l)" -eq 7 ]
+}
+
+@test "atomic: a successful run replaces the file and honours the umask" {
+	mkdata
+	echo old > out.csv
+	(umask 027 && "$SA" -Q Q.csv -K K.csv -V V.csv -o out.csv)
+	[ "$(wc -l < out.csv)" -eq 2 ]
+	[ "$(stat -c %a out.csv)" = 640 ]
+}
+
+@test "atomic: an output into a missing folder fails before reading inputs" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V missing.csv -o nodir/out.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: nodir/out.csv: No such file or directory" ]
+}
+
+@test "atomic: a folder as the output is an error" {
+	mkdata
+	mkdir d
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o d
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: d: Is a directory" ]
+}
+
+@test "output: a device is written in place, not replaced" {
+	mkdata
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/null -a /dev/null
+	[ -c /dev/null ]
+	mkfifo f
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o f & cat f > got.csv
+	wait
+	[ "$(wc -l < got.csv)" -eq 2 ]
+	[ -p f ]
+}
+
+@test "output: a full disk is a write error and leaves no file" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/full
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/full: write error: No space left on device" ]
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv > /dev/full' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: <stdout>: write error: No space left on device" ]
+}
+
+@test "output: a 1-D query gives a 1-D output and weights" {
+	mkdata
+	run "$SA" -Q rand:2 -K K.csv -V V.csv -o y.npy -a w.npy
+	[ "$status" -eq 0 ]
+	[ "$("$CATMAT" -s y.npy)" = "2" ]
+	[ "$("$CATMAT" -s w.npy)" = "3" ]
+	# as text it is one row
+	run "$SA" -Q rand:2 -K K.csv -V V.csv
+	[ "${#lines[@]}" -eq 1 ]
+}
