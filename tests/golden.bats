@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# selfattn against NumPy: the cases in tests/golden/NAME/ were computed by
+# tests/golden/gen.py (float64 NumPy, see its comments for the formulas).
+# Each folder holds the inputs, a one-line `cmd` with the selfattn
+# arguments relative to the folder, and expect_out / expect_w as .csv
+# (repr numbers) and .npy (<f8).  Results must agree to 1e-12 relative;
+# gen.py checked every expected value against a long-double recomputation
+# to 1e-13, so that tolerance is fair to any correct float64 code.
+
+load helpers
+
+GOLDEN="$ROOT/tests/golden"
+
+# in_case NAME: work in a fresh copy of tests/golden/NAME.
+in_case() {
+	cp -R "$GOLDEN/$1" "$BATS_TEST_TMPDIR/$1"
+	cd "$BATS_TEST_TMPDIR/$1"
+}
+
+# sa ARGS...: run selfattn with the case's cmd plus ARGS; fail on a
+# non-zero exit, showing what it printed.
+sa() {
+	# shellcheck disable=SC2046 # cmd is a word list on purpose
+	run "$SA" $(cat cmd) "$@"
+	if [ "$status" -ne 0 ]; then
+		echo "selfattn $(cat cmd) $*: exit $status"
+		echo "$output"
+		return 1
+	fi
+}
+
+# cmp12 GOT WANT: cmpmat to 1e-12 relative.
+cmp12() {
+	"$CMPMAT" -r 1e-12 "$1" "$2"
+}
+
+# golden NAME [weights]: run NAME's cmd writing CSV, then .npy, and
+# compare output and (unless the second argument is "noweights") the
+# attention weights with the expected files of the same format.
+golden() {
+	in_case "$1"
+	sa -o out.csv -a w.csv
+	cmp12 out.csv expect_out.csv
+	[ "${2-}" = noweights ] || cmp12 w.csv expect_w.csv
+	sa -o out.npy -a w.npy
+	cmp12 out.npy expect_out.npy
+	[ "${2-}" = noweights ] || cmp12 w.npy expect_w.npy
+}
+
+# numbers FILE: the numbers of a NumPy print or a CSV file, one a line.
+numbers() {
+	sed 's/^[^:[]*://' "$1" | tr -d '[]' | tr ', \t' '\n\n\n' |
+	    grep -v '^$'
+}
+
+# printed_match: `-p 9` output agrees with every number NumPy printed
+# (numpy_print.txt, 8 decimals by default).  Both are roundings of the
+# same double x: NumPy's is within 0.5e-8 of x, the tool's 9 significant
+# digits within half a unit of its 9th digit, 0.5 * 10^(floor(log10|x|)
+# - 8).  For 1 <= |x| < 10 the two roundings are to the same 8th
+# decimal and must denote the same number; elsewhere they may differ
+# by at most the sum of the two half units.
+printed_match() {
+	sa -p 9 -o p9.csv
+	numbers numpy_print.txt >np.txt
+	numbers p9.csv >sa.txt
+	echo "numpy printed: $(tr '\n' ' ' <np.txt)"
+	echo "selfattn -p 9: $(tr '\n' ' ' <sa.txt)"
+	[ "$(wc -l <np.txt)" -eq "$(wc -l <sa.txt)" ]
+	[ "$(wc -l <np.txt)" -gt 0 ]
+	paste -d ' ' np.txt sa.txt | awk '
+	function fabs(v) { return v < 0 ? -v : v }
+	function floor(v) { return v == int(v) ? v : (v < 0 ? int(v) - 1 : int(v)) }
+	{
+		a = $1 + 0; b = $2 + 0
+		if (fabs(b) >= 1 && fabs(b) < 10) {
+			if (a != b) {
+				printf "value %d: numpy %s, selfattn %s\n", NR, $1, $2
+				bad = 1
+			}
+			next
+		}
+		hb = b == 0 ? 0 : 0.5 * 10 ^ (floor(log(fabs(b)) / log(10)) - 8)
+		tol = 0.5e-8 + hb + 1e-15 * fabs(b)
+		if (fabs(a - b) > tol) {
+			printf "value %d: numpy %s, selfattn %s, |diff| %g > %g\n",
+			    NR, $1, $2, fabs(a - b), tol
+			bad = 1
+		}
+	}
+	END { exit bad }'
+}
+
+@test "golden: one head, default scale 1/sqrt(d_k), matches NumPy to 1e-12" {
+	golden single
+}
+
+@test "golden: --scale none (raw dot products) matches NumPy to 1e-12" {
+	golden single_unscaled
+}
+
+@test "golden: --scale 0.25 multiplies the scores by 0.25 as NumPy does" {
+	golden scale_custom
+}
+
+@test "golden: 2 heads, no W^O (heads concatenated, n x H*dv) match NumPy to 1e-12" {
+	golden mh2_nowo
+}
+
+@test "golden: 4 heads with W^O (8x5, output width 5) match NumPy to 1e-12" {
+	golden mh4_wo
+}
+
+@test "golden: -Q/-K/-V with n != m, 3 heads and W^O match NumPy to 1e-12" {
+	golden qkv_direct
+}
+
+@test "golden: scores ~1e4 (plain exp overflows) give finite weights as the max-subtracted softmax" {
+	golden large_scores
+}
+
+@test "golden: .npy inputs (4 heads, W^O) match NumPy to 1e-12" {
+	golden npy_inputs
+}
+
+@test "golden: 64x32 input, 4 heads, W^O 32x32 match NumPy to 1e-12; weight rows sum to 1" {
+	golden wide noweights
+	# The 4 x 64 x 64 weights are not stored; check their shape and
+	# that every row sums to 1 (the text file has 4 blocks of 64 rows).
+	awk -F, '
+	NF == 0 { blank++; next }
+	{
+		rows++
+		if (NF != 64) { print "row " NR " has " NF " columns"; bad = 1 }
+		s = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i < 0 || $i > 1) { print "weight " $i; bad = 1 }
+			s += $i
+		}
+		if (s - 1 > 1e-12 || 1 - s > 1e-12) { print "row sum " s; bad = 1 }
+	}
+	END { if (rows != 256 || blank != 3) { print rows " rows"; bad = 1 }
+	      exit bad }' w.csv
+}
+
+@test "golden: lesson self-attention (rand:3x3, --seed 42) matches NumPy to 1e-12" {
+	golden lesson_self
+}
+
+@test "golden: lesson self-attention -p 9 agrees with NumPy's printed output (seed 42)" {
+	in_case lesson_self
+	printed_match
+}
+
+@test "golden: lesson self-attention with the default seed 0 matches NumPy to 1e-12" {
+	golden lesson_self_seed0
+}
+
+@test "golden: lesson self-attention -p 9 agrees with NumPy's printed output (seed 0)" {
+	in_case lesson_self_seed0
+	printed_match
+}
+
+@test "golden: lesson attention (query 1x3, keys, values) matches NumPy to 1e-12" {
+	golden lesson_qkv
+}
+
+@test "golden: lesson attention -p 9 agrees with NumPy's printed output" {
+	in_case lesson_qkv
+	printed_match
+}
