@@ -5,7 +5,7 @@
 
 CC = cc
 CFLAGS = -O2 -g
-WARN = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
+WARN = -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Wpedantic \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 LDLIBS = -lm -lpthread
 PREFIX = /usr/local

@@ -78,6 +78,7 @@ out_open(struct out *o, const char *path, enum out_fmt fmt, int prec,
     struct err *e)
 {
 	struct stat st;
+	const char *target = path;
 	mode_t mask;
 	size_t n;
 
@@ -93,26 +94,35 @@ out_open(struct out *o, const char *path, enum out_fmt fmt, int prec,
 		return 0;
 	}
 	o->path = path;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	/* Through a symlink, replace the file it points to, not the link. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if ((o->real = realpath(path, NULL)) == NULL) {
+			err_set(e, path, 0, 0, "%s", strerror(errno));
+			out_abort(o);
+			return -1;
+		}
+		target = o->real;
+	}
+	if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
 		/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) is
 		 * written in place: renaming over it would replace it. */
 		if (S_ISDIR(st.st_mode)) {
 			out_abort(o);
 			return err_set(e, path, 0, 0, "%s", strerror(EISDIR));
 		}
-		if ((o->fd = open(path, O_WRONLY)) < 0) {
+		if ((o->fd = open(target, O_WRONLY)) < 0) {
 			err_set(e, path, 0, 0, "%s", strerror(errno));
 			out_abort(o);
 			return -1;
 		}
 		return 0;
 	}
-	n = strlen(path) + sizeof ".selfattn-XXXXXX";
+	n = strlen(target) + sizeof ".selfattn-XXXXXX";
 	if ((o->tmp = malloc(n)) == NULL) {
 		out_abort(o);
 		return err_set(e, path, 0, 0, "%s", strerror(ENOMEM));
 	}
-	snprintf(o->tmp, n, "%s.selfattn-XXXXXX", path);
+	snprintf(o->tmp, n, "%s.selfattn-XXXXXX", target);
 	if ((o->fd = mkstemp(o->tmp)) < 0) {
 		/* Report the destination, not our temporary name. */
 		err_set(e, path, 0, 0, "%s", strerror(errno));
@@ -218,7 +228,7 @@ out_commit(struct out *o, struct err *e)
 	}
 	o->fd = -1;
 	if (o->tmp != NULL) {
-		if (rename(o->tmp, o->path) != 0)
+		if (rename(o->tmp, o->real ? o->real : o->path) != 0)
 			return err_set(e, o->path, 0, 0, "%s", strerror(errno));
 		free(o->tmp);
 		o->tmp = NULL;
@@ -239,4 +249,6 @@ out_abort(struct out *o)
 	}
 	free(o->buf);
 	o->buf = NULL;
+	free(o->real);
+	o->real = NULL;
 }

@@ -4,7 +4,9 @@
  *
  * A file is written to a temporary file in the same folder and renamed
  * over the name only by out_commit(), so a failed run leaves no partial
- * file and leaves an existing file untouched.
+ * file and leaves an existing file untouched.  A symlink is followed:
+ * the file it points to is replaced.  Devices and FIFOs are written in
+ * place.
  */
 #ifndef OUT_H
 #define OUT_H
@@ -19,6 +21,7 @@ enum out_fmt { OUT_CSV, OUT_TSV, OUT_TXT, OUT_NPY };
 struct out {
 	int fd;			/* -1 when closed */
 	const char *path;	/* NULL for standard output */
+	char *real;		/* where a symlink path points, or NULL */
 	char *tmp;		/* temporary file, renamed on commit */
 	enum out_fmt fmt;
 	int prec;		/* 0 shortest round-trip, else significant digits */

@@ -498,3 +498,22 @@ npyhdr() {
 	run "$SA" -Q rand:2 -K K.csv -V V.csv
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+@test "atomic: an output through a symlink replaces the target, keeps the link" {
+	mkdata
+	mkdir t
+	echo old > t/real.csv
+	ln -s t/real.csv link.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o link.csv
+	[ -L link.csv ]
+	[ "$(wc -l < t/real.csv)" -eq 2 ]
+	[ -z "$(ls t | grep selfattn)" ]
+}
+
+@test "usage: -o and -a naming one existing file by two paths" {
+	mkdata
+	echo x > same.csv
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o same.csv -a ./same.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -o and -a name the same file "same.csv"' ]
+}
