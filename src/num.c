@@ -5,8 +5,9 @@
  * the value is a small integer times an exact power of ten, and
  * otherwise hands a normalised, NUL-terminated copy to strtod (which is
  * correctly rounded in glibc and the BSDs).  Formatting asks printf for
- * the correctly rounded 15, 16 or 17 significant digits and keeps the
- * first that reads back to x, then lays the digits out as Python's repr
+ * the correctly rounded 15, 16 or 17 significant digits (from 1 up for
+ * subnormals) and keeps the first that reads back to x, which is the
+ * shortest (see num_format), then lays the digits out as Python's repr
  * does.  Both directions are independent of the locale: we never give
  * strtod a decimal point, and we read printf's digits around whatever
  * decimal point it writes.
@@ -109,12 +110,13 @@ parse_slow(int neg, const char *d, size_t n, long long exp10)
 int
 num_parse(const char *s, size_t len, double *x)
 {
-	const char *p = s, *end = s + len, *first = NULL, *digits_end;
+	const char *p = s, *end = s + len, *first = NULL;
 	int neg = 0, point = 0;
 	long long ex = 0, exp10;
 	size_t nsig = 0;	/* significant digits, from the first nonzero */
 	size_t ndig = 0;	/* all digits */
 	size_t nfrac = 0;	/* digits after the point */
+	size_t ntz = 0;		/* zeros after the last nonzero digit */
 	uint64_t w = 0;		/* the first 19 significant digits */
 	double v;
 
@@ -141,8 +143,13 @@ num_parse(const char *s, size_t len, double *x)
 		if (isdig(*p)) {
 			ndig++;
 			nfrac += point;
-			if (nsig == 0 && *p == '0')
-				continue;
+			if (*p == '0') {
+				if (nsig == 0)
+					continue;	/* a leading zero */
+				ntz++;
+			} else {
+				ntz = 0;
+			}
 			if (nsig++ == 0)
 				first = p;
 			if (nsig <= 19)
@@ -155,7 +162,6 @@ num_parse(const char *s, size_t len, double *x)
 	}
 	if (ndig == 0)
 		return -1;
-	digits_end = p;
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		int eneg = 0;
 
@@ -218,30 +224,20 @@ num_parse(const char *s, size_t len, double *x)
 	}
 
 	/*
-	 * Slow path: collect the significant digits without the point, at
-	 * most KEEP + 1 of them (parse_slow keeps KEEP and turns the rest
-	 * into a sticky digit), trailing zeros into the exponent.
+	 * Slow path: collect the significant digits up to the last nonzero
+	 * one, without the point, and at most KEEP + 1 of them: parse_slow
+	 * keeps KEEP and turns the rest, which then ends in a nonzero
+	 * digit, into a sticky digit.
 	 */
 	{
 		char dig[KEEP + 1];
-		size_t nd = 0, n = 0;
+		size_t nd = 0, n = nsig - ntz;
 
-		exp10 = ex - (long long)nfrac;
-		for (p = first; p < digits_end; p++) {
-			if (*p == '.')
-				continue;
-			if (nd < sizeof dig)
+		exp10 = ex - (long long)nfrac + (long long)ntz;
+		for (p = first; nd < n && nd < sizeof dig; p++)
+			if (*p != '.')
 				dig[nd++] = *p;
-			n++;
-		}
 		exp10 += (long long)(n - nd);
-		while (dig[nd - 1] == '0') {
-			/* only if no nonzero digit was left out */
-			if (n > nd)
-				break;
-			nd--;
-			exp10++;
-		}
 		*x = parse_slow(neg, dig, nd, exp10);
 	}
 	return 0;

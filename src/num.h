@@ -26,7 +26,8 @@ int num_parse(const char *s, size_t len, double *x);
  * rounded to prec significant digits, trailing zeros dropped.  Layout
  * as Python's repr without the ".0" of whole numbers: plain decimal
  * when the decimal exponent is in -5 < e < 16, else d.ddde[+-]XX with
- * at least two exponent digits.  nan, inf, -inf; -0 is "-0".
+ * at least two exponent digits.  nan, inf, -inf; -0 is "-0".  A prec
+ * below 0 acts as 0, above 17 as 17.
  */
 size_t num_format(char *buf, double x, int prec);
 

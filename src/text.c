@@ -230,7 +230,8 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			cs = fs;
 			ce = p;
 		} else {
-			q = memchr(p, sep, (size_t)(end - p));
+			/* (p < end spelt out: gcc -O3 fears a negative size) */
+			q = p < end ? memchr(p, sep, (size_t)(end - p)) : NULL;
 			p = q ? q : end;
 			cs = fs;
 			ce = p;

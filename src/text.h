@@ -12,17 +12,23 @@
 /*
  * Parse buf[0..len) (need not be NUL-terminated).  Rows are lines (LF
  * or CRLF); the separator is found on the first data line: ',' if it
- * has one, else tab if it has one, else runs of blanks.  Blanks around
- * fields are ignored; a field may be in RFC 4180 double quotes.  Lines
- * whose first non-blank is '#' are comments.  The first non-comment
- * line is a header, and skipped, when none of its fields is a number.
- * A blank line separates blocks: k > 1 blocks of equal shape (r, c)
- * give a 3-D shape (k, r, c); trailing blank lines are ignored.
+ * has one, else tab if it has one between its fields, else runs of
+ * blanks (quoted text does not count).  Blanks around fields are
+ * ignored (with tab as separator, spaces); a field may be in RFC 4180
+ * double quotes, where "" is a literal quote (and so not a number).
+ * Lines whose first non-blank is '#' are comments.  The first
+ * non-comment line is a header, and skipped, when none of its fields is
+ * a number; the separator is then found on the next line.  A blank line
+ * separates blocks: k > 1 blocks of equal shape (r, c) give a 3-D shape
+ * (k, r, c); leading and trailing blank lines are ignored, and several
+ * in a row separate as one.
  *
  * Returns 0 with m allocated (m->rows = all rows of all blocks) and sh
  * set (1 block: (r, c)).  Returns -1 with e set to name:LINE:COL and
  * what was expected and found: a non-number, an empty field, a ragged
- * row, an unterminated quote, blocks of different shapes, no numbers.
+ * row, an unterminated quote, text after a closing quote, blocks of
+ * different shapes (at the first line of the odd block), no numbers
+ * (at line 1, or the header's).  m is then left empty.
  */
 int text_read(const char *buf, size_t len, const char *name,
     struct mat *m, struct shape *sh, struct err *e);

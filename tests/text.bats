@@ -1,0 +1,335 @@
+#!/usr/bin/env bats
+# The text matrix reader (src/text.c) through catmat: separators, line
+# ends, comments, headers, quotes, numbers, blocks, and every error with
+# its exact FILE:LINE:COL diagnostic.  Inputs are made with printf.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+# catmat in.txt, after printf "$1" > in.txt, prints exactly $2 (the
+# matrix as CSV) and nothing on stderr.
+reads_as() {
+	printf "$1" >in.txt
+	run --separate-stderr "$CATMAT" in.txt
+	if [ "$status" -ne 0 ] || [ -n "$stderr" ]; then
+		echo "exit $status: $stderr"
+		return 1
+	fi
+	if [ "$output" != "$2" ]; then
+		printf 'got:\n%s\nwant:\n%s\n' "$output" "$2"
+		return 1
+	fi
+}
+
+# The shape of printf "$1" is $2.
+shape_is() {
+	printf "$1" >in.txt
+	run --separate-stderr "$CATMAT" -s in.txt
+	[ "$status" -eq 0 ] || { echo "exit $status: $stderr"; return 1; }
+	[ "$output" = "$2" ] || { echo "shape $output, want $2"; return 1; }
+}
+
+# catmat in.txt exits 1 with exactly "selfattn: in.txt:$2" on stderr
+# and nothing on stdout.
+fails_with() {
+	printf "$1" >in.txt
+	run --separate-stderr "$CATMAT" in.txt
+	[ "$status" -eq 1 ] || { echo "exit $status, want 1"; return 1; }
+	if [ "$stderr" != "selfattn: in.txt:$2" ]; then
+		printf 'got:  %s\nwant: %s\n' "$stderr" "selfattn: in.txt:$2"
+		return 1
+	fi
+	[ -z "$output" ] || { echo "stdout: $output"; return 1; }
+}
+
+# --- separators -------------------------------------------------------
+
+@test "comma-separated rows" {
+	reads_as '1,2,3\n4,5,6\n' '1,2,3
+4,5,6'
+	shape_is '1,2,3\n4,5,6\n' 2x3
+}
+
+@test "tab-separated rows" {
+	reads_as '1\t2\t3\n4\t5\t6\n' '1,2,3
+4,5,6'
+}
+
+@test "tab-separated fields may be padded with spaces" {
+	reads_as ' 1 \t 2\t3  \n4\t  5 \t6\n' '1,2,3
+4,5,6'
+}
+
+@test "runs of spaces and tabs separate fields, leading and trailing ignored" {
+	reads_as '  1   2   3  \n4\t5 \t 6\n\t7  8\t9\t\n' '1,2,3
+4,5,6
+7,8,9'
+}
+
+@test "a tab between fields of the first line makes it tab-separated" {
+	fails_with '1  2\t3\n' '1:1: expected a number, found "1  2"'
+	# but not a tab before or after the fields
+	reads_as '\t1  2 \t\n3 4\n' '1,2
+3,4'
+}
+
+@test "a comma wins over tabs and spaces on the first line" {
+	reads_as '1 ,\t2\n3,4\n' '1,2
+3,4'
+}
+
+@test "blanks around comma-separated fields are ignored" {
+	reads_as '  1 ,2 ,  3\n4\t,\t5,6 \t\n' '1,2,3
+4,5,6'
+}
+
+@test "single column" {
+	reads_as '1\n2\n3\n' '1
+2
+3'
+	shape_is '1\n2\n3\n' 3x1
+}
+
+@test "a single row is a 1xN matrix" {
+	shape_is '1,2,3\n' 1x3
+}
+
+@test "a single number is 1x1" {
+	reads_as '42' '42'
+	shape_is '42' 1x1
+}
+
+# --- line ends, comments, headers ------------------------------------
+
+@test "CRLF line ends" {
+	reads_as '1,2\r\n3,4\r\n' '1,2
+3,4'
+	reads_as '1 2\r\n3 4\r\n' '1,2
+3,4'
+}
+
+@test "CRLF with header, comments and blocks" {
+	reads_as 'a,b\r\n# c\r\n1,2\r\n\r\n3,4\r\n' '1,2
+
+3,4'
+}
+
+@test "missing final newline" {
+	reads_as '1,2\n3,4' '1,2
+3,4'
+	reads_as '1\t2\r\n3\t4' '1,2
+3,4'
+}
+
+@test "comment lines are skipped anywhere" {
+	reads_as '# top\n  # indented\n1,2\n#mid\n3,4\n# end' '1,2
+3,4'
+}
+
+@test "comments before a header, and between blocks" {
+	reads_as '# made by hand\nx,y\n1,2\n\n# second\n\n3,4\n' '1,2
+
+3,4'
+}
+
+@test "header of names is skipped" {
+	reads_as 'a,b,c\n1,2,3\n' '1,2,3'
+	shape_is 'a,b,c\n1,2,3\n4,5,6\n' 2x3
+}
+
+@test "quoted header is skipped" {
+	reads_as '"x","y"\n1,2\n' '1,2'
+	reads_as '"a,b"\t"c"\n1\t2\n' '1,2'
+}
+
+@test "header with empty names is skipped" {
+	reads_as ',a,b\n0,1,2\n' '0,1,2'
+}
+
+@test "header in a blank-separated file is skipped" {
+	reads_as 'time  value\n0 1.5\n1 2.5\n' '0,1.5
+1,2.5'
+}
+
+@test "the separator is chosen again after a header" {
+	reads_as 'x y\n1,2\n3,4\n' '1,2
+3,4'
+}
+
+@test "blank lines before and after the data are ignored" {
+	reads_as '\n  \n\t\n1,2\n3,4\n\n \n\n' '1,2
+3,4'
+	shape_is '\n\n1,2\n3,4\n\n\n' 2x2
+}
+
+@test "blank lines between a header and the data are ignored" {
+	reads_as 'a,b\n\n1,2\n3,4\n' '1,2
+3,4'
+	shape_is 'a,b\n\n1,2\n3,4\n' 2x2
+}
+
+# --- quotes ------------------------------------------------------------
+
+@test "quoted fields hold numbers" {
+	reads_as '"1.5","2"\n"3" , "-4e1"\n' '1.5,2
+3,-40'
+}
+
+@test "quoted fields in blank-separated and tab-separated text" {
+	reads_as '"1" "2"\n3 "4"\n' '1,2
+3,4'
+	reads_as '"1"\t"2"\n' '1,2'
+}
+
+@test "a quoted comma does not make a CSV file" {
+	reads_as '"a,b" c\n1 2\n' '1,2'
+}
+
+# --- numbers -------------------------------------------------------------
+
+@test "nan, inf and -inf in any case" {
+	reads_as 'nan,NaN,-nan\ninf,-Inf,+INFINITY\n' 'nan,nan,nan
+inf,-inf,inf'
+}
+
+@test "exponents, signs and bare points" {
+	reads_as '1e5,1E-5,+3,.5,1.,-0,2.5e+3\n' '100000,1e-05,3,0.5,1,-0,2500'
+}
+
+@test "subnormals" {
+	reads_as '5e-324,4.9406564584124654e-324,2.2250738585072009e-308\n' \
+	    '5e-324,5e-324,2.225073858507201e-308'
+}
+
+@test "huge values, and overflow to inf and underflow to 0" {
+	reads_as '1.7976931348623157e308,1e308,1e999,-1e999,1e-999\n' \
+	    '1.7976931348623157e+308,1e+308,inf,-inf,0'
+}
+
+@test "17-digit values round-trip with their shortest form" {
+	reads_as '0.1,0.30000000000000004,0.1000000000000000055511151231257827\n' \
+	    '0.1,0.30000000000000004,0.1'
+}
+
+@test "long digit strings round correctly" {
+	# 2^53 + 1 is halfway: even wins; anything above rounds up
+	reads_as '9007199254740993\n9007199254740993.000000000000000000001\n' \
+	    '9007199254740992
+9007199254740994'
+}
+
+# --- blocks ---------------------------------------------------------------
+
+@test "blank lines separate blocks into a 3-D shape" {
+	reads_as '1,2\n3,4\n\n5,6\n7,8\n' '1,2
+3,4
+
+5,6
+7,8'
+	shape_is '1,2\n3,4\n\n5,6\n7,8\n' 2x2x2
+}
+
+@test "several blank lines are one separator" {
+	shape_is '1 2\n\n\n \t\n3 4\n\n\n5 6\n' 3x1x2
+}
+
+@test "a comment alone does not separate blocks" {
+	shape_is '1 2\n# note\n3 4\n' 2x2
+}
+
+# --- errors -----------------------------------------------------------------
+
+@test "error: a field that is not a number" {
+	fails_with '1,2,3\n4,abc,6\n' '2:3: expected a number, found "abc"'
+}
+
+@test "error: a non-number in blank-separated text points at the field" {
+	fails_with '1 2\n  3   x4\n' '2:7: expected a number, found "x4"'
+}
+
+@test "error: numbers and names on the first line make no header" {
+	fails_with 'a,1,b\n2,3,4\n' '1:1: expected a number, found "a"'
+	fails_with '1,b\n' '1:3: expected a number, found "b"'
+}
+
+@test "error: a long field is shown cut short" {
+	fails_with '1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n' \
+	    '1:3: expected a number, found "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..."'
+}
+
+@test "error: a NUL byte is shown escaped" {
+	fails_with '1,2\n3,4\0\n' '2:3: expected a number, found "4\x00"'
+}
+
+@test "error: binary junk and quotes in a field are shown escaped" {
+	fails_with '1,2\n\001\377x,\n' '2:1: expected a number, found "\x01\xffx"'
+	fails_with '1,2\n3,a"b\\\n' '2:3: expected a number, found "a\"b\\"'
+}
+
+@test "error: a doubled quote inside quotes is a quote, not a number" {
+	fails_with '"1""",2\n' '1:1: expected a number, found "1\""'
+}
+
+@test "error: an empty field" {
+	fails_with '1,,3\n' '1:3: expected a number, found an empty field'
+	fails_with ',2\n' '1:1: expected a number, found an empty field'
+	fails_with '1\t\t3\n' '1:3: expected a number, found an empty field'
+	fails_with '1, "" ,3\n' '1:4: expected a number, found an empty field'
+}
+
+@test "error: a trailing comma is an empty field" {
+	fails_with '1,2,3\n4,5,\n' '2:5: expected a number, found an empty field'
+	fails_with '1,2,3\n4,5, \r\n' '2:6: expected a number, found an empty field'
+}
+
+@test "error: a row with fewer fields" {
+	fails_with '1,2,3\n4,5\n' '2:1: expected 3 fields as on line 1, found 2'
+}
+
+@test "error: a row with more fields names the first data line" {
+	fails_with '# c\nx y\n1 2\n3 4 5\n' '4:1: expected 2 fields as on line 3, found 3'
+	fails_with '1\n2 3\n' '2:1: expected 1 field as on line 1, found 2'
+}
+
+@test "error: an unterminated quote" {
+	fails_with '1,"2\n' "1:5: expected a closing '\"', found the end of the line"
+	fails_with '1,"2"",3\r\n' "1:9: expected a closing '\"', found the end of the line"
+}
+
+@test "error: text after a closing quote" {
+	fails_with '"1"x,2\n' "1:4: expected a separator after '\"', found 'x'"
+	fails_with '1,"2" x\n' "1:7: expected a separator after '\"', found 'x'"
+	fails_with '"1""2"3 4\n' "1:7: expected a separator after '\"', found '3'"
+	fails_with "\"1\"'\n" "1:4: expected a separator after '\"', found '\\''"
+}
+
+@test "error: a block with more rows than the first" {
+	fails_with '1,2\n3,4\n\n5,6\n7,8\n9,10\n' \
+	    '4:1: expected a block of 2x2 as at line 1, found 3 rows'
+}
+
+@test "error: a block with fewer rows than the first" {
+	fails_with 'a b\n1 2\n3 4\n\n5 6\n' \
+	    '5:1: expected a block of 2x2 as at line 2, found 1 row'
+	fails_with '1 2\n3 4\n\n5 6\n\n7 8\n9 10\n' \
+	    '4:1: expected a block of 2x2 as at line 1, found 1 row'
+}
+
+@test "error: a block with another number of fields" {
+	fails_with '1,2,3\n4,5,6\n\n7,8\n' \
+	    '4:1: expected a block of 2x3 as at line 1, found 2 fields'
+	fails_with '1,2,3\n4,5,6\n\n7,8,9,10\n' \
+	    '4:1: expected a block of 2x3 as at line 1, found 4 fields'
+}
+
+@test "error: an empty file has no numbers" {
+	fails_with '' '1:1: expected a matrix, found no numbers'
+}
+
+@test "error: only comments and blank lines" {
+	fails_with '# nothing\n\n   \n# here\n' '1:1: expected a matrix, found no numbers'
+}
+
+@test "error: a header alone points at the header" {
+	fails_with '\n# c\na,b,c\n\n' '3:1: expected a matrix, found no numbers'
+}
