@@ -1,0 +1,25 @@
+#!/usr/bin/env bats
+# The Makefile's install, uninstall and clean targets.
+
+load helpers
+
+@test "build: make install honours PREFIX and DESTDIR" {
+	make -s -C "$ROOT" install PREFIX=/opt/sa DESTDIR="$BATS_TEST_TMPDIR/root"
+	[ -x "$BATS_TEST_TMPDIR/root/opt/sa/bin/selfattn" ]
+	[ -f "$BATS_TEST_TMPDIR/root/opt/sa/share/man/man1/selfattn.1" ]
+	run "$BATS_TEST_TMPDIR/root/opt/sa/bin/selfattn" --version
+	[ "$output" = "selfattn 1.0.0" ]
+	make -s -C "$ROOT" uninstall PREFIX=/opt/sa DESTDIR="$BATS_TEST_TMPDIR/root"
+	[ ! -e "$BATS_TEST_TMPDIR/root/opt/sa/bin/selfattn" ]
+	[ ! -e "$BATS_TEST_TMPDIR/root/opt/sa/share/man/man1/selfattn.1" ]
+}
+
+@test "build: make clean removes the binary and objects, make rebuilds" {
+	cp -R "$ROOT/Makefile" "$ROOT/src" "$ROOT/man" .
+	mkdir -p tests/tools && cp "$ROOT"/tests/tools/*.c tests/tools/
+	make -s selfattn
+	[ -x selfattn ]
+	make -s clean
+	[ ! -e selfattn ]
+	[ -z "$(ls src/*.o 2>/dev/null)" ]
+}
