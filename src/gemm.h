@@ -1,0 +1,154 @@
+/*
+ * gemm.h - packed, cache-blocked matrix multiply, chosen at run time
+ * for the CPU (generic C, AVX2+FMA, AVX-512).
+ *
+ * Two element types with the same API: gemm_* for double, sgemm_* for
+ * float.  All matrices are row-major with a leading dimension (stride
+ * between rows, in elements) that is at least the row length.
+ *
+ *   gemm_nn      C (+)= A . B      A (n,k) lda,  B (k,m) ldb,  C (n,m) ldc
+ *   gemm_nt      C (+)= A . B^T    A (n,k) lda,  B (m,k) ldb,  C (n,m) ldc
+ *   gemm_pack_b  pack B (k,m) once ...
+ *   gemm_pack_bt ... or B given transposed, as (m,k)  (e.g. keys K (m,d))
+ *   gemm_packed  C (+)= A . B      with B pre-packed by either of them
+ *
+ * `acc` selects GEMM_OVERWRITE (C = A.B) or GEMM_ACCUMULATE (C += A.B).
+ * Any size >= 0 is valid.  With n == 0 or m == 0 nothing is touched;
+ * with k == 0, C is set to +0.0 (overwrite) or left as is (accumulate),
+ * and A and B are not read.  A pointer to an empty matrix may be NULL.
+ * C must not overlap A, B, the packed B or the workspace.
+ *
+ * Numbers (the determinism contract).  Each C element is computed as
+ *
+ *     c = c0;  for p = 0, 1, ..., k-1:  c = c + A[i,p]*B[p,j]
+ *
+ * with c0 = +0.0 (overwrite) or the old C[i,j] (accumulate), one
+ * rounding per multiply and one per add at the generic level, and one
+ * rounding per step (a fused multiply-add) at the AVX2 and AVX-512
+ * levels.  The order is always p = 0..k-1: it does not depend on n, m,
+ * on where the row or column falls in a register tile or cache block, on
+ * which of gemm_nn / gemm_nt / gemm_packed is used, on alignment, or on
+ * how a caller splits the rows of A (or the columns of B) among calls or
+ * threads.  So for one ISA level, results are bit-identical for any such
+ * split.  Different ISA levels may differ in the last bits (FMA or not).
+ * Infinities and NaNs propagate as IEEE arithmetic says (no fast-math).
+ *
+ * Memory.  Nothing here allocates, does I/O or keeps state, except the
+ * dispatch table (below).  The caller provides:
+ *   - the packed B: gemm_packed_size(k, m) elements.  Its layout depends
+ *     on the ISA level chosen (register-tile width), so pack and multiply
+ *     under the same level.  Any address aligned for the element type
+ *     works; 64-byte alignment (posix_memalign) is fastest.  The packed
+ *     contents do not depend on the address, so a packed B may be copied.
+ *   - a workspace for packing A (and, in gemm_nn/gemm_nt, blocks of B):
+ *     gemm_work_size(n, k, m) elements, any alignment (it is aligned
+ *     inside).  One workspace per concurrent call.
+ * The size functions return 0 if the size does not fit in size_t (every
+ * valid answer is > 0).  Sizes are bounded by the cache blocking: the
+ * workspace never exceeds about 1.2 M elements whatever n, k, m are.
+ *
+ * Threads.  Every function may be called from several threads at once,
+ * each with its own workspace and C rows; a packed B is only read by
+ * gemm_packed, so many threads may share one.
+ *
+ * Dispatch.  The ISA level is chosen once, on the first call of any
+ * function here (through pthread_once, so that first call may come from
+ * any thread), or by an explicit gemm_init().  The choice is the best
+ * level the CPU (and OS) supports, unless the environment variable
+ *
+ *     SELFATTN_ISA=generic|avx2|avx512
+ *
+ * asks for a lower one (asking for more than the CPU has gives the best
+ * it has; an unknown value is ignored).  Non-x86-64 builds have only
+ * "generic".  gemm_set_isa() changes the level later, for tests and
+ * benchmarks only: it is not thread-safe, and B must be packed again.
+ */
+#ifndef GEMM_H
+#define GEMM_H
+
+#include <stddef.h>
+
+enum gemm_acc {
+	GEMM_OVERWRITE = 0,		/* C  = A.B */
+	GEMM_ACCUMULATE = 1		/* C += A.B */
+};
+
+enum gemm_isa {
+	GEMM_ISA_GENERIC = 0,		/* portable C, no FMA */
+	GEMM_ISA_AVX2 = 1,		/* x86-64 AVX2 + FMA */
+	GEMM_ISA_AVX512 = 2		/* x86-64 AVX-512F (+ AVX2, FMA) */
+};
+#define GEMM_ISA_COUNT 3
+
+/* Choose the ISA level (see above).  Thread-safe, idempotent; called
+ * by every other function, so calling it is optional. */
+void gemm_init(void);
+
+/* The ISA level in use (calls gemm_init). */
+enum gemm_isa gemm_isa(void);
+
+/* 1 if this CPU and build can run level isa, else 0. */
+int gemm_isa_supported(enum gemm_isa isa);
+
+/* "generic", "avx2", "avx512"; NULL for an unknown value. */
+const char *gemm_isa_name(enum gemm_isa isa);
+
+/* The level named name (as gemm_isa_name gives), or -1. */
+int gemm_isa_parse(const char *name);
+
+/* Use level isa from now on; returns 0, or -1 (and changes nothing) if
+ * it is not supported.  NOT thread-safe: only while no other thread is
+ * inside these functions; B packed before must be packed again. */
+int gemm_set_isa(enum gemm_isa isa);
+
+/* ---- double ---- */
+
+/* Elements of double for a packed B of k rows and m columns. */
+size_t gemm_packed_size(size_t k, size_t m);
+
+/* Elements of double of workspace for an n x k x m product, enough for
+ * gemm_nn, gemm_nt and gemm_packed. */
+size_t gemm_work_size(size_t n, size_t k, size_t m);
+
+/* Pack B (k,m), row stride ldb >= m, into Bp. */
+void gemm_pack_b(size_t k, size_t m, const double *B, size_t ldb,
+    double *Bp);
+
+/* Pack B^T: Bt is (m,k), row stride ldb >= k; packs B = Bt^T (k,m). */
+void gemm_pack_bt(size_t k, size_t m, const double *Bt, size_t ldb,
+    double *Bp);
+
+/* C (n,m) (+)= A (n,k) . B (k,m), B packed by gemm_pack_b/_bt(k, m). */
+void gemm_packed(size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *Bp, double *C, size_t ldc,
+    enum gemm_acc acc, double *work);
+
+/* C (n,m) (+)= A (n,k) . B (k,m). */
+void gemm_nn(size_t n, size_t k, size_t m, const double *A, size_t lda,
+    const double *B, size_t ldb, double *C, size_t ldc, enum gemm_acc acc,
+    double *work);
+
+/* C (n,m) (+)= A (n,k) . Bt^T, Bt given as (m,k). */
+void gemm_nt(size_t n, size_t k, size_t m, const double *A, size_t lda,
+    const double *Bt, size_t ldb, double *C, size_t ldc,
+    enum gemm_acc acc, double *work);
+
+/* ---- float: the same, with float elements ---- */
+
+size_t sgemm_packed_size(size_t k, size_t m);
+size_t sgemm_work_size(size_t n, size_t k, size_t m);
+void sgemm_pack_b(size_t k, size_t m, const float *B, size_t ldb,
+    float *Bp);
+void sgemm_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
+    float *Bp);
+void sgemm_packed(size_t n, size_t k, size_t m, const float *A,
+    size_t lda, const float *Bp, float *C, size_t ldc, enum gemm_acc acc,
+    float *work);
+void sgemm_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
+    const float *B, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
+    float *work);
+void sgemm_nt(size_t n, size_t k, size_t m, const float *A, size_t lda,
+    const float *Bt, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
+    float *work);
+
+#endif

@@ -1,0 +1,845 @@
+/*
+ * gemmcheck - tests and benchmarks src/gemm.c.
+ *
+ *   gemmcheck isas              the ISA levels this CPU can run, one a line
+ *   gemmcheck test              correctness, determinism and edge sizes at
+ *                               the level gemm chooses (SELFATTN_ISA=...);
+ *                               prints "isa: NAME", failures, and a last
+ *                               line "N passed, N failed"; exit 1 on any
+ *                               failure
+ *   gemmcheck bench N K M [REPS]  GFLOP/s of C = A.B, A (N,K), B (K,M),
+ *                               double and float, one thread
+ *
+ * What `test` checks, for double and float, gemm_packed / gemm_nn /
+ * gemm_nt, overwrite and accumulate:
+ *   - every element is bit for bit the sequential chain c = c + a*b over
+ *     p = 0..k-1 (fma() at the FMA levels), as gemm.h promises; NaN only
+ *     where the chain gives NaN;
+ *   - and agrees with a long double reference within (k+1) units of
+ *     rounding relative to sum |a*b| (and ~1e-14 relative on positive
+ *     data for double);
+ *   - sizes 0 and 1, non-multiples of every tile and block size, strides
+ *     larger than rows (padding holds NaN, must not be read; C's padding
+ *     must not be written), misaligned buffers, workspace and packed-B
+ *     bounds (guard zones after them stay untouched);
+ *   - determinism: any split of A's rows into pieces (random split
+ *     points, pieces of 1 row), column slices of B, gemm_packed = gemm_nn
+ *     = gemm_nt, k split by the caller into overwrite + accumulate, and
+ *     two threads sharing one packed B: all bit-identical to one call.
+ */
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gemm.h"
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* ---- element types behind one interface, values passed as double ---- */
+
+enum how { PACKED, NN, NT };
+static const char *const how_name[] = { "packed", "nn", "nt" };
+
+struct ty {
+	const char *name;
+	size_t esz;
+	double u;		/* unit roundoff */
+	size_t (*packed_size)(size_t, size_t);
+	size_t (*work_size)(size_t, size_t, size_t);
+	void (*pack)(size_t, size_t, const void *, size_t, int, void *);
+	void (*mul)(enum how, size_t, size_t, size_t, const void *, size_t,
+	    const void *, size_t, void *, size_t, enum gemm_acc, void *);
+	double (*get)(const void *, size_t);
+	void (*set)(void *, size_t, double);
+	double (*chain)(double, double, double, int);	/* c + a*b */
+};
+
+static void pack_d(size_t k, size_t m, const void *B, size_t ldb, int bt,
+    void *Bp)
+{
+	if (bt)
+		gemm_pack_bt(k, m, B, ldb, Bp);
+	else
+		gemm_pack_b(k, m, B, ldb, Bp);
+}
+
+static void mul_d(enum how h, size_t n, size_t k, size_t m, const void *A,
+    size_t lda, const void *B, size_t ldb, void *C, size_t ldc,
+    enum gemm_acc acc, void *w)
+{
+	if (h == PACKED)
+		gemm_packed(n, k, m, A, lda, B, C, ldc, acc, w);
+	else if (h == NN)
+		gemm_nn(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+	else
+		gemm_nt(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+}
+
+static double get_d(const void *p, size_t i)
+{
+	return ((const double *)p)[i];
+}
+
+static void set_d(void *p, size_t i, double v)
+{
+	((double *)p)[i] = v;
+}
+
+static double chain_d(double c, double a, double b, int fused)
+{
+	return fused ? fma(a, b, c) : c + a * b;
+}
+
+static void pack_s(size_t k, size_t m, const void *B, size_t ldb, int bt,
+    void *Bp)
+{
+	if (bt)
+		sgemm_pack_bt(k, m, B, ldb, Bp);
+	else
+		sgemm_pack_b(k, m, B, ldb, Bp);
+}
+
+static void mul_s(enum how h, size_t n, size_t k, size_t m, const void *A,
+    size_t lda, const void *B, size_t ldb, void *C, size_t ldc,
+    enum gemm_acc acc, void *w)
+{
+	if (h == PACKED)
+		sgemm_packed(n, k, m, A, lda, B, C, ldc, acc, w);
+	else if (h == NN)
+		sgemm_nn(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+	else
+		sgemm_nt(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+}
+
+static double get_s(const void *p, size_t i)
+{
+	return ((const float *)p)[i];
+}
+
+static void set_s(void *p, size_t i, double v)
+{
+	((float *)p)[i] = (float)v;
+}
+
+static double chain_s(double c, double a, double b, int fused)
+{
+	float fc = (float)c, fa = (float)a, fb = (float)b;
+
+	return fused ? fmaf(fa, fb, fc) : (float)(fc + fa * fb);
+}
+
+static const struct ty types[2] = {
+	{ "f64", sizeof(double), DBL_EPSILON / 2, gemm_packed_size,
+	    gemm_work_size, pack_d, mul_d, get_d, set_d, chain_d },
+	{ "f32", sizeof(float), FLT_EPSILON / 2, sgemm_packed_size,
+	    sgemm_work_size, pack_s, mul_s, get_s, set_s, chain_s },
+};
+
+/* ---- helpers ---- */
+
+static int npass, nfail;
+
+static void check(int ok, const char *what, const struct ty *t,
+    enum how h, size_t n, size_t k, size_t m, const char *detail)
+{
+	if (ok) {
+		npass++;
+		return;
+	}
+	nfail++;
+	printf("FAIL %s: %s %s n=%zu k=%zu m=%zu%s%s\n", what, t->name,
+	    how_name[h], n, k, m, detail ? ": " : "", detail ? detail : "");
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * 0x2545f4914f6cdd1du;
+}
+
+/* Uniform in [lo, hi). */
+static double urand(double lo, double hi)
+{
+	return lo + (hi - lo) * (double)(rnd() >> 11) * 0x1p-53;
+}
+
+static size_t irand(size_t lo, size_t hi)	/* [lo, hi] */
+{
+	return lo + (size_t)(rnd() % (hi - lo + 1));
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL) {
+		fprintf(stderr, "gemmcheck: out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
+#define GUARD 64		/* elements of guard zone after buffers */
+#define SENT (-12345.0)		/* guard value, exact in float */
+
+/* A buffer of n elements (plus guard), at an offset of `off` elements
+ * from an aligned allocation, filled with NaN; the guard with SENT. */
+struct buf {
+	void *base;
+	unsigned char *p;
+	size_t n;
+};
+
+static void buf_new(struct buf *b, const struct ty *t, size_t n, size_t off)
+{
+	b->base = xmalloc((n + GUARD + off + 64) * t->esz);
+	b->p = (unsigned char *)b->base + off * t->esz;
+	b->n = n;
+	for (size_t i = 0; i < n; i++)
+		t->set(b->p, i, NAN);
+	for (size_t i = 0; i < GUARD; i++)
+		t->set(b->p, n + i, SENT);
+}
+
+static int guard_ok(const struct buf *b, const struct ty *t)
+{
+	for (size_t i = 0; i < GUARD; i++)
+		if (t->get(b->p, b->n + i) != SENT)
+			return 0;
+	return 1;
+}
+
+static int same_bits(const struct ty *t, double x, double y)
+{
+	if (isnan(x) || isnan(y))
+		return isnan(x) && isnan(y);
+	if (t->esz == sizeof(float)) {
+		float a = (float)x, b = (float)y;
+
+		return memcmp(&a, &b, sizeof a) == 0;
+	}
+	return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* ---- one product, checked against the chain and long double ---- */
+
+struct prob {
+	size_t n, k, m, lda, ldb, ldc;
+	struct buf A, B, C0;	/* B is (k,m) for NN/PACKED or (m,k) for NT */
+	int bt;
+};
+
+/* Fill A (n,k) and B with data: kind 0 uniform [-1,1), 1 uniform [0,1). */
+static void prob_new(struct prob *P, const struct ty *t, size_t n, size_t k,
+    size_t m, int bt, size_t pad, int kind)
+{
+	double lo = kind == 1 ? 0.0 : -1.0;
+
+	P->n = n;
+	P->k = k;
+	P->m = m;
+	P->bt = bt;
+	P->lda = k + pad;
+	P->ldb = (bt ? k : m) + pad;
+	P->ldc = m + pad;
+	buf_new(&P->A, t, n * P->lda, 0);
+	buf_new(&P->B, t, (bt ? m : k) * P->ldb, 0);
+	buf_new(&P->C0, t, n * P->ldc, 0);
+	for (size_t i = 0; i < n; i++)
+		for (size_t p = 0; p < k; p++)
+			t->set(P->A.p, i * P->lda + p, urand(lo, 1.0));
+	for (size_t r = 0; r < (bt ? m : k); r++)
+		for (size_t c = 0; c < (bt ? k : m); c++)
+			t->set(P->B.p, r * P->ldb + c, urand(lo, 1.0));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < m; j++)
+			t->set(P->C0.p, i * P->ldc + j, urand(-1.0, 1.0));
+}
+
+static void prob_free(struct prob *P)
+{
+	free(P->A.base);
+	free(P->B.base);
+	free(P->C0.base);
+}
+
+static double bval(const struct ty *t, const struct prob *P, size_t p,
+    size_t j)
+{
+	return P->bt ? t->get(P->B.p, j * P->ldb + p) :
+	    t->get(P->B.p, p * P->ldb + j);
+}
+
+/* Run h on P into a fresh C (copy of C0 when accumulating, NaN else,
+ * padding NaN), with Bp and the workspace misaligned by `off` elements.
+ * Returns the C buffer (caller frees .base). */
+static struct buf run(const struct ty *t, const struct prob *P, enum how h,
+    enum gemm_acc acc, size_t off, int *guards)
+{
+	struct buf C, W, Bp;
+	size_t ws = t->work_size(P->n, P->k, P->m);
+	size_t bs = t->packed_size(P->k, P->m);
+
+	buf_new(&C, t, P->C0.n, 0);
+	if (acc == GEMM_ACCUMULATE)
+		memcpy(C.p, P->C0.p, P->C0.n * t->esz);
+	buf_new(&W, t, ws, off);
+	buf_new(&Bp, t, bs, off);
+	*guards = ws > 0 && bs > 0;
+	if (h == PACKED) {
+		t->pack(P->k, P->m, P->B.p, P->ldb, P->bt, Bp.p);
+		t->mul(h, P->n, P->k, P->m, P->A.p, P->lda, Bp.p, 0, C.p,
+		    P->ldc, acc, W.p);
+	} else {
+		t->mul(P->bt ? NT : NN, P->n, P->k, P->m, P->A.p, P->lda,
+		    P->B.p, P->ldb, C.p, P->ldc, acc, W.p);
+	}
+	*guards = *guards && guard_ok(&W, t) && guard_ok(&Bp, t) &&
+	    guard_ok(&C, t);
+	free(W.base);
+	free(Bp.base);
+	return C;
+}
+
+/* Check one product every way: exact chain, error bound, padding. */
+static void check_prob(const struct ty *t, struct prob *P, enum how h,
+    enum gemm_acc acc, int fused, double *maxrel)
+{
+	size_t n = P->n, k = P->k, m = P->m;
+	int guards, exact = 1, bound = 1, pad = 1;
+	struct buf C = run(t, P, h, acc, (size_t)(h + acc) % 3, &guards);
+	char detail[160] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < m; j++) {
+			double c0 = acc ? t->get(P->C0.p, i * P->ldc + j) : 0;
+			double ch = c0, got = t->get(C.p, i * P->ldc + j);
+			long double ref = c0, mag = fabs(c0);
+
+			for (size_t p = 0; p < k; p++) {
+				double a = t->get(P->A.p, i * P->lda + p);
+				double b = bval(t, P, p, j);
+
+				ch = t->chain(ch, a, b, fused);
+				ref += (long double)a * b;
+				mag += fabsl((long double)a * b);
+			}
+			if (!same_bits(t, got, ch) && exact) {
+				exact = 0;
+				snprintf(detail, sizeof detail,
+				    "C[%zu,%zu] = %a, chain %a", i, j, got, ch);
+			}
+			if (isnan(got) || isnan(ch))
+				continue;
+			long double err = fabsl((long double)got - ref);
+			if (err > (long double)(k + 1) * t->u * mag)
+				bound = 0;
+			if (ref != 0 && err / fabsl(ref) > *maxrel)
+				*maxrel = (double)(err / fabsl(ref));
+		}
+		for (size_t j = m; j < P->ldc; j++)
+			if (!isnan(t->get(C.p, i * P->ldc + j)))
+				pad = 0;
+	}
+	check(exact, "bits = sequential chain", t, h, n, k, m,
+	    exact ? NULL : detail);
+	check(bound, "error <= (k+1) u sum|ab|", t, h, n, k, m, NULL);
+	check(pad && guards, "no write outside C/work/Bp", t, h, n, k, m,
+	    NULL);
+	free(C.base);
+}
+
+static void test_shapes(const struct ty *t, int fused)
+{
+	static const size_t ns[] = { 0, 1, 2, 5, 6, 7, 13, 25 };
+	static const size_t ks[] = { 0, 1, 2, 3, 64, 193, 257 };
+	static const size_t ms[] = { 0, 1, 3, 7, 8, 9, 16, 17, 33, 50 };
+	double maxrel = 0;
+
+	for (size_t a = 0; a < sizeof ns / sizeof *ns; a++)
+		for (size_t b = 0; b < sizeof ks / sizeof *ks; b++)
+			for (size_t c = 0; c < sizeof ms / sizeof *ms; c++) {
+				size_t n = ns[a], k = ks[b], m = ms[c];
+				size_t pad = (a + b + c) % 3 == 0 ? 0 : 3;
+				int bt = (a + c) % 2;
+				enum gemm_acc acc = (enum gemm_acc)((b + c) % 2);
+				struct prob P;
+
+				prob_new(&P, t, n, k, m, bt, pad, 0);
+				check_prob(t, &P, PACKED, acc, fused, &maxrel);
+				check_prob(t, &P, bt ? NT : NN,
+				    (enum gemm_acc)!acc, fused, &maxrel);
+				prob_free(&P);
+			}
+	/* Across every block size: MC (<= 144), KC (<= 256), NC (<= 4096). */
+	{
+		static const size_t big[][3] = {
+			{ 150, 520, 70 }, { 290, 300, 13 }, { 3, 5, 8200 },
+			{ 1, 1000, 1 }, { 300, 1, 300 },
+		};
+
+		for (size_t s = 0; s < sizeof big / sizeof *big; s++)
+			for (int bt = 0; bt < 2; bt++) {
+				struct prob P;
+
+				prob_new(&P, t, big[s][0], big[s][1],
+				    big[s][2], bt, 1, 0);
+				for (int acc = 0; acc < 2; acc++) {
+					check_prob(t, &P, PACKED,
+					    (enum gemm_acc)acc, fused, &maxrel);
+					check_prob(t, &P, bt ? NT : NN,
+					    (enum gemm_acc)acc, fused, &maxrel);
+				}
+				prob_free(&P);
+			}
+	}
+	/* Relative error on well-conditioned (positive) data. */
+	{
+		struct prob P;
+		double rel = 0, lim = t->esz == sizeof(double) ? 1e-14 : 1e-5;
+		char d[64];
+
+		prob_new(&P, t, 100, 1000, 60, 0, 0, 1);
+		check_prob(t, &P, PACKED, GEMM_OVERWRITE, fused, &rel);
+		snprintf(d, sizeof d, "max relative error %.3g", rel);
+		check(rel <= lim, "positive data relative error", t, PACKED,
+		    100, 1000, 60, d);
+		printf("%s: max relative error %.3g (positive data, k=1000), "
+		    "%.3g (all shapes)\n", t->name, rel, maxrel);
+		prob_free(&P);
+	}
+}
+
+/* Infinities and NaNs in A and B: the result is NaN exactly where the
+ * chain gives NaN, and equal to it elsewhere (checked by check_prob). */
+static void test_special(const struct ty *t, int fused)
+{
+	double maxrel = 0;
+
+	for (int bt = 0; bt < 2; bt++) {
+		struct prob P;
+
+		prob_new(&P, t, 9, 20, 11, bt, 1, 0);
+		t->set(P.A.p, 2 * P.lda + 3, INFINITY);
+		t->set(P.A.p, 4 * P.lda + 0, -INFINITY);
+		t->set(P.A.p, 7 * P.lda + 19, NAN);
+		if (bt) {
+			t->set(P.B.p, 5 * P.ldb + 3, 0.0);	/* inf*0 */
+			t->set(P.B.p, 1 * P.ldb + 7, INFINITY);
+		} else {
+			t->set(P.B.p, 3 * P.ldb + 5, 0.0);
+			t->set(P.B.p, 7 * P.ldb + 1, INFINITY);
+		}
+		check_prob(t, &P, PACKED, GEMM_OVERWRITE, fused, &maxrel);
+		check_prob(t, &P, bt ? NT : NN, GEMM_ACCUMULATE, fused,
+		    &maxrel);
+		prob_free(&P);
+	}
+}
+
+/* k = 0: overwrite gives +0, accumulate leaves C. */
+static void test_k0(const struct ty *t)
+{
+	for (int acc = 0; acc < 2; acc++) {
+		struct prob P;
+		int guards, ok = 1;
+		struct buf C;
+
+		prob_new(&P, t, 5, 0, 9, 0, 2, 0);
+		C = run(t, &P, PACKED, (enum gemm_acc)acc, 0, &guards);
+		for (size_t i = 0; i < 5; i++)
+			for (size_t j = 0; j < 9; j++) {
+				double c = t->get(C.p, i * P.ldc + j);
+				double e = acc ? t->get(P.C0.p, i * P.ldc + j)
+				    : 0.0;
+
+				if (!same_bits(t, c, e))
+					ok = 0;
+			}
+		check(ok && guards, acc ? "k=0 accumulate keeps C" :
+		    "k=0 overwrite zeroes C", t, PACKED, 5, 0, 9, NULL);
+		free(C.base);
+		prob_free(&P);
+	}
+}
+
+/* ---- determinism ---- */
+
+static int same_block(const struct ty *t, const void *x, size_t ldx,
+    const void *y, size_t ldy, size_t n, size_t m)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp((const char *)x + i * ldx * t->esz,
+		    (const char *)y + i * ldy * t->esz, m * t->esz) != 0)
+			return 0;
+	return 1;
+}
+
+struct piece_job {
+	const struct ty *t;
+	const struct prob *P;
+	const void *Bp;
+	void *C;
+	const size_t *cut;	/* row split points, cut[0]=0 .. cut[np]=n */
+	size_t np, first, step;
+};
+
+static void *piece_thread(void *arg)
+{
+	struct piece_job *j = arg;
+	const struct ty *t = j->t;
+	const struct prob *P = j->P;
+	void *w = xmalloc((t->work_size(P->n, P->k, P->m) + 1) * t->esz);
+
+	for (size_t q = j->first; q < j->np; q += j->step) {
+		size_t r0 = j->cut[q], r1 = j->cut[q + 1];
+
+		t->mul(PACKED, r1 - r0, P->k, P->m,
+		    P->A.p + r0 * P->lda * t->esz, P->lda, j->Bp, 0,
+		    (char *)j->C + r0 * P->ldc * t->esz, P->ldc,
+		    GEMM_OVERWRITE, (char *)w + t->esz);
+	}
+	free(w);
+	return NULL;
+}
+
+static void test_determinism(const struct ty *t)
+{
+	static const size_t shapes[][3] = {
+		{ 211, 300, 37 }, { 64, 64, 130 }, { 29, 7, 5 },
+	};
+
+	for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+		size_t n = shapes[s][0], k = shapes[s][1], m = shapes[s][2];
+		struct prob P, Q;
+		size_t ldc = m + 1, cut[400];
+		void *w = xmalloc(t->work_size(n, k, m) * t->esz);
+		void *Bp = xmalloc(t->packed_size(k, m) * t->esz);
+		void *Cf = xmalloc(n * ldc * t->esz);
+		void *Cp = xmalloc(n * ldc * t->esz);
+		void *Bq = xmalloc(t->packed_size(k, m) * t->esz);
+		int ok;
+
+		prob_new(&P, t, n, k, m, 0, 1, 0);
+		prob_new(&Q, t, n, k, m, 1, 1, 0);
+		/* Q's B^T is P's B, so all three ways compute the same. */
+		for (size_t p = 0; p < k; p++)
+			for (size_t j = 0; j < m; j++)
+				t->set(Q.B.p, j * Q.ldb + p,
+				    t->get(P.B.p, p * P.ldb + j));
+		t->pack(k, m, P.B.p, P.ldb, 0, Bp);
+		t->mul(PACKED, n, k, m, P.A.p, P.lda, Bp, 0, Cf, ldc,
+		    GEMM_OVERWRITE, w);
+
+		/* Same B packed from B^T; gemm_nn; gemm_nt. */
+		t->pack(k, m, Q.B.p, Q.ldb, 1, Bq);
+		t->mul(PACKED, n, k, m, P.A.p, P.lda, Bq, 0, Cp, ldc,
+		    GEMM_OVERWRITE, w);
+		check(same_block(t, Cf, ldc, Cp, ldc, n, m),
+		    "pack_bt = pack_b, bitwise", t, PACKED, n, k, m, NULL);
+		t->mul(NN, n, k, m, P.A.p, P.lda, P.B.p, P.ldb, Cp, ldc,
+		    GEMM_OVERWRITE, w);
+		check(same_block(t, Cf, ldc, Cp, ldc, n, m),
+		    "gemm_nn = gemm_packed, bitwise", t, NN, n, k, m, NULL);
+		t->mul(NT, n, k, m, P.A.p, P.lda, Q.B.p, Q.ldb, Cp, ldc,
+		    GEMM_OVERWRITE, w);
+		check(same_block(t, Cf, ldc, Cp, ldc, n, m),
+		    "gemm_nt = gemm_packed, bitwise", t, NT, n, k, m, NULL);
+
+		/* Random row splits, some all 1-row pieces. */
+		ok = 1;
+		for (int trial = 0; trial < 12; trial++) {
+			size_t np = 0, r = 0, maxp = trial < 2 ? 1 :
+			    irand(1, n);
+
+			cut[0] = 0;
+			while (r < n) {
+				size_t len = irand(1, maxp);
+
+				if (len > n - r)
+					len = n - r;
+				r += len;
+				cut[++np] = r;
+			}
+			memset(Cp, 0xff, n * ldc * t->esz);
+			for (size_t q = 0; q < np; q++) {
+				size_t r0 = cut[q], r1 = cut[q + 1];
+				enum how h = (enum how)(q % 3);
+				const void *B = h == PACKED ? Bp :
+				    h == NN ? P.B.p : Q.B.p;
+				size_t ldb = h == NN ? P.ldb : Q.ldb;
+
+				t->mul(h, r1 - r0, k, m,
+				    P.A.p + r0 * P.lda * t->esz, P.lda, B,
+				    ldb, (char *)Cp + r0 * ldc * t->esz, ldc,
+				    GEMM_OVERWRITE, w);
+			}
+			if (!same_block(t, Cf, ldc, Cp, ldc, n, m))
+				ok = 0;
+		}
+		check(ok, "row splits bitwise", t, PACKED, n, k, m, NULL);
+
+		/* Column slices of B: B[:, j0:j1] packed alone. */
+		ok = 1;
+		for (int trial = 0; trial < 12; trial++) {
+			size_t j0 = irand(0, m - 1), j1 = irand(j0 + 1, m);
+			enum how h = (enum how)(trial % 3);
+
+			memset(Cp, 0xff, n * ldc * t->esz);
+			if (h == PACKED) {
+				if (trial % 2)
+					t->pack(k, j1 - j0,
+					    Q.B.p + j0 * Q.ldb * t->esz,
+					    Q.ldb, 1, Bq);
+				else
+					t->pack(k, j1 - j0,
+					    P.B.p + j0 * t->esz, P.ldb, 0, Bq);
+				t->mul(h, n, k, j1 - j0, P.A.p, P.lda, Bq, 0,
+				    Cp, ldc, GEMM_OVERWRITE, w);
+			} else if (h == NN) {
+				t->mul(h, n, k, j1 - j0, P.A.p, P.lda,
+				    P.B.p + j0 * t->esz, P.ldb, Cp, ldc,
+				    GEMM_OVERWRITE, w);
+			} else {
+				t->mul(h, n, k, j1 - j0, P.A.p, P.lda,
+				    Q.B.p + j0 * Q.ldb * t->esz, Q.ldb, Cp,
+				    ldc, GEMM_OVERWRITE, w);
+			}
+			if (!same_block(t, (char *)Cf + j0 * t->esz, ldc, Cp,
+			    ldc, n, j1 - j0))
+				ok = 0;
+		}
+		check(ok, "column slices bitwise", t, PACKED, n, k, m, NULL);
+
+		/* k split by the caller: overwrite with A[:, :k1] B[:k1],
+		 * then accumulate A[:, k1:] B[k1:]: the same chain. */
+		ok = 1;
+		for (int trial = 0; trial < 4; trial++) {
+			size_t k1 = irand(0, k);
+
+			t->mul(NN, n, k1, m, P.A.p, P.lda, P.B.p, P.ldb, Cp,
+			    ldc, GEMM_OVERWRITE, w);
+			t->mul(NT, n, k - k1, m, P.A.p + k1 * t->esz, P.lda,
+			    Q.B.p + k1 * t->esz, Q.ldb, Cp, ldc,
+			    GEMM_ACCUMULATE, w);
+			if (!same_block(t, Cf, ldc, Cp, ldc, n, m))
+				ok = 0;
+		}
+		check(ok, "k split into overwrite+accumulate bitwise", t, NN,
+		    n, k, m, NULL);
+
+		/* Two threads, one shared packed B, interleaved pieces. */
+		{
+			size_t np = 0, r = 0;
+			pthread_t th[2];
+			struct piece_job job[2];
+
+			cut[0] = 0;
+			while (r < n) {
+				size_t len = irand(1, 9);
+
+				if (len > n - r)
+					len = n - r;
+				r += len;
+				cut[++np] = r;
+			}
+			memset(Cp, 0xff, n * ldc * t->esz);
+			for (int i = 0; i < 2; i++) {
+				job[i] = (struct piece_job){ t, &P, Bp, Cp, cut,
+				    np, (size_t)i, 2 };
+				if (pthread_create(&th[i], NULL, piece_thread,
+				    &job[i]) != 0) {
+					fprintf(stderr, "gemmcheck: "
+					    "pthread_create failed\n");
+					exit(2);
+				}
+			}
+			for (int i = 0; i < 2; i++)
+				pthread_join(th[i], NULL);
+			check(same_block(t, Cf, ldc, Cp, ldc, n, m),
+			    "two threads, shared packed B, bitwise", t,
+			    PACKED, n, k, m, NULL);
+		}
+		prob_free(&P);
+		prob_free(&Q);
+		free(w);
+		free(Bp);
+		free(Bq);
+		free(Cf);
+		free(Cp);
+	}
+}
+
+static void test_sizes(void)
+{
+	const struct ty *t = &types[0];
+
+	check(gemm_packed_size(SIZE_MAX / 2, 3) == 0, "packed_size overflow",
+	    t, PACKED, 0, SIZE_MAX / 2, 3, NULL);
+	check(sgemm_packed_size(3, SIZE_MAX - 1) == 0, "packed_size overflow",
+	    &types[1], PACKED, 0, 3, SIZE_MAX - 1, NULL);
+	check(gemm_packed_size(0, 0) > 0 && gemm_work_size(0, 0, 0) > 0,
+	    "sizes > 0 when empty", t, PACKED, 0, 0, 0, NULL);
+	check(gemm_work_size(SIZE_MAX, SIZE_MAX, SIZE_MAX) < 4000000 &&
+	    sgemm_work_size(SIZE_MAX, SIZE_MAX, SIZE_MAX) < 4000000,
+	    "work_size bounded", t, PACKED, SIZE_MAX, SIZE_MAX, SIZE_MAX,
+	    NULL);
+}
+
+static int cmd_test(void)
+{
+	enum gemm_isa isa = gemm_isa();
+	int fused = isa != GEMM_ISA_GENERIC;
+
+	printf("isa: %s\n", gemm_isa_name(isa));
+	test_sizes();
+	for (int i = 0; i < 2; i++) {
+		test_shapes(&types[i], fused);
+		test_special(&types[i], fused);
+		test_k0(&types[i]);
+		test_determinism(&types[i]);
+	}
+	printf("%d passed, %d failed\n", npass, nfail);
+	return nfail ? 1 : 0;
+}
+
+/* ---- bench ---- */
+
+/* Seconds of CPU time of this thread (GEMMCHECK_CLOCK=wall: wall time).
+ * CPU time is steadier on a shared machine: time slices given to other
+ * processes are not counted. */
+static double now(void)
+{
+	static int wall = -1;
+	struct timespec ts;
+
+	if (wall < 0) {
+		const char *e = getenv("GEMMCHECK_CLOCK");
+
+		wall = e != NULL && strcmp(e, "wall") == 0;
+	}
+	clock_gettime(wall ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int parse_size(const char *s, size_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || x == 0 ||
+	    x > 1000000)
+		return -1;
+	*v = (size_t)x;
+	return 0;
+}
+
+static int cmd_bench(size_t n, size_t k, size_t m, int reps)
+{
+	double flop = 2.0 * (double)n * (double)k * (double)m;
+
+	printf("isa: %s  n=%zu k=%zu m=%zu  best of %d\n",
+	    gemm_isa_name(gemm_isa()), n, k, m, reps);
+	for (int ti = 0; ti < 2; ti++) {
+		const struct ty *t = &types[ti];
+		void *A = xmalloc(n * k * t->esz), *B = xmalloc(k * m * t->esz);
+		void *Bt = xmalloc(k * m * t->esz), *C = xmalloc(n * m * t->esz);
+		void *Bp, *w;
+		size_t bs = t->packed_size(k, m), ws = t->work_size(n, k, m);
+
+		if (bs == 0 || posix_memalign(&Bp, 64, bs * t->esz) ||
+		    posix_memalign(&w, 64, ws * t->esz)) {
+			fprintf(stderr, "gemmcheck: out of memory\n");
+			return 2;
+		}
+		for (size_t i = 0; i < n * k; i++)
+			t->set(A, i, urand(-1, 1));
+		for (size_t i = 0; i < k * m; i++) {
+			t->set(B, i, urand(-1, 1));
+			t->set(Bt, i, urand(-1, 1));
+		}
+		for (int h = -1; h < 3; h++) {
+			double best = 1e30;
+
+			for (int r = 0; r < reps; r++) {
+				double t0 = now();
+
+				if (h < 0)
+					t->pack(k, m, B, m, 0, Bp);
+				else if (h == PACKED)
+					t->mul(PACKED, n, k, m, A, k, Bp, 0,
+					    C, m, GEMM_OVERWRITE, w);
+				else if (h == NN)
+					t->mul(NN, n, k, m, A, k, B, m, C, m,
+					    GEMM_OVERWRITE, w);
+				else
+					t->mul(NT, n, k, m, A, k, Bt, k, C, m,
+					    GEMM_OVERWRITE, w);
+				t0 = now() - t0;
+				if (t0 < best)
+					best = t0;
+			}
+			if (h < 0)
+				printf("%s pack_b      %9.3f ms\n", t->name,
+				    best * 1e3);
+			else
+				printf("%s %-6s      %9.3f ms  %7.2f GFLOP/s\n",
+				    t->name, how_name[h], best * 1e3,
+				    flop / best * 1e-9);
+		}
+		free(A);
+		free(B);
+		free(Bt);
+		free(C);
+		free(Bp);
+		free(w);
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: gemmcheck test | isas | "
+	    "bench N K M [REPS]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "test") == 0)
+		return cmd_test();
+	if (argc == 2 && strcmp(argv[1], "isas") == 0) {
+		for (int i = 0; i < GEMM_ISA_COUNT; i++)
+			if (gemm_isa_supported((enum gemm_isa)i))
+				printf("%s\n", gemm_isa_name((enum gemm_isa)i));
+		return 0;
+	}
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "bench") == 0) {
+		size_t n, k, m, reps = 5;
+
+		if (parse_size(argv[2], &n) || parse_size(argv[3], &k) ||
+		    parse_size(argv[4], &m) ||
+		    (argc == 6 && parse_size(argv[5], &reps)))
+			usage();
+		return cmd_bench(n, k, m, (int)reps);
+	}
+	usage();
+	return 2;
+}
