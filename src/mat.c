@@ -16,23 +16,40 @@ mat_mul_size(size_t a, size_t b, size_t *r)
 	return 0;
 }
 
+void *
+mat_buf(size_t n, size_t size, const char *what, struct err *e)
+{
+	size_t bytes;
+	void *p;
+	int rc;
+
+	if (mat_mul_size(n ? n : 1, size, &bytes) || bytes > PTRDIFF_MAX) {
+		err_set(e, what, 0, 0, "%zu elements of %zu bytes are too many "
+		    "to hold", n, size);
+		return NULL;
+	}
+	if ((rc = posix_memalign(&p, 64, bytes)) != 0) {
+		err_set(e, what, 0, 0, "cannot allocate %zu bytes: %s", bytes,
+		    strerror(rc));
+		return NULL;
+	}
+	return p;
+}
+
 int
 mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
     struct err *e)
 {
-	size_t n, bytes;
+	size_t n;
 
 	m->rows = m->cols = 0;
 	m->data = NULL;
-	if (mat_mul_size(rows, cols, &n) || mat_mul_size(n, sizeof(double),
-	    &bytes) || bytes > PTRDIFF_MAX)
+	if (mat_mul_size(rows, cols, &n) != 0)
 		return err_set(e, what, 0, 0,
 		    "a %zux%zu matrix is too large to hold", rows, cols);
-	/* calloc(0) may return NULL; keep one element so data is valid. */
-	if ((m->data = calloc(n ? n : 1, sizeof(double))) == NULL)
-		return err_set(e, what, 0, 0,
-		    "cannot allocate a %zux%zu matrix: %s", rows, cols,
-		    strerror(ENOMEM));
+	if ((m->data = mat_buf(n, sizeof(double), what, e)) == NULL)
+		return -1;
+	memset(m->data, 0, (n ? n : 1) * sizeof(double));
 	m->rows = rows;
 	m->cols = cols;
 	return 0;

@@ -28,6 +28,13 @@ struct shape {
 /* Set *r = a*b; return 0, or -1 if it overflows size_t. */
 int mat_mul_size(size_t a, size_t b, size_t *r);
 
+/* Allocate n elements of `size` bytes, 64-byte aligned (free with
+ * free()), uninitialised.  Fails (returns NULL, fills e naming `what`)
+ * when n*size overflows or memory runs out.  n == 0 gives one element,
+ * so the result is never NULL on success.  The one allocator: every
+ * buffer sized from the data comes from here. */
+void *mat_buf(size_t n, size_t size, const char *what, struct err *e);
+
 /* Allocate m as rows x cols, zero-filled.  Fails (returns -1, fills e
  * naming `what`) when rows*cols*sizeof(double) overflows or memory runs
  * out; m is then left empty.  A 0-element matrix is valid. */

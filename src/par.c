@@ -1,0 +1,164 @@
+/*
+ * par.c - the thread pool (see par.h).
+ *
+ * One job at a time: par_run() publishes (fn, ctx, ntasks) under the
+ * lock and bumps a generation counter; every worker, the caller
+ * included, claims the next task number under the lock until none is
+ * left.  Tasks are coarse (a block of output rows), so one mutex costs
+ * nothing measurable and keeps the code obviously right.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "par.h"
+
+struct par {
+	pthread_mutex_t mu;
+	pthread_cond_t work;	/* a new job, or stop */
+	pthread_cond_t idle;	/* the last task of a job finished */
+	pthread_t *tid;
+	int nthreads;
+	int stop;
+	unsigned long gen;	/* job number */
+	par_fn *fn;
+	void *ctx;
+	size_t ntasks, next, done;
+};
+
+struct worker {
+	struct par *p;
+	int id;
+};
+
+/* Claim and run tasks of the current job until none is left. */
+static void
+drain(struct par *p, int id)
+{
+	par_fn *fn;
+	void *ctx;
+	size_t t;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->next < p->ntasks) {
+		/* The job cannot change until this task is counted done. */
+		t = p->next++;
+		fn = p->fn;
+		ctx = p->ctx;
+		pthread_mutex_unlock(&p->mu);
+		fn(ctx, t, id);
+		pthread_mutex_lock(&p->mu);
+		if (++p->done == p->ntasks)
+			pthread_cond_broadcast(&p->idle);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *
+loop(void *arg)
+{
+	struct worker *w = arg;
+	struct par *p = w->p;
+	unsigned long seen = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->gen == seen)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		drain(p, w->id);
+	}
+	free(w);
+	return NULL;
+}
+
+struct par *
+par_start(int nthreads, struct err *e)
+{
+	struct par *p;
+	struct worker *w;
+	int i, rc;
+
+	if ((p = calloc(1, sizeof *p)) == NULL ||
+	    (p->tid = calloc((size_t)nthreads, sizeof *p->tid)) == NULL) {
+		free(p);
+		err_set(e, NULL, 0, 0, "cannot start %d threads: out of "
+		    "memory", nthreads);
+		return NULL;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->idle, NULL);
+	p->nthreads = 1;
+	for (i = 1; i < nthreads; i++) {
+		if ((w = malloc(sizeof *w)) == NULL) {
+			rc = -1;
+		} else {
+			w->p = p;
+			w->id = i;
+			if ((rc = pthread_create(&p->tid[i], NULL, loop, w))
+			    != 0)
+				free(w);
+		}
+		if (rc != 0) {
+			err_set(e, NULL, 0, 0, "cannot start thread %d of %d: "
+			    "%s", i + 1, nthreads, rc > 0 ? strerror(rc) :
+			    "out of memory");
+			par_stop(p);
+			return NULL;
+		}
+		p->nthreads++;
+	}
+	return p;
+}
+
+void
+par_run(struct par *p, size_t ntasks, par_fn *fn, void *ctx)
+{
+	if (ntasks == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn;
+	p->ctx = ctx;
+	p->ntasks = ntasks;
+	p->next = p->done = 0;
+	p->gen++;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	drain(p, 0);
+	pthread_mutex_lock(&p->mu);
+	while (p->done < p->ntasks)
+		pthread_cond_wait(&p->idle, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+int
+par_workers(const struct par *p)
+{
+	return p->nthreads;
+}
+
+void
+par_stop(struct par *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 1; i < p->nthreads; i++)
+		pthread_join(p->tid[i], NULL);
+	pthread_cond_destroy(&p->idle);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->mu);
+	free(p->tid);
+	free(p);
+}

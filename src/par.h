@@ -1,0 +1,37 @@
+/*
+ * par.h - a small pool of POSIX threads that runs numbered tasks.
+ *
+ * Tasks are claimed in increasing order by whichever thread is free;
+ * the caller's function must make each task's result independent of
+ * which thread runs it (selfattn's kernels do: a task owns whole
+ * output rows), so results do not depend on the number of threads.
+ */
+#ifndef PAR_H
+#define PAR_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct par;
+
+/* fn(ctx, task, worker): run task number `task` (0 .. ntasks-1) on
+ * worker `worker` (0 .. nthreads-1; per-worker scratch can be indexed
+ * by it).  It must not fail: tasks record their own errors in ctx. */
+typedef void par_fn(void *ctx, size_t task, int worker);
+
+/* Start a pool of nthreads >= 1 workers (the calling thread is worker
+ * 0, so nthreads - 1 threads are created).  Returns the pool, or NULL
+ * with e set (the OS error of pthread_create or malloc). */
+struct par *par_start(int nthreads, struct err *e);
+
+/* Run tasks 0 .. ntasks-1 and return when all have finished. */
+void par_run(struct par *p, size_t ntasks, par_fn *fn, void *ctx);
+
+/* The number of workers of p. */
+int par_workers(const struct par *p);
+
+/* Stop and free the pool (NULL is allowed). */
+void par_stop(struct par *p);
+
+#endif
