@@ -1,97 +1,158 @@
 /*
- * attn.c - numerical kernels for attention (see attn.h).
- *
- *	Attention(Q, K, V) = softmax(Q·Kᵀ·scale)·V
- *
- * Plain loops in an order the compiler vectorises: every inner loop
- * walks memory with unit stride.
+ * attn.c - the attention kernels (see attn.h), instantiated from
+ * attn_tmpl.h for double and float, at the generic level and, on
+ * x86-64, for AVX2 + FMA.  The matrix products go through gemm.h, which
+ * has its own levels up to AVX-512; the kernels' own loops (scaling,
+ * masks, exp, sums) use AVX2 there.
  */
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "attn.h"
+#include "gemm.h"
 
-/* C = A·B; A (n,k) B (k,m) C (n,m).
- * Row i of C is a sum over p of A[i,p]·B[p,:], accumulated in order
- * p = 0..k-1: the inner loop is an axpy on contiguous rows. */
-void
-attn_matmul(size_t n, size_t k, size_t m, const double *A, size_t lda,
-    const double *B, size_t ldb, double *C, size_t ldc)
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF	/* fuse only where FMA() says so */
+#endif
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define F(x) CAT(x, SUF)
+
+/* The Taylor coefficients 1/k! of exp, in Horner form. */
+#define EXP_POLY_D(r) \
+	FMA(FMA(FMA(FMA(FMA(FMA(FMA(FMA(FMA(FMA(FMA(FMA(FMA( \
+	1.0 / 6227020800.0, r, 1.0 / 479001600.0), r, 1.0 / 39916800.0), \
+	r, 1.0 / 3628800.0), r, 1.0 / 362880.0), r, 1.0 / 40320.0), \
+	r, 1.0 / 5040.0), r, 1.0 / 720.0), r, 1.0 / 120.0), r, 1.0 / 24.0), \
+	r, 1.0 / 6.0), r, 0.5), r, 1.0), r, 1.0)
+#define EXP_POLY_S(r) \
+	FMA(FMA(FMA(FMA(FMA(FMA(FMA(1.0f / 5040.0f, r, 1.0f / 720.0f), \
+	r, 1.0f / 120.0f), r, 1.0f / 24.0f), r, 1.0f / 6.0f), r, 0.5f), \
+	r, 1.0f), r, 1.0f)
+
+#define GEN_FMA(a, b, c) ((a) * (b) + (c))
+
+/* ---- double, generic ---- */
+#define T double
+#define T_INT int64_t
+#define T_UINT uint64_t
+#define T_DTYPE ATTN_F64
+#define T_EXP_LO (-746.0)	/* exp < 2^-1075: rounds to 0 */
+#define T_EXP_HI 710.0		/* exp > DBL_MAX */
+#define T_LOG2E 0x1.71547652b82fep0
+#define T_ROUND 0x1.8p52
+#define T_ROUND_BITS ((int64_t)0x4338000000000000)
+#define T_LN2_HI 0x1.62e42fee00000p-1
+#define T_LN2_LO 0x1.a39ef35793c76p-33
+#define T_BIAS 1023
+#define T_MANT 52
+#define T_EXP_POLY EXP_POLY_D	/* degree 13: |r|^14/14! < 2^-57 */
+#define EXPF exp
+#define GEMM(x) gemm_##x
+
+#define SUF _d0
+#define TARGET
+#define FMA GEN_FMA
+#include "attn_tmpl.h"
+#undef SUF
+#undef TARGET
+#undef FMA
+
+#if defined(__x86_64__)
+#define SUF _d1
+#define TARGET __attribute__((target("avx2,fma")))
+#define FMA __builtin_fma
+#include "attn_tmpl.h"
+#undef SUF
+#undef TARGET
+#undef FMA
+#endif
+
+#undef T
+#undef T_INT
+#undef T_UINT
+#undef T_DTYPE
+#undef T_EXP_LO
+#undef T_EXP_HI
+#undef T_LOG2E
+#undef T_ROUND
+#undef T_ROUND_BITS
+#undef T_LN2_HI
+#undef T_LN2_LO
+#undef T_BIAS
+#undef T_MANT
+#undef T_EXP_POLY
+#undef EXPF
+#undef GEMM
+
+/* ---- float ---- */
+#define T float
+#define T_INT int32_t
+#define T_UINT uint32_t
+#define T_DTYPE ATTN_F32
+#define T_EXP_LO (-104.0f)	/* exp < 2^-150: rounds to 0 */
+#define T_EXP_HI 89.0f		/* exp > FLT_MAX */
+#define T_LOG2E 0x1.715476p0f
+#define T_ROUND 0x1.8p23f
+#define T_ROUND_BITS ((int32_t)0x4b400000)
+#define T_LN2_HI 0x1.62e4p-1f
+#define T_LN2_LO 0x1.7f7d1cp-20f
+#define T_BIAS 127
+#define T_MANT 23
+#define T_EXP_POLY EXP_POLY_S	/* degree 7: |r|^8/8! < 2^-27 */
+#define EXPF expf
+#define GEMM(x) sgemm_##x
+
+#define SUF _s0
+#define TARGET
+#define FMA GEN_FMA
+#include "attn_tmpl.h"
+#undef SUF
+#undef TARGET
+#undef FMA
+
+#if defined(__x86_64__)
+#define SUF _s1
+#define TARGET __attribute__((target("avx2,fma")))
+#define FMA __builtin_fmaf
+#include "attn_tmpl.h"
+#undef SUF
+#undef TARGET
+#undef FMA
+#endif
+
+const struct attn_ops *
+attn_ops(enum attn_dtype dtype)
 {
-	size_t i, p, j;
-
-	for (i = 0; i < n; i++) {
-		double *c = C + i * ldc;
-
-		for (j = 0; j < m; j++)
-			c[j] = 0;
-		for (p = 0; p < k; p++) {
-			const double a = A[i * lda + p];
-			const double *b = B + p * ldb;
-
-			for (j = 0; j < m; j++)
-				c[j] += a * b[j];
-		}
-	}
+#if defined(__x86_64__)
+	if (gemm_isa() >= GEMM_ISA_AVX2)
+		return dtype == ATTN_F32 ? &ops_s1 : &ops_d1;
+#endif
+	return dtype == ATTN_F32 ? &ops_s0 : &ops_d0;
 }
 
-/* S = Q·Kᵀ·scale; Q (n,d) K (m,d) S (n,m).
- * Both operands are read along rows: S[i,j] = (q_i · k_j)·scale, the
- * dot product summed in order t = 0..d-1, then scaled once (as
- * PyTorch's reference: (Q @ K.T) * scale). */
 void
-attn_scores(size_t n, size_t m, size_t d, const double *Q, size_t ldq,
-    const double *K, size_t ldk, double scale, double *S, size_t lds)
+attn_vexp(double *x, size_t n)
 {
-	size_t i, j, t;
-
-	for (i = 0; i < n; i++) {
-		const double *q = Q + i * ldq;
-
-		for (j = 0; j < m; j++) {
-			const double *k = K + j * ldk;
-			double s = 0;
-
-			for (t = 0; t < d; t++)
-				s += q[t] * k[t];
-			S[i * lds + j] = s * scale;
-		}
+#if defined(__x86_64__)
+	if (gemm_isa() >= GEMM_ISA_AVX2) {
+		vexp_d1(x, n);
+		return;
 	}
+#endif
+	vexp_d0(x, n);
 }
 
-/* P = softmax(S) row-wise; S (n,m).
- * exp(s - max) <= 1 never overflows, and the largest term is exactly 1,
- * so the sum is >= 1 and the division is safe; mathematically the
- * shift cancels.  Dividing each term (rather than multiplying by 1/sum)
- * keeps each weight correctly rounded from its two operands. */
-size_t
-attn_softmax(size_t n, size_t m, double *S, size_t lds)
+void
+attn_vexpf(float *x, size_t n)
 {
-	size_t i, j, dead = 0;
-
-	for (i = 0; i < n; i++) {
-		double *s = S + i * lds, max = -INFINITY, sum = 0;
-
-		for (j = 0; j < m; j++) {
-			if (isnan(s[j])) {
-				max = s[j];	/* a NaN score poisons its row */
-				break;
-			}
-			if (s[j] > max)
-				max = s[j];
-		}
-		if (max == -INFINITY) {
-			/* Every key masked: attend to nothing. */
-			for (j = 0; j < m; j++)
-				s[j] = 0;
-			dead++;
-			continue;
-		}
-		for (j = 0; j < m; j++) {
-			s[j] = exp(s[j] - max);
-			sum += s[j];
-		}
-		for (j = 0; j < m; j++)
-			s[j] /= sum;
+#if defined(__x86_64__)
+	if (gemm_isa() >= GEMM_ISA_AVX2) {
+		vexp_s1(x, n);
+		return;
 	}
-	return dead;
+#endif
+	vexp_s0(x, n);
 }

@@ -1,27 +1,113 @@
 /*
- * attn.h - the numerical kernels.  Pure: pointers and sizes in, results
- * out; no allocation, no I/O.  Matrices are row-major with explicit row
- * strides (ld*), so a head can be a column slice of a wider matrix.
- * Each output row is computed in a fixed order, independent of how
- * rows are shared among threads.
+ * attn.h - the numerical kernels of attention, for one head and a block
+ * of query rows, in double or float, chosen at run time for the CPU.
+ *
+ * Pure: pointers and sizes in, results out; no allocation, no I/O, no
+ * state.  Matrices are row-major with explicit row strides (ld*), so a
+ * head is a column slice of a wider matrix.  The caller provides every
+ * buffer, including a workspace of attn_work_size() elements.
+ *
+ * Keys and values are handed over pre-packed (gemm.h) in blocks of
+ * ATTN_BC keys, so that every query block reuses them: key block b is
+ *	K_b = K[b*BC .. b*BC+bc)	packed by pack_bt(dk, bc)
+ *	V_b = V[b*BC .. b*BC+bc)	packed by pack_b(bc, dv)
+ * at kp + b*kstride and vp + b*vstride elements.
+ *
+ * Each output row depends only on its own query row, the keys and
+ * values, and fixed block constants; never on which rows share a call,
+ * so results are identical for any split of rows among threads.
  */
 #ifndef ATTN_H
 #define ATTN_H
 
 #include <stddef.h>
 
-/* C = A·B; A (n,k) B (k,m) C (n,m).  C may not alias A or B. */
-void attn_matmul(size_t n, size_t k, size_t m, const double *A, size_t lda,
-    const double *B, size_t ldb, double *C, size_t ldc);
+#define ATTN_BR 64		/* query rows per block (a thread's task) */
+#define ATTN_BC 128		/* keys per block of the online softmax */
 
-/* S = Q·Kᵀ·scale; Q (n,d) K (m,d) S (n,m). */
-void attn_scores(size_t n, size_t m, size_t d, const double *Q, size_t ldq,
-    const double *K, size_t ldk, double scale, double *S, size_t lds);
+enum attn_dtype { ATTN_F64, ATTN_F32 };
 
-/* P = softmax(S) along each row, in place; S (n,m).  The row maximum is
- * subtracted first.  A row with no finite maximum because every score
- * is -inf (every key masked) becomes all zeros.  Returns the number of
- * such rows. */
-size_t attn_softmax(size_t n, size_t m, double *S, size_t lds);
+/* Which scores are hidden (set to -inf before the softmax), for query
+ * i (0-based within the sequence) and key j. */
+struct attn_mask {
+	int causal;		/* hide j > i + shift */
+	long long shift;	/* 0: top-left; m - n: bottom-right */
+	long long window;	/* >= 0: hide |i + shift - j| > window
+				 * (with causal only the earlier side) */
+	const double *add;	/* (n, m) added to the scores, or NULL */
+	size_t ldadd;
+	const unsigned char *allow;	/* (n, m), 0 hides, or NULL */
+	size_t ldallow;
+	const unsigned char *kpad;	/* (m), 1 hides key j, or NULL */
+};
+
+/* One head's keys and values, packed, and how to score them. */
+struct attn_head {
+	size_t m;		/* keys */
+	size_t dk, dv;		/* widths of a key and of a value */
+	double scale;		/* multiplies Q·Kᵀ */
+	const void *kp, *vp;	/* packed key and value blocks */
+	size_t kstride, vstride;	/* elements from block to block */
+	struct attn_mask mask;
+};
+
+/* The kernels of one element type and ISA level.  Every void * points
+ * to elements of that type (double or float) unless it says double. */
+struct attn_ops {
+	enum attn_dtype dtype;
+	size_t size;		/* bytes per element */
+
+	/* gemm.h, for this type */
+	size_t (*packed_size)(size_t k, size_t m);
+	size_t (*gemm_work)(size_t n, size_t k, size_t m);
+	void (*pack_b)(size_t k, size_t m, const void *B, size_t ldb,
+	    void *Bp);
+	void (*pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb,
+	    void *Bp);
+
+	/* Y (n, c) = X (n, k) · W + b, W packed by pack_b(k, c), b (c) or
+	 * NULL; work: gemm_work(n, k, c) elements. */
+	void (*linear)(size_t n, size_t k, size_t c, const void *X,
+	    size_t ldx, const void *Wp, const double *b, void *Y, size_t ldy,
+	    void *work);
+
+	/* y[i] = x[i] converted, for i < n. */
+	void (*from_double)(size_t n, const double *x, void *y);
+	void (*to_double)(size_t n, const void *x, double *y);
+
+	/* Workspace elements for fwd and weights on head h. */
+	size_t (*work_size)(const struct attn_head *h);
+
+	/*
+	 * O = softmax(Q·Kᵀ·scale + mask)·V for query rows i0 .. i0+nq-1
+	 * (nq <= ATTN_BR); Q (nq, dk) ldq, O (nq, dv) ldo.  One pass over
+	 * the key blocks with a running row maximum and sum (the online
+	 * softmax), so the n x m scores are never held.  rmax, rsum (nq)
+	 * receive each row's final maximum and sum of exp(s - max), for
+	 * the weights.  A row whose keys are all hidden gets O = 0 (and
+	 * rmax = -inf).  Returns the number of such rows.
+	 */
+	size_t (*fwd)(const struct attn_head *h, size_t i0, size_t nq,
+	    const void *Q, size_t ldq, void *O, size_t ldo, void *rmax,
+	    void *rsum, void *work);
+
+	/*
+	 * The weights of the same rows: W[i][j] = exp(s_ij - rmax_i) /
+	 * rsum_i as doubles, W (nq, m) ldw; rows that fwd found all hidden
+	 * are zeros.  A second pass over the keys.
+	 */
+	void (*weights)(const struct attn_head *h, size_t i0, size_t nq,
+	    const void *Q, size_t ldq, const void *rmax, const void *rsum,
+	    double *W, size_t ldw, void *work);
+};
+
+/* The kernels for dtype at the ISA level gemm.h chose (gemm_isa()). */
+const struct attn_ops *attn_ops(enum attn_dtype dtype);
+
+/* y[i] = exp(x[i]) for i < n, the kernels' vectorisable exp, exposed
+ * for its accuracy test (relative error <= 1e-15 for normal results
+ * in double; <= 1e-6 in float). */
+void attn_vexp(double *x, size_t n);
+void attn_vexpf(float *x, size_t n);
 
 #endif

@@ -25,6 +25,8 @@
 #define VERSION "1.0.0"
 #define EXIT_DATA 1
 #define EXIT_USAGE 2
+#define MAX_THREADS 1024
+#define MAX_THREADS_STR "1024"
 
 static const char usage_text[] =
 "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]\n"
@@ -61,13 +63,19 @@ static const char help_text[] =
 "  -p, --precision N     N significant digits (1-17; default: shortest\n"
 "                        text that reads back to the same double)\n"
 "\n"
+"Computation:\n"
+"  -j, --threads N       worker threads (default: $SELFATTN_THREADS, or the\n"
+"                        number of online processors); results do not\n"
+"                        depend on N\n"
+"      --dtype f64|f32   compute in double (default) or single precision\n"
+"\n"
 "  -h, --help            print this help and exit\n"
 "      --version         print the version and exit\n"
 "\n"
 "Exit status: 0 success, 1 bad data or I/O error, 2 bad usage.\n"
 "See selfattn(1).\n";
 
-enum { OPT_SEED = 256, OPT_VERSION };
+enum { OPT_SEED = 256, OPT_VERSION, OPT_DTYPE };
 
 static const struct option longopts[] = {
 	{ "input", required_argument, NULL, 'x' },
@@ -85,6 +93,8 @@ static const struct option longopts[] = {
 	{ "weights", required_argument, NULL, 'a' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "precision", required_argument, NULL, 'p' },
+	{ "threads", required_argument, NULL, 'j' },
+	{ "dtype", required_argument, NULL, OPT_DTYPE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -102,6 +112,8 @@ struct opts {
 	const char *output, *weights;
 	enum out_fmt fmt;
 	int prec;
+	int threads;
+	enum attn_dtype dtype;
 };
 
 /* Temporary output files, removed if a signal ends the run. */
@@ -185,7 +197,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	o->heads = 1;
 	o->fmt = OUT_CSV;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":x:q:k:v:w:Q:K:V:H:s:o:a:f:p:h",
+	while ((c = getopt_long(argc, argv, ":x:q:k:v:w:Q:K:V:H:s:o:a:f:p:j:h",
 	    longopts, NULL)) != -1) {
 		if (c > 0 && c < CHAR_MAX && (p = strchr(role_opt, c)) != NULL) {
 			if (o->spec[p - role_opt] != NULL)
@@ -243,6 +255,22 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    "digits from 1 to 17, found \"%s\"", optarg);
 			o->prec = (int)u;
 			break;
+		case 'j':
+			if (parse_uint(optarg, 1, MAX_THREADS, &u) != 0)
+				return usage_error("-j expects a number of "
+				    "threads from 1 to " MAX_THREADS_STR
+				    ", found \"%s\"", optarg);
+			o->threads = (int)u;
+			break;
+		case OPT_DTYPE:
+			if (strcmp(optarg, "f64") == 0)
+				o->dtype = ATTN_F64;
+			else if (strcmp(optarg, "f32") == 0)
+				o->dtype = ATTN_F32;
+			else
+				return usage_error("--dtype expects f64 or f32, "
+				    "found \"%s\"", optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
@@ -260,6 +288,19 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	if (o->threads == 0 && (p = getenv("SELFATTN_THREADS")) != NULL) {
+		if (parse_uint(p, 1, MAX_THREADS, &u) != 0)
+			return usage_error("SELFATTN_THREADS expects a number of "
+			    "threads from 1 to " MAX_THREADS_STR ", found \"%s\"",
+			    p);
+		o->threads = (int)u;
+	}
+	if (o->threads == 0) {
+		long np = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o->threads = np < 1 ? 1 : np > MAX_THREADS ? MAX_THREADS :
+		    (int)np;
+	}
 	if (o->spec[IN_X] || o->spec[IN_WQ] || o->spec[IN_WK] ||
 	    o->spec[IN_WV]) {
 		static const char *const need[] = { "-x", "-q", "-k", "-v" };
@@ -308,16 +349,6 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	return 0;
 }
 
-/* Write the n x cols rows of a as an array of shape sh to o. */
-static int
-write_array(struct out *o, const struct shape *sh, const struct mat *a,
-    struct err *e)
-{
-	if (out_begin(o, sh, e) != 0 || out_rows(o, a->data, a->rows, e) != 0)
-		return -1;
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -326,8 +357,6 @@ main(int argc, char *argv[])
 	struct plan_in in[IN_NROLES];
 	struct plan p;
 	struct out out, wout;
-	struct mat y = { 0, 0, NULL }, w = { 0, 0, NULL };
-	struct shape ysh, wsh;
 	struct err e;
 	size_t dead = 0;
 	int rc, i, status = EXIT_DATA;
@@ -344,9 +373,9 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	memset(in, 0, sizeof in);
+	memset(&out, 0, sizeof out);
+	memset(&wout, 0, sizeof wout);
 	out.fd = wout.fd = -1;
-	out.tmp = wout.tmp = NULL;
-	out.buf = wout.buf = NULL;
 
 	/* Outputs first: a folder we cannot write to fails before any
 	 * work is done.  Nothing appears under their names until the end. */
@@ -373,26 +402,9 @@ main(int argc, char *argv[])
 			goto fail;
 	}
 	if (plan_make(&p, in, o.heads, o.has_scale ? &o.scale : NULL, &e) ||
-	    plan_run(&p, in, &y, o.weights ? &w : NULL, &dead, &e))
-		goto fail;
-
-	/* Y is (n, dout), or (dout) for a 1-D query; the weights are
-	 * (H, n, m), with the 1 head dropped, and n dropped for 1-D. */
-	if (p.vec) {
-		ysh.ndim = 1;
-		ysh.dim[0] = p.dout;
-	} else
-		shape_2d(&ysh, p.n, p.dout);
-	wsh.ndim = 0;
-	if (p.heads > 1)
-		wsh.dim[wsh.ndim++] = p.heads;
-	if (!p.vec)
-		wsh.dim[wsh.ndim++] = p.n;
-	wsh.dim[wsh.ndim++] = p.m;
-	if (write_array(&out, &ysh, &y, &e) != 0 ||
-	    (o.weights && write_array(&wout, &wsh, &w, &e) != 0) ||
-	    out_commit(&out, &e) != 0 ||
-	    (o.weights && out_commit(&wout, &e) != 0))
+	    plan_run(&p, in, o.threads, o.dtype, &out, o.weights ? &wout :
+	    NULL, &dead, &e) || out_commit(&out, &e) ||
+	    (o.weights && out_commit(&wout, &e)))
 		goto fail;
 	status = 0;
 	goto done;
@@ -403,7 +415,5 @@ fail:
 done:
 	for (i = 0; i < IN_NROLES; i++)
 		mat_free(&in[i].m);
-	mat_free(&y);
-	mat_free(&w);
 	return status;
 }

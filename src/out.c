@@ -169,35 +169,99 @@ put_le64(char *p, double x)
 		p[i] = (char)(u >> (8 * i));
 }
 
+size_t
+out_format_max(const struct out *o, size_t nrows)
+{
+	size_t cols = o->sh.dim[o->sh.ndim - 1];
+
+	if (o->fmt == OUT_NPY)
+		return nrows * cols * 8;
+	/* each number, its separator or newline, and a blank line */
+	return nrows * (cols * (NUM_MAXLEN + 1) + 2);
+}
+
+size_t
+out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
+    char *buf)
+{
+	size_t cols = o->sh.dim[o->sh.ndim - 1], i, j, len = 0;
+	char sep = o->fmt == OUT_CSV ? ',' : o->fmt == OUT_TSV ? '\t' : ' ';
+
+	if (o->fmt == OUT_NPY) {
+		for (i = 0; i < nrows * cols; i++)
+			put_le64(buf + 8 * i, a[i]);
+		return nrows * cols * 8;
+	}
+	for (i = 0; i < nrows; i++, a += cols) {
+		if (o->block && row0 + i && (row0 + i) % o->block == 0)
+			buf[len++] = '\n';
+		for (j = 0; j < cols; j++) {
+			if (j)
+				buf[len++] = sep;
+			len += num_format(buf + len, a[j], o->prec);
+		}
+		buf[len++] = '\n';
+	}
+	return len;
+}
+
+int
+out_put(struct out *o, const char *buf, size_t len, size_t nrows,
+    struct err *e)
+{
+	if (len >= o->cap - o->len) {
+		if (flush(o, e) != 0)
+			return -1;
+		if (len >= o->cap) {
+			o->done += nrows;
+			return put(o, buf, len, e);
+		}
+	}
+	memcpy(o->buf + o->len, buf, len);
+	o->len += len;
+	o->done += nrows;
+	return 0;
+}
+
 int
 out_rows(struct out *o, const double *a, size_t nrows, struct err *e)
 {
-	size_t cols = o->sh.dim[o->sh.ndim - 1], i, j;
-	char sep = o->fmt == OUT_CSV ? ',' : o->fmt == OUT_TSV ? '\t' : ' ';
+	size_t cols = o->sh.dim[o->sh.ndim - 1], k;
+	size_t per = out_format_max(o, 1);
 
-	for (i = 0; i < nrows; i++, o->done++, a += cols) {
-		if (o->fmt == OUT_NPY) {
-			for (j = 0; j < cols; j++) {
-				if (o->cap - o->len < 8 && flush(o, e) != 0)
+	/* in pieces that fit the buffer: at least one row at a time */
+	while (nrows > 0) {
+		k = (o->cap - o->len) / per;
+		if (k == 0) {
+			if (o->len > 0) {
+				if (flush(o, e) != 0)
 					return -1;
-				put_le64(o->buf + o->len, a[j]);
-				o->len += 8;
+				continue;
 			}
-			continue;
+			k = 1;	/* a row longer than the buffer */
 		}
-		if (o->block && o->done && o->done % o->block == 0)
-			o->buf[o->len++] = '\n';
-		for (j = 0; j < cols; j++) {
-			if (o->cap - o->len < NUM_MAXLEN + 2 &&
-			    flush(o, e) != 0)
+		if (k > nrows)
+			k = nrows;
+		if (per * k > o->cap - o->len) {
+			char *tmp = malloc(per);
+			size_t n;
+			int rc;
+
+			if (tmp == NULL)
+				return err_set(e, name_of(o), 0, 0, "%s",
+				    strerror(ENOMEM));
+			n = out_format(o, a, 1, o->done, tmp);
+			rc = out_put(o, tmp, n, 1, e);
+			free(tmp);
+			if (rc != 0)
 				return -1;
-			if (j)
-				o->buf[o->len++] = sep;
-			o->len += num_format(o->buf + o->len, a[j], o->prec);
+		} else {
+			o->len += out_format(o, a, k, o->done, o->buf +
+			    o->len);
+			o->done += k;
 		}
-		if (o->cap - o->len < 2 && flush(o, e) != 0)
-			return -1;
-		o->buf[o->len++] = '\n';
+		a += k * cols;
+		nrows -= k;
 	}
 	return 0;
 }

@@ -48,6 +48,19 @@ int out_begin(struct out *o, const struct shape *sh, struct err *e);
 /* Append nrows rows of sh's last dimension from a (row-major). */
 int out_rows(struct out *o, const double *a, size_t nrows, struct err *e);
 
+/* Streaming in parallel: format, on any thread, rows row0 .. row0+nrows-1
+ * of the array begun by out_begin from a into buf, which must hold
+ * out_format_max(o, nrows) bytes; returns the bytes written.  Reads o,
+ * never changes it, so threads may format different rows at once. */
+size_t out_format_max(const struct out *o, size_t nrows);
+size_t out_format(const struct out *o, const double *a, size_t nrows,
+    size_t row0, char *buf);
+
+/* Then, in row order, on one thread: write len formatted bytes holding
+ * the next nrows rows. */
+int out_put(struct out *o, const char *buf, size_t len, size_t nrows,
+    struct err *e);
+
 /* Flush, check that every row promised by out_begin was written, close
  * and (for a file) rename the temporary file over path.  Returns 0, or
  * -1 with e set (write error, e.g. a full disk); then call out_abort. */

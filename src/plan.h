@@ -12,8 +12,10 @@
 
 #include <stddef.h>
 
+#include "attn.h"
 #include "err.h"
 #include "mat.h"
+#include "out.h"
 
 /* The matrix arguments, in the order generators draw them. */
 enum plan_role { IN_X, IN_WQ, IN_WK, IN_WV, IN_WO, IN_Q, IN_K, IN_V,
@@ -43,13 +45,24 @@ struct plan {
 int plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
     size_t heads, const double *scale, struct err *e);
 
+/* The shapes of the output Y, (n, dout) or (dout) for a 1-D query, and
+ * of the weights: (H, n, m), without H when it is 1 and without n for a
+ * 1-D query. */
+void plan_shapes(const struct plan *p, struct shape *ysh, struct shape *wsh);
+
 /*
- * Compute Y (out: n x dout) and, if w is not NULL, the weights (w: H*n
- * rows of m, head by head).  out and w are allocated here; *dead is set
- * to the number of query rows (over all heads) whose keys were all
- * masked.  Returns 0, or -1 with e set (out of memory).
+ * Compute Y and write it to y; if w is not NULL, also the weights, to
+ * w.  Both outputs must be open (out_open); plan_run begins them with
+ * plan_shapes() and streams their rows out in order, so neither Y nor
+ * the weights are ever held whole: memory is O((n + m)·d) plus a few
+ * blocks per thread.  Work is split over `threads` threads by blocks of
+ * query rows; the results do not depend on the number of threads.
+ * dtype ATTN_F32 computes in single precision.  *dead is set to the
+ * number of query rows (over all heads) whose keys were all hidden.
+ * Returns 0, or -1 with e set (out of memory, a write error).
  */
 int plan_run(const struct plan *p, const struct plan_in in[IN_NROLES],
-    struct mat *out, struct mat *w, size_t *dead, struct err *e);
+    int threads, enum attn_dtype dtype, struct out *y, struct out *w,
+    size_t *dead, struct err *e);
 
 #endif

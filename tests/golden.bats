@@ -169,3 +169,52 @@ printed_match() {
 	in_case lesson_qkv
 	printed_match
 }
+
+@test "golden: 150 queries x 300 keys (partial query and key blocks), 2 heads, W^O match NumPy to 1e-12" {
+	in_case blocks
+	sa -o out.npy
+	cmp12 out.npy expect_out.npy
+	sa -o out.csv -a w.csv
+	cmp12 out.csv expect_out.npy
+	# 2 blocks of 150 rows of 300 weights, each row summing to 1
+	[ "$("$CATMAT" -s w.csv)" = "2x150x300" ]
+	awk -F, 'NF { s = 0; for (i = 1; i <= NF; i++) s += $i
+	    if (s < 1 - 1e-12 || s > 1 + 1e-12) { print NR ": " s; exit 1 } }' w.csv
+}
+
+@test "golden: weights across two key blocks (70 x 140) match NumPy to 1e-12" {
+	in_case blocks_w
+	sa -o out.npy -a w.npy
+	cmp12 out.npy expect_out.npy
+	cmp12 w.npy expect_w.npy
+}
+
+@test "golden: every thread count gives bit-identical output and weights" {
+	in_case blocks
+	sa -j 1 -o one.npy -a wone.npy
+	for j in 2 3 7; do
+		sa -j "$j" -o out.npy -a w.npy
+		cmp one.npy out.npy
+		cmp wone.npy w.npy
+	done
+	SELFATTN_THREADS=5 "$SA" $(cat cmd) -o env.npy
+	cmp one.npy env.npy
+}
+
+@test "golden: every ISA level matches NumPy to 1e-12" {
+	in_case blocks
+	for isa in generic avx2 avx512; do
+		SELFATTN_ISA=$isa "$SA" $(cat cmd) -o "$isa.npy"
+		cmp12 "$isa.npy" expect_out.npy
+	done
+}
+
+@test "golden: --dtype f32 agrees with NumPy's float64 to 1e-5" {
+	in_case blocks
+	sa --dtype f32 -o out.npy -a w.npy
+	"$CMPMAT" -r 1e-5 out.npy expect_out.npy
+	sa --dtype f64 -o w64.npy
+	cmp12 w64.npy expect_out.npy
+	# and it is really single precision: not within 1e-12
+	! "$CMPMAT" -r 1e-12 out.npy expect_out.npy 2>/dev/null
+}

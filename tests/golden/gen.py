@@ -330,6 +330,43 @@ def gen_wide():
     c.expect(*r, weights=False)
 
 
+def gen_blocks():
+    # Sizes that cross the kernel's blocks (64 query rows, 128 keys) with
+    # partial last blocks: Q 150x16, K 300x16, V 300x8 given as .npy, 2
+    # heads (dk=8, dv=4), WO 8x5.  The weights (2 x 150 x 300) are not
+    # stored; blocks_w checks them on a smaller case.
+    rng = np.random.default_rng(20240506)
+    q = normal(rng, (150, 16), 0.7)
+    k = normal(rng, (300, 16), 0.7)
+    v = pos(rng, (300, 8), 0.2, 2.0)
+    wo = pos(rng, (8, 5), 0.1, 1.0)
+    c = Case("blocks")
+    for name, a in (("Q", q), ("K", k), ("V", v), ("Wo", wo)):
+        write_npy(c.path(name + ".npy"), a)
+    c.cmd("-Q Q.npy -K K.npy -V V.npy -H 2 -w Wo.npy")
+    r = attention(q, k, v, heads=2, wo=wo)
+    check("blocks", r, attention, q, k, v, heads=2, wo=wo)
+    write_npy(c.path("expect_out.npy"), r[0])
+
+
+def gen_blocks_w():
+    # Weights across key blocks: X 70x6 self-attention over 70 keys is
+    # one block; cross sizes: Q 70x6, K 140x6 (two key blocks, the second
+    # partial), V 140x3, 1 head.
+    rng = np.random.default_rng(20240507)
+    q = normal(rng, (70, 6))
+    k = normal(rng, (140, 6))
+    v = pos(rng, (140, 3), 0.2, 2.0)
+    c = Case("blocks_w")
+    for name, a in (("Q", q), ("K", k), ("V", v)):
+        write_npy(c.path(name + ".npy"), a)
+    c.cmd("-Q Q.npy -K K.npy -V V.npy")
+    r = attention(q, k, v)
+    check("blocks_w", r, attention, q, k, v)
+    write_npy(c.path("expect_out.npy"), r[0])
+    write_npy(c.path("expect_w.npy"), r[1][0])
+
+
 # -- the lessons ----------------------------------------------------------
 
 def printed(fn):
@@ -426,6 +463,8 @@ def main():
     gen_large_scores()
     gen_npy_inputs()
     gen_wide()
+    gen_blocks()
+    gen_blocks_w()
     lesson_self("lesson_self", 42)
     lesson_self("lesson_self_seed0", 0)
     lesson_qkv()

@@ -1,0 +1,357 @@
+/*
+ * attn_tmpl.h - the attention kernels, written once and included by
+ * attn.c for each element type and ISA level, with:
+ *	T	double or float
+ *	F(x)	x with this instance's suffix
+ *	TARGET	the function attribute of the ISA level (or nothing)
+ *	FMA(a, b, c)	a*b + c, fused where the level has FMA
+ *	GEMM(x)	gemm_x or sgemm_x
+ *	EXPF	the scalar libm exp for T (exp or expf)
+ *	T_EXP_*	the constants of the vector exp for T (in attn.c)
+ *
+ * Shapes: a query block Q (nq, dk), key block K_b (bc, dk), value block
+ * V_b (bc, dv), score block S (nq, bc), output block O (nq, dv).
+ */
+
+/* x[j] = exp(x[j]), j < n.
+ * exp(x) = 2^k · exp(r), k = round(x / ln 2), r = x - k·ln 2 in
+ * [-ln2/2, ln2/2], ln 2 split in a high part with trailing zero bits
+ * (k·hi is exact) and a low part (Cody and Waite).  exp(r) is its
+ * Taylor polynomial to degree T_EXP_DEG, whose truncation error is below
+ * half an ulp on that interval; Horner adds about one ulp.  2^k is built
+ * from exponent bits in two halves, 2^k1 · 2^k2, so that results near
+ * overflow and subnormal results need no branch.  x is clamped first so
+ * k stays in range: below the clamp exp underflows to 0, above it
+ * overflows to inf; NaN fails both comparisons and propagates.  No
+ * branch in the loop: the compiler vectorises it. */
+static TARGET void
+F(vexp)(T *x, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		T v = x[j], t, k, r, p, s1, s2;
+		T_INT ki, k1, k2;
+		T_UINT b1, b2;
+
+		v = v < T_EXP_LO ? T_EXP_LO : v;
+		v = v > T_EXP_HI ? T_EXP_HI : v;
+		/* round to nearest: adding 1.5·2^(mantissa bits) leaves k in
+		 * the low bits of t */
+		t = FMA(v, T_LOG2E, T_ROUND);
+		k = t - T_ROUND;
+		memcpy(&ki, &t, sizeof ki);
+		ki -= T_ROUND_BITS;
+		r = FMA(-k, T_LN2_LO, FMA(-k, T_LN2_HI, v));
+		p = T_EXP_POLY(r);
+		k1 = ki >> 1;
+		k2 = ki - k1;
+		b1 = (T_UINT)(k1 + T_BIAS) << T_MANT;
+		b2 = (T_UINT)(k2 + T_BIAS) << T_MANT;
+		memcpy(&s1, &b1, sizeof s1);
+		memcpy(&s2, &b2, sizeof s2);
+		x[j] = p * s1 * s2;
+	}
+}
+
+/* Y (n, c) = X (n, k) · W + b; W packed (k, c), b (c) or NULL. */
+static TARGET void
+F(linear)(size_t n, size_t k, size_t c, const void *X, size_t ldx,
+    const void *Wp, const double *b, void *Y, size_t ldy, void *work)
+{
+	T *y = Y;
+	size_t i, j;
+
+	GEMM(packed)(n, k, c, X, ldx, Wp, Y, ldy, GEMM_OVERWRITE, work);
+	if (b == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < c; j++)
+			y[i * ldy + j] += (T)b[j];
+}
+
+static TARGET void
+F(from_double)(size_t n, const double *x, void *y)
+{
+	T *t = y;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		t[i] = (T)x[i];
+}
+
+static TARGET void
+F(to_double)(size_t n, const void *x, double *y)
+{
+	const T *t = x;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		y[i] = (double)t[i];
+}
+
+/* The keys [jlo, jhi) that query rows i0 .. i0+nq-1 may see at all
+ * under the causal and window masks (the other masks are per element).
+ * Returns 0 if there are none. */
+static int
+F(visible)(const struct attn_mask *mk, size_t m, size_t i0, size_t nq,
+    size_t *jlo, size_t *jhi)
+{
+	long long first = (long long)i0 + mk->shift;	/* aligned row i0 */
+	long long last = first + (long long)nq - 1;
+	long long lo = 0, hi = (long long)m;		/* [lo, hi) */
+
+	if (mk->causal && last + 1 < hi)
+		hi = last + 1;
+	if (mk->window >= 0) {
+		if (first - mk->window > lo)
+			lo = first - mk->window;
+		if (!mk->causal && last + mk->window + 1 < hi)
+			hi = last + mk->window + 1;
+	}
+	if (lo >= hi)
+		return 0;
+	*jlo = (size_t)lo;
+	*jhi = (size_t)hi;
+	return 1;
+}
+
+/* Scores of rows i0 .. i0+nq-1 against key block b (keys j0 .. j0+bc-1):
+ * S (nq, bc), ld ATTN_BC, = Q·K_bᵀ·scale + add, then hidden ones -inf.
+ * The order of operations is PyTorch's: (q·k)·scale, then the mask. */
+static TARGET void
+F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
+    size_t ldq, size_t j0, size_t bc, T *S, T *work)
+{
+	const struct attn_mask *mk = &h->mask;
+	const T *kp = (const T *)h->kp + (j0 / ATTN_BC) * h->kstride;
+	const T scale = (T)h->scale;
+	size_t i, j;
+
+	GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC, GEMM_OVERWRITE,
+	    work);
+	for (i = 0; i < nq; i++) {
+		T *s = S + i * ATTN_BC;
+		long long ai = (long long)(i0 + i) + mk->shift;
+
+		for (j = 0; j < bc; j++)
+			s[j] *= scale;
+		if (mk->add != NULL) {
+			const double *a = mk->add + (i0 + i) * mk->ldadd + j0;
+
+			for (j = 0; j < bc; j++)
+				s[j] += (T)a[j];
+		}
+		if (mk->allow != NULL) {
+			const unsigned char *a = mk->allow +
+			    (i0 + i) * mk->ldallow + j0;
+
+			for (j = 0; j < bc; j++)
+				s[j] = a[j] ? s[j] : -(T)INFINITY;
+		}
+		if (mk->kpad != NULL)
+			for (j = 0; j < bc; j++)
+				s[j] = mk->kpad[j0 + j] ? -(T)INFINITY : s[j];
+		for (j = 0; j < bc; j++) {
+			long long d = ai - (long long)(j0 + j);	/* i - j */
+
+			if ((mk->causal && d < 0) || (mk->window >= 0 &&
+			    (d > mk->window || (!mk->causal &&
+			    -d > mk->window))))
+				s[j] = -(T)INFINITY;
+		}
+	}
+}
+
+/* Eight partial results side by side, combined in a fixed order: the
+ * compiler vectorises the loop, and the result does not depend on it. */
+#define LANES 8
+
+/* The largest of s[0..n), or NaN if any is NaN; -inf for n == 0. */
+static TARGET T
+F(rowmax)(const T *s, size_t n)
+{
+	T mx[LANES], r;
+	int nan = 0;
+	size_t j, l;
+
+	for (l = 0; l < LANES; l++)
+		mx[l] = -(T)INFINITY;
+	for (j = 0; j + LANES <= n; j += LANES)
+		for (l = 0; l < LANES; l++) {
+			nan |= s[j + l] != s[j + l];
+			mx[l] = s[j + l] > mx[l] ? s[j + l] : mx[l];
+		}
+	for (; j < n; j++) {
+		nan |= s[j] != s[j];
+		mx[0] = s[j] > mx[0] ? s[j] : mx[0];
+	}
+	r = mx[0];
+	for (l = 1; l < LANES; l++)
+		r = mx[l] > r ? mx[l] : r;
+	return nan ? (T)NAN : r;
+}
+
+/* s[j] = exp(s[j] - mx); returns the sum, in lanes. */
+static TARGET T
+F(expsum)(T *s, size_t n, T mx)
+{
+	T acc[LANES], r = 0;
+	size_t j, l;
+
+	for (j = 0; j < n; j++)
+		s[j] -= mx;
+	F(vexp)(s, n);
+	for (l = 0; l < LANES; l++)
+		acc[l] = 0;
+	for (j = 0; j + LANES <= n; j += LANES)
+		for (l = 0; l < LANES; l++)
+			acc[l] += s[j + l];
+	for (; j < n; j++)
+		acc[0] += s[j];
+	for (l = 0; l < LANES; l++)
+		r += acc[l];
+	return r;
+}
+
+static size_t
+F(work_size)(const struct attn_head *h)
+{
+	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
+	size_t c = h->dv > ATTN_BC ? h->dv : ATTN_BC;
+
+	/* S block, then the GEMM workspace */
+	return (size_t)ATTN_BR * ATTN_BC + GEMM(work_size)(ATTN_BR, k, c);
+}
+
+/* See attn.h: the online softmax over key blocks.  Per row i, after
+ * block b with scores s and running maximum mi and sum li:
+ *	m' = max(mi, max_j s_j)
+ *	p_j = exp(s_j - m'),  li = li·exp(mi - m') + sum_j p_j
+ *	O_i = O_i·exp(mi - m') + sum_j p_j·V_j
+ * and at the end O_i /= li.  Every exp has argument <= 0, so nothing
+ * overflows; exp(mi - m') is 1 unless the maximum grew. */
+static TARGET size_t
+F(fwd)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
+    size_t ldq, void *Ov, size_t ldo, void *rmaxv, void *rsumv, void *wv)
+{
+	const T *Q = Qv;
+	T *O = Ov, *rmax = rmaxv, *rsum = rsumv, *S = wv;
+	T *work = S + ATTN_BR * ATTN_BC;
+	size_t i, j, j0, jlo, jhi, dead = 0;
+
+	for (i = 0; i < nq; i++) {
+		rmax[i] = -(T)INFINITY;
+		rsum[i] = 0;
+		for (j = 0; j < h->dv; j++)
+			O[i * ldo + j] = 0;
+	}
+	if (!F(visible)(&h->mask, h->m, i0, nq, &jlo, &jhi))
+		jlo = jhi = 0;
+	for (j0 = jlo / ATTN_BC * ATTN_BC; j0 < jhi; j0 += ATTN_BC) {
+		size_t bc = h->m - j0 < ATTN_BC ? h->m - j0 : ATTN_BC;
+
+		F(scores)(h, i0, nq, Q, ldq, j0, bc, S, work);
+		for (i = 0; i < nq; i++) {
+			T *s = S + i * ATTN_BC, *o = O + i * ldo;
+			T mx = F(rowmax)(s, bc), mnew, alpha;
+
+			mnew = mx > rmax[i] || mx != mx ? mx : rmax[i];
+			if (mnew == -(T)INFINITY) {
+				/* nothing visible to this row yet */
+				for (j = 0; j < bc; j++)
+					s[j] = 0;
+				continue;
+			}
+			alpha = EXPF(rmax[i] - mnew);
+			rsum[i] = rsum[i] * alpha + F(expsum)(s, bc, mnew);
+			rmax[i] = mnew;
+			if (alpha != 1)
+				for (j = 0; j < h->dv; j++)
+					o[j] *= alpha;
+		}
+		GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, (const T *)h->vp +
+		    (j0 / ATTN_BC) * h->vstride, O, ldo, GEMM_ACCUMULATE, work);
+	}
+	for (i = 0; i < nq; i++) {
+		T *o = O + i * ldo;
+
+		if (rmax[i] == -(T)INFINITY) {
+			/* every key hidden: attend to nothing */
+			for (j = 0; j < h->dv; j++)
+				o[j] = 0;
+			dead++;
+			continue;
+		}
+		for (j = 0; j < h->dv; j++)
+			o[j] /= rsum[i];
+	}
+	return dead;
+}
+
+/* See attn.h: the weights, from the final row maximum and sum. */
+static TARGET void
+F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
+    size_t ldq, const void *rmaxv, const void *rsumv, double *W,
+    size_t ldw, void *wv)
+{
+	const T *Q = Qv, *rmax = rmaxv, *rsum = rsumv;
+	T *S = wv, *work = S + ATTN_BR * ATTN_BC;
+	size_t i, j, j0, jlo, jhi;
+
+	for (i = 0; i < nq; i++)
+		for (j = 0; j < h->m; j++)
+			W[i * ldw + j] = 0;
+	if (!F(visible)(&h->mask, h->m, i0, nq, &jlo, &jhi))
+		return;
+	for (j0 = jlo / ATTN_BC * ATTN_BC; j0 < jhi; j0 += ATTN_BC) {
+		size_t bc = h->m - j0 < ATTN_BC ? h->m - j0 : ATTN_BC;
+
+		F(scores)(h, i0, nq, Q, ldq, j0, bc, S, work);
+		for (i = 0; i < nq; i++) {
+			T *s = S + i * ATTN_BC;
+			double *w = W + i * ldw + j0;
+
+			if (rmax[i] == -(T)INFINITY)
+				continue;
+			for (j = 0; j < bc; j++)
+				s[j] -= rmax[i];
+			F(vexp)(s, bc);
+			for (j = 0; j < bc; j++)
+				w[j] = (double)(s[j] / rsum[i]);
+		}
+	}
+}
+
+static size_t
+F(packed_size)(size_t k, size_t m)
+{
+	return GEMM(packed_size)(k, m);
+}
+
+static size_t
+F(gemm_work)(size_t n, size_t k, size_t m)
+{
+	return GEMM(work_size)(n, k, m);
+}
+
+static void
+F(pack_b)(size_t k, size_t m, const void *B, size_t ldb, void *Bp)
+{
+	GEMM(pack_b)(k, m, B, ldb, Bp);
+}
+
+static void
+F(pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb, void *Bp)
+{
+	GEMM(pack_bt)(k, m, Bt, ldb, Bp);
+}
+
+static const struct attn_ops F(ops) = {
+	T_DTYPE, sizeof(T),
+	F(packed_size), F(gemm_work), F(pack_b), F(pack_bt),
+	F(linear), F(from_double), F(to_double), F(work_size),
+	F(fwd), F(weights),
+};
+
+#undef LANES
