@@ -4,7 +4,7 @@
 .SUFFIXES: .c .o
 
 CC = cc
-CFLAGS = -O2 -g
+CFLAGS = -O2 -g -fno-trapping-math
 WARN = -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Wpedantic \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 LDLIBS = -lm -lpthread

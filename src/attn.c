@@ -14,6 +14,12 @@
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF	/* fuse only where FMA() says so */
+#elif defined(__GNUC__)
+/* GCC's -O2 vectoriser only takes loops it needs no scalar epilogue
+ * for; the exp and softmax loops need one (their length is a block's
+ * width).  Loops still run in program order per element: no
+ * reassociation, IEEE inf and NaN kept (no -ffast-math). */
+#pragma GCC optimize("vect-cost-model=dynamic")
 #endif
 
 #define CAT_(a, b) a##b
