@@ -56,6 +56,7 @@
 #define T_MANT 52
 #define T_EXP_POLY EXP_POLY_D	/* degree 13: |r|^14/14! < 2^-57 */
 #define EXPF exp
+#define TANH tanh
 #define GEMM(x) gemm_##x
 
 #define SUF _d0
@@ -91,6 +92,7 @@
 #undef T_MANT
 #undef T_EXP_POLY
 #undef EXPF
+#undef TANH
 #undef GEMM
 
 /* ---- float ---- */
@@ -109,6 +111,7 @@
 #define T_MANT 23
 #define T_EXP_POLY EXP_POLY_S	/* degree 7: |r|^8/8! < 2^-27 */
 #define EXPF expf
+#define TANH tanhf
 #define GEMM(x) sgemm_##x
 
 #define SUF _s0

@@ -41,14 +41,21 @@ struct attn_mask {
 	const unsigned char *kpad;	/* (m), 1 hides key j, or NULL */
 };
 
-/* One head's keys and values, packed, and how to score them. */
+/* One head's keys and values, packed, and how to score them.  Dot
+ * scores: s_ij = (q_i·k_j)·scale with Q (nq, dk).  Additive scores
+ * (Bahdanau): s_ij = (sum_t va_t·tanh(q_it + k_jt))·scale, where the
+ * caller passes Q = q·Wa (nq, da) and ka = k·Ua (m, da). */
 struct attn_head {
 	size_t m;		/* keys */
 	size_t dk, dv;		/* widths of a key and of a value */
-	double scale;		/* multiplies Q·Kᵀ */
+	double scale;		/* multiplies the scores */
 	const void *kp, *vp;	/* packed key and value blocks */
 	size_t kstride, vstride;	/* elements from block to block */
 	struct attn_mask mask;
+	int additive;		/* additive scores: ka, va, da below */
+	const void *ka;		/* (m, da), row stride da */
+	const double *va;	/* (da) */
+	size_t da;
 };
 
 /* The kernels of one element type and ISA level.  Every void * points
@@ -70,6 +77,13 @@ struct attn_ops {
 	void (*linear)(size_t n, size_t k, size_t c, const void *X,
 	    size_t ldx, const void *Wp, const double *b, void *Y, size_t ldy,
 	    void *work);
+
+	/* Rotate rows i < n of X (width d, even; row stride ldx) by the
+	 * rotary position embedding, row i at position pos0 + i: pairs
+	 * (x_t, x_{t+d/2}) turn by pos·base^(-2t/d) (Hugging Face Llama's
+	 * rotate_half pairing). */
+	void (*rope)(size_t n, size_t d, void *X, size_t ldx, long long pos0,
+	    double base);
 
 	/* y[i] = x[i] converted, for i < n. */
 	void (*from_double)(size_t n, const double *x, void *y);

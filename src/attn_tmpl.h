@@ -6,7 +6,7 @@
  *	TARGET	the function attribute of the ISA level (or nothing)
  *	FMA(a, b, c)	a*b + c, fused where the level has FMA
  *	GEMM(x)	gemm_x or sgemm_x
- *	EXPF	the scalar libm exp for T (exp or expf)
+ *	EXPF, TANH	the scalar libm exp and tanh for T
  *	T_EXP_*	the constants of the vector exp for T (in attn.c)
  *
  * Shapes: a query block Q (nq, dk), key block K_b (bc, dk), value block
@@ -70,6 +70,30 @@ F(linear)(size_t n, size_t k, size_t c, const void *X, size_t ldx,
 			y[i * ldy + j] += (T)b[j];
 }
 
+/* x'_t = x_t·cos θ_t - x_{t+d/2}·sin θ_t, x'_{t+d/2} = x_{t+d/2}·cos θ_t
+ * + x_t·sin θ_t, θ_t = pos·base^(-2t/d): angles in double, whatever T. */
+static TARGET void
+F(rope)(size_t n, size_t d, void *Xv, size_t ldx, long long pos0,
+    double base)
+{
+	T *X = Xv;
+	size_t i, t, half = d / 2;
+
+	for (i = 0; i < n; i++) {
+		T *x = X + i * ldx;
+		double pos = (double)(pos0 + (long long)i);
+
+		for (t = 0; t < half; t++) {
+			double th = pos / pow(base, (double)(2 * t) / (double)d);
+			double c = cos(th), s = sin(th);
+			double a = (double)x[t], b = (double)x[t + half];
+
+			x[t] = (T)(a * c - b * s);
+			x[t + half] = (T)(b * c + a * s);
+		}
+	}
+}
+
 static TARGET void
 F(from_double)(size_t n, const double *x, void *y)
 {
@@ -128,8 +152,24 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 	const T scale = (T)h->scale;
 	size_t i, j;
 
-	GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC, GEMM_OVERWRITE,
-	    work);
+	if (h->additive) {
+		/* s_ij = sum_t va_t·tanh(qa_it + ka_jt), t in order */
+		const T *ka = (const T *)h->ka + j0 * h->da;
+
+		for (i = 0; i < nq; i++)
+			for (j = 0; j < bc; j++) {
+				T s = 0;
+				size_t t;
+
+				for (t = 0; t < h->da; t++)
+					s += (T)h->va[t] * TANH(Q[i * ldq + t] +
+					    ka[j * h->da + t]);
+				S[i * ATTN_BC + j] = s;
+			}
+		(void)kp;
+	} else
+		GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC,
+		    GEMM_OVERWRITE, work);
 	for (i = 0; i < nq; i++) {
 		T *s = S + i * ATTN_BC;
 		long long ai = (long long)(i0 + i) + mk->shift;
@@ -350,7 +390,7 @@ F(pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb, void *Bp)
 static const struct attn_ops F(ops) = {
 	T_DTYPE, sizeof(T),
 	F(packed_size), F(gemm_work), F(pack_b), F(pack_bt),
-	F(linear), F(from_double), F(to_double), F(work_size),
+	F(linear), F(rope), F(from_double), F(to_double), F(work_size),
 	F(fwd), F(weights),
 };
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,17 +48,38 @@ static const char help_text[] =
 "  -w, --wo FILE         output projection WO (H*dv x d_out), optional\n"
 "  -Q, --queries FILE    queries Q (n x H*dk), instead of -x -q -k -v\n"
 "  -K, --keys FILE       keys K (m x H*dk)\n"
-"  -V, --values FILE     values V (m x H*dv)\n"
+"  -V, --values FILE     values V (m x H*dv); -Q/-K/-V may also be .npy\n"
+"                        (H, n, dk) or (B, H, n, dk) per-head tensors\n"
+"  -m, --memory FILE     project K and V from this sequence, not X\n"
+"      --bq, --bk, --bv, --bo FILE  biases added after each projection\n"
+"      --layout row|torch  weights are in x out (row, default) or\n"
+"                        PyTorch's out x in (y = x·Wᵀ + b)\n"
+"      --in-proj FILE    PyTorch's in_proj_weight (3E x E), for -q -k -v\n"
+"      --in-proj-bias FILE  PyTorch's in_proj_bias (3E)\n"
+"A 3-D X, memory (or Q, K, V with -H) is a batch of sequences.\n"
 "\n"
 "Attention:\n"
 "  -H, --heads N         split Q, K, V columns into N heads (default 1)\n"
-"  -s, --scale X|none    multiply scores by X (default 1/sqrt(dk));\n"
-"                        none is 1, the lessons' unscaled softmax\n"
+"      --kv-heads G      G key/value heads shared by the H query heads\n"
+"  -s, --scale X|none    multiply scores by X (default 1/sqrt(dk), or 1\n"
+"                        for general and additive scores); none is 1\n"
+"      --score dot|general|additive  q·kᵀ (default), q·Wa·kᵀ (--wa),\n"
+"                        or vaᵀ·tanh(q·Wa + k·Ua) (--wa, --ua, --va)\n"
+"      --wa, --ua, --va FILE  the score function's matrices\n"
+"  -c, --causal[=top-left|bottom-right]  query i sees keys j <= i\n"
+"                        (bottom-right: j <= i + m - n)\n"
+"      --mask FILE       n x m: 0/1 (1 = may attend) or added to scores;\n"
+"                        (H, n, m) or (B, H, n, m) per head\n"
+"      --key-padding FILE  m values, 1 = padding key (or B x m)\n"
+"      --window W        keys within distance W of the query only\n"
+"      --pos sinusoidal  add the sinusoidal position encoding to X\n"
+"      --rope[=BASE]     rotary position embedding (base 10000)\n"
 "      --seed S          seed for rand:/randn: inputs (default 0)\n"
 "\n"
 "Output:\n"
 "  -o, --output FILE     write Y to FILE (default: standard output)\n"
 "  -a, --weights FILE    write the attention weights (H x n x m) to FILE\n"
+"      --average-weights with -a: the mean over heads (n x m)\n"
 "  -f, --format FMT      csv, tsv, txt or npy for standard output and\n"
 "                        for files without a known extension (default csv)\n"
 "  -p, --precision N     N significant digits (1-17; default: shortest\n"
@@ -75,7 +97,11 @@ static const char help_text[] =
 "Exit status: 0 success, 1 bad data or I/O error, 2 bad usage.\n"
 "See selfattn(1).\n";
 
-enum { OPT_SEED = 256, OPT_VERSION, OPT_DTYPE };
+enum {
+	OPT_SEED = 256, OPT_VERSION, OPT_DTYPE, OPT_WINDOW, OPT_LAYOUT,
+	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
+	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
+};
 
 static const struct option longopts[] = {
 	{ "input", required_argument, NULL, 'x' },
@@ -93,6 +119,26 @@ static const struct option longopts[] = {
 	{ "weights", required_argument, NULL, 'a' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "precision", required_argument, NULL, 'p' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "bq", required_argument, NULL, OPT_ROLE + IN_BQ },
+	{ "bk", required_argument, NULL, OPT_ROLE + IN_BK },
+	{ "bv", required_argument, NULL, OPT_ROLE + IN_BV },
+	{ "bo", required_argument, NULL, OPT_ROLE + IN_BO },
+	{ "in-proj", required_argument, NULL, OPT_ROLE + IN_INPROJ },
+	{ "in-proj-bias", required_argument, NULL, OPT_ROLE + IN_INPROJB },
+	{ "mask", required_argument, NULL, OPT_ROLE + IN_MASK },
+	{ "key-padding", required_argument, NULL, OPT_ROLE + IN_KPAD },
+	{ "wa", required_argument, NULL, OPT_ROLE + IN_WA },
+	{ "ua", required_argument, NULL, OPT_ROLE + IN_UA },
+	{ "va", required_argument, NULL, OPT_ROLE + IN_VA },
+	{ "causal", optional_argument, NULL, 'c' },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "kv-heads", required_argument, NULL, OPT_KVHEADS },
+	{ "average-weights", no_argument, NULL, OPT_AVERAGE },
+	{ "pos", required_argument, NULL, OPT_POS },
+	{ "rope", optional_argument, NULL, OPT_ROPE },
+	{ "score", required_argument, NULL, OPT_SCORE },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
 	{ "help", no_argument, NULL, 'h' },
@@ -100,14 +146,34 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* The option letter of each matrix role, in enum plan_role order. */
-static const char role_opt[IN_NROLES + 1] = "xqkvwQKV";
+/* The option of each matrix role, as getopt_long returns it and as
+ * messages name it. */
+static const struct {
+	int c;
+	const char *name;
+} role_opt[IN_NROLES] = {
+	[IN_X] = { 'x', "-x" }, [IN_WQ] = { 'q', "-q" },
+	[IN_WK] = { 'k', "-k" }, [IN_WV] = { 'v', "-v" },
+	[IN_WO] = { 'w', "-w" }, [IN_Q] = { 'Q', "-Q" },
+	[IN_K] = { 'K', "-K" }, [IN_V] = { 'V', "-V" },
+	[IN_MEM] = { 'm', "--memory" },
+	[IN_BQ] = { OPT_ROLE + IN_BQ, "--bq" },
+	[IN_BK] = { OPT_ROLE + IN_BK, "--bk" },
+	[IN_BV] = { OPT_ROLE + IN_BV, "--bv" },
+	[IN_BO] = { OPT_ROLE + IN_BO, "--bo" },
+	[IN_INPROJ] = { OPT_ROLE + IN_INPROJ, "--in-proj" },
+	[IN_INPROJB] = { OPT_ROLE + IN_INPROJB, "--in-proj-bias" },
+	[IN_MASK] = { OPT_ROLE + IN_MASK, "--mask" },
+	[IN_KPAD] = { OPT_ROLE + IN_KPAD, "--key-padding" },
+	[IN_WA] = { OPT_ROLE + IN_WA, "--wa" },
+	[IN_UA] = { OPT_ROLE + IN_UA, "--ua" },
+	[IN_VA] = { OPT_ROLE + IN_VA, "--va" },
+};
 
 struct opts {
 	const char *spec[IN_NROLES];	/* matrix arguments as given */
-	size_t heads;
-	int has_scale;
-	double scale;
+	struct plan_opts po;
+	int layout_given;
 	uint32_t seed;
 	const char *output, *weights;
 	enum out_fmt fmt;
@@ -183,7 +249,102 @@ same_file(const char *a, const char *b)
 	    sa.st_ino == sb.st_ino;
 }
 
-/* Fill o from argv; returns 0 or the exit status of a usage error. */
+/* The role whose option getopt_long returned as c, or -1. */
+static int
+role_of(int c)
+{
+	int r;
+
+	for (r = 0; r < IN_NROLES; r++)
+		if (role_opt[r].c == c)
+			return r;
+	return -1;
+}
+
+/* A usage error if options a and b (roles) are both given. */
+static int
+conflict(const struct opts *o, int a, int b)
+{
+	char msg[128];
+
+	if (o->spec[a] == NULL || o->spec[b] == NULL)
+		return 0;
+	snprintf(msg, sizeof msg, "%s conflicts with %s: give one or the "
+	    "other", role_opt[a].name, role_opt[b].name);
+	return usage_error("%s", msg);
+}
+
+/* Check which options go together; returns 0 or EXIT_USAGE. */
+static int
+check_combination(const struct opts *o)
+{
+	static const int direct[] = { IN_Q, IN_K, IN_V };
+	static const int self_only[] = { IN_X, IN_WQ, IN_WK, IN_WV, IN_MEM,
+	    IN_BQ, IN_BK, IN_BV, IN_INPROJ, IN_INPROJB };
+	static const int proj[] = { IN_WQ, IN_WK, IN_WV };
+	static const int bias[] = { IN_BQ, IN_BK, IN_BV };
+	int i, j, rc, self, any;
+
+	self = o->spec[IN_X] || o->spec[IN_WQ] || o->spec[IN_WK] ||
+	    o->spec[IN_WV] || o->spec[IN_INPROJ];
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 10; j++)
+			if ((rc = conflict(o, self_only[j], direct[i])) != 0)
+				return rc;
+	for (i = 0; i < 3; i++)
+		if ((rc = conflict(o, IN_INPROJ, proj[i])) != 0 ||
+		    (rc = conflict(o, IN_INPROJB, bias[i])) != 0)
+			return rc;
+	if (self) {
+		if (o->spec[IN_X] == NULL)
+			return usage_error("%s", "missing -x: self-attention "
+			    "needs -x, -q, -k and -v");
+		for (i = 0; i < 3 && o->spec[IN_INPROJ] == NULL; i++)
+			if (o->spec[proj[i]] == NULL)
+				return usage_error("missing %s: self-attention"
+				    " needs -x, -q, -k and -v (or --in-proj)",
+				    role_opt[proj[i]].name);
+	} else {
+		any = o->spec[IN_Q] || o->spec[IN_K] || o->spec[IN_V];
+		if (!any)
+			return usage_error("%s", "no input: give -x, -q, -k, "
+			    "-v or -Q, -K, -V");
+		for (i = 0; i < 3; i++)
+			if (o->spec[direct[i]] == NULL)
+				return usage_error("missing %s: attention on "
+				    "given queries needs -Q, -K and -V",
+				    role_opt[direct[i]].name);
+		if (o->po.pos)
+			return usage_error("%s", "--pos conflicts with -Q: the "
+			    "position encoding is added to -x");
+	}
+	if (o->spec[IN_INPROJ] && !o->po.torch)
+		return usage_error("%s", "--in-proj takes PyTorch's "
+		    "in_proj_weight (3E x E): give --layout torch too");
+	if (o->spec[IN_INPROJB] && !o->spec[IN_INPROJ])
+		return usage_error("%s", "--in-proj-bias needs --in-proj");
+	if (o->po.average && o->weights == NULL)
+		return usage_error("%s", "--average-weights needs -a: it "
+		    "averages the weights written there");
+	if (o->po.score == SCORE_GENERAL && o->spec[IN_WA] == NULL)
+		return usage_error("%s", "--score general needs --wa");
+	if (o->po.score == SCORE_ADDITIVE) {
+		for (i = IN_WA; i <= IN_VA; i++)
+			if (o->spec[i] == NULL)
+				return usage_error("--score additive needs "
+				    "--wa, --ua and --va: %s is missing",
+				    role_opt[i].name);
+	} else
+		for (i = IN_WA; i <= IN_VA; i++)
+			if (o->spec[i] != NULL && (i != IN_WA ||
+			    o->po.score != SCORE_GENERAL))
+				return usage_error("%s goes with --score "
+				    "general or additive", role_opt[i].name);
+	return 0;
+}
+
+/* Fill o from argv; returns 0, -1 after --help or --version, or the
+ * exit status of a usage error. */
 static int
 parse_opts(int argc, char *argv[], struct opts *o)
 {
@@ -191,19 +352,20 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	struct shape sh;
 	struct err e;
 	const char *p;
-	int c, i, nstdin = 0;
+	int c, i, r, rc, nstdin = 0;
 
 	memset(o, 0, sizeof *o);
-	o->heads = 1;
+	o->po.window = -1;
+	o->po.rope_base = 10000;
 	o->fmt = OUT_CSV;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":x:q:k:v:w:Q:K:V:H:s:o:a:f:p:j:h",
-	    longopts, NULL)) != -1) {
-		if (c > 0 && c < CHAR_MAX && (p = strchr(role_opt, c)) != NULL) {
-			if (o->spec[p - role_opt] != NULL)
-				return usage_error("option -%s given twice",
-				    (char[]){ (char)c, '\0' });
-			o->spec[p - role_opt] = optarg;
+	while ((c = getopt_long(argc, argv,
+	    ":x:q:k:v:w:Q:K:V:m:H:s:o:a:f:p:j:ch", longopts, NULL)) != -1) {
+		if ((r = role_of(c)) >= 0) {
+			if (o->spec[r] != NULL)
+				return usage_error("option %s given twice",
+				    role_opt[r].name);
+			o->spec[r] = optarg;
 			continue;
 		}
 		switch (c) {
@@ -211,17 +373,73 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			if (parse_uint(optarg, 1, SIZE_MAX, &u) != 0)
 				return usage_error("-H expects a number of "
 				    "heads >= 1, found \"%s\"", optarg);
-			o->heads = (size_t)u;
+			o->po.heads = (size_t)u;
+			break;
+		case OPT_KVHEADS:
+			if (parse_uint(optarg, 1, SIZE_MAX, &u) != 0)
+				return usage_error("--kv-heads expects a number "
+				    "of heads >= 1, found \"%s\"", optarg);
+			o->po.kv_heads = (size_t)u;
 			break;
 		case 's':
 			if (strcmp(optarg, "none") == 0)
-				o->scale = 1;
-			else if (num_parse(optarg, strlen(optarg), &o->scale)
-			    != 0 || o->scale != o->scale ||
-			    o->scale - o->scale != 0)
+				o->po.scale = 1;
+			else if (num_parse(optarg, strlen(optarg),
+			    &o->po.scale) != 0 || !isfinite(o->po.scale))
 				return usage_error("-s expects a finite number "
 				    "or \"none\", found \"%s\"", optarg);
-			o->has_scale = 1;
+			o->po.has_scale = 1;
+			break;
+		case 'c':
+			if (optarg == NULL || strcmp(optarg, "top-left") == 0)
+				o->po.causal = 1;
+			else if (strcmp(optarg, "bottom-right") == 0)
+				o->po.causal = 2;
+			else
+				return usage_error("--causal expects top-left "
+				    "or bottom-right, found \"%s\"", optarg);
+			break;
+		case OPT_WINDOW:
+			if (parse_uint(optarg, 0, LLONG_MAX, &u) != 0)
+				return usage_error("--window expects a distance "
+				    ">= 0, found \"%s\"", optarg);
+			o->po.window = (long long)u;
+			break;
+		case OPT_LAYOUT:
+			if (strcmp(optarg, "torch") == 0)
+				o->po.torch = 1;
+			else if (strcmp(optarg, "row") != 0)
+				return usage_error("--layout expects row or "
+				    "torch, found \"%s\"", optarg);
+			break;
+		case OPT_AVERAGE:
+			o->po.average = 1;
+			break;
+		case OPT_POS:
+			if (strcmp(optarg, "sinusoidal") != 0)
+				return usage_error("--pos expects sinusoidal, "
+				    "found \"%s\"", optarg);
+			o->po.pos = 1;
+			break;
+		case OPT_ROPE:
+			o->po.rope = 1;
+			if (optarg != NULL && (num_parse(optarg,
+			    strlen(optarg), &o->po.rope_base) != 0 ||
+			    !isfinite(o->po.rope_base) ||
+			    o->po.rope_base <= 1))
+				return usage_error("--rope expects a base > 1, "
+				    "found \"%s\"", optarg);
+			break;
+		case OPT_SCORE:
+			if (strcmp(optarg, "dot") == 0)
+				o->po.score = SCORE_DOT;
+			else if (strcmp(optarg, "general") == 0)
+				o->po.score = SCORE_GENERAL;
+			else if (strcmp(optarg, "additive") == 0)
+				o->po.score = SCORE_ADDITIVE;
+			else
+				return usage_error("--score expects dot, general"
+				    " or additive, found \"%s\"", optarg);
 			break;
 		case OPT_SEED:
 			if (parse_uint(optarg, 0, UINT32_MAX, &u) != 0)
@@ -288,6 +506,8 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	if ((rc = check_combination(o)) != 0)
+		return rc;
 	if (o->threads == 0 && (p = getenv("SELFATTN_THREADS")) != NULL) {
 		if (parse_uint(p, 1, MAX_THREADS, &u) != 0)
 			return usage_error("SELFATTN_THREADS expects a number of "
@@ -301,30 +521,6 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		o->threads = np < 1 ? 1 : np > MAX_THREADS ? MAX_THREADS :
 		    (int)np;
 	}
-	if (o->spec[IN_X] || o->spec[IN_WQ] || o->spec[IN_WK] ||
-	    o->spec[IN_WV]) {
-		static const char *const need[] = { "-x", "-q", "-k", "-v" };
-
-		for (i = IN_Q; i <= IN_V; i++)
-			if (o->spec[i] != NULL)
-				return usage_error("-%s cannot be combined "
-				    "with -x, -q, -k, -v", (char[]){ role_opt[i],
-				    '\0' });
-		for (i = IN_X; i <= IN_WV; i++)
-			if (o->spec[i] == NULL)
-				return usage_error("missing %s: self-attention"
-				    " needs -x, -q, -k and -v", need[i]);
-	} else if (o->spec[IN_Q] || o->spec[IN_K] || o->spec[IN_V]) {
-		static const char *const need[] = { "-Q", "-K", "-V" };
-
-		for (i = IN_Q; i <= IN_V; i++)
-			if (o->spec[i] == NULL)
-				return usage_error("missing %s: attention on "
-				    "given queries needs -Q, -K and -V",
-				    need[i - IN_Q]);
-	} else
-		return usage_error("%s", "no input: give -x, -q, -k, -v or "
-		    "-Q, -K, -V");
 	for (i = 0; i < IN_NROLES; i++) {
 		if (o->spec[i] == NULL)
 			continue;
@@ -359,7 +555,7 @@ main(int argc, char *argv[])
 	struct out out, wout;
 	struct err e;
 	size_t dead = 0;
-	int rc, i, status = EXIT_DATA;
+	int rc, i, planned = 0, status = EXIT_DATA;
 
 	if ((rc = parse_opts(argc, argv, &o)) != 0) {
 		if (rc > 0)
@@ -398,14 +594,21 @@ main(int argc, char *argv[])
 			continue;
 		in[i].name = strcmp(o.spec[i], "-") == 0 ? "<stdin>" :
 		    o.spec[i];
+		in[i].opt = role_opt[i].name;
 		if (input_load(o.spec[i], &rng, &in[i].m, &in[i].sh, &e) != 0)
 			goto fail;
 	}
-	if (plan_make(&p, in, o.heads, o.has_scale ? &o.scale : NULL, &e) ||
-	    plan_run(&p, in, o.threads, o.dtype, &out, o.weights ? &wout :
-	    NULL, &dead, &e) || out_commit(&out, &e) ||
+	if (plan_make(&p, in, &o.po, &e) != 0)
+		goto fail;
+	planned = 1;
+	if (plan_run(&p, o.threads, o.dtype, &out, o.weights ? &wout : NULL,
+	    &dead, &e) || out_commit(&out, &e) ||
 	    (o.weights && out_commit(&wout, &e)))
 		goto fail;
+	if (dead > 0)
+		fprintf(stderr, "selfattn: warning: %zu query row%s every "
+		    "key masked: %s output and weights are 0\n", dead,
+		    dead == 1 ? " has" : "s have", dead == 1 ? "its" : "their");
 	status = 0;
 	goto done;
 fail:
@@ -413,6 +616,8 @@ fail:
 	out_abort(&out);
 	out_abort(&wout);
 done:
+	if (planned)
+		plan_free(&p);
 	for (i = 0; i < IN_NROLES; i++)
 		mat_free(&in[i].m);
 	return status;

@@ -1,7 +1,10 @@
 /*
- * plan.c - shape checks and the order of the computation (see plan.h).
+ * plan.c - shape checks, derived weights, and the order of the
+ * computation (see plan.h).
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,146 +14,597 @@
 
 #define SHAPESZ 96
 
-/* Every matrix argument: at most 2-D, no empty dimension. */
-static int
-check_matrix(const struct plan_in *in, struct err *e)
-{
-	char b[SHAPESZ];
+/* ---- shape checks ---- */
 
-	if (in->sh.ndim > 2)
-		return err_set(e, in->name, 0, 0, "expected a matrix (1-D or "
-		    "2-D), found an array of shape %s",
-		    shape_str(b, sizeof b, &in->sh));
-	if (in->m.rows == 0 || in->m.cols == 0)
-		return err_set(e, in->name, 0, 0, "expected a matrix with at "
-		    "least one row and one column, found shape %s",
-		    shape_str(b, sizeof b, &in->sh));
+static const char *
+shp(char *b, const struct plan_in *in)
+{
+	return shape_str(b, SHAPESZ, &in->sh);
+}
+
+/* "OPT FILE" or just "FILE" when the option is the usual one. */
+static const char *
+who(char *b, const struct plan_in *in)
+{
+	if (in->opt != NULL && in->opt[0] == '-' && in->opt[1] == '-')
+		snprintf(b, SHAPESZ * 2, "%s %s", in->opt, in->name);
+	else
+		snprintf(b, SHAPESZ * 2, "%s", in->name);
+	return b;
+}
+
+/* "WHO is SHAPE but ...": the message of most shape errors. */
+static int
+mismatch(struct err *e, const struct plan_in *in, const char *fmt, ...)
+{
+	char w[SHAPESZ * 2], s[SHAPESZ], rest[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof rest, fmt, ap);
+	va_end(ap);
+	return err_set(e, NULL, 0, 0, "%s is %s but %s", who(w, in),
+	    shp(s, in), rest);
+}
+
+/* A vector argument (bias, va, key padding): 1-D, or one row.  Its
+ * length in *len. */
+static int
+vector(const struct plan_in *in, size_t *len, struct err *e)
+{
+	char s[SHAPESZ], w[SHAPESZ * 2];
+
+	if (in->sh.ndim > 2 || in->m.rows != 1)
+		return err_set(e, NULL, 0, 0, "%s is %s: expected one row of "
+		    "numbers", who(w, in), shp(s, in));
+	*len = in->m.cols;
 	return 0;
 }
 
-/* in is a weight matrix that must have `need` rows, the columns of
- * the input named `of`. */
 static int
-check_rows(const struct plan_in *in, size_t need, const char *of,
-    struct err *e)
+vector_of(const struct plan_in *in, size_t want, const char *what,
+    const double **v, struct err *e)
 {
-	char b[SHAPESZ];
+	size_t len = 0;
 
-	if (in->m.rows == need)
+	*v = NULL;
+	if (in->name == NULL)
 		return 0;
-	return err_set(e, NULL, 0, 0, "%s is %s but %s has %zu columns",
-	    in->name, shape_str(b, sizeof b, &in->sh), of, need);
+	if (vector(in, &len, e) != 0)
+		return -1;
+	if (len != want)
+		return mismatch(e, in, "%s has %zu", what, want);
+	*v = in->m.data;
+	return 0;
 }
 
-/* `what` columns of `name` must split into `heads` equal parts. */
-static int
-check_heads(size_t cols, size_t heads, const char *name, struct err *e)
+/* ---- derived matrices, owned by the plan ---- */
+
+static struct mat *
+own(struct plan *p, size_t rows, size_t cols, struct err *e)
 {
-	if (cols % heads == 0)
+	struct mat *m = &p->own[p->nown];
+
+	if (mat_alloc(m, rows, cols, "weights", e) != 0)
+		return NULL;
+	p->nown++;
+	return m;
+}
+
+/* Rows r0 .. r0+nr-1 of a, transposed: (cols, nr). */
+static const struct mat *
+transposed(struct plan *p, const struct mat *a, size_t r0, size_t nr,
+    struct err *e)
+{
+	struct mat *t;
+	size_t i, j;
+
+	if ((t = own(p, a->cols, nr, e)) == NULL)
+		return NULL;
+	for (i = 0; i < nr; i++)
+		for (j = 0; j < a->cols; j++)
+			t->data[j * nr + i] = a->data[(r0 + i) * a->cols + j];
+	return t;
+}
+
+/* A weight argument in row layout (in x out): the input itself, or its
+ * transpose under --layout torch. */
+static const struct mat *
+weight(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	if (in->name == NULL)
+		return NULL;
+	if (!p->o.torch)
+		return &in->m;
+	return transposed(p, &in->m, 0, in->m.rows, e);
+}
+
+/* X + PE, PE[pos][2t] = sin(pos / 10000^(2t/d)),
+ * PE[pos][2t+1] = cos(same angle), pos = 0 .. n-1 in every sequence. */
+static const struct mat *
+positions(struct plan *p, const struct mat *x, struct err *e)
+{
+	struct mat *y;
+	size_t b, i, j;
+
+	if ((y = own(p, x->rows, x->cols, e)) == NULL)
+		return NULL;
+	for (b = 0; b < p->B; b++)
+		for (i = 0; i < p->n; i++) {
+			const double *xr = x->data + (b * p->n + i) * p->d;
+			double *yr = y->data + (b * p->n + i) * p->d;
+
+			for (j = 0; j < p->d; j++) {
+				double th = (double)i * exp((double)(j & ~
+				    (size_t)1) * (-log(10000.0) / (double)p->d));
+
+				yr[j] = xr[j] + (j & 1 ? cos(th) : sin(th));
+			}
+		}
+	return y;
+}
+
+/* Every given matrix argument: at most 4-D, no empty dimension. */
+static int
+check_present(const struct plan_in in[IN_NROLES], struct err *e)
+{
+	char s[SHAPESZ], w[SHAPESZ * 2];
+	int i, k;
+
+	for (i = 0; i < IN_NROLES; i++) {
+		if (in[i].name == NULL)
+			continue;
+		for (k = 0; k < in[i].sh.ndim; k++)
+			if (in[i].sh.dim[k] == 0)
+				return err_set(e, NULL, 0, 0, "%s is %s: "
+				    "expected no empty dimension", who(w,
+				    &in[i]), shp(s, &in[i]));
+	}
+	return 0;
+}
+
+/* A sequence argument (X, memory, 2-D Q, K, V): 1-D, 2-D or, batched,
+ * 3-D.  Sets *B, *rows, *cols. */
+static int
+sequence(const struct plan_in *in, int allow3, size_t *B, size_t *rows,
+    size_t *cols, struct err *e)
+{
+	char s[SHAPESZ], w[SHAPESZ * 2];
+	const struct shape *sh = &in->sh;
+
+	if (sh->ndim > 3 || (sh->ndim == 3 && !allow3))
+		return err_set(e, NULL, 0, 0, "%s is %s: expected a matrix "
+		    "(1-D or 2-D)%s", who(w, in), shp(s, in), allow3 ?
+		    " or a batch of them (3-D)" : "");
+	*B = sh->ndim == 3 ? sh->dim[0] : 1;
+	*rows = sh->ndim == 1 ? 1 : sh->dim[sh->ndim - 2];
+	*cols = sh->dim[sh->ndim - 1];
+	return 0;
+}
+
+/* cols of `in` must split into `heads` equal parts. */
+static int
+split(const struct plan_in *in, size_t cols, size_t heads, const char *opt,
+    size_t *width, struct err *e)
+{
+	char w[SHAPESZ * 2];
+
+	if (cols % heads != 0)
+		return err_set(e, NULL, 0, 0, "%s has %zu columns, which do "
+		    "not split into %zu heads of equal width (%s)", who(w, in),
+		    cols, heads, opt);
+	*width = cols / heads;
+	return 0;
+}
+
+/* The self-attention form: X, memory, weights, biases. */
+static int
+make_self(struct plan *p, const struct plan_in in[IN_NROLES],
+    struct err *e)
+{
+	const struct plan_in *x = &in[IN_X], *mem = &in[IN_MEM];
+	const struct plan_in *wqi = &in[IN_WQ], *wki = &in[IN_WK],
+	    *wvi = &in[IN_WV];
+	char s[SHAPESZ];
+	size_t Bm;
+
+	if (sequence(x, 1, &p->B, &p->n, &p->d, e) != 0)
+		return -1;
+	p->batched = x->sh.ndim == 3;
+	p->vec = x->sh.ndim == 1;
+	p->x = &x->m;
+	p->m = p->n;
+	p->dm = p->d;
+	p->mem = p->x;
+	if (mem->name != NULL) {
+		if (sequence(mem, 1, &Bm, &p->m, &p->dm, e) != 0)
+			return -1;
+		if ((mem->sh.ndim == 3) != p->batched || Bm != p->B)
+			return mismatch(e, mem, "%s is %s: both must be one "
+			    "sequence or the same number of them", x->name,
+			    shape_str(s, sizeof s, &x->sh));
+		p->mem = &mem->m;
+	}
+	if (in[IN_INPROJ].name != NULL) {
+		const struct plan_in *ip = &in[IN_INPROJ];
+		size_t E = p->d;
+
+		if (ip->sh.ndim != 2 || ip->m.cols != E || ip->m.rows != 3 * E)
+			return mismatch(e, ip, "%s has %zu columns: expected "
+			    "%zux%zu (3E x E, PyTorch's in_proj_weight)",
+			    x->name, E, 3 * E, E);
+		if (p->dm != E)
+			return mismatch(e, mem, "--in-proj takes keys and "
+			    "values of width %zu", E);
+		if ((p->wq = transposed(p, &ip->m, 0, E, e)) == NULL ||
+		    (p->wk = transposed(p, &ip->m, E, E, e)) == NULL ||
+		    (p->wv = transposed(p, &ip->m, 2 * E, E, e)) == NULL)
+			return -1;
+		wqi = wki = wvi = ip;
+	} else if ((p->wq = weight(p, wqi, e)) == NULL ||
+	    (p->wk = weight(p, wki, e)) == NULL ||
+	    (p->wv = weight(p, wvi, e)) == NULL)
+		return -1;
+	if (p->wq->rows != p->d)
+		return mismatch(e, wqi, "%s has %zu columns", x->name, p->d);
+	if (p->wk->rows != p->dm)
+		return mismatch(e, wki, "%s has %zu columns", mem->name ?
+		    mem->name : x->name, p->dm);
+	if (p->wv->rows != p->dm)
+		return mismatch(e, wvi, "%s has %zu columns", mem->name ?
+		    mem->name : x->name, p->dm);
+	if (p->o.pos && (p->x = positions(p, &x->m, e)) == NULL)
+		return -1;
+	if (mem->name == NULL)
+		p->mem = p->x;
+	return 0;
+}
+
+/* The form with Q, K, V given: 2-D (or batched 3-D with -H), or
+ * per-head (H, n, d) / (B, H, n, d) tensors. */
+static int
+make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
+    struct err *e)
+{
+	const struct plan_in *q = &in[IN_Q], *k = &in[IN_K], *v = &in[IN_V];
+	char s1[SHAPESZ], s2[SHAPESZ];
+	int nd = q->sh.ndim;
+	size_t Bk, Bv, mk, mv, ck, cv, qc;
+
+	if (k->sh.ndim != nd || v->sh.ndim != nd) {
+		if (!(nd <= 2 && k->sh.ndim <= 2 && v->sh.ndim <= 2))
+			return mismatch(e, k->sh.ndim != nd ? k : v, "%s is %s:"
+			    " queries, keys and values need the same number "
+			    "of dimensions", q->name, shape_str(s1, sizeof s1,
+			    &q->sh));
+	}
+	p->perhead = nd == 4 || (nd == 3 && p->o.heads == 0);
+	if (!p->perhead) {
+		if (sequence(q, 1, &p->B, &p->n, &qc, e) != 0 ||
+		    sequence(k, 1, &Bk, &mk, &ck, e) != 0 ||
+		    sequence(v, 1, &Bv, &mv, &cv, e) != 0)
+			return -1;
+		p->batched = nd == 3;
+		p->vec = nd == 1;
+		if (Bk != p->B || Bv != p->B)
+			return mismatch(e, Bk != p->B ? k : v, "%s is %s: "
+			    "they need the same number of sequences", q->name,
+			    shape_str(s1, sizeof s1, &q->sh));
+		p->H = p->o.heads ? p->o.heads : 1;
+		p->G = p->o.kv_heads ? p->o.kv_heads : p->H;
+		if (split(q, qc, p->H, "-H", &p->dq, e) ||
+		    split(k, ck, p->G, p->o.kv_heads ? "--kv-heads" : "-H",
+		    &p->dk, e) || split(v, cv, p->G, p->o.kv_heads ?
+		    "--kv-heads" : "-H", &p->dv, e))
+			return -1;
+		p->qs[0] = p->n * qc, p->qs[1] = p->dq, p->qs[2] = qc;
+		p->ks[0] = mk * ck, p->ks[1] = p->dk, p->ks[2] = ck;
+		p->vs[0] = mv * cv, p->vs[1] = p->dv, p->vs[2] = cv;
+	} else {
+		const size_t *qd = q->sh.dim + (nd - 3), *kd = k->sh.dim +
+		    (nd - 3), *vd = v->sh.dim + (nd - 3);
+
+		p->B = nd == 4 ? q->sh.dim[0] : 1;
+		p->batched = nd == 4;
+		if (nd == 4 && (k->sh.dim[0] != p->B || v->sh.dim[0] != p->B))
+			return mismatch(e, k->sh.dim[0] != p->B ? k : v, "%s is"
+			    " %s: they need the same number of sequences",
+			    q->name, shape_str(s1, sizeof s1, &q->sh));
+		p->H = qd[0], p->n = qd[1], p->dq = qd[2];
+		p->G = kd[0], mk = kd[1], p->dk = kd[2];
+		mv = vd[1], p->dv = vd[2];
+		if (p->o.heads && p->o.heads != p->H)
+			return mismatch(e, q, "-H %zu asks for %zu heads",
+			    p->o.heads, p->o.heads);
+		if (p->o.kv_heads && p->o.kv_heads != p->G)
+			return mismatch(e, k, "--kv-heads %zu asks for %zu "
+			    "key/value heads", p->o.kv_heads, p->o.kv_heads);
+		if (vd[0] != p->G)
+			return mismatch(e, v, "%s is %s: keys and values need "
+			    "the same heads", k->name, shape_str(s1, sizeof s1,
+			    &k->sh));
+		p->qs[0] = p->H * p->n * p->dq, p->qs[1] = p->n * p->dq,
+		    p->qs[2] = p->dq;
+		p->ks[0] = p->G * mk * p->dk, p->ks[1] = mk * p->dk,
+		    p->ks[2] = p->dk;
+		p->vs[0] = p->G * mv * p->dv, p->vs[1] = mv * p->dv,
+		    p->vs[2] = p->dv;
+	}
+	if (mk != mv)
+		return mismatch(e, v, "%s is %s: every key needs a value",
+		    k->name, shape_str(s2, sizeof s2, &k->sh));
+	p->m = mk;
+	p->q = &q->m;
+	p->k = &k->m;
+	p->v = &v->m;
+	return 0;
+}
+
+/* The heads of the self-attention form, from the weights' widths. */
+static int
+self_heads(struct plan *p, const struct plan_in in[IN_NROLES],
+    struct err *e)
+{
+	const struct plan_in *src = in[IN_INPROJ].name ? &in[IN_INPROJ] :
+	    NULL;
+	const char *kvopt = p->o.kv_heads ? "--kv-heads" : "-H";
+
+	p->H = p->o.heads ? p->o.heads : 1;
+	p->G = p->o.kv_heads ? p->o.kv_heads : p->H;
+	if (split(src ? src : &in[IN_WQ], p->wq->cols, p->H, "-H", &p->dq,
+	    e) || split(src ? src : &in[IN_WK], p->wk->cols, p->G, kvopt,
+	    &p->dk, e) || split(src ? src : &in[IN_WV], p->wv->cols, p->G,
+	    kvopt, &p->dv, e))
+		return -1;
+	return 0;
+}
+
+/* Biases: given one by one, or packed by --in-proj-bias. */
+static int
+biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
+{
+	const struct plan_in *ipb = &in[IN_INPROJB];
+	size_t len = 0;
+
+	if (ipb->name != NULL) {
+		if (vector(ipb, &len, e) != 0)
+			return -1;
+		if (len != 3 * p->d)
+			return mismatch(e, ipb, "--in-proj-bias needs 3E = %zu "
+			    "values", 3 * p->d);
+		p->bq = ipb->m.data;
+		p->bk = ipb->m.data + p->d;
+		p->bv = ipb->m.data + 2 * p->d;
 		return 0;
-	return err_set(e, NULL, 0, 0, "%s has %zu columns, which do not split "
-	    "into %zu heads of equal width", name, cols, heads);
+	}
+	if (vector_of(&in[IN_BQ], p->H * p->dq, "the queries' width",
+	    &p->bq, e) || vector_of(&in[IN_BK], p->G * p->dk,
+	    "the keys' width", &p->bk, e) || vector_of(&in[IN_BV], p->G *
+	    p->dv, "the values' width", &p->bv, e))
+		return -1;
+	return 0;
+}
+
+/* --mask: (n, m), (H|1, n, m) or (B|1, H|1, n, m); 0/1 only is boolean. */
+static int
+mask(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	const struct shape *sh = &in->sh;
+	size_t n = p->vec ? 1 : p->n, i, cnt, dh = 1, db = 1;
+	int nd = sh->ndim, boolean = 1;
+
+	if (in->name == NULL)
+		return 0;
+	if (nd == 1 ? !(p->vec && sh->dim[0] == p->m) : nd > 4 ||
+	    sh->dim[nd - 2] != n || sh->dim[nd - 1] != p->m)
+		return mismatch(e, in, "the scores are %zux%zu (queries x "
+		    "keys)", n, p->m);
+	if (nd >= 3)
+		dh = sh->dim[nd - 3];
+	if (nd == 4)
+		db = sh->dim[0];
+	if ((dh != 1 && dh != p->H) || (db != 1 && db != p->B))
+		return mismatch(e, in, "there are %zu heads%s%zu sequences: "
+		    "expected (%s%zu|1, n, m)", p->H, nd == 4 ? " and " :
+		    " in ", p->B, nd == 4 ? "B|1, " : "", p->H);
+	p->ms[0] = db == 1 ? 0 : dh * n * p->m;
+	p->ms[1] = dh == 1 ? 0 : n * p->m;
+	cnt = in->m.rows * in->m.cols;
+	for (i = 0; i < cnt && boolean; i++)
+		boolean = in->m.data[i] == 0 || in->m.data[i] == 1;
+	if (!boolean) {
+		p->add = in->m.data;
+		return 0;
+	}
+	if ((p->allow = mat_buf(cnt, 1, in->name, e)) == NULL)
+		return -1;
+	for (i = 0; i < cnt; i++)
+		p->allow[i] = in->m.data[i] != 0;
+	return 0;
+}
+
+/* --key-padding: (m) for every sequence, or (B, m). */
+static int
+key_padding(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	char w[SHAPESZ * 2];
+	size_t i, cnt;
+
+	if (in->name == NULL)
+		return 0;
+	if (in->sh.ndim > 2 || in->m.cols != p->m || (in->m.rows != 1 &&
+	    in->m.rows != p->B))
+		return mismatch(e, in, "there are %zu keys%s", p->m, p->B > 1 ?
+		    " per sequence: expected (m) or (B, m)" : "");
+	cnt = in->m.rows * in->m.cols;
+	if ((p->kpad = mat_buf(cnt, 1, in->name, e)) == NULL)
+		return -1;
+	for (i = 0; i < cnt; i++) {
+		double x = in->m.data[i];
+
+		if (x != 0 && x != 1)
+			return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 "
+			    "(1 = padding), found %g at key %zu", who(w, in),
+			    x, i % p->m + 1);
+		p->kpad[i] = x != 0;
+	}
+	p->kpad_sb = in->m.rows == 1 ? 0 : p->m;
+	return 0;
+}
+
+/* The score function's matrices. */
+static int
+score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
+{
+	const struct plan_in *wa = &in[IN_WA], *ua = &in[IN_UA];
+	const struct plan_in *q = p->self ? (in[IN_INPROJ].name ?
+	    &in[IN_INPROJ] : &in[IN_WQ]) : &in[IN_Q];
+	const struct plan_in *k = p->self ? (in[IN_INPROJ].name ?
+	    &in[IN_INPROJ] : &in[IN_WK]) : &in[IN_K];
+	char s[SHAPESZ], w[SHAPESZ * 2];
+
+	switch (p->o.score) {
+	case SCORE_DOT:
+		if (p->dq != p->dk)
+			return mismatch(e, k, "%s is %s: queries and keys need "
+			    "the same number of columns", who(w, q),
+			    shp(s, q));
+		return 0;
+	case SCORE_GENERAL:
+		/* q·Wa·kᵀ: Wa (dq, dk) in either layout (as PyTorch's
+		 * nn.Linear(dk, dq).weight, applied to the keys). */
+		if (wa->sh.ndim != 2 || wa->m.rows != p->dq ||
+		    wa->m.cols != p->dk)
+			return mismatch(e, wa, "--score general needs %zux%zu "
+			    "(query width x key width per head)", p->dq,
+			    p->dk);
+		p->wa = &wa->m;
+		return 0;
+	case SCORE_ADDITIVE:
+		if ((p->wa = weight(p, wa, e)) == NULL ||
+		    (p->ua = weight(p, ua, e)) == NULL)
+			return -1;
+		p->da = p->wa->cols;
+		if (p->wa->rows != p->dq)
+			return mismatch(e, wa, "the queries have %zu columns per "
+			    "head%s", p->dq, p->o.torch ? " (torch layout: "
+			    "da x dq)" : "");
+		if (p->ua->rows != p->dk || p->ua->cols != p->da)
+			return mismatch(e, ua, "%s needs %zux%zu%s", p->o.torch ?
+			    "with --wa of da x dq," : "with --wa of dq x da,",
+			    p->o.torch ? p->da : p->dk, p->o.torch ? p->dk :
+			    p->da, p->o.torch ? " (torch layout)" : "");
+		return vector_of(&in[IN_VA], p->da, "--wa gives the width da",
+		    &p->va, e);
+	}
+	return 0;
 }
 
 int
 plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
-    size_t heads, const double *scale, struct err *e)
+    const struct plan_opts *o, struct err *e)
 {
-	const struct plan_in *q, *k, *v;
-	char b1[SHAPESZ], b2[SHAPESZ];
-	size_t i, qcols, kcols, vcols;
+	const struct plan_in *woi = &in[IN_WO];
 
-	for (i = 0; i < IN_NROLES; i++)
-		if (in[i].name != NULL && check_matrix(&in[i], e) != 0)
-			return -1;
-	if (in[IN_X].name != NULL) {
-		const struct plan_in *x = &in[IN_X];
-
-		for (i = IN_WQ; i <= IN_WV; i++)
-			if (check_rows(&in[i], x->m.cols, x->name, e) != 0)
-				return -1;
-		q = &in[IN_WQ];
-		k = &in[IN_WK];
-		v = &in[IN_WV];
-		p->n = p->m = x->m.rows;
-		p->vec = x->sh.ndim == 1;
-	} else {
-		q = &in[IN_Q];
-		k = &in[IN_K];
-		v = &in[IN_V];
-		if (v->m.rows != k->m.rows)
-			return err_set(e, NULL, 0, 0, "%s is %s but %s has %zu "
-			    "rows: every key needs a value", v->name,
-			    shape_str(b1, sizeof b1, &v->sh), k->name,
-			    k->m.rows);
-		p->n = q->m.rows;
-		p->m = k->m.rows;
-		p->vec = q->sh.ndim == 1;
-	}
-	qcols = q->m.cols;
-	kcols = k->m.cols;
-	vcols = v->m.cols;
-	if (kcols != qcols)
-		return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: queries "
-		    "and keys need the same number of columns", k->name,
-		    shape_str(b1, sizeof b1, &k->sh), q->name,
-		    shape_str(b2, sizeof b2, &q->sh));
-	if (check_heads(qcols, heads, q->name, e) != 0 ||
-	    check_heads(vcols, heads, v->name, e) != 0)
+	memset(p, 0, sizeof *p);
+	p->o = *o;
+	if (check_present(in, e) != 0)
 		return -1;
-	p->heads = heads;
-	p->dk = qcols / heads;
-	p->dv = vcols / heads;
-	p->dout = vcols;
-	if (in[IN_WO].name != NULL) {
-		if (in[IN_WO].m.rows != vcols)
-			return err_set(e, NULL, 0, 0, "%s is %s but the "
-			    "attention output has %zu columns (%zu heads of "
-			    "%zu)", in[IN_WO].name,
-			    shape_str(b1, sizeof b1, &in[IN_WO].sh), vcols,
-			    heads, p->dv);
-		p->dout = in[IN_WO].m.cols;
+	p->self = in[IN_X].name != NULL;
+	if (p->self ? make_self(p, in, e) || self_heads(p, in, e) ||
+	    biases(p, in, e) : make_direct(p, in, e))
+		return -1;
+	if (p->H % p->G != 0)
+		return err_set(e, NULL, 0, 0, "%zu key/value heads do not "
+		    "divide the %zu query heads (--kv-heads %zu, -H %zu)",
+		    p->G, p->H, p->G, p->H);
+	if (score(p, in, e) != 0)
+		return -1;
+	if (p->o.rope && (p->dq % 2 != 0 || p->dk % 2 != 0))
+		return err_set(e, NULL, 0, 0, "--rope needs even head widths, "
+		    "found queries of %zu and keys of %zu", p->dq, p->dk);
+	p->dout = p->perhead ? p->dv : p->H * p->dv;
+	if (woi->name != NULL) {
+		if ((p->wo = weight(p, woi, e)) == NULL)
+			return -1;
+		if (p->wo->rows != p->H * p->dv)
+			return mismatch(e, woi, "the attention output has %zu "
+			    "columns (%zu heads of %zu)", p->H * p->dv, p->H,
+			    p->dv);
+		p->dout = p->wo->cols;
 	}
-	p->scale = scale ? *scale : 1.0 / sqrt((double)p->dk);
+	if (vector_of(&in[IN_BO], p->dout, "the output's width", &p->bo, e))
+		return -1;
+	if (mask(p, &in[IN_MASK], e) || key_padding(p, &in[IN_KPAD], e))
+		return -1;
+	if (p->o.has_scale)
+		p->scale = p->o.scale;
+	else
+		p->scale = p->o.score == SCORE_DOT ? 1.0 / sqrt((double)p->dk) :
+		    1.0;
 	return 0;
+}
+
+void
+plan_free(struct plan *p)
+{
+	int i;
+
+	for (i = 0; i < p->nown; i++)
+		mat_free(&p->own[i]);
+	free(p->allow);
+	free(p->kpad);
+	p->nown = 0;
+	p->allow = p->kpad = NULL;
 }
 
 void
 plan_shapes(const struct plan *p, struct shape *ysh, struct shape *wsh)
 {
-	if (p->vec) {
-		ysh->ndim = 1;
-		ysh->dim[0] = p->dout;
-	} else
-		shape_2d(ysh, p->n, p->dout);
+	ysh->ndim = 0;
+	if (p->batched)
+		ysh->dim[ysh->ndim++] = p->B;
+	if (p->perhead && p->wo == NULL)
+		ysh->dim[ysh->ndim++] = p->H;
+	if (!p->vec)
+		ysh->dim[ysh->ndim++] = p->n;
+	ysh->dim[ysh->ndim++] = p->dout;
 	wsh->ndim = 0;
-	if (p->heads > 1)
-		wsh->dim[wsh->ndim++] = p->heads;
+	if (p->batched)
+		wsh->dim[wsh->ndim++] = p->B;
+	if (p->H > 1 && !p->o.average)
+		wsh->dim[wsh->ndim++] = p->H;
 	if (!p->vec)
 		wsh->dim[wsh->ndim++] = p->n;
 	wsh->dim[wsh->ndim++] = p->m;
 }
 
 /*
- * The run.  Data in the compute type T (double or float; E bytes):
- *	x	X (n, d) for self-attention, or
- *	q, k, v	Q (n, H·dk), K (m, H·dk), V (m, H·dv) given directly
+ * The run.  Data in the compute type T (double or float; E bytes),
+ * addressed in bytes:
+ *	x, mem	X (B·n, d) and the memory (B·m, dm), self-attention; or
+ *	q, k, v	Q, K, V given, element (b, h, i, t) at b·qs[0] + h·qs[1]
+ *		+ i·qs[2] + t
  *	wq ..	the weights, packed once (gemm.h) for every block
- *	kp, vp	the keys and values of every head, packed in key blocks:
- *		head g, block b at (g·nkb + b)·kstride elements
- * Phase 1, tasks over key blocks: project (or take) K and V, pack them.
- * Phase 2, tasks over blocks of ATTN_BR query rows: project Q, attend
- * with every head, concatenate, apply WO, format the rows.  Phase 3
- * (weights wanted), for each head, tasks over blocks of query rows:
- * the weights, formatted.  Tasks run in waves of `nslots`; after each
- * wave the main thread writes the slots' text in task order.
+ *	kp, vp	the keys and values of the current sequence, per key/value
+ *		head, packed in key blocks: head g, block j at (g·nkb +
+ *		j)·kstride elements
+ *	ka	the keys times Ua, (G, m, da), for additive scores
+ * For each sequence b:
+ * phase 1, tasks over key blocks: project (or take) K and V, rotate K
+ * (RoPE), pack them; phase 2, tasks over blocks of ATTN_BR query rows:
+ * project Q, rotate it, score with every head, concatenate, apply WO,
+ * format the rows; phase 3 (weights wanted), for each head (or their
+ * mean), tasks over blocks of query rows: the weights, formatted.
+ * Tasks run in waves of `nslots`; after each wave the main thread
+ * writes the slots' text in task order.
  */
 struct worker {
-	char *qb, *ob, *yb, *kb, *vb, *rmax, *rsum, *work;
+	char *qb, *qg, *ob, *yb, *kb, *vb, *rmax, *rsum, *work;
 };
 
 struct slot {
-	double *d;		/* the rows as doubles (float runs) */
+	double *d, *sum;	/* rows as doubles; the heads' sum */
 	char *txt;		/* formatted rows */
 	size_t len, rows, dead;
 };
@@ -158,59 +612,94 @@ struct slot {
 struct run {
 	const struct plan *p;
 	const struct attn_ops *ops;
-	size_t E, hq, hv, d, nkb;
-	const char *x, *q, *k, *v;	/* typed data, addressed in bytes */
-	char *wq, *wk, *wv, *wo;	/* packed weights */
-	char *kp, *vp;
+	size_t E, hq, hk, hv, dqk, nkb, shift;
+	const char *x, *mem, *q, *k, *v;
+	char *wq, *wk, *wv, *wo, *wa, *ua;
+	char *kp, *vp, *ka;
 	size_t kstride, vstride;
 	struct attn_head *head;
-	char *qall;			/* (n, hq) kept for the weights */
-	char *rmax, *rsum;		/* (H, n) */
+	char *qall;		/* (H, n, dqk): kernel queries, for weights */
+	char *rmax, *rsum;	/* (H, n) */
+	char *obatch;		/* (n, H·dv), per-head output layout */
 	struct worker *thr;
 	struct slot *slot;
-	size_t nslots, wave0, wrows, h;
+	size_t nslots, wave0, wrows, b, h;
 	struct out *yout, *wout;
 };
 
 #define AT(base, elems) ((base) + (size_t)(elems) * r->E)
 
+/* Copy nr rows of w elements from src (row stride lds) to dst (ldd). */
 static void
-pack_task(void *arg, size_t b, int id)
+copy_rows(const struct run *r, size_t nr, size_t w, const char *src,
+    size_t lds, char *dst, size_t ldd)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		memcpy(AT(dst, i * ldd), AT(src, i * lds), w * r->E);
+}
+
+static void
+pack_task(void *arg, size_t blk, int id)
 {
 	struct run *r = arg;
 	const struct plan *p = r->p;
 	struct worker *w = &r->thr[id];
-	size_t j0 = b * ATTN_BC, bc = p->m - j0 < ATTN_BC ? p->m - j0 :
-	    ATTN_BC, g;
-	const char *kb, *vb;
+	size_t j0 = blk * ATTN_BC, bc = p->m - j0 < ATTN_BC ? p->m - j0 :
+	    ATTN_BC, g, ldk, ldv;
+	char *kb;
+	const char *vb;
 
-	if (r->x != NULL) {
-		r->ops->linear(bc, r->d, r->hq, AT(r->x, j0 * r->d), r->d,
-		    r->wk, NULL, w->kb, r->hq, w->work);
-		r->ops->linear(bc, r->d, r->hv, AT(r->x, j0 * r->d), r->d,
-		    r->wv, NULL, w->vb, r->hv, w->work);
-		kb = w->kb;
-		vb = w->vb;
-	} else {
-		kb = AT(r->k, j0 * r->hq);
-		vb = AT(r->v, j0 * r->hv);
+	if (p->self) {
+		const char *m = AT(r->mem, (r->b * p->m + j0) * p->dm);
+
+		r->ops->linear(bc, p->dm, r->hk, m, p->dm, r->wk, p->bk, w->kb,
+		    r->hk, w->work);
+		r->ops->linear(bc, p->dm, r->hv, m, p->dm, r->wv, p->bv, w->vb,
+		    r->hv, w->work);
 	}
-	for (g = 0; g < p->heads; g++) {
-		r->ops->pack_bt(p->dk, bc, AT(kb, g * p->dk), r->hq,
-		    AT(r->kp, (g * r->nkb + b) * r->kstride));
-		r->ops->pack_b(bc, p->dv, AT(vb, g * p->dv), r->hv,
-		    AT(r->vp, (g * r->nkb + b) * r->vstride));
+	for (g = 0; g < p->G; g++) {
+		if (p->self) {
+			kb = AT(w->kb, g * p->dk);
+			vb = AT(w->vb, g * p->dv);
+			ldk = r->hk;
+			ldv = r->hv;
+		} else {
+			const char *ks = AT(r->k, r->b * p->ks[0] + g *
+			    p->ks[1] + j0 * p->ks[2]);
+
+			/* RoPE rotates a copy, never the input */
+			kb = AT(w->kb, g * p->dk);
+			ldk = r->hk;
+			copy_rows(r, bc, p->dk, ks, p->ks[2], kb, ldk);
+			vb = AT(r->v, r->b * p->vs[0] + g * p->vs[1] + j0 *
+			    p->vs[2]);
+			ldv = p->vs[2];
+		}
+		if (p->o.rope)
+			r->ops->rope(bc, p->dk, kb, ldk, (long long)j0,
+			    p->o.rope_base);
+		if (p->o.score == SCORE_ADDITIVE)
+			r->ops->linear(bc, p->dk, p->da, kb, ldk, r->ua, NULL,
+			    AT(r->ka, (g * p->m + j0) * p->da), p->da,
+			    w->work);
+		else
+			r->ops->pack_bt(p->dk, bc, kb, ldk, AT(r->kp, (g *
+			    r->nkb + blk) * r->kstride));
+		r->ops->pack_b(bc, p->dv, vb, ldv, AT(r->vp, (g * r->nkb +
+		    blk) * r->vstride));
 	}
 }
 
-/* Rows as doubles for the writer: a float run converts into the slot. */
+/* Rows as doubles for the writer: a float run converts into buf. */
 static const double *
-as_double(struct run *r, struct slot *s, const void *rows, size_t n)
+as_double(const struct run *r, double *buf, const void *rows, size_t n)
 {
 	if (r->ops->dtype == ATTN_F64)
 		return rows;
-	r->ops->to_double(n, rows, s->d);
-	return s->d;
+	r->ops->to_double(n, rows, buf);
+	return buf;
 }
 
 static void
@@ -220,35 +709,52 @@ query_task(void *arg, size_t t, int id)
 	const struct plan *p = r->p;
 	struct worker *w = &r->thr[id];
 	struct slot *s = &r->slot[t];
-	size_t i0 = (r->wave0 + t) * ATTN_BR;
-	size_t nq = p->n - i0 < ATTN_BR ? p->n - i0 : ATTN_BR, h;
-	const char *qb;
-	char *y = w->ob;
+	size_t i0 = (r->wave0 + t) * ATTN_BR, h, ldq;
+	size_t nq = p->n - i0 < ATTN_BR ? p->n - i0 : ATTN_BR;
+	char *y = w->ob, *qh, *qk;
 
-	if (r->x != NULL) {
-		char *dst = r->qall ? AT(r->qall, i0 * r->hq) : w->qb;
-
-		r->ops->linear(nq, r->d, r->hq, AT(r->x, i0 * r->d), r->d,
-		    r->wq, NULL, dst, r->hq, w->work);
-		qb = dst;
-	} else
-		qb = AT(r->q, i0 * r->hq);
+	if (p->self)
+		r->ops->linear(nq, p->d, r->hq, AT(r->x, (r->b * p->n + i0) *
+		    p->d), p->d, r->wq, p->bq, w->qb, r->hq, w->work);
 	s->dead = 0;
-	for (h = 0; h < p->heads; h++) {
-		char *mx = r->rmax ? AT(r->rmax, h * p->n + i0) : w->rmax;
-		char *sm = r->rsum ? AT(r->rsum, h * p->n + i0) : w->rsum;
+	for (h = 0; h < p->H; h++) {
+		size_t hn = h * p->n + i0;
+		char *mx = r->rmax ? AT(r->rmax, hn) : w->rmax;
+		char *sm = r->rsum ? AT(r->rsum, hn) : w->rsum;
 
-		s->dead += r->ops->fwd(&r->head[h], i0, nq, AT(qb, h * p->dk),
-		    r->hq, AT(w->ob, h * p->dv), r->hv, mx, sm, w->work);
+		qh = AT(w->qb, h * p->dq);
+		ldq = r->hq;
+		if (!p->self)
+			copy_rows(r, nq, p->dq, AT(r->q, r->b * p->qs[0] + h *
+			    p->qs[1] + i0 * p->qs[2]), p->qs[2], qh, ldq);
+		if (p->o.rope)
+			r->ops->rope(nq, p->dq, qh, ldq, (long long)(i0 +
+			    r->shift), p->o.rope_base);
+		/* the kernel's queries: Q_h, or Q_h·Wa */
+		qk = r->qall ? AT(r->qall, hn * r->dqk) : w->qg;
+		if (p->o.score != SCORE_DOT)
+			r->ops->linear(nq, p->dq, r->dqk, qh, ldq, r->wa, NULL,
+			    qk, r->dqk, w->work);
+		else
+			copy_rows(r, nq, p->dq, qh, ldq, qk, r->dqk);
+		s->dead += r->ops->fwd(&r->head[h], i0, nq, qk, r->dqk,
+		    AT(w->ob, h * p->dv), r->hv, mx, sm, w->work);
 	}
-	if (r->wo != NULL) {
-		r->ops->linear(nq, r->hv, p->dout, w->ob, r->hv, r->wo, NULL,
+	s->rows = nq;
+	if (p->perhead && p->wo == NULL) {
+		/* kept for the per-head layout, written after the phase */
+		copy_rows(r, nq, r->hv, w->ob, r->hv, AT(r->obatch, i0 *
+		    r->hv), r->hv);
+		s->len = 0;
+		return;
+	}
+	if (p->wo != NULL) {
+		r->ops->linear(nq, r->hv, p->dout, w->ob, r->hv, r->wo, p->bo,
 		    w->yb, p->dout, w->work);
 		y = w->yb;
 	}
-	s->rows = nq;
-	s->len = out_format(r->yout, as_double(r, s, y, nq * p->dout), nq, i0,
-	    s->txt);
+	s->len = out_format(r->yout, as_double(r, s->d, y, nq * p->dout), nq,
+	    r->b * p->n + i0, s->txt);
 }
 
 static void
@@ -258,17 +764,31 @@ weights_task(void *arg, size_t t, int id)
 	const struct plan *p = r->p;
 	struct worker *w = &r->thr[id];
 	struct slot *s = &r->slot[t];
-	size_t i0 = (r->wave0 + t) * r->wrows;
+	size_t i0 = (r->wave0 + t) * r->wrows, h, j, row0;
 	size_t nq = p->n - i0 < r->wrows ? p->n - i0 : r->wrows;
-	const char *qb = r->x != NULL ? AT(r->qall, i0 * r->hq) :
-	    AT(r->q, i0 * r->hq);
+	size_t h0 = p->o.average ? 0 : r->h, h1 = p->o.average ? p->H :
+	    r->h + 1;
 
-	r->ops->weights(&r->head[r->h], i0, nq, AT(qb, r->h * p->dk), r->hq,
-	    AT(r->rmax, r->h * p->n + i0), AT(r->rsum, r->h * p->n + i0),
-	    s->d, p->m, w->work);
+	for (h = h0; h < h1; h++) {
+		size_t hn = h * p->n + i0;
+
+		r->ops->weights(&r->head[h], i0, nq, AT(r->qall, hn * r->dqk),
+		    r->dqk, AT(r->rmax, hn), AT(r->rsum, hn), s->d, p->m,
+		    w->work);
+		if (!p->o.average)
+			break;
+		/* the mean over heads: summed in head order, then / H */
+		for (j = 0; j < nq * p->m; j++)
+			s->sum[j] = h == 0 ? s->d[j] : s->sum[j] + s->d[j];
+	}
+	if (p->o.average)
+		for (j = 0; j < nq * p->m; j++)
+			s->d[j] = s->sum[j] / (double)p->H;
 	s->rows = nq;
 	s->dead = 0;
-	s->len = out_format(r->wout, s->d, nq, r->h * p->n + i0, s->txt);
+	row0 = p->o.average || p->H == 1 ? r->b * p->n + i0 :
+	    (r->b * p->H + r->h) * p->n + i0;
+	s->len = out_format(r->wout, s->d, nq, row0, s->txt);
 }
 
 /* Run ntasks tasks of fn in waves, writing each wave's slots to o in
@@ -285,11 +805,30 @@ waves(struct run *r, struct par *pool, size_t ntasks, par_fn *fn,
 		par_run(pool, cnt, fn, r);
 		for (i = 0; i < cnt; i++) {
 			*dead += r->slot[i].dead;
-			if (o != NULL && out_put(o, r->slot[i].txt,
-			    r->slot[i].len, r->slot[i].rows, e) != 0)
+			if (o != NULL && r->slot[i].len > 0 && out_put(o,
+			    r->slot[i].txt, r->slot[i].len, r->slot[i].rows,
+			    e) != 0)
 				return -1;
 		}
 	}
+	return 0;
+}
+
+/* The per-head output of sequence b, (H, n, dv), from obatch (n, H·dv). */
+static int
+write_perhead(struct run *r, struct err *e)
+{
+	const struct plan *p = r->p;
+	double *row = r->slot[0].d;
+	size_t h, i;
+
+	for (h = 0; h < p->H; h++)
+		for (i = 0; i < p->n; i++) {
+			const char *o = AT(r->obatch, i * r->hv + h * p->dv);
+
+			if (out_rows(r->yout, as_double(r, row, o, p->dv), 1, e))
+				return -1;
+		}
 	return 0;
 }
 
@@ -312,7 +851,7 @@ typed(struct run *r, const struct mat *src, const char **dst, char **own,
 	return 0;
 }
 
-/* *dst = W packed for this run's type. */
+/* *dst = W packed for this run's type (NULL stays NULL). */
 static int
 packed(struct run *r, const struct mat *wm, char **dst, struct err *e)
 {
@@ -320,6 +859,8 @@ packed(struct run *r, const struct mat *wm, char **dst, struct err *e)
 	char *own;
 
 	*dst = NULL;
+	if (wm == NULL)
+		return 0;
 	if (typed(r, wm, &t, &own, e) != 0)
 		return -1;
 	if ((*dst = mat_buf(r->ops->packed_size(wm->rows, wm->cols), r->E,
@@ -335,149 +876,165 @@ max2(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-int
-plan_run(const struct plan *p, const struct plan_in in[IN_NROLES],
-    int threads, enum attn_dtype dtype, struct out *y, struct out *w,
-    size_t *dead, struct err *e)
+/* Point the heads at sequence b's masks. */
+static void
+heads_for(struct run *r, size_t b)
 {
-	struct run run, *r = &run;
-	struct par *pool = NULL;
-	struct shape ysh, wsh;
-	char *own[4] = { NULL, NULL, NULL, NULL };
-	size_t i, h, nw, ws, nd, nt;
-	int rc = -1;
+	const struct plan *p = r->p;
+	size_t h;
 
-	memset(r, 0, sizeof *r);
-	*dead = 0;
-	r->p = p;
-	r->ops = attn_ops(dtype);
-	r->E = r->ops->size;
-	r->hq = p->heads * p->dk;
-	r->hv = p->heads * p->dv;
-	r->nkb = (p->m + ATTN_BC - 1) / ATTN_BC;
-	r->yout = y;
-	r->wout = w;
-	plan_shapes(p, &ysh, &wsh);
-	if (out_begin(y, &ysh, e) != 0 || (w && out_begin(w, &wsh, e) != 0))
+	for (h = 0; h < p->H; h++) {
+		struct attn_mask *mk = &r->head[h].mask;
+		size_t off = b * p->ms[0] + h * p->ms[1];
+
+		mk->add = p->add ? p->add + off : NULL;
+		mk->allow = p->allow ? p->allow + off : NULL;
+		mk->kpad = p->kpad ? p->kpad + b * p->kpad_sb : NULL;
+	}
+}
+
+static int
+setup(struct run *r, size_t nw, char **own, struct err *e)
+{
+	const struct plan *p = r->p;
+	size_t i, h, g, ws, nd, nt, wr;
+	struct attn_head *hd;
+
+	if (p->self) {
+		if (typed(r, p->x, &r->x, &own[0], e))
+			return -1;
+		if (p->mem == p->x)
+			r->mem = r->x;
+		else if (typed(r, p->mem, &r->mem, &own[1], e))
+			return -1;
+	} else if (typed(r, p->q, &r->q, &own[1], e) ||
+	    typed(r, p->k, &r->k, &own[2], e) ||
+	    typed(r, p->v, &r->v, &own[3], e))
 		return -1;
-	if ((pool = par_start(threads, e)) == NULL)
+	if (packed(r, p->wq, &r->wq, e) || packed(r, p->wk, &r->wk, e) ||
+	    packed(r, p->wv, &r->wv, e) || packed(r, p->wo, &r->wo, e) ||
+	    packed(r, p->wa, &r->wa, e) || packed(r, p->ua, &r->ua, e))
 		return -1;
-	nw = (size_t)par_workers(pool);
 
-	/* inputs in the compute type, weights packed */
-	if (in[IN_X].name != NULL) {
-		r->d = in[IN_X].m.cols;
-		if (typed(r, &in[IN_X].m, &r->x, &own[0], e) ||
-		    packed(r, &in[IN_WQ].m, &r->wq, e) ||
-		    packed(r, &in[IN_WK].m, &r->wk, e) ||
-		    packed(r, &in[IN_WV].m, &r->wv, e))
-			goto done;
-	} else if (typed(r, &in[IN_Q].m, &r->q, &own[1], e) ||
-	    typed(r, &in[IN_K].m, &r->k, &own[2], e) ||
-	    typed(r, &in[IN_V].m, &r->v, &own[3], e))
-		goto done;
-	if (in[IN_WO].name != NULL && packed(r, &in[IN_WO].m, &r->wo, e))
-		goto done;
-
-	/* packed keys and values, and the heads that read them */
+	/* packed keys and values of one sequence, and the heads */
 	r->kstride = r->ops->packed_size(p->dk, ATTN_BC);
 	r->vstride = r->ops->packed_size(ATTN_BC, p->dv);
-	if ((r->kp = mat_buf(p->heads * r->nkb * r->kstride, r->E, "keys",
-	    e)) == NULL || (r->vp = mat_buf(p->heads * r->nkb * r->vstride,
-	    r->E, "values", e)) == NULL || (r->head = mat_buf(p->heads,
+	if ((r->kp = mat_buf(p->G * r->nkb * r->kstride, r->E, "keys", e))
+	    == NULL || (r->vp = mat_buf(p->G * r->nkb * r->vstride, r->E,
+	    "values", e)) == NULL || (r->head = mat_buf(p->H,
 	    sizeof *r->head, "heads", e)) == NULL)
-		goto done;
-	for (h = 0; h < p->heads; h++) {
-		struct attn_head *hd = &r->head[h];
-
+		return -1;
+	if (p->o.score == SCORE_ADDITIVE && (r->ka = mat_buf(p->G * p->m *
+	    p->da, r->E, "keys", e)) == NULL)
+		return -1;
+	for (h = 0; h < p->H; h++) {
+		hd = &r->head[h];
+		g = h / (p->H / p->G);
 		memset(hd, 0, sizeof *hd);
 		hd->m = p->m;
 		hd->dk = p->dk;
 		hd->dv = p->dv;
 		hd->scale = p->scale;
-		hd->kp = AT(r->kp, h * r->nkb * r->kstride);
-		hd->vp = AT(r->vp, h * r->nkb * r->vstride);
+		hd->kp = AT(r->kp, g * r->nkb * r->kstride);
+		hd->vp = AT(r->vp, g * r->nkb * r->vstride);
 		hd->kstride = r->kstride;
 		hd->vstride = r->vstride;
-		hd->mask.window = -1;
+		hd->mask.causal = p->o.causal != 0;
+		hd->mask.shift = (long long)r->shift;
+		hd->mask.window = p->o.window;
+		hd->mask.ldadd = hd->mask.ldallow = p->m;
+		if (p->o.score == SCORE_ADDITIVE) {
+			hd->additive = 1;
+			hd->ka = AT(r->ka, g * p->m * p->da);
+			hd->va = p->va;
+			hd->da = p->da;
+		}
 	}
 
-	/* what the weights pass needs from the first pass */
-	if (w != NULL) {
+	/* what the weights pass needs from the first */
+	if (r->wout != NULL) {
 		r->wrows = max2(1, (1 << 18) / p->m);
 		if (r->wrows > ATTN_BR)
 			r->wrows = ATTN_BR;
-		if ((r->x != NULL && (r->qall = mat_buf(p->n * r->hq, r->E,
-		    "queries", e)) == NULL) || (r->rmax = mat_buf(p->heads *
-		    p->n, r->E, "weights", e)) == NULL || (r->rsum = mat_buf(
-		    p->heads * p->n, r->E, "weights", e)) == NULL)
-			goto done;
+		if ((r->qall = mat_buf(p->H * p->n * r->dqk, r->E, "queries",
+		    e)) == NULL || (r->rmax = mat_buf(p->H * p->n, r->E,
+		    "weights", e)) == NULL || (r->rsum = mat_buf(p->H * p->n,
+		    r->E, "weights", e)) == NULL)
+			return -1;
 	}
+	if (p->perhead && p->wo == NULL && (r->obatch = mat_buf(p->n * r->hv,
+	    r->E, "output", e)) == NULL)
+		return -1;
 
 	/* per-worker scratch */
 	if ((r->thr = mat_buf(nw, sizeof *r->thr, "threads", e)) == NULL)
-		goto done;
+		return -1;
 	memset(r->thr, 0, nw * sizeof *r->thr);
-	ws = max2(r->ops->work_size(&r->head[0]), max2(r->ops->gemm_work(
-	    max2(ATTN_BR, ATTN_BC), max2(r->d, r->hv), max2(max2(r->hq, r->hv),
-	    p->dout)), 1));
+	ws = max2(r->ops->work_size(&r->head[0]), r->ops->gemm_work(
+	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, p->dm), max2(r->hv,
+	    p->dq)), max2(max2(r->hq, r->hk), max2(max2(r->hv, p->dout),
+	    max2(r->dqk, p->da)))));
 	for (i = 0; i < nw; i++) {
 		struct worker *k = &r->thr[i];
 
 		if ((k->qb = mat_buf(ATTN_BR * r->hq, r->E, "scratch", e)) ==
-		    NULL || (k->ob = mat_buf(ATTN_BR * r->hv, r->E, "scratch",
-		    e)) == NULL || (k->yb = mat_buf(ATTN_BR * p->dout, r->E,
-		    "scratch", e)) == NULL || (k->kb = mat_buf(ATTN_BC * r->hq,
-		    r->E, "scratch", e)) == NULL || (k->vb = mat_buf(ATTN_BC *
-		    r->hv, r->E, "scratch", e)) == NULL || (k->rmax = mat_buf(
-		    ATTN_BR, r->E, "scratch", e)) == NULL || (k->rsum = mat_buf(
-		    ATTN_BR, r->E, "scratch", e)) == NULL || (k->work = mat_buf(
-		    ws, r->E, "scratch", e)) == NULL)
-			goto done;
+		    NULL || (k->qg = mat_buf(ATTN_BR * r->dqk, r->E, "scratch",
+		    e)) == NULL || (k->ob = mat_buf(ATTN_BR * r->hv, r->E,
+		    "scratch", e)) == NULL || (k->yb = mat_buf(ATTN_BR *
+		    p->dout, r->E, "scratch", e)) == NULL || (k->kb = mat_buf(
+		    ATTN_BC * r->hk, r->E, "scratch", e)) == NULL || (k->vb =
+		    mat_buf(ATTN_BC * r->hv, r->E, "scratch", e)) == NULL ||
+		    (k->rmax = mat_buf(ATTN_BR, r->E, "scratch", e)) == NULL ||
+		    (k->rsum = mat_buf(ATTN_BR, r->E, "scratch", e)) == NULL ||
+		    (k->work = mat_buf(ws, r->E, "scratch", e)) == NULL)
+			return -1;
 	}
 
-	/* per-slot results: two waves' worth of tasks per worker */
+	/* per-slot results: two tasks per worker in a wave */
 	r->nslots = 2 * nw;
-	nd = max2(ATTN_BR * p->dout, r->wrows * p->m);
-	nt = max2(out_format_max(y, ATTN_BR), w ? out_format_max(w, r->wrows)
-	    : 0);
+	wr = r->wout ? r->wrows : 0;
+	nd = max2(max2(ATTN_BR * p->dout, p->dv), wr * p->m);
+	nt = max2(out_format_max(r->yout, ATTN_BR), r->wout ?
+	    out_format_max(r->wout, wr) : 0);
 	if ((r->slot = mat_buf(r->nslots, sizeof *r->slot, "slots", e)) ==
 	    NULL)
-		goto done;
+		return -1;
 	memset(r->slot, 0, r->nslots * sizeof *r->slot);
 	for (i = 0; i < r->nslots; i++)
 		if ((r->slot[i].d = mat_buf(nd, sizeof(double), "output", e))
 		    == NULL || (r->slot[i].txt = mat_buf(nt, 1, "output", e))
-		    == NULL)
-			goto done;
+		    == NULL || (p->o.average && (r->slot[i].sum = mat_buf(nd,
+		    sizeof(double), "output", e)) == NULL))
+			return -1;
+	return 0;
+}
 
-	par_run(pool, r->nkb, pack_task, r);
-	if (waves(r, pool, (p->n + ATTN_BR - 1) / ATTN_BR, query_task, y,
-	    dead, e) != 0)
-		goto done;
-	for (r->h = 0; w != NULL && r->h < p->heads; r->h++)
-		if (waves(r, pool, (p->n + r->wrows - 1) / r->wrows,
-		    weights_task, w, dead, e) != 0)
-			goto done;
-	rc = 0;
-done:
-	par_stop(pool);
+static void
+teardown(struct run *r, size_t nw, char **own)
+{
+	size_t i;
+
 	for (i = 0; i < 4; i++)
 		free(own[i]);
 	free(r->wq);
 	free(r->wk);
 	free(r->wv);
 	free(r->wo);
+	free(r->wa);
+	free(r->ua);
 	free(r->kp);
 	free(r->vp);
+	free(r->ka);
 	free(r->head);
 	free(r->qall);
 	free(r->rmax);
 	free(r->rsum);
+	free(r->obatch);
 	for (i = 0; r->thr != NULL && i < nw; i++) {
 		struct worker *k = &r->thr[i];
 
 		free(k->qb);
+		free(k->qg);
 		free(k->ob);
 		free(k->yb);
 		free(k->kb);
@@ -489,8 +1046,61 @@ done:
 	free(r->thr);
 	for (i = 0; r->slot != NULL && i < r->nslots; i++) {
 		free(r->slot[i].d);
+		free(r->slot[i].sum);
 		free(r->slot[i].txt);
 	}
 	free(r->slot);
+}
+
+int
+plan_run(const struct plan *p, int threads, enum attn_dtype dtype,
+    struct out *y, struct out *w, size_t *dead, struct err *e)
+{
+	struct run run, *r = &run;
+	struct par *pool = NULL;
+	struct shape ysh, wsh;
+	char *own[4] = { NULL, NULL, NULL, NULL };
+	size_t nw = 0, nqt;
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	*dead = 0;
+	r->p = p;
+	r->ops = attn_ops(dtype);
+	r->E = r->ops->size;
+	r->hq = p->H * p->dq;
+	r->hk = p->G * p->dk;
+	r->hv = p->H * p->dv;
+	r->dqk = p->o.score == SCORE_DOT ? p->dq : p->o.score ==
+	    SCORE_GENERAL ? p->dk : p->da;
+	r->nkb = (p->m + ATTN_BC - 1) / ATTN_BC;
+	r->shift = p->o.causal == 2 ? p->m - p->n : 0;
+	r->yout = y;
+	r->wout = w;
+	plan_shapes(p, &ysh, &wsh);
+	if (out_begin(y, &ysh, e) != 0 || (w && out_begin(w, &wsh, e) != 0))
+		return -1;
+	if ((pool = par_start(threads, e)) == NULL)
+		return -1;
+	nw = (size_t)par_workers(pool);
+	if (setup(r, nw, own, e) != 0)
+		goto done;
+	nqt = (p->n + ATTN_BR - 1) / ATTN_BR;
+	for (r->b = 0; r->b < p->B; r->b++) {
+		heads_for(r, r->b);
+		par_run(pool, r->nkb, pack_task, r);
+		if (waves(r, pool, nqt, query_task, y, dead, e) != 0 ||
+		    (r->obatch != NULL && write_perhead(r, e) != 0))
+			goto done;
+		for (r->h = 0; w != NULL && r->h < (p->o.average ? 1 : p->H);
+		    r->h++)
+			if (waves(r, pool, (p->n + r->wrows - 1) / r->wrows,
+			    weights_task, w, dead, e) != 0)
+				goto done;
+	}
+	rc = 0;
+done:
+	par_stop(pool);
+	teardown(r, nw, own);
 	return rc;
 }

@@ -1,11 +1,15 @@
 /*
- * plan.h - check that the inputs fit together and run the attention.
+ * plan.h - check that the inputs fit together, then run the attention.
  *
- * Self-attention:  Q = X·WQ, K = X·WK, V = X·WV
- * or given directly: Q, K, V
- * then per head h (a contiguous slice of the columns of Q, K and V):
- *	O_h = softmax(Q_h·K_hᵀ·scale)·V_h
- * O = Concat(O_1 .. O_H), and Y = O·WO when WO is given, else Y = O.
+ * Self-attention (X given), for each batch b and head h:
+ *	Q = X·WQ + bq,  K = M·WK + bk,  V = M·WV + bv	(M = memory, or X)
+ * or Q, K, V given directly; then, Q_h, K_g, V_g being the columns of
+ * head h (query) and of its key/value head g = h / (H/G):
+ *	S_h = score(Q_h, K_g)·scale + mask	(-inf where hidden)
+ *	O_h = softmax(S_h)·V_g
+ * O = Concat(O_1 .. O_H), and Y = O·WO + bo when WO is given, else O.
+ * score is q·kᵀ (dot), q·Wa·kᵀ (general) or vaᵀ·tanh(q·Wa + k·Ua)
+ * (additive); RoPE, if asked, rotates Q_h and K_g first.
  */
 #ifndef PLAN_H
 #define PLAN_H
@@ -17,37 +21,85 @@
 #include "mat.h"
 #include "out.h"
 
-/* The matrix arguments, in the order generators draw them. */
-enum plan_role { IN_X, IN_WQ, IN_WK, IN_WV, IN_WO, IN_Q, IN_K, IN_V,
-	IN_NROLES };
+/* The matrix arguments; generators draw them in this order. */
+enum plan_role {
+	IN_X, IN_WQ, IN_WK, IN_WV, IN_WO, IN_Q, IN_K, IN_V,
+	IN_MEM, IN_BQ, IN_BK, IN_BV, IN_BO, IN_INPROJ, IN_INPROJB,
+	IN_MASK, IN_KPAD, IN_WA, IN_UA, IN_VA,
+	IN_NROLES
+};
 
 struct plan_in {
 	const char *name;	/* as diagnostics name it; NULL: not given */
+	const char *opt;	/* the option that gave it, e.g. "--mask" */
 	struct mat m;
 	struct shape sh;
 };
 
+enum plan_score { SCORE_DOT, SCORE_GENERAL, SCORE_ADDITIVE };
+
+struct plan_opts {
+	size_t heads;		/* -H; 0: not given */
+	size_t kv_heads;	/* --kv-heads; 0: not given */
+	int has_scale;
+	double scale;
+	int causal;		/* 0 none, 1 top-left, 2 bottom-right */
+	long long window;	/* --window; -1: none */
+	int torch;		/* --layout torch: weights are out x in */
+	int average;		/* --average-weights */
+	int pos;		/* --pos sinusoidal */
+	int rope;		/* --rope */
+	double rope_base;
+	enum plan_score score;
+};
+
 struct plan {
-	size_t n, m;		/* queries, keys */
-	size_t heads;
-	size_t dk, dv;		/* per-head widths of keys and values */
-	size_t dout;		/* columns of Y */
-	double scale;		/* multiplies every score */
+	struct plan_opts o;
+	size_t B;		/* sequences */
+	size_t n, m;		/* queries, keys per sequence */
+	size_t H, G;		/* query heads, key/value heads */
+	size_t dq, dk, dv;	/* per-head widths of Q, K, V */
+	size_t da;		/* additive score width */
+	size_t d, dm;		/* widths of X and of the memory */
+	size_t dout;		/* columns of Y (per-head layout: dv) */
+	double scale;
+	int self;		/* X given (else Q, K, V) */
+	int batched;		/* the inputs had a batch axis */
+	int perhead;		/* Q, K, V given as (B,) H, n, d tensors */
 	int vec;		/* the query side was 1-D: so are the outputs */
+	/* Q, K, V given: element (b, h, i, t) at b·s[0] + h·s[1] + i·s[2] */
+	size_t qs[3], ks[3], vs[3];
+	/* The matrices in row layout (in x out), derived when needed (torch
+	 * layout, in-proj, position encoding), else the inputs' own. */
+	const struct mat *x, *mem, *wq, *wk, *wv, *wo, *wa, *ua;
+	const struct mat *q, *k, *v;	/* Q, K, V given */
+	const double *bq, *bk, *bv, *bo, *va;
+	/* masks, per batch b and head h at b·s[0] + h·s[1] (0: shared) */
+	const double *add;
+	unsigned char *allow;
+	size_t ms[2];
+	unsigned char *kpad;	/* key padding, batch b at b·m */
+	size_t kpad_sb;
+	struct mat own[8];	/* derived matrices this plan owns */
+	int nown;
 };
 
 /*
- * Check the shapes of in[] (X, WQ, WK, WV given, or Q, K, V given; WO
- * optional) against each other and the number of heads, and fill p.
- * scale NULL means 1/sqrt(dk).  Returns 0, or -1 with e naming the
- * files and shapes that disagree (exit status 1: the data is wrong).
+ * Check in[] and o against each other and fill p: which form (X or Q,
+ * K, V), batches, heads, widths, masks; derive the weights in row
+ * layout.  Returns 0, or -1 with e naming the option, the file and both
+ * shapes that disagree (exit status 1: the data is wrong).  Option
+ * combinations are main()'s to check.  Free p with plan_free.
  */
 int plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
-    size_t heads, const double *scale, struct err *e);
+    const struct plan_opts *o, struct err *e);
 
-/* The shapes of the output Y, (n, dout) or (dout) for a 1-D query, and
- * of the weights: (H, n, m), without H when it is 1 and without n for a
- * 1-D query. */
+void plan_free(struct plan *p);
+
+/* The shapes of the output Y: (B,) n, dout, or (B,) H, n, dv for
+ * per-head tensors without WO; 1-D for a 1-D query.  And of the
+ * weights: (B,) H, n, m, without H when it is 1 or averaged, without B
+ * when the inputs had no batch axis, without n for a 1-D query. */
 void plan_shapes(const struct plan *p, struct shape *ysh, struct shape *wsh);
 
 /*
@@ -58,11 +110,10 @@ void plan_shapes(const struct plan *p, struct shape *ysh, struct shape *wsh);
  * blocks per thread.  Work is split over `threads` threads by blocks of
  * query rows; the results do not depend on the number of threads.
  * dtype ATTN_F32 computes in single precision.  *dead is set to the
- * number of query rows (over all heads) whose keys were all hidden.
- * Returns 0, or -1 with e set (out of memory, a write error).
+ * number of query rows (over all heads and batches) whose keys were all
+ * hidden.  Returns 0, or -1 with e set (out of memory, a write error).
  */
-int plan_run(const struct plan *p, const struct plan_in in[IN_NROLES],
-    int threads, enum attn_dtype dtype, struct out *y, struct out *w,
-    size_t *dead, struct err *e);
+int plan_run(const struct plan *p, int threads, enum attn_dtype dtype,
+    struct out *y, struct out *w, size_t *dead, struct err *e);
 
 #endif

@@ -82,7 +82,7 @@ usage_fails() {
 @test "usage: self-attention without -k" {
 	run "$SA" -x X.csv -q W.csv -v W.csv
 	usage_fails
-	[ "${lines[0]}" = "selfattn: missing -k: self-attention needs -x, -q, -k and -v" ]
+	[ "${lines[0]}" = "selfattn: missing -k: self-attention needs -x, -q, -k and -v (or --in-proj)" ]
 }
 
 @test "usage: -Q/-K/-V without -V" {
@@ -94,7 +94,7 @@ usage_fails() {
 @test "usage: -Q mixed with -x" {
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -Q Q.csv
 	usage_fails
-	[ "${lines[0]}" = "selfattn: -Q cannot be combined with -x, -q, -k, -v" ]
+	[ "${lines[0]}" = "selfattn: -x conflicts with -Q: give one or the other" ]
 }
 
 @test "usage: a stray operand" {
@@ -245,21 +245,21 @@ usage_fails() {
 	printf '1,2\n' > V1.csv
 	run "$SA" -Q Q.csv -K K.csv -V V1.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: V1.csv is 1x2 but K.csv has 3 rows: every key needs a value" ]
+	[ "$output" = "selfattn: V1.csv is 1x2 but K.csv is 3x2: every key needs a value" ]
 }
 
 @test "shape: query columns must split into the heads" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -H 2
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: W.csv has 3 columns, which do not split into 2 heads of equal width" ]
+	[ "$output" = "selfattn: W.csv has 3 columns, which do not split into 2 heads of equal width (-H)" ]
 }
 
 @test "shape: value columns must split into the heads" {
 	mkdata
 	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x3 -H 2
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:3x3 has 3 columns, which do not split into 2 heads of equal width" ]
+	[ "$output" = "selfattn: rand:3x3 has 3 columns, which do not split into 2 heads of equal width (-H)" ]
 }
 
 @test "shape: WO rows must match the concatenated heads" {
@@ -269,12 +269,19 @@ usage_fails() {
 	[ "$output" = "selfattn: rand:2x3 is 2x3 but the attention output has 3 columns (1 heads of 3)" ]
 }
 
-@test "shape: a 3-D input is refused with its shape" {
+@test "shape: a 4-D X is refused with its shape" {
+	mkdata
+	run "$SA" -x "$DATA/npy/i2_4d_c.npy" -q W.csv -k W.csv -v W.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: $DATA/npy/i2_4d_c.npy is 2x3x2x4: expected a matrix (1-D or 2-D) or a batch of them (3-D)" ]
+}
+
+@test "shape: 3-D queries need 3-D keys and values" {
 	mkdata
 	printf '1,2\n3,4\n\n5,6\n7,8\n' > X3.csv
 	run "$SA" -Q X3.csv -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: X3.csv: expected a matrix (1-D or 2-D), found an array of shape 2x2x2" ]
+	[ "$output" = "selfattn: K.csv is 3x2 but X3.csv is 2x2x2: queries, keys and values need the same number of dimensions" ]
 }
 
 # Write a version 1.0 .npy header for DICT (data follows separately).
@@ -292,7 +299,7 @@ npyhdr() {
 	npyhdr "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }" > e.npy
 	run "$SA" -Q e.npy -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: e.npy: expected a matrix with at least one row and one column, found shape 0x3" ]
+	[ "$output" = "selfattn: e.npy is 0x3: expected no empty dimension" ]
 }
 
 @test "output: CSV on standard output by default" {

@@ -20,7 +20,7 @@ longopts() {
 	sed -n '/^static const struct option longopts\[\] = {/,/^};/p' \
 	    "$ROOT/src/main.c" |
 	    sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*, NULL, \(.*\) },*$/\1 \2/p' |
-	    sed "s/ [A-Z_][A-Z_]*\$/ -/; s/ '\\(.\\)'\$/ \\1/"
+	    sed "s/ [A-Z_][A-Z_ +]*\$/ -/; s/ '\\(.\\)'\$/ \\1/"
 }
 
 # numbers FILE: the numbers in FILE, one a line, and a line "#" where
