@@ -73,7 +73,7 @@ vector_of(const struct plan_in *in, size_t want, const char *what,
 	if (vector(in, &len, e) != 0)
 		return -1;
 	if (len != want)
-		return mismatch(e, in, "%s has %zu", what, want);
+		return mismatch(e, in, "%s %zu columns", what, want);
 	*v = in->m.data;
 	return 0;
 }
@@ -180,6 +180,17 @@ sequence(const struct plan_in *in, int allow3, size_t *B, size_t *rows,
 	*rows = sh->ndim == 1 ? 1 : sh->dim[sh->ndim - 2];
 	*cols = sh->dim[sh->ndim - 1];
 	return 0;
+}
+
+/* G key/value heads must each serve the same number of query heads. */
+static int
+groups(const struct plan *p, struct err *e)
+{
+	if (p->H % p->G == 0)
+		return 0;
+	return err_set(e, NULL, 0, 0, "%zu key/value heads do not divide the "
+	    "%zu query heads (--kv-heads %zu, -H %zu)", p->G, p->H, p->G,
+	    p->H);
 }
 
 /* cols of `in` must split into `heads` equal parts. */
@@ -292,7 +303,7 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 			    shape_str(s1, sizeof s1, &q->sh));
 		p->H = p->o.heads ? p->o.heads : 1;
 		p->G = p->o.kv_heads ? p->o.kv_heads : p->H;
-		if (split(q, qc, p->H, "-H", &p->dq, e) ||
+		if (groups(p, e) || split(q, qc, p->H, "-H", &p->dq, e) ||
 		    split(k, ck, p->G, p->o.kv_heads ? "--kv-heads" : "-H",
 		    &p->dk, e) || split(v, cv, p->G, p->o.kv_heads ?
 		    "--kv-heads" : "-H", &p->dv, e))
@@ -323,6 +334,10 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 			return mismatch(e, v, "%s is %s: keys and values need "
 			    "the same heads", k->name, shape_str(s1, sizeof s1,
 			    &k->sh));
+		if (p->H % p->G != 0)
+			return mismatch(e, k, "%s is %s: its %zu key/value heads "
+			    "do not divide the %zu query heads", q->name,
+			    shape_str(s1, sizeof s1, &q->sh), p->G, p->H);
 		p->qs[0] = p->H * p->n * p->dq, p->qs[1] = p->n * p->dq,
 		    p->qs[2] = p->dq;
 		p->ks[0] = p->G * mk * p->dk, p->ks[1] = mk * p->dk,
@@ -351,7 +366,7 @@ self_heads(struct plan *p, const struct plan_in in[IN_NROLES],
 
 	p->H = p->o.heads ? p->o.heads : 1;
 	p->G = p->o.kv_heads ? p->o.kv_heads : p->H;
-	if (split(src ? src : &in[IN_WQ], p->wq->cols, p->H, "-H", &p->dq,
+	if (groups(p, e) || split(src ? src : &in[IN_WQ], p->wq->cols, p->H, "-H", &p->dq,
 	    e) || split(src ? src : &in[IN_WK], p->wk->cols, p->G, kvopt,
 	    &p->dk, e) || split(src ? src : &in[IN_WV], p->wv->cols, p->G,
 	    kvopt, &p->dv, e))
@@ -370,17 +385,17 @@ biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 		if (vector(ipb, &len, e) != 0)
 			return -1;
 		if (len != 3 * p->d)
-			return mismatch(e, ipb, "--in-proj-bias needs 3E = %zu "
+			return mismatch(e, ipb, "--in-proj needs 3E = %zu "
 			    "values", 3 * p->d);
 		p->bq = ipb->m.data;
 		p->bk = ipb->m.data + p->d;
 		p->bv = ipb->m.data + 2 * p->d;
 		return 0;
 	}
-	if (vector_of(&in[IN_BQ], p->H * p->dq, "the queries' width",
-	    &p->bq, e) || vector_of(&in[IN_BK], p->G * p->dk,
-	    "the keys' width", &p->bk, e) || vector_of(&in[IN_BV], p->G *
-	    p->dv, "the values' width", &p->bv, e))
+	if (vector_of(&in[IN_BQ], p->H * p->dq, "the queries have", &p->bq,
+	    e) || vector_of(&in[IN_BK], p->G * p->dk, "the keys have",
+	    &p->bk, e) || vector_of(&in[IN_BV], p->G * p->dv,
+	    "the values have", &p->bv, e))
 		return -1;
 	return 0;
 }
@@ -494,8 +509,7 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 			    "with --wa of da x dq," : "with --wa of dq x da,",
 			    p->o.torch ? p->da : p->dk, p->o.torch ? p->dk :
 			    p->da, p->o.torch ? " (torch layout)" : "");
-		return vector_of(&in[IN_VA], p->da, "--wa gives the width da",
-		    &p->va, e);
+		return vector_of(&in[IN_VA], p->da, "--wa has", &p->va, e);
 	}
 	return 0;
 }
@@ -514,11 +528,7 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (p->self ? make_self(p, in, e) || self_heads(p, in, e) ||
 	    biases(p, in, e) : make_direct(p, in, e))
 		return -1;
-	if (p->H % p->G != 0)
-		return err_set(e, NULL, 0, 0, "%zu key/value heads do not "
-		    "divide the %zu query heads (--kv-heads %zu, -H %zu)",
-		    p->G, p->H, p->G, p->H);
-	if (score(p, in, e) != 0)
+	if (groups(p, e) || score(p, in, e) != 0)
 		return -1;
 	if (p->o.rope && (p->dq % 2 != 0 || p->dk % 2 != 0))
 		return err_set(e, NULL, 0, 0, "--rope needs even head widths, "
@@ -533,7 +543,7 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 			    p->dv);
 		p->dout = p->wo->cols;
 	}
-	if (vector_of(&in[IN_BO], p->dout, "the output's width", &p->bo, e))
+	if (vector_of(&in[IN_BO], p->dout, "the output has", &p->bo, e))
 		return -1;
 	if (mask(p, &in[IN_MASK], e) || key_padding(p, &in[IN_KPAD], e))
 		return -1;

@@ -152,6 +152,10 @@ run_example() {
 	run_sample multihead
 }
 
+@test "docs: samples/torch-mha prints what torch.nn.MultiheadAttention computes" {
+	run_sample torch-mha
+}
+
 @test "docs: every sample folder has run.sh, numpy.txt and a README entry" {
 	local d n=0
 	for d in "$SAMPLES"/*/; do
@@ -161,7 +165,7 @@ run_example() {
 		grep -q "^${d##*/}/\$" "$SAMPLES/README"
 		n=$((n + 1))
 	done
-	[ "$n" -eq 3 ]
+	[ "$n" -eq 4 ]
 }
 
 @test "docs: the number comparison tells different numbers apart" {

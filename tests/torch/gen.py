@@ -1,0 +1,1295 @@
+#!/usr/bin/python3
+"""PyTorch reference cases for tests/torch.bats.
+
+Run once with /usr/bin/python3 (Debian's python3-torch, torch 1.13, and
+NumPy) from anywhere; the outputs are committed and the tests never run
+Python:
+
+    /usr/bin/python3 tests/torch/gen.py
+
+Each case is a folder tests/torch/NAME/ holding its inputs (.npy '<f8',
+or CSV where the case is about text input), a one-line `cmd` file with
+the selfattn arguments relative to the folder, and the expected results:
+
+    expect_out.npy     the output, '<f8'
+    expect_w.npy       the attention weights: (H, n, m), (n, m) when
+                       H == 1, (B, H, n, m) / (B, n, m) with batches,
+                       (n, m) / (B, n, m) with --average-weights
+    expect_warning     (only where some query row has every key masked)
+                       the one line selfattn must print to stderr
+
+Every expected value comes from PyTorch, computed in float64: either
+torch.nn.MultiheadAttention (the main reference), or torch 1.13's
+torch.nn.functional._scaled_dot_product_attention (called `sdpa` below;
+its signature in 1.13 is (q, k, v, attn_mask, dropout_p,
+need_attn_weights, is_causal), its scale is fixed at 1/sqrt(E), a bool
+attn_mask is True = may attend, a float one is added to the scaled
+scores, and is_causal is top-left: query i sees keys j <= i), or, where
+neither can express the computation (bottom-right causal, windows, RoPE,
+other scales, Luong/Bahdanau scores), sdpa's documented math written in
+torch ops: softmax(q @ k^T * scale + bias) @ v.  The PyTorch call of
+each case is written as a comment in its function.
+
+Query rows whose keys are all masked: PyTorch gives NaN there (output and
+weights); selfattn gives 0 and a warning.  For those rows the expectation
+is constructed (zeroed) here, after asserting that PyTorch gave NaN
+exactly there.
+
+Two checks guard every case, and the script fails unless both pass:
+
+ 1. an independent plain-NumPy reimplementation of selfattn's contract
+    (np_* functions below, written from the spec, not from the torch
+    code) agrees with PyTorch to 1e-12 relative, element by element:
+    this catches a wrong reading of PyTorch's semantics;
+ 2. the same NumPy code run in long double agrees with PyTorch's float64
+    numbers to 1e-13 relative (after rounding the long double result to
+    float64): the data are well conditioned, so the tests' 1e-12
+    tolerance is fair to any correct float64 implementation.  A case
+    whose random data fail this is redrawn with the next seed.
+"""
+import math
+import os
+import shutil
+import sys
+import zlib
+
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)
+F = torch.nn.functional
+SDPA = F._scaled_dot_product_attention          # torch 1.13
+HERE = os.path.dirname(os.path.abspath(__file__))
+AGREE_REL = 1e-12       # NumPy float64 vs PyTorch
+COND_REL = 1e-13        # NumPy long double vs PyTorch
+LD = np.longdouble
+F64 = np.float64
+
+WARNING = ("selfattn: warning: %d query rows have every key masked: "
+           "their output and weights are 0")
+
+
+# -- files --
+
+def fmt(v):
+    return repr(float(v))
+
+
+def write_csv(path, a):
+    """1-D: one row; 2-D: one row a line; 3-D: 2-D blocks separated by
+    one blank line.  Numbers as repr(float), which reads back exactly;
+    a file of only 0 and 1 (a mask) as "0" and "1"."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 1:
+        a = a.reshape(1, -1)
+    blocks = [a] if a.ndim == 2 else list(a)
+    f01 = np.isin(a, (0.0, 1.0)).all()      # a 0/1 mask: "0" and "1"
+    with open(path, "w") as f:
+        f.write("\n".join(
+            "".join(",".join(str(int(v)) if f01 else fmt(v) for v in row)
+                    + "\n" for row in b)
+            for b in blocks))
+
+
+def write_npy(path, a):
+    np.save(path, np.ascontiguousarray(a, dtype="<f8"))
+
+
+# -- PyTorch helpers --
+
+def T(a):
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64))
+
+
+def t_heads(x, h):
+    """(..., n, h*d) -> (..., h, n, d): head i = i-th column block."""
+    *lead, n, c = x.shape
+    return x.reshape(*lead, n, h, c // h).transpose(-3, -2)
+
+
+def t_merge(o):
+    """(..., h, n, d) -> (..., n, h*d): heads concatenated."""
+    *lead, h, n, d = o.shape
+    return o.transpose(-3, -2).reshape(*lead, n, h * d)
+
+
+def t_sdpa(q, k, v, mask=None, causal=False):
+    # out, w = torch.nn.functional._scaled_dot_product_attention(
+    #     q, k, v, attn_mask=mask, dropout_p=0.0,
+    #     need_attn_weights=True, is_causal=causal)
+    return SDPA(q, k, v, mask, 0.0, True, causal)
+
+
+def t_math(q, k, v, scale, mask=None, scores=None):
+    """sdpa's documented math in torch ops, for what 1.13's sdpa cannot
+    take: attn = softmax(q @ k^T * scale + bias) @ v, bias = -inf where
+    a bool mask is False, or a float mask itself.  `scores` replaces
+    q @ k^T (Luong, Bahdanau)."""
+    s = (q @ k.transpose(-2, -1) if scores is None else scores) * scale
+    if mask is not None:
+        if mask.dtype == torch.bool:
+            bias = torch.zeros(mask.shape).masked_fill(~mask, -math.inf)
+        else:
+            bias = mask
+        s = s + bias
+    w = torch.softmax(s, dim=-1)
+    return w @ v, w
+
+
+def t_mha(E, h, params, **kw):
+    """nn.MultiheadAttention(E, h, batch_first=True, **kw) with its
+    parameters set from `params` (state_dict names -> arrays)."""
+    mha = torch.nn.MultiheadAttention(E, h, batch_first=True, **kw)
+    sd = mha.state_dict()
+    assert set(sd) == set(params), (set(sd), set(params))
+    mha.load_state_dict({k: T(v) for k, v in params.items()})
+    mha.eval()
+    return mha
+
+
+def t_zero_dead(o, w, allow):
+    """PyTorch gives NaN for a query row with every key masked; selfattn
+    gives zeros.  Assert the NaNs are exactly there, then zero them.
+    o (..., H, n, dv), w (..., H, n, m), allow broadcastable to w."""
+    allow = allow.expand(w.shape)
+    dead = ~allow.any(dim=-1)                           # (..., H, n)
+    assert dead.any()
+    assert torch.isnan(w[dead]).all() and torch.isnan(o[dead]).all()
+    assert not torch.isnan(w[~dead]).any()
+    assert not torch.isnan(o[~dead]).any()
+    o = torch.where(dead[..., None], torch.zeros(()), o)
+    w = torch.where(dead[..., None], torch.zeros(()), w)
+    return o, w
+
+
+def t_sinusoidal(n, d):
+    # The PyTorch tutorial's PositionalEncoding ("Language Modeling with
+    # nn.Transformer"): pe[:, 0::2] = sin(position * div_term), pe[:,
+    # 1::2] = cos(position * div_term).
+    position = torch.arange(n, dtype=torch.float64).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64)
+                         * (-math.log(10000.0) / d))
+    pe = torch.zeros(n, d)
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    return pe
+
+
+def t_rope(x, pos, base):
+    # Hugging Face transformers, LlamaRotaryEmbedding + apply_rotary_pos_emb
+    # (rotate_half pairing), inv_freq in float64 instead of float32:
+    #   inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2) / dim))
+    #   freqs = outer(t, inv_freq); emb = cat((freqs, freqs), -1)
+    #   x_embed = x * emb.cos() + rotate_half(x) * emb.sin()
+    dim = x.shape[-1]
+    inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float64)
+                               / dim))
+    freqs = torch.outer(pos.to(torch.float64), inv_freq)
+    emb = torch.cat((freqs, freqs), dim=-1)
+
+    def rotate_half(t):
+        t1 = t[..., :dim // 2]
+        t2 = t[..., dim // 2:]
+        return torch.cat((-t2, t1), dim=-1)
+    return x * emb.cos() + rotate_half(x) * emb.sin()
+
+
+# -- the NumPy reimplementation (dtype-generic: float64 or long double) --
+
+def np_split(a, h):
+    """(..., n, h*d) -> (..., h, n, d)."""
+    *lead, n, c = a.shape
+    return np.swapaxes(a.reshape(*lead, n, h, c // h), -3, -2)
+
+
+def np_concat(o):
+    """(..., h, n, d) -> (..., n, h*d)."""
+    *lead, h, n, d = o.shape
+    return np.swapaxes(o, -3, -2).reshape(*lead, n, h * d)
+
+
+def np_attend(q, k, v, scale, allow=None, add=None, scores=None):
+    """Scores (q.k, or given), times scale, plus `add`, -inf where not
+    `allow`, row softmax with the maximum subtracted; a row with nothing
+    allowed gets weights 0 and output 0.  Returns (out, w, dead rows)."""
+    s = (q @ np.swapaxes(k, -1, -2)) if scores is None else scores
+    s = s * scale
+    if add is not None:
+        s = s + add
+    if allow is not None:
+        s = np.where(allow, s, -np.inf)
+    mx = s.max(axis=-1, keepdims=True)
+    dead = np.isneginf(mx)
+    e = np.exp(s - np.where(dead, 0, mx))
+    tot = e.sum(axis=-1, keepdims=True)
+    w = e / np.where(dead, 1, tot)
+    return w @ v, w, int(dead.sum())
+
+
+def np_allow_causal(n, m, shift=0, window=None, causal=True):
+    """allow[i, j]: aligned query position p = i + shift sees key j when
+    j <= p (causal) and |p - j| <= window (window)."""
+    a = np.ones((n, m), dtype=bool)
+    for i in range(n):
+        p = i + shift
+        for j in range(m):
+            ok = True
+            if causal and j > p:
+                ok = False
+            if window is not None and abs(p - j) > window:
+                ok = False
+            a[i, j] = ok
+    return a
+
+
+def np_sinusoidal(n, d, dt):
+    pe = np.zeros((n, d), dtype=dt)
+    for p in range(n):
+        for c in range(d):
+            i2 = c - c % 2                               # 2i
+            ang = dt(p) / dt(10000) ** (dt(i2) / dt(d))
+            pe[p, c] = np.sin(ang) if c % 2 == 0 else np.cos(ang)
+    return pe
+
+
+def np_rope(x, pos, base, dt):
+    """x (..., L, dk); x'[i] = x[i] cos - x[i+dk/2] sin, x'[i+dk/2] =
+    x[i+dk/2] cos + x[i] sin, theta = pos * base^(-2i/dk)."""
+    dk = x.shape[-1]
+    half = dk // 2
+    i = np.arange(half).astype(dt)
+    inv = dt(1) / dt(base) ** (dt(2) * i / dt(dk))
+    th = np.asarray(pos).astype(dt)[:, None] * inv[None, :]
+    c, s = np.cos(th), np.sin(th)
+    a, b = x[..., :half], x[..., half:]
+    return np.concatenate([a * c - b * s, b * c + a * s], axis=-1)
+
+
+# -- checking --
+
+def agree(what, got, want, rel, name):
+    """|got - want| <= rel*|want| element by element (want is PyTorch's
+    float64); got is rounded to float64 first when it is long double."""
+    got = np.asarray(got)
+    want = np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, (name, what, got.shape, want.shape)
+    assert np.all(np.isfinite(want)), (name, what, "not finite")
+    g = got.astype(np.float64).astype(LD)
+    w = want.astype(LD)
+    assert not np.any((want != 0) & (np.abs(want) < 2.0 ** -1022)), \
+        (name, what, "subnormal value")
+    bad = np.abs(g - w) > rel * np.abs(w)
+    if bad.any():
+        i = tuple(np.argwhere(bad)[0])
+        return "%s %s at %s: %r vs torch %r" % (name, what, i,
+                                                 float(g[i]), float(w[i]))
+    return None
+
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+class Out:
+    """What a case function returns."""
+
+    def __init__(self, cmd, files, t_out, t_w, np_fn, weights=True):
+        self.cmd = cmd              # selfattn arguments
+        self.files = files          # name -> array (.npy / .csv by name)
+        self.t_out = t_out          # PyTorch's expectation (NaN-free)
+        self.t_w = t_w
+        self.np_fn = np_fn          # dtype -> (out, w, dead rows)
+        self.weights = weights
+
+
+def run_case(fn):
+    name = fn.__name__[len("case_"):]
+    base = zlib.crc32(name.encode())
+    for attempt in range(100):
+        rng = np.random.default_rng(base + attempt)
+        r = fn(rng)
+        t_out = r.t_out.detach().numpy()
+        t_w = r.t_w.detach().numpy()
+        o64, w64, dead64 = r.np_fn(F64)
+        err = (agree("out (numpy f64)", o64, t_out, AGREE_REL, name) or
+               agree("w (numpy f64)", w64, t_w, AGREE_REL, name))
+        if err:
+            # NumPy and PyTorch disagree: a wrong reading of PyTorch's
+            # semantics (or of the spec); never retried.
+            sys.exit("DISAGREE: " + err)
+        old, wld, deadld = r.np_fn(LD)
+        assert dead64 == deadld
+        err = (agree("out (long double)", old, t_out, COND_REL, name) or
+               agree("w (long double)", wld, t_w, COND_REL, name))
+        if err is None:
+            break
+        print("redraw (%s)" % err)
+    else:
+        sys.exit("%s: no well-conditioned draw" % name)
+    d = os.path.join(HERE, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for f, a in r.files.items():
+        if f.endswith(".csv"):
+            write_csv(os.path.join(d, f), a)
+        else:
+            write_npy(os.path.join(d, f + ".npy"), a)
+    with open(os.path.join(d, "cmd"), "w") as f:
+        f.write(r.cmd + "\n")
+    write_npy(os.path.join(d, "expect_out.npy"), t_out)
+    if r.weights:
+        write_npy(os.path.join(d, "expect_w.npy"), t_w)
+    if dead64:
+        with open(os.path.join(d, "expect_warning"), "w") as f:
+            f.write(WARNING % dead64 + "\n")
+    print("%-28s out %-14s w %-16s%s" % (
+        name, t_out.shape, t_w.shape if r.weights else "-",
+        "  warning: %d rows" % dead64 if dead64 else ""))
+
+
+def rn(rng, *shape, sd=1.0):
+    return rng.normal(0.0, sd, size=shape)
+
+
+def pos(rng, *shape):
+    """Positive values (V, WV): outputs never cancel."""
+    return rng.uniform(0.5, 1.5, size=shape)
+
+
+def squeeze_h(w):
+    """(..., 1, n, m) -> (..., n, m): the H axis is omitted when H == 1."""
+    return w[..., 0, :, :] if w.shape[-3] == 1 else w
+
+
+# -- helpers shared by the self-attention cases --
+
+def qkv_self(rng, n, d, h, dk, dv, dout=None):
+    X = rn(rng, n, d)
+    WQ = rn(rng, d, h * dk, sd=d ** -0.5)
+    WK = rn(rng, d, h * dk, sd=d ** -0.5)
+    WV = pos(rng, d, h * dv)
+    X = np.abs(X)                       # X, WV > 0: V > 0
+    WO = pos(rng, h * dv, dout) if dout else None
+    return X, WQ, WK, WV, WO
+
+
+def np_self(X, WQ, WK, WV, h, dt, bq=None, bk=None, bv=None):
+    X, WQ, WK, WV = (a.astype(dt) for a in (X, WQ, WK, WV))
+    q, k, v = X @ WQ, X @ WK, X @ WV
+    if bq is not None:
+        q, k, v = q + bq.astype(dt), k + bk.astype(dt), v + bv.astype(dt)
+    return np_split(q, h), np_split(k, h), np_split(v, h)
+
+
+def t_self(X, WQ, WK, WV, h):
+    x = T(X)
+    return (t_heads(x @ T(WQ), h), t_heads(x @ T(WK), h),
+            t_heads(x @ T(WV), h))
+
+
+def given_qkv(rng, n, m, h, dk, dv, lead=()):
+    Q = rn(rng, *lead, n, h * dk)
+    K = rn(rng, *lead, m, h * dk)
+    V = pos(rng, *lead, m, h * dv)
+    return Q, K, V
+
+
+# -- causal --
+
+@case
+def case_causal_tl_square(rng):
+    n, d, h, dk, dv, dout = 6, 5, 2, 3, 2, 4
+    X, WQ, WK, WV, WO = qkv_self(rng, n, d, h, dk, dv, dout)
+    # o, w = sdpa(q, k, v, None, 0.0, True, is_causal=True), q/k/v (H, n, dk)
+    q, k, v = t_self(X, WQ, WK, WV, h)
+    o, w = t_sdpa(q, k, v, causal=True)
+    t_out = t_merge(o) @ T(WO)
+
+    def npf(dt):
+        q, k, v = np_self(X, WQ, WK, WV, h, dt)
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=np_allow_causal(n, n))
+        return np_concat(o) @ WO.astype(dt), w, dead
+    return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -w WO.npy -H 2 -c",
+               dict(X=X, WQ=WQ, WK=WK, WV=WV, WO=WO), t_out, w, npf)
+
+
+def causal_given(rng, n, m, h, dk, dv, flag, bottom_right):
+    Q, K, V = given_qkv(rng, n, m, h, dk, dv)
+    q, k, v = t_heads(T(Q), h), t_heads(T(K), h), t_heads(T(V), h)
+    shift = m - n if bottom_right else 0
+    if bottom_right:
+        # bottom-right (torch.nn.attention.bias.causal_lower_right in
+        # newer torch): o, w = sdpa(q, k, v, mask, 0.0, True, False),
+        # mask[i, j] = j <= i + m - n (bool, True = may attend)
+        mask = (torch.arange(m)[None, :]
+                <= torch.arange(n)[:, None] + (m - n))
+        o, w = t_sdpa(q, k, v, mask)
+        if not mask.any(dim=-1).all():
+            o, w = t_zero_dead(o, w, mask)
+    else:
+        # o, w = sdpa(q, k, v, None, 0.0, True, is_causal=True)
+        o, w = t_sdpa(q, k, v, causal=True)
+
+    def npf(dt):
+        q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=np_allow_causal(n, m, shift))
+        return np_concat(o), squeeze_h(w), dead
+    return Out("-Q Q.npy -K K.npy -V V.npy -H %d %s" % (h, flag),
+               dict(Q=Q, K=K, V=V), t_merge(o), squeeze_h(w), npf)
+
+
+@case
+def case_causal_tl_n_lt_m(rng):
+    return causal_given(rng, 4, 7, 2, 3, 2, "--causal", False)
+
+
+@case
+def case_causal_tl_n_gt_m(rng):
+    return causal_given(rng, 7, 4, 2, 3, 2, "--causal", False)
+
+
+@case
+def case_causal_br_n_lt_m(rng):
+    return causal_given(rng, 4, 7, 2, 3, 2, "--causal=bottom-right", True)
+
+
+@case
+def case_causal_br_n_gt_m(rng):
+    # n > m bottom-right: queries 0 and 1 see no key (warning, zeros)
+    return causal_given(rng, 6, 4, 1, 3, 2, "--causal=bottom-right", True)
+
+
+# -- masks --
+
+def rand_allow(rng, shape, p=0.35):
+    """A random bool mask (True = may attend), every row keeping a key."""
+    a = rng.random(shape) > p
+    flat = a.reshape(-1, shape[-1])
+    for r in flat:
+        if not r.any():
+            r[rng.integers(shape[-1])] = True
+    return flat.reshape(shape)
+
+
+@case
+def case_mask_bool(rng):
+    n, d, h, dk, dv = 6, 5, 2, 3, 2
+    X, WQ, WK, WV, _ = qkv_self(rng, n, d, h, dk, dv)
+    allow = rand_allow(rng, (n, n))
+    # o, w = sdpa(q, k, v, attn_mask=torch.tensor(allow) (bool), 0.0, True,
+    #             False); q/k/v (H, n, dk)
+    q, k, v = t_self(X, WQ, WK, WV, h)
+    o, w = t_sdpa(q, k, v, torch.from_numpy(allow))
+
+    def npf(dt):
+        q, k, v = np_self(X, WQ, WK, WV, h, dt)
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=allow)
+        return np_concat(o), w, dead
+    return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -H 2 "
+               "--mask mask.csv",
+               {"X": X, "WQ": WQ, "WK": WK, "WV": WV,
+                "mask.csv": allow.astype(float)}, t_merge(o), w, npf)
+
+
+def additive_mask(rng, shape, p=0.25):
+    """Normal values, some -inf, every row keeping a finite entry."""
+    allow = rand_allow(rng, shape, p)
+    return np.where(allow, rn(rng, *shape), -np.inf)
+
+
+@case
+def case_mask_additive(rng):
+    n, m, dk, dv = 5, 7, 4, 3
+    Q, K, V = given_qkv(rng, n, m, 1, dk, dv)
+    M = additive_mask(rng, (n, m))
+    # o, w = sdpa(Q, K, V, attn_mask=torch.tensor(M) (float64, -inf
+    #             entries), 0.0, True, False): added to the scaled scores
+    o, w = t_sdpa(T(Q), T(K), T(V), T(M))
+
+    def npf(dt):
+        o, w, dead = np_attend(Q.astype(dt), K.astype(dt), V.astype(dt),
+                               dt(1) / np.sqrt(dt(dk)), add=M.astype(dt))
+        return o, w, dead
+    return Out("-Q Q.npy -K K.npy -V V.npy --mask mask.npy",
+               {"Q": Q, "K": K, "V": V, "mask": M}, o, w, npf)
+
+
+@case
+def case_mask_per_head_bool(rng):
+    n, d, h, dk, dv = 5, 6, 3, 2, 2
+    X, WQ, WK, WV, _ = qkv_self(rng, n, d, h, dk, dv)
+    allow = rand_allow(rng, (h, n, n))
+    # o, w = sdpa(q, k, v, attn_mask=bool (H, n, n), 0.0, True, False)
+    q, k, v = t_self(X, WQ, WK, WV, h)
+    o, w = t_sdpa(q, k, v, torch.from_numpy(allow))
+
+    def npf(dt):
+        q, k, v = np_self(X, WQ, WK, WV, h, dt)
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=allow)
+        return np_concat(o), w, dead
+    return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -H 3 "
+               "--mask mask.npy",
+               {"X": X, "WQ": WQ, "WK": WK, "WV": WV,
+                "mask": allow.astype(float)}, t_merge(o), w, npf)
+
+
+@case
+def case_mask_per_head_additive(rng):
+    n, m, h, dk, dv = 4, 6, 2, 3, 2
+    Q, K, V = given_qkv(rng, n, m, h, dk, dv)
+    M = additive_mask(rng, (h, n, m))
+    # o, w = sdpa(q, k, v, attn_mask=float (H, n, m), 0.0, True, False)
+    q, k, v = t_heads(T(Q), h), t_heads(T(K), h), t_heads(T(V), h)
+    o, w = t_sdpa(q, k, v, T(M))
+
+    def npf(dt):
+        q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               add=M.astype(dt))
+        return np_concat(o), w, dead
+    return Out("-Q Q.npy -K K.npy -V V.npy -H 2 --mask mask.npy",
+               {"Q": Q, "K": K, "V": V, "mask": M}, t_merge(o), w, npf)
+
+
+@case
+def case_key_padding(rng):
+    n, d, h, dk, dv = 6, 5, 2, 3, 2
+    X, WQ, WK, WV, _ = qkv_self(rng, n, d, h, dk, dv)
+    pad = np.zeros(n, dtype=bool)
+    pad[[1, 4]] = True
+    # MultiheadAttention's key_padding_mask (True = ignore) as sdpa's mask:
+    # o, w = sdpa(q, k, v, attn_mask=~key_padding_mask[None, None, :],
+    #             0.0, True, False)
+    q, k, v = t_self(X, WQ, WK, WV, h)
+    o, w = t_sdpa(q, k, v, ~torch.from_numpy(pad)[None, None, :])
+
+    def npf(dt):
+        q, k, v = np_self(X, WQ, WK, WV, h, dt)
+        allow = np.array([[not pad[j] for j in range(n)]] * n)
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=allow)
+        return np_concat(o), w, dead
+    return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -H 2 "
+               "--key-padding key_padding.npy",
+               {"X": X, "WQ": WQ, "WK": WK, "WV": WV,
+                "key_padding": pad.astype(float)}, t_merge(o), w, npf)
+
+
+@case
+def case_key_padding_causal_allmasked(rng):
+    # key 0 padded + causal: query 0 sees nothing, in both heads
+    n, h, dk, dv = 5, 2, 3, 2
+    Q, K, V = given_qkv(rng, n, n, h, dk, dv)
+    pad = np.array([1, 0, 0, 1, 0], dtype=bool)
+    # o, w = sdpa(q, k, v, attn_mask=~key_padding_mask[None, :] &
+    #             tril(ones(n, n)), 0.0, True, False): NaN in row 0
+    q, k, v = t_heads(T(Q), h), t_heads(T(K), h), t_heads(T(V), h)
+    mask = (~torch.from_numpy(pad)[None, :]
+            & torch.ones(n, n, dtype=torch.bool).tril())
+    o, w = t_sdpa(q, k, v, mask)
+    o, w = t_zero_dead(o, w, mask)
+
+    def npf(dt):
+        q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        allow = np_allow_causal(n, n) & ~pad[None, :]
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=allow)
+        return np_concat(o), w, dead
+    return Out("-Q Q.npy -K K.npy -V V.npy -H 2 -c "
+               "--key-padding key_padding.csv",
+               {"Q": Q, "K": K, "V": V,
+                "key_padding.csv": pad.astype(float)}, t_merge(o), w, npf)
+
+
+# -- windows --
+
+def window_case(rng, n, m, h, win, flag, causal, shift, self_attn):
+    dk, dv, d = 3, 2, 5
+    if self_attn:
+        X, WQ, WK, WV, _ = qkv_self(rng, n, d, h, dk, dv)
+        q, k, v = t_self(X, WQ, WK, WV, h)
+        files = dict(X=X, WQ=WQ, WK=WK, WV=WV)
+        args = "-x X.npy -q WQ.npy -k WK.npy -v WV.npy"
+    else:
+        Q, K, V = given_qkv(rng, n, m, h, dk, dv)
+        q, k, v = t_heads(T(Q), h), t_heads(T(K), h), t_heads(T(V), h)
+        files = dict(Q=Q, K=K, V=V)
+        args = "-Q Q.npy -K K.npy -V V.npy"
+    # o, w = sdpa(q, k, v, attn_mask=mask, 0.0, True, False), mask[i, j] =
+    #   |i + shift - j| <= W            (window alone)
+    #   i + shift - W <= j <= i + shift  (window + causal)
+    p = torch.arange(n)[:, None] + shift
+    j = torch.arange(m)[None, :]
+    if causal:
+        mask = (j <= p) & (j >= p - win)
+    else:
+        mask = (p - j).abs() <= win
+    o, w = t_sdpa(q, k, v, mask)
+
+    def npf(dt):
+        if self_attn:
+            q, k, v = np_self(X, WQ, WK, WV, h, dt)
+        else:
+            q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        allow = np_allow_causal(n, m, shift, window=win, causal=causal)
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=allow)
+        return np_concat(o), squeeze_h(w), dead
+    return Out("%s -H %d %s" % (args, h, flag), files, t_merge(o),
+               squeeze_h(w), npf)
+
+
+@case
+def case_window(rng):
+    return window_case(rng, 8, 8, 2, 2, "--window 2", False, 0, True)
+
+
+@case
+def case_window_causal(rng):
+    return window_case(rng, 8, 8, 2, 2, "--window 2 --causal", True, 0,
+                       True)
+
+
+@case
+def case_window_cross(rng):
+    # n != m without causal: shift 0
+    return window_case(rng, 5, 7, 1, 1, "--window 1", False, 0, False)
+
+
+@case
+def case_window_causal_br(rng):
+    # bottom-right: query i is at position i + m - n
+    return window_case(rng, 4, 9, 2, 2, "--window 2 --causal=bottom-right",
+                       True, 5, False)
+
+
+# -- MultiheadAttention --
+
+def mha_params(rng, E, kdim=None):
+    p = {"in_proj_bias": rn(rng, 3 * E, sd=0.5),
+         "out_proj.weight": rn(rng, E, E, sd=E ** -0.5),
+         "out_proj.bias": rn(rng, E, sd=0.5)}
+    if kdim is None:
+        p["in_proj_weight"] = rn(rng, 3 * E, E, sd=E ** -0.5)
+    else:
+        p["q_proj_weight"] = rn(rng, E, E, sd=E ** -0.5)
+        p["k_proj_weight"] = rn(rng, E, kdim, sd=kdim ** -0.5)
+        p["v_proj_weight"] = rn(rng, E, kdim, sd=kdim ** -0.5)
+    return p
+
+
+def np_mha(X, p, h, dt, allow=None, average=False, mem=None):
+    """y = x W^T + b for every projection (nn.Linear), heads, attention,
+    concat, out_proj.  X (n, E) or (B, n, E)."""
+    P = {k: v.astype(dt) for k, v in p.items()}
+    E = P["out_proj.weight"].shape[0]
+    x = X.astype(dt)
+    kv = x if mem is None else mem.astype(dt)
+    if "in_proj_weight" in P:
+        wq, wk, wv = (P["in_proj_weight"][i * E:(i + 1) * E]
+                      for i in range(3))
+    else:
+        wq, wk, wv = P["q_proj_weight"], P["k_proj_weight"], \
+            P["v_proj_weight"]
+    b = P["in_proj_bias"]
+    q = x @ wq.T + b[:E]
+    k = kv @ wk.T + b[E:2 * E]
+    v = kv @ wv.T + b[2 * E:]
+    dk = E // h
+    o, w, dead = np_attend(np_split(q, h), np_split(k, h), np_split(v, h),
+                           dt(1) / np.sqrt(dt(dk)), allow=allow)
+    y = np_concat(o) @ P["out_proj.weight"].T + P["out_proj.bias"]
+    if average:
+        w = w.sum(axis=-3) / dt(h)
+    return y, w, dead
+
+
+MHA_ARGS = ("--layout torch --in-proj in_proj_weight.npy "
+            "--in-proj-bias in_proj_bias.npy -w out_proj.weight.npy "
+            "--bo out_proj.bias.npy")
+
+
+def mha_case(rng, B, n, E, h, average=False, kpad=False, causal=False,
+             mask=False):
+    p = mha_params(rng, E)
+    X = rn(rng, *((B,) if B else ()), n, E)
+    mha = t_mha(E, h, p)
+    xb = T(X) if B else T(X)[None]
+    kw = {}
+    files = {"X": X, **p}
+    args = "-x X.npy %s -H %d" % (MHA_ARGS, h)
+    allow = None
+    if kpad:
+        pad = ~rand_allow(rng, (B, n), 0.6)     # True = padding
+        kw["key_padding_mask"] = torch.from_numpy(pad)   # True = ignore
+        files["key_padding"] = pad.astype(float)
+        args += " --key-padding key_padding.npy"
+        allow = ~pad[:, None, None, :]
+        assert pad.any() and not pad.all(axis=-1).any()
+    if causal:
+        # MultiheadAttention's attn_mask: bool True = NOT allowed
+        kw["attn_mask"] = torch.ones(n, n, dtype=torch.bool).triu(1)
+        args += " --causal"
+        allow = np_allow_causal(n, n)
+    if mask:
+        al = rand_allow(rng, (n, n))
+        # sdpa's convention in the file (1 = may attend); MHA's attn_mask
+        # is the inverse
+        kw["attn_mask"] = ~torch.from_numpy(al)
+        files["mask.csv"] = al.astype(float)
+        args += " --mask mask.csv"
+        allow = al
+    if average:
+        args += " --average-weights"
+    # out, w = mha(x, x, x, need_weights=True, average_attn_weights=avg,
+    #              key_padding_mask=..., attn_mask=...), x (1 or B, n, E)
+    out, w = mha(xb, xb, xb, need_weights=True,
+                 average_attn_weights=average, **kw)
+    if not B:
+        out, w = out[0], w[0]
+
+    def npf(dt):
+        return np_mha(X, p, h, dt, allow=allow, average=average)
+    return Out(args, files, out, w, npf)
+
+
+@case
+def case_mha_in_proj(rng):
+    return mha_case(rng, 0, 6, 8, 4)
+
+
+@case
+def case_mha_in_proj_average(rng):
+    return mha_case(rng, 0, 6, 8, 4, average=True)
+
+
+@case
+def case_mha_in_proj_mask(rng):
+    return mha_case(rng, 0, 6, 8, 2, mask=True)
+
+
+@case
+def case_mha_batch_key_padding(rng):
+    return mha_case(rng, 3, 5, 8, 2, kpad=True)
+
+
+@case
+def case_mha_batch_causal_average(rng):
+    return mha_case(rng, 2, 5, 6, 3, average=True, causal=True)
+
+
+def memory_case(rng, torch_layout):
+    n, m, E, dm, h = 5, 7, 8, 5, 2
+    p = mha_params(rng, E, kdim=dm)
+    X = rn(rng, n, E)
+    MEM = rn(rng, m, dm)
+    mha = t_mha(E, h, p, kdim=dm, vdim=dm)
+    # out, w = mha(x, mem, mem, need_weights=True,
+    #              average_attn_weights=False), x (1, n, E), mem (1, m, dm)
+    out, w = mha(T(X)[None], T(MEM)[None], T(MEM)[None], need_weights=True,
+                 average_attn_weights=False)
+    b = p["in_proj_bias"]
+    if torch_layout:
+        files = {"X": X, "memory": MEM, **p}
+        args = ("-x X.npy --memory memory.npy --layout torch "
+                "-q q_proj_weight.npy -k k_proj_weight.npy "
+                "-v v_proj_weight.npy -w out_proj.weight.npy "
+                "--bq bq.npy --bk bk.npy --bv bv.npy --bo out_proj.bias.npy")
+        del files["in_proj_bias"]
+        files.update(bq=b[:E], bk=b[E:2 * E], bv=b[2 * E:])
+    else:
+        # row layout: WQ = q_proj_weight^T etc.; bq as a one-row CSV
+        files = {"X": X, "memory": MEM, "WQ": p["q_proj_weight"].T,
+                 "WK": p["k_proj_weight"].T, "WV": p["v_proj_weight"].T,
+                 "WO": p["out_proj.weight"].T, "bq.csv": b[:E],
+                 "bk": b[E:2 * E], "bv": b[2 * E:], "bo": p["out_proj.bias"]}
+        args = ("-x X.npy -m memory.npy -q WQ.npy -k WK.npy -v WV.npy "
+                "-w WO.npy --bq bq.csv --bk bk.npy --bv bv.npy --bo bo.npy")
+    args += " -H %d" % h
+
+    def npf(dt):
+        return np_mha(X, p, h, dt, mem=MEM)
+    return Out(args, files, out[0], w[0], npf)
+
+
+@case
+def case_memory_cross_bias(rng):
+    return memory_case(rng, False)
+
+
+@case
+def case_memory_cross_bias_torch_layout(rng):
+    return memory_case(rng, True)
+
+
+# -- batches --
+
+@case
+def case_csv_batch(rng):
+    # X as CSV, 2 blocks separated by a blank line: B=2 sequences, H=1
+    B, n, d, dk, dv = 2, 4, 3, 3, 3
+    X = np.abs(rn(rng, B, n, d))
+    WQ, WK = rn(rng, d, dk), rn(rng, d, dk)
+    WV = pos(rng, d, dv)
+    # o, w = sdpa(x @ WQ, x @ WK, x @ WV, None, 0.0, True, False),
+    # x (B, n, d)
+    x = T(X)
+    o, w = t_sdpa(x @ T(WQ), x @ T(WK), x @ T(WV))
+
+    def npf(dt):
+        x = X.astype(dt)
+        q, k, v = x @ WQ.astype(dt), x @ WK.astype(dt), x @ WV.astype(dt)
+        return np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)))
+    return Out("-x X.csv -q WQ.csv -k WK.csv -v WV.csv",
+               {"X.csv": X, "WQ.csv": WQ, "WK.csv": WK, "WV.csv": WV},
+               o, w, npf)
+
+
+def batch_mask_case(rng, per_head):
+    B, n, d, h, dk, dv, dout = 2, 5, 6, 2, 3, 2, 3
+    X = np.abs(rn(rng, B, n, d))
+    WQ, WK = rn(rng, d, h * dk, sd=0.5), rn(rng, d, h * dk, sd=0.5)
+    WV, WO = pos(rng, d, h * dv), pos(rng, h * dv, dout)
+    if per_head:
+        M = additive_mask(rng, (B, h, n, n))
+        tm = T(M)
+    else:
+        allow = rand_allow(rng, (B, 1, n, n))
+        M = allow.astype(float)
+        tm = torch.from_numpy(allow)
+    # o, w = sdpa(q, k, v, attn_mask=M (B, 1|H, n, n), 0.0, True, False),
+    # q/k/v (B, H, n, dk)
+    x = T(X)
+    q, k, v = (t_heads(x @ T(W), h) for W in (WQ, WK, WV))
+    o, w = t_sdpa(q, k, v, tm)
+
+    def npf(dt):
+        x = X.astype(dt)
+        q, k, v = (np_split(x @ W.astype(dt), h) for W in (WQ, WK, WV))
+        if per_head:
+            o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                                   add=M.astype(dt))
+        else:
+            o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                                   allow=allow)
+        return np_concat(o) @ WO.astype(dt), w, dead
+    return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -w WO.npy -H 2 "
+               "--mask mask.npy",
+               dict(X=X, WQ=WQ, WK=WK, WV=WV, WO=WO, mask=M),
+               t_merge(o) @ T(WO), w, npf)
+
+
+@case
+def case_batch_mask_4d_bool(rng):
+    return batch_mask_case(rng, False)
+
+
+@case
+def case_batch_mask_4d_additive_per_head(rng):
+    return batch_mask_case(rng, True)
+
+
+# -- grouped-query attention --
+
+def gqa_case(rng, g, wo):
+    n, d, h, dk, dv, dout = 6, 8, 4, 3, 2, 5
+    X = np.abs(rn(rng, n, d))
+    WQ = rn(rng, d, h * dk, sd=d ** -0.5)
+    WK = rn(rng, d, g * dk, sd=d ** -0.5)
+    WV = pos(rng, d, g * dv)
+    WO = pos(rng, h * dv, dout)
+    # k, v (G, n, dk) repeated: k.repeat_interleave(H // G, dim=0), then
+    # o, w = sdpa(q, k, v, None, 0.0, True, False) (sdpa's enable_gqa)
+    x = T(X)
+    q = t_heads(x @ T(WQ), h)
+    k = t_heads(x @ T(WK), g).repeat_interleave(h // g, dim=0)
+    v = t_heads(x @ T(WV), g).repeat_interleave(h // g, dim=0)
+    o, w = t_sdpa(q, k, v)
+    out = t_merge(o) @ T(WO) if wo else t_merge(o)
+
+    def npf(dt):
+        x = X.astype(dt)
+        q = np_split(x @ WQ.astype(dt), h)
+        k = np_split(x @ WK.astype(dt), g)
+        v = np_split(x @ WV.astype(dt), g)
+        idx = [i // (h // g) for i in range(h)]
+        o, w, dead = np_attend(q, k[idx], v[idx], dt(1) / np.sqrt(dt(dk)))
+        o = np_concat(o)
+        return (o @ WO.astype(dt) if wo else o), w, dead
+    files = dict(X=X, WQ=WQ, WK=WK, WV=WV)
+    args = "-x X.npy -q WQ.npy -k WK.npy -v WV.npy -H 4 --kv-heads %d" % g
+    if wo:
+        files["WO"] = WO
+        args += " -w WO.npy"
+    return Out(args, files, out, w, npf)
+
+
+@case
+def case_gqa_h4_g2(rng):
+    return gqa_case(rng, 2, True)
+
+
+@case
+def case_mqa_h4_g1(rng):
+    return gqa_case(rng, 1, False)
+
+
+# -- per-head tensors --
+
+def per_head_case(rng, lead, h, g, n, m, dk, dv, dout):
+    Q = rn(rng, *lead, h, n, dk)
+    K = rn(rng, *lead, g, m, dk)
+    V = pos(rng, *lead, g, m, dv)
+    WO = pos(rng, h * dv, dout) if dout else None
+    # o, w = sdpa(Q, K', V', None, 0.0, True, False), Q (..., H, n, dk),
+    # K' = K.repeat_interleave(H // G, dim=-3) (same for V) when G < H;
+    # with -w: t_merge(o) @ WO
+    k = T(K).repeat_interleave(h // g, dim=-3)
+    v = T(V).repeat_interleave(h // g, dim=-3)
+    o, w = t_sdpa(T(Q), k, v)
+    out = t_merge(o) @ T(WO) if dout else o
+
+    def npf(dt):
+        idx = [i // (h // g) for i in range(h)]
+        o, w, dead = np_attend(Q.astype(dt), K.astype(dt)[..., idx, :, :],
+                               V.astype(dt)[..., idx, :, :],
+                               dt(1) / np.sqrt(dt(dk)))
+        if dout:
+            o = np_concat(o) @ WO.astype(dt)
+        return o, w, dead
+    files = dict(Q=Q, K=K, V=V)
+    args = "-Q Q.npy -K K.npy -V V.npy"
+    if dout:
+        files["WO"] = WO
+        args += " -w WO.npy"
+    return Out(args, files, out, w, npf)
+
+
+@case
+def case_per_head_3d(rng):
+    return per_head_case(rng, (), 3, 3, 5, 6, 4, 2, None)
+
+
+@case
+def case_per_head_3d_wo(rng):
+    return per_head_case(rng, (), 3, 3, 5, 6, 4, 2, 5)
+
+
+@case
+def case_per_head_4d(rng):
+    return per_head_case(rng, (2,), 3, 3, 5, 6, 4, 2, None)
+
+
+@case
+def case_per_head_4d_wo(rng):
+    return per_head_case(rng, (2,), 3, 3, 5, 6, 4, 2, 5)
+
+
+@case
+def case_per_head_3d_gqa(rng):
+    return per_head_case(rng, (), 4, 2, 5, 6, 4, 3, None)
+
+
+@case
+def case_per_head_4d_gqa_wo(rng):
+    return per_head_case(rng, (2,), 6, 2, 5, 6, 4, 3, 4)
+
+
+# -- positions --
+
+@case
+def case_pos_sinusoidal(rng):
+    n, d, h, dk, dv, dout = 7, 8, 2, 3, 2, 4
+    X, WQ, WK, WV, WO = qkv_self(rng, n, d, h, dk, dv, dout)
+    # x = X + pe (t_sinusoidal, the PyTorch tutorial's PositionalEncoding),
+    # o, w = sdpa(q, k, v, None, 0.0, True, False), out = t_merge(o) @ WO
+    x = T(X) + t_sinusoidal(n, d)
+    q, k, v = (t_heads(x @ T(W), h) for W in (WQ, WK, WV))
+    o, w = t_sdpa(q, k, v)
+
+    def npf(dt):
+        x = X.astype(dt) + np_sinusoidal(n, d, dt)
+        q, k, v = (np_split(x @ W.astype(dt), h) for W in (WQ, WK, WV))
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)))
+        return np_concat(o) @ WO.astype(dt), w, dead
+    return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -w WO.npy -H 2 "
+               "--pos sinusoidal", dict(X=X, WQ=WQ, WK=WK, WV=WV, WO=WO),
+               t_merge(o) @ T(WO), w, npf)
+
+
+def rope_case(rng, n, m, h, dk, dv, base, flag, self_attn, br=False):
+    shift = m - n if br else 0
+    if self_attn:
+        d = 6
+        X, WQ, WK, WV, _ = qkv_self(rng, n, d, h, dk, dv)
+        bq, bk, bv = rn(rng, h * dk), rn(rng, h * dk), pos(rng, h * dv)
+        x = T(X)
+        q = t_heads(x @ T(WQ) + T(bq), h)
+        k = t_heads(x @ T(WK) + T(bk), h)
+        v = t_heads(x @ T(WV) + T(bv), h)
+        files = dict(X=X, WQ=WQ, WK=WK, WV=WV, bq=bq, bk=bk, bv=bv)
+        args = ("-x X.npy -q WQ.npy -k WK.npy -v WV.npy --bq bq.npy "
+                "--bk bk.npy --bv bv.npy")
+    else:
+        Q, K, V = given_qkv(rng, n, m, h, dk, dv)
+        q, k, v = t_heads(T(Q), h), t_heads(T(K), h), t_heads(T(V), h)
+        files = dict(Q=Q, K=K, V=V)
+        args = "-Q Q.npy -K K.npy -V V.npy"
+    # q = apply HF rotate_half RoPE (t_rope) at positions i + shift,
+    # k at positions 0..m-1, then
+    # o, w = sdpa(q, k, v, mask, 0.0, True, False) (mask: bottom-right
+    # causal or none)
+    qr = t_rope(q, torch.arange(n) + shift, base)
+    kr = t_rope(k, torch.arange(m), base)
+    mask = None
+    if br:
+        mask = torch.arange(m)[None, :] <= torch.arange(n)[:, None] + shift
+    o, w = t_sdpa(qr, kr, v, mask)
+
+    def npf(dt):
+        if self_attn:
+            q, k, v = np_self(X, WQ, WK, WV, h, dt, bq, bk, bv)
+        else:
+            q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        q = np_rope(q, np.arange(n) + shift, base, dt)
+        k = np_rope(k, np.arange(m), base, dt)
+        allow = np_allow_causal(n, m, shift) if br else None
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=allow)
+        return np_concat(o), squeeze_h(w), dead
+    return Out("%s -H %d %s" % (args, h, flag), files, t_merge(o),
+               squeeze_h(w), npf)
+
+
+@case
+def case_rope_default(rng):
+    # after projection and bias; the default base 10000
+    return rope_case(rng, 6, 6, 2, 8, 3, 10000.0, "--rope", True)
+
+
+@case
+def case_rope_base_500000(rng):
+    return rope_case(rng, 10, 10, 1, 16, 3, 500000.0, "--rope=500000",
+                     False)
+
+
+@case
+def case_rope_causal_bottom_right(rng):
+    # queries at positions i + m - n
+    return rope_case(rng, 4, 9, 2, 8, 2, 10000.0,
+                     "--rope --causal=bottom-right", False, br=True)
+
+
+# -- scores --
+
+def general_case(rng, h, n, m, dq, dk, dv, torch_layout):
+    Q = rn(rng, n, h * dq)
+    K = rn(rng, m, h * dk)
+    V = pos(rng, m, h * dv)
+    Wa = rn(rng, dq, dk, sd=0.7)
+    dout = 3
+    WO = pos(rng, h * dv, dout)
+    # Luong "general": W = nn.Linear(dk, dq, bias=False), W.weight = Wa;
+    # scores = q @ W(k).transpose(-2, -1) (scale 1), then
+    # out, w = t_math(q, k, v, 1.0, scores=scores)
+    lin = torch.nn.Linear(dk, dq, bias=False)
+    lin.load_state_dict({"weight": T(Wa)})
+    q, k, v = t_heads(T(Q), h), t_heads(T(K), h), t_heads(T(V), h)
+    o, w = t_math(q, k, v, 1.0, scores=q @ lin(k).transpose(-2, -1))
+    out = t_merge(o) @ T(WO)
+
+    def npf(dt):
+        q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        s = (q @ Wa.astype(dt)) @ np.swapaxes(k, -1, -2)
+        o, w, dead = np_attend(q, k, v, dt(1), scores=s)
+        return np_concat(o) @ WO.astype(dt), squeeze_h(w), dead
+    files = dict(Q=Q, K=K, V=V, WA=Wa)
+    args = "-Q Q.npy -K K.npy -V V.npy -H %d --score general --wa WA.npy" % h
+    if torch_layout:
+        files["WO_torch"] = WO.T
+        args += " --layout torch -w WO_torch.npy"
+    else:
+        files["WO"] = WO
+        args += " -w WO.npy"
+    return Out(args, files, out, squeeze_h(w), npf)
+
+
+@case
+def case_score_general(rng):
+    return general_case(rng, 2, 5, 6, 4, 4, 2, False)
+
+
+@case
+def case_score_general_rect(rng):
+    # dq != dk: Wa is dq x dk
+    return general_case(rng, 1, 4, 6, 3, 5, 2, False)
+
+
+@case
+def case_score_general_torch_layout(rng):
+    # Wa is dq x dk in both layouts; -w is out x in with --layout torch
+    return general_case(rng, 2, 4, 5, 3, 5, 2, True)
+
+
+def additive_case(rng, h, n, m, dq, dk, dv, da, torch_layout):
+    Q = rn(rng, n, h * dq)
+    K = rn(rng, m, h * dk)
+    V = pos(rng, m, h * dv)
+    Wlin = rn(rng, da, dq, sd=0.7)          # nn.Linear(dq, da).weight
+    Ulin = rn(rng, da, dk, sd=0.7)          # nn.Linear(dk, da).weight
+    vlin = rn(rng, 1, da)                   # nn.Linear(da, 1).weight
+    # Bahdanau: W = nn.Linear(dq, da, bias=False), U = nn.Linear(dk, da,
+    # bias=False), v = nn.Linear(da, 1, bias=False);
+    # scores = v(tanh(W(q)[..., :, None, :] + U(k)[..., None, :, :]))
+    #          .squeeze(-1)   (scale 1), out, w = t_math(q, k, v, 1, scores)
+    W = torch.nn.Linear(dq, da, bias=False)
+    U = torch.nn.Linear(dk, da, bias=False)
+    va = torch.nn.Linear(da, 1, bias=False)
+    W.load_state_dict({"weight": T(Wlin)})
+    U.load_state_dict({"weight": T(Ulin)})
+    va.load_state_dict({"weight": T(vlin)})
+    q, k, v = t_heads(T(Q), h), t_heads(T(K), h), t_heads(T(V), h)
+    s = va(torch.tanh(W(q)[..., :, None, :] + U(k)[..., None, :, :]))
+    o, w = t_math(q, k, v, 1.0, scores=s.squeeze(-1))
+
+    def npf(dt):
+        q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        WA, UA, VA = Wlin.T.astype(dt), Ulin.T.astype(dt), vlin[0].astype(dt)
+        s = np.zeros((h, n, m), dtype=dt)
+        for hh in range(h):
+            qa, ka = q[hh] @ WA, k[hh] @ UA
+            for i in range(n):
+                for j in range(m):
+                    s[hh, i, j] = np.sum(VA * np.tanh(qa[i] + ka[j]))
+        o, w, dead = np_attend(q, k, v, dt(1), scores=s)
+        return np_concat(o), squeeze_h(w), dead
+    files = dict(Q=Q, K=K, V=V)
+    if torch_layout:
+        files.update(WA=Wlin, UA=Ulin, VA=vlin)
+        lay = " --layout torch"
+    else:
+        files.update(WA=Wlin.T, UA=Ulin.T, VA=vlin[0])
+        lay = ""
+    args = ("-Q Q.npy -K K.npy -V V.npy -H %d --score additive --wa WA.npy "
+            "--ua UA.npy --va VA.npy%s" % (h, lay))
+    return Out(args, files, t_merge(o), squeeze_h(w), npf)
+
+
+@case
+def case_score_additive(rng):
+    return additive_case(rng, 1, 4, 6, 3, 5, 2, 7, False)
+
+
+@case
+def case_score_additive_torch_layout(rng):
+    return additive_case(rng, 1, 4, 6, 3, 5, 2, 7, True)
+
+
+@case
+def case_score_additive_heads(rng):
+    # WA, UA, VA shared by the heads (as general's Wa)
+    return additive_case(rng, 2, 4, 5, 3, 4, 2, 6, False)
+
+
+# -- across the kernel's blocks (64 query rows, 128 keys) --
+
+def large_case(rng, bottom_right):
+    n, m, h, dk, dv = 70, 140, 2, 8, 4
+    Q, K, V = given_qkv(rng, n, m, h, dk, dv)
+    Q *= 0.7
+    shift = m - n if bottom_right else 0
+    causal = np_allow_causal(n, m, shift)
+    if bottom_right:
+        # bool mask, 1 = may attend
+        allow = rng.random((n, m)) > 0.2
+        allow[65, :128] = False          # only the second key block
+        allow[69, 128:] = False          # only the first key block
+        allow[66, :] = False             # nothing: zeros and a warning
+        allow[10, :] = False
+        allow[10, 40] = True             # a single key
+        for i in range(n):
+            if i != 66 and not (allow[i] & causal[i]).any():
+                allow[i, i] = True
+        M = allow.astype(float)
+        tm = torch.from_numpy(allow)
+        flag = "--causal=bottom-right --mask mask.csv"
+        mname = "mask.csv"
+        # o, w = sdpa(q, k, v, attn_mask=mask & causal_lower_right, 0.0,
+        #             True, False) then the NaN row 66 zeroed
+        full = tm & (torch.arange(m)[None, :]
+                     <= torch.arange(n)[:, None] + shift)
+        o, w = t_sdpa(*(t_heads(T(a), h) for a in (Q, K, V)), full)
+        o, w = t_zero_dead(o, w, full)
+    else:
+        # additive float mask with -inf entries, each row keeping a
+        # finite key j <= i
+        M = rn(rng, n, m, sd=0.5)
+        M[rng.random((n, m)) < 0.15] = -np.inf
+        for i in range(n):
+            if not np.isfinite(M[i, :i + 1]).any():
+                M[i, i] = 0.25
+        tm = T(M)
+        flag = "--causal --mask mask.npy"
+        mname = "mask"
+        # o, w = sdpa(q, k, v, attn_mask=tril(ones).logical_not()
+        #             .float() * -inf + M, ...): is_causal and attn_mask
+        # cannot be combined in sdpa, so the causal part joins the mask
+        cm = torch.zeros(n, m).masked_fill(
+            torch.ones(n, m, dtype=torch.bool).tril().logical_not(),
+            -math.inf)
+        o, w = t_sdpa(*(t_heads(T(a), h) for a in (Q, K, V)), tm + cm)
+
+    def npf(dt):
+        q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        if bottom_right:
+            o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                                   allow=allow & causal)
+        else:
+            o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                                   add=M.astype(dt), allow=causal)
+        return np_concat(o), w, dead
+    return Out("-Q Q.npy -K K.npy -V V.npy -H 2 " + flag,
+               {"Q": Q, "K": K, "V": V, mname: M}, t_merge(o), w, npf)
+
+
+@case
+def case_large_causal_mask(rng):
+    return large_case(rng, False)
+
+
+@case
+def case_large_bottom_right_mask(rng):
+    return large_case(rng, True)
+
+
+def error_fixtures():
+    """tests/torch/errors/: per-head tensors whose head counts do not
+    divide (Q 4 heads, K and V 3), for a data-error test."""
+    d = os.path.join(HERE, "errors")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    rng = np.random.default_rng(7)
+    write_npy(os.path.join(d, "Q4.npy"), rn(rng, 4, 3, 2))
+    write_npy(os.path.join(d, "K3.npy"), rn(rng, 3, 5, 2))
+    write_npy(os.path.join(d, "V3.npy"), rn(rng, 3, 5, 2))
+
+
+def main():
+    only = sys.argv[1:]
+    for fn in CASES:
+        if not only or fn.__name__[len("case_"):] in only:
+            run_case(fn)
+    if not only:
+        error_fixtures()
+
+
+if __name__ == "__main__":
+    main()
