@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,11 +207,21 @@ diag(const struct err *e)
 	fprintf(stderr, "selfattn: %s\n", err_format(e, buf, sizeof buf));
 }
 
+static int usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 static int
-usage_error(const char *fmt, const char *arg)
+usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("selfattn: ", stderr);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\n%sTry 'selfattn --help' for more information.\n",
 	    usage_text);
 	return EXIT_USAGE;
@@ -338,8 +349,9 @@ check_combination(const struct opts *o)
 		for (i = IN_WA; i <= IN_VA; i++)
 			if (o->spec[i] != NULL && (i != IN_WA ||
 			    o->po.score != SCORE_GENERAL))
-				return usage_error("%s goes with --score "
-				    "general or additive", role_opt[i].name);
+				return usage_error("%s goes with --score %s",
+				    role_opt[i].name, i == IN_WA ?
+				    "general or additive" : "additive");
 	return 0;
 }
 

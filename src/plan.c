@@ -216,7 +216,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	const struct plan_in *x = &in[IN_X], *mem = &in[IN_MEM];
 	const struct plan_in *wqi = &in[IN_WQ], *wki = &in[IN_WK],
 	    *wvi = &in[IN_WV];
-	char s[SHAPESZ];
+	char s[SHAPESZ], w[SHAPESZ * 2];
 	size_t Bm;
 
 	if (sequence(x, 1, &p->B, &p->n, &p->d, e) != 0)
@@ -259,11 +259,11 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (p->wq->rows != p->d)
 		return mismatch(e, wqi, "%s has %zu columns", x->name, p->d);
 	if (p->wk->rows != p->dm)
-		return mismatch(e, wki, "%s has %zu columns", mem->name ?
-		    mem->name : x->name, p->dm);
+		return mismatch(e, wki, "%s has %zu columns", who(w, mem->name ?
+		    mem : x), p->dm);
 	if (p->wv->rows != p->dm)
-		return mismatch(e, wvi, "%s has %zu columns", mem->name ?
-		    mem->name : x->name, p->dm);
+		return mismatch(e, wvi, "%s has %zu columns", who(w, mem->name ?
+		    mem : x), p->dm);
 	if (p->o.pos && (p->x = positions(p, &x->m, e)) == NULL)
 		return -1;
 	if (mem->name == NULL)

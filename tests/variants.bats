@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# The attention variants' options: every usage error (exit 2) and every
+# shape or value error (exit 1), with the exact message.  Their results
+# are checked against PyTorch in tests/torch.bats.
+
+load helpers
+
+mkqkv() {
+	printf '1,0\n0,1\n' > Q.csv
+	printf '1,0\n0,1\n1,1\n' > K.csv
+	printf '10,0\n0,10\n5,5\n' > V.csv
+}
+
+B="-Q Q.csv -K K.csv -V V.csv"
+X="-x rand:3x4 -q rand:4x4 -k rand:4x4 -v rand:4x4"
+
+# usage_is MESSAGE: exit 2, MESSAGE then the synopsis on stderr.
+usage_is() {
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: $1" ]
+	[ "${lines[1]}" = "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]" ]
+}
+
+# data_is MESSAGE: exit 1 and exactly MESSAGE on stderr.
+data_is() {
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: $1" ]
+}
+
+@test "variants usage: --causal takes top-left or bottom-right only" {
+	mkqkv
+	run "$SA" $B --causal=foo
+	usage_is '--causal expects top-left or bottom-right, found "foo"'
+}
+
+@test "variants usage: --window takes a distance >= 0" {
+	mkqkv
+	for bad in -1 x 1.5; do
+		run "$SA" $B --window "$bad"
+		usage_is "--window expects a distance >= 0, found \"$bad\""
+	done
+}
+
+@test "variants usage: --layout takes row or torch" {
+	mkqkv
+	run "$SA" $B --layout foo
+	usage_is '--layout expects row or torch, found "foo"'
+}
+
+@test "variants usage: --pos takes sinusoidal" {
+	run "$SA" $X --pos foo
+	usage_is '--pos expects sinusoidal, found "foo"'
+}
+
+@test "variants usage: --rope takes a base > 1" {
+	mkqkv
+	for bad in x 1 -5 inf; do
+		run "$SA" $B --rope="$bad"
+		usage_is "--rope expects a base > 1, found \"$bad\""
+	done
+}
+
+@test "variants usage: --score takes dot, general or additive" {
+	mkqkv
+	run "$SA" $B --score foo
+	usage_is '--score expects dot, general or additive, found "foo"'
+}
+
+@test "variants usage: --kv-heads takes a count >= 1" {
+	mkqkv
+	run "$SA" $B --kv-heads 0
+	usage_is '--kv-heads expects a number of heads >= 1, found "0"'
+}
+
+@test "variants usage: --in-proj-bias needs --in-proj" {
+	run "$SA" $X --in-proj-bias rand:12
+	usage_is '--in-proj-bias needs --in-proj'
+}
+
+@test "variants usage: --in-proj needs --layout torch" {
+	run "$SA" -x rand:3x4 --in-proj rand:12x4
+	usage_is "--in-proj takes PyTorch's in_proj_weight (3E x E): give --layout torch too"
+}
+
+@test "variants usage: --in-proj conflicts with -q, -k and -v" {
+	for w in -q -k -v; do
+		run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 "$w" rand:4x4
+		usage_is "--in-proj conflicts with $w: give one or the other"
+	done
+}
+
+@test "variants usage: --in-proj-bias conflicts with --bq, --bk and --bv" {
+	for b in --bq --bk --bv; do
+		run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 \
+		    --in-proj-bias rand:12 "$b" rand:4
+		usage_is "--in-proj-bias conflicts with $b: give one or the other"
+	done
+}
+
+@test "variants usage: projection options conflict with -Q, -K, -V" {
+	mkqkv
+	for o in --memory --bq --bk --bv; do
+		run "$SA" $B "$o" rand:2
+		usage_is "$o conflicts with -Q: give one or the other"
+	done
+	run "$SA" $B --pos sinusoidal
+	usage_is '--pos conflicts with -Q: the position encoding is added to -x'
+}
+
+@test "variants usage: --average-weights needs -a" {
+	mkqkv
+	run "$SA" $B --average-weights
+	usage_is '--average-weights needs -a: it averages the weights written there'
+}
+
+@test "variants usage: the score matrices go with their --score" {
+	mkqkv
+	run "$SA" $B --wa rand:2x2
+	usage_is '--wa goes with --score general or additive'
+	run "$SA" $B --score general --wa rand:2x2 --ua rand:2x2
+	usage_is '--ua goes with --score additive'
+	run "$SA" $B --va rand:2
+	usage_is '--va goes with --score additive'
+	run "$SA" $B --score general
+	usage_is '--score general needs --wa'
+	run "$SA" $B --score additive --wa rand:2x3 --va rand:3
+	usage_is '--score additive needs --wa, --ua and --va: --ua is missing'
+}
+
+@test "variants data: --key-padding must be 0 or 1, one per key" {
+	mkqkv
+	printf '0,1,2\n' > kp.csv
+	run "$SA" $B --key-padding kp.csv
+	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 3'
+	run "$SA" $B --key-padding rand:4
+	data_is '--key-padding rand:4 is 4 but there are 3 keys'
+}
+
+@test "variants data: --mask must be queries x keys" {
+	mkqkv
+	printf '1,0\n' > m.csv
+	run "$SA" $B --mask m.csv
+	data_is '--mask m.csv is 1x2 but the scores are 2x3 (queries x keys)'
+}
+
+@test "variants data: a per-head --mask must have 1 or H heads" {
+	mkqkv
+	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > m3.csv
+	run "$SA" $B -H 2 --mask m3.csv
+	data_is '--mask m3.csv is 3x2x3 but there are 2 heads in 1 sequences: expected (2|1, n, m)'
+}
+
+@test "variants data: --in-proj must be 3E x E" {
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:11x4
+	data_is "--in-proj rand:11x4 is 11x4 but rand:3x4 has 4 columns: expected 12x4 (3E x E, PyTorch's in_proj_weight)"
+}
+
+@test "variants data: --in-proj-bias must have 3E values" {
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 --in-proj-bias rand:11
+	data_is '--in-proj-bias rand:11 is 11 but --in-proj needs 3E = 12 values'
+}
+
+@test "variants data: biases must match the projections" {
+	run "$SA" $X --bq rand:3
+	data_is '--bq rand:3 is 3 but the queries have 4 columns'
+	run "$SA" $X --bk rand:5
+	data_is '--bk rand:5 is 5 but the keys have 4 columns'
+	run "$SA" $X --bv rand:2
+	data_is '--bv rand:2 is 2 but the values have 4 columns'
+	run "$SA" $X -w rand:4x2 --bo rand:3
+	data_is '--bo rand:3 is 3 but the output has 2 columns'
+	run "$SA" $X --bq rand:2x2
+	data_is '--bq rand:2x2 is 2x2: expected one row of numbers'
+}
+
+@test "variants data: the memory's width must match WK" {
+	run "$SA" $X -m rand:2x5
+	data_is 'rand:4x4 is 4x4 but --memory rand:2x5 has 5 columns'
+}
+
+@test "variants data: the memory must have the batches of X" {
+	printf '1,2,3,4\n\n5,6,7,8\n' > x2.csv
+	run "$SA" -x x2.csv -q rand:4x4 -k rand:4x4 -v rand:4x4 -m rand:3x4
+	data_is '--memory rand:3x4 is 3x4 but x2.csv is 2x1x4: both must be one sequence or the same number of them'
+}
+
+@test "variants data: --score general needs Wa of query x key width" {
+	mkqkv
+	run "$SA" $B --score general --wa rand:2x3
+	data_is '--wa rand:2x3 is 2x3 but --score general needs 2x2 (query width x key width per head)'
+}
+
+@test "variants data: --score additive checks Wa, Ua and va" {
+	mkqkv
+	run "$SA" $B --score additive --wa rand:3x3 --ua rand:2x3 --va rand:3
+	data_is '--wa rand:3x3 is 3x3 but the queries have 2 columns per head'
+	run "$SA" $B --score additive --wa rand:2x3 --ua rand:3x3 --va rand:3
+	data_is '--ua rand:3x3 is 3x3 but with --wa of dq x da, needs 2x3'
+	run "$SA" $B --score additive --wa rand:2x3 --ua rand:2x3 --va rand:4
+	data_is '--va rand:4 is 4 but --wa has 3 columns'
+}
+
+@test "variants data: --rope needs even head widths" {
+	run "$SA" -Q rand:3x3 -K rand:3x3 -V rand:3x3 --rope
+	data_is '--rope needs even head widths, found queries of 3 and keys of 3'
+}
+
+@test "variants data: --kv-heads must divide -H" {
+	mkqkv
+	run "$SA" -Q rand:2x4 -K rand:3x3 -V rand:3x3 -H 4 --kv-heads 3
+	data_is '3 key/value heads do not divide the 4 query heads (--kv-heads 3, -H 4)'
+}
+
+@test "variants data: a fully masked row is zeros with one warning" {
+	mkqkv
+	printf '0,0,0\n1,1,1\n' > m.csv
+	run --separate-stderr "$SA" $B --mask m.csv -a w.csv -o y.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "selfattn: warning: 1 query row has every key masked: its output and weights are 0" ]
+	[ "$(head -1 y.csv)" = "0,0" ]
+	[ "$(head -1 w.csv)" = "0,0,0" ]
+	run --separate-stderr "$SA" $B -H 2 --mask m.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "selfattn: warning: 2 query rows have every key masked: their output and weights are 0" ]
+}
