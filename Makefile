@@ -18,7 +18,7 @@ HDR = src/err.h src/mat.h src/num.h src/text.h src/npy.h src/rng.h \
 	src/gemm.h src/gemm_kern.h src/par.h
 TOOLS = tests/tools/catmat tests/tools/cmpmat tests/tools/numcheck \
 	tests/tools/rngdump tests/tools/npyhdr tests/tools/gemmcheck \
-	tests/tools/runstat
+	tests/tools/runstat tests/tools/expcheck
 
 all: selfattn
 
@@ -40,6 +40,7 @@ tests/tools/rngdump: tests/tools/rngdump.c
 tests/tools/npyhdr: tests/tools/npyhdr.c
 tests/tools/gemmcheck: tests/tools/gemmcheck.c
 tests/tools/runstat: tests/tools/runstat.c
+tests/tools/expcheck: tests/tools/expcheck.c
 
 test: selfattn $(TOOLS)
 	bats tests

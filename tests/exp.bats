@@ -1,0 +1,19 @@
+#!/usr/bin/env bats
+# The kernels' vectorised exp against libm: relative error <= 1e-15 in
+# double (normal results), <= 1e-6 in float; exact 0, inf and NaN.
+
+load helpers
+
+@test "exp: double <= 1e-15 and float <= 1e-6 relative error, generic code" {
+	SELFATTN_ISA=generic run "$ROOT/tests/tools/expcheck" 1000000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]
+}
+
+@test "exp: double <= 1e-15 and float <= 1e-6 relative error, best code for this CPU" {
+	run "$ROOT/tests/tools/expcheck" 1000000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]
+}

@@ -1,0 +1,128 @@
+/*
+ * expcheck - test tool: the kernels' vectorised exp (attn_vexp,
+ * attn_vexpf) against libm's exp on N random arguments over the whole
+ * range and on edge values.  Double: relative error <= 1e-15 where the
+ * result is normal; float: <= 1e-6 against exp in double.  Exact 0,
+ * inf and NaN where libm gives them.  Prints "N passed, N failed" and
+ * exits 1 on any failure.  SELFATTN_ISA picks the code path.
+ *
+ * usage: expcheck N
+ */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "attn.h"
+
+/* xorshift64*: a fixed, portable stream of test arguments. */
+static uint64_t
+next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+static int
+bad_double(double x, double got, double *worst)
+{
+	double want = exp(x), rel;
+
+	if (isnan(want))
+		return !isnan(got);
+	if (want == 0 || isinf(want))
+		return got != want;
+	if (want < DBL_MIN)	/* subnormal: fewer digits to compare */
+		return fabs(got - want) > 0x1p-1074;
+	rel = fabs(got - want) / want;
+	if (rel > *worst)
+		*worst = rel;
+	return rel > 1e-15;
+}
+
+static int
+bad_float(float x, float got, double *worst)
+{
+	double want = exp((double)x), rel;
+
+	if (isnan(want))
+		return !isnan(got);
+	if ((float)want == 0 || isinf((float)want))
+		return got != (float)want;
+	if (want < FLT_MIN)
+		return fabs(got - want) > 0x1p-149;
+	rel = fabs(got - want) / want;
+	if (rel > *worst)
+		*worst = rel;
+	return rel > 1e-6;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const double edge[] = { 0.0, -0.0, 1.0, -1.0, 1e-300, -1e-300,
+	    709.782712893384, 709.79, 710, -708.39, -708.4, -745.13, -745.14,
+	    -746, -1000, 1000, 0.5 * M_LN2, -0.5 * M_LN2, 88.72, 88.73,
+	    -87.33, -103.97, -103.98 };
+	size_t n, i, k, nedge = sizeof edge / sizeof edge[0], chunk = 1000;
+	size_t pass = 0, fail = 0;
+	double *x, *y, worst = 0, worstf = 0;
+	float *xf, *yf;
+	uint64_t s = 0x9E3779B97F4A7C15ULL;
+
+	if (argc != 2 || (n = strtoul(argv[1], NULL, 10)) == 0) {
+		fprintf(stderr, "usage: expcheck N\n");
+		return 2;
+	}
+	x = malloc(chunk * sizeof *x);
+	y = malloc(chunk * sizeof *y);
+	xf = malloc(chunk * sizeof *xf);
+	yf = malloc(chunk * sizeof *yf);
+	if (!x || !y || !xf || !yf)
+		return 2;
+	for (i = 0; i < n + nedge + 3; i += chunk) {
+		for (k = 0; k < chunk; k++) {
+			size_t j = i + k;
+			double u = (double)(next(&s) >> 11) * 0x1p-53;
+
+			if (j < nedge)
+				x[k] = edge[j];
+			else if (j == nedge)
+				x[k] = INFINITY;
+			else if (j == nedge + 1)
+				x[k] = -INFINITY;
+			else if (j == nedge + 2)
+				x[k] = NAN;
+			else if (j % 2)		/* the softmax's range */
+				x[k] = -40 * u;
+			else			/* everything */
+				x[k] = -750 + 1465 * u;
+			xf[k] = (float)(j % 2 ? x[k] : -110 + 200 * u);
+			y[k] = x[k];
+			yf[k] = xf[k];
+		}
+		attn_vexp(y, chunk);
+		attn_vexpf(yf, chunk);
+		for (k = 0; k < chunk; k++) {
+			int b = bad_double(x[k], y[k], &worst);
+			int bf = bad_float(xf[k], yf[k], &worstf);
+
+			if (b)
+				fprintf(stderr, "exp(%a) = %a, libm %a\n", x[k],
+				    y[k], exp(x[k]));
+			if (bf)
+				fprintf(stderr, "expf(%a) = %a, libm %a\n",
+				    (double)xf[k], (double)yf[k],
+				    exp((double)xf[k]));
+			fail += (size_t)b + (size_t)bf;
+			pass += (size_t)!b + (size_t)!bf;
+		}
+	}
+	printf("exp: largest relative error %.3g (double), %.3g (float)\n",
+	    worst, worstf);
+	printf("%zu passed, %zu failed\n", pass, fail);
+	return fail != 0;
+}
