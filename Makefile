@@ -45,6 +45,9 @@ tests/tools/expcheck: tests/tools/expcheck.c
 test: selfattn $(TOOLS)
 	bats tests
 
+bench: selfattn tests/tools/runstat tests/tools/catmat tests/tools/cmpmat
+	sh tests/bench/run.sh
+
 demo: selfattn
 	sh samples/lesson-self-attention/run.sh
 
@@ -62,4 +65,4 @@ uninstall:
 clean:
 	rm -f selfattn src/*.o $(TOOLS)
 
-.PHONY: all test demo install uninstall clean
+.PHONY: all test bench demo install uninstall clean

@@ -1,0 +1,596 @@
+#!/bin/sh
+# tests/bench/run.sh - the selfattn benchmark (`make bench`; never part of
+# `make test`).
+#
+# What it measures.  Each case runs selfattn BENCH_REPS times (default 3)
+# under tests/tools/runstat (fork/exec + wait4: wall-clock seconds and
+# peak RSS) and, when /usr/bin/python3 has NumPy, the same computation in
+# NumPy float64 (tests/bench/numpy_attn.py) on the same input files,
+# interleaved with the selfattn runs.  Times are whole processes: start,
+# reading the inputs, computing, writing the outputs.
+#
+#   (a) self-attention, n=4096, d_model=512, 8 heads (dk=dv=64), W^O
+#       512x512, .npy in and out
+#   (b) the same with CSV in and out
+#   (c) n=65536, d=64, 1 head, .npy, -o only.  NumPy cannot hold the
+#       32 GiB score matrix: selfattn alone, with a memory budget of
+#       inputs + output + 64 MiB; NumPy spot-checks a few output rows.
+#   (d) (a) with --dtype f32, speed-up over (a)
+#   (e) (a) with -j 1 against the default number of threads
+#   (f) (a) with -a weights.npy and with -a weights.csv (n*n*H numbers);
+#       the CSV is 2-3 GB of text, written to the work folder and deleted
+#       after each run; skipped if the disk has less than ~10 GB free.
+#   Cases whose option `selfattn --help` does not list print
+#   "n/a (option not available)".
+#
+# How to read the table.  "s" is the median wall-clock time of the runs,
+# "RSS" the largest peak resident set of the runs (MiB, NumPy's includes
+# the interpreter, ~30 MiB).  GFLOP/s counts only the arithmetic of the
+# attention itself, the same for both programs:
+#
+#   flops = 2*n*d*(H*dk + H*dk + H*dv)      projections X*WQ, X*WK, X*WV
+#         + 2*n*m*dk*H                      scores Q_h*K_h^T
+#         + 2*n*m*dv*H                      weights*V_h
+#         + 2*n*(H*dv)*d_out                output projection (with W^O)
+#
+# (m = n keys; softmax exp/max/sum and the scaling are not counted).
+# "NumPy/selfattn" is NumPy's seconds over selfattn's: above 1, selfattn
+# is faster.  Below the table: the error of selfattn's output relative to
+# NumPy's (max|got-ref| / max|ref|), so that a fast but wrong kernel does
+# not pass unnoticed, and the ratios of cases (c)-(f).  The header names
+# the BLAS NumPy really loaded: Debian's python3-numpy uses the reference
+# BLAS (libblas3, unoptimised) unless OpenBLAS is installed, which makes
+# NumPy a weak baseline.
+#
+# Environment:
+#   BENCH_REPS=3         runs per measurement (the median is shown)
+#   BENCH_CASES="a b c d e f"   the cases to run
+#   BENCH_SMALL=1        shrink every size (n/8, d/4; (c) n/32) so the
+#                        whole run takes seconds: a smoke test
+#   BENCH_OPENBLAS=1     insist on a strong NumPy baseline: stop, unless
+#                        NumPy uses OpenBLAS, with the command to install
+#                        it (apt-get install libopenblas0-pthread)
+#   BENCH_TIMEOUT=3600   seconds after which one run is killed
+#   BENCH_PYTHON=/usr/bin/python3    the Python with NumPy
+#   BENCH_WORK=tests/bench/work      generated inputs and outputs
+#                        (git-ignored); inputs are kept for the next run
+#   SELFATTN=./selfattn  the binary to measure
+#   BENCH_TOOLS=tests/tools          where runstat, catmat, cmpmat are
+#
+# Needs selfattn, tests/tools/runstat, tests/tools/catmat (CSV inputs) and
+# tests/tools/cmpmat (checks without NumPy): `make bench` builds them.
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+SELFATTN=${SELFATTN:-$top/selfattn}
+TOOLS=${BENCH_TOOLS:-$top/tests/tools}
+RUNSTAT=$TOOLS/runstat
+CATMAT=$TOOLS/catmat
+CMPMAT=$TOOLS/cmpmat
+NPA=$top/tests/bench/numpy_attn.py
+PY=${BENCH_PYTHON:-/usr/bin/python3}
+REPS=${BENCH_REPS:-3}
+CASES=${BENCH_CASES:-a b c d e f}
+SMALL=${BENCH_SMALL:-0}
+TIMEOUT=${BENCH_TIMEOUT:-3600}
+WORK=${BENCH_WORK:-$top/tests/bench/work}
+SEED=1
+
+if [ "$SMALL" = 1 ]; then
+	A_N=512 A_D=128 A_H=8 C_N=2048 C_D=64
+else
+	A_N=4096 A_D=512 A_H=8 C_N=65536 C_D=64
+fi
+
+log() { printf '%s\n' "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+for f in "$SELFATTN" "$RUNSTAT" "$CATMAT"; do
+	[ -x "$f" ] || die "$f is missing: run 'make bench' (or make it first)"
+done
+case $REPS in ''|*[!0-9]*|0) die "BENCH_REPS must be a positive integer" ;; esac
+for c in $CASES; do
+	case $c in
+	a|b|c|d|e|f) ;;
+	*) die "unknown case '$c' in BENCH_CASES (a b c d e f)" ;;
+	esac
+done
+
+RES=$WORK/results.$$
+OUT=$WORK/out.$$
+mkdir -p "$RES" "$OUT" || die "cannot create $WORK"
+trap 'rm -rf "$RES" "$OUT"' EXIT
+trap 'exit 130' INT TERM
+
+# Use copies: a rebuild (or make clean) during the bench must not mix two
+# binaries in one median, nor pull the tools away.
+for f in "$SELFATTN" "$RUNSTAT" "$CATMAT" "$CMPMAT"; do
+	[ -x "$f" ] || continue
+	cp "$f" "$RES/" || die "cannot copy $f to $RES"
+done
+SELFATTN_SRC=$SELFATTN
+SELFATTN=$RES/$(basename "$SELFATTN")
+RUNSTAT=$RES/runstat CATMAT=$RES/catmat CMPMAT=$RES/cmpmat
+
+# --- what is available --------------------------------------------------
+
+HAVE_NUMPY=0
+if [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; then
+	HAVE_NUMPY=1
+	"$PY" "$NPA" info > "$RES/npinfo" 2>/dev/null || HAVE_NUMPY=0
+fi
+help=$("$SELFATTN" --help 2>&1)
+HAS_J=0 HAS_F32=0
+case $help in *--threads*) HAS_J=1 ;; esac
+case $help in *--dtype*) HAS_F32=1 ;; esac
+CATMAT_O=0
+"$CATMAT" 2>&1 | grep -q -- '-o' && CATMAT_O=1
+
+# A memory cap so that a run that overcommits fails cleanly rather than
+# bringing in the OOM killer: 90% of the memory available now.
+avail=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)
+MEMCAP_KIB=$(( ${avail:-0} * 9 / 10 ))
+
+# --- header ------------------------------------------------------------
+
+cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null)
+cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)
+mem=$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+cc_ver=$(${CC:-cc} --version 2>/dev/null | head -n 1)
+cflags=$(sed -n 's/^CFLAGS *= *//p' "$top/Makefile" 2>/dev/null)
+rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
+
+echo "selfattn benchmark  $(date '+%Y-%m-%d %H:%M:%S %Z')"
+echo "selfattn:  $("$SELFATTN" --version 2>&1 | head -n 1) (git $rev)," \
+    "$SELFATTN_SRC"
+echo "machine:   ${cpu:-unknown CPU}, $cores cores, $mem RAM, $(uname -srm)"
+echo "compiler:  ${cc_ver:-unknown} (${CC:-cc}, Makefile CFLAGS = $cflags)"
+if [ "$HAVE_NUMPY" = 1 ]; then
+	blas=$(sed -n 's/^blas //p' "$RES/npinfo")
+	libs=$(sed -n 's/^lib //p' "$RES/npinfo" | tr '\n' ' ')
+	pkgs=""
+	for l in $libs; do
+		p=$(dpkg -S "$l" 2>/dev/null | cut -d: -f1 | head -n 1)
+		[ -n "$p" ] && pkgs="$pkgs $p"
+	done
+	echo "NumPy:     $(sed -n 's/^numpy //p' "$RES/npinfo") ($PY), BLAS: $blas"
+	echo "           loaded: $libs${pkgs:+(packages:$pkgs)}"
+	case $blas in
+	OpenBLAS*) ;;
+	*)
+		if [ "${BENCH_OPENBLAS:-0}" = 1 ]; then
+			log "BENCH_OPENBLAS=1 but NumPy uses $blas."
+			log "For a strong NumPy baseline install OpenBLAS (as root):"
+			log "    apt-get install libopenblas0-pthread"
+			log "(it becomes the libblas.so.3 alternative), then rerun."
+			exit 1
+		fi
+		echo "           (a weak baseline: BENCH_OPENBLAS=1 says how to" \
+		    "get OpenBLAS)" ;;
+	esac
+else
+	echo "NumPy:     not available ($PY): selfattn alone"
+fi
+small=""
+[ "$SMALL" = 1 ] && small=" (BENCH_SMALL sizes)"
+echo "runs:      $REPS per measurement (median shown), cases: $CASES$small"
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at start" \
+    "(other work on the machine makes the times noisy)"
+
+# --- inputs ------------------------------------------------------------
+
+# gen_inputs DIR N D CSV: X (N x D) and Wq, Wk, Wv, Wo (D x D), as .npy
+# (if NumPy or catmat -o can write them) and, if CSV is 1 (or without
+# NumPy), as CSV (full precision, by catmat).
+gen_inputs() {
+	g_dir=$1 g_n=$2 g_d=$3 g_csv=$4
+	[ -f "$g_dir/.done" ] && return 0
+	log "generating inputs in $g_dir"
+	rm -rf "$g_dir" && mkdir -p "$g_dir" || return 1
+	if [ "$HAVE_NUMPY" = 1 ]; then
+		"$PY" "$NPA" gen "$g_dir" "$g_n" "$g_d" 1 "$SEED" || return 1
+		[ "$g_csv" = 1 ] && for g_f in X Wq Wk Wv Wo; do
+			"$CATMAT" "$g_dir/$g_f.npy" > "$g_dir/$g_f.csv" ||
+			    return 1
+		done
+	else
+		# One stream of randn: N rows of X, then D rows each of
+		# Wq, Wk, Wv, Wo scaled by 1/sqrt(D).
+		"$CATMAT" "randn:$((g_n + 4 * g_d))x$g_d" |
+		awk -F, -v n="$g_n" -v d="$g_d" -v dir="$g_dir" '
+		BEGIN { OFS = ","; s = 1 / sqrt(d)
+			w[0] = "Wq"; w[1] = "Wk"; w[2] = "Wv"; w[3] = "Wo" }
+		NR <= n { print > (dir "/X.csv"); next }
+		{	for (i = 1; i <= NF; i++)
+				$i = sprintf("%.17g", $i * s)
+			print > (dir "/" w[int((NR - n - 1) / d)] ".csv") }' ||
+		    return 1
+		if [ "$CATMAT_O" = 1 ]; then
+			for g_f in X Wq Wk Wv Wo; do
+				"$CATMAT" -o "$g_dir/$g_f.npy" "$g_dir/$g_f.csv" ||
+				    return 1
+			done
+		fi
+	fi
+	: > "$g_dir/.done"
+}
+
+# Kept between runs; the name says how they were made.
+gen=catmat
+[ "$HAVE_NUMPY" = 1 ] && gen=numpy-seed$SEED
+INA=$WORK/in-n$A_N-d$A_D-$gen
+INC=$WORK/in-n$C_N-d$C_D-$gen
+
+# --- measuring ---------------------------------------------------------
+
+# run1 LABEL CMD...: one measured run; appends "seconds rss_kib status
+# user sys" to $RES/LABEL, keeps stderr in $RES/LABEL.err.
+run1() {
+	r_label=$1
+	shift
+	rm -f "$RES/stat"
+	# ulimit -v is not POSIX but dash and bash have it; else no cap.
+	# shellcheck disable=SC3045
+	( ulimit -v "$MEMCAP_KIB" 2>/dev/null
+	  exec "$RUNSTAT" -o "$RES/stat" -t "$TIMEOUT" "$@" ) \
+	    > /dev/null 2> "$RES/$r_label.err"
+	[ -s "$RES/stat" ] || echo "0 0 127 0 0" > "$RES/stat"
+	cat "$RES/stat" >> "$RES/$r_label"
+	read -r r_s r_kib r_st _ < "$RES/stat"
+	log "  $r_label: ${r_s}s, $((r_kib / 1024)) MiB, exit $r_st"
+	return "$r_st"
+}
+
+# ok LABEL: true unless a run of LABEL already failed.
+ok() {
+	[ ! -f "$RES/$1" ] || awk '$3 != 0 { bad = 1 } END { exit bad }' "$RES/$1"
+}
+
+# repeat NAME TOOL_LABEL TOOL_FN [NP_LABEL NP_FN]: BENCH_REPS rounds of
+# TOOL_FN then NP_FN (each calls run1 with its label).
+repeat() {
+	p_i=1
+	while [ "$p_i" -le "$REPS" ]; do
+		log "$1: round $p_i of $REPS"
+		ok "$2" && "$3"
+		[ $# -ge 5 ] && [ "$HAVE_NUMPY" = 1 ] && ok "$4" && "$5"
+		p_i=$((p_i + 1))
+	done
+	return 0
+}
+
+# stat_of LABEL: set T (median seconds of the successful runs, empty if
+# none), RSS (largest peak, MiB), ST (last failing status, 0), CPU
+# (median (user+sys)/wall: cores kept busy).
+stat_of() {
+	T='' RSS='' ST='' CPU=''
+	[ -f "$RES/$1" ] || return 1
+	ST=$(awk '$3 != 0 { s = $3 } END { print s + 0 }' "$RES/$1")
+	RSS=$(awk '$2 > m { m = $2 } END { printf "%.0f", m / 1024 }' \
+	    "$RES/$1")
+	T=$(awk '$3 == 0 { print $1 }' "$RES/$1" | sort -n | median)
+	CPU=$(awk '$3 == 0 && $1 > 0 { printf "%.2f\n", ($4 + $5) / $1 }' \
+	    "$RES/$1" | sort -n | median)
+	return 0
+}
+
+median() {
+	awk '{ v[NR] = $1 }
+	END {	if (NR == 0) exit
+		if (NR % 2) printf "%.6g\n", v[(NR + 1) / 2]
+		else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# flops N D H DK DV DOUT (DOUT 0: no W^O) - the formula of the header.
+flops() {
+	awk -v n="$1" -v d="$2" -v h="$3" -v dk="$4" -v dv="$5" -v o="$6" \
+	    'BEGIN { m = n
+		printf "%.0f", 2*n*d*(2*h*dk + h*dv) + 2*n*m*dk*h + 2*n*m*dv*h \
+		    + 2*n*(h*dv)*o }'
+}
+
+# --- table -------------------------------------------------------------
+
+NOTES=$RES/notes
+: > "$NOTES"
+note() { printf '%s\n' "$*" >> "$NOTES"; }
+
+rows_header() {
+	printf '%-4s %-30s %10s %8s %8s | %9s %8s %9s\n' case what \
+	    "selfattn s" GFLOP/s "RSS MiB" "NumPy s" "RSS MiB" "NumPy/sa"
+	echo "---- ------------------------------ ---------- -------- --------" \
+	    "+ --------- -------- ---------"
+}
+
+# row ID WHAT TOOL_LABEL NP_LABEL FLOPS: NP_LABEL "-" when NumPy cannot
+# do the case, "" when it is not measured for this row.
+row() {
+	w_id=$1 w_what=$2 w_np=$4 w_fl=$5
+	if ! stat_of "$3"; then
+		printf '%-4s %-30s %s\n' "$w_id" "$w_what" "not run"
+		return
+	fi
+	if [ "$ST" != 0 ]; then
+		w_msg=$(grep -v '^$' "$RES/$3.err" 2>/dev/null | head -n 1 |
+		    sed 's/^selfattn: //' | cut -c 1-72)
+		[ "$ST" = 137 ] &&
+		    w_msg="killed (timeout ${TIMEOUT}s or memory) $w_msg"
+		printf '%-4s %-30s %s\n' "$w_id" "$w_what" \
+		    "FAILED (exit $ST) $w_msg"
+		return
+	fi
+	w_t=$T w_rss=$RSS
+	w_gf=$(awk -v f="$w_fl" -v t="$w_t" \
+	    'BEGIN { printf "%.2f", f / t / 1e9 }')
+	w_nt="" w_nrss="" w_ratio=""
+	if [ "$w_np" = - ]; then
+		w_nt="—" w_nrss="—" w_ratio="—"
+	elif [ -z "$w_np" ] || [ "$HAVE_NUMPY" = 0 ]; then
+		w_nt="n/a" w_nrss="n/a" w_ratio="n/a"
+	elif stat_of "$w_np"; then
+		if [ "$ST" != 0 ]; then
+			w_nt="failed" w_nrss="$RSS" w_ratio="exit $ST"
+		else
+			w_nt=$(printf '%.3f' "$T") w_nrss=$RSS
+			w_ratio=$(awk -v a="$T" -v b="$w_t" \
+			    'BEGIN { printf "%.2f", a / b }')
+		fi
+	fi
+	# "—" is 3 bytes but one column: widen its fields by 2.
+	if [ "$w_np" = - ]; then
+		printf '%-4s %-30s %10.3f %8s %8s | %11s %10s %11s\n' "$w_id" \
+		    "$w_what" "$w_t" "$w_gf" "$w_rss" "$w_nt" "$w_nrss" \
+		    "$w_ratio"
+	else
+		printf '%-4s %-30s %10.3f %8s %8s | %9s %8s %9s\n' "$w_id" \
+		    "$w_what" "$w_t" "$w_gf" "$w_rss" "$w_nt" "$w_nrss" \
+		    "$w_ratio"
+	fi
+}
+
+# row_na ID WHAT WHY...: a row without measurements.
+row_na() {
+	w_id=$1 w_what=$2
+	shift 2
+	printf '%-4s %-30s %s\n' "$w_id" "$w_what" "$*"
+}
+TABLE=$RES/table
+: > "$TABLE"
+
+# check ID GOT REF [TOL]: note the error of GOT relative to REF.
+check() {
+	[ -f "$2" ] && [ -f "$3" ] || return 0
+	c_tol=${4:-1e-10}
+	if [ "$HAVE_NUMPY" = 1 ]; then
+		c_e=$("$PY" "$NPA" cmp "$2" "$3" 2>&1 | tail -n 1)
+		c_v=$(awk -v e="$c_e" -v t="$c_tol" 'BEGIN {
+		    if (e + 0 == e && e <= t) print "ok"; else print "CHECK" }')
+		note "($1) max rel error vs $5: $c_e ($c_v, tolerance $c_tol)"
+	elif [ -x "$CMPMAT" ]; then
+		if c_m=$("$CMPMAT" -r "$c_tol" -a 1e-300 "$2" "$3" 2>&1); then
+			note "($1) agrees with $5 to $c_tol (cmpmat)"
+		else
+			note "($1) DIFFERS from $5: $c_m"
+		fi
+	fi
+}
+
+# --- the cases ---------------------------------------------------------
+
+# with_in DIR EXT HEADS WO CMD...: run CMD... plus the input options.
+with_in() {
+	i_d=$1 i_e=$2 i_h=$3 i_wo=$4
+	shift 4
+	if [ "$i_wo" = 1 ]; then
+		"$@" -x "$i_d/X.$i_e" -q "$i_d/Wq.$i_e" -k "$i_d/Wk.$i_e" \
+		    -v "$i_d/Wv.$i_e" -w "$i_d/Wo.$i_e" -H "$i_h"
+	else
+		"$@" -x "$i_d/X.$i_e" -q "$i_d/Wq.$i_e" -k "$i_d/Wk.$i_e" \
+		    -v "$i_d/Wv.$i_e" -H "$i_h"
+	fi
+}
+
+# The reference output of (a): NumPy's, else selfattn's own (a).
+if [ "$HAVE_NUMPY" = 1 ]; then
+	REF=$OUT/ref.npy REFNAME=NumPy
+else
+	REF=$OUT/a.npy REFNAME="selfattn (a)"
+fi
+
+A_DK=$((A_D / A_H))
+A_FLOPS=$(flops "$A_N" "$A_D" "$A_H" "$A_DK" "$A_DK" "$A_D")
+C_FLOPS=$(flops "$C_N" "$C_D" 1 "$C_D" "$C_D" 0)
+A_WHAT="n=$A_N d=$A_D H=$A_H WO"
+have_npy() { [ -f "$1/X.npy" ]; }
+NO_NPY="n/a (no .npy inputs: needs NumPy or catmat -o)"
+NO_OPT="n/a (option not available)"
+
+a_tool() {
+	with_in "$INA" npy "$A_H" 1 run1 a.sa "$SELFATTN" -o "$OUT/a.npy"
+}
+a_np() {
+	with_in "$INA" npy "$A_H" 1 run1 a.np "$PY" "$NPA" run \
+	    -o "$OUT/ref.npy"
+}
+
+# need_a: case (a) measured in this run (the baseline of (d) and (e)),
+# and NumPy's output of (a) as the reference of (d), (e), (f).
+need_a() {
+	[ -f "$RES/a.sa" ] || repeat "(a)" a.sa a_tool a.np a_np
+}
+
+case_a() {
+	have_npy "$INA" || { row_na a "npy $A_WHAT" "$NO_NPY"; return; }
+	need_a
+	row a "npy $A_WHAT" a.sa a.np "$A_FLOPS"
+	check a "$OUT/a.npy" "$OUT/ref.npy" 1e-10 NumPy
+}
+
+b_tool() {
+	with_in "$INA" csv "$A_H" 1 run1 b.sa "$SELFATTN" -o "$OUT/b.csv"
+}
+b_np() {
+	with_in "$INA" csv "$A_H" 1 run1 b.np "$PY" "$NPA" run \
+	    -o "$OUT/b.np.csv"
+}
+case_b() {
+	repeat "(b)" b.sa b_tool b.np b_np
+	row b "csv $A_WHAT" b.sa b.np "$A_FLOPS"
+	check b "$OUT/b.csv" "$OUT/b.np.csv" 1e-10 NumPy
+	# The CSV inputs hold the .npy numbers exactly: same output as (a).
+	check b "$OUT/b.csv" "$OUT/a.npy" 0 "(a) (should be identical)"
+}
+
+c_tool() {
+	with_in "$INC" npy 1 0 run1 c.sa "$SELFATTN" -o "$OUT/c.npy"
+}
+case_c() {
+	c_what="npy n=$C_N d=$C_D H=1"
+	have_npy "$INC" || { row_na c "$c_what" "$NO_NPY"; return; }
+	repeat "(c)" c.sa c_tool
+	row c "$c_what" c.sa - "$C_FLOPS"
+	stat_of c.sa
+	if [ -n "$T" ]; then
+		# In memory as doubles: X, WQ, WK, WV, the output, + 64 MiB.
+		awk -v n="$C_N" -v d="$C_D" -v r="$RSS" 'BEGIN {
+		    in_ = (n * d + 3 * d * d) * 8 / 1048576
+		    out = n * d * 8 / 1048576; b = in_ + out + 64
+		    printf "(c) memory budget: inputs %.1f + output %.1f" \
+			" + 64 MiB = %.1f MiB; peak RSS %d MiB: %s\n", in_, \
+			out, b, r, (r <= b ? "within budget" : "OVER BUDGET")
+		}' >> "$NOTES"
+		if [ "$HAVE_NUMPY" = 1 ]; then
+			c_e=$(with_in "$INC" npy 1 0 "$PY" "$NPA" check \
+			    "$OUT/c.npy" 64 2>&1 | tail -n 1)
+			c_v=$(awk -v e="$c_e" 'BEGIN {
+			    print (e + 0 == e && e <= 1e-10) ? "ok" : "CHECK" }')
+			note "(c) max rel error vs NumPy on 64 sampled rows:" \
+			    "$c_e ($c_v, tolerance 1e-10)"
+		fi
+	else
+		note "(c) memory budget: not measured (no successful run)"
+	fi
+	rm -f "$OUT/c.npy"
+}
+
+d_tool() {
+	with_in "$INA" npy "$A_H" 1 run1 d.sa "$SELFATTN" --dtype f32 \
+	    -o "$OUT/d.npy"
+}
+case_d() {
+	[ "$HAS_F32" = 1 ] || { row_na d "(a) --dtype f32" "$NO_OPT"; return; }
+	have_npy "$INA" || { row_na d "(a) --dtype f32" "$NO_NPY"; return; }
+	need_a
+	repeat "(d)" d.sa d_tool
+	row d "(a) --dtype f32" d.sa - "$A_FLOPS"
+	stat_of a.sa; d_a=$T
+	stat_of d.sa; d_d=$T
+	[ -n "$d_a" ] && [ -n "$d_d" ] && note "(d) f32 speed-up over f64" \
+	    "(a): $(awk -v a="$d_a" -v d="$d_d" 'BEGIN { printf "%.2f", a / d }')x"
+	check d "$OUT/d.npy" "$REF" 1e-4 "$REFNAME f64"
+}
+
+e_tool() {
+	with_in "$INA" npy "$A_H" 1 run1 e.sa "$SELFATTN" -j 1 \
+	    -o "$OUT/e.npy"
+}
+case_e() {
+	[ "$HAS_J" = 1 ] || { row_na e "(a) -j 1" "$NO_OPT"; return; }
+	have_npy "$INA" || { row_na e "(a) -j 1" "$NO_NPY"; return; }
+	need_a
+	repeat "(e)" e.sa e_tool
+	row e "(a) -j 1" e.sa - "$A_FLOPS"
+	row e "(a) default threads" a.sa - "$A_FLOPS"
+	stat_of e.sa; e_1=$T e_c1=$CPU
+	stat_of a.sa; e_n=$T e_cn=$CPU
+	[ -n "$e_1" ] && [ -n "$e_n" ] && note "(e) time -j 1 / default" \
+	    "threads: $(awk -v a="$e_1" -v b="$e_n" \
+	    'BEGIN { printf "%.2f", a / b }')x ($cores cores; CPU busy:" \
+	    "$e_c1 vs $e_cn cores)"
+	check e "$OUT/e.npy" "$REF" 1e-10 "$REFNAME"
+}
+
+f_npy_tool() {
+	with_in "$INA" npy "$A_H" 1 run1 fn.sa "$SELFATTN" -o "$OUT/f.npy" \
+	    -a "$OUT/w.npy"
+}
+f_npy_np() {
+	with_in "$INA" npy "$A_H" 1 run1 fn.np "$PY" "$NPA" run \
+	    -o "$OUT/f.np.npy" -a "$OUT/w.np.npy"
+}
+# The CSV is deleted right after each run (its size kept).
+f_csv_tool() {
+	rm -f "$OUT/w.csv"
+	with_in "$INA" npy "$A_H" 1 run1 fc.sa "$SELFATTN" \
+	    -o "$OUT/fc.npy" -a "$OUT/w.csv"
+	[ -f "$OUT/w.csv" ] && wc -c < "$OUT/w.csv" > "$RES/fc.sa.size"
+	rm -f "$OUT/w.csv"
+}
+f_csv_np() {
+	rm -f "$OUT/w.np.csv"
+	with_in "$INA" npy "$A_H" 1 run1 fc.np "$PY" "$NPA" run \
+	    -o "$OUT/fc.np.npy" -a "$OUT/w.np.csv"
+	[ -f "$OUT/w.np.csv" ] && wc -c < "$OUT/w.np.csv" > "$RES/fc.np.size"
+	rm -f "$OUT/w.np.csv"
+}
+case_f() {
+	have_npy "$INA" || { row_na f "(a) -a weights.npy" "$NO_NPY"; return; }
+	repeat "(f) npy" fn.sa f_npy_tool fn.np f_npy_np
+	row f "(a) -a weights.npy" fn.sa fn.np "$A_FLOPS"
+	check f "$OUT/w.npy" "$OUT/w.np.npy" 1e-10 "NumPy (weights.npy)"
+	if [ -f "$OUT/f.np.npy" ]; then
+		check f "$OUT/f.npy" "$OUT/f.np.npy" 1e-10 "NumPy (output)"
+	else
+		check f "$OUT/f.npy" "$REF" 1e-10 "$REFNAME (output)"
+	fi
+	rm -f "$OUT/w.npy" "$OUT/w.np.npy"
+	# About 25 bytes a number; room for one file being written plus slack.
+	f_need=$(awk -v n="$A_N" -v h="$A_H" \
+	    'BEGIN { printf "%.0f", n * n * h * 75 / 1024 }')
+	f_free=$(df -Pk "$OUT" | awk 'NR == 2 { print $4 }')
+	if [ "${f_free:-0}" -lt "$f_need" ]; then
+		row_na f "(a) -a weights.csv" "skipped: only" \
+		    "$((f_free / 1048576)) GiB free in $WORK," \
+		    "need $((f_need / 1048576 + 1)) GiB"
+		return
+	fi
+	repeat "(f) csv" fc.sa f_csv_tool fc.np f_csv_np
+	row f "(a) -a weights.csv" fc.sa fc.np "$A_FLOPS"
+	for f_who in sa np; do
+		[ -f "$RES/fc.$f_who.size" ] || continue
+		stat_of "fc.$f_who"; f_t=$T
+		stat_of a.$f_who 2>/dev/null; f_ta=$T
+		[ "$f_who" = sa ] && f_name=selfattn || f_name=NumPy
+		awk -v s="$(cat "$RES/fc.$f_who.size")" -v t="$f_t" \
+		    -v ta="$f_ta" -v w="$f_name" 'BEGIN {
+			printf "(f) %s weights.csv: %.0f MB in %.2f s:" \
+			    " %.1f MB/s", w, s / 1e6, t, s / 1e6 / t
+			if (ta != "" && t > ta)
+				printf " (%.1f MB/s over the %.2f s more" \
+				    " than (a))", s / 1e6 / (t - ta), t - ta
+			printf "\n" }' >> "$NOTES"
+	done
+}
+
+# --- run ---------------------------------------------------------------
+
+for c in $CASES; do
+	case $c in
+	c) gen_inputs "$INC" "$C_N" "$C_D" 0 ;;
+	*) gen_inputs "$INA" "$A_N" "$A_D" 1 ;;
+	esac || die "cannot generate the inputs"
+done
+
+# The table is printed at the end, the progress (stderr) not mixed in.
+for c in $CASES; do
+	"case_$c" >> "$TABLE"
+done
+
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at the end"
+echo
+rows_header
+cat "$TABLE"
+echo
+cat "$NOTES"
+[ "$HAVE_NUMPY" = 1 ] ||
+    echo "(no NumPy: the checks compare with selfattn's own (a), by cmpmat)"
