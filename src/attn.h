@@ -66,14 +66,14 @@ struct attn_ops {
 
 	/* gemm.h, for this type */
 	size_t (*packed_size)(size_t k, size_t m);
-	size_t (*gemm_work)(size_t n, size_t k, size_t m);
+	size_t (*linear_work)(size_t n, size_t k);	/* for linear() */
 	void (*pack_b)(size_t k, size_t m, const void *B, size_t ldb,
 	    void *Bp);
 	void (*pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb,
 	    void *Bp);
 
 	/* Y (n, c) = X (n, k) · W + b, W packed by pack_b(k, c), b (c) or
-	 * NULL; work: gemm_work(n, k, c) elements. */
+	 * NULL; work: linear_work(n, k) elements. */
 	void (*linear)(size_t n, size_t k, size_t c, const void *X,
 	    size_t ldx, const void *Wp, const double *b, void *Y, size_t ldy,
 	    void *work);

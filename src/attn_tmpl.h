@@ -258,10 +258,9 @@ static size_t
 F(work_size)(const struct attn_head *h)
 {
 	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
-	size_t c = h->dv > ATTN_BC ? h->dv : ATTN_BC;
 
-	/* S block, then the GEMM workspace */
-	return (size_t)ATTN_BR * ATTN_BC + GEMM(work_size)(ATTN_BR, k, c);
+	/* S block, then the workspace of gemm_packed (m = 0: any width) */
+	return (size_t)ATTN_BR * ATTN_BC + GEMM(work_size)(ATTN_BR, k, 0);
 }
 
 /* See attn.h: the online softmax over key blocks.  Per row i, after
@@ -370,9 +369,9 @@ F(packed_size)(size_t k, size_t m)
 }
 
 static size_t
-F(gemm_work)(size_t n, size_t k, size_t m)
+F(linear_work)(size_t n, size_t k)
 {
-	return GEMM(work_size)(n, k, m);
+	return GEMM(work_size)(n, k, 0);
 }
 
 static void
@@ -389,7 +388,7 @@ F(pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb, void *Bp)
 
 static const struct attn_ops F(ops) = {
 	T_DTYPE, sizeof(T),
-	F(packed_size), F(gemm_work), F(pack_b), F(pack_bt),
+	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
 	F(linear), F(rope), F(from_double), F(to_double), F(work_size),
 	F(fwd), F(weights),
 };

@@ -1,74 +1,91 @@
 /*
- * gemm.c - packed, cache-blocked matrix multiply (GotoBLAS/BLIS design)
- * with a register-blocked micro-kernel, built once per element type and
- * ISA level from the template gemm_kern.h and chosen at run time.
+ * gemm.c - packed, cache-blocked matrix multiply (the GotoBLAS / BLIS
+ * design) with a register-blocked micro-kernel, built once per element
+ * type and ISA level from the template gemm_kern.h, chosen at run time.
  *
- * The op:  C (n,m) (+)= A (n,k) . B (k,m), all row-major.
+ * The op:  C (n,m) (+)= A (n,k) . B (k,m), all row-major; B may be given
+ * as Bt (m,k) (attention scores Q.K^T), and may be packed once, ahead.
  *
- * Loop nest (one per op, gemm_kern.h; blocks fixed per instance):
+ * Loop nest (gemm_kern.h, GK_(gemm); one for all three entry points):
  *
- *   for jc in [0,m) step NC          B block KC x NC lives in L3
- *     for pc in [0,k) step KC        k block
+ *   for jc in [0,m) step NC            B columns: the KC x NC block in L3
+ *     for pc in [0,k) step KC          k blocks, in increasing order
  *       (gemm_nn/nt: pack B[pc.., jc..] into NR-column panels)
- *       for ic in [0,n) step MC      pack A[ic.., pc..] into MR-row slivers
- *         for jr in [0,nc) step NR     one B panel KC x NR, stays in L1
- *           for ir in [0,mc) step MR   one A sliver MR x KC, from L2
+ *       for ic in [0,n) step MC        pack A[ic.., pc..] (into L2)
+ *         for jr in [0,nc) step NR       one B panel KC x NR (in L1)
+ *           for ir in [0,mc) step MR     one A sliver MR x KC (from L2)
  *             micro-kernel: the MR x NR tile of C in registers,
- *             kc rank-1 updates, then stored back to C
+ *             kc rank-1 updates, loaded from / stored to C
  *
- * Packing layouts (both zero-padded to whole tiles):
- *   A sliver s (rows s*MR ..+MR), k block of kc:  Ap[s*MR*kc + p*MR + r]
- *   B panel q  (cols q*NR ..+NR):                  Bp[q*S + p*NR + j]
- * with S = k*NR for a pre-packed B (gemm_pack_b/_bt: all of k in one
- * panel, so a k block is the slice at p = pc) and S = kc*NR for a block
- * packed by gemm_nn/gemm_nt.  So the micro-kernel reads both operands
- * sequentially: per p, MR broadcasts from Ap and NR/VL vectors from Bp.
- * gemm_pack_b (B as (k,m)) and gemm_pack_bt (B given as (m,k), e.g.
- * keys) produce the same panels.
+ * Packing layouts (both zero-padded to whole tiles, blocks 64-byte
+ * aligned in the workspace):
+ *   A block, MC x kc, row-major:       Ap[r*kc + p]  (sliver s = rows
+ *     s*MR ..+MR).  Only A's stride is removed: a copy, no transpose,
+ *     so packing costs a memcpy; the kernel broadcasts from MR rows.
+ *   B panel q (cols q*NR ..+NR):       Bp[q*S + p*NR + j]
+ *     with S = k*NR for a pre-packed B (gemm_pack_b/_bt: all of k in one
+ *     panel, so k block pc is the slice at p = pc), S = kc*NR for a block
+ *     packed by gemm_nn/gemm_nt.  gemm_pack_b (B as (k,m)) and
+ *     gemm_pack_bt (B given as (m,k), e.g. keys) give the same panels.
  *
  * Determinism.  The micro-kernel computes each C element as the chain
  * c = c + a[p]*b[p] (fused at the FMA levels), p increasing, starting
- * from 0 or the old C (accumulate); the k blocks continue the same chain
- * because the kernel loads the partial sums back from C into its
- * accumulators (load = accumulate || pc > 0) rather than adding a block
- * sum to C.  So the value of C[i,j] is a function of row i of A, column
- * j of B, k and the initial C only: not of n, m, KC, the tile, the lane,
- * or the split of rows among calls.  An edge tile (fewer than MR rows or
- * NR columns left) runs the same kernel on a full-size scratch copy of
- * the tile, with A and B zero-padded, and copies the valid part back, so
- * its elements get the same operations as inside a full tile.  Vector
- * arithmetic here is lane-wise IEEE, nothing is reassociated (no
+ * from 0 (overwrite) or the old C (accumulate); later k blocks continue
+ * the same chain, because the kernel loads the partial sums back from C
+ * into its accumulators (load = accumulate || pc > 0) rather than adding
+ * a block sum to C.  So C[i,j] is a function of row i of A, column j of
+ * B, k and the initial C only: not of n, m, KC, MC, the tile, the lane,
+ * or how rows are split among calls or threads; a caller who splits k
+ * into an overwrite call and accumulate calls gets the same bits too.
+ * An edge tile (fewer than MR rows or NR columns left) runs the same
+ * kernel on a full-size scratch copy of the tile, with A and B
+ * zero-padded, and copies the valid part back, so its elements get
+ * exactly the operations they would get inside a full tile.  Vector
+ * arithmetic is lane-wise IEEE and nothing is reassociated (no
  * -ffast-math; under clang FP_CONTRACT is off so the generic level never
- * fuses, and the FMA levels call __builtin_fma explicitly).
+ * fuses; the FMA levels call __builtin_fma explicitly).
  *
- * Register budget, block sizes (Zen 3: 32 KiB L1d, 512 KiB L2 per core,
- * 32 MiB L3; 2 FMA pipes of 4 doubles, FMA latency 4):
+ * Register budget and block sizes (tuned on Zen 3: 32 KiB L1d and 512
+ * KiB L2 per core, 32 MiB L3; 2 FMA pipes of 4 doubles, latency 4):
  *   AVX2 double 6 x 8:  12 ymm accumulators + 2 B vectors + 1 broadcast
  *     = 15 of 16 ymm.  12 independent FMA chains >= 2 pipes x 4 cycles.
- *     Per p: 12 FMAs (6 cycles) against 2 loads + 6 broadcasts (4 cycles
- *     at 2 loads/cycle).  KC = 256: B panel 256*8*8 = 16 KiB, half of L1
- *     (the other half for the streamed A sliver and C).  MC = 120: A block
- *     120*256*8 = 240 KiB, about half of L2.  NC = 4080: B block 8 MiB.
- *   AVX2 float 6 x 16: the same registers with 8 floats per ymm; the
- *     same bytes per block with KC = 256 -> 16 KiB panel; MC = 120.
+ *     Per p: 12 FMAs (6 cycles) against 2 loads + 6 broadcast-loads (8
+ *     loads, 4 cycles at 2/cycle).  Measured in L1: ~15.9 of 16 flop per
+ *     cycle.  KC = 256: a B panel is 256*8*8 = 16 KiB, half of L1, the
+ *     rest for the streamed A sliver and C.  MC = 120: the A block is
+ *     120*256*8 = 240 KiB, about half of L2.  NC = 4080: B block 8 MiB of
+ *     L3.  (4x12 would need a 24 KiB panel at this KC; MC 72..144 and KC
+ *     192..384 measured within noise of these.)
+ *   AVX2 float 6 x 16: the same registers with 8 floats per ymm; KC 256
+ *     (16 KiB panel), MC 120.
  *   AVX-512 (not runnable on the development machine, see below):
  *     double 12 x 16 = 24 zmm accumulators + 2 B + 1 broadcast of 32;
- *     float 12 x 32.  KC = 192 (24 KiB panel, L1 32-48 KiB), MC = 144.
- *   generic (SSE2 has 16 xmm of 2 doubles): double 4 x 4 = 8 accumulators
+ *     float 12 x 32.  KC = 192 (24 KiB panel; L1 is 32-48 KiB), MC 144.
+ *   generic (SSE2: 16 xmm of 2 doubles): double 4 x 4 = 8 accumulators
  *     + 2 + 1; float 4 x 8.  Also fine for NEON (32 registers) and for
  *     targets without SIMD, where the vectors are lowered to scalars.
  * The accumulators are plain C arrays of GCC/clang vector-extension
  * values indexed by constants in fully unrolled loops, which both
- * compilers keep in registers: check with objdump -d that the AVX2 inner
- * loop is vfmadd231pd/ps on ymm with no stack traffic.
+ * compilers keep in registers.  Check with objdump -d that the AVX2
+ * inner loop is 12 vfmadd231pd/ps on ymm, 2 loads, 6 vbroadcastsd/ss
+ * from memory, no stack traffic.  (Broadcasts come from MR separate rows
+ * on purpose: from one p-major sliver, GCC merges them into a vector load
+ * plus vpermpd shuffles, which cost 30% in double on Zen 3.)
+ *
+ * Prefetch (macro-kernel): the C tile of the next kernel call (C is
+ * loaded at the start of each call; unprefetched, those misses stalled
+ * the FMA chains: 30-40% slower), and, one row per kernel call, the
+ * source of the next A block (when m is small, as in P.V, packing A from
+ * memory was otherwise a serial 20% of the time).
  *
  * The AVX-512 instance is the same template with wider vectors; its
  * block logic is checked on AVX2 machines by building with
  * -DGEMM_AVX512_EMULATE, which compiles that instance for AVX2 (the
  * compiler splits each 512-bit vector in two) and lets it be selected.
  *
- * Dispatch: a table of function pointers per element type, set once by
- * pthread_once (gemm_init) from __builtin_cpu_supports and SELFATTN_ISA.
+ * Dispatch: a table of function pointers per element type, set once
+ * under pthread_once (gemm_init) from __builtin_cpu_supports and
+ * SELFATTN_ISA; see gemm.h.
  */
 #include <pthread.h>
 #include <stdint.h>

@@ -38,14 +38,19 @@
  *   - the packed B: gemm_packed_size(k, m) elements.  Its layout depends
  *     on the ISA level chosen (register-tile width), so pack and multiply
  *     under the same level.  Any address aligned for the element type
- *     works; 64-byte alignment (posix_memalign) is fastest.  The packed
- *     contents do not depend on the address, so a packed B may be copied.
+ *     works; 64-byte alignment (posix_memalign) is fastest, and since
+ *     the size is a multiple of 64 bytes, packed matrices laid end to end
+ *     in one aligned buffer all stay aligned.  The packed contents do
+ *     not depend on the address, so a packed B may be copied.
  *   - a workspace for packing A (and, in gemm_nn/gemm_nt, blocks of B):
  *     gemm_work_size(n, k, m) elements, any alignment (it is aligned
- *     inside).  One workspace per concurrent call.
- * The size functions return 0 if the size does not fit in size_t (every
- * valid answer is > 0).  Sizes are bounded by the cache blocking: the
- * workspace never exceeds about 1.2 M elements whatever n, k, m are.
+ *     inside).  gemm_packed packs only A and needs just
+ *     gemm_work_size(n, k, 0) (at most ~35 K elements); gemm_nn/gemm_nt
+ *     need the full size (at most ~1.1 M elements: 8.6 MB of double).
+ *     Both are bounds from the cache blocking, whatever n, k, m are.
+ *     One workspace per concurrent call.
+ * gemm_packed_size returns 0 if the size does not fit in size_t (every
+ * valid answer is > 0).
  *
  * Threads.  Every function may be called from several threads at once,
  * each with its own workspace and C rows; a packed B is only read by
@@ -106,8 +111,8 @@ int gemm_set_isa(enum gemm_isa isa);
 /* Elements of double for a packed B of k rows and m columns. */
 size_t gemm_packed_size(size_t k, size_t m);
 
-/* Elements of double of workspace for an n x k x m product, enough for
- * gemm_nn, gemm_nt and gemm_packed. */
+/* Elements of double of workspace for an n x k x m product by gemm_nn
+ * or gemm_nt; with m = 0, enough for gemm_packed (any m). */
 size_t gemm_work_size(size_t n, size_t k, size_t m);
 
 /* Pack B (k,m), row stride ldb >= m, into Bp. */

@@ -980,10 +980,9 @@ setup(struct run *r, size_t nw, char **own, struct err *e)
 	if ((r->thr = mat_buf(nw, sizeof *r->thr, "threads", e)) == NULL)
 		return -1;
 	memset(r->thr, 0, nw * sizeof *r->thr);
-	ws = max2(r->ops->work_size(&r->head[0]), r->ops->gemm_work(
+	ws = max2(r->ops->work_size(&r->head[0]), r->ops->linear_work(
 	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, p->dm), max2(r->hv,
-	    p->dq)), max2(max2(r->hq, r->hk), max2(max2(r->hv, p->dout),
-	    max2(r->dqk, p->da)))));
+	    max2(p->dq, p->dk)))));
 	for (i = 0; i < nw; i++) {
 		struct worker *k = &r->thr[i];
 
