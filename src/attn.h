@@ -22,8 +22,8 @@
 
 #include <stddef.h>
 
-#define ATTN_BR 64		/* query rows per block (a thread's task) */
-#define ATTN_BC 128		/* keys per block of the online softmax */
+#define ATTN_BR 96		/* query rows per block (a thread's task) */
+#define ATTN_BC 256		/* keys per block of the online softmax */
 
 enum attn_dtype { ATTN_F64, ATTN_F32 };
 

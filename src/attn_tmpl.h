@@ -192,6 +192,8 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 		if (mk->kpad != NULL)
 			for (j = 0; j < bc; j++)
 				s[j] = mk->kpad[j0 + j] ? -(T)INFINITY : s[j];
+		if (!mk->causal && mk->window < 0)
+			continue;
 		for (j = 0; j < bc; j++) {
 			long long d = ai - (long long)(j0 + j);	/* i - j */
 

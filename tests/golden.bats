@@ -182,7 +182,7 @@ printed_match() {
 	    if (s < 1 - 1e-12 || s > 1 + 1e-12) { print NR ": " s; exit 1 } }' w.csv
 }
 
-@test "golden: weights across two key blocks (70 x 140) match NumPy to 1e-12" {
+@test "golden: weights across two key blocks (20 x 300) match NumPy to 1e-12" {
 	in_case blocks_w
 	sa -o out.npy -a w.npy
 	cmp12 out.npy expect_out.npy

@@ -290,11 +290,11 @@ fails() {
 
 # -- across the kernel's blocks --------------------------------------------------
 
-@test "torch: n=70, m=140 (several query and key blocks), --causal and a float mask" {
+@test "torch: n=110, m=300 (several query and key blocks), --causal and a float mask" {
 	torch_case large_causal_mask 1e-15
 }
 
-@test "torch: n=70, m=140, --causal=bottom-right and a 0/1 mask, rows seeing one block or none" {
+@test "torch: n=110, m=300, --causal=bottom-right and a 0/1 mask, rows seeing one block or none" {
 	torch_case large_bottom_right_mask 1e-15
 }
 

@@ -331,7 +331,7 @@ def gen_wide():
 
 
 def gen_blocks():
-    # Sizes that cross the kernel's blocks (64 query rows, 128 keys) with
+    # Sizes that cross the kernel's blocks (96 query rows, 256 keys) with
     # partial last blocks: Q 150x16, K 300x16, V 300x8 given as .npy, 2
     # heads (dk=8, dv=4), WO 8x5.  The weights (2 x 150 x 300) are not
     # stored; blocks_w checks them on a smaller case.
@@ -350,13 +350,12 @@ def gen_blocks():
 
 
 def gen_blocks_w():
-    # Weights across key blocks: X 70x6 self-attention over 70 keys is
-    # one block; cross sizes: Q 70x6, K 140x6 (two key blocks, the second
-    # partial), V 140x3, 1 head.
+    # Weights across key blocks (the kernel's are 256 keys): Q 20x6,
+    # K 300x6 (two key blocks, the second partial), V 300x3, 1 head.
     rng = np.random.default_rng(20240507)
-    q = normal(rng, (70, 6))
-    k = normal(rng, (140, 6))
-    v = pos(rng, (140, 3), 0.2, 2.0)
+    q = normal(rng, (20, 6))
+    k = normal(rng, (300, 6))
+    v = pos(rng, (300, 3), 0.2, 2.0)
     c = Case("blocks_w")
     for name, a in (("Q", q), ("K", k), ("V", v)):
         write_npy(c.path(name + ".npy"), a)

@@ -1199,10 +1199,10 @@ def case_score_additive_heads(rng):
     return additive_case(rng, 2, 4, 5, 3, 4, 2, 6, False)
 
 
-# -- across the kernel's blocks (64 query rows, 128 keys) --
+# -- across the kernel's blocks (96 query rows, 256 keys) --
 
 def large_case(rng, bottom_right):
-    n, m, h, dk, dv = 70, 140, 2, 8, 4
+    n, m, h, dk, dv = 110, 300, 2, 4, 2
     Q, K, V = given_qkv(rng, n, m, h, dk, dv)
     Q *= 0.7
     shift = m - n if bottom_right else 0
@@ -1210,8 +1210,8 @@ def large_case(rng, bottom_right):
     if bottom_right:
         # bool mask, 1 = may attend
         allow = rng.random((n, m)) > 0.2
-        allow[65, :128] = False          # only the second key block
-        allow[69, 128:] = False          # only the first key block
+        allow[100, :256] = False         # only the second key block
+        allow[105, 256:] = False         # only the first key block
         allow[66, :] = False             # nothing: zeros and a warning
         allow[10, :] = False
         allow[10, 40] = True             # a single key
