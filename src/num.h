@@ -16,12 +16,14 @@
  * "inf", "infinity" in any case, with an optional sign.  No leading or
  * trailing blanks.  Returns 0, or -1 if s is not such a number (x is
  * then untouched).  Overflow gives +-inf, underflow +-0 or a subnormal.
+ * Reads nothing outside s[0..len); safe to call from several threads.
  */
 int num_parse(const char *s, size_t len, double *x);
 
 /*
  * Write x into buf (at least NUM_MAXLEN bytes), without a NUL, and
- * return the length.  prec == 0: the shortest digit string that reads
+ * return the length; the bytes of buf after the text, up to NUM_MAXLEN,
+ * may be changed too.  prec == 0: the shortest digit string that reads
  * back to exactly x (the nearest such when several); prec 1..17: x
  * rounded to prec significant digits, trailing zeros dropped.  Layout
  * as Python's repr without the ".0" of whole numbers: plain decimal
