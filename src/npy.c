@@ -619,7 +619,11 @@ npy_read(const unsigned char *buf, size_t len, const char *name,
 		return -1;
 
 	data = buf + p.end;
-	if (!h.fortran || nd < 2) {
+	if ((!h.fortran || nd < 2) && dt.kind == 'f' && dt.size == 8 &&
+	    dt.big == host_big()) {
+		/* the tool's own format, in this host's byte order */
+		memcpy(m->data, data, n * sizeof(double));
+	} else if (!h.fortran || nd < 2) {
 		for (i = 0; i < n; i++)
 			m->data[i] = decode(data + i * dt.size, &dt);
 	} else {

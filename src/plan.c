@@ -963,7 +963,7 @@ setup(struct run *r, size_t nw, char **own, struct err *e)
 
 	/* what the weights pass needs from the first */
 	if (r->wout != NULL) {
-		r->wrows = max2(1, (1 << 18) / p->m);
+		r->wrows = max2(1, (1 << 16) / p->m);
 		if (r->wrows > ATTN_BR)
 			r->wrows = ATTN_BR;
 		if ((r->qall = mat_buf(p->H * p->n * r->dqk, r->E, "queries",
@@ -999,8 +999,9 @@ setup(struct run *r, size_t nw, char **own, struct err *e)
 			return -1;
 	}
 
-	/* per-slot results: two tasks per worker in a wave */
-	r->nslots = 2 * nw;
+	/* per-slot results: four tasks per worker in a wave, so that the
+	 * barrier at the end of a wave idles little */
+	r->nslots = 4 * nw;
 	wr = r->wout ? r->wrows : 0;
 	nd = max2(max2(ATTN_BR * p->dout, p->dv), wr * p->m);
 	nt = max2(out_format_max(r->yout, ATTN_BR), r->wout ?
