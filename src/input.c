@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,7 +136,9 @@ input_load(const char *spec, struct rng *r, struct mat *m,
     struct shape *sh, struct err *e)
 {
 	const char *name = spec;
+	struct stat st;
 	char *buf = NULL;
+	void *map = MAP_FAILED;
 	size_t len = 0;
 	int fd, rc;
 
@@ -146,15 +149,21 @@ input_load(const char *spec, struct rng *r, struct mat *m,
 		name = STDIN_NAME;
 	} else if ((fd = open(spec, O_RDONLY)) < 0)
 		return err_set(e, name, 0, 0, "%s", strerror(errno));
-	else {
-		struct stat st;
-
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			close(fd);
-			return err_set(e, name, 0, 0, "%s", strerror(EISDIR));
-		}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return err_set(e, name, 0, 0, "%s", strerror(EISDIR));
 	}
-	rc = slurp(fd, name, &buf, &len, e);
+	/* A regular file is mapped: no copy through read(2).  A pipe, or
+	 * a file that will not map, is read whole. */
+	if (fd != STDIN_FILENO && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size <= SIZE_MAX && (map = mmap(NULL,
+	    (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) !=
+	    MAP_FAILED) {
+		buf = map;
+		len = (size_t)st.st_size;
+		rc = 0;
+	} else
+		rc = slurp(fd, name, &buf, &len, e);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (rc != 0)
@@ -163,6 +172,9 @@ input_load(const char *spec, struct rng *r, struct mat *m,
 		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
 	else
 		rc = text_read(buf, len, name, m, sh, e);
-	free(buf);
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	else
+		free(buf);
 	return rc;
 }

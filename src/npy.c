@@ -615,8 +615,11 @@ npy_read(const unsigned char *buf, size_t len, const char *name,
 		return err_set(e, name, 0, 0, "expected %zu bytes of data for "
 		    "shape %s '%s', found %zu", need, h.shape, descr,
 		    len - p.end);
-	if (mat_alloc(m, rows, cols, name, e))
+	/* every element is written below: no need to zero them first */
+	if ((m->data = mat_buf(n, sizeof(double), name, e)) == NULL)
 		return -1;
+	m->rows = rows;
+	m->cols = cols;
 
 	data = buf + p.end;
 	if ((!h.fortran || nd < 2) && dt.kind == 'f' && dt.size == 8 &&

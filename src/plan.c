@@ -3,6 +3,7 @@
  * computation (see plan.h).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -606,8 +607,10 @@ plan_shapes(const struct plan *p, struct shape *ysh, struct shape *wsh)
  * project Q, rotate it, score with every head, concatenate, apply WO,
  * format the rows; phase 3 (weights wanted), for each head (or their
  * mean), tasks over blocks of query rows: the weights, formatted.
- * Tasks run in waves of `nslots`; after each wave the main thread
- * writes the slots' text in task order.
+ * Phases 2 and 3 are an ordered pipeline: task t formats its rows into
+ * slot t mod nslots once task t - nslots has been written, and whoever
+ * finishes the oldest unwritten task writes it and the finished ones
+ * after it, so rows go out in order while every thread keeps working.
  */
 struct worker {
 	char *qb, *qg, *ob, *yb, *kb, *vb, *rmax, *rsum, *work;
@@ -633,8 +636,18 @@ struct run {
 	char *obatch;		/* (n, H·dv), per-head output layout */
 	struct worker *thr;
 	struct slot *slot;
-	size_t nslots, wave0, wrows, b, h;
+	size_t nslots, wrows, b, h;
 	struct out *yout, *wout;
+	/* the ordered pipeline, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void (*fn)(struct run *, size_t, struct slot *, int);
+	struct out *o;		/* where the slots go, or NULL */
+	unsigned char *done;	/* per slot: finished, not yet written */
+	size_t next;		/* the first task not yet written */
+	size_t dead;		/* fully masked rows of the written tasks */
+	int writing, failed;
+	struct err err;		/* the write error, when failed */
 };
 
 #define AT(base, elems) ((base) + (size_t)(elems) * r->E)
@@ -713,13 +726,11 @@ as_double(const struct run *r, double *buf, const void *rows, size_t n)
 }
 
 static void
-query_task(void *arg, size_t t, int id)
+query_task(struct run *r, size_t t, struct slot *s, int id)
 {
-	struct run *r = arg;
 	const struct plan *p = r->p;
 	struct worker *w = &r->thr[id];
-	struct slot *s = &r->slot[t];
-	size_t i0 = (r->wave0 + t) * ATTN_BR, h, ldq;
+	size_t i0 = t * ATTN_BR, h, ldq;
 	size_t nq = p->n - i0 < ATTN_BR ? p->n - i0 : ATTN_BR;
 	char *y = w->ob, *qh, *qk;
 
@@ -768,13 +779,11 @@ query_task(void *arg, size_t t, int id)
 }
 
 static void
-weights_task(void *arg, size_t t, int id)
+weights_task(struct run *r, size_t t, struct slot *s, int id)
 {
-	struct run *r = arg;
 	const struct plan *p = r->p;
 	struct worker *w = &r->thr[id];
-	struct slot *s = &r->slot[t];
-	size_t i0 = (r->wave0 + t) * r->wrows, h, j, row0;
+	size_t i0 = t * r->wrows, h, j, row0;
 	size_t nq = p->n - i0 < r->wrows ? p->n - i0 : r->wrows;
 	size_t h0 = p->o.average ? 0 : r->h, h1 = p->o.average ? p->H :
 	    r->h + 1;
@@ -801,25 +810,61 @@ weights_task(void *arg, size_t t, int id)
 	s->len = out_format(r->wout, s->d, nq, row0, s->txt);
 }
 
-/* Run ntasks tasks of fn in waves, writing each wave's slots to o in
- * task order (o NULL: nothing to write). */
-static int
-waves(struct run *r, struct par *pool, size_t ntasks, par_fn *fn,
-    struct out *o, size_t *dead, struct err *e)
+/* One task of the ordered pipeline (see struct run). */
+static void
+ordered_task(void *arg, size_t t, int id)
 {
-	size_t t0, cnt, i;
+	struct run *r = arg;
+	size_t k = t % r->nslots;
+	struct slot *s;
+	int failed, rc;
 
-	for (t0 = 0; t0 < ntasks; t0 += cnt) {
-		cnt = ntasks - t0 < r->nslots ? ntasks - t0 : r->nslots;
-		r->wave0 = t0;
-		par_run(pool, cnt, fn, r);
-		for (i = 0; i < cnt; i++) {
-			*dead += r->slot[i].dead;
-			if (o != NULL && r->slot[i].len > 0 && out_put(o,
-			    r->slot[i].txt, r->slot[i].len, r->slot[i].rows,
-			    e) != 0)
-				return -1;
+	pthread_mutex_lock(&r->mu);
+	while (t >= r->next + r->nslots && !r->failed)
+		pthread_cond_wait(&r->cv, &r->mu);	/* slot k in use */
+	failed = r->failed;
+	pthread_mutex_unlock(&r->mu);
+	if (!failed)
+		r->fn(r, t, &r->slot[k], id);
+	pthread_mutex_lock(&r->mu);
+	r->done[k] = 1;
+	if (!r->writing) {
+		/* one writer at a time; the lock is free while it writes */
+		r->writing = 1;
+		while (!r->failed && r->done[r->next % r->nslots]) {
+			s = &r->slot[r->next % r->nslots];
+			pthread_mutex_unlock(&r->mu);
+			rc = r->o != NULL && s->len > 0 ? out_put(r->o, s->txt,
+			    s->len, s->rows, &r->err) : 0;
+			pthread_mutex_lock(&r->mu);
+			r->dead += s->dead;
+			r->done[r->next % r->nslots] = 0;
+			r->next++;
+			r->failed |= rc != 0;
+			pthread_cond_broadcast(&r->cv);
 		}
+		r->writing = 0;
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Run tasks 0 .. ntasks-1 of fn through the ordered pipeline, writing
+ * their slots to o (NULL: nothing to write) in task order. */
+static int
+ordered(struct run *r, struct par *pool, size_t ntasks,
+    void (*fn)(struct run *, size_t, struct slot *, int), struct out *o,
+    size_t *dead, struct err *e)
+{
+	r->fn = fn;
+	r->o = o;
+	r->next = 0;
+	r->dead = 0;
+	memset(r->done, 0, r->nslots);
+	par_run(pool, ntasks, ordered_task, r);
+	*dead += r->dead;
+	if (r->failed) {
+		*e = r->err;
+		return -1;
 	}
 	return 0;
 }
@@ -999,15 +1044,14 @@ setup(struct run *r, size_t nw, char **own, struct err *e)
 			return -1;
 	}
 
-	/* per-slot results: four tasks per worker in a wave, so that the
-	 * barrier at the end of a wave idles little */
+	/* per-slot results: a few tasks per worker in flight */
 	r->nslots = 4 * nw;
 	wr = r->wout ? r->wrows : 0;
 	nd = max2(max2(ATTN_BR * p->dout, p->dv), wr * p->m);
 	nt = max2(out_format_max(r->yout, ATTN_BR), r->wout ?
 	    out_format_max(r->wout, wr) : 0);
 	if ((r->slot = mat_buf(r->nslots, sizeof *r->slot, "slots", e)) ==
-	    NULL)
+	    NULL || (r->done = mat_buf(r->nslots, 1, "slots", e)) == NULL)
 		return -1;
 	memset(r->slot, 0, r->nslots * sizeof *r->slot);
 	for (i = 0; i < r->nslots; i++)
@@ -1060,6 +1104,7 @@ teardown(struct run *r, size_t nw, char **own)
 		free(r->slot[i].txt);
 	}
 	free(r->slot);
+	free(r->done);
 }
 
 int
@@ -1093,18 +1138,20 @@ plan_run(const struct plan *p, int threads, enum attn_dtype dtype,
 	if ((pool = par_start(threads, e)) == NULL)
 		return -1;
 	nw = (size_t)par_workers(pool);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
 	if (setup(r, nw, own, e) != 0)
 		goto done;
 	nqt = (p->n + ATTN_BR - 1) / ATTN_BR;
 	for (r->b = 0; r->b < p->B; r->b++) {
 		heads_for(r, r->b);
 		par_run(pool, r->nkb, pack_task, r);
-		if (waves(r, pool, nqt, query_task, y, dead, e) != 0 ||
+		if (ordered(r, pool, nqt, query_task, y, dead, e) != 0 ||
 		    (r->obatch != NULL && write_perhead(r, e) != 0))
 			goto done;
 		for (r->h = 0; w != NULL && r->h < (p->o.average ? 1 : p->H);
 		    r->h++)
-			if (waves(r, pool, (p->n + r->wrows - 1) / r->wrows,
+			if (ordered(r, pool, (p->n + r->wrows - 1) / r->wrows,
 			    weights_task, w, dead, e) != 0)
 				goto done;
 	}
@@ -1112,5 +1159,7 @@ plan_run(const struct plan *p, int threads, enum attn_dtype dtype,
 done:
 	par_stop(pool);
 	teardown(r, nw, own);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
 	return rc;
 }
