@@ -132,8 +132,8 @@ generate(const char *spec, struct rng *r, struct mat *m, struct shape *sh,
 }
 
 int
-input_load(const char *spec, struct rng *r, struct mat *m,
-    struct shape *sh, struct err *e)
+input_load(const char *spec, struct rng *r, struct par *pool,
+    struct mat *m, struct shape *sh, struct err *e)
 {
 	const char *name = spec;
 	struct stat st;
@@ -171,7 +171,7 @@ input_load(const char *spec, struct rng *r, struct mat *m,
 	if (npy_is((unsigned char *)buf, len))
 		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
 	else
-		rc = text_read(buf, len, name, m, sh, e);
+		rc = text_read(buf, len, name, pool, m, sh, e);
 	if (map != MAP_FAILED)
 		munmap(map, len);
 	else

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "mat.h"
+#include "par.h"
 #include "rng.h"
 
 /*
@@ -16,11 +17,12 @@
  * values row by row from r.  Diagnostics name the file as given, or
  * "<stdin>".
  *
+ * pool (or NULL) lends threads to the text reader.
  * Returns 0, or -1 with e set: the OS error for an unreadable file, or
  * the reader's message.
  */
-int input_load(const char *spec, struct rng *r, struct mat *m,
-    struct shape *sh, struct err *e);
+int input_load(const char *spec, struct rng *r, struct par *pool,
+    struct mat *m, struct shape *sh, struct err *e);
 
 /* Check a generator spec ("rand:..." or "randn:...") and set sh to its
  * shape (1-D for "rand:N").  Returns 1 for rand, 2 for randn, or -1

@@ -565,6 +565,7 @@ main(int argc, char *argv[])
 	struct plan_in in[IN_NROLES];
 	struct plan p;
 	struct out out, wout;
+	struct par *pool = NULL;
 	struct err e;
 	size_t dead = 0;
 	int rc, i, planned = 0, status = EXIT_DATA;
@@ -600,6 +601,8 @@ main(int argc, char *argv[])
 		live_out[1] = &wout;
 	}
 
+	if ((pool = par_start(o.threads, &e)) == NULL)
+		goto fail;
 	rng_seed(&rng, o.seed);
 	for (i = 0; i < IN_NROLES; i++) {
 		if (o.spec[i] == NULL)
@@ -607,13 +610,14 @@ main(int argc, char *argv[])
 		in[i].name = strcmp(o.spec[i], "-") == 0 ? "<stdin>" :
 		    o.spec[i];
 		in[i].opt = role_opt[i].name;
-		if (input_load(o.spec[i], &rng, &in[i].m, &in[i].sh, &e) != 0)
+		if (input_load(o.spec[i], &rng, pool, &in[i].m, &in[i].sh,
+		    &e) != 0)
 			goto fail;
 	}
+	planned = 1;	/* plan_make sets p up first, plan_free undoes it */
 	if (plan_make(&p, in, &o.po, &e) != 0)
 		goto fail;
-	planned = 1;
-	if (plan_run(&p, o.threads, o.dtype, &out, o.weights ? &wout : NULL,
+	if (plan_run(&p, pool, o.dtype, &out, o.weights ? &wout : NULL,
 	    &dead, &e) || out_commit(&out, &e) ||
 	    (o.weights && out_commit(&wout, &e)))
 		goto fail;
@@ -628,6 +632,7 @@ fail:
 	out_abort(&out);
 	out_abort(&wout);
 done:
+	par_stop(pool);
 	if (planned)
 		plan_free(&p);
 	for (i = 0; i < IN_NROLES; i++)

@@ -169,6 +169,16 @@ put_le64(char *p, double x)
 		p[i] = (char)(u >> (8 * i));
 }
 
+static int
+little_endian(void)
+{
+	const uint16_t one = 1;
+	unsigned char b;
+
+	memcpy(&b, &one, 1);
+	return b == 1;
+}
+
 size_t
 out_format_max(const struct out *o, size_t nrows)
 {
@@ -188,8 +198,11 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 	char sep = o->fmt == OUT_CSV ? ',' : o->fmt == OUT_TSV ? '\t' : ' ';
 
 	if (o->fmt == OUT_NPY) {
-		for (i = 0; i < nrows * cols; i++)
-			put_le64(buf + 8 * i, a[i]);
+		if (little_endian())
+			memcpy(buf, a, nrows * cols * 8);
+		else
+			for (i = 0; i < nrows * cols; i++)
+				put_le64(buf + 8 * i, a[i]);
 		return nrows * cols * 8;
 	}
 	for (i = 0; i < nrows; i++, a += cols) {
@@ -212,7 +225,8 @@ out_put(struct out *o, const char *buf, size_t len, size_t nrows,
 	if (len >= o->cap - o->len) {
 		if (flush(o, e) != 0)
 			return -1;
-		if (len >= o->cap) {
+		/* a large piece goes out as it is, without a copy */
+		if (len >= o->cap / 4) {
 			o->done += nrows;
 			return put(o, buf, len, e);
 		}

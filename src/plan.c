@@ -1108,11 +1108,10 @@ teardown(struct run *r, size_t nw, char **own)
 }
 
 int
-plan_run(const struct plan *p, int threads, enum attn_dtype dtype,
+plan_run(const struct plan *p, struct par *pool, enum attn_dtype dtype,
     struct out *y, struct out *w, size_t *dead, struct err *e)
 {
 	struct run run, *r = &run;
-	struct par *pool = NULL;
 	struct shape ysh, wsh;
 	char *own[4] = { NULL, NULL, NULL, NULL };
 	size_t nw = 0, nqt;
@@ -1135,8 +1134,6 @@ plan_run(const struct plan *p, int threads, enum attn_dtype dtype,
 	plan_shapes(p, &ysh, &wsh);
 	if (out_begin(y, &ysh, e) != 0 || (w && out_begin(w, &wsh, e) != 0))
 		return -1;
-	if ((pool = par_start(threads, e)) == NULL)
-		return -1;
 	nw = (size_t)par_workers(pool);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
@@ -1157,7 +1154,6 @@ plan_run(const struct plan *p, int threads, enum attn_dtype dtype,
 	}
 	rc = 0;
 done:
-	par_stop(pool);
 	teardown(r, nw, own);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "mat.h"
 #include "out.h"
+#include "par.h"
 
 /* The matrix arguments; generators draw them in this order. */
 enum plan_role {
@@ -107,13 +108,13 @@ void plan_shapes(const struct plan *p, struct shape *ysh, struct shape *wsh);
  * w.  Both outputs must be open (out_open); plan_run begins them with
  * plan_shapes() and streams their rows out in order, so neither Y nor
  * the weights are ever held whole: memory is O((n + m)·d) plus a few
- * blocks per thread.  Work is split over `threads` threads by blocks of
- * query rows; the results do not depend on the number of threads.
+ * blocks per thread.  Work is split over the threads of pool by blocks
+ * of query rows; the results do not depend on the number of threads.
  * dtype ATTN_F32 computes in single precision.  *dead is set to the
  * number of query rows (over all heads and batches) whose keys were all
  * hidden.  Returns 0, or -1 with e set (out of memory, a write error).
  */
-int plan_run(const struct plan *p, int threads, enum attn_dtype dtype,
+int plan_run(const struct plan *p, struct par *pool, enum attn_dtype dtype,
     struct out *y, struct out *w, size_t *dead, struct err *e);
 
 #endif

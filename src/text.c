@@ -15,11 +15,14 @@
 #include <string.h>
 
 #include "num.h"
+#include "par.h"
 #include "text.h"
 
 #define BLANKS		0	/* separator: runs of spaces and tabs */
 #define SHOW_MAX	40	/* characters of a bad field quoted in a message */
 #define SHOW_BUF	(4 * SHOW_MAX + 8)	/* each shown as <= 4 bytes */
+#define PIECE_MIN	(1 << 20)	/* bytes: smaller inputs, one thread */
+#define PIECES_MAX	64
 
 struct reader {
 	const char *name;
@@ -283,9 +286,18 @@ check_block(struct reader *r, unsigned long bline, size_t rows, size_t r1,
 	    cols, line1, rows, plural(rows, "row", "rows"));
 }
 
-int
-text_read(const char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, struct err *e)
+/* What parse() saw besides the matrix, for the parallel path. */
+struct info {
+	int sep;		/* the separator of the data lines */
+	int header;		/* a header line was skipped */
+	size_t blank;		/* blank lines */
+	size_t trail;		/* blank lines after the last data line */
+};
+
+/* text_read on one thread, telling what it saw in *info. */
+static int
+parse(const char *buf, size_t len, const char *name, struct mat *m,
+    struct shape *sh, struct info *info, struct err *e)
 {
 	struct reader r;
 	struct row rw;
@@ -298,6 +310,7 @@ text_read(const char *buf, size_t len, const char *name,
 	m->rows = m->cols = 0;
 	m->data = NULL;
 	memset(&r, 0, sizeof r);
+	memset(info, 0, sizeof *info);
 	r.name = name;
 	r.e = e;
 	for (; p < end; p = next) {
@@ -310,6 +323,8 @@ text_read(const char *buf, size_t len, const char *name,
 		q = skip_blanks(p, le, BLANKS);
 		if (q == le) {
 			gap = nblocks > 0;	/* ends a block, if one began */
+			info->blank++;
+			info->trail++;
 			continue;
 		}
 		if (*q == '#')
@@ -329,6 +344,7 @@ text_read(const char *buf, size_t len, const char *name,
 			if (rw.nums == 0) {
 				header_line = r.line;
 				have_sep = 0;
+				info->header = 1;
 				continue;
 			}
 			/* numbers and non-numbers: data with an error,
@@ -370,7 +386,9 @@ text_read(const char *buf, size_t len, const char *name,
 		}
 		brows++;
 		rows++;
+		info->trail = 0;
 	}
+	info->sep = sep;
 	if (nblocks == 0) {
 		err_set(e, name, header_line ? header_line : 1, 1,
 		    "expected a matrix, found no numbers");
@@ -398,4 +416,100 @@ text_read(const char *buf, size_t len, const char *name,
 fail:
 	free(r.v);
 	return -1;
+}
+
+/* The parallel path: a piece of the buffer, parsed on its own. */
+struct piece {
+	const char *p;
+	size_t len;
+	const char *name;
+	struct mat m;
+	struct shape sh;
+	struct info info;
+	struct err e;
+	int rc;
+};
+
+static void
+piece_task(void *arg, size_t i, int worker)
+{
+	struct piece *pc = (struct piece *)arg + i;
+
+	(void)worker;
+	pc->rc = parse(pc->p, pc->len, pc->name, &pc->m, &pc->sh, &pc->info,
+	    &pc->e);
+}
+
+/*
+ * Pieces of a large buffer, cut after a newline, parsed at once.  The
+ * result is the whole buffer's only when the pieces agree: all parsed,
+ * one block each, the same separator and width, no header after the
+ * first piece, no blank line but at the very end.  Otherwise (a 3-D
+ * file, an error anywhere) returns 1 and the caller parses the whole
+ * buffer on one thread, which gives the exact result and message.
+ */
+static int
+parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
+    struct mat *m, struct shape *sh)
+{
+	struct piece pc[PIECES_MAX];
+	size_t k, i, at = 0, cut, rows = 0, n;
+	int ok = 1;
+
+	k = (size_t)par_workers(pool) * 4;
+	if (k > PIECES_MAX)
+		k = PIECES_MAX;
+	if (k > len / PIECE_MIN)
+		k = len / PIECE_MIN;
+	memset(pc, 0, sizeof pc);
+	for (i = 0; i < k; i++) {
+		const char *nl;
+
+		cut = i + 1 == k ? len : len / k * (i + 1);
+		if (cut < at)
+			cut = at;
+		nl = cut < len ? memchr(buf + cut, '\n', len - cut) : NULL;
+		cut = nl ? (size_t)(nl - buf) + 1 : len;
+		pc[i].p = buf + at;
+		pc[i].len = cut - at;
+		pc[i].name = name;
+		at = cut;
+	}
+	par_run(pool, k, piece_task, pc);
+	for (i = 0; i < k; i++) {
+		const struct info *f = &pc[i].info;
+
+		ok = ok && pc[i].rc == 0 && pc[i].sh.ndim == 2 &&
+		    pc[i].m.cols == pc[0].m.cols && f->sep == pc[0].info.sep &&
+		    (i == 0 || !f->header) &&
+		    f->blank == (i + 1 == k ? f->trail : 0);
+		rows += pc[i].m.rows;
+	}
+	if (ok && mat_mul_size(rows, pc[0].m.cols, &n) == 0 &&
+	    (m->data = mat_buf(n, sizeof(double), name, &pc[0].e)) != NULL) {
+		for (i = 0, at = 0; i < k; i++) {
+			n = pc[i].m.rows * pc[i].m.cols;
+			memcpy(m->data + at, pc[i].m.data, n * sizeof(double));
+			at += n;
+		}
+		m->rows = rows;
+		m->cols = pc[0].m.cols;
+		shape_2d(sh, rows, m->cols);
+	} else
+		ok = 0;
+	for (i = 0; i < k; i++)
+		mat_free(&pc[i].m);
+	return ok ? 0 : 1;
+}
+
+int
+text_read(const char *buf, size_t len, const char *name, struct par *pool,
+    struct mat *m, struct shape *sh, struct err *e)
+{
+	struct info info;
+
+	if (pool != NULL && par_workers(pool) > 1 && len >= 2 * PIECE_MIN &&
+	    parse_pieces(buf, len, name, pool, m, sh) == 0)
+		return 0;
+	return parse(buf, len, name, m, sh, &info, e);
 }

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "mat.h"
+#include "par.h"
 
 /*
  * Parse buf[0..len) (need not be NUL-terminated).  Rows are lines (LF
@@ -29,8 +30,12 @@
  * row, an unterminated quote, text after a closing quote, blocks of
  * different shapes (at the first line of the odd block), no numbers
  * (at line 1, or the header's).  m is then left empty.
+ *
+ * With a pool of threads (pool not NULL), a large buffer is parsed in
+ * pieces at once; the result and any message are the same as on one
+ * thread.
  */
 int text_read(const char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, struct err *e);
+    struct par *pool, struct mat *m, struct shape *sh, struct err *e);
 
 #endif

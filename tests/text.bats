@@ -333,3 +333,74 @@ inf,-inf,inf'
 @test "error: a header alone points at the header" {
 	fails_with '\n# c\na,b,c\n\n' '3:1: expected a matrix, found no numbers'
 }
+
+# big FILE ROWS: a CSV of ROWS rows of 8 numbers (about 110 bytes a row),
+# large enough for the reader to split it among threads.
+big() {
+	awk -v rows="$2" 'BEGIN { srand(7); for (i = 1; i <= rows; i++) {
+		for (j = 1; j <= 8; j++)
+			printf "%s%.17g", (j > 1 ? "," : ""), rand() * 2 - 1
+		printf "\n" } }' > "$1"
+}
+
+# sa_j J ARGS: selfattn with J threads, attention on -Q ARGS.
+par_out() {
+	"$SA" -j "$1" -K rand:5x8 -V rand:5x2 -Q "$2" -f npy
+}
+
+@test "text: a large file read by several threads gives the same matrix as by one" {
+	big big.csv 40000
+	[ "$(wc -c < big.csv)" -gt 4000000 ]
+	par_out 1 big.csv > one.npy
+	par_out 2 big.csv > two.npy
+	par_out 7 big.csv > seven.npy
+	cmp one.npy two.npy
+	cmp one.npy seven.npy
+	[ "$("$CATMAT" -s one.npy)" = "40000x2" ]
+}
+
+@test "text: a large file with a header, comments and CRLF, by several threads" {
+	big body.csv 40000
+	{ printf 'a,b,c,d,e,f,g,h\r\n'; sed -n '1,20000p' body.csv | sed 's/$/\r/'
+	  printf '# a comment\r\n'; sed -n '20001,$p' body.csv | sed 's/$/\r/'; } > big.csv
+	par_out 1 big.csv > one.npy
+	par_out 2 big.csv > two.npy
+	cmp one.npy two.npy
+	par_out 1 body.csv > plain.npy
+	cmp one.npy plain.npy
+}
+
+@test "text: an error deep in a large file names its line with several threads" {
+	big big.csv 40000
+	sed -i '30000s/^[^,]*,/0.5,x,/' big.csv
+	for j in 1 2 5; do
+		run par_out "$j" big.csv
+		[ "$status" -eq 1 ]
+		[ "$output" = 'selfattn: big.csv:30000:5: expected a number, found "x"' ]
+	done
+}
+
+@test "text: a header-like line in the middle of a large file is an error with several threads" {
+	big big.csv 40000
+	sed -i '25000s/.*/a,b,c,d,e,f,g,h/' big.csv
+	run par_out 2 big.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = 'selfattn: big.csv:25000:1: expected a number, found "a"' ]
+}
+
+@test "text: blocks in a large file (a batch) are read alike by several threads" {
+	big a.csv 20000
+	big b.csv 20000
+	{ cat a.csv; echo; cat b.csv; } > big.csv
+	for j in 1 2; do
+		"$SA" -j "$j" -x big.csv -q rand:8x4 -k rand:8x4 -v rand:8x4 -f npy > "$j.npy"
+	done
+	cmp 1.npy 2.npy
+	[ "$("$CATMAT" -s 1.npy)" = "2x20000x4" ]
+	sed -n '1,30000p' big.csv > ragged.csv
+	echo >> ragged.csv
+	sed -n '1,5p' b.csv >> ragged.csv
+	run "$SA" -j 2 -x ragged.csv -q rand:8x4 -k rand:8x4 -v rand:8x4
+	[ "$status" -eq 1 ]
+	[ "$output" = 'selfattn: ragged.csv:20002:1: expected a block of 20000x8 as at line 1, found 9999 rows' ]
+}

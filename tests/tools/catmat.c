@@ -36,7 +36,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	rng_seed(&r, 0);
-	if (input_load(argv[i], &r, &m, &sh, &e) != 0)
+	if (input_load(argv[i], &r, NULL, &m, &sh, &e) != 0)
 		goto fail;
 	if (shape) {
 		printf("%s\n", shape_str(buf, sizeof buf, &sh));

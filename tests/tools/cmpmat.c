@@ -23,7 +23,7 @@ load(const char *path, struct mat *m, struct shape *sh)
 	char msg[1024];
 
 	rng_seed(&r, 0);
-	if (input_load(path, &r, m, sh, &e) == 0)
+	if (input_load(path, &r, NULL, m, sh, &e) == 0)
 		return 0;
 	fprintf(stderr, "cmpmat: %s\n", err_format(&e, msg, sizeof msg));
 	return -1;
