@@ -141,27 +141,3 @@ attn_ops(enum attn_dtype dtype)
 #endif
 	return dtype == ATTN_F32 ? &ops_s0 : &ops_d0;
 }
-
-void
-attn_vexp(double *x, size_t n)
-{
-#if defined(__x86_64__)
-	if (gemm_isa() >= GEMM_ISA_AVX2) {
-		vexp_d1(x, n);
-		return;
-	}
-#endif
-	vexp_d0(x, n);
-}
-
-void
-attn_vexpf(float *x, size_t n)
-{
-#if defined(__x86_64__)
-	if (gemm_isa() >= GEMM_ISA_AVX2) {
-		vexp_s1(x, n);
-		return;
-	}
-#endif
-	vexp_s0(x, n);
-}

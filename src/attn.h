@@ -85,6 +85,11 @@ struct attn_ops {
 	void (*rope)(size_t n, size_t d, void *X, size_t ldx, long long pos0,
 	    double base);
 
+	/* x[i] = exp(x[i]) for i < n: the kernels' vectorisable exp, with
+	 * a relative error <= 1e-15 for normal results in double, <= 1e-6
+	 * in float (tests/tools/expcheck). */
+	void (*vexp)(void *x, size_t n);
+
 	/* y[i] = x[i] converted, for i < n. */
 	void (*from_double)(size_t n, const double *x, void *y);
 	void (*to_double)(size_t n, const void *x, double *y);
@@ -117,11 +122,5 @@ struct attn_ops {
 
 /* The kernels for dtype at the ISA level gemm.h chose (gemm_isa()). */
 const struct attn_ops *attn_ops(enum attn_dtype dtype);
-
-/* y[i] = exp(x[i]) for i < n, the kernels' vectorisable exp, exposed
- * for its accuracy test (relative error <= 1e-15 for normal results
- * in double; <= 1e-6 in float). */
-void attn_vexp(double *x, size_t n);
-void attn_vexpf(float *x, size_t n);
 
 #endif

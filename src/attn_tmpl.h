@@ -25,8 +25,9 @@
  * overflows to inf; NaN fails both comparisons and propagates.  No
  * branch in the loop: the compiler vectorises it. */
 static TARGET void
-F(vexp)(T *x, size_t n)
+F(vexp)(void *xv, size_t n)
 {
+	T *x = xv;
 	size_t j;
 
 	for (j = 0; j < n; j++) {
@@ -391,7 +392,8 @@ F(pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb, void *Bp)
 static const struct attn_ops F(ops) = {
 	T_DTYPE, sizeof(T),
 	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
-	F(linear), F(rope), F(from_double), F(to_double), F(work_size),
+	F(linear), F(rope), F(vexp), F(from_double), F(to_double),
+	F(work_size),
 	F(fwd), F(weights),
 };
 

@@ -1,6 +1,6 @@
 /*
- * expcheck - test tool: the kernels' vectorised exp (attn_vexp,
- * attn_vexpf) against libm's exp on N random arguments over the whole
+ * expcheck - test tool: the kernels' vectorised exp (attn_ops()->vexp,
+ * double and float) against libm's exp on N random arguments over the whole
  * range and on edge values.  Double: relative error <= 1e-15 where the
  * result is normal; float: <= 1e-6 against exp in double.  Exact 0,
  * inf and NaN where libm gives them.  Prints "N passed, N failed" and
@@ -104,8 +104,8 @@ main(int argc, char *argv[])
 			y[k] = x[k];
 			yf[k] = xf[k];
 		}
-		attn_vexp(y, chunk);
-		attn_vexpf(yf, chunk);
+		attn_ops(ATTN_F64)->vexp(y, chunk);
+		attn_ops(ATTN_F32)->vexp(yf, chunk);
 		for (k = 0; k < chunk; k++) {
 			int b = bad_double(x[k], y[k], &worst);
 			int bf = bad_float(xf[k], yf[k], &worstf);
