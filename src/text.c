@@ -453,14 +453,17 @@ parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
     struct mat *m, struct shape *sh)
 {
 	struct piece pc[PIECES_MAX];
-	size_t k, i, at = 0, cut, rows = 0, n;
+	size_t w, k, i, at = 0, cut, rows = 0, n;
 	int ok = 1;
 
-	k = (size_t)par_workers(pool) * 4;
+	w = (size_t)par_workers(pool);
+	k = w * 4;
 	if (k > PIECES_MAX)
 		k = PIECES_MAX;
 	if (k > len / PIECE_MIN)
 		k = len / PIECE_MIN;
+	if (k > w)
+		k -= k % w;	/* whole rounds of pieces: no thread waits */
 	memset(pc, 0, sizeof pc);
 	for (i = 0; i < k; i++) {
 		const char *nl;
