@@ -59,23 +59,9 @@
 #define TANH tanh
 #define GEMM(x) gemm_##x
 
-#define SUF _d0
-#define TARGET
-#define FMA GEN_FMA
-#include "attn_tmpl.h"
-#undef SUF
-#undef TARGET
-#undef FMA
-
-#if defined(__x86_64__)
-#define SUF _d1
-#define TARGET __attribute__((target("avx2,fma")))
-#define FMA __builtin_fma
-#include "attn_tmpl.h"
-#undef SUF
-#undef TARGET
-#undef FMA
-#endif
+#define T_SUF _d
+#define T_FMA __builtin_fma
+#include "attn_isa.h"
 
 #undef T
 #undef T_INT
@@ -94,6 +80,8 @@
 #undef EXPF
 #undef TANH
 #undef GEMM
+#undef T_SUF
+#undef T_FMA
 
 /* ---- float ---- */
 #define T float
@@ -114,23 +102,9 @@
 #define TANH tanhf
 #define GEMM(x) sgemm_##x
 
-#define SUF _s0
-#define TARGET
-#define FMA GEN_FMA
-#include "attn_tmpl.h"
-#undef SUF
-#undef TARGET
-#undef FMA
-
-#if defined(__x86_64__)
-#define SUF _s1
-#define TARGET __attribute__((target("avx2,fma")))
-#define FMA __builtin_fmaf
-#include "attn_tmpl.h"
-#undef SUF
-#undef TARGET
-#undef FMA
-#endif
+#define T_SUF _s
+#define T_FMA __builtin_fmaf
+#include "attn_isa.h"
 
 const struct attn_ops *
 attn_ops(enum attn_dtype dtype)

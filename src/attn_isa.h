@@ -1,0 +1,23 @@
+/*
+ * attn_isa.h - instantiate attn_tmpl.h for the element type attn.c has
+ * just defined (T ..., T_SUF the type's suffix, T_FMA its fused
+ * multiply-add builtin) at every ISA level: generic (suffix 0), and on
+ * x86-64 AVX2 + FMA (suffix 1).
+ */
+#define SUF CAT(T_SUF, 0)
+#define TARGET
+#define FMA GEN_FMA
+#include "attn_tmpl.h"
+#undef SUF
+#undef TARGET
+#undef FMA
+
+#if defined(__x86_64__)
+#define SUF CAT(T_SUF, 1)
+#define TARGET __attribute__((target("avx2,fma")))
+#define FMA T_FMA
+#include "attn_tmpl.h"
+#undef SUF
+#undef TARGET
+#undef FMA
+#endif
