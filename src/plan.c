@@ -671,8 +671,8 @@ pack_task(void *arg, size_t blk, int id)
 	struct worker *w = &r->thr[id];
 	size_t j0 = blk * ATTN_BC, bc = p->m - j0 < ATTN_BC ? p->m - j0 :
 	    ATTN_BC, g, ldk, ldv;
-	char *kb;
-	const char *vb;
+	const char *kb, *vb;
+	char *kw;
 
 	if (p->self) {
 		const char *m = AT(r->mem, (r->b * p->m + j0) * p->dm);
@@ -689,20 +689,23 @@ pack_task(void *arg, size_t blk, int id)
 			ldk = r->hk;
 			ldv = r->hv;
 		} else {
-			const char *ks = AT(r->k, r->b * p->ks[0] + g *
-			    p->ks[1] + j0 * p->ks[2]);
-
-			/* RoPE rotates a copy, never the input */
-			kb = AT(w->kb, g * p->dk);
-			ldk = r->hk;
-			copy_rows(r, bc, p->dk, ks, p->ks[2], kb, ldk);
+			kb = AT(r->k, r->b * p->ks[0] + g * p->ks[1] + j0 *
+			    p->ks[2]);
 			vb = AT(r->v, r->b * p->vs[0] + g * p->vs[1] + j0 *
 			    p->vs[2]);
+			ldk = p->ks[2];
 			ldv = p->vs[2];
 		}
-		if (p->o.rope)
-			r->ops->rope(bc, p->dk, kb, ldk, (long long)j0,
+		if (p->o.rope) {
+			/* RoPE rotates a copy, never the input */
+			kw = AT(w->kb, g * p->dk);
+			if (!p->self)
+				copy_rows(r, bc, p->dk, kb, ldk, kw, r->hk);
+			r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
 			    p->o.rope_base);
+			kb = kw;
+			ldk = r->hk;
+		}
 		if (p->o.score == SCORE_ADDITIVE)
 			r->ops->linear(bc, p->dk, p->da, kb, ldk, r->ua, NULL,
 			    AT(r->ka, (g * p->m + j0) * p->da), p->da,
@@ -730,9 +733,10 @@ query_task(struct run *r, size_t t, struct slot *s, int id)
 {
 	const struct plan *p = r->p;
 	struct worker *w = &r->thr[id];
-	size_t i0 = t * ATTN_BR, h, ldq;
+	size_t i0 = t * ATTN_BR, h, ldq, ldk;
 	size_t nq = p->n - i0 < ATTN_BR ? p->n - i0 : ATTN_BR;
-	char *y = w->ob, *qh, *qk;
+	const char *qh, *qk;
+	char *y = w->ob, *qw;
 
 	if (p->self)
 		r->ops->linear(nq, p->d, r->hq, AT(r->x, (r->b * p->n + i0) *
@@ -743,22 +747,39 @@ query_task(struct run *r, size_t t, struct slot *s, int id)
 		char *mx = r->rmax ? AT(r->rmax, hn) : w->rmax;
 		char *sm = r->rsum ? AT(r->rsum, hn) : w->rsum;
 
-		qh = AT(w->qb, h * p->dq);
-		ldq = r->hq;
-		if (!p->self)
-			copy_rows(r, nq, p->dq, AT(r->q, r->b * p->qs[0] + h *
-			    p->qs[1] + i0 * p->qs[2]), p->qs[2], qh, ldq);
-		if (p->o.rope)
-			r->ops->rope(nq, p->dq, qh, ldq, (long long)(i0 +
+		if (p->self) {
+			qh = AT(w->qb, h * p->dq);
+			ldq = r->hq;
+		} else {
+			qh = AT(r->q, r->b * p->qs[0] + h * p->qs[1] + i0 *
+			    p->qs[2]);
+			ldq = p->qs[2];
+		}
+		if (p->o.rope) {
+			/* RoPE rotates a copy, never the input */
+			qw = AT(w->qb, h * p->dq);
+			if (!p->self)
+				copy_rows(r, nq, p->dq, qh, ldq, qw, r->hq);
+			r->ops->rope(nq, p->dq, qw, r->hq, (long long)(i0 +
 			    r->shift), p->o.rope_base);
-		/* the kernel's queries: Q_h, or Q_h·Wa */
-		qk = r->qall ? AT(r->qall, hn * r->dqk) : w->qg;
+			qh = qw;
+			ldq = r->hq;
+		}
+		/* the kernel's queries: Q_h, or Q_h·Wa; kept in qall when
+		 * the weights pass will need them again */
+		qw = r->qall ? AT(r->qall, hn * r->dqk) : w->qg;
+		qk = qw;
+		ldk = r->dqk;
 		if (p->o.score != SCORE_DOT)
 			r->ops->linear(nq, p->dq, r->dqk, qh, ldq, r->wa, NULL,
-			    qk, r->dqk, w->work);
-		else
-			copy_rows(r, nq, p->dq, qh, ldq, qk, r->dqk);
-		s->dead += r->ops->fwd(&r->head[h], i0, nq, qk, r->dqk,
+			    qw, r->dqk, w->work);
+		else if (r->qall != NULL)
+			copy_rows(r, nq, p->dq, qh, ldq, qw, r->dqk);
+		else {
+			qk = qh;
+			ldk = ldq;
+		}
+		s->dead += r->ops->fwd(&r->head[h], i0, nq, qk, ldk,
 		    AT(w->ob, h * p->dv), r->hv, mx, sm, w->work);
 	}
 	s->rows = nq;
