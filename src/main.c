@@ -28,6 +28,7 @@
 #define EXIT_DATA 1
 #define EXIT_USAGE 2
 #define MAX_THREADS 1024
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define MAX_THREADS_STR "1024"
 
 static const char usage_text[] =
@@ -298,11 +299,11 @@ check_combination(const struct opts *o)
 
 	self = o->spec[IN_X] || o->spec[IN_WQ] || o->spec[IN_WK] ||
 	    o->spec[IN_WV] || o->spec[IN_INPROJ];
-	for (i = 0; i < 3; i++)
-		for (j = 0; j < 10; j++)
+	for (i = 0; i < NELEM(direct); i++)
+		for (j = 0; j < NELEM(self_only); j++)
 			if ((rc = conflict(o, self_only[j], direct[i])) != 0)
 				return rc;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NELEM(proj); i++)
 		if ((rc = conflict(o, IN_INPROJ, proj[i])) != 0 ||
 		    (rc = conflict(o, IN_INPROJB, bias[i])) != 0)
 			return rc;
@@ -310,7 +311,7 @@ check_combination(const struct opts *o)
 		if (o->spec[IN_X] == NULL)
 			return usage_error("%s", "missing -x: self-attention "
 			    "needs -x, -q, -k and -v");
-		for (i = 0; i < 3 && o->spec[IN_INPROJ] == NULL; i++)
+		for (i = 0; i < NELEM(proj) && o->spec[IN_INPROJ] == NULL; i++)
 			if (o->spec[proj[i]] == NULL)
 				return usage_error("missing %s: self-attention"
 				    " needs -x, -q, -k and -v (or --in-proj)",
@@ -320,7 +321,7 @@ check_combination(const struct opts *o)
 		if (!any)
 			return usage_error("%s", "no input: give -x, -q, -k, "
 			    "-v or -Q, -K, -V");
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < NELEM(direct); i++)
 			if (o->spec[direct[i]] == NULL)
 				return usage_error("missing %s: attention on "
 				    "given queries needs -Q, -K and -V",
