@@ -625,7 +625,8 @@ struct slot {
 struct run {
 	const struct plan *p;
 	const struct attn_ops *ops;
-	size_t E, hq, hk, hv, dqk, nkb, shift;
+	size_t E, hq, hk, hv, gv, dqk, nkb, shift;
+	size_t br, bc;		/* query and key rows of a block: at most n, m */
 	const char *x, *mem, *q, *k, *v;
 	char *wq, *wk, *wv, *wo, *wa, *ua;
 	char *kp, *vp, *ka;
@@ -679,15 +680,15 @@ pack_task(void *arg, size_t blk, int id)
 
 		r->ops->linear(bc, p->dm, r->hk, m, p->dm, r->wk, p->bk, w->kb,
 		    r->hk, w->work);
-		r->ops->linear(bc, p->dm, r->hv, m, p->dm, r->wv, p->bv, w->vb,
-		    r->hv, w->work);
+		r->ops->linear(bc, p->dm, r->gv, m, p->dm, r->wv, p->bv, w->vb,
+		    r->gv, w->work);
 	}
 	for (g = 0; g < p->G; g++) {
 		if (p->self) {
 			kb = AT(w->kb, g * p->dk);
 			vb = AT(w->vb, g * p->dv);
 			ldk = r->hk;
-			ldv = r->hv;
+			ldv = r->gv;
 		} else {
 			kb = AT(r->k, r->b * p->ks[0] + g * p->ks[1] + j0 *
 			    p->ks[2]);
@@ -993,8 +994,8 @@ setup(struct run *r, size_t nw, char **own, struct err *e)
 		return -1;
 
 	/* packed keys and values of one sequence, and the heads */
-	r->kstride = r->ops->packed_size(p->dk, ATTN_BC);
-	r->vstride = r->ops->packed_size(ATTN_BC, p->dv);
+	r->kstride = r->ops->packed_size(p->dk, r->bc);
+	r->vstride = r->ops->packed_size(r->bc, p->dv);
 	if ((r->kp = mat_buf(p->G * r->nkb * r->kstride, r->E, "keys", e))
 	    == NULL || (r->vp = mat_buf(p->G * r->nkb * r->vstride, r->E,
 	    "values", e)) == NULL || (r->head = mat_buf(p->H,
@@ -1052,15 +1053,15 @@ setup(struct run *r, size_t nw, char **own, struct err *e)
 	for (i = 0; i < nw; i++) {
 		struct worker *k = &r->thr[i];
 
-		if ((k->qb = mat_buf(ATTN_BR * r->hq, r->E, "scratch", e)) ==
-		    NULL || (k->qg = mat_buf(ATTN_BR * r->dqk, r->E, "scratch",
-		    e)) == NULL || (k->ob = mat_buf(ATTN_BR * r->hv, r->E,
-		    "scratch", e)) == NULL || (k->yb = mat_buf(ATTN_BR *
+		if ((k->qb = mat_buf(r->br * r->hq, r->E, "scratch", e)) ==
+		    NULL || (k->qg = mat_buf(r->br * r->dqk, r->E, "scratch",
+		    e)) == NULL || (k->ob = mat_buf(r->br * r->hv, r->E,
+		    "scratch", e)) == NULL || (k->yb = mat_buf(r->br *
 		    p->dout, r->E, "scratch", e)) == NULL || (k->kb = mat_buf(
-		    ATTN_BC * r->hk, r->E, "scratch", e)) == NULL || (k->vb =
-		    mat_buf(ATTN_BC * r->hv, r->E, "scratch", e)) == NULL ||
-		    (k->rmax = mat_buf(ATTN_BR, r->E, "scratch", e)) == NULL ||
-		    (k->rsum = mat_buf(ATTN_BR, r->E, "scratch", e)) == NULL ||
+		    r->bc * r->hk, r->E, "scratch", e)) == NULL || (k->vb =
+		    mat_buf(r->bc * r->gv, r->E, "scratch", e)) == NULL ||
+		    (k->rmax = mat_buf(r->br, r->E, "scratch", e)) == NULL ||
+		    (k->rsum = mat_buf(r->br, r->E, "scratch", e)) == NULL ||
 		    (k->work = mat_buf(ws, r->E, "scratch", e)) == NULL)
 			return -1;
 	}
@@ -1068,8 +1069,8 @@ setup(struct run *r, size_t nw, char **own, struct err *e)
 	/* per-slot results: a few tasks per worker in flight */
 	r->nslots = 4 * nw;
 	wr = r->wout ? r->wrows : 0;
-	nd = max2(max2(ATTN_BR * p->dout, p->dv), wr * p->m);
-	nt = max2(out_format_max(r->yout, ATTN_BR), r->wout ?
+	nd = max2(max2(r->br * p->dout, p->dv), wr * p->m);
+	nt = max2(out_format_max(r->yout, r->br), r->wout ?
 	    out_format_max(r->wout, wr) : 0);
 	if ((r->slot = mat_buf(r->nslots, sizeof *r->slot, "slots", e)) ==
 	    NULL || (r->done = mat_buf(r->nslots, 1, "slots", e)) == NULL)
@@ -1146,6 +1147,9 @@ plan_run(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	r->hq = p->H * p->dq;
 	r->hk = p->G * p->dk;
 	r->hv = p->H * p->dv;
+	r->gv = p->G * p->dv;
+	r->br = p->n < ATTN_BR ? p->n : ATTN_BR;
+	r->bc = p->m < ATTN_BC ? p->m : ATTN_BC;
 	r->dqk = p->o.score == SCORE_DOT ? p->dq : p->o.score ==
 	    SCORE_GENERAL ? p->dk : p->da;
 	r->nkb = (p->m + ATTN_BC - 1) / ATTN_BC;

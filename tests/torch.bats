@@ -218,6 +218,10 @@ fails() {
 	torch_case mqa_h4_g1
 }
 
+@test "torch: projected multi-query with biases reads only G·dv value columns" {
+	torch_case mqa_h8_g1_bias
+}
+
 # -- per-head tensors ----------------------------------------------------------
 
 @test "torch: 3-D -Q/-K/-V (H, n, dk) without -H: output (H, n, dv) as sdpa" {

@@ -223,3 +223,12 @@ data_is() {
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "selfattn: warning: 2 query rows have every key masked: their output and weights are 0" ]
 }
+
+@test "variants data: buffers are sized by the real rows, not the block size" {
+	# 2 queries and keys of 3 M columns: a 256-key block of them would
+	# be 6 GB; the run needs about 1.5 GB.
+	run bash -c "ulimit -v 2500000; '$SA' -Q rand:2x3000000 \
+	    -K rand:2x3000000 -V rand:2x2 -o /dev/null"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}

@@ -942,6 +942,38 @@ def case_mqa_h4_g1(rng):
     return gqa_case(rng, 1, False)
 
 
+@case
+def case_mqa_h8_g1_bias(rng):
+    # Projected multi-query attention with biases: WV and --bv are only
+    # G·dv wide (a width of H·dv once read past their ends).
+    n, d, h, g, dk, dv = 4, 8, 8, 1, 4, 4
+    X = np.abs(rn(rng, n, d))
+    WQ = rn(rng, d, h * dk, sd=d ** -0.5)
+    WK = rn(rng, d, g * dk, sd=d ** -0.5)
+    WV = pos(rng, d, g * dv)
+    bq, bk, bv = rn(rng, h * dk), rn(rng, g * dk), pos(rng, g * dv)
+    # q = x @ WQ + bq, k and v likewise, repeated over the query heads;
+    # o, w = sdpa(q, k, v, None, 0.0, True, False)
+    x = T(X)
+    q = t_heads(x @ T(WQ) + T(bq), h)
+    k = t_heads(x @ T(WK) + T(bk), g).repeat_interleave(h // g, dim=0)
+    v = t_heads(x @ T(WV) + T(bv), g).repeat_interleave(h // g, dim=0)
+    o, w = t_sdpa(q, k, v)
+
+    def npf(dt):
+        x = X.astype(dt)
+        q = np_split(x @ WQ.astype(dt) + bq.astype(dt), h)
+        k = np_split(x @ WK.astype(dt) + bk.astype(dt), g)
+        v = np_split(x @ WV.astype(dt) + bv.astype(dt), g)
+        idx = [i // (h // g) for i in range(h)]
+        o, w, dead = np_attend(q, k[idx], v[idx], dt(1) / np.sqrt(dt(dk)))
+        return np_concat(o), w, dead
+    files = dict(X=X, WQ=WQ, WK=WK, WV=WV, bq=bq, bk=bk, bv=bv)
+    args = ("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -H 8 --kv-heads 1 "
+            "--bq bq.npy --bk bk.npy --bv bv.npy")
+    return Out(args, files, t_merge(o), w, npf)
+
+
 # -- per-head tensors --
 
 def per_head_case(rng, lead, h, g, n, m, dk, dv, dout):
