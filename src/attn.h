@@ -24,6 +24,8 @@
 
 #define ATTN_BR 96		/* query rows per block (a thread's task) */
 #define ATTN_BC 256		/* keys per block of the online softmax */
+#define ATTN_KC 4096		/* keys per chunk: states merged (a multiple
+				 * of ATTN_BC, never sized by the threads) */
 
 enum attn_dtype { ATTN_F64, ATTN_F32 };
 
@@ -39,6 +41,7 @@ struct attn_mask {
 	const unsigned char *allow;	/* (n, m), 0 hides, or NULL */
 	size_t ldallow;
 	const unsigned char *kpad;	/* (m), 1 hides key j, or NULL */
+	size_t klo, khi;	/* keys outside [klo, khi) are hidden */
 };
 
 /* One head's keys and values, packed, and how to score them.  Dot
@@ -49,8 +52,9 @@ struct attn_head {
 	size_t m;		/* keys */
 	size_t dk, dv;		/* widths of a key and of a value */
 	double scale;		/* multiplies the scores */
-	const void *kp, *vp;	/* packed key and value blocks */
+	const void *kp, *vp;	/* packed key and value blocks (weights) */
 	size_t kstride, vstride;	/* elements from block to block */
+	size_t jp;		/* kp's first block holds keys jp .. */
 	struct attn_mask mask;
 	int additive;		/* additive scores: ka, va, da below */
 	const void *ka;		/* (m, da), row stride da */
@@ -98,22 +102,46 @@ struct attn_ops {
 	size_t (*work_size)(const struct attn_head *h);
 
 	/*
-	 * O = softmax(Q·Kᵀ·scale + mask)·V for query rows i0 .. i0+nq-1
-	 * (nq <= ATTN_BR); Q (nq, dk) ldq, O (nq, dv) ldo.  One pass over
-	 * the key blocks with a running row maximum and sum (the online
-	 * softmax), so the n x m scores are never held.  rmax, rsum (nq)
-	 * receive each row's final maximum and sum of exp(s - max), for
-	 * the weights.  A row whose keys are all hidden gets O = 0 (and
-	 * rmax = -inf).  Returns the number of such rows.
+	 * The partial state of query rows i0 .. i0+nq-1 (nq <= ATTN_BR) of
+	 * one head over a set of keys J (FlashAttention's running state):
+	 *	M_i = max_{j in J} s_ij,  L_i = sum_j exp(s_ij - M_i),
+	 *	O_i = sum_j exp(s_ij - M_i)·v_j
+	 * with s = Q·Kᵀ·scale + mask (-inf where hidden); M (nq), L (nq),
+	 * O (nq, dv) ldo.  An empty state (no visible key yet) has M = -inf,
+	 * L = 0, O = 0.  Every result of selfattn is a fixed sequence of
+	 * these steps, whatever the threads:
+	 *
+	 * begin: the empty state.
+	 * block: fold keys j0 .. j1-1 in (j0 a multiple of ATTN_BC, j1 <= m),
+	 *	one ATTN_BC block at a time (the online softmax: the n x m
+	 *	scores are never held); Q (nq, dk) ldq; their packed blocks at
+	 *	kp and vp, block b (keys j0 + b·ATTN_BC ..) at b·kstride and
+	 *	b·vstride elements.
+	 * merge: fold the state (M2, L2, O2) of a disjoint set of keys into
+	 *	(M, L, O): M' = max(M, M2), L' = L·e^(M-M') + L2·e^(M2-M'),
+	 *	O' = O·e^(M-M') + O2·e^(M2-M').  An empty side contributes
+	 *	nothing, exactly.
+	 * end: O /= L, and lse_i = M_i + log L_i (double, NULL: not
+	 *	wanted); a row with no visible key gets O = 0, lse = -inf.
+	 *	Returns the number of such rows.
 	 */
-	size_t (*fwd)(const struct attn_head *h, size_t i0, size_t nq,
-	    const void *Q, size_t ldq, void *O, size_t ldo, void *rmax,
-	    void *rsum, void *work);
+	void (*begin)(size_t nq, size_t dv, void *M, void *L, void *O,
+	    size_t ldo);
+	void (*block)(const struct attn_head *h, size_t i0, size_t nq,
+	    const void *Q, size_t ldq, size_t j0, size_t j1, const void *kp,
+	    const void *vp, void *M, void *L, void *O, size_t ldo,
+	    void *work);
+	void (*merge)(size_t nq, size_t dv, void *M, void *L, void *O,
+	    size_t ldo, const void *M2, const void *L2, const void *O2,
+	    size_t ldo2);
+	size_t (*end)(size_t nq, size_t dv, const void *M, const void *L,
+	    void *O, size_t ldo, double *lse);
 
 	/*
-	 * The weights of the same rows: W[i][j] = exp(s_ij - rmax_i) /
-	 * rsum_i as doubles, W (nq, m) ldw; rows that fwd found all hidden
-	 * are zeros.  A second pass over the keys.
+	 * The weights of the same rows from their final state over all the
+	 * keys: W[i][j] = exp(s_ij - M_i) / L_i as doubles, W (nq, m) ldw;
+	 * rows with no visible key are zeros.  A second pass over the keys,
+	 * packed at h->kp (block b holding keys h->jp + b·ATTN_BC ..).
 	 */
 	void (*weights)(const struct attn_head *h, size_t i0, size_t nq,
 	    const void *Q, size_t ldq, const void *rmax, const void *rsum,

@@ -116,15 +116,15 @@ F(to_double)(size_t n, const void *x, double *y)
 }
 
 /* The keys [jlo, jhi) that query rows i0 .. i0+nq-1 may see at all
- * under the causal and window masks (the other masks are per element).
- * Returns 0 if there are none. */
+ * under the key range and the causal and window masks (the other masks
+ * are per element).  Returns 0 if there are none. */
 static int
-F(visible)(const struct attn_mask *mk, size_t m, size_t i0, size_t nq,
-    size_t *jlo, size_t *jhi)
+F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
+    size_t *jhi)
 {
 	long long first = (long long)i0 + mk->shift;	/* aligned row i0 */
 	long long last = first + (long long)nq - 1;
-	long long lo = 0, hi = (long long)m;		/* [lo, hi) */
+	long long lo = (long long)mk->klo, hi = (long long)mk->khi;
 
 	if (mk->causal && last + 1 < hi)
 		hi = last + 1;
@@ -141,15 +141,15 @@ F(visible)(const struct attn_mask *mk, size_t m, size_t i0, size_t nq,
 	return 1;
 }
 
-/* Scores of rows i0 .. i0+nq-1 against key block b (keys j0 .. j0+bc-1):
- * S (nq, bc), ld ATTN_BC, = Q·K_bᵀ·scale + add, then hidden ones -inf.
- * The order of operations is PyTorch's: (q·k)·scale, then the mask. */
+/* Scores of rows i0 .. i0+nq-1 against the key block packed at kp (keys
+ * j0 .. j0+bc-1): S (nq, bc), ld ATTN_BC, = Q·K_bᵀ·scale + add, then
+ * hidden ones -inf.  The order of operations is PyTorch's: (q·k)·scale,
+ * then the mask. */
 static TARGET void
 F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
-    size_t ldq, size_t j0, size_t bc, T *S, T *work)
+    size_t ldq, size_t j0, size_t bc, const T *kp, T *S, T *work)
 {
 	const struct attn_mask *mk = &h->mask;
-	const T *kp = (const T *)h->kp + (j0 / ATTN_BC) * h->kstride;
 	const T scale = (T)h->scale;
 	size_t i, j;
 
@@ -193,6 +193,10 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 		if (mk->kpad != NULL)
 			for (j = 0; j < bc; j++)
 				s[j] = mk->kpad[j0 + j] ? -(T)INFINITY : s[j];
+		for (j = 0; j < bc && j0 + j < mk->klo; j++)
+			s[j] = -(T)INFINITY;
+		for (j = mk->khi > j0 ? mk->khi - j0 : 0; j < bc; j++)
+			s[j] = -(T)INFINITY;
 		if (!mk->causal && mk->window < 0)
 			continue;
 		for (j = 0; j < bc; j++) {
@@ -266,34 +270,51 @@ F(work_size)(const struct attn_head *h)
 	return (size_t)ATTN_BR * ATTN_BC + GEMM(work_size)(ATTN_BR, k, 0);
 }
 
+/* See attn.h: the empty state. */
+static TARGET void
+F(begin)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo)
+{
+	T *M = Mv, *L = Lv, *O = Ov;
+	size_t i, j;
+
+	for (i = 0; i < nq; i++) {
+		M[i] = -(T)INFINITY;
+		L[i] = 0;
+		for (j = 0; j < dv; j++)
+			O[i * ldo + j] = 0;
+	}
+}
+
 /* See attn.h: the online softmax over key blocks.  Per row i, after
  * block b with scores s and running maximum mi and sum li:
  *	m' = max(mi, max_j s_j)
  *	p_j = exp(s_j - m'),  li = li·exp(mi - m') + sum_j p_j
  *	O_i = O_i·exp(mi - m') + sum_j p_j·V_j
- * and at the end O_i /= li.  Every exp has argument <= 0, so nothing
- * overflows; exp(mi - m') is 1 unless the maximum grew. */
-static TARGET size_t
-F(fwd)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
-    size_t ldq, void *Ov, size_t ldo, void *rmaxv, void *rsumv, void *wv)
+ * Every exp has argument <= 0, so nothing overflows; exp(mi - m') is 1
+ * unless the maximum grew. */
+static TARGET void
+F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
+    size_t ldq, size_t j0, size_t j1, const void *kpv, const void *vpv,
+    void *Mv, void *Lv, void *Ov, size_t ldo, void *wv)
 {
-	const T *Q = Qv;
-	T *O = Ov, *rmax = rmaxv, *rsum = rsumv, *S = wv;
+	const T *Q = Qv, *kp = kpv, *vp = vpv;
+	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
 	T *work = S + ATTN_BR * ATTN_BC;
-	size_t i, j, j0, jlo, jhi, dead = 0;
+	size_t i, j, jb, jlo, jhi;
 
-	for (i = 0; i < nq; i++) {
-		rmax[i] = -(T)INFINITY;
-		rsum[i] = 0;
-		for (j = 0; j < h->dv; j++)
-			O[i * ldo + j] = 0;
-	}
-	if (!F(visible)(&h->mask, h->m, i0, nq, &jlo, &jhi))
-		jlo = jhi = 0;
-	for (j0 = jlo / ATTN_BC * ATTN_BC; j0 < jhi; j0 += ATTN_BC) {
-		size_t bc = h->m - j0 < ATTN_BC ? h->m - j0 : ATTN_BC;
+	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
+		return;
+	if (jhi > j1)
+		jhi = j1;
+	jb = jlo / ATTN_BC * ATTN_BC;
+	if (jb < j0)
+		jb = j0;
+	for (; jb < jhi; jb += ATTN_BC) {
+		size_t bc = h->m - jb < ATTN_BC ? h->m - jb : ATTN_BC;
+		size_t b = (jb - j0) / ATTN_BC;
 
-		F(scores)(h, i0, nq, Q, ldq, j0, bc, S, work);
+		F(scores)(h, i0, nq, Q, ldq, jb, bc, kp + b * h->kstride, S,
+		    work);
 		for (i = 0; i < nq; i++) {
 			T *s = S + i * ATTN_BC, *o = O + i * ldo;
 			T mx = F(rowmax)(s, bc), mnew, alpha;
@@ -312,21 +333,68 @@ F(fwd)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 				for (j = 0; j < h->dv; j++)
 					o[j] *= alpha;
 		}
-		GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, (const T *)h->vp +
-		    (j0 / ATTN_BC) * h->vstride, O, ldo, GEMM_ACCUMULATE, work);
+		GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, vp + b * h->vstride, O,
+		    ldo, GEMM_ACCUMULATE, work);
 	}
+}
+
+/* See attn.h: two states over disjoint keys, combined. */
+static TARGET void
+F(merge)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
+    const void *M2v, const void *L2v, const void *O2v, size_t ldo2)
+{
+	T *M = Mv, *L = Lv, *O = Ov;
+	const T *M2 = M2v, *L2 = L2v, *O2 = O2v;
+	size_t i, j;
+
+	for (i = 0; i < nq; i++) {
+		T *o = O + i * ldo, mnew, a, b;
+		const T *o2 = O2 + i * ldo2;
+
+		if (M2[i] == -(T)INFINITY)
+			continue;	/* nothing seen on that side */
+		if (M[i] == -(T)INFINITY) {
+			M[i] = M2[i];
+			L[i] = L2[i];
+			for (j = 0; j < dv; j++)
+				o[j] = o2[j];
+			continue;
+		}
+		mnew = M2[i] > M[i] || M2[i] != M2[i] ? M2[i] : M[i];
+		a = EXPF(M[i] - mnew);
+		b = EXPF(M2[i] - mnew);
+		L[i] = L[i] * a + L2[i] * b;
+		M[i] = mnew;
+		for (j = 0; j < dv; j++)
+			o[j] = o[j] * a + o2[j] * b;
+	}
+}
+
+/* See attn.h: normalise, and the log-sum-exp. */
+static TARGET size_t
+F(end)(size_t nq, size_t dv, const void *Mv, const void *Lv, void *Ov,
+    size_t ldo, double *lse)
+{
+	const T *M = Mv, *L = Lv;
+	T *O = Ov;
+	size_t i, j, dead = 0;
+
 	for (i = 0; i < nq; i++) {
 		T *o = O + i * ldo;
 
-		if (rmax[i] == -(T)INFINITY) {
+		if (M[i] == -(T)INFINITY) {
 			/* every key hidden: attend to nothing */
-			for (j = 0; j < h->dv; j++)
+			for (j = 0; j < dv; j++)
 				o[j] = 0;
+			if (lse != NULL)
+				lse[i] = -INFINITY;
 			dead++;
 			continue;
 		}
-		for (j = 0; j < h->dv; j++)
-			o[j] /= rsum[i];
+		for (j = 0; j < dv; j++)
+			o[j] /= L[i];
+		if (lse != NULL)
+			lse[i] = (double)M[i] + log((double)L[i]);
 	}
 	return dead;
 }
@@ -344,12 +412,13 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	for (i = 0; i < nq; i++)
 		for (j = 0; j < h->m; j++)
 			W[i * ldw + j] = 0;
-	if (!F(visible)(&h->mask, h->m, i0, nq, &jlo, &jhi))
+	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
 		return;
 	for (j0 = jlo / ATTN_BC * ATTN_BC; j0 < jhi; j0 += ATTN_BC) {
 		size_t bc = h->m - j0 < ATTN_BC ? h->m - j0 : ATTN_BC;
 
-		F(scores)(h, i0, nq, Q, ldq, j0, bc, S, work);
+		F(scores)(h, i0, nq, Q, ldq, j0, bc, (const T *)h->kp +
+		    (j0 - h->jp) / ATTN_BC * h->kstride, S, work);
 		for (i = 0; i < nq; i++) {
 			T *s = S + i * ATTN_BC;
 			double *w = W + i * ldw + j0;
@@ -394,7 +463,7 @@ static const struct attn_ops F(ops) = {
 	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
 	F(linear), F(rope), F(vexp), F(from_double), F(to_double),
 	F(work_size),
-	F(fwd), F(weights),
+	F(begin), F(block), F(merge), F(end), F(weights),
 };
 
 #undef LANES

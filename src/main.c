@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "merge.h"
 #include "num.h"
 #include "out.h"
 #include "plan.h"
+#include "run.h"
 
 #define VERSION "1.0.0"
 #define EXIT_DATA 1
@@ -33,7 +35,8 @@
 
 static const char usage_text[] =
 "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]\n"
-"       selfattn -Q Q -K K -V V [-w WO] [options]\n";
+"       selfattn -Q Q -K K -V V [-w WO] [options]\n"
+"       selfattn --merge [-o Y] [--lse LSE] Y1 LSE1 Y2 LSE2 ...\n";
 
 static const char help_text[] =
 "Compute scaled dot-product attention on matrix files.\n"
@@ -77,11 +80,17 @@ static const char help_text[] =
 "      --pos sinusoidal  add the sinusoidal position encoding to X\n"
 "      --rope[=BASE]     rotary position embedding (base 10000)\n"
 "      --seed S          seed for rand:/randn: inputs (default 0)\n"
+"      --query-range A:B compute query rows A..B-1 only (global positions)\n"
+"      --key-range A:B   attend to keys A..B-1 only: a shard, for --merge\n"
 "\n"
 "Output:\n"
 "  -o, --output FILE     write Y to FILE (default: standard output)\n"
 "  -a, --weights FILE    write the attention weights (H x n x m) to FILE\n"
 "      --average-weights with -a: the mean over heads (n x m)\n"
+"      --lse FILE        write each query row's log-sum-exp of its scores\n"
+"                        (n, or H x n; B x H x n for a batch)\n"
+"      --merge           combine key shards: read pairs of Y and LSE files\n"
+"                        (operands) and write the exact whole Y and LSE\n"
 "  -f, --format FMT      csv, tsv, txt or npy for standard output and\n"
 "                        for files without a known extension (default csv)\n"
 "  -p, --precision N     N significant digits (1-17; default: shortest\n"
@@ -102,6 +111,7 @@ static const char help_text[] =
 enum {
 	OPT_SEED = 256, OPT_VERSION, OPT_DTYPE, OPT_WINDOW, OPT_LAYOUT,
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
+	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -141,6 +151,10 @@ static const struct option longopts[] = {
 	{ "pos", required_argument, NULL, OPT_POS },
 	{ "rope", optional_argument, NULL, OPT_ROPE },
 	{ "score", required_argument, NULL, OPT_SCORE },
+	{ "lse", required_argument, NULL, OPT_LSE },
+	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "query-range", required_argument, NULL, OPT_QRANGE },
+	{ "key-range", required_argument, NULL, OPT_KRANGE },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
 	{ "help", no_argument, NULL, 'h' },
@@ -177,7 +191,10 @@ struct opts {
 	struct plan_opts po;
 	int layout_given;
 	uint32_t seed;
-	const char *output, *weights;
+	const char *output, *weights, *lse;
+	int merge;		/* --merge: operands are Y, LSE pairs */
+	char **operands;
+	size_t noperands;
 	enum out_fmt fmt;
 	int prec;
 	int threads;
@@ -185,14 +202,14 @@ struct opts {
 };
 
 /* Temporary output files, removed if a signal ends the run. */
-static struct out *live_out[2];
+static struct out *live_out[PLAN_NOUT];
 
 static void
 on_signal(int sig)
 {
 	int i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < PLAN_NOUT; i++)
 		if (live_out[i] != NULL && live_out[i]->tmp != NULL)
 			unlink(live_out[i]->tmp);
 	signal(sig, SIG_DFL);
@@ -245,6 +262,27 @@ parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
 	if (x < lo || x > hi)
 		return -1;
 	*v = x;
+	return 0;
+}
+
+/* Parse "A:B" with 0 <= A < B; -1 if it is not that. */
+static int
+parse_range(const char *s, size_t ab[2])
+{
+	unsigned long long a, b;
+	const char *colon = strchr(s, ':');
+	char buf[32];
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - s)) >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (parse_uint(buf, 0, SIZE_MAX, &a) != 0 ||
+	    parse_uint(colon + 1, 1, SIZE_MAX, &b) != 0 || a >= b)
+		return -1;
+	ab[0] = (size_t)a;
+	ab[1] = (size_t)b;
 	return 0;
 }
 
@@ -356,6 +394,75 @@ check_combination(const struct opts *o)
 	return 0;
 }
 
+/* The outputs' options and paths (NULL: not given; Y's is standard
+ * output then). */
+static void
+outputs(const struct opts *o, const char *opt[PLAN_NOUT],
+    const char *path[PLAN_NOUT])
+{
+	opt[PLAN_Y] = "-o";
+	opt[PLAN_W] = "-a";
+	opt[PLAN_LSE] = "--lse";
+	path[PLAN_Y] = o->output ? o->output : "-";
+	path[PLAN_W] = o->weights;
+	path[PLAN_LSE] = o->lse;
+}
+
+/* At most one output on standard output, and no two on one file. */
+static int
+check_outputs(const struct opts *o)
+{
+	const char *opt[PLAN_NOUT], *path[PLAN_NOUT];
+	int i, j;
+
+	outputs(o, opt, path);
+	for (i = 0; i < PLAN_NOUT; i++)
+		for (j = i + 1; j < PLAN_NOUT; j++) {
+			if (path[i] == NULL || path[j] == NULL)
+				continue;
+			if (strcmp(path[i], "-") == 0 && strcmp(path[j], "-")
+			    == 0 && i == PLAN_Y)
+				return usage_error("%s - writes the %s to "
+				    "standard output: give the output a file with "
+				    "-o", opt[j], j == PLAN_W ? "weights" :
+				    "log-sum-exp");
+			if (strcmp(path[i], "-") == 0 && strcmp(path[j], "-")
+			    == 0)
+				return usage_error("%s - and %s - both write "
+				    "to standard output: give one a file",
+				    opt[i], opt[j]);
+			if (strcmp(path[i], "-") != 0 && strcmp(path[j], "-")
+			    != 0 && same_file(path[i], path[j]))
+				return usage_error("%s and %s name the same file"
+				    " \"%s\"", opt[i], opt[j], path[i]);
+		}
+	return 0;
+}
+
+/* --merge takes pairs of files and outputs; no attention options. */
+static int
+check_merge(const struct opts *o, int nops)
+{
+	int i;
+
+	for (i = 0; i < IN_NROLES; i++)
+		if (o->spec[i] != NULL)
+			return usage_error("--merge conflicts with %s: it "
+			    "combines outputs already computed",
+			    role_opt[i].name);
+	if (o->weights != NULL)
+		return usage_error("%s", "--merge conflicts with -a: merged "
+		    "shards have no weights");
+	if (o->po.has_qrange || o->po.has_krange)
+		return usage_error("--merge conflicts with %s: it combines "
+		    "outputs already computed", o->po.has_qrange ?
+		    "--query-range" : "--key-range");
+	if (nops == 0 || nops % 2 != 0)
+		return usage_error("--merge takes pairs of files Y LSE, found "
+		    "%d file%s", nops, nops == 1 ? "" : "s");
+	return 0;
+}
+
 /* Fill o from argv; returns 0, -1 after --help or --version, or the
  * exit status of a usage error. */
 static int
@@ -464,6 +571,24 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case 'o':
 			o->output = optarg;
 			break;
+		case OPT_LSE:
+			o->lse = optarg;
+			break;
+		case OPT_MERGE:
+			o->merge = 1;
+			break;
+		case OPT_QRANGE:
+		case OPT_KRANGE:
+			if (parse_range(optarg, c == OPT_QRANGE ?
+			    o->po.qrange : o->po.krange) != 0)
+				return usage_error("%s expects A:B with 0 <= A "
+				    "< B, found \"%s\"", c == OPT_QRANGE ?
+				    "--query-range" : "--key-range", optarg);
+			if (c == OPT_QRANGE)
+				o->po.has_qrange = 1;
+			else
+				o->po.has_krange = 1;
+			break;
 		case 'a':
 			o->weights = optarg;
 			break;
@@ -517,9 +642,14 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			    argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
+	if (o->merge) {
+		if ((rc = check_merge(o, argc - optind)) != 0)
+			return rc;
+		o->operands = argv + optind;
+		o->noperands = (size_t)(argc - optind);
+	} else if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
-	if ((rc = check_combination(o)) != 0)
+	else if ((rc = check_combination(o)) != 0)
 		return rc;
 	if (o->threads == 0 && (p = getenv("SELFATTN_THREADS")) != NULL) {
 		if (parse_uint(p, 1, MAX_THREADS, &u) != 0)
@@ -544,17 +674,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		    input_generator(o->spec[i], &sh, &e) < 0)
 			return usage_error("%s", e.msg);
 	}
-	if (o->weights != NULL) {
-		int wstd = strcmp(o->weights, "-") == 0;
-		int ostd = o->output == NULL || strcmp(o->output, "-") == 0;
-
-		if (wstd && ostd)
-			return usage_error("%s", "-a - writes the weights to "
-			    "standard output: give the output a file with -o");
-		if (!wstd && !ostd && same_file(o->weights, o->output))
-			return usage_error("-o and -a name the same file "
-			    "\"%s\"", o->output);
-	}
+	return check_outputs(o);
 	return 0;
 }
 
@@ -565,7 +685,8 @@ main(int argc, char *argv[])
 	struct rng rng;
 	struct plan_in in[IN_NROLES];
 	struct plan p;
-	struct out out, wout;
+	struct out outs[PLAN_NOUT], *out[PLAN_NOUT];
+	const char *opt[PLAN_NOUT], *path[PLAN_NOUT];
 	struct par *pool = NULL;
 	struct err e;
 	size_t dead = 0;
@@ -583,46 +704,55 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	memset(in, 0, sizeof in);
-	memset(&out, 0, sizeof out);
-	memset(&wout, 0, sizeof wout);
-	out.fd = wout.fd = -1;
+	memset(outs, 0, sizeof outs);
+	outputs(&o, opt, path);
+	for (i = 0; i < PLAN_NOUT; i++) {
+		outs[i].fd = -1;
+		out[i] = NULL;
+	}
 
 	/* Outputs first: a folder we cannot write to fails before any
 	 * work is done.  Nothing appears under their names until the end. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (out_open(&out, o.output, out_fmt_of(o.output, o.fmt), o.prec, &e))
-		goto fail;
-	live_out[0] = &out;
-	if (o.weights != NULL) {
-		if (out_open(&wout, o.weights, out_fmt_of(o.weights, o.fmt),
+	for (i = 0; i < PLAN_NOUT; i++) {
+		if (path[i] == NULL)
+			continue;
+		if (out_open(&outs[i], path[i], out_fmt_of(path[i], o.fmt),
 		    o.prec, &e))
 			goto fail;
-		live_out[1] = &wout;
+		out[i] = live_out[i] = &outs[i];
 	}
 
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
-	rng_seed(&rng, o.seed);
-	for (i = 0; i < IN_NROLES; i++) {
-		if (o.spec[i] == NULL)
-			continue;
-		in[i].name = strcmp(o.spec[i], "-") == 0 ? "<stdin>" :
-		    o.spec[i];
-		in[i].opt = role_opt[i].name;
-		if (input_load(o.spec[i], &rng, pool, &in[i].m, &in[i].sh,
-		    &e) != 0)
+	if (o.merge) {
+		if (merge_run((const char *const *)o.operands, o.noperands / 2,
+		    pool, out[PLAN_Y], out[PLAN_LSE], &dead, &e))
+			goto fail;
+	} else {
+		rng_seed(&rng, o.seed);
+		for (i = 0; i < IN_NROLES; i++) {
+			if (o.spec[i] == NULL)
+				continue;
+			in[i].name = strcmp(o.spec[i], "-") == 0 ? "<stdin>" :
+			    o.spec[i];
+			in[i].opt = role_opt[i].name;
+			if (input_load(o.spec[i], &rng, pool, &in[i].m,
+			    &in[i].sh, &e) != 0)
+				goto fail;
+		}
+		planned = 1;	/* plan_make sets p up first, plan_free undoes it */
+		if (plan_make(&p, in, &o.po, &e) != 0 ||
+		    run_plan(&p, pool, o.dtype, out, &dead, &e) != 0)
 			goto fail;
 	}
-	planned = 1;	/* plan_make sets p up first, plan_free undoes it */
-	if (plan_make(&p, in, &o.po, &e) != 0)
-		goto fail;
-	if (plan_run(&p, pool, o.dtype, &out, o.weights ? &wout : NULL,
-	    &dead, &e) || out_commit(&out, &e) ||
-	    (o.weights && out_commit(&wout, &e)))
-		goto fail;
-	if (dead > 0)
+	for (i = 0; i < PLAN_NOUT; i++)
+		if (out[i] != NULL && out_commit(out[i], &e) != 0)
+			goto fail;
+	/* a shard's rows may see no key in its range: its LSE says so */
+	if (dead > 0 && !o.po.has_krange)
 		fprintf(stderr, "selfattn: warning: %zu query row%s every "
 		    "key masked: %s output and weights are 0\n", dead,
 		    dead == 1 ? " has" : "s have", dead == 1 ? "its" : "their");
@@ -630,8 +760,8 @@ main(int argc, char *argv[])
 	goto done;
 fail:
 	diag(&e);
-	out_abort(&out);
-	out_abort(&wout);
+	for (i = 0; i < PLAN_NOUT; i++)
+		out_abort(&outs[i]);
 done:
 	par_stop(pool);
 	if (planned)

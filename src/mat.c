@@ -36,6 +36,43 @@ mat_buf(size_t n, size_t size, const char *what, struct err *e)
 	return p;
 }
 
+void *
+arena_take(struct arena *a, size_t n, size_t size)
+{
+	size_t bytes;
+	char *p;
+
+	if (mat_mul_size(n ? n : 1, size, &bytes) || bytes > PTRDIFF_MAX -
+	    64 || a->used > PTRDIFF_MAX - 64 - bytes) {
+		a->overflow = 1;
+		return NULL;
+	}
+	bytes = (bytes + 63) & ~(size_t)63;
+	p = a->base ? a->base + a->used : NULL;
+	a->used += bytes;
+	return p;
+}
+
+int
+arena_alloc(struct arena *a, const char *what, struct err *e)
+{
+	if (a->overflow)
+		return err_set(e, what, 0, 0, "the buffers are too large to "
+		    "hold");
+	if ((a->base = mat_buf(a->used, 1, what, e)) == NULL)
+		return -1;
+	a->cap = a->used;
+	a->used = 0;
+	return 0;
+}
+
+void
+arena_free(struct arena *a)
+{
+	free(a->base);
+	memset(a, 0, sizeof *a);
+}
+
 int
 mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
     struct err *e)

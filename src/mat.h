@@ -35,6 +35,23 @@ int mat_mul_size(size_t a, size_t b, size_t *r);
  * buffer sized from the data comes from here. */
 void *mat_buf(size_t n, size_t size, const char *what, struct err *e);
 
+/*
+ * An arena: many buffers in one allocation, freed at once.  Measure,
+ * then allocate: arena_take() on an arena with no base only adds up the
+ * sizes (and returns NULL); arena_alloc() then allocates that total and
+ * rewinds, and the same arena_take() calls carve it, 64-byte aligned.
+ * An overflowing size makes the arena fail: arena_alloc() reports it.
+ */
+struct arena {
+	char *base;
+	size_t used, cap;
+	int overflow;
+};
+
+void *arena_take(struct arena *a, size_t n, size_t size);
+int arena_alloc(struct arena *a, const char *what, struct err *e);
+void arena_free(struct arena *a);
+
 /* Allocate m as rows x cols, zero-filled.  Fails (returns -1, fills e
  * naming `what`) when rows*cols*sizeof(double) overflows or memory runs
  * out; m is then left empty.  A 0-element matrix is valid. */

@@ -137,6 +137,75 @@ par_run(struct par *p, size_t ntasks, par_fn *fn, void *ctx)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* The state of one par_ordered call, under its own lock. */
+struct ordered {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	par_slot_fn *fn;
+	par_put_fn *put;
+	void *ctx;
+	size_t nslots;
+	unsigned char *done;	/* per slot: finished, not yet put */
+	size_t next;		/* the first task not yet put */
+	int putting;
+	int failed;		/* put's non-zero result */
+};
+
+static void
+ordered_task(void *arg, size_t t, int id)
+{
+	struct ordered *o = arg;
+	size_t k = t % o->nslots;
+	int failed, rc;
+
+	pthread_mutex_lock(&o->mu);
+	while (t >= o->next + o->nslots && !o->failed)
+		pthread_cond_wait(&o->cv, &o->mu);	/* slot k in use */
+	failed = o->failed;
+	pthread_mutex_unlock(&o->mu);
+	if (!failed)
+		o->fn(o->ctx, t, k, id);
+	pthread_mutex_lock(&o->mu);
+	o->done[k] = 1;
+	if (!o->putting) {
+		o->putting = 1;
+		while (!o->failed && o->done[o->next % o->nslots]) {
+			k = o->next % o->nslots;
+			pthread_mutex_unlock(&o->mu);
+			rc = o->put(o->ctx, o->next, k);
+			pthread_mutex_lock(&o->mu);
+			o->done[k] = 0;
+			o->next++;
+			if (rc != 0)
+				o->failed = rc;
+			pthread_cond_broadcast(&o->cv);
+		}
+		o->putting = 0;
+	}
+	pthread_mutex_unlock(&o->mu);
+}
+
+int
+par_ordered(struct par *p, size_t ntasks, size_t nslots,
+    unsigned char *done, par_slot_fn *fn, par_put_fn *put, void *ctx)
+{
+	struct ordered o;
+
+	memset(&o, 0, sizeof o);
+	pthread_mutex_init(&o.mu, NULL);
+	pthread_cond_init(&o.cv, NULL);
+	o.fn = fn;
+	o.put = put;
+	o.ctx = ctx;
+	o.nslots = nslots;
+	o.done = done;
+	memset(done, 0, nslots);
+	par_run(p, ntasks, ordered_task, &o);
+	pthread_cond_destroy(&o.cv);
+	pthread_mutex_destroy(&o.mu);
+	return o.failed;
+}
+
 int
 par_workers(const struct par *p)
 {

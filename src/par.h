@@ -28,6 +28,22 @@ struct par *par_start(int nthreads, struct err *e);
 /* Run tasks 0 .. ntasks-1 and return when all have finished. */
 void par_run(struct par *p, size_t ntasks, par_fn *fn, void *ctx);
 
+/*
+ * The ordered pipeline: run tasks 0 .. ntasks-1, each filling slot
+ * task % nslots (fn), and hand the slots to put in task order, so that
+ * results go out in order while every thread keeps working.  Task t
+ * waits for its slot until task t - nslots has been put; whoever
+ * finishes the oldest task not yet put puts it, and the finished ones
+ * after it (one putter at a time, outside the lock).  done is the
+ * caller's scratch of nslots bytes.  When put returns non-zero the
+ * tasks not yet started are skipped and par_ordered returns that value;
+ * else 0.
+ */
+typedef void par_slot_fn(void *ctx, size_t task, size_t slot, int worker);
+typedef int par_put_fn(void *ctx, size_t task, size_t slot);
+int par_ordered(struct par *p, size_t ntasks, size_t nslots,
+    unsigned char *done, par_slot_fn *fn, par_put_fn *put, void *ctx);
+
 /* The number of workers of p. */
 int par_workers(const struct par *p);
 

@@ -3,14 +3,12 @@
  * computation (see plan.h).
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attn.h"
-#include "par.h"
 #include "plan.h"
 
 #define SHAPESZ 96
@@ -515,6 +513,24 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	return 0;
 }
 
+/* --query-range or --key-range A:B within [0, count): [*lo, *hi). */
+static int
+range(int given, const size_t ab[2], size_t count, const char *opt,
+    const char *what, size_t *lo, size_t *hi, struct err *e)
+{
+	*lo = 0;
+	*hi = count;
+	if (!given)
+		return 0;
+	if (ab[1] > count)
+		return err_set(e, NULL, 0, 0, "%s %zu:%zu reaches past the %s: "
+		    "expected B <= %zu, their number", opt, ab[0], ab[1], what,
+		    count);
+	*lo = ab[0];
+	*hi = ab[1];
+	return 0;
+}
+
 int
 plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
     const struct plan_opts *o, struct err *e)
@@ -548,6 +564,11 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 		return -1;
 	if (mask(p, &in[IN_MASK], e) || key_padding(p, &in[IN_KPAD], e))
 		return -1;
+	if (range(p->o.has_qrange, p->o.qrange, p->n, "--query-range",
+	    "queries", &p->q0, &p->q1, e) || range(p->o.has_krange,
+	    p->o.krange, p->m, "--key-range", "keys", &p->k0, &p->k1, e))
+		return -1;
+	p->nout = p->q1 - p->q0;
 	if (p->o.has_scale)
 		p->scale = p->o.scale;
 	else
@@ -570,617 +591,27 @@ plan_free(struct plan *p)
 }
 
 void
-plan_shapes(const struct plan *p, struct shape *ysh, struct shape *wsh)
+plan_shapes(const struct plan *p, struct shape sh[PLAN_NOUT])
 {
-	ysh->ndim = 0;
-	if (p->batched)
-		ysh->dim[ysh->ndim++] = p->B;
+	struct shape *y = &sh[PLAN_Y], *w = &sh[PLAN_W], *l = &sh[PLAN_LSE];
+
+	y->ndim = w->ndim = l->ndim = 0;
+	if (p->batched) {
+		y->dim[y->ndim++] = p->B;
+		w->dim[w->ndim++] = p->B;
+		l->dim[l->ndim++] = p->B;
+	}
 	if (p->perhead && p->wo == NULL)
-		ysh->dim[ysh->ndim++] = p->H;
+		y->dim[y->ndim++] = p->H;
 	if (!p->vec)
-		ysh->dim[ysh->ndim++] = p->n;
-	ysh->dim[ysh->ndim++] = p->dout;
-	wsh->ndim = 0;
-	if (p->batched)
-		wsh->dim[wsh->ndim++] = p->B;
+		y->dim[y->ndim++] = p->nout;
+	y->dim[y->ndim++] = p->dout;
 	if (p->H > 1 && !p->o.average)
-		wsh->dim[wsh->ndim++] = p->H;
+		w->dim[w->ndim++] = p->H;
 	if (!p->vec)
-		wsh->dim[wsh->ndim++] = p->n;
-	wsh->dim[wsh->ndim++] = p->m;
-}
-
-/*
- * The run.  Data in the compute type T (double or float; E bytes),
- * addressed in bytes:
- *	x, mem	X (B·n, d) and the memory (B·m, dm), self-attention; or
- *	q, k, v	Q, K, V given, element (b, h, i, t) at b·qs[0] + h·qs[1]
- *		+ i·qs[2] + t
- *	wq ..	the weights, packed once (gemm.h) for every block
- *	kp, vp	the keys and values of the current sequence, per key/value
- *		head, packed in key blocks: head g, block j at (g·nkb +
- *		j)·kstride elements
- *	ka	the keys times Ua, (G, m, da), for additive scores
- * For each sequence b:
- * phase 1, tasks over key blocks: project (or take) K and V, rotate K
- * (RoPE), pack them; phase 2, tasks over blocks of ATTN_BR query rows:
- * project Q, rotate it, score with every head, concatenate, apply WO,
- * format the rows; phase 3 (weights wanted), for each head (or their
- * mean), tasks over blocks of query rows: the weights, formatted.
- * Phases 2 and 3 are an ordered pipeline: task t formats its rows into
- * slot t mod nslots once task t - nslots has been written, and whoever
- * finishes the oldest unwritten task writes it and the finished ones
- * after it, so rows go out in order while every thread keeps working.
- */
-struct worker {
-	char *qb, *qg, *ob, *yb, *kb, *vb, *rmax, *rsum, *work;
-};
-
-struct slot {
-	double *d, *sum;	/* rows as doubles; the heads' sum */
-	char *txt;		/* formatted rows */
-	size_t len, rows, dead;
-};
-
-struct run {
-	const struct plan *p;
-	const struct attn_ops *ops;
-	size_t E, hq, hk, hv, gv, dqk, nkb, shift;
-	size_t br, bc;		/* query and key rows of a block: at most n, m */
-	const char *x, *mem, *q, *k, *v;
-	char *wq, *wk, *wv, *wo, *wa, *ua;
-	char *kp, *vp, *ka;
-	size_t kstride, vstride;
-	struct attn_head *head;
-	char *qall;		/* (H, n, dqk): kernel queries, for weights */
-	char *rmax, *rsum;	/* (H, n) */
-	char *obatch;		/* (n, H·dv), per-head output layout */
-	struct worker *thr;
-	struct slot *slot;
-	size_t nslots, wrows, b, h;
-	struct out *yout, *wout;
-	/* the ordered pipeline, under mu */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	void (*fn)(struct run *, size_t, struct slot *, int);
-	struct out *o;		/* where the slots go, or NULL */
-	unsigned char *done;	/* per slot: finished, not yet written */
-	size_t next;		/* the first task not yet written */
-	size_t dead;		/* fully masked rows of the written tasks */
-	int writing, failed;
-	struct err err;		/* the write error, when failed */
-};
-
-#define AT(base, elems) ((base) + (size_t)(elems) * r->E)
-
-/* Copy nr rows of w elements from src (row stride lds) to dst (ldd). */
-static void
-copy_rows(const struct run *r, size_t nr, size_t w, const char *src,
-    size_t lds, char *dst, size_t ldd)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		memcpy(AT(dst, i * ldd), AT(src, i * lds), w * r->E);
-}
-
-static void
-pack_task(void *arg, size_t blk, int id)
-{
-	struct run *r = arg;
-	const struct plan *p = r->p;
-	struct worker *w = &r->thr[id];
-	size_t j0 = blk * ATTN_BC, bc = p->m - j0 < ATTN_BC ? p->m - j0 :
-	    ATTN_BC, g, ldk, ldv;
-	const char *kb, *vb;
-	char *kw;
-
-	if (p->self) {
-		const char *m = AT(r->mem, (r->b * p->m + j0) * p->dm);
-
-		r->ops->linear(bc, p->dm, r->hk, m, p->dm, r->wk, p->bk, w->kb,
-		    r->hk, w->work);
-		r->ops->linear(bc, p->dm, r->gv, m, p->dm, r->wv, p->bv, w->vb,
-		    r->gv, w->work);
-	}
-	for (g = 0; g < p->G; g++) {
-		if (p->self) {
-			kb = AT(w->kb, g * p->dk);
-			vb = AT(w->vb, g * p->dv);
-			ldk = r->hk;
-			ldv = r->gv;
-		} else {
-			kb = AT(r->k, r->b * p->ks[0] + g * p->ks[1] + j0 *
-			    p->ks[2]);
-			vb = AT(r->v, r->b * p->vs[0] + g * p->vs[1] + j0 *
-			    p->vs[2]);
-			ldk = p->ks[2];
-			ldv = p->vs[2];
-		}
-		if (p->o.rope) {
-			/* RoPE rotates a copy, never the input */
-			kw = AT(w->kb, g * p->dk);
-			if (!p->self)
-				copy_rows(r, bc, p->dk, kb, ldk, kw, r->hk);
-			r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
-			    p->o.rope_base);
-			kb = kw;
-			ldk = r->hk;
-		}
-		if (p->o.score == SCORE_ADDITIVE)
-			r->ops->linear(bc, p->dk, p->da, kb, ldk, r->ua, NULL,
-			    AT(r->ka, (g * p->m + j0) * p->da), p->da,
-			    w->work);
-		else
-			r->ops->pack_bt(p->dk, bc, kb, ldk, AT(r->kp, (g *
-			    r->nkb + blk) * r->kstride));
-		r->ops->pack_b(bc, p->dv, vb, ldv, AT(r->vp, (g * r->nkb +
-		    blk) * r->vstride));
-	}
-}
-
-/* Rows as doubles for the writer: a float run converts into buf. */
-static const double *
-as_double(const struct run *r, double *buf, const void *rows, size_t n)
-{
-	if (r->ops->dtype == ATTN_F64)
-		return rows;
-	r->ops->to_double(n, rows, buf);
-	return buf;
-}
-
-static void
-query_task(struct run *r, size_t t, struct slot *s, int id)
-{
-	const struct plan *p = r->p;
-	struct worker *w = &r->thr[id];
-	size_t i0 = t * ATTN_BR, h, ldq, ldk;
-	size_t nq = p->n - i0 < ATTN_BR ? p->n - i0 : ATTN_BR;
-	const char *qh, *qk;
-	char *y = w->ob, *qw;
-
-	if (p->self)
-		r->ops->linear(nq, p->d, r->hq, AT(r->x, (r->b * p->n + i0) *
-		    p->d), p->d, r->wq, p->bq, w->qb, r->hq, w->work);
-	s->dead = 0;
-	for (h = 0; h < p->H; h++) {
-		size_t hn = h * p->n + i0;
-		char *mx = r->rmax ? AT(r->rmax, hn) : w->rmax;
-		char *sm = r->rsum ? AT(r->rsum, hn) : w->rsum;
-
-		if (p->self) {
-			qh = AT(w->qb, h * p->dq);
-			ldq = r->hq;
-		} else {
-			qh = AT(r->q, r->b * p->qs[0] + h * p->qs[1] + i0 *
-			    p->qs[2]);
-			ldq = p->qs[2];
-		}
-		if (p->o.rope) {
-			/* RoPE rotates a copy, never the input */
-			qw = AT(w->qb, h * p->dq);
-			if (!p->self)
-				copy_rows(r, nq, p->dq, qh, ldq, qw, r->hq);
-			r->ops->rope(nq, p->dq, qw, r->hq, (long long)(i0 +
-			    r->shift), p->o.rope_base);
-			qh = qw;
-			ldq = r->hq;
-		}
-		/* the kernel's queries: Q_h, or Q_h·Wa; kept in qall when
-		 * the weights pass will need them again */
-		qw = r->qall ? AT(r->qall, hn * r->dqk) : w->qg;
-		qk = qw;
-		ldk = r->dqk;
-		if (p->o.score != SCORE_DOT)
-			r->ops->linear(nq, p->dq, r->dqk, qh, ldq, r->wa, NULL,
-			    qw, r->dqk, w->work);
-		else if (r->qall != NULL)
-			copy_rows(r, nq, p->dq, qh, ldq, qw, r->dqk);
-		else {
-			qk = qh;
-			ldk = ldq;
-		}
-		s->dead += r->ops->fwd(&r->head[h], i0, nq, qk, ldk,
-		    AT(w->ob, h * p->dv), r->hv, mx, sm, w->work);
-	}
-	s->rows = nq;
-	if (p->perhead && p->wo == NULL) {
-		/* kept for the per-head layout, written after the phase */
-		copy_rows(r, nq, r->hv, w->ob, r->hv, AT(r->obatch, i0 *
-		    r->hv), r->hv);
-		s->len = 0;
-		return;
-	}
-	if (p->wo != NULL) {
-		r->ops->linear(nq, r->hv, p->dout, w->ob, r->hv, r->wo, p->bo,
-		    w->yb, p->dout, w->work);
-		y = w->yb;
-	}
-	s->len = out_format(r->yout, as_double(r, s->d, y, nq * p->dout), nq,
-	    r->b * p->n + i0, s->txt);
-}
-
-static void
-weights_task(struct run *r, size_t t, struct slot *s, int id)
-{
-	const struct plan *p = r->p;
-	struct worker *w = &r->thr[id];
-	size_t i0 = t * r->wrows, h, j, row0;
-	size_t nq = p->n - i0 < r->wrows ? p->n - i0 : r->wrows;
-	size_t h0 = p->o.average ? 0 : r->h, h1 = p->o.average ? p->H :
-	    r->h + 1;
-
-	for (h = h0; h < h1; h++) {
-		size_t hn = h * p->n + i0;
-
-		r->ops->weights(&r->head[h], i0, nq, AT(r->qall, hn * r->dqk),
-		    r->dqk, AT(r->rmax, hn), AT(r->rsum, hn), s->d, p->m,
-		    w->work);
-		if (!p->o.average)
-			break;
-		/* the mean over heads: summed in head order, then / H */
-		for (j = 0; j < nq * p->m; j++)
-			s->sum[j] = h == 0 ? s->d[j] : s->sum[j] + s->d[j];
-	}
-	if (p->o.average)
-		for (j = 0; j < nq * p->m; j++)
-			s->d[j] = s->sum[j] / (double)p->H;
-	s->rows = nq;
-	s->dead = 0;
-	row0 = p->o.average || p->H == 1 ? r->b * p->n + i0 :
-	    (r->b * p->H + r->h) * p->n + i0;
-	s->len = out_format(r->wout, s->d, nq, row0, s->txt);
-}
-
-/* One task of the ordered pipeline (see struct run). */
-static void
-ordered_task(void *arg, size_t t, int id)
-{
-	struct run *r = arg;
-	size_t k = t % r->nslots;
-	struct slot *s;
-	int failed, rc;
-
-	pthread_mutex_lock(&r->mu);
-	while (t >= r->next + r->nslots && !r->failed)
-		pthread_cond_wait(&r->cv, &r->mu);	/* slot k in use */
-	failed = r->failed;
-	pthread_mutex_unlock(&r->mu);
-	if (!failed)
-		r->fn(r, t, &r->slot[k], id);
-	pthread_mutex_lock(&r->mu);
-	r->done[k] = 1;
-	if (!r->writing) {
-		/* one writer at a time; the lock is free while it writes */
-		r->writing = 1;
-		while (!r->failed && r->done[r->next % r->nslots]) {
-			s = &r->slot[r->next % r->nslots];
-			pthread_mutex_unlock(&r->mu);
-			rc = r->o != NULL && s->len > 0 ? out_put(r->o, s->txt,
-			    s->len, s->rows, &r->err) : 0;
-			pthread_mutex_lock(&r->mu);
-			r->dead += s->dead;
-			r->done[r->next % r->nslots] = 0;
-			r->next++;
-			r->failed |= rc != 0;
-			pthread_cond_broadcast(&r->cv);
-		}
-		r->writing = 0;
-	}
-	pthread_mutex_unlock(&r->mu);
-}
-
-/* Run tasks 0 .. ntasks-1 of fn through the ordered pipeline, writing
- * their slots to o (NULL: nothing to write) in task order. */
-static int
-ordered(struct run *r, struct par *pool, size_t ntasks,
-    void (*fn)(struct run *, size_t, struct slot *, int), struct out *o,
-    size_t *dead, struct err *e)
-{
-	r->fn = fn;
-	r->o = o;
-	r->next = 0;
-	r->dead = 0;
-	memset(r->done, 0, r->nslots);
-	par_run(pool, ntasks, ordered_task, r);
-	*dead += r->dead;
-	if (r->failed) {
-		*e = r->err;
-		return -1;
-	}
-	return 0;
-}
-
-/* The per-head output of sequence b, (H, n, dv), from obatch (n, H·dv). */
-static int
-write_perhead(struct run *r, struct err *e)
-{
-	const struct plan *p = r->p;
-	double *row = r->slot[0].d;
-	size_t h, i;
-
-	for (h = 0; h < p->H; h++)
-		for (i = 0; i < p->n; i++) {
-			const char *o = AT(r->obatch, i * r->hv + h * p->dv);
-
-			if (out_rows(r->yout, as_double(r, row, o, p->dv), 1, e))
-				return -1;
-		}
-	return 0;
-}
-
-/* *dst = src in the compute type: the data itself for double, else a
- * converted copy (*own, freed by the caller). */
-static int
-typed(struct run *r, const struct mat *src, const char **dst, char **own,
-    struct err *e)
-{
-	*own = NULL;
-	if (r->ops->dtype == ATTN_F64) {
-		*dst = (const char *)src->data;
-		return 0;
-	}
-	if ((*own = mat_buf(src->rows * src->cols, r->E, "input", e)) ==
-	    NULL)
-		return -1;
-	r->ops->from_double(src->rows * src->cols, src->data, *own);
-	*dst = *own;
-	return 0;
-}
-
-/* *dst = W packed for this run's type (NULL stays NULL). */
-static int
-packed(struct run *r, const struct mat *wm, char **dst, struct err *e)
-{
-	const char *t;
-	char *own;
-
-	*dst = NULL;
-	if (wm == NULL)
-		return 0;
-	if (typed(r, wm, &t, &own, e) != 0)
-		return -1;
-	if ((*dst = mat_buf(r->ops->packed_size(wm->rows, wm->cols), r->E,
-	    "weights", e)) != NULL)
-		r->ops->pack_b(wm->rows, wm->cols, t, wm->cols, *dst);
-	free(own);
-	return *dst != NULL ? 0 : -1;
-}
-
-static size_t
-max2(size_t a, size_t b)
-{
-	return a > b ? a : b;
-}
-
-/* Point the heads at sequence b's masks. */
-static void
-heads_for(struct run *r, size_t b)
-{
-	const struct plan *p = r->p;
-	size_t h;
-
-	for (h = 0; h < p->H; h++) {
-		struct attn_mask *mk = &r->head[h].mask;
-		size_t off = b * p->ms[0] + h * p->ms[1];
-
-		mk->add = p->add ? p->add + off : NULL;
-		mk->allow = p->allow ? p->allow + off : NULL;
-		mk->kpad = p->kpad ? p->kpad + b * p->kpad_sb : NULL;
-	}
-}
-
-static int
-setup(struct run *r, size_t nw, char **own, struct err *e)
-{
-	const struct plan *p = r->p;
-	size_t i, h, g, ws, nd, nt, wr;
-	struct attn_head *hd;
-
-	if (p->self) {
-		if (typed(r, p->x, &r->x, &own[0], e))
-			return -1;
-		if (p->mem == p->x)
-			r->mem = r->x;
-		else if (typed(r, p->mem, &r->mem, &own[1], e))
-			return -1;
-	} else if (typed(r, p->q, &r->q, &own[1], e) ||
-	    typed(r, p->k, &r->k, &own[2], e) ||
-	    typed(r, p->v, &r->v, &own[3], e))
-		return -1;
-	if (packed(r, p->wq, &r->wq, e) || packed(r, p->wk, &r->wk, e) ||
-	    packed(r, p->wv, &r->wv, e) || packed(r, p->wo, &r->wo, e) ||
-	    packed(r, p->wa, &r->wa, e) || packed(r, p->ua, &r->ua, e))
-		return -1;
-
-	/* packed keys and values of one sequence, and the heads */
-	r->kstride = r->ops->packed_size(p->dk, r->bc);
-	r->vstride = r->ops->packed_size(r->bc, p->dv);
-	if ((r->kp = mat_buf(p->G * r->nkb * r->kstride, r->E, "keys", e))
-	    == NULL || (r->vp = mat_buf(p->G * r->nkb * r->vstride, r->E,
-	    "values", e)) == NULL || (r->head = mat_buf(p->H,
-	    sizeof *r->head, "heads", e)) == NULL)
-		return -1;
-	if (p->o.score == SCORE_ADDITIVE && (r->ka = mat_buf(p->G * p->m *
-	    p->da, r->E, "keys", e)) == NULL)
-		return -1;
-	for (h = 0; h < p->H; h++) {
-		hd = &r->head[h];
-		g = h / (p->H / p->G);
-		memset(hd, 0, sizeof *hd);
-		hd->m = p->m;
-		hd->dk = p->dk;
-		hd->dv = p->dv;
-		hd->scale = p->scale;
-		hd->kp = AT(r->kp, g * r->nkb * r->kstride);
-		hd->vp = AT(r->vp, g * r->nkb * r->vstride);
-		hd->kstride = r->kstride;
-		hd->vstride = r->vstride;
-		hd->mask.causal = p->o.causal != 0;
-		hd->mask.shift = (long long)r->shift;
-		hd->mask.window = p->o.window;
-		hd->mask.ldadd = hd->mask.ldallow = p->m;
-		if (p->o.score == SCORE_ADDITIVE) {
-			hd->additive = 1;
-			hd->ka = AT(r->ka, g * p->m * p->da);
-			hd->va = p->va;
-			hd->da = p->da;
-		}
-	}
-
-	/* what the weights pass needs from the first */
-	if (r->wout != NULL) {
-		r->wrows = max2(1, (1 << 16) / p->m);
-		if (r->wrows > ATTN_BR)
-			r->wrows = ATTN_BR;
-		if ((r->qall = mat_buf(p->H * p->n * r->dqk, r->E, "queries",
-		    e)) == NULL || (r->rmax = mat_buf(p->H * p->n, r->E,
-		    "weights", e)) == NULL || (r->rsum = mat_buf(p->H * p->n,
-		    r->E, "weights", e)) == NULL)
-			return -1;
-	}
-	if (p->perhead && p->wo == NULL && (r->obatch = mat_buf(p->n * r->hv,
-	    r->E, "output", e)) == NULL)
-		return -1;
-
-	/* per-worker scratch */
-	if ((r->thr = mat_buf(nw, sizeof *r->thr, "threads", e)) == NULL)
-		return -1;
-	memset(r->thr, 0, nw * sizeof *r->thr);
-	ws = max2(r->ops->work_size(&r->head[0]), r->ops->linear_work(
-	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, p->dm), max2(r->hv,
-	    max2(p->dq, p->dk)))));
-	for (i = 0; i < nw; i++) {
-		struct worker *k = &r->thr[i];
-
-		if ((k->qb = mat_buf(r->br * r->hq, r->E, "scratch", e)) ==
-		    NULL || (k->qg = mat_buf(r->br * r->dqk, r->E, "scratch",
-		    e)) == NULL || (k->ob = mat_buf(r->br * r->hv, r->E,
-		    "scratch", e)) == NULL || (k->yb = mat_buf(r->br *
-		    p->dout, r->E, "scratch", e)) == NULL || (k->kb = mat_buf(
-		    r->bc * r->hk, r->E, "scratch", e)) == NULL || (k->vb =
-		    mat_buf(r->bc * r->gv, r->E, "scratch", e)) == NULL ||
-		    (k->rmax = mat_buf(r->br, r->E, "scratch", e)) == NULL ||
-		    (k->rsum = mat_buf(r->br, r->E, "scratch", e)) == NULL ||
-		    (k->work = mat_buf(ws, r->E, "scratch", e)) == NULL)
-			return -1;
-	}
-
-	/* per-slot results: a few tasks per worker in flight */
-	r->nslots = 4 * nw;
-	wr = r->wout ? r->wrows : 0;
-	nd = max2(max2(r->br * p->dout, p->dv), wr * p->m);
-	nt = max2(out_format_max(r->yout, r->br), r->wout ?
-	    out_format_max(r->wout, wr) : 0);
-	if ((r->slot = mat_buf(r->nslots, sizeof *r->slot, "slots", e)) ==
-	    NULL || (r->done = mat_buf(r->nslots, 1, "slots", e)) == NULL)
-		return -1;
-	memset(r->slot, 0, r->nslots * sizeof *r->slot);
-	for (i = 0; i < r->nslots; i++)
-		if ((r->slot[i].d = mat_buf(nd, sizeof(double), "output", e))
-		    == NULL || (r->slot[i].txt = mat_buf(nt, 1, "output", e))
-		    == NULL || (p->o.average && (r->slot[i].sum = mat_buf(nd,
-		    sizeof(double), "output", e)) == NULL))
-			return -1;
-	return 0;
-}
-
-static void
-teardown(struct run *r, size_t nw, char **own)
-{
-	size_t i;
-
-	for (i = 0; i < 4; i++)
-		free(own[i]);
-	free(r->wq);
-	free(r->wk);
-	free(r->wv);
-	free(r->wo);
-	free(r->wa);
-	free(r->ua);
-	free(r->kp);
-	free(r->vp);
-	free(r->ka);
-	free(r->head);
-	free(r->qall);
-	free(r->rmax);
-	free(r->rsum);
-	free(r->obatch);
-	for (i = 0; r->thr != NULL && i < nw; i++) {
-		struct worker *k = &r->thr[i];
-
-		free(k->qb);
-		free(k->qg);
-		free(k->ob);
-		free(k->yb);
-		free(k->kb);
-		free(k->vb);
-		free(k->rmax);
-		free(k->rsum);
-		free(k->work);
-	}
-	free(r->thr);
-	for (i = 0; r->slot != NULL && i < r->nslots; i++) {
-		free(r->slot[i].d);
-		free(r->slot[i].sum);
-		free(r->slot[i].txt);
-	}
-	free(r->slot);
-	free(r->done);
-}
-
-int
-plan_run(const struct plan *p, struct par *pool, enum attn_dtype dtype,
-    struct out *y, struct out *w, size_t *dead, struct err *e)
-{
-	struct run run, *r = &run;
-	struct shape ysh, wsh;
-	char *own[4] = { NULL, NULL, NULL, NULL };
-	size_t nw = 0, nqt;
-	int rc = -1;
-
-	memset(r, 0, sizeof *r);
-	*dead = 0;
-	r->p = p;
-	r->ops = attn_ops(dtype);
-	r->E = r->ops->size;
-	r->hq = p->H * p->dq;
-	r->hk = p->G * p->dk;
-	r->hv = p->H * p->dv;
-	r->gv = p->G * p->dv;
-	r->br = p->n < ATTN_BR ? p->n : ATTN_BR;
-	r->bc = p->m < ATTN_BC ? p->m : ATTN_BC;
-	r->dqk = p->o.score == SCORE_DOT ? p->dq : p->o.score ==
-	    SCORE_GENERAL ? p->dk : p->da;
-	r->nkb = (p->m + ATTN_BC - 1) / ATTN_BC;
-	r->shift = p->o.causal == 2 ? p->m - p->n : 0;
-	r->yout = y;
-	r->wout = w;
-	plan_shapes(p, &ysh, &wsh);
-	if (out_begin(y, &ysh, e) != 0 || (w && out_begin(w, &wsh, e) != 0))
-		return -1;
-	nw = (size_t)par_workers(pool);
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
-	if (setup(r, nw, own, e) != 0)
-		goto done;
-	nqt = (p->n + ATTN_BR - 1) / ATTN_BR;
-	for (r->b = 0; r->b < p->B; r->b++) {
-		heads_for(r, r->b);
-		par_run(pool, r->nkb, pack_task, r);
-		if (ordered(r, pool, nqt, query_task, y, dead, e) != 0 ||
-		    (r->obatch != NULL && write_perhead(r, e) != 0))
-			goto done;
-		for (r->h = 0; w != NULL && r->h < (p->o.average ? 1 : p->H);
-		    r->h++)
-			if (ordered(r, pool, (p->n + r->wrows - 1) / r->wrows,
-			    weights_task, w, dead, e) != 0)
-				goto done;
-	}
-	rc = 0;
-done:
-	teardown(r, nw, own);
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
-	return rc;
+		w->dim[w->ndim++] = p->nout;
+	w->dim[w->ndim++] = p->m;
+	if (p->H > 1 || p->batched)
+		l->dim[l->ndim++] = p->H;
+	l->dim[l->ndim++] = p->nout;
 }

@@ -19,8 +19,6 @@
 #include "attn.h"
 #include "err.h"
 #include "mat.h"
-#include "out.h"
-#include "par.h"
 
 /* The matrix arguments; generators draw them in this order. */
 enum plan_role {
@@ -39,6 +37,9 @@ struct plan_in {
 
 enum plan_score { SCORE_DOT, SCORE_GENERAL, SCORE_ADDITIVE };
 
+/* The outputs of a run, a table: Y, the weights, the log-sum-exp. */
+enum plan_out { PLAN_Y, PLAN_W, PLAN_LSE, PLAN_NOUT };
+
 struct plan_opts {
 	size_t heads;		/* -H; 0: not given */
 	size_t kv_heads;	/* --kv-heads; 0: not given */
@@ -52,12 +53,17 @@ struct plan_opts {
 	int rope;		/* --rope */
 	double rope_base;
 	enum plan_score score;
+	/* --query-range, --key-range A:B (has_*: given) */
+	int has_qrange, has_krange;
+	size_t qrange[2], krange[2];
 };
 
 struct plan {
 	struct plan_opts o;
 	size_t B;		/* sequences */
 	size_t n, m;		/* queries, keys per sequence */
+	size_t q0, q1, nout;	/* the query rows computed, q1 - q0 */
+	size_t k0, k1;		/* the keys attended to */
 	size_t H, G;		/* query heads, key/value heads */
 	size_t dq, dk, dv;	/* per-head widths of Q, K, V */
 	size_t da;		/* additive score width */
@@ -97,24 +103,12 @@ int plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 
 void plan_free(struct plan *p);
 
-/* The shapes of the output Y: (B,) n, dout, or (B,) H, n, dv for
- * per-head tensors without WO; 1-D for a 1-D query.  And of the
- * weights: (B,) H, n, m, without H when it is 1 or averaged, without B
- * when the inputs had no batch axis, without n for a 1-D query. */
-void plan_shapes(const struct plan *p, struct shape *ysh, struct shape *wsh);
-
-/*
- * Compute Y and write it to y; if w is not NULL, also the weights, to
- * w.  Both outputs must be open (out_open); plan_run begins them with
- * plan_shapes() and streams their rows out in order, so neither Y nor
- * the weights are ever held whole: memory is O((n + m)·d) plus a few
- * blocks per thread.  Work is split over the threads of pool by blocks
- * of query rows; the results do not depend on the number of threads.
- * dtype ATTN_F32 computes in single precision.  *dead is set to the
- * number of query rows (over all heads and batches) whose keys were all
- * hidden.  Returns 0, or -1 with e set (out of memory, a write error).
- */
-int plan_run(const struct plan *p, struct par *pool, enum attn_dtype dtype,
-    struct out *y, struct out *w, size_t *dead, struct err *e);
+/* The shapes of the outputs (enum plan_out): Y is (B,) nout, dout, or
+ * (B,) H, nout, dv for per-head tensors without WO; 1-D for a 1-D
+ * query.  The weights are (B,) H, nout, m, without H when it is 1 or
+ * averaged, without B when the inputs had no batch axis, without nout
+ * for a 1-D query.  The log-sum-exp is (B, H, nout) for a batch, else
+ * (H, nout), or (nout) for one head. */
+void plan_shapes(const struct plan *p, struct shape sh[PLAN_NOUT]);
 
 #endif

@@ -1,0 +1,192 @@
+/*
+ * merge.c - combine key shards (see merge.h).
+ *
+ * The accumulated pair (O, LSE) and the next shard's (O2, LSE2) are
+ * folded row by row, in double:
+ *	L = max(LSE, LSE2) + log(exp(LSE - max) + exp(LSE2 - max))
+ *	O = exp(LSE - L)·O + exp(LSE2 - L)·O2
+ * Subtracting the maximum keeps every exp <= 1; a side at -inf (no key
+ * seen) leaves the other exactly as it is.  Two shards are held at a
+ * time, never all of them.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "input.h"
+#include "merge.h"
+
+#define SHAPESZ 96
+
+struct shard {
+	const char *yname, *lname;
+	struct mat y, l;
+	struct shape ysh, lsh;
+};
+
+static const char *
+name_of(const char *spec)
+{
+	return strcmp(spec, "-") == 0 ? "<stdin>" : spec;
+}
+
+static void
+shard_free(struct shard *s)
+{
+	mat_free(&s->y);
+	mat_free(&s->l);
+}
+
+static int
+same_shape(const struct shape *a, const struct shape *b)
+{
+	int i;
+
+	if (a->ndim != b->ndim)
+		return 0;
+	for (i = 0; i < a->ndim; i++)
+		if (a->dim[i] != b->dim[i])
+			return 0;
+	return 1;
+}
+
+/* Load pair i; a 1-D Y is one row. */
+static int
+load(const char *const spec[], size_t i, struct rng *rng, struct par *pool,
+    struct shard *s, struct err *e)
+{
+	memset(s, 0, sizeof *s);
+	s->yname = name_of(spec[2 * i]);
+	s->lname = name_of(spec[2 * i + 1]);
+	if (input_load(spec[2 * i], rng, pool, &s->y, &s->ysh, e) != 0 ||
+	    input_load(spec[2 * i + 1], rng, pool, &s->l, &s->lsh, e) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * How the rows of Y pair with LSE: *heads = 1 when each row of Y has one
+ * LSE value (Y's shape less its last axis is LSE's), else the number of
+ * heads side by side in Y's columns, with *rows rows of Y per head row
+ * of LSE.  Returns 0, or -1 with e set.
+ */
+static int
+pairing(const struct shard *s, size_t *heads, struct err *e)
+{
+	char a[SHAPESZ], b[SHAPESZ];
+	const struct shape *y = &s->ysh, *l = &s->lsh;
+	size_t H, n, B;
+	int i, ok;
+
+	/* (..., n, dv) with LSE (..., n), or a 1-D Y with LSE (1) */
+	ok = y->ndim == l->ndim + 1 || (y->ndim == 1 && l->ndim == 1 &&
+	    l->dim[0] == 1);
+	for (i = 0; ok && i < l->ndim && y->ndim > 1; i++)
+		ok = y->dim[i] == l->dim[i];
+	if (ok) {
+		*heads = 1;
+		return 0;
+	}
+	/* (B,) n, H·dv with LSE (B,) H, n; 1-D Y: n = 1 */
+	if (l->ndim >= 2 && l->ndim <= 3 && y->ndim == l->ndim - (l->ndim ==
+	    2 && y->ndim == 1 ? 1 : 0)) {
+		B = l->ndim == 3 ? l->dim[0] : 1;
+		H = l->dim[l->ndim - 2];
+		n = l->dim[l->ndim - 1];
+		ok = s->y.rows == B * n && s->y.cols % H == 0 &&
+		    (l->ndim == 2 || y->dim[0] == B);
+		if (ok) {
+			*heads = H;
+			return 0;
+		}
+	}
+	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: expected an "
+	    "output whose shape less its last axis is the log-sum-exp's, or "
+	    "(B,) n, H*dv with a log-sum-exp of (B,) H, n", s->yname,
+	    shape_str(a, sizeof a, y), s->lname, shape_str(b, sizeof b, l));
+}
+
+/* Fold shard s into acc. */
+static void
+fold(struct shard *acc, const struct shard *s, size_t heads)
+{
+	size_t rows = acc->y.rows, cols = acc->y.cols, dv = cols / heads;
+	size_t n = heads == 1 ? 1 : acc->l.cols, i, h, j;
+
+	for (i = 0; i < rows; i++)
+		for (h = 0; h < heads; h++) {
+			/* the LSE of row i's head h */
+			size_t li = heads == 1 ? i : (i / n * heads + h) * n +
+			    i % n;
+			double a = acc->l.data[li], b = s->l.data[li], mx, L;
+			double wa, wb, *o = acc->y.data + i * cols + h * dv;
+			const double *o2 = s->y.data + i * cols + h * dv;
+
+			if (b == -INFINITY)
+				continue;
+			if (a == -INFINITY) {
+				acc->l.data[li] = b;
+				memcpy(o, o2, dv * sizeof *o);
+				continue;
+			}
+			mx = a > b || b != b ? a : b;
+			mx = a != a ? a : mx;
+			L = mx + log(exp(a - mx) + exp(b - mx));
+			wa = exp(a - L);
+			wb = exp(b - L);
+			for (j = 0; j < dv; j++)
+				o[j] = wa * o[j] + wb * o2[j];
+			acc->l.data[li] = L;
+		}
+}
+
+int
+merge_run(const char *const spec[], size_t npairs, struct par *pool,
+    struct out *y, struct out *lse, size_t *dead, struct err *e)
+{
+	char a[SHAPESZ], b[SHAPESZ];
+	struct shard acc, s;
+	struct rng rng;
+	size_t i, heads = 1, k;
+	int rc = -1;
+
+	*dead = 0;
+	rng_seed(&rng, 0);
+	memset(&s, 0, sizeof s);
+	if (load(spec, 0, &rng, pool, &acc, e) != 0 ||
+	    pairing(&acc, &heads, e) != 0)
+		goto done;
+	for (i = 1; i < npairs; i++) {
+		if (load(spec, i, &rng, pool, &s, e) != 0)
+			goto done;
+		if (!same_shape(&s.ysh, &acc.ysh)) {
+			err_set(e, NULL, 0, 0, "%s is %s but %s is %s: every "
+			    "shard's output needs the same shape", s.yname,
+			    shape_str(a, sizeof a, &s.ysh), acc.yname,
+			    shape_str(b, sizeof b, &acc.ysh));
+			goto done;
+		}
+		if (!same_shape(&s.lsh, &acc.lsh)) {
+			err_set(e, NULL, 0, 0, "%s is %s but %s is %s: every "
+			    "shard's log-sum-exp needs the same shape", s.lname,
+			    shape_str(a, sizeof a, &s.lsh), acc.lname,
+			    shape_str(b, sizeof b, &acc.lsh));
+			goto done;
+		}
+		fold(&acc, &s, heads);
+		shard_free(&s);
+	}
+	for (k = 0; k < acc.l.rows * acc.l.cols; k++)
+		*dead += acc.l.data[k] == -INFINITY;
+	if (out_begin(y, &acc.ysh, e) != 0 || out_rows(y, acc.y.data,
+	    acc.y.rows, e) != 0)
+		goto done;
+	if (lse != NULL && (out_begin(lse, &acc.lsh, e) != 0 ||
+	    out_rows(lse, acc.l.data, acc.l.rows, e) != 0))
+		goto done;
+	rc = 0;
+done:
+	shard_free(&s);
+	shard_free(&acc);
+	return rc;
+}

@@ -1,0 +1,803 @@
+/*
+ * run.c - one attention run (see run.h).
+ *
+ * Data in the compute type T (double or float; E bytes), addressed in
+ * bytes:
+ *	x, mem	X (B·n, d) and the memory (B·m, dm), self-attention; or
+ *	q, k, v	Q, K, V given, element (b, h, i, t) at b·qs[0] + h·qs[1]
+ *		+ i·qs[2] + t
+ *	wq ..	the weights, packed once (gemm.h) for every block
+ *	kp, vp	prepacked: the keys and values of the current sequence
+ *		that the key range touches, per key/value head, in key
+ *		blocks: head g, block j at (g·nkb + j)·kstride elements
+ *	ka	the keys times Ua, (G, m, da), for additive scores
+ *
+ * For each sequence b:
+ *  1. (prepacked) tasks over key blocks: project (or take) K and V,
+ *     rotate K (RoPE), pack them.  Without prepacking (one query block,
+ *     no weights: decoding) each task packs the blocks it reads itself,
+ *     so the key/value cache is never copied whole.
+ *  2. the queries, through the ordered pipeline (par_ordered): per
+ *     query block, project Q, rotate it, and for every head the state
+ *     over each key chunk, merged in chunk order; then normalise,
+ *     concatenate, apply WO, format the rows.  Query-split runs a task
+ *     per query block; key-split a task per (query block, chunk) whose
+ *     state is merged when it is put, in order.
+ *  3. the log-sum-exp of the sequence, (H, n), written whole.
+ *  4. (weights wanted) for each head (or their mean), tasks over blocks
+ *     of query rows: the weights from the final states, formatted.
+ *
+ * Task arguments travel in a small context per phase (struct job), not
+ * in the run, which holds what every task reads.
+ */
+#include <string.h>
+
+#include "attn.h"
+#include "run.h"
+
+/* One worker's scratch. */
+struct worker {
+	char *qb;		/* (br, H·dq) projected or rotated queries */
+	char *qg;		/* (br, H·dqk) queries times Wa */
+	const char **qk;	/* per head: the kernel's queries ... */
+	size_t *ldq;		/* ... and their row stride */
+	char *ob, *O2;		/* (br, H·dv) the state's O, another one */
+	char *M, *L, *M2, *L2;	/* (H, br) */
+	char *yb;		/* (br, dout) */
+	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) projected keys */
+	char *kp, *vp;		/* one block of every key head, packed */
+	char *work;
+};
+
+/* One slot of the ordered pipeline. */
+struct slot {
+	double *d, *sum;	/* rows as doubles; the heads' sum */
+	char *txt;		/* formatted rows */
+	size_t len, rows, dead;
+	char *st;		/* key-split: a chunk's state M, L, O */
+};
+
+struct run {
+	const struct plan *p;
+	const struct attn_ops *ops;
+	size_t E, hq, hk, hv, gv, dqk;
+	size_t br, bc;		/* rows of a query and of a key block */
+	size_t nqb;		/* query blocks */
+	size_t kb0, nkb;	/* the key blocks the range touches */
+	size_t c0, nch;		/* the key chunks it touches */
+	size_t shift;		/* bottom-right causal: m - n */
+	int prepack, keysplit;
+	const char *x, *mem, *q, *k, *v;
+	char *wq, *wk, *wv, *wo, *wa, *ua;
+	char *conv;		/* float: a weight converted, to pack */
+	char *kp, *vp, *ka;
+	size_t kstride, vstride;
+	struct attn_head *head;
+	char *qall;		/* (H, nout, dqk): kernel queries, for weights */
+	char *rmax, *rsum;	/* (H, nout): final states, for weights */
+	double *lse;		/* (H, nout) */
+	char *obatch;		/* (nout, H·dv), per-head output layout */
+	struct worker *thr;
+	struct worker put;	/* the key-split putter's state and scratch */
+	struct slot *slot;
+	unsigned char *done;
+	size_t nslots, wrows;
+	struct out *const *out;
+	size_t dead;		/* key-split: counted as states end */
+	struct err err;		/* a write error of the pipeline */
+};
+
+/* A phase's arguments. */
+struct job {
+	struct run *r;
+	size_t b;		/* the sequence */
+	size_t h;		/* the head (weights) */
+};
+
+#define AT(base, elems) ((base) + (size_t)(elems) * r->E)
+
+static size_t
+min2(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+static size_t
+max2(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The elements of matrix a, 0 for none. */
+static size_t
+elems(const struct mat *a)
+{
+	return a ? a->rows * a->cols : 0;
+}
+
+/* Copy nr rows of w elements from src (row stride lds) to dst (ldd). */
+static void
+copy_rows(const struct run *r, size_t nr, size_t w, const char *src,
+    size_t lds, char *dst, size_t ldd)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		memcpy(AT(dst, i * ldd), AT(src, i * lds), w * r->E);
+}
+
+/* Rows as doubles for the writer: a float run converts into buf. */
+static const double *
+as_double(const struct run *r, double *buf, const void *rows, size_t n)
+{
+	if (r->ops->dtype == ATTN_F64)
+		return rows;
+	r->ops->to_double(n, rows, buf);
+	return buf;
+}
+
+/* Pack key block `blk` (keys blk·BC ..) of sequence b for every key
+ * head g: K_g at kp + g·ks, V_g at vp + g·vs elements (ka: k·Ua). */
+static void
+pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
+    char *kp, size_t ks, char *vp, size_t vs)
+{
+	const struct plan *p = r->p;
+	size_t j0 = blk * ATTN_BC, bc = min2(p->m - j0, ATTN_BC), g, ldk, ldv;
+	const char *kb, *vb;
+	char *kw;
+
+	if (p->self) {
+		const char *m = AT(r->mem, (b * p->m + j0) * p->dm);
+
+		r->ops->linear(bc, p->dm, r->hk, m, p->dm, r->wk, p->bk, w->kb,
+		    r->hk, w->work);
+		r->ops->linear(bc, p->dm, r->gv, m, p->dm, r->wv, p->bv, w->vb,
+		    r->gv, w->work);
+	}
+	for (g = 0; g < p->G; g++) {
+		if (p->self) {
+			kb = AT(w->kb, g * p->dk);
+			vb = AT(w->vb, g * p->dv);
+			ldk = r->hk;
+			ldv = r->gv;
+		} else {
+			kb = AT(r->k, b * p->ks[0] + g * p->ks[1] + j0 *
+			    p->ks[2]);
+			vb = AT(r->v, b * p->vs[0] + g * p->vs[1] + j0 *
+			    p->vs[2]);
+			ldk = p->ks[2];
+			ldv = p->vs[2];
+		}
+		if (p->o.rope) {
+			/* RoPE rotates a copy, never the input */
+			kw = AT(w->kb, g * p->dk);
+			if (!p->self)
+				copy_rows(r, bc, p->dk, kb, ldk, kw, r->hk);
+			r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
+			    p->o.rope_base);
+			kb = kw;
+			ldk = r->hk;
+		}
+		if (p->o.score == SCORE_ADDITIVE)
+			r->ops->linear(bc, p->dk, p->da, kb, ldk, r->ua, NULL,
+			    AT(r->ka, (g * p->m + j0) * p->da), p->da,
+			    w->work);
+		else
+			r->ops->pack_bt(p->dk, bc, kb, ldk, AT(kp, g * ks));
+		r->ops->pack_b(bc, p->dv, vb, ldv, AT(vp, g * vs));
+	}
+}
+
+static void
+pack_task(void *arg, size_t t, int id)
+{
+	const struct job *j = arg;
+	struct run *r = j->r;
+
+	pack_block(r, &r->thr[id], j->b, r->kb0 + t, AT(r->kp, t *
+	    r->kstride), r->nkb * r->kstride, AT(r->vp, t * r->vstride),
+	    r->nkb * r->vstride);
+}
+
+/* The kernel's queries of rows i0 .. i0+nq-1 (global) of sequence b for
+ * every head, into w->qk[h], w->ldq[h]: Q_h (projected, rotated), or
+ * Q_h·Wa.  keep: also copy them to qall for the weights pass. */
+static void
+queries(const struct run *r, struct worker *w, size_t b, size_t i0,
+    size_t nq, int keep)
+{
+	const struct plan *p = r->p;
+	size_t h, ldq;
+	const char *qh;
+	char *qw;
+
+	if (p->self)
+		r->ops->linear(nq, p->d, r->hq, AT(r->x, (b * p->n + i0) *
+		    p->d), p->d, r->wq, p->bq, w->qb, r->hq, w->work);
+	for (h = 0; h < p->H; h++) {
+		if (p->self) {
+			qh = AT(w->qb, h * p->dq);
+			ldq = r->hq;
+		} else {
+			qh = AT(r->q, b * p->qs[0] + h * p->qs[1] + i0 *
+			    p->qs[2]);
+			ldq = p->qs[2];
+		}
+		if (p->o.rope) {
+			/* RoPE rotates a copy, never the input */
+			qw = AT(w->qb, h * p->dq);
+			if (!p->self)
+				copy_rows(r, nq, p->dq, qh, ldq, qw, r->hq);
+			r->ops->rope(nq, p->dq, qw, r->hq, (long long)(i0 +
+			    r->shift), p->o.rope_base);
+			qh = qw;
+			ldq = r->hq;
+		}
+		if (p->o.score != SCORE_DOT) {
+			qw = AT(w->qg, h * r->dqk);
+			r->ops->linear(nq, p->dq, r->dqk, qh, ldq, r->wa, NULL,
+			    qw, p->H * r->dqk, w->work);
+			qh = qw;
+			ldq = p->H * r->dqk;
+		}
+		w->qk[h] = qh;
+		w->ldq[h] = ldq;
+		if (keep && r->qall != NULL)
+			copy_rows(r, nq, r->dqk, qh, ldq, AT(r->qall, (h *
+			    p->nout + i0 - p->q0) * r->dqk), r->dqk);
+	}
+}
+
+/* Every head's state of rows i0 .. i0+nq-1 over key chunk c, from the
+ * queries in w->qk: into M, L (H, br) and O (br, H·dv). */
+static void
+chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
+    size_t nq, size_t c, char *M, char *L, char *O)
+{
+	const struct plan *p = r->p;
+	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
+	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), h, g, jb, blk;
+
+	for (h = 0; h < p->H; h++)
+		r->ops->begin(nq, p->dv, AT(M, h * r->br), AT(L, h * r->br),
+		    AT(O, h * p->dv), r->hv);
+	if (r->prepack) {
+		blk = j0 / ATTN_BC - r->kb0;
+		for (h = 0; h < p->H; h++) {
+			g = h / (p->H / p->G);
+			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
+			    j0, j1, AT(r->kp, (g * r->nkb + blk) * r->kstride),
+			    AT(r->vp, (g * r->nkb + blk) * r->vstride),
+			    AT(M, h * r->br), AT(L, h * r->br), AT(O, h * p->dv),
+			    r->hv, w->work);
+		}
+		return;
+	}
+	/* one key block at a time, packed here for every head */
+	for (jb = j0; jb < j1; jb += ATTN_BC) {
+		pack_block(r, w, b, jb / ATTN_BC, w->kp, r->kstride, w->vp,
+		    r->vstride);
+		for (h = 0; h < p->H; h++) {
+			g = h / (p->H / p->G);
+			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
+			    jb, min2(jb + ATTN_BC, j1), AT(w->kp, g *
+			    r->kstride), AT(w->vp, g * r->vstride),
+			    AT(M, h * r->br), AT(L, h * r->br), AT(O, h * p->dv),
+			    r->hv, w->work);
+		}
+	}
+}
+
+/* Fold state 2 into state 1, every head. */
+static void
+merge_state(const struct run *r, size_t nq, char *M, char *L, char *O,
+    const char *M2, const char *L2, const char *O2)
+{
+	const struct plan *p = r->p;
+	size_t h;
+
+	for (h = 0; h < p->H; h++)
+		r->ops->merge(nq, p->dv, AT(M, h * r->br), AT(L, h * r->br),
+		    AT(O, h * p->dv), r->hv, AT(M2, h * r->br), AT(L2, h *
+		    r->br), AT(O2, h * p->dv), r->hv);
+}
+
+/* The end of rows i0 .. i0+nq-1: normalise every head, keep what the
+ * weights pass and the LSE need, and format the output rows into s
+ * (with y and work as scratch).  Returns the rows with no visible key. */
+static size_t
+finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
+    char *L, char *O, char *y, void *work, struct slot *s)
+{
+	const struct plan *p = r->p;
+	size_t h, dead = 0, i = i0 - p->q0;
+
+	for (h = 0; h < p->H; h++) {
+		if (r->rmax != NULL) {
+			copy_rows(r, 1, nq, AT(M, h * r->br), 0, AT(r->rmax,
+			    h * p->nout + i), 0);
+			copy_rows(r, 1, nq, AT(L, h * r->br), 0, AT(r->rsum,
+			    h * p->nout + i), 0);
+		}
+		dead += r->ops->end(nq, p->dv, AT(M, h * r->br), AT(L, h *
+		    r->br), AT(O, h * p->dv), r->hv, r->lse ? r->lse + h *
+		    p->nout + i : NULL);
+	}
+	s->rows = nq;
+	if (p->perhead && p->wo == NULL) {
+		/* kept for the per-head layout, written after the phase */
+		copy_rows(r, nq, r->hv, O, r->hv, AT(r->obatch, i * r->hv),
+		    r->hv);
+		s->len = 0;
+		return dead;
+	}
+	if (p->wo != NULL) {
+		r->ops->linear(nq, r->hv, p->dout, O, r->hv, r->wo, p->bo, y,
+		    p->dout, work);
+		O = y;
+	}
+	s->len = out_format(r->out[PLAN_Y], as_double(r, s->d, O, nq *
+	    p->dout), nq, b * p->nout + i, s->txt);
+	return dead;
+}
+
+/* Query-split: query block t of the sequence, every chunk in turn. */
+static void
+query_task(void *arg, size_t t, size_t k, int id)
+{
+	const struct job *j = arg;
+	const struct run *r = j->r;
+	struct worker *w = &r->thr[id];
+	struct slot *s = &r->slot[k];
+	size_t i0 = r->p->q0 + t * ATTN_BR, nq = min2(r->p->q1 - i0, ATTN_BR);
+	size_t c;
+
+	queries(r, w, j->b, i0, nq, 1);
+	/* chunk after chunk: the first into the state itself (merging
+	 * into an empty state is an exact copy), the rest merged */
+	chunk_state(r, w, j->b, i0, nq, r->c0, w->M, w->L, w->ob);
+	for (c = r->c0 + 1; c < r->c0 + r->nch; c++) {
+		chunk_state(r, w, j->b, i0, nq, c, w->M2, w->L2, w->O2);
+		merge_state(r, nq, w->M, w->L, w->ob, w->M2, w->L2, w->O2);
+	}
+	s->dead = finish(r, j->b, i0, nq, w->M, w->L, w->ob, w->yb, w->work,
+	    s);
+}
+
+static int
+query_put(void *arg, size_t t, size_t k)
+{
+	const struct job *j = arg;
+	struct run *r = j->r;
+	struct slot *s = &r->slot[k];
+
+	(void)t;
+	r->dead += s->dead;
+	if (s->len > 0 && out_put(r->out[PLAN_Y], s->txt, s->len, s->rows,
+	    &r->err) != 0)
+		return -1;
+	return 0;
+}
+
+/* The state of slot st: M, L at st, (H, br) each, then O (br, H·dv). */
+#define ST_M(st) (st)
+#define ST_L(st) AT(st, p->H * r->br)
+#define ST_O(st) AT(st, 2 * p->H * r->br)
+
+/* Key-split: chunk t % nch of query block t / nch. */
+static void
+chunk_task(void *arg, size_t t, size_t k, int id)
+{
+	const struct job *j = arg;
+	const struct run *r = j->r;
+	const struct plan *p = r->p;
+	struct worker *w = &r->thr[id];
+	char *st = r->slot[k].st;
+	size_t qb = t / r->nch, c = t % r->nch;
+	size_t i0 = p->q0 + qb * ATTN_BR, nq = min2(p->q1 - i0, ATTN_BR);
+
+	/* the weights pass keeps the queries of the first chunk's task */
+	queries(r, w, j->b, i0, nq, c == 0);
+	chunk_state(r, w, j->b, i0, nq, r->c0 + c, ST_M(st), ST_L(st),
+	    ST_O(st));
+}
+
+/* Merge the chunks in order; the last one ends the block and writes it. */
+static int
+chunk_put(void *arg, size_t t, size_t k)
+{
+	const struct job *j = arg;
+	struct run *r = j->r;
+	const struct plan *p = r->p;
+	struct worker *w = &r->put;
+	struct slot *s = &r->slot[k];
+	size_t qb = t / r->nch, c = t % r->nch;
+	size_t i0 = p->q0 + qb * ATTN_BR, nq = min2(p->q1 - i0, ATTN_BR);
+
+	if (c == 0) {
+		copy_rows(r, 1, 2 * p->H * r->br, s->st, 0, w->M, 0);
+		copy_rows(r, nq, r->hv, ST_O(s->st), r->hv, w->ob, r->hv);
+	} else
+		merge_state(r, nq, w->M, w->L, w->ob, ST_M(s->st),
+		    ST_L(s->st), ST_O(s->st));
+	if (c + 1 < r->nch)
+		return 0;
+	r->dead += finish(r, j->b, i0, nq, w->M, w->L, w->ob, w->yb, w->work,
+	    s);
+	if (s->len > 0 && out_put(r->out[PLAN_Y], s->txt, s->len, s->rows,
+	    &r->err) != 0)
+		return -1;
+	return 0;
+}
+
+/* The weights of head j->h (or the mean over heads) for a block of rows. */
+static void
+weights_task(void *arg, size_t t, size_t k, int id)
+{
+	const struct job *jb = arg;
+	const struct run *r = jb->r;
+	const struct plan *p = r->p;
+	struct worker *w = &r->thr[id];
+	struct slot *s = &r->slot[k];
+	size_t i = t * r->wrows, h, j, row0;
+	size_t nq = min2(p->nout - i, r->wrows);
+	size_t h0 = p->o.average ? 0 : jb->h, h1 = p->o.average ? p->H :
+	    jb->h + 1;
+
+	for (h = h0; h < h1; h++) {
+		size_t hn = h * p->nout + i;
+
+		r->ops->weights(&r->head[h], p->q0 + i, nq, AT(r->qall, hn *
+		    r->dqk), r->dqk, AT(r->rmax, hn), AT(r->rsum, hn), s->d,
+		    p->m, w->work);
+		if (!p->o.average)
+			break;
+		/* the mean over heads: summed in head order, then / H */
+		for (j = 0; j < nq * p->m; j++)
+			s->sum[j] = h == 0 ? s->d[j] : s->sum[j] + s->d[j];
+	}
+	if (p->o.average)
+		for (j = 0; j < nq * p->m; j++)
+			s->d[j] = s->sum[j] / (double)p->H;
+	s->rows = nq;
+	s->dead = 0;
+	row0 = p->o.average || p->H == 1 ? jb->b * p->nout + i :
+	    (jb->b * p->H + jb->h) * p->nout + i;
+	s->len = out_format(r->out[PLAN_W], s->d, nq, row0, s->txt);
+}
+
+static int
+weights_put(void *arg, size_t t, size_t k)
+{
+	const struct job *j = arg;
+	struct run *r = j->r;
+	struct slot *s = &r->slot[k];
+
+	(void)t;
+	return out_put(r->out[PLAN_W], s->txt, s->len, s->rows, &r->err);
+}
+
+/* The per-head output of sequence b, (H, nout, dv), from obatch. */
+static int
+write_perhead(struct run *r, struct err *e)
+{
+	const struct plan *p = r->p;
+	double *row = r->slot[0].d;
+	size_t h, i;
+
+	for (h = 0; h < p->H; h++)
+		for (i = 0; i < p->nout; i++) {
+			const char *o = AT(r->obatch, i * r->hv + h * p->dv);
+
+			if (out_rows(r->out[PLAN_Y], as_double(r, row, o,
+			    p->dv), 1, e))
+				return -1;
+		}
+	return 0;
+}
+
+/* Point the heads at sequence b's masks. */
+static void
+heads_for(struct run *r, size_t b)
+{
+	const struct plan *p = r->p;
+	size_t h;
+
+	for (h = 0; h < p->H; h++) {
+		struct attn_mask *mk = &r->head[h].mask;
+		size_t off = b * p->ms[0] + h * p->ms[1];
+
+		mk->add = p->add ? p->add + off : NULL;
+		mk->allow = p->allow ? p->allow + off : NULL;
+		mk->kpad = p->kpad ? p->kpad + b * p->kpad_sb : NULL;
+	}
+}
+
+/* Take n elements of the compute type from arena a. */
+static char *
+take(const struct run *r, struct arena *a, size_t n)
+{
+	return arena_take(a, n, r->E);
+}
+
+/* The buffers of the run, from arena a: called once to measure, once
+ * to carve (see mat.h).  Inputs and weights are converted and packed
+ * by prepare(), after the carving. */
+static void
+buffers(struct run *r, struct arena *a, size_t nw)
+{
+	const struct plan *p = r->p;
+	struct attn_head hd;
+	size_t i, ws, nd, nt, wr, inputs = 0, conv = 0;
+
+	if (r->ops->dtype != ATTN_F64) {
+		inputs = p->self ? elems(p->x) + (p->mem == p->x ? 0 :
+		    elems(p->mem)) : elems(p->q) + elems(p->k) + elems(p->v);
+		conv = max2(max2(max2(elems(p->wq), elems(p->wk)),
+		    max2(elems(p->wv), elems(p->wo))), max2(elems(p->wa),
+		    elems(p->ua)));
+	}
+	r->x = take(r, a, inputs);	/* the converted inputs, if any */
+	r->conv = take(r, a, conv);
+	r->wq = p->wq ? take(r, a, r->ops->packed_size(p->wq->rows,
+	    p->wq->cols)) : NULL;
+	r->wk = p->wk ? take(r, a, r->ops->packed_size(p->wk->rows,
+	    p->wk->cols)) : NULL;
+	r->wv = p->wv ? take(r, a, r->ops->packed_size(p->wv->rows,
+	    p->wv->cols)) : NULL;
+	r->wo = p->wo ? take(r, a, r->ops->packed_size(p->wo->rows,
+	    p->wo->cols)) : NULL;
+	r->wa = p->wa ? take(r, a, r->ops->packed_size(p->wa->rows,
+	    p->wa->cols)) : NULL;
+	r->ua = p->ua ? take(r, a, r->ops->packed_size(p->ua->rows,
+	    p->ua->cols)) : NULL;
+	if (r->prepack) {
+		r->kp = take(r, a, p->G * r->nkb * r->kstride);
+		r->vp = take(r, a, p->G * r->nkb * r->vstride);
+	}
+	if (p->o.score == SCORE_ADDITIVE)
+		r->ka = take(r, a, p->G * p->m * p->da);
+	r->head = arena_take(a, p->H, sizeof *r->head);
+	if (r->out[PLAN_W] != NULL) {
+		r->qall = take(r, a, p->H * p->nout * r->dqk);
+		r->rmax = take(r, a, p->H * p->nout);
+		r->rsum = take(r, a, p->H * p->nout);
+	}
+	if (r->out[PLAN_LSE] != NULL)
+		r->lse = arena_take(a, p->H * p->nout, sizeof(double));
+	if (p->perhead && p->wo == NULL)
+		r->obatch = take(r, a, p->nout * r->hv);
+
+	/* per-worker scratch, and the putter's */
+	r->thr = arena_take(a, nw, sizeof *r->thr);
+	memset(&hd, 0, sizeof hd);
+	hd.dk = p->dk;
+	ws = max2(r->ops->work_size(&hd), r->ops->linear_work(
+	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, p->dm), max2(r->hv,
+	    max2(p->dq, p->dk)))));
+	for (i = 0; i <= nw; i++) {
+		struct worker *k = i < nw && r->thr ? &r->thr[i] : &r->put;
+
+		k->qb = take(r, a, r->br * r->hq);
+		k->qg = take(r, a, r->br * p->H * r->dqk);
+		k->qk = arena_take(a, p->H, sizeof *k->qk);
+		k->ldq = arena_take(a, p->H, sizeof *k->ldq);
+		k->ob = take(r, a, r->br * r->hv);
+		k->O2 = take(r, a, r->br * r->hv);
+		k->M = take(r, a, 2 * p->H * r->br);	/* M then L */
+		k->L = k->M ? AT(k->M, p->H * r->br) : NULL;
+		k->M2 = take(r, a, 2 * p->H * r->br);
+		k->L2 = k->M2 ? AT(k->M2, p->H * r->br) : NULL;
+		k->yb = take(r, a, r->br * p->dout);
+		k->kb = take(r, a, r->bc * r->hk);
+		k->vb = take(r, a, r->bc * r->gv);
+		if (!r->prepack) {
+			k->kp = take(r, a, p->G * r->kstride);
+			k->vp = take(r, a, p->G * r->vstride);
+		}
+		k->work = take(r, a, ws);
+	}
+
+	/* per-slot results: a few tasks per worker in flight */
+	r->nslots = 4 * nw;
+	wr = r->out[PLAN_W] ? r->wrows : 0;
+	nd = max2(max2(r->br * p->dout, p->dv), wr * p->m);
+	nt = max2(out_format_max(r->out[PLAN_Y], r->br), wr ?
+	    out_format_max(r->out[PLAN_W], wr) : 0);
+	r->slot = arena_take(a, r->nslots, sizeof *r->slot);
+	r->done = arena_take(a, r->nslots, 1);
+	for (i = 0; i < r->nslots; i++) {
+		struct slot s, *sp = r->slot ? &r->slot[i] : &s;
+
+		memset(sp, 0, sizeof *sp);
+		sp->d = arena_take(a, nd, sizeof(double));
+		sp->txt = arena_take(a, nt, 1);
+		if (p->o.average)
+			sp->sum = arena_take(a, nd, sizeof(double));
+		if (r->keysplit)
+			sp->st = take(r, a, 2 * p->H * r->br + r->br * r->hv);
+	}
+}
+
+/* *dst = the rows of src in the compute type: src itself for double,
+ * else converted into *buf, which advances. */
+static const char *
+typed(const struct run *r, const struct mat *src, char **buf)
+{
+	const char *t = *buf;
+
+	if (r->ops->dtype == ATTN_F64)
+		return (const char *)src->data;
+	r->ops->from_double(src->rows * src->cols, src->data, *buf);
+	*buf = AT(*buf, src->rows * src->cols);
+	return t;
+}
+
+/* Pack weight wm (NULL: none) into dst; a float run converts it into
+ * r->conv first. */
+static void
+pack_weight(const struct run *r, const struct mat *wm, char *dst)
+{
+	const char *t = (const char *)(wm ? wm->data : NULL);
+
+	if (wm == NULL)
+		return;
+	if (r->ops->dtype != ATTN_F64) {
+		r->ops->from_double(wm->rows * wm->cols, wm->data, r->conv);
+		t = r->conv;
+	}
+	r->ops->pack_b(wm->rows, wm->cols, t, wm->cols, dst);
+}
+
+
+/* The inputs in the compute type, the weights packed, the heads. */
+static void
+prepare(struct run *r)
+{
+	const struct plan *p = r->p;
+	char *buf = (char *)r->x;
+	size_t h, g;
+
+	if (p->self) {
+		r->x = typed(r, p->x, &buf);
+		r->mem = p->mem == p->x ? r->x : typed(r, p->mem, &buf);
+	} else {
+		r->x = NULL;
+		r->q = typed(r, p->q, &buf);
+		r->k = typed(r, p->k, &buf);
+		r->v = typed(r, p->v, &buf);
+	}
+	pack_weight(r, p->wq, r->wq);
+	pack_weight(r, p->wk, r->wk);
+	pack_weight(r, p->wv, r->wv);
+	pack_weight(r, p->wo, r->wo);
+	pack_weight(r, p->wa, r->wa);
+	pack_weight(r, p->ua, r->ua);
+	for (h = 0; h < p->H; h++) {
+		struct attn_head *hd = &r->head[h];
+
+		g = h / (p->H / p->G);
+		memset(hd, 0, sizeof *hd);
+		hd->m = p->m;
+		hd->dk = p->dk;
+		hd->dv = p->dv;
+		hd->scale = p->scale;
+		if (r->prepack) {
+			hd->kp = AT(r->kp, g * r->nkb * r->kstride);
+			hd->vp = AT(r->vp, g * r->nkb * r->vstride);
+		}
+		hd->jp = r->kb0 * ATTN_BC;
+		hd->kstride = r->kstride;
+		hd->vstride = r->vstride;
+		hd->mask.causal = p->o.causal != 0;
+		hd->mask.shift = (long long)r->shift;
+		hd->mask.window = p->o.window;
+		hd->mask.ldadd = hd->mask.ldallow = p->m;
+		hd->mask.klo = p->k0;
+		hd->mask.khi = p->k1;
+		if (p->o.score == SCORE_ADDITIVE) {
+			hd->additive = 1;
+			hd->ka = AT(r->ka, g * p->m * p->da);
+			hd->va = p->va;
+			hd->da = p->da;
+		}
+	}
+}
+
+/* One sequence: keys, queries, LSE, weights. */
+static int
+sequence(struct run *r, struct par *pool, size_t b, struct err *e)
+{
+	const struct plan *p = r->p;
+	struct job j = { r, b, 0 };
+	int rc;
+
+	heads_for(r, b);
+	if (r->prepack)
+		par_run(pool, r->nkb, pack_task, &j);
+	if (r->keysplit)
+		rc = par_ordered(pool, r->nqb * r->nch, r->nslots, r->done,
+		    chunk_task, chunk_put, &j);
+	else
+		rc = par_ordered(pool, r->nqb, r->nslots, r->done,
+		    query_task, query_put, &j);
+	if (rc != 0) {
+		*e = r->err;
+		return -1;
+	}
+	if (r->obatch != NULL && write_perhead(r, e) != 0)
+		return -1;
+	if (r->lse != NULL && out_rows(r->out[PLAN_LSE], r->lse, p->H, e) != 0)
+		return -1;
+	for (j.h = 0; r->out[PLAN_W] != NULL && j.h < (p->o.average ? 1 :
+	    p->H); j.h++)
+		if (par_ordered(pool, (p->nout + r->wrows - 1) / r->wrows,
+		    r->nslots, r->done, weights_task, weights_put, &j) != 0) {
+			*e = r->err;
+			return -1;
+		}
+	return 0;
+}
+
+int
+run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
+    struct out *const out[PLAN_NOUT], size_t *dead, struct err *e)
+{
+	struct run run, *r = &run;
+	struct shape sh[PLAN_NOUT];
+	struct arena a;
+	size_t nw, b, k1b;
+	int i, rc = -1;
+
+	memset(r, 0, sizeof *r);
+	memset(&a, 0, sizeof a);
+	*dead = 0;
+	r->p = p;
+	r->out = out;
+	r->ops = attn_ops(dtype);
+	r->E = r->ops->size;
+	r->hq = p->H * p->dq;
+	r->hk = p->G * p->dk;
+	r->hv = p->H * p->dv;
+	r->gv = p->G * p->dv;
+	r->dqk = p->o.score == SCORE_DOT ? p->dq : p->o.score ==
+	    SCORE_GENERAL ? p->dk : p->da;
+	r->br = min2(p->nout, ATTN_BR);
+	r->bc = min2(p->m, ATTN_BC);
+	r->nqb = (p->nout + ATTN_BR - 1) / ATTN_BR;
+	r->kb0 = p->k0 / ATTN_BC;
+	k1b = (p->k1 + ATTN_BC - 1) / ATTN_BC;
+	r->nkb = k1b - r->kb0;
+	r->c0 = p->k0 / ATTN_KC;
+	r->nch = (p->k1 + ATTN_KC - 1) / ATTN_KC - r->c0;
+	r->shift = p->o.causal == 2 ? p->m - p->n : 0;
+	r->kstride = r->ops->packed_size(p->dk, r->bc);
+	r->vstride = r->ops->packed_size(r->bc, p->dv);
+	nw = (size_t)par_workers(pool);
+	/* Pack every key block once when several query blocks, the weights
+	 * pass or additive scores read them again; else (decoding) each
+	 * task packs the blocks it reads.  The numbers are the same. */
+	r->prepack = r->nqb > 1 || out[PLAN_W] != NULL ||
+	    p->o.score == SCORE_ADDITIVE;
+	r->keysplit = r->nqb < nw && r->nch > 1;
+	if (out[PLAN_W] != NULL)
+		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);
+	plan_shapes(p, sh);
+	for (i = 0; i < PLAN_NOUT; i++)
+		if (out[i] != NULL && out_begin(out[i], &sh[i], e) != 0)
+			return -1;
+	buffers(r, &a, nw);
+	if (arena_alloc(&a, "buffers", e) != 0)
+		return -1;
+	buffers(r, &a, nw);
+	prepare(r);
+	for (b = 0; b < p->B; b++)
+		if (sequence(r, pool, b, e) != 0)
+			goto done;
+	*dead = r->dead;
+	rc = 0;
+done:
+	arena_free(&a);
+	return rc;
+}

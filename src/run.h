@@ -1,0 +1,40 @@
+/*
+ * run.h - one attention run: the plan's computation, scheduled over the
+ * threads, its results streamed to the outputs.
+ */
+#ifndef RUN_H
+#define RUN_H
+
+#include <stddef.h>
+
+#include "attn.h"
+#include "err.h"
+#include "out.h"
+#include "par.h"
+#include "plan.h"
+
+/*
+ * Compute the outputs of plan p into out[] (PLAN_Y always; PLAN_W, the
+ * weights, and PLAN_LSE, the log-sum-exp, when not NULL).  Each given
+ * output must be open (out_open); run_plan begins it with the shape of
+ * plan_shapes() and streams its rows in order, so neither Y nor the
+ * weights are ever held whole: memory is O((n + m)·d) plus a few blocks
+ * per thread, in one arena.
+ *
+ * Every result is the same fixed sequence of kernel steps (attn.h): per
+ * head and block of query rows, the state over each chunk of ATTN_KC
+ * keys, merged chunk after chunk.  Two schedulers share those steps:
+ * query-split (a task per query block, its chunks in turn) and, when
+ * query blocks are fewer than threads and keys span several chunks,
+ * key-split (a task per query block and chunk, merged in chunk order
+ * as they are written).  So results do not depend on the number of
+ * threads.  dtype ATTN_F32 computes in single precision.
+ *
+ * *dead is set to the number of query rows (over all heads and
+ * batches) whose keys were all hidden.  Returns 0, or -1 with e set
+ * (out of memory, a write error).
+ */
+int run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
+    struct out *const out[PLAN_NOUT], size_t *dead, struct err *e);
+
+#endif
