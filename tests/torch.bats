@@ -35,6 +35,9 @@ torch_case() {
 	if [ -f expect_w.npy ]; then
 		args+=(-a w.npy)
 	fi
+	if [ -f expect_lse.npy ]; then
+		args+=(--lse lse.npy)
+	fi
 	# shellcheck disable=SC2046 # cmd is a word list on purpose
 	run --separate-stderr "$SA" $(cat cmd) "${args[@]}"
 	if [ "$status" -ne 0 ]; then
@@ -55,6 +58,9 @@ torch_case() {
 	"$CMPMAT" -r 1e-12 -a "$abs" out.npy expect_out.npy
 	if [ -f expect_w.npy ]; then
 		"$CMPMAT" -r 1e-12 -a "$abs" w.npy expect_w.npy
+	fi
+	if [ -f expect_lse.npy ]; then
+		"$CMPMAT" -r 1e-13 lse.npy expect_lse.npy
 	fi
 }
 
@@ -220,6 +226,33 @@ fails() {
 
 @test "torch: projected multi-query with biases reads only G·dv value columns" {
 	torch_case mqa_h8_g1_bias
+}
+
+# -- the log-sum-exp (--lse) ----------------------------------------------------
+
+@test "torch: --lse is torch.logsumexp of the scaled scores, (H, n)" {
+	torch_case lse_heads
+}
+
+@test "torch: --lse of one head is (n)" {
+	torch_case lse_one_head
+}
+
+@test "torch: --lse of a causal bottom-right batch is (B, H, n)" {
+	torch_case lse_batch_causal_br
+}
+
+@test "torch: --lse of a row with every key masked is -inf" {
+	torch_case lse_masked_rows 1e-15
+}
+
+@test "torch: --lse over 9000 keys (three chunks merged), any -j" {
+	torch_case lse_long_keys
+	for j in 1 2 3; do
+		"$SA" $(cat cmd) -j $j -o o$j.npy --lse l$j.npy
+		cmp o$j.npy out.npy
+		cmp l$j.npy lse.npy
+	done
 }
 
 # -- per-head tensors ----------------------------------------------------------

@@ -297,14 +297,27 @@ def case(fn):
 class Out:
     """What a case function returns."""
 
-    def __init__(self, cmd, files, t_out, t_w, np_fn, weights=True):
+    def __init__(self, cmd, files, t_out, t_w, np_fn, weights=True,
+                 t_lse=None, np_lse=None):
         self.cmd = cmd              # selfattn arguments
         self.files = files          # name -> array (.npy / .csv by name)
         self.t_out = t_out          # PyTorch's expectation (NaN-free)
         self.t_w = t_w
         self.np_fn = np_fn          # dtype -> (out, w, dead rows)
         self.weights = weights
+        self.t_lse = t_lse          # torch.logsumexp of the masked scores
+        self.np_lse = np_lse        # dtype -> the same in NumPy
 
+
+def agree_lse(what, got, want, rel, name):
+    """As agree(), where -inf (a row with every key hidden) must be -inf
+    in both."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, (name, what, got.shape, want.shape)
+    dead = np.isneginf(want)
+    if not np.array_equal(np.isneginf(got), dead):
+        return "%s %s: -inf in different places" % (name, what)
+    return agree(what, got[~dead], want[~dead], rel, name)
 
 def run_case(fn):
     name = fn.__name__[len("case_"):]
@@ -321,10 +334,20 @@ def run_case(fn):
             # NumPy and PyTorch disagree: a wrong reading of PyTorch's
             # semantics (or of the spec); never retried.
             sys.exit("DISAGREE: " + err)
+        t_lse = None
+        if r.t_lse is not None:
+            t_lse = r.t_lse.detach().numpy()
+            err = agree_lse("lse (numpy f64)", r.np_lse(F64), t_lse,
+                            AGREE_REL, name)
+            if err:
+                sys.exit("DISAGREE: " + err)
         old, wld, deadld = r.np_fn(LD)
         assert dead64 == deadld
         err = (agree("out (long double)", old, t_out, COND_REL, name) or
-               agree("w (long double)", wld, t_w, COND_REL, name))
+               agree("w (long double)", wld, t_w, COND_REL, name) or
+               (t_lse is not None and
+                agree_lse("lse (long double)", r.np_lse(LD), t_lse,
+                          COND_REL, name)) or None)
         if err is None:
             break
         print("redraw (%s)" % err)
@@ -343,6 +366,8 @@ def run_case(fn):
     write_npy(os.path.join(d, "expect_out.npy"), t_out)
     if r.weights:
         write_npy(os.path.join(d, "expect_w.npy"), t_w)
+    if t_lse is not None:
+        write_npy(os.path.join(d, "expect_lse.npy"), t_lse)
     if dead64:
         with open(os.path.join(d, "expect_warning"), "w") as f:
             f.write(WARNING % dead64 + "\n")
@@ -1300,6 +1325,109 @@ def case_large_causal_mask(rng):
 @case
 def case_large_bottom_right_mask(rng):
     return large_case(rng, True)
+
+
+# -- the log-sum-exp (--lse) --
+
+def t_lse_of(q, k, scale, allow=None, add=None):
+    # lse = torch.logsumexp(q @ k^T * scale + bias, dim=-1), bias -inf
+    # where not allowed (FlashAttention's softmax_lse of those scores)
+    s = q @ k.transpose(-2, -1) * scale
+    if add is not None:
+        s = s + add
+    if allow is not None:
+        s = s.masked_fill(~allow, -math.inf)
+    return torch.logsumexp(s, dim=-1)
+
+
+def np_lse_of(q, k, scale, allow=None, dt=F64):
+    s = (q.astype(dt) @ np.swapaxes(k.astype(dt), -1, -2)) * dt(scale)
+    if allow is not None:
+        s = np.where(allow, s, -np.inf)
+    mx = s.max(axis=-1, keepdims=True)
+    fin = np.where(np.isneginf(mx), 0, mx)
+    with np.errstate(divide="ignore"):
+        return (fin + np.log(np.exp(s - fin).sum(axis=-1,
+                                                  keepdims=True)))[..., 0]
+
+
+def lse_given(rng, lead, n, m, h, dk, dv, flag="", allow=None,
+              squeeze=False):
+    """Given Q, K, V (lead..., n, h*dk) with -H h; allow (lead..., h|1,
+    n, m) or None.  The expectation of every output, LSE included."""
+    Q, K, V = given_qkv(rng, n, m, h, dk, dv, lead)
+    q, k, v = (t_heads(T(a), h) for a in (Q, K, V))
+    scale = 1 / math.sqrt(dk)
+    ta = torch.from_numpy(allow) if allow is not None else None
+    o, w = t_math(q, k, v, scale, ta)
+    lse = t_lse_of(q, k, scale, ta)
+    if allow is not None and not allow.any(axis=-1).all():
+        o, w = t_zero_dead(o, w, ta)
+
+    def npf(dt):
+        o, w, dead = np_attend(np_split(Q.astype(dt), h),
+                               np_split(K.astype(dt), h),
+                               np_split(V.astype(dt), h),
+                               dt(1) / np.sqrt(dt(dk)), allow)
+        return np_concat(o), (squeeze_h(w) if squeeze else w), dead
+
+    def npl(dt):
+        return np_lse_of(np_split(Q, h), np_split(K, h), 1 / np.sqrt(dt(dk)),
+                         allow, dt)
+    t_l = lse if not squeeze else lse[..., 0, :]
+    files = dict(Q=Q, K=K, V=V)
+    cmd = "-Q Q.npy -K K.npy -V V.npy -H %d %s" % (h, flag)
+    return files, cmd, t_merge(o), (squeeze_h(w) if squeeze else w), npf, \
+        t_l, (lambda dt: npl(dt)[..., 0, :]) if squeeze else npl
+
+
+@case
+def case_lse_heads(rng):
+    files, cmd, o, w, npf, tl, npl = lse_given(rng, (), 5, 7, 3, 4, 2)
+    return Out(cmd, files, o, w, npf, t_lse=tl, np_lse=npl)
+
+
+@case
+def case_lse_one_head(rng):
+    files, cmd, o, w, npf, tl, npl = lse_given(rng, (), 6, 4, 1, 3, 2,
+                                               squeeze=True)
+    return Out(cmd, files, o, w, npf, t_lse=tl, np_lse=npl)
+
+
+@case
+def case_lse_batch_causal_br(rng):
+    # bottom-right causal, n < m, a batch of 2: LSE (B, H, n)
+    n, m = 3, 6
+    allow = np_allow_causal(n, m, m - n)[None, None]
+    files, cmd, o, w, npf, tl, npl = lse_given(
+        rng, (2,), n, m, 2, 4, 3, "--causal=bottom-right", allow)
+    return Out(cmd, files, o, w, npf, t_lse=tl, np_lse=npl)
+
+
+@case
+def case_lse_masked_rows(rng):
+    # a bool mask hiding every key of two rows: their LSE is -inf
+    n, m = 5, 6
+    allow = rng.random((n, m)) > 0.3
+    allow[1, :] = False
+    allow[4, :] = False
+    allow[0, 2] = True
+    files, cmd, o, w, npf, tl, npl = lse_given(
+        rng, (), n, m, 2, 3, 2, "--mask mask.csv", allow)
+    files["mask.csv"] = allow.astype(float)
+    return Out(cmd, files, o, w, npf, t_lse=tl, np_lse=npl)
+
+
+@case
+def case_lse_long_keys(rng):
+    # 3 queries, 9000 keys: three chunks of 4096 keys, merged (and split
+    # over threads); causal bottom-right with a window of 5000
+    n, m = 3, 9000
+    allow = np_allow_causal(n, m, m - n, window=5000)[None]
+    files, cmd, o, w, npf, tl, npl = lse_given(
+        rng, (), n, m, 2, 4, 2, "--causal=bottom-right --window 5000",
+        allow)
+    return Out(cmd, files, o, w, npf, weights=False, t_lse=tl, np_lse=npl)
 
 
 def error_fixtures():

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# Partial results: --lse, key and query shards (--key-range,
+# --query-range), --merge, the key-split scheduler (-j invariance for
+# few queries and many keys), and the GNU parallel recipe of README.md.
+# The log-sum-exp itself is checked against PyTorch in tests/torch.bats.
+
+load helpers
+
+# Inputs drawn by generators: every process with the same --seed draws
+# the same matrices, so shards need no files.  V is uniform in [0, 1):
+# outputs are positive and never cancel, so a relative bound is fair.
+QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
+
+@test "partial: key shards merged equal the unsharded run to 1e-14" {
+	"$SA" $QKV --causal=bottom-right -o whole.npy --lse whole_l.npy
+	for r in 0:1000 1000:4100 4100:9990 9990:10000; do
+		"$SA" $QKV --causal=bottom-right --key-range $r -o "y$r.npy" \
+		    --lse "l$r.npy"
+	done
+	run --separate-stderr "$SA" --merge -o y.npy --lse l.npy \
+	    y0:1000.npy l0:1000.npy y1000:4100.npy l1000:4100.npy \
+	    y4100:9990.npy l4100:9990.npy y9990:10000.npy l9990:10000.npy
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	"$CMPMAT" -r 1e-14 y.npy whole.npy
+	"$CMPMAT" -r 1e-14 l.npy whole_l.npy
+	# the order of the shards changes nothing but rounding
+	"$SA" --merge -o y2.npy y9990:10000.npy l9990:10000.npy \
+	    y0:1000.npy l0:1000.npy y4100:9990.npy l4100:9990.npy \
+	    y1000:4100.npy l1000:4100.npy
+	"$CMPMAT" -r 1e-14 y2.npy whole.npy
+}
+
+@test "partial: a shard that hides every key of its rows contributes nothing" {
+	# top-left causal: queries 0..36 see keys 0..i; keys 40.. are a
+	# shard every row of which sees nothing
+	"$SA" $QKV -c -o whole.csv --lse whole_l.csv
+	run --separate-stderr "$SA" $QKV -c --key-range 40:10000 -o y2.csv \
+	    --lse l2.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]	# no warning for a shard
+	[ "$(wc -l <l2.csv)" -eq 2 ]	# (H, n) = 2 rows of 37
+	[ "$(tr ',' '\n' <l2.csv | sort -u)" = "-inf" ]
+	[ "$(tr ',' '\n' <y2.csv | sort -u)" = "0" ]
+	"$SA" $QKV -c --key-range 0:40 -o y1.csv --lse l1.csv
+	"$SA" --merge -o y.csv --lse l.csv y1.csv l1.csv y2.csv l2.csv
+	"$CMPMAT" -r 1e-14 y.csv whole.csv
+	"$CMPMAT" -r 1e-14 l.csv whole_l.csv
+}
+
+@test "partial: shards that all hide a row merge to zeros and a warning" {
+	printf '1,0\n0,0\n' >allow.csv
+	for r in 0:1 1:2; do
+		"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --mask allow.csv \
+		    --key-range $r -o "y$r.csv" --lse "l$r.csv"
+	done
+	run --separate-stderr "$SA" --merge y0:1.csv l0:1.csv y1:2.csv l1:2.csv
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "0,0" ]
+	[ "$stderr" = "selfattn: warning: 1 query row has every key masked: its output and weights are 0" ]
+}
+
+@test "partial: a causal query range is those rows of the whole run, bit for bit" {
+	"$SA" $QKV -c -o whole.csv --lse whole_l.csv
+	"$SA" $QKV -c --query-range 5:17 -o y.csv --lse l.csv
+	[ "$(wc -l <y.csv)" -eq 12 ]
+	sed -n 6,17p whole.csv | cmp - y.csv
+	cut -d, -f6-17 whole_l.csv | cmp - l.csv
+}
+
+@test "partial: query shards concatenated equal the whole run" {
+	"$SA" $QKV --causal=bottom-right -o whole.csv
+	"$SA" $QKV --causal=bottom-right --query-range 0:20 -o a.csv
+	"$SA" $QKV --causal=bottom-right --query-range 20:37 -o b.csv
+	cat a.csv b.csv | cmp - whole.csv
+}
+
+@test "partial: one query against 20000 keys is bit-identical for any -j" {
+	for j in 1 2 3 4; do
+		"$SA" -Q randn:1x32 -K randn:20000x16 -V randn:20000x4 -H 4 \
+		    --kv-heads 2 -j $j -o "y$j.npy" --lse "l$j.npy"
+	done
+	for j in 2 3 4; do
+		cmp y1.npy "y$j.npy"
+		cmp l1.npy "l$j.npy"
+	done
+}
+
+@test "partial: decoding with self-attention projections is -j invariant" {
+	for j in 1 2 3; do
+		"$SA" -x randn:3x8 -m randn:9000x8 -q randn:8x8 -k randn:8x4 \
+		    -v randn:8x4 -H 2 --kv-heads 1 --rope -j $j -o "y$j.csv"
+	done
+	cmp y1.csv y2.csv
+	cmp y1.csv y3.csv
+}
+
+@test "partial: the GNU parallel recipe, 2 query x 4 key shards, equals one run" {
+	command -v parallel >/dev/null ||
+	    skip "GNU parallel is not installed (apt-get install parallel)"
+	local args="-x rand:64x8 -q randn:8x8 -k randn:8x8 -v rand:8x6 -H 2 -c"
+	"$SA" $args -o whole.csv
+	# shellcheck disable=SC2086
+	parallel --will-cite -j 2 "$SA" $args --query-range {1} \
+	    --key-range {2} -o y.{1}.{2}.csv --lse l.{1}.{2}.csv \
+	    ::: 0:32 32:64 ::: 0:16 16:32 32:48 48:64
+	for q in 0:32 32:64; do
+		"$SA" --merge -o "y.$q.csv" $(for k in 0:16 16:32 32:48 48:64; do
+		    echo "y.$q.$k.csv l.$q.$k.csv"; done)
+	done
+	cat y.0:32.csv y.32:64.csv >y.csv
+	"$CMPMAT" -r 1e-14 y.csv whole.csv
+}
+
+@test "partial: --merge pairs a per-head output (H, n, dv) with its (H, n)" {
+	local t="$ROOT/tests/torch/per_head_3d"
+	"$SA" -Q "$t/Q.npy" -K "$t/K.npy" -V "$t/V.npy" -o whole.npy \
+	    --lse whole_l.npy
+	"$SA" -Q "$t/Q.npy" -K "$t/K.npy" -V "$t/V.npy" --key-range 0:3 \
+	    -o y1.npy --lse l1.npy
+	"$SA" -Q "$t/Q.npy" -K "$t/K.npy" -V "$t/V.npy" --key-range 3:$("$CATMAT" -s "$t/K.npy" | cut -dx -f2) \
+	    -o y2.npy --lse l2.npy
+	"$SA" --merge -o y.npy --lse l.npy y1.npy l1.npy y2.npy l2.npy
+	[ "$("$CATMAT" -s y.npy)" = "$("$CATMAT" -s whole.npy)" ]
+	"$CMPMAT" -r 1e-14 y.npy whole.npy
+	"$CMPMAT" -r 1e-14 l.npy whole_l.npy
+}
+
+@test "usage: --merge needs pairs of files" {
+	run "$SA" --merge a.csv
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: --merge takes pairs of files Y LSE, found 1 file" ]
+	run "$SA" --merge
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: --merge takes pairs of files Y LSE, found 0 files" ]
+}
+
+@test "usage: --merge takes no attention inputs, weights or ranges" {
+	run "$SA" --merge -x X.csv y.csv l.csv
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: --merge conflicts with -x: it combines outputs already computed" ]
+	run "$SA" --merge -a w.csv y.csv l.csv
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: --merge conflicts with -a: merged shards have no weights" ]
+	run "$SA" --merge --key-range 0:2 y.csv l.csv
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: --merge conflicts with --key-range: it combines outputs already computed" ]
+}
+
+@test "usage: ranges are A:B with A < B" {
+	for r in 5 3:3 4:2 a:b :4 4: -1:2; do
+		run "$SA" -Q rand:4x2 -K rand:4x2 -V rand:4x2 --key-range "$r"
+		[ "$status" -eq 2 ]
+		[ "${lines[0]}" = "selfattn: --key-range expects A:B with 0 <= A < B, found \"$r\"" ]
+	done
+	run "$SA" -Q rand:4x2 -K rand:4x2 -V rand:4x2 --query-range 1
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: --query-range expects A:B with 0 <= A < B, found \"1\"" ]
+}
+
+@test "data: a range past the rows or keys is an error, exit 1" {
+	run --separate-stderr "$SA" -Q rand:4x2 -K rand:6x2 -V rand:6x2 \
+	    --key-range 2:7
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: --key-range 2:7 reaches past the keys: expected B <= 6, their number" ]
+	run --separate-stderr "$SA" -Q rand:4x2 -K rand:6x2 -V rand:6x2 \
+	    --query-range 0:5
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: --query-range 0:5 reaches past the queries: expected B <= 4, their number" ]
+}
+
+@test "usage: --lse and -o both on standard output" {
+	run "$SA" -Q rand:4x2 -K rand:4x2 -V rand:4x2 --lse -
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: --lse - writes the log-sum-exp to standard output: give the output a file with -o" ]
+	run "$SA" -Q rand:4x2 -K rand:4x2 -V rand:4x2 -o y.csv -a - --lse -
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -a - and --lse - both write to standard output: give one a file" ]
+}
+
+@test "data: --merge of shards of different shapes names both files" {
+	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 --key-range 0:2 -o y1.csv --lse l1.csv
+	"$SA" -Q rand:4x4 -K rand:5x4 -V rand:5x2 --key-range 2:5 -o y2.csv --lse l2.csv
+	run --separate-stderr "$SA" --merge y1.csv l1.csv y2.csv l2.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: y2.csv is 4x2 but y1.csv is 3x2: every shard's output needs the same shape" ]
+	run --separate-stderr "$SA" --merge y1.csv l1.csv y1.csv l2.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: l2.csv is 1x4 but l1.csv is 1x3: every shard's log-sum-exp needs the same shape" ]
+	run --separate-stderr "$SA" --merge y1.csv y1.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: y1.csv is 3x2 but y1.csv is 3x2: expected an output whose shape less its last axis is the log-sum-exp's, or (B,) n, H*dv with a log-sum-exp of (B,) H, n" ]
+	run --separate-stderr "$SA" --merge y1.csv missing.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: missing.csv: No such file or directory" ]
+}
