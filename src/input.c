@@ -140,8 +140,9 @@ input_load(const char *spec, struct rng *r, struct par *pool,
 	char *buf = NULL;
 	void *map = MAP_FAILED;
 	size_t len = 0;
-	int fd, rc;
+	int fd, rc, borrowed = 0;
 
+	memset(m, 0, sizeof *m);
 	if (input_is_generator(spec))
 		return generate(spec, r, m, sh, e);
 	if (strcmp(spec, "-") == 0) {
@@ -154,10 +155,12 @@ input_load(const char *spec, struct rng *r, struct par *pool,
 		return err_set(e, name, 0, 0, "%s", strerror(EISDIR));
 	}
 	/* A regular file is mapped: no copy through read(2).  A pipe, or
-	 * a file that will not map, is read whole. */
+	 * a file that will not map, is read whole.  The mapping is private
+	 * and writable: a matrix that lies in it may be changed in memory
+	 * (--merge does), never the file. */
 	if (fd != STDIN_FILENO && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uintmax_t)st.st_size <= SIZE_MAX && (map = mmap(NULL,
-	    (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) !=
+	    (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)) !=
 	    MAP_FAILED) {
 		buf = map;
 		len = (size_t)st.st_size;
@@ -168,7 +171,17 @@ input_load(const char *spec, struct rng *r, struct par *pool,
 		close(fd);
 	if (rc != 0)
 		return -1;
-	if (npy_is((unsigned char *)buf, len))
+	if (npy_is((unsigned char *)buf, len) && map != MAP_FAILED) {
+		/* a mapped '<f8' file is used in place: the mapping is the
+		 * matrix's, unmapped by mat_free */
+		rc = npy_read_view((unsigned char *)buf, len, name, m, sh,
+		    &borrowed, e);
+		if (rc == 0 && borrowed) {
+			m->map = map;
+			m->maplen = len;
+			return 0;
+		}
+	} else if (npy_is((unsigned char *)buf, len))
 		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
 	else
 		rc = text_read(buf, len, name, pool, m, sh, e);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "mat.h"
 
@@ -79,8 +80,7 @@ mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
 {
 	size_t n;
 
-	m->rows = m->cols = 0;
-	m->data = NULL;
+	memset(m, 0, sizeof *m);
 	if (mat_mul_size(rows, cols, &n) != 0)
 		return err_set(e, what, 0, 0,
 		    "a %zux%zu matrix is too large to hold", rows, cols);
@@ -95,8 +95,13 @@ mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
 void
 mat_free(struct mat *m)
 {
-	free(m->data);
+	if (m->map != NULL)
+		munmap(m->map, m->maplen);
+	else
+		free(m->data);
 	m->data = NULL;
+	m->map = NULL;
+	m->maplen = 0;
 	m->rows = m->cols = 0;
 }
 

@@ -18,6 +18,8 @@
 struct mat {
 	size_t rows, cols;
 	double *data;
+	void *map;		/* not NULL: data lies in this memory mapping */
+	size_t maplen;		/* (of a .npy file), which mat_free unmaps */
 };
 
 struct shape {
@@ -58,7 +60,8 @@ void arena_free(struct arena *a);
 int mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
     struct err *e);
 
-/* Free m's data and leave it empty (safe on an empty mat). */
+/* Free m's data, or unmap its mapping, and leave it empty (safe on an
+ * empty mat). */
 void mat_free(struct mat *m);
 
 /* Set sh to the 2-D shape (rows, cols). */

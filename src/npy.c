@@ -540,6 +540,13 @@ int
 npy_read(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct shape *sh, struct err *e)
 {
+	return npy_read_view(buf, len, name, m, sh, NULL, e);
+}
+
+int
+npy_read_view(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct shape *sh, int *borrowed, struct err *e)
+{
 	struct parser p;
 	struct header h;
 	struct dtype dt;
@@ -549,8 +556,9 @@ npy_read(const unsigned char *buf, size_t len, const char *name,
 	size_t lensize, start, hlen, n, need, rows, cols, i;
 	int k, nd;
 
-	m->rows = m->cols = 0;
-	m->data = NULL;
+	memset(m, 0, sizeof *m);
+	if (borrowed != NULL)
+		*borrowed = 0;
 	if (!npy_is(buf, len))
 		return err_set(e, name, 0, 0, "not a .npy file: it does not "
 		    "begin with the magic string \\x93NUMPY");
@@ -615,14 +623,20 @@ npy_read(const unsigned char *buf, size_t len, const char *name,
 		return err_set(e, name, 0, 0, "expected %zu bytes of data for "
 		    "shape %s '%s', found %zu", need, h.shape, descr,
 		    len - p.end);
-	/* every element is written below: no need to zero them first */
-	if ((m->data = mat_buf(n, sizeof(double), name, e)) == NULL)
-		return -1;
+	data = buf + p.end;
 	m->rows = rows;
 	m->cols = cols;
-
-	data = buf + p.end;
-	if ((!h.fortran || nd < 2) && dt.kind == 'f' && dt.size == 8 &&
+	if (borrowed != NULL && n > 0 && (!h.fortran || nd < 2) &&
+	    dt.kind == 'f' && dt.size == 8 && dt.big == host_big() &&
+	    (uintptr_t)data % sizeof(double) == 0) {
+		/* the tool's own format, in place: no copy */
+		m->data = (double *)(uintptr_t)data;
+		*borrowed = 1;
+	} else if ((m->data = mat_buf(n, sizeof(double), name, e)) == NULL) {
+		/* (every element is written below: no zero-fill) */
+		m->rows = m->cols = 0;
+		return -1;
+	} else if ((!h.fortran || nd < 2) && dt.kind == 'f' && dt.size == 8 &&
 	    dt.big == host_big()) {
 		/* the tool's own format, in this host's byte order */
 		memcpy(m->data, data, n * sizeof(double));

@@ -38,6 +38,16 @@ int npy_read(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct shape *sh, struct err *e);
 
 /*
+ * As npy_read, but when the array is '<f8' in this host's byte order,
+ * in C order, and its data is aligned for double, m->data points into
+ * buf instead of to a copy, and *borrowed is set to 1 (else 0): buf must
+ * then outlive m, and m must not be freed with mat_free unless m->map
+ * is set to the buffer's mapping.
+ */
+int npy_read_view(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct shape *sh, int *borrowed, struct err *e);
+
+/*
  * Write into buf (cap bytes) the preamble and version 1.0 header of a
  * C-order '<f8' array of shape sh, byte for byte as numpy >= 1.24
  * writes it: magic, version, header length, the dict

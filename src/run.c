@@ -3,9 +3,10 @@
  *
  * Data in the compute type T (double or float; E bytes), addressed in
  * bytes:
- *	x, mem	X (B·n, d) and the memory (B·m, dm), self-attention; or
- *	q, k, v	Q, K, V given, element (b, h, i, t) at b·qs[0] + h·qs[1]
- *		+ i·qs[2] + t
+ *	x	X (B·n, d), self-attention, or Q given, element (b, h, i,
+ *		t) at b·qs[0] + h·qs[1] + i·qs[2] + t
+ *	the memory (B·m, dm) and K, V given (as Q) are read from the
+ *	plan's double matrices block by block, converted if need be
  *	wq ..	the weights, packed once (gemm.h) for every block
  *	kp, vp	prepacked: the keys and values of the current sequence
  *		that the key range touches, per key/value head, in key
@@ -44,7 +45,8 @@ struct worker {
 	char *ob, *O2;		/* (br, H·dv) the state's O, another one */
 	char *M, *L, *M2, *L2;	/* (H, br) */
 	char *yb;		/* (br, dout) */
-	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) projected keys */
+	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) keys and values */
+	char *mb;		/* float: (bc, dm) memory rows converted */
 	char *kp, *vp;		/* one block of every key head, packed */
 	char *work;
 };
@@ -67,7 +69,7 @@ struct run {
 	size_t c0, nch;		/* the key chunks it touches */
 	size_t shift;		/* bottom-right causal: m - n */
 	int prepack, keysplit;
-	const char *x, *mem, *q, *k, *v;
+	const char *x;		/* X, or Q, in the compute type */
 	char *wq, *wk, *wv, *wo, *wa, *ua;
 	char *conv;		/* float: a weight converted, to pack */
 	char *kp, *vp, *ka;
@@ -136,6 +138,26 @@ as_double(const struct run *r, double *buf, const void *rows, size_t n)
 	return buf;
 }
 
+/* Rows r0 .. r0+nr-1 (stride ld doubles, w wide) of the double input
+ * a, in the compute type: a itself for double, else converted into buf
+ * (row stride ldb), which holds them.  The key/value cache is read
+ * block by block this way, never converted whole. */
+static const char *
+rows_of(const struct run *r, const double *a, size_t r0, size_t nr,
+    size_t w, size_t ld, char *buf, size_t ldb, size_t *ldo)
+{
+	size_t i;
+
+	if (r->ops->dtype == ATTN_F64) {
+		*ldo = ld;
+		return (const char *)(a + r0 * ld);
+	}
+	for (i = 0; i < nr; i++)
+		r->ops->from_double(w, a + (r0 + i) * ld, AT(buf, i * ldb));
+	*ldo = ldb;
+	return buf;
+}
+
 /* Pack key block `blk` (keys blk·BC ..) of sequence b for every key
  * head g: K_g at kp + g·ks, V_g at vp + g·vs elements (ka: k·Ua). */
 static void
@@ -148,11 +170,12 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 	char *kw;
 
 	if (p->self) {
-		const char *m = AT(r->mem, (b * p->m + j0) * p->dm);
+		const char *m = rows_of(r, p->mem->data, b * p->m + j0, bc,
+		    p->dm, p->dm, w->mb, p->dm, &ldk);
 
-		r->ops->linear(bc, p->dm, r->hk, m, p->dm, r->wk, p->bk, w->kb,
+		r->ops->linear(bc, p->dm, r->hk, m, ldk, r->wk, p->bk, w->kb,
 		    r->hk, w->work);
-		r->ops->linear(bc, p->dm, r->gv, m, p->dm, r->wv, p->bv, w->vb,
+		r->ops->linear(bc, p->dm, r->gv, m, ldk, r->wv, p->bv, w->vb,
 		    r->gv, w->work);
 	}
 	for (g = 0; g < p->G; g++) {
@@ -162,17 +185,18 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 			ldk = r->hk;
 			ldv = r->gv;
 		} else {
-			kb = AT(r->k, b * p->ks[0] + g * p->ks[1] + j0 *
-			    p->ks[2]);
-			vb = AT(r->v, b * p->vs[0] + g * p->vs[1] + j0 *
-			    p->vs[2]);
-			ldk = p->ks[2];
-			ldv = p->vs[2];
+			/* row i of head g: (b·s0 + g·s1)/s2 + i rows in */
+			kb = rows_of(r, p->k->data + b * p->ks[0] + g *
+			    p->ks[1], j0, bc, p->dk, p->ks[2], AT(w->kb, g *
+			    p->dk), r->hk, &ldk);
+			vb = rows_of(r, p->v->data + b * p->vs[0] + g *
+			    p->vs[1], j0, bc, p->dv, p->vs[2], AT(w->vb, g *
+			    p->dv), r->gv, &ldv);
 		}
 		if (p->o.rope) {
 			/* RoPE rotates a copy, never the input */
 			kw = AT(w->kb, g * p->dk);
-			if (!p->self)
+			if (kb != kw)
 				copy_rows(r, bc, p->dk, kb, ldk, kw, r->hk);
 			r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
 			    p->o.rope_base);
@@ -220,7 +244,7 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 			qh = AT(w->qb, h * p->dq);
 			ldq = r->hq;
 		} else {
-			qh = AT(r->q, b * p->qs[0] + h * p->qs[1] + i0 *
+			qh = AT(r->x, b * p->qs[0] + h * p->qs[1] + i0 *
 			    p->qs[2]);
 			ldq = p->qs[2];
 		}
@@ -532,8 +556,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	size_t i, ws, nd, nt, wr, inputs = 0, conv = 0;
 
 	if (r->ops->dtype != ATTN_F64) {
-		inputs = p->self ? elems(p->x) + (p->mem == p->x ? 0 :
-		    elems(p->mem)) : elems(p->q) + elems(p->k) + elems(p->v);
+		/* the queries' side whole; keys and values block by block */
+		inputs = p->self ? elems(p->x) : elems(p->q);
 		conv = max2(max2(max2(elems(p->wq), elems(p->wk)),
 		    max2(elems(p->wv), elems(p->wo))), max2(elems(p->wa),
 		    elems(p->ua)));
@@ -592,6 +616,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		k->yb = take(r, a, r->br * p->dout);
 		k->kb = take(r, a, r->bc * r->hk);
 		k->vb = take(r, a, r->bc * r->gv);
+		if (p->self && r->ops->dtype != ATTN_F64)
+			k->mb = take(r, a, r->bc * p->dm);
 		if (!r->prepack) {
 			k->kp = take(r, a, p->G * r->kstride);
 			k->vp = take(r, a, p->G * r->vstride);
@@ -659,15 +685,7 @@ prepare(struct run *r)
 	char *buf = (char *)r->x;
 	size_t h, g;
 
-	if (p->self) {
-		r->x = typed(r, p->x, &buf);
-		r->mem = p->mem == p->x ? r->x : typed(r, p->mem, &buf);
-	} else {
-		r->x = NULL;
-		r->q = typed(r, p->q, &buf);
-		r->k = typed(r, p->k, &buf);
-		r->v = typed(r, p->v, &buf);
-	}
+	r->x = typed(r, p->self ? p->x : p->q, &buf);
 	pack_weight(r, p->wq, r->wq);
 	pack_weight(r, p->wk, r->wk);
 	pack_weight(r, p->wv, r->wv);

@@ -511,6 +511,7 @@ text_read(const char *buf, size_t len, const char *name, struct par *pool,
 {
 	struct info info;
 
+	memset(m, 0, sizeof *m);
 	if (pool != NULL && par_workers(pool) > 1 && len >= 2 * PIECE_MIN &&
 	    parse_pieces(buf, len, name, pool, m, sh) == 0)
 		return 0;
