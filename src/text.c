@@ -23,6 +23,7 @@
 #define SHOW_BUF	(4 * SHOW_MAX + 8)	/* each shown as <= 4 bytes */
 #define PIECE_MIN	(1 << 20)	/* bytes: smaller inputs, one thread */
 #define PIECES_MAX	64
+#define BOM		"\xef\xbb\xbf"	/* UTF-8 byte order mark, U+FEFF */
 
 struct reader {
 	const char *name;
@@ -47,8 +48,9 @@ col(const struct reader *r, const char *p)
 
 /*
  * Length of the well-formed UTF-8 sequence of 2 to 4 bytes at s[0..n),
- * or 0.  Overlong forms, surrogates and C1 controls (U+0080..U+009F)
- * get 0 too, so that they are escaped rather than sent to a terminal.
+ * or 0.  Overlong forms, surrogates, C1 controls (U+0080..U+009F) and
+ * the invisible byte order mark U+FEFF get 0 too, so that they are
+ * escaped rather than sent to a terminal.
  */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
@@ -76,6 +78,8 @@ utf8_len(const unsigned char *s, size_t n)
 		return 0;
 	}
 	if (n < k || s[1] < lo || s[1] > hi)
+		return 0;
+	if (k == 3 && memcmp(s, BOM, 3) == 0)
 		return 0;
 	for (i = 2; i < k; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
@@ -511,6 +515,11 @@ text_read(const char *buf, size_t len, const char *name, struct par *pool,
 {
 	struct info info;
 
+	/* a byte order mark, as some editors write, is not data */
+	if (len >= 3 && memcmp(buf, BOM, 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	if (pool != NULL && par_workers(pool) > 1 && len >= 2 * PIECE_MIN &&
 	    parse_pieces(buf, len, name, pool, m, sh) == 0)
 		return 0;

@@ -11,10 +11,12 @@
 #include "par.h"
 
 /*
- * Parse buf[0..len) (need not be NUL-terminated).  Rows are lines (LF
- * or CRLF); the separator is found on the first data line: ',' if it
- * has one, else tab if it has one between its fields, else runs of
- * blanks (quoted text does not count).  Blanks around fields are
+ * Parse buf[0..len) (need not be NUL-terminated).  A UTF-8 byte order
+ * mark (EF BB BF) at buf[0] is skipped, and not counted in the columns
+ * of line 1; anywhere else it is data.  Rows are lines (LF or CRLF);
+ * the separator is found on the first data line: ',' if it has one,
+ * else tab if it has one between its fields, else runs of blanks
+ * (quoted text does not count).  Blanks around fields are
  * ignored (with tab as separator, spaces); a field may be in RFC 4180
  * double quotes, where "" is a literal quote (and so not a number).
  * Lines whose first non-blank is '#' are comments.  The first

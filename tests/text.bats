@@ -168,6 +168,25 @@ fails_with() {
 	shape_is 'a,b\n\n1,2\n3,4\n' 2x2
 }
 
+@test "a UTF-8 byte order mark at the start is skipped" {
+	reads_as '\357\273\2771,0,1\n0,1,0\n' '1,0,1
+0,1,0'
+	reads_as '\357\273\2771\n2\n3\n' '1
+2
+3'
+	reads_as '\357\273\277a,b\n1,2\n' '1,2'
+	reads_as '\357\273\277\n# c\n1 2\n' '1,2'
+}
+
+@test "error: columns on the first line do not count a byte order mark" {
+	fails_with '\357\273\2771,x\n' '1:3: expected a number, found "x"'
+}
+
+@test "error: a byte order mark after the start is shown escaped" {
+	fails_with '1\n\357\273\2772\n' '2:1: expected a number, found "\xef\xbb\xbf2"'
+	fails_with '\357\273\277\357\273\2771,2\n' '1:1: expected a number, found "\xef\xbb\xbf1"'
+}
+
 # --- quotes ------------------------------------------------------------
 
 @test "quoted fields hold numbers" {
@@ -368,6 +387,21 @@ par_out() {
 	cmp one.npy two.npy
 	par_out 1 body.csv > plain.npy
 	cmp one.npy plain.npy
+}
+
+@test "text: a large file with a byte order mark, by several threads" {
+	big body.csv 40000
+	{ printf '\357\273\277'; cat body.csv; } > big.csv
+	par_out 1 body.csv > plain.npy
+	par_out 1 big.csv > one.npy
+	par_out 2 big.csv > two.npy
+	cmp plain.npy one.npy
+	cmp plain.npy two.npy
+	# only at the very start: a second one is an error
+	{ cat big.csv; printf '\357\273\277'; sed -n 1p body.csv; } > twice.csv
+	run par_out 2 twice.csv
+	[ "$status" -eq 1 ]
+	[ "${output%%found*}" = 'selfattn: twice.csv:40001:1: expected a number, ' ]
 }
 
 @test "text: an error deep in a large file names its line with several threads" {
