@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Inputs as selfattn takes them (src/input.c, and the shapes that text
+# blocks give): which arguments a 3-D text file (blocks separated by
+# blank lines) may be, and what the others say of it.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+# sa_err ARGS: run selfattn; it must exit 1 with nothing on stdout.
+sa_err() {
+	run --separate-stderr "$SA" "$@"
+	[ "$status" -eq 1 ] || { echo "exit $status, want 1: $stderr"; return 1; }
+	[ -z "$output" ] || { echo "stdout: $output"; return 1; }
+}
+
+# Two 2x3 sequences, and the same as one text file of two blocks.
+blocks() {
+	printf '1,0,1\n0,1,0\n' > a.csv
+	printf '1,1,1\n0,0.5,1\n' > b.csv
+	{ cat a.csv; echo; cat b.csv; } > X.csv
+}
+
+@test "blocks: X in blocks is a batch, each block a sequence of its own" {
+	blocks
+	w='-q rand:3x2 -k rand:3x2 -v rand:3x2 --seed 3'
+	"$SA" -x a.csv $w > ya
+	"$SA" -x b.csv $w > yb
+	"$SA" -x X.csv $w > y
+	[ "$(cat y)" = "$(cat ya; echo; cat yb)" ]
+	"$SA" -x X.csv $w -f npy > y.npy
+	[ "$("$CATMAT" -s y.npy)" = 2x2x2 ]
+}
+
+@test "blocks: --memory in blocks goes with X in blocks, block by block" {
+	blocks
+	w='-q rand:3x2 -k rand:3x2 -v rand:3x2 --seed 5'
+	"$SA" -x a.csv -m b.csv $w > ya
+	"$SA" -x b.csv -m a.csv $w > yb
+	{ cat b.csv; echo; cat a.csv; } > M.csv
+	"$SA" -x X.csv -m M.csv $w > y
+	[ "$(cat y)" = "$(cat ya; echo; cat yb)" ]
+}
+
+@test "blocks: -Q -K -V in blocks are a batch with -H, heads without" {
+	blocks
+	"$SA" -Q a.csv -K a.csv -V a.csv > ya
+	"$SA" -Q b.csv -K b.csv -V b.csv > yb
+	"$SA" -Q X.csv -K X.csv -V X.csv -H 1 > batch
+	"$SA" -Q X.csv -K X.csv -V X.csv > heads
+	[ "$(cat batch)" = "$(cat ya; echo; cat yb)" ]
+	[ "$(cat heads)" = "$(cat ya; echo; cat yb)" ]
+	# per head, -w concatenates the heads: a 2x6 input to WO
+	run "$SA" -Q X.csv -K X.csv -V X.csv -w rand:6x1
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "blocks: a mask in blocks is a mask per head" {
+	printf '1,1,1\n1,1,1\n1,1,1\n\n1,0,0\n0,1,0\n0,0,1\n' > M.csv
+	run --separate-stderr "$SA" -Q rand:3x4 -K rand:3x4 -V rand:3x4 -H 2 \
+	    --mask M.csv -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | sed -n '5,7p')" = '1,0,0
+0,1,0
+0,0,1' ]
+	[ "$(printf '%s\n' "$output" | sed -n 4p)" = '' ]
+	[ "$(printf '%s\n' "$output" | sed -n 1p)" != '1,0,0' ]
+}
+
+@test "blocks: blocks of another shape are an error at the odd block" {
+	printf '1,2\n3,4\n\n5,6\n' > X.csv
+	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+	[ "$stderr" = 'selfattn: X.csv:4:1: expected a block of 2x2 as at line 1, found 1 row' ]
+	printf '1,2\n3,4\n\n\n# b\n5,6,7\n8,9,10\n' > X.csv
+	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+	[ "$stderr" = 'selfattn: X.csv:6:1: expected a block of 2x2 as at line 1, found 3 fields' ]
+}
+
+@test "blocks: a weight file in blocks is refused with its 3-D shape" {
+	printf '1,0\n0,1\n' > X.csv
+	printf '1,0\n0,1\n\n1,1\n0,1\n' > Wq.csv
+	sa_err -x X.csv -q Wq.csv -k rand:2x2 -v rand:2x2
+	[ "$stderr" = 'selfattn: Wq.csv is 2x2x2 but X.csv has 2 columns' ]
+	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2 --bq Wq.csv
+	[ "$stderr" = 'selfattn: --bq Wq.csv is 2x2x2: expected one row of numbers' ]
+}
+
+@test "blocks: --memory in blocks needs X in as many blocks" {
+	printf '1,0\n0,1\n' > X.csv
+	printf '1,0\n0,1\n\n1,1\n0,1\n' > M.csv
+	sa_err -x X.csv -m M.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+	[ "$stderr" = 'selfattn: --memory M.csv is 2x2x2 but X.csv is 2x2: both must be one sequence or the same number of them' ]
+}
