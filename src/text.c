@@ -390,6 +390,10 @@ parse(const char *buf, size_t len, const char *name, struct mat *m,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		le = nl ? nl : end;
 		next = nl ? nl + 1 : end;
+		if ((size_t)(le - p) > TEXT_LINE_MAX) {
+			text_line_long(e, name, r.line);
+			goto fail;
+		}
 		if (le > p && le[-1] == '\r')
 			le--;
 		q = skip_blanks(p, le, BLANKS);
@@ -578,6 +582,13 @@ parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
 	for (i = 0; i < k; i++)
 		mat_free(&pc[i].m);
 	return ok ? 0 : 1;
+}
+
+int
+text_line_long(struct err *e, const char *name, unsigned long line)
+{
+	return err_set(e, name, line, 1, "expected a line of at most %zu MiB, "
+	    "found more", TEXT_LINE_MAX >> 20);
 }
 
 int

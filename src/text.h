@@ -11,6 +11,13 @@
 #include "par.h"
 
 /*
+ * The longest line that text_read takes: TEXT_LINE_MAX bytes before its
+ * LF (its CR included).  A longer one is refused, so that an input
+ * without line ends is refused too, however it grows.
+ */
+#define TEXT_LINE_MAX	((size_t)256 << 20)
+
+/*
  * Parse buf[0..len) (need not be NUL-terminated).  A UTF-8 byte order
  * mark (EF BB BF) at buf[0] is skipped, and not counted in the columns
  * of line 1; anywhere else it is data.  Rows are lines (LF or CRLF).
@@ -36,9 +43,10 @@
  *
  * Returns 0 with m allocated (m->rows = all rows of all blocks) and sh
  * set (1 block: (r, c)).  Returns -1 with e set to name:LINE:COL and
- * what was expected and found: a non-number, an empty field, a ragged
- * row, an unterminated quote, text after a closing quote, blocks of
- * different shapes (at the first line of the odd block), no numbers
+ * what was expected and found: a line longer than TEXT_LINE_MAX (at
+ * LINE:1, as text_line_long says it), a non-number, an empty field, a
+ * ragged row, an unterminated quote, text after a closing quote, blocks
+ * of different shapes (at the first line of the odd block), no numbers
  * (at line 1, or the header's).  m is then left empty.
  *
  * With a pool of threads (pool not NULL), a large buffer is parsed in
@@ -47,5 +55,10 @@
  */
 int text_read(const char *buf, size_t len, const char *name,
     struct par *pool, struct mat *m, struct shape *sh, struct err *e);
+
+/* Set e to say that line `line` of name is longer than TEXT_LINE_MAX,
+ * as text_read would, for a reader that finds it first (input_load, on
+ * a stream).  Returns -1. */
+int text_line_long(struct err *e, const char *name, unsigned long line);
 
 #endif

@@ -91,3 +91,52 @@ blocks() {
 	sa_err -x X.csv -m M.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
 	[ "$stderr" = 'selfattn: --memory M.csv is 2x2x2 but X.csv is 2x2: both must be one sequence or the same number of them' ]
 }
+
+# --- streams: pipes, devices and standard input are read whole, but not
+# without end.
+
+# bounded CMD...: run CMD (a shell command line) with at most 1 GB of
+# address space, so that reading without end fails fast.
+bounded() {
+	run --separate-stderr bash -c "ulimit -v 1000000; $*"
+}
+
+@test "streams: /dev/zero is refused after a line of 256 MiB" {
+	bounded "'$SA' -j 1 -x /dev/zero -q rand:2x2 -k rand:2x2 -v rand:2x2"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: /dev/zero:1:1: expected a line of at most 256 MiB, found more' ]
+	[ -z "$output" ]
+}
+
+@test "streams: endless bytes after text lines name the line that does not end" {
+	bounded "{ printf '1,2\n3,4\n'; cat /dev/zero; } |
+	    '$SA' -j 1 -x - -q rand:2x2 -k rand:2x2 -v rand:2x2"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>:3:1: expected a line of at most 256 MiB, found more' ]
+}
+
+@test "streams: a .npy is read to the end of its data, not of the stream" {
+	printf '1,0,1,0\n0,1,0,1\n0,0,1,1\n' | "$SA" -x - -q rand:4x4 -k rand:4x4 \
+	    -v rand:4x4 -f npy > X.npy
+	"$SA" -x X.npy -q rand:4x4 -k rand:4x4 -v rand:4x4 > want
+	bounded "cat X.npy /dev/zero |
+	    '$SA' -j 1 -x - -q rand:4x4 -k rand:4x4 -v rand:4x4"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat want)" ]
+	# a short one is still short
+	head -c 150 X.npy > short.npy
+	run --separate-stderr "$SA" -x - -q rand:4x4 -k rand:4x4 -v rand:4x4 < short.npy
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>: expected 96 bytes of data for shape 3x4 '"'<f8'"', found 22' ]
+}
+
+@test "streams: a .npy header that will be refused ends the reading" {
+	bounded "{ printf '\223NUMPY\011\000'; cat /dev/zero; } |
+	    '$SA' -j 1 -x - -q rand:4x4 -k rand:4x4 -v rand:4x4"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>: unsupported .npy format version 9.0; expected 1.0, 2.0 or 3.0' ]
+	bounded "{ printf '\223NUMPY\001\000\010\000{}     \n'; cat /dev/zero; } |
+	    '$SA' -j 1 -x - -q rand:4x4 -k rand:4x4 -v rand:4x4"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdin>:1:12: the .npy header has no 'descr' key" ]
+}

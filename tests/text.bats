@@ -398,6 +398,22 @@ inf,-inf,inf'
 	fails_with '\n# c\na,b,c\n\n' '3:1: expected a matrix, found no numbers'
 }
 
+@test "error: a line longer than 256 MiB, in a file without a line end" {
+	# sparse files: 256 MiB of NUL bytes is the longest line, 1 more is over
+	printf '1,2\n' > in.txt
+	truncate -s $((4 + 256 * 1024 * 1024)) in.txt
+	run --separate-stderr "$CATMAT" in.txt
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: in.txt:2:1: expected a number, found "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00..."' ]
+	truncate -s $((5 + 256 * 1024 * 1024)) in.txt
+	for j in 1 2; do
+		run --separate-stderr "$SA" -j $j -x in.txt -q rand:2x2 -k rand:2x2 \
+		    -v rand:2x2
+		[ "$status" -eq 1 ]
+		[ "$stderr" = 'selfattn: in.txt:2:1: expected a line of at most 256 MiB, found more' ]
+	done
+}
+
 # big FILE ROWS [SEP]: a CSV (or SEP-separated) file of ROWS rows of 8 numbers (about 110 bytes a row),
 # large enough for the reader to split it among threads.
 big() {
