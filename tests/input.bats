@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Inputs as selfattn takes them (src/input.c, and the shapes that text
 # blocks give): which arguments a 3-D text file (blocks separated by
-# blank lines) may be, and what the others say of it.
+# blank lines) may be, and what the others say of it; and streams (pipes,
+# devices, standard input), read no further than a line or a .npy needs.
 
 load helpers
 bats_require_minimum_version 1.5.0
