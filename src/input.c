@@ -16,13 +16,36 @@
 #include "text.h"
 
 #define STDIN_NAME "<stdin>"
+#define NPY_MAGIC_LEN	6	/* "\x93NUMPY", as npy_is looks for it */
 
-/* Read all of fd into a malloc'd *buf of *len bytes. */
+/* The line that starts at b[at]: 1 + the line ends before it. */
+static unsigned long
+line_of(const char *b, size_t at)
+{
+	const char *p = b, *end = b + at;
+	unsigned long line = 1;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		line++;
+		p++;
+	}
+	return line;
+}
+
+/*
+ * Read fd into a malloc'd *buf of *len bytes: to its end, unless it
+ * starts with the .npy magic, then no further than the end of the data
+ * its header declares (or of a header that npy_read refuses, which it
+ * then reports); and refuse text whose last line grows past
+ * TEXT_LINE_MAX, so that an endless stream, such as /dev/zero, ends in
+ * a message, not in exhausted memory.
+ */
 static int
 slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 {
 	struct stat st;
-	size_t cap = 1 << 16, n = 0;
+	size_t cap = 1 << 16, n = 0, want = SIZE_MAX, ls = 0, k, ncap;
+	int npy = -1;		/* not known before the magic's length */
 	char *b, *nb;
 	ssize_t r;
 
@@ -35,17 +58,29 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 	if ((b = malloc(cap)) == NULL)
 		return err_set(e, name, 0, 0, "%s", strerror(errno));
 	for (;;) {
+		if (npy == 1 && npy_size((unsigned char *)b, n, &want) < 0)
+			break;
+		if (n >= want)
+			break;
 		if (n == cap) {
-			if (cap > SIZE_MAX / 2 || (nb = realloc(b, cap * 2))
-			    == NULL) {
+			/* double, but not past what a .npy declares, nor
+			 * past one byte more than the longest line */
+			ncap = cap * 2;
+			if (ncap > want)
+				ncap = want;
+			if (npy != 1 && ncap - ls > TEXT_LINE_MAX + 1)
+				ncap = ls + TEXT_LINE_MAX + 1;
+			if (cap > SIZE_MAX / 2 || (nb = realloc(b, ncap)) ==
+			    NULL) {
 				free(b);
 				return err_set(e, name, 0, 0, "%s",
 				    strerror(ENOMEM));
 			}
 			b = nb;
-			cap *= 2;
+			cap = ncap;
 		}
-		r = read(fd, b + n, cap - n);
+		k = want - n < cap - n ? want - n : cap - n;
+		r = read(fd, b + n, k);
 		if (r == 0)
 			break;
 		if (r < 0) {
@@ -55,7 +90,21 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 			free(b);
 			return -1;
 		}
+		/* ls: where the last line of text starts (memchr is the
+		 * quicker on a long line, the loop after many short ones) */
+		if (npy != 1 && memchr(b + n, '\n', (size_t)r) != NULL) {
+			for (k = n + (size_t)r; b[k - 1] != '\n'; k--)
+				;
+			ls = k;
+		}
 		n += (size_t)r;
+		if (npy < 0 && n >= NPY_MAGIC_LEN)
+			npy = npy_is((unsigned char *)b, n);
+		if (npy != 1 && n - ls > TEXT_LINE_MAX) {
+			text_line_long(e, name, line_of(b, ls));
+			free(b);
+			return -1;
+		}
 	}
 	*buf = b;
 	*len = n;

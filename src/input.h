@@ -13,13 +13,17 @@
 /*
  * Load spec into m and sh.  A file (or stdin) is read whole; it is .npy
  * if it starts with the .npy magic, text otherwise, whatever its name.
+ * A stream (stdin, a pipe, a device) is read only up to the end of the
+ * data that a .npy header declares, and text is refused as soon as a
+ * line grows past TEXT_LINE_MAX bytes (text.h), so that an endless
+ * stream (/dev/zero) ends in a message.
  * "rand:RxC" and "randn:RxC" (also "rand:N", one row of N) draw R*C
  * values row by row from r.  Diagnostics name the file as given, or
  * "<stdin>".
  *
  * pool (or NULL) lends threads to the text reader.
- * Returns 0, or -1 with e set: the OS error for an unreadable file, or
- * the reader's message.
+ * Returns 0, or -1 with e set: the OS error for an unreadable file, a
+ * line too long, or the reader's message.
  */
 int input_load(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct shape *sh, struct err *e);

@@ -672,6 +672,57 @@ npy_read_view(const unsigned char *buf, size_t len, const char *name,
 	return 0;
 }
 
+int
+npy_size(const unsigned char *buf, size_t len, size_t *size)
+{
+	struct parser p;
+	struct header h;
+	struct dtype dt;
+	struct err e;
+	size_t start, hlen, n = 1;
+	int k;
+
+	if (len < MAGIC_LEN + 2) {
+		*size = MAGIC_LEN + 2;
+		return 1;
+	}
+	if (!npy_is(buf, len) || buf[6] < 1 || buf[6] > 3 || buf[7] != 0)
+		return -1;
+	start = MAGIC_LEN + 2 + (buf[6] == 1 ? 2 : 4);
+	if (len < start) {
+		*size = start;
+		return 1;
+	}
+	hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
+	if (buf[6] != 1)
+		hlen |= (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
+	if (hlen > len - start) {
+		*size = start + hlen;
+		return 1;
+	}
+
+	/* npy_read's checks, without its messages */
+	memset(&h, 0, sizeof h);
+	p.buf = buf;
+	p.pos = start;
+	p.end = start + hlen;
+	p.name = NULL;
+	p.e = &e;
+	if (parse_header(&p, &h) || parse_dtype(buf + h.descr_at,
+	    h.descr_len, &dt) != NULL || h.ndim > SHAPE_MAXDIM)
+		return -1;
+	for (k = 0; k < (int)h.ndim; k++)
+		if (h.dim[k] == 0)
+			n = 0;
+	for (k = 0; k < (int)h.ndim && n != 0; k++)
+		if (mat_mul_size(n, h.dim[k], &n))
+			return -1;
+	if (mat_mul_size(n, dt.size, &n) || n > SIZE_MAX - p.end)
+		return -1;
+	*size = p.end + n;
+	return 0;
+}
+
 size_t
 npy_header(char *buf, size_t cap, const struct shape *sh)
 {

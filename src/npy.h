@@ -48,6 +48,16 @@ int npy_read_view(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct shape *sh, int *borrowed, struct err *e);
 
 /*
+ * The size of the .npy file whose first len bytes are buf, for reading
+ * one from a stream no further than its end.  Returns 0 with *size set
+ * to the bytes of preamble, header and data that the header declares;
+ * 1 when buf is too short to tell, with *size set to the length buf
+ * must have for the next step (> len); or -1 when the preamble or
+ * header is one that npy_read refuses (it then says why).
+ */
+int npy_size(const unsigned char *buf, size_t len, size_t *size);
+
+/*
  * Write into buf (cap bytes) the preamble and version 1.0 header of a
  * C-order '<f8' array of shape sh, byte for byte as numpy >= 1.24
  * writes it: magic, version, header length, the dict

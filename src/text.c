@@ -23,6 +23,7 @@
 #define SHOW_BUF	(4 * SHOW_MAX + 8)	/* each shown as <= 4 bytes */
 #define PIECE_MIN	(1 << 20)	/* bytes: smaller inputs, one thread */
 #define PIECES_MAX	64
+#define BOM		"\xef\xbb\xbf"	/* UTF-8 byte order mark, U+FEFF */
 
 struct reader {
 	const char *name;
@@ -47,8 +48,9 @@ col(const struct reader *r, const char *p)
 
 /*
  * Length of the well-formed UTF-8 sequence of 2 to 4 bytes at s[0..n),
- * or 0.  Overlong forms, surrogates and C1 controls (U+0080..U+009F)
- * get 0 too, so that they are escaped rather than sent to a terminal.
+ * or 0.  Overlong forms, surrogates, C1 controls (U+0080..U+009F) and
+ * the invisible byte order mark U+FEFF get 0 too, so that they are
+ * escaped rather than sent to a terminal.
  */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
@@ -76,6 +78,8 @@ utf8_len(const unsigned char *s, size_t n)
 		return 0;
 	}
 	if (n < k || s[1] < lo || s[1] > hi)
+		return 0;
+	if (k == 3 && memcmp(s, BOM, 3) == 0)
 		return 0;
 	for (i = 2; i < k; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
@@ -160,12 +164,17 @@ skip_blanks(const char *p, const char *end, int sep)
 	return p;
 }
 
-/* The separator of the (non-blank) line [p, end): ',' if it has one
- * outside quotes, else tab if one is between its fields, else BLANKS. */
+/* Separators seen on a line, as bits. */
+#define HAS_SEMI	1
+#define HAS_COMMA	2
+#define HAS_TAB		4
+
+/* Which of ';', ',' and tab the (non-blank) line [p, end) has outside
+ * quotes, a tab counting only between its fields: HAS_* bits. */
 static int
-pick_sep(const char *p, const char *end)
+seps_in(const char *p, const char *end)
 {
-	int inq = 0, tab = 0;
+	int inq = 0, has = 0;
 
 	p = skip_blanks(p, end, BLANKS);
 	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
@@ -173,12 +182,44 @@ pick_sep(const char *p, const char *end)
 	for (; p < end; p++) {
 		if (*p == '"')
 			inq = !inq;	/* "" inside quotes toggles twice */
+		else if (!inq && *p == ';')
+			has |= HAS_SEMI;
 		else if (!inq && *p == ',')
-			return ',';
+			has |= HAS_COMMA;
 		else if (!inq && *p == '\t')
-			tab = 1;
+			has |= HAS_TAB;
 	}
-	return tab ? '\t' : BLANKS;
+	return has;
+}
+
+/* The separator of a line that has the separators `has`: ';' first
+ * (it is used where ',' is the decimal mark, so a line with both is
+ * ';'-separated), then ',', then tab, else BLANKS. */
+static int
+pick_sep(int has)
+{
+	if (has & HAS_SEMI)
+		return ';';
+	if (has & HAS_COMMA)
+		return ',';
+	return has & HAS_TAB ? '\t' : BLANKS;
+}
+
+/* Whether the field s[0..n) would be a number with its one ',' read as
+ * '.': a decimal comma, which the message then names. */
+static int
+decimal_comma(const char *s, size_t n)
+{
+	char b[64];
+	const char *c;
+	double x;
+
+	if (n >= sizeof b || (c = memchr(s, ',', n)) == NULL ||
+	    memchr(c + 1, ',', n - (size_t)(c + 1 - s)) != NULL)
+		return 0;
+	memcpy(b, s, n);
+	b[c - s] = '.';
+	return num_parse(b, n, &x) == 0;
 }
 
 /*
@@ -256,7 +297,9 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		} else {
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),
-			    "expected a number, found \"%s\"", shown);
+			    "expected a number%s, found \"%s\"",
+			    decimal_comma(cs, (size_t)(ce - cs)) ?
+			    " with a decimal point" : "", shown);
 		}
 		if (sep != BLANKS) {
 			if (p == end)
@@ -265,6 +308,35 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		}
 	}
 	return 0;
+}
+
+/*
+ * Whether the line [p, end), on which no field split by sep is a
+ * number, has one when split by another of the separators `has` (see
+ * seps_in): then it is a row of data in the wrong separator, not a
+ * header.  A quoting error in such a reading only ends it.
+ */
+static int
+split_has_number(struct reader *r, const char *p, const char *end,
+    int has, int sep)
+{
+	static const int bit[] = { HAS_SEMI, HAS_COMMA, HAS_TAB };
+	static const char chr[] = { ';', ',', '\t' };
+	struct err *keep = r->e, scratch;
+	struct row rw;
+	size_t mark = r->n, i, nums = 0;
+
+	r->e = &scratch;
+	for (i = 0; i < sizeof bit / sizeof bit[0] && nums == 0; i++) {
+		if (!(has & bit[i]) || chr[i] == sep)
+			continue;
+		rw.nums = 0;
+		(void)parse_row(r, p, end, chr[i], 1, &rw);
+		nums = rw.nums;
+		r->n = mark;
+	}
+	r->e = keep;
+	return nums > 0;
 }
 
 static const char *
@@ -302,7 +374,7 @@ parse(const char *buf, size_t len, const char *name, struct mat *m,
 	struct reader r;
 	struct row rw;
 	const char *p = buf, *end = buf + len, *nl, *le, *next, *q;
-	int sep = BLANKS, have_sep = 0, first = 1, gap = 0;
+	int sep = BLANKS, have_sep = 0, first = 1, gap = 0, has = 0;
 	unsigned long header_line = 0, line1 = 0, bline = 0;
 	size_t cols = 0, rows = 0, brows = 0, r1 = 0, nblocks = 0, mark;
 	double *shrunk;
@@ -318,6 +390,10 @@ parse(const char *buf, size_t len, const char *name, struct mat *m,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		le = nl ? nl : end;
 		next = nl ? nl + 1 : end;
+		if ((size_t)(le - p) > TEXT_LINE_MAX) {
+			text_line_long(e, name, r.line);
+			goto fail;
+		}
 		if (le > p && le[-1] == '\r')
 			le--;
 		q = skip_blanks(p, le, BLANKS);
@@ -331,17 +407,20 @@ parse(const char *buf, size_t len, const char *name, struct mat *m,
 			continue;
 		r.lp = p;
 		if (!have_sep) {
-			sep = pick_sep(p, le);
+			has = seps_in(p, le);
+			sep = pick_sep(has);
 			have_sep = 1;
 		}
 		mark = r.n;
 		if (first) {
-			/* header if no field is a number: skip it, and
-			 * choose the separator again on the next line */
+			/* header if no field is a number, however split:
+			 * skip it, and choose the separator again on the
+			 * next line */
 			first = 0;
 			if (parse_row(&r, p, le, sep, 1, &rw))
 				goto fail;
-			if (rw.nums == 0) {
+			if (rw.nums == 0 && !split_has_number(&r, p, le, has,
+			    sep)) {
 				header_line = r.line;
 				have_sep = 0;
 				info->header = 1;
@@ -506,12 +585,24 @@ parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
 }
 
 int
+text_line_long(struct err *e, const char *name, unsigned long line)
+{
+	return err_set(e, name, line, 1, "expected a line of at most %zu MiB, "
+	    "found more", TEXT_LINE_MAX >> 20);
+}
+
+int
 text_read(const char *buf, size_t len, const char *name, struct par *pool,
     struct mat *m, struct shape *sh, struct err *e)
 {
 	struct info info;
 
 	memset(m, 0, sizeof *m);
+	/* a byte order mark, as some editors write, is not data */
+	if (len >= 3 && memcmp(buf, BOM, 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	if (pool != NULL && par_workers(pool) > 1 && len >= 2 * PIECE_MIN &&
 	    parse_pieces(buf, len, name, pool, m, sh) == 0)
 		return 0;

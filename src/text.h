@@ -11,24 +11,42 @@
 #include "par.h"
 
 /*
- * Parse buf[0..len) (need not be NUL-terminated).  Rows are lines (LF
- * or CRLF); the separator is found on the first data line: ',' if it
- * has one, else tab if it has one between its fields, else runs of
- * blanks (quoted text does not count).  Blanks around fields are
- * ignored (with tab as separator, spaces); a field may be in RFC 4180
- * double quotes, where "" is a literal quote (and so not a number).
+ * The longest line that text_read takes: TEXT_LINE_MAX bytes before its
+ * LF (its CR included).  A longer one is refused, so that an input
+ * without line ends is refused too, however it grows.
+ */
+#define TEXT_LINE_MAX	((size_t)256 << 20)
+
+/*
+ * Parse buf[0..len) (need not be NUL-terminated).  A UTF-8 byte order
+ * mark (EF BB BF) at buf[0] is skipped, and not counted in the columns
+ * of line 1; anywhere else it is data.  Rows are lines (LF or CRLF).
+ * The separator is found on the first data line, outside quotes: ';'
+ * if it has one, else ',' if it has one, else tab if it has one between
+ * its fields, else runs of blanks.  Blanks around fields are ignored
+ * (with tab as separator, spaces); a field may be in RFC 4180 double
+ * quotes, where "" is a literal quote (and so not a number).  Numbers
+ * are read by num_parse: a decimal comma is not read ("1,5" is an
+ * error, which the message says needs a decimal point).
+ *
  * Lines whose first non-blank is '#' are comments.  The first
- * non-comment line is a header, and skipped, when none of its fields is
- * a number; the separator is then found on the next line.  A blank line
- * separates blocks: k > 1 blocks of equal shape (r, c) give a 3-D shape
- * (k, r, c); leading and trailing blank lines are ignored, and several
- * in a row separate as one.
+ * non-comment line is a header, and skipped, when no field is a number
+ * however it is split: by each of ';', ',' and tab that it has outside
+ * quotes, or by blanks if it has none of them.  So "a,b,c", "\"x\";\"y\""
+ * and "layer 1,layer 2" are headers, while "1;0;1" and "1,5;2,5" are
+ * data (the last an error).  After a header the separator is found
+ * again on the next line.
+ *
+ * A blank line separates blocks: k > 1 blocks of equal shape (r, c)
+ * give a 3-D shape (k, r, c); leading and trailing blank lines are
+ * ignored, and several in a row separate as one.
  *
  * Returns 0 with m allocated (m->rows = all rows of all blocks) and sh
  * set (1 block: (r, c)).  Returns -1 with e set to name:LINE:COL and
- * what was expected and found: a non-number, an empty field, a ragged
- * row, an unterminated quote, text after a closing quote, blocks of
- * different shapes (at the first line of the odd block), no numbers
+ * what was expected and found: a line longer than TEXT_LINE_MAX (at
+ * LINE:1, as text_line_long says it), a non-number, an empty field, a
+ * ragged row, an unterminated quote, text after a closing quote, blocks
+ * of different shapes (at the first line of the odd block), no numbers
  * (at line 1, or the header's).  m is then left empty.
  *
  * With a pool of threads (pool not NULL), a large buffer is parsed in
@@ -37,5 +55,10 @@
  */
 int text_read(const char *buf, size_t len, const char *name,
     struct par *pool, struct mat *m, struct shape *sh, struct err *e);
+
+/* Set e to say that line `line` of name is longer than TEXT_LINE_MAX,
+ * as text_read would, for a reader that finds it first (input_load, on
+ * a stream).  Returns -1. */
+int text_line_long(struct err *e, const char *name, unsigned long line);
 
 #endif

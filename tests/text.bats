@@ -78,6 +78,26 @@ fails_with() {
 3,4'
 }
 
+@test "semicolon-separated rows" {
+	reads_as '1;0;1\n0;1;0\n' '1,0,1
+0,1,0'
+	shape_is '1;0;1\n0;1;0\n' 2x3
+	reads_as ' 1 ; "2"\t;3\n4;5;6\n' '1,2,3
+4,5,6'
+	reads_as '1;0;1\n' '1,0,1'
+}
+
+@test "a semicolon wins over commas, tabs and spaces on the first line" {
+	reads_as '1 ;\t2\n3;4\n' '1,2
+3,4'
+	fails_with '1;2,5\n' '1:3: expected a number with a decimal point, found "2,5"'
+}
+
+@test "a semicolon or comma in quotes is not a separator" {
+	reads_as '"a;b",c\n1,2\n' '1,2'
+	reads_as '"a,b";"c;d"\n1;2\n' '1,2'
+}
+
 @test "blanks around comma-separated fields are ignored" {
 	reads_as '  1 ,2 ,  3\n4\t,\t5,6 \t\n' '1,2,3
 4,5,6'
@@ -151,6 +171,25 @@ fails_with() {
 1,2.5'
 }
 
+@test "header of names separated by semicolons is skipped" {
+	reads_as 'a;b;c\n1;2;3\n' '1,2,3'
+	reads_as 'x;y\n1,2\n' '1,2'
+}
+
+@test "a header may have numbers inside names, but no field that is one" {
+	reads_as 'layer 1,layer 2\n1,2\n' '1,2'
+	reads_as 'x 1;y 2\n1;2\n' '1,2'
+	reads_as 'a b;1 c\n1;2\n' '1,2'
+	reads_as '"col 1"\t"col 2"\n1\t2\n' '1,2'
+}
+
+@test "a first line that any separator splits into a number is no header" {
+	# split by ';' nothing is a number, but by ',' "1" is
+	fails_with '1,5;2,5\n3,5;4,5\n' '1:1: expected a number with a decimal point, found "1,5"'
+	fails_with '1;x;1\n2;3;4\n' '1:3: expected a number, found "x"'
+	fails_with 'a;b\t1\n1;2\n' '1:1: expected a number, found "a"'
+}
+
 @test "the separator is chosen again after a header" {
 	reads_as 'x y\n1,2\n3,4\n' '1,2
 3,4'
@@ -166,6 +205,25 @@ fails_with() {
 	reads_as 'a,b\n\n1,2\n3,4\n' '1,2
 3,4'
 	shape_is 'a,b\n\n1,2\n3,4\n' 2x2
+}
+
+@test "a UTF-8 byte order mark at the start is skipped" {
+	reads_as '\357\273\2771,0,1\n0,1,0\n' '1,0,1
+0,1,0'
+	reads_as '\357\273\2771\n2\n3\n' '1
+2
+3'
+	reads_as '\357\273\277a,b\n1,2\n' '1,2'
+	reads_as '\357\273\277\n# c\n1 2\n' '1,2'
+}
+
+@test "error: columns on the first line do not count a byte order mark" {
+	fails_with '\357\273\2771,x\n' '1:3: expected a number, found "x"'
+}
+
+@test "error: a byte order mark after the start is shown escaped" {
+	fails_with '1\n\357\273\2772\n' '2:1: expected a number, found "\xef\xbb\xbf2"'
+	fails_with '\357\273\277\357\273\2771,2\n' '1:1: expected a number, found "\xef\xbb\xbf1"'
 }
 
 # --- quotes ------------------------------------------------------------
@@ -252,6 +310,12 @@ inf,-inf,inf'
 	fails_with '1,b\n' '1:3: expected a number, found "b"'
 }
 
+@test "error: decimal commas are not read" {
+	fails_with '"1,5","2"\n' '1:1: expected a number with a decimal point, found "1,5"'
+	fails_with '1;2\n3;-4,5e3\n' '2:3: expected a number with a decimal point, found "-4,5e3"'
+	fails_with '1;2\n3;4,5,6\n' '2:3: expected a number, found "4,5,6"'
+}
+
 @test "error: a long field is shown cut short" {
 	fails_with '1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n' \
 	    '1:3: expected a number, found "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..."'
@@ -334,12 +398,28 @@ inf,-inf,inf'
 	fails_with '\n# c\na,b,c\n\n' '3:1: expected a matrix, found no numbers'
 }
 
-# big FILE ROWS: a CSV of ROWS rows of 8 numbers (about 110 bytes a row),
+@test "error: a line longer than 256 MiB, in a file without a line end" {
+	# sparse files: 256 MiB of NUL bytes is the longest line, 1 more is over
+	printf '1,2\n' > in.txt
+	truncate -s $((4 + 256 * 1024 * 1024)) in.txt
+	run --separate-stderr "$CATMAT" in.txt
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: in.txt:2:1: expected a number, found "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00..."' ]
+	truncate -s $((5 + 256 * 1024 * 1024)) in.txt
+	for j in 1 2; do
+		run --separate-stderr "$SA" -j $j -x in.txt -q rand:2x2 -k rand:2x2 \
+		    -v rand:2x2
+		[ "$status" -eq 1 ]
+		[ "$stderr" = 'selfattn: in.txt:2:1: expected a line of at most 256 MiB, found more' ]
+	done
+}
+
+# big FILE ROWS [SEP]: a CSV (or SEP-separated) file of ROWS rows of 8 numbers (about 110 bytes a row),
 # large enough for the reader to split it among threads.
 big() {
-	awk -v rows="$2" 'BEGIN { srand(7); for (i = 1; i <= rows; i++) {
+	awk -v rows="$2" -v sep="${3:-,}" 'BEGIN { srand(7); for (i = 1; i <= rows; i++) {
 		for (j = 1; j <= 8; j++)
-			printf "%s%.17g", (j > 1 ? "," : ""), rand() * 2 - 1
+			printf "%s%.17g", (j > 1 ? sep : ""), rand() * 2 - 1
 		printf "\n" } }' > "$1"
 }
 
@@ -368,6 +448,35 @@ par_out() {
 	cmp one.npy two.npy
 	par_out 1 body.csv > plain.npy
 	cmp one.npy plain.npy
+}
+
+@test "text: a large file with a byte order mark, by several threads" {
+	big body.csv 40000
+	{ printf '\357\273\277'; cat body.csv; } > big.csv
+	par_out 1 body.csv > plain.npy
+	par_out 1 big.csv > one.npy
+	par_out 2 big.csv > two.npy
+	cmp plain.npy one.npy
+	cmp plain.npy two.npy
+	# only at the very start: a second one is an error
+	{ cat big.csv; printf '\357\273\277'; sed -n 1p body.csv; } > twice.csv
+	run par_out 2 twice.csv
+	[ "$status" -eq 1 ]
+	[ "${output%%found*}" = 'selfattn: twice.csv:40001:1: expected a number, ' ]
+}
+
+@test "text: a large semicolon-separated file with a header, by several threads" {
+	big body.csv 40000
+	{ printf 'a;b;c;d;e;f;g;h\n'; big /dev/stdout 40000 ';'; } > big.ssv
+	par_out 1 body.csv > plain.npy
+	par_out 1 big.ssv > one.npy
+	par_out 2 big.ssv > two.npy
+	cmp plain.npy one.npy
+	cmp plain.npy two.npy
+	sed -i '30000s/^\([^;]*\)\./\1,/' big.ssv
+	run par_out 2 big.ssv
+	[ "$status" -eq 1 ]
+	[ "${output%%found*}" = 'selfattn: big.ssv:30000:1: expected a number with a decimal point, ' ]
 }
 
 @test "text: an error deep in a large file names its line with several threads" {

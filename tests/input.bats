@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# Inputs as selfattn takes them (src/input.c, and the shapes that text
+# blocks give): which arguments a 3-D text file (blocks separated by
+# blank lines) may be, and what the others say of it; and streams (pipes,
+# devices, standard input), read no further than a line or a .npy needs.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+# sa_err ARGS: run selfattn; it must exit 1 with nothing on stdout.
+sa_err() {
+	run --separate-stderr "$SA" "$@"
+	[ "$status" -eq 1 ] || { echo "exit $status, want 1: $stderr"; return 1; }
+	[ -z "$output" ] || { echo "stdout: $output"; return 1; }
+}
+
+# Two 2x3 sequences, and the same as one text file of two blocks.
+blocks() {
+	printf '1,0,1\n0,1,0\n' > a.csv
+	printf '1,1,1\n0,0.5,1\n' > b.csv
+	{ cat a.csv; echo; cat b.csv; } > X.csv
+}
+
+@test "blocks: X in blocks is a batch, each block a sequence of its own" {
+	blocks
+	w='-q rand:3x2 -k rand:3x2 -v rand:3x2 --seed 3'
+	"$SA" -x a.csv $w > ya
+	"$SA" -x b.csv $w > yb
+	"$SA" -x X.csv $w > y
+	[ "$(cat y)" = "$(cat ya; echo; cat yb)" ]
+	"$SA" -x X.csv $w -f npy > y.npy
+	[ "$("$CATMAT" -s y.npy)" = 2x2x2 ]
+}
+
+@test "blocks: --memory in blocks goes with X in blocks, block by block" {
+	blocks
+	w='-q rand:3x2 -k rand:3x2 -v rand:3x2 --seed 5'
+	"$SA" -x a.csv -m b.csv $w > ya
+	"$SA" -x b.csv -m a.csv $w > yb
+	{ cat b.csv; echo; cat a.csv; } > M.csv
+	"$SA" -x X.csv -m M.csv $w > y
+	[ "$(cat y)" = "$(cat ya; echo; cat yb)" ]
+}
+
+@test "blocks: -Q -K -V in blocks are a batch with -H, heads without" {
+	blocks
+	"$SA" -Q a.csv -K a.csv -V a.csv > ya
+	"$SA" -Q b.csv -K b.csv -V b.csv > yb
+	"$SA" -Q X.csv -K X.csv -V X.csv -H 1 > batch
+	"$SA" -Q X.csv -K X.csv -V X.csv > heads
+	[ "$(cat batch)" = "$(cat ya; echo; cat yb)" ]
+	[ "$(cat heads)" = "$(cat ya; echo; cat yb)" ]
+	# per head, -w concatenates the heads: a 2x6 input to WO
+	run "$SA" -Q X.csv -K X.csv -V X.csv -w rand:6x1
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "blocks: a mask in blocks is a mask per head" {
+	printf '1,1,1\n1,1,1\n1,1,1\n\n1,0,0\n0,1,0\n0,0,1\n' > M.csv
+	run --separate-stderr "$SA" -Q rand:3x4 -K rand:3x4 -V rand:3x4 -H 2 \
+	    --mask M.csv -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | sed -n '5,7p')" = '1,0,0
+0,1,0
+0,0,1' ]
+	[ "$(printf '%s\n' "$output" | sed -n 4p)" = '' ]
+	[ "$(printf '%s\n' "$output" | sed -n 1p)" != '1,0,0' ]
+}
+
+@test "blocks: blocks of another shape are an error at the odd block" {
+	printf '1,2\n3,4\n\n5,6\n' > X.csv
+	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+	[ "$stderr" = 'selfattn: X.csv:4:1: expected a block of 2x2 as at line 1, found 1 row' ]
+	printf '1,2\n3,4\n\n\n# b\n5,6,7\n8,9,10\n' > X.csv
+	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+	[ "$stderr" = 'selfattn: X.csv:6:1: expected a block of 2x2 as at line 1, found 3 fields' ]
+}
+
+@test "blocks: a weight file in blocks is refused with its 3-D shape" {
+	printf '1,0\n0,1\n' > X.csv
+	printf '1,0\n0,1\n\n1,1\n0,1\n' > Wq.csv
+	sa_err -x X.csv -q Wq.csv -k rand:2x2 -v rand:2x2
+	[ "$stderr" = 'selfattn: Wq.csv is 2x2x2 but X.csv has 2 columns' ]
+	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2 --bq Wq.csv
+	[ "$stderr" = 'selfattn: --bq Wq.csv is 2x2x2: expected one row of numbers' ]
+}
+
+@test "blocks: --memory in blocks needs X in as many blocks" {
+	printf '1,0\n0,1\n' > X.csv
+	printf '1,0\n0,1\n\n1,1\n0,1\n' > M.csv
+	sa_err -x X.csv -m M.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+	[ "$stderr" = 'selfattn: --memory M.csv is 2x2x2 but X.csv is 2x2: both must be one sequence or the same number of them' ]
+}
+
+# --- streams: pipes, devices and standard input are read whole, but not
+# without end.
+
+# bounded CMD...: run CMD (a shell command line) with at most 1 GB of
+# address space, so that reading without end fails fast.
+bounded() {
+	run --separate-stderr bash -c "ulimit -v 1000000; $*"
+}
+
+@test "streams: /dev/zero is refused after a line of 256 MiB" {
+	bounded "'$SA' -j 1 -x /dev/zero -q rand:2x2 -k rand:2x2 -v rand:2x2"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: /dev/zero:1:1: expected a line of at most 256 MiB, found more' ]
+	[ -z "$output" ]
+}
+
+@test "streams: endless bytes after text lines name the line that does not end" {
+	bounded "{ printf '1,2\n3,4\n'; cat /dev/zero; } |
+	    '$SA' -j 1 -x - -q rand:2x2 -k rand:2x2 -v rand:2x2"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>:3:1: expected a line of at most 256 MiB, found more' ]
+}
+
+@test "streams: a .npy is read to the end of its data, not of the stream" {
+	printf '1,0,1,0\n0,1,0,1\n0,0,1,1\n' | "$SA" -x - -q rand:4x4 -k rand:4x4 \
+	    -v rand:4x4 -f npy > X.npy
+	"$SA" -x X.npy -q rand:4x4 -k rand:4x4 -v rand:4x4 > want
+	bounded "cat X.npy /dev/zero |
+	    '$SA' -j 1 -x - -q rand:4x4 -k rand:4x4 -v rand:4x4"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat want)" ]
+	# a short one is still short
+	head -c 150 X.npy > short.npy
+	run --separate-stderr "$SA" -x - -q rand:4x4 -k rand:4x4 -v rand:4x4 < short.npy
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>: expected 96 bytes of data for shape 3x4 '"'<f8'"', found 22' ]
+}
+
+@test "streams: a .npy header that will be refused ends the reading" {
+	bounded "{ printf '\223NUMPY\011\000'; cat /dev/zero; } |
+	    '$SA' -j 1 -x - -q rand:4x4 -k rand:4x4 -v rand:4x4"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>: unsupported .npy format version 9.0; expected 1.0, 2.0 or 3.0' ]
+	bounded "{ printf '\223NUMPY\001\000\010\000{}     \n'; cat /dev/zero; } |
+	    '$SA' -j 1 -x - -q rand:4x4 -k rand:4x4 -v rand:4x4"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdin>:1:12: the .npy header has no 'descr' key" ]
+}
