@@ -61,6 +61,57 @@ usage_fails() {
 	[ "${lines[0]}" = "selfattn: unknown option -Z" ]
 }
 
+@test "usage: an unknown option inside a group of short options" {
+	run "$SA" -x X.csv -Zq W.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option -Z in -Zq" ]
+	run "$SA" -x X.csv -bq W.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option -b in -bq: long options start with two dashes: write --bq" ]
+}
+
+@test "usage: an ambiguous long option lists what it could be" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --sc 2
+	usage_fails
+	[ "${lines[0]}" = "selfattn: ambiguous option --sc: could be --scale or --score" ]
+}
+
+@test "usage: a long option that takes no argument given one" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -a w.csv --average-weights=1
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: option --average-weights takes no argument, found "=1"' ]
+}
+
+@test "usage: a short option with = names itself and says what to write" {
+	run "$SA" -x X.csv -k k12.csv -c=bottom-right
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -c=bottom-right: a short option takes its optional argument attached, without "=": write -cbottom-right or --causal=bottom-right' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -H=2
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -H=2: a short option takes its argument without "=": write -H 2 or --heads=2' ]
+}
+
+@test "usage: the keyword of an optional argument given as an operand" {
+	run "$SA" -Q Q.csv -K K.csv --causal bottom-right -V V.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: unexpected argument "bottom-right": write --causal=bottom-right' ]
+	run "$SA" extra.csv -Q Q.csv -K K.csv -V V.csv -c top-left
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: unexpected argument "top-left": write -ctop-left or --causal=top-left' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --rope 500
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: unexpected argument "500": write --rope=500' ]
+}
+
+@test "cli: -c takes its optional argument attached" {
+	mkdata
+	"$SA" -Q Q.csv -K K.csv -V V.csv -cbottom-right > short.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv --causal=bottom-right > long.csv
+	cmp short.csv long.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -c > c.csv
+	! cmp -s c.csv long.csv
+}
+
 @test "usage: option without its argument" {
 	run "$SA" -Q Q.csv -K K.csv -V
 	usage_fails
