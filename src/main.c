@@ -82,8 +82,9 @@ static const char help_text[] =
 "  -o, --output FILE     write Y to FILE (default: standard output)\n"
 "  -a, --weights FILE    write the attention weights (H x n x m) to FILE\n"
 "      --average-weights with -a: the mean over heads (n x m)\n"
-"  -f, --format FMT      csv, tsv, txt or npy for standard output and\n"
-"                        for files without a known extension (default csv)\n"
+"  -f, --format FMT      csv, tsv, txt or npy: of standard output and of\n"
+"                        files not named .csv .tsv .txt .npy (default csv;\n"
+"                        needed for another extension, as in y.dat)\n"
 "  -p, --precision N     N significant digits (1-17; default: shortest\n"
 "                        text that reads back to the same double)\n"
 "\n"
@@ -259,6 +260,27 @@ same_file(const char *a, const char *b)
 		return strcmp(a, b) == 0;
 	return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
 	    sa.st_ino == sb.st_ino;
+}
+
+/* A usage error if output path (of option opt) has an extension that
+ * names no format and -f is not given: "y.xlsx" would be CSV.  No
+ * extension, standard output, devices and FIFOs take -f or csv. */
+static int
+check_ext(const char *opt, const char *path, int fmt_given)
+{
+	struct stat st;
+	const char *base, *dot;
+
+	if (path == NULL || fmt_given || strcmp(path, "-") == 0 ||
+	    out_fmt_of(path, OUT_CSV) == out_fmt_of(path, OUT_TSV))
+		return 0;
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	if ((dot = strrchr(base, '.')) == NULL || dot == base ||
+	    (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+		return 0;
+	return usage_error("%s %s: unknown extension \"%s\": use .csv, .tsv,"
+	    " .txt or .npy, or give -f", opt, path, dot);
 }
 
 /* The role whose option getopt_long returned as c, or -1. */
@@ -443,7 +465,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	struct err e;
 	const char *p;
 	const char *s, *kw = NULL, *kwopt = NULL;
-	int c, i, r, rc, at, before, nstdin = 0;
+	int c, i, r, rc, at, before, nstdin = 0, fmt_given = 0;
 
 	memset(o, 0, sizeof *o);
 	o->po.window = -1;
@@ -576,6 +598,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->weights = optarg;
 			break;
 		case 'f':
+			fmt_given = 1;
 			if (strcmp(optarg, "csv") == 0)
 				o->fmt = OUT_CSV;
 			else if (strcmp(optarg, "tsv") == 0)
@@ -663,6 +686,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			return usage_error("-o and -a name the same file "
 			    "\"%s\"", o->output);
 	}
+	if ((rc = check_ext("-o", o->output, fmt_given)) != 0 ||
+	    (rc = check_ext("-a", o->weights, fmt_given)) != 0)
+		return rc;
 	return 0;
 }
 

@@ -390,6 +390,26 @@ npyhdr() {
 	[ "$("$CATMAT" -s o.npy)" = "2x2" ]
 }
 
+@test "usage: an output name with an unknown extension needs -f" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.xlsx
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -o y.xlsx: unknown extension ".xlsx": use .csv, .tsv, .txt or .npy, or give -f' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a dir.d/w.NPY
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -a dir.d/w.NPY: unknown extension ".NPY": use .csv, .tsv, .txt or .npy, or give -f' ]
+	[ ! -e y.xlsx ] && [ ! -e y.csv ]
+	# -f gives the format; no extension, or a device, takes -f or csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o y.xlsx -f tsv -p 6
+	[ "$(head -1 y.xlsx)" = "$(printf '6.01668\t3.98332')" ]
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o y -a .w -p 6
+	[ "$(head -1 y)" = "6.01668,3.98332" ]
+	mkfifo f.pipe
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o f.pipe -p 6 & cat f.pipe > got
+	wait
+	[ "$(head -1 got)" = "6.01668,3.98332" ]
+}
+
 @test "output: -p rounds to significant digits" {
 	mkdata
 	run "$SA" -Q Q.csv -K K.csv -V V.csv -p 2
