@@ -266,21 +266,21 @@ usage_fails() {
 	printf '1,2\n3,4\n' > W2.csv
 	run "$SA" -x X.csv -q W2.csv -k W.csv -v W.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: W2.csv is 2x2 but X.csv has 3 columns" ]
+	[ "$output" = "selfattn: -q (WQ) W2.csv is 2x2 but -x (X) X.csv has 3 columns" ]
 }
 
 @test "shape: WV rows must match the columns of X" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:4x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:4x3 is 4x3 but X.csv has 3 columns" ]
+	[ "$output" = "selfattn: -v (WV) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
 }
 
 @test "shape: WK must have as many columns as WQ" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k rand:3x2 -v W.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:3x2 is 3x2 but W.csv is 3x3: queries and keys need the same number of columns" ]
+	[ "$output" = "selfattn: -k (WK) rand:3x2 is 3x2 but -q (WQ) W.csv is 3x3: queries and keys need the same number of columns" ]
 }
 
 @test "shape: K must have as many columns as Q" {
@@ -288,7 +288,7 @@ usage_fails() {
 	printf '1,2,3\n' > Q3.csv
 	run "$SA" -Q Q3.csv -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: K.csv is 3x2 but Q3.csv is 1x3: queries and keys need the same number of columns" ]
+	[ "$output" = "selfattn: -K (K) K.csv is 3x2 but -Q (Q) Q3.csv is 1x3: queries and keys need the same number of columns" ]
 }
 
 @test "shape: V must have a row for every key" {
@@ -296,35 +296,62 @@ usage_fails() {
 	printf '1,2\n' > V1.csv
 	run "$SA" -Q Q.csv -K K.csv -V V1.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: V1.csv is 1x2 but K.csv is 3x2: every key needs a value" ]
+	[ "$output" = "selfattn: -V (V) V1.csv is 1x2 but -K (K) K.csv is 3x2: every key needs a value" ]
 }
 
 @test "shape: query columns must split into the heads" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -H 2
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: W.csv has 3 columns, which do not split into 2 heads of equal width (-H)" ]
+	[ "$output" = "selfattn: -q (WQ) W.csv is 3x3: its 3 columns do not split into 2 heads of equal width (-H 2)" ]
 }
 
 @test "shape: value columns must split into the heads" {
 	mkdata
 	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x3 -H 2
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:3x3 has 3 columns, which do not split into 2 heads of equal width (-H)" ]
+	[ "$output" = "selfattn: -V (V) rand:3x3 is 3x3: its 3 columns do not split into 2 heads of equal width (-H 2)" ]
 }
 
 @test "shape: WO rows must match the concatenated heads" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -w rand:2x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:2x3 is 2x3 but the attention output has 3 columns (1 heads of 3)" ]
+	[ "$output" = "selfattn: -w (WO) rand:2x3 is 2x3 but the attention output has 3 columns (1 head of 3); its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+}
+
+@test "shape: a transposed weight says so, in either layout" {
+	mkdata
+	run "$SA" -x X.csv -q rand:4x3 -k W.csv -v W.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -q (WQ) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+	run "$SA" -x X.csv -q W.csv -k rand:3x4 -v W.csv --layout torch
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but -x (X) X.csv has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out" ]
+	# no hint when the transpose does not fit either
+	run "$SA" -x X.csv -q rand:4x4 -k W.csv -v W.csv
+	[ "$output" = "selfattn: -q (WQ) rand:4x4 is 4x4 but -x (X) X.csv has 3 columns" ]
+}
+
+@test "shape: transposed values say so" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V rand:2x3
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -V (V) rand:2x3 is 2x3 but -K (K) K.csv is 3x2: every key needs a value; its transpose would fit" ]
+}
+
+@test "shape: weights stored out x in split their rows into heads" {
+	mkdata
+	run "$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3 -H 2 --layout torch
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -q (WQ) rand:3x3 is 3x3: its 3 rows do not split into 2 heads of equal width (-H 2)" ]
 }
 
 @test "shape: a 4-D X is refused with its shape" {
 	mkdata
 	run "$SA" -x "$DATA/npy/i2_4d_c.npy" -q W.csv -k W.csv -v W.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: $DATA/npy/i2_4d_c.npy is 2x3x2x4: expected a matrix (1-D or 2-D) or a batch of them (3-D)" ]
+	[ "$output" = "selfattn: -x (X) $DATA/npy/i2_4d_c.npy is 2x3x2x4: expected a matrix (1-D or 2-D) or a batch of them (3-D)" ]
 }
 
 @test "shape: 3-D queries need 3-D keys and values" {
@@ -332,7 +359,7 @@ usage_fails() {
 	printf '1,2\n3,4\n\n5,6\n7,8\n' > X3.csv
 	run "$SA" -Q X3.csv -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: K.csv is 3x2 but X3.csv is 2x2x2: queries, keys and values need the same number of dimensions" ]
+	[ "$output" = "selfattn: -K (K) K.csv is 3x2 but -Q (Q) X3.csv is 2x2x2: queries, keys and values need the same number of dimensions" ]
 }
 
 # Write a version 1.0 .npy header for DICT (data follows separately).
@@ -350,7 +377,7 @@ npyhdr() {
 	npyhdr "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }" > e.npy
 	run "$SA" -Q e.npy -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: e.npy is 0x3: expected no empty dimension" ]
+	[ "$output" = "selfattn: -Q (Q) e.npy is 0x3: expected no empty dimension" ]
 }
 
 @test "output: CSV on standard output by default" {
