@@ -161,8 +161,15 @@ transposed(struct plan *p, const struct mat *a, size_t r0, size_t nr,
 static const struct mat *
 weight(struct plan *p, const struct plan_in *in, struct err *e)
 {
+	char s[SHAPESZ], w[SHAPESZ * 2];
+
 	if (in->name == NULL)
 		return NULL;
+	if (in->sh.ndim > 2) {
+		err_set(e, NULL, 0, 0, "%s is %s: expected a matrix (1-D or "
+		    "2-D)", who(w, in), shp(s, in));
+		return NULL;
+	}
 	if (!p->o.torch)
 		return &in->m;
 	return transposed(p, &in->m, 0, in->m.rows, e);

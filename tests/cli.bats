@@ -354,6 +354,16 @@ usage_fails() {
 	[ "$output" = "selfattn: -x (X) $DATA/npy/i2_4d_c.npy is 2x3x2x4: expected a matrix (1-D or 2-D) or a batch of them (3-D)" ]
 }
 
+@test "shape: a 3-D weight is refused, not read as its rows" {
+	printf '1,2\n3,4\n\n5,6\n7,8\n' > W3.csv
+	run "$SA" -x rand:2x4 -q W3.csv -k rand:4x2 -v rand:4x2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -q (WQ) W3.csv is 2x2x2: expected a matrix (1-D or 2-D)" ]
+	run "$SA" -x rand:2x4 -q rand:4x2 -k rand:4x2 -v rand:4x2 -w W3.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -w (WO) W3.csv is 2x2x2: expected a matrix (1-D or 2-D)" ]
+}
+
 @test "shape: 3-D queries need 3-D keys and values" {
 	mkdata
 	printf '1,2\n3,4\n\n5,6\n7,8\n' > X3.csv
