@@ -374,3 +374,28 @@ selfattn: warning: 2 query rows have every key masked: their output and weights 
 	done <<<"$MESSAGES"
 	[ "$n" -eq "$(wc -l <listed)" ]
 }
+
+@test "docs: the manual's SYNOPSIS lists every option" {
+	local name short n=0 syn
+	longopts >opts
+	syn=$(rendered_man | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p')
+	while read -r name short; do
+		n=$((n + 1))
+		if [ "$short" = - ]; then
+			printf '%s\n' "$syn" | grep -q -- "--$name\\b" ||
+			    { echo "--$name not in SYNOPSIS"; return 1; }
+		else
+			printf '%s\n' "$syn" | grep -q -- "-$short\\b" ||
+			    { echo "-$short (--$name) not in SYNOPSIS"; return 1; }
+		fi
+	done <opts
+	[ "$n" -ge 17 ]
+}
+
+@test "docs: the manual writes a transpose as ^T, not an arrow" {
+	run grep -c '\\(ua' "$MAN"
+	[ "$output" = 0 ]
+	mandoc -Tutf8 "$MAN" | sed 's/.\x08//g' >page
+	! grep -q '↑' page
+	grep -q 'x·W^T + b' page
+}
