@@ -399,3 +399,15 @@ selfattn: warning: 2 query rows have every key masked: their output and weights 
 	! grep -q '↑' page
 	grep -q 'x·W^T + b' page
 }
+
+@test "docs: README's PyTorch script is the code of samples/gen_torch.py" {
+	# samples/gen_torch.py, run once, wrote samples/torch-mha with this
+	# code; the tests never run Python, so check that it is the same.
+	awk '/^```python$/ { inb = 1; n++; next } /^```$/ { inb = 0 }
+	    inb { print }' "$README" >snippet.py
+	[ "$(wc -l <snippet.py)" -ge 10 ]
+	grep -q '^import torch$' snippet.py
+	tr '\n' '\001' <snippet.py >snippet.one
+	tr '\n' '\001' <"$SAMPLES/gen_torch.py" >gen.one
+	grep -qF -f snippet.one gen.one
+}
