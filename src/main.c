@@ -72,7 +72,7 @@ static const char help_text[] =
 "                        or vaᵀ·tanh(q·Wa + k·Ua) (--wa, --ua, --va)\n"
 "      --wa, --ua, --va FILE  the score function's matrices\n"
 "  -c, --causal[=top-left|bottom-right]  query i sees keys j <= i\n"
-"                        (bottom-right: j <= i + m - n)\n"
+"                        (bottom-right: j <= i + m - n); -cbottom-right\n"
 "      --mask FILE       n x m: 0/1 (1 = may attend) or added to scores;\n"
 "                        (H, n, m) or (B, H, n, m) per head\n"
 "      --key-padding FILE  m values, 1 = padding key (or B x m)\n"
@@ -91,8 +91,9 @@ static const char help_text[] =
 "                        (n, or H x n; B x H x n for a batch)\n"
 "      --merge           combine key shards: read pairs of Y and LSE files\n"
 "                        (operands) and write the exact whole Y and LSE\n"
-"  -f, --format FMT      csv, tsv, txt or npy for standard output and\n"
-"                        for files without a known extension (default csv)\n"
+"  -f, --format FMT      csv, tsv, txt or npy: of standard output and of\n"
+"                        files not named .csv .tsv .txt .npy (default csv;\n"
+"                        needed for another extension, as in y.dat)\n"
 "  -p, --precision N     N significant digits (1-17; default: shortest\n"
 "                        text that reads back to the same double)\n"
 "\n"
@@ -299,6 +300,27 @@ same_file(const char *a, const char *b)
 	    sa.st_ino == sb.st_ino;
 }
 
+/* A usage error if output path (of option opt) has an extension that
+ * names no format and -f is not given: "y.xlsx" would be CSV.  No
+ * extension, standard output, devices and FIFOs take -f or csv. */
+static int
+check_ext(const char *opt, const char *path, int fmt_given)
+{
+	struct stat st;
+	const char *base, *dot;
+
+	if (path == NULL || fmt_given || strcmp(path, "-") == 0 ||
+	    out_fmt_of(path, OUT_CSV) == out_fmt_of(path, OUT_TSV))
+		return 0;
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	if ((dot = strrchr(base, '.')) == NULL || dot == base ||
+	    (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+		return 0;
+	return usage_error("%s %s: unknown extension \"%s\": use .csv, .tsv,"
+	    " .txt or .npy, or give -f", opt, path, dot);
+}
+
 /* The role whose option getopt_long returned as c, or -1. */
 static int
 role_of(int c)
@@ -463,6 +485,83 @@ check_merge(const struct opts *o, int nops)
 	return 0;
 }
 
+/* The long name of short option c, or NULL. */
+static const char *
+long_name(int c)
+{
+	int i;
+
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (longopts[i].val == c)
+			return longopts[i].name;
+	return NULL;
+}
+
+/* The index of the element getopt_long takes its next option from,
+ * given optind before the call: it skips (and later moves to the end)
+ * the operands before it. */
+static int
+option_at(int argc, char *argv[], int i)
+{
+	while (i < argc && (argv[i][0] != '-' || argv[i][1] == '\0'))
+		i++;
+	return i < argc ? i : argc - 1;
+}
+
+/* Copy long option element s up to any "=" ("--NAME") into b. */
+static const char *
+long_given(char *b, size_t cap, const char *s)
+{
+	snprintf(b, cap, "%.*s", (int)strcspn(s, "="), s);
+	return b;
+}
+
+/* The usage error for what getopt_long refused (c is '?' or ':') in
+ * element s: name the option as given and say what to write. */
+static int
+bad_option(int c, const char *s)
+{
+	char given[128], alts[512];
+	const char *name = s + 2;
+	size_t len = strcspn(name, "="), used = 0;
+	int i, n = 0, last = -1;
+
+	if (s[1] != '-') {
+		/* A short option: optopt is the letter. */
+		if (c == ':')
+			return usage_error("option -%c needs an argument",
+			    optopt);
+		for (i = 0; longopts[i].name != NULL && s[2] != '\0'; i++)
+			if (strcmp(longopts[i].name, s + 1) == 0)
+				return usage_error("unknown option -%c in %s: "
+				    "long options start with two dashes: "
+				    "write -%s", optopt, s, s);
+		if (s[2] != '\0')
+			return usage_error("unknown option -%c in %s", optopt,
+			    s);
+		return usage_error("unknown option -%c", optopt);
+	}
+	long_given(given, sizeof given, s);
+	if (c == ':')
+		return usage_error("option %s needs an argument", given);
+	if (optopt != 0)	/* a known option that takes no argument */
+		return usage_error("option %s takes no argument, found \"%s\"",
+		    given, s + strlen(given));
+	alts[0] = '\0';
+	for (i = 0; longopts[i].name != NULL; i++) {
+		if (strncmp(longopts[i].name, name, len) != 0)
+			continue;
+		if (n++ > 0 && used < sizeof alts)
+			used += (size_t)snprintf(alts + used, sizeof alts -
+			    used, ", --%s", longopts[last].name);
+		last = i;
+	}
+	if (n > 1)
+		return usage_error("ambiguous option %s: could be %s or --%s",
+		    given, alts + 2, longopts[last].name);
+	return usage_error("unknown option %s", given);
+}
+
 /* Fill o from argv; returns 0, -1 after --help or --version, or the
  * exit status of a usage error. */
 static int
@@ -472,15 +571,46 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	struct shape sh;
 	struct err e;
 	const char *p;
-	int c, i, r, rc, nstdin = 0;
+	const char *s, *kw = NULL, *kwopt = NULL;
+	int c, i, r, rc, at, before, nstdin = 0, fmt_given = 0;
 
 	memset(o, 0, sizeof *o);
 	o->po.window = -1;
 	o->po.rope_base = 10000;
 	o->fmt = OUT_CSV;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv,
-	    ":x:q:k:v:w:Q:K:V:m:H:s:o:a:f:p:j:ch", longopts, NULL)) != -1) {
+	for (;;) {
+		before = optind;
+		if ((c = getopt_long(argc, argv,
+		    ":x:q:k:v:w:Q:K:V:m:H:s:o:a:f:p:j:c::h", longopts,
+		    NULL)) == -1)
+			break;
+		s = argv[at = option_at(argc, argv, before)];
+		if (c == '?' || c == ':')
+			return bad_option(c, s);
+		/* "-H=2": a long option's "=" after a short option. */
+		if (s[1] != '-' && optarg != NULL && optarg == s + 2 &&
+		    optarg[0] == '=')
+			return c == 'c' ? usage_error("%s: a short option "
+			    "takes its optional argument attached, without "
+			    "\"=\": write -c%s or --causal%s", s, optarg + 1,
+			    optarg) : usage_error("%s: a short option takes "
+			    "its argument without \"=\": write -%c %s or "
+			    "--%s%s", s, c, optarg + 1, long_name(c), optarg);
+		/* "--causal bottom-right": remember the word after an option
+		 * whose argument is optional; it would be an operand. */
+		if ((c == 'c' || c == OPT_ROPE) && optarg == NULL &&
+		    at + 1 < argc && optind == at + 1) {
+			const char *nx = argv[at + 1];
+			double d;
+
+			if (c == 'c' ? strcmp(nx, "top-left") == 0 ||
+			    strcmp(nx, "bottom-right") == 0 :
+			    num_parse(nx, strlen(nx), &d) == 0) {
+				kw = nx;
+				kwopt = s;
+			}
+		}
 		if ((r = role_of(c)) >= 0) {
 			if (o->spec[r] != NULL)
 				return usage_error("option %s given twice",
@@ -593,6 +723,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->weights = optarg;
 			break;
 		case 'f':
+			fmt_given = 1;
 			if (strcmp(optarg, "csv") == 0)
 				o->fmt = OUT_CSV;
 			else if (strcmp(optarg, "tsv") == 0)
@@ -634,14 +765,14 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case OPT_VERSION:
 			printf("selfattn %s\n", VERSION);
 			return -1;
-		case ':':
-			return usage_error("option %s needs an argument",
-			    argv[optind - 1]);
-		default:
-			return usage_error("unknown option %s",
-			    argv[optind - 1]);
 		}
 	}
+	for (i = optind; kw != NULL && i < argc; i++)
+		if (argv[i] == kw)
+			return kwopt[1] == '-' ? usage_error("unexpected "
+			    "argument \"%s\": write %s=%s", kw, kwopt, kw) :
+			    usage_error("unexpected argument \"%s\": write "
+			    "-c%s or --causal=%s", kw, kw, kw);
 	if (o->merge) {
 		if ((rc = check_merge(o, argc - optind)) != 0)
 			return rc;
@@ -674,7 +805,12 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		    input_generator(o->spec[i], &sh, &e) < 0)
 			return usage_error("%s", e.msg);
 	}
-	return check_outputs(o);
+	if ((rc = check_outputs(o)) != 0)
+		return rc;
+	if ((rc = check_ext("-o", o->output, fmt_given)) != 0 ||
+	    (rc = check_ext("-a", o->weights, fmt_given)) != 0 ||
+	    (rc = check_ext("--lse", o->lse, fmt_given)) != 0)
+		return rc;
 	return 0;
 }
 

@@ -21,15 +21,62 @@ shp(char *b, const struct plan_in *in)
 	return shape_str(b, SHAPESZ, &in->sh);
 }
 
-/* "OPT FILE" or just "FILE" when the option is the usual one. */
+/* "" or "s": "1 head", "2 heads". */
+#define PL(n) ((n) == 1 ? "" : "s")
+
+/*
+ * How every shape message names an input: the option, the matrix it
+ * gives, the file.  "-k (WK) W.csv" for the one-letter options, whose
+ * letter does not say which matrix it is; "--mask m.csv" for the long
+ * ones, which do.  A message about two inputs names both:
+ *	-k (WK) W.csv is 3x3 but -x (X) X.csv has 4 columns
+ */
 static const char *
 who(char *b, const struct plan_in *in)
 {
-	if (in->opt != NULL && in->opt[0] == '-' && in->opt[1] == '-')
-		snprintf(b, SHAPESZ * 2, "%s %s", in->opt, in->name);
-	else
+	static const char *const sym[][2] = {
+		{ "-x", "X" }, { "-q", "WQ" }, { "-k", "WK" }, { "-v", "WV" },
+		{ "-w", "WO" }, { "-Q", "Q" }, { "-K", "K" }, { "-V", "V" },
+	};
+	size_t i;
+
+	if (in->opt == NULL) {
 		snprintf(b, SHAPESZ * 2, "%s", in->name);
+		return b;
+	}
+	for (i = 0; i < sizeof sym / sizeof sym[0]; i++)
+		if (strcmp(in->opt, sym[i][0]) == 0) {
+			snprintf(b, SHAPESZ * 2, "%s (%s) %s", in->opt,
+			    sym[i][1], in->name);
+			return b;
+		}
+	snprintf(b, SHAPESZ * 2, "%s %s", in->opt, in->name);
 	return b;
+}
+
+/* "; its transpose would fit" if in is 2-D and its transpose has rows
+ * rows and cols columns (0: any), the file's own terms; else "". */
+static const char *
+tfit(const struct plan_in *in, size_t rows, size_t cols)
+{
+	if (in->name == NULL || in->sh.ndim != 2 || in->sh.dim[0] ==
+	    in->sh.dim[1] || (rows && in->sh.dim[1] != rows) ||
+	    (cols && in->sh.dim[0] != cols))
+		return "";
+	return "; its transpose would fit";
+}
+
+/* The same for a weight matrix whose rows (in x out) must be want, with
+ * what to do about it: PyTorch stores weights out x in. */
+static const char *
+wfit(const struct plan *p, const struct plan_in *in, size_t want)
+{
+	if (*(p->o.torch ? tfit(in, 0, want) : tfit(in, want, 0)) == '\0')
+		return "";
+	return p->o.torch ? "; its transpose would fit: leave out --layout "
+	    "torch if it is stored in x out" : "; its transpose would fit: "
+	    "give --layout torch if it is stored out x in, as PyTorch "
+	    "stores weights";
 }
 
 /* "WHO is SHAPE but ...": the message of most shape errors. */
@@ -55,7 +102,7 @@ vector(const struct plan_in *in, size_t *len, struct err *e)
 
 	if (in->sh.ndim > 2 || in->m.rows != 1)
 		return err_set(e, NULL, 0, 0, "%s is %s: expected one row of "
-		    "numbers", who(w, in), shp(s, in));
+		    "numbers%s", who(w, in), shp(s, in), tfit(in, 1, 0));
 	*len = in->m.cols;
 	return 0;
 }
@@ -72,7 +119,8 @@ vector_of(const struct plan_in *in, size_t want, const char *what,
 	if (vector(in, &len, e) != 0)
 		return -1;
 	if (len != want)
-		return mismatch(e, in, "%s %zu columns", what, want);
+		return mismatch(e, in, "%s %zu column%s", what, want,
+		    PL(want));
 	*v = in->m.data;
 	return 0;
 }
@@ -111,8 +159,15 @@ transposed(struct plan *p, const struct mat *a, size_t r0, size_t nr,
 static const struct mat *
 weight(struct plan *p, const struct plan_in *in, struct err *e)
 {
+	char s[SHAPESZ], w[SHAPESZ * 2];
+
 	if (in->name == NULL)
 		return NULL;
+	if (in->sh.ndim > 2) {
+		err_set(e, NULL, 0, 0, "%s is %s: expected a matrix (1-D or "
+		    "2-D)", who(w, in), shp(s, in));
+		return NULL;
+	}
 	if (!p->o.torch)
 		return &in->m;
 	return transposed(p, &in->m, 0, in->m.rows, e);
@@ -188,21 +243,23 @@ groups(const struct plan *p, struct err *e)
 	if (p->H % p->G == 0)
 		return 0;
 	return err_set(e, NULL, 0, 0, "%zu key/value heads do not divide the "
-	    "%zu query heads (--kv-heads %zu, -H %zu)", p->G, p->H, p->G,
-	    p->H);
+	    "%zu query head%s (--kv-heads %zu, -H %zu)", p->G, p->H, PL(p->H),
+	    p->G, p->H);
 }
 
-/* cols of `in` must split into `heads` equal parts. */
+/* The cols output columns of `in` must split into `heads` equal parts;
+ * what says where they are in the file: "columns", "rows" (a weight
+ * stored out x in) or "rows per block" (--in-proj). */
 static int
 split(const struct plan_in *in, size_t cols, size_t heads, const char *opt,
-    size_t *width, struct err *e)
+    const char *what, size_t *width, struct err *e)
 {
-	char w[SHAPESZ * 2];
+	char w[SHAPESZ * 2], s[SHAPESZ];
 
 	if (cols % heads != 0)
-		return err_set(e, NULL, 0, 0, "%s has %zu columns, which do "
-		    "not split into %zu heads of equal width (%s)", who(w, in),
-		    cols, heads, opt);
+		return err_set(e, NULL, 0, 0, "%s is %s: its %zu %s do not "
+		    "split into %zu heads of equal width (%s %zu)", who(w, in),
+		    shp(s, in), cols, what, heads, opt, heads);
 	*width = cols / heads;
 	return 0;
 }
@@ -216,6 +273,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	const struct plan_in *wqi = &in[IN_WQ], *wki = &in[IN_WK],
 	    *wvi = &in[IN_WV];
 	char s[SHAPESZ], w[SHAPESZ * 2];
+	const char *d_of;
 	size_t Bm;
 
 	if (sequence(x, 1, &p->B, &p->n, &p->d, e) != 0)
@@ -231,7 +289,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 			return -1;
 		if ((mem->sh.ndim == 3) != p->batched || Bm != p->B)
 			return mismatch(e, mem, "%s is %s: both must be one "
-			    "sequence or the same number of them", x->name,
+			    "sequence or the same number of them", who(w, x),
 			    shape_str(s, sizeof s, &x->sh));
 		p->mem = &mem->m;
 	}
@@ -240,12 +298,12 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		size_t E = p->d;
 
 		if (ip->sh.ndim != 2 || ip->m.cols != E || ip->m.rows != 3 * E)
-			return mismatch(e, ip, "%s has %zu columns: expected "
-			    "%zux%zu (3E x E, PyTorch's in_proj_weight)",
-			    x->name, E, 3 * E, E);
+			return mismatch(e, ip, "%s has %zu column%s: expected "
+			    "%zux%zu (3E x E, PyTorch's in_proj_weight)%s",
+			    who(w, x), E, PL(E), 3 * E, E, tfit(ip, 3 * E, E));
 		if (p->dm != E)
-			return mismatch(e, mem, "--in-proj takes keys and "
-			    "values of width %zu", E);
+			return mismatch(e, mem, "%s projects keys and values "
+			    "of width %zu", who(w, ip), E);
 		if ((p->wq = transposed(p, &ip->m, 0, E, e)) == NULL ||
 		    (p->wk = transposed(p, &ip->m, E, E, e)) == NULL ||
 		    (p->wv = transposed(p, &ip->m, 2 * E, E, e)) == NULL)
@@ -255,14 +313,18 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	    (p->wk = weight(p, wki, e)) == NULL ||
 	    (p->wv = weight(p, wvi, e)) == NULL)
 		return -1;
+	d_of = who(w, x);
 	if (p->wq->rows != p->d)
-		return mismatch(e, wqi, "%s has %zu columns", x->name, p->d);
+		return mismatch(e, wqi, "%s has %zu column%s%s", d_of, p->d,
+		    PL(p->d), wfit(p, wqi, p->d));
+	if (mem->name != NULL)
+		d_of = who(w, mem);
 	if (p->wk->rows != p->dm)
-		return mismatch(e, wki, "%s has %zu columns", who(w, mem->name ?
-		    mem : x), p->dm);
+		return mismatch(e, wki, "%s has %zu column%s%s", d_of, p->dm,
+		    PL(p->dm), wfit(p, wki, p->dm));
 	if (p->wv->rows != p->dm)
-		return mismatch(e, wvi, "%s has %zu columns", who(w, mem->name ?
-		    mem : x), p->dm);
+		return mismatch(e, wvi, "%s has %zu column%s%s", d_of, p->dm,
+		    PL(p->dm), wfit(p, wvi, p->dm));
 	if (p->o.pos && (p->x = positions(p, &x->m, e)) == NULL)
 		return -1;
 	if (mem->name == NULL)
@@ -277,7 +339,7 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
     struct err *e)
 {
 	const struct plan_in *q = &in[IN_Q], *k = &in[IN_K], *v = &in[IN_V];
-	char s1[SHAPESZ], s2[SHAPESZ];
+	char s1[SHAPESZ], s2[SHAPESZ], w[SHAPESZ * 2];
 	int nd = q->sh.ndim;
 	size_t Bk, Bv, mk, mv, ck, cv, qc;
 
@@ -285,7 +347,7 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (!(nd <= 2 && k->sh.ndim <= 2 && v->sh.ndim <= 2))
 			return mismatch(e, k->sh.ndim != nd ? k : v, "%s is %s:"
 			    " queries, keys and values need the same number "
-			    "of dimensions", q->name, shape_str(s1, sizeof s1,
+			    "of dimensions", who(w, q), shape_str(s1, sizeof s1,
 			    &q->sh));
 	}
 	p->perhead = nd == 4 || (nd == 3 && p->o.heads == 0);
@@ -298,14 +360,15 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		p->vec = nd == 1;
 		if (Bk != p->B || Bv != p->B)
 			return mismatch(e, Bk != p->B ? k : v, "%s is %s: "
-			    "they need the same number of sequences", q->name,
+			    "they need the same number of sequences", who(w, q),
 			    shape_str(s1, sizeof s1, &q->sh));
 		p->H = p->o.heads ? p->o.heads : 1;
 		p->G = p->o.kv_heads ? p->o.kv_heads : p->H;
-		if (groups(p, e) || split(q, qc, p->H, "-H", &p->dq, e) ||
-		    split(k, ck, p->G, p->o.kv_heads ? "--kv-heads" : "-H",
-		    &p->dk, e) || split(v, cv, p->G, p->o.kv_heads ?
-		    "--kv-heads" : "-H", &p->dv, e))
+		if (groups(p, e) || split(q, qc, p->H, "-H", "columns",
+		    &p->dq, e) || split(k, ck, p->G, p->o.kv_heads ?
+		    "--kv-heads" : "-H", "columns", &p->dk, e) || split(v, cv,
+		    p->G, p->o.kv_heads ? "--kv-heads" : "-H", "columns",
+		    &p->dv, e))
 			return -1;
 		p->qs[0] = p->n * qc, p->qs[1] = p->dq, p->qs[2] = qc;
 		p->ks[0] = mk * ck, p->ks[1] = p->dk, p->ks[2] = ck;
@@ -319,24 +382,26 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (nd == 4 && (k->sh.dim[0] != p->B || v->sh.dim[0] != p->B))
 			return mismatch(e, k->sh.dim[0] != p->B ? k : v, "%s is"
 			    " %s: they need the same number of sequences",
-			    q->name, shape_str(s1, sizeof s1, &q->sh));
+			    who(w, q), shape_str(s1, sizeof s1, &q->sh));
 		p->H = qd[0], p->n = qd[1], p->dq = qd[2];
 		p->G = kd[0], mk = kd[1], p->dk = kd[2];
 		mv = vd[1], p->dv = vd[2];
 		if (p->o.heads && p->o.heads != p->H)
-			return mismatch(e, q, "-H %zu asks for %zu heads",
-			    p->o.heads, p->o.heads);
+			return mismatch(e, q, "-H %zu asks for %zu head%s",
+			    p->o.heads, p->o.heads, PL(p->o.heads));
 		if (p->o.kv_heads && p->o.kv_heads != p->G)
 			return mismatch(e, k, "--kv-heads %zu asks for %zu "
-			    "key/value heads", p->o.kv_heads, p->o.kv_heads);
+			    "key/value head%s", p->o.kv_heads, p->o.kv_heads,
+			    PL(p->o.kv_heads));
 		if (vd[0] != p->G)
 			return mismatch(e, v, "%s is %s: keys and values need "
-			    "the same heads", k->name, shape_str(s1, sizeof s1,
+			    "the same heads", who(w, k), shape_str(s1, sizeof s1,
 			    &k->sh));
 		if (p->H % p->G != 0)
 			return mismatch(e, k, "%s is %s: its %zu key/value heads "
-			    "do not divide the %zu query heads", q->name,
-			    shape_str(s1, sizeof s1, &q->sh), p->G, p->H);
+			    "do not divide the %zu query head%s", who(w, q),
+			    shape_str(s1, sizeof s1, &q->sh), p->G, p->H,
+			    PL(p->H));
 		p->qs[0] = p->H * p->n * p->dq, p->qs[1] = p->n * p->dq,
 		    p->qs[2] = p->dq;
 		p->ks[0] = p->G * mk * p->dk, p->ks[1] = mk * p->dk,
@@ -345,8 +410,9 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		    p->vs[2] = p->dv;
 	}
 	if (mk != mv)
-		return mismatch(e, v, "%s is %s: every key needs a value",
-		    k->name, shape_str(s2, sizeof s2, &k->sh));
+		return mismatch(e, v, "%s is %s: every key needs a value%s",
+		    who(w, k), shape_str(s2, sizeof s2, &k->sh), p->perhead ?
+		    "" : tfit(v, mk, 0));
 	p->m = mk;
 	p->q = &q->m;
 	p->k = &k->m;
@@ -362,13 +428,15 @@ self_heads(struct plan *p, const struct plan_in in[IN_NROLES],
 	const struct plan_in *src = in[IN_INPROJ].name ? &in[IN_INPROJ] :
 	    NULL;
 	const char *kvopt = p->o.kv_heads ? "--kv-heads" : "-H";
+	const char *what = src ? "rows per block" : p->o.torch ? "rows" :
+	    "columns";
 
 	p->H = p->o.heads ? p->o.heads : 1;
 	p->G = p->o.kv_heads ? p->o.kv_heads : p->H;
-	if (groups(p, e) || split(src ? src : &in[IN_WQ], p->wq->cols, p->H, "-H", &p->dq,
-	    e) || split(src ? src : &in[IN_WK], p->wk->cols, p->G, kvopt,
-	    &p->dk, e) || split(src ? src : &in[IN_WV], p->wv->cols, p->G,
-	    kvopt, &p->dv, e))
+	if (groups(p, e) || split(src ? src : &in[IN_WQ], p->wq->cols, p->H,
+	    "-H", what, &p->dq, e) || split(src ? src : &in[IN_WK],
+	    p->wk->cols, p->G, kvopt, what, &p->dk, e) || split(src ? src :
+	    &in[IN_WV], p->wv->cols, p->G, kvopt, what, &p->dv, e))
 		return -1;
 	return 0;
 }
@@ -378,14 +446,15 @@ static int
 biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 {
 	const struct plan_in *ipb = &in[IN_INPROJB];
+	char w[SHAPESZ * 2];
 	size_t len = 0;
 
 	if (ipb->name != NULL) {
 		if (vector(ipb, &len, e) != 0)
 			return -1;
 		if (len != 3 * p->d)
-			return mismatch(e, ipb, "--in-proj needs 3E = %zu "
-			    "values", 3 * p->d);
+			return mismatch(e, ipb, "%s needs 3E = %zu values",
+			    who(w, &in[IN_INPROJ]), 3 * p->d);
 		p->bq = ipb->m.data;
 		p->bk = ipb->m.data + p->d;
 		p->bv = ipb->m.data + 2 * p->d;
@@ -412,15 +481,16 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 	if (nd == 1 ? !(p->vec && sh->dim[0] == p->m) : nd > 4 ||
 	    sh->dim[nd - 2] != n || sh->dim[nd - 1] != p->m)
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
-		    "keys)", n, p->m);
+		    "keys)%s", n, p->m, tfit(in, n, p->m));
 	if (nd >= 3)
 		dh = sh->dim[nd - 3];
 	if (nd == 4)
 		db = sh->dim[0];
 	if ((dh != 1 && dh != p->H) || (db != 1 && db != p->B))
-		return mismatch(e, in, "there are %zu heads%s%zu sequences: "
-		    "expected (%s%zu|1, n, m)", p->H, nd == 4 ? " and " :
-		    " in ", p->B, nd == 4 ? "B|1, " : "", p->H);
+		return mismatch(e, in, "there %s %zu head%s%s%zu sequence%s: "
+		    "expected (%s%zu|1, n, m)", p->H == 1 ? "is" : "are", p->H,
+		    PL(p->H), nd == 4 ? " and " : " in ", p->B, PL(p->B),
+		    nd == 4 ? "B|1, " : "", p->H);
 	p->ms[0] = db == 1 ? 0 : dh * n * p->m;
 	p->ms[1] = dh == 1 ? 0 : n * p->m;
 	cnt = in->m.rows * in->m.cols;
@@ -448,8 +518,9 @@ key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 		return 0;
 	if (in->sh.ndim > 2 || in->m.cols != p->m || (in->m.rows != 1 &&
 	    in->m.rows != p->B))
-		return mismatch(e, in, "there are %zu keys%s", p->m, p->B > 1 ?
-		    " per sequence: expected (m) or (B, m)" : "");
+		return mismatch(e, in, "there %s %zu key%s%s%s", p->m == 1 ?
+		    "is" : "are", p->m, PL(p->m), p->B > 1 ? " per sequence: "
+		    "expected (m) or (B, m)" : "", tfit(in, 1, p->m));
 	cnt = in->m.rows * in->m.cols;
 	if ((p->kpad = mat_buf(cnt, 1, in->name, e)) == NULL)
 		return -1;
@@ -490,8 +561,8 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 		if (wa->sh.ndim != 2 || wa->m.rows != p->dq ||
 		    wa->m.cols != p->dk)
 			return mismatch(e, wa, "--score general needs %zux%zu "
-			    "(query width x key width per head)", p->dq,
-			    p->dk);
+			    "(query width x key width per head)%s", p->dq,
+			    p->dk, tfit(wa, p->dq, p->dk));
 		p->wa = &wa->m;
 		return 0;
 	case SCORE_ADDITIVE:
@@ -500,14 +571,16 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 			return -1;
 		p->da = p->wa->cols;
 		if (p->wa->rows != p->dq)
-			return mismatch(e, wa, "the queries have %zu columns per "
-			    "head%s", p->dq, p->o.torch ? " (torch layout: "
-			    "da x dq)" : "");
+			return mismatch(e, wa, "the queries have %zu column%s per "
+			    "head%s%s", p->dq, PL(p->dq), p->o.torch ? " (torch "
+			    "layout: da x dq)" : "", wfit(p, wa, p->dq));
 		if (p->ua->rows != p->dk || p->ua->cols != p->da)
-			return mismatch(e, ua, "%s needs %zux%zu%s", p->o.torch ?
+			return mismatch(e, ua, "%s needs %zux%zu%s%s", p->o.torch ?
 			    "with --wa of da x dq," : "with --wa of dq x da,",
 			    p->o.torch ? p->da : p->dk, p->o.torch ? p->dk :
-			    p->da, p->o.torch ? " (torch layout)" : "");
+			    p->da, p->o.torch ? " (torch layout)" : "", tfit(ua,
+			    p->o.torch ? p->da : p->dk, p->o.torch ? p->dk :
+			    p->da));
 		return vector_of(&in[IN_VA], p->da, "--wa has", &p->va, e);
 	}
 	return 0;
@@ -556,8 +629,9 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 			return -1;
 		if (p->wo->rows != p->H * p->dv)
 			return mismatch(e, woi, "the attention output has %zu "
-			    "columns (%zu heads of %zu)", p->H * p->dv, p->H,
-			    p->dv);
+			    "column%s (%zu head%s of %zu)%s", p->H * p->dv,
+			    PL(p->H * p->dv), p->H, PL(p->H), p->dv, wfit(p, woi,
+			    p->H * p->dv));
 		p->dout = p->wo->cols;
 	}
 	if (vector_of(&in[IN_BO], p->dout, "the output has", &p->bo, e))

@@ -61,6 +61,57 @@ usage_fails() {
 	[ "${lines[0]}" = "selfattn: unknown option -Z" ]
 }
 
+@test "usage: an unknown option inside a group of short options" {
+	run "$SA" -x X.csv -Zq W.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option -Z in -Zq" ]
+	run "$SA" -x X.csv -bq W.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option -b in -bq: long options start with two dashes: write --bq" ]
+}
+
+@test "usage: an ambiguous long option lists what it could be" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --sc 2
+	usage_fails
+	[ "${lines[0]}" = "selfattn: ambiguous option --sc: could be --scale or --score" ]
+}
+
+@test "usage: a long option that takes no argument given one" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -a w.csv --average-weights=1
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: option --average-weights takes no argument, found "=1"' ]
+}
+
+@test "usage: a short option with = names itself and says what to write" {
+	run "$SA" -x X.csv -k k12.csv -c=bottom-right
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -c=bottom-right: a short option takes its optional argument attached, without "=": write -cbottom-right or --causal=bottom-right' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -H=2
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -H=2: a short option takes its argument without "=": write -H 2 or --heads=2' ]
+}
+
+@test "usage: the keyword of an optional argument given as an operand" {
+	run "$SA" -Q Q.csv -K K.csv --causal bottom-right -V V.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: unexpected argument "bottom-right": write --causal=bottom-right' ]
+	run "$SA" extra.csv -Q Q.csv -K K.csv -V V.csv -c top-left
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: unexpected argument "top-left": write -ctop-left or --causal=top-left' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --rope 500
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: unexpected argument "500": write --rope=500' ]
+}
+
+@test "cli: -c takes its optional argument attached" {
+	mkdata
+	"$SA" -Q Q.csv -K K.csv -V V.csv -cbottom-right > short.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv --causal=bottom-right > long.csv
+	cmp short.csv long.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -c > c.csv
+	! cmp -s c.csv long.csv
+}
+
 @test "usage: option without its argument" {
 	run "$SA" -Q Q.csv -K K.csv -V
 	usage_fails
@@ -215,21 +266,21 @@ usage_fails() {
 	printf '1,2\n3,4\n' > W2.csv
 	run "$SA" -x X.csv -q W2.csv -k W.csv -v W.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: W2.csv is 2x2 but X.csv has 3 columns" ]
+	[ "$output" = "selfattn: -q (WQ) W2.csv is 2x2 but -x (X) X.csv has 3 columns" ]
 }
 
 @test "shape: WV rows must match the columns of X" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:4x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:4x3 is 4x3 but X.csv has 3 columns" ]
+	[ "$output" = "selfattn: -v (WV) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
 }
 
 @test "shape: WK must have as many columns as WQ" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k rand:3x2 -v W.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:3x2 is 3x2 but W.csv is 3x3: queries and keys need the same number of columns" ]
+	[ "$output" = "selfattn: -k (WK) rand:3x2 is 3x2 but -q (WQ) W.csv is 3x3: queries and keys need the same number of columns" ]
 }
 
 @test "shape: K must have as many columns as Q" {
@@ -237,7 +288,7 @@ usage_fails() {
 	printf '1,2,3\n' > Q3.csv
 	run "$SA" -Q Q3.csv -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: K.csv is 3x2 but Q3.csv is 1x3: queries and keys need the same number of columns" ]
+	[ "$output" = "selfattn: -K (K) K.csv is 3x2 but -Q (Q) Q3.csv is 1x3: queries and keys need the same number of columns" ]
 }
 
 @test "shape: V must have a row for every key" {
@@ -245,35 +296,72 @@ usage_fails() {
 	printf '1,2\n' > V1.csv
 	run "$SA" -Q Q.csv -K K.csv -V V1.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: V1.csv is 1x2 but K.csv is 3x2: every key needs a value" ]
+	[ "$output" = "selfattn: -V (V) V1.csv is 1x2 but -K (K) K.csv is 3x2: every key needs a value" ]
 }
 
 @test "shape: query columns must split into the heads" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -H 2
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: W.csv has 3 columns, which do not split into 2 heads of equal width (-H)" ]
+	[ "$output" = "selfattn: -q (WQ) W.csv is 3x3: its 3 columns do not split into 2 heads of equal width (-H 2)" ]
 }
 
 @test "shape: value columns must split into the heads" {
 	mkdata
 	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x3 -H 2
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:3x3 has 3 columns, which do not split into 2 heads of equal width (-H)" ]
+	[ "$output" = "selfattn: -V (V) rand:3x3 is 3x3: its 3 columns do not split into 2 heads of equal width (-H 2)" ]
 }
 
 @test "shape: WO rows must match the concatenated heads" {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -w rand:2x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: rand:2x3 is 2x3 but the attention output has 3 columns (1 heads of 3)" ]
+	[ "$output" = "selfattn: -w (WO) rand:2x3 is 2x3 but the attention output has 3 columns (1 head of 3); its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+}
+
+@test "shape: a transposed weight says so, in either layout" {
+	mkdata
+	run "$SA" -x X.csv -q rand:4x3 -k W.csv -v W.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -q (WQ) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+	run "$SA" -x X.csv -q W.csv -k rand:3x4 -v W.csv --layout torch
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but -x (X) X.csv has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out" ]
+	# no hint when the transpose does not fit either
+	run "$SA" -x X.csv -q rand:4x4 -k W.csv -v W.csv
+	[ "$output" = "selfattn: -q (WQ) rand:4x4 is 4x4 but -x (X) X.csv has 3 columns" ]
+}
+
+@test "shape: transposed values say so" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V rand:2x3
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -V (V) rand:2x3 is 2x3 but -K (K) K.csv is 3x2: every key needs a value; its transpose would fit" ]
+}
+
+@test "shape: weights stored out x in split their rows into heads" {
+	mkdata
+	run "$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3 -H 2 --layout torch
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -q (WQ) rand:3x3 is 3x3: its 3 rows do not split into 2 heads of equal width (-H 2)" ]
 }
 
 @test "shape: a 4-D X is refused with its shape" {
 	mkdata
 	run "$SA" -x "$DATA/npy/i2_4d_c.npy" -q W.csv -k W.csv -v W.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: $DATA/npy/i2_4d_c.npy is 2x3x2x4: expected a matrix (1-D or 2-D) or a batch of them (3-D)" ]
+	[ "$output" = "selfattn: -x (X) $DATA/npy/i2_4d_c.npy is 2x3x2x4: expected a matrix (1-D or 2-D) or a batch of them (3-D)" ]
+}
+
+@test "shape: a 3-D weight is refused, not read as its rows" {
+	printf '1,2\n3,4\n\n5,6\n7,8\n' > W3.csv
+	run "$SA" -x rand:2x4 -q W3.csv -k rand:4x2 -v rand:4x2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -q (WQ) W3.csv is 2x2x2: expected a matrix (1-D or 2-D)" ]
+	run "$SA" -x rand:2x4 -q rand:4x2 -k rand:4x2 -v rand:4x2 -w W3.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -w (WO) W3.csv is 2x2x2: expected a matrix (1-D or 2-D)" ]
 }
 
 @test "shape: 3-D queries need 3-D keys and values" {
@@ -281,7 +369,7 @@ usage_fails() {
 	printf '1,2\n3,4\n\n5,6\n7,8\n' > X3.csv
 	run "$SA" -Q X3.csv -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: K.csv is 3x2 but X3.csv is 2x2x2: queries, keys and values need the same number of dimensions" ]
+	[ "$output" = "selfattn: -K (K) K.csv is 3x2 but -Q (Q) X3.csv is 2x2x2: queries, keys and values need the same number of dimensions" ]
 }
 
 # Write a version 1.0 .npy header for DICT (data follows separately).
@@ -299,7 +387,7 @@ npyhdr() {
 	npyhdr "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }" > e.npy
 	run "$SA" -Q e.npy -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: e.npy is 0x3: expected no empty dimension" ]
+	[ "$output" = "selfattn: -Q (Q) e.npy is 0x3: expected no empty dimension" ]
 }
 
 @test "output: CSV on standard output by default" {
@@ -337,6 +425,26 @@ npyhdr() {
 	[ "$(head -1 o.dat)" = "6.01668 3.98332" ]
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o o.npy -f csv
 	[ "$("$CATMAT" -s o.npy)" = "2x2" ]
+}
+
+@test "usage: an output name with an unknown extension needs -f" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.xlsx
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -o y.xlsx: unknown extension ".xlsx": use .csv, .tsv, .txt or .npy, or give -f' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a dir.d/w.NPY
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -a dir.d/w.NPY: unknown extension ".NPY": use .csv, .tsv, .txt or .npy, or give -f' ]
+	[ ! -e y.xlsx ] && [ ! -e y.csv ]
+	# -f gives the format; no extension, or a device, takes -f or csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o y.xlsx -f tsv -p 6
+	[ "$(head -1 y.xlsx)" = "$(printf '6.01668\t3.98332')" ]
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o y -a .w -p 6
+	[ "$(head -1 y)" = "6.01668,3.98332" ]
+	mkfifo f.pipe
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o f.pipe -p 6 & cat f.pipe > got
+	wait
+	[ "$(head -1 got)" = "6.01668,3.98332" ]
 }
 
 @test "output: -p rounds to significant digits" {

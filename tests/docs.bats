@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The documentation against the tool: the manual is clean mdoc, the
 # samples print what NumPy prints, the examples of the manual and of
-# README.md run and print what they show, and every long option of
-# src/main.c is in --help, the manual and README.md.
+# README.md run and print what they show, every message they quote is
+# printed as quoted, and every long option of src/main.c is in --help,
+# the manual and README.md.
 
 load helpers
 
@@ -274,4 +275,143 @@ run_example() {
 	done <opts
 	# The table has 17 entries today; fewer means the parsing broke.
 	[ "$n" -ge 17 ]
+}
+
+# The messages that README.md (its diagnostics block) and the manual
+# (DIAGNOSTICS) quote, one a line, as selfattn prints them.
+documented_messages() {
+	awk '
+	/^## / { sec = ($0 == "## Exit status and diagnostics") }
+	sec && /^```/ { inb = !inb; next }
+	sec && inb && /^selfattn: / { print }
+	' "$README"
+	awk '
+	/^\.Sh / { sec = ($0 == ".Sh DIAGNOSTICS"); next }
+	sec && /^selfattn: / {
+		gsub(/\\&/, ""); gsub(/\\-/, "-"); gsub(/\\e/, "\\")
+		print
+	}' "$MAN"
+}
+
+# Each documented message, then the command that prints it, indented
+# by a tab and preceded by its exit status.  Commands run in an empty
+# folder, with selfattn on the PATH and mat NAME ROWS COLS, which writes
+# a CSV matrix of ROWS x COLS.
+MESSAGES='selfattn: X.csv:2:3: expected a number, found "x"
+	1 printf "1,2\n3,x\n" >X.csv; selfattn -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+selfattn: X.csv:1:1: expected a number with a decimal point, found "1,5"
+	1 printf "1,5;2,5\n3;4\n" >X.csv; selfattn -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+selfattn: /dev/zero:1:1: expected a line of at most 256 MiB, found more
+	1 selfattn -x /dev/zero -q rand:2x2 -k rand:2x2 -v rand:2x2
+selfattn: X.csv:3:1: expected 3 fields as on line 1, found 2
+	1 printf "1,2,3\n4,5,6\n7,8\n" >X.csv; selfattn -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3
+selfattn: X.csv:2:5: expected a closing '"'"'"'"'"', found the end of the line
+	1 printf "1,2\n3,\"4\n" >X.csv; selfattn -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+selfattn: X.npy: unsupported dtype '"'"'<c16'"'"' (complex); expected a real number type (f2 f4 f8, i1-i8, u1-u8, b1)
+	1 cp "$DATA/npy/bad_c16.npy" X.npy; selfattn -x X.npy -q rand:2x2 -k rand:2x2 -v rand:2x2
+selfattn: -q (WQ) Wq.csv is 2x2x2: expected a matrix (1-D or 2-D)
+	1 printf "1,2\n3,4\n\n5,6\n7,8\n" >Wq.csv; selfattn -x rand:3x2 -q Wq.csv -k rand:2x2 -v rand:2x2
+selfattn: -q (WQ) Wq.csv is 3x3 but -x (X) X.csv has 4 columns
+	1 mat X.csv 2 4; mat Wq.csv 3 3; selfattn -x X.csv -q Wq.csv -k rand:4x3 -v rand:4x3
+selfattn: -w (WO) Wo.csv is 3x3 but the attention output has 4 columns (2 heads of 2)
+	1 mat X.csv 3 4; mat Wo.csv 3 3; selfattn -x X.csv -q rand:4x4 -k rand:4x4 -v rand:4x4 -H 2 -w Wo.csv
+selfattn: -k (WK) Wk.csv is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights
+	1 mat X.csv 4 3; mat Wk.csv 4 3; selfattn -x X.csv -q rand:3x3 -k Wk.csv -v rand:3x3
+selfattn: -k (WK) Wk.csv is 4x2 but -q (WQ) Wq.csv is 4x3: queries and keys need the same number of columns
+	1 mat X.csv 2 4; mat Wq.csv 4 3; mat Wk.csv 4 2; selfattn -x X.csv -q Wq.csv -k Wk.csv -v rand:4x3
+selfattn: -V (V) V.csv is 2x4 but -K (K) K.csv is 3x4: every key needs a value
+	1 mat Q.csv 2 4; mat K.csv 3 4; mat V.csv 2 4; selfattn -Q Q.csv -K K.csv -V V.csv
+selfattn: -Q (Q) Q.csv is 4x3: its 3 columns do not split into 2 heads of equal width (-H 2)
+	1 mat Q.csv 4 3; selfattn -Q Q.csv -K rand:5x3 -V rand:5x2 -H 2
+selfattn: nope.csv: No such file or directory
+	1 selfattn -x nope.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
+selfattn: /dev/full: write error: No space left on device
+	1 selfattn -Q rand:2x2 -K rand:3x2 -V rand:3x2 -o /dev/full
+selfattn: missing -v: self-attention needs -x, -q, -k and -v (or --in-proj)
+	2 selfattn -x X.csv -q Wq.csv -k Wk.csv
+selfattn: unknown option --bogus
+	2 selfattn --bogus
+selfattn: -H expects a number of heads >= 1, found "0"
+	2 selfattn -Q Q.csv -K K.csv -V V.csv -H 0
+selfattn: standard input ('"'"'-'"'"') can be read by one option only
+	2 selfattn -Q - -K - -V V.csv
+selfattn: expected a generator rand:ROWSxCOLS or rand:COUNT with counts >= 1, found "rand:3y3"
+	2 selfattn -Q rand:3y3 -K K.csv -V V.csv
+selfattn: -c=bottom-right: a short option takes its optional argument attached, without "=": write -cbottom-right or --causal=bottom-right
+	2 selfattn -Q Q.csv -K K.csv -V V.csv -c=bottom-right
+selfattn: unexpected argument "bottom-right": write --causal=bottom-right
+	2 selfattn -Q Q.csv -K K.csv -V V.csv --causal bottom-right
+selfattn: -o y.xlsx: unknown extension ".xlsx": use .csv, .tsv, .txt or .npy, or give -f
+	2 selfattn -Q Q.csv -K K.csv -V V.csv -o y.xlsx
+selfattn: warning: 2 query rows have every key masked: their output and weights are 0
+	0 printf "0,0,0\n1,1,1\n" >mask.csv; selfattn -Q rand:2x4 -K rand:3x4 -V rand:3x4 -H 2 --mask mask.csv -o /dev/null'
+
+@test "docs: every message README.md and the manual quote is printed as shown" {
+	local msg line want cmd n=0 rc
+	printf '%s\n' "$MESSAGES" | grep '^selfattn: ' | sort -u >listed
+	documented_messages | sort -u >documented
+	[ "$(wc -l <documented)" -ge 20 ]
+	# a documented message without a command here, or the reverse
+	diff documented listed
+	while IFS= read -r line; do
+		case $line in
+		selfattn:*) msg=$line; continue ;;
+		esac
+		line=${line#	}
+		want=${line%% *}
+		cmd=${line#* }
+		n=$((n + 1))
+		mkdir "m$n"
+		rc=0
+		(cd "m$n" && PATH="$ROOT:$PATH" DATA="$DATA" bash -c '
+		    mat() { awk -v r="$2" -v c="$3" "BEGIN { for (i = 1; i <= r; i++)
+			for (j = 1; j <= c; j++) printf \"%s%s\", (i + j) % 5 / 4,
+			j < c ? \",\" : \"\n\" }" >"$1"; }
+		    '"$cmd" >/dev/null 2>"../m$n.err") || rc=$?
+		if [ "$rc" -ne "$want" ] || [ "$(head -1 "m$n.err")" != "$msg" ]; then
+			echo "command: $cmd"
+			echo "exit status $rc (want $want), standard error:"
+			cat "m$n.err"
+			echo "documented: $msg"
+			return 1
+		fi
+	done <<<"$MESSAGES"
+	[ "$n" -eq "$(wc -l <listed)" ]
+}
+
+@test "docs: the manual's SYNOPSIS lists every option" {
+	local name short n=0 syn
+	longopts >opts
+	syn=$(rendered_man | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p')
+	while read -r name short; do
+		n=$((n + 1))
+		if [ "$short" = - ]; then
+			printf '%s\n' "$syn" | grep -q -- "--$name\\b" ||
+			    { echo "--$name not in SYNOPSIS"; return 1; }
+		else
+			printf '%s\n' "$syn" | grep -q -- "-$short\\b" ||
+			    { echo "-$short (--$name) not in SYNOPSIS"; return 1; }
+		fi
+	done <opts
+	[ "$n" -ge 17 ]
+}
+
+@test "docs: the manual writes a transpose as ^T, not an arrow" {
+	run grep -c '\\(ua' "$MAN"
+	[ "$output" = 0 ]
+	mandoc -Tutf8 "$MAN" | sed 's/.\x08//g' >page
+	! grep -q '↑' page
+	grep -q 'x·W^T + b' page
+}
+
+@test "docs: README's PyTorch script is the code of samples/gen_torch.py" {
+	# samples/gen_torch.py, run once, wrote samples/torch-mha with this
+	# code; the tests never run Python, so check that it is the same.
+	awk '/^```python$/ { inb = 1; n++; next } /^```$/ { inb = 0 }
+	    inb { print }' "$README" >snippet.py
+	[ "$(wc -l <snippet.py)" -ge 10 ]
+	grep -q '^import torch$' snippet.py
+	tr '\n' '\001' <snippet.py >snippet.one
+	tr '\n' '\001' <"$SAMPLES/gen_torch.py" >gen.one
+	grep -qF -f snippet.one gen.one
 }

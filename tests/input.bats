@@ -81,7 +81,7 @@ blocks() {
 	printf '1,0\n0,1\n' > X.csv
 	printf '1,0\n0,1\n\n1,1\n0,1\n' > Wq.csv
 	sa_err -x X.csv -q Wq.csv -k rand:2x2 -v rand:2x2
-	[ "$stderr" = 'selfattn: Wq.csv is 2x2x2 but X.csv has 2 columns' ]
+	[ "$stderr" = 'selfattn: -q (WQ) Wq.csv is 2x2x2: expected a matrix (1-D or 2-D)' ]
 	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2 --bq Wq.csv
 	[ "$stderr" = 'selfattn: --bq Wq.csv is 2x2x2: expected one row of numbers' ]
 }
@@ -90,7 +90,7 @@ blocks() {
 	printf '1,0\n0,1\n' > X.csv
 	printf '1,0\n0,1\n\n1,1\n0,1\n' > M.csv
 	sa_err -x X.csv -m M.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
-	[ "$stderr" = 'selfattn: --memory M.csv is 2x2x2 but X.csv is 2x2: both must be one sequence or the same number of them' ]
+	[ "$stderr" = 'selfattn: --memory M.csv is 2x2x2 but -x (X) X.csv is 2x2: both must be one sequence or the same number of them' ]
 }
 
 # --- streams: pipes, devices and standard input are read whole, but not

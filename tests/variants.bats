@@ -134,6 +134,10 @@ data_is() {
 	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 3'
 	run "$SA" $B --key-padding rand:4
 	data_is '--key-padding rand:4 is 4 but there are 3 keys'
+	run "$SA" $B --key-padding rand:3x1
+	data_is '--key-padding rand:3x1 is 3x1 but there are 3 keys; its transpose would fit'
+	run "$SA" -Q rand:2x4 -K rand:1x4 -V rand:1x4 --key-padding rand:2
+	data_is '--key-padding rand:2 is 2 but there is 1 key'
 }
 
 @test "variants data: --mask must be queries x keys" {
@@ -141,23 +145,31 @@ data_is() {
 	printf '1,0\n' > m.csv
 	run "$SA" $B --mask m.csv
 	data_is '--mask m.csv is 1x2 but the scores are 2x3 (queries x keys)'
+	run "$SA" $B --mask rand:3x2
+	data_is '--mask rand:3x2 is 3x2 but the scores are 2x3 (queries x keys); its transpose would fit'
 }
 
 @test "variants data: a per-head --mask must have 1 or H heads" {
 	mkqkv
 	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > m3.csv
 	run "$SA" $B -H 2 --mask m3.csv
-	data_is '--mask m3.csv is 3x2x3 but there are 2 heads in 1 sequences: expected (2|1, n, m)'
+	data_is '--mask m3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n, m)'
 }
 
 @test "variants data: --in-proj must be 3E x E" {
 	run "$SA" -x rand:3x4 --layout torch --in-proj rand:11x4
-	data_is "--in-proj rand:11x4 is 11x4 but rand:3x4 has 4 columns: expected 12x4 (3E x E, PyTorch's in_proj_weight)"
+	data_is "--in-proj rand:11x4 is 11x4 but -x (X) rand:3x4 has 4 columns: expected 12x4 (3E x E, PyTorch's in_proj_weight)"
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:4x12
+	data_is "--in-proj rand:4x12 is 4x12 but -x (X) rand:3x4 has 4 columns: expected 12x4 (3E x E, PyTorch's in_proj_weight); its transpose would fit"
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 -H 3
+	data_is '--in-proj rand:12x4 is 12x4: its 4 rows per block do not split into 3 heads of equal width (-H 3)'
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 -m rand:2x5
+	data_is '--memory rand:2x5 is 2x5 but --in-proj rand:12x4 projects keys and values of width 4'
 }
 
 @test "variants data: --in-proj-bias must have 3E values" {
 	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 --in-proj-bias rand:11
-	data_is '--in-proj-bias rand:11 is 11 but --in-proj needs 3E = 12 values'
+	data_is '--in-proj-bias rand:11 is 11 but --in-proj rand:12x4 needs 3E = 12 values'
 }
 
 @test "variants data: biases must match the projections" {
@@ -171,23 +183,29 @@ data_is() {
 	data_is '--bo rand:3 is 3 but the output has 2 columns'
 	run "$SA" $X --bq rand:2x2
 	data_is '--bq rand:2x2 is 2x2: expected one row of numbers'
+	run "$SA" $X --bq rand:4x1
+	data_is '--bq rand:4x1 is 4x1: expected one row of numbers; its transpose would fit'
+	run "$SA" $X -w rand:4x1 --bo rand:3
+	data_is '--bo rand:3 is 3 but the output has 1 column'
 }
 
 @test "variants data: the memory's width must match WK" {
 	run "$SA" $X -m rand:2x5
-	data_is 'rand:4x4 is 4x4 but --memory rand:2x5 has 5 columns'
+	data_is '-k (WK) rand:4x4 is 4x4 but --memory rand:2x5 has 5 columns'
 }
 
 @test "variants data: the memory must have the batches of X" {
 	printf '1,2,3,4\n\n5,6,7,8\n' > x2.csv
 	run "$SA" -x x2.csv -q rand:4x4 -k rand:4x4 -v rand:4x4 -m rand:3x4
-	data_is '--memory rand:3x4 is 3x4 but x2.csv is 2x1x4: both must be one sequence or the same number of them'
+	data_is '--memory rand:3x4 is 3x4 but -x (X) x2.csv is 2x1x4: both must be one sequence or the same number of them'
 }
 
 @test "variants data: --score general needs Wa of query x key width" {
 	mkqkv
 	run "$SA" $B --score general --wa rand:2x3
 	data_is '--wa rand:2x3 is 2x3 but --score general needs 2x2 (query width x key width per head)'
+	run "$SA" -Q rand:2x3 -K rand:3x2 -V V.csv --score general --wa rand:2x3
+	data_is '--wa rand:2x3 is 2x3 but --score general needs 3x2 (query width x key width per head); its transpose would fit'
 }
 
 @test "variants data: --score additive checks Wa, Ua and va" {
@@ -209,6 +227,8 @@ data_is() {
 	mkqkv
 	run "$SA" -Q rand:2x4 -K rand:3x3 -V rand:3x3 -H 4 --kv-heads 3
 	data_is '3 key/value heads do not divide the 4 query heads (--kv-heads 3, -H 4)'
+	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x4 --kv-heads 2
+	data_is '2 key/value heads do not divide the 1 query head (--kv-heads 2, -H 1)'
 }
 
 @test "variants data: a fully masked row is zeros with one warning" {
