@@ -569,6 +569,7 @@ main(int argc, char *argv[])
 	struct par *pool = NULL;
 	struct err e;
 	size_t dead = 0;
+	enum out_type type;
 	int rc, i, planned = 0, status = EXIT_DATA;
 
 	if ((rc = parse_opts(argc, argv, &o)) != 0) {
@@ -582,6 +583,7 @@ main(int argc, char *argv[])
 		}
 		return 0;
 	}
+	type = o.dtype == ATTN_F32 ? OUT_F32 : OUT_F64;
 	memset(in, 0, sizeof in);
 	memset(&out, 0, sizeof out);
 	memset(&wout, 0, sizeof wout);
@@ -592,12 +594,13 @@ main(int argc, char *argv[])
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (out_open(&out, o.output, out_fmt_of(o.output, o.fmt), o.prec, &e))
+	if (out_open(&out, o.output, out_fmt_of(o.output, o.fmt), type,
+	    o.prec, &e))
 		goto fail;
 	live_out[0] = &out;
 	if (o.weights != NULL) {
 		if (out_open(&wout, o.weights, out_fmt_of(o.weights, o.fmt),
-		    o.prec, &e))
+		    type, o.prec, &e))
 			goto fail;
 		live_out[1] = &wout;
 	}

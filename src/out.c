@@ -1,6 +1,6 @@
 /*
  * out.c - the writers (see out.h): text (CSV, TSV, blank-separated) or
- * .npy '<f8', through one buffer, to standard output or to a temporary
+ * .npy '<f8' or '<f4', through one buffer, to standard output or to a temporary
  * file that out_commit() renames over the destination.
  */
 #include <errno.h>
@@ -74,8 +74,8 @@ flush(struct out *o, struct err *e)
 }
 
 int
-out_open(struct out *o, const char *path, enum out_fmt fmt, int prec,
-    struct err *e)
+out_open(struct out *o, const char *path, enum out_fmt fmt,
+    enum out_type type, int prec, struct err *e)
 {
 	struct stat st;
 	const char *target = path;
@@ -85,6 +85,7 @@ out_open(struct out *o, const char *path, enum out_fmt fmt, int prec,
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
 	o->fmt = fmt;
+	o->type = type;
 	o->prec = prec;
 	if ((o->buf = malloc(BUFSZ)) == NULL)
 		return err_set(e, path, 0, 0, "%s", strerror(errno));
@@ -149,7 +150,8 @@ out_begin(struct out *o, const struct shape *sh, struct err *e)
 	o->block = sh->ndim >= 3 ? sh->dim[sh->ndim - 2] : 0;
 	if (o->fmt != OUT_NPY)
 		return 0;
-	if ((n = npy_header(hdr, sizeof hdr, sh)) == 0)
+	if ((n = npy_header(hdr, sizeof hdr, o->type == OUT_F32 ? "<f4" :
+	    "<f8", sh)) == 0)
 		return err_set(e, name_of(o), 0, 0, "array shape too long "
 		    "for a .npy header");
 	memcpy(o->buf + o->len, hdr, n);
@@ -169,6 +171,26 @@ put_le64(char *p, double x)
 		p[i] = (char)(u >> (8 * i));
 }
 
+/* Store x, rounded to float, as 4 little-endian bytes at p. */
+static void
+put_le32(char *p, double x)
+{
+	float f = (float)x;
+	uint32_t u;
+	int i;
+
+	memcpy(&u, &f, 4);
+	for (i = 0; i < 4; i++)
+		p[i] = (char)(u >> (8 * i));
+}
+
+/* The bytes of one .npy element. */
+static size_t
+esize(const struct out *o)
+{
+	return o->type == OUT_F32 ? 4 : 8;
+}
+
 static int
 little_endian(void)
 {
@@ -185,7 +207,7 @@ out_format_max(const struct out *o, size_t nrows)
 	size_t cols = o->sh.dim[o->sh.ndim - 1];
 
 	if (o->fmt == OUT_NPY)
-		return nrows * cols * 8;
+		return nrows * cols * esize(o);
 	/* each number, its separator or newline, and a blank line */
 	return nrows * (cols * (NUM_MAXLEN + 1) + 2);
 }
@@ -197,6 +219,11 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 	size_t cols = o->sh.dim[o->sh.ndim - 1], i, j, len = 0;
 	char sep = o->fmt == OUT_CSV ? ',' : o->fmt == OUT_TSV ? '\t' : ' ';
 
+	if (o->fmt == OUT_NPY && o->type == OUT_F32) {
+		for (i = 0; i < nrows * cols; i++)
+			put_le32(buf + 4 * i, a[i]);
+		return nrows * cols * 4;
+	}
 	if (o->fmt == OUT_NPY) {
 		if (little_endian())
 			memcpy(buf, a, nrows * cols * 8);

@@ -18,12 +18,18 @@
 
 enum out_fmt { OUT_CSV, OUT_TSV, OUT_TXT, OUT_NPY };
 
+/* The element type of a .npy output: '<f8', or '<f4' for results
+ * computed in float (whose values are floats, so writing them as
+ * float loses nothing).  Text is the same for both. */
+enum out_type { OUT_F64, OUT_F32 };
+
 struct out {
 	int fd;			/* -1 when closed */
 	const char *path;	/* NULL for standard output */
 	char *real;		/* where a symlink path points, or NULL */
 	char *tmp;		/* temporary file, renamed on commit */
 	enum out_fmt fmt;
+	enum out_type type;
 	int prec;		/* 0 shortest round-trip, else significant digits */
 	struct shape sh;	/* set by out_begin */
 	size_t block;		/* rows per 2-D block (blank line between) */
@@ -36,10 +42,11 @@ struct out {
  * or .npy, else deflt.  path NULL or "-" (standard output) gives deflt. */
 enum out_fmt out_fmt_of(const char *path, enum out_fmt deflt);
 
-/* Open path ("-" or NULL: standard output) for writing in format fmt.
- * Creates the temporary file.  Returns 0, or -1 with e set (OS error). */
-int out_open(struct out *o, const char *path, enum out_fmt fmt, int prec,
-    struct err *e);
+/* Open path ("-" or NULL: standard output) for writing in format fmt,
+ * .npy elements of type type.  Creates the temporary file.  Returns 0,
+ * or -1 with e set (OS error). */
+int out_open(struct out *o, const char *path, enum out_fmt fmt,
+    enum out_type type, int prec, struct err *e);
 
 /* Start an array of shape sh (1 to SHAPE_MAXDIM dimensions): writes the
  * .npy header; for text, a blank line will go between 2-D blocks. */
