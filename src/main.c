@@ -7,6 +7,7 @@
  * chooses the exit status: 0 success, 1 bad data or I/O, 2 bad usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -184,19 +185,73 @@ struct opts {
 	enum attn_dtype dtype;
 };
 
-/* Temporary output files, removed if a signal ends the run. */
-static struct out *live_out[2];
+/* The outputs by role.  Static, for the signal handler: everything
+ * it reads is set before the handlers are installed or, for the
+ * temporary file names, before out_open marks them live. */
+enum { OUT_Y, OUT_W, NOUT };
+static struct out outs[NOUT];
+
+/* The signals that end the run: the temporary files are removed, then
+ * the signal is raised again with its default action, so the exit
+ * status tells it (SIGPIPE: 141 in the shell, as for any filter). */
+static const int fatal_sig[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE };
 
 static void
 on_signal(int sig)
 {
+	struct sigaction sa;
 	int i;
 
-	for (i = 0; i < 2; i++)
-		if (live_out[i] != NULL && live_out[i]->tmp != NULL)
-			unlink(live_out[i]->tmp);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	for (i = 0; i < NOUT; i++)
+		out_unlink_tmp(&outs[i]);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	raise(sig);	/* delivered when the handler returns */
+}
+
+/* Install on_signal for fatal_sig, except for a signal ignored on
+ * entry (SIGHUP under nohup, SIGINT in a background job): it stays
+ * ignored, and an ignored SIGPIPE makes a write fail with EPIPE, a
+ * write error.  SIGXFSZ is ignored, so that writing past the file
+ * size limit (ulimit -f) fails with EFBIG: a write error too. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa, old;
+	int i;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NELEM(fatal_sig); i++)
+		sigaddset(&sa.sa_mask, fatal_sig[i]);
+	sa.sa_handler = on_signal;
+	for (i = 0; i < NELEM(fatal_sig); i++)
+		if (sigaction(fatal_sig[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(fatal_sig[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &sa, NULL);
+}
+
+/* Give a closed descriptor 0, 1 or 2 /dev/null, so that no file we open
+ * takes its number (and, say, Y's temporary file becomes "standard
+ * output").  Opened for the other direction, it still fails when used
+ * as the closed one would: writing Y to a closed standard output is
+ * "write error: Bad file descriptor", reading a closed stdin too. */
+static int
+keep_std_fds(struct err *e)
+{
+	int fd;
+
+	/* open(2) takes the lowest free number: fd itself */
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) < 0)
+			return err_set(e, "/dev/null", 0, 0, "%s",
+			    strerror(errno));
+	return 0;
 }
 
 /* The one place a diagnostic is printed. */
@@ -249,16 +304,11 @@ parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
 }
 
 /* Do paths a and b name one regular file (or one future file)?  Two
- * outputs may share a device such as /dev/null. */
+ * outputs may share a device such as /dev/null.  See out_same. */
 static int
 same_file(const char *a, const char *b)
 {
-	struct stat sa, sb;
-
-	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-		return strcmp(a, b) == 0;
-	return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
-	    sa.st_ino == sb.st_ino;
+	return out_same(a, b);
 }
 
 /* The role whose option getopt_long returned as c, or -1. */
@@ -565,13 +615,19 @@ main(int argc, char *argv[])
 	struct rng rng;
 	struct plan_in in[IN_NROLES];
 	struct plan p;
-	struct out out, wout;
 	struct par *pool = NULL;
 	struct err e;
+	const char *path[NOUT];
 	size_t dead = 0;
 	enum out_type type;
-	int rc, i, planned = 0, status = EXIT_DATA;
+	int rc, i, pass, nout, planned = 0, status = EXIT_DATA;
 
+	if (keep_std_fds(&e) != 0) {
+		diag(&e);
+		return EXIT_DATA;
+	}
+	for (i = 0; i < NOUT; i++)
+		out_init(&outs[i]);
 	if ((rc = parse_opts(argc, argv, &o)) != 0) {
 		if (rc > 0)
 			return rc;
@@ -585,25 +641,21 @@ main(int argc, char *argv[])
 	}
 	type = o.dtype == ATTN_F32 ? OUT_F32 : OUT_F64;
 	memset(in, 0, sizeof in);
-	memset(&out, 0, sizeof out);
-	memset(&wout, 0, sizeof wout);
-	out.fd = wout.fd = -1;
+	path[OUT_Y] = o.output;
+	path[OUT_W] = o.weights;
+	nout = o.weights != NULL ? 2 : 1;
 
 	/* Outputs first: a folder we cannot write to fails before any
-	 * work is done.  Nothing appears under their names until the end. */
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	if (out_open(&out, o.output, out_fmt_of(o.output, o.fmt), type,
-	    o.prec, &e))
-		goto fail;
-	live_out[0] = &out;
-	if (o.weights != NULL) {
-		if (out_open(&wout, o.weights, out_fmt_of(o.weights, o.fmt),
-		    type, o.prec, &e))
-			goto fail;
-		live_out[1] = &wout;
-	}
+	 * work is done.  Nothing appears under their names until the end.
+	 * Descriptors (/dev/fd/N) before files, whose temporary files
+	 * could take their numbers. */
+	catch_signals();
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < nout; i++)
+			if ((out_fd_of(path[i]) >= 0) == !pass &&
+			    out_open(&outs[i], path[i], out_fmt_of(path[i],
+			    o.fmt), type, o.prec, &e))
+				goto fail;
 
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
@@ -621,9 +673,14 @@ main(int argc, char *argv[])
 	planned = 1;	/* plan_make sets p up first, plan_free undoes it */
 	if (plan_make(&p, in, &o.po, &e) != 0)
 		goto fail;
-	if (plan_run(&p, pool, o.dtype, &out, o.weights ? &wout : NULL,
-	    &dead, &e) || out_commit(&out, &e) ||
-	    (o.weights && out_commit(&wout, &e)))
+	if (plan_run(&p, pool, o.dtype, &outs[OUT_Y], o.weights ?
+	    &outs[OUT_W] : NULL, &dead, &e))
+		goto fail;
+	/* All outputs or none: the workers are stopped first, so that the
+	 * signals out_commit_all holds are held in every thread. */
+	par_stop(pool);
+	pool = NULL;
+	if (out_commit_all(outs, NOUT, &e))
 		goto fail;
 	if (dead > 0)
 		fprintf(stderr, "selfattn: warning: %zu query row%s every "
@@ -632,9 +689,12 @@ main(int argc, char *argv[])
 	status = 0;
 	goto done;
 fail:
+	/* no worker may run the signal handler while the table changes */
+	par_stop(pool);
+	pool = NULL;
 	diag(&e);
-	out_abort(&out);
-	out_abort(&wout);
+	for (i = 0; i < NOUT; i++)
+		out_abort(&outs[i]);
 done:
 	par_stop(pool);
 	if (planned)

@@ -43,7 +43,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (out_open(&o, NULL, OUT_CSV, OUT_F64, prec, &e) ||
-	    out_begin(&o, &sh, &e) || out_rows(&o, m.data, m.rows, &e) || out_commit(&o, &e))
+	    out_begin(&o, &sh, &e) || out_rows(&o, m.data, m.rows, &e) ||
+	    out_finish(&o, &e))
 		goto fail;
 	mat_free(&m);
 	return 0;
