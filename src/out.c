@@ -577,6 +577,7 @@ out_commit(struct out *o, struct err *e)
 int
 out_commit_all(struct out o[], size_t n, struct err *e)
 {
+	struct stat st;
 	sigset_t old;
 	size_t i;
 	int pass, rc = 0;
@@ -589,6 +590,13 @@ out_commit_all(struct out o[], size_t n, struct err *e)
 			    out_finish(&o[i], e) != 0)
 				return -1;
 	hold_signals(&old);
+	/* What would make a rename fail before any is done: a directory
+	 * made under a file's name during the run. */
+	for (i = 0; i < n && rc == 0; i++)
+		if (o[i].tmp != NULL && stat(o[i].dest, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			rc = err_set(e, o[i].path, 0, 0, "%s",
+			    strerror(EISDIR));
 	for (i = 0; i < n && rc == 0; i++)
 		rc = out_commit(&o[i], e);
 	release_signals(&old);

@@ -140,6 +140,26 @@ start_waiting() {
 	no_temps
 }
 
+@test "out: a directory made under one name during the run keeps the other file" {
+	mkdata
+	mkfifo in
+	echo OLD > y.csv
+	"$SA" -Q in -K K.csv -V V.csv -o y.csv -a w.csv 2> err &
+	pid=$!
+	for i in $(seq 100); do
+		[ "$(ls -A | grep -c 'selfattn-')" -eq 2 ] && break
+		sleep 0.05
+	done
+	mkdir w.csv
+	cat Q.csv > in
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "selfattn: w.csv: Is a directory" ]
+	[ "$(cat y.csv)" = OLD ]
+	no_temps
+}
+
 # streams written in place
 
 @test "out: -o /dev/stdout appends to a file opened for appending" {
