@@ -7,6 +7,7 @@
  * chooses the exit status: 0 success, 1 bad data or I/O, 2 bad usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -202,19 +203,72 @@ struct opts {
 	enum attn_dtype dtype;
 };
 
-/* Temporary output files, removed if a signal ends the run. */
-static struct out *live_out[PLAN_NOUT];
+/* The outputs by role.  Static, for the signal handler: everything
+ * it reads is set before the handlers are installed or, for the
+ * temporary file names, before out_open marks them live. */
+static struct out outs[PLAN_NOUT];
+
+/* The signals that end the run: the temporary files are removed, then
+ * the signal is raised again with its default action, so the exit
+ * status tells it (SIGPIPE: 141 in the shell, as for any filter). */
+static const int fatal_sig[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE };
 
 static void
 on_signal(int sig)
 {
+	struct sigaction sa;
 	int i;
 
 	for (i = 0; i < PLAN_NOUT; i++)
-		if (live_out[i] != NULL && live_out[i]->tmp != NULL)
-			unlink(live_out[i]->tmp);
-	signal(sig, SIG_DFL);
-	raise(sig);
+		out_unlink_tmp(&outs[i]);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	raise(sig);	/* delivered when the handler returns */
+}
+
+/* Install on_signal for fatal_sig, except for a signal ignored on
+ * entry (SIGHUP under nohup, SIGINT in a background job): it stays
+ * ignored, and an ignored SIGPIPE makes a write fail with EPIPE, a
+ * write error.  SIGXFSZ is ignored, so that writing past the file
+ * size limit (ulimit -f) fails with EFBIG: a write error too. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa, old;
+	int i;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NELEM(fatal_sig); i++)
+		sigaddset(&sa.sa_mask, fatal_sig[i]);
+	sa.sa_handler = on_signal;
+	for (i = 0; i < NELEM(fatal_sig); i++)
+		if (sigaction(fatal_sig[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(fatal_sig[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &sa, NULL);
+}
+
+/* Give a closed descriptor 0, 1 or 2 /dev/null, so that no file we open
+ * takes its number (and, say, Y's temporary file becomes "standard
+ * output").  Opened for the other direction, it still fails when used
+ * as the closed one would: writing Y to a closed standard output is
+ * "write error: Bad file descriptor", reading a closed stdin too. */
+static int
+keep_std_fds(struct err *e)
+{
+	int fd;
+
+	/* open(2) takes the lowest free number: fd itself */
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) < 0)
+			return err_set(e, "/dev/null", 0, 0, "%s",
+			    strerror(errno));
+	return 0;
 }
 
 /* The one place a diagnostic is printed. */
@@ -288,16 +342,11 @@ parse_range(const char *s, size_t ab[2])
 }
 
 /* Do paths a and b name one regular file (or one future file)?  Two
- * outputs may share a device such as /dev/null. */
+ * outputs may share a device such as /dev/null.  See out_same. */
 static int
 same_file(const char *a, const char *b)
 {
-	struct stat sa, sb;
-
-	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-		return strcmp(a, b) == 0;
-	return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
-	    sa.st_ino == sb.st_ino;
+	return out_same(a, b);
 }
 
 /* A usage error if output path (of option opt) has an extension that
@@ -430,31 +479,32 @@ outputs(const struct opts *o, const char *opt[PLAN_NOUT],
 	path[PLAN_LSE] = o->lse;
 }
 
-/* At most one output on standard output, and no two on one file. */
+/* No two outputs on one descriptor (standard output, /dev/fd/N) or
+ * one file. */
 static int
 check_outputs(const struct opts *o)
 {
 	const char *opt[PLAN_NOUT], *path[PLAN_NOUT];
-	int i, j;
+	int i, j, fi, fj;
 
 	outputs(o, opt, path);
 	for (i = 0; i < PLAN_NOUT; i++)
 		for (j = i + 1; j < PLAN_NOUT; j++) {
 			if (path[i] == NULL || path[j] == NULL)
 				continue;
-			if (strcmp(path[i], "-") == 0 && strcmp(path[j], "-")
-			    == 0 && i == PLAN_Y)
-				return usage_error("%s - writes the %s to "
+			fi = out_fd_of(path[i]);
+			fj = out_fd_of(path[j]);
+			if (fi == 1 && fj == 1 && i == PLAN_Y)
+				return usage_error("%s %s writes the %s to "
 				    "standard output: give the output a file with "
-				    "-o", opt[j], j == PLAN_W ? "weights" :
-				    "log-sum-exp");
-			if (strcmp(path[i], "-") == 0 && strcmp(path[j], "-")
-			    == 0)
-				return usage_error("%s - and %s - both write "
-				    "to standard output: give one a file",
-				    opt[i], opt[j]);
-			if (strcmp(path[i], "-") != 0 && strcmp(path[j], "-")
-			    != 0 && same_file(path[i], path[j]))
+				    "-o", opt[j], path[j], j == PLAN_W ?
+				    "weights" : "log-sum-exp");
+			if (fi >= 0 && fi == fj)
+				return usage_error("%s %s and %s %s both write to"
+				    " %s: give one a file", opt[i], path[i],
+				    opt[j], path[j], fi == 1 ? "standard output" :
+				    "one descriptor");
+			if (fi < 0 && fj < 0 && same_file(path[i], path[j]))
 				return usage_error("%s and %s name the same file"
 				    " \"%s\"", opt[i], opt[j], path[i]);
 		}
@@ -821,13 +871,20 @@ main(int argc, char *argv[])
 	struct rng rng;
 	struct plan_in in[IN_NROLES];
 	struct plan p;
-	struct out outs[PLAN_NOUT], *out[PLAN_NOUT];
+	struct out *out[PLAN_NOUT];
 	const char *opt[PLAN_NOUT], *path[PLAN_NOUT];
 	struct par *pool = NULL;
 	struct err e;
 	size_t dead = 0;
-	int rc, i, planned = 0, status = EXIT_DATA;
+	enum out_type type;
+	int rc, i, pass, planned = 0, status = EXIT_DATA;
 
+	if (keep_std_fds(&e) != 0) {
+		diag(&e);
+		return EXIT_DATA;
+	}
+	for (i = 0; i < PLAN_NOUT; i++)
+		out_init(&outs[i]);
 	if ((rc = parse_opts(argc, argv, &o)) != 0) {
 		if (rc > 0)
 			return rc;
@@ -839,27 +896,23 @@ main(int argc, char *argv[])
 		}
 		return 0;
 	}
+	type = o.dtype == ATTN_F32 ? OUT_F32 : OUT_F64;
 	memset(in, 0, sizeof in);
-	memset(outs, 0, sizeof outs);
 	outputs(&o, opt, path);
-	for (i = 0; i < PLAN_NOUT; i++) {
-		outs[i].fd = -1;
-		out[i] = NULL;
-	}
 
 	/* Outputs first: a folder we cannot write to fails before any
-	 * work is done.  Nothing appears under their names until the end. */
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	for (i = 0; i < PLAN_NOUT; i++) {
-		if (path[i] == NULL)
-			continue;
-		if (out_open(&outs[i], path[i], out_fmt_of(path[i], o.fmt),
-		    o.prec, &e))
-			goto fail;
-		out[i] = live_out[i] = &outs[i];
-	}
+	 * work is done.  Nothing appears under their names until the end.
+	 * Descriptors (/dev/fd/N) before files, whose temporary files
+	 * could take their numbers. */
+	catch_signals();
+	for (i = 0; i < PLAN_NOUT; i++)
+		out[i] = path[i] != NULL ? &outs[i] : NULL;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < PLAN_NOUT; i++)
+			if (out[i] != NULL && (out_fd_of(path[i]) >= 0) ==
+			    !pass && out_open(out[i], path[i],
+			    out_fmt_of(path[i], o.fmt), type, o.prec, &e))
+				goto fail;
 
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
@@ -884,9 +937,12 @@ main(int argc, char *argv[])
 		    run_plan(&p, pool, o.dtype, out, &dead, &e) != 0)
 			goto fail;
 	}
-	for (i = 0; i < PLAN_NOUT; i++)
-		if (out[i] != NULL && out_commit(out[i], &e) != 0)
-			goto fail;
+	/* All outputs or none: the workers are stopped first, so that the
+	 * signals out_commit_all holds are held in every thread. */
+	par_stop(pool);
+	pool = NULL;
+	if (out_commit_all(outs, PLAN_NOUT, &e))
+		goto fail;
 	/* a shard's rows may see no key in its range: its LSE says so */
 	if (dead > 0 && !o.po.has_krange)
 		fprintf(stderr, "selfattn: warning: %zu query row%s every "
@@ -895,6 +951,9 @@ main(int argc, char *argv[])
 	status = 0;
 	goto done;
 fail:
+	/* no worker may run the signal handler while the table changes */
+	par_stop(pool);
+	pool = NULL;
 	diag(&e);
 	for (i = 0; i < PLAN_NOUT; i++)
 		out_abort(&outs[i]);

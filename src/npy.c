@@ -724,18 +724,18 @@ npy_size(const unsigned char *buf, size_t len, size_t *size)
 }
 
 size_t
-npy_header(char *buf, size_t cap, const struct shape *sh)
+npy_header(char *buf, size_t cap, const char *descr, const struct shape *sh)
 {
 	unsigned char *u = (unsigned char *)buf;
 	char dict[192];
 	size_t len, hlen, pad, total, grow = 0;
 	int i, w;
 
-	if (sh->ndim > SHAPE_MAXDIM)
+	if (sh->ndim > SHAPE_MAXDIM || strlen(descr) > 8)
 		return 0;
 	/* Keys sorted, each "'key': repr(value), ", as numpy writes. */
 	len = (size_t)snprintf(dict, sizeof dict,
-	    "{'descr': '<f8', 'fortran_order': False, 'shape': (");
+	    "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
 	for (i = 0; i < sh->ndim; i++) {
 		w = snprintf(dict + len, sizeof dict - len, "%s%zu",
 		    i ? ", " : "", sh->dim[i]);

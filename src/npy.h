@@ -1,5 +1,6 @@
 /*
- * npy.h - NumPy .npy arrays: read any real numeric array, write <f8.
+ * npy.h - NumPy .npy arrays: read any real numeric array, write <f8 or
+ * <f4.
  */
 #ifndef NPY_H
 #define NPY_H
@@ -59,14 +60,16 @@ int npy_size(const unsigned char *buf, size_t len, size_t *size);
 
 /*
  * Write into buf (cap bytes) the preamble and version 1.0 header of a
- * C-order '<f8' array of shape sh, byte for byte as numpy >= 1.24
- * writes it: magic, version, header length, the dict
+ * C-order array of dtype descr (such as "<f8" or "<f4", at most 8
+ * characters) and shape sh, byte for byte as numpy >= 1.24 writes it:
+ * magic, version, header length, the dict
  * {'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), } then
  * spaces (room for shape[0] to grow to 21 digits, then padding) and a
  * final '\n' making the total length a multiple of 64.  A 1-D shape is
  * written (5,).  Returns the length, or 0 if cap is too small (256
  * bytes always suffice).
  */
-size_t npy_header(char *buf, size_t cap, const struct shape *sh);
+size_t npy_header(char *buf, size_t cap, const char *descr,
+    const struct shape *sh);
 
 #endif

@@ -1,10 +1,13 @@
 /*
  * out.c - the writers (see out.h): text (CSV, TSV, blank-separated) or
- * .npy '<f8', through one buffer, to standard output or to a temporary
- * file that out_commit() renames over the destination.
+ * .npy '<f8' or '<f4', through one buffer, to a stream written in place
+ * or to a temporary file that out_commit() renames over the destination.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,68 +76,296 @@ flush(struct out *o, struct err *e)
 	return rc;
 }
 
-int
-out_open(struct out *o, const char *path, enum out_fmt fmt, int prec,
-    struct err *e)
+void
+out_init(struct out *o)
 {
-	struct stat st;
-	const char *target = path;
-	mode_t mask;
-	size_t n;
-
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
-	o->fmt = fmt;
-	o->prec = prec;
-	if ((o->buf = malloc(BUFSZ)) == NULL)
-		return err_set(e, path, 0, 0, "%s", strerror(errno));
-	o->cap = BUFSZ;
-	if (path == NULL || strcmp(path, "-") == 0) {
-		o->fd = STDOUT_FILENO;
-		return 0;
-	}
-	o->path = path;
-	/* Through a symlink, replace the file it points to, not the link. */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if ((o->real = realpath(path, NULL)) == NULL) {
-			err_set(e, path, 0, 0, "%s", strerror(errno));
-			out_abort(o);
+}
+
+/*
+ * The signals that may end the run while a temporary file is being
+ * made or renamed: all but those a fault raises on the spot (blocking
+ * those is undefined).  Held so that a handler removing the temporary
+ * files sees each of them either not yet made or already renamed.
+ */
+static void
+hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigfillset(&set);
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	sigdelset(&set, SIGTRAP);
+	sigdelset(&set, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void
+release_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+int
+out_fd_of(const char *path)
+{
+	static const struct { const char *name; int fd; } dev[] = {
+		{ "-", 1 }, { "/dev/stdin", 0 }, { "/dev/stdout", 1 },
+		{ "/dev/stderr", 2 },
+	};
+	const char *p;
+	long n = 0;
+	size_t i;
+
+	if (path == NULL)
+		return 1;
+	for (i = 0; i < sizeof dev / sizeof dev[0]; i++)
+		if (strcmp(path, dev[i].name) == 0)
+			return dev[i].fd;
+	if (strncmp(path, "/dev/fd/", 8) != 0 || path[8] == '\0')
+		return -1;
+	for (p = path + 8; *p; p++) {
+		if (*p < '0' || *p > '9' || n > (INT_MAX - 9) / 10)
 			return -1;
-		}
-		target = o->real;
+		n = n * 10 + (*p - '0');
 	}
-	if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) is
-		 * written in place: renaming over it would replace it. */
-		if (S_ISDIR(st.st_mode)) {
-			out_abort(o);
-			return err_set(e, path, 0, 0, "%s", strerror(EISDIR));
+	return (int)n;
+}
+
+/* The name path leads to once the symlinks of its last component are
+ * followed, as open(2) would follow them (malloc'd); it may not exist.
+ * NULL with errno set on failure (ELOOP, ENOMEM). */
+static char *
+resolve(const char *path)
+{
+	struct stat st;
+	char *cur, *link, *next, *slash;
+	size_t cap, dirlen;
+	ssize_t n;
+	int hops;
+
+	if ((cur = strdup(path)) == NULL)
+		return NULL;
+	for (hops = 0; lstat(cur, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+		if (hops == 40) {
+			free(cur);
+			errno = ELOOP;
+			return NULL;
 		}
-		if ((o->fd = open(target, O_WRONLY)) < 0) {
-			err_set(e, path, 0, 0, "%s", strerror(errno));
-			out_abort(o);
-			return -1;
+		/* st_size is the target's length (0 for some /proc links) */
+		cap = st.st_size > 0 ? (size_t)st.st_size + 1 : PATH_MAX;
+		if ((link = malloc(cap)) == NULL ||
+		    (n = readlink(cur, link, cap)) < 0 || (size_t)n >= cap) {
+			if (link != NULL && n >= 0)
+				errno = ENAMETOOLONG;
+			free(link);
+			free(cur);
+			return NULL;
 		}
-		return 0;
+		link[n] = '\0';
+		/* a relative target is relative to the link's directory */
+		slash = strrchr(cur, '/');
+		dirlen = link[0] == '/' || slash == NULL ? 0 :
+		    (size_t)(slash - cur) + 1;
+		if ((next = malloc(dirlen + (size_t)n + 1)) == NULL) {
+			free(link);
+			free(cur);
+			return NULL;
+		}
+		memcpy(next, cur, dirlen);
+		memcpy(next + dirlen, link, (size_t)n + 1);
+		free(link);
+		free(cur);
+		cur = next;
 	}
-	n = strlen(target) + sizeof ".selfattn-XXXXXX";
-	if ((o->tmp = malloc(n)) == NULL) {
-		out_abort(o);
-		return err_set(e, path, 0, 0, "%s", strerror(ENOMEM));
+	return cur;
+}
+
+/* Split path into its directory (".", when it has no slash) in dir
+ * (cap bytes) and return its last component; NULL if dir is too small. */
+static const char *
+split(const char *path, char *dir, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 0 : (size_t)(slash - path) + 1;
+
+	if (n + 2 > cap)
+		return NULL;
+	if (n == 0)
+		strcpy(dir, ".");
+	else {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
 	}
-	snprintf(o->tmp, n, "%s.selfattn-XXXXXX", target);
-	if ((o->fd = mkstemp(o->tmp)) < 0) {
-		/* Report the destination, not our temporary name. */
-		err_set(e, path, 0, 0, "%s", strerror(errno));
-		free(o->tmp);
-		o->tmp = NULL;
+	return path + n;
+}
+
+int
+out_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ra, *rb, da[PATH_MAX], db[PATH_MAX];
+	const char *ba, *bb;
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0, same;
+
+	if (ea || eb)
+		return ea && eb && S_ISREG(sa.st_mode) &&
+		    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	/* Neither exists: the same name in the same directory. */
+	ra = resolve(a);
+	rb = resolve(b);
+	if (ra == NULL || rb == NULL)
+		same = strcmp(a, b) == 0;
+	else if ((ba = split(ra, da, sizeof da)) == NULL ||
+	    (bb = split(rb, db, sizeof db)) == NULL ||
+	    stat(da, &sa) != 0 || stat(db, &sb) != 0)
+		same = strcmp(ra, rb) == 0;
+	else
+		same = sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
+		    strcmp(ba, bb) == 0;
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/* A stream must be open for writing: standard output may be /dev/null
+ * opened read-only by main() for a closed descriptor, so that writing
+ * to it fails as writing to the closed one would. */
+static int
+check_writable(struct out *o, struct err *e)
+{
+	int fl = fcntl(o->fd, F_GETFL);
+
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+		err_set(e, name_of(o), 0, 0, "write error: %s",
+		    strerror(EBADF));
 		out_abort(o);
 		return -1;
 	}
-	/* mkstemp makes 0600; give the file the mode open(2) would. */
-	mask = umask(0);
-	umask(mask);
-	fchmod(o->fd, 0666 & ~mask);
+	return 0;
+}
+
+#define TMP_SUFFIX ".selfattn-XXXXXX"
+
+/* Create o->tmp next to o->dest; st is the file it replaces, or NULL. */
+static int
+make_tmp(struct out *o, const struct stat *st, struct err *e)
+{
+	const char *slash = strrchr(o->dest, '/'), *base;
+	size_t dirlen = slash == NULL ? 0 : (size_t)(slash - o->dest) + 1;
+	size_t keep, suffix = sizeof TMP_SUFFIX - 1;
+	long namemax;
+	sigset_t old;
+	mode_t mask;
+	int fd;
+
+	base = o->dest + dirlen;
+	/* NAME.selfattn-XXXXXX must fit the directory's NAME_MAX: shorten
+	 * NAME, not inside a UTF-8 character. */
+	if ((o->tmp = malloc(dirlen + strlen(base) + suffix + 2)) == NULL)
+		return err_set(e, o->path, 0, 0, "%s", strerror(ENOMEM));
+	memcpy(o->tmp, o->dest, dirlen);
+	strcpy(o->tmp + dirlen, ".");
+	namemax = pathconf(dirlen ? o->tmp : ".", _PC_NAME_MAX);
+	o->tmp[dirlen] = '\0';
+	if (namemax <= 0)
+		namemax = 255;
+	keep = strlen(base);
+	if (keep + suffix > (size_t)namemax) {
+		keep = (size_t)namemax > suffix ? (size_t)namemax - suffix : 0;
+		while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
+			keep--;
+	}
+	memcpy(o->tmp + dirlen, base, keep);
+	strcpy(o->tmp + dirlen + keep, TMP_SUFFIX);
+	hold_signals(&old);
+	if ((fd = mkstemp(o->tmp)) >= 0) {
+		o->fd = fd;
+		atomic_signal_fence(memory_order_seq_cst);
+		o->live = 1;
+	}
+	release_signals(&old);
+	if (fd < 0) {
+		/* Report the destination, not our temporary name. */
+		err_set(e, o->path, 0, 0, "%s", strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	o->own = 1;
+	if (st != NULL) {
+		/* Keep the replaced file's owner and group where we may
+		 * (the group alone if not the owner), then its mode. */
+		if (fchown(fd, st->st_uid, st->st_gid) != 0)
+			(void)fchown(fd, (uid_t)-1, st->st_gid);
+		fchmod(fd, st->st_mode & 0777);
+	} else {
+		/* mkstemp makes 0600; give the mode open(2) would. */
+		mask = umask(0);
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
+	return 0;
+}
+
+int
+out_open(struct out *o, const char *path, enum out_fmt fmt,
+    enum out_type type, int prec, struct err *e)
+{
+	struct stat st;
+	int fd, exists;
+
+	out_init(o);
+	o->fmt = fmt;
+	o->type = type;
+	o->prec = prec;
+	if (path != NULL && strcmp(path, "-") != 0)
+		o->path = path;
+	if ((o->buf = malloc(BUFSZ)) == NULL)
+		return err_set(e, name_of(o), 0, 0, "%s", strerror(errno));
+	o->cap = BUFSZ;
+	if ((fd = out_fd_of(path)) >= 0) {
+		/* The descriptor itself: "-o /dev/stdout >> log" appends. */
+		o->fd = fd;
+		o->stream = 1;
+		return check_writable(o, e);
+	}
+	if (path[0] == '\0') {
+		/* as open("") fails: no temporary file in "." for it */
+		out_abort(o);
+		return err_set(e, path, 0, 0, "%s", strerror(ENOENT));
+	}
+	exists = stat(path, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode)) {
+		out_abort(o);
+		return err_set(e, path, 0, 0, "%s", strerror(EISDIR));
+	}
+	if (exists && !S_ISREG(st.st_mode)) {
+		/* A device, a FIFO or a socket is written in place:
+		 * renaming over it would replace it. */
+		if ((o->fd = open(path, O_WRONLY | O_NOCTTY)) < 0) {
+			err_set(e, path, 0, 0, "%s", strerror(errno));
+			out_abort(o);
+			return -1;
+		}
+		o->own = 1;
+		o->stream = 1;
+		return 0;
+	}
+	/* Through symlinks, replace the file they lead to, not a link. */
+	if ((o->dest = resolve(path)) == NULL) {
+		err_set(e, path, 0, 0, "%s", strerror(errno));
+		out_abort(o);
+		return -1;
+	}
+	if (make_tmp(o, exists ? &st : NULL, e) != 0) {
+		out_abort(o);
+		return -1;
+	}
 	return 0;
 }
 
@@ -149,7 +380,8 @@ out_begin(struct out *o, const struct shape *sh, struct err *e)
 	o->block = sh->ndim >= 3 ? sh->dim[sh->ndim - 2] : 0;
 	if (o->fmt != OUT_NPY)
 		return 0;
-	if ((n = npy_header(hdr, sizeof hdr, sh)) == 0)
+	if ((n = npy_header(hdr, sizeof hdr, o->type == OUT_F32 ? "<f4" :
+	    "<f8", sh)) == 0)
 		return err_set(e, name_of(o), 0, 0, "array shape too long "
 		    "for a .npy header");
 	memcpy(o->buf + o->len, hdr, n);
@@ -169,6 +401,26 @@ put_le64(char *p, double x)
 		p[i] = (char)(u >> (8 * i));
 }
 
+/* Store x, rounded to float, as 4 little-endian bytes at p. */
+static void
+put_le32(char *p, double x)
+{
+	float f = (float)x;
+	uint32_t u;
+	int i;
+
+	memcpy(&u, &f, 4);
+	for (i = 0; i < 4; i++)
+		p[i] = (char)(u >> (8 * i));
+}
+
+/* The bytes of one .npy element. */
+static size_t
+esize(const struct out *o)
+{
+	return o->type == OUT_F32 ? 4 : 8;
+}
+
 static int
 little_endian(void)
 {
@@ -185,7 +437,7 @@ out_format_max(const struct out *o, size_t nrows)
 	size_t cols = o->sh.dim[o->sh.ndim - 1];
 
 	if (o->fmt == OUT_NPY)
-		return nrows * cols * 8;
+		return nrows * cols * esize(o);
 	/* each number, its separator or newline, and a blank line */
 	return nrows * (cols * (NUM_MAXLEN + 1) + 2);
 }
@@ -197,6 +449,11 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 	size_t cols = o->sh.dim[o->sh.ndim - 1], i, j, len = 0;
 	char sep = o->fmt == OUT_CSV ? ',' : o->fmt == OUT_TSV ? '\t' : ' ';
 
+	if (o->fmt == OUT_NPY && o->type == OUT_F32) {
+		for (i = 0; i < nrows * cols; i++)
+			put_le32(buf + 4 * i, a[i]);
+		return nrows * cols * 4;
+	}
 	if (o->fmt == OUT_NPY) {
 		if (little_endian())
 			memcpy(buf, a, nrows * cols * 8);
@@ -281,10 +538,10 @@ out_rows(struct out *o, const double *a, size_t nrows, struct err *e)
 }
 
 int
-out_commit(struct out *o, struct err *e)
+out_finish(struct out *o, struct err *e)
 {
 	size_t want = 1;
-	int i;
+	int i, rc;
 
 	for (i = 0; i < o->sh.ndim - 1; i++)
 		want *= o->sh.dim[i];
@@ -295,38 +552,80 @@ out_commit(struct out *o, struct err *e)
 		return -1;
 	free(o->buf);
 	o->buf = NULL;
-	if (o->fd == STDOUT_FILENO) {
-		o->fd = -1;
-		return 0;
-	}
-	if (close(o->fd) != 0) {
-		o->fd = -1;
+	rc = o->own ? close(o->fd) : 0;
+	o->fd = -1;
+	if (rc != 0)
 		return err_set(e, name_of(o), 0, 0, "write error: %s",
 		    strerror(errno));
-	}
-	o->fd = -1;
-	if (o->tmp != NULL) {
-		if (rename(o->tmp, o->real ? o->real : o->path) != 0)
-			return err_set(e, o->path, 0, 0, "%s", strerror(errno));
-		free(o->tmp);
-		o->tmp = NULL;
-	}
 	return 0;
+}
+
+int
+out_commit(struct out *o, struct err *e)
+{
+	if (o->tmp == NULL)
+		return 0;
+	if (rename(o->tmp, o->dest) != 0)
+		return err_set(e, o->path, 0, 0, "%s", strerror(errno));
+	o->live = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	free(o->tmp);
+	o->tmp = NULL;
+	return 0;
+}
+
+int
+out_commit_all(struct out o[], size_t n, struct err *e)
+{
+	struct stat st;
+	sigset_t old;
+	size_t i;
+	int pass, rc = 0;
+
+	/* Files first: a stream's last buffer is written only if every
+	 * file was written whole. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (o[i].buf != NULL && o[i].stream == pass &&
+			    out_finish(&o[i], e) != 0)
+				return -1;
+	hold_signals(&old);
+	/* What would make a rename fail before any is done: a directory
+	 * made under a file's name during the run. */
+	for (i = 0; i < n && rc == 0; i++)
+		if (o[i].tmp != NULL && stat(o[i].dest, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			rc = err_set(e, o[i].path, 0, 0, "%s",
+			    strerror(EISDIR));
+	for (i = 0; i < n && rc == 0; i++)
+		rc = out_commit(&o[i], e);
+	release_signals(&old);
+	return rc;
 }
 
 void
 out_abort(struct out *o)
 {
-	if (o->fd >= 0 && o->fd != STDOUT_FILENO)
+	if (o->fd >= 0 && o->own)
 		close(o->fd);
 	o->fd = -1;
 	if (o->tmp != NULL) {
+		/* unlink first: a handler skips it once live is 0 */
 		unlink(o->tmp);
+		o->live = 0;
+		atomic_signal_fence(memory_order_seq_cst);
 		free(o->tmp);
 		o->tmp = NULL;
 	}
 	free(o->buf);
 	o->buf = NULL;
-	free(o->real);
-	o->real = NULL;
+	free(o->dest);
+	o->dest = NULL;
+}
+
+void
+out_unlink_tmp(const struct out *o)
+{
+	if (o->live)
+		unlink(o->tmp);
 }

@@ -2,15 +2,34 @@
  * out.h - write a matrix, or a stack of them, as CSV, TSV, text or .npy,
  * to standard output or atomically to a file.
  *
- * A file is written to a temporary file in the same folder and renamed
- * over the name only by out_commit(), so a failed run leaves no partial
- * file and leaves an existing file untouched.  A symlink is followed:
- * the file it points to is replaced.  Devices and FIFOs are written in
- * place.
+ * Two kinds of output:
+ *
+ *   A file (a regular file, or a name that does not exist yet) is
+ *   written to a temporary file in the same directory, named
+ *   NAME.selfattn-XXXXXX (NAME shortened if needed to fit the
+ *   directory's NAME_MAX), and renamed over the name only by
+ *   out_commit().  A symlink is followed: the file it points to is
+ *   replaced, the link kept.  A replaced file keeps its permission bits
+ *   (and, as far as we may set them, its owner and group); a new file
+ *   gets 0666 & ~umask.
+ *
+ *   A stream is written in place as the rows come and cannot be taken
+ *   back: standard output ("-"), /dev/stdout, /dev/stderr, /dev/stdin
+ *   and /dev/fd/N (the descriptor N itself, so that "-o /dev/stdout
+ *   >> log" appends), and any other name that is not a regular file
+ *   (a device, a FIFO, a socket).
+ *
+ * A caller with several outputs holds them in a table and ends them
+ * together: out_commit_all() finishes every one (all data written, every
+ * file closed) before it renames any file, so either every file output
+ * is replaced or none is.  Streams have then been written, in part if
+ * something failed.  On failure, or when a signal ends the run, the
+ * temporary files are removed (out_abort, out_unlink_tmp).
  */
 #ifndef OUT_H
 #define OUT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -18,12 +37,22 @@
 
 enum out_fmt { OUT_CSV, OUT_TSV, OUT_TXT, OUT_NPY };
 
+/* The element type of a .npy output: '<f8', or '<f4' for results
+ * computed in float (whose values are floats, so writing them as
+ * float loses nothing).  Text is the same for both. */
+enum out_type { OUT_F64, OUT_F32 };
+
 struct out {
 	int fd;			/* -1 when closed */
-	const char *path;	/* NULL for standard output */
-	char *real;		/* where a symlink path points, or NULL */
-	char *tmp;		/* temporary file, renamed on commit */
+	int stream;		/* written in place (see above) */
+	int own;		/* fd was opened here: close it */
+	const char *path;	/* as given, for messages; NULL: stdout */
+	char *dest;		/* what tmp is renamed to: path, or where
+				 * its symlinks lead */
+	char *tmp;		/* the temporary file, or NULL */
+	volatile sig_atomic_t live;	/* tmp exists: see out_unlink_tmp */
 	enum out_fmt fmt;
+	enum out_type type;
 	int prec;		/* 0 shortest round-trip, else significant digits */
 	struct shape sh;	/* set by out_begin */
 	size_t block;		/* rows per 2-D block (blank line between) */
@@ -36,10 +65,28 @@ struct out {
  * or .npy, else deflt.  path NULL or "-" (standard output) gives deflt. */
 enum out_fmt out_fmt_of(const char *path, enum out_fmt deflt);
 
-/* Open path ("-" or NULL: standard output) for writing in format fmt.
- * Creates the temporary file.  Returns 0, or -1 with e set (OS error). */
-int out_open(struct out *o, const char *path, enum out_fmt fmt, int prec,
-    struct err *e);
+/* Set o up closed, so that out_abort and out_commit_all skip it. */
+void out_init(struct out *o);
+
+/* The descriptor that path names and out_open writes in place: 1 for
+ * NULL, "-" and /dev/stdout, 2 for /dev/stderr, 0 for /dev/stdin, N
+ * for /dev/fd/N; else -1.  Open such outputs before any file output,
+ * whose temporary file could otherwise take the number N. */
+int out_fd_of(const char *path);
+
+/* Open path ("-" or NULL: standard output) for writing in format fmt,
+ * .npy elements of type type.  A file gets its temporary file (the
+ * signals that end the run are held meanwhile, so out_unlink_tmp always
+ * finds it); a stream must be open for writing ("write error: Bad file
+ * descriptor" if not).  Returns 0, or -1 with e set (OS error). */
+int out_open(struct out *o, const char *path, enum out_fmt fmt,
+    enum out_type type, int prec, struct err *e);
+
+/* Would outputs a and b write one regular file, existing or still to be
+ * created?  Symlinks are followed; a name that does not exist is known
+ * by its directory and its last component, so "s.csv", "./s.csv" and
+ * "d/../s.csv" are one file.  Two outputs may share a device. */
+int out_same(const char *a, const char *b);
 
 /* Start an array of shape sh (1 to SHAPE_MAXDIM dimensions): writes the
  * .npy header; for text, a blank line will go between 2-D blocks. */
@@ -61,12 +108,32 @@ size_t out_format(const struct out *o, const double *a, size_t nrows,
 int out_put(struct out *o, const char *buf, size_t len, size_t nrows,
     struct err *e);
 
-/* Flush, check that every row promised by out_begin was written, close
- * and (for a file) rename the temporary file over path.  Returns 0, or
- * -1 with e set (write error, e.g. a full disk); then call out_abort. */
+/* Flush, check that every row promised by out_begin was written, and
+ * close (checking close(2)); standard output and descriptors named by
+ * /dev/fd/N are flushed, not closed.  A file stays under its temporary
+ * name.  Returns 0, or -1 with e set (a write error, e.g. a full disk);
+ * then call out_abort. */
+int out_finish(struct out *o, struct err *e);
+
+/* Rename the finished temporary file over its destination (nothing to
+ * do for a stream).  Returns 0, or -1 with e set; then call out_abort. */
 int out_commit(struct out *o, struct err *e);
+
+/* End the n outputs of table o (those never opened are skipped): finish
+ * the files, then the streams (a stream's last buffer is written only if
+ * every file was written whole), and only if all succeeded, and no
+ * file's name has become a directory, rename the files into place, with
+ * the signals that could end the run held until the last rename.  Call it with no other thread running, as a signal
+ * handler on another thread would not be held.  Returns 0, or -1 with e
+ * set, when no file has been renamed unless rename(2) itself failed
+ * part way; then out_abort every output. */
+int out_commit_all(struct out o[], size_t n, struct err *e);
 
 /* Discard: close and remove the temporary file (no-op if closed). */
 void out_abort(struct out *o);
+
+/* For a signal handler: remove o's temporary file, if it exists.
+ * Async-signal-safe: only reads o and calls unlink(2). */
+void out_unlink_tmp(const struct out *o);
 
 #endif

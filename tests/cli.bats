@@ -580,12 +580,13 @@ npyhdr() {
 	[ "$(ls | wc -l)" -eq 7 ]
 }
 
-@test "atomic: a successful run replaces the file and honours the umask" {
+@test "atomic: a successful run replaces the file; a new one honours the umask" {
 	mkdata
 	echo old > out.csv
-	(umask 027 && "$SA" -Q Q.csv -K K.csv -V V.csv -o out.csv)
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o out.csv
 	[ "$(wc -l < out.csv)" -eq 2 ]
-	[ "$(stat -c %a out.csv)" = 640 ]
+	(umask 027 && "$SA" -Q Q.csv -K K.csv -V V.csv -o new.csv)
+	[ "$(stat -c %a new.csv)" = 640 ]
 }
 
 @test "atomic: an output into a missing folder fails before reading inputs" {

@@ -136,8 +136,8 @@ run_example() {
 @test "docs: the manual is dated and has the conventional sections" {
 	grep -qx '\.Dd [A-Z][a-z]* [0-9][0-9]*, [0-9][0-9][0-9][0-9]' "$MAN"
 	grep '^\.Sh ' "$MAN" | sed 's/^\.Sh //' >sections
-	printf '%s\n' NAME SYNOPSIS DESCRIPTION ENVIRONMENT "EXIT STATUS" EXAMPLES \
-	    DIAGNOSTICS "SEE ALSO" STANDARDS CAVEATS >want
+	printf '%s\n' NAME SYNOPSIS DESCRIPTION ENVIRONMENT FILES "EXIT STATUS" \
+	    EXAMPLES DIAGNOSTICS "SEE ALSO" STANDARDS CAVEATS >want
 	diff want sections
 }
 

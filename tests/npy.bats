@@ -459,6 +459,13 @@ fails_with() {
 	[ "$(wc -c < h.bin)" -eq 192 ]
 }
 
+@test "npy: npy_header writes the dtype it is given" {
+	"$NPYHDR" -t '<f4' 2 3 > h.bin
+	[ "$(wc -c < h.bin)" -eq 128 ]
+	# one byte differs from numpy's '<f8' header: the 8 of '<f8'
+	[ "$(cmp -l h.bin "$NPY/hdr_2x3.bin" | awk '{ print $1, $2, $3 }')" = "24 64 70" ]
+}
+
 @test "npy: npy_read reads back what npy_header wrote" {
 	"$NPYHDR" 2 3 > h.npy
 	printf '\0\0\0\0\0\0\0\0%.0s' 1 2 3 4 5 6 >> h.npy
@@ -475,4 +482,23 @@ fails_with() {
 	[ "$(wc -c < out.npy)" -eq $((128 + 2 * 3 * 8)) ]
 	run "$CATMAT" -s out.npy
 	[ "$output" = "2x3" ]
+}
+
+@test "npy: selfattn --dtype f32 writes '<f4' .npy files of the float results" {
+	printf '1,0,1\n0,1,0\n' > X.csv
+	printf '1,0,0\n0,1,0\n0,0,1\n' > W.csv
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv --dtype f32 -o y.npy -a w.npy
+	"$NPYHDR" -t '<f4' 2 3 > y.hdr
+	"$NPYHDR" -t '<f4' 2 2 > w.hdr
+	dd if=y.npy bs=128 count=1 2>/dev/null | cmp - y.hdr
+	dd if=w.npy bs=128 count=1 2>/dev/null | cmp - w.hdr
+	[ "$(wc -c < y.npy)" -eq $((128 + 2 * 3 * 4)) ]
+	[ "$(wc -c < w.npy)" -eq $((128 + 2 * 2 * 4)) ]
+	# the same values as the text output, which prints the float values
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv --dtype f32 -a w.csv > y.csv
+	[ "$("$CATMAT" y.npy)" = "$(cat y.csv)" ]
+	[ "$("$CATMAT" w.npy)" = "$(cat w.csv)" ]
+	# and f64 still writes '<f8'
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -o y8.npy
+	dd if=y8.npy bs=128 count=1 2>/dev/null | cmp - "$NPY/hdr_2x3.bin"
 }

@@ -42,8 +42,9 @@ main(int argc, char *argv[])
 		printf("%s\n", shape_str(buf, sizeof buf, &sh));
 		return 0;
 	}
-	if (out_open(&o, NULL, OUT_CSV, prec, &e) || out_begin(&o, &sh, &e) ||
-	    out_rows(&o, m.data, m.rows, &e) || out_commit(&o, &e))
+	if (out_open(&o, NULL, OUT_CSV, OUT_F64, prec, &e) ||
+	    out_begin(&o, &sh, &e) || out_rows(&o, m.data, m.rows, &e) ||
+	    out_finish(&o, &e))
 		goto fail;
 	mat_free(&m);
 	return 0;

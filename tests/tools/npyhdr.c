@@ -1,8 +1,10 @@
 /*
  * npyhdr - unit driver for src/npy.c, used by tests/npy.bats.
  *
- *	npyhdr D0 [D1 ...]	write npy_header() of that '<f8' shape to
- *				stdout (no dimensions: a 0-D shape)
+ *	npyhdr [-t DESCR] D0 [D1 ...]
+ *				write npy_header() of that shape and dtype
+ *				(default '<f8') to stdout (no dimensions:
+ *				a 0-D shape)
  *	npyhdr -r FILE		npy_read() FILE and print its shape, as
  *				"2x3"; on failure print the diagnostic as
  *				selfattn would and exit 1
@@ -82,22 +84,28 @@ int
 main(int argc, char **argv)
 {
 	struct shape sh;
+	const char *descr = "<f8";
 	char buf[256];
 	size_t n;
 	int i;
 
 	if (argc == 3 && strcmp(argv[1], "-r") == 0)
 		return readfile(argv[2]);
+	if (argc >= 3 && strcmp(argv[1], "-t") == 0) {
+		descr = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc - 1 > SHAPE_MAXDIM) {
-		fprintf(stderr, "usage: npyhdr [D0 ... D%d] | -r FILE\n",
-		    SHAPE_MAXDIM - 1);
+		fprintf(stderr, "usage: npyhdr [-t DESCR] [D0 ... D%d] | "
+		    "-r FILE\n", SHAPE_MAXDIM - 1);
 		return 2;
 	}
 	memset(&sh, 0, sizeof sh);
 	sh.ndim = argc - 1;
 	for (i = 1; i < argc; i++)
 		sh.dim[i - 1] = (size_t)strtoull(argv[i], NULL, 10);
-	if ((n = npy_header(buf, sizeof buf, &sh)) == 0) {
+	if ((n = npy_header(buf, sizeof buf, descr, &sh)) == 0) {
 		fprintf(stderr, "npyhdr: npy_header failed\n");
 		return 1;
 	}

@@ -1,0 +1,324 @@
+#!/usr/bin/env bats
+# Outputs (src/out.c and main's handling of them): files are replaced
+# all together or not at all, streams are written in place, closed
+# standard descriptors, signals, modes, same-file checks, long names.
+
+load helpers
+
+mkdata() {
+	printf '1,0\n0,1\n' > Q.csv
+	printf '1,0\n0,1\n1,1\n' > K.csv
+	printf '10,0\n0,10\n5,5\n' > V.csv
+	printf '6.016681390196789,3.983318609803212\n3.983318609803212,6.016681390196789\n' > want.csv
+}
+
+# No temporary file is left in the working folder.
+no_temps() {
+	[ -z "$(ls -A | grep 'selfattn-')" ]
+}
+
+usage_fails() {
+	[ "$status" -eq 2 ]
+	[ "${lines[1]}" = "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]" ]
+}
+
+# Big enough that -a outruns a pipe's buffer: 300x300 weights.
+BIG="-Q rand:300x4 -K rand:300x4 -V rand:300x4"
+
+# Start selfattn with -Q from a FIFO nobody writes yet, so it waits with
+# its temporary file made; $1 wraps the command (env, a trap).
+start_waiting() {
+	mkdata
+	mkfifo in
+	bash -c "$1"' "$1" -Q in -K K.csv -V V.csv -o y.csv' _ "$SA" 2> err &
+	pid=$!
+	for i in $(seq 100); do
+		[ -n "$(ls -A | grep 'selfattn-')" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# all or none
+
+@test "out: a failing -a leaves the existing -o file untouched" {
+	mkdata
+	echo OLD > y.csv
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a /dev/full
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/full: write error: No space left on device" ]
+	[ "$(cat y.csv)" = OLD ]
+	no_temps
+}
+
+@test "out: a failing -o leaves the existing -a file untouched" {
+	mkdata
+	echo OLD > w.csv
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/full -a w.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/full: write error: No space left on device" ]
+	[ "$(cat w.csv)" = OLD ]
+	no_temps
+}
+
+@test "out: a failing standard output creates no -a file" {
+	mkdata
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -a w.csv > /dev/full' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: <stdout>: write error: No space left on device" ]
+	[ ! -e w.csv ]
+	no_temps
+}
+
+@test "out: both files are replaced by a successful run" {
+	mkdata
+	echo OLD > y.csv
+	echo OLD > w.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a w.csv
+	cmp y.csv want.csv
+	[ "$(wc -l < w.csv)" -eq 2 ]
+	no_temps
+}
+
+# closed standard descriptors
+
+@test "out: with standard output closed, -o is written and no temporary file is left" {
+	mkdata
+	echo OLD > y.csv
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o y.csv >&-' _ "$SA"
+	[ "$status" -eq 0 ]
+	cmp y.csv want.csv
+	no_temps
+}
+
+@test "out: with standard error closed, -o is written" {
+	mkdata
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o y.csv 2>&-' _ "$SA"
+	[ "$status" -eq 0 ]
+	cmp y.csv want.csv
+	no_temps
+}
+
+@test "out: Y to a closed standard output is a write error" {
+	mkdata
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -a w.csv >&-' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: <stdout>: write error: Bad file descriptor" ]
+	[ ! -e w.csv ]
+	no_temps
+	run bash -c '"$1" --help >&-' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: <stdout>: write error: Bad file descriptor" ]
+}
+
+@test "out: reading a closed standard input is an error, -o is not taken for it" {
+	mkdata
+	run bash -c '"$1" -Q - -K K.csv -V V.csv -o y.csv <&-' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: <stdin>: Bad file descriptor" ]
+	[ ! -e y.csv ]
+	no_temps
+}
+
+@test "out: an empty output name fails before any work" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V missing.csv -o ''
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: No such file or directory" ]
+	no_temps
+}
+
+@test "out: a failed rename removes the temporary files" {
+	start_waiting "exec"
+	mkdir y.csv
+	cat Q.csv > in
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "selfattn: y.csv: Is a directory" ]
+	[ -d y.csv ]
+	no_temps
+}
+
+@test "out: a directory made under one name during the run keeps the other file" {
+	mkdata
+	mkfifo in
+	echo OLD > y.csv
+	"$SA" -Q in -K K.csv -V V.csv -o y.csv -a w.csv 2> err &
+	pid=$!
+	for i in $(seq 100); do
+		[ "$(ls -A | grep -c 'selfattn-')" -eq 2 ] && break
+		sleep 0.05
+	done
+	mkdir w.csv
+	cat Q.csv > in
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "selfattn: w.csv: Is a directory" ]
+	[ "$(cat y.csv)" = OLD ]
+	no_temps
+}
+
+# streams written in place
+
+@test "out: -o /dev/stdout appends to a file opened for appending" {
+	mkdata
+	echo first > log
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout >> log
+	[ "$(head -1 log)" = first ]
+	[ "$(tail -n +2 log)" = "$(cat want.csv)" ]
+}
+
+@test "out: -o /dev/stdout into a pipe" {
+	mkdata
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout | cat' _ "$SA"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat want.csv)" ]
+}
+
+@test "out: /dev/stderr and /dev/fd/N are their descriptors" {
+	mkdata
+	echo first > log
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/fd/3 -a /dev/stderr 3>> log 2> w.csv
+	[ "$(tail -n +2 log)" = "$(cat want.csv)" ]
+	[ "$(wc -l < w.csv)" -eq 2 ]
+	no_temps
+}
+
+@test "out: /dev/fd/N of a closed descriptor is an error" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a /dev/fd/9
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/fd/9: write error: Bad file descriptor" ]
+	[ ! -e y.csv ]
+	no_temps
+}
+
+@test "out: a symlink to a device is written in place and kept" {
+	mkdata
+	ln -s /dev/null n.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o n.csv
+	[ -L n.csv ]
+	[ -c /dev/null ]
+}
+
+@test "out: a dangling symlink creates the file it points to" {
+	mkdata
+	mkdir t
+	ln -s t/y.csv l.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o l.csv
+	[ -L l.csv ]
+	cmp t/y.csv want.csv
+	[ -z "$(ls -A t | grep 'selfattn-')" ]
+}
+
+# signals
+
+@test "out: SIGPIPE removes the temporary files, exit status 141" {
+	run bash -c '"$1" '"$BIG"' -o y.npy -a - | head -c 1 > /dev/null
+	    exit "${PIPESTATUS[0]}"' _ "$SA"
+	[ "$status" -eq 141 ]
+	[ ! -e y.npy ]
+	no_temps
+}
+
+@test "out: an ignored SIGPIPE makes a broken pipe a write error" {
+	run bash -c 'trap "" PIPE
+	    "$1" '"$BIG"' -o y.npy -a - 2> err | head -c 1 > /dev/null
+	    exit "${PIPESTATUS[0]}"' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "selfattn: <stdout>: write error: Broken pipe" ]
+	[ ! -e y.npy ]
+	no_temps
+}
+
+@test "out: the file size limit is a write error, no file is left" {
+	run bash -c 'ulimit -f 1; exec "$1" '"$BIG"' -o y.npy -a w.csv' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: w.csv: write error: File too large" ]
+	[ ! -e y.npy ]
+	[ ! -e w.csv ]
+	no_temps
+}
+
+@test "out: SIGTERM, SIGHUP and SIGINT remove the temporary file" {
+	for sig in TERM HUP INT; do
+		rm -f in
+		start_waiting "exec env --default-signal=$sig"
+		kill -s "$sig" "$pid"
+		status=0
+		wait "$pid" || status=$?
+		[ "$status" -eq $((128 + $(kill -l "$sig"))) ]
+		[ ! -e y.csv ]
+		no_temps
+	done
+}
+
+@test "out: a signal ignored on entry stays ignored" {
+	start_waiting "trap '' HUP; exec"
+	kill -s HUP "$pid"
+	sleep 0.2
+	kill -0 "$pid"
+	cat Q.csv > in
+	wait "$pid"
+	cmp y.csv want.csv
+	no_temps
+}
+
+# the same file
+
+@test "out: -o and -a naming one new file by two paths is a usage error" {
+	mkdata
+	mkdir dir
+	ln -s s.csv l.csv
+	for a in s.csv ./s.csv dir/../s.csv "$PWD/s.csv" l.csv; do
+		run "$SA" -Q Q.csv -K K.csv -V V.csv -o s.csv -a "$a"
+		usage_fails
+		[ "${lines[0]}" = 'selfattn: -o and -a name the same file "s.csv"' ]
+		[ ! -e s.csv ]
+	done
+	# the same name in another folder is another file
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o s.csv -a dir/s.csv
+	cmp s.csv want.csv
+	[ -e dir/s.csv ]
+}
+
+# modes and names
+
+@test "out: a replaced file keeps its permission bits" {
+	mkdata
+	echo OLD > y.csv
+	chmod 600 y.csv
+	echo OLD > w.csv
+	chmod 751 w.csv
+	(umask 022 && "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a w.csv)
+	cmp y.csv want.csv
+	[ "$(stat -c %a y.csv)" = 600 ]
+	[ "$(stat -c %a w.csv)" = 751 ]
+}
+
+@test "out: a replaced file keeps its owner and group when run as root" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	mkdata
+	echo OLD > y.csv
+	chown 12345:23456 y.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv
+	cmp y.csv want.csv
+	[ "$(stat -c %u:%g y.csv)" = 12345:23456 ]
+}
+
+@test "out: an output name of 255 bytes" {
+	mkdata
+	name=$(printf 'a%.0s' $(seq 251)).csv
+	[ "${#name}" -eq 255 ]
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o "$name"
+	cmp "$name" want.csv
+	no_temps
+	# and as the target of a symlink, replaced through it
+	ln -s "$name" l.csv
+	echo OLD > "$name"
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o l.csv
+	cmp "$name" want.csv
+	no_temps
+}
