@@ -24,6 +24,7 @@
 
 #define ATTN_BR 96		/* query rows per block (a thread's task) */
 #define ATTN_BC 256		/* keys per block of the online softmax */
+#define ATTN_KT 32		/* keys side by side in the unpacked kernel */
 #define ATTN_KC 4096		/* keys per chunk: states merged (a multiple
 				 * of ATTN_BC, never sized by the threads) */
 
@@ -62,6 +63,20 @@ struct attn_head {
 	size_t da;
 };
 
+/* Where a block step reads keys j0 .. j1-1 (j1 - j0 <= ATTN_BC when
+ * not packed) and their values.  Packed (kp not NULL): block b (keys
+ * j0 + b·ATTN_BC ..) at kp + b·kstride and vp + b·vstride elements, as
+ * the head's strides say.  Else key j0 + r is column r of K, transposed
+ * (dk, ldk) by transpose(), and row r of V (ldv), read in place:
+ * decoding copies no value and only a block of keys.  Both give the
+ * same numbers: the products keep gemm.h's order of operations.  Dot
+ * scores only, for the unpacked form. */
+struct attn_keys {
+	const void *kp, *vp;
+	const void *K, *V;
+	size_t ldk, ldv;
+};
+
 /* The kernels of one element type and ISA level.  Every void * points
  * to elements of that type (double or float) unless it says double. */
 struct attn_ops {
@@ -98,6 +113,11 @@ struct attn_ops {
 	void (*from_double)(size_t n, const double *x, void *y);
 	void (*to_double)(size_t n, const void *x, double *y);
 
+	/* KT (k, ldt) = the n rows of K (n, k) ldk transposed, zero past
+	 * column n up to a multiple of ATTN_KT (ldt must reach it). */
+	void (*transpose)(size_t n, size_t k, const void *K, size_t ldk,
+	    void *KT, size_t ldt);
+
 	/* Workspace elements for fwd and weights on head h. */
 	size_t (*work_size)(const struct attn_head *h);
 
@@ -114,9 +134,8 @@ struct attn_ops {
 	 * begin: the empty state.
 	 * block: fold keys j0 .. j1-1 in (j0 a multiple of ATTN_BC, j1 <= m),
 	 *	one ATTN_BC block at a time (the online softmax: the n x m
-	 *	scores are never held); Q (nq, dk) ldq; their packed blocks at
-	 *	kp and vp, block b (keys j0 + b·ATTN_BC ..) at b·kstride and
-	 *	b·vstride elements.
+	 *	scores are never held); Q (nq, dk) ldq; the keys and values
+	 *	as *keys says.
 	 * merge: fold the state (M2, L2, O2) of a disjoint set of keys into
 	 *	(M, L, O): M' = max(M, M2), L' = L·e^(M-M') + L2·e^(M2-M'),
 	 *	O' = O·e^(M-M') + O2·e^(M2-M').  An empty side contributes
@@ -128,9 +147,9 @@ struct attn_ops {
 	void (*begin)(size_t nq, size_t dv, void *M, void *L, void *O,
 	    size_t ldo);
 	void (*block)(const struct attn_head *h, size_t i0, size_t nq,
-	    const void *Q, size_t ldq, size_t j0, size_t j1, const void *kp,
-	    const void *vp, void *M, void *L, void *O, size_t ldo,
-	    void *work);
+	    const void *Q, size_t ldq, size_t j0, size_t j1,
+	    const struct attn_keys *keys, void *M, void *L, void *O,
+	    size_t ldo, void *work);
 	void (*merge)(size_t nq, size_t dv, void *M, void *L, void *O,
 	    size_t ldo, const void *M2, const void *L2, const void *O2,
 	    size_t ldo2);

@@ -144,7 +144,7 @@ F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
 /* Scores of rows i0 .. i0+nq-1 against the key block packed at kp (keys
  * j0 .. j0+bc-1): S (nq, bc), ld ATTN_BC, = Q·K_bᵀ·scale + add, then
  * hidden ones -inf.  The order of operations is PyTorch's: (q·k)·scale,
- * then the mask. */
+ * then the mask.  kp NULL: S holds Q·K_bᵀ already (qk_rows). */
 static TARGET void
 F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
     size_t ldq, size_t j0, size_t bc, const T *kp, T *S, T *work)
@@ -168,7 +168,7 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 				S[i * ATTN_BC + j] = s;
 			}
 		(void)kp;
-	} else
+	} else if (kp != NULL)
 		GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC,
 		    GEMM_OVERWRITE, work);
 	for (i = 0; i < nq; i++) {
@@ -285,6 +285,101 @@ F(begin)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo)
 	}
 }
 
+#define QK_TILE ATTN_KT	/* keys at a time: chains in flight */
+
+/* See attn.h. */
+static TARGET void
+F(transpose)(size_t n, size_t k, const void *Kv, size_t ldk, void *KTv,
+    size_t ldt)
+{
+	const T *K = Kv;
+	T *KT = KTv;
+	size_t j, p, pad = (n + QK_TILE - 1) / QK_TILE * QK_TILE;
+
+	size_t j0, p0, j1, p1;
+
+	/* in 8 x 8 tiles: a tile's rows and columns stay in cache */
+	for (j0 = 0; j0 < n; j0 += 8)
+		for (p0 = 0; p0 < k; p0 += 8) {
+			j1 = j0 + 8 < n ? j0 + 8 : n;
+			p1 = p0 + 8 < k ? p0 + 8 : k;
+			for (p = p0; p < p1; p++)
+				for (j = j0; j < j1; j++)
+					KT[p * ldt + j] = K[j * ldk + p];
+		}
+	for (p = 0; p < k; p++)
+		for (j = n; j < pad; j++)
+			KT[p * ldt + j] = 0;
+}
+
+/* S (nq, bc), ld ATTN_BC, = Q (nq, dk) ldq · K for keys transposed into
+ * KT (dk, ldt).  Each element is summed as gemm.h's contract says,
+ * s = +0; for p in order: s = FMA(q_p, k_p, s), so the numbers are the
+ * packed GEMM's; QK_TILE keys at a time, side by side in vectors. */
+static TARGET void
+F(qk_rows)(size_t nq, size_t dk, size_t bc, const T *Q, size_t ldq,
+    const T *KT, size_t ldt, T *S)
+{
+	size_t i, j, l, p;
+
+	for (i = 0; i < nq; i++) {
+		const T *q = Q + i * ldq;
+		T *s = S + i * ATTN_BC;
+
+		for (j = 0; j < bc; j += QK_TILE) {
+			T a[QK_TILE];
+
+			for (l = 0; l < QK_TILE; l++)
+				a[l] = 0;
+			for (p = 0; p < dk; p++) {
+				const T qp = q[p], *k = KT + p * ldt + j;
+
+				for (l = 0; l < QK_TILE; l++)
+					a[l] = FMA(qp, k[l], a[l]);
+			}
+			for (l = 0; l < QK_TILE && j + l < bc; l++)
+				s[j + l] = a[l];
+		}
+	}
+}
+
+/* O (nq, dv) ldo += P (nq, bc), ld ATTN_BC, · V (bc, dv) ldv for unpacked
+ * value rows, in gemm.h's order: o = FMA(p_j, v_j, o) for j in order;
+ * QK_TILE columns of a row at a time stay in registers over all j. */
+static TARGET void
+F(pv_rows)(size_t nq, size_t dv, size_t bc, const T *P, const T *V,
+    size_t ldv, T *O, size_t ldo)
+{
+	size_t i, j, t, l, w;
+
+	for (i = 0; i < nq; i++) {
+		const T *p = P + i * ATTN_BC;
+		T *o = O + i * ldo;
+
+		for (t = 0; t < dv; t += QK_TILE) {
+			T a[QK_TILE];
+
+			w = dv - t < QK_TILE ? dv - t : QK_TILE;
+			if (w < QK_TILE) {
+				/* the last columns: one at a time */
+				for (j = 0; j < bc; j++)
+					for (l = 0; l < w; l++)
+						o[t + l] = FMA(p[j],
+						    V[j * ldv + t + l], o[t + l]);
+				break;
+			}
+			for (l = 0; l < QK_TILE; l++)
+				a[l] = o[t + l];
+			for (j = 0; j < bc; j++)
+				for (l = 0; l < QK_TILE; l++)
+					a[l] = FMA(p[j], V[j * ldv + t + l],
+					    a[l]);
+			for (l = 0; l < QK_TILE; l++)
+				o[t + l] = a[l];
+		}
+	}
+}
+
 /* See attn.h: the online softmax over key blocks.  Per row i, after
  * block b with scores s and running maximum mi and sum li:
  *	m' = max(mi, max_j s_j)
@@ -294,10 +389,10 @@ F(begin)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo)
  * unless the maximum grew. */
 static TARGET void
 F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
-    size_t ldq, size_t j0, size_t j1, const void *kpv, const void *vpv,
+    size_t ldq, size_t j0, size_t j1, const struct attn_keys *keys,
     void *Mv, void *Lv, void *Ov, size_t ldo, void *wv)
 {
-	const T *Q = Qv, *kp = kpv, *vp = vpv;
+	const T *Q = Qv, *kp = keys->kp, *vp = keys->vp;
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
 	T *work = S + ATTN_BR * ATTN_BC;
 	size_t i, j, jb, jlo, jhi;
@@ -313,8 +408,11 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		size_t bc = h->m - jb < ATTN_BC ? h->m - jb : ATTN_BC;
 		size_t b = (jb - j0) / ATTN_BC;
 
-		F(scores)(h, i0, nq, Q, ldq, jb, bc, kp + b * h->kstride, S,
-		    work);
+		if (kp == NULL)
+			F(qk_rows)(nq, h->dk, bc, Q, ldq, keys->K, keys->ldk,
+			    S);
+		F(scores)(h, i0, nq, Q, ldq, jb, bc, kp ? kp + b * h->kstride :
+		    NULL, S, work);
 		for (i = 0; i < nq; i++) {
 			T *s = S + i * ATTN_BC, *o = O + i * ldo;
 			T mx = F(rowmax)(s, bc), mnew, alpha;
@@ -333,8 +431,12 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 				for (j = 0; j < h->dv; j++)
 					o[j] *= alpha;
 		}
-		GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, vp + b * h->vstride, O,
-		    ldo, GEMM_ACCUMULATE, work);
+		if (kp == NULL)
+			F(pv_rows)(nq, h->dv, bc, S, (const T *)keys->V + (jb -
+			    j0) * keys->ldv, keys->ldv, O, ldo);
+		else
+			GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, vp + b *
+			    h->vstride, O, ldo, GEMM_ACCUMULATE, work);
 	}
 }
 
@@ -462,8 +564,9 @@ static const struct attn_ops F(ops) = {
 	T_DTYPE, sizeof(T),
 	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
 	F(linear), F(rope), F(vexp), F(from_double), F(to_double),
-	F(work_size),
+	F(transpose), F(work_size),
 	F(begin), F(block), F(merge), F(end), F(weights),
 };
 
 #undef LANES
+#undef QK_TILE

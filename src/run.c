@@ -17,7 +17,8 @@
  *  1. (prepacked) tasks over key blocks: project (or take) K and V,
  *     rotate K (RoPE), pack them.  Without prepacking (one query block,
  *     no weights: decoding) each task packs the blocks it reads itself,
- *     so the key/value cache is never copied whole.
+ *     or reads them in place (struct run's keys), so the key/value
+ *     cache is never copied whole.
  *  2. the queries, through the ordered pipeline (par_ordered): per
  *     query block, project Q, rotate it, and for every head the state
  *     over each key chunk, merged in chunk order; then normalise,
@@ -47,6 +48,7 @@ struct worker {
 	char *yb;		/* (br, dout) */
 	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) keys and values */
 	char *mb;		/* float: (bc, dm) memory rows converted */
+	char *kt;		/* (dk, ATTN_BC) a key block transposed */
 	char *kp, *vp;		/* one block of every key head, packed */
 	char *work;
 };
@@ -64,11 +66,19 @@ struct run {
 	const struct attn_ops *ops;
 	size_t E, hq, hk, hv, gv, dqk;
 	size_t br, bc;		/* rows of a query and of a key block */
+	size_t ldt;		/* a transposed key block's row: bc rounded up */
 	size_t nqb;		/* query blocks */
 	size_t kb0, nkb;	/* the key blocks the range touches */
 	size_t c0, nch;		/* the key chunks it touches */
 	size_t shift;		/* bottom-right causal: m - n */
-	int prepack, keysplit;
+	/* How blocks read the keys, from the shape alone (the numbers are
+	 * the same): packed once per sequence (several query blocks, the
+	 * weights pass, additive scores); packed block by block by the task
+	 * that reads them; or, for a few query rows per key head
+	 * (decoding), read in place, the keys transposed a block at a time.
+	 * The last two never copy the key/value cache whole. */
+	enum { KEYS_PREPACKED, KEYS_PACKED, KEYS_ROWS } keys;
+	int keysplit;
 	const char *x;		/* X, or Q, in the compute type */
 	char *wq, *wk, *wv, *wo, *wa, *ua;
 	char *conv;		/* float: a weight converted, to pack */
@@ -97,6 +107,11 @@ struct job {
 };
 
 #define AT(base, elems) ((base) + (size_t)(elems) * r->E)
+
+/* Query rows per key head up to which keys are read in place (KEYS_ROWS):
+ * beyond, the packed GEMM's register tiles win. */
+#define ROWS_MAX 16
+#define ROWS_DK_MAX 4096	/* and key widths: a transposed block <= 1 MiB */
 
 static size_t
 min2(size_t a, size_t b)
@@ -158,8 +173,53 @@ rows_of(const struct run *r, const double *a, size_t r0, size_t nr,
 	return buf;
 }
 
-/* Pack key block `blk` (keys blk·BC ..) of sequence b for every key
- * head g: K_g at kp + g·ks, V_g at vp + g·vs elements (ka: k·Ua). */
+/* The keys and values of block blk (keys blk·BC ..) of sequence b for
+ * key head g, in the compute type: the input's own rows when they can
+ * be read in place, else projected (all heads at once, when g is 0),
+ * converted or rotated into w's scratch.  Rows go in *kb, *vb with row
+ * strides *ldk, *ldv. */
+static void
+key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
+    size_t g, const char **kb, size_t *ldk, const char **vb, size_t *ldv)
+{
+	const struct plan *p = r->p;
+	size_t j0 = blk * ATTN_BC, bc = min2(p->m - j0, ATTN_BC), ld;
+	char *kw = AT(w->kb, g * p->dk);
+
+	if (p->self) {
+		if (g == 0) {
+			const char *m = rows_of(r, p->mem->data, b * p->m + j0,
+			    bc, p->dm, p->dm, w->mb, p->dm, &ld);
+
+			r->ops->linear(bc, p->dm, r->hk, m, ld, r->wk, p->bk,
+			    w->kb, r->hk, w->work);
+			r->ops->linear(bc, p->dm, r->gv, m, ld, r->wv, p->bv,
+			    w->vb, r->gv, w->work);
+		}
+		*kb = kw;
+		*vb = AT(w->vb, g * p->dv);
+		*ldk = r->hk;
+		*ldv = r->gv;
+	} else {
+		/* row i of head g: (b·s0 + g·s1)/s2 + i rows in */
+		*kb = rows_of(r, p->k->data + b * p->ks[0] + g * p->ks[1], j0,
+		    bc, p->dk, p->ks[2], kw, r->hk, ldk);
+		*vb = rows_of(r, p->v->data + b * p->vs[0] + g * p->vs[1], j0,
+		    bc, p->dv, p->vs[2], AT(w->vb, g * p->dv), r->gv, ldv);
+	}
+	if (p->o.rope) {
+		/* RoPE rotates a copy, never the input */
+		if (*kb != kw)
+			copy_rows(r, bc, p->dk, *kb, *ldk, kw, r->hk);
+		r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
+		    p->o.rope_base);
+		*kb = kw;
+		*ldk = r->hk;
+	}
+}
+
+/* Pack key block blk of sequence b for every key head g: K_g at kp +
+ * g·ks, V_g at vp + g·vs elements (additive scores: k·Ua into ka). */
 static void
 pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
     char *kp, size_t ks, char *vp, size_t vs)
@@ -167,42 +227,9 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 	const struct plan *p = r->p;
 	size_t j0 = blk * ATTN_BC, bc = min2(p->m - j0, ATTN_BC), g, ldk, ldv;
 	const char *kb, *vb;
-	char *kw;
 
-	if (p->self) {
-		const char *m = rows_of(r, p->mem->data, b * p->m + j0, bc,
-		    p->dm, p->dm, w->mb, p->dm, &ldk);
-
-		r->ops->linear(bc, p->dm, r->hk, m, ldk, r->wk, p->bk, w->kb,
-		    r->hk, w->work);
-		r->ops->linear(bc, p->dm, r->gv, m, ldk, r->wv, p->bv, w->vb,
-		    r->gv, w->work);
-	}
 	for (g = 0; g < p->G; g++) {
-		if (p->self) {
-			kb = AT(w->kb, g * p->dk);
-			vb = AT(w->vb, g * p->dv);
-			ldk = r->hk;
-			ldv = r->gv;
-		} else {
-			/* row i of head g: (b·s0 + g·s1)/s2 + i rows in */
-			kb = rows_of(r, p->k->data + b * p->ks[0] + g *
-			    p->ks[1], j0, bc, p->dk, p->ks[2], AT(w->kb, g *
-			    p->dk), r->hk, &ldk);
-			vb = rows_of(r, p->v->data + b * p->vs[0] + g *
-			    p->vs[1], j0, bc, p->dv, p->vs[2], AT(w->vb, g *
-			    p->dv), r->gv, &ldv);
-		}
-		if (p->o.rope) {
-			/* RoPE rotates a copy, never the input */
-			kw = AT(w->kb, g * p->dk);
-			if (kb != kw)
-				copy_rows(r, bc, p->dk, kb, ldk, kw, r->hk);
-			r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
-			    p->o.rope_base);
-			kb = kw;
-			ldk = r->hk;
-		}
+		key_rows(r, w, b, blk, g, &kb, &ldk, &vb, &ldv);
 		if (p->o.score == SCORE_ADDITIVE)
 			r->ops->linear(bc, p->dk, p->da, kb, ldk, r->ua, NULL,
 			    AT(r->ka, (g * p->m + j0) * p->da), p->da,
@@ -274,7 +301,8 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 }
 
 /* Every head's state of rows i0 .. i0+nq-1 over key chunk c, from the
- * queries in w->qk: into M, L (H, br) and O (br, H·dv). */
+ * queries in w->qk: into M, L (H, br) and O (br, H·dv).  Prepacked keys
+ * are read chunk by chunk; else (decoding) block by block, in place. */
 static void
 chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
     size_t nq, size_t c, char *M, char *L, char *O)
@@ -282,33 +310,43 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 	const struct plan *p = r->p;
 	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
 	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), h, g, jb, blk;
+	struct attn_keys keys;
+	const char *kb, *vb;
 
 	for (h = 0; h < p->H; h++)
 		r->ops->begin(nq, p->dv, AT(M, h * r->br), AT(L, h * r->br),
 		    AT(O, h * p->dv), r->hv);
-	if (r->prepack) {
-		blk = j0 / ATTN_BC - r->kb0;
+	memset(&keys, 0, sizeof keys);
+	for (jb = j0; jb < j1; jb += r->keys == KEYS_PREPACKED ? j1 - j0 :
+	    ATTN_BC) {
+		if (r->keys == KEYS_PACKED)
+			pack_block(r, w, b, jb / ATTN_BC, w->kp, r->kstride,
+			    w->vp, r->vstride);
 		for (h = 0; h < p->H; h++) {
 			g = h / (p->H / p->G);
+			if (r->keys == KEYS_PREPACKED) {
+				blk = j0 / ATTN_BC - r->kb0;
+				keys.kp = AT(r->kp, (g * r->nkb + blk) *
+				    r->kstride);
+				keys.vp = AT(r->vp, (g * r->nkb + blk) *
+				    r->vstride);
+			} else if (r->keys == KEYS_PACKED) {
+				keys.kp = AT(w->kp, g * r->kstride);
+				keys.vp = AT(w->vp, g * r->vstride);
+			} else if (h % (p->H / p->G) == 0) {
+				/* once per key head: its keys transposed */
+				key_rows(r, w, b, jb / ATTN_BC, g, &kb,
+				    &keys.ldk, &vb, &keys.ldv);
+				r->ops->transpose(min2(p->m - jb, ATTN_BC),
+				    p->dk, kb, keys.ldk, w->kt, r->ldt);
+				keys.K = w->kt;
+				keys.ldk = r->ldt;
+				keys.V = vb;
+			}
 			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
-			    j0, j1, AT(r->kp, (g * r->nkb + blk) * r->kstride),
-			    AT(r->vp, (g * r->nkb + blk) * r->vstride),
-			    AT(M, h * r->br), AT(L, h * r->br), AT(O, h * p->dv),
-			    r->hv, w->work);
-		}
-		return;
-	}
-	/* one key block at a time, packed here for every head */
-	for (jb = j0; jb < j1; jb += ATTN_BC) {
-		pack_block(r, w, b, jb / ATTN_BC, w->kp, r->kstride, w->vp,
-		    r->vstride);
-		for (h = 0; h < p->H; h++) {
-			g = h / (p->H / p->G);
-			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
-			    jb, min2(jb + ATTN_BC, j1), AT(w->kp, g *
-			    r->kstride), AT(w->vp, g * r->vstride),
-			    AT(M, h * r->br), AT(L, h * r->br), AT(O, h * p->dv),
-			    r->hv, w->work);
+			    jb, r->keys == KEYS_PREPACKED ? j1 : min2(jb +
+			    ATTN_BC, j1), &keys, AT(M, h * r->br), AT(L, h *
+			    r->br), AT(O, h * p->dv), r->hv, w->work);
 		}
 	}
 }
@@ -576,7 +614,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	    p->wa->cols)) : NULL;
 	r->ua = p->ua ? take(r, a, r->ops->packed_size(p->ua->rows,
 	    p->ua->cols)) : NULL;
-	if (r->prepack) {
+	if (r->keys == KEYS_PREPACKED) {
 		r->kp = take(r, a, p->G * r->nkb * r->kstride);
 		r->vp = take(r, a, p->G * r->nkb * r->vstride);
 	}
@@ -600,8 +638,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	ws = max2(r->ops->work_size(&hd), r->ops->linear_work(
 	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, p->dm), max2(r->hv,
 	    max2(p->dq, p->dk)))));
-	for (i = 0; i <= nw; i++) {
-		struct worker *k = i < nw && r->thr ? &r->thr[i] : &r->put;
+	for (i = 0; i < nw; i++) {
+		struct worker *k = r->thr ? &r->thr[i] : &r->put;
 
 		k->qb = take(r, a, r->br * r->hq);
 		k->qg = take(r, a, r->br * p->H * r->dqk);
@@ -618,11 +656,21 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		k->vb = take(r, a, r->bc * r->gv);
 		if (p->self && r->ops->dtype != ATTN_F64)
 			k->mb = take(r, a, r->bc * p->dm);
-		if (!r->prepack) {
+		if (r->keys == KEYS_PACKED) {
 			k->kp = take(r, a, p->G * r->kstride);
 			k->vp = take(r, a, p->G * r->vstride);
 		}
+		if (r->keys == KEYS_ROWS)
+			k->kt = take(r, a, p->dk * r->ldt);
 		k->work = take(r, a, ws);
+	}
+	/* the key-split putter merges states and ends query blocks */
+	if (r->keysplit) {
+		r->put.ob = take(r, a, r->br * r->hv);
+		r->put.M = take(r, a, 2 * p->H * r->br);
+		r->put.L = r->put.M ? AT(r->put.M, p->H * r->br) : NULL;
+		r->put.yb = take(r, a, r->br * p->dout);
+		r->put.work = take(r, a, ws);
 	}
 
 	/* per-slot results: a few tasks per worker in flight */
@@ -701,7 +749,7 @@ prepare(struct run *r)
 		hd->dk = p->dk;
 		hd->dv = p->dv;
 		hd->scale = p->scale;
-		if (r->prepack) {
+		if (r->keys == KEYS_PREPACKED) {
 			hd->kp = AT(r->kp, g * r->nkb * r->kstride);
 			hd->vp = AT(r->vp, g * r->nkb * r->vstride);
 		}
@@ -732,7 +780,7 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
 	int rc;
 
 	heads_for(r, b);
-	if (r->prepack)
+	if (r->keys == KEYS_PREPACKED)
 		par_run(pool, r->nkb, pack_task, &j);
 	if (r->keysplit)
 		rc = par_ordered(pool, r->nqb * r->nch, r->nslots, r->done,
@@ -783,6 +831,7 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	    SCORE_GENERAL ? p->dk : p->da;
 	r->br = min2(p->nout, ATTN_BR);
 	r->bc = min2(p->m, ATTN_BC);
+	r->ldt = (r->bc + ATTN_KT - 1) / ATTN_KT * ATTN_KT;
 	r->nqb = (p->nout + ATTN_BR - 1) / ATTN_BR;
 	r->kb0 = p->k0 / ATTN_BC;
 	k1b = (p->k1 + ATTN_BC - 1) / ATTN_BC;
@@ -793,11 +842,12 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	r->kstride = r->ops->packed_size(p->dk, r->bc);
 	r->vstride = r->ops->packed_size(r->bc, p->dv);
 	nw = (size_t)par_workers(pool);
-	/* Pack every key block once when several query blocks, the weights
-	 * pass or additive scores read them again; else (decoding) each
-	 * task packs the blocks it reads.  The numbers are the same. */
-	r->prepack = r->nqb > 1 || out[PLAN_W] != NULL ||
-	    p->o.score == SCORE_ADDITIVE;
+	if (r->nqb > 1 || out[PLAN_W] != NULL || p->o.score == SCORE_ADDITIVE)
+		r->keys = KEYS_PREPACKED;
+	else if (p->nout * (p->H / p->G) > ROWS_MAX || p->dk > ROWS_DK_MAX)
+		r->keys = KEYS_PACKED;
+	else
+		r->keys = KEYS_ROWS;
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	if (out[PLAN_W] != NULL)
 		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);

@@ -194,3 +194,22 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: missing.csv: No such file or directory" ]
 }
+
+@test "partial: keys read in place, packed per block or prepacked give the same bits" {
+	# one query (keys read in place), 20 (packed block by block), and
+	# the weights pass (prepacked for the whole sequence)
+	for n in 1 20; do
+		"$SA" -Q "randn:${n}x16" -K randn:9000x16 -V randn:9000x8 -H 2 \
+		    -o "y$n.csv" --lse "l$n.csv"
+		"$SA" -Q "randn:${n}x16" -K randn:9000x16 -V randn:9000x8 -H 2 \
+		    -o "yw$n.csv" --lse "lw$n.csv" -a /dev/null
+		cmp "y$n.csv" "yw$n.csv"
+		cmp "l$n.csv" "lw$n.csv"
+	done
+	# a row of a 200-query run (prepacked) is the same row alone
+	"$SA" -Q randn:200x16 -K randn:9000x16 -V randn:9000x8 -H 2 \
+	    --causal=bottom-right -o all.csv
+	"$SA" -Q randn:200x16 -K randn:9000x16 -V randn:9000x8 -H 2 \
+	    --causal=bottom-right --query-range 150:151 -o one.csv
+	sed -n 151p all.csv | cmp - one.csv
+}
