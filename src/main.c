@@ -513,9 +513,9 @@ check_outputs(const struct opts *o)
 
 /* --merge takes pairs of files and outputs; no attention options. */
 static int
-check_merge(const struct opts *o, int nops)
+check_merge(const struct opts *o, int nops, char *const ops[])
 {
-	int i;
+	int i, n;
 
 	for (i = 0; i < IN_NROLES; i++)
 		if (o->spec[i] != NULL)
@@ -532,6 +532,10 @@ check_merge(const struct opts *o, int nops)
 	if (nops == 0 || nops % 2 != 0)
 		return usage_error("--merge takes pairs of files Y LSE, found "
 		    "%d file%s", nops, nops == 1 ? "" : "s");
+	for (i = 0, n = 0; i < nops; i++)
+		if (strcmp(ops[i], "-") == 0 && n++)
+			return usage_error("%s", "standard input ('-') can "
+			    "be read by one operand only");
 	return 0;
 }
 
@@ -824,7 +828,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			    usage_error("unexpected argument \"%s\": write "
 			    "-c%s or --causal=%s", kw, kw, kw);
 	if (o->merge) {
-		if ((rc = check_merge(o, argc - optind)) != 0)
+		if ((rc = check_merge(o, argc - optind, argv + optind)) != 0)
 			return rc;
 		o->operands = argv + optind;
 		o->noperands = (size_t)(argc - optind);

@@ -135,6 +135,20 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 	[ "${lines[0]}" = "selfattn: --merge takes pairs of files Y LSE, found 0 files" ]
 }
 
+@test "usage: --merge reads standard input for one operand only" {
+	run "$SA" --merge - - y.csv l.csv
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one operand only" ]
+}
+
+@test "partial: --merge reads a shard from standard input" {
+	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 -o whole.csv --lse wl.csv
+	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 --key-range 0:2 -o y1.csv --lse l1.csv
+	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 --key-range 2:5 -o y2.csv --lse l2.csv
+	"$SA" --merge -o y.csv y1.csv l1.csv - l2.csv <y2.csv
+	"$CMPMAT" -r 1e-14 y.csv whole.csv
+}
+
 @test "usage: --merge takes no attention inputs, weights or ranges" {
 	run "$SA" --merge -x X.csv y.csv l.csv
 	[ "$status" -eq 2 ]
