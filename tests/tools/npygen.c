@@ -3,12 +3,13 @@
  * pseudo-random doubles, fast and without NumPy (the large inputs of
  * the bench's decoding case).
  *
- * usage: npygen [-s SEED] ROWS COLS FILE
+ * usage: npygen [-s SEED] [-k SCALE] ROWS COLS FILE
  *
  * The numbers are uniform on [-sqrt(3), sqrt(3)) (mean 0, variance 1,
  * so dot products of 128 of them, scaled by 1/sqrt(128), are O(1)), from
  * splitmix64 seeded with SEED (default 1): the same arguments give the
- * same file on every machine.  They are not NumPy's random numbers.
+ * same file on every machine; -k multiplies them by SCALE (default 1).
+ * They are not NumPy's random numbers.
  * FILE is written to FILE.tmp and renamed when complete.  Exit 0, 1 on
  * an I/O error, 2 on misuse.
  */
@@ -42,7 +43,8 @@ big_endian(void)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: npygen [-s SEED] ROWS COLS FILE\n");
+	fprintf(stderr,
+	    "usage: npygen [-s SEED] [-k SCALE] ROWS COLS FILE\n");
 	return 2;
 }
 
@@ -60,16 +62,26 @@ int
 main(int argc, char *argv[])
 {
 	static double buf[1 << 16];
+	double scale = 1;
 	uint64_t seed = 1, rows, cols, left, st;
 	char hdr[128], tmp[4096];
 	const char *path;
 	int i = 1, len, pad;
 	FILE *f;
 
-	if (argc > 2 && strcmp(argv[1], "-s") == 0) {
-		if (parse(argv[2], &seed) != 0)
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (strcmp(argv[i], "-s") == 0) {
+			if (parse(argv[i + 1], &seed) != 0)
+				return usage();
+		} else if (strcmp(argv[i], "-k") == 0) {
+			char *end;
+
+			scale = strtod(argv[i + 1], &end);
+			if (end == argv[i + 1] || *end)
+				return usage();
+		} else {
 			return usage();
-		i = 3;
+		}
 	}
 	if (argc - i != 3 || parse(argv[i], &rows) != 0 ||
 	    parse(argv[i + 1], &cols) != 0 ||
@@ -104,7 +116,7 @@ main(int argc, char *argv[])
 			double u = (double)(splitmix64(&st) >> 11) *
 			    (1.0 / 9007199254740992.0);
 
-			buf[k] = (2 * u - 1) * 1.7320508075688772;
+			buf[k] = (2 * u - 1) * 1.7320508075688772 * scale;
 		}
 		/* '<f8' is little-endian: swap on a big-endian machine. */
 		if (big_endian())
