@@ -2,10 +2,24 @@
 # tests/bench/run.sh - the selfattn benchmark (`make bench`; never part of
 # `make test`).
 #
-# What it measures.  Each case runs selfattn BENCH_REPS times (default 3)
-# under tests/tools/runstat (fork/exec + wait4: wall-clock seconds and
-# peak RSS) and, when /usr/bin/python3 has NumPy, the same computation in
-# NumPy float64 (tests/bench/numpy_attn.py) on the same input files,
+# What it measures.  First the machine's ceiling, in the same run:
+# tests/tools/peak measures the fp64 and fp32 FMA peak (GFLOP/s, 2 flops
+# per FMA lane) at the ISA level selfattn uses, on 1 thread and on all
+# threads, and the memory bandwidth STREAM-style on 3 arrays of 256 MiB:
+# "read" (a sum of one array) and "triad" (a[i] = b[i] + s*c[i], counted
+# as 3 arrays x 8 bytes an element), GB/s = 1e9 bytes/s, best of 5.  The
+# ISA level is the one selfattn would choose: peak is linked with
+# selfattn's gemm.c and asks gemm_isa(), the best the CPU has (avx512,
+# avx2 = AVX2+FMA, generic = plain C, for which peak times 128-bit
+# vector multiply + add), capped by SELFATTN_ISA as for selfattn itself
+# (so `SELFATTN_ISA=avx2 make bench` measures both at that level);
+# "threads" is selfattn's default -j ($SELFATTN_THREADS or the online
+# processors).
+#
+# Then each case runs selfattn BENCH_REPS times (default 3) under
+# tests/tools/runstat (fork/exec + wait4: wall-clock seconds and peak
+# RSS) and, when $BENCH_PYTHON has NumPy, the same computation in NumPy
+# float64 (tests/bench/numpy_attn.py) on the same input files,
 # interleaved with the selfattn runs.  Times are whole processes: start,
 # reading the inputs, computing, writing the outputs.
 #
@@ -20,6 +34,23 @@
 #   (f) (a) with -a weights.npy and with -a weights.csv (n*n*H numbers);
 #       the CSV is 2-3 GB of text, written to the work folder and deleted
 #       after each run; skipped if the disk has less than ~10 GB free.
+#   (g) decoding: given Q (n x 1024), K and V (m x 256) as f64 .npy,
+#       n = 1 and n = 16 queries, m = 2^20 keys, -H 8 --kv-heads 2 (8
+#       query heads sharing 2 key/value heads, dk = dv = 128), with
+#       --dtype f64 and f32, -j 1 and the default threads.  K and V are
+#       2 GiB each, written once by tests/tools/npygen (uniform numbers
+#       of variance 1, fixed seeds) and kept; skipped, with a line
+#       saying so, if the disk has less than ~5 GiB free.  Its own
+#       table: seconds; GB/s of K and V (their file sizes / time) and
+#       that as % of the read bandwidth above (of 1 thread for -j 1, of
+#       all threads else); "x cat", the time over that of reading the
+#       same files with `cat K.npy V.npy > /dev/null`, warm (after one
+#       untimed read, so from the page cache when they fit); peak RSS
+#       and "RSS-in", the peak RSS minus the input files' size (MiB:
+#       the .npy files are mapped, so they count in the RSS); and the
+#       -j all / -j 1 speed-up.  Checked: n = 1 against NumPy (else,
+#       and n = 16, against selfattn with SELFATTN_ISA=generic, the plain
+#       C kernels), f32 to 1e-4, and -j all identical to -j 1.
 #   Cases whose option `selfattn --help` does not list print
 #   "n/a (option not available)".
 #
@@ -34,19 +65,39 @@
 #         + 2*n*(H*dv)*d_out                output projection (with W^O)
 #
 # (m = n keys; softmax exp/max/sum and the scaling are not counted).
-# "NumPy/selfattn" is NumPy's seconds over selfattn's: above 1, selfattn
-# is faster.  Below the table: the error of selfattn's output relative to
-# NumPy's (max|got-ref| / max|ref|), so that a fast but wrong kernel does
-# not pass unnoticed, and the ratios of cases (c)-(f).  The header names
-# the BLAS NumPy really loaded: Debian's python3-numpy uses the reference
-# BLAS (libblas3, unoptimised) unless OpenBLAS is installed, which makes
+# "%peak" is that GFLOP/s over the measured peak of the same kind: fp64
+# on all threads, fp32 on all threads for --dtype f32 (d), the 1-thread
+# fp64 peak for -j 1 (e).  The peak is what FMA units can do with every
+# operand in registers; whole-process times include I/O and the softmax,
+# so 100% is out of reach, and the % says how much of the machine a case
+# uses, independently of the machine.  "NumPy/sa" is NumPy's seconds
+# over selfattn's: above 1, selfattn is faster.  Below the tables: the
+# error of each output relative to its reference (max|got-ref| /
+# max|ref|), so that a fast but wrong kernel does not pass unnoticed,
+# and the ratios of cases (c)-(f).  The header names the BLAS NumPy
+# really loaded: Debian's python3-numpy uses the reference BLAS
+# (libblas3, unoptimised) unless OpenBLAS is installed, which makes
 # NumPy a weak baseline.
+#
+# Targets, at the end: each stated as a ratio within this one run
+# (medians), so that the machine cancels out, and marked "met", "not
+# met" or "not measured (why)": (a) >= 70% of fp64 peak and >= 2.5x
+# NumPy+OpenBLAS; (b) >= 4.5x NumPy+OpenBLAS; (c) >= 75% of fp64 peak,
+# peak RSS <= inputs + output + 64 MiB; (d) >= 65% of fp32 peak; (f)
+# >= 2.5x NumPy (whatever its BLAS, named); (g), judged on n = 1 (a
+# decoding step; n = 16 is shown for information), every dtype with the
+# default threads: >= 60% of the read bandwidth, within 3x of cat's time,
+# >= 1.8x -j 1; and peak RSS <= inputs + 128 MiB (every run, n = 1 and
+# 16).  A NumPy ratio against another BLAS than OpenBLAS is "not
+# measured" for (a) and (b), with the ratio shown.  With BENCH_SMALL the
+# verdicts are printed but the sizes are not the targets'.
 #
 # Environment:
 #   BENCH_REPS=3         runs per measurement (the median is shown)
-#   BENCH_CASES="a b c d e f"   the cases to run
-#   BENCH_SMALL=1        shrink every size (n/8, d/4; (c) n/32) so the
-#                        whole run takes seconds: a smoke test
+#   BENCH_CASES="a b c d e f g"   the cases to run
+#   BENCH_SMALL=1        shrink every size (n/8, d/4; (c) n/32; (g)
+#                        m = 2^16; peak's arrays 64 MiB, best of 3) so
+#                        the whole run takes a minute or two: a smoke test
 #   BENCH_OPENBLAS=1     insist on a strong NumPy baseline: stop, unless
 #                        NumPy uses OpenBLAS, with the command to install
 #                        it (apt-get install libopenblas0-pthread)
@@ -55,10 +106,16 @@
 #   BENCH_WORK=tests/bench/work      generated inputs and outputs
 #                        (git-ignored); inputs are kept for the next run
 #   SELFATTN=./selfattn  the binary to measure
-#   BENCH_TOOLS=tests/tools          where runstat, catmat, cmpmat are
+#   BENCH_TOOLS=tests/tools          where runstat, catmat, cmpmat, peak,
+#                        npygen are
+#   SELFATTN_ISA, SELFATTN_THREADS   as for selfattn: they set the level
+#                        and the threads of selfattn and of peak alike
 #
-# Needs selfattn, tests/tools/runstat, tests/tools/catmat (CSV inputs) and
-# tests/tools/cmpmat (checks without NumPy): `make bench` builds them.
+# Needs selfattn and tests/tools/runstat, catmat (CSV inputs), cmpmat
+# (checks without NumPy), peak and npygen (inputs without NumPy, and
+# always (g)'s): `make bench` builds them.  Without NumPy, the inputs of
+# (a)-(f) are written by npygen (uniform, the same mean and variance as
+# NumPy's randn) and the checks compare with selfattn's own (a).
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -672,12 +729,30 @@ gm() {
 		if (c + 0 > 0) printf " M_XCAT=%.2f", t / c }')"
 }
 
+# g_row: the table row of G_N, G_T, G_J.
+g_row() {
+	r_l=g.n$G_N.$G_T.j$G_J r_w="n=$G_N $G_T -j $G_J" r_su=""
+	if ! gm "$r_l" "$G_N"; then
+		printf '%-22s %s\n' "$r_w" "not measured (failed or not run)"
+		return
+	fi
+	if [ "$G_J" = all ]; then
+		r_ta=$M_T
+		gm "g.n$G_N.$G_T.j1" "$G_N" && r_su=$(awk -v a="$M_T" \
+		    -v b="$r_ta" 'BEGIN { printf "%.2fx", a / b }')
+		gm "$r_l" "$G_N"
+	fi
+	printf '%-22s %9.3f %7s %6s %6s %8s %7s %8s\n' "$r_w" "$M_T" \
+	    "$M_GBS" "${M_PCT:-n/a}" "${M_XCAT:-n/a}" "$M_RSS" "$M_OVER" \
+	    "${r_su:-—}"
+}
+
 case_g() {
 	g_what="decoding m=$G_M H=$G_H kv=$G_G"
 	[ "$HAS_KVH" = 1 ] || { row_na g "$g_what" "$NO_OPT"; return; }
 	if [ ! -f "$IND/.done" ]; then
 		# K and V, plus a quarter for the outputs and slack (KiB).
-		g_need=$(( 2 * G_M * G_G * G_DK * 8 / 1024 * 5 / 4 ))
+		g_need=$(( 2 * G_M * G_G * G_DK * 8 * 5 / 4 / 1024 ))
 		g_free=$(df -Pk "$WORK" | awk 'NR == 2 { print $4 }')
 		if [ "${g_free:-0}" -lt "$g_need" ]; then
 			row_na g "$g_what" "skipped: only" \
@@ -685,7 +760,10 @@ case_g() {
 			    "need $((g_need / 1024)) MiB"
 			return
 		fi
-		gen_dec || { row_na g "$g_what" "cannot write the inputs"; return; }
+		gen_dec || {
+			row_na g "$g_what" "cannot write the inputs"
+			return
+		}
 	fi
 	G_KV_BYTES=$(( $(wc -c < "$IND/K.npy") + $(wc -c < "$IND/V.npy") ))
 	# Warm: one read first, then timed reads, the same files as the
@@ -722,24 +800,7 @@ case_g() {
 		for G_N in 1 16; do
 			for G_T in $g_types; do
 				for G_J in $g_js; do
-					g_l=g.n$G_N.$G_T.j$G_J
-					g_w="n=$G_N $G_T -j $G_J"
-					if ! gm "$g_l" "$G_N"; then
-						printf '%-22s %s\n' "$g_w" \
-						    "not measured (failed or not run)"
-						continue
-					fi
-					g_su="" g_ta=$M_T
-					if [ "$G_J" = all ] && gm "g.n$G_N.$G_T.j1" \
-					    "$G_N"; then
-						g_su=$(awk -v a="$M_T" -v b="$g_ta" \
-						    'BEGIN { printf "%.2fx", a / b }')
-						gm "$g_l" "$G_N"
-					fi
-					printf '%-22s %9.3f %7s %6s %6s %8s %7s %8s\n' \
-					    "$g_w" "$M_T" "$M_GBS" "${M_PCT:-n/a}" \
-					    "${M_XCAT:-n/a}" "$M_RSS" "$M_OVER" \
-					    "${g_su:-—}"
+					g_row
 				done
 			done
 		done
@@ -752,8 +813,9 @@ case_g() {
 		# shellcheck disable=SC2046
 		if [ "$HAVE_NUMPY" = 1 ] && [ "$G_N" = 1 ]; then
 			log "(g) n=$G_N: NumPy's reference"
-			"$PY" "$NPA" decode $(g_args "$G_N" | sed 's/--kv-heads/-G/') \
-			    -o "$g_ref" 2> "$RES/g.ref.err" && g_rn=NumPy
+			"$PY" "$NPA" decode $(g_args "$G_N" |
+			    sed 's/--kv-heads/-G/') -o "$g_ref" \
+			    2> "$RES/g.ref.err" && g_rn=NumPy
 		fi
 		if [ -z "$g_rn" ]; then
 			log "(g) n=$G_N: reference by SELFATTN_ISA=generic"
@@ -859,14 +921,19 @@ g_goal() {
 		fi
 		if [ "$gg_f" = SU ]; then
 			gg_ta=$M_T
-			gm "${gg_l%.jall}.j1" "$gg_n" || {
-				gg_why="${gg_l#g.} -j 1 not measured"; continue; }
+			if ! gm "${gg_l%.jall}.j1" "$gg_n"; then
+				gg_why="${gg_l#g.} -j 1 not measured"
+				continue
+			fi
 			gg_v=$(awk -v a="$M_T" -v b="$gg_ta" \
 			    'BEGIN { printf "%.2f", a / b }')
 		else
 			eval "gg_v=\$$gg_f"
 		fi
-		[ -n "$gg_v" ] || { gg_why="no read bandwidth measured"; continue; }
+		if [ -z "$gg_v" ]; then
+			gg_why="no read bandwidth measured"
+			continue
+		fi
 		gg_all="$gg_all $gg_v"
 		gg_shown="$gg_shown${gg_shown:+, }${gg_l#g.} $gg_v$gg_u"
 	done
