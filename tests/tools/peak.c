@@ -322,16 +322,22 @@ work(void *arg)
 	return NULL;
 }
 
-/* Run the team; returns the best seconds of a run, 0 on failure. */
+/* Run the team; returns the best seconds of a run. */
 static double
 team_run(struct team *t)
 {
-	struct worker w[256];
-	pthread_t th[256];
+	struct worker *w = calloc((size_t)t->nthreads, sizeof *w);
+	pthread_t *th = calloc((size_t)t->nthreads, sizeof *th);
 	int i;
 
-	if (pthread_barrier_init(&t->bar, NULL, (unsigned)t->nthreads) != 0)
-		return 0;
+	if (w == NULL || th == NULL) {
+		fprintf(stderr, "peak: out of memory\n");
+		exit(1);
+	}
+	if (pthread_barrier_init(&t->bar, NULL, (unsigned)t->nthreads) != 0) {
+		fprintf(stderr, "peak: pthread_barrier_init failed\n");
+		exit(1);
+	}
 	for (i = 0; i < t->nthreads; i++) {
 		w[i].t = t;
 		w[i].id = i;
@@ -348,6 +354,8 @@ team_run(struct team *t)
 	t->flops = 0;
 	for (i = 0; i < t->nthreads; i++)
 		t->flops += w[i].flops;
+	free(w);
+	free(th);
 	return t->best;
 }
 
@@ -422,7 +430,7 @@ main(int argc, char *argv[])
 		else
 			return usage();
 	}
-	if (nth < 1 || nth > 256 || mib < 1 || t.runs < 1)
+	if (nth < 1 || nth > 4096 || mib < 1 || t.runs < 1)
 		return usage();
 
 	t.fma_d = fma_generic_d;
