@@ -5,7 +5,8 @@
 # What it measures.  First the machine's ceiling, in the same run:
 # tests/tools/peak measures the fp64 and fp32 FMA peak (GFLOP/s, 2 flops
 # per FMA lane) at the ISA level selfattn uses, on 1 thread and on all
-# threads, and the memory bandwidth STREAM-style on 3 arrays of 256 MiB:
+# threads, and the memory bandwidth STREAM-style on 3 arrays of 256 MiB
+# (or twice the last-level cache the system reports, if that is more):
 # "read" (a sum of one array) and "triad" (a[i] = b[i] + s*c[i], counted
 # as 3 arrays x 8 bytes an element), GB/s = 1e9 bytes/s, best of 5.  The
 # ISA level is the one selfattn would choose: peak is linked with
@@ -96,8 +97,10 @@
 #   BENCH_REPS=3         runs per measurement (the median is shown)
 #   BENCH_CASES="a b c d e f g"   the cases to run
 #   BENCH_SMALL=1        shrink every size (n/8, d/4; (c) n/32; (g)
-#                        m = 2^16; peak's arrays 64 MiB, best of 3) so
-#                        the whole run takes a minute or two: a smoke test
+#                        m = 2^16; peak's arrays 64 MiB, best of 3, which
+#                        may fit in a large cache: the bandwidths are then
+#                        too high) so the whole run takes a few minutes:
+#                        a smoke test
 #   BENCH_OPENBLAS=1     insist on a strong NumPy baseline: stop, unless
 #                        NumPy uses OpenBLAS, with the command to install
 #                        it (apt-get install libopenblas0-pthread)
@@ -140,7 +143,7 @@ if [ "$SMALL" = 1 ]; then
 	PEAK_OPT="-m 64 -r 3"
 else
 	A_N=4096 A_D=512 A_H=8 C_N=65536 C_D=64 G_M=1048576
-	PEAK_OPT="-m 256 -r 5"
+	PEAK_OPT="-r 5"		# arrays: peak's default size
 fi
 # (g): H query heads sharing G_G key/value heads, dk = dv = G_DK.
 G_H=8 G_G=2 G_DK=128
@@ -236,7 +239,7 @@ if [ -n "$F64_N" ]; then
 	    "fp32 $F32_1, $F32_N (FMA chains, 2 flops per lane)"
 	echo "memory:    read $RD_1 GB/s on 1 thread, $RD_N on $THREADS;" \
 	    "triad $TR_1, $TR_N (3 arrays x 8 bytes an element;" \
-	    "3 x $(pk array_mib) MiB)"
+	    "3 x $(pk array_mib) MiB, last-level cache $(pk llc_mib) MiB)"
 else
 	echo "peak:      not measured (tests/tools/peak missing or failed):" \
 	    "no % of peak"

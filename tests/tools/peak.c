@@ -7,8 +7,9 @@
  *
  *   -j  threads of the "all" figures (default: the number of online
  *       processors, as selfattn's default -j)
- *   -m  size of each of the 3 bandwidth arrays, MiB (default 256: far
- *       larger than any cache)
+ *   -m  size of each of the 3 bandwidth arrays, MiB (default: 256, or
+ *       twice the last-level cache the system reports if that is more,
+ *       within an eighth of the memory for the three)
  *   -r  runs of each measurement; the best is reported (default 5)
  *   -f  only the FMA peaks; -b only the bandwidths
  *
@@ -28,6 +29,8 @@
  *                                   (STREAM's rule: the write-allocate
  *                                   read of a[] is not counted)
  *   array_mib 256
+ *   llc_mib 32              the last-level cache size the system reports
+ *                           (0 if unknown; in a VM it may be the host's)
  *
  * FMA peak: each thread runs independent chains acc = acc*x + y over
  * 12 (16 with AVX-512's 32 registers) vector accumulators, enough to
@@ -396,6 +399,40 @@ bw(struct team *base, enum job job, int nthreads)
 	return s > 0 ? bytes / s / 1e9 : 0;
 }
 
+/* The largest cache size the system reports, bytes (0 if unknown). */
+static long
+llc_bytes(void)
+{
+	long best = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		char path[96], unit = 0;
+		long v = 0;
+		FILE *f;
+
+		snprintf(path, sizeof path,
+		    "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%ld%c", &v, &unit) >= 1) {
+			if (unit == 'K')
+				v <<= 10;
+			else if (unit == 'M')
+				v <<= 20;
+			if (v > best)
+				best = v;
+		}
+		fclose(f);
+	}
+#ifdef _SC_LEVEL3_CACHE_SIZE
+	/* glibc's, from cpuid: where /sys has no cache information. */
+	if (best == 0 && sysconf(_SC_LEVEL3_CACHE_SIZE) > 0)
+		best = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+	return best;
+}
+
 static int
 usage(void)
 {
@@ -408,7 +445,7 @@ int
 main(int argc, char *argv[])
 {
 	struct team t;
-	long mib = 256;
+	long mib = 0, llc = llc_bytes();
 	int nth, i, do_fma = 1, do_bw = 1, bits = 128;
 	const char *isa;
 	long np = sysconf(_SC_NPROCESSORS_ONLN);
@@ -430,8 +467,19 @@ main(int argc, char *argv[])
 		else
 			return usage();
 	}
-	if (nth < 1 || nth > 4096 || mib < 1 || t.runs < 1)
+	if (nth < 1 || nth > 4096 || mib < 0 || t.runs < 1)
 		return usage();
+	if (mib == 0) {
+		long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+		long cap = pages > 0 && psz > 0 ?
+		    (long)((double)pages * psz / 8 / 3 / 1048576) : 256;
+
+		mib = 2 * (llc >> 20) + 1;
+		if (mib > cap)
+			mib = cap;
+		if (mib < 256)
+			mib = 256;
+	}
 
 	t.fma_d = fma_generic_d;
 	t.fma_s = fma_generic_s;
@@ -476,7 +524,7 @@ main(int argc, char *argv[])
 		printf("read_bw_all %.2f\n", bw(&t, JOB_READ, nth));
 		printf("triad_bw_1t %.2f\n", bw(&t, JOB_TRIAD, 1));
 		printf("triad_bw_all %.2f\n", bw(&t, JOB_TRIAD, nth));
-		printf("array_mib %ld\n", mib);
+		printf("array_mib %ld\nllc_mib %ld\n", mib, llc >> 20);
 		free(t.a);
 		free(t.b);
 		free(t.c);
