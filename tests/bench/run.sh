@@ -426,7 +426,8 @@ row() {
 	w_t=$T w_rss=$RSS
 	w_gf=$(awk -v f="$w_fl" -v t="$w_t" \
 	    'BEGIN { printf "%.2f", f / t / 1e9 }')
-	w_pc=$(pct "$w_gf" "$w_pk")
+	w_pc=$(pct "$(awk -v f="$w_fl" -v t="$w_t" \
+	    'BEGIN { print f / t / 1e9 }')" "$w_pk")
 	w_nt="" w_nrss="" w_ratio=""
 	if [ "$w_np" = - ]; then
 		w_nt="—" w_nrss="—" w_ratio="—"
