@@ -20,7 +20,8 @@ HDR = src/err.h src/mat.h src/num.h src/text.h src/npy.h src/rng.h \
 	src/gemm.h src/gemm_kern.h src/par.h
 TOOLS = tests/tools/catmat tests/tools/cmpmat tests/tools/numcheck \
 	tests/tools/rngdump tests/tools/npyhdr tests/tools/gemmcheck \
-	tests/tools/runstat tests/tools/expcheck
+	tests/tools/runstat tests/tools/expcheck tests/tools/peak \
+	tests/tools/npygen
 
 all: selfattn
 
@@ -43,11 +44,14 @@ tests/tools/npyhdr: tests/tools/npyhdr.c
 tests/tools/gemmcheck: tests/tools/gemmcheck.c
 tests/tools/runstat: tests/tools/runstat.c
 tests/tools/expcheck: tests/tools/expcheck.c
+tests/tools/peak: tests/tools/peak.c
+tests/tools/npygen: tests/tools/npygen.c
 
 test: selfattn $(TOOLS)
 	bats tests
 
-bench: selfattn tests/tools/runstat tests/tools/catmat tests/tools/cmpmat
+bench: selfattn tests/tools/runstat tests/tools/catmat tests/tools/cmpmat \
+	tests/tools/peak tests/tools/npygen
 	sh tests/bench/run.sh
 
 demo: selfattn

@@ -26,6 +26,13 @@
         only ROWS query rows (evenly spaced, first and last included) and
         print max|GOT-REF| / max|REF| over those rows.
 
+    numpy_attn.py decode -Q Q -K K -V V -H H -G G -o OUT
+        Grouped-query attention on given Q (n x H*dk), K (m x G*dk),
+        V (m x G*dv): query head h uses key/value head h // (H/G), as
+        selfattn -H H --kv-heads G.  K and V are memory-mapped and each
+        key/value head copied once (m x dk doubles at a time): the
+        reference of the bench's decoding case (g).
+
     numpy_attn.py info
         Print the NumPy version and the BLAS library NumPy really loaded.
 """
@@ -133,6 +140,35 @@ def check(argv):
     print("%.3g" % (err / scale if scale > 0 else err))
 
 
+def decode(argv):
+    opts = {}
+    for i in range(0, len(argv) - 1, 2):
+        if argv[i] not in ("-Q", "-K", "-V", "-H", "-G", "-o"):
+            sys.exit("numpy_attn.py: unknown option " + argv[i])
+        opts[argv[i]] = argv[i + 1]
+    heads, groups = int(opts["-H"]), int(opts["-G"])
+    Q = np.load(opts["-Q"])
+    K = np.load(opts["-K"], mmap_mode="r")
+    V = np.load(opts["-V"], mmap_mode="r")
+    n = Q.shape[0]
+    dk, dv = Q.shape[1] // heads, V.shape[1] // groups
+    per = heads // groups
+    scale = 1.0 / np.sqrt(dk)
+    O = np.empty((n, heads * dv))
+    for g in range(groups):
+        kh = np.ascontiguousarray(K[:, g * dk:(g + 1) * dk])
+        vh = np.ascontiguousarray(V[:, g * dv:(g + 1) * dv])
+        for h in range(g * per, (g + 1) * per):
+            S = Q[:, h * dk:(h + 1) * dk] @ kh.T
+            S *= scale
+            S -= S.max(axis=1, keepdims=True)
+            np.exp(S, out=S)
+            S /= S.sum(axis=1, keepdims=True)
+            O[:, h * dv:(h + 1) * dv] = S @ vh
+        del kh, vh
+    save(opts["-o"], O)
+
+
 def blas_libs():
     """The BLAS/LAPACK shared objects mapped into this process."""
     import numpy.linalg  # noqa: F401  (loads lapack_lite / BLAS users)
@@ -177,7 +213,8 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     cmd, argv = sys.argv[1], sys.argv[2:]
-    {"run": run, "gen": gen, "cmp": cmp, "check": check, "info": info}.get(
+    {"run": run, "gen": gen, "cmp": cmp, "check": check, "decode": decode,
+     "info": info}.get(
         cmd, lambda a: sys.exit(__doc__))(argv)
 
 

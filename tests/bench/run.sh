@@ -2,10 +2,25 @@
 # tests/bench/run.sh - the selfattn benchmark (`make bench`; never part of
 # `make test`).
 #
-# What it measures.  Each case runs selfattn BENCH_REPS times (default 3)
-# under tests/tools/runstat (fork/exec + wait4: wall-clock seconds and
-# peak RSS) and, when /usr/bin/python3 has NumPy, the same computation in
-# NumPy float64 (tests/bench/numpy_attn.py) on the same input files,
+# What it measures.  First the machine's ceiling, in the same run:
+# tests/tools/peak measures the fp64 and fp32 FMA peak (GFLOP/s, 2 flops
+# per FMA lane) at the ISA level selfattn uses, on 1 thread and on all
+# threads, and the memory bandwidth STREAM-style on 3 arrays of 256 MiB
+# (or twice the last-level cache the system reports, if that is more):
+# "read" (a sum of one array) and "triad" (a[i] = b[i] + s*c[i], counted
+# as 3 arrays x 8 bytes an element), GB/s = 1e9 bytes/s, best of 5.  The
+# ISA level is the one selfattn would choose: peak is linked with
+# selfattn's gemm.c and asks gemm_isa(), the best the CPU has (avx512,
+# avx2 = AVX2+FMA, generic = plain C, for which peak times 128-bit
+# vector multiply + add), capped by SELFATTN_ISA as for selfattn itself
+# (so `SELFATTN_ISA=avx2 make bench` measures both at that level);
+# "threads" is selfattn's default -j ($SELFATTN_THREADS or the online
+# processors).
+#
+# Then each case runs selfattn BENCH_REPS times (default 3) under
+# tests/tools/runstat (fork/exec + wait4: wall-clock seconds and peak
+# RSS) and, when $BENCH_PYTHON has NumPy, the same computation in NumPy
+# float64 (tests/bench/numpy_attn.py) on the same input files,
 # interleaved with the selfattn runs.  Times are whole processes: start,
 # reading the inputs, computing, writing the outputs.
 #
@@ -20,6 +35,23 @@
 #   (f) (a) with -a weights.npy and with -a weights.csv (n*n*H numbers);
 #       the CSV is 2-3 GB of text, written to the work folder and deleted
 #       after each run; skipped if the disk has less than ~10 GB free.
+#   (g) decoding: given Q (n x 1024), K and V (m x 256) as f64 .npy,
+#       n = 1 and n = 16 queries, m = 2^20 keys, -H 8 --kv-heads 2 (8
+#       query heads sharing 2 key/value heads, dk = dv = 128), with
+#       --dtype f64 and f32, -j 1 and the default threads.  K and V are
+#       2 GiB each, written once by tests/tools/npygen (uniform numbers
+#       of variance 1, fixed seeds) and kept; skipped, with a line
+#       saying so, if the disk has less than ~5 GiB free.  Its own
+#       table: seconds; GB/s of K and V (their file sizes / time) and
+#       that as % of the read bandwidth above (of 1 thread for -j 1, of
+#       all threads else); "x cat", the time over that of reading the
+#       same files with `cat K.npy V.npy > /dev/null`, warm (after one
+#       untimed read, so from the page cache when they fit); peak RSS
+#       and "RSS-in", the peak RSS minus the input files' size (MiB:
+#       the .npy files are mapped, so they count in the RSS); and the
+#       -j all / -j 1 speed-up.  Checked: n = 1 against NumPy (else,
+#       and n = 16, against selfattn with SELFATTN_ISA=generic, the plain
+#       C kernels), f32 to 1e-4, and -j all identical to -j 1.
 #   Cases whose option `selfattn --help` does not list print
 #   "n/a (option not available)".
 #
@@ -34,19 +66,41 @@
 #         + 2*n*(H*dv)*d_out                output projection (with W^O)
 #
 # (m = n keys; softmax exp/max/sum and the scaling are not counted).
-# "NumPy/selfattn" is NumPy's seconds over selfattn's: above 1, selfattn
-# is faster.  Below the table: the error of selfattn's output relative to
-# NumPy's (max|got-ref| / max|ref|), so that a fast but wrong kernel does
-# not pass unnoticed, and the ratios of cases (c)-(f).  The header names
-# the BLAS NumPy really loaded: Debian's python3-numpy uses the reference
-# BLAS (libblas3, unoptimised) unless OpenBLAS is installed, which makes
+# "%peak" is that GFLOP/s over the measured peak of the same kind: fp64
+# on all threads, fp32 on all threads for --dtype f32 (d), the 1-thread
+# fp64 peak for -j 1 (e).  The peak is what FMA units can do with every
+# operand in registers; whole-process times include I/O and the softmax,
+# so 100% is out of reach, and the % says how much of the machine a case
+# uses, independently of the machine.  "NumPy/sa" is NumPy's seconds
+# over selfattn's: above 1, selfattn is faster.  Below the tables: the
+# error of each output relative to its reference (max|got-ref| /
+# max|ref|), so that a fast but wrong kernel does not pass unnoticed,
+# and the ratios of cases (c)-(f).  The header names the BLAS NumPy
+# really loaded: Debian's python3-numpy uses the reference BLAS
+# (libblas3, unoptimised) unless OpenBLAS is installed, which makes
 # NumPy a weak baseline.
+#
+# Targets, at the end: each stated as a ratio within this one run
+# (medians), so that the machine cancels out, and marked "met", "not
+# met" or "not measured (why)": (a) >= 70% of fp64 peak and >= 2.5x
+# NumPy+OpenBLAS; (b) >= 4.5x NumPy+OpenBLAS; (c) >= 75% of fp64 peak,
+# peak RSS <= inputs + output + 64 MiB; (d) >= 65% of fp32 peak; (f)
+# >= 2.5x NumPy (whatever its BLAS, named); (g), judged on n = 1 (a
+# decoding step; n = 16 is shown for information), every dtype with the
+# default threads: >= 60% of the read bandwidth, within 3x of cat's time,
+# >= 1.8x -j 1; and peak RSS <= inputs + 128 MiB (every run, n = 1 and
+# 16).  A NumPy ratio against another BLAS than OpenBLAS is "not
+# measured" for (a) and (b), with the ratio shown.  With BENCH_SMALL the
+# verdicts are printed but the sizes are not the targets'.
 #
 # Environment:
 #   BENCH_REPS=3         runs per measurement (the median is shown)
-#   BENCH_CASES="a b c d e f"   the cases to run
-#   BENCH_SMALL=1        shrink every size (n/8, d/4; (c) n/32) so the
-#                        whole run takes seconds: a smoke test
+#   BENCH_CASES="a b c d e f g"   the cases to run
+#   BENCH_SMALL=1        shrink every size (n/8, d/4; (c) n/32; (g)
+#                        m = 2^16; peak's arrays 64 MiB, best of 3, which
+#                        may fit in a large cache: the bandwidths are then
+#                        too high) so the whole run takes a few minutes:
+#                        a smoke test
 #   BENCH_OPENBLAS=1     insist on a strong NumPy baseline: stop, unless
 #                        NumPy uses OpenBLAS, with the command to install
 #                        it (apt-get install libopenblas0-pthread)
@@ -55,10 +109,16 @@
 #   BENCH_WORK=tests/bench/work      generated inputs and outputs
 #                        (git-ignored); inputs are kept for the next run
 #   SELFATTN=./selfattn  the binary to measure
-#   BENCH_TOOLS=tests/tools          where runstat, catmat, cmpmat are
+#   BENCH_TOOLS=tests/tools          where runstat, catmat, cmpmat, peak,
+#                        npygen are
+#   SELFATTN_ISA, SELFATTN_THREADS   as for selfattn: they set the level
+#                        and the threads of selfattn and of peak alike
 #
-# Needs selfattn, tests/tools/runstat, tests/tools/catmat (CSV inputs) and
-# tests/tools/cmpmat (checks without NumPy): `make bench` builds them.
+# Needs selfattn and tests/tools/runstat, catmat (CSV inputs), cmpmat
+# (checks without NumPy), peak and npygen (inputs without NumPy, and
+# always (g)'s): `make bench` builds them.  Without NumPy, the inputs of
+# (a)-(f) are written by npygen (uniform, the same mean and variance as
+# NumPy's randn) and the checks compare with selfattn's own (a).
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,20 +127,26 @@ TOOLS=${BENCH_TOOLS:-$top/tests/tools}
 RUNSTAT=$TOOLS/runstat
 CATMAT=$TOOLS/catmat
 CMPMAT=$TOOLS/cmpmat
+PEAK=$TOOLS/peak
+NPYGEN=$TOOLS/npygen
 NPA=$top/tests/bench/numpy_attn.py
 PY=${BENCH_PYTHON:-/usr/bin/python3}
 REPS=${BENCH_REPS:-3}
-CASES=${BENCH_CASES:-a b c d e f}
+CASES=${BENCH_CASES:-a b c d e f g}
 SMALL=${BENCH_SMALL:-0}
 TIMEOUT=${BENCH_TIMEOUT:-3600}
 WORK=${BENCH_WORK:-$top/tests/bench/work}
 SEED=1
 
 if [ "$SMALL" = 1 ]; then
-	A_N=512 A_D=128 A_H=8 C_N=2048 C_D=64
+	A_N=512 A_D=128 A_H=8 C_N=2048 C_D=64 G_M=65536
+	PEAK_OPT="-m 64 -r 3"
 else
-	A_N=4096 A_D=512 A_H=8 C_N=65536 C_D=64
+	A_N=4096 A_D=512 A_H=8 C_N=65536 C_D=64 G_M=1048576
+	PEAK_OPT="-r 5"		# arrays: peak's default size
 fi
+# (g): H query heads sharing G_G key/value heads, dk = dv = G_DK.
+G_H=8 G_G=2 G_DK=128
 
 log() { printf '%s\n' "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -91,8 +157,8 @@ done
 case $REPS in ''|*[!0-9]*|0) die "BENCH_REPS must be a positive integer" ;; esac
 for c in $CASES; do
 	case $c in
-	a|b|c|d|e|f) ;;
-	*) die "unknown case '$c' in BENCH_CASES (a b c d e f)" ;;
+	a|b|c|d|e|f|g) ;;
+	*) die "unknown case '$c' in BENCH_CASES (a b c d e f g)" ;;
 	esac
 done
 
@@ -104,13 +170,14 @@ trap 'exit 130' INT TERM
 
 # Use copies: a rebuild (or make clean) during the bench must not mix two
 # binaries in one median, nor pull the tools away.
-for f in "$SELFATTN" "$RUNSTAT" "$CATMAT" "$CMPMAT"; do
+for f in "$SELFATTN" "$RUNSTAT" "$CATMAT" "$CMPMAT" "$PEAK" "$NPYGEN"; do
 	[ -x "$f" ] || continue
 	cp "$f" "$RES/" || die "cannot copy $f to $RES"
 done
 SELFATTN_SRC=$SELFATTN
 SELFATTN=$RES/$(basename "$SELFATTN")
 RUNSTAT=$RES/runstat CATMAT=$RES/catmat CMPMAT=$RES/cmpmat
+PEAK=$RES/peak NPYGEN=$RES/npygen
 
 # --- what is available --------------------------------------------------
 
@@ -123,8 +190,8 @@ help=$("$SELFATTN" --help 2>&1)
 HAS_J=0 HAS_F32=0
 case $help in *--threads*) HAS_J=1 ;; esac
 case $help in *--dtype*) HAS_F32=1 ;; esac
-CATMAT_O=0
-"$CATMAT" 2>&1 | grep -q -- '-o' && CATMAT_O=1
+HAS_KVH=0
+case $help in *--kv-heads*) HAS_KVH=1 ;; esac
 
 # A memory cap so that a run that overcommits fails cleanly rather than
 # bringing in the OOM killer: 90% of the memory available now.
@@ -145,6 +212,39 @@ echo "selfattn:  $("$SELFATTN" --version 2>&1 | head -n 1) (git $rev)," \
     "$SELFATTN_SRC"
 echo "machine:   ${cpu:-unknown CPU}, $cores cores, $mem RAM, $(uname -srm)"
 echo "compiler:  ${cc_ver:-unknown} (${CC:-cc}, Makefile CFLAGS = $cflags)"
+
+# The ceiling, measured now by tests/tools/peak: it links selfattn's
+# gemm.c and reports gemm_isa(), so its level is selfattn's (the best the
+# CPU has, capped by SELFATTN_ISA); its threads are selfattn's default -j.
+THREADS=${SELFATTN_THREADS:-$cores}
+PEAKF=$RES/peak.out
+: > "$PEAKF"
+if [ -x "$PEAK" ]; then
+	log "measuring the peaks and bandwidths (tests/tools/peak $PEAK_OPT)"
+	# shellcheck disable=SC2086
+	"$PEAK" -j "$THREADS" $PEAK_OPT > "$PEAKF" 2> "$RES/peak.err" ||
+	    log "peak failed: $(head -n 1 "$RES/peak.err")"
+fi
+pk() { awk -v k="$1" '$1 == k { print $2 }' "$PEAKF"; }
+ISA=$(pk isa) VBITS=$(pk vector_bits)
+F64_1=$(pk fp64_peak_1t) F64_N=$(pk fp64_peak_all)
+F32_1=$(pk fp32_peak_1t) F32_N=$(pk fp32_peak_all)
+RD_1=$(pk read_bw_1t) RD_N=$(pk read_bw_all)
+TR_1=$(pk triad_bw_1t) TR_N=$(pk triad_bw_all)
+echo "isa:       ${ISA:-unknown} (${VBITS:-?}-bit vectors;" \
+    "SELFATTN_ISA=${SELFATTN_ISA:-unset}), threads: $THREADS" \
+    "(selfattn's default -j)"
+if [ -n "$F64_N" ]; then
+	echo "peak:      fp64 $F64_1 GFLOP/s on 1 thread, $F64_N on $THREADS;" \
+	    "fp32 $F32_1, $F32_N (FMA chains, 2 flops per lane)"
+	echo "memory:    read $RD_1 GB/s on 1 thread, $RD_N on $THREADS;" \
+	    "triad $TR_1, $TR_N (3 arrays x 8 bytes an element;" \
+	    "3 x $(pk array_mib) MiB, last-level cache $(pk llc_mib) MiB)"
+else
+	echo "peak:      not measured (tests/tools/peak missing or failed):" \
+	    "no % of peak"
+fi
+blas=""
 if [ "$HAVE_NUMPY" = 1 ]; then
 	blas=$(sed -n 's/^blas //p' "$RES/npinfo")
 	libs=$(sed -n 's/^lib //p' "$RES/npinfo" | tr '\n' ' ')
@@ -180,8 +280,9 @@ echo "load:      $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at start" \
 # --- inputs ------------------------------------------------------------
 
 # gen_inputs DIR N D CSV: X (N x D) and Wq, Wk, Wv, Wo (D x D), as .npy
-# (if NumPy or catmat -o can write them) and, if CSV is 1 (or without
-# NumPy), as CSV (full precision, by catmat).
+# (by NumPy: X ~ randn, weights randn/sqrt(D); without NumPy by npygen:
+# uniform numbers of the same mean and variance) and, if CSV is 1, as CSV
+# (the same numbers exactly, printed by catmat).
 gen_inputs() {
 	g_dir=$1 g_n=$2 g_d=$3 g_csv=$4
 	[ -f "$g_dir/.done" ] && return 0
@@ -189,34 +290,28 @@ gen_inputs() {
 	rm -rf "$g_dir" && mkdir -p "$g_dir" || return 1
 	if [ "$HAVE_NUMPY" = 1 ]; then
 		"$PY" "$NPA" gen "$g_dir" "$g_n" "$g_d" 1 "$SEED" || return 1
-		[ "$g_csv" = 1 ] && for g_f in X Wq Wk Wv Wo; do
+	else
+		[ -x "$NPYGEN" ] || { log "no NumPy and no npygen"; return 1; }
+		"$NPYGEN" -s "$SEED" "$g_n" "$g_d" "$g_dir/X.npy" || return 1
+		g_k=$(awk -v d="$g_d" 'BEGIN { printf "%.17g", 1 / sqrt(d) }')
+		g_s=$SEED
+		for g_f in Wq Wk Wv Wo; do
+			g_s=$((g_s + 1))
+			"$NPYGEN" -s "$g_s" -k "$g_k" "$g_d" "$g_d" \
+			    "$g_dir/$g_f.npy" || return 1
+		done
+	fi
+	if [ "$g_csv" = 1 ]; then
+		for g_f in X Wq Wk Wv Wo; do
 			"$CATMAT" "$g_dir/$g_f.npy" > "$g_dir/$g_f.csv" ||
 			    return 1
 		done
-	else
-		# One stream of randn: N rows of X, then D rows each of
-		# Wq, Wk, Wv, Wo scaled by 1/sqrt(D).
-		"$CATMAT" "randn:$((g_n + 4 * g_d))x$g_d" |
-		awk -F, -v n="$g_n" -v d="$g_d" -v dir="$g_dir" '
-		BEGIN { OFS = ","; s = 1 / sqrt(d)
-			w[0] = "Wq"; w[1] = "Wk"; w[2] = "Wv"; w[3] = "Wo" }
-		NR <= n { print > (dir "/X.csv"); next }
-		{	for (i = 1; i <= NF; i++)
-				$i = sprintf("%.17g", $i * s)
-			print > (dir "/" w[int((NR - n - 1) / d)] ".csv") }' ||
-		    return 1
-		if [ "$CATMAT_O" = 1 ]; then
-			for g_f in X Wq Wk Wv Wo; do
-				"$CATMAT" -o "$g_dir/$g_f.npy" "$g_dir/$g_f.csv" ||
-				    return 1
-			done
-		fi
 	fi
 	: > "$g_dir/.done"
 }
 
 # Kept between runs; the name says how they were made.
-gen=catmat
+gen=npygen-seed$SEED
 [ "$HAVE_NUMPY" = 1 ] && gen=numpy-seed$SEED
 INA=$WORK/in-n$A_N-d$A_D-$gen
 INC=$WORK/in-n$C_N-d$C_D-$gen
@@ -296,16 +391,25 @@ NOTES=$RES/notes
 note() { printf '%s\n' "$*" >> "$NOTES"; }
 
 rows_header() {
-	printf '%-4s %-30s %10s %8s %8s | %9s %8s %9s\n' case what \
-	    "selfattn s" GFLOP/s "RSS MiB" "NumPy s" "RSS MiB" "NumPy/sa"
-	echo "---- ------------------------------ ---------- -------- --------" \
-	    "+ --------- -------- ---------"
+	printf '%-4s %-30s %10s %8s %6s %8s | %9s %8s %9s\n' case what \
+	    "selfattn s" GFLOP/s "%peak" "RSS MiB" "NumPy s" "RSS MiB" \
+	    "NumPy/sa"
+	echo "---- ------------------------------ ---------- -------- ------" \
+	    "-------- + --------- -------- ---------"
 }
 
-# row ID WHAT TOOL_LABEL NP_LABEL FLOPS: NP_LABEL "-" when NumPy cannot
-# do the case, "" when it is not measured for this row.
+# pct VALUE PEAK: VALUE as a percentage of PEAK ("n/a" without a peak).
+pct() {
+	awk -v v="$1" -v p="$2" 'BEGIN {
+	    if (p + 0 > 0 && v != "") printf "%.1f%%", 100 * v / p
+	    else printf "n/a" }'
+}
+
+# row ID WHAT TOOL_LABEL NP_LABEL FLOPS PEAK: NP_LABEL "-" when NumPy
+# cannot do the case, "" when it is not measured for this row; PEAK the
+# GFLOP/s of the relevant peak (fp64 or fp32, 1 or all threads).
 row() {
-	w_id=$1 w_what=$2 w_np=$4 w_fl=$5
+	w_id=$1 w_what=$2 w_np=$4 w_fl=$5 w_pk=$6
 	if ! stat_of "$3"; then
 		printf '%-4s %-30s %s\n' "$w_id" "$w_what" "not run"
 		return
@@ -322,6 +426,8 @@ row() {
 	w_t=$T w_rss=$RSS
 	w_gf=$(awk -v f="$w_fl" -v t="$w_t" \
 	    'BEGIN { printf "%.2f", f / t / 1e9 }')
+	w_pc=$(pct "$(awk -v f="$w_fl" -v t="$w_t" \
+	    'BEGIN { print f / t / 1e9 }')" "$w_pk")
 	w_nt="" w_nrss="" w_ratio=""
 	if [ "$w_np" = - ]; then
 		w_nt="—" w_nrss="—" w_ratio="—"
@@ -338,13 +444,13 @@ row() {
 	fi
 	# "—" is 3 bytes but one column: widen its fields by 2.
 	if [ "$w_np" = - ]; then
-		printf '%-4s %-30s %10.3f %8s %8s | %11s %10s %11s\n' "$w_id" \
-		    "$w_what" "$w_t" "$w_gf" "$w_rss" "$w_nt" "$w_nrss" \
-		    "$w_ratio"
+		printf '%-4s %-30s %10.3f %8s %6s %8s | %11s %10s %11s\n' \
+		    "$w_id" "$w_what" "$w_t" "$w_gf" "$w_pc" "$w_rss" \
+		    "$w_nt" "$w_nrss" "$w_ratio"
 	else
-		printf '%-4s %-30s %10.3f %8s %8s | %9s %8s %9s\n' "$w_id" \
-		    "$w_what" "$w_t" "$w_gf" "$w_rss" "$w_nt" "$w_nrss" \
-		    "$w_ratio"
+		printf '%-4s %-30s %10.3f %8s %6s %8s | %9s %8s %9s\n' \
+		    "$w_id" "$w_what" "$w_t" "$w_gf" "$w_pc" "$w_rss" \
+		    "$w_nt" "$w_nrss" "$w_ratio"
 	fi
 }
 
@@ -402,7 +508,7 @@ A_FLOPS=$(flops "$A_N" "$A_D" "$A_H" "$A_DK" "$A_DK" "$A_D")
 C_FLOPS=$(flops "$C_N" "$C_D" 1 "$C_D" "$C_D" 0)
 A_WHAT="n=$A_N d=$A_D H=$A_H WO"
 have_npy() { [ -f "$1/X.npy" ]; }
-NO_NPY="n/a (no .npy inputs: needs NumPy or catmat -o)"
+NO_NPY="n/a (no .npy inputs: needs NumPy or npygen)"
 NO_OPT="n/a (option not available)"
 
 a_tool() {
@@ -422,7 +528,7 @@ need_a() {
 case_a() {
 	have_npy "$INA" || { row_na a "npy $A_WHAT" "$NO_NPY"; return; }
 	need_a
-	row a "npy $A_WHAT" a.sa a.np "$A_FLOPS"
+	row a "npy $A_WHAT" a.sa a.np "$A_FLOPS" "$F64_N"
 	check a "$OUT/a.npy" "$OUT/ref.npy" 1e-10 NumPy
 }
 
@@ -435,7 +541,7 @@ b_np() {
 }
 case_b() {
 	repeat "(b)" b.sa b_tool b.np b_np
-	row b "csv $A_WHAT" b.sa b.np "$A_FLOPS"
+	row b "csv $A_WHAT" b.sa b.np "$A_FLOPS" "$F64_N"
 	check b "$OUT/b.csv" "$OUT/b.np.csv" 1e-10 NumPy
 	# The CSV inputs hold the .npy numbers exactly: same output as (a).
 	check b "$OUT/b.csv" "$OUT/a.npy" 0 "(a) (should be identical)"
@@ -448,7 +554,7 @@ case_c() {
 	c_what="npy n=$C_N d=$C_D H=1"
 	have_npy "$INC" || { row_na c "$c_what" "$NO_NPY"; return; }
 	repeat "(c)" c.sa c_tool
-	row c "$c_what" c.sa - "$C_FLOPS"
+	row c "$c_what" c.sa - "$C_FLOPS" "$F64_N"
 	stat_of c.sa
 	if [ -n "$T" ]; then
 		# In memory as doubles: X, WQ, WK, WV, the output, + 64 MiB.
@@ -482,7 +588,7 @@ case_d() {
 	have_npy "$INA" || { row_na d "(a) --dtype f32" "$NO_NPY"; return; }
 	need_a
 	repeat "(d)" d.sa d_tool
-	row d "(a) --dtype f32" d.sa - "$A_FLOPS"
+	row d "(a) --dtype f32" d.sa - "$A_FLOPS" "$F32_N"
 	stat_of a.sa; d_a=$T
 	stat_of d.sa; d_d=$T
 	[ -n "$d_a" ] && [ -n "$d_d" ] && note "(d) f32 speed-up over f64" \
@@ -499,8 +605,8 @@ case_e() {
 	have_npy "$INA" || { row_na e "(a) -j 1" "$NO_NPY"; return; }
 	need_a
 	repeat "(e)" e.sa e_tool
-	row e "(a) -j 1" e.sa - "$A_FLOPS"
-	row e "(a) default threads" a.sa - "$A_FLOPS"
+	row e "(a) -j 1" e.sa - "$A_FLOPS" "$F64_1"
+	row e "(a) default threads" a.sa - "$A_FLOPS" "$F64_N"
 	stat_of e.sa; e_1=$T e_c1=$CPU
 	stat_of a.sa; e_n=$T e_cn=$CPU
 	[ -n "$e_1" ] && [ -n "$e_n" ] && note "(e) time -j 1 / default" \
@@ -536,7 +642,7 @@ f_csv_np() {
 case_f() {
 	have_npy "$INA" || { row_na f "(a) -a weights.npy" "$NO_NPY"; return; }
 	repeat "(f) npy" fn.sa f_npy_tool fn.np f_npy_np
-	row f "(a) -a weights.npy" fn.sa fn.np "$A_FLOPS"
+	row f "(a) -a weights.npy" fn.sa fn.np "$A_FLOPS" "$F64_N"
 	check f "$OUT/w.npy" "$OUT/w.np.npy" 1e-10 "NumPy (weights.npy)"
 	if [ -f "$OUT/f.np.npy" ]; then
 		check f "$OUT/f.npy" "$OUT/f.np.npy" 1e-10 "NumPy (output)"
@@ -555,7 +661,7 @@ case_f() {
 		return
 	fi
 	repeat "(f) csv" fc.sa f_csv_tool fc.np f_csv_np
-	row f "(a) -a weights.csv" fc.sa fc.np "$A_FLOPS"
+	row f "(a) -a weights.csv" fc.sa fc.np "$A_FLOPS" "$F64_N"
 	for f_who in sa np; do
 		[ -f "$RES/fc.$f_who.size" ] || continue
 		stat_of "fc.$f_who"; f_t=$T
@@ -572,11 +678,328 @@ case_f() {
 	done
 }
 
+# --- (g) decoding ------------------------------------------------------
+
+IND=$WORK/in-dec-m$G_M-npygen
+GTABLE=$RES/gtable
+: > "$GTABLE"
+
+# gen_dec: Q1 (1 x H*dk), Q16 (16 x H*dk), K and V (m x G*dk), '<f8'
+# .npy of uniform numbers of variance 1, by npygen (fixed seeds).
+gen_dec() {
+	[ -f "$IND/.done" ] && return 0
+	log "generating the decoding inputs in $IND"
+	rm -rf "$IND" && mkdir -p "$IND" || return 1
+	"$NPYGEN" -s 11 1 $((G_H * G_DK)) "$IND/Q1.npy" &&
+	    "$NPYGEN" -s 12 16 $((G_H * G_DK)) "$IND/Q16.npy" &&
+	    "$NPYGEN" -s 13 "$G_M" $((G_G * G_DK)) "$IND/K.npy" &&
+	    "$NPYGEN" -s 14 "$G_M" $((G_G * G_DK)) "$IND/V.npy" || return 1
+	: > "$IND/.done"
+}
+
+# g_args N: the options of a decoding run with N queries (no -o).
+g_args() {
+	echo "-Q $IND/Q$1.npy -K $IND/K.npy -V $IND/V.npy -H $G_H" \
+	    "--kv-heads $G_G"
+}
+# g_tool: one run of the configuration G_N (queries), G_T (f64|f32),
+# G_J (1|all: the default number of threads).
+g_tool() {
+	g_l=g.n$G_N.$G_T.j$G_J g_j=""
+	[ "$G_J" = 1 ] && g_j="-j 1"
+	# shellcheck disable=SC2046,SC2086
+	run1 "$g_l" "$SELFATTN" $(g_args "$G_N") --dtype "$G_T" $g_j \
+	    -o "$OUT/$g_l.npy"
+}
+g_cat() { run1 g.cat cat "$IND/K.npy" "$IND/V.npy"; }
+
+# gm LABEL N: the figures of one decoding configuration: M_T (median s),
+# M_GBS (GB/s of K and V), M_PCT (% of the read bandwidth of as many
+# threads), M_XCAT (time / time of cat), M_RSS (MiB), M_OVER (MiB above
+# the inputs Q, K, V); M_T empty if not measured.
+gm() {
+	M_T='' M_GBS='' M_PCT='' M_XCAT='' M_RSS='' M_OVER=''
+	stat_of "$1" && [ -n "$T" ] || return 1
+	M_T=$T M_RSS=$RSS
+	case $1 in *.j1) m_bw=$RD_1 ;; *) m_bw=$RD_N ;; esac
+	stat_of g.cat
+	m_cat=$T
+	m_in=$(( G_KV_BYTES + $(wc -c < "$IND/Q$2.npy") ))
+	eval "$(awk -v t="$M_T" -v b="$G_KV_BYTES" -v bw="$m_bw" \
+	    -v c="$m_cat" -v r="$M_RSS" -v in_="$m_in" 'BEGIN {
+		g = b / t / 1e9
+		printf "M_GBS=%.2f M_OVER=%.0f", g, r - in_ / 1048576
+		if (bw + 0 > 0) printf " M_PCT=%.1f", 100 * g / bw
+		if (c + 0 > 0) printf " M_XCAT=%.2f", t / c }')"
+}
+
+# g_row: the table row of G_N, G_T, G_J.
+g_row() {
+	r_l=g.n$G_N.$G_T.j$G_J r_w="n=$G_N $G_T -j $G_J" r_su=""
+	if ! gm "$r_l" "$G_N"; then
+		printf '%-22s %s\n' "$r_w" "not measured (failed or not run)"
+		return
+	fi
+	if [ "$G_J" = all ]; then
+		r_ta=$M_T
+		gm "g.n$G_N.$G_T.j1" "$G_N" && r_su=$(awk -v a="$M_T" \
+		    -v b="$r_ta" 'BEGIN { printf "%.2fx", a / b }')
+		gm "$r_l" "$G_N"
+	fi
+	printf '%-22s %9.3f %7s %6s %6s %8s %7s %8s\n' "$r_w" "$M_T" \
+	    "$M_GBS" "${M_PCT:-n/a}" "${M_XCAT:-n/a}" "$M_RSS" "$M_OVER" \
+	    "${r_su:-—}"
+}
+
+case_g() {
+	g_what="decoding m=$G_M H=$G_H kv=$G_G"
+	[ "$HAS_KVH" = 1 ] || { row_na g "$g_what" "$NO_OPT"; return; }
+	if [ ! -f "$IND/.done" ]; then
+		# K and V, plus a quarter for the outputs and slack (KiB).
+		g_need=$(( 2 * G_M * G_G * G_DK * 8 * 5 / 4 / 1024 ))
+		g_free=$(df -Pk "$WORK" | awk 'NR == 2 { print $4 }')
+		if [ "${g_free:-0}" -lt "$g_need" ]; then
+			row_na g "$g_what" "skipped: only" \
+			    "$((g_free / 1024)) MiB free in $WORK," \
+			    "need $((g_need / 1024)) MiB"
+			return
+		fi
+		gen_dec || {
+			row_na g "$g_what" "cannot write the inputs"
+			return
+		}
+	fi
+	G_KV_BYTES=$(( $(wc -c < "$IND/K.npy") + $(wc -c < "$IND/V.npy") ))
+	# Warm: one read first, then timed reads, the same files as the
+	# runs read (from the page cache if they fit).
+	cat "$IND/K.npy" "$IND/V.npy" > /dev/null
+	repeat "(g) cat" g.cat g_cat
+	g_types=f64
+	[ "$HAS_F32" = 1 ] && g_types="f64 f32"
+	g_js=all
+	[ "$HAS_J" = 1 ] && g_js="1 all"
+	for G_N in 1 16; do
+		for G_T in $g_types; do
+			for G_J in $g_js; do
+				repeat "(g) n=$G_N $G_T -j $G_J" \
+				    "g.n$G_N.$G_T.j$G_J" g_tool
+			done
+		done
+	done
+	row_na g "$g_what" "(decoding: its own table below)"
+
+	# The table.
+	{
+		printf '%-22s %9s %7s %6s %6s %8s %7s %8s\n' "(g) run" s \
+		    "GB/s" "%read" "x cat" "RSS MiB" "RSS-in" "speed-up"
+		echo "---------------------- --------- ------- ------ ------" \
+		    "-------- ------- --------"
+		stat_of g.cat
+		[ -n "$T" ] && awk -v t="$T" -v b="$G_KV_BYTES" -v bw="$RD_1" \
+		    -v r="$RSS" 'BEGIN { g = b / t / 1e9
+		    printf "%-22s %9.3f %7.2f %6s %6s %8s %7s %8s\n",
+			"cat K.npy V.npy", t, g,
+			(bw + 0 > 0 ? sprintf("%.1f", 100 * g / bw) : "n/a"),
+			"1", r, "—", "—" }'
+		for G_N in 1 16; do
+			for G_T in $g_types; do
+				for G_J in $g_js; do
+					g_row
+				done
+			done
+		done
+	} > "$GTABLE"
+
+	# Checks: n = 1 against NumPy, else against selfattn with the plain
+	# C kernels (SELFATTN_ISA=generic), so that a wrong SIMD kernel shows.
+	for G_N in 1 16; do
+		g_ref=$OUT/g.ref$G_N.npy g_rn=""
+		# shellcheck disable=SC2046
+		if [ "$HAVE_NUMPY" = 1 ] && [ "$G_N" = 1 ]; then
+			log "(g) n=$G_N: NumPy's reference"
+			"$PY" "$NPA" decode $(g_args "$G_N" |
+			    sed 's/--kv-heads/-G/') -o "$g_ref" \
+			    2> "$RES/g.ref.err" && g_rn=NumPy
+		fi
+		if [ -z "$g_rn" ]; then
+			log "(g) n=$G_N: reference by SELFATTN_ISA=generic"
+			# shellcheck disable=SC2046
+			SELFATTN_ISA=generic "$SELFATTN" $(g_args "$G_N") \
+			    -o "$g_ref" 2> "$RES/g.ref.err" &&
+			    g_rn="selfattn SELFATTN_ISA=generic"
+		fi
+		for G_T in $g_types; do
+			g_tol=1e-10
+			[ "$G_T" = f32 ] && g_tol=1e-4
+			for G_J in $g_js; do
+				check "g n=$G_N $G_T -j $G_J" \
+				    "$OUT/g.n$G_N.$G_T.j$G_J.npy" "$g_ref" \
+				    "$g_tol" "$g_rn"
+			done
+		done
+		check "g n=$G_N f64 -j all" "$OUT/g.n$G_N.f64.jall.npy" \
+		    "$OUT/g.n$G_N.f64.j1.npy" 0 "-j 1 (should be identical)"
+		rm -f "$g_ref" "$OUT"/g.n"$G_N".*.npy
+	done
+}
+
+# --- targets -----------------------------------------------------------
+
+# goal TEXT VALUE OP LIMIT SHOWN WHY: one line of the targets block:
+# "met" or "not met" (with SHOWN) as VALUE OP LIMIT (OP: ge or le), or
+# "not measured (WHY)" when VALUE is empty.
+goal() {
+	if [ -z "$2" ]; then
+		printf '  %-48s not measured (%s)\n' "$1" "$6"
+		return
+	fi
+	awk -v v="$2" -v op="$3" -v l="$4" -v t="$1" -v sh="$5" 'BEGIN {
+	    m = (op == "ge") ? (v + 0 >= l + 0) : (v + 0 <= l + 0)
+	    printf "  %-48s %s (%s)\n", t, (m ? "met" : "not met"), sh }'
+}
+
+# meas CASE LABEL: V_T (median s) and V_RSS of LABEL's runs; else
+# V_T empty and WHY says why.
+meas() {
+	V_T='' V_RSS='' WHY=''
+	case " $CASES " in
+	*" $1 "*) ;;
+	*) WHY="case ($1) not in BENCH_CASES"; return 1 ;;
+	esac
+	stat_of "$2" || { WHY="case ($1) not run"; return 1; }
+	[ -n "$T" ] || { WHY="case ($1) failed"; return 1; }
+	V_T=$T V_RSS=$RSS
+}
+
+# of_peak CASE LABEL FLOPS PEAK: V = % of PEAK, or empty and WHY.
+of_peak() {
+	V=''
+	meas "$1" "$2" || return 1
+	[ -n "$4" ] || { WHY="no peak measured"; return 1; }
+	V=$(awk -v f="$3" -v t="$V_T" -v p="$4" \
+	    'BEGIN { printf "%.1f", 100 * f / t / 1e9 / p }')
+}
+
+# vs_numpy CASE SA_LABEL NP_LABEL OPENBLAS: V = NumPy's time over
+# selfattn's (OPENBLAS 1: only against NumPy with OpenBLAS), or empty
+# and WHY.
+vs_numpy() {
+	V=''
+	[ "$HAVE_NUMPY" = 1 ] || { WHY="no NumPy"; return 1; }
+	meas "$1" "$2" || return 1
+	v_sa=$V_T
+	meas "$1" "$3" || { WHY="NumPy's run of ($1) failed"; return 1; }
+	v_r=$(awk -v a="$V_T" -v b="$v_sa" 'BEGIN { printf "%.2f", a / b }')
+	case $blas in
+	OpenBLAS*) ;;
+	*)	if [ "$4" = 1 ]; then
+			WHY="NumPy uses $blas, not OpenBLAS; against it ${v_r}x"
+			return 1
+		fi ;;
+	esac
+	V=$v_r
+}
+
+# g_goal TEXT FIELD OP LIMIT N LABELS...: a (g) goal over several runs:
+# FIELD (M_PCT, M_XCAT, M_OVER or SU, the -j all / -j 1 speed-up) of each
+# run LABEL, the worst judged.
+g_goal() {
+	gg_text=$1 gg_f=$2 gg_op=$3 gg_lim=$4 gg_n=$5
+	shift 5
+	gg_all='' gg_shown='' gg_why=''
+	case $gg_f in
+	M_PCT) gg_u=% ;;
+	M_XCAT) gg_u="x cat" ;;
+	M_OVER) gg_u=" MiB over" ;;
+	*) gg_u=x ;;
+	esac
+	case " $CASES " in
+	*" g "*) ;;
+	*) goal "$gg_text" "" "" "" "" "case (g) not in BENCH_CASES"
+	   return ;;
+	esac
+	for gg_l in "$@"; do
+		if ! gm "$gg_l" "$gg_n"; then
+			gg_why="${gg_l#g.} not measured"
+			continue
+		fi
+		if [ "$gg_f" = SU ]; then
+			gg_ta=$M_T
+			if ! gm "${gg_l%.jall}.j1" "$gg_n"; then
+				gg_why="${gg_l#g.} -j 1 not measured"
+				continue
+			fi
+			gg_v=$(awk -v a="$M_T" -v b="$gg_ta" \
+			    'BEGIN { printf "%.2f", a / b }')
+		else
+			eval "gg_v=\$$gg_f"
+		fi
+		if [ -z "$gg_v" ]; then
+			gg_why="no read bandwidth measured"
+			continue
+		fi
+		gg_all="$gg_all $gg_v"
+		gg_shown="$gg_shown${gg_shown:+, }${gg_l#g.} $gg_v$gg_u"
+	done
+	if [ -n "$gg_why" ] || [ -z "$gg_all" ]; then
+		goal "$gg_text" "" "" "" "" "${gg_why:-not run}"
+		return
+	fi
+	gg_worst=$(echo "$gg_all" | tr ' ' '\n' | grep . | sort -g |
+	    if [ "$gg_op" = ge ]; then head -n 1; else tail -n 1; fi)
+	goal "$gg_text" "$gg_worst" "$gg_op" "$gg_lim" "$gg_shown"
+}
+
+targets() {
+	echo "targets (ratios within this run, medians of $REPS runs;" \
+	    "% of the peaks measured above):"
+	[ "$SMALL" = 1 ] &&
+	    echo "  (BENCH_SMALL sizes: not the sizes the targets are set for)"
+	of_peak a a.sa "$A_FLOPS" "$F64_N"
+	goal "(a) >= 70% of fp64 peak" "$V" ge 70 "$V%" "$WHY"
+	vs_numpy a a.sa a.np 1
+	goal "(a) >= 2.5x NumPy+OpenBLAS" "$V" ge 2.5 "${V}x" "$WHY"
+	vs_numpy b b.sa b.np 1
+	goal "(b) >= 4.5x NumPy+OpenBLAS" "$V" ge 4.5 "${V}x" "$WHY"
+	of_peak c c.sa "$C_FLOPS" "$F64_N"
+	goal "(c) >= 75% of fp64 peak" "$V" ge 75 "$V%" "$WHY"
+	V=''
+	c_lim=$(awk -v n="$C_N" -v d="$C_D" 'BEGIN {
+	    printf "%.1f", (n * d + 3 * d * d + n * d) * 8 / 1048576 + 64 }')
+	meas c c.sa && V=$V_RSS
+	goal "(c) peak RSS <= inputs + output + 64 MiB" "$V" le "$c_lim" \
+	    "$V MiB, limit $c_lim MiB" "$WHY"
+	of_peak d d.sa "$A_FLOPS" "$F32_N"
+	goal "(d) >= 65% of fp32 peak" "$V" ge 65 "$V%" "$WHY"
+	vs_numpy f fn.sa fn.np 0
+	goal "(f) -a weights.npy >= 2.5x NumPy" "$V" ge 2.5 \
+	    "${V}x, NumPy with $blas" "$WHY"
+	vs_numpy f fc.sa fc.np 0
+	goal "(f) -a weights.csv >= 2.5x NumPy" "$V" ge 2.5 \
+	    "${V}x, NumPy with $blas" "$WHY"
+	g_t="g.n1.f64.jall" g_r1="g.n1.f64.j1 g.n1.f64.jall"
+	g_r16="g.n16.f64.j1 g.n16.f64.jall"
+	if [ "$HAS_F32" = 1 ]; then
+		g_t="$g_t g.n1.f32.jall" g_r1="$g_r1 g.n1.f32.j1 g.n1.f32.jall"
+		g_r16="$g_r16 g.n16.f32.j1 g.n16.f32.jall"
+	fi
+	# shellcheck disable=SC2086
+	{
+	g_goal "(g) n=1 -j all >= 60% of read bandwidth" M_PCT ge 60 1 $g_t
+	g_goal "(g) n=1 -j all within 3x of cat's time" M_XCAT le 3 1 $g_t
+	g_goal "(g) n=1 -j all >= 1.8x -j 1" SU ge 1.8 1 $g_t
+	g_goal "(g) n=1 peak RSS <= inputs + 128 MiB" M_OVER le 128 1 $g_r1
+	g_goal "(g) n=16 peak RSS <= inputs + 128 MiB" M_OVER le 128 16 \
+	    $g_r16
+	}
+}
+
 # --- run ---------------------------------------------------------------
 
 for c in $CASES; do
 	case $c in
 	c) gen_inputs "$INC" "$C_N" "$C_D" 0 ;;
+	g) ;;		# by case_g, after a look at the free space
 	*) gen_inputs "$INA" "$A_N" "$A_D" 1 ;;
 	esac || die "cannot generate the inputs"
 done
@@ -590,7 +1013,17 @@ echo "load:      $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at the end"
 echo
 rows_header
 cat "$TABLE"
+if [ -s "$GTABLE" ]; then
+	echo
+	g_mib=$(awk -v b="$G_KV_BYTES" 'BEGIN { printf "%.0f", b / 1048576 }')
+	echo "(g) decoding: Q n x $((G_H * G_DK)) ($G_H heads), K and V" \
+	    "$G_M x $((G_G * G_DK)) ($G_G kv heads, dk = dv = $G_DK)," \
+	    "f64 .npy, $g_mib MiB of K and V, read warm (page cache)"
+	cat "$GTABLE"
+fi
 echo
 cat "$NOTES"
 [ "$HAVE_NUMPY" = 1 ] ||
     echo "(no NumPy: the checks compare with selfattn's own (a), by cmpmat)"
+echo
+targets
