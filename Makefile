@@ -1,5 +1,6 @@
-# selfattn - POSIX make.  `make`, `make test`, `make demo`, `make bench`,
-# `make install PREFIX=... DESTDIR=...`, `make clean`.
+# selfattn - POSIX make.  `make`, `make test`, `make check-sanitize`,
+# `make demo`, `make bench`, `make install PREFIX=... DESTDIR=...`,
+# `make clean`.
 .POSIX:
 .SUFFIXES: .c .o
 
@@ -42,8 +43,17 @@ tests/tools/gemmcheck: tests/tools/gemmcheck.c
 tests/tools/runstat: tests/tools/runstat.c
 tests/tools/expcheck: tests/tools/expcheck.c
 
-test: selfattn $(TOOLS)
+test: have-bats selfattn $(TOOLS)
 	bats tests
+
+have-bats:
+	@command -v bats >/dev/null 2>&1 || { echo "make: bats not found:" \
+	    "apt-get install bats (https://github.com/bats-core/bats-core)"; \
+	    exit 1; }
+
+# The suite on an ASan+UBSan copy of the tree in .sanitize/.
+check-sanitize: have-bats
+	sh tests/sanitize/check.sh
 
 bench: selfattn tests/tools/runstat tests/tools/catmat tests/tools/cmpmat
 	sh tests/bench/run.sh
@@ -64,5 +74,7 @@ uninstall:
 
 clean:
 	rm -f selfattn src/*.o $(TOOLS)
+	rm -rf .sanitize
 
-.PHONY: all test bench demo install uninstall clean
+.PHONY: all test have-bats check-sanitize bench demo install \
+	uninstall clean
