@@ -6,7 +6,8 @@
 #
 # The tree is copied to .sanitize/ (gitignored) and built there, so the
 # normal build in the tree is never touched.  Any sanitizer report
-# aborts the process that made it, so the test that ran it fails.
+# aborts the process that made it (SIGABRT, never an exit status 1 that
+# a test of bad data would accept), so the test that ran it fails.
 # Env: SAN_CC (default cc), SAN_CFLAGS, SAN_BATS_FLAGS (e.g. --timing),
 # COMBO_SEED, COMBO_N (see combos.sh).
 set -eu
@@ -30,7 +31,7 @@ tools=$(cd "$dir" && echo tests/tools/*.c | sed 's/\.c//g')
 make -s -C "$dir" CC="$CC" CFLAGS="$CFLAGS" LDFLAGS="$SAN" selfattn $tools
 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:abort_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}
 export ASAN_OPTIONS UBSAN_OPTIONS
 echo "check-sanitize: bats tests against $dir/selfattn ($CC $SAN)"
 exec bats ${SAN_BATS_FLAGS:-} "$dir/tests" "$dir/tests/sanitize"

@@ -9,7 +9,8 @@
 # torch layout, -a and --average-weights, --dtype, -f, -p), now and then
 # spoiled (a wrong width, an option dropped or added), and runs it with
 # -j 1 and with -j 3.  It fails when a run ends otherwise than with exit
-# status 0, 1 or 2 (a signal, a sanitizer abort), when the two runs
+# status 0, 1 or 2 (a signal, a sanitizer abort), when a sanitizer
+# reports anything on standard error, when the two runs
 # disagree on the status, when a temporary file (*.selfattn-*) is left,
 # or when a successful run's outputs differ between -j 1 and -j 3.
 #
@@ -156,7 +157,8 @@ while [ $it -lt $n ]; do
 	esac
 	pick "" "" -c --causal=top-left --causal=bottom-right; [ -n "$r" ] &&
 	    set -- "$@" $r
-	rnd 4; [ $r -eq 0 ] && { rnd 4; set -- "$@" --window $r; }
+	rnd 4; [ $r -eq 0 ] && { pick 0 1 2 3 9223372036854775807 \
+	    4611686018427387904; set -- "$@" --window $r; }
 	rnd 4
 	if [ $r -eq 0 ]; then
 		if [ $B -gt 1 ] || { rnd 2; [ $r -eq 0 ]; }; then
@@ -226,6 +228,8 @@ while [ $it -lt $n ]; do
 	esac
 	[ -z "$why" ] && [ "$st1" != "$st3" ] &&
 	    why="exit status $st1 with -j 1, $st3 with -j 3"
+	grep -q 'runtime error:\|Sanitizer' "$work/stderr1" "$work/stderr3" &&
+	    why="${why:+$why; }a sanitizer report"
 	for f in "$work"/out/*.selfattn-*; do
 		[ -e "$f" ] && why="${why:+$why; }temporary file left: $f"
 	done
