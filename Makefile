@@ -1,6 +1,6 @@
 # selfattn - POSIX make.  `make`, `make test`, `make check-sanitize`,
-# `make demo`, `make bench`, `make install PREFIX=... DESTDIR=...`,
-# `make clean`.
+# `make fuzz` (FUZZ_SECONDS per target), `make demo`, `make bench`,
+# `make install PREFIX=... DESTDIR=...`, `make clean`.
 .POSIX:
 .SUFFIXES: .c .o
 
@@ -55,6 +55,10 @@ have-bats:
 check-sanitize: have-bats
 	sh tests/sanitize/check.sh
 
+# libFuzzer targets (clang) in .fuzz/: see tests/fuzz/README.
+fuzz:
+	$(MAKE) -f tests/fuzz/Makefile run
+
 bench: selfattn tests/tools/runstat tests/tools/catmat tests/tools/cmpmat
 	sh tests/bench/run.sh
 
@@ -74,7 +78,7 @@ uninstall:
 
 clean:
 	rm -f selfattn src/*.o $(TOOLS)
-	rm -rf .sanitize
+	rm -rf .sanitize .fuzz
 
-.PHONY: all test have-bats check-sanitize bench demo install \
+.PHONY: all test have-bats check-sanitize fuzz bench demo install \
 	uninstall clean
