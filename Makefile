@@ -1,4 +1,5 @@
-# selfattn - POSIX make.  `make`, `make test`, `make demo`, `make bench`,
+# selfattn - POSIX make.  `make`, `make test`, `make check-sanitize`,
+# `make fuzz` (FUZZ_SECONDS per target), `make demo`, `make bench`,
 # `make install PREFIX=... DESTDIR=...`, `make clean`.
 .POSIX:
 .SUFFIXES: .c .o
@@ -47,8 +48,21 @@ tests/tools/expcheck: tests/tools/expcheck.c
 tests/tools/peak: tests/tools/peak.c
 tests/tools/npygen: tests/tools/npygen.c
 
-test: selfattn $(TOOLS)
+test: have-bats selfattn $(TOOLS)
 	bats tests
+
+have-bats:
+	@command -v bats >/dev/null 2>&1 || { echo "make: bats not found:" \
+	    "apt-get install bats (https://github.com/bats-core/bats-core)"; \
+	    exit 1; }
+
+# The suite on an ASan+UBSan copy of the tree in .sanitize/.
+check-sanitize: have-bats
+	sh tests/sanitize/check.sh
+
+# libFuzzer targets (clang) in .fuzz/: see tests/fuzz/README.
+fuzz:
+	$(MAKE) -f tests/fuzz/Makefile run
 
 bench: selfattn tests/tools/runstat tests/tools/catmat tests/tools/cmpmat \
 	tests/tools/peak tests/tools/npygen
@@ -70,5 +84,7 @@ uninstall:
 
 clean:
 	rm -f selfattn src/*.o $(TOOLS)
+	rm -rf .sanitize .fuzz
 
-.PHONY: all test bench demo install uninstall clean
+.PHONY: all test have-bats check-sanitize fuzz bench demo install \
+	uninstall clean

@@ -19,7 +19,7 @@ main(int argc, char *argv[])
 	struct rng r;
 	struct mat m = { 0, 0, NULL };
 	struct shape sh;
-	struct out o;
+	struct out o = { .fd = -1 };
 	char buf[128], msg[1024];
 	int i = 1, shape = 0, prec = 0;
 
@@ -40,6 +40,7 @@ main(int argc, char *argv[])
 		goto fail;
 	if (shape) {
 		printf("%s\n", shape_str(buf, sizeof buf, &sh));
+		mat_free(&m);
 		return 0;
 	}
 	if (out_open(&o, NULL, OUT_CSV, OUT_F64, prec, &e) ||
@@ -50,5 +51,7 @@ main(int argc, char *argv[])
 	return 0;
 fail:
 	fprintf(stderr, "selfattn: %s\n", err_format(&e, msg, sizeof msg));
+	out_abort(&o);
+	mat_free(&m);
 	return 1;
 }

@@ -32,7 +32,7 @@ load(const char *path, struct mat *m, struct shape *sh)
 int
 main(int argc, char *argv[])
 {
-	struct mat g, w;
+	struct mat g = { 0, 0, NULL }, w = { 0, 0, NULL };
 	struct shape gs, ws;
 	double rel = 0, abs_ = 0, worst = 0;
 	size_t i, n, bad = 0, first = 0;
@@ -52,11 +52,12 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	if (load(argv[optind], &g, &gs) || load(argv[optind + 1], &w, &ws))
-		return 1;
+		goto out;
 	if (strcmp(shape_str(b1, sizeof b1, &gs),
 	    shape_str(b2, sizeof b2, &ws)) != 0) {
 		fprintf(stderr, "cmpmat: shape %s, want %s\n", b1, b2);
-		return 1;
+		bad = 1;
+		goto out;
 	}
 	n = g.rows * g.cols;
 	for (i = 0; i < n; i++) {
@@ -78,11 +79,16 @@ main(int argc, char *argv[])
 		if (bad++ == 0)
 			first = i;
 	}
-	if (bad == 0)
-		return 0;
-	fprintf(stderr, "cmpmat: %zu of %zu differ; first at row %zu col %zu:"
-	    " got %.17g, want %.17g; largest relative error %.3g\n", bad, n,
-	    first / g.cols + 1, first % g.cols + 1, g.data[first],
-	    w.data[first], worst);
+	if (bad != 0)
+		fprintf(stderr, "cmpmat: %zu of %zu differ; first at row %zu "
+		    "col %zu: got %.17g, want %.17g; largest relative error "
+		    "%.3g\n", bad, n, first / g.cols + 1, first % g.cols + 1,
+		    g.data[first], w.data[first], worst);
+	mat_free(&g);
+	mat_free(&w);
+	return bad != 0;
+out:
+	mat_free(&g);
+	mat_free(&w);
 	return 1;
 }

@@ -81,8 +81,13 @@ main(int argc, char *argv[])
 	y = malloc(chunk * sizeof *y);
 	xf = malloc(chunk * sizeof *xf);
 	yf = malloc(chunk * sizeof *yf);
-	if (!x || !y || !xf || !yf)
+	if (!x || !y || !xf || !yf) {
+		free(x);
+		free(y);
+		free(xf);
+		free(yf);
 		return 2;
+	}
 	for (i = 0; i < n + nedge + 3; i += chunk) {
 		for (k = 0; k < chunk; k++) {
 			size_t j = i + k;
@@ -124,5 +129,9 @@ main(int argc, char *argv[])
 	printf("exp: largest relative error %.3g (double), %.3g (float)\n",
 	    worst, worstf);
 	printf("%zu passed, %zu failed\n", pass, fail);
+	free(x);
+	free(y);
+	free(xf);
+	free(yf);
 	return fail != 0;
 }
