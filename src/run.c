@@ -758,7 +758,10 @@ prepare(struct run *r)
 		hd->vstride = r->vstride;
 		hd->mask.causal = p->o.causal != 0;
 		hd->mask.shift = (long long)r->shift;
-		hd->mask.window = p->o.window;
+		/* no distance exceeds n + m: a wider window is the same
+		 * and keeps the kernels' index arithmetic in range */
+		hd->mask.window = p->o.window > (long long)(p->n + p->m) ?
+		    (long long)(p->n + p->m) : p->o.window;
 		hd->mask.ldadd = hd->mask.ldallow = p->m;
 		hd->mask.klo = p->k0;
 		hd->mask.khi = p->k1;

@@ -254,3 +254,14 @@ data_is() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
+
+@test "variants: a window wider than every distance is no window, up to LLONG_MAX" {
+	"$SA" -Q rand:5x2 -K rand:3x2 -V rand:3x2 --causal=bottom-right -o a.csv
+	"$SA" -Q rand:5x2 -K rand:3x2 -V rand:3x2 --causal=bottom-right \
+	    --window 9223372036854775807 -o b.csv
+	cmp a.csv b.csv
+	"$SA" -Q rand:3x2 -K rand:5x2 -V rand:5x2 -o a.csv
+	"$SA" -Q rand:3x2 -K rand:5x2 -V rand:5x2 --window 9223372036854775807 \
+	    -o b.csv
+	cmp a.csv b.csv
+}
