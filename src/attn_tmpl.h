@@ -13,46 +13,56 @@
  * V_b (bc, dv), score block S (nq, bc), output block O (nq, dv).
  */
 
-/* x[j] = exp(x[j]), j < n.
+/* exp(v), the body of the vector loops below (inlined into each, so the
+ * compiler vectorises them).
  * exp(x) = 2^k · exp(r), k = round(x / ln 2), r = x - k·ln 2 in
  * [-ln2/2, ln2/2], ln 2 split in a high part with trailing zero bits
- * (k·hi is exact) and a low part (Cody and Waite).  exp(r) is its
- * Taylor polynomial to degree T_EXP_DEG, whose truncation error is below
- * half an ulp on that interval; Horner adds about one ulp.  2^k is built
- * from exponent bits in two halves, 2^k1 · 2^k2, so that results near
- * overflow and subnormal results need no branch.  x is clamped first so
- * k stays in range: below the clamp exp underflows to 0, above it
- * overflows to inf; NaN fails both comparisons and propagates.  No
- * branch in the loop: the compiler vectorises it. */
+ * (k·hi is exact) and a low part (Cody and Waite).  exp(r) is a
+ * polynomial (T_EXP_POLY, attn.c) whose error is far below half an ulp
+ * on that interval; Horner adds about one ulp.  2^k is built from
+ * exponent bits in two halves, 2^k1 · 2^k2, so that results near
+ * overflow and subnormal results need no branch; k1 = round(k/2) comes
+ * from the same rounding trick as k, so no arithmetic shift of 64-bit
+ * lanes is needed (AVX2 has none).  x is clamped first so k stays in
+ * range: below the clamp exp underflows to 0, above it overflows to
+ * inf; NaN fails both comparisons and propagates.  No branch. */
+static inline TARGET __attribute__((always_inline)) T
+F(exp1)(T v)
+{
+	T t, k, t1, r, p, s1, s2;
+	T_INT ki, k1, k2;
+	T_UINT b1, b2;
+
+	v = v < T_EXP_LO ? T_EXP_LO : v;
+	v = v > T_EXP_HI ? T_EXP_HI : v;
+	/* round to nearest: adding 1.5·2^(mantissa bits) leaves k in the
+	 * low bits of t */
+	t = FMA(v, T_LOG2E, T_ROUND);
+	k = t - T_ROUND;
+	t1 = FMA(k, (T)0.5, T_ROUND);
+	memcpy(&ki, &t, sizeof ki);
+	memcpy(&k1, &t1, sizeof k1);
+	ki -= T_ROUND_BITS;
+	k1 -= T_ROUND_BITS;
+	k2 = ki - k1;
+	r = FMA(-k, T_LN2_LO, FMA(-k, T_LN2_HI, v));
+	p = T_EXP_POLY(r);
+	b1 = (T_UINT)(k1 + T_BIAS) << T_MANT;
+	b2 = (T_UINT)(k2 + T_BIAS) << T_MANT;
+	memcpy(&s1, &b1, sizeof s1);
+	memcpy(&s2, &b2, sizeof s2);
+	return p * s1 * s2;
+}
+
+/* x[j] = exp(x[j]), j < n. */
 static TARGET void
 F(vexp)(void *xv, size_t n)
 {
 	T *x = xv;
 	size_t j;
 
-	for (j = 0; j < n; j++) {
-		T v = x[j], t, k, r, p, s1, s2;
-		T_INT ki, k1, k2;
-		T_UINT b1, b2;
-
-		v = v < T_EXP_LO ? T_EXP_LO : v;
-		v = v > T_EXP_HI ? T_EXP_HI : v;
-		/* round to nearest: adding 1.5·2^(mantissa bits) leaves k in
-		 * the low bits of t */
-		t = FMA(v, T_LOG2E, T_ROUND);
-		k = t - T_ROUND;
-		memcpy(&ki, &t, sizeof ki);
-		ki -= T_ROUND_BITS;
-		r = FMA(-k, T_LN2_LO, FMA(-k, T_LN2_HI, v));
-		p = T_EXP_POLY(r);
-		k1 = ki >> 1;
-		k2 = ki - k1;
-		b1 = (T_UINT)(k1 + T_BIAS) << T_MANT;
-		b2 = (T_UINT)(k2 + T_BIAS) << T_MANT;
-		memcpy(&s1, &b1, sizeof s1);
-		memcpy(&s2, &b2, sizeof s2);
-		x[j] = p * s1 * s2;
-	}
+	for (j = 0; j < n; j++)
+		x[j] = F(exp1)(x[j]);
 }
 
 /* Y (n, c) = X (n, k) · W + b; W packed (k, c), b (c) or NULL. */
@@ -247,8 +257,7 @@ F(expsum)(T *s, size_t n, T mx)
 	size_t j, l;
 
 	for (j = 0; j < n; j++)
-		s[j] -= mx;
-	F(vexp)(s, n);
+		s[j] = F(exp1)(s[j] - mx);
 	for (l = 0; l < LANES; l++)
 		acc[l] = 0;
 	for (j = 0; j + LANES <= n; j += LANES)
