@@ -21,7 +21,9 @@
  * aligned in the workspace):
  *   A block, MC x kc, row-major:       Ap[r*kc + p]  (sliver s = rows
  *     s*MR ..+MR).  Only A's stride is removed: a copy, no transpose,
- *     so packing costs a memcpy; the kernel broadcasts from MR rows.
+ *     so packing costs a memcpy; the kernel broadcasts from MR rows.  An
+ *     A whose rows are already kc apart (one k block, lda == k, whole
+ *     slivers) is used in place: no copy.
  *   B panel q (cols q*NR ..+NR):       Bp[q*S + p*NR + j]
  *     with S = k*NR for a pre-packed B (gemm_pack_b/_bt: all of k in one
  *     panel, so k block pc is the slice at p = pc), S = kc*NR for a block
