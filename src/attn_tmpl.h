@@ -275,8 +275,10 @@ F(work_size)(const struct attn_head *h)
 {
 	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
 
-	/* S block, then the workspace of gemm_packed (m = 0: any width) */
-	return (size_t)ATTN_BR * ATTN_BC + GEMM(work_size)(ATTN_BR, k, 0);
+	/* S block, a copy of the query block (block()), then the workspace
+	 * of gemm_packed (m = 0: any width) */
+	return (size_t)ATTN_BR * ATTN_BC + ATTN_BR * h->dk +
+	    GEMM(work_size)(ATTN_BR, k, 0);
 }
 
 /* See attn.h: the empty state. */
@@ -308,11 +310,19 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 {
 	const T *Q = Qv, *kp = kpv, *vp = vpv;
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
-	T *work = S + ATTN_BR * ATTN_BC;
+	T *Qc = S + ATTN_BR * ATTN_BC, *work = Qc + ATTN_BR * h->dk;
 	size_t i, j, jb, jlo, jhi;
 
 	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
 		return;
+	if (!h->additive && ldq != h->dk) {
+		/* the queries with rows dk apart: gemm_packed then uses
+		 * them in place for every key block instead of copying */
+		for (i = 0; i < nq; i++)
+			memcpy(Qc + i * h->dk, Q + i * ldq, h->dk * sizeof(T));
+		Q = Qc;
+		ldq = h->dk;
+	}
 	if (jhi > j1)
 		jhi = j1;
 	jb = jlo / ATTN_BC * ATTN_BC;
@@ -429,16 +439,13 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		F(scores)(h, i0, nq, Q, ldq, j0, bc, (const T *)h->kp +
 		    (j0 - h->jp) / ATTN_BC * h->kstride, S, work);
 		for (i = 0; i < nq; i++) {
-			T *s = S + i * ATTN_BC;
+			const T *s = S + i * ATTN_BC, mx = rmax[i], l = rsum[i];
 			double *w = W + i * ldw + j0;
 
-			if (rmax[i] == -(T)INFINITY)
+			if (mx == -(T)INFINITY)
 				continue;
 			for (j = 0; j < bc; j++)
-				s[j] -= rmax[i];
-			F(vexp)(s, bc);
-			for (j = 0; j < bc; j++)
-				w[j] = (double)(s[j] / rsum[i]);
+				w[j] = (double)(F(exp1)(s[j] - mx) / l);
 		}
 	}
 }
