@@ -270,6 +270,13 @@ F(expsum)(T *s, size_t n, T mx)
 	return r;
 }
 
+/* The width of block()'s copy of the queries: dk where gemm_packed can
+ * use them in place (dk <= ATTN_BC, within one k block at every level),
+ * else none (the copy would not be used, and dk may be huge). */
+#ifndef QCOPY
+#define QCOPY(h) ((h)->dk <= ATTN_BC ? (h)->dk : 0)
+#endif
+
 static size_t
 F(work_size)(const struct attn_head *h)
 {
@@ -277,7 +284,7 @@ F(work_size)(const struct attn_head *h)
 
 	/* S block, a copy of the query block (block()), then the workspace
 	 * of gemm_packed (m = 0: any width) */
-	return (size_t)ATTN_BR * ATTN_BC + ATTN_BR * h->dk +
+	return (size_t)ATTN_BR * ATTN_BC + ATTN_BR * QCOPY(h) +
 	    GEMM(work_size)(ATTN_BR, k, 0);
 }
 
@@ -310,12 +317,12 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 {
 	const T *Q = Qv, *kp = kpv, *vp = vpv;
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
-	T *Qc = S + ATTN_BR * ATTN_BC, *work = Qc + ATTN_BR * h->dk;
+	T *Qc = S + ATTN_BR * ATTN_BC, *work = Qc + ATTN_BR * QCOPY(h);
 	size_t i, j, jb, jlo, jhi;
 
 	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
 		return;
-	if (!h->additive && ldq != h->dk) {
+	if (!h->additive && ldq != h->dk && QCOPY(h) != 0) {
 		/* the queries with rows dk apart: gemm_packed then uses
 		 * them in place for every key block instead of copying */
 		for (i = 0; i < nq; i++)
