@@ -2,7 +2,9 @@
  * attn_isa.h - instantiate attn_tmpl.h for the element type attn.c has
  * just defined (T ..., T_SUF the type's suffix, T_FMA its fused
  * multiply-add builtin) at every ISA level: generic (suffix 0), and on
- * x86-64 AVX2 + FMA (suffix 1).
+ * x86-64 AVX2 + FMA (suffix 1) and AVX-512F (suffix 2: the loops of the
+ * softmax in 512-bit vectors; built for AVX2 under -DGEMM_AVX512_EMULATE,
+ * as gemm.c does, so that the level can be tested without the CPU).
  */
 #define SUF CAT(T_SUF, 0)
 #define TARGET
@@ -15,6 +17,18 @@
 #if defined(__x86_64__)
 #define SUF CAT(T_SUF, 1)
 #define TARGET __attribute__((target("avx2,fma")))
+#define FMA T_FMA
+#include "attn_tmpl.h"
+#undef SUF
+#undef TARGET
+#undef FMA
+
+#define SUF CAT(T_SUF, 2)
+#ifdef GEMM_AVX512_EMULATE
+#define TARGET __attribute__((target("avx2,fma")))
+#else
+#define TARGET __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512")))
+#endif
 #define FMA T_FMA
 #include "attn_tmpl.h"
 #undef SUF

@@ -13,46 +13,56 @@
  * V_b (bc, dv), score block S (nq, bc), output block O (nq, dv).
  */
 
-/* x[j] = exp(x[j]), j < n.
+/* exp(v), the body of the vector loops below (inlined into each, so the
+ * compiler vectorises them).
  * exp(x) = 2^k · exp(r), k = round(x / ln 2), r = x - k·ln 2 in
  * [-ln2/2, ln2/2], ln 2 split in a high part with trailing zero bits
- * (k·hi is exact) and a low part (Cody and Waite).  exp(r) is its
- * Taylor polynomial to degree T_EXP_DEG, whose truncation error is below
- * half an ulp on that interval; Horner adds about one ulp.  2^k is built
- * from exponent bits in two halves, 2^k1 · 2^k2, so that results near
- * overflow and subnormal results need no branch.  x is clamped first so
- * k stays in range: below the clamp exp underflows to 0, above it
- * overflows to inf; NaN fails both comparisons and propagates.  No
- * branch in the loop: the compiler vectorises it. */
+ * (k·hi is exact) and a low part (Cody and Waite).  exp(r) is a
+ * polynomial (T_EXP_POLY, attn.c) whose error is far below half an ulp
+ * on that interval; Horner adds about one ulp.  2^k is built from
+ * exponent bits in two halves, 2^k1 · 2^k2, so that results near
+ * overflow and subnormal results need no branch; k1 = round(k/2) comes
+ * from the same rounding trick as k, so no arithmetic shift of 64-bit
+ * lanes is needed (AVX2 has none).  x is clamped first so k stays in
+ * range: below the clamp exp underflows to 0, above it overflows to
+ * inf; NaN fails both comparisons and propagates.  No branch. */
+static inline TARGET __attribute__((always_inline)) T
+F(exp1)(T v)
+{
+	T t, k, t1, r, p, s1, s2;
+	T_INT ki, k1, k2;
+	T_UINT b1, b2;
+
+	v = v < T_EXP_LO ? T_EXP_LO : v;
+	v = v > T_EXP_HI ? T_EXP_HI : v;
+	/* round to nearest: adding 1.5·2^(mantissa bits) leaves k in the
+	 * low bits of t */
+	t = FMA(v, T_LOG2E, T_ROUND);
+	k = t - T_ROUND;
+	t1 = FMA(k, (T)0.5, T_ROUND);
+	memcpy(&ki, &t, sizeof ki);
+	memcpy(&k1, &t1, sizeof k1);
+	ki -= T_ROUND_BITS;
+	k1 -= T_ROUND_BITS;
+	k2 = ki - k1;
+	r = FMA(-k, T_LN2_LO, FMA(-k, T_LN2_HI, v));
+	p = T_EXP_POLY(r);
+	b1 = (T_UINT)(k1 + T_BIAS) << T_MANT;
+	b2 = (T_UINT)(k2 + T_BIAS) << T_MANT;
+	memcpy(&s1, &b1, sizeof s1);
+	memcpy(&s2, &b2, sizeof s2);
+	return p * s1 * s2;
+}
+
+/* x[j] = exp(x[j]), j < n. */
 static TARGET void
 F(vexp)(void *xv, size_t n)
 {
 	T *x = xv;
 	size_t j;
 
-	for (j = 0; j < n; j++) {
-		T v = x[j], t, k, r, p, s1, s2;
-		T_INT ki, k1, k2;
-		T_UINT b1, b2;
-
-		v = v < T_EXP_LO ? T_EXP_LO : v;
-		v = v > T_EXP_HI ? T_EXP_HI : v;
-		/* round to nearest: adding 1.5·2^(mantissa bits) leaves k in
-		 * the low bits of t */
-		t = FMA(v, T_LOG2E, T_ROUND);
-		k = t - T_ROUND;
-		memcpy(&ki, &t, sizeof ki);
-		ki -= T_ROUND_BITS;
-		r = FMA(-k, T_LN2_LO, FMA(-k, T_LN2_HI, v));
-		p = T_EXP_POLY(r);
-		k1 = ki >> 1;
-		k2 = ki - k1;
-		b1 = (T_UINT)(k1 + T_BIAS) << T_MANT;
-		b2 = (T_UINT)(k2 + T_BIAS) << T_MANT;
-		memcpy(&s1, &b1, sizeof s1);
-		memcpy(&s2, &b2, sizeof s2);
-		x[j] = p * s1 * s2;
-	}
+	for (j = 0; j < n; j++)
+		x[j] = F(exp1)(x[j]);
 }
 
 /* Y (n, c) = X (n, k) · W + b; W packed (k, c), b (c) or NULL. */
@@ -247,8 +257,7 @@ F(expsum)(T *s, size_t n, T mx)
 	size_t j, l;
 
 	for (j = 0; j < n; j++)
-		s[j] -= mx;
-	F(vexp)(s, n);
+		s[j] = F(exp1)(s[j] - mx);
 	for (l = 0; l < LANES; l++)
 		acc[l] = 0;
 	for (j = 0; j + LANES <= n; j += LANES)
@@ -261,13 +270,22 @@ F(expsum)(T *s, size_t n, T mx)
 	return r;
 }
 
+/* The width of block()'s copy of the queries: dk where gemm_packed can
+ * use them in place (dk <= ATTN_BC, within one k block at every level),
+ * else none (the copy would not be used, and dk may be huge). */
+#ifndef QCOPY
+#define QCOPY(h) ((h)->dk <= ATTN_BC ? (h)->dk : 0)
+#endif
+
 static size_t
 F(work_size)(const struct attn_head *h)
 {
 	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
 
-	/* S block, then the workspace of gemm_packed (m = 0: any width) */
-	return (size_t)ATTN_BR * ATTN_BC + GEMM(work_size)(ATTN_BR, k, 0);
+	/* S block, a copy of the query block (block()), then the workspace
+	 * of gemm_packed (m = 0: any width) */
+	return (size_t)ATTN_BR * ATTN_BC + ATTN_BR * QCOPY(h) +
+	    GEMM(work_size)(ATTN_BR, k, 0);
 }
 
 /* See attn.h: the empty state. */
@@ -394,11 +412,19 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 {
 	const T *Q = Qv, *kp = keys->kp, *vp = keys->vp;
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
-	T *work = S + ATTN_BR * ATTN_BC;
+	T *Qc = S + ATTN_BR * ATTN_BC, *work = Qc + ATTN_BR * QCOPY(h);
 	size_t i, j, jb, jlo, jhi;
 
 	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
 		return;
+	if (!h->additive && ldq != h->dk && QCOPY(h) != 0) {
+		/* the queries with rows dk apart: gemm_packed then uses
+		 * them in place for every key block instead of copying */
+		for (i = 0; i < nq; i++)
+			memcpy(Qc + i * h->dk, Q + i * ldq, h->dk * sizeof(T));
+		Q = Qc;
+		ldq = h->dk;
+	}
 	if (jhi > j1)
 		jhi = j1;
 	jb = jlo / ATTN_BC * ATTN_BC;
@@ -522,16 +548,13 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		F(scores)(h, i0, nq, Q, ldq, j0, bc, (const T *)h->kp +
 		    (j0 - h->jp) / ATTN_BC * h->kstride, S, work);
 		for (i = 0; i < nq; i++) {
-			T *s = S + i * ATTN_BC;
+			const T *s = S + i * ATTN_BC, mx = rmax[i], l = rsum[i];
 			double *w = W + i * ldw + j0;
 
-			if (rmax[i] == -(T)INFINITY)
+			if (mx == -(T)INFINITY)
 				continue;
 			for (j = 0; j < bc; j++)
-				s[j] -= rmax[i];
-			F(vexp)(s, bc);
-			for (j = 0; j < bc; j++)
-				w[j] = (double)(s[j] / rsum[i]);
+				w[j] = (double)(F(exp1)(s[j] - mx) / l);
 		}
 	}
 }

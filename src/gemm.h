@@ -45,7 +45,7 @@
  *   - a workspace for packing A (and, in gemm_nn/gemm_nt, blocks of B):
  *     gemm_work_size(n, k, m) elements, any alignment (it is aligned
  *     inside).  gemm_packed packs only A and needs just
- *     gemm_work_size(n, k, 0) (at most ~35 K elements); gemm_nn/gemm_nt
+ *     gemm_work_size(n, k, 0) (at most ~37 K elements); gemm_nn/gemm_nt
  *     need the full size (at most ~1.1 M elements: 8.6 MB of double).
  *     Both are bounds from the cache blocking, whatever n, k, m are.
  *     One workspace per concurrent call.

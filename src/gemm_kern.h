@@ -364,9 +364,17 @@ GK_FN void GK_(gemm)(size_t n, size_t k, size_t m, const GK_T *A,
 				size_t mc = GK_MIN(n - ic, GK_MC);
 				struct GK_(next) nx;
 
-				GK_(pack_a)(mc, kc, A + ic * lda + pc, lda, ap);
+				/* A already in the packed layout (one k block,
+				 * rows kc apart, whole slivers: the score block
+				 * of P.V) is used in place */
+				const GK_T *a = A + ic * lda + pc;
+
+				if (!(lda == kc && mc % GK_MR == 0)) {
+					GK_(pack_a)(mc, kc, a, lda, ap);
+					a = ap;
+				}
 				GK_(next_a)(&nx, A, lda, n, k, m, jc, pc, ic);
-				GK_(macro)(mc, nc, kc, ap, bp, bstride,
+				GK_(macro)(mc, nc, kc, a, bp, bstride,
 				    C + ic * ldc + jc, ldc, load, &nx);
 			}
 		}

@@ -17,3 +17,22 @@ load helpers
 	[ "$status" -eq 0 ]
 	[[ "${lines[1]}" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]
 }
+
+# exp_level LEVEL: expcheck at LEVEL, or skip if the CPU lacks it.
+exp_level() {
+	if ! "$ROOT/tests/tools/gemmcheck" isas | grep -qx "$1"; then
+		skip "this CPU has no $1"
+	fi
+	SELFATTN_ISA=$1 run "$ROOT/tests/tools/expcheck" 1000000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^[0-9]+\ passed,\ 0\ failed$ ]]
+}
+
+@test "exp: double <= 1e-15 and float <= 1e-6 relative error, AVX2 code" {
+	exp_level avx2
+}
+
+@test "exp: double <= 1e-15 and float <= 1e-6 relative error, AVX-512 code" {
+	exp_level avx512
+}

@@ -209,6 +209,28 @@ printed_match() {
 	done
 }
 
+@test "golden: every case at every ISA level this CPU has matches NumPy to 1e-12" {
+	isas=$("$ROOT/tests/tools/gemmcheck" isas)
+	for dir in "$GOLDEN"/*/; do
+		c=$(basename "$dir")
+		[ -f "$dir/cmd" ] || continue
+		in_case "$c"
+		for isa in $isas; do
+			set -- -o "out_$isa.npy"
+			[ -f expect_w.npy ] && set -- "$@" -a "w_$isa.npy"
+			# shellcheck disable=SC2046 # cmd is a word list on purpose
+			SELFATTN_ISA=$isa "$SA" $(cat cmd) "$@" ||
+			    { echo "$c at $isa: exit $?"; return 1; }
+			cmp12 "out_$isa.npy" expect_out.npy ||
+			    { echo "$c at $isa: output"; return 1; }
+			if [ -f expect_w.npy ]; then
+				cmp12 "w_$isa.npy" expect_w.npy ||
+				    { echo "$c at $isa: weights"; return 1; }
+			fi
+		done
+	done
+}
+
 @test "golden: --dtype f32 agrees with NumPy's float64 to 1e-5" {
 	in_case blocks
 	sa --dtype f32 -o out.npy -a w.npy
