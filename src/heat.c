@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "heat.h"
+#include "heat_page.h"
 #include "num.h"
 
 #define LABEL_CHARS 16		/* longer labels are cut, with an ellipsis */
@@ -334,6 +335,124 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	return 0;
 }
 
+/* s as a JSON string, safe inside <script>: '<', '>', '&' escaped. */
+static int
+json_str(struct out *o, const char *s, struct err *e)
+{
+	char buf[8];
+	size_t k;
+
+	if (out_put(o, "\"", 1, 0, e))
+		return -1;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			buf[0] = '\\';
+			buf[1] = (char)c;
+			k = 2;
+		} else if (c < 0x20 || c == '<' || c == '>' || c == '&' ||
+		    c == 0x7f) {
+			k = (size_t)sprintf(buf, "\\u%04x", c);
+		} else {
+			buf[0] = (char)c;
+			k = 1;
+		}
+		if (out_put(o, buf, k, 0, e))
+			return -1;
+	}
+	return out_put(o, "\"", 1, 0, e);
+}
+
+static const char html_head_text[] =
+"<!DOCTYPE html>\n"
+"<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+"<title>attention weights</title>\n"
+"<style>body{font-family:sans-serif;margin:16px}"
+"#views{display:flex;gap:40px;flex-wrap:wrap}"
+"#readout{font-family:monospace;margin-left:1em}"
+"#errors{color:#b00;white-space:pre-wrap;margin:0}"
+".tok{cursor:pointer}h1{font-size:18px}h2{font-size:15px}</style>\n"
+"<script>window.onerror=function(m,s,l){var e=document.getElementById("
+"\"errors\");if(e)e.textContent+=m+\" (line \"+l+\")\\n\";"
+"document.documentElement.setAttribute(\"data-error\",\"1\");};"
+"console.error=function(m){window.onerror(String(m),\"\",0);};"
+"</script>\n"
+"</head><body data-ready=\"no\">\n"
+"<h1>attention weights</h1>\n<pre id=\"errors\"></pre>\n"
+"<p><span id=\"seqbox\">sequence <select id=\"seq\"></select> </span>"
+"head <select id=\"head\"></select>"
+"<span id=\"readout\">hover a cell</span></p>\n<p id=\"note\"></p>\n"
+"<div id=\"views\"><div><h2>heatmap</h2><div id=\"heat\"></div></div>\n"
+"<div><h2>head view</h2><div id=\"headview\"></div></div></div>\n"
+"<noscript>The pictures need JavaScript.</noscript>\n";
+
+/* Sequence b as JSON, for the page's script: labels, then per panel
+ * its name and rows of weights (null: masked). */
+static int
+html_section(struct heat *h, size_t b, struct err *e)
+{
+	const struct plan *p = h->p;
+	struct out *o = h->o.svg;
+	size_t k, i, j, np = npanels(h);
+	char lab[6 * LABEL_CHARS + 64], name[64], num[40];
+	double v;
+	int masked;
+
+	if (put(o, e, "<script type=\"application/json\" class=\"seq\">"
+	    "{\"sequence\":%zu,\"q\":[", b))
+		return -1;
+	for (i = 0; i < h->gq; i++) {
+		axis_label(lab, h->ql, p->q0 + h->qs[i], p->q0 + h->qs[i + 1],
+		    LABEL_CHARS, 0);
+		if ((i && puts_(o, ",", e)) || json_str(o, lab, e))
+			return -1;
+	}
+	if (puts_(o, "],\"k\":[", e))
+		return -1;
+	for (j = 0; j < h->gk; j++) {
+		axis_label(lab, h->kl, h->ks[j], h->ks[j + 1], LABEL_CHARS, 0);
+		if ((j && puts_(o, ",", e)) || json_str(o, lab, e))
+			return -1;
+	}
+	if (puts_(o, "],\"note\":", e))
+		return -1;
+	if (h->gq < p->nout || h->gk < p->m) {
+		sprintf(lab, "%zu queries x %zu keys drawn as %zu x %zu cells, "
+		    "each the mean of its block of weights", p->nout, p->m,
+		    h->gq, h->gk);
+		if (json_str(o, lab, e))
+			return -1;
+	} else if (puts_(o, "\"\"", e))
+		return -1;
+	if (puts_(o, ",\"panels\":[", e))
+		return -1;
+	for (k = 0; k < np; k++) {
+		if (put(o, e, "%s{\"name\":", k ? "," : "") ||
+		    json_str(o, panel_name(h, k, name), e) ||
+		    puts_(o, ",\"w\":[", e))
+			return -1;
+		for (i = 0; i < h->gq; i++) {
+			if (puts_(o, i ? ",[" : "[", e))
+				return -1;
+			for (j = 0; j < h->gk; j++) {
+				v = cell_value(h, k, i, j, &masked);
+				if (masked || !isfinite(v))
+					strcpy(num, "null");
+				else
+					num[num_format(num, v, 0)] = '\0';
+				if ((j && puts_(o, ",", e)) || puts_(o, num, e))
+					return -1;
+			}
+			if (puts_(o, "]", e))
+				return -1;
+		}
+		if (puts_(o, "]}", e))
+			return -1;
+	}
+	return puts_(o, "]}</script>\n", e);
+}
+
 /* The terminal picture of sequence b. */
 static int
 show_section(struct heat *h, size_t b, struct err *e)
@@ -499,7 +618,8 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	spans(h->qs, h->gq, p->nout);
 	spans(h->ks, h->gk, p->m);
-	if (h->o.svg != NULL && svg_head(h, e) != 0)
+	if (h->o.svg != NULL && (h->o.html ? puts_(h->o.svg,
+	    html_head_text, e) : svg_head(h, e)) != 0)
 		return -1;
 	return 0;
 }
@@ -531,8 +651,9 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 			continue;
 		/* the sequence's last row: draw it */
 		if (!h->o.has_batch || h->o.batch == b) {
-			if (h->o.svg != NULL && svg_section(h, b, 16 + h->nseq *
-			    h->sech, e) != 0)
+			if (h->o.svg != NULL && (h->o.html ? html_section(h, b,
+			    e) : svg_section(h, b, 16 + h->nseq * h->sech,
+			    e)) != 0)
 				return -1;
 			if (h->o.show != NULL && show_section(h, b, e) != 0)
 				return -1;
@@ -548,9 +669,18 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 int
 heat_end(struct heat *h, struct err *e)
 {
-	if (h->o.svg != NULL)
+	size_t i;
+
+	if (h->o.svg == NULL)
+		return 0;
+	if (!h->o.html)
 		return puts_(h->o.svg, "</svg>\n", e);
-	return 0;
+	if (puts_(h->o.svg, "<script>\n", e))
+		return -1;
+	for (i = 0; heat_page_js[i] != NULL; i++)
+		if (puts_(h->o.svg, heat_page_js[i], e))
+			return -1;
+	return puts_(h->o.svg, "</script>\n</body></html>\n", e);
 }
 
 void

@@ -1,6 +1,7 @@
 /*
- * heat.h - pictures of the attention weights: an SVG heatmap file and
- * a heatmap drawn in the terminal (--show).
+ * heat.h - pictures of the attention weights: an SVG heatmap file, an
+ * HTML page (heatmap and head view, no network) and a heatmap drawn in
+ * the terminal (--show).
  *
  * They are drawn from the same stream of weight rows as -a: heat_sink
  * is the sink of the table's PLAN_PIC output (out.h), which run.c feeds
@@ -25,7 +26,8 @@
 #define HEAT_CELLS 128
 
 struct heat_opts {
-	struct out *svg;	/* --heatmap FILE.svg, or NULL */
+	struct out *svg;	/* --heatmap FILE.svg or .html, or NULL */
+	int html;		/* it is an HTML page */
 	struct out *show;	/* --show (standard output), or NULL */
 	int has_batch;		/* --batch-index given */
 	size_t batch;
@@ -49,7 +51,7 @@ struct heat {
 	int font;
 };
 
-/* Set h up for plan p; write the SVG's head.  Returns 0, or -1 with e
+/* Set h up for plan p; write the SVG's or page's head.  Returns 0, or -1 with e
  * set (--batch-index out of range, out of memory, a write error). */
 int heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
     const struct labels *kl, const struct heat_opts *o, struct err *e);
@@ -57,7 +59,7 @@ int heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 /* The out_sink of PLAN_PIC: takes nrows weight rows. */
 int heat_sink(void *arg, const double *rows, size_t nrows, struct err *e);
 
-/* Write the SVG's end.  Returns 0, or -1 with e set. */
+/* Write the SVG's or page's end (the page's script).  Returns 0, or -1 with e set. */
 int heat_end(struct heat *h, struct err *e);
 
 void heat_free(struct heat *h);

@@ -111,8 +111,9 @@ static const char help_text2[] =
 "      --key-labels WORDS|@FILE  name the keys (default: the query labels\n"
 "                        when there are as many keys as queries)\n"
 "      --label-output    Y in text gets the query labels as first column\n"
-"      --heatmap FILE.svg  draw the weights: a heatmap per head and their\n"
-"                        mean, labelled, with a legend and tooltips\n"
+"      --heatmap FILE.svg|FILE.html  draw the weights: a heatmap per head\n"
+"                        and their mean, labelled, with a legend and\n"
+"                        tooltips; .html: a page with a head view too\n"
 "      --show            draw the heatmap on standard output (colours on a\n"
 "                        terminal, else shading characters); Y needs -o\n"
 "      --batch-index B   draw sequence B of a batch only (default: all)\n"
@@ -943,9 +944,10 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	if (o->has_batch && o->heatmap == NULL && !o->show)
 		return usage_error("%s", "--batch-index needs --heatmap or "
 		    "--show: it picks the sequence drawn");
-	if (o->heatmap != NULL && !has_suffix(o->heatmap, ".svg"))
-		return usage_error("--heatmap %s: name the picture .svg",
-		    o->heatmap);
+	if (o->heatmap != NULL && !has_suffix(o->heatmap, ".svg") &&
+	    !has_suffix(o->heatmap, ".html"))
+		return usage_error("--heatmap %s: name the picture .svg or "
+		    ".html", o->heatmap);
 	if ((rc = check_outputs(o)) != 0)
 		return rc;
 	if ((rc = check_ext("-o", o->output, fmt_given)) != 0 ||
@@ -1086,6 +1088,8 @@ main(int argc, char *argv[])
 		if (draw) {
 			memset(&ho, 0, sizeof ho);
 			ho.svg = out[PLAN_HEAT];
+			ho.html = o.heatmap != NULL && has_suffix(o.heatmap,
+			    ".html");
 			ho.show = out[PLAN_SHOW];
 			ho.has_batch = o.has_batch;
 			ho.batch = o.batch;

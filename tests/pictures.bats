@@ -90,7 +90,7 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	run cat_run --batch-index 0
 	usage_is '--batch-index needs --heatmap or --show: it picks the sequence drawn'
 	run cat_run --heatmap h.png
-	usage_is '--heatmap h.png: name the picture .svg'
+	usage_is '--heatmap h.png: name the picture .svg or .html'
 	run cat_run --heatmap h.svg --batch-index -1
 	usage_is '--batch-index expects a sequence number from 0, found "-1"'
 	run cat_run --show
@@ -211,4 +211,46 @@ batch() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "(100 keys in 17 columns, 100 queries in 100 rows: each the mean of a block)" ]
 	[ "${#lines[2]}" -eq 40 ]
+}
+
+@test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
+	batch -c --labels 'a <b> "c"' -o /dev/null --heatmap p.html
+	grep -q '^<!DOCTYPE html>' p.html
+	[ "$(grep -c '<script type="application/json" class="seq">' p.html)" -eq 2 ]
+	grep -q '<select id="head">' p.html
+	grep -q 'id="headview"' p.html
+	grep -q 'data-ready' p.html
+	# no network, no external file: the one URL is the SVG namespace
+	! grep -Eq '(src|href)=' p.html
+	[ "$(grep -Eo 'https?://[^"]*' p.html | sort -u)" = "http://www.w3.org/2000/svg" ]
+	# labels escaped for <script>; masked cells are null
+	grep -q '"a","\\u003cb\\u003e","\\"c\\""' p.html
+	grep -q 'null' p.html
+	# the weights of the first head, exactly as -a writes them
+	batch -c -o /dev/null -a w.csv
+	sed -n '2,4p' w.csv | tr '\n' ';' >want
+	grep -o '"name":"head 0","w":\[[^]]*\],\[[^]]*\],\[[^]]*\]' p.html | head -1 |
+	    sed 's/.*"w":\[//; s/\],\[/;/g; s/^\[//; s/\]$/;/; s/null/0/g' | tr -d '\n' >got
+	diff want got
+}
+
+@test "heatmap: the HTML page renders in Chromium without console errors" {
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	batch -c --labels 'a <b> "c"' -o /dev/null --heatmap p.html
+	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
+	for f in p cat; do
+		timeout 120 chromium --headless --no-sandbox --disable-gpu \
+		    --disable-background-networking --disable-component-update \
+		    --disable-sync --no-first-run --user-data-dir="$(mktemp -d)" \
+		    --dump-dom "file://$PWD/$f.html" >"$f.dom" 2>/dev/null
+		grep -q '<body data-ready="ok">' "$f.dom"
+		grep -q '<pre id="errors"></pre>' "$f.dom"
+		! grep -q 'data-error' "$f.dom"
+	done
+	# drawn: the mean panel's 9 cells and 6 tokens of the batch, 36 cells
+	# with their numbers for the cat
+	[ "$(grep -o 'class="cell"' p.dom | wc -l)" -eq 9 ]
+	[ "$(grep -o 'class="tok"' p.dom | wc -l)" -eq 6 ]
+	[ "$(grep -o 'class="cell"' cat.dom | wc -l)" -eq 36 ]
+	grep -q '>0.40</text>' cat.dom
 }
