@@ -4,7 +4,9 @@
  * (script.seq), fills the selectors, draws the heatmap of the chosen head
  * (hover: query, key, weight; numbers in cells up to 12x12) and the head
  * view (lines whose opacity is the weight; hover a token to isolate its
- * lines), then sets body data-ready="ok".  Included by heat.c only.
+ * lines), then sets body data-ready="ok".  With the URL fragment
+ * #selftest it also points at the first token and the first cell and
+ * writes what it saw into body data-selftest.  Included by heat.c only.
  */
 static const char *const heat_page_js[] = {
 	"(function () {\n",
@@ -146,6 +148,18 @@ static const char *const heat_page_js[] = {
 	"sseq.value = 0;\n",
 	"fillHeads();\n",
 	"draw();\n",
+	"if (location.hash === \"#selftest\") {\n",
+	"  /* for the tests: point at the first query token, then the first cell */\n",
+	"  var toks = document.querySelectorAll(\"#headview .tok\");\n",
+	"  var all = document.querySelectorAll(\"#headview line\");\n",
+	"  toks[0].dispatchEvent(new MouseEvent(\"mouseover\"));\n",
+	"  var shown = [].filter.call(all, function (l) {\n",
+	"    return l.style.display !== \"none\"; }).length;\n",
+	"  toks[0].dispatchEvent(new MouseEvent(\"mouseout\"));\n",
+	"  document.querySelector(\"#heat rect.cell\").dispatchEvent(new MouseEvent(\"mouseover\"));\n",
+	"  document.body.setAttribute(\"data-selftest\", shown + \" of \" + all.length +\n",
+	"    \" lines; \" + readout.textContent);\n",
+	"}\n",
 	"document.body.setAttribute(\"data-ready\", \"ok\");\n",
 	"})();\n",
 	NULL

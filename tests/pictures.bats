@@ -254,3 +254,26 @@ batch() {
 	[ "$(grep -o 'class="cell"' cat.dom | wc -l)" -eq 36 ]
 	grep -q '>0.40</text>' cat.dom
 }
+
+@test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell" {
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
+	timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --no-first-run --user-data-dir="$(mktemp -d)" \
+	    --dump-dom "file://$PWD/cat.html#selftest" >cat.dom 2>/dev/null
+	grep -q 'data-selftest="6 of 36 lines; The → The: 0.3"' cat.dom
+}
+
+@test "labels: --query-range rows keep their labels; --merge draws nothing" {
+	run cat_run -p 2 --labels "The cat sat on the mat" --query-range 2:4 \
+	    -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "$output" = ',The,cat,sat,on,the,mat
+sat,0.05,0.35,0.3,0.15,0.05,0.1
+on,0.05,0.05,0.3,0.2,0.1,0.3' ]
+	run "$SA" --merge --heatmap x.svg a b
+	usage_is '--merge conflicts with --heatmap: merged shards have no weights'
+	run "$SA" --merge --show a b
+	usage_is '--merge conflicts with --show: merged shards have no weights'
+}
