@@ -44,6 +44,24 @@ colour(double t, unsigned char rgb[3])
 		    viridis[i + 1][c] * x);
 }
 
+/* The xterm 256-colour cube entry nearest rgb: levels 0, 95, 135, 175,
+ * 215, 255 on each axis. */
+static int
+xterm256(const unsigned char rgb[3])
+{
+	static const int lv[6] = { 0, 95, 135, 175, 215, 255 };
+	int c, k, best, idx = 16, mul[3] = { 36, 6, 1 };
+
+	for (c = 0; c < 3; c++) {
+		best = 0;
+		for (k = 1; k < 6; k++)
+			if (abs(lv[k] - rgb[c]) < abs(lv[best] - rgb[c]))
+				best = k;
+		idx += mul[c] * best;
+	}
+	return idx;
+}
+
 /* Formatted text into o. */
 static int
 put(struct out *o, struct err *e, const char *fmt, ...)
@@ -556,10 +574,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 					c = h->o.color == 2 ? (size_t)put(o, e,
 					    "\033[48;2;%d;%d;%dm  \033[0m", rgb[0],
 					    rgb[1], rgb[2]) : (size_t)put(o, e,
-					    "\033[48;5;%dm  \033[0m", 16 + 36 *
-					    (int)lround(rgb[0] / 51.0) + 6 *
-					    (int)lround(rgb[1] / 51.0) +
-					    (int)lround(rgb[2] / 51.0));
+					    "\033[48;5;%dm  \033[0m", xterm256(rgb));
 				}
 				if (c != 0)
 					goto fail;
@@ -577,9 +592,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 		c = h->o.color == 0 ? (size_t)put(o, e, "%c", shades[t]) :
 		    h->o.color == 2 ? (size_t)put(o, e, "\033[48;2;%d;%d;%dm "
 		    "\033[0m", rgb[0], rgb[1], rgb[2]) : (size_t)put(o, e,
-		    "\033[48;5;%dm \033[0m", 16 + 36 * (int)lround(rgb[0] /
-		    51.0) + 6 * (int)lround(rgb[1] / 51.0) +
-		    (int)lround(rgb[2] / 51.0));
+		    "\033[48;5;%dm \033[0m", xterm256(rgb));
 		if (c != 0)
 			goto fail;
 	}
