@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "heat.h"
 #include "input.h"
+#include "label.h"
 #include "merge.h"
 #include "num.h"
 #include "out.h"
@@ -96,7 +98,25 @@ static const char help_text[] =
 "                        files not named .csv .tsv .txt .npy (default csv;\n"
 "                        needed for another extension, as in y.dat)\n"
 "  -p, --precision N     N significant digits (1-17; default: shortest\n"
-"                        text that reads back to the same double)\n"
+"                        text that reads back to the same double)\n";
+
+/* The rest of the help: one string would be too long for C11. */
+static const char help_text2[] =
+"\n"
+"Labels and pictures:\n"
+"      --labels WORDS|@FILE  name the query tokens (words split on blanks,\n"
+"                        or one per line of FILE): text weights get a\n"
+"                        header row of key labels and a column of query\n"
+"                        labels\n"
+"      --key-labels WORDS|@FILE  name the keys (default: the query labels\n"
+"                        when there are as many keys as queries)\n"
+"      --label-output    Y in text gets the query labels as first column\n"
+"      --heatmap FILE.svg|FILE.html  draw the weights: a heatmap per head\n"
+"                        and their mean, labelled, with a legend and\n"
+"                        tooltips; .html: a page with a head view too\n"
+"      --show            draw the heatmap on standard output (colours on a\n"
+"                        terminal, else shading characters); Y needs -o\n"
+"      --batch-index B   draw sequence B of a batch only (default: all)\n"
 "\n"
 "Computation:\n"
 "  -j, --threads N       worker threads (default: $SELFATTN_THREADS, or the\n"
@@ -114,6 +134,8 @@ enum {
 	OPT_SEED = 256, OPT_VERSION, OPT_DTYPE, OPT_WINDOW, OPT_LAYOUT,
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
 	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
+	OPT_LABELS, OPT_KEYLABELS, OPT_LABELOUT, OPT_HEATMAP, OPT_SHOW,
+	OPT_BATCHINDEX,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -157,6 +179,12 @@ static const struct option longopts[] = {
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "query-range", required_argument, NULL, OPT_QRANGE },
 	{ "key-range", required_argument, NULL, OPT_KRANGE },
+	{ "labels", required_argument, NULL, OPT_LABELS },
+	{ "key-labels", required_argument, NULL, OPT_KEYLABELS },
+	{ "label-output", no_argument, NULL, OPT_LABELOUT },
+	{ "heatmap", required_argument, NULL, OPT_HEATMAP },
+	{ "show", no_argument, NULL, OPT_SHOW },
+	{ "batch-index", required_argument, NULL, OPT_BATCHINDEX },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
 	{ "help", no_argument, NULL, 'h' },
@@ -194,6 +222,9 @@ struct opts {
 	int layout_given;
 	uint32_t seed;
 	const char *output, *weights, *lse;
+	const char *labels, *key_labels, *heatmap;
+	int label_output, show, has_batch;
+	size_t batch;
 	int merge;		/* --merge: operands are Y, LSE pairs */
 	char **operands;
 	size_t noperands;
@@ -444,9 +475,10 @@ check_combination(const struct opts *o)
 		    "in_proj_weight (3E x E): give --layout torch too");
 	if (o->spec[IN_INPROJB] && !o->spec[IN_INPROJ])
 		return usage_error("%s", "--in-proj-bias needs --in-proj");
-	if (o->po.average && o->weights == NULL)
-		return usage_error("%s", "--average-weights needs -a: it "
-		    "averages the weights written there");
+	if (o->po.average && o->weights == NULL && o->heatmap == NULL &&
+	    !o->show)
+		return usage_error("%s", "--average-weights needs -a, --heatmap"
+		    " or --show: it averages the weights written or drawn");
 	if (o->po.score == SCORE_GENERAL && o->spec[IN_WA] == NULL)
 		return usage_error("%s", "--score general needs --wa");
 	if (o->po.score == SCORE_ADDITIVE) {
@@ -474,9 +506,15 @@ outputs(const struct opts *o, const char *opt[PLAN_NOUT],
 	opt[PLAN_Y] = "-o";
 	opt[PLAN_W] = "-a";
 	opt[PLAN_LSE] = "--lse";
+	opt[PLAN_PIC] = "";
+	opt[PLAN_HEAT] = "--heatmap";
+	opt[PLAN_SHOW] = "--show";
 	path[PLAN_Y] = o->output ? o->output : "-";
 	path[PLAN_W] = o->weights;
 	path[PLAN_LSE] = o->lse;
+	path[PLAN_PIC] = NULL;	/* the pictures' sink, not a file */
+	path[PLAN_HEAT] = o->heatmap;
+	path[PLAN_SHOW] = o->show ? "-" : NULL;
 }
 
 /* No two outputs on one descriptor (standard output, /dev/fd/N) or
@@ -494,6 +532,11 @@ check_outputs(const struct opts *o)
 				continue;
 			fi = out_fd_of(path[i]);
 			fj = out_fd_of(path[j]);
+			if (fi == 1 && fj == 1 && j == PLAN_SHOW)
+				return usage_error("--show draws on standard "
+				    "output: give %s a file%s", opt[i], i ==
+				    PLAN_Y ? " (-o /dev/null to draw only)" :
+				    "");
 			if (fi == 1 && fj == 1 && i == PLAN_Y)
 				return usage_error("%s %s writes the %s to "
 				    "standard output: give the output a file with "
@@ -511,6 +554,15 @@ check_outputs(const struct opts *o)
 	return 0;
 }
 
+/* Does s end with suffix (and have more before it)? */
+static int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
 /* --merge takes pairs of files and outputs; no attention options. */
 static int
 check_merge(const struct opts *o, int nops, char *const ops[])
@@ -522,9 +574,10 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 			return usage_error("--merge conflicts with %s: it "
 			    "combines outputs already computed",
 			    role_opt[i].name);
-	if (o->weights != NULL)
-		return usage_error("%s", "--merge conflicts with -a: merged "
-		    "shards have no weights");
+	if (o->weights != NULL || o->heatmap != NULL || o->show)
+		return usage_error("--merge conflicts with %s: merged shards "
+		    "have no weights", o->weights != NULL ? "-a" :
+		    o->heatmap != NULL ? "--heatmap" : "--show");
 	if (o->po.has_qrange || o->po.has_krange)
 		return usage_error("--merge conflicts with %s: it combines "
 		    "outputs already computed", o->po.has_qrange ?
@@ -776,6 +829,35 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case 'a':
 			o->weights = optarg;
 			break;
+		case OPT_LABELS:
+		case OPT_KEYLABELS:
+			if (optarg[0] != '@' && optarg[strspn(optarg,
+			    " \t\n")] == '\0')
+				return usage_error("%s expects words or @FILE, "
+				    "found \"%s\"", c == OPT_LABELS ?
+				    "--labels" : "--key-labels", optarg);
+			if (c == OPT_LABELS)
+				o->labels = optarg;
+			else
+				o->key_labels = optarg;
+			break;
+		case OPT_LABELOUT:
+			o->label_output = 1;
+			break;
+		case OPT_HEATMAP:
+			o->heatmap = optarg;
+			break;
+		case OPT_SHOW:
+			o->show = 1;
+			break;
+		case OPT_BATCHINDEX:
+			if (parse_uint(optarg, 0, SIZE_MAX, &u) != 0)
+				return usage_error("--batch-index expects a "
+				    "sequence number from 0, found \"%s\"",
+				    optarg);
+			o->batch = (size_t)u;
+			o->has_batch = 1;
+			break;
 		case 'f':
 			fmt_given = 1;
 			if (strcmp(optarg, "csv") == 0)
@@ -815,6 +897,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
+			fputs(help_text2, stdout);
 			return -1;
 		case OPT_VERSION:
 			printf("selfattn %s\n", VERSION);
@@ -859,12 +942,54 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		    input_generator(o->spec[i], &sh, &e) < 0)
 			return usage_error("%s", e.msg);
 	}
+	if (o->label_output && o->labels == NULL)
+		return usage_error("%s", "--label-output needs --labels: the "
+		    "labels of Y's rows");
+	if (o->has_batch && o->heatmap == NULL && !o->show)
+		return usage_error("%s", "--batch-index needs --heatmap or "
+		    "--show: it picks the sequence drawn");
+	if (o->heatmap != NULL && !has_suffix(o->heatmap, ".svg") &&
+	    !has_suffix(o->heatmap, ".html"))
+		return usage_error("--heatmap %s: name the picture .svg or "
+		    ".html", o->heatmap);
 	if ((rc = check_outputs(o)) != 0)
 		return rc;
 	if ((rc = check_ext("-o", o->output, fmt_given)) != 0 ||
 	    (rc = check_ext("-a", o->weights, fmt_given)) != 0 ||
 	    (rc = check_ext("--lse", o->lse, fmt_given)) != 0)
 		return rc;
+	return 0;
+}
+
+/* The labels of the queries and keys (*qp, *kp; NULL: none): --labels
+ * for the queries, --key-labels for the keys, else the query labels
+ * when there are as many keys as queries, else key numbers when the
+ * queries are labelled.  A count that is not n (m) is a data error. */
+static int
+labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
+    struct labels *kl, struct labels **qp, struct labels **kp, struct err *e)
+{
+	*qp = *kp = NULL;
+	if (o->labels != NULL) {
+		if (ql->n != p->n)
+			return err_set(e, NULL, 0, 0, "--labels: %zu label%s for "
+			    "%zu quer%s", ql->n, ql->n == 1 ? "" : "s", p->n,
+			    p->n == 1 ? "y" : "ies");
+		*qp = ql;
+	}
+	if (o->key_labels != NULL) {
+		if (kl->n != p->m)
+			return err_set(e, NULL, 0, 0, "--key-labels: %zu label%s"
+			    " for %zu key%s", kl->n, kl->n == 1 ? "" : "s",
+			    p->m, p->m == 1 ? "" : "s");
+		*kp = kl;
+	} else if (o->labels != NULL && p->m == p->n) {
+		*kp = ql;
+	} else if (o->labels != NULL) {
+		if (labels_count(kl, p->m, e) != 0)
+			return -1;
+		*kp = kl;
+	}
 	return 0;
 }
 
@@ -878,6 +1003,10 @@ main(int argc, char *argv[])
 	struct out *out[PLAN_NOUT];
 	const char *opt[PLAN_NOUT], *path[PLAN_NOUT];
 	struct par *pool = NULL;
+	struct labels ql, kl, *qlp = NULL, *klp = NULL;
+	struct heat heat;
+	struct heat_opts ho;
+	int draw;
 	struct err e;
 	size_t dead = 0;
 	enum out_type type;
@@ -902,6 +1031,10 @@ main(int argc, char *argv[])
 	}
 	type = o.dtype == ATTN_F32 ? OUT_F32 : OUT_F64;
 	memset(in, 0, sizeof in);
+	memset(&ql, 0, sizeof ql);
+	memset(&kl, 0, sizeof kl);
+	memset(&heat, 0, sizeof heat);
+	draw = o.heatmap != NULL || o.show;
 	outputs(&o, opt, path);
 
 	/* Outputs first: a folder we cannot write to fails before any
@@ -914,9 +1047,18 @@ main(int argc, char *argv[])
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < PLAN_NOUT; i++)
 			if (out[i] != NULL && (out_fd_of(path[i]) >= 0) ==
-			    !pass && out_open(out[i], path[i],
-			    out_fmt_of(path[i], o.fmt), type, o.prec, &e))
+			    !pass && out_open(out[i], path[i], i >= PLAN_HEAT ?
+			    OUT_RAW : out_fmt_of(path[i], o.fmt), type, o.prec,
+			    &e))
 				goto fail;
+	if (draw) {
+		out_open_sink(&outs[PLAN_PIC], heat_sink, &heat);
+		out[PLAN_PIC] = &outs[PLAN_PIC];
+	}
+	if ((o.labels != NULL && labels_load(&ql, o.labels, "--labels",
+	    &e) != 0) || (o.key_labels != NULL && labels_load(&kl,
+	    o.key_labels, "--key-labels", &e) != 0))
+		goto fail;
 
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
@@ -938,7 +1080,30 @@ main(int argc, char *argv[])
 		}
 		planned = 1;	/* plan_make sets p up first, plan_free undoes it */
 		if (plan_make(&p, in, &o.po, &e) != 0 ||
-		    run_plan(&p, pool, o.dtype, out, &dead, &e) != 0)
+		    labels_for(&p, &o, &ql, &kl, &qlp, &klp, &e) != 0)
+			goto fail;
+		if (out[PLAN_W] != NULL && (qlp != NULL || klp != NULL))
+			out_labels(out[PLAN_W], qlp ? (const char *const *)
+			    qlp->s : NULL, p.n, p.q0, klp ? (const char *const *)
+			    klp->s : NULL, p.m);
+		if (o.label_output)
+			out_labels(out[PLAN_Y], (const char *const *)qlp->s, p.n,
+			    p.q0, NULL, 0);
+		if (draw) {
+			memset(&ho, 0, sizeof ho);
+			ho.svg = out[PLAN_HEAT];
+			ho.html = o.heatmap != NULL && has_suffix(o.heatmap,
+			    ".html");
+			ho.show = out[PLAN_SHOW];
+			ho.has_batch = o.has_batch;
+			ho.batch = o.batch;
+			if (o.show)
+				heat_term(1, &ho.color, &ho.width);
+			if (heat_start(&heat, &p, qlp, klp, &ho, &e) != 0)
+				goto fail;
+		}
+		if (run_plan(&p, pool, o.dtype, out, &dead, &e) != 0 ||
+		    (draw && heat_end(&heat, &e) != 0))
 			goto fail;
 	}
 	/* All outputs or none: the workers are stopped first, so that the
@@ -965,6 +1130,9 @@ done:
 	par_stop(pool);
 	if (planned)
 		plan_free(&p);
+	heat_free(&heat);
+	labels_free(&ql);
+	labels_free(&kl);
 	for (i = 0; i < IN_NROLES; i++)
 		mat_free(&in[i].m);
 	return status;

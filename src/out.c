@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "label.h"
 #include "npy.h"
 #include "num.h"
 #include "out.h"
@@ -369,6 +370,38 @@ out_open(struct out *o, const char *path, enum out_fmt fmt,
 	return 0;
 }
 
+void
+out_open_sink(struct out *o, out_sink sink, void *arg)
+{
+	out_init(o);
+	o->fmt = OUT_RAW;
+	o->sink = sink;
+	o->sink_arg = arg;
+}
+
+void
+out_labels(struct out *o, const char *const *rlab, size_t nr, size_t r0,
+    const char *const *clab, size_t nc)
+{
+	size_t i, k;
+
+	if (o->fmt == OUT_NPY || o->fmt == OUT_RAW)
+		return;
+	o->rlab = rlab;
+	o->nrlab = nr;
+	o->rlab0 = r0;
+	o->clab = clab;
+	o->nclab = nc;
+	o->lablen = o->hdrlen = 0;
+	for (i = 0; rlab && i < nr; i++)
+		if ((k = label_quoted_max(rlab[i])) > o->lablen)
+			o->lablen = k;
+	for (i = 0; clab && i < nc; i++)
+		o->hdrlen += label_quoted_max(clab[i]) + 1;
+	if (clab)
+		o->hdrlen += o->lablen + 2;
+}
+
 int
 out_begin(struct out *o, const struct shape *sh, struct err *e)
 {
@@ -378,6 +411,7 @@ out_begin(struct out *o, const struct shape *sh, struct err *e)
 	o->sh = *sh;
 	o->done = 0;
 	o->block = sh->ndim >= 3 ? sh->dim[sh->ndim - 2] : 0;
+	o->seqrows = sh->ndim == 4 ? sh->dim[1] * sh->dim[2] : 0;
 	if (o->fmt != OUT_NPY)
 		return 0;
 	if ((n = npy_header(hdr, sizeof hdr, o->type == OUT_F32 ? "<f4" :
@@ -438,8 +472,13 @@ out_format_max(const struct out *o, size_t nrows)
 
 	if (o->fmt == OUT_NPY)
 		return nrows * cols * esize(o);
-	/* each number, its separator or newline, and a blank line */
-	return nrows * (cols * (NUM_MAXLEN + 1) + 2);
+	if (o->fmt == OUT_RAW)
+		return nrows * cols * sizeof(double);
+	/* each number, its separator or newline, and a blank line; a
+	 * row label, a header and a "# sequence b" line */
+	return nrows * (cols * (NUM_MAXLEN + 1) + 2 + o->lablen + 1 + 48) +
+	    (o->clab ? (nrows / (o->block ? o->block : nrows) + 2) *
+	    o->hdrlen : 0);
 }
 
 size_t
@@ -462,9 +501,38 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 				put_le64(buf + 8 * i, a[i]);
 		return nrows * cols * 8;
 	}
+	if (o->fmt == OUT_RAW) {
+		memcpy(buf, a, nrows * cols * sizeof(double));
+		return nrows * cols * sizeof(double);
+	}
 	for (i = 0; i < nrows; i++, a += cols) {
-		if (o->block && row0 + i && (row0 + i) % o->block == 0)
+		size_t r = row0 + i, rb = o->block ? r % o->block : r;
+
+		if (o->block && r && rb == 0)
 			buf[len++] = '\n';
+		if (o->seqrows && r % o->seqrows == 0)
+			len += (size_t)sprintf(buf + len, "# sequence %zu\n",
+			    r / o->seqrows);
+		if (o->clab && rb == 0) {
+			if (o->rlab) {
+				/* the corner, an empty field: "" when
+				 * blank-separated, where it would vanish */
+				if (sep == ' ')
+					len += label_quote(buf + len, "", sep);
+				buf[len++] = sep;
+			}
+			for (j = 0; j < o->nclab; j++) {
+				if (j)
+					buf[len++] = sep;
+				len += label_quote(buf + len, o->clab[j], sep);
+			}
+			buf[len++] = '\n';
+		}
+		if (o->rlab) {
+			len += label_quote(buf + len, rb + o->rlab0 < o->nrlab ?
+			    o->rlab[rb + o->rlab0] : "", sep);
+			buf[len++] = sep;
+		}
 		for (j = 0; j < cols; j++) {
 			if (j)
 				buf[len++] = sep;
@@ -479,6 +547,11 @@ int
 out_put(struct out *o, const char *buf, size_t len, size_t nrows,
     struct err *e)
 {
+	if (o->sink != NULL) {
+		o->done += nrows;
+		return o->sink(o->sink_arg, (const double *)(const void *)buf,
+		    nrows, e);
+	}
 	if (len >= o->cap - o->len) {
 		if (flush(o, e) != 0)
 			return -1;
@@ -545,7 +618,7 @@ out_finish(struct out *o, struct err *e)
 
 	for (i = 0; i < o->sh.ndim - 1; i++)
 		want *= o->sh.dim[i];
-	if (o->done != want)
+	if (o->fmt != OUT_RAW && o->done != want)
 		return err_set(e, name_of(o), 0, 0, "internal error: %zu of "
 		    "%zu rows written", o->done, want);
 	if (flush(o, e) != 0)

@@ -35,7 +35,13 @@
 #include "err.h"
 #include "mat.h"
 
-enum out_fmt { OUT_CSV, OUT_TSV, OUT_TXT, OUT_NPY };
+/* OUT_RAW: bytes as given (a picture), or, with a sink, rows of
+ * doubles handed to it in order (never written). */
+enum out_fmt { OUT_CSV, OUT_TSV, OUT_TXT, OUT_NPY, OUT_RAW };
+
+/* A consumer of rows, called by out_put in row order. */
+typedef int (*out_sink)(void *arg, const double *rows, size_t nrows,
+    struct err *e);
 
 /* The element type of a .npy output: '<f8', or '<f4' for results
  * computed in float (whose values are floats, so writing them as
@@ -59,6 +65,16 @@ struct out {
 	size_t done;		/* rows written */
 	char *buf;
 	size_t len, cap;
+	/* text: a first column of row labels (row r of a 2-D block gets
+	 * rlab[rlab0 + r]) and a header row of column labels atop every
+	 * block; NULL: none (see out_labels) */
+	const char *const *rlab, *const *clab;
+	size_t nrlab, rlab0, nclab;
+	size_t lablen, hdrlen;	/* longest quoted row label, header line */
+	size_t seqrows;		/* 4-D text: rows per sequence, each begun
+				 * by a "# sequence b" line */
+	out_sink sink;		/* OUT_RAW: the rows' consumer */
+	void *sink_arg;
 };
 
 /* The format a file named path gets: from its extension .csv .tsv .txt
@@ -81,6 +97,17 @@ int out_fd_of(const char *path);
  * descriptor" if not).  Returns 0, or -1 with e set (OS error). */
 int out_open(struct out *o, const char *path, enum out_fmt fmt,
     enum out_type type, int prec, struct err *e);
+
+/* Set o up as a sink (see OUT_RAW): out_begin, out_put with the rows
+ * as doubles (buf, len = nrows·cols·8), never written or committed. */
+void out_open_sink(struct out *o, out_sink sink, void *arg);
+
+/* Text: label the rows (nr labels, row r of a block is rlab[r0 + r])
+ * and/or the columns (nc labels, a header row atop every 2-D block);
+ * NULL for none.  The labels must outlive o.  Call after out_open,
+ * before out_begin. */
+void out_labels(struct out *o, const char *const *rlab, size_t nr,
+    size_t r0, const char *const *clab, size_t nc);
 
 /* Would outputs a and b write one regular file, existing or still to be
  * created?  Symlinks are followed; a name that does not exist is known

@@ -37,8 +37,11 @@ struct plan_in {
 
 enum plan_score { SCORE_DOT, SCORE_GENERAL, SCORE_ADDITIVE };
 
-/* The outputs of a run, a table: Y, the weights, the log-sum-exp. */
-enum plan_out { PLAN_Y, PLAN_W, PLAN_LSE, PLAN_NOUT };
+/* The outputs of a run, a table: Y, the weights, the log-sum-exp; the
+ * weights again for the pictures (a sink, OUT_RAW); the picture files:
+ * --heatmap's, --show's (written by main from the sink, not by run). */
+enum plan_out { PLAN_Y, PLAN_W, PLAN_LSE, PLAN_PIC, PLAN_HEAT, PLAN_SHOW,
+	PLAN_NOUT };
 
 struct plan_opts {
 	size_t heads;		/* -H; 0: not given */

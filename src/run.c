@@ -493,6 +493,19 @@ chunk_put(void *arg, size_t t, size_t k)
 	return 0;
 }
 
+/* Are the weights wanted: written (-a), or drawn? */
+static int
+want_w(const struct run *r)
+{
+	return r->out[PLAN_W] != NULL || r->out[PLAN_PIC] != NULL;
+}
+
+static size_t
+p_m(const struct run *r)
+{
+	return r->p->m;
+}
+
 /* The weights of head j->h (or the mean over heads) for a block of rows. */
 static void
 weights_task(void *arg, size_t t, size_t k, int id)
@@ -526,7 +539,8 @@ weights_task(void *arg, size_t t, size_t k, int id)
 	s->dead = 0;
 	row0 = p->o.average || p->H == 1 ? jb->b * p->nout + i :
 	    (jb->b * p->H + jb->h) * p->nout + i;
-	s->len = out_format(r->out[PLAN_W], s->d, nq, row0, s->txt);
+	s->len = r->out[PLAN_W] ? out_format(r->out[PLAN_W], s->d, nq, row0,
+	    s->txt) : 0;
 }
 
 static int
@@ -537,7 +551,13 @@ weights_put(void *arg, size_t t, size_t k)
 	struct slot *s = &r->slot[k];
 
 	(void)t;
-	return out_put(r->out[PLAN_W], s->txt, s->len, s->rows, &r->err);
+	if (r->out[PLAN_W] != NULL && out_put(r->out[PLAN_W], s->txt, s->len,
+	    s->rows, &r->err) != 0)
+		return -1;
+	/* the pictures' sink takes the rows as doubles */
+	return r->out[PLAN_PIC] == NULL ? 0 : out_put(r->out[PLAN_PIC],
+	    (const char *)s->d, s->rows * p_m(r) * sizeof(double), s->rows,
+	    &r->err);
 }
 
 /* The per-head output of sequence b, (H, nout, dv), from obatch. */
@@ -621,7 +641,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	if (p->o.score == SCORE_ADDITIVE)
 		r->ka = take(r, a, p->G * p->m * p->da);
 	r->head = arena_take(a, p->H, sizeof *r->head);
-	if (r->out[PLAN_W] != NULL) {
+	if (want_w(r)) {
 		r->qall = take(r, a, p->H * p->nout * r->dqk);
 		r->rmax = take(r, a, p->H * p->nout);
 		r->rsum = take(r, a, p->H * p->nout);
@@ -675,10 +695,10 @@ buffers(struct run *r, struct arena *a, size_t nw)
 
 	/* per-slot results: a few tasks per worker in flight */
 	r->nslots = 4 * nw;
-	wr = r->out[PLAN_W] ? r->wrows : 0;
+	wr = want_w(r) ? r->wrows : 0;
 	nd = max2(max2(r->br * p->dout, p->dv), wr * p->m);
-	nt = max2(out_format_max(r->out[PLAN_Y], r->br), wr ?
-	    out_format_max(r->out[PLAN_W], wr) : 0);
+	nt = max2(out_format_max(r->out[PLAN_Y], r->br), wr &&
+	    r->out[PLAN_W] ? out_format_max(r->out[PLAN_W], wr) : 0);
 	r->slot = arena_take(a, r->nslots, sizeof *r->slot);
 	r->done = arena_take(a, r->nslots, 1);
 	for (i = 0; i < r->nslots; i++) {
@@ -799,7 +819,7 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
 		return -1;
 	if (r->lse != NULL && out_rows(r->out[PLAN_LSE], r->lse, p->H, e) != 0)
 		return -1;
-	for (j.h = 0; r->out[PLAN_W] != NULL && j.h < (p->o.average ? 1 :
+	for (j.h = 0; want_w(r) && j.h < (p->o.average ? 1 :
 	    p->H); j.h++)
 		if (par_ordered(pool, (p->nout + r->wrows - 1) / r->wrows,
 		    r->nslots, r->done, weights_task, weights_put, &j) != 0) {
@@ -845,17 +865,18 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	r->kstride = r->ops->packed_size(p->dk, r->bc);
 	r->vstride = r->ops->packed_size(r->bc, p->dv);
 	nw = (size_t)par_workers(pool);
-	if (r->nqb > 1 || out[PLAN_W] != NULL || p->o.score == SCORE_ADDITIVE)
+	if (r->nqb > 1 || want_w(r) || p->o.score == SCORE_ADDITIVE)
 		r->keys = KEYS_PREPACKED;
 	else if (p->nout * (p->H / p->G) > ROWS_MAX || p->dk > ROWS_DK_MAX)
 		r->keys = KEYS_PACKED;
 	else
 		r->keys = KEYS_ROWS;
 	r->keysplit = r->nqb < nw && r->nch > 1;
-	if (out[PLAN_W] != NULL)
+	if (want_w(r))
 		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);
 	plan_shapes(p, sh);
-	for (i = 0; i < PLAN_NOUT; i++)
+	sh[PLAN_PIC] = sh[PLAN_W];
+	for (i = 0; i <= PLAN_PIC; i++)
 		if (out[i] != NULL && out_begin(out[i], &sh[i], e) != 0)
 			return -1;
 	buffers(r, &a, nw);

@@ -154,6 +154,10 @@ run_example() {
 	run_sample torch-mha
 }
 
+@test "docs: samples/cat-sat prints its weights table, labelled" {
+	run_sample cat-sat
+}
+
 @test "docs: every sample folder has run.sh, numpy.txt and a README entry" {
 	local d n=0
 	for d in "$SAMPLES"/*/; do
@@ -163,7 +167,7 @@ run_example() {
 		grep -q "^${d##*/}/\$" "$SAMPLES/README"
 		n=$((n + 1))
 	done
-	[ "$n" -eq 4 ]
+	[ "$n" -eq 5 ]
 }
 
 @test "docs: the number comparison tells different numbers apart" {

@@ -110,7 +110,7 @@ data_is() {
 @test "variants usage: --average-weights needs -a" {
 	mkqkv
 	run "$SA" $B --average-weights
-	usage_is '--average-weights needs -a: it averages the weights written there'
+	usage_is '--average-weights needs -a, --heatmap or --show: it averages the weights written or drawn'
 }
 
 @test "variants usage: the score matrices go with their --score" {

@@ -46,6 +46,10 @@ def expect_text(values, shape):
     per_block = shape[-2]
     blocks = ["\n".join(lines[i:i + per_block])
               for i in range(0, len(lines), per_block)]
+    if len(shape) == 4:
+        # each sequence of a 4-D array begins with "# sequence b"
+        blocks = [("# sequence %d\n" % (i // shape[1]) if i % shape[1] == 0
+                   else "") + b for i, b in enumerate(blocks)]
     return "\n\n".join(blocks) + "\n"
 
 

@@ -1,0 +1,185 @@
+/*
+ * label.c - token labels (see label.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "label.h"
+
+void
+labels_free(struct labels *l)
+{
+	free(l->s);
+	free(l->buf);
+	l->s = NULL;
+	l->buf = NULL;
+	l->n = 0;
+}
+
+/* Split l->buf (len bytes, NUL added) at every byte of seps; with
+ * skip, runs of them are one separator and empty fields are dropped. */
+static int
+split(struct labels *l, size_t len, const char *seps, int skip,
+    struct err *e, const char *opt)
+{
+	size_t i, cap = 16, start = 0;
+
+	if ((l->s = malloc(cap * sizeof *l->s)) == NULL)
+		return err_set(e, NULL, 0, 0, "%s: %s", opt, strerror(errno));
+	for (i = 0; i <= len; i++) {
+		if (i < len && strchr(seps, l->buf[i]) == NULL)
+			continue;
+		if (i < len)
+			l->buf[i] = '\0';
+		if (skip && i == start) {
+			start = i + 1;
+			continue;
+		}
+		if (l->n == cap) {
+			char **t = realloc(l->s, 2 * cap * sizeof *l->s);
+
+			if (t == NULL)
+				return err_set(e, NULL, 0, 0, "%s: %s", opt,
+				    strerror(errno));
+			l->s = t;
+			cap *= 2;
+		}
+		l->s[l->n++] = l->buf + start;
+		start = i + 1;
+	}
+	return 0;
+}
+
+int
+labels_load(struct labels *l, const char *spec, const char *opt,
+    struct err *e)
+{
+	size_t len = 0, cap = 4096, i, j;
+	FILE *f;
+
+	memset(l, 0, sizeof *l);
+	if (spec[0] != '@') {
+		len = strlen(spec);
+		if ((l->buf = malloc(len + 1)) == NULL)
+			return err_set(e, NULL, 0, 0, "%s: %s", opt,
+			    strerror(errno));
+		memcpy(l->buf, spec, len + 1);
+		if (split(l, len, " \t\n", 1, e, opt) != 0)
+			goto fail;
+		if (l->n == 0) {
+			err_set(e, NULL, 0, 0, "%s: no label in \"%s\"", opt,
+			    spec);
+			goto fail;
+		}
+		return 0;
+	}
+	if ((f = fopen(spec + 1, "rb")) == NULL)
+		return err_set(e, spec + 1, 0, 0, "%s", strerror(errno));
+	if ((l->buf = malloc(cap)) == NULL) {
+		fclose(f);
+		return err_set(e, spec + 1, 0, 0, "%s", strerror(errno));
+	}
+	for (;;) {
+		size_t k = fread(l->buf + len, 1, cap - len - 1, f);
+
+		len += k;
+		if (len + 1 < cap)
+			break;
+		{
+			char *t = realloc(l->buf, 2 * cap);
+
+			if (t == NULL) {
+				fclose(f);
+				err_set(e, spec + 1, 0, 0, "%s",
+				    strerror(errno));
+				goto fail;
+			}
+			l->buf = t;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		err_set(e, spec + 1, 0, 0, "%s", strerror(errno ? errno : EIO));
+		fclose(f);
+		goto fail;
+	}
+	fclose(f);
+	/* drop a final newline and every CR before a newline */
+	if (len > 0 && l->buf[len - 1] == '\n')
+		len--;
+	for (i = j = 0; i < len; i++)
+		if (!(l->buf[i] == '\r' && (i + 1 == len ||
+		    l->buf[i + 1] == '\n')))
+			l->buf[j++] = l->buf[i];
+	len = j;
+	l->buf[len] = '\0';
+	if (len == 0) {
+		err_set(e, spec + 1, 0, 0, "%s: no label in the file", opt);
+		goto fail;
+	}
+	if (split(l, len, "\n", 0, e, opt) != 0)
+		goto fail;
+	return 0;
+fail:
+	labels_free(l);
+	return -1;
+}
+
+int
+labels_count(struct labels *l, size_t n, struct err *e)
+{
+	size_t i, len = 0;
+
+	memset(l, 0, sizeof *l);
+	if ((l->buf = malloc(n * 21 + 1)) == NULL ||
+	    (l->s = malloc((n ? n : 1) * sizeof *l->s)) == NULL) {
+		labels_free(l);
+		return err_set(e, NULL, 0, 0, "labels: %s", strerror(errno));
+	}
+	for (i = 0; i < n; i++) {
+		l->s[i] = l->buf + len;
+		len += (size_t)sprintf(l->buf + len, "%zu", i) + 1;
+	}
+	l->n = n;
+	return 0;
+}
+
+static int
+needs_quotes(const char *s, char sep)
+{
+	if (*s == '\0')
+		return 1;
+	for (; *s; s++)
+		if (*s == sep || *s == '"' || *s == '\n' || *s == '\r' ||
+		    (sep == ' ' && *s == '\t') || *s == '#')
+			return 1;
+	return 0;
+}
+
+size_t
+label_quoted_max(const char *s)
+{
+	return 2 * strlen(s) + 2;
+}
+
+size_t
+label_quote(char *buf, const char *s, char sep)
+{
+	size_t k = 0;
+
+	if (!needs_quotes(s, sep)) {
+		k = strlen(s);
+		memcpy(buf, s, k);
+		return k;
+	}
+	buf[k++] = '"';
+	for (; *s; s++) {
+		if (*s == '"')
+			buf[k++] = '"';
+		buf[k++] = *s;
+	}
+	buf[k++] = '"';
+	return k;
+}

@@ -1,0 +1,38 @@
+/*
+ * label.h - token labels: names for the query rows and key columns of
+ * the weights, from a string of words or a file of lines.
+ */
+#ifndef LABEL_H
+#define LABEL_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct labels {
+	char **s;		/* NUL-terminated, any UTF-8 */
+	size_t n;
+	char *buf;		/* the bytes s points into */
+};
+
+/* Read spec: "@FILE" is one label per line (a final newline ends the
+ * last line, a CR before a newline is dropped, so "" is a label only as
+ * an empty line); anything else is words split on blanks (spaces and
+ * tabs).  opt names the option in messages.  Returns 0, or -1 with e
+ * set (the file cannot be read, no label). */
+int labels_load(struct labels *l, const char *spec, const char *opt,
+    struct err *e);
+
+/* Numbers "0" .. "n-1" as labels. */
+int labels_count(struct labels *l, size_t n, struct err *e);
+
+void labels_free(struct labels *l);
+
+/* Write s into buf as a field of a line separated by sep (',' '\t' or
+ * ' '): as it is, or in double quotes with '"' doubled when it holds
+ * sep, a quote, a line break, a blank (for ' '), or is empty.  Returns
+ * the bytes written; buf needs label_quoted_max(s) bytes. */
+size_t label_quote(char *buf, const char *s, char sep);
+size_t label_quoted_max(const char *s);
+
+#endif

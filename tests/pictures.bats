@@ -1,0 +1,279 @@
+#!/usr/bin/env bats
+# Labels (--labels, --key-labels, --label-output), sequence boundaries
+# in text weights, and the pictures drawn from the weights stream
+# (--heatmap FILE.svg, --show, --batch-index).
+load helpers
+
+CAT="$SAMPLES/cat-sat"
+cat_run() {
+	"$SA" -x "$CAT/X.csv" -q "$CAT/Wq.csv" -k "$CAT/Wk.csv" \
+	    -v "$CAT/Wv.csv" --scale none "$@"
+}
+
+# usage_is MSG: the last run failed with exit status 2 and MSG.
+usage_is() {
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: $1" ]
+}
+
+@test "labels: the lesson's table, byte for byte" {
+	run cat_run -p 3 --labels "The cat sat on the mat" -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "$output" = ',The,cat,sat,on,the,mat
+The,0.3,0.3,0.1,0.05,0.15,0.1
+cat,0.1,0.4,0.3,0.05,0.05,0.1
+sat,0.05,0.35,0.3,0.15,0.05,0.1
+on,0.05,0.05,0.3,0.2,0.1,0.3
+the,0.15,0.05,0.05,0.1,0.3,0.35
+mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
+}
+
+@test "labels: @FILE, any UTF-8, quoted where needed; txt and tsv" {
+	printf 'a,b\nsay "hi"\nchat\xc3\xa9\n#x\nmot cl\xc3\xa9\nz\r\n' >l.txt
+	run cat_run -p 2 --labels @l.txt -o /dev/null -a - --key-labels "1 2 3 4 5 6"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ',1,2,3,4,5,6' ]
+	[ "${lines[1]}" = '"a,b",0.3,0.3,0.1,0.05,0.15,0.1' ]
+	[ "${lines[2]}" = '"say ""hi""",0.1,0.4,0.3,0.05,0.05,0.1' ]
+	[ "${lines[3]}" = 'chaté,0.05,0.35,0.3,0.15,0.05,0.1' ]
+	[ "${lines[4]}" = '"#x",0.05,0.05,0.3,0.2,0.1,0.3' ]
+	[ "${lines[5]}" = 'mot clé,0.15,0.05,0.05,0.1,0.3,0.35' ]
+	[ "${lines[6]}" = 'z,0.05,0.15,0.2,0.15,0.1,0.35' ]
+	run cat_run -p 2 --labels @l.txt -o /dev/null -a - -f txt
+	[ "${lines[0]}" = '"" a,b "say ""hi""" chaté "#x" "mot clé" z' ]
+	[ "${lines[5]}" = '"mot clé" 0.15 0.05 0.05 0.1 0.3 0.35' ]
+	run cat_run -p 2 --labels @l.txt -o /dev/null -a - -f tsv
+	[ "${lines[5]}" = "mot clé	0.15	0.05	0.05	0.1	0.3	0.35" ]
+}
+
+@test "labels: .npy weights stay numeric; Y labelled only with --label-output" {
+	cat_run --labels "The cat sat on the mat" -o /dev/null -a w.npy
+	cat_run -o /dev/null -a plain.npy
+	cmp w.npy plain.npy
+	run cat_run -p 3 --labels "The cat sat on the mat"
+	[ "${lines[0]}" = '0.55,0.5' ]
+	run cat_run -p 3 --labels "The cat sat on the mat" --label-output
+	[ "${lines[0]}" = 'The,0.55,0.5' ]
+	[ "${lines[5]}" = 'mat,0.35,0.7' ]
+}
+
+@test "labels: cross-attention keys take --key-labels, else their numbers" {
+	run "$SA" -x rand:2x3 -m rand:3x3 -q rand:3x2 -k rand:3x2 -v rand:3x2 \
+	    -p 2 --labels "le chat" --key-labels "the cat ." -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ',the,cat,.' ]
+	[ "${lines[1]%%,*}" = le ]
+	run "$SA" -x rand:2x3 -m rand:3x3 -q rand:3x2 -k rand:3x2 -v rand:3x2 \
+	    -p 2 --labels "le chat" -o /dev/null -a -
+	[ "${lines[0]}" = ',0,1,2' ]
+}
+
+@test "labels: a count that differs names both counts" {
+	run cat_run --labels "The cat sat" -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: --labels: 3 labels for 6 queries" ]
+	run cat_run --labels "The cat sat on the mat" --key-labels "a" -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: --key-labels: 1 label for 6 keys" ]
+	run cat_run --labels @nope.txt -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: nope.txt: No such file or directory" ]
+}
+
+@test "labels usage: empty labels, --label-output, --batch-index, --heatmap name" {
+	run cat_run --labels "  "
+	usage_is '--labels expects words or @FILE, found "  "'
+	run cat_run --key-labels ""
+	usage_is '--key-labels expects words or @FILE, found ""'
+	run cat_run --label-output
+	usage_is '--label-output needs --labels: the labels of Y'"'"'s rows'
+	run cat_run --batch-index 0
+	usage_is '--batch-index needs --heatmap or --show: it picks the sequence drawn'
+	run cat_run --heatmap h.png
+	usage_is '--heatmap h.png: name the picture .svg or .html'
+	run cat_run --heatmap h.svg --batch-index -1
+	usage_is '--batch-index expects a sequence number from 0, found "-1"'
+	run cat_run --show
+	usage_is '--show draws on standard output: give -o a file (-o /dev/null to draw only)'
+	run cat_run --show -o y.csv -a -
+	usage_is '--show draws on standard output: give -a a file'
+}
+
+# A batch of 2 sequences of 3 tokens, 2 heads.
+batch() {
+	printf '1 0\n0 1\n1 1\n\n2 0\n0 2\n1 -1\n' >xb.txt
+	"$SA" -x xb.txt -q rand:2x4 -k rand:2x4 -v rand:2x4 -H 2 "$@"
+}
+
+@test "batch: text weights mark each sequence; read back as (B·H, n, m)" {
+	run batch -p 2 -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "# sequence 0" ]
+	printf '%s\n' "$output" | grep -c '^# sequence' | grep -qx 2
+	printf '%s\n' "$output" | sed -n '9,11p' >s1.txt
+	[ "$(sed -n 1p s1.txt)" = "" ]
+	[ "$(sed -n 2p s1.txt)" = "# sequence 1" ]
+	batch -o /dev/null -a w.txt --labels "a b c"
+	grep -c '^# sequence' w.txt | grep -qx 2
+	batch -o /dev/null -a w.csv
+	batch -o /dev/null -a w.npy
+	# the text file reads back as 4 blocks of 3x3: as the .npy's rows
+	"$SA" -Q w.csv -K w.csv -V w.csv --scale 1 -o /dev/null --lse a.csv
+	"$SA" -Q w.npy -K w.npy -V w.npy -H 2 --scale 1 -o /dev/null --lse b.csv
+	[ "$(wc -l <a.csv)" -eq 4 ]
+	grep -v '^$' b.csv >b2.csv
+	"$CMPMAT" a.csv b2.csv
+}
+
+@test "heatmap: SVG structure: cells per head and mean, labels, legend, exact tooltips" {
+	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap h.svg
+	xmllint --noout h.svg 2>/dev/null || command -v xmllint >/dev/null || true
+	[ "$(grep -c '<rect class="cell' h.svg)" -eq 36 ]
+	[ "$(grep -c '<text class="query"' h.svg)" -eq 6 ]
+	[ "$(grep -c '<text class="key"' h.svg)" -eq 6 ]
+	grep -q '<g class="legend">' h.svg
+	grep -q 'url(#viridis)' h.svg
+	! grep -q 'href' h.svg
+	# the exact weights, as -a writes them
+	cat_run -o /dev/null -a w.csv
+	sed -n 2p w.csv | tr , '\n' >want
+	grep -o '<title>cat → [^<]*' h.svg | sed 's/.*: //' >got
+	diff want got
+	batch --heatmap b.svg -o /dev/null -c --labels 'x <y> "&"'
+	[ "$(grep -c '<g class="sequence"' b.svg)" -eq 2 ]
+	[ "$(grep -c '<g class="panel"' b.svg)" -eq 6 ]
+	[ "$(grep -c '<rect class="cell' b.svg)" -eq 54 ]
+	[ "$(grep -c 'class="cell masked"' b.svg)" -eq 18 ]
+	grep -q '&lt;y&gt;' b.svg
+	grep -q '&quot;&amp;&quot;' b.svg
+	grep -q '0 (masked)</title>' b.svg
+	batch --heatmap one.svg --batch-index 1 -o /dev/null
+	[ "$(grep -c '<g class="sequence"' one.svg)" -eq 1 ]
+	grep -q 'data-sequence="1"' one.svg
+	"$SA" -x xb.txt -q rand:2x4 -k rand:2x2 -v rand:2x2 -H 2 --kv-heads 1 \
+	    --heatmap gqa.svg -o /dev/null
+	grep -q 'head 1 (kv head 0)' gqa.svg
+	batch --heatmap avg.svg --average-weights -o /dev/null
+	[ "$(grep -c '<g class="panel"' avg.svg)" -eq 2 ]
+	grep -q 'mean of 2 heads' avg.svg
+	run batch --heatmap x.svg --batch-index 2 -o /dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: --batch-index 2: the input has 2 sequences" ]
+	[ ! -e x.svg ]
+}
+
+@test "heatmap: more than 128 tokens are drawn in blocks, with a note" {
+	"$SA" -x rand:300x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 -c \
+	    -o /dev/null --heatmap big.svg
+	[ "$(grep -c '<rect class="cell' big.svg)" -eq $((128 * 128)) ]
+	grep -q '300 queries x 300 keys drawn as 128 x 128 cells' big.svg
+	if command -v xmllint >/dev/null; then xmllint --noout big.svg; fi
+}
+
+@test "heatmap: README's picture is what selfattn draws from samples/cat-sat" {
+	(cd "$ROOT" && "$SA" -x samples/cat-sat/X.csv -q samples/cat-sat/Wq.csv \
+	    -k samples/cat-sat/Wk.csv -v samples/cat-sat/Wv.csv --scale none \
+	    --labels "The cat sat on the mat" -o /dev/null \
+	    --heatmap "$BATS_TEST_TMPDIR/h.svg")
+	cmp h.svg "$CAT/heatmap.svg"
+	grep -q 'samples/cat-sat/heatmap.svg' "$ROOT/README.md"
+}
+
+@test "show: shading characters when not a terminal or NO_COLOR; labels, legend" {
+	run cat_run --labels "The cat sat on the mat" -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "weights" ]
+	[ "${lines[4]}" = "The ####::..--::" ]
+	[ "${lines[5]}" = "cat ::@@##....::" ]
+	[ "${lines[10]}" = "0  .:-=+*#%@ 0.4   // masked (weight 0)" ]
+	[[ "$output" != *$'\033'* ]]
+	NO_COLOR=1 run cat_run --labels "The cat sat on the mat" -o /dev/null --show
+	[[ "$output" != *$'\033'* ]]
+	run batch -c --show -o /dev/null --batch-index 1
+	[ "${lines[0]}" = "sequence 1" ]
+	[ "${lines[1]}" = "head 0" ]
+	[[ "$output" == *"//"* ]]
+}
+
+@test "show: colours on a terminal, 256 or 24-bit; NO_COLOR turns them off" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	script -qec "env -u NO_COLOR COLORTERM= $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >c256
+	grep -q $'\033\\[48;5;' c256
+	script -qec "env -u NO_COLOR COLORTERM=truecolor $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >c24
+	grep -q $'\033\\[48;2;' c24
+	script -qec "NO_COLOR=1 $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >nc
+	! grep -q $'\033' nc
+}
+
+@test "show: fitted to \$COLUMNS, wide inputs in blocks" {
+	COLUMNS=40 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
+	    -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "(100 keys in 17 columns, 100 queries in 100 rows: each the mean of a block)" ]
+	[ "${#lines[2]}" -eq 40 ]
+}
+
+@test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
+	batch -c --labels 'a <b> "c"' -o /dev/null --heatmap p.html
+	grep -q '^<!DOCTYPE html>' p.html
+	[ "$(grep -c '<script type="application/json" class="seq">' p.html)" -eq 2 ]
+	grep -q '<select id="head">' p.html
+	grep -q 'id="headview"' p.html
+	grep -q 'data-ready' p.html
+	# no network, no external file: the one URL is the SVG namespace
+	! grep -Eq '(src|href)=' p.html
+	[ "$(grep -Eo 'https?://[^"]*' p.html | sort -u)" = "http://www.w3.org/2000/svg" ]
+	# labels escaped for <script>; masked cells are null
+	grep -q '"a","\\u003cb\\u003e","\\"c\\""' p.html
+	grep -q 'null' p.html
+	# the weights of the first head, exactly as -a writes them
+	batch -c -o /dev/null -a w.csv
+	sed -n '2,4p' w.csv | tr '\n' ';' >want
+	grep -o '"name":"head 0","w":\[[^]]*\],\[[^]]*\],\[[^]]*\]' p.html | head -1 |
+	    sed 's/.*"w":\[//; s/\],\[/;/g; s/^\[//; s/\]$/;/; s/null/0/g' | tr -d '\n' >got
+	diff want got
+}
+
+@test "heatmap: the HTML page renders in Chromium without console errors" {
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	batch -c --labels 'a <b> "c"' -o /dev/null --heatmap p.html
+	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
+	for f in p cat; do
+		timeout 120 chromium --headless --no-sandbox --disable-gpu \
+		    --disable-background-networking --disable-component-update \
+		    --disable-sync --no-first-run --user-data-dir="$(mktemp -d)" \
+		    --dump-dom "file://$PWD/$f.html" >"$f.dom" 2>/dev/null
+		grep -q '<body data-ready="ok">' "$f.dom"
+		grep -q '<pre id="errors"></pre>' "$f.dom"
+		! grep -q 'data-error' "$f.dom"
+	done
+	# drawn: the mean panel's 9 cells and 6 tokens of the batch, 36 cells
+	# with their numbers for the cat
+	[ "$(grep -o 'class="cell"' p.dom | wc -l)" -eq 9 ]
+	[ "$(grep -o 'class="tok"' p.dom | wc -l)" -eq 6 ]
+	[ "$(grep -o 'class="cell"' cat.dom | wc -l)" -eq 36 ]
+	grep -q '>0.40</text>' cat.dom
+}
+
+@test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell" {
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
+	timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --no-first-run --user-data-dir="$(mktemp -d)" \
+	    --dump-dom "file://$PWD/cat.html#selftest" >cat.dom 2>/dev/null
+	grep -q 'data-selftest="6 of 36 lines; The → The: 0.3"' cat.dom
+}
+
+@test "labels: --query-range rows keep their labels; --merge draws nothing" {
+	run cat_run -p 2 --labels "The cat sat on the mat" --query-range 2:4 \
+	    -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "$output" = ',The,cat,sat,on,the,mat
+sat,0.05,0.35,0.3,0.15,0.05,0.1
+on,0.05,0.05,0.3,0.2,0.1,0.3' ]
+	run "$SA" --merge --heatmap x.svg a b
+	usage_is '--merge conflicts with --heatmap: merged shards have no weights'
+	run "$SA" --merge --show a b
+	usage_is '--merge conflicts with --show: merged shards have no weights'
+}
