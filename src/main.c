@@ -74,8 +74,10 @@ static const char help_text[] =
 "      --wa, --ua, --va FILE  the score function's matrices\n"
 "  -c, --causal[=top-left|bottom-right]  query i sees keys j <= i\n"
 "                        (bottom-right: j <= i + m - n); -cbottom-right\n"
-"      --mask FILE       n x m: 0/1 (1 = may attend) or added to scores;\n"
+"      --mask FILE       n x m of 0/1: 1 = may attend, 0 hides;\n"
 "                        (H, n, m) or (B, H, n, m) per head\n"
+"      --bias FILE       n x m added to the scores (-inf hides); shapes\n"
+"                        as --mask\n"
 "      --key-padding FILE  m values, 1 = padding key (or B x m)\n"
 "      --window W        keys within distance W of the query only\n"
 "      --pos sinusoidal  add the sinusoidal position encoding to X\n"
@@ -141,6 +143,7 @@ static const struct option longopts[] = {
 	{ "in-proj", required_argument, NULL, OPT_ROLE + IN_INPROJ },
 	{ "in-proj-bias", required_argument, NULL, OPT_ROLE + IN_INPROJB },
 	{ "mask", required_argument, NULL, OPT_ROLE + IN_MASK },
+	{ "bias", required_argument, NULL, OPT_ROLE + IN_BIAS },
 	{ "key-padding", required_argument, NULL, OPT_ROLE + IN_KPAD },
 	{ "wa", required_argument, NULL, OPT_ROLE + IN_WA },
 	{ "ua", required_argument, NULL, OPT_ROLE + IN_UA },
@@ -186,6 +189,7 @@ static const struct {
 	[IN_WA] = { OPT_ROLE + IN_WA, "--wa" },
 	[IN_UA] = { OPT_ROLE + IN_UA, "--ua" },
 	[IN_VA] = { OPT_ROLE + IN_VA, "--va" },
+	[IN_BIAS] = { OPT_ROLE + IN_BIAS, "--bias" },
 };
 
 struct opts {

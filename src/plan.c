@@ -468,16 +468,16 @@ biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	return 0;
 }
 
-/* --mask: (n, m), (H|1, n, m) or (B|1, H|1, n, m); 0/1 only is boolean. */
+/* The shape of --mask and --bias: (n, m), (H|1, n, m) or (B|1, H|1, n,
+ * m); the strides of batch and head into st (0: shared). */
 static int
-mask(struct plan *p, const struct plan_in *in, struct err *e)
+score_shape(struct plan *p, const struct plan_in *in, size_t st[2],
+    struct err *e)
 {
 	const struct shape *sh = &in->sh;
-	size_t n = p->vec ? 1 : p->n, i, cnt, dh = 1, db = 1;
-	int nd = sh->ndim, boolean = 1;
+	size_t n = p->vec ? 1 : p->n, dh = 1, db = 1;
+	int nd = sh->ndim;
 
-	if (in->name == NULL)
-		return 0;
 	if (nd == 1 ? !(p->vec && sh->dim[0] == p->m) : nd > 4 ||
 	    sh->dim[nd - 2] != n || sh->dim[nd - 1] != p->m)
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
@@ -491,19 +491,62 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 		    "expected (%s%zu|1, n, m)", p->H == 1 ? "is" : "are", p->H,
 		    PL(p->H), nd == 4 ? " and " : " in ", p->B, PL(p->B),
 		    nd == 4 ? "B|1, " : "", p->H);
-	p->ms[0] = db == 1 ? 0 : dh * n * p->m;
-	p->ms[1] = dh == 1 ? 0 : n * p->m;
-	cnt = in->m.rows * in->m.cols;
-	for (i = 0; i < cnt && boolean; i++)
-		boolean = in->m.data[i] == 0 || in->m.data[i] == 1;
-	if (!boolean) {
-		p->add = in->m.data;
+	st[0] = db == 1 ? 0 : dh * n * p->m;
+	st[1] = dh == 1 ? 0 : n * p->m;
+	return 0;
+}
+
+/* --mask: boolean, 0 hides; any other value is refused, with its
+ * position (1-based, as in the file) and a pointer to --bias. */
+static int
+mask(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	char w[SHAPESZ * 2], at[160];
+	size_t i, cnt, n = p->vec ? 1 : p->n, per;
+	int nd = in->sh.ndim;
+
+	if (in->name == NULL)
 		return 0;
+	if (score_shape(p, in, p->ms, e) != 0)
+		return -1;
+	cnt = in->m.rows * in->m.cols;
+	for (i = 0; i < cnt; i++) {
+		double x = in->m.data[i];
+
+		if (x == 0 || x == 1)
+			continue;
+		per = n * p->m;
+		if (nd <= 2)
+			snprintf(at, sizeof at, "query %zu, key %zu",
+			    i / p->m % n + 1, i % p->m + 1);
+		else if (nd == 3)
+			snprintf(at, sizeof at, "head %zu, query %zu, key %zu",
+			    i / per + 1, i / p->m % n + 1, i % p->m + 1);
+		else
+			snprintf(at, sizeof at, "sequence %zu, head %zu, query "
+			    "%zu, key %zu", i / (per * in->sh.dim[1]) + 1,
+			    i / per % in->sh.dim[1] + 1, i / p->m % n + 1,
+			    i % p->m + 1);
+		return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 (1 = may "
+		    "attend), found %g at %s: give values added to the "
+		    "scores with --bias", who(w, in), x, at);
 	}
 	if ((p->allow = mat_buf(cnt, 1, in->name, e)) == NULL)
 		return -1;
 	for (i = 0; i < cnt; i++)
 		p->allow[i] = in->m.data[i] != 0;
+	return 0;
+}
+
+/* --bias: added to the scores, any value (-inf hides). */
+static int
+bias(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	if (in->name == NULL)
+		return 0;
+	if (score_shape(p, in, p->bs, e) != 0)
+		return -1;
+	p->bias = in->m.data;
 	return 0;
 }
 
@@ -636,7 +679,8 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	}
 	if (vector_of(&in[IN_BO], p->dout, "the output has", &p->bo, e))
 		return -1;
-	if (mask(p, &in[IN_MASK], e) || key_padding(p, &in[IN_KPAD], e))
+	if (mask(p, &in[IN_MASK], e) || bias(p, &in[IN_BIAS], e) ||
+	    key_padding(p, &in[IN_KPAD], e))
 		return -1;
 	if (range(p->o.has_qrange, p->o.qrange, p->n, "--query-range",
 	    "queries", &p->q0, &p->q1, e) || range(p->o.has_krange,

@@ -530,10 +530,11 @@ heads_for(struct run *r, size_t b)
 
 	for (h = 0; h < p->H; h++) {
 		struct attn_mask *mk = &r->head[h].mask;
-		size_t off = b * p->ms[0] + h * p->ms[1];
 
-		mk->add = p->add ? p->add + off : NULL;
-		mk->allow = p->allow ? p->allow + off : NULL;
+		mk->add = p->bias ? p->bias + b * p->bs[0] + h * p->bs[1] :
+		    NULL;
+		mk->allow = p->allow ? p->allow + b * p->ms[0] + h *
+		    p->ms[1] : NULL;
 		mk->kpad = p->kpad ? p->kpad + b * p->kpad_sb : NULL;
 	}
 }

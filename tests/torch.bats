@@ -118,7 +118,7 @@ fails() {
 	torch_case mask_bool 1e-15
 }
 
-@test "torch: a float --mask with -inf entries is added to the scaled scores" {
+@test "torch: a float --bias with -inf entries is added to the scaled scores (float attn_mask)" {
 	torch_case mask_additive 1e-15
 }
 
@@ -126,7 +126,7 @@ fails() {
 	torch_case mask_per_head_bool 1e-15
 }
 
-@test "torch: a 3-D float --mask (H, n, m) is added per head" {
+@test "torch: a 3-D --bias (H, n, m) is added per head" {
 	torch_case mask_per_head_additive 1e-15
 }
 
@@ -210,7 +210,7 @@ fails() {
 	torch_case batch_mask_4d_bool 1e-15
 }
 
-@test "torch: batched X with a 4-D float --mask (B, H, n, m)" {
+@test "torch: batched X with a 4-D --bias (B, H, n, m)" {
 	torch_case batch_mask_4d_additive_per_head 1e-15
 }
 
@@ -327,7 +327,7 @@ fails() {
 
 # -- across the kernel's blocks --------------------------------------------------
 
-@test "torch: n=110, m=300 (several query and key blocks), --causal and a float mask" {
+@test "torch: n=110, m=300 (several query and key blocks), --causal and a --bias" {
 	torch_case large_causal_mask 1e-15
 }
 

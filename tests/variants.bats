@@ -149,6 +149,46 @@ data_is() {
 	data_is '--mask rand:3x2 is 3x2 but the scores are 2x3 (queries x keys); its transpose would fit'
 }
 
+@test "variants data: --mask takes 0 and 1 only, and names the position of any other value" {
+	mkqkv
+	printf '1,0,1\n1,-inf,0\n' > m.csv
+	run "$SA" $B --mask m.csv
+	data_is '--mask m.csv: expected 0 or 1 (1 = may attend), found -inf at query 2, key 2: give values added to the scores with --bias'
+	printf '1,1,1\n1,1,1\n\n1,1,1\n1,0.5,1\n' > m3.csv
+	run "$SA" $B -H 2 --mask m3.csv
+	data_is '--mask m3.csv: expected 0 or 1 (1 = may attend), found 0.5 at head 2, query 2, key 2: give values added to the scores with --bias'
+	run "$SA" $B --mask rand:2x3
+	[ "$status" -eq 1 ]
+	[[ "$output" == "selfattn: --mask rand:2x3: expected 0 or 1 (1 = may attend), found "*" at query 1, key 1: give values added to the scores with --bias" ]]
+}
+
+@test "variants: a .npy --mask of bools is the same mask as 0/1 text, and as a --bias of 0 and -inf" {
+	mkqkv
+	cp "$ROOT/tests/data/npy/b1_c.npy" m.npy
+	printf '1,0,1\n1,0,0\n' > m.csv
+	printf '0,-inf,0\n0,-inf,-inf\n' > b.csv
+	run "$SA" $B --mask m.npy -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B --mask m.csv -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B --bias b.csv -a w3.csv -o y3.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp y1.csv y3.csv
+	cmp w1.csv w2.csv
+	cmp w1.csv w3.csv
+	[ "$(sed -n 2p w1.csv)" = "1,0,0" ]
+}
+
+@test "variants data: --bias has the shapes of --mask" {
+	mkqkv
+	run "$SA" $B --bias rand:3x2
+	data_is '--bias rand:3x2 is 3x2 but the scores are 2x3 (queries x keys); its transpose would fit'
+	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > b3.csv
+	run "$SA" $B -H 2 --bias b3.csv
+	data_is '--bias b3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n, m)'
+}
+
 @test "variants data: a per-head --mask must have 1 or H heads" {
 	mkqkv
 	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > m3.csv

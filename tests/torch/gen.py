@@ -542,7 +542,7 @@ def case_mask_additive(rng):
         o, w, dead = np_attend(Q.astype(dt), K.astype(dt), V.astype(dt),
                                dt(1) / np.sqrt(dt(dk)), add=M.astype(dt))
         return o, w, dead
-    return Out("-Q Q.npy -K K.npy -V V.npy --mask mask.npy",
+    return Out("-Q Q.npy -K K.npy -V V.npy --bias mask.npy",
                {"Q": Q, "K": K, "V": V, "mask": M}, o, w, npf)
 
 
@@ -580,7 +580,7 @@ def case_mask_per_head_additive(rng):
         o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
                                add=M.astype(dt))
         return np_concat(o), w, dead
-    return Out("-Q Q.npy -K K.npy -V V.npy -H 2 --mask mask.npy",
+    return Out("-Q Q.npy -K K.npy -V V.npy -H 2 --bias mask.npy",
                {"Q": Q, "K": K, "V": V, "mask": M}, t_merge(o), w, npf)
 
 
@@ -907,7 +907,7 @@ def batch_mask_case(rng, per_head):
                                    allow=allow)
         return np_concat(o) @ WO.astype(dt), w, dead
     return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -w WO.npy -H 2 "
-               "--mask mask.npy",
+               "--%s mask.npy" % ("bias" if per_head else "mask"),
                dict(X=X, WQ=WQ, WK=WK, WV=WV, WO=WO, mask=M),
                t_merge(o) @ T(WO), w, npf)
 
@@ -1294,7 +1294,7 @@ def large_case(rng, bottom_right):
             if not np.isfinite(M[i, :i + 1]).any():
                 M[i, i] = 0.25
         tm = T(M)
-        flag = "--causal --mask mask.npy"
+        flag = "--causal --bias mask.npy"
         mname = "mask"
         # o, w = sdpa(q, k, v, attn_mask=tril(ones).logical_not()
         #             .float() * -inf + M, ...): is_causal and attn_mask
