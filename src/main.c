@@ -79,13 +79,20 @@ static const char help_text[] =
 "      --bias FILE       n x m added to the scores (-inf hides); shapes\n"
 "                        as --mask\n"
 "      --key-padding FILE  m values, 1 = padding key (or B x m)\n"
-"      --window W        keys within distance W of the query only\n"
+"      --window W|L,R    query i sees keys i-L <= j <= i+R only (W: L = R\n"
+"                        = W; with -c, R is 0)\n"
+"      --softcap C       scores = C·tanh(scores/C) after the scale (C > 0)\n"
+"      --alibi[=@FILE]   add -slope_h·|i - j| (ALiBi slopes, or H from FILE)\n"
+"      --sinks FILE      H sink logits: softmax over [scores, sink_h]\n"
 "      --pos sinusoidal  add the sinusoidal position encoding to X\n"
 "      --rope[=BASE]     rotary position embedding (base 10000)\n"
 "      --seed S          seed for rand:/randn: inputs (default 0)\n"
 "      --query-range A:B compute query rows A..B-1 only (global positions)\n"
 "      --key-range A:B   attend to keys A..B-1 only: a shard, for --merge\n"
-"\n"
+"\n";
+
+/* The help text goes on here: one literal may hold only 4095 bytes. */
+static const char help_text2[] =
 "Output:\n"
 "  -o, --output FILE     write Y to FILE (default: standard output)\n"
 "  -a, --weights FILE    write the attention weights (H x n x m) to FILE\n"
@@ -115,7 +122,7 @@ static const char help_text[] =
 enum {
 	OPT_SEED = 256, OPT_VERSION, OPT_DTYPE, OPT_WINDOW, OPT_LAYOUT,
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
-	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
+	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE, OPT_SOFTCAP, OPT_ALIBI,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -150,6 +157,9 @@ static const struct option longopts[] = {
 	{ "va", required_argument, NULL, OPT_ROLE + IN_VA },
 	{ "causal", optional_argument, NULL, 'c' },
 	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "softcap", required_argument, NULL, OPT_SOFTCAP },
+	{ "alibi", optional_argument, NULL, OPT_ALIBI },
+	{ "sinks", required_argument, NULL, OPT_ROLE + IN_SINKS },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "kv-heads", required_argument, NULL, OPT_KVHEADS },
 	{ "average-weights", no_argument, NULL, OPT_AVERAGE },
@@ -190,6 +200,8 @@ static const struct {
 	[IN_UA] = { OPT_ROLE + IN_UA, "--ua" },
 	[IN_VA] = { OPT_ROLE + IN_VA, "--va" },
 	[IN_BIAS] = { OPT_ROLE + IN_BIAS, "--bias" },
+	[IN_SINKS] = { OPT_ROLE + IN_SINKS, "--sinks" },
+	[IN_ALIBI] = { -1, "--alibi" },	/* --alibi=@FILE */
 };
 
 struct opts {
@@ -342,6 +354,33 @@ parse_range(const char *s, size_t ab[2])
 		return -1;
 	ab[0] = (size_t)a;
 	ab[1] = (size_t)b;
+	return 0;
+}
+
+/* Parse "W" (L = R = W) or "L,R", distances >= 0; -1 if it is not. */
+static int
+parse_window(const char *s, long long *l, long long *r)
+{
+	unsigned long long a, b;
+	const char *comma = strchr(s, ',');
+	char buf[32];
+	size_t n;
+
+	if (comma == NULL) {
+		if (parse_uint(s, 0, LLONG_MAX, &a) != 0)
+			return -1;
+		*l = *r = (long long)a;
+		return 0;
+	}
+	if ((n = (size_t)(comma - s)) >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (parse_uint(buf, 0, LLONG_MAX, &a) != 0 ||
+	    parse_uint(comma + 1, 0, LLONG_MAX, &b) != 0)
+		return -1;
+	*l = (long long)a;
+	*r = (long long)b;
 	return 0;
 }
 
@@ -629,7 +668,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	int c, i, r, rc, at, before, nstdin = 0, fmt_given = 0;
 
 	memset(o, 0, sizeof *o);
-	o->po.window = -1;
+	o->po.window = o->po.window_r = -1;
 	o->po.rope_base = 10000;
 	o->fmt = OUT_CSV;
 	opterr = 0;
@@ -653,14 +692,14 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			    "--%s%s", s, c, optarg + 1, long_name(c), optarg);
 		/* "--causal bottom-right": remember the word after an option
 		 * whose argument is optional; it would be an operand. */
-		if ((c == 'c' || c == OPT_ROPE) && optarg == NULL &&
-		    at + 1 < argc && optind == at + 1) {
+		if ((c == 'c' || c == OPT_ROPE || c == OPT_ALIBI) &&
+		    optarg == NULL && at + 1 < argc && optind == at + 1) {
 			const char *nx = argv[at + 1];
 			double d;
 
 			if (c == 'c' ? strcmp(nx, "top-left") == 0 ||
-			    strcmp(nx, "bottom-right") == 0 :
-			    num_parse(nx, strlen(nx), &d) == 0) {
+			    strcmp(nx, "bottom-right") == 0 : c == OPT_ALIBI ?
+			    nx[0] == '@' : num_parse(nx, strlen(nx), &d) == 0) {
 				kw = nx;
 				kwopt = s;
 			}
@@ -704,10 +743,26 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    "or bottom-right, found \"%s\"", optarg);
 			break;
 		case OPT_WINDOW:
-			if (parse_uint(optarg, 0, LLONG_MAX, &u) != 0)
-				return usage_error("--window expects a distance "
-				    ">= 0, found \"%s\"", optarg);
-			o->po.window = (long long)u;
+			if (parse_window(optarg, &o->po.window,
+			    &o->po.window_r) != 0)
+				return usage_error("--window expects W or L,R, "
+				    "distances >= 0, found \"%s\"", optarg);
+			break;
+		case OPT_SOFTCAP:
+			if (num_parse(optarg, strlen(optarg), &o->po.softcap) !=
+			    0 || !isfinite(o->po.softcap) || o->po.softcap <= 0)
+				return usage_error("--softcap expects a number > "
+				    "0, found \"%s\"", optarg);
+			break;
+		case OPT_ALIBI:
+			o->po.alibi = 1;
+			if (optarg == NULL)
+				break;
+			if (optarg[0] != '@' || optarg[1] == '\0')
+				return usage_error("--alibi takes slopes from a "
+				    "file as --alibi=@FILE, found \"%s\"",
+				    optarg);
+			o->spec[IN_ALIBI] = optarg + 1;
 			break;
 		case OPT_LAYOUT:
 			if (strcmp(optarg, "torch") == 0)
@@ -815,6 +870,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
+			fputs(help_text2, stdout);
 			return -1;
 		case OPT_VERSION:
 			printf("selfattn %s\n", VERSION);

@@ -550,6 +550,56 @@ bias(struct plan *p, const struct plan_in *in, struct err *e)
 	return 0;
 }
 
+/* One value per query head (--sinks, --alibi=@FILE): into *v. */
+static int
+per_head(const struct plan *p, const struct plan_in *in, const char *what,
+    const double **v, struct err *e)
+{
+	size_t len = 0;
+
+	if (vector(in, &len, e) != 0)
+		return -1;
+	if (len != p->H)
+		return mismatch(e, in, "there %s %zu head%s: expected one %s "
+		    "per head", p->H == 1 ? "is" : "are", p->H, PL(p->H),
+		    what);
+	*v = in->m.data;
+	return 0;
+}
+
+/* --alibi: the slopes of the ALiBi paper and BLOOM (get_slopes): for a
+ * power of two H, 2^(-8/H)^k, k = 1 .. H; else those of the closest
+ * power of two c below H, then the odd powers 2^(-4/c)^(2i+1) of the
+ * next, i < H - c.  Or H slopes from a file. */
+static int
+alibi(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	const double *given = NULL;
+	double base;
+	size_t c = 1, k;
+
+	if (!p->o.alibi)
+		return 0;
+	if (in->name != NULL && per_head(p, in, "slope", &given, e) != 0)
+		return -1;
+	if ((p->slopes = mat_buf(p->H, sizeof *p->slopes, "--alibi", e)) ==
+	    NULL)
+		return -1;
+	if (given != NULL) {
+		memcpy(p->slopes, given, p->H * sizeof *p->slopes);
+		return 0;
+	}
+	while (c * 2 <= p->H)
+		c *= 2;
+	base = pow(2.0, -pow(2.0, -(log2((double)c) - 3)));
+	for (k = 0; k < c; k++)
+		p->slopes[k] = pow(base, (double)(k + 1));
+	base = pow(2.0, -pow(2.0, -(log2((double)(2 * c)) - 3)));
+	for (k = 0; k < p->H - c; k++)
+		p->slopes[c + k] = pow(base, (double)(2 * k + 1));
+	return 0;
+}
+
 /* --key-padding: (m) for every sequence, or (B, m). */
 static int
 key_padding(struct plan *p, const struct plan_in *in, struct err *e)
@@ -680,7 +730,9 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (vector_of(&in[IN_BO], p->dout, "the output has", &p->bo, e))
 		return -1;
 	if (mask(p, &in[IN_MASK], e) || bias(p, &in[IN_BIAS], e) ||
-	    key_padding(p, &in[IN_KPAD], e))
+	    key_padding(p, &in[IN_KPAD], e) || alibi(p, &in[IN_ALIBI], e) ||
+	    (in[IN_SINKS].name != NULL && per_head(p, &in[IN_SINKS],
+	    "sink logit", &p->sinks, e) != 0))
 		return -1;
 	if (range(p->o.has_qrange, p->o.qrange, p->n, "--query-range",
 	    "queries", &p->q0, &p->q1, e) || range(p->o.has_krange,
@@ -704,8 +756,10 @@ plan_free(struct plan *p)
 		mat_free(&p->own[i]);
 	free(p->allow);
 	free(p->kpad);
+	free(p->slopes);
 	p->nown = 0;
 	p->allow = p->kpad = NULL;
+	p->slopes = NULL;
 }
 
 void

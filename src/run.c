@@ -338,15 +338,17 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 	size_t h, dead = 0, i = i0 - p->q0;
 
 	for (h = 0; h < p->H; h++) {
+		/* the sink is folded into M, L first: the weights read them */
+		dead += r->ops->end(nq, p->dv, AT(M, h * r->br), AT(L, h *
+		    r->br), AT(O, h * p->dv), r->hv, r->lse ? r->lse + h *
+		    p->nout + i : NULL, p->sinks && p->k0 == 0 ? p->sinks + h :
+		    NULL);
 		if (r->rmax != NULL) {
 			copy_rows(r, 1, nq, AT(M, h * r->br), 0, AT(r->rmax,
 			    h * p->nout + i), 0);
 			copy_rows(r, 1, nq, AT(L, h * r->br), 0, AT(r->rsum,
 			    h * p->nout + i), 0);
 		}
-		dead += r->ops->end(nq, p->dv, AT(M, h * r->br), AT(L, h *
-		    r->br), AT(O, h * p->dv), r->hv, r->lse ? r->lse + h *
-		    p->nout + i : NULL);
 	}
 	s->rows = nq;
 	if (p->perhead && p->wo == NULL) {
@@ -685,6 +687,7 @@ prepare(struct run *r)
 	const struct plan *p = r->p;
 	char *buf = (char *)r->x;
 	size_t h, g;
+	long long far = (long long)(p->m + p->n);
 
 	r->x = typed(r, p->self ? p->x : p->q, &buf);
 	pack_weight(r, p->wq, r->wq);
@@ -711,7 +714,12 @@ prepare(struct run *r)
 		hd->vstride = r->vstride;
 		hd->mask.causal = p->o.causal != 0;
 		hd->mask.shift = (long long)r->shift;
-		hd->mask.window = p->o.window;
+		/* a window wider than any distance is no window */
+		hd->mask.window = p->o.window < 0 ? -1 : p->o.window > far ?
+		    far : p->o.window;
+		hd->mask.wright = p->o.window_r > far ? far : p->o.window_r;
+		hd->softcap = p->o.softcap;
+		hd->alibi = p->slopes ? p->slopes[h] : 0;
 		hd->mask.ldadd = hd->mask.ldallow = p->m;
 		hd->mask.klo = p->k0;
 		hd->mask.khi = p->k1;

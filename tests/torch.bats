@@ -228,6 +228,73 @@ fails() {
 	torch_case mqa_h8_g1_bias
 }
 
+# -- score modifiers: --softcap, --window L,R, --alibi, --sinks ---------------
+# Output, weights and --lse of each, against the math in torch ops.
+
+@test "torch: --softcap C is C·tanh(scores/C) after the scale (Gemma 2's attn_logit_softcapping)" {
+	torch_case softcap
+}
+
+@test "torch: --softcap with bottom-right causal, GQA and a batch" {
+	torch_case softcap_causal_gqa_batch 1e-15
+}
+
+@test "torch: --window 2,1: query i sees keys i-2 .. i+1 (JAX local_window_size)" {
+	torch_case window_lr 1e-15
+}
+
+@test "torch: --window 0,3 with n != m, one head" {
+	torch_case window_lr_cross 1e-15
+}
+
+@test "torch: --window 2,4 with bottom-right causal (R capped at 0) and a batch" {
+	torch_case window_lr_causal_br_batch 1e-15
+}
+
+@test "torch: --alibi adds -slope_h·|i - j| with BLOOM's slopes, 4 heads" {
+	torch_case alibi
+}
+
+@test "torch: --alibi with 6 heads (not a power of 2) and bottom-right causal" {
+	torch_case alibi_causal_h6 1e-15
+}
+
+@test "torch: --alibi=@FILE takes the slopes, with GQA, causal and a batch" {
+	torch_case alibi_file_gqa_batch 1e-15
+}
+
+@test "torch: --sinks: softmax([scores, sink_h])[:, :m] (gpt-oss), LSE over both" {
+	torch_case sinks
+}
+
+@test "torch: --sinks: a row with no visible key is zeros, without a warning; its LSE is the sink" {
+	torch_case sinks_masked_row 1e-15
+	run "$CATMAT" out.npy
+	[ "${lines[0]}" = "0,0,0,0" ]
+}
+
+@test "torch: --sinks with bottom-right causal, multi-query and a batch" {
+	torch_case sinks_causal_gqa_batch 1e-15
+}
+
+@test "torch: every modifier at once: scale, soft-cap, bias, ALiBi, window, causal, sinks" {
+	torch_case modifiers_all 1e-15
+}
+
+@test "torch: the modifiers give the same bits for any -j, and agree in f32" {
+	in_case modifiers_all
+	# shellcheck disable=SC2046
+	"$SA" $(cat cmd) -j1 -o y1.npy -a w1.npy --lse l1.npy
+	# shellcheck disable=SC2046
+	"$SA" $(cat cmd) -j2 -o y2.npy -a w2.npy --lse l2.npy
+	cmp y1.npy y2.npy
+	cmp w1.npy w2.npy
+	cmp l1.npy l2.npy
+	# shellcheck disable=SC2046
+	"$SA" $(cat cmd) --dtype f32 -o y3.npy
+	"$CMPMAT" -r 1e-4 -a 1e-6 y3.npy expect_out.npy
+}
+
 # -- the log-sum-exp (--lse) ----------------------------------------------------
 
 @test "torch: --lse is torch.logsumexp of the scaled scores, (H, n)" {

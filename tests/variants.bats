@@ -33,12 +33,87 @@ data_is() {
 	usage_is '--causal expects top-left or bottom-right, found "foo"'
 }
 
-@test "variants usage: --window takes a distance >= 0" {
+@test "variants usage: --window takes W or L,R, distances >= 0" {
 	mkqkv
-	for bad in -1 x 1.5; do
+	for bad in -1 x 1.5 -1,2 2,-1 1, ,1 1,2,3; do
 		run "$SA" $B --window "$bad"
-		usage_is "--window expects a distance >= 0, found \"$bad\""
+		usage_is "--window expects W or L,R, distances >= 0, found \"$bad\""
 	done
+}
+
+@test "variants usage: --softcap takes a number > 0" {
+	mkqkv
+	for bad in 0 -1 x inf nan; do
+		run "$SA" $B --softcap "$bad"
+		usage_is "--softcap expects a number > 0, found \"$bad\""
+	done
+}
+
+@test "variants usage: --alibi takes its slopes as --alibi=@FILE" {
+	mkqkv
+	run "$SA" $B --alibi=s.csv
+	usage_is '--alibi takes slopes from a file as --alibi=@FILE, found "s.csv"'
+	run "$SA" $B --alibi=@
+	usage_is '--alibi takes slopes from a file as --alibi=@FILE, found "@"'
+	run "$SA" $B --alibi @s.csv
+	usage_is 'unexpected argument "@s.csv": write --alibi=@s.csv'
+}
+
+@test "variants data: --alibi=@FILE and --sinks take one value per head" {
+	mkqkv
+	run "$SA" $B --alibi=@rand:2
+	data_is '--alibi rand:2 is 2 but there is 1 head: expected one slope per head'
+	run "$SA" $B -H 2 --sinks rand:3
+	data_is '--sinks rand:3 is 3 but there are 2 heads: expected one sink logit per head'
+	run "$SA" $B -H 2 --sinks rand:2x2
+	data_is '--sinks rand:2x2 is 2x2: expected one row of numbers'
+}
+
+@test "variants: --window W is --window W,W; --window L,R with -c is --window L,0 with -c" {
+	mkqkv
+	run "$SA" -Q rand:6x4 -K rand:6x4 -V rand:6x2 --window 2 -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:6x4 -K rand:6x4 -V rand:6x2 --window 2,2 -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp w1.csv w2.csv
+	run "$SA" -Q rand:6x4 -K rand:6x4 -V rand:6x2 -c --window 2,3 -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:6x4 -K rand:6x4 -V rand:6x2 -c --window 2,0 -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp w1.csv w2.csv
+	[ "$(sed -n 4p w1.csv | cut -d, -f1,5,6)" = "0,0,0" ]
+}
+
+@test "variants: --sinks: rows sum to less than 1, a fully masked row is zeros without a warning, its LSE the sink" {
+	mkqkv
+	printf '0,0,0\n1,1,1\n' > m.csv
+	printf '0.5\n' > s.csv
+	run --separate-stderr "$SA" $B --mask m.csv --sinks s.csv -a w.csv --lse l.csv -o y.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(head -1 y.csv)" = "0,0" ]
+	[ "$(head -1 w.csv)" = "0,0,0" ]
+	[ "$(cut -d, -f1 l.csv)" = "0.5" ]
+	awk -F, 'NR == 2 { s = $1 + $2 + $3; exit !(s > 0.1 && s < 0.99) }' w.csv
+}
+
+@test "variants: --sinks with --key-range: only the shard of key 0 adds the sink, and --merge gives the whole" {
+	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --sinks rand:2 -o y.npy --lse l.npy
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --sinks rand:2 --key-range 0:4 -o y1.npy --lse l1.npy
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --sinks rand:2 --key-range 4:9 -o y2.npy --lse l2.npy
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --key-range 4:9 -o y3.npy --lse l3.npy
+	[ "$status" -eq 0 ]
+	cmp y2.npy y3.npy
+	cmp l2.npy l3.npy
+	run "$SA" --merge -o ym.npy --lse lm.npy y1.npy l1.npy y2.npy l2.npy
+	[ "$status" -eq 0 ]
+	"$CMPMAT" -r 1e-14 ym.npy y.npy
+	"$CMPMAT" -r 1e-14 lm.npy l.npy
 }
 
 @test "variants usage: --layout takes row or torch" {

@@ -1430,6 +1430,243 @@ def case_lse_long_keys(rng):
     return Out(cmd, files, o, w, npf, weights=False, t_lse=tl, np_lse=npl)
 
 
+# -- score modifiers: soft-cap, ALiBi, local windows (L, R), sinks --
+
+def t_alibi_slopes(h):
+    # BLOOM's build_alibi_tensor (transformers), in float64:
+    #   closest_power_of_2 = 2 ** math.floor(math.log2(num_heads))
+    #   base = 2 ** (-(2 ** -(math.log2(closest_power_of_2) - 3)))
+    #   slopes = torch.pow(base, torch.arange(1, 1 + closest_power_of_2))
+    #   extra_base = 2 ** (-(2 ** -(math.log2(2 * closest_power_of_2) - 3)))
+    #   slopes += torch.pow(extra_base, torch.arange(1, 1 + 2 * rest, 2))
+    cp = 2 ** math.floor(math.log2(h))
+    base = torch.tensor(2 ** (-(2 ** -(math.log2(cp) - 3))))
+    slopes = torch.pow(base, torch.arange(1, 1 + cp, dtype=torch.float64))
+    if cp != h:
+        eb = torch.tensor(2 ** (-(2 ** -(math.log2(2 * cp) - 3))))
+        rest = min(cp, h - cp)
+        slopes = torch.cat([slopes, torch.pow(
+            eb, torch.arange(1, 1 + 2 * rest, 2, dtype=torch.float64))])
+    return slopes
+
+
+def np_alibi_slopes(h, dt):
+    """From the ALiBi paper's get_slopes, written out: a power of two n
+    gives r^1 .. r^n, r = 2^(-8/n); otherwise those of the power c below
+    h, then every other slope of 2c (the odd powers of 2^(-8/2c))."""
+    def p2(n):
+        r = dt(2) ** (dt(-8) / dt(n))
+        return [r ** dt(k) for k in range(1, n + 1)]
+    c = 1
+    while c * 2 <= h:
+        c *= 2
+    s = p2(c)
+    if c != h:
+        s += p2(2 * c)[0::2][:h - c]
+    return np.array(s, dtype=dt)
+
+
+def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
+             window=None, softcap=None, alibi=None, sinks=False,
+             bias=False, scale=None, flags=""):
+    """Given Q, K, V (lead..., n, h*dk) with -H h (--kv-heads g).
+    causal: 0 none, 1 top-left, 2 bottom-right; window (L, R); alibi:
+    None, "paper" (the built-in slopes) or "file"; sinks: H sink logits
+    from a file.  PyTorch: the math in torch ops (soft-capping as Gemma
+    2's attn_logit_softcapping, the ALiBi bias as BLOOM's
+    build_alibi_tensor laid out as |i - j|, the sinks as gpt-oss's
+    sdpa: softmax(cat([scores, sink]))[..., :-1])."""
+    g = g or h
+    Q = rn(rng, *lead, n, h * dk, sd=1.5)
+    K = rn(rng, *lead, m, g * dk, sd=1.5)
+    V = pos(rng, *lead, m, g * dv)
+    files = dict(Q=Q, K=K, V=V)
+    cmd = "-Q Q.npy -K K.npy -V V.npy -H %d" % h
+    if g != h:
+        cmd += " --kv-heads %d" % g
+    sc = scale if scale is not None else 1 / math.sqrt(dk)
+    if scale is not None:
+        cmd += " -s %r" % scale
+    shift = m - n if causal == 2 else 0
+    if causal:
+        cmd += " -c" if causal == 1 else " --causal=bottom-right"
+    if window is not None:
+        cmd += " --window %d,%d" % window
+    if softcap is not None:
+        cmd += " --softcap %r" % softcap
+    B = np.zeros((n, m))
+    if bias:
+        B = rn(rng, n, m, sd=0.5)
+        B[rng.random((n, m)) < 0.2] = -np.inf
+        files["bias"] = B
+        cmd += " --bias bias.npy"
+    if alibi == "paper":
+        slopes = t_alibi_slopes(h)
+        cmd += " --alibi"
+    elif alibi == "file":
+        slopes = T(rng.uniform(0.05, 0.8, size=h))
+        files["slopes"] = slopes.numpy()
+        cmd += " --alibi=@slopes.npy"
+    if sinks:
+        S = rn(rng, h, sd=1.0)
+        files["sinks"] = S
+        cmd += " --sinks sinks.npy"
+    cmd += flags
+    p = np.arange(n)[:, None] + shift
+    j = np.arange(m)[None, :]
+    allow = np.ones((n, m), dtype=bool)
+    if causal:
+        allow &= j <= p
+    if window is not None:
+        allow &= (j >= p - window[0]) & (j <= p + window[1])
+    ta = torch.from_numpy(allow)
+
+    # torch
+    q = t_heads(T(Q), h)
+    k = t_heads(T(K), g).repeat_interleave(h // g, dim=-3)
+    v = t_heads(T(V), g).repeat_interleave(h // g, dim=-3)
+    s = q @ k.transpose(-2, -1) * sc
+    if softcap is not None:
+        s = softcap * torch.tanh(s / softcap)
+    s = s + T(B)
+    if alibi is not None:
+        dist = (torch.from_numpy(p) - torch.from_numpy(j)).abs()
+        s = s + (-slopes[:, None, None] * dist.to(torch.float64))
+    s = s.masked_fill(~ta, -math.inf)
+    if sinks:
+        sk = T(S).reshape(h, 1, 1).expand(*s.shape[:-1], 1)
+        comb = torch.cat([s, sk], dim=-1)
+        comb = comb - comb.max(dim=-1, keepdim=True).values
+        w = torch.softmax(comb, dim=-1)[..., :-1]
+        lse = torch.logsumexp(torch.cat([s, sk], dim=-1), dim=-1)
+        o = w @ v
+    else:
+        w = torch.softmax(s, dim=-1)
+        o = w @ v
+        lse = torch.logsumexp(s, dim=-1)
+        full = torch.isfinite(s).any(dim=-1)
+        if not full.all():
+            o, w = t_zero_dead(o, w, torch.isfinite(s))
+
+    def scores(dt):
+        qn = np_split(Q.astype(dt), h)
+        kn = np.repeat(np_split(K.astype(dt), g), h // g, axis=-3)
+        s = qn @ np.swapaxes(kn, -1, -2) * dt(sc)
+        if softcap is not None:
+            s = dt(softcap) * np.tanh(s / dt(softcap))
+        s = s + B.astype(dt)
+        if alibi is not None:
+            sl = (np_alibi_slopes(h, dt) if alibi == "paper" else
+                  files["slopes"].astype(dt))
+            s = s - sl[:, None, None] * np.abs(p - j).astype(dt)
+        return np.where(allow, s, -np.inf)
+
+    def npf(dt):
+        s = scores(dt)
+        vn = np.repeat(np_split(V.astype(dt), g), h // g, axis=-3)
+        if sinks:
+            sk = np.broadcast_to(S.astype(dt)[:, None, None],
+                                 s.shape[:-1] + (1,))
+            s = np.concatenate([s, sk], axis=-1)
+        mx = s.max(axis=-1, keepdims=True)
+        dead = np.isneginf(mx)
+        e = np.exp(s - np.where(dead, 0, mx))
+        w = e / np.where(dead, 1, e.sum(axis=-1, keepdims=True))
+        if sinks:
+            w = w[..., :-1]
+        return np_concat(w @ vn), sq(w), int(dead.sum())
+
+    def npl(dt):
+        s = scores(dt)
+        if sinks:
+            sk = np.broadcast_to(S.astype(dt)[:, None, None],
+                                 s.shape[:-1] + (1,))
+            s = np.concatenate([s, sk], axis=-1)
+        mx = s.max(axis=-1, keepdims=True)
+        fin = np.where(np.isneginf(mx), 0, mx)
+        with np.errstate(divide="ignore"):
+            return sq((fin + np.log(np.exp(s - fin).sum(
+                axis=-1, keepdims=True)))[..., 0])
+
+    def sq(a):
+        # one head and no batch: selfattn leaves the H axis out
+        return a[0] if h == 1 and not lead else a
+    return Out(cmd, files, t_merge(o), sq(w), npf, t_lse=sq(lse),
+               np_lse=npl)
+
+
+@case
+def case_softcap(rng):
+    return mod_case(rng, softcap=2.5, scale=1.0)
+
+
+@case
+def case_softcap_causal_gqa_batch(rng):
+    return mod_case(rng, lead=(2,), n=4, m=6, h=4, g=2, causal=2,
+                    softcap=3.0, scale=1.0)
+
+
+@case
+def case_window_lr(rng):
+    return mod_case(rng, n=7, m=7, window=(2, 1))
+
+
+@case
+def case_window_lr_cross(rng):
+    return mod_case(rng, n=5, m=8, h=1, window=(0, 3))
+
+
+@case
+def case_window_lr_causal_br_batch(rng):
+    # -c caps R at 0: keys i + 3 - 2 .. i + 3
+    return mod_case(rng, lead=(2,), n=5, m=8, h=2, causal=2,
+                    window=(2, 4))
+
+
+@case
+def case_alibi(rng):
+    return mod_case(rng, n=6, m=6, h=4, alibi="paper")
+
+
+@case
+def case_alibi_causal_h6(rng):
+    # 6 heads: not a power of 2 (slopes of 4, then odd ones of 8)
+    return mod_case(rng, n=6, m=9, h=6, dk=2, causal=2, alibi="paper")
+
+
+@case
+def case_alibi_file_gqa_batch(rng):
+    return mod_case(rng, lead=(2,), n=4, m=5, h=4, g=2, causal=1,
+                    alibi="file")
+
+
+@case
+def case_sinks(rng):
+    return mod_case(rng, n=5, m=6, h=2, sinks=True)
+
+
+@case
+def case_sinks_masked_row(rng):
+    # bottom-right with n > m: query 0 sees no key, only the sink: zeros,
+    # no warning, its LSE is the sink logit
+    return mod_case(rng, n=5, m=4, h=2, causal=2, sinks=True)
+
+
+@case
+def case_sinks_causal_gqa_batch(rng):
+    return mod_case(rng, lead=(3,), n=4, m=6, h=4, g=1, causal=2,
+                    sinks=True)
+
+
+@case
+def case_modifiers_all(rng):
+    # every modifier at once: scale, soft-cap, bias, ALiBi, window, causal,
+    # sinks, in that order
+    return mod_case(rng, lead=(2,), n=6, m=9, h=3, causal=2,
+                    window=(3, 1), softcap=4.0, alibi="paper", sinks=True,
+                    bias=True, scale=0.8)
+
+
 def error_fixtures():
     """tests/torch/errors/: per-head tensors whose head counts do not
     divide (Q 4 heads, K and V 3), for a data-error test."""
