@@ -86,6 +86,8 @@ static const char help_text[] =
 "      --sinks FILE      H sink logits: softmax over [scores, sink_h]\n"
 "      --pos sinusoidal  add the sinusoidal position encoding to X\n"
 "      --rope[=BASE]     rotary position embedding (base 10000)\n"
+"      --qk-norm[=EPS]   RMSNorm of each head's queries and keys, before\n"
+"                        RoPE (eps 1e-6); --q-norm, --k-norm FILE: weights\n"
 "      --seed S          seed for rand:/randn: inputs (default 0)\n"
 "      --query-range A:B compute query rows A..B-1 only (global positions)\n"
 "      --key-range A:B   attend to keys A..B-1 only: a shard, for --merge\n"
@@ -123,6 +125,7 @@ enum {
 	OPT_SEED = 256, OPT_VERSION, OPT_DTYPE, OPT_WINDOW, OPT_LAYOUT,
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
 	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE, OPT_SOFTCAP, OPT_ALIBI,
+	OPT_QKNORM,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -160,6 +163,9 @@ static const struct option longopts[] = {
 	{ "softcap", required_argument, NULL, OPT_SOFTCAP },
 	{ "alibi", optional_argument, NULL, OPT_ALIBI },
 	{ "sinks", required_argument, NULL, OPT_ROLE + IN_SINKS },
+	{ "qk-norm", optional_argument, NULL, OPT_QKNORM },
+	{ "q-norm", required_argument, NULL, OPT_ROLE + IN_QNORM },
+	{ "k-norm", required_argument, NULL, OPT_ROLE + IN_KNORM },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "kv-heads", required_argument, NULL, OPT_KVHEADS },
 	{ "average-weights", no_argument, NULL, OPT_AVERAGE },
@@ -202,6 +208,8 @@ static const struct {
 	[IN_BIAS] = { OPT_ROLE + IN_BIAS, "--bias" },
 	[IN_SINKS] = { OPT_ROLE + IN_SINKS, "--sinks" },
 	[IN_ALIBI] = { -1, "--alibi" },	/* --alibi=@FILE */
+	[IN_QNORM] = { OPT_ROLE + IN_QNORM, "--q-norm" },
+	[IN_KNORM] = { OPT_ROLE + IN_KNORM, "--k-norm" },
 };
 
 struct opts {
@@ -485,6 +493,11 @@ check_combination(const struct opts *o)
 	if (o->spec[IN_INPROJ] && !o->po.torch)
 		return usage_error("%s", "--in-proj takes PyTorch's "
 		    "in_proj_weight (3E x E): give --layout torch too");
+	for (i = IN_QNORM; i <= IN_KNORM; i++)
+		if (o->spec[i] != NULL && !o->po.qknorm)
+			return usage_error("%s needs --qk-norm: its weights "
+			    "scale the normalised %s", role_opt[i].name, i ==
+			    IN_QNORM ? "queries" : "keys");
 	if (o->spec[IN_INPROJB] && !o->spec[IN_INPROJ])
 		return usage_error("%s", "--in-proj-bias needs --in-proj");
 	if (o->po.average && o->weights == NULL)
@@ -670,6 +683,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	memset(o, 0, sizeof *o);
 	o->po.window = o->po.window_r = -1;
 	o->po.rope_base = 10000;
+	o->po.qknorm_eps = 1e-6;
 	o->fmt = OUT_CSV;
 	opterr = 0;
 	for (;;) {
@@ -692,7 +706,8 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			    "--%s%s", s, c, optarg + 1, long_name(c), optarg);
 		/* "--causal bottom-right": remember the word after an option
 		 * whose argument is optional; it would be an operand. */
-		if ((c == 'c' || c == OPT_ROPE || c == OPT_ALIBI) &&
+		if ((c == 'c' || c == OPT_ROPE || c == OPT_ALIBI ||
+		    c == OPT_QKNORM) &&
 		    optarg == NULL && at + 1 < argc && optind == at + 1) {
 			const char *nx = argv[at + 1];
 			double d;
@@ -763,6 +778,15 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    "file as --alibi=@FILE, found \"%s\"",
 				    optarg);
 			o->spec[IN_ALIBI] = optarg + 1;
+			break;
+		case OPT_QKNORM:
+			o->po.qknorm = 1;
+			if (optarg != NULL && (num_parse(optarg,
+			    strlen(optarg), &o->po.qknorm_eps) != 0 ||
+			    !isfinite(o->po.qknorm_eps) ||
+			    o->po.qknorm_eps < 0))
+				return usage_error("--qk-norm expects an epsilon "
+				    ">= 0, found \"%s\"", optarg);
 			break;
 		case OPT_LAYOUT:
 			if (strcmp(optarg, "torch") == 0)

@@ -732,7 +732,10 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (mask(p, &in[IN_MASK], e) || bias(p, &in[IN_BIAS], e) ||
 	    key_padding(p, &in[IN_KPAD], e) || alibi(p, &in[IN_ALIBI], e) ||
 	    (in[IN_SINKS].name != NULL && per_head(p, &in[IN_SINKS],
-	    "sink logit", &p->sinks, e) != 0))
+	    "sink logit", &p->sinks, e) != 0) || vector_of(&in[IN_QNORM],
+	    p->dq, "each query head has", &p->qnorm, e) ||
+	    vector_of(&in[IN_KNORM], p->dk, "each key head has",
+	    &p->knorm, e))
 		return -1;
 	if (range(p->o.has_qrange, p->o.qrange, p->n, "--query-range",
 	    "queries", &p->q0, &p->q1, e) || range(p->o.has_krange,

@@ -25,7 +25,7 @@ enum plan_role {
 	IN_X, IN_WQ, IN_WK, IN_WV, IN_WO, IN_Q, IN_K, IN_V,
 	IN_MEM, IN_BQ, IN_BK, IN_BV, IN_BO, IN_INPROJ, IN_INPROJB,
 	IN_MASK, IN_KPAD, IN_WA, IN_UA, IN_VA,
-	IN_BIAS, IN_SINKS, IN_ALIBI,
+	IN_BIAS, IN_SINKS, IN_ALIBI, IN_QNORM, IN_KNORM,
 	IN_NROLES
 };
 
@@ -51,6 +51,8 @@ struct plan_opts {
 	long long window_r;	/* R */
 	double softcap;		/* --softcap C; 0: none */
 	int alibi;		/* --alibi (slopes from IN_ALIBI if given) */
+	int qknorm;		/* --qk-norm: RMSNorm of queries and keys */
+	double qknorm_eps;
 	int torch;		/* --layout torch: weights are out x in */
 	int average;		/* --average-weights */
 	int pos;		/* --pos sinusoidal */
@@ -93,6 +95,7 @@ struct plan {
 	size_t bs[2];
 	double *slopes;		/* --alibi: (H) */
 	const double *sinks;	/* --sinks: (H) */
+	const double *qnorm, *knorm;	/* --q-norm (dq), --k-norm (dk) */
 	unsigned char *kpad;	/* key padding, batch b at b·m */
 	size_t kpad_sb;
 	struct mat own[8];	/* derived matrices this plan owns */

@@ -31,6 +31,7 @@
  * Task arguments travel in a small context per phase (struct job), not
  * in the run, which holds what every task reads.
  */
+#include <math.h>
 #include <string.h>
 
 #include "attn.h"
@@ -48,6 +49,7 @@ struct worker {
 	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) keys and values */
 	char *mb;		/* float: (bc, dm) memory rows converted */
 	char *kp, *vp;		/* one block of every key head, packed */
+	double *nb;		/* --qk-norm: a row as doubles */
 	char *work;
 };
 
@@ -158,6 +160,27 @@ rows_of(const struct run *r, const double *a, size_t r0, size_t nr,
 	return buf;
 }
 
+/* --qk-norm: RMSNorm of rows i < nr of X (d wide, row stride ldx), in
+ * place, in double: x·w / sqrt(mean(x²) + eps), w (d) or NULL (ones). */
+static void
+rmsnorm(const struct run *r, size_t nr, size_t d, char *X, size_t ldx,
+    const double *w, double *row)
+{
+	size_t i, t;
+
+	for (i = 0; i < nr; i++) {
+		double ss = 0, inv;
+
+		r->ops->to_double(d, AT(X, i * ldx), row);
+		for (t = 0; t < d; t++)
+			ss += row[t] * row[t];
+		inv = 1 / sqrt(ss / (double)d + r->p->o.qknorm_eps);
+		for (t = 0; t < d; t++)
+			row[t] = row[t] * inv * (w ? w[t] : 1);
+		r->ops->from_double(d, row, AT(X, i * ldx));
+	}
+}
+
 /* Pack key block `blk` (keys blk·BC ..) of sequence b for every key
  * head g: K_g at kp + g·ks, V_g at vp + g·vs elements (ka: k·Ua). */
 static void
@@ -193,13 +216,17 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 			    p->vs[1], j0, bc, p->dv, p->vs[2], AT(w->vb, g *
 			    p->dv), r->gv, &ldv);
 		}
-		if (p->o.rope) {
-			/* RoPE rotates a copy, never the input */
+		if (p->o.rope || p->o.qknorm) {
+			/* RMSNorm and RoPE change a copy, never the input */
 			kw = AT(w->kb, g * p->dk);
 			if (kb != kw)
 				copy_rows(r, bc, p->dk, kb, ldk, kw, r->hk);
-			r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
-			    p->o.rope_base);
+			if (p->o.qknorm)
+				rmsnorm(r, bc, p->dk, kw, r->hk, p->knorm,
+				    w->nb);
+			if (p->o.rope)
+				r->ops->rope(bc, p->dk, kw, r->hk,
+				    (long long)j0, p->o.rope_base);
 			kb = kw;
 			ldk = r->hk;
 		}
@@ -248,13 +275,17 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 			    p->qs[2]);
 			ldq = p->qs[2];
 		}
-		if (p->o.rope) {
-			/* RoPE rotates a copy, never the input */
+		if (p->o.rope || p->o.qknorm) {
+			/* RMSNorm and RoPE change a copy, never the input */
 			qw = AT(w->qb, h * p->dq);
 			if (!p->self)
 				copy_rows(r, nq, p->dq, qh, ldq, qw, r->hq);
-			r->ops->rope(nq, p->dq, qw, r->hq, (long long)(i0 +
-			    r->shift), p->o.rope_base);
+			if (p->o.qknorm)
+				rmsnorm(r, nq, p->dq, qw, r->hq, p->qnorm,
+				    w->nb);
+			if (p->o.rope)
+				r->ops->rope(nq, p->dq, qw, r->hq, (long long)(i0
+				    + r->shift), p->o.rope_base);
 			qh = qw;
 			ldq = r->hq;
 		}
@@ -625,6 +656,9 @@ buffers(struct run *r, struct arena *a, size_t nw)
 			k->kp = take(r, a, p->G * r->kstride);
 			k->vp = take(r, a, p->G * r->vstride);
 		}
+		if (p->o.qknorm)
+			k->nb = arena_take(a, max2(p->dq, p->dk),
+			    sizeof(double));
 		k->work = take(r, a, ws);
 	}
 

@@ -281,6 +281,14 @@ fails() {
 	torch_case modifiers_all 1e-15
 }
 
+@test "torch: --qk-norm is the RMSNorm of each head's queries and keys (eps 1e-6)" {
+	torch_case qk_norm
+}
+
+@test "torch: --qk-norm=1e-5 --q-norm --k-norm then --rope, with GQA, causal and a batch (Qwen3)" {
+	torch_case qk_norm_weights_rope_causal_gqa_batch 1e-15
+}
+
 @test "torch: the modifiers give the same bits for any -j, and agree in f32" {
 	in_case modifiers_all
 	# shellcheck disable=SC2046

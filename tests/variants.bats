@@ -59,6 +59,43 @@ data_is() {
 	usage_is 'unexpected argument "@s.csv": write --alibi=@s.csv'
 }
 
+@test "variants usage: --qk-norm takes an epsilon >= 0; --q-norm and --k-norm need it" {
+	mkqkv
+	for bad in x -1 inf; do
+		run "$SA" $B --qk-norm="$bad"
+		usage_is "--qk-norm expects an epsilon >= 0, found \"$bad\""
+	done
+	run "$SA" $B --qk-norm 1e-5
+	usage_is 'unexpected argument "1e-5": write --qk-norm=1e-5'
+	run "$SA" $B --q-norm rand:2
+	usage_is '--q-norm needs --qk-norm: its weights scale the normalised queries'
+	run "$SA" $B --k-norm rand:2
+	usage_is '--k-norm needs --qk-norm: its weights scale the normalised keys'
+}
+
+@test "variants data: --q-norm and --k-norm have one weight per column of a head" {
+	mkqkv
+	run "$SA" $B --qk-norm --q-norm rand:3
+	data_is '--q-norm rand:3 is 3 but each query head has 2 columns'
+	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x2 -H 2 --qk-norm --k-norm rand:4
+	data_is '--k-norm rand:4 is 4 but each key head has 2 columns'
+}
+
+@test "variants: --qk-norm normalises projected queries and keys as given ones" {
+	printf '1,2,0.5\n-1,0.25,3\n2,2,-2\n0,1,1\n' > x.csv
+	printf '1,0,0\n0,1,0\n0,0,1\n' > i.csv
+	printf '2,0.5,1\n' > qn.csv
+	run "$SA" -x x.csv -q i.csv -k i.csv -v i.csv --qk-norm=0.01 --q-norm qn.csv -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" -Q x.csv -K x.csv -V x.csv --qk-norm=0.01 --q-norm qn.csv -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp w1.csv w2.csv
+	# the input is not changed: without --qk-norm, other weights
+	run "$SA" -Q x.csv -K x.csv -V x.csv -a w3.csv -o y3.csv
+	! cmp -s w2.csv w3.csv
+}
+
 @test "variants data: --alibi=@FILE and --sinks take one value per head" {
 	mkqkv
 	run "$SA" $B --alibi=@rand:2

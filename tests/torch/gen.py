@@ -1468,7 +1468,7 @@ def np_alibi_slopes(h, dt):
 
 def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
              window=None, softcap=None, alibi=None, sinks=False,
-             bias=False, scale=None, flags=""):
+             bias=False, scale=None, flags="", qknorm=None, rope=False):
     """Given Q, K, V (lead..., n, h*dk) with -H h (--kv-heads g).
     causal: 0 none, 1 top-left, 2 bottom-right; window (L, R); alibi:
     None, "paper" (the built-in slopes) or "file"; sinks: H sink logits
@@ -1511,6 +1511,17 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
         S = rn(rng, h, sd=1.0)
         files["sinks"] = S
         cmd += " --sinks sinks.npy"
+    if qknorm is not None:
+        cmd += " --qk-norm" if qknorm[0] is None else \
+            " --qk-norm=%r" % qknorm[0]
+        eps = 1e-6 if qknorm[0] is None else qknorm[0]
+        qw = rng.uniform(0.5, 1.5, size=dk) if qknorm[1] else np.ones(dk)
+        kw = rng.uniform(0.5, 1.5, size=dk) if qknorm[1] else np.ones(dk)
+        if qknorm[1]:
+            files["qnorm"], files["knorm"] = qw, kw
+            cmd += " --q-norm qnorm.npy --k-norm knorm.npy"
+    if rope:
+        cmd += " --rope"
     cmd += flags
     p = np.arange(n)[:, None] + shift
     j = np.arange(m)[None, :]
@@ -1522,8 +1533,17 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
     ta = torch.from_numpy(allow)
 
     # torch
-    q = t_heads(T(Q), h)
-    k = t_heads(T(K), g).repeat_interleave(h // g, dim=-3)
+    q, k = t_heads(T(Q), h), t_heads(T(K), g)
+    if qknorm is not None:
+        # Qwen3RMSNorm: x * rsqrt(x.pow(2).mean(-1, keepdim) + eps) * w
+        def rms(x, wt):
+            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) \
+                * T(wt)
+        q, k = rms(q, qw), rms(k, kw)
+    if rope:
+        q = t_rope(q, torch.arange(n) + shift, 10000.0)
+        k = t_rope(k, torch.arange(m), 10000.0)
+    k = k.repeat_interleave(h // g, dim=-3)
     v = t_heads(T(V), g).repeat_interleave(h // g, dim=-3)
     s = q @ k.transpose(-2, -1) * sc
     if softcap is not None:
@@ -1550,7 +1570,16 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
 
     def scores(dt):
         qn = np_split(Q.astype(dt), h)
-        kn = np.repeat(np_split(K.astype(dt), g), h // g, axis=-3)
+        kn = np_split(K.astype(dt), g)
+        if qknorm is not None:
+            def rms(x, wt):
+                ms = (x * x).sum(axis=-1, keepdims=True) / dt(x.shape[-1])
+                return x / np.sqrt(ms + dt(eps)) * wt.astype(dt)
+            qn, kn = rms(qn, qw), rms(kn, kw)
+        if rope:
+            qn = np_rope(qn, np.arange(n) + shift, 10000, dt)
+            kn = np_rope(kn, np.arange(m), 10000, dt)
+        kn = np.repeat(kn, h // g, axis=-3)
         s = qn @ np.swapaxes(kn, -1, -2) * dt(sc)
         if softcap is not None:
             s = dt(softcap) * np.tanh(s / dt(softcap))
@@ -1665,6 +1694,18 @@ def case_modifiers_all(rng):
     return mod_case(rng, lead=(2,), n=6, m=9, h=3, causal=2,
                     window=(3, 1), softcap=4.0, alibi="paper", sinks=True,
                     bias=True, scale=0.8)
+
+
+@case
+def case_qk_norm(rng):
+    return mod_case(rng, n=5, m=6, h=2, dk=4, qknorm=(None, False))
+
+
+@case
+def case_qk_norm_weights_rope_causal_gqa_batch(rng):
+    # Qwen3 / OLMo 2: RMSNorm with weights, then RoPE; GQA, a batch
+    return mod_case(rng, lead=(2,), n=4, m=7, h=4, g=2, dk=4, causal=2,
+                    qknorm=(1e-5, True), rope=True)
 
 
 def error_fixtures():
