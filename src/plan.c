@@ -93,17 +93,17 @@ mismatch(struct err *e, const struct plan_in *in, const char *fmt, ...)
 	    shp(s, in), rest);
 }
 
-/* A vector argument (bias, va, key padding): 1-D, or one row.  Its
- * length in *len. */
+/* A vector argument (biases, va, sinks, slopes, norm weights): 1-D,
+ * one row or one column.  Its length in *len. */
 static int
 vector(const struct plan_in *in, size_t *len, struct err *e)
 {
 	char s[SHAPESZ], w[SHAPESZ * 2];
 
-	if (in->sh.ndim > 2 || in->m.rows != 1)
-		return err_set(e, NULL, 0, 0, "%s is %s: expected one row of "
-		    "numbers%s", who(w, in), shp(s, in), tfit(in, 1, 0));
-	*len = in->m.cols;
+	if (in->sh.ndim > 2 || (in->m.rows != 1 && in->m.cols != 1))
+		return err_set(e, NULL, 0, 0, "%s is %s: expected one row or "
+		    "one column of numbers", who(w, in), shp(s, in));
+	*len = in->m.rows * in->m.cols;
 	return 0;
 }
 
@@ -600,17 +600,21 @@ alibi(struct plan *p, const struct plan_in *in, struct err *e)
 	return 0;
 }
 
-/* --key-padding: (m) for every sequence, or (B, m). */
+/* --key-padding: (m) for every sequence (a row or a column), or (B, m). */
 static int
 key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 {
 	char w[SHAPESZ * 2];
 	size_t i, cnt;
+	int col;
 
 	if (in->name == NULL)
 		return 0;
-	if (in->sh.ndim > 2 || in->m.cols != p->m || (in->m.rows != 1 &&
-	    in->m.rows != p->B))
+	/* a column of m > 1 values is one row: (m) */
+	col = in->sh.ndim == 2 && in->m.cols == 1 && in->m.rows == p->m &&
+	    p->m > 1;
+	if (in->sh.ndim > 2 || (!col && (in->m.cols != p->m ||
+	    (in->m.rows != 1 && in->m.rows != p->B))))
 		return mismatch(e, in, "there %s %zu key%s%s%s", p->m == 1 ?
 		    "is" : "are", p->m, PL(p->m), p->B > 1 ? " per sequence: "
 		    "expected (m) or (B, m)" : "", tfit(in, 1, p->m));
@@ -626,7 +630,7 @@ key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 			    x, i % p->m + 1);
 		p->kpad[i] = x != 0;
 	}
-	p->kpad_sb = in->m.rows == 1 ? 0 : p->m;
+	p->kpad_sb = in->m.rows == 1 || col ? 0 : p->m;
 	return 0;
 }
 

@@ -103,7 +103,7 @@ data_is() {
 	run "$SA" $B -H 2 --sinks rand:3
 	data_is '--sinks rand:3 is 3 but there are 2 heads: expected one sink logit per head'
 	run "$SA" $B -H 2 --sinks rand:2x2
-	data_is '--sinks rand:2x2 is 2x2: expected one row of numbers'
+	data_is '--sinks rand:2x2 is 2x2: expected one row or one column of numbers'
 }
 
 @test "variants: --window W is --window W,W; --window L,R with -c is --window L,0 with -c" {
@@ -246,8 +246,8 @@ data_is() {
 	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 3'
 	run "$SA" $B --key-padding rand:4
 	data_is '--key-padding rand:4 is 4 but there are 3 keys'
-	run "$SA" $B --key-padding rand:3x1
-	data_is '--key-padding rand:3x1 is 3x1 but there are 3 keys; its transpose would fit'
+	run "$SA" $B --key-padding rand:2x1
+	data_is '--key-padding rand:2x1 is 2x1 but there are 3 keys'
 	run "$SA" -Q rand:2x4 -K rand:1x4 -V rand:1x4 --key-padding rand:2
 	data_is '--key-padding rand:2 is 2 but there is 1 key'
 }
@@ -334,11 +334,49 @@ data_is() {
 	run "$SA" $X -w rand:4x2 --bo rand:3
 	data_is '--bo rand:3 is 3 but the output has 2 columns'
 	run "$SA" $X --bq rand:2x2
-	data_is '--bq rand:2x2 is 2x2: expected one row of numbers'
-	run "$SA" $X --bq rand:4x1
-	data_is '--bq rand:4x1 is 4x1: expected one row of numbers; its transpose would fit'
+	data_is '--bq rand:2x2 is 2x2: expected one row or one column of numbers'
 	run "$SA" $X -w rand:4x1 --bo rand:3
 	data_is '--bo rand:3 is 3 but the output has 1 column'
+}
+
+@test "variants: every vector argument may be a row, a column or 1-D" {
+	mkqkv
+	printf '0.5\n-1\n2\n1\n' > col.csv
+	printf '0.5,-1,2,1\n' > row.csv
+	for o in --bq --bk --bv; do
+		run "$SA" $X $o col.csv -o y1.csv
+		[ "$status" -eq 0 ]
+		run "$SA" $X $o row.csv -o y2.csv
+		[ "$status" -eq 0 ]
+		cmp y1.csv y2.csv
+	done
+	run "$SA" $X -w rand:4x4 --bo col.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $X -w rand:4x4 --bo row.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	printf '0\n1\n0\n' > kc.csv
+	printf '0,1,0\n' > kr.csv
+	run "$SA" $B --key-padding kc.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B --key-padding kr.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	printf '1\n-2\n' > s2c.csv
+	printf '1,-2\n' > s2r.csv
+	run "$SA" $B -H 2 --sinks s2c.csv --alibi=@s2c.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B -H 2 --sinks s2r.csv --alibi=@s2r.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	# a (da, 1) va
+	printf '1\n2\n0.5\n' > va.csv
+	printf '1,2,0.5\n' > var.csv
+	run "$SA" $B --score additive --wa rand:2x3 --ua rand:2x3 --va va.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B --score additive --wa rand:2x3 --ua rand:2x3 --va var.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
 }
 
 @test "variants data: the memory's width must match WK" {
