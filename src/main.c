@@ -79,6 +79,8 @@ static const char help_text[] =
 "      --bias FILE       n x m added to the scores (-inf hides); shapes\n"
 "                        as --mask\n"
 "      --key-padding FILE  m values, 1 = padding key (or B x m)\n"
+"      --key-lengths, --query-lengths FILE  B values: the valid keys or\n"
+"                        queries of each sequence (later queries give 0)\n"
 "      --window W|L,R    query i sees keys i-L <= j <= i+R only (W: L = R\n"
 "                        = W; with -c, R is 0)\n"
 "      --softcap C       scores = C·tanh(scores/C) after the scale (C > 0)\n"
@@ -166,6 +168,8 @@ static const struct option longopts[] = {
 	{ "qk-norm", optional_argument, NULL, OPT_QKNORM },
 	{ "q-norm", required_argument, NULL, OPT_ROLE + IN_QNORM },
 	{ "k-norm", required_argument, NULL, OPT_ROLE + IN_KNORM },
+	{ "key-lengths", required_argument, NULL, OPT_ROLE + IN_KLEN },
+	{ "query-lengths", required_argument, NULL, OPT_ROLE + IN_QLEN },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "kv-heads", required_argument, NULL, OPT_KVHEADS },
 	{ "average-weights", no_argument, NULL, OPT_AVERAGE },
@@ -210,6 +214,8 @@ static const struct {
 	[IN_ALIBI] = { -1, "--alibi" },	/* --alibi=@FILE */
 	[IN_QNORM] = { OPT_ROLE + IN_QNORM, "--q-norm" },
 	[IN_KNORM] = { OPT_ROLE + IN_KNORM, "--k-norm" },
+	[IN_KLEN] = { OPT_ROLE + IN_KLEN, "--key-lengths" },
+	[IN_QLEN] = { OPT_ROLE + IN_QLEN, "--query-lengths" },
 };
 
 struct opts {

@@ -600,6 +600,37 @@ alibi(struct plan *p, const struct plan_in *in, struct err *e)
 	return 0;
 }
 
+/* --key-lengths, --query-lengths: B whole numbers from 0 to max, the
+ * valid keys or queries of each sequence (the first ones). */
+static int
+lengths(const struct plan *p, const struct plan_in *in, size_t max,
+    const char *what, size_t **out, struct err *e)
+{
+	char w[SHAPESZ * 2];
+	size_t len = 0, b;
+
+	if (in->name == NULL)
+		return 0;
+	if (vector(in, &len, e) != 0)
+		return -1;
+	if (len != p->B)
+		return mismatch(e, in, "there %s %zu sequence%s: expected one "
+		    "length per sequence", p->B == 1 ? "is" : "are", p->B,
+		    PL(p->B));
+	if ((*out = mat_buf(p->B, sizeof **out, in->name, e)) == NULL)
+		return -1;
+	for (b = 0; b < p->B; b++) {
+		double x = in->m.data[b];
+
+		if (!(x >= 0 && x <= (double)max && x == floor(x)))
+			return err_set(e, NULL, 0, 0, "%s: expected a whole "
+			    "number of %s from 0 to %zu, found %g for "
+			    "sequence %zu", who(w, in), what, max, x, b + 1);
+		(*out)[b] = (size_t)x;
+	}
+	return 0;
+}
+
 /* --key-padding: (m) for every sequence (a row or a column), or (B, m). */
 static int
 key_padding(struct plan *p, const struct plan_in *in, struct err *e)
@@ -739,7 +770,9 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	    "sink logit", &p->sinks, e) != 0) || vector_of(&in[IN_QNORM],
 	    p->dq, "each query head has", &p->qnorm, e) ||
 	    vector_of(&in[IN_KNORM], p->dk, "each key head has",
-	    &p->knorm, e))
+	    &p->knorm, e) || lengths(p, &in[IN_KLEN], p->m, "keys",
+	    &p->klen, e) || lengths(p, &in[IN_QLEN], p->n, "queries",
+	    &p->qlen, e))
 		return -1;
 	if (range(p->o.has_qrange, p->o.qrange, p->n, "--query-range",
 	    "queries", &p->q0, &p->q1, e) || range(p->o.has_krange,
@@ -764,9 +797,12 @@ plan_free(struct plan *p)
 	free(p->allow);
 	free(p->kpad);
 	free(p->slopes);
+	free(p->klen);
+	free(p->qlen);
 	p->nown = 0;
 	p->allow = p->kpad = NULL;
 	p->slopes = NULL;
+	p->klen = p->qlen = NULL;
 }
 
 void

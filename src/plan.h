@@ -25,7 +25,7 @@ enum plan_role {
 	IN_X, IN_WQ, IN_WK, IN_WV, IN_WO, IN_Q, IN_K, IN_V,
 	IN_MEM, IN_BQ, IN_BK, IN_BV, IN_BO, IN_INPROJ, IN_INPROJB,
 	IN_MASK, IN_KPAD, IN_WA, IN_UA, IN_VA,
-	IN_BIAS, IN_SINKS, IN_ALIBI, IN_QNORM, IN_KNORM,
+	IN_BIAS, IN_SINKS, IN_ALIBI, IN_QNORM, IN_KNORM, IN_KLEN, IN_QLEN,
 	IN_NROLES
 };
 
@@ -96,6 +96,7 @@ struct plan {
 	double *slopes;		/* --alibi: (H) */
 	const double *sinks;	/* --sinks: (H) */
 	const double *qnorm, *knorm;	/* --q-norm (dq), --k-norm (dk) */
+	size_t *klen, *qlen;	/* --key-lengths, --query-lengths: (B) */
 	unsigned char *kpad;	/* key padding, batch b at b·m */
 	size_t kpad_sb;
 	struct mat own[8];	/* derived matrices this plan owns */

@@ -358,6 +358,31 @@ merge_state(const struct run *r, size_t nq, char *M, char *L, char *O,
 		    r->br), AT(O2, h * p->dv), r->hv);
 }
 
+/* --query-lengths: rows i0 + r >= len of one head are padding: output
+ * 0, LSE -inf, and M = -inf, so that the weights pass gives zeros.
+ * Returns how many of them end() counted as fully masked: padding
+ * rows are expected, and not warned about. */
+static size_t
+past_length(const struct run *r, size_t len, size_t i0, size_t nq,
+    char *M, char *O, double *lse)
+{
+	const double ninf = -INFINITY;
+	size_t k, j, dead = 0;
+	double mk;
+
+	for (k = len > i0 ? len - i0 : 0; k < nq; k++) {
+		r->ops->to_double(1, AT(M, k), &mk);
+		dead += mk == ninf;
+		r->ops->from_double(1, &ninf, AT(M, k));
+		for (j = 0; j < r->p->dv; j++)
+			r->ops->from_double(1, &(const double){ 0 }, AT(O, k *
+			    r->hv + j));
+		if (lse != NULL)
+			lse[k] = ninf;
+	}
+	return dead;
+}
+
 /* The end of rows i0 .. i0+nq-1: normalise every head, keep what the
  * weights pass and the LSE need, and format the output rows into s
  * (with y and work as scratch).  Returns the rows with no visible key. */
@@ -374,6 +399,10 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 		    r->br), AT(O, h * p->dv), r->hv, r->lse ? r->lse + h *
 		    p->nout + i : NULL, p->sinks && p->k0 == 0 ? p->sinks + h :
 		    NULL);
+		if (p->qlen != NULL)
+			dead -= past_length(r, p->qlen[b], i0, nq, AT(M, h *
+			    r->br), AT(O, h * p->dv), r->lse ? r->lse + h *
+			    p->nout + i : NULL);
 		if (r->rmax != NULL) {
 			copy_rows(r, 1, nq, AT(M, h * r->br), 0, AT(r->rmax,
 			    h * p->nout + i), 0);
@@ -569,6 +598,8 @@ heads_for(struct run *r, size_t b)
 		mk->allow = p->allow ? p->allow + b * p->ms[0] + h *
 		    p->ms[1] : NULL;
 		mk->kpad = p->kpad ? p->kpad + b * p->kpad_sb : NULL;
+		/* --key-lengths: the keys past the length are hidden */
+		mk->khi = p->klen ? min2(p->k1, p->klen[b]) : p->k1;
 	}
 }
 

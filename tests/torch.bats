@@ -289,6 +289,18 @@ fails() {
 	torch_case qk_norm_weights_rope_causal_gqa_batch 1e-15
 }
 
+@test "torch: --key-lengths hides keys past each sequence's length (JAX key_value_seq_lengths)" {
+	torch_case key_lengths 1e-15
+}
+
+@test "torch: --query-lengths: padding queries give zeros and LSE -inf, without a warning" {
+	torch_case query_lengths 1e-15
+}
+
+@test "torch: both lengths with bottom-right causal, GQA and sinks" {
+	torch_case lengths_causal_gqa_sinks 1e-15
+}
+
 @test "torch: the modifiers give the same bits for any -j, and agree in f32" {
 	in_case modifiers_all
 	# shellcheck disable=SC2046

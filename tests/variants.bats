@@ -96,6 +96,36 @@ data_is() {
 	! cmp -s w2.csv w3.csv
 }
 
+@test "variants data: --key-lengths and --query-lengths take B whole numbers within the sequence" {
+	mkqkv
+	run "$SA" $B --key-lengths rand:2
+	data_is '--key-lengths rand:2 is 2 but there is 1 sequence: expected one length per sequence'
+	printf '4\n' > k4.csv
+	run "$SA" $B --key-lengths k4.csv
+	data_is '--key-lengths k4.csv: expected a whole number of keys from 0 to 3, found 4 for sequence 1'
+	printf '1.5\n' > k15.csv
+	run "$SA" $B --key-lengths k15.csv
+	data_is '--key-lengths k15.csv: expected a whole number of keys from 0 to 3, found 1.5 for sequence 1'
+	printf -- '-1\n' > km.csv
+	run "$SA" $B --query-lengths km.csv
+	data_is '--query-lengths km.csv: expected a whole number of queries from 0 to 2, found -1 for sequence 1'
+	printf '3\n' > q3.csv
+	run "$SA" $B --query-lengths q3.csv
+	data_is '--query-lengths q3.csv: expected a whole number of queries from 0 to 2, found 3 for sequence 1'
+}
+
+@test "variants: --key-lengths 0 leaves rows no key (warning); --query-lengths 0 gives zeros silently" {
+	mkqkv
+	printf '0\n' > z.csv
+	run --separate-stderr "$SA" $B --key-lengths z.csv -o y.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "selfattn: warning: 2 query rows have every key masked: their output and weights are 0" ]
+	run --separate-stderr "$SA" $B --query-lengths z.csv -o y.csv -a w.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(cat y.csv)" = "$(printf '0,0\n0,0')" ]
+}
+
 @test "variants data: --alibi=@FILE and --sinks take one value per head" {
 	mkqkv
 	run "$SA" $B --alibi=@rand:2

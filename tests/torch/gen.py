@@ -1468,7 +1468,8 @@ def np_alibi_slopes(h, dt):
 
 def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
              window=None, softcap=None, alibi=None, sinks=False,
-             bias=False, scale=None, flags="", qknorm=None, rope=False):
+             bias=False, scale=None, flags="", qknorm=None, rope=False,
+             klens=None, qlens=None):
     """Given Q, K, V (lead..., n, h*dk) with -H h (--kv-heads g).
     causal: 0 none, 1 top-left, 2 bottom-right; window (L, R); alibi:
     None, "paper" (the built-in slopes) or "file"; sinks: H sink logits
@@ -1522,6 +1523,12 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
             cmd += " --q-norm qnorm.npy --k-norm knorm.npy"
     if rope:
         cmd += " --rope"
+    if klens is not None:
+        files["klens"] = np.array(klens, dtype=float)
+        cmd += " --key-lengths klens.npy"
+    if qlens is not None:
+        files["qlens.csv"] = np.array(qlens, dtype=float)[:, None]
+        cmd += " --query-lengths qlens.csv"
     cmd += flags
     p = np.arange(n)[:, None] + shift
     j = np.arange(m)[None, :]
@@ -1530,6 +1537,15 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
         allow &= j <= p
     if window is not None:
         allow &= (j >= p - window[0]) & (j <= p + window[1])
+    if klens is not None:
+        # JAX key_value_seq_lengths: keys j >= len_b hidden
+        allow = allow & (j < np.array(klens)[:, None, None])
+        allow = allow[:, None]                      # (B, 1, n, m)
+    qpad = None
+    if qlens is not None:
+        # JAX query_seq_lengths: rows i >= len_b are padding (zeros)
+        qpad = np.arange(n)[None, :] >= np.array(qlens)[:, None]
+        qpad = qpad[:, None, :]                     # (B, 1, n)
     ta = torch.from_numpy(allow)
 
     # torch
@@ -1567,6 +1583,11 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
         full = torch.isfinite(s).any(dim=-1)
         if not full.all():
             o, w = t_zero_dead(o, w, torch.isfinite(s))
+    if qpad is not None:
+        tq = torch.from_numpy(qpad)
+        o = o.masked_fill(tq[..., None], 0.0)
+        w = w.masked_fill(tq[..., None], 0.0)
+        lse = lse.masked_fill(tq, -math.inf)
 
     def scores(dt):
         qn = np_split(Q.astype(dt), h)
@@ -1603,7 +1624,12 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
         w = e / np.where(dead, 1, e.sum(axis=-1, keepdims=True))
         if sinks:
             w = w[..., :-1]
-        return np_concat(w @ vn), sq(w), int(dead.sum())
+        o = w @ vn
+        if qpad is not None:
+            o = np.where(qpad[..., None], 0, o)
+            w = np.where(qpad[..., None], 0, w)
+            dead = dead & ~qpad[..., None]
+        return np_concat(o), sq(w), int(dead.sum())
 
     def npl(dt):
         s = scores(dt)
@@ -1614,8 +1640,11 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
         mx = s.max(axis=-1, keepdims=True)
         fin = np.where(np.isneginf(mx), 0, mx)
         with np.errstate(divide="ignore"):
-            return sq((fin + np.log(np.exp(s - fin).sum(
-                axis=-1, keepdims=True)))[..., 0])
+            r = (fin + np.log(np.exp(s - fin).sum(
+                axis=-1, keepdims=True)))[..., 0]
+        if qpad is not None:
+            r = np.where(qpad, -np.inf, r)
+        return sq(r)
 
     def sq(a):
         # one head and no batch: selfattn leaves the H axis out
@@ -1706,6 +1735,23 @@ def case_qk_norm_weights_rope_causal_gqa_batch(rng):
     # Qwen3 / OLMo 2: RMSNorm with weights, then RoPE; GQA, a batch
     return mod_case(rng, lead=(2,), n=4, m=7, h=4, g=2, dk=4, causal=2,
                     qknorm=(1e-5, True), rope=True)
+
+
+@case
+def case_key_lengths(rng):
+    return mod_case(rng, lead=(3,), n=4, m=6, h=2, klens=[6, 2, 4])
+
+
+@case
+def case_query_lengths(rng):
+    # padding queries give zeros and LSE -inf, without the warning
+    return mod_case(rng, lead=(3,), n=5, m=5, h=2, qlens=[5, 2, 0])
+
+
+@case
+def case_lengths_causal_gqa_sinks(rng):
+    return mod_case(rng, lead=(2,), n=4, m=7, h=4, g=2, causal=2,
+                    klens=[5, 7], qlens=[3, 4], sinks=True)
 
 
 def error_fixtures():
