@@ -57,6 +57,8 @@ static const char help_text[] =
 "  -V, --values FILE     values V (m x H*dv); -Q/-K/-V may also be .npy\n"
 "                        (H, n, dk) or (B, H, n, dk) per-head tensors\n"
 "  -m, --memory FILE     project K and V from this sequence, not X\n"
+"      --memory-keys FILE --memory-values FILE  project K and V from two\n"
+"                        sequences (PyTorch's key and value, kdim, vdim)\n"
 "      --bq, --bk, --bv, --bo FILE  biases added after each projection\n"
 "      --layout row|torch  weights are in x out (row, default) or\n"
 "                        PyTorch's out x in (y = x·Wᵀ + b)\n"
@@ -169,6 +171,8 @@ static const struct option longopts[] = {
 	{ "q-norm", required_argument, NULL, OPT_ROLE + IN_QNORM },
 	{ "k-norm", required_argument, NULL, OPT_ROLE + IN_KNORM },
 	{ "key-lengths", required_argument, NULL, OPT_ROLE + IN_KLEN },
+	{ "memory-keys", required_argument, NULL, OPT_ROLE + IN_MEMK },
+	{ "memory-values", required_argument, NULL, OPT_ROLE + IN_MEMV },
 	{ "query-lengths", required_argument, NULL, OPT_ROLE + IN_QLEN },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "kv-heads", required_argument, NULL, OPT_KVHEADS },
@@ -216,6 +220,8 @@ static const struct {
 	[IN_KNORM] = { OPT_ROLE + IN_KNORM, "--k-norm" },
 	[IN_KLEN] = { OPT_ROLE + IN_KLEN, "--key-lengths" },
 	[IN_QLEN] = { OPT_ROLE + IN_QLEN, "--query-lengths" },
+	[IN_MEMK] = { OPT_ROLE + IN_MEMK, "--memory-keys" },
+	[IN_MEMV] = { OPT_ROLE + IN_MEMV, "--memory-values" },
 };
 
 struct opts {
@@ -458,7 +464,7 @@ check_combination(const struct opts *o)
 {
 	static const int direct[] = { IN_Q, IN_K, IN_V };
 	static const int self_only[] = { IN_X, IN_WQ, IN_WK, IN_WV, IN_MEM,
-	    IN_BQ, IN_BK, IN_BV, IN_INPROJ, IN_INPROJB };
+	    IN_BQ, IN_BK, IN_BV, IN_INPROJ, IN_INPROJB, IN_MEMK, IN_MEMV };
 	static const int proj[] = { IN_WQ, IN_WK, IN_WV };
 	static const int bias[] = { IN_BQ, IN_BK, IN_BV };
 	int i, j, rc, self, any;
@@ -469,6 +475,16 @@ check_combination(const struct opts *o)
 		for (j = 0; j < NELEM(self_only); j++)
 			if ((rc = conflict(o, self_only[j], direct[i])) != 0)
 				return rc;
+	if ((rc = conflict(o, IN_MEM, IN_MEMK)) != 0 ||
+	    (rc = conflict(o, IN_MEM, IN_MEMV)) != 0 ||
+	    (rc = conflict(o, IN_INPROJ, IN_MEMK)) != 0 ||
+	    (rc = conflict(o, IN_INPROJ, IN_MEMV)) != 0)
+		return rc;
+	if ((o->spec[IN_MEMK] == NULL) != (o->spec[IN_MEMV] == NULL))
+		return usage_error("%s needs %s: keys and values come from "
+		    "their own sequences", o->spec[IN_MEMK] ? "--memory-keys" :
+		    "--memory-values", o->spec[IN_MEMK] ? "--memory-values" :
+		    "--memory-keys");
 	for (i = 0; i < NELEM(proj); i++)
 		if ((rc = conflict(o, IN_INPROJ, proj[i])) != 0 ||
 		    (rc = conflict(o, IN_INPROJB, bias[i])) != 0)

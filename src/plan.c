@@ -284,6 +284,8 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	p->m = p->n;
 	p->dm = p->d;
 	p->mem = p->x;
+	if (in[IN_MEMK].name != NULL)
+		mem = &in[IN_MEMK];	/* --memory-keys, --memory-values */
 	if (mem->name != NULL) {
 		if (sequence(mem, 1, &Bm, &p->m, &p->dm, e) != 0)
 			return -1;
@@ -292,6 +294,23 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 			    "sequence or the same number of them", who(w, x),
 			    shape_str(s, sizeof s, &x->sh));
 		p->mem = &mem->m;
+	}
+	p->dmv = p->dm;
+	if (in[IN_MEMV].name != NULL) {
+		const struct plan_in *mv = &in[IN_MEMV];
+		size_t mm;
+
+		if (sequence(mv, 1, &Bm, &mm, &p->dmv, e) != 0)
+			return -1;
+		if ((mv->sh.ndim == 3) != p->batched || Bm != p->B)
+			return mismatch(e, mv, "%s is %s: both must be one "
+			    "sequence or the same number of them", who(w, x),
+			    shape_str(s, sizeof s, &x->sh));
+		if (mm != p->m)
+			return mismatch(e, mv, "%s is %s: every key needs a "
+			    "value", who(w, mem), shape_str(s, sizeof s,
+			    &mem->sh));
+		p->memv = &mv->m;
 	}
 	if (in[IN_INPROJ].name != NULL) {
 		const struct plan_in *ip = &in[IN_INPROJ];
@@ -322,13 +341,17 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (p->wk->rows != p->dm)
 		return mismatch(e, wki, "%s has %zu column%s%s", d_of, p->dm,
 		    PL(p->dm), wfit(p, wki, p->dm));
-	if (p->wv->rows != p->dm)
-		return mismatch(e, wvi, "%s has %zu column%s%s", d_of, p->dm,
-		    PL(p->dm), wfit(p, wvi, p->dm));
+	if (in[IN_MEMV].name != NULL)
+		d_of = who(w, &in[IN_MEMV]);
+	if (p->wv->rows != p->dmv)
+		return mismatch(e, wvi, "%s has %zu column%s%s", d_of, p->dmv,
+		    PL(p->dmv), wfit(p, wvi, p->dmv));
 	if (p->o.pos && (p->x = positions(p, &x->m, e)) == NULL)
 		return -1;
 	if (mem->name == NULL)
 		p->mem = p->x;
+	if (p->memv == NULL)
+		p->memv = p->mem;
 	return 0;
 }
 

@@ -26,6 +26,7 @@ enum plan_role {
 	IN_MEM, IN_BQ, IN_BK, IN_BV, IN_BO, IN_INPROJ, IN_INPROJB,
 	IN_MASK, IN_KPAD, IN_WA, IN_UA, IN_VA,
 	IN_BIAS, IN_SINKS, IN_ALIBI, IN_QNORM, IN_KNORM, IN_KLEN, IN_QLEN,
+	IN_MEMK, IN_MEMV,
 	IN_NROLES
 };
 
@@ -73,7 +74,8 @@ struct plan {
 	size_t H, G;		/* query heads, key/value heads */
 	size_t dq, dk, dv;	/* per-head widths of Q, K, V */
 	size_t da;		/* additive score width */
-	size_t d, dm;		/* widths of X and of the memory */
+	size_t d, dm;		/* widths of X and of the memory (keys) */
+	size_t dmv;		/* width of the values' memory */
 	size_t dout;		/* columns of Y (per-head layout: dv) */
 	double scale;
 	int self;		/* X given (else Q, K, V) */
@@ -84,7 +86,7 @@ struct plan {
 	size_t qs[3], ks[3], vs[3];
 	/* The matrices in row layout (in x out), derived when needed (torch
 	 * layout, in-proj, position encoding), else the inputs' own. */
-	const struct mat *x, *mem, *wq, *wk, *wv, *wo, *wa, *ua;
+	const struct mat *x, *mem, *memv, *wq, *wk, *wv, *wo, *wa, *ua;
 	const struct mat *q, *k, *v;	/* Q, K, V given */
 	const double *bq, *bk, *bv, *bo, *va;
 	/* --mask, per batch b and head h at b·ms[0] + h·ms[1] (0: shared);

@@ -198,7 +198,10 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 
 		r->ops->linear(bc, p->dm, r->hk, m, ldk, r->wk, p->bk, w->kb,
 		    r->hk, w->work);
-		r->ops->linear(bc, p->dm, r->gv, m, ldk, r->wv, p->bv, w->vb,
+		if (p->memv != p->mem)	/* --memory-values: its own rows */
+			m = rows_of(r, p->memv->data, b * p->m + j0, bc,
+			    p->dmv, p->dmv, w->mb, p->dmv, &ldk);
+		r->ops->linear(bc, p->dmv, r->gv, m, ldk, r->wv, p->bv, w->vb,
 		    r->gv, w->work);
 	}
 	for (g = 0; g < p->G; g++) {
@@ -663,8 +666,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
 	ws = max2(r->ops->work_size(&hd), r->ops->linear_work(
-	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, p->dm), max2(r->hv,
-	    max2(p->dq, p->dk)))));
+	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, max2(p->dm, p->dmv)),
+	    max2(r->hv, max2(p->dq, p->dk)))));
 	for (i = 0; i <= nw; i++) {
 		struct worker *k = i < nw && r->thr ? &r->thr[i] : &r->put;
 
@@ -682,7 +685,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		k->kb = take(r, a, r->bc * r->hk);
 		k->vb = take(r, a, r->bc * r->gv);
 		if (p->self && r->ops->dtype != ATTN_F64)
-			k->mb = take(r, a, r->bc * p->dm);
+			k->mb = take(r, a, r->bc * max2(p->dm, p->dmv));
 		if (!r->prepack) {
 			k->kp = take(r, a, p->G * r->kstride);
 			k->vp = take(r, a, p->G * r->vstride);

@@ -200,6 +200,10 @@ fails() {
 	torch_case memory_cross_bias_torch_layout
 }
 
+@test "torch: --memory-keys and --memory-values are MHA's key and value with kdim != vdim, batched" {
+	torch_case memory_keys_values
+}
+
 # -- batches -------------------------------------------------------------
 
 @test "torch: a CSV X of 2 blank-separated blocks is a batch of 2: output (2, n, d), weights (2, n, m)" {

@@ -409,6 +409,43 @@ data_is() {
 	cmp y1.csv y2.csv
 }
 
+@test "variants usage: --memory-keys and --memory-values go together, without -m or --in-proj" {
+	run "$SA" $X --memory-keys rand:2x4
+	usage_is '--memory-keys needs --memory-values: keys and values come from their own sequences'
+	run "$SA" $X --memory-values rand:2x4
+	usage_is '--memory-values needs --memory-keys: keys and values come from their own sequences'
+	run "$SA" $X -m rand:2x4 --memory-keys rand:2x4 --memory-values rand:2x4
+	usage_is '--memory conflicts with --memory-keys: give one or the other'
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 --memory-keys rand:2x4 --memory-values rand:2x4
+	usage_is '--in-proj conflicts with --memory-keys: give one or the other'
+	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --memory-keys rand:2x4 --memory-values rand:2x4
+	usage_is '--memory-keys conflicts with -Q: give one or the other'
+}
+
+@test "variants data: --memory-values must have the keys' length and WV's width" {
+	run "$SA" $X --memory-keys rand:2x4 --memory-values rand:3x4
+	data_is '--memory-values rand:3x4 is 3x4 but --memory-keys rand:2x4 is 2x4: every key needs a value'
+	run "$SA" $X --memory-keys rand:2x4 --memory-values rand:2x3
+	data_is '-v (WV) rand:4x4 is 4x4 but --memory-values rand:2x3 has 3 columns'
+	run "$SA" $X --memory-keys rand:2x3 --memory-values rand:2x4
+	data_is '-k (WK) rand:4x4 is 4x4 but --memory-keys rand:2x3 has 3 columns'
+}
+
+@test "variants: --memory-keys M --memory-values M is -m M" {
+	printf '1,2,3,4\n0.5,-1,2,0\n3,1,-1,2\n' > m.csv
+	run "$SA" $X -m m.csv -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $X --memory-keys m.csv --memory-values m.csv -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp w1.csv w2.csv
+	run "$SA" $X --dtype f32 -m m.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $X --dtype f32 --memory-keys m.csv --memory-values m.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+}
+
 @test "variants data: the memory's width must match WK" {
 	run "$SA" $X -m rand:2x5
 	data_is '-k (WK) rand:4x4 is 4x4 but --memory rand:2x5 has 5 columns'

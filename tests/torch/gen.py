@@ -698,7 +698,7 @@ def case_window_causal_br(rng):
 
 # -- MultiheadAttention --
 
-def mha_params(rng, E, kdim=None):
+def mha_params(rng, E, kdim=None, vdim=None):
     p = {"in_proj_bias": rn(rng, 3 * E, sd=0.5),
          "out_proj.weight": rn(rng, E, E, sd=E ** -0.5),
          "out_proj.bias": rn(rng, E, sd=0.5)}
@@ -707,17 +707,19 @@ def mha_params(rng, E, kdim=None):
     else:
         p["q_proj_weight"] = rn(rng, E, E, sd=E ** -0.5)
         p["k_proj_weight"] = rn(rng, E, kdim, sd=kdim ** -0.5)
-        p["v_proj_weight"] = rn(rng, E, kdim, sd=kdim ** -0.5)
+        vdim = vdim or kdim
+        p["v_proj_weight"] = rn(rng, E, vdim, sd=vdim ** -0.5)
     return p
 
 
-def np_mha(X, p, h, dt, allow=None, average=False, mem=None):
+def np_mha(X, p, h, dt, allow=None, average=False, mem=None, memv=None):
     """y = x W^T + b for every projection (nn.Linear), heads, attention,
     concat, out_proj.  X (n, E) or (B, n, E)."""
     P = {k: v.astype(dt) for k, v in p.items()}
     E = P["out_proj.weight"].shape[0]
     x = X.astype(dt)
     kv = x if mem is None else mem.astype(dt)
+    vv = kv if memv is None else memv.astype(dt)
     if "in_proj_weight" in P:
         wq, wk, wv = (P["in_proj_weight"][i * E:(i + 1) * E]
                       for i in range(3))
@@ -727,7 +729,7 @@ def np_mha(X, p, h, dt, allow=None, average=False, mem=None):
     b = P["in_proj_bias"]
     q = x @ wq.T + b[:E]
     k = kv @ wk.T + b[E:2 * E]
-    v = kv @ wv.T + b[2 * E:]
+    v = vv @ wv.T + b[2 * E:]
     dk = E // h
     o, w, dead = np_attend(np_split(q, h), np_split(k, h), np_split(v, h),
                            dt(1) / np.sqrt(dt(dk)), allow=allow)
@@ -853,6 +855,35 @@ def case_memory_cross_bias(rng):
 @case
 def case_memory_cross_bias_torch_layout(rng):
     return memory_case(rng, True)
+
+
+@case
+def case_memory_keys_values(rng):
+    # key and value from two sequences of widths kdim != vdim, a batch
+    B, n, m, E, kd, vd, h = 2, 4, 6, 8, 5, 3, 2
+    p = mha_params(rng, E, kdim=kd, vdim=vd)
+    X = rn(rng, B, n, E)
+    MK = rn(rng, B, m, kd)
+    MV = rn(rng, B, m, vd)
+    mha = t_mha(E, h, p, kdim=kd, vdim=vd)
+    # out, w = mha(x, key, value, need_weights=True,
+    #              average_attn_weights=False), key (B, m, kdim),
+    #              value (B, m, vdim)
+    out, w = mha(T(X), T(MK), T(MV), need_weights=True,
+                 average_attn_weights=False)
+    b = p["in_proj_bias"]
+    files = {"X": X, "memory_keys": MK, "memory_values": MV, **p}
+    del files["in_proj_bias"]
+    files.update(bq=b[:E], bk=b[E:2 * E], bv=b[2 * E:])
+    args = ("-x X.npy --memory-keys memory_keys.npy --memory-values "
+            "memory_values.npy --layout torch -q q_proj_weight.npy "
+            "-k k_proj_weight.npy -v v_proj_weight.npy "
+            "-w out_proj.weight.npy --bq bq.npy --bk bk.npy --bv bv.npy "
+            "--bo out_proj.bias.npy -H %d" % h)
+
+    def npf(dt):
+        return np_mha(X, p, h, dt, mem=MK, memv=MV)
+    return Out(args, files, out, w, npf)
 
 
 # -- batches --
