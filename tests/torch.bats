@@ -305,6 +305,14 @@ fails() {
 	torch_case lengths_causal_gqa_sinks 1e-15
 }
 
+@test "torch: modifiers over 9000 keys (three chunks, merged; threads split the keys) with --lse" {
+	torch_case modifiers_long_keys
+	# shellcheck disable=SC2046
+	"$SA" $(cat cmd) -j1 -o y1.npy --lse l1.npy
+	cmp y1.npy out.npy
+	cmp l1.npy lse.npy
+}
+
 @test "torch: the modifiers give the same bits for any -j, and agree in f32" {
 	in_case modifiers_all
 	# shellcheck disable=SC2046

@@ -1500,7 +1500,7 @@ def np_alibi_slopes(h, dt):
 def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
              window=None, softcap=None, alibi=None, sinks=False,
              bias=False, scale=None, flags="", qknorm=None, rope=False,
-             klens=None, qlens=None):
+             klens=None, qlens=None, weights=True):
     """Given Q, K, V (lead..., n, h*dk) with -H h (--kv-heads g).
     causal: 0 none, 1 top-left, 2 bottom-right; window (L, R); alibi:
     None, "paper" (the built-in slopes) or "file"; sinks: H sink logits
@@ -1536,7 +1536,9 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
         slopes = t_alibi_slopes(h)
         cmd += " --alibi"
     elif alibi == "file":
-        slopes = T(rng.uniform(0.05, 0.8, size=h))
+        # small slopes over many keys: no weight underflows
+        slopes = T(rng.uniform(0.05, 0.8, size=h) * (1 if m < 1000 else
+                                                     1e-3))
         files["slopes"] = slopes.numpy()
         cmd += " --alibi=@slopes.npy"
     if sinks:
@@ -1681,7 +1683,7 @@ def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
         # one head and no batch: selfattn leaves the H axis out
         return a[0] if h == 1 and not lead else a
     return Out(cmd, files, t_merge(o), sq(w), npf, t_lse=sq(lse),
-               np_lse=npl)
+               np_lse=npl, weights=weights)
 
 
 @case
@@ -1783,6 +1785,15 @@ def case_query_lengths(rng):
 def case_lengths_causal_gqa_sinks(rng):
     return mod_case(rng, lead=(2,), n=4, m=7, h=4, g=2, causal=2,
                     klens=[5, 7], qlens=[3, 4], sinks=True)
+
+
+@case
+def case_modifiers_long_keys(rng):
+    # 3 queries, 9000 keys: three chunks of 4096 keys, merged in order
+    # (split over threads): soft-cap, ALiBi, a window and sinks
+    return mod_case(rng, n=3, m=9000, h=2, dk=2, causal=2,
+                    window=(6000, 0), softcap=5.0, alibi="file",
+                    sinks=True, weights=False)
 
 
 def error_fixtures():
