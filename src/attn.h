@@ -35,8 +35,10 @@ enum attn_dtype { ATTN_F64, ATTN_F32 };
 struct attn_mask {
 	int causal;		/* hide j > i + shift */
 	long long shift;	/* 0: top-left; m - n: bottom-right */
-	long long window;	/* >= 0: hide |i + shift - j| > window
-				 * (with causal only the earlier side) */
+	long long window;	/* >= 0: a local window, with wright: hide
+				 * j < i + shift - window and
+				 * j > i + shift + wright */
+	long long wright;
 	const double *add;	/* (n, m) added to the scores, or NULL */
 	size_t ldadd;
 	const unsigned char *allow;	/* (n, m), 0 hides, or NULL */
@@ -53,6 +55,8 @@ struct attn_head {
 	size_t m;		/* keys */
 	size_t dk, dv;		/* widths of a key and of a value */
 	double scale;		/* multiplies the scores */
+	double softcap;		/* > 0: s = softcap·tanh(s / softcap) */
+	double alibi;		/* ALiBi slope: s -= alibi·|i + shift - j| */
 	const void *kp, *vp;	/* packed key and value blocks (weights) */
 	size_t kstride, vstride;	/* elements from block to block */
 	size_t jp;		/* kp's first block holds keys jp .. */
@@ -140,8 +144,12 @@ struct attn_ops {
 	 *	(M, L, O): M' = max(M, M2), L' = L·e^(M-M') + L2·e^(M2-M'),
 	 *	O' = O·e^(M-M') + O2·e^(M2-M').  An empty side contributes
 	 *	nothing, exactly.
-	 * end: O /= L, and lse_i = M_i + log L_i (double, NULL: not
-	 *	wanted); a row with no visible key gets O = 0, lse = -inf.
+	 * end: with a sink logit (gpt-oss; NULL: none), first fold it in
+	 *	as one more key whose value is 0: M' = max(M, sink),
+	 *	L' = L·e^(M-M') + e^(sink-M'), O' = O·e^(M-M'), and M, L
+	 *	become M', L' (the weights pass reads them).  Then O /= L,
+	 *	and lse_i = M_i + log L_i (double, NULL: not wanted); a row
+	 *	with no visible key (nor a sink) gets O = 0, lse = -inf.
 	 *	Returns the number of such rows.
 	 */
 	void (*begin)(size_t nq, size_t dv, void *M, void *L, void *O,
@@ -153,8 +161,8 @@ struct attn_ops {
 	void (*merge)(size_t nq, size_t dv, void *M, void *L, void *O,
 	    size_t ldo, const void *M2, const void *L2, const void *O2,
 	    size_t ldo2);
-	size_t (*end)(size_t nq, size_t dv, const void *M, const void *L,
-	    void *O, size_t ldo, double *lse);
+	size_t (*end)(size_t nq, size_t dv, void *M, void *L, void *O,
+	    size_t ldo, double *lse, const double *sink);
 
 	/*
 	 * The weights of the same rows from their final state over all the

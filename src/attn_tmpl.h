@@ -141,8 +141,8 @@ F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
 	if (mk->window >= 0) {
 		if (first - mk->window > lo)
 			lo = first - mk->window;
-		if (!mk->causal && last + mk->window + 1 < hi)
-			hi = last + mk->window + 1;
+		if (last + mk->wright + 1 < hi)
+			hi = last + mk->wright + 1;
 	}
 	if (lo >= hi)
 		return 0;
@@ -152,9 +152,10 @@ F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
 }
 
 /* Scores of rows i0 .. i0+nq-1 against the key block packed at kp (keys
- * j0 .. j0+bc-1): S (nq, bc), ld ATTN_BC, = Q·K_bᵀ·scale + add, then
- * hidden ones -inf.  The order of operations is PyTorch's: (q·k)·scale,
- * then the mask.  kp NULL: S holds Q·K_bᵀ already (qk_rows). */
+ * j0 .. j0+bc-1): S (nq, bc), ld ATTN_BC.  In this order: (q·k)·scale,
+ * the soft-cap C·tanh(s/C), + add, - alibi·|i + shift - j|, then hidden
+ * ones -inf (the sinks come in end()).  kp NULL: S holds Q·K_bᵀ
+ * already (qk_rows). */
 static TARGET void
 F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
     size_t ldq, size_t j0, size_t bc, const T *kp, T *S, T *work)
@@ -187,11 +188,26 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 
 		for (j = 0; j < bc; j++)
 			s[j] *= scale;
+		if (h->softcap > 0) {
+			const T c = (T)h->softcap;
+
+			for (j = 0; j < bc; j++)
+				s[j] = c * TANH(s[j] / c);
+		}
 		if (mk->add != NULL) {
 			const double *a = mk->add + (i0 + i) * mk->ldadd + j0;
 
 			for (j = 0; j < bc; j++)
 				s[j] += (T)a[j];
+		}
+		if (h->alibi != 0) {
+			const T sl = (T)h->alibi;
+
+			for (j = 0; j < bc; j++) {
+				long long d = ai - (long long)(j0 + j);
+
+				s[j] -= sl * (T)(d < 0 ? -d : d);
+			}
 		}
 		if (mk->allow != NULL) {
 			const unsigned char *a = mk->allow +
@@ -213,8 +229,7 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 			long long d = ai - (long long)(j0 + j);	/* i - j */
 
 			if ((mk->causal && d < 0) || (mk->window >= 0 &&
-			    (d > mk->window || (!mk->causal &&
-			    -d > mk->window))))
+			    (d > mk->window || -d > mk->wright)))
 				s[j] = -(T)INFINITY;
 		}
 	}
@@ -498,18 +513,34 @@ F(merge)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 	}
 }
 
-/* See attn.h: normalise, and the log-sum-exp. */
+/* See attn.h: the sink, then normalise, and the log-sum-exp. */
 static TARGET size_t
-F(end)(size_t nq, size_t dv, const void *Mv, const void *Lv, void *Ov,
-    size_t ldo, double *lse)
+F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
+    double *lse, const double *sink)
 {
-	const T *M = Mv, *L = Lv;
-	T *O = Ov;
+	T *M = Mv, *L = Lv, *O = Ov;
 	size_t i, j, dead = 0;
 
 	for (i = 0; i < nq; i++) {
 		T *o = O + i * ldo;
 
+		if (sink != NULL && *sink != -INFINITY) {
+			/* one more key, of value 0 */
+			T sk = (T)*sink, mnew, a;
+
+			if (M[i] == -(T)INFINITY) {
+				M[i] = sk;
+				L[i] = 1;
+			} else {
+				mnew = sk > M[i] || sk != sk ? sk : M[i];
+				a = EXPF(M[i] - mnew);
+				L[i] = L[i] * a + EXPF(sk - mnew);
+				M[i] = mnew;
+				if (a != 1)
+					for (j = 0; j < dv; j++)
+						o[j] *= a;
+			}
+		}
 		if (M[i] == -(T)INFINITY) {
 			/* every key hidden: attend to nothing */
 			for (j = 0; j < dv; j++)

@@ -59,6 +59,8 @@ static const char help_text[] =
 "  -V, --values FILE     values V (m x H*dv); -Q/-K/-V may also be .npy\n"
 "                        (H, n, dk) or (B, H, n, dk) per-head tensors\n"
 "  -m, --memory FILE     project K and V from this sequence, not X\n"
+"      --memory-keys FILE --memory-values FILE  project K and V from two\n"
+"                        sequences (PyTorch's key and value, kdim, vdim)\n"
 "      --bq, --bk, --bv, --bo FILE  biases added after each projection\n"
 "      --layout row|torch  weights are in x out (row, default) or\n"
 "                        PyTorch's out x in (y = x·Wᵀ + b)\n"
@@ -76,16 +78,29 @@ static const char help_text[] =
 "      --wa, --ua, --va FILE  the score function's matrices\n"
 "  -c, --causal[=top-left|bottom-right]  query i sees keys j <= i\n"
 "                        (bottom-right: j <= i + m - n); -cbottom-right\n"
-"      --mask FILE       n x m: 0/1 (1 = may attend) or added to scores;\n"
+"      --mask FILE       n x m of 0/1: 1 = may attend, 0 hides;\n"
 "                        (H, n, m) or (B, H, n, m) per head\n"
+"      --bias FILE       n x m added to the scores (-inf hides); shapes\n"
+"                        as --mask\n"
 "      --key-padding FILE  m values, 1 = padding key (or B x m)\n"
-"      --window W        keys within distance W of the query only\n"
+"      --key-lengths, --query-lengths FILE  B values: the valid keys or\n"
+"                        queries of each sequence (later queries give 0)\n"
+"      --window W|L,R    query i sees keys i-L <= j <= i+R only (W: L = R\n"
+"                        = W; with -c, R is 0)\n"
+"      --softcap C       scores = C·tanh(scores/C) after the scale (C > 0)\n"
+"      --alibi[=@FILE]   add -slope_h·|i - j| (ALiBi slopes, or H from FILE)\n"
+"      --sinks FILE      H sink logits: softmax over [scores, sink_h]\n"
 "      --pos sinusoidal  add the sinusoidal position encoding to X\n"
 "      --rope[=BASE]     rotary position embedding (base 10000)\n"
+"      --qk-norm[=EPS]   RMSNorm of each head's queries and keys, before\n"
+"                        RoPE (eps 1e-6); --q-norm, --k-norm FILE: weights\n"
 "      --seed S          seed for rand:/randn: inputs (default 0)\n"
 "      --query-range A:B compute query rows A..B-1 only (global positions)\n"
 "      --key-range A:B   attend to keys A..B-1 only: a shard, for --merge\n"
-"\n"
+"\n";
+
+/* The help goes on in more literals: one may hold only 4095 bytes. */
+static const char help_text2[] =
 "Output:\n"
 "  -o, --output FILE     write Y to FILE (default: standard output)\n"
 "  -a, --weights FILE    write the attention weights (H x n x m) to FILE\n"
@@ -100,8 +115,7 @@ static const char help_text[] =
 "  -p, --precision N     N significant digits (1-17; default: shortest\n"
 "                        text that reads back to the same double)\n";
 
-/* The rest of the help: one string would be too long for C11. */
-static const char help_text2[] =
+static const char help_text3[] =
 "\n"
 "Labels and pictures:\n"
 "      --labels WORDS|@FILE  name the query tokens (words split on blanks,\n"
@@ -135,7 +149,7 @@ enum {
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
 	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
 	OPT_LABELS, OPT_KEYLABELS, OPT_LABELOUT, OPT_HEATMAP, OPT_SHOW,
-	OPT_BATCHINDEX,
+	OPT_BATCHINDEX, OPT_SOFTCAP, OPT_ALIBI, OPT_QKNORM,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -163,12 +177,23 @@ static const struct option longopts[] = {
 	{ "in-proj", required_argument, NULL, OPT_ROLE + IN_INPROJ },
 	{ "in-proj-bias", required_argument, NULL, OPT_ROLE + IN_INPROJB },
 	{ "mask", required_argument, NULL, OPT_ROLE + IN_MASK },
+	{ "bias", required_argument, NULL, OPT_ROLE + IN_BIAS },
 	{ "key-padding", required_argument, NULL, OPT_ROLE + IN_KPAD },
 	{ "wa", required_argument, NULL, OPT_ROLE + IN_WA },
 	{ "ua", required_argument, NULL, OPT_ROLE + IN_UA },
 	{ "va", required_argument, NULL, OPT_ROLE + IN_VA },
 	{ "causal", optional_argument, NULL, 'c' },
 	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "softcap", required_argument, NULL, OPT_SOFTCAP },
+	{ "alibi", optional_argument, NULL, OPT_ALIBI },
+	{ "sinks", required_argument, NULL, OPT_ROLE + IN_SINKS },
+	{ "qk-norm", optional_argument, NULL, OPT_QKNORM },
+	{ "q-norm", required_argument, NULL, OPT_ROLE + IN_QNORM },
+	{ "k-norm", required_argument, NULL, OPT_ROLE + IN_KNORM },
+	{ "key-lengths", required_argument, NULL, OPT_ROLE + IN_KLEN },
+	{ "memory-keys", required_argument, NULL, OPT_ROLE + IN_MEMK },
+	{ "memory-values", required_argument, NULL, OPT_ROLE + IN_MEMV },
+	{ "query-lengths", required_argument, NULL, OPT_ROLE + IN_QLEN },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "kv-heads", required_argument, NULL, OPT_KVHEADS },
 	{ "average-weights", no_argument, NULL, OPT_AVERAGE },
@@ -214,6 +239,15 @@ static const struct {
 	[IN_WA] = { OPT_ROLE + IN_WA, "--wa" },
 	[IN_UA] = { OPT_ROLE + IN_UA, "--ua" },
 	[IN_VA] = { OPT_ROLE + IN_VA, "--va" },
+	[IN_BIAS] = { OPT_ROLE + IN_BIAS, "--bias" },
+	[IN_SINKS] = { OPT_ROLE + IN_SINKS, "--sinks" },
+	[IN_ALIBI] = { -1, "--alibi" },	/* --alibi=@FILE */
+	[IN_QNORM] = { OPT_ROLE + IN_QNORM, "--q-norm" },
+	[IN_KNORM] = { OPT_ROLE + IN_KNORM, "--k-norm" },
+	[IN_KLEN] = { OPT_ROLE + IN_KLEN, "--key-lengths" },
+	[IN_QLEN] = { OPT_ROLE + IN_QLEN, "--query-lengths" },
+	[IN_MEMK] = { OPT_ROLE + IN_MEMK, "--memory-keys" },
+	[IN_MEMV] = { OPT_ROLE + IN_MEMV, "--memory-values" },
 };
 
 struct opts {
@@ -372,6 +406,33 @@ parse_range(const char *s, size_t ab[2])
 	return 0;
 }
 
+/* Parse "W" (L = R = W) or "L,R", distances >= 0; -1 if it is not. */
+static int
+parse_window(const char *s, long long *l, long long *r)
+{
+	unsigned long long a, b;
+	const char *comma = strchr(s, ',');
+	char buf[32];
+	size_t n;
+
+	if (comma == NULL) {
+		if (parse_uint(s, 0, LLONG_MAX, &a) != 0)
+			return -1;
+		*l = *r = (long long)a;
+		return 0;
+	}
+	if ((n = (size_t)(comma - s)) >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (parse_uint(buf, 0, LLONG_MAX, &a) != 0 ||
+	    parse_uint(comma + 1, 0, LLONG_MAX, &b) != 0)
+		return -1;
+	*l = (long long)a;
+	*r = (long long)b;
+	return 0;
+}
+
 /* Do paths a and b name one regular file (or one future file)?  Two
  * outputs may share a device such as /dev/null.  See out_same. */
 static int
@@ -432,7 +493,7 @@ check_combination(const struct opts *o)
 {
 	static const int direct[] = { IN_Q, IN_K, IN_V };
 	static const int self_only[] = { IN_X, IN_WQ, IN_WK, IN_WV, IN_MEM,
-	    IN_BQ, IN_BK, IN_BV, IN_INPROJ, IN_INPROJB };
+	    IN_BQ, IN_BK, IN_BV, IN_INPROJ, IN_INPROJB, IN_MEMK, IN_MEMV };
 	static const int proj[] = { IN_WQ, IN_WK, IN_WV };
 	static const int bias[] = { IN_BQ, IN_BK, IN_BV };
 	int i, j, rc, self, any;
@@ -443,6 +504,16 @@ check_combination(const struct opts *o)
 		for (j = 0; j < NELEM(self_only); j++)
 			if ((rc = conflict(o, self_only[j], direct[i])) != 0)
 				return rc;
+	if ((rc = conflict(o, IN_MEM, IN_MEMK)) != 0 ||
+	    (rc = conflict(o, IN_MEM, IN_MEMV)) != 0 ||
+	    (rc = conflict(o, IN_INPROJ, IN_MEMK)) != 0 ||
+	    (rc = conflict(o, IN_INPROJ, IN_MEMV)) != 0)
+		return rc;
+	if ((o->spec[IN_MEMK] == NULL) != (o->spec[IN_MEMV] == NULL))
+		return usage_error("%s needs %s: keys and values come from "
+		    "their own sequences", o->spec[IN_MEMK] ? "--memory-keys" :
+		    "--memory-values", o->spec[IN_MEMK] ? "--memory-values" :
+		    "--memory-keys");
 	for (i = 0; i < NELEM(proj); i++)
 		if ((rc = conflict(o, IN_INPROJ, proj[i])) != 0 ||
 		    (rc = conflict(o, IN_INPROJB, bias[i])) != 0)
@@ -473,6 +544,11 @@ check_combination(const struct opts *o)
 	if (o->spec[IN_INPROJ] && !o->po.torch)
 		return usage_error("%s", "--in-proj takes PyTorch's "
 		    "in_proj_weight (3E x E): give --layout torch too");
+	for (i = IN_QNORM; i <= IN_KNORM; i++)
+		if (o->spec[i] != NULL && !o->po.qknorm)
+			return usage_error("%s needs --qk-norm: its weights "
+			    "scale the normalised %s", role_opt[i].name, i ==
+			    IN_QNORM ? "queries" : "keys");
 	if (o->spec[IN_INPROJB] && !o->spec[IN_INPROJ])
 		return usage_error("%s", "--in-proj-bias needs --in-proj");
 	if (o->po.average && o->weights == NULL && o->heatmap == NULL &&
@@ -682,8 +758,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	int c, i, r, rc, at, before, nstdin = 0, fmt_given = 0;
 
 	memset(o, 0, sizeof *o);
-	o->po.window = -1;
+	o->po.window = o->po.window_r = -1;
 	o->po.rope_base = 10000;
+	o->po.qknorm_eps = 1e-6;
 	o->fmt = OUT_CSV;
 	opterr = 0;
 	for (;;) {
@@ -706,14 +783,15 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			    "--%s%s", s, c, optarg + 1, long_name(c), optarg);
 		/* "--causal bottom-right": remember the word after an option
 		 * whose argument is optional; it would be an operand. */
-		if ((c == 'c' || c == OPT_ROPE) && optarg == NULL &&
-		    at + 1 < argc && optind == at + 1) {
+		if ((c == 'c' || c == OPT_ROPE || c == OPT_ALIBI ||
+		    c == OPT_QKNORM) &&
+		    optarg == NULL && at + 1 < argc && optind == at + 1) {
 			const char *nx = argv[at + 1];
 			double d;
 
 			if (c == 'c' ? strcmp(nx, "top-left") == 0 ||
-			    strcmp(nx, "bottom-right") == 0 :
-			    num_parse(nx, strlen(nx), &d) == 0) {
+			    strcmp(nx, "bottom-right") == 0 : c == OPT_ALIBI ?
+			    nx[0] == '@' : num_parse(nx, strlen(nx), &d) == 0) {
 				kw = nx;
 				kwopt = s;
 			}
@@ -757,10 +835,35 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    "or bottom-right, found \"%s\"", optarg);
 			break;
 		case OPT_WINDOW:
-			if (parse_uint(optarg, 0, LLONG_MAX, &u) != 0)
-				return usage_error("--window expects a distance "
+			if (parse_window(optarg, &o->po.window,
+			    &o->po.window_r) != 0)
+				return usage_error("--window expects W or L,R, "
+				    "distances >= 0, found \"%s\"", optarg);
+			break;
+		case OPT_SOFTCAP:
+			if (num_parse(optarg, strlen(optarg), &o->po.softcap) !=
+			    0 || !isfinite(o->po.softcap) || o->po.softcap <= 0)
+				return usage_error("--softcap expects a number > "
+				    "0, found \"%s\"", optarg);
+			break;
+		case OPT_ALIBI:
+			o->po.alibi = 1;
+			if (optarg == NULL)
+				break;
+			if (optarg[0] != '@' || optarg[1] == '\0')
+				return usage_error("--alibi takes slopes from a "
+				    "file as --alibi=@FILE, found \"%s\"",
+				    optarg);
+			o->spec[IN_ALIBI] = optarg + 1;
+			break;
+		case OPT_QKNORM:
+			o->po.qknorm = 1;
+			if (optarg != NULL && (num_parse(optarg,
+			    strlen(optarg), &o->po.qknorm_eps) != 0 ||
+			    !isfinite(o->po.qknorm_eps) ||
+			    o->po.qknorm_eps < 0))
+				return usage_error("--qk-norm expects an epsilon "
 				    ">= 0, found \"%s\"", optarg);
-			o->po.window = (long long)u;
 			break;
 		case OPT_LAYOUT:
 			if (strcmp(optarg, "torch") == 0)
@@ -898,6 +1001,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
 			fputs(help_text2, stdout);
+			fputs(help_text3, stdout);
 			return -1;
 		case OPT_VERSION:
 			printf("selfattn %s\n", VERSION);

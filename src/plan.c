@@ -93,17 +93,17 @@ mismatch(struct err *e, const struct plan_in *in, const char *fmt, ...)
 	    shp(s, in), rest);
 }
 
-/* A vector argument (bias, va, key padding): 1-D, or one row.  Its
- * length in *len. */
+/* A vector argument (biases, va, sinks, slopes, norm weights): 1-D,
+ * one row or one column.  Its length in *len. */
 static int
 vector(const struct plan_in *in, size_t *len, struct err *e)
 {
 	char s[SHAPESZ], w[SHAPESZ * 2];
 
-	if (in->sh.ndim > 2 || in->m.rows != 1)
-		return err_set(e, NULL, 0, 0, "%s is %s: expected one row of "
-		    "numbers%s", who(w, in), shp(s, in), tfit(in, 1, 0));
-	*len = in->m.cols;
+	if (in->sh.ndim > 2 || (in->m.rows != 1 && in->m.cols != 1))
+		return err_set(e, NULL, 0, 0, "%s is %s: expected one row or "
+		    "one column of numbers", who(w, in), shp(s, in));
+	*len = in->m.rows * in->m.cols;
 	return 0;
 }
 
@@ -284,6 +284,8 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	p->m = p->n;
 	p->dm = p->d;
 	p->mem = p->x;
+	if (in[IN_MEMK].name != NULL)
+		mem = &in[IN_MEMK];	/* --memory-keys, --memory-values */
 	if (mem->name != NULL) {
 		if (sequence(mem, 1, &Bm, &p->m, &p->dm, e) != 0)
 			return -1;
@@ -292,6 +294,23 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 			    "sequence or the same number of them", who(w, x),
 			    shape_str(s, sizeof s, &x->sh));
 		p->mem = &mem->m;
+	}
+	p->dmv = p->dm;
+	if (in[IN_MEMV].name != NULL) {
+		const struct plan_in *mv = &in[IN_MEMV];
+		size_t mm;
+
+		if (sequence(mv, 1, &Bm, &mm, &p->dmv, e) != 0)
+			return -1;
+		if ((mv->sh.ndim == 3) != p->batched || Bm != p->B)
+			return mismatch(e, mv, "%s is %s: both must be one "
+			    "sequence or the same number of them", who(w, x),
+			    shape_str(s, sizeof s, &x->sh));
+		if (mm != p->m)
+			return mismatch(e, mv, "%s is %s: every key needs a "
+			    "value", who(w, mem), shape_str(s, sizeof s,
+			    &mem->sh));
+		p->memv = &mv->m;
 	}
 	if (in[IN_INPROJ].name != NULL) {
 		const struct plan_in *ip = &in[IN_INPROJ];
@@ -322,13 +341,17 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (p->wk->rows != p->dm)
 		return mismatch(e, wki, "%s has %zu column%s%s", d_of, p->dm,
 		    PL(p->dm), wfit(p, wki, p->dm));
-	if (p->wv->rows != p->dm)
-		return mismatch(e, wvi, "%s has %zu column%s%s", d_of, p->dm,
-		    PL(p->dm), wfit(p, wvi, p->dm));
+	if (in[IN_MEMV].name != NULL)
+		d_of = who(w, &in[IN_MEMV]);
+	if (p->wv->rows != p->dmv)
+		return mismatch(e, wvi, "%s has %zu column%s%s", d_of, p->dmv,
+		    PL(p->dmv), wfit(p, wvi, p->dmv));
 	if (p->o.pos && (p->x = positions(p, &x->m, e)) == NULL)
 		return -1;
 	if (mem->name == NULL)
 		p->mem = p->x;
+	if (p->memv == NULL)
+		p->memv = p->mem;
 	return 0;
 }
 
@@ -468,16 +491,16 @@ biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	return 0;
 }
 
-/* --mask: (n, m), (H|1, n, m) or (B|1, H|1, n, m); 0/1 only is boolean. */
+/* The shape of --mask and --bias: (n, m), (H|1, n, m) or (B|1, H|1, n,
+ * m); the strides of batch and head into st (0: shared). */
 static int
-mask(struct plan *p, const struct plan_in *in, struct err *e)
+score_shape(struct plan *p, const struct plan_in *in, size_t st[2],
+    struct err *e)
 {
 	const struct shape *sh = &in->sh;
-	size_t n = p->vec ? 1 : p->n, i, cnt, dh = 1, db = 1;
-	int nd = sh->ndim, boolean = 1;
+	size_t n = p->vec ? 1 : p->n, dh = 1, db = 1;
+	int nd = sh->ndim;
 
-	if (in->name == NULL)
-		return 0;
 	if (nd == 1 ? !(p->vec && sh->dim[0] == p->m) : nd > 4 ||
 	    sh->dim[nd - 2] != n || sh->dim[nd - 1] != p->m)
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
@@ -491,14 +514,45 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 		    "expected (%s%zu|1, n, m)", p->H == 1 ? "is" : "are", p->H,
 		    PL(p->H), nd == 4 ? " and " : " in ", p->B, PL(p->B),
 		    nd == 4 ? "B|1, " : "", p->H);
-	p->ms[0] = db == 1 ? 0 : dh * n * p->m;
-	p->ms[1] = dh == 1 ? 0 : n * p->m;
-	cnt = in->m.rows * in->m.cols;
-	for (i = 0; i < cnt && boolean; i++)
-		boolean = in->m.data[i] == 0 || in->m.data[i] == 1;
-	if (!boolean) {
-		p->add = in->m.data;
+	st[0] = db == 1 ? 0 : dh * n * p->m;
+	st[1] = dh == 1 ? 0 : n * p->m;
+	return 0;
+}
+
+/* --mask: boolean, 0 hides; any other value is refused, with its
+ * position (1-based, as in the file) and a pointer to --bias. */
+static int
+mask(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	char w[SHAPESZ * 2], at[160];
+	size_t i, cnt, n = p->vec ? 1 : p->n, per;
+	int nd = in->sh.ndim;
+
+	if (in->name == NULL)
 		return 0;
+	if (score_shape(p, in, p->ms, e) != 0)
+		return -1;
+	cnt = in->m.rows * in->m.cols;
+	for (i = 0; i < cnt; i++) {
+		double x = in->m.data[i];
+
+		if (x == 0 || x == 1)
+			continue;
+		per = n * p->m;
+		if (nd <= 2)
+			snprintf(at, sizeof at, "query %zu, key %zu",
+			    i / p->m % n + 1, i % p->m + 1);
+		else if (nd == 3)
+			snprintf(at, sizeof at, "head %zu, query %zu, key %zu",
+			    i / per + 1, i / p->m % n + 1, i % p->m + 1);
+		else
+			snprintf(at, sizeof at, "sequence %zu, head %zu, query "
+			    "%zu, key %zu", i / (per * in->sh.dim[1]) + 1,
+			    i / per % in->sh.dim[1] + 1, i / p->m % n + 1,
+			    i % p->m + 1);
+		return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 (1 = may "
+		    "attend), found %g at %s: give values added to the "
+		    "scores with --bias", who(w, in), x, at);
 	}
 	if ((p->allow = mat_buf(cnt, 1, in->name, e)) == NULL)
 		return -1;
@@ -507,17 +561,114 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 	return 0;
 }
 
-/* --key-padding: (m) for every sequence, or (B, m). */
+/* --bias: added to the scores, any value (-inf hides). */
+static int
+bias(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	if (in->name == NULL)
+		return 0;
+	if (score_shape(p, in, p->bs, e) != 0)
+		return -1;
+	p->bias = in->m.data;
+	return 0;
+}
+
+/* One value per query head (--sinks, --alibi=@FILE): into *v. */
+static int
+per_head(const struct plan *p, const struct plan_in *in, const char *what,
+    const double **v, struct err *e)
+{
+	size_t len = 0;
+
+	if (vector(in, &len, e) != 0)
+		return -1;
+	if (len != p->H)
+		return mismatch(e, in, "there %s %zu head%s: expected one %s "
+		    "per head", p->H == 1 ? "is" : "are", p->H, PL(p->H),
+		    what);
+	*v = in->m.data;
+	return 0;
+}
+
+/* --alibi: the slopes of the ALiBi paper and BLOOM (get_slopes): for a
+ * power of two H, 2^(-8/H)^k, k = 1 .. H; else those of the closest
+ * power of two c below H, then the odd powers 2^(-4/c)^(2i+1) of the
+ * next, i < H - c.  Or H slopes from a file. */
+static int
+alibi(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	const double *given = NULL;
+	double base;
+	size_t c = 1, k;
+
+	if (!p->o.alibi)
+		return 0;
+	if (in->name != NULL && per_head(p, in, "slope", &given, e) != 0)
+		return -1;
+	if ((p->slopes = mat_buf(p->H, sizeof *p->slopes, "--alibi", e)) ==
+	    NULL)
+		return -1;
+	if (given != NULL) {
+		memcpy(p->slopes, given, p->H * sizeof *p->slopes);
+		return 0;
+	}
+	while (c * 2 <= p->H)
+		c *= 2;
+	base = pow(2.0, -pow(2.0, -(log2((double)c) - 3)));
+	for (k = 0; k < c; k++)
+		p->slopes[k] = pow(base, (double)(k + 1));
+	base = pow(2.0, -pow(2.0, -(log2((double)(2 * c)) - 3)));
+	for (k = 0; k < p->H - c; k++)
+		p->slopes[c + k] = pow(base, (double)(2 * k + 1));
+	return 0;
+}
+
+/* --key-lengths, --query-lengths: B whole numbers from 0 to max, the
+ * valid keys or queries of each sequence (the first ones). */
+static int
+lengths(const struct plan *p, const struct plan_in *in, size_t max,
+    const char *what, size_t **out, struct err *e)
+{
+	char w[SHAPESZ * 2];
+	size_t len = 0, b;
+
+	if (in->name == NULL)
+		return 0;
+	if (vector(in, &len, e) != 0)
+		return -1;
+	if (len != p->B)
+		return mismatch(e, in, "there %s %zu sequence%s: expected one "
+		    "length per sequence", p->B == 1 ? "is" : "are", p->B,
+		    PL(p->B));
+	if ((*out = mat_buf(p->B, sizeof **out, in->name, e)) == NULL)
+		return -1;
+	for (b = 0; b < p->B; b++) {
+		double x = in->m.data[b];
+
+		if (!(x >= 0 && x <= (double)max && x == floor(x)))
+			return err_set(e, NULL, 0, 0, "%s: expected a whole "
+			    "number of %s from 0 to %zu, found %g for "
+			    "sequence %zu", who(w, in), what, max, x, b + 1);
+		(*out)[b] = (size_t)x;
+	}
+	return 0;
+}
+
+/* --key-padding: (m) for every sequence (a row or a column), or (B, m). */
 static int
 key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 {
 	char w[SHAPESZ * 2];
 	size_t i, cnt;
+	int col;
 
 	if (in->name == NULL)
 		return 0;
-	if (in->sh.ndim > 2 || in->m.cols != p->m || (in->m.rows != 1 &&
-	    in->m.rows != p->B))
+	/* a column of m > 1 values is one row: (m) */
+	col = in->sh.ndim == 2 && in->m.cols == 1 && in->m.rows == p->m &&
+	    p->m > 1;
+	if (in->sh.ndim > 2 || (!col && (in->m.cols != p->m ||
+	    (in->m.rows != 1 && in->m.rows != p->B))))
 		return mismatch(e, in, "there %s %zu key%s%s%s", p->m == 1 ?
 		    "is" : "are", p->m, PL(p->m), p->B > 1 ? " per sequence: "
 		    "expected (m) or (B, m)" : "", tfit(in, 1, p->m));
@@ -533,7 +684,7 @@ key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 			    x, i % p->m + 1);
 		p->kpad[i] = x != 0;
 	}
-	p->kpad_sb = in->m.rows == 1 ? 0 : p->m;
+	p->kpad_sb = in->m.rows == 1 || col ? 0 : p->m;
 	return 0;
 }
 
@@ -636,7 +787,15 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	}
 	if (vector_of(&in[IN_BO], p->dout, "the output has", &p->bo, e))
 		return -1;
-	if (mask(p, &in[IN_MASK], e) || key_padding(p, &in[IN_KPAD], e))
+	if (mask(p, &in[IN_MASK], e) || bias(p, &in[IN_BIAS], e) ||
+	    key_padding(p, &in[IN_KPAD], e) || alibi(p, &in[IN_ALIBI], e) ||
+	    (in[IN_SINKS].name != NULL && per_head(p, &in[IN_SINKS],
+	    "sink logit", &p->sinks, e) != 0) || vector_of(&in[IN_QNORM],
+	    p->dq, "each query head has", &p->qnorm, e) ||
+	    vector_of(&in[IN_KNORM], p->dk, "each key head has",
+	    &p->knorm, e) || lengths(p, &in[IN_KLEN], p->m, "keys",
+	    &p->klen, e) || lengths(p, &in[IN_QLEN], p->n, "queries",
+	    &p->qlen, e))
 		return -1;
 	if (range(p->o.has_qrange, p->o.qrange, p->n, "--query-range",
 	    "queries", &p->q0, &p->q1, e) || range(p->o.has_krange,
@@ -660,8 +819,13 @@ plan_free(struct plan *p)
 		mat_free(&p->own[i]);
 	free(p->allow);
 	free(p->kpad);
+	free(p->slopes);
+	free(p->klen);
+	free(p->qlen);
 	p->nown = 0;
 	p->allow = p->kpad = NULL;
+	p->slopes = NULL;
+	p->klen = p->qlen = NULL;
 }
 
 void

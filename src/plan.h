@@ -25,6 +25,8 @@ enum plan_role {
 	IN_X, IN_WQ, IN_WK, IN_WV, IN_WO, IN_Q, IN_K, IN_V,
 	IN_MEM, IN_BQ, IN_BK, IN_BV, IN_BO, IN_INPROJ, IN_INPROJB,
 	IN_MASK, IN_KPAD, IN_WA, IN_UA, IN_VA,
+	IN_BIAS, IN_SINKS, IN_ALIBI, IN_QNORM, IN_KNORM, IN_KLEN, IN_QLEN,
+	IN_MEMK, IN_MEMV,
 	IN_NROLES
 };
 
@@ -49,7 +51,12 @@ struct plan_opts {
 	int has_scale;
 	double scale;
 	int causal;		/* 0 none, 1 top-left, 2 bottom-right */
-	long long window;	/* --window; -1: none */
+	long long window;	/* --window L,R: L; -1: none */
+	long long window_r;	/* R */
+	double softcap;		/* --softcap C; 0: none */
+	int alibi;		/* --alibi (slopes from IN_ALIBI if given) */
+	int qknorm;		/* --qk-norm: RMSNorm of queries and keys */
+	double qknorm_eps;
 	int torch;		/* --layout torch: weights are out x in */
 	int average;		/* --average-weights */
 	int pos;		/* --pos sinusoidal */
@@ -70,7 +77,8 @@ struct plan {
 	size_t H, G;		/* query heads, key/value heads */
 	size_t dq, dk, dv;	/* per-head widths of Q, K, V */
 	size_t da;		/* additive score width */
-	size_t d, dm;		/* widths of X and of the memory */
+	size_t d, dm;		/* widths of X and of the memory (keys) */
+	size_t dmv;		/* width of the values' memory */
 	size_t dout;		/* columns of Y (per-head layout: dv) */
 	double scale;
 	int self;		/* X given (else Q, K, V) */
@@ -81,13 +89,19 @@ struct plan {
 	size_t qs[3], ks[3], vs[3];
 	/* The matrices in row layout (in x out), derived when needed (torch
 	 * layout, in-proj, position encoding), else the inputs' own. */
-	const struct mat *x, *mem, *wq, *wk, *wv, *wo, *wa, *ua;
+	const struct mat *x, *mem, *memv, *wq, *wk, *wv, *wo, *wa, *ua;
 	const struct mat *q, *k, *v;	/* Q, K, V given */
 	const double *bq, *bk, *bv, *bo, *va;
-	/* masks, per batch b and head h at b·s[0] + h·s[1] (0: shared) */
-	const double *add;
+	/* --mask, per batch b and head h at b·ms[0] + h·ms[1] (0: shared);
+	 * --bias the same with bs[] */
 	unsigned char *allow;
 	size_t ms[2];
+	const double *bias;
+	size_t bs[2];
+	double *slopes;		/* --alibi: (H) */
+	const double *sinks;	/* --sinks: (H) */
+	const double *qnorm, *knorm;	/* --q-norm (dq), --k-norm (dk) */
+	size_t *klen, *qlen;	/* --key-lengths, --query-lengths: (B) */
 	unsigned char *kpad;	/* key padding, batch b at b·m */
 	size_t kpad_sb;
 	struct mat own[8];	/* derived matrices this plan owns */

@@ -32,6 +32,7 @@
  * Task arguments travel in a small context per phase (struct job), not
  * in the run, which holds what every task reads.
  */
+#include <math.h>
 #include <string.h>
 
 #include "attn.h"
@@ -50,6 +51,7 @@ struct worker {
 	char *mb;		/* float: (bc, dm) memory rows converted */
 	char *kt;		/* (dk, ATTN_BC) a key block transposed */
 	char *kp, *vp;		/* one block of every key head, packed */
+	double *nb;		/* --qk-norm: a row as doubles */
 	char *work;
 };
 
@@ -173,6 +175,27 @@ rows_of(const struct run *r, const double *a, size_t r0, size_t nr,
 	return buf;
 }
 
+/* --qk-norm: RMSNorm of rows i < nr of X (d wide, row stride ldx), in
+ * place, in double: x·w / sqrt(mean(x²) + eps), w (d) or NULL (ones). */
+static void
+rmsnorm(const struct run *r, size_t nr, size_t d, char *X, size_t ldx,
+    const double *w, double *row)
+{
+	size_t i, t;
+
+	for (i = 0; i < nr; i++) {
+		double ss = 0, inv;
+
+		r->ops->to_double(d, AT(X, i * ldx), row);
+		for (t = 0; t < d; t++)
+			ss += row[t] * row[t];
+		inv = 1 / sqrt(ss / (double)d + r->p->o.qknorm_eps);
+		for (t = 0; t < d; t++)
+			row[t] = row[t] * inv * (w ? w[t] : 1);
+		r->ops->from_double(d, row, AT(X, i * ldx));
+	}
+}
+
 /* The keys and values of block blk (keys blk·BC ..) of sequence b for
  * key head g, in the compute type: the input's own rows when they can
  * be read in place, else projected (all heads at once, when g is 0),
@@ -193,7 +216,10 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 
 			r->ops->linear(bc, p->dm, r->hk, m, ld, r->wk, p->bk,
 			    w->kb, r->hk, w->work);
-			r->ops->linear(bc, p->dm, r->gv, m, ld, r->wv, p->bv,
+			if (p->memv != p->mem)	/* --memory-values */
+				m = rows_of(r, p->memv->data, b * p->m + j0,
+				    bc, p->dmv, p->dmv, w->mb, p->dmv, &ld);
+			r->ops->linear(bc, p->dmv, r->gv, m, ld, r->wv, p->bv,
 			    w->vb, r->gv, w->work);
 		}
 		*kb = kw;
@@ -207,12 +233,15 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 		*vb = rows_of(r, p->v->data + b * p->vs[0] + g * p->vs[1], j0,
 		    bc, p->dv, p->vs[2], AT(w->vb, g * p->dv), r->gv, ldv);
 	}
-	if (p->o.rope) {
-		/* RoPE rotates a copy, never the input */
+	if (p->o.rope || p->o.qknorm) {
+		/* RMSNorm and RoPE change a copy, never the input */
 		if (*kb != kw)
 			copy_rows(r, bc, p->dk, *kb, *ldk, kw, r->hk);
-		r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
-		    p->o.rope_base);
+		if (p->o.qknorm)
+			rmsnorm(r, bc, p->dk, kw, r->hk, p->knorm, w->nb);
+		if (p->o.rope)
+			r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
+			    p->o.rope_base);
 		*kb = kw;
 		*ldk = r->hk;
 	}
@@ -275,13 +304,17 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 			    p->qs[2]);
 			ldq = p->qs[2];
 		}
-		if (p->o.rope) {
-			/* RoPE rotates a copy, never the input */
+		if (p->o.rope || p->o.qknorm) {
+			/* RMSNorm and RoPE change a copy, never the input */
 			qw = AT(w->qb, h * p->dq);
 			if (!p->self)
 				copy_rows(r, nq, p->dq, qh, ldq, qw, r->hq);
-			r->ops->rope(nq, p->dq, qw, r->hq, (long long)(i0 +
-			    r->shift), p->o.rope_base);
+			if (p->o.qknorm)
+				rmsnorm(r, nq, p->dq, qw, r->hq, p->qnorm,
+				    w->nb);
+			if (p->o.rope)
+				r->ops->rope(nq, p->dq, qw, r->hq, (long long)(i0
+				    + r->shift), p->o.rope_base);
 			qh = qw;
 			ldq = r->hq;
 		}
@@ -365,6 +398,31 @@ merge_state(const struct run *r, size_t nq, char *M, char *L, char *O,
 		    r->br), AT(O2, h * p->dv), r->hv);
 }
 
+/* --query-lengths: rows i0 + r >= len of one head are padding: output
+ * 0, LSE -inf, and M = -inf, so that the weights pass gives zeros.
+ * Returns how many of them end() counted as fully masked: padding
+ * rows are expected, and not warned about. */
+static size_t
+past_length(const struct run *r, size_t len, size_t i0, size_t nq,
+    char *M, char *O, double *lse)
+{
+	const double ninf = -INFINITY;
+	size_t k, j, dead = 0;
+	double mk;
+
+	for (k = len > i0 ? len - i0 : 0; k < nq; k++) {
+		r->ops->to_double(1, AT(M, k), &mk);
+		dead += mk == ninf;
+		r->ops->from_double(1, &ninf, AT(M, k));
+		for (j = 0; j < r->p->dv; j++)
+			r->ops->from_double(1, &(const double){ 0 }, AT(O, k *
+			    r->hv + j));
+		if (lse != NULL)
+			lse[k] = ninf;
+	}
+	return dead;
+}
+
 /* The end of rows i0 .. i0+nq-1: normalise every head, keep what the
  * weights pass and the LSE need, and format the output rows into s
  * (with y and work as scratch).  Returns the rows with no visible key. */
@@ -376,15 +434,21 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 	size_t h, dead = 0, i = i0 - p->q0;
 
 	for (h = 0; h < p->H; h++) {
+		/* the sink is folded into M, L first: the weights read them */
+		dead += r->ops->end(nq, p->dv, AT(M, h * r->br), AT(L, h *
+		    r->br), AT(O, h * p->dv), r->hv, r->lse ? r->lse + h *
+		    p->nout + i : NULL, p->sinks && p->k0 == 0 ? p->sinks + h :
+		    NULL);
+		if (p->qlen != NULL)
+			dead -= past_length(r, p->qlen[b], i0, nq, AT(M, h *
+			    r->br), AT(O, h * p->dv), r->lse ? r->lse + h *
+			    p->nout + i : NULL);
 		if (r->rmax != NULL) {
 			copy_rows(r, 1, nq, AT(M, h * r->br), 0, AT(r->rmax,
 			    h * p->nout + i), 0);
 			copy_rows(r, 1, nq, AT(L, h * r->br), 0, AT(r->rsum,
 			    h * p->nout + i), 0);
 		}
-		dead += r->ops->end(nq, p->dv, AT(M, h * r->br), AT(L, h *
-		    r->br), AT(O, h * p->dv), r->hv, r->lse ? r->lse + h *
-		    p->nout + i : NULL);
 	}
 	s->rows = nq;
 	if (p->perhead && p->wo == NULL) {
@@ -588,11 +652,14 @@ heads_for(struct run *r, size_t b)
 
 	for (h = 0; h < p->H; h++) {
 		struct attn_mask *mk = &r->head[h].mask;
-		size_t off = b * p->ms[0] + h * p->ms[1];
 
-		mk->add = p->add ? p->add + off : NULL;
-		mk->allow = p->allow ? p->allow + off : NULL;
+		mk->add = p->bias ? p->bias + b * p->bs[0] + h * p->bs[1] :
+		    NULL;
+		mk->allow = p->allow ? p->allow + b * p->ms[0] + h *
+		    p->ms[1] : NULL;
 		mk->kpad = p->kpad ? p->kpad + b * p->kpad_sb : NULL;
+		/* --key-lengths: the keys past the length are hidden */
+		mk->khi = p->klen ? min2(p->k1, p->klen[b]) : p->k1;
 	}
 }
 
@@ -656,8 +723,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
 	ws = max2(r->ops->work_size(&hd), r->ops->linear_work(
-	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, p->dm), max2(r->hv,
-	    max2(p->dq, p->dk)))));
+	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, max2(p->dm, p->dmv)),
+	    max2(r->hv, max2(p->dq, p->dk)))));
 	for (i = 0; i < nw; i++) {
 		struct worker *k = r->thr ? &r->thr[i] : &r->put;
 
@@ -675,13 +742,16 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		k->kb = take(r, a, r->bc * r->hk);
 		k->vb = take(r, a, r->bc * r->gv);
 		if (p->self && r->ops->dtype != ATTN_F64)
-			k->mb = take(r, a, r->bc * p->dm);
+			k->mb = take(r, a, r->bc * max2(p->dm, p->dmv));
 		if (r->keys == KEYS_PACKED) {
 			k->kp = take(r, a, p->G * r->kstride);
 			k->vp = take(r, a, p->G * r->vstride);
 		}
 		if (r->keys == KEYS_ROWS)
 			k->kt = take(r, a, p->dk * r->ldt);
+		if (p->o.qknorm)
+			k->nb = arena_take(a, max2(p->dq, p->dk),
+			    sizeof(double));
 		k->work = take(r, a, ws);
 	}
 	/* the key-split putter merges states and ends query blocks */
@@ -752,6 +822,7 @@ prepare(struct run *r)
 	const struct plan *p = r->p;
 	char *buf = (char *)r->x;
 	size_t h, g;
+	long long far = (long long)(p->m + p->n);
 
 	r->x = typed(r, p->self ? p->x : p->q, &buf);
 	pack_weight(r, p->wq, r->wq);
@@ -778,10 +849,12 @@ prepare(struct run *r)
 		hd->vstride = r->vstride;
 		hd->mask.causal = p->o.causal != 0;
 		hd->mask.shift = (long long)r->shift;
-		/* no distance exceeds n + m: a wider window is the same
-		 * and keeps the kernels' index arithmetic in range */
-		hd->mask.window = p->o.window > (long long)(p->n + p->m) ?
-		    (long long)(p->n + p->m) : p->o.window;
+		/* a window wider than any distance is no window */
+		hd->mask.window = p->o.window < 0 ? -1 : p->o.window > far ?
+		    far : p->o.window;
+		hd->mask.wright = p->o.window_r > far ? far : p->o.window_r;
+		hd->softcap = p->o.softcap;
+		hd->alibi = p->slopes ? p->slopes[h] : 0;
 		hd->mask.ldadd = hd->mask.ldallow = p->m;
 		hd->mask.klo = p->k0;
 		hd->mask.khi = p->k1;

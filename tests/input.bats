@@ -83,7 +83,7 @@ blocks() {
 	sa_err -x X.csv -q Wq.csv -k rand:2x2 -v rand:2x2
 	[ "$stderr" = 'selfattn: -q (WQ) Wq.csv is 2x2x2: expected a matrix (1-D or 2-D)' ]
 	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2 --bq Wq.csv
-	[ "$stderr" = 'selfattn: --bq Wq.csv is 2x2x2: expected one row of numbers' ]
+	[ "$stderr" = 'selfattn: --bq Wq.csv is 2x2x2: expected one row or one column of numbers' ]
 }
 
 @test "blocks: --memory in blocks needs X in as many blocks" {

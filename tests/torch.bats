@@ -118,7 +118,7 @@ fails() {
 	torch_case mask_bool 1e-15
 }
 
-@test "torch: a float --mask with -inf entries is added to the scaled scores" {
+@test "torch: a float --bias with -inf entries is added to the scaled scores (float attn_mask)" {
 	torch_case mask_additive 1e-15
 }
 
@@ -126,7 +126,7 @@ fails() {
 	torch_case mask_per_head_bool 1e-15
 }
 
-@test "torch: a 3-D float --mask (H, n, m) is added per head" {
+@test "torch: a 3-D --bias (H, n, m) is added per head" {
 	torch_case mask_per_head_additive 1e-15
 }
 
@@ -200,6 +200,10 @@ fails() {
 	torch_case memory_cross_bias_torch_layout
 }
 
+@test "torch: --memory-keys and --memory-values are MHA's key and value with kdim != vdim, batched" {
+	torch_case memory_keys_values
+}
+
 # -- batches -------------------------------------------------------------
 
 @test "torch: a CSV X of 2 blank-separated blocks is a batch of 2: output (2, n, d), weights (2, n, m)" {
@@ -210,7 +214,7 @@ fails() {
 	torch_case batch_mask_4d_bool 1e-15
 }
 
-@test "torch: batched X with a 4-D float --mask (B, H, n, m)" {
+@test "torch: batched X with a 4-D --bias (B, H, n, m)" {
 	torch_case batch_mask_4d_additive_per_head 1e-15
 }
 
@@ -226,6 +230,101 @@ fails() {
 
 @test "torch: projected multi-query with biases reads only G·dv value columns" {
 	torch_case mqa_h8_g1_bias
+}
+
+# -- score modifiers: --softcap, --window L,R, --alibi, --sinks ---------------
+# Output, weights and --lse of each, against the math in torch ops.
+
+@test "torch: --softcap C is C·tanh(scores/C) after the scale (Gemma 2's attn_logit_softcapping)" {
+	torch_case softcap
+}
+
+@test "torch: --softcap with bottom-right causal, GQA and a batch" {
+	torch_case softcap_causal_gqa_batch 1e-15
+}
+
+@test "torch: --window 2,1: query i sees keys i-2 .. i+1 (JAX local_window_size)" {
+	torch_case window_lr 1e-15
+}
+
+@test "torch: --window 0,3 with n != m, one head" {
+	torch_case window_lr_cross 1e-15
+}
+
+@test "torch: --window 2,4 with bottom-right causal (R capped at 0) and a batch" {
+	torch_case window_lr_causal_br_batch 1e-15
+}
+
+@test "torch: --alibi adds -slope_h·|i - j| with BLOOM's slopes, 4 heads" {
+	torch_case alibi
+}
+
+@test "torch: --alibi with 6 heads (not a power of 2) and bottom-right causal" {
+	torch_case alibi_causal_h6 1e-15
+}
+
+@test "torch: --alibi=@FILE takes the slopes, with GQA, causal and a batch" {
+	torch_case alibi_file_gqa_batch 1e-15
+}
+
+@test "torch: --sinks: softmax([scores, sink_h])[:, :m] (gpt-oss), LSE over both" {
+	torch_case sinks
+}
+
+@test "torch: --sinks: a row with no visible key is zeros, without a warning; its LSE is the sink" {
+	torch_case sinks_masked_row 1e-15
+	run "$CATMAT" out.npy
+	[ "${lines[0]}" = "0,0,0,0" ]
+}
+
+@test "torch: --sinks with bottom-right causal, multi-query and a batch" {
+	torch_case sinks_causal_gqa_batch 1e-15
+}
+
+@test "torch: every modifier at once: scale, soft-cap, bias, ALiBi, window, causal, sinks" {
+	torch_case modifiers_all 1e-15
+}
+
+@test "torch: --qk-norm is the RMSNorm of each head's queries and keys (eps 1e-6)" {
+	torch_case qk_norm
+}
+
+@test "torch: --qk-norm=1e-5 --q-norm --k-norm then --rope, with GQA, causal and a batch (Qwen3)" {
+	torch_case qk_norm_weights_rope_causal_gqa_batch 1e-15
+}
+
+@test "torch: --key-lengths hides keys past each sequence's length (JAX key_value_seq_lengths)" {
+	torch_case key_lengths 1e-15
+}
+
+@test "torch: --query-lengths: padding queries give zeros and LSE -inf, without a warning" {
+	torch_case query_lengths 1e-15
+}
+
+@test "torch: both lengths with bottom-right causal, GQA and sinks" {
+	torch_case lengths_causal_gqa_sinks 1e-15
+}
+
+@test "torch: modifiers over 9000 keys (three chunks, merged; threads split the keys) with --lse" {
+	torch_case modifiers_long_keys
+	# shellcheck disable=SC2046
+	"$SA" $(cat cmd) -j1 -o y1.npy --lse l1.npy
+	cmp y1.npy out.npy
+	cmp l1.npy lse.npy
+}
+
+@test "torch: the modifiers give the same bits for any -j, and agree in f32" {
+	in_case modifiers_all
+	# shellcheck disable=SC2046
+	"$SA" $(cat cmd) -j1 -o y1.npy -a w1.npy --lse l1.npy
+	# shellcheck disable=SC2046
+	"$SA" $(cat cmd) -j2 -o y2.npy -a w2.npy --lse l2.npy
+	cmp y1.npy y2.npy
+	cmp w1.npy w2.npy
+	cmp l1.npy l2.npy
+	# shellcheck disable=SC2046
+	"$SA" $(cat cmd) --dtype f32 -o y3.npy
+	"$CMPMAT" -r 1e-4 -a 1e-6 y3.npy expect_out.npy
 }
 
 # -- the log-sum-exp (--lse) ----------------------------------------------------
@@ -327,7 +426,7 @@ fails() {
 
 # -- across the kernel's blocks --------------------------------------------------
 
-@test "torch: n=110, m=300 (several query and key blocks), --causal and a float mask" {
+@test "torch: n=110, m=300 (several query and key blocks), --causal and a --bias" {
 	torch_case large_causal_mask 1e-15
 }
 

@@ -33,12 +33,154 @@ data_is() {
 	usage_is '--causal expects top-left or bottom-right, found "foo"'
 }
 
-@test "variants usage: --window takes a distance >= 0" {
+@test "variants usage: --window takes W or L,R, distances >= 0" {
 	mkqkv
-	for bad in -1 x 1.5; do
+	for bad in -1 x 1.5 -1,2 2,-1 1, ,1 1,2,3; do
 		run "$SA" $B --window "$bad"
-		usage_is "--window expects a distance >= 0, found \"$bad\""
+		usage_is "--window expects W or L,R, distances >= 0, found \"$bad\""
 	done
+}
+
+@test "variants usage: --softcap takes a number > 0" {
+	mkqkv
+	for bad in 0 -1 x inf nan; do
+		run "$SA" $B --softcap "$bad"
+		usage_is "--softcap expects a number > 0, found \"$bad\""
+	done
+}
+
+@test "variants usage: --alibi takes its slopes as --alibi=@FILE" {
+	mkqkv
+	run "$SA" $B --alibi=s.csv
+	usage_is '--alibi takes slopes from a file as --alibi=@FILE, found "s.csv"'
+	run "$SA" $B --alibi=@
+	usage_is '--alibi takes slopes from a file as --alibi=@FILE, found "@"'
+	run "$SA" $B --alibi @s.csv
+	usage_is 'unexpected argument "@s.csv": write --alibi=@s.csv'
+}
+
+@test "variants usage: --qk-norm takes an epsilon >= 0; --q-norm and --k-norm need it" {
+	mkqkv
+	for bad in x -1 inf; do
+		run "$SA" $B --qk-norm="$bad"
+		usage_is "--qk-norm expects an epsilon >= 0, found \"$bad\""
+	done
+	run "$SA" $B --qk-norm 1e-5
+	usage_is 'unexpected argument "1e-5": write --qk-norm=1e-5'
+	run "$SA" $B --q-norm rand:2
+	usage_is '--q-norm needs --qk-norm: its weights scale the normalised queries'
+	run "$SA" $B --k-norm rand:2
+	usage_is '--k-norm needs --qk-norm: its weights scale the normalised keys'
+}
+
+@test "variants data: --q-norm and --k-norm have one weight per column of a head" {
+	mkqkv
+	run "$SA" $B --qk-norm --q-norm rand:3
+	data_is '--q-norm rand:3 is 3 but each query head has 2 columns'
+	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x2 -H 2 --qk-norm --k-norm rand:4
+	data_is '--k-norm rand:4 is 4 but each key head has 2 columns'
+}
+
+@test "variants: --qk-norm normalises projected queries and keys as given ones" {
+	printf '1,2,0.5\n-1,0.25,3\n2,2,-2\n0,1,1\n' > x.csv
+	printf '1,0,0\n0,1,0\n0,0,1\n' > i.csv
+	printf '2,0.5,1\n' > qn.csv
+	run "$SA" -x x.csv -q i.csv -k i.csv -v i.csv --qk-norm=0.01 --q-norm qn.csv -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" -Q x.csv -K x.csv -V x.csv --qk-norm=0.01 --q-norm qn.csv -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp w1.csv w2.csv
+	# the input is not changed: without --qk-norm, other weights
+	run "$SA" -Q x.csv -K x.csv -V x.csv -a w3.csv -o y3.csv
+	! cmp -s w2.csv w3.csv
+}
+
+@test "variants data: --key-lengths and --query-lengths take B whole numbers within the sequence" {
+	mkqkv
+	run "$SA" $B --key-lengths rand:2
+	data_is '--key-lengths rand:2 is 2 but there is 1 sequence: expected one length per sequence'
+	printf '4\n' > k4.csv
+	run "$SA" $B --key-lengths k4.csv
+	data_is '--key-lengths k4.csv: expected a whole number of keys from 0 to 3, found 4 for sequence 1'
+	printf '1.5\n' > k15.csv
+	run "$SA" $B --key-lengths k15.csv
+	data_is '--key-lengths k15.csv: expected a whole number of keys from 0 to 3, found 1.5 for sequence 1'
+	printf -- '-1\n' > km.csv
+	run "$SA" $B --query-lengths km.csv
+	data_is '--query-lengths km.csv: expected a whole number of queries from 0 to 2, found -1 for sequence 1'
+	printf '3\n' > q3.csv
+	run "$SA" $B --query-lengths q3.csv
+	data_is '--query-lengths q3.csv: expected a whole number of queries from 0 to 2, found 3 for sequence 1'
+}
+
+@test "variants: --key-lengths 0 leaves rows no key (warning); --query-lengths 0 gives zeros silently" {
+	mkqkv
+	printf '0\n' > z.csv
+	run --separate-stderr "$SA" $B --key-lengths z.csv -o y.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "selfattn: warning: 2 query rows have every key masked: their output and weights are 0" ]
+	run --separate-stderr "$SA" $B --query-lengths z.csv -o y.csv -a w.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(cat y.csv)" = "$(printf '0,0\n0,0')" ]
+}
+
+@test "variants data: --alibi=@FILE and --sinks take one value per head" {
+	mkqkv
+	run "$SA" $B --alibi=@rand:2
+	data_is '--alibi rand:2 is 2 but there is 1 head: expected one slope per head'
+	run "$SA" $B -H 2 --sinks rand:3
+	data_is '--sinks rand:3 is 3 but there are 2 heads: expected one sink logit per head'
+	run "$SA" $B -H 2 --sinks rand:2x2
+	data_is '--sinks rand:2x2 is 2x2: expected one row or one column of numbers'
+}
+
+@test "variants: --window W is --window W,W; --window L,R with -c is --window L,0 with -c" {
+	mkqkv
+	run "$SA" -Q rand:6x4 -K rand:6x4 -V rand:6x2 --window 2 -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:6x4 -K rand:6x4 -V rand:6x2 --window 2,2 -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp w1.csv w2.csv
+	run "$SA" -Q rand:6x4 -K rand:6x4 -V rand:6x2 -c --window 2,3 -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:6x4 -K rand:6x4 -V rand:6x2 -c --window 2,0 -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp w1.csv w2.csv
+	[ "$(sed -n 4p w1.csv | cut -d, -f1,5,6)" = "0,0,0" ]
+}
+
+@test "variants: --sinks: rows sum to less than 1, a fully masked row is zeros without a warning, its LSE the sink" {
+	mkqkv
+	printf '0,0,0\n1,1,1\n' > m.csv
+	printf '0.5\n' > s.csv
+	run --separate-stderr "$SA" $B --mask m.csv --sinks s.csv -a w.csv --lse l.csv -o y.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(head -1 y.csv)" = "0,0" ]
+	[ "$(head -1 w.csv)" = "0,0,0" ]
+	[ "$(cut -d, -f1 l.csv)" = "0.5" ]
+	awk -F, 'NR == 2 { s = $1 + $2 + $3; exit !(s > 0.1 && s < 0.99) }' w.csv
+}
+
+@test "variants: --sinks with --key-range: only the shard of key 0 adds the sink, and --merge gives the whole" {
+	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --sinks rand:2 -o y.npy --lse l.npy
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --sinks rand:2 --key-range 0:4 -o y1.npy --lse l1.npy
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --sinks rand:2 --key-range 4:9 -o y2.npy --lse l2.npy
+	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --key-range 4:9 -o y3.npy --lse l3.npy
+	[ "$status" -eq 0 ]
+	cmp y2.npy y3.npy
+	cmp l2.npy l3.npy
+	run "$SA" --merge -o ym.npy --lse lm.npy y1.npy l1.npy y2.npy l2.npy
+	[ "$status" -eq 0 ]
+	"$CMPMAT" -r 1e-14 ym.npy y.npy
+	"$CMPMAT" -r 1e-14 lm.npy l.npy
 }
 
 @test "variants usage: --layout takes row or torch" {
@@ -134,8 +276,8 @@ data_is() {
 	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 3'
 	run "$SA" $B --key-padding rand:4
 	data_is '--key-padding rand:4 is 4 but there are 3 keys'
-	run "$SA" $B --key-padding rand:3x1
-	data_is '--key-padding rand:3x1 is 3x1 but there are 3 keys; its transpose would fit'
+	run "$SA" $B --key-padding rand:2x1
+	data_is '--key-padding rand:2x1 is 2x1 but there are 3 keys'
 	run "$SA" -Q rand:2x4 -K rand:1x4 -V rand:1x4 --key-padding rand:2
 	data_is '--key-padding rand:2 is 2 but there is 1 key'
 }
@@ -147,6 +289,46 @@ data_is() {
 	data_is '--mask m.csv is 1x2 but the scores are 2x3 (queries x keys)'
 	run "$SA" $B --mask rand:3x2
 	data_is '--mask rand:3x2 is 3x2 but the scores are 2x3 (queries x keys); its transpose would fit'
+}
+
+@test "variants data: --mask takes 0 and 1 only, and names the position of any other value" {
+	mkqkv
+	printf '1,0,1\n1,-inf,0\n' > m.csv
+	run "$SA" $B --mask m.csv
+	data_is '--mask m.csv: expected 0 or 1 (1 = may attend), found -inf at query 2, key 2: give values added to the scores with --bias'
+	printf '1,1,1\n1,1,1\n\n1,1,1\n1,0.5,1\n' > m3.csv
+	run "$SA" $B -H 2 --mask m3.csv
+	data_is '--mask m3.csv: expected 0 or 1 (1 = may attend), found 0.5 at head 2, query 2, key 2: give values added to the scores with --bias'
+	run "$SA" $B --mask rand:2x3
+	[ "$status" -eq 1 ]
+	[[ "$output" == "selfattn: --mask rand:2x3: expected 0 or 1 (1 = may attend), found "*" at query 1, key 1: give values added to the scores with --bias" ]]
+}
+
+@test "variants: a .npy --mask of bools is the same mask as 0/1 text, and as a --bias of 0 and -inf" {
+	mkqkv
+	cp "$ROOT/tests/data/npy/b1_c.npy" m.npy
+	printf '1,0,1\n1,0,0\n' > m.csv
+	printf '0,-inf,0\n0,-inf,-inf\n' > b.csv
+	run "$SA" $B --mask m.npy -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B --mask m.csv -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B --bias b.csv -a w3.csv -o y3.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp y1.csv y3.csv
+	cmp w1.csv w2.csv
+	cmp w1.csv w3.csv
+	[ "$(sed -n 2p w1.csv)" = "1,0,0" ]
+}
+
+@test "variants data: --bias has the shapes of --mask" {
+	mkqkv
+	run "$SA" $B --bias rand:3x2
+	data_is '--bias rand:3x2 is 3x2 but the scores are 2x3 (queries x keys); its transpose would fit'
+	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > b3.csv
+	run "$SA" $B -H 2 --bias b3.csv
+	data_is '--bias b3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n, m)'
 }
 
 @test "variants data: a per-head --mask must have 1 or H heads" {
@@ -182,11 +364,86 @@ data_is() {
 	run "$SA" $X -w rand:4x2 --bo rand:3
 	data_is '--bo rand:3 is 3 but the output has 2 columns'
 	run "$SA" $X --bq rand:2x2
-	data_is '--bq rand:2x2 is 2x2: expected one row of numbers'
-	run "$SA" $X --bq rand:4x1
-	data_is '--bq rand:4x1 is 4x1: expected one row of numbers; its transpose would fit'
+	data_is '--bq rand:2x2 is 2x2: expected one row or one column of numbers'
 	run "$SA" $X -w rand:4x1 --bo rand:3
 	data_is '--bo rand:3 is 3 but the output has 1 column'
+}
+
+@test "variants: every vector argument may be a row, a column or 1-D" {
+	mkqkv
+	printf '0.5\n-1\n2\n1\n' > col.csv
+	printf '0.5,-1,2,1\n' > row.csv
+	for o in --bq --bk --bv; do
+		run "$SA" $X $o col.csv -o y1.csv
+		[ "$status" -eq 0 ]
+		run "$SA" $X $o row.csv -o y2.csv
+		[ "$status" -eq 0 ]
+		cmp y1.csv y2.csv
+	done
+	run "$SA" $X -w rand:4x4 --bo col.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $X -w rand:4x4 --bo row.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	printf '0\n1\n0\n' > kc.csv
+	printf '0,1,0\n' > kr.csv
+	run "$SA" $B --key-padding kc.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B --key-padding kr.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	printf '1\n-2\n' > s2c.csv
+	printf '1,-2\n' > s2r.csv
+	run "$SA" $B -H 2 --sinks s2c.csv --alibi=@s2c.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B -H 2 --sinks s2r.csv --alibi=@s2r.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	# a (da, 1) va
+	printf '1\n2\n0.5\n' > va.csv
+	printf '1,2,0.5\n' > var.csv
+	run "$SA" $B --score additive --wa rand:2x3 --ua rand:2x3 --va va.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $B --score additive --wa rand:2x3 --ua rand:2x3 --va var.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+}
+
+@test "variants usage: --memory-keys and --memory-values go together, without -m or --in-proj" {
+	run "$SA" $X --memory-keys rand:2x4
+	usage_is '--memory-keys needs --memory-values: keys and values come from their own sequences'
+	run "$SA" $X --memory-values rand:2x4
+	usage_is '--memory-values needs --memory-keys: keys and values come from their own sequences'
+	run "$SA" $X -m rand:2x4 --memory-keys rand:2x4 --memory-values rand:2x4
+	usage_is '--memory conflicts with --memory-keys: give one or the other'
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 --memory-keys rand:2x4 --memory-values rand:2x4
+	usage_is '--in-proj conflicts with --memory-keys: give one or the other'
+	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --memory-keys rand:2x4 --memory-values rand:2x4
+	usage_is '--memory-keys conflicts with -Q: give one or the other'
+}
+
+@test "variants data: --memory-values must have the keys' length and WV's width" {
+	run "$SA" $X --memory-keys rand:2x4 --memory-values rand:3x4
+	data_is '--memory-values rand:3x4 is 3x4 but --memory-keys rand:2x4 is 2x4: every key needs a value'
+	run "$SA" $X --memory-keys rand:2x4 --memory-values rand:2x3
+	data_is '-v (WV) rand:4x4 is 4x4 but --memory-values rand:2x3 has 3 columns'
+	run "$SA" $X --memory-keys rand:2x3 --memory-values rand:2x4
+	data_is '-k (WK) rand:4x4 is 4x4 but --memory-keys rand:2x3 has 3 columns'
+}
+
+@test "variants: --memory-keys M --memory-values M is -m M" {
+	printf '1,2,3,4\n0.5,-1,2,0\n3,1,-1,2\n' > m.csv
+	run "$SA" $X -m m.csv -a w1.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $X --memory-keys m.csv --memory-values m.csv -a w2.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
+	cmp w1.csv w2.csv
+	run "$SA" $X --dtype f32 -m m.csv -o y1.csv
+	[ "$status" -eq 0 ]
+	run "$SA" $X --dtype f32 --memory-keys m.csv --memory-values m.csv -o y2.csv
+	[ "$status" -eq 0 ]
+	cmp y1.csv y2.csv
 }
 
 @test "variants data: the memory's width must match WK" {

@@ -542,7 +542,7 @@ def case_mask_additive(rng):
         o, w, dead = np_attend(Q.astype(dt), K.astype(dt), V.astype(dt),
                                dt(1) / np.sqrt(dt(dk)), add=M.astype(dt))
         return o, w, dead
-    return Out("-Q Q.npy -K K.npy -V V.npy --mask mask.npy",
+    return Out("-Q Q.npy -K K.npy -V V.npy --bias mask.npy",
                {"Q": Q, "K": K, "V": V, "mask": M}, o, w, npf)
 
 
@@ -580,7 +580,7 @@ def case_mask_per_head_additive(rng):
         o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
                                add=M.astype(dt))
         return np_concat(o), w, dead
-    return Out("-Q Q.npy -K K.npy -V V.npy -H 2 --mask mask.npy",
+    return Out("-Q Q.npy -K K.npy -V V.npy -H 2 --bias mask.npy",
                {"Q": Q, "K": K, "V": V, "mask": M}, t_merge(o), w, npf)
 
 
@@ -698,7 +698,7 @@ def case_window_causal_br(rng):
 
 # -- MultiheadAttention --
 
-def mha_params(rng, E, kdim=None):
+def mha_params(rng, E, kdim=None, vdim=None):
     p = {"in_proj_bias": rn(rng, 3 * E, sd=0.5),
          "out_proj.weight": rn(rng, E, E, sd=E ** -0.5),
          "out_proj.bias": rn(rng, E, sd=0.5)}
@@ -707,17 +707,19 @@ def mha_params(rng, E, kdim=None):
     else:
         p["q_proj_weight"] = rn(rng, E, E, sd=E ** -0.5)
         p["k_proj_weight"] = rn(rng, E, kdim, sd=kdim ** -0.5)
-        p["v_proj_weight"] = rn(rng, E, kdim, sd=kdim ** -0.5)
+        vdim = vdim or kdim
+        p["v_proj_weight"] = rn(rng, E, vdim, sd=vdim ** -0.5)
     return p
 
 
-def np_mha(X, p, h, dt, allow=None, average=False, mem=None):
+def np_mha(X, p, h, dt, allow=None, average=False, mem=None, memv=None):
     """y = x W^T + b for every projection (nn.Linear), heads, attention,
     concat, out_proj.  X (n, E) or (B, n, E)."""
     P = {k: v.astype(dt) for k, v in p.items()}
     E = P["out_proj.weight"].shape[0]
     x = X.astype(dt)
     kv = x if mem is None else mem.astype(dt)
+    vv = kv if memv is None else memv.astype(dt)
     if "in_proj_weight" in P:
         wq, wk, wv = (P["in_proj_weight"][i * E:(i + 1) * E]
                       for i in range(3))
@@ -727,7 +729,7 @@ def np_mha(X, p, h, dt, allow=None, average=False, mem=None):
     b = P["in_proj_bias"]
     q = x @ wq.T + b[:E]
     k = kv @ wk.T + b[E:2 * E]
-    v = kv @ wv.T + b[2 * E:]
+    v = vv @ wv.T + b[2 * E:]
     dk = E // h
     o, w, dead = np_attend(np_split(q, h), np_split(k, h), np_split(v, h),
                            dt(1) / np.sqrt(dt(dk)), allow=allow)
@@ -855,6 +857,35 @@ def case_memory_cross_bias_torch_layout(rng):
     return memory_case(rng, True)
 
 
+@case
+def case_memory_keys_values(rng):
+    # key and value from two sequences of widths kdim != vdim, a batch
+    B, n, m, E, kd, vd, h = 2, 4, 6, 8, 5, 3, 2
+    p = mha_params(rng, E, kdim=kd, vdim=vd)
+    X = rn(rng, B, n, E)
+    MK = rn(rng, B, m, kd)
+    MV = rn(rng, B, m, vd)
+    mha = t_mha(E, h, p, kdim=kd, vdim=vd)
+    # out, w = mha(x, key, value, need_weights=True,
+    #              average_attn_weights=False), key (B, m, kdim),
+    #              value (B, m, vdim)
+    out, w = mha(T(X), T(MK), T(MV), need_weights=True,
+                 average_attn_weights=False)
+    b = p["in_proj_bias"]
+    files = {"X": X, "memory_keys": MK, "memory_values": MV, **p}
+    del files["in_proj_bias"]
+    files.update(bq=b[:E], bk=b[E:2 * E], bv=b[2 * E:])
+    args = ("-x X.npy --memory-keys memory_keys.npy --memory-values "
+            "memory_values.npy --layout torch -q q_proj_weight.npy "
+            "-k k_proj_weight.npy -v v_proj_weight.npy "
+            "-w out_proj.weight.npy --bq bq.npy --bk bk.npy --bv bv.npy "
+            "--bo out_proj.bias.npy -H %d" % h)
+
+    def npf(dt):
+        return np_mha(X, p, h, dt, mem=MK, memv=MV)
+    return Out(args, files, out, w, npf)
+
+
 # -- batches --
 
 @case
@@ -907,7 +938,7 @@ def batch_mask_case(rng, per_head):
                                    allow=allow)
         return np_concat(o) @ WO.astype(dt), w, dead
     return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -w WO.npy -H 2 "
-               "--mask mask.npy",
+               "--%s mask.npy" % ("bias" if per_head else "mask"),
                dict(X=X, WQ=WQ, WK=WK, WV=WV, WO=WO, mask=M),
                t_merge(o) @ T(WO), w, npf)
 
@@ -1294,7 +1325,7 @@ def large_case(rng, bottom_right):
             if not np.isfinite(M[i, :i + 1]).any():
                 M[i, i] = 0.25
         tm = T(M)
-        flag = "--causal --mask mask.npy"
+        flag = "--causal --bias mask.npy"
         mname = "mask"
         # o, w = sdpa(q, k, v, attn_mask=tril(ones).logical_not()
         #             .float() * -inf + M, ...): is_causal and attn_mask
@@ -1428,6 +1459,341 @@ def case_lse_long_keys(rng):
         rng, (), n, m, 2, 4, 2, "--causal=bottom-right --window 5000",
         allow)
     return Out(cmd, files, o, w, npf, weights=False, t_lse=tl, np_lse=npl)
+
+
+# -- score modifiers: soft-cap, ALiBi, local windows (L, R), sinks --
+
+def t_alibi_slopes(h):
+    # BLOOM's build_alibi_tensor (transformers), in float64:
+    #   closest_power_of_2 = 2 ** math.floor(math.log2(num_heads))
+    #   base = 2 ** (-(2 ** -(math.log2(closest_power_of_2) - 3)))
+    #   slopes = torch.pow(base, torch.arange(1, 1 + closest_power_of_2))
+    #   extra_base = 2 ** (-(2 ** -(math.log2(2 * closest_power_of_2) - 3)))
+    #   slopes += torch.pow(extra_base, torch.arange(1, 1 + 2 * rest, 2))
+    cp = 2 ** math.floor(math.log2(h))
+    base = torch.tensor(2 ** (-(2 ** -(math.log2(cp) - 3))))
+    slopes = torch.pow(base, torch.arange(1, 1 + cp, dtype=torch.float64))
+    if cp != h:
+        eb = torch.tensor(2 ** (-(2 ** -(math.log2(2 * cp) - 3))))
+        rest = min(cp, h - cp)
+        slopes = torch.cat([slopes, torch.pow(
+            eb, torch.arange(1, 1 + 2 * rest, 2, dtype=torch.float64))])
+    return slopes
+
+
+def np_alibi_slopes(h, dt):
+    """From the ALiBi paper's get_slopes, written out: a power of two n
+    gives r^1 .. r^n, r = 2^(-8/n); otherwise those of the power c below
+    h, then every other slope of 2c (the odd powers of 2^(-8/2c))."""
+    def p2(n):
+        r = dt(2) ** (dt(-8) / dt(n))
+        return [r ** dt(k) for k in range(1, n + 1)]
+    c = 1
+    while c * 2 <= h:
+        c *= 2
+    s = p2(c)
+    if c != h:
+        s += p2(2 * c)[0::2][:h - c]
+    return np.array(s, dtype=dt)
+
+
+def mod_case(rng, lead=(), n=5, m=7, h=2, g=None, dk=3, dv=2, causal=0,
+             window=None, softcap=None, alibi=None, sinks=False,
+             bias=False, scale=None, flags="", qknorm=None, rope=False,
+             klens=None, qlens=None, weights=True):
+    """Given Q, K, V (lead..., n, h*dk) with -H h (--kv-heads g).
+    causal: 0 none, 1 top-left, 2 bottom-right; window (L, R); alibi:
+    None, "paper" (the built-in slopes) or "file"; sinks: H sink logits
+    from a file.  PyTorch: the math in torch ops (soft-capping as Gemma
+    2's attn_logit_softcapping, the ALiBi bias as BLOOM's
+    build_alibi_tensor laid out as |i - j|, the sinks as gpt-oss's
+    sdpa: softmax(cat([scores, sink]))[..., :-1])."""
+    g = g or h
+    Q = rn(rng, *lead, n, h * dk, sd=1.5)
+    K = rn(rng, *lead, m, g * dk, sd=1.5)
+    V = pos(rng, *lead, m, g * dv)
+    files = dict(Q=Q, K=K, V=V)
+    cmd = "-Q Q.npy -K K.npy -V V.npy -H %d" % h
+    if g != h:
+        cmd += " --kv-heads %d" % g
+    sc = scale if scale is not None else 1 / math.sqrt(dk)
+    if scale is not None:
+        cmd += " -s %r" % scale
+    shift = m - n if causal == 2 else 0
+    if causal:
+        cmd += " -c" if causal == 1 else " --causal=bottom-right"
+    if window is not None:
+        cmd += " --window %d,%d" % window
+    if softcap is not None:
+        cmd += " --softcap %r" % softcap
+    B = np.zeros((n, m))
+    if bias:
+        B = rn(rng, n, m, sd=0.5)
+        B[rng.random((n, m)) < 0.2] = -np.inf
+        files["bias"] = B
+        cmd += " --bias bias.npy"
+    if alibi == "paper":
+        slopes = t_alibi_slopes(h)
+        cmd += " --alibi"
+    elif alibi == "file":
+        # small slopes over many keys: no weight underflows
+        slopes = T(rng.uniform(0.05, 0.8, size=h) * (1 if m < 1000 else
+                                                     1e-3))
+        files["slopes"] = slopes.numpy()
+        cmd += " --alibi=@slopes.npy"
+    if sinks:
+        S = rn(rng, h, sd=1.0)
+        files["sinks"] = S
+        cmd += " --sinks sinks.npy"
+    if qknorm is not None:
+        cmd += " --qk-norm" if qknorm[0] is None else \
+            " --qk-norm=%r" % qknorm[0]
+        eps = 1e-6 if qknorm[0] is None else qknorm[0]
+        qw = rng.uniform(0.5, 1.5, size=dk) if qknorm[1] else np.ones(dk)
+        kw = rng.uniform(0.5, 1.5, size=dk) if qknorm[1] else np.ones(dk)
+        if qknorm[1]:
+            files["qnorm"], files["knorm"] = qw, kw
+            cmd += " --q-norm qnorm.npy --k-norm knorm.npy"
+    if rope:
+        cmd += " --rope"
+    if klens is not None:
+        files["klens"] = np.array(klens, dtype=float)
+        cmd += " --key-lengths klens.npy"
+    if qlens is not None:
+        files["qlens.csv"] = np.array(qlens, dtype=float)[:, None]
+        cmd += " --query-lengths qlens.csv"
+    cmd += flags
+    p = np.arange(n)[:, None] + shift
+    j = np.arange(m)[None, :]
+    allow = np.ones((n, m), dtype=bool)
+    if causal:
+        allow &= j <= p
+    if window is not None:
+        allow &= (j >= p - window[0]) & (j <= p + window[1])
+    if klens is not None:
+        # JAX key_value_seq_lengths: keys j >= len_b hidden
+        allow = allow & (j < np.array(klens)[:, None, None])
+        allow = allow[:, None]                      # (B, 1, n, m)
+    qpad = None
+    if qlens is not None:
+        # JAX query_seq_lengths: rows i >= len_b are padding (zeros)
+        qpad = np.arange(n)[None, :] >= np.array(qlens)[:, None]
+        qpad = qpad[:, None, :]                     # (B, 1, n)
+    ta = torch.from_numpy(allow)
+
+    # torch
+    q, k = t_heads(T(Q), h), t_heads(T(K), g)
+    if qknorm is not None:
+        # Qwen3RMSNorm: x * rsqrt(x.pow(2).mean(-1, keepdim) + eps) * w
+        def rms(x, wt):
+            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) \
+                * T(wt)
+        q, k = rms(q, qw), rms(k, kw)
+    if rope:
+        q = t_rope(q, torch.arange(n) + shift, 10000.0)
+        k = t_rope(k, torch.arange(m), 10000.0)
+    k = k.repeat_interleave(h // g, dim=-3)
+    v = t_heads(T(V), g).repeat_interleave(h // g, dim=-3)
+    s = q @ k.transpose(-2, -1) * sc
+    if softcap is not None:
+        s = softcap * torch.tanh(s / softcap)
+    s = s + T(B)
+    if alibi is not None:
+        dist = (torch.from_numpy(p) - torch.from_numpy(j)).abs()
+        s = s + (-slopes[:, None, None] * dist.to(torch.float64))
+    s = s.masked_fill(~ta, -math.inf)
+    if sinks:
+        sk = T(S).reshape(h, 1, 1).expand(*s.shape[:-1], 1)
+        comb = torch.cat([s, sk], dim=-1)
+        comb = comb - comb.max(dim=-1, keepdim=True).values
+        w = torch.softmax(comb, dim=-1)[..., :-1]
+        lse = torch.logsumexp(torch.cat([s, sk], dim=-1), dim=-1)
+        o = w @ v
+    else:
+        w = torch.softmax(s, dim=-1)
+        o = w @ v
+        lse = torch.logsumexp(s, dim=-1)
+        full = torch.isfinite(s).any(dim=-1)
+        if not full.all():
+            o, w = t_zero_dead(o, w, torch.isfinite(s))
+    if qpad is not None:
+        tq = torch.from_numpy(qpad)
+        o = o.masked_fill(tq[..., None], 0.0)
+        w = w.masked_fill(tq[..., None], 0.0)
+        lse = lse.masked_fill(tq, -math.inf)
+
+    def scores(dt):
+        qn = np_split(Q.astype(dt), h)
+        kn = np_split(K.astype(dt), g)
+        if qknorm is not None:
+            def rms(x, wt):
+                ms = (x * x).sum(axis=-1, keepdims=True) / dt(x.shape[-1])
+                return x / np.sqrt(ms + dt(eps)) * wt.astype(dt)
+            qn, kn = rms(qn, qw), rms(kn, kw)
+        if rope:
+            qn = np_rope(qn, np.arange(n) + shift, 10000, dt)
+            kn = np_rope(kn, np.arange(m), 10000, dt)
+        kn = np.repeat(kn, h // g, axis=-3)
+        s = qn @ np.swapaxes(kn, -1, -2) * dt(sc)
+        if softcap is not None:
+            s = dt(softcap) * np.tanh(s / dt(softcap))
+        s = s + B.astype(dt)
+        if alibi is not None:
+            sl = (np_alibi_slopes(h, dt) if alibi == "paper" else
+                  files["slopes"].astype(dt))
+            s = s - sl[:, None, None] * np.abs(p - j).astype(dt)
+        return np.where(allow, s, -np.inf)
+
+    def npf(dt):
+        s = scores(dt)
+        vn = np.repeat(np_split(V.astype(dt), g), h // g, axis=-3)
+        if sinks:
+            sk = np.broadcast_to(S.astype(dt)[:, None, None],
+                                 s.shape[:-1] + (1,))
+            s = np.concatenate([s, sk], axis=-1)
+        mx = s.max(axis=-1, keepdims=True)
+        dead = np.isneginf(mx)
+        e = np.exp(s - np.where(dead, 0, mx))
+        w = e / np.where(dead, 1, e.sum(axis=-1, keepdims=True))
+        if sinks:
+            w = w[..., :-1]
+        o = w @ vn
+        if qpad is not None:
+            o = np.where(qpad[..., None], 0, o)
+            w = np.where(qpad[..., None], 0, w)
+            dead = dead & ~qpad[..., None]
+        return np_concat(o), sq(w), int(dead.sum())
+
+    def npl(dt):
+        s = scores(dt)
+        if sinks:
+            sk = np.broadcast_to(S.astype(dt)[:, None, None],
+                                 s.shape[:-1] + (1,))
+            s = np.concatenate([s, sk], axis=-1)
+        mx = s.max(axis=-1, keepdims=True)
+        fin = np.where(np.isneginf(mx), 0, mx)
+        with np.errstate(divide="ignore"):
+            r = (fin + np.log(np.exp(s - fin).sum(
+                axis=-1, keepdims=True)))[..., 0]
+        if qpad is not None:
+            r = np.where(qpad, -np.inf, r)
+        return sq(r)
+
+    def sq(a):
+        # one head and no batch: selfattn leaves the H axis out
+        return a[0] if h == 1 and not lead else a
+    return Out(cmd, files, t_merge(o), sq(w), npf, t_lse=sq(lse),
+               np_lse=npl, weights=weights)
+
+
+@case
+def case_softcap(rng):
+    return mod_case(rng, softcap=2.5, scale=1.0)
+
+
+@case
+def case_softcap_causal_gqa_batch(rng):
+    return mod_case(rng, lead=(2,), n=4, m=6, h=4, g=2, causal=2,
+                    softcap=3.0, scale=1.0)
+
+
+@case
+def case_window_lr(rng):
+    return mod_case(rng, n=7, m=7, window=(2, 1))
+
+
+@case
+def case_window_lr_cross(rng):
+    return mod_case(rng, n=5, m=8, h=1, window=(0, 3))
+
+
+@case
+def case_window_lr_causal_br_batch(rng):
+    # -c caps R at 0: keys i + 3 - 2 .. i + 3
+    return mod_case(rng, lead=(2,), n=5, m=8, h=2, causal=2,
+                    window=(2, 4))
+
+
+@case
+def case_alibi(rng):
+    return mod_case(rng, n=6, m=6, h=4, alibi="paper")
+
+
+@case
+def case_alibi_causal_h6(rng):
+    # 6 heads: not a power of 2 (slopes of 4, then odd ones of 8)
+    return mod_case(rng, n=6, m=9, h=6, dk=2, causal=2, alibi="paper")
+
+
+@case
+def case_alibi_file_gqa_batch(rng):
+    return mod_case(rng, lead=(2,), n=4, m=5, h=4, g=2, causal=1,
+                    alibi="file")
+
+
+@case
+def case_sinks(rng):
+    return mod_case(rng, n=5, m=6, h=2, sinks=True)
+
+
+@case
+def case_sinks_masked_row(rng):
+    # bottom-right with n > m: query 0 sees no key, only the sink: zeros,
+    # no warning, its LSE is the sink logit
+    return mod_case(rng, n=5, m=4, h=2, causal=2, sinks=True)
+
+
+@case
+def case_sinks_causal_gqa_batch(rng):
+    return mod_case(rng, lead=(3,), n=4, m=6, h=4, g=1, causal=2,
+                    sinks=True)
+
+
+@case
+def case_modifiers_all(rng):
+    # every modifier at once: scale, soft-cap, bias, ALiBi, window, causal,
+    # sinks, in that order
+    return mod_case(rng, lead=(2,), n=6, m=9, h=3, causal=2,
+                    window=(3, 1), softcap=4.0, alibi="paper", sinks=True,
+                    bias=True, scale=0.8)
+
+
+@case
+def case_qk_norm(rng):
+    return mod_case(rng, n=5, m=6, h=2, dk=4, qknorm=(None, False))
+
+
+@case
+def case_qk_norm_weights_rope_causal_gqa_batch(rng):
+    # Qwen3 / OLMo 2: RMSNorm with weights, then RoPE; GQA, a batch
+    return mod_case(rng, lead=(2,), n=4, m=7, h=4, g=2, dk=4, causal=2,
+                    qknorm=(1e-5, True), rope=True)
+
+
+@case
+def case_key_lengths(rng):
+    return mod_case(rng, lead=(3,), n=4, m=6, h=2, klens=[6, 2, 4])
+
+
+@case
+def case_query_lengths(rng):
+    # padding queries give zeros and LSE -inf, without the warning
+    return mod_case(rng, lead=(3,), n=5, m=5, h=2, qlens=[5, 2, 0])
+
+
+@case
+def case_lengths_causal_gqa_sinks(rng):
+    return mod_case(rng, lead=(2,), n=4, m=7, h=4, g=2, causal=2,
+                    klens=[5, 7], qlens=[3, 4], sinks=True)
+
+
+@case
+def case_modifiers_long_keys(rng):
+    # 3 queries, 9000 keys: three chunks of 4096 keys, merged in order
+    # (split over threads): soft-cap, ALiBi, a window and sinks
+    return mod_case(rng, n=3, m=9000, h=2, dk=2, causal=2,
+                    window=(6000, 0), softcap=5.0, alibi="file",
+                    sinks=True, weights=False)
 
 
 def error_fixtures():
