@@ -758,19 +758,15 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
 	return 0;
 }
 
-int
-run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
-    struct out *const out[PLAN_NOUT], size_t *dead, struct err *e)
+/* The run's constants for plan p on nw workers: block counts, the
+ * scheduler, strides.  Shared by run_plan and run_info. */
+static void
+setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
+    struct out *const out[PLAN_NOUT], size_t nw)
 {
-	struct run run, *r = &run;
-	struct shape sh[PLAN_NOUT];
-	struct arena a;
-	size_t nw, b, k1b;
-	int i, rc = -1;
+	size_t k1b;
 
 	memset(r, 0, sizeof *r);
-	memset(&a, 0, sizeof a);
-	*dead = 0;
 	r->p = p;
 	r->out = out;
 	r->ops = attn_ops(dtype);
@@ -792,7 +788,6 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	r->shift = p->o.causal == 2 ? p->m - p->n : 0;
 	r->kstride = r->ops->packed_size(p->dk, r->bc);
 	r->vstride = r->ops->packed_size(r->bc, p->dv);
-	nw = (size_t)par_workers(pool);
 	/* Pack every key block once when several query blocks, the weights
 	 * pass or additive scores read them again; else (decoding) each
 	 * task packs the blocks it reads.  The numbers are the same. */
@@ -801,6 +796,57 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	if (out[PLAN_W] != NULL)
 		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);
+}
+
+int
+run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
+    const enum out_fmt fmt[PLAN_NOUT], const int want[PLAN_NOUT],
+    struct run_info *ri, struct err *e)
+{
+	struct run run, *r = &run;
+	struct out o[PLAN_NOUT], *out[PLAN_NOUT];
+	struct shape sh[PLAN_NOUT];
+	struct arena a;
+	int i;
+
+	plan_shapes(p, sh);
+	for (i = 0; i < PLAN_NOUT; i++) {
+		out_init(&o[i]);
+		o[i].fmt = fmt[i];
+		o[i].type = dtype == ATTN_F32 ? OUT_F32 : OUT_F64;
+		o[i].sh = sh[i];
+		out[i] = want[i] ? &o[i] : NULL;
+	}
+	setup(r, p, dtype, out, (size_t)nthreads);
+	memset(&a, 0, sizeof a);
+	buffers(r, &a, (size_t)nthreads);
+	memset(ri, 0, sizeof *ri);
+	ri->arena = a.used;
+	ri->keysplit = r->keysplit;
+	ri->prepack = r->prepack;
+	ri->nqb = r->nqb;
+	ri->nch = r->nch;
+	ri->nkb = r->nkb;
+	if (a.overflow)
+		return err_set(e, "buffers", 0, 0, "the buffers are too large "
+		    "to hold");
+	return 0;
+}
+
+int
+run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
+    struct out *const out[PLAN_NOUT], size_t *dead, struct err *e)
+{
+	struct run run, *r = &run;
+	struct shape sh[PLAN_NOUT];
+	struct arena a;
+	size_t nw, b;
+	int i, rc = -1;
+
+	memset(&a, 0, sizeof a);
+	*dead = 0;
+	nw = (size_t)par_workers(pool);
+	setup(r, p, dtype, out, nw);
 	plan_shapes(p, sh);
 	for (i = 0; i < PLAN_NOUT; i++)
 		if (out[i] != NULL && out_begin(out[i], &sh[i], e) != 0)
