@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "explain.h"
 #include "input.h"
 #include "merge.h"
 #include "num.h"
@@ -103,6 +104,9 @@ static const char help_text[] =
 "                        number of online processors); results do not\n"
 "                        depend on N\n"
 "      --dtype f64|f32   compute in double (default) or single precision\n"
+"      --dry-run         check the inputs' shapes and print each stage with\n"
+"                        its shape and cost, the memory, the threads and\n"
+"                        the scheduler; compute and write nothing\n"
 "\n"
 "  -h, --help            print this help and exit\n"
 "      --version         print the version and exit\n"
@@ -114,6 +118,7 @@ enum {
 	OPT_SEED = 256, OPT_VERSION, OPT_DTYPE, OPT_WINDOW, OPT_LAYOUT,
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
 	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
+	OPT_DRYRUN,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -159,6 +164,7 @@ static const struct option longopts[] = {
 	{ "key-range", required_argument, NULL, OPT_KRANGE },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
+	{ "dry-run", no_argument, NULL, OPT_DRYRUN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -201,6 +207,7 @@ struct opts {
 	int prec;
 	int threads;
 	enum attn_dtype dtype;
+	int dry_run;
 };
 
 /* The outputs by role.  Static, for the signal handler: everything
@@ -525,6 +532,9 @@ check_merge(const struct opts *o, int nops)
 	if (o->weights != NULL)
 		return usage_error("%s", "--merge conflicts with -a: merged "
 		    "shards have no weights");
+	if (o->dry_run)
+		return usage_error("%s", "--merge conflicts with --dry-run: it "
+		    "has no stages to show");
 	if (o->po.has_qrange || o->po.has_krange)
 		return usage_error("--merge conflicts with %s: it combines "
 		    "outputs already computed", o->po.has_qrange ?
@@ -808,6 +818,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				return usage_error("--dtype expects f64 or f32, "
 				    "found \"%s\"", optarg);
 			break;
+		case OPT_DRYRUN:
+			o->dry_run = 1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
@@ -864,6 +877,33 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	return 0;
 }
 
+/* --dry-run: the stages, their shapes and costs; no output opened. */
+static int
+dry_run(const struct opts *o)
+{
+	struct explain_cfg c;
+	struct err e;
+	int i;
+
+	memset(&c, 0, sizeof c);
+	for (i = 0; i < IN_NROLES; i++) {
+		c.spec[i] = o->spec[i];
+		c.opt[i] = role_opt[i].name;
+	}
+	c.seed = o->seed;
+	c.po = o->po;
+	outputs(o, c.optname, c.path);
+	for (i = 0; i < PLAN_NOUT; i++)
+		c.fmt[i] = out_fmt_of(c.path[i], o->fmt);
+	c.threads = o->threads;
+	c.dtype = o->dtype;
+	if (explain(&c, stdout, &e) != 0) {
+		diag(&e);
+		return EXIT_DATA;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -896,6 +936,8 @@ main(int argc, char *argv[])
 		}
 		return 0;
 	}
+	if (o.dry_run)
+		return dry_run(&o);
 	type = o.dtype == ATTN_F32 ? OUT_F32 : OUT_F64;
 	memset(in, 0, sizeof in);
 	outputs(&o, opt, path);
