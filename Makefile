@@ -1,5 +1,6 @@
 # selfattn - POSIX make.  `make`, `make test`, `make demo`, `make bench`,
-# `make install PREFIX=... DESTDIR=...`, `make clean`.
+# `make install PREFIX=... DESTDIR=...` (program, manual, bash and zsh
+# completion), `make clean`.
 .POSIX:
 .SUFFIXES: .c .o
 
@@ -10,14 +11,16 @@ WARN = -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Wpedantic \
 LDLIBS = -lm -lpthread
 PREFIX = /usr/local
 MANPREFIX = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 
 LIB = src/err.o src/mat.o src/num.o src/text.o src/npy.o src/rng.o \
 	src/input.o src/out.o src/plan.o src/run.o src/merge.o src/attn.o \
-	src/gemm.o src/par.o src/explain.o
+	src/gemm.o src/par.o src/explain.o src/complete.o
 HDR = src/err.h src/mat.h src/num.h src/text.h src/npy.h src/rng.h \
 	src/input.h src/out.h src/plan.h src/run.h src/merge.h src/attn.h \
 	src/attn_tmpl.h src/attn_isa.h \
-	src/gemm.h src/gemm_kern.h src/par.h src/explain.h
+	src/gemm.h src/gemm_kern.h src/par.h src/explain.h src/complete.h
 TOOLS = tests/tools/catmat tests/tools/cmpmat tests/tools/numcheck \
 	tests/tools/rngdump tests/tools/npyhdr tests/tools/gemmcheck \
 	tests/tools/runstat tests/tools/expcheck
@@ -59,10 +62,17 @@ install: selfattn
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/selfattn
 	cp -f man/selfattn.1 $(DESTDIR)$(MANPREFIX)/man1/selfattn.1
 	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/selfattn.1
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	./selfattn --completion bash >$(DESTDIR)$(BASHCOMPDIR)/selfattn
+	./selfattn --completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_selfattn
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/selfattn \
+		$(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/selfattn \
-		$(DESTDIR)$(MANPREFIX)/man1/selfattn.1
+		$(DESTDIR)$(MANPREFIX)/man1/selfattn.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/selfattn \
+		$(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 
 clean:
 	rm -f selfattn src/*.o $(TOOLS)

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "complete.h"
 #include "explain.h"
 #include "input.h"
 #include "merge.h"
@@ -84,7 +85,10 @@ static const char help_text[] =
 "      --seed S          seed for rand:/randn: inputs (default 0)\n"
 "      --query-range A:B compute query rows A..B-1 only (global positions)\n"
 "      --key-range A:B   attend to keys A..B-1 only: a shard, for --merge\n"
-"\n"
+"\n";
+
+/* In two strings: C11 compilers need take no longer literal than 4095. */
+static const char help_text2[] =
 "Output:\n"
 "  -o, --output FILE     write Y to FILE (default: standard output)\n"
 "  -a, --weights FILE    write the attention weights (H x n x m) to FILE\n"
@@ -107,6 +111,7 @@ static const char help_text[] =
 "      --dry-run         check the inputs' shapes and print each stage with\n"
 "                        its shape and cost, the memory, the threads and\n"
 "                        the scheduler; compute and write nothing\n"
+"      --completion bash|zsh  print the shell's completion script\n"
 "\n"
 "  -h, --help            print this help and exit\n"
 "      --version         print the version and exit\n"
@@ -118,7 +123,7 @@ enum {
 	OPT_SEED = 256, OPT_VERSION, OPT_DTYPE, OPT_WINDOW, OPT_LAYOUT,
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
 	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
-	OPT_DRYRUN,
+	OPT_DRYRUN, OPT_COMPLETION,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -165,9 +170,23 @@ static const struct option longopts[] = {
 	{ "threads", required_argument, NULL, 'j' },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
 	{ "dry-run", no_argument, NULL, OPT_DRYRUN },
+	{ "completion", required_argument, NULL, OPT_COMPLETION },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* What the argument of a long option completes to (--completion): the
+ * keywords, or FILE; the matrix options (role_opt) are files too, and
+ * any other argument (a number) completes to nothing. */
+static const struct {
+	const char *name, *words;
+} optwords[] = {
+	{ "causal", "top-left bottom-right" }, { "layout", "row torch" },
+	{ "score", "dot general additive" }, { "dtype", "f64 f32" },
+	{ "format", "csv tsv txt npy" }, { "pos", "sinusoidal" },
+	{ "completion", "bash zsh" }, { "output", "FILE" },
+	{ "weights", "FILE" }, { "lse", "FILE" },
 };
 
 /* The option of each matrix role, as getopt_long returns it and as
@@ -622,6 +641,27 @@ bad_option(int c, const char *s)
 	return usage_error("unknown option %s", given);
 }
 
+/* Print the completion script for shell ("bash" or "zsh") from
+ * longopts, optwords and role_opt. */
+static void
+completion(const char *shell)
+{
+	struct complete_opt co[NELEM(longopts)];
+	size_t n = 0;
+	int i, k;
+
+	for (i = 0; longopts[i].name != NULL; i++, n++) {
+		co[n].name = longopts[i].name;
+		co[n].has_arg = longopts[i].has_arg;
+		co[n].letter = longopts[i].val < 256 ? longopts[i].val : 0;
+		co[n].arg = role_of(longopts[i].val) >= 0 ? "FILE" : NULL;
+		for (k = 0; k < NELEM(optwords); k++)
+			if (strcmp(optwords[k].name, co[n].name) == 0)
+				co[n].arg = optwords[k].words;
+	}
+	complete_print(stdout, shell, co, n);
+}
+
 /* Fill o from argv; returns 0, -1 after --help or --version, or the
  * exit status of a usage error. */
 static int
@@ -821,9 +861,17 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case OPT_DRYRUN:
 			o->dry_run = 1;
 			break;
+		case OPT_COMPLETION:
+			if (strcmp(optarg, "bash") != 0 &&
+			    strcmp(optarg, "zsh") != 0)
+				return usage_error("--completion expects bash or "
+				    "zsh, found \"%s\"", optarg);
+			completion(optarg);
+			return -1;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
+			fputs(help_text2, stdout);
 			return -1;
 		case OPT_VERSION:
 			printf("selfattn %s\n", VERSION);
