@@ -16,11 +16,13 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 
 LIB = src/err.o src/mat.o src/num.o src/text.o src/npy.o src/rng.o \
 	src/input.o src/out.o src/plan.o src/run.o src/merge.o src/attn.o \
-	src/gemm.o src/par.o src/explain.o src/complete.o
+	src/gemm.o src/par.o src/explain.o src/complete.o \
+	src/progress.o
 HDR = src/err.h src/mat.h src/num.h src/text.h src/npy.h src/rng.h \
 	src/input.h src/out.h src/plan.h src/run.h src/merge.h src/attn.h \
 	src/attn_tmpl.h src/attn_isa.h \
-	src/gemm.h src/gemm_kern.h src/par.h src/explain.h src/complete.h
+	src/gemm.h src/gemm_kern.h src/par.h src/explain.h src/complete.h \
+	src/progress.h
 TOOLS = tests/tools/catmat tests/tools/cmpmat tests/tools/numcheck \
 	tests/tools/rngdump tests/tools/npyhdr tests/tools/gemmcheck \
 	tests/tools/runstat tests/tools/expcheck

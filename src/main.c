@@ -27,6 +27,7 @@
 #include "num.h"
 #include "out.h"
 #include "plan.h"
+#include "progress.h"
 #include "run.h"
 
 #define VERSION "1.0.0"
@@ -111,6 +112,8 @@ static const char help_text2[] =
 "      --dry-run         check the inputs' shapes and print each stage with\n"
 "                        its shape and cost, the memory, the threads and\n"
 "                        the scheduler; compute and write nothing\n"
+"      --quiet           no progress bar, no warnings (the bar is drawn on\n"
+"                        standard error, when a terminal, for long runs)\n"
 "      --completion bash|zsh  print the shell's completion script\n"
 "\n"
 "  -h, --help            print this help and exit\n"
@@ -123,7 +126,7 @@ enum {
 	OPT_SEED = 256, OPT_VERSION, OPT_DTYPE, OPT_WINDOW, OPT_LAYOUT,
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
 	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
-	OPT_DRYRUN, OPT_COMPLETION,
+	OPT_DRYRUN, OPT_COMPLETION, OPT_QUIET,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -171,6 +174,7 @@ static const struct option longopts[] = {
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
 	{ "dry-run", no_argument, NULL, OPT_DRYRUN },
 	{ "completion", required_argument, NULL, OPT_COMPLETION },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -226,7 +230,7 @@ struct opts {
 	int prec;
 	int threads;
 	enum attn_dtype dtype;
-	int dry_run;
+	int dry_run, quiet;
 };
 
 /* The outputs by role.  Static, for the signal handler: everything
@@ -861,6 +865,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case OPT_DRYRUN:
 			o->dry_run = 1;
 			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
 		case OPT_COMPLETION:
 			if (strcmp(optarg, "bash") != 0 &&
 			    strcmp(optarg, "zsh") != 0)
@@ -1006,6 +1013,8 @@ main(int argc, char *argv[])
 
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
+	if (!o.quiet && isatty(STDERR_FILENO))
+		progress_enable();
 	if (o.merge) {
 		if (merge_run((const char *const *)o.operands, o.noperands / 2,
 		    pool, out[PLAN_Y], out[PLAN_LSE], &dead, &e))
@@ -1034,7 +1043,7 @@ main(int argc, char *argv[])
 	if (out_commit_all(outs, PLAN_NOUT, &e))
 		goto fail;
 	/* a shard's rows may see no key in its range: its LSE says so */
-	if (dead > 0 && !o.po.has_krange)
+	if (dead > 0 && !o.po.has_krange && !o.quiet)
 		fprintf(stderr, "selfattn: warning: %zu query row%s every "
 		    "key masked: %s output and weights are 0\n", dead,
 		    dead == 1 ? " has" : "s have", dead == 1 ? "its" : "their");

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "attn.h"
+#include "progress.h"
 #include "run.h"
 
 /* One worker's scratch. */
@@ -398,6 +399,7 @@ query_put(void *arg, size_t t, size_t k)
 
 	(void)t;
 	r->dead += s->dead;
+	progress_add(s->rows * r->nch * r->p->H);
 	if (s->len > 0 && out_put(r->out[PLAN_Y], s->txt, s->len, s->rows,
 	    &r->err) != 0)
 		return -1;
@@ -445,6 +447,7 @@ chunk_put(void *arg, size_t t, size_t k)
 	} else
 		merge_state(r, nq, w->M, w->L, w->ob, ST_M(s->st),
 		    ST_L(s->st), ST_O(s->st));
+	progress_add(nq * p->H);
 	if (c + 1 < r->nch)
 		return 0;
 	r->dead += finish(r, j->b, i0, nq, w->M, w->L, w->ob, w->yb, w->work,
@@ -499,6 +502,7 @@ weights_put(void *arg, size_t t, size_t k)
 	struct slot *s = &r->slot[k];
 
 	(void)t;
+	progress_add(s->rows * r->nch * (r->p->o.average ? r->p->H : 1));
 	return out_put(r->out[PLAN_W], s->txt, s->len, s->rows, &r->err);
 }
 
@@ -840,7 +844,7 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	struct run run, *r = &run;
 	struct shape sh[PLAN_NOUT];
 	struct arena a;
-	size_t nw, b;
+	size_t nw, b, per;
 	int i, rc = -1;
 
 	memset(&a, 0, sizeof a);
@@ -856,12 +860,17 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 		return -1;
 	buffers(r, &a, nw);
 	prepare(r);
+	/* the work: per query row, each head over each key chunk, and again
+	 * for the weights */
+	per = r->nch * p->H * (out[PLAN_W] != NULL ? 2 : 1);
+	progress_begin(p->B * p->nout * per, per);
 	for (b = 0; b < p->B; b++)
 		if (sequence(r, pool, b, e) != 0)
 			goto done;
 	*dead = r->dead;
 	rc = 0;
 done:
+	progress_end();
 	arena_free(&a);
 	return rc;
 }
