@@ -59,12 +59,15 @@ flops(char *b, double n)
 	return b;
 }
 
-/* The shape of input i: a generator's from its spec, with no data
- * (shape-only); else the input itself, loaded. */
+/* Input i, shape-only (no data): a generator's shape from its spec
+ * (drawn and let go when draw is set); a file read and let go.  A mask
+ * and key padding keep their numbers. */
 static int
 load(const struct explain_cfg *c, int i, int draw, struct rng *rng,
     struct plan_in *in, struct err *e)
 {
+	size_t rows, cols;
+
 	if (input_is_generator(c->spec[i]) && !draw) {
 		if (input_generator(c->spec[i], &in->sh, e) < 0)
 			return -1;
@@ -72,7 +75,18 @@ load(const struct explain_cfg *c, int i, int draw, struct rng *rng,
 		in->m.cols = in->sh.dim[in->sh.ndim - 1];
 		return 0;
 	}
-	return input_load(c->spec[i], rng, NULL, &in->m, &in->sh, e);
+	if (input_load(c->spec[i], rng, NULL, &in->m, &in->sh, e) != 0)
+		return -1;
+	if (i == IN_MASK || i == IN_KPAD)
+		return 0;
+	/* only the shape is needed: let the numbers go, so that the
+	 * inputs are never held all at once */
+	rows = in->m.rows;
+	cols = in->m.cols;
+	mat_free(&in->m);
+	in->m.rows = rows;
+	in->m.cols = cols;
+	return 0;
 }
 
 /* The rows the plan's derived matrices, mask and key padding hold. */

@@ -28,9 +28,10 @@ struct explain_cfg {
 /*
  * Read the inputs as far as their shapes need, make the plan, and print
  * the stages to f, one a line (the format is the manual's, under
- * --dry-run).  Files are read as the run reads them: a .npy of
- * little-endian float64 is mapped and its numbers never touched, text
- * and other .npy files are parsed.  Generators are not drawn, unless
+ * --dry-run).  Files are read as the run reads them, one at a time, and
+ * only their shapes kept (except a mask's and key padding's numbers): a
+ * .npy of little-endian float64 is mapped and its numbers never
+ * touched, text and other .npy files are parsed.  Generators are not drawn, unless
  * --mask or --key-padding is one (their values matter): then all are,
  * in order, as the run draws them.  So every error is the run's, with
  * its message.  Returns 0, or -1 with e set (exit status 1).
