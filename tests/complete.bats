@@ -100,3 +100,18 @@ setup() {
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: <stdout>: write error: No space left on device" ]
 }
+
+@test "completion: only numbers and flags complete to nothing after =" {
+	# A new option that takes a file or keywords needs its entry in
+	# optwords (src/main.c) unless it is a matrix role: this list says
+	# which take a number or nothing, and so complete to nothing.
+	local name short none=
+	longopts >opts
+	while read -r name short; do
+		case $(comp selfattn "--$name=") in
+		"") none="$none $name" ;;
+		esac
+	done <opts
+	echo "complete to nothing:$none"
+	[ "$none" = " heads scale seed precision window kv-heads average-weights rope merge query-range key-range threads dry-run quiet help version" ]
+}
