@@ -59,28 +59,21 @@ flops(char *b, double n)
 	return b;
 }
 
-/* Input i, shape-only (no data): a generator's shape from its spec
- * (drawn and let go when draw is set); a file read and let go.  A mask
- * and key padding keep their numbers. */
+/* Input i: shape-only (no data), except a mask and key padding, whose
+ * numbers plan_make reads, and when draw is set, generators: all are
+ * drawn, in the run's order, then let go. */
 static int
 load(const struct explain_cfg *c, int i, int draw, struct rng *rng,
     struct plan_in *in, struct err *e)
 {
 	size_t rows, cols;
 
-	if (input_is_generator(c->spec[i]) && !draw) {
-		if (input_generator(c->spec[i], &in->sh, e) < 0)
-			return -1;
-		in->m.rows = in->sh.ndim == 1 ? 1 : in->sh.dim[0];
-		in->m.cols = in->sh.dim[in->sh.ndim - 1];
-		return 0;
-	}
+	if (i == IN_MASK || i == IN_KPAD)
+		return input_load(c->spec[i], rng, NULL, &in->m, &in->sh, e);
+	if (!draw || !input_is_generator(c->spec[i]))
+		return input_shape(c->spec[i], &in->m, &in->sh, e);
 	if (input_load(c->spec[i], rng, NULL, &in->m, &in->sh, e) != 0)
 		return -1;
-	if (i == IN_MASK || i == IN_KPAD)
-		return 0;
-	/* only the shape is needed: let the numbers go, so that the
-	 * inputs are never held all at once */
 	rows = in->m.rows;
 	cols = in->m.cols;
 	mat_free(&in->m);

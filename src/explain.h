@@ -28,13 +28,12 @@ struct explain_cfg {
 /*
  * Read the inputs as far as their shapes need, make the plan, and print
  * the stages to f, one a line (the format is the manual's, under
- * --dry-run).  Files are read as the run reads them, one at a time, and
- * only their shapes kept (except a mask's and key padding's numbers): a
- * .npy of little-endian float64 is mapped and its numbers never
- * touched, text and other .npy files are parsed.  Generators are not drawn, unless
- * --mask or --key-padding is one (their values matter): then all are,
- * in order, as the run draws them.  So every error is the run's, with
- * its message.  Returns 0, or -1 with e set (exit status 1).
+ * --dry-run).  Of a .npy only the header is parsed; text is parsed one
+ * input at a time and only its shape kept (input_shape).  A mask's and
+ * key padding's numbers are read: plan_make checks them.  Generators
+ * are not drawn, unless --mask or --key-padding is one (their values
+ * matter): then all are, in order, as the run draws them.  So every
+ * error is the run's, with its message.  Returns 0, or -1 with e set (exit status 1).
  */
 int explain(const struct explain_cfg *c, FILE *f, struct err *e);
 

@@ -205,3 +205,32 @@ END
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: <stdout>: write error: No space left on device" ]
 }
+
+@test "dry-run: a .npy header is enough: every .npy of the tests as the run" {
+	local f n=0
+	for f in "$DATA"/npy/*.npy; do
+		n=$((n + 1))
+		run --separate-stderr "$SA" -Q "$f" -K rand:1x1 -V rand:1x1 -o y.npy
+		local rs=$status re=$stderr
+		run --separate-stderr "$SA" --dry-run -Q "$f" -K rand:1x1 -V rand:1x1 -o y.npy
+		if [ "$status" -ne "$rs" ] || [ "$stderr" != "$re" ]; then
+			echo "$f: run $rs $re; dry run $status $stderr"
+			return 1
+		fi
+	done
+	[ "$n" -ge 30 ]
+}
+
+@test "dry-run: text from standard input" {
+	run --separate-stderr sh -c 'printf "1,2\n3,4\n" | "$1" --dry-run -x - -q rand:2x2 -k rand:2x2 -v rand:2x2' sh "$SA"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "input: -x <stdin> 2x2" ]
+}
+
+@test "dry-run: the shape of a Fortran-order float32 .npy, from its header" {
+	run --separate-stderr "$SA" --dry-run -Q "$DATA/npy/f4_3d_f.npy" \
+	    -K "$DATA/npy/f4_3d_f.npy" -V "$DATA/npy/f4_3d_c.npy" -H 1
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "input: -Q $DATA/npy/f4_3d_f.npy 2x2x3" ]
+	[ "${lines[3]}" = "sequences: 2 of 2 queries and 2 keys" ]
+}
