@@ -1,6 +1,7 @@
 # selfattn - POSIX make.  `make`, `make test`, `make check-sanitize`,
 # `make fuzz` (FUZZ_SECONDS per target), `make demo`, `make bench`,
-# `make install PREFIX=... DESTDIR=...`, `make clean`.
+# `make install PREFIX=... DESTDIR=...` (program, manual, bash and zsh
+# completion), `make clean`.
 .POSIX:
 .SUFFIXES: .c .o
 
@@ -11,14 +12,18 @@ WARN = -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Wpedantic \
 LDLIBS = -lm -lpthread
 PREFIX = /usr/local
 MANPREFIX = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 
 LIB = src/err.o src/mat.o src/num.o src/text.o src/npy.o src/rng.o \
 	src/input.o src/out.o src/plan.o src/run.o src/merge.o src/attn.o \
-	src/gemm.o src/par.o src/label.o src/heat.o
+	src/gemm.o src/par.o src/label.o src/heat.o src/explain.o \
+	src/complete.o src/progress.o
 HDR = src/err.h src/mat.h src/num.h src/text.h src/npy.h src/rng.h \
 	src/input.h src/out.h src/plan.h src/run.h src/merge.h src/attn.h \
-	src/attn_tmpl.h src/attn_isa.h \
-	src/gemm.h src/gemm_kern.h src/par.h src/label.h src/heat.h src/heat_page.h
+	src/attn_tmpl.h src/attn_isa.h src/gemm.h src/gemm_kern.h src/par.h \
+	src/label.h src/heat.h src/heat_page.h src/explain.h src/complete.h \
+	src/progress.h
 TOOLS = tests/tools/catmat tests/tools/cmpmat tests/tools/numcheck \
 	tests/tools/rngdump tests/tools/npyhdr tests/tools/gemmcheck \
 	tests/tools/runstat tests/tools/expcheck tests/tools/peak \
@@ -77,10 +82,17 @@ install: selfattn
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/selfattn
 	cp -f man/selfattn.1 $(DESTDIR)$(MANPREFIX)/man1/selfattn.1
 	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/selfattn.1
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	./selfattn --completion bash >$(DESTDIR)$(BASHCOMPDIR)/selfattn
+	./selfattn --completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_selfattn
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/selfattn \
+		$(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/selfattn \
-		$(DESTDIR)$(MANPREFIX)/man1/selfattn.1
+		$(DESTDIR)$(MANPREFIX)/man1/selfattn.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/selfattn \
+		$(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 
 clean:
 	rm -f selfattn src/*.o $(TOOLS)

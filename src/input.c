@@ -180,9 +180,10 @@ generate(const char *spec, struct rng *r, struct mat *m, struct shape *sh,
 	return 0;
 }
 
-int
-input_load(const char *spec, struct rng *r, struct par *pool,
-    struct mat *m, struct shape *sh, struct err *e)
+/* input_load, or with shape_only, input_shape. */
+static int
+load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
+    struct shape *sh, int shape_only, struct err *e)
 {
 	const char *name = spec;
 	struct stat st;
@@ -193,7 +194,7 @@ input_load(const char *spec, struct rng *r, struct par *pool,
 
 	memset(m, 0, sizeof *m);
 	if (input_is_generator(spec))
-		return generate(spec, r, m, sh, e);
+		return generate(spec, r, m, sh, e);	/* not shape_only */
 	if (strcmp(spec, "-") == 0) {
 		fd = STDIN_FILENO;
 		name = STDIN_NAME;
@@ -220,7 +221,9 @@ input_load(const char *spec, struct rng *r, struct par *pool,
 		close(fd);
 	if (rc != 0)
 		return -1;
-	if (npy_is((unsigned char *)buf, len) && map != MAP_FAILED) {
+	if (shape_only && npy_is((unsigned char *)buf, len))
+		rc = npy_shape((unsigned char *)buf, len, name, m, sh, e);
+	else if (npy_is((unsigned char *)buf, len) && map != MAP_FAILED) {
 		/* a mapped '<f8' file is used in place: the mapping is the
 		 * matrix's, unmapped by mat_free */
 		rc = npy_read_view((unsigned char *)buf, len, name, m, sh,
@@ -232,11 +235,39 @@ input_load(const char *spec, struct rng *r, struct par *pool,
 		}
 	} else if (npy_is((unsigned char *)buf, len))
 		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
-	else
-		rc = text_read(buf, len, name, pool, m, sh, e);
+	else if ((rc = text_read(buf, len, name, pool, m, sh, e)) == 0 &&
+	    shape_only) {
+		size_t rows = m->rows, cols = m->cols;
+
+		mat_free(m);
+		m->rows = rows;
+		m->cols = cols;
+	}
 	if (map != MAP_FAILED)
 		munmap(map, len);
 	else
 		free(buf);
 	return rc;
+}
+
+int
+input_load(const char *spec, struct rng *r, struct par *pool,
+    struct mat *m, struct shape *sh, struct err *e)
+{
+	return load(spec, r, pool, m, sh, 0, e);
+}
+
+int
+input_shape(const char *spec, struct mat *m, struct shape *sh,
+    struct err *e)
+{
+	if (input_is_generator(spec)) {
+		memset(m, 0, sizeof *m);
+		if (input_generator(spec, sh, e) < 0)
+			return -1;
+		m->rows = sh->ndim == 1 ? 1 : sh->dim[0];
+		m->cols = sh->dim[sh->ndim - 1];
+		return 0;
+	}
+	return load(spec, NULL, NULL, m, sh, 1, e);
 }

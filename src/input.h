@@ -28,6 +28,14 @@
 int input_load(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct shape *sh, struct err *e);
 
+/* As input_load, with the same checks and messages, but keeping only
+ * the shape: m->rows, m->cols and sh set, m->data NULL (a shape-only
+ * matrix, for --dry-run).  A .npy header is parsed, its numbers are
+ * not read; text is parsed and its numbers let go; a generator is not
+ * drawn. */
+int input_shape(const char *spec, struct mat *m, struct shape *sh,
+    struct err *e);
+
 /* Check a generator spec ("rand:..." or "randn:...") and set sh to its
  * shape (1-D for "rand:N").  Returns 1 for rand, 2 for randn, or -1
  * with e set when the counts are malformed or zero. */

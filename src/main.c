@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "complete.h"
+#include "explain.h"
 #include "heat.h"
 #include "input.h"
 #include "label.h"
@@ -27,6 +29,7 @@
 #include "num.h"
 #include "out.h"
 #include "plan.h"
+#include "progress.h"
 #include "run.h"
 
 #define VERSION "1.0.0"
@@ -137,6 +140,12 @@ static const char help_text3[] =
 "                        number of online processors); results do not\n"
 "                        depend on N\n"
 "      --dtype f64|f32   compute in double (default) or single precision\n"
+"      --dry-run         check the inputs' shapes and print each stage with\n"
+"                        its shape and cost, the memory, the threads and\n"
+"                        the scheduler; compute and write nothing\n"
+"      --quiet           no progress bar, no warnings (the bar is drawn on\n"
+"                        standard error, when a terminal, for long runs)\n"
+"      --completion bash|zsh  print the shell's completion script\n"
 "\n"
 "  -h, --help            print this help and exit\n"
 "      --version         print the version and exit\n"
@@ -150,6 +159,7 @@ enum {
 	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
 	OPT_LABELS, OPT_KEYLABELS, OPT_LABELOUT, OPT_HEATMAP, OPT_SHOW,
 	OPT_BATCHINDEX, OPT_SOFTCAP, OPT_ALIBI, OPT_QKNORM,
+	OPT_DRYRUN, OPT_COMPLETION, OPT_QUIET,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
 
@@ -212,9 +222,26 @@ static const struct option longopts[] = {
 	{ "batch-index", required_argument, NULL, OPT_BATCHINDEX },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
+	{ "dry-run", no_argument, NULL, OPT_DRYRUN },
+	{ "completion", required_argument, NULL, OPT_COMPLETION },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* What the argument of a long option completes to (--completion): the
+ * keywords, or FILE; the matrix options (role_opt) are files too, and
+ * any other argument (a number) completes to nothing. */
+static const struct {
+	const char *name, *words;
+} optwords[] = {
+	{ "causal", "top-left bottom-right" }, { "layout", "row torch" },
+	{ "score", "dot general additive" }, { "dtype", "f64 f32" },
+	{ "format", "csv tsv txt npy" }, { "pos", "sinusoidal" },
+	{ "completion", "bash zsh" }, { "output", "FILE" },
+	{ "weights", "FILE" }, { "lse", "FILE" }, { "heatmap", "FILE" },
+	{ "labels", "FILE" }, { "key-labels", "FILE" },
 };
 
 /* The option of each matrix role, as getopt_long returns it and as
@@ -266,6 +293,7 @@ struct opts {
 	int prec;
 	int threads;
 	enum attn_dtype dtype;
+	int dry_run, quiet;
 };
 
 /* The outputs by role.  Static, for the signal handler: everything
@@ -654,6 +682,9 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 		return usage_error("--merge conflicts with %s: merged shards "
 		    "have no weights", o->weights != NULL ? "-a" :
 		    o->heatmap != NULL ? "--heatmap" : "--show");
+	if (o->dry_run)
+		return usage_error("%s", "--merge conflicts with --dry-run: it "
+		    "has no stages to show");
 	if (o->po.has_qrange || o->po.has_krange)
 		return usage_error("--merge conflicts with %s: it combines "
 		    "outputs already computed", o->po.has_qrange ?
@@ -743,6 +774,27 @@ bad_option(int c, const char *s)
 		return usage_error("ambiguous option %s: could be %s or --%s",
 		    given, alts + 2, longopts[last].name);
 	return usage_error("unknown option %s", given);
+}
+
+/* Print the completion script for shell ("bash" or "zsh") from
+ * longopts, optwords and role_opt. */
+static void
+completion(const char *shell)
+{
+	struct complete_opt co[NELEM(longopts)];
+	size_t n = 0;
+	int i, k;
+
+	for (i = 0; longopts[i].name != NULL; i++, n++) {
+		co[n].name = longopts[i].name;
+		co[n].has_arg = longopts[i].has_arg;
+		co[n].letter = longopts[i].val < 256 ? longopts[i].val : 0;
+		co[n].arg = role_of(longopts[i].val) >= 0 ? "FILE" : NULL;
+		for (k = 0; k < NELEM(optwords); k++)
+			if (strcmp(optwords[k].name, co[n].name) == 0)
+				co[n].arg = optwords[k].words;
+	}
+	complete_print(stdout, shell, co, n);
 }
 
 /* Fill o from argv; returns 0, -1 after --help or --version, or the
@@ -997,6 +1049,19 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				return usage_error("--dtype expects f64 or f32, "
 				    "found \"%s\"", optarg);
 			break;
+		case OPT_DRYRUN:
+			o->dry_run = 1;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
+		case OPT_COMPLETION:
+			if (strcmp(optarg, "bash") != 0 &&
+			    strcmp(optarg, "zsh") != 0)
+				return usage_error("--completion expects bash or "
+				    "zsh, found \"%s\"", optarg);
+			completion(optarg);
+			return -1;
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(help_text, stdout);
@@ -1097,6 +1162,33 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 	return 0;
 }
 
+/* --dry-run: the stages, their shapes and costs; no output opened. */
+static int
+dry_run(const struct opts *o)
+{
+	struct explain_cfg c;
+	struct err e;
+	int i;
+
+	memset(&c, 0, sizeof c);
+	for (i = 0; i < IN_NROLES; i++) {
+		c.spec[i] = o->spec[i];
+		c.opt[i] = role_opt[i].name;
+	}
+	c.seed = o->seed;
+	c.po = o->po;
+	outputs(o, c.optname, c.path);
+	for (i = 0; i < PLAN_NOUT; i++)
+		c.fmt[i] = out_fmt_of(c.path[i], o->fmt);
+	c.threads = o->threads;
+	c.dtype = o->dtype;
+	if (explain(&c, stdout, &e) != 0) {
+		diag(&e);
+		return EXIT_DATA;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1133,6 +1225,8 @@ main(int argc, char *argv[])
 		}
 		return 0;
 	}
+	if (o.dry_run)
+		return dry_run(&o);
 	type = o.dtype == ATTN_F32 ? OUT_F32 : OUT_F64;
 	memset(in, 0, sizeof in);
 	memset(&ql, 0, sizeof ql);
@@ -1166,6 +1260,8 @@ main(int argc, char *argv[])
 
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
+	if (!o.quiet && isatty(STDERR_FILENO))
+		progress_enable();
 	if (o.merge) {
 		if (merge_run((const char *const *)o.operands, o.noperands / 2,
 		    pool, out[PLAN_Y], out[PLAN_LSE], &dead, &e))
@@ -1217,7 +1313,7 @@ main(int argc, char *argv[])
 	if (out_commit_all(outs, PLAN_NOUT, &e))
 		goto fail;
 	/* a shard's rows may see no key in its range: its LSE says so */
-	if (dead > 0 && !o.po.has_krange)
+	if (dead > 0 && !o.po.has_krange && !o.quiet)
 		fprintf(stderr, "selfattn: warning: %zu query row%s every "
 		    "key masked: %s output and weights are 0\n", dead,
 		    dead == 1 ? " has" : "s have", dead == 1 ? "its" : "their");

@@ -543,9 +543,11 @@ npy_read(const unsigned char *buf, size_t len, const char *name,
 	return npy_read_view(buf, len, name, m, sh, NULL, e);
 }
 
-int
-npy_read_view(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, int *borrowed, struct err *e)
+/* npy_read_view, or with shape_only, npy_shape. */
+static int
+parse(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct shape *sh, int *borrowed, int shape_only,
+    struct err *e)
 {
 	struct parser p;
 	struct header h;
@@ -626,7 +628,9 @@ npy_read_view(const unsigned char *buf, size_t len, const char *name,
 	data = buf + p.end;
 	m->rows = rows;
 	m->cols = cols;
-	if (borrowed != NULL && n > 0 && (!h.fortran || nd < 2) &&
+	if (shape_only)
+		;
+	else if (borrowed != NULL && n > 0 && (!h.fortran || nd < 2) &&
 	    dt.kind == 'f' && dt.size == 8 && dt.big == host_big() &&
 	    (uintptr_t)data % sizeof(double) == 0) {
 		/* the tool's own format, in place: no copy */
@@ -670,6 +674,20 @@ npy_read_view(const unsigned char *buf, size_t len, const char *name,
 			sh->dim[k] = h.dim[k];
 	}
 	return 0;
+}
+
+int
+npy_read_view(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct shape *sh, int *borrowed, struct err *e)
+{
+	return parse(buf, len, name, m, sh, borrowed, 0, e);
+}
+
+int
+npy_shape(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct shape *sh, struct err *e)
+{
+	return parse(buf, len, name, m, sh, NULL, 1, e);
 }
 
 int

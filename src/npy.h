@@ -49,6 +49,14 @@ int npy_read_view(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct shape *sh, int *borrowed, struct err *e);
 
 /*
+ * As npy_read, with every check, but the numbers neither read nor
+ * converted: m->rows, m->cols and sh set, m->data NULL (a shape-only
+ * matrix, for --dry-run).
+ */
+int npy_shape(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct shape *sh, struct err *e);
+
+/*
  * The size of the .npy file whose first len bytes are buf, for reading
  * one from a stream no further than its end.  Returns 0 with *size set
  * to the bytes of preamble, header and data that the header declares;

@@ -138,6 +138,19 @@ own(struct plan *p, size_t rows, size_t cols, struct err *e)
 	return m;
 }
 
+/* A derived matrix of a shape-only input (no data, as --dry-run gives
+ * it): its shape, no numbers, nothing allocated. */
+static const struct mat *
+shape_only(struct plan *p, size_t rows, size_t cols)
+{
+	struct mat *m = &p->own[p->nown++];
+
+	memset(m, 0, sizeof *m);
+	m->rows = rows;
+	m->cols = cols;
+	return m;
+}
+
 /* Rows r0 .. r0+nr-1 of a, transposed: (cols, nr). */
 static const struct mat *
 transposed(struct plan *p, const struct mat *a, size_t r0, size_t nr,
@@ -146,6 +159,8 @@ transposed(struct plan *p, const struct mat *a, size_t r0, size_t nr,
 	struct mat *t;
 	size_t i, j;
 
+	if (a->data == NULL)
+		return shape_only(p, a->cols, nr);
 	if ((t = own(p, a->cols, nr, e)) == NULL)
 		return NULL;
 	for (i = 0; i < nr; i++)
@@ -181,6 +196,8 @@ positions(struct plan *p, const struct mat *x, struct err *e)
 	struct mat *y;
 	size_t b, i, j;
 
+	if (x->data == NULL)
+		return shape_only(p, x->rows, x->cols);
 	if ((y = own(p, x->rows, x->cols, e)) == NULL)
 		return NULL;
 	for (b = 0; b < p->B; b++)
@@ -672,6 +689,8 @@ key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 		return mismatch(e, in, "there %s %zu key%s%s%s", p->m == 1 ?
 		    "is" : "are", p->m, PL(p->m), p->B > 1 ? " per sequence: "
 		    "expected (m) or (B, m)" : "", tfit(in, 1, p->m));
+	if (in->m.data == NULL)		/* shape-only: the shape is right */
+		return 0;
 	cnt = in->m.rows * in->m.cols;
 	if ((p->kpad = mat_buf(cnt, 1, in->name, e)) == NULL)
 		return -1;

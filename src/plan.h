@@ -114,6 +114,12 @@ struct plan {
  * layout.  Returns 0, or -1 with e naming the option, the file and both
  * shapes that disagree (exit status 1: the data is wrong).  Option
  * combinations are main()'s to check.  Free p with plan_free.
+ *
+ * An input may be shape-only: m.rows, m.cols and sh set, m.data NULL
+ * (--dry-run).  Every shape check is then made as for the data, and
+ * nothing is read or allocated for it: derived matrices get their
+ * shape only, and a mask or key padding is not looked at (whether a
+ * mask is 0/1, and the key padding's values, need the numbers).
  */
 int plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
     const struct plan_opts *o, struct err *e);

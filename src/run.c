@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "attn.h"
+#include "progress.h"
 #include "run.h"
 
 /* One worker's scratch. */
@@ -500,6 +501,7 @@ query_put(void *arg, size_t t, size_t k)
 
 	(void)t;
 	r->dead += s->dead;
+	progress_add(s->rows * r->nch * r->p->H);
 	if (s->len > 0 && out_put(r->out[PLAN_Y], s->txt, s->len, s->rows,
 	    &r->err) != 0)
 		return -1;
@@ -547,6 +549,7 @@ chunk_put(void *arg, size_t t, size_t k)
 	} else
 		merge_state(r, nq, w->M, w->L, w->ob, ST_M(s->st),
 		    ST_L(s->st), ST_O(s->st));
+	progress_add(nq * p->H);
 	if (c + 1 < r->nch)
 		return 0;
 	r->dead += finish(r, j->b, i0, nq, w->M, w->L, w->ob, w->yb, w->work,
@@ -615,6 +618,7 @@ weights_put(void *arg, size_t t, size_t k)
 	struct slot *s = &r->slot[k];
 
 	(void)t;
+	progress_add(s->rows * r->nch * (r->p->o.average ? r->p->H : 1));
 	if (r->out[PLAN_W] != NULL && out_put(r->out[PLAN_W], s->txt, s->len,
 	    s->rows, &r->err) != 0)
 		return -1;
@@ -902,19 +906,15 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
 	return 0;
 }
 
-int
-run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
-    struct out *const out[PLAN_NOUT], size_t *dead, struct err *e)
+/* The run's constants for plan p on nw workers: block counts, the
+ * scheduler, strides.  Shared by run_plan and run_info. */
+static void
+setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
+    struct out *const out[PLAN_NOUT], size_t nw)
 {
-	struct run run, *r = &run;
-	struct shape sh[PLAN_NOUT];
-	struct arena a;
-	size_t nw, b, k1b;
-	int i, rc = -1;
+	size_t k1b;
 
 	memset(r, 0, sizeof *r);
-	memset(&a, 0, sizeof a);
-	*dead = 0;
 	r->p = p;
 	r->out = out;
 	r->ops = attn_ops(dtype);
@@ -937,7 +937,6 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	r->shift = p->o.causal == 2 ? p->m - p->n : 0;
 	r->kstride = r->ops->packed_size(p->dk, r->bc);
 	r->vstride = r->ops->packed_size(r->bc, p->dv);
-	nw = (size_t)par_workers(pool);
 	if (r->nqb > 1 || want_w(r) || p->o.score == SCORE_ADDITIVE)
 		r->keys = KEYS_PREPACKED;
 	else if (p->nout * (p->H / p->G) > ROWS_MAX || p->dk > ROWS_DK_MAX)
@@ -947,6 +946,58 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	if (want_w(r))
 		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);
+}
+
+int
+run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
+    const enum out_fmt fmt[PLAN_NOUT], const int want[PLAN_NOUT],
+    struct run_info *ri, struct err *e)
+{
+	struct run run, *r = &run;
+	struct out o[PLAN_NOUT], *out[PLAN_NOUT];
+	struct shape sh[PLAN_NOUT];
+	struct arena a;
+	int i;
+
+	plan_shapes(p, sh);
+	for (i = 0; i < PLAN_NOUT; i++) {
+		out_init(&o[i]);
+		o[i].fmt = fmt[i];
+		o[i].type = dtype == ATTN_F32 ? OUT_F32 : OUT_F64;
+		o[i].sh = sh[i];
+		out[i] = want[i] ? &o[i] : NULL;
+	}
+	setup(r, p, dtype, out, (size_t)nthreads);
+	memset(&a, 0, sizeof a);
+	buffers(r, &a, (size_t)nthreads);
+	memset(ri, 0, sizeof *ri);
+	ri->arena = a.used;
+	ri->keysplit = r->keysplit;
+	ri->keys = r->keys == KEYS_PREPACKED ? "packed once" : r->keys ==
+	    KEYS_PACKED ? "packed block by block" : "read in place";
+	ri->nqb = r->nqb;
+	ri->nch = r->nch;
+	ri->nkb = r->nkb;
+	if (a.overflow)
+		return err_set(e, "buffers", 0, 0, "the buffers are too large "
+		    "to hold");
+	return 0;
+}
+
+int
+run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
+    struct out *const out[PLAN_NOUT], size_t *dead, struct err *e)
+{
+	struct run run, *r = &run;
+	struct shape sh[PLAN_NOUT];
+	struct arena a;
+	size_t nw, b, per;
+	int i, rc = -1;
+
+	memset(&a, 0, sizeof a);
+	*dead = 0;
+	nw = (size_t)par_workers(pool);
+	setup(r, p, dtype, out, nw);
 	plan_shapes(p, sh);
 	sh[PLAN_PIC] = sh[PLAN_W];
 	for (i = 0; i <= PLAN_PIC; i++)
@@ -957,12 +1008,17 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 		return -1;
 	buffers(r, &a, nw);
 	prepare(r);
+	/* the work: per query row, each head over each key chunk, and again
+	 * for the weights */
+	per = r->nch * p->H * (out[PLAN_W] != NULL ? 2 : 1);
+	progress_begin(p->B * p->nout * per, per);
 	for (b = 0; b < p->B; b++)
 		if (sequence(r, pool, b, e) != 0)
 			goto done;
 	*dead = r->dead;
 	rc = 0;
 done:
+	progress_end();
 	arena_free(&a);
 	return rc;
 }

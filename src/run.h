@@ -37,4 +37,26 @@
 int run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
     struct out *const out[PLAN_NOUT], size_t *dead, struct err *e);
 
+/* What run_plan would do, without doing it (--dry-run). */
+struct run_info {
+	size_t arena;		/* bytes of its buffers, one allocation */
+	int keysplit;		/* 1: key-split, 0: query-split */
+	const char *keys;	/* "packed once" (per sequence), "packed block
+				 * by block" or "read in place" */
+	size_t nqb;		/* query blocks of ATTN_BR rows */
+	size_t nch;		/* key chunks of ATTN_KC keys */
+	size_t nkb;		/* key blocks of ATTN_BC keys */
+};
+
+/*
+ * Fill ri for plan p (whose inputs may be shape-only) run in dtype on
+ * nthreads workers, with the outputs want[] (PLAN_Y always) in formats
+ * fmt[]: the arena is measured by the very code that carves it, not
+ * allocated.  Returns 0, or -1 with e set as run_plan would set it when
+ * the sizes overflow.
+ */
+int run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
+    const enum out_fmt fmt[PLAN_NOUT], const int want[PLAN_NOUT],
+    struct run_info *ri, struct err *e);
+
 #endif

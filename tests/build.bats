@@ -7,11 +7,17 @@ load helpers
 	make -s -C "$ROOT" install PREFIX=/opt/sa DESTDIR="$BATS_TEST_TMPDIR/root"
 	[ -x "$BATS_TEST_TMPDIR/root/opt/sa/bin/selfattn" ]
 	[ -f "$BATS_TEST_TMPDIR/root/opt/sa/share/man/man1/selfattn.1" ]
+	cmp "$BATS_TEST_TMPDIR/root/opt/sa/share/bash-completion/completions/selfattn" \
+	    <("$SA" --completion bash)
+	cmp "$BATS_TEST_TMPDIR/root/opt/sa/share/zsh/site-functions/_selfattn" \
+	    <("$SA" --completion zsh)
 	run "$BATS_TEST_TMPDIR/root/opt/sa/bin/selfattn" --version
 	[ "$output" = "selfattn 1.0.0" ]
 	make -s -C "$ROOT" uninstall PREFIX=/opt/sa DESTDIR="$BATS_TEST_TMPDIR/root"
 	[ ! -e "$BATS_TEST_TMPDIR/root/opt/sa/bin/selfattn" ]
 	[ ! -e "$BATS_TEST_TMPDIR/root/opt/sa/share/man/man1/selfattn.1" ]
+	[ ! -e "$BATS_TEST_TMPDIR/root/opt/sa/share/bash-completion/completions/selfattn" ]
+	[ ! -e "$BATS_TEST_TMPDIR/root/opt/sa/share/zsh/site-functions/_selfattn" ]
 }
 
 @test "build: make clean removes the binary and objects, make rebuilds" {

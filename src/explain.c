@@ -1,0 +1,370 @@
+/*
+ * explain.c - --dry-run (see explain.h).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "explain.h"
+#include "gemm.h"
+#include "input.h"
+#include "num.h"
+#include "run.h"
+
+#define DIMSZ 64
+
+/* "RxC" */
+static const char *
+dim2(char *b, size_t r, size_t c)
+{
+	snprintf(b, DIMSZ, "%zux%zu", r, c);
+	return b;
+}
+
+/* Bytes as people read them: "812 B", "1.5 KiB", "3.2 GiB". */
+static const char *
+bytes(char *b, double n)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB",
+	    "PiB", "EiB" };
+	int u = 0;
+
+	while (n >= 1024 && u < 6) {
+		n /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(b, DIMSZ, "%.0f B", n);
+	else
+		snprintf(b, DIMSZ, "%.1f %s", n, unit[u]);
+	return b;
+}
+
+/* FLOPs as people read them: "5184", "1.2 MFLOP" ... */
+static const char *
+flops(char *b, double n)
+{
+	static const char *const unit[] = { "", "k", "M", "G", "T", "P",
+	    "E" };
+	int u = 0;
+
+	if (n < 1e4) {
+		snprintf(b, DIMSZ, "%.0f FLOPs", n);
+		return b;
+	}
+	while (n >= 1000 && u < 6) {
+		n /= 1000;
+		u++;
+	}
+	snprintf(b, DIMSZ, "%.1f %sFLOP", n, unit[u]);
+	return b;
+}
+
+/* Is role i one whose numbers plan_make reads (masks, key padding,
+ * lengths) or small vectors it points to (sinks, slopes, norms)? */
+static int
+valued(int i)
+{
+	return i == IN_MASK || i == IN_KPAD || i == IN_KLEN || i == IN_QLEN ||
+	    i == IN_SINKS || i == IN_ALIBI || i == IN_QNORM || i == IN_KNORM;
+}
+
+/* Input i: shape-only (no data), except the valued ones, and when draw
+ * is set, generators: all are drawn, in the run's order, then let go. */
+static int
+load(const struct explain_cfg *c, int i, int draw, struct rng *rng,
+    struct plan_in *in, struct err *e)
+{
+	size_t rows, cols;
+
+	if (valued(i))
+		return input_load(c->spec[i], rng, NULL, &in->m, &in->sh, e);
+	if (!draw || !input_is_generator(c->spec[i]))
+		return input_shape(c->spec[i], &in->m, &in->sh, e);
+	if (input_load(c->spec[i], rng, NULL, &in->m, &in->sh, e) != 0)
+		return -1;
+	rows = in->m.rows;
+	cols = in->m.cols;
+	mat_free(&in->m);
+	in->m.rows = rows;
+	in->m.cols = cols;
+	return 0;
+}
+
+/* The rows the plan's derived matrices, mask and key padding hold. */
+static double
+derived(const struct plan *p, const struct plan_in in[IN_NROLES])
+{
+	double n = 0;
+	int i;
+
+	for (i = 0; i < p->nown; i++)
+		n += (double)p->own[i].rows * (double)p->own[i].cols * 8;
+	if (p->allow != NULL)
+		n += (double)in[IN_MASK].m.rows * (double)in[IN_MASK].m.cols;
+	if (p->kpad != NULL)
+		n += (double)in[IN_KPAD].m.rows * (double)in[IN_KPAD].m.cols;
+	return n;
+}
+
+/* Is bias r given, by itself or in --in-proj-bias? */
+static int
+has(const struct plan_in in[IN_NROLES], int r)
+{
+	return in[r].name != NULL || (r != IN_BO && in[IN_INPROJB].name);
+}
+
+/* The line of positions and masks in force. */
+/* The score modifiers in force, in their order, if any. */
+static void
+modifiers(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
+{
+	const char *sep = "";
+
+	if (p->o.qknorm) {
+		fprintf(f, "modifiers: RMSNorm of queries and keys (eps %g)",
+		    p->o.qknorm_eps);
+		sep = ",";
+	}
+	if (p->o.softcap > 0) {
+		fprintf(f, "%s soft-cap %g", *sep ? sep : "modifiers:",
+		    p->o.softcap);
+		sep = ",";
+	}
+	if (p->o.alibi) {
+		fprintf(f, "%s ALiBi slopes %s", *sep ? sep : "modifiers:",
+		    in[IN_ALIBI].name ? in[IN_ALIBI].name : "of the paper");
+		sep = ",";
+	}
+	if (in[IN_SINKS].name != NULL) {
+		fprintf(f, "%s sinks %s", *sep ? sep : "modifiers:",
+		    in[IN_SINKS].name);
+		sep = ",";
+	}
+	if (*sep)
+		fputc('\n', f);
+}
+
+static void
+masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
+{
+	const char *sep = "";
+
+	fputs("masks:", f);
+	if (p->o.causal) {
+		fprintf(f, " causal %s", p->o.causal == 1 ? "top-left" :
+		    "bottom-right");
+		if (p->o.causal == 2)
+			fprintf(f, " (shifted by m - n = %lld)", (long long)
+			    p->m - (long long)p->n);
+		sep = ",";
+	}
+	if (p->o.window >= 0) {
+		if (p->o.window_r != p->o.window)
+			fprintf(f, "%s window %lld,%lld", sep, p->o.window,
+			    p->o.window_r);
+		else
+			fprintf(f, "%s window %lld", sep, p->o.window);
+		sep = ",";
+	}
+	if (in[IN_MASK].name != NULL) {
+		fprintf(f, "%s --mask %s (0/1: 1 = may attend)", sep,
+		    in[IN_MASK].name);
+		sep = ",";
+	}
+	if (in[IN_BIAS].name != NULL) {
+		fprintf(f, "%s --bias %s (added to the scores)", sep,
+		    in[IN_BIAS].name);
+		sep = ",";
+	}
+	if (in[IN_KLEN].name != NULL) {
+		fprintf(f, "%s --key-lengths %s", sep, in[IN_KLEN].name);
+		sep = ",";
+	}
+	if (in[IN_QLEN].name != NULL) {
+		fprintf(f, "%s --query-lengths %s", sep, in[IN_QLEN].name);
+		sep = ",";
+	}
+	if (in[IN_KPAD].name != NULL) {
+		fprintf(f, "%s --key-padding %s", sep, in[IN_KPAD].name);
+		sep = ",";
+	}
+	if (p->o.has_krange) {
+		fprintf(f, "%s keys %zu..%zu only (--key-range)", sep, p->k0,
+		    p->k1 - 1);
+		sep = ",";
+	}
+	fprintf(f, "%s\n", *sep ? "" : " none");
+}
+
+int
+explain(const struct explain_cfg *c, FILE *f, struct err *e)
+{
+	static const char *const outname[PLAN_NOUT] = { "Y", "weights",
+	    "LSE" };
+	static const char *const fmtname[] = { "csv", "tsv", "txt", "npy" };
+	struct plan_in in[IN_NROLES];
+	struct plan p;
+	struct rng rng;
+	struct run_info ri;
+	struct shape sh[PLAN_NOUT];
+	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], num[NUM_MAXLEN + 1];
+	double inbytes = 0, fl, total = 0, B, nq, nk, mem;
+	int i, draw, want[PLAN_NOUT], rc = -1, planned = 0;
+	size_t H, G, dqk;
+
+	memset(in, 0, sizeof in);
+	rng_seed(&rng, c->seed);
+	/* a generated valued input is drawn, and so, to draw it as the run
+	 * does, is every generator before it */
+	for (i = 0, draw = 0; i < IN_NROLES; i++)
+		draw |= valued(i) && c->spec[i] && input_is_generator(c->spec[i]);
+	for (i = 0; i < IN_NROLES; i++) {
+		if (c->spec[i] == NULL)
+			continue;
+		in[i].name = strcmp(c->spec[i], "-") == 0 ? "<stdin>" :
+		    c->spec[i];
+		in[i].opt = c->opt[i];
+		if (load(c, i, draw, &rng, &in[i], e) != 0)
+			goto done;
+		inbytes += (double)in[i].m.rows * (double)in[i].m.cols * 8;
+	}
+	planned = 1;
+	if (plan_make(&p, in, &c->po, e) != 0)
+		goto done;
+	for (i = 0; i < PLAN_NOUT; i++)
+		want[i] = c->path[i] != NULL;
+	if (run_info(&p, c->dtype, c->threads, c->fmt, want, &ri, e) != 0)
+		goto done;
+	plan_shapes(&p, sh);
+
+	for (i = 0; i < IN_NROLES; i++)
+		if (in[i].name != NULL)
+			fprintf(f, "input: %s %s %s\n", in[i].opt, in[i].name,
+			    shape_str(s, sizeof s, &in[i].sh));
+	B = (double)p.B;
+	nq = (double)p.nout;
+	nk = (double)(p.k1 - p.k0);
+	H = p.H;
+	G = p.G;
+	fprintf(f, "sequences: %zu of %zu quer%s and %zu key%s\n", p.B, p.n,
+	    p.n == 1 ? "y" : "ies", p.m, p.m == 1 ? "" : "s");
+	if (p.o.has_qrange)
+		fprintf(f, "queries: %zu..%zu only (--query-range)\n", p.q0,
+		    p.q1 - 1);
+	if (p.self) {
+		const char *mx = in[IN_MEM].name ? "M" : "X";
+
+		if (p.o.pos)
+			fprintf(f, "positions: X %s + sinusoidal PE -> X\n",
+			    dim2(a, p.n, p.d));
+		fl = 2 * B * nq * (double)p.d * (double)(H * p.dq);
+		total += fl;
+		fprintf(f, "project: X %s · WQ %s%s -> Q %s, %s\n",
+		    dim2(a, p.nout, p.d), dim2(b, p.d, H * p.dq), has(in, IN_BQ) ?
+		    " + bq" : "", dim2(d, p.nout, H * p.dq), flops(s, fl));
+		fl = 2 * B * nk * (double)p.dm * (double)(G * p.dk);
+		total += fl;
+		fprintf(f, "project: %s %s · WK %s%s -> K %s, %s\n", mx,
+		    dim2(a, p.m, p.dm), dim2(b, p.dm, G * p.dk), has(in, IN_BK) ?
+		    " + bk" : "", dim2(d, p.m, G * p.dk), flops(s, fl));
+		fl = 2 * B * nk * (double)p.dm * (double)(G * p.dv);
+		total += fl;
+		fprintf(f, "project: %s %s · WV %s%s -> V %s, %s\n", mx,
+		    dim2(a, p.m, p.dm), dim2(b, p.dm, G * p.dv), has(in, IN_BV) ?
+		    " + bv" : "", dim2(d, p.m, G * p.dv), flops(s, fl));
+	} else
+		fprintf(f, "given: Q %s, K %s, V %s%s\n", dim2(a, p.nout,
+		    H * p.dq), dim2(b, p.m, G * p.dk), dim2(d, p.m, G * p.dv),
+		    p.perhead ? " (per head)" : "");
+	fprintf(f, "heads: %zu query head%s, %zu key/value head%s, d_q %zu, "
+	    "d_k %zu, d_v %zu\n", H, H == 1 ? "" : "s",
+	    G, G == 1 ? "" : "s", p.dq, p.dk, p.dv);
+	if (p.o.rope) {
+		num[num_format(num, p.o.rope_base, 0)] = '\0';
+		fprintf(f, "positions: RoPE base %s rotates Q_h and K_h\n",
+		    num);
+	}
+	num[num_format(num, p.scale, 0)] = '\0';
+	dqk = p.o.score == SCORE_ADDITIVE ? p.da : p.dk;
+	switch (p.o.score) {
+	case SCORE_DOT:
+		fl = 2 * B * (double)H * nq * nk * (double)p.dk;
+		fprintf(f, "scores: Q_h %s · K_h^T %s -> S_h %s, scale %s, "
+		    "%s\n", dim2(a, p.nout, p.dq), dim2(b, p.dk, p.m),
+		    dim2(d, p.nout, p.m), num, flops(s, fl));
+		break;
+	case SCORE_GENERAL:
+		fl = 2 * B * (double)H * nq * (double)(p.dq * p.dk) +
+		    2 * B * (double)H * nq * nk * (double)p.dk;
+		fprintf(f, "scores: Q_h %s · Wa %s · K_h^T %s -> S_h %s, "
+		    "scale %s, %s\n", dim2(a, p.nout, p.dq), dim2(b, p.dq,
+		    p.dk), dim2(d, p.dk, p.m), dim2(t, p.nout, p.m), num,
+		    flops(s, fl));
+		break;
+	default:
+		fl = 2 * B * (double)H * nq * (double)(p.dq * p.da) +
+		    2 * B * (double)G * nk * (double)(p.dk * p.da) +
+		    2 * B * (double)H * nq * nk * (double)p.da;
+		fprintf(f, "scores: va^T · tanh(Q_h · Wa %s + K_h · Ua %s) -> "
+		    "S_h %s, scale %s, %s\n", dim2(a, p.dq, p.da), dim2(b,
+		    p.dk, p.da), dim2(d, p.nout, p.m), num, flops(s, fl));
+		break;
+	}
+	total += fl;
+	modifiers(&p, in, f);
+	masks(&p, in, f);
+	fprintf(f, "softmax: S_h %s -> A_h %s\n", dim2(a, p.nout, p.m),
+	    dim2(b, p.nout, p.m));
+	fl = 2 * B * (double)H * nq * nk * (double)p.dv;
+	total += fl;
+	fprintf(f, "values: A_h %s · V_h %s -> O_h %s, %s\n", dim2(a, p.nout,
+	    p.m), dim2(b, p.m, p.dv), dim2(d, p.nout, p.dv), flops(s, fl));
+	if (p.wo != NULL) {
+		fl = 2 * B * nq * (double)(H * p.dv) * (double)p.dout;
+		total += fl;
+		fprintf(f, "output: O %s · WO %s%s -> Y %s, %s\n", dim2(a,
+		    p.nout, H * p.dv), dim2(b, H * p.dv, p.dout), has(in, IN_BO) ?
+		    " + bo" : "", dim2(d, p.nout, p.dout), flops(s, fl));
+	} else
+		fprintf(f, "output: %s -> Y %s\n", p.perhead ? "O_h" :
+		    "Concat(O_1..O_H)", p.perhead ? dim2(a, p.nout, p.dv) :
+		    dim2(a, p.nout, H * p.dv));
+	if (c->path[PLAN_W] != NULL) {
+		/* the scores again, over every key, from the final states */
+		fl = 2 * B * (double)H * nq * (double)p.m * (double)dqk;
+		total += fl;
+		fprintf(f, "weights: scores again%s, %s\n", p.o.average ?
+		    ", averaged over heads" : "", flops(s, fl));
+	}
+	for (i = 0; i < PLAN_NOUT; i++)
+		if (c->path[i] != NULL)
+			fprintf(f, "write: %s %s: %s %s, %s\n", c->optname[i],
+			    strcmp(c->path[i], "-") == 0 ? "<stdout>" :
+			    c->path[i], outname[i], shape_str(s, sizeof s,
+			    &sh[i]), fmtname[c->fmt[i]]);
+	if (total < 1e4)
+		fprintf(f, "total: %s\n", flops(s, total));
+	else
+		fprintf(f, "total: %.0f FLOPs (%s)\n", total, flops(s, total));
+	mem = inbytes + derived(&p, in) + (double)ri.arena;
+	fprintf(f, "memory: %s peak: inputs %.0f B, derived %.0f B, buffers "
+	    "%zu B\n", bytes(a, mem), inbytes, derived(&p, in), ri.arena);
+	fprintf(f, "compute: %s, ISA %s, %d thread%s, %s: %zu query "
+	    "block%s x %zu key chunk%s per sequence, keys %s\n", c->dtype ==
+	    ATTN_F32 ? "f32" : "f64", gemm_isa_name(gemm_isa()), c->threads,
+	    c->threads == 1 ? "" : "s", ri.keysplit ? "key-split" :
+	    "query-split", ri.nqb, ri.nqb == 1 ? "" : "s", ri.nch,
+	    ri.nch == 1 ? "" : "s", ri.keys);
+	if (fflush(f) != 0 || ferror(f)) {
+		err_set(e, "<stdout>", 0, 0, "write error: %s",
+		    strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (planned)
+		plan_free(&p);
+	for (i = 0; i < IN_NROLES; i++)
+		mat_free(&in[i].m);
+	return rc;
+}

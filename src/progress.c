@@ -1,0 +1,143 @@
+/*
+ * progress.c - the progress bar (see progress.h).
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "progress.h"
+
+static int enabled;
+static size_t total, per;
+static double start;
+static atomic_size_t done;
+static _Atomic double last;	/* when drawn last, or start */
+static atomic_flag drawing = ATOMIC_FLAG_INIT;
+static size_t width;		/* of the text drawn, to clear it */
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+put(const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(STDERR_FILENO, s, n)) > 0) {
+			s += w;
+			n -= (size_t)w;
+		} else if (w == 0 || errno != EINTR)
+			return;		/* a bar lost: nothing to report */
+	}
+}
+
+void
+progress_enable(void)
+{
+	enabled = 1;
+}
+
+void
+progress_begin(size_t units, size_t per_row)
+{
+	if (!enabled)
+		return;
+	total = units;
+	per = per_row ? per_row : 1;
+	atomic_store(&done, 0);
+	start = now();
+	atomic_store(&last, start);
+	width = 0;
+}
+
+/* "1.2k" */
+static const char *
+human(char *b, size_t cap, double x)
+{
+	static const char *const unit[] = { "", "k", "M", "G", "T" };
+	int u = 0;
+
+	while (x >= 1000 && u < 4) {
+		x /= 1000;
+		u++;
+	}
+	snprintf(b, cap, u ? "%.1f%s" : "%.0f%s", x, unit[u]);
+	return b;
+}
+
+static void
+draw(double t, size_t d)
+{
+	char line[160], rate[32];
+	double el = t - start, frac = total ? (double)d / (double)total : 1,
+	    left;
+	size_t n;
+
+	if (frac > 1)
+		frac = 1;
+	left = frac > 0 ? el / frac - el : 0;
+	n = (size_t)snprintf(line, sizeof line, "\rselfattn: %3d%% %s rows/s,"
+	    " %d:%02d left", (int)(frac * 100), human(rate, sizeof rate,
+	    (double)d / (double)per / el), (int)(left / 60),
+	    (int)left % 60);
+	if (n >= sizeof line)
+		n = sizeof line - 1;
+	/* blank what a longer line before left */
+	while (n < width + 1 && n < sizeof line - 1)
+		line[n++] = ' ';
+	width = n - 1;
+	put(line, n);
+}
+
+void
+progress_add(size_t units)
+{
+	size_t d;
+	double t, el;
+
+	if (!enabled)
+		return;
+	d = atomic_fetch_add_explicit(&done, units, memory_order_relaxed) +
+	    units;
+	t = now();
+	if (t - atomic_load_explicit(&last, memory_order_relaxed) <
+	    PROGRESS_EVERY || (el = t - start) < PROGRESS_DELAY)
+		return;
+	/* expected to take about a second in all */
+	if (d == 0 || el * (double)total / (double)d < 1.0)
+		return;
+	if (atomic_flag_test_and_set(&drawing))
+		return;
+	atomic_store_explicit(&last, t, memory_order_relaxed);
+	draw(t, d);
+	atomic_flag_clear(&drawing);
+}
+
+void
+progress_end(void)
+{
+	char blank[192];
+	size_t n;
+
+	if (!enabled || width == 0)
+		return;
+	while (atomic_flag_test_and_set(&drawing))
+		;
+	n = width < sizeof blank - 2 ? width : sizeof blank - 2;
+	blank[0] = '\r';
+	memset(blank + 1, ' ', n);
+	blank[n + 1] = '\r';
+	put(blank, n + 2);
+	width = 0;
+	atomic_flag_clear(&drawing);
+}

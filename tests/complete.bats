@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# --completion bash|zsh: made from the option table, so it names every
+# long option of src/main.c's longopts (extracted as tests/docs.bats
+# extracts it), and the bash function completes as it should when
+# driven through COMP_WORDS and COMP_CWORD.
+
+load helpers
+
+# "NAME SHORT" per longopts entry (SHORT "-" for none), as docs.bats.
+longopts() {
+	sed -n '/^static const struct option longopts\[\] = {/,/^};/p' \
+	    "$ROOT/src/main.c" |
+	    sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*, NULL, \(.*\) },*$/\1 \2/p' |
+	    sed "s/ [A-Z_][A-Z_ +]*\$/ -/; s/ '\\(.\\)'\$/ \\1/"
+}
+
+# comp WORD...: the bash completions of the last word (one a line).
+comp() {
+	bash -c 'source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_selfattn
+		printf "%s\n" "${COMPREPLY[@]}"' comp "$BATS_TEST_TMPDIR/c.bash" "$@"
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	"$SA" --completion bash >c.bash
+	touch in1.csv in2.npy
+}
+
+@test "completion: bash and zsh name every long option and letter" {
+	local name short n=0
+	"$SA" --completion zsh >c.zsh
+	longopts >opts
+	while read -r name short; do
+		n=$((n + 1))
+		grep -q -- "--$name\\b" c.bash || { echo "--$name not in bash"; return 1; }
+		grep -q -- "'--$name[=:' -]" c.zsh || { echo "--$name not in zsh"; return 1; }
+		[ "$short" = - ] && continue
+		grep -q -- " -$short\\b" c.bash || { echo "-$short not in bash"; return 1; }
+		grep -q -- "'-$short[-+:']" c.zsh || { echo "-$short not in zsh"; return 1; }
+	done <opts
+	[ "$n" -ge 17 ]
+	# and the option list offered for "-" is exactly the table
+	comp selfattn - | grep -- '^--' | sed 's/^--//' | sort >got
+	cut -d' ' -f1 opts | sort >want
+	diff want got
+}
+
+@test "completion: bash registers _selfattn for selfattn" {
+	run bash -c 'source c.bash; complete -p selfattn'
+	[ "$status" -eq 0 ]
+	[ "$output" = "complete -o filenames -F _selfattn selfattn" ]
+}
+
+@test "completion: bash completes options, keywords and files" {
+	[ "$(comp selfattn --cau)" = "--causal" ]
+	[ "$(comp selfattn --causal=)" = "$(printf '%s\n' --causal=top-left --causal=bottom-right)" ]
+	[ "$(comp selfattn --causal=b)" = "--causal=bottom-right" ]
+	# bash splits "--causal=b" at "=" (COMP_WORDBREAKS)
+	[ "$(comp selfattn --causal = '')" = "$(printf '%s\n' top-left bottom-right)" ]
+	[ "$(comp selfattn --causal = b)" = "bottom-right" ]
+	[ "$(comp selfattn --layout '')" = "$(printf '%s\n' row torch)" ]
+	[ "$(comp selfattn --score g)" = "general" ]
+	[ "$(comp selfattn --dtype '')" = "$(printf '%s\n' f64 f32)" ]
+	[ "$(comp selfattn -f n)" = "npy" ]
+	[ "$(comp selfattn --pos '')" = "sinusoidal" ]
+	[ "$(comp selfattn --completion z)" = "zsh" ]
+	[ "$(comp selfattn -x '' | sort)" = "$(printf '%s\n' c.bash in1.csv in2.npy)" ]
+	[ "$(comp selfattn -x in | sort)" = "$(printf '%s\n' in1.csv in2.npy)" ]
+	[ "$(comp selfattn --mask=in1)" = "--mask=in1.csv" ]
+	[ "$(comp selfattn -o in2)" = "in2.npy" ]
+	[ "$(comp selfattn --key-padding in1)" = "in1.csv" ]
+	# a number completes to nothing; an optional argument is not the
+	# next word (selfattn would take it for an operand)
+	[ -z "$(comp selfattn -H '')" ]
+	[ "$(comp selfattn --causal in1)" = "in1.csv" ]
+	# operands (--merge) are files
+	[ "$(comp selfattn --merge in1)" = "in1.csv" ]
+}
+
+@test "completion: the zsh script is valid zsh" {
+	command -v zsh >/dev/null || skip "zsh is not installed: zsh -n not run"
+	"$SA" --completion zsh >_selfattn
+	zsh -n _selfattn
+}
+
+@test "completion: --completion takes bash or zsh" {
+	run --separate-stderr "$SA" --completion fish
+	[ "$status" -eq 2 ]
+	[ "${stderr%%$'\n'*}" = 'selfattn: --completion expects bash or zsh, found "fish"' ]
+	run --separate-stderr "$SA" --completion
+	[ "$status" -eq 2 ]
+	[ "${stderr%%$'\n'*}" = 'selfattn: option --completion needs an argument' ]
+}
+
+@test "completion: a write error on standard output" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr sh -c '"$1" --completion bash >/dev/full' sh "$SA"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdout>: write error: No space left on device" ]
+}
+
+@test "completion: only numbers and flags complete to nothing after =" {
+	# A new option that takes a file or keywords needs its entry in
+	# optwords (src/main.c) unless it is a matrix role: this list says
+	# which take a number or nothing, and so complete to nothing.
+	local name short none=
+	longopts >opts
+	while read -r name short; do
+		case $(comp selfattn "--$name=") in
+		"") none="$none $name" ;;
+		esac
+	done <opts
+	echo "complete to nothing:$none"
+	[ "$none" = " heads scale seed precision window softcap alibi qk-norm kv-heads average-weights rope merge query-range key-range label-output show batch-index threads dry-run quiet help version" ]
+}
