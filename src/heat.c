@@ -258,6 +258,23 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 	return h->sum[at] / (double)c / (k == h->Hs ? (double)h->Hs : 1.0);
 }
 
+/* The top of the colour scale: the largest cell of the np panels, or 1
+ * when every cell is 0. */
+static double
+scale_max(const struct heat *h, size_t np)
+{
+	double v, vmax = 0;
+	size_t k, i, j;
+	int masked;
+
+	for (k = 0; k < np; k++)
+		for (i = 0; i < h->gq; i++)
+			for (j = 0; j < h->gk; j++)
+				if ((v = cell_value(h, k, i, j, &masked)) > vmax)
+					vmax = v;
+	return vmax > 0 ? vmax : 1;
+}
+
 /* The key (j) and query (i) labels and value of a tooltip. */
 static int
 svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
@@ -271,13 +288,7 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	int masked;
 	unsigned char rgb[3];
 
-	for (k = 0; k < np; k++)
-		for (i = 0; i < h->gq; i++)
-			for (j = 0; j < h->gk; j++)
-				if ((v = cell_value(h, k, i, j, &masked)) > vmax)
-					vmax = v;
-	if (!(vmax > 0))
-		vmax = 1;
+	vmax = scale_max(h, np);
 	if (put(o, e, "<g class=\"sequence\" data-sequence=\"%zu\">\n", b))
 		return -1;
 	if (p->B > 1 && put(o, e, "<text x=\"8\" y=\"%zu\" font-size=\"14\" "
@@ -495,13 +506,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 	if ((ts = malloc((tk + 1) * sizeof *ts)) == NULL)
 		return err_set(e, NULL, 0, 0, "--show: %s", strerror(errno));
 	spans(ts, tk, h->gk);
-	for (k = 0; k < np; k++)
-		for (i = 0; i < h->gq; i++)
-			for (j = 0; j < h->gk; j++)
-				if ((v = cell_value(h, k, i, j, &masked)) > vmax)
-					vmax = v;
-	if (!(vmax > 0))
-		vmax = 1;
+	vmax = scale_max(h, np);
 	klines = tk < h->gk || h->gk < p->m ? 0 : longest(h->kl, p->m);
 	if (p->B > 1 && put(o, e, "sequence %zu\n", b))
 		goto fail;

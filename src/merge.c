@@ -50,6 +50,24 @@ same_shape(const struct shape *a, const struct shape *b)
 	return 1;
 }
 
+/* An error if shard s's output (lse 0) or log-sum-exp (lse 1) has not
+ * the first shard's shape. */
+static int
+differ(const struct shard *s, const struct shard *first, int lse,
+    struct err *e)
+{
+	char a[SHAPESZ], b[SHAPESZ];
+	const struct shape *sa = lse ? &s->lsh : &s->ysh;
+	const struct shape *sb = lse ? &first->lsh : &first->ysh;
+
+	if (same_shape(sa, sb))
+		return 0;
+	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: every shard's "
+	    "%s needs the same shape", lse ? s->lname : s->yname,
+	    shape_str(a, sizeof a, sa), lse ? first->lname : first->yname,
+	    shape_str(b, sizeof b, sb), lse ? "log-sum-exp" : "output");
+}
+
 /* Load pair i; a 1-D Y is one row. */
 static int
 load(const char *const spec[], size_t i, struct rng *rng, struct par *pool,
@@ -144,7 +162,6 @@ int
 merge_run(const char *const spec[], size_t npairs, struct par *pool,
     struct out *y, struct out *lse, size_t *dead, struct err *e)
 {
-	char a[SHAPESZ], b[SHAPESZ];
 	struct shard acc, s;
 	struct rng rng;
 	size_t i, heads = 1, k;
@@ -159,20 +176,8 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 	for (i = 1; i < npairs; i++) {
 		if (load(spec, i, &rng, pool, &s, e) != 0)
 			goto done;
-		if (!same_shape(&s.ysh, &acc.ysh)) {
-			err_set(e, NULL, 0, 0, "%s is %s but %s is %s: every "
-			    "shard's output needs the same shape", s.yname,
-			    shape_str(a, sizeof a, &s.ysh), acc.yname,
-			    shape_str(b, sizeof b, &acc.ysh));
+		if (differ(&s, &acc, 0, e) || differ(&s, &acc, 1, e))
 			goto done;
-		}
-		if (!same_shape(&s.lsh, &acc.lsh)) {
-			err_set(e, NULL, 0, 0, "%s is %s but %s is %s: every "
-			    "shard's log-sum-exp needs the same shape", s.lname,
-			    shape_str(a, sizeof a, &s.lsh), acc.lname,
-			    shape_str(b, sizeof b, &acc.lsh));
-			goto done;
-		}
 		fold(&acc, &s, heads);
 		shard_free(&s);
 	}
