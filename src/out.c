@@ -644,6 +644,8 @@ out_commit(struct out *o, struct err *e)
 	atomic_signal_fence(memory_order_seq_cst);
 	free(o->tmp);
 	o->tmp = NULL;
+	free(o->dest);
+	o->dest = NULL;
 	return 0;
 }
 
