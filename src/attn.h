@@ -24,7 +24,7 @@
 
 #define ATTN_BR 96		/* query rows per block (a thread's task) */
 #define ATTN_BC 256		/* keys per block of the online softmax */
-#define ATTN_KT 32		/* keys side by side in the unpacked kernel */
+#define ATTN_QR 8		/* query rows side by side in qk() */
 #define ATTN_KC 4096		/* keys per chunk: states merged (a multiple
 				 * of ATTN_BC, never sized by the threads) */
 
@@ -70,15 +70,17 @@ struct attn_head {
 /* Where a block step reads keys j0 .. j1-1 (j1 - j0 <= ATTN_BC when
  * not packed) and their values.  Packed (kp not NULL): block b (keys
  * j0 + b·ATTN_BC ..) at kp + b·kstride and vp + b·vstride elements, as
- * the head's strides say.  Else key j0 + r is column r of K, transposed
- * (dk, ldk) by transpose(), and row r of V (ldv), read in place:
- * decoding copies no value and only a block of keys.  Both give the
- * same numbers: the products keep gemm.h's order of operations.  Dot
- * scores only, for the unpacked form. */
+ * the head's strides say.  Else (decoding) S holds the block's dot
+ * products q_i·k_r for the nq rows, (nq, ATTN_BC), from qk(), which
+ * block() turns into the weights in place; and value j0 + r is row r of
+ * V (ldv), read in place: decoding copies no key and no value.  Both
+ * give the same numbers: the products keep gemm.h's order of
+ * operations.  Dot scores only, for the unpacked form. */
 struct attn_keys {
 	const void *kp, *vp;
-	const void *K, *V;
-	size_t ldk, ldv;
+	void *S;
+	const void *V;
+	size_t ldv;
 };
 
 /* The kernels of one element type and ISA level.  Every void * points
@@ -117,10 +119,12 @@ struct attn_ops {
 	void (*from_double)(size_t n, const double *x, void *y);
 	void (*to_double)(size_t n, const void *x, double *y);
 
-	/* KT (k, ldt) = the n rows of K (n, k) ldk transposed, zero past
-	 * column n up to a multiple of ATTN_KT (ldt must reach it). */
-	void (*transpose)(size_t n, size_t k, const void *K, size_t ldk,
-	    void *KT, size_t ldt);
+	/* S (R, bc) lds = the dot products of R query rows q[r] (dk each)
+	 * with keys K (bc, dk) ldk, read in place, in gemm.h's order: per
+	 * element s = +0, then s = FMA(q_p, k_p, s) for p in order, so the
+	 * numbers are the packed GEMM's.  work: ATTN_QR·dk elements. */
+	void (*qk)(size_t R, size_t dk, size_t bc, const void *const *q,
+	    const void *K, size_t ldk, void *S, size_t lds, void *work);
 
 	/* Workspace elements for fwd and weights on head h. */
 	size_t (*work_size)(const struct attn_head *h);

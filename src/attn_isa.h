@@ -5,23 +5,34 @@
  * x86-64 AVX2 + FMA (suffix 1) and AVX-512F (suffix 2: the loops of the
  * softmax in 512-bit vectors; built for AVX2 under -DGEMM_AVX512_EMULATE,
  * as gemm.c does, so that the level can be tested without the CPU).
+ * VBYTES is the level's vector width in bytes, VACC how many vector
+ * registers a kernel may fill with partial sums (16 of AVX-512's 32,
+ * 12 of the 16 of SSE2 and AVX2): register tiles are sized from them.
  */
 #define SUF CAT(T_SUF, 0)
 #define TARGET
 #define FMA GEN_FMA
+#define VBYTES 16
+#define VACC 12
 #include "attn_tmpl.h"
 #undef SUF
 #undef TARGET
 #undef FMA
+#undef VBYTES
+#undef VACC
 
 #if defined(__x86_64__)
 #define SUF CAT(T_SUF, 1)
 #define TARGET __attribute__((target("avx2,fma")))
 #define FMA T_FMA
+#define VBYTES 32
+#define VACC 12
 #include "attn_tmpl.h"
 #undef SUF
 #undef TARGET
 #undef FMA
+#undef VBYTES
+#undef VACC
 
 #define SUF CAT(T_SUF, 2)
 #ifdef GEMM_AVX512_EMULATE
@@ -30,8 +41,12 @@
 #define TARGET __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512")))
 #endif
 #define FMA T_FMA
+#define VBYTES 64
+#define VACC 16
 #include "attn_tmpl.h"
 #undef SUF
 #undef TARGET
 #undef FMA
+#undef VBYTES
+#undef VACC
 #endif

@@ -318,98 +318,156 @@ F(begin)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo)
 	}
 }
 
-#define QK_TILE ATTN_KT	/* keys at a time: chains in flight */
+/* Vectors: of ATTN_QR elements (qk's rows side by side; the compiler
+ * splits it where the level's vectors are narrower), and of the level's
+ * width, VL elements.  Lane-wise FMA() loops on them compile to vector
+ * FMAs, as in gemm_kern.h. */
+typedef T F(qvec) __attribute__((vector_size(ATTN_QR * sizeof(T))));
+typedef T F(vec) __attribute__((vector_size(VBYTES)));
+#define VL (VBYTES / (int)sizeof(T))
 
-/* See attn.h. */
-static TARGET void
-F(transpose)(size_t n, size_t k, const void *Kv, size_t ldk, void *KTv,
-    size_t ldt)
+/* s·x + a, lane by lane, FMA() each (a small function of its own: the
+ * compiler then makes it one vector FMA, where written inline in a loop
+ * nest it may not). */
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vfma)(T s, F(vec) x, F(vec) a)
 {
-	const T *K = Kv;
-	T *KT = KTv;
-	size_t j, p, pad = (n + QK_TILE - 1) / QK_TILE * QK_TILE;
+	F(vec) r;
+	int l;
 
-	size_t j0, p0, j1, p1;
-
-	/* in 8 x 8 tiles: a tile's rows and columns stay in cache */
-	for (j0 = 0; j0 < n; j0 += 8)
-		for (p0 = 0; p0 < k; p0 += 8) {
-			j1 = j0 + 8 < n ? j0 + 8 : n;
-			p1 = p0 + 8 < k ? p0 + 8 : k;
-			for (p = p0; p < p1; p++)
-				for (j = j0; j < j1; j++)
-					KT[p * ldt + j] = K[j * ldk + p];
-		}
-	for (p = 0; p < k; p++)
-		for (j = n; j < pad; j++)
-			KT[p * ldt + j] = 0;
+#pragma GCC unroll 16
+	for (l = 0; l < VL; l++)
+		r[l] = FMA(s, x[l], a[l]);
+	return r;
 }
 
-/* S (nq, bc), ld ATTN_BC, = Q (nq, dk) ldq · K for keys transposed into
- * KT (dk, ldt).  Each element is summed as gemm.h's contract says,
- * s = +0; for p in order: s = FMA(q_p, k_p, s), so the numbers are the
- * packed GEMM's; QK_TILE keys at a time, side by side in vectors. */
+/* Keys at a time in qk(): QK_KJ keys by ATTN_QR query rows of partial
+ * sums fill about half the vector registers, enough chains in flight to
+ * hide the FMA latency. */
+#define QK_KJ (VBYTES * 2 / (int)sizeof(T) >= 16 ? 8 : 4)
+
+/* See attn.h: S (R, bc) lds = q_r·k_j, R query rows against keys read
+ * in place.  ATTN_QR rows at a time are transposed into QT (dk,
+ * ATTN_QR), zero past R, so that QK_KJ keys by ATTN_QR rows of partial
+ * sums sit in registers: for each p, k_jp broadcast times row p of QT.
+ * Each sum runs over p in order, s = FMA(k_p, q_p, s) from +0, which is
+ * gemm.h's s = FMA(q_p, k_p, s): products commute exactly. */
 static TARGET void
-F(qk_rows)(size_t nq, size_t dk, size_t bc, const T *Q, size_t ldq,
-    const T *KT, size_t ldt, T *S)
+F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *Kv,
+    size_t ldk, void *Sv, size_t lds, void *wv)
 {
-	size_t i, j, l, p;
+	const T *K = Kv;
+	T *S = Sv, *QT = wv;
+	size_t r0, nr, r, j, p;
+	int jj, l;
 
-	for (i = 0; i < nq; i++) {
-		const T *q = Q + i * ldq;
-		T *s = S + i * ATTN_BC;
+	for (r0 = 0; r0 < R; r0 += ATTN_QR) {
+		nr = R - r0 < ATTN_QR ? R - r0 : ATTN_QR;
+		for (p = 0; p < dk; p++)
+			for (r = 0; r < ATTN_QR; r++)
+				QT[p * ATTN_QR + r] = r < nr ?
+				    ((const T *)q[r0 + r])[p] : 0;
+		for (j = 0; j < bc; j += QK_KJ) {
+			F(qvec) a[QK_KJ];
+			const T *k = K + j * ldk;
+			int kj = bc - j < QK_KJ ? (int)(bc - j) : QK_KJ;
 
-		for (j = 0; j < bc; j += QK_TILE) {
-			T a[QK_TILE];
+			memset(a, 0, sizeof a);
+			if (kj == QK_KJ)
+				for (p = 0; p < dk; p++) {
+					F(qvec) qt;
 
-			for (l = 0; l < QK_TILE; l++)
-				a[l] = 0;
-			for (p = 0; p < dk; p++) {
-				const T qp = q[p], *k = KT + p * ldt + j;
+					memcpy(&qt, QT + p * ATTN_QR, sizeof qt);
+#pragma GCC unroll 16
+					for (jj = 0; jj < QK_KJ; jj++) {
+						const T kv = k[jj * ldk + p];
 
-				for (l = 0; l < QK_TILE; l++)
-					a[l] = FMA(qp, k[l], a[l]);
-			}
-			for (l = 0; l < QK_TILE && j + l < bc; l++)
-				s[j + l] = a[l];
+#pragma GCC unroll 16
+						for (l = 0; l < ATTN_QR; l++)
+							a[jj][l] = FMA(kv,
+							    qt[l], a[jj][l]);
+					}
+				}
+			else	/* the last keys */
+				for (jj = 0; jj < kj; jj++)
+					for (p = 0; p < dk; p++)
+						for (l = 0; l < ATTN_QR; l++)
+							a[jj][l] = FMA(k[jj *
+							    ldk + p], QT[p *
+							    ATTN_QR + l],
+							    a[jj][l]);
+			for (jj = 0; jj < kj; jj++)
+				for (r = 0; r < nr; r++)
+					S[(r0 + r) * lds + j + jj] = a[jj][r];
 		}
 	}
 }
 
-/* O (nq, dv) ldo += P (nq, bc), ld ATTN_BC, · V (bc, dv) ldv for unpacked
- * value rows, in gemm.h's order: o = FMA(p_j, v_j, o) for j in order;
- * QK_TILE columns of a row at a time stay in registers over all j. */
+/* o (nv·VL) += p (bc) · V (bc, nv·VL) ldv, nv <= VACC: inlined with nv
+ * a constant, so the partial sums stay in nv vector registers over all
+ * j while the value rows stream by; each o = FMA(p_j, v_j, o), j in
+ * order. */
+static inline TARGET __attribute__((always_inline)) void
+F(pv_tile)(int nv, size_t bc, const T *p, const T *V, size_t ldv, T *o)
+{
+	F(vec) a[VACC];
+	size_t j;
+	int v;
+
+#pragma GCC unroll 16
+	for (v = 0; v < nv; v++)
+		memcpy(&a[v], o + v * VL, sizeof a[v]);
+	for (j = 0; j < bc; j++) {
+		const T pj = p[j];
+
+#pragma GCC unroll 16
+		for (v = 0; v < nv; v++) {
+			F(vec) x;
+
+			memcpy(&x, V + j * ldv + v * VL, sizeof x);
+			a[v] = F(vfma)(pj, x, a[v]);
+		}
+	}
+#pragma GCC unroll 16
+	for (v = 0; v < nv; v++)
+		memcpy(o + v * VL, &a[v], sizeof a[v]);
+}
+
+/* O (nq, dv) ldo += P (nq, bc), ld ATTN_BC, · V (bc, dv) ldv for value
+ * rows read in place, in gemm.h's order: o = FMA(p_j, v_j, o) for j in
+ * order.  Columns in tiles of VACC vectors, then 8, 4, 2, 1, then the
+ * last columns (fewer than VL) one at a time. */
 static TARGET void
 F(pv_rows)(size_t nq, size_t dv, size_t bc, const T *P, const T *V,
     size_t ldv, T *O, size_t ldo)
 {
-	size_t i, j, t, l, w;
+	size_t i, j, t;
 
 	for (i = 0; i < nq; i++) {
 		const T *p = P + i * ATTN_BC;
 		T *o = O + i * ldo;
 
-		for (t = 0; t < dv; t += QK_TILE) {
-			T a[QK_TILE];
-
-			w = dv - t < QK_TILE ? dv - t : QK_TILE;
-			if (w < QK_TILE) {
-				/* the last columns: one at a time */
-				for (j = 0; j < bc; j++)
-					for (l = 0; l < w; l++)
-						o[t + l] = FMA(p[j],
-						    V[j * ldv + t + l], o[t + l]);
-				break;
-			}
-			for (l = 0; l < QK_TILE; l++)
-				a[l] = o[t + l];
-			for (j = 0; j < bc; j++)
-				for (l = 0; l < QK_TILE; l++)
-					a[l] = FMA(p[j], V[j * ldv + t + l],
-					    a[l]);
-			for (l = 0; l < QK_TILE; l++)
-				o[t + l] = a[l];
+		for (t = 0; dv - t >= (size_t)(VACC * VL); t += VACC * VL)
+			F(pv_tile)(VACC, bc, p, V + t, ldv, o + t);
+		if (dv - t >= (size_t)(8 * VL)) {
+			F(pv_tile)(8, bc, p, V + t, ldv, o + t);
+			t += 8 * VL;
 		}
+		if (dv - t >= (size_t)(4 * VL)) {
+			F(pv_tile)(4, bc, p, V + t, ldv, o + t);
+			t += 4 * VL;
+		}
+		if (dv - t >= (size_t)(2 * VL)) {
+			F(pv_tile)(2, bc, p, V + t, ldv, o + t);
+			t += 2 * VL;
+		}
+		if (dv - t >= (size_t)VL) {
+			F(pv_tile)(1, bc, p, V + t, ldv, o + t);
+			t += VL;
+		}
+		for (; t < dv; t++)
+			for (j = 0; j < bc; j++)
+				o[t] = FMA(p[j], V[j * ldv + t], o[t]);
 	}
 }
 
@@ -430,6 +488,8 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	T *Qc = S + ATTN_BR * ATTN_BC, *work = Qc + ATTN_BR * QCOPY(h);
 	size_t i, j, jb, jlo, jhi;
 
+	if (kp == NULL)
+		S = keys->S;	/* the dot products, from qk() */
 	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
 		return;
 	if (!h->additive && ldq != h->dk && QCOPY(h) != 0) {
@@ -449,9 +509,6 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		size_t bc = h->m - jb < ATTN_BC ? h->m - jb : ATTN_BC;
 		size_t b = (jb - j0) / ATTN_BC;
 
-		if (kp == NULL)
-			F(qk_rows)(nq, h->dk, bc, Q, ldq, keys->K, keys->ldk,
-			    S);
 		F(scores)(h, i0, nq, Q, ldq, jb, bc, kp ? kp + b * h->kstride :
 		    NULL, S, work);
 		for (i = 0; i < nq; i++) {
@@ -618,9 +675,10 @@ static const struct attn_ops F(ops) = {
 	T_DTYPE, sizeof(T),
 	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
 	F(linear), F(rope), F(vexp), F(from_double), F(to_double),
-	F(transpose), F(work_size),
+	F(qk), F(work_size),
 	F(begin), F(block), F(merge), F(end), F(weights),
 };
 
 #undef LANES
-#undef QK_TILE
+#undef QK_KJ
+#undef VL

@@ -50,7 +50,8 @@ struct worker {
 	char *yb;		/* (br, dout) */
 	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) keys and values */
 	char *mb;		/* float: (bc, dm) memory rows converted */
-	char *kt;		/* (dk, ATTN_BC) a key block transposed */
+	char *ks;		/* decoding: (ROWS_MAX, ATTN_BC) a key block's dot
+				 * products, then (dk, ATTN_QR) queries */
 	char *kp, *vp;		/* one block of every key head, packed */
 	double *nb;		/* --qk-norm: a row as doubles */
 	char *work;
@@ -69,7 +70,6 @@ struct run {
 	const struct attn_ops *ops;
 	size_t E, hq, hk, hv, gv, dqk;
 	size_t br, bc;		/* rows of a query and of a key block */
-	size_t ldt;		/* a transposed key block's row: bc rounded up */
 	size_t nqb;		/* query blocks */
 	size_t kb0, nkb;	/* the key blocks the range touches */
 	size_t c0, nch;		/* the key chunks it touches */
@@ -78,7 +78,7 @@ struct run {
 	 * the same): packed once per sequence (several query blocks, the
 	 * weights pass, additive scores); packed block by block by the task
 	 * that reads them; or, for a few query rows per key head
-	 * (decoding), read in place, the keys transposed a block at a time.
+	 * (decoding), read in place, all the heads of a key head at once.
 	 * The last two never copy the key/value cache whole. */
 	enum { KEYS_PREPACKED, KEYS_PACKED, KEYS_ROWS } keys;
 	int keysplit;
@@ -114,7 +114,7 @@ struct job {
 /* Query rows per key head up to which keys are read in place (KEYS_ROWS):
  * beyond, the packed GEMM's register tiles win. */
 #define ROWS_MAX 16
-#define ROWS_DK_MAX 4096	/* and key widths: a transposed block <= 1 MiB */
+#define ROWS_DK_MAX 4096	/* and key widths: queries in qk() <= 256 KiB */
 
 static size_t
 min2(size_t a, size_t b)
@@ -334,6 +334,29 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 	}
 }
 
+/* Decoding (KEYS_ROWS): the keys and values of key block jb of key
+ * head g, read in place, and the dot products of the rows i0 .. i0+nq-1
+ * of its query heads h .. h+H/G-1 with the keys, into w->ks: head h+t's
+ * at t·nq·ATTN_BC, ld ATTN_BC, as keys->S of block() (nq·H/G <=
+ * ROWS_MAX).  One pass over the keys for all the heads that share them. */
+static void
+group_scores(const struct run *r, struct worker *w, size_t b, size_t jb,
+    size_t g, size_t nq, size_t h, struct attn_keys *keys)
+{
+	const struct plan *p = r->p;
+	const void *q[ROWS_MAX];
+	const char *kb, *vb;
+	size_t ldk, t, i, R = 0;
+
+	key_rows(r, w, b, jb / ATTN_BC, g, &kb, &ldk, &vb, &keys->ldv);
+	keys->V = vb;
+	for (t = 0; t < p->H / p->G; t++)
+		for (i = 0; i < nq; i++)
+			q[R++] = AT(w->qk[h + t], i * w->ldq[h + t]);
+	r->ops->qk(R, p->dk, min2(p->m - jb, ATTN_BC), q, kb, ldk, w->ks,
+	    ATTN_BC, AT(w->ks, ROWS_MAX * ATTN_BC));
+}
+
 /* Every head's state of rows i0 .. i0+nq-1 over key chunk c, from the
  * queries in w->qk: into M, L (H, br) and O (br, H·dv).  Prepacked keys
  * are read chunk by chunk; else (decoding) block by block, in place. */
@@ -344,8 +367,8 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 	const struct plan *p = r->p;
 	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
 	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), h, g, jb, blk;
+	size_t hg = p->H / p->G;
 	struct attn_keys keys;
-	const char *kb, *vb;
 
 	for (h = 0; h < p->H; h++)
 		r->ops->begin(nq, p->dv, AT(M, h * r->br), AT(L, h * r->br),
@@ -357,7 +380,7 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 			pack_block(r, w, b, jb / ATTN_BC, w->kp, r->kstride,
 			    w->vp, r->vstride);
 		for (h = 0; h < p->H; h++) {
-			g = h / (p->H / p->G);
+			g = h / hg;
 			if (r->keys == KEYS_PREPACKED) {
 				blk = j0 / ATTN_BC - r->kb0;
 				keys.kp = AT(r->kp, (g * r->nkb + blk) *
@@ -367,15 +390,10 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 			} else if (r->keys == KEYS_PACKED) {
 				keys.kp = AT(w->kp, g * r->kstride);
 				keys.vp = AT(w->vp, g * r->vstride);
-			} else if (h % (p->H / p->G) == 0) {
-				/* once per key head: its keys transposed */
-				key_rows(r, w, b, jb / ATTN_BC, g, &kb,
-				    &keys.ldk, &vb, &keys.ldv);
-				r->ops->transpose(min2(p->m - jb, ATTN_BC),
-				    p->dk, kb, keys.ldk, w->kt, r->ldt);
-				keys.K = w->kt;
-				keys.ldk = r->ldt;
-				keys.V = vb;
+			} else {
+				if (h % hg == 0)
+					group_scores(r, w, b, jb, g, nq, h, &keys);
+				keys.S = AT(w->ks, (h % hg) * nq * ATTN_BC);
 			}
 			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
 			    jb, r->keys == KEYS_PREPACKED ? j1 : min2(jb +
@@ -752,7 +770,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 			k->vp = take(r, a, p->G * r->vstride);
 		}
 		if (r->keys == KEYS_ROWS)
-			k->kt = take(r, a, p->dk * r->ldt);
+			k->ks = take(r, a, ROWS_MAX * ATTN_BC + p->dk *
+			    ATTN_QR);
 		if (p->o.qknorm)
 			k->nb = arena_take(a, max2(p->dq, p->dk),
 			    sizeof(double));
@@ -927,7 +946,6 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	    SCORE_GENERAL ? p->dk : p->da;
 	r->br = min2(p->nout, ATTN_BR);
 	r->bc = min2(p->m, ATTN_BC);
-	r->ldt = (r->bc + ATTN_KT - 1) / ATTN_KT * ATTN_KT;
 	r->nqb = (p->nout + ATTN_BR - 1) / ATTN_BR;
 	r->kb0 = p->k0 / ATTN_BC;
 	k1b = (p->k1 + ATTN_BC - 1) / ATTN_BC;
