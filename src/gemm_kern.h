@@ -157,7 +157,11 @@ GK_FN void GK_(pack_bn)(size_t kc, size_t nc, const GK_T *restrict B,
 }
 
 /* The same panels from Bt (nc rows, kc columns, row stride ldb), the
- * transpose of B:  dst[q*stride + p*NR + j] = Bt[(q*NR + j)*ldb + p]. */
+ * transpose of B:  dst[q*stride + p*NR + j] = Bt[(q*NR + j)*ldb + p].
+ * A cache line of each source row at a time (GK_LINE columns): rows a
+ * power of two apart fall into a few cache sets, and reading one column
+ * of NR rows per p evicted the lines before their next column. */
+#define GK_LINE (64 / sizeof(GK_T))
 GK_FN void GK_(pack_bt_blk)(size_t kc, size_t nc, const GK_T *restrict Bt,
     size_t ldb, GK_T *restrict dst, size_t stride)
 {
@@ -166,18 +170,19 @@ GK_FN void GK_(pack_bt_blk)(size_t kc, size_t nc, const GK_T *restrict Bt,
 		const GK_T *s = Bt + j * ldb;
 		GK_T *d = dst + j / GK_NR * stride;
 
-		if (nr == GK_NR) {
-			for (size_t p = 0; p < kc; p++)
-				for (size_t q = 0; q < GK_NR; q++)
+		for (size_t p0 = 0; p0 < kc; p0 += GK_LINE) {
+			size_t p1 = GK_MIN(kc, p0 + GK_LINE);
+
+			for (size_t q = 0; q < nr; q++)
+				for (size_t p = p0; p < p1; p++)
 					d[p * GK_NR + q] = s[q * ldb + p];
-		} else {
-			for (size_t p = 0; p < kc; p++)
-				for (size_t q = 0; q < GK_NR; q++)
-					d[p * GK_NR + q] = q < nr ?
-					    s[q * ldb + p] : 0;
+			for (size_t q = nr; q < GK_NR; q++)
+				for (size_t p = p0; p < p1; p++)
+					d[p * GK_NR + q] = 0;
 		}
 	}
 }
+#undef GK_LINE
 
 /* The source of the A block that will be packed next: rows x cols at a,
  * row stride lda (rows = 0: none). */
