@@ -82,7 +82,6 @@
 #define T_TANH_P TANH_P_D
 #define T_TANH_Q TANH_Q_D
 #define EXPF exp
-#define TANH tanh
 #define GEMM(x) gemm_##x
 
 #define T_SUF _d
@@ -108,7 +107,6 @@
 #undef T_TANH_P
 #undef T_TANH_Q
 #undef EXPF
-#undef TANH
 #undef GEMM
 #undef T_SUF
 #undef T_FMA
@@ -133,7 +131,6 @@
 #define T_TANH_P TANH_P_S
 #define T_TANH_Q TANH_Q_S
 #define EXPF expf
-#define TANH tanhf
 #define GEMM(x) sgemm_##x
 
 #define T_SUF _s

@@ -50,7 +50,8 @@ struct attn_mask {
 /* One head's keys and values, packed, and how to score them.  Dot
  * scores: s_ij = (q_i·k_j)·scale with Q (nq, dk).  Additive scores
  * (Bahdanau): s_ij = (sum_t va_t·tanh(q_it + k_jt))·scale, where the
- * caller passes Q = q·Wa (nq, da) and ka = k·Ua (m, da). */
+ * caller passes Q = q·Wa (nq, da) and ka = k·Ua (m, da); tanh is
+ * vtanh's, as for the soft-cap. */
 struct attn_head {
 	size_t m;		/* keys */
 	size_t dk, dv;		/* widths of a key and of a value */
@@ -129,7 +130,8 @@ struct attn_ops {
 	void (*transpose)(size_t n, size_t k, const void *K, size_t ldk,
 	    void *KT, size_t ldt);
 
-	/* Workspace elements for fwd and weights on head h. */
+	/* Workspace elements for fwd and weights on head h (of which it
+	 * reads dk, additive and da). */
 	size_t (*work_size)(const struct attn_head *h);
 
 	/*

@@ -6,7 +6,7 @@
  *	TARGET	the function attribute of the ISA level (or nothing)
  *	FMA(a, b, c)	a*b + c, fused where the level has FMA
  *	GEMM(x)	gemm_x or sgemm_x
- *	EXPF, TANH	the scalar libm exp and tanh for T
+ *	EXPF	the scalar libm exp for T
  *	T_EXP_*, T_TANH_*	the constants of the vector exp and tanh
  *		for T (in attn.c)
  *
@@ -213,11 +213,20 @@ F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
 	return 1;
 }
 
+static TARGET void F(transpose)(size_t n, size_t k, const void *Kv,
+    size_t ldk, void *KTv, size_t ldt);
+
 /* Scores of rows i0 .. i0+nq-1 against the key block packed at kp (keys
  * j0 .. j0+bc-1): S (nq, bc), ld ATTN_BC.  In this order: (q·k)·scale,
  * the soft-cap C·tanh(s/C), + add, - alibi·|i + shift - j|, then hidden
  * ones -inf (the sinks come in end()).  kp NULL: S holds Q·K_bᵀ
- * already (qk_rows). */
+ * already (qk_rows).  Additive scores instead of q·k: per element,
+ *	s = 0;  for t = 0 .. da-1 in order:  s = s + va_t·tanh(qa_t + ka_jt)
+ * the product and the sum each rounded (no fusion), tanh the vector
+ * tanh1.  The block's ka is transposed into work (da, ATTN_BC) so that
+ * the innermost loop runs over keys j, side by side in vectors; each
+ * element's sum is still its own, in the order above, so nothing
+ * depends on the vector width or on which rows share the call. */
 static TARGET void
 F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
     size_t ldq, size_t j0, size_t bc, const T *kp, T *S, T *work)
@@ -229,17 +238,22 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 	if (h->additive) {
 		/* s_ij = sum_t va_t·tanh(qa_it + ka_jt), t in order */
 		const T *ka = (const T *)h->ka + j0 * h->da;
+		size_t t;
 
-		for (i = 0; i < nq; i++)
-			for (j = 0; j < bc; j++) {
-				T s = 0;
-				size_t t;
+		F(transpose)(bc, h->da, ka, h->da, work, ATTN_BC);
+		for (i = 0; i < nq; i++) {
+			T *restrict s = S + i * ATTN_BC;
 
-				for (t = 0; t < h->da; t++)
-					s += (T)h->va[t] * TANH(Q[i * ldq + t] +
-					    ka[j * h->da + t]);
-				S[i * ATTN_BC + j] = s;
+			for (j = 0; j < bc; j++)
+				s[j] = 0;
+			for (t = 0; t < h->da; t++) {
+				const T q = Q[i * ldq + t], v = (T)h->va[t];
+				const T *restrict k = work + t * ATTN_BC;
+
+				for (j = 0; j < bc; j++)
+					s[j] += v * F(tanh1)(q + k[j]);
 			}
+		}
 		(void)kp;
 	} else if (kp != NULL)
 		GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC,
@@ -254,7 +268,7 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 			const T c = (T)h->softcap;
 
 			for (j = 0; j < bc; j++)
-				s[j] = c * TANH(s[j] / c);
+				s[j] = c * F(tanh1)(s[j] / c);
 		}
 		if (mk->add != NULL) {
 			const double *a = mk->add + (i0 + i) * mk->ldadd + j0;
@@ -358,11 +372,14 @@ static size_t
 F(work_size)(const struct attn_head *h)
 {
 	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
+	size_t g = GEMM(work_size)(ATTN_BR, k, 0);
+	size_t a = h->additive ? (size_t)ATTN_BC * h->da : 0;
 
 	/* S block, a copy of the query block (block()), then the workspace
-	 * of gemm_packed (m = 0: any width) */
+	 * of gemm_packed (m = 0: any width) or the transposed ka of the
+	 * additive scores (scores()), not needed at the same time */
 	return (size_t)ATTN_BR * ATTN_BC + ATTN_BR * QCOPY(h) +
-	    GEMM(work_size)(ATTN_BR, k, 0);
+	    (g > a ? g : a);
 }
 
 /* See attn.h: the empty state. */
