@@ -26,8 +26,8 @@ HDR = src/err.h src/mat.h src/num.h src/text.h src/npy.h src/rng.h \
 	src/progress.h
 TOOLS = tests/tools/catmat tests/tools/cmpmat tests/tools/numcheck \
 	tests/tools/rngdump tests/tools/npyhdr tests/tools/gemmcheck \
-	tests/tools/runstat tests/tools/expcheck tests/tools/peak \
-	tests/tools/npygen
+	tests/tools/runstat tests/tools/expcheck tests/tools/tanhcheck \
+	tests/tools/peak tests/tools/npygen
 
 all: selfattn
 
@@ -50,6 +50,7 @@ tests/tools/npyhdr: tests/tools/npyhdr.c
 tests/tools/gemmcheck: tests/tools/gemmcheck.c
 tests/tools/runstat: tests/tools/runstat.c
 tests/tools/expcheck: tests/tools/expcheck.c
+tests/tools/tanhcheck: tests/tools/tanhcheck.c
 tests/tools/peak: tests/tools/peak.c
 tests/tools/npygen: tests/tools/npygen.c
 

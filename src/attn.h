@@ -50,7 +50,8 @@ struct attn_mask {
 /* One head's keys and values, packed, and how to score them.  Dot
  * scores: s_ij = (q_i·k_j)·scale with Q (nq, dk).  Additive scores
  * (Bahdanau): s_ij = (sum_t va_t·tanh(q_it + k_jt))·scale, where the
- * caller passes Q = q·Wa (nq, da) and ka = k·Ua (m, da). */
+ * caller passes Q = q·Wa (nq, da) and ka = k·Ua (m, da); tanh is
+ * vtanh's, as for the soft-cap. */
 struct attn_head {
 	size_t m;		/* keys */
 	size_t dk, dv;		/* widths of a key and of a value */
@@ -115,6 +116,13 @@ struct attn_ops {
 	 * in float (tests/tools/expcheck). */
 	void (*vexp)(void *x, size_t n);
 
+	/* x[i] = tanh(x[i]) for i < n: the vectorisable tanh of the
+	 * additive scores and the soft-cap, with a relative error <= 4e-16
+	 * (2 ulp) in double, <= 2e-7 in float; tanh(±0) = ±0, ±1 exactly
+	 * for large |x| and ±inf, x itself for tiny x, NaN kept
+	 * (tests/tools/tanhcheck). */
+	void (*vtanh)(void *x, size_t n);
+
 	/* y[i] = x[i] converted, for i < n. */
 	void (*from_double)(size_t n, const double *x, void *y);
 	void (*to_double)(size_t n, const void *x, double *y);
@@ -126,7 +134,8 @@ struct attn_ops {
 	void (*qk)(size_t R, size_t dk, size_t bc, const void *const *q,
 	    const void *K, size_t ldk, void *S, size_t lds, void *work);
 
-	/* Workspace elements for fwd and weights on head h. */
+	/* Workspace elements for fwd and weights on head h (of which it
+	 * reads dk, additive and da). */
 	size_t (*work_size)(const struct attn_head *h);
 
 	/*

@@ -6,8 +6,9 @@
  *	TARGET	the function attribute of the ISA level (or nothing)
  *	FMA(a, b, c)	a*b + c, fused where the level has FMA
  *	GEMM(x)	gemm_x or sgemm_x
- *	EXPF, TANH	the scalar libm exp and tanh for T
- *	T_EXP_*	the constants of the vector exp for T (in attn.c)
+ *	EXPF	the scalar libm exp for T
+ *	T_EXP_*, T_TANH_*	the constants of the vector exp and tanh
+ *		for T (in attn.c)
  *
  * Shapes: a query block Q (nq, dk), key block K_b (bc, dk), value block
  * V_b (bc, dv), score block S (nq, bc), output block O (nq, dv).
@@ -54,6 +55,56 @@ F(exp1)(T v)
 	return p * s1 * s2;
 }
 
+/* tanh(v), the body of the vector loops of the additive scores and the
+ * soft-cap (inlined into each, like exp1).  With a = |v|, z = a²:
+ *	a < 0.625:	tanh a = a + a·z·P(z)/Q(z)
+ *	a >= 0.625:	tanh a = 1 - 2/(exp(2a) + 1)
+ * and tanh v = sign(v)·tanh a.  P/Q is Cephes' rational (T_TANH_P,
+ * T_TANH_Q in attn.c; Q = 1 for float): 5e-18 relative error in
+ * double, 9e-9 in float.
+ * Why each part:
+ * - Near 0, 1 - 2/(e^2a + 1) cancels catastrophically (1 - 0.999..);
+ *   the rational gives a + a·r with |r| <= 0.12, so r's rounding
+ *   errors reach the result scaled down by 8 and there is no
+ *   cancellation.  For a < 2^-27 (2^-12 in float) a·r is below half an
+ *   ulp of a, so tanh v = v exactly, subnormals included.
+ * - From 0.625 on, y = 2/(e^2a + 1) <= 0.45, so 1 - y loses nothing:
+ *   the errors of exp (1 ulp) and of the division reach the result
+ *   scaled by y/(1 - y) <= 0.81.  2a is exact.  For large a exp
+ *   overflows to inf (exp1 clamps first), y = 0 and the result is 1
+ *   exactly, ±inf included; it rounds to 1 already from a ~ 19 (9 in
+ *   float).
+ * - One division serves both sides: the numerator and denominator are
+ *   selected first (z·P, Q or 2, e + 1), so the side not taken, which
+ *   may be inf/inf, never reaches the result.  Both sides are always
+ *   computed and blended: no branch, so the loops vectorise.
+ * - The sign is taken off and put back as a bit: tanh(-0) = -0, and
+ *   the result is odd exactly.  NaN fails a < 0.625, goes through exp1,
+ *   which propagates it, and comes out NaN. */
+static inline TARGET __attribute__((always_inline)) T
+F(tanh1)(T v)
+{
+	T a, z, e, num, den, q, r;
+	T_UINT b, sign;
+	int small;
+
+	memcpy(&b, &v, sizeof b);
+	sign = b & T_SIGN;
+	b ^= sign;
+	memcpy(&a, &b, sizeof a);
+	z = a * a;
+	small = a < T_TANH_SMALL;
+	e = F(exp1)(a + a);
+	num = small ? z * T_TANH_P(z) : (T)2;
+	den = small ? T_TANH_Q(z) : e + 1;
+	q = num / den;
+	r = small ? FMA(a, q, a) : 1 - q;
+	memcpy(&b, &r, sizeof b);
+	b |= sign;
+	memcpy(&r, &b, sizeof r);
+	return r;
+}
+
 /* x[j] = exp(x[j]), j < n. */
 static TARGET void
 F(vexp)(void *xv, size_t n)
@@ -63,6 +114,17 @@ F(vexp)(void *xv, size_t n)
 
 	for (j = 0; j < n; j++)
 		x[j] = F(exp1)(x[j]);
+}
+
+/* x[j] = tanh(x[j]), j < n. */
+static TARGET void
+F(vtanh)(void *xv, size_t n)
+{
+	T *x = xv;
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		x[j] = F(tanh1)(x[j]);
 }
 
 /* Y (n, c) = X (n, k) · W + b; W packed (k, c), b (c) or NULL. */
@@ -155,7 +217,13 @@ F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
  * j0 .. j0+bc-1): S (nq, bc), ld ATTN_BC.  In this order: (q·k)·scale,
  * the soft-cap C·tanh(s/C), + add, - alibi·|i + shift - j|, then hidden
  * ones -inf (the sinks come in end()).  kp NULL: S holds Q·K_bᵀ
- * already (qk_rows). */
+ * already (qk()).  Additive scores instead of q·k: per element,
+ *	s = 0;  for t = 0 .. da-1 in order:  s = s + va_t·tanh(qa_t + ka_jt)
+ * the product and the sum each rounded (no fusion), tanh the vector
+ * tanh1.  The block's ka is transposed into work (da, ATTN_BC) so that
+ * the innermost loop runs over keys j, side by side in vectors; each
+ * element's sum is still its own, in the order above, so nothing
+ * depends on the vector width or on which rows share the call. */
 static TARGET void
 F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
     size_t ldq, size_t j0, size_t bc, const T *kp, T *S, T *work)
@@ -167,17 +235,24 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 	if (h->additive) {
 		/* s_ij = sum_t va_t·tanh(qa_it + ka_jt), t in order */
 		const T *ka = (const T *)h->ka + j0 * h->da;
+		size_t t;
 
-		for (i = 0; i < nq; i++)
-			for (j = 0; j < bc; j++) {
-				T s = 0;
-				size_t t;
+		for (j = 0; j < bc; j++)
+			for (t = 0; t < h->da; t++)
+				work[t * ATTN_BC + j] = ka[j * h->da + t];
+		for (i = 0; i < nq; i++) {
+			T *restrict s = S + i * ATTN_BC;
 
-				for (t = 0; t < h->da; t++)
-					s += (T)h->va[t] * TANH(Q[i * ldq + t] +
-					    ka[j * h->da + t]);
-				S[i * ATTN_BC + j] = s;
+			for (j = 0; j < bc; j++)
+				s[j] = 0;
+			for (t = 0; t < h->da; t++) {
+				const T q = Q[i * ldq + t], v = (T)h->va[t];
+				const T *restrict k = work + t * ATTN_BC;
+
+				for (j = 0; j < bc; j++)
+					s[j] += v * F(tanh1)(q + k[j]);
 			}
+		}
 		(void)kp;
 	} else if (kp != NULL)
 		GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC,
@@ -192,7 +267,7 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 			const T c = (T)h->softcap;
 
 			for (j = 0; j < bc; j++)
-				s[j] = c * TANH(s[j] / c);
+				s[j] = c * F(tanh1)(s[j] / c);
 		}
 		if (mk->add != NULL) {
 			const double *a = mk->add + (i0 + i) * mk->ldadd + j0;
@@ -296,11 +371,14 @@ static size_t
 F(work_size)(const struct attn_head *h)
 {
 	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
+	size_t g = GEMM(work_size)(ATTN_BR, k, 0);
+	size_t a = h->additive ? (size_t)ATTN_BC * h->da : 0;
 
 	/* S block, a copy of the query block (block()), then the workspace
-	 * of gemm_packed (m = 0: any width) */
+	 * of gemm_packed (m = 0: any width) or the transposed ka of the
+	 * additive scores (scores()), not needed at the same time */
 	return (size_t)ATTN_BR * ATTN_BC + ATTN_BR * QCOPY(h) +
-	    GEMM(work_size)(ATTN_BR, k, 0);
+	    (g > a ? g : a);
 }
 
 /* See attn.h: the empty state. */
@@ -674,7 +752,7 @@ F(pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb, void *Bp)
 static const struct attn_ops F(ops) = {
 	T_DTYPE, sizeof(T),
 	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
-	F(linear), F(rope), F(vexp), F(from_double), F(to_double),
+	F(linear), F(rope), F(vexp), F(vtanh), F(from_double), F(to_double),
 	F(qk), F(work_size),
 	F(begin), F(block), F(merge), F(end), F(weights),
 };

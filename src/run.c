@@ -744,6 +744,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	r->thr = arena_take(a, nw, sizeof *r->thr);
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
+	hd.additive = p->o.score == SCORE_ADDITIVE;
+	hd.da = p->da;
 	ws = max2(r->ops->work_size(&hd), r->ops->linear_work(
 	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, max2(p->dm, p->dmv)),
 	    max2(r->hv, max2(p->dq, p->dk)))));
