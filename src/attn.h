@@ -152,7 +152,15 @@ struct attn_ops {
 	 * block: fold keys j0 .. j1-1 in (j0 a multiple of ATTN_BC, j1 <= m),
 	 *	one ATTN_BC block at a time (the online softmax: the n x m
 	 *	scores are never held); Q (nq, dk) ldq; the keys and values
-	 *	as *keys says.
+	 *	as *keys says.  keep (not NULL): the caller's (nq, m) doubles,
+	 *	row stride ldk, that also receive the scores s_ij of every key
+	 *	block the step reads (the keys of [j0, j1) that the key range,
+	 *	causal and window masks leave visible to some row of the
+	 *	call, rounded out to whole ATTN_BC blocks; -inf where hidden),
+	 *	at keep[i·ldk + j], j the key's index in the sequence; no
+	 *	other column is written.  They are the scores as weights()
+	 *	would compute them, before the softmax (a float converts to
+	 *	double and back exactly).
 	 * merge: fold the state (M2, L2, O2) of a disjoint set of keys into
 	 *	(M, L, O): M' = max(M, M2), L' = L·e^(M-M') + L2·e^(M2-M'),
 	 *	O' = O·e^(M-M') + O2·e^(M2-M').  An empty side contributes
@@ -170,7 +178,7 @@ struct attn_ops {
 	void (*block)(const struct attn_head *h, size_t i0, size_t nq,
 	    const void *Q, size_t ldq, size_t j0, size_t j1,
 	    const struct attn_keys *keys, void *M, void *L, void *O,
-	    size_t ldo, void *work);
+	    size_t ldo, double *keep, size_t ldk, void *work);
 	void (*merge)(size_t nq, size_t dv, void *M, void *L, void *O,
 	    size_t ldo, const void *M2, const void *L2, const void *O2,
 	    size_t ldo2);
@@ -180,12 +188,19 @@ struct attn_ops {
 	/*
 	 * The weights of the same rows from their final state over all the
 	 * keys: W[i][j] = exp(s_ij - M_i) / L_i as doubles, W (nq, m) ldw;
-	 * rows with no visible key are zeros.  A second pass over the keys,
-	 * packed at h->kp (block b holding keys h->jp + b·ATTN_BC ..).
+	 * rows with no visible key are zeros, and so is every key block
+	 * that no row of the call may see (key range, causal, window).
+	 * kept 0: a second pass over the keys computes the scores again,
+	 * Q (nq, dk) ldq against the keys packed at h->kp (block b holding
+	 * keys h->jp + b·ATTN_BC ..).  kept 1: W holds the scores already,
+	 * as block() kept them for these rows over all the chunks, -inf in
+	 * every column no block() call wrote (the caller fills W with -inf
+	 * first); Q and the keys are not read, no product is made: the
+	 * weights replace the scores in place.  Both give the same numbers.
 	 */
 	void (*weights)(const struct attn_head *h, size_t i0, size_t nq,
 	    const void *Q, size_t ldq, const void *rmax, const void *rsum,
-	    double *W, size_t ldw, void *work);
+	    double *W, size_t ldw, int kept, void *work);
 };
 
 /* The kernels for dtype at the ISA level gemm.h chose (gemm_isa()). */

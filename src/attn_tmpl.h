@@ -555,11 +555,13 @@ F(pv_rows)(size_t nq, size_t dv, size_t bc, const T *P, const T *V,
  *	p_j = exp(s_j - m'),  li = li·exp(mi - m') + sum_j p_j
  *	O_i = O_i·exp(mi - m') + sum_j p_j·V_j
  * Every exp has argument <= 0, so nothing overflows; exp(mi - m') is 1
- * unless the maximum grew. */
+ * unless the maximum grew.  keep: s (nq, bc) is copied to keep (nq, m)
+ * ldk at columns jb .., before the softmax overwrites it. */
 static TARGET void
 F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
     size_t ldq, size_t j0, size_t j1, const struct attn_keys *keys,
-    void *Mv, void *Lv, void *Ov, size_t ldo, void *wv)
+    void *Mv, void *Lv, void *Ov, size_t ldo, double *keep, size_t ldk,
+    void *wv)
 {
 	const T *Q = Qv, *kp = keys->kp, *vp = keys->vp;
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
@@ -589,6 +591,11 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 
 		F(scores)(h, i0, nq, Q, ldq, jb, bc, kp ? kp + b * h->kstride :
 		    NULL, S, work);
+		if (keep != NULL)
+			for (i = 0; i < nq; i++)
+				for (j = 0; j < bc; j++)
+					keep[i * ldk + jb + j] =
+					    (double)S[i * ATTN_BC + j];
 		for (i = 0; i < nq; i++) {
 			T *s = S + i * ATTN_BC, *o = O + i * ldo;
 			T mx = F(rowmax)(s, bc), mnew, alpha;
@@ -693,16 +700,57 @@ F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 	return dead;
 }
 
+/* The weights from the kept scores, in place: W (nq, m) ldw holds s;
+ * w_ij = exp(s_ij - M_i) / L_i over the key blocks [jb, je) the rows
+ * may see, 0 elsewhere and in rows with no visible key.  s as T again
+ * is the very score block() computed (float -> double -> float is
+ * exact), so the weights are those of the pass that recomputes. */
+static TARGET void
+F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
+    double *W, size_t ldw, size_t jb, size_t je)
+{
+	size_t i, j;
+
+	for (i = 0; i < nq; i++) {
+		double *w = W + i * ldw;
+		const T mx = rmax[i], l = rsum[i];
+
+		if (mx == -(T)INFINITY) {
+			for (j = 0; j < m; j++)
+				w[j] = 0;
+			continue;
+		}
+		for (j = 0; j < jb; j++)
+			w[j] = 0;
+		for (j = jb; j < je; j++)
+			w[j] = (double)(F(exp1)((T)w[j] - mx) / l);
+		for (j = je; j < m; j++)
+			w[j] = 0;
+	}
+}
+
 /* See attn.h: the weights, from the final row maximum and sum. */
 static TARGET void
 F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
     size_t ldq, const void *rmaxv, const void *rsumv, double *W,
-    size_t ldw, void *wv)
+    size_t ldw, int kept, void *wv)
 {
 	const T *Q = Qv, *rmax = rmaxv, *rsum = rsumv;
 	T *S = wv, *work = S + ATTN_BR * ATTN_BC;
 	size_t i, j, j0, jlo, jhi;
 
+	if (kept) {
+		/* the blocks the loop below computes: from jlo's block to
+		 * the end of jhi's */
+		if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
+			jlo = jhi = 0;
+		jlo = jlo / ATTN_BC * ATTN_BC;
+		jhi = (jhi + ATTN_BC - 1) / ATTN_BC * ATTN_BC;
+		if (jhi > h->m)
+			jhi = h->m;
+		F(weights_kept)(nq, h->m, rmax, rsum, W, ldw, jlo, jhi);
+		return;
+	}
 	for (i = 0; i < nq; i++)
 		for (j = 0; j < h->m; j++)
 			W[i * ldw + j] = 0;

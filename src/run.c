@@ -398,7 +398,7 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
 			    jb, r->keys == KEYS_PREPACKED ? j1 : min2(jb +
 			    ATTN_BC, j1), &keys, AT(M, h * r->br), AT(L, h *
-			    r->br), AT(O, h * p->dv), r->hv, w->work);
+			    r->br), AT(O, h * p->dv), r->hv, NULL, 0, w->work);
 		}
 	}
 }
@@ -610,7 +610,7 @@ weights_task(void *arg, size_t t, size_t k, int id)
 
 		r->ops->weights(&r->head[h], p->q0 + i, nq, AT(r->qall, hn *
 		    r->dqk), r->dqk, AT(r->rmax, hn), AT(r->rsum, hn), s->d,
-		    p->m, w->work);
+		    p->m, 0, w->work);
 		if (!p->o.average)
 			break;
 		/* the mean over heads: summed in head order, then / H */
