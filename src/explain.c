@@ -329,7 +329,11 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		fprintf(f, "output: %s -> Y %s\n", p.perhead ? "O_h" :
 		    "Concat(O_1..O_H)", p.perhead ? dim2(a, p.nout, p.dv) :
 		    dim2(a, p.nout, H * p.dv));
-	if (c->path[PLAN_W] != NULL) {
+	if (c->path[PLAN_W] != NULL && ri.keep)
+		/* the first pass's scores, kept: no product */
+		fprintf(f, "weights: scores kept%s\n", p.o.average ?
+		    ", averaged over heads" : "");
+	else if (c->path[PLAN_W] != NULL) {
 		/* the scores again, over every key, from the final states */
 		fl = 2 * B * (double)H * nq * (double)p.m * (double)dqk;
 		total += fl;

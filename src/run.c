@@ -27,7 +27,11 @@
  *     state is merged when it is put, in order.
  *  3. the log-sum-exp of the sequence, (H, n), written whole.
  *  4. (weights wanted) for each head (or their mean), tasks over blocks
- *     of query rows: the weights from the final states, formatted.
+ *     of query rows: the weights from the final states, formatted.  The
+ *     scores are computed again from the queries kept in step 2 and the
+ *     prepacked keys, or, with r->keep, step 2 kept them (every head's,
+ *     (H, n, m) doubles, in sk) and the weights replace them in place:
+ *     when that takes no more memory (choose()).
  *
  * Task arguments travel in a small context per phase (struct job), not
  * in the run, which holds what every task reads.
@@ -76,12 +80,14 @@ struct run {
 	size_t shift;		/* bottom-right causal: m - n */
 	/* How blocks read the keys, from the shape alone (the numbers are
 	 * the same): packed once per sequence (several query blocks, the
-	 * weights pass, additive scores); packed block by block by the task
-	 * that reads them; or, for a few query rows per key head
-	 * (decoding), read in place, all the heads of a key head at once.
+	 * weights pass computing the scores again, additive scores); packed
+	 * block by block by the task that reads them; or, for a few query
+	 * rows per key head (decoding), read in place, all the heads of a
+	 * key head at once.
 	 * The last two never copy the key/value cache whole. */
 	enum { KEYS_PREPACKED, KEYS_PACKED, KEYS_ROWS } keys;
 	int keysplit;
+	int keep;		/* the weights pass takes the scores from sk */
 	const char *x;		/* X, or Q, in the compute type */
 	char *wq, *wk, *wv, *wo, *wa, *ua;
 	char *conv;		/* float: a weight converted, to pack */
@@ -90,6 +96,9 @@ struct run {
 	struct attn_head *head;
 	char *qall;		/* (H, nout, dqk): kernel queries, for weights */
 	char *rmax, *rsum;	/* (H, nout): final states, for weights */
+	double *sk;		/* keep: (H, nout, m) the scores step 2 kept,
+				 * then the weights, row (h, i) at (h·nout +
+				 * i)·m */
 	double *lse;		/* (H, nout) */
 	char *obatch;		/* (nout, H·dv), per-head output layout */
 	struct worker *thr;
@@ -357,22 +366,45 @@ group_scores(const struct run *r, struct worker *w, size_t b, size_t jb,
 	    ATTN_BC, AT(w->ks, ROWS_MAX * ATTN_BC));
 }
 
+/* Row i (global) of head h's kept scores. */
+static double *
+kept_row(const struct run *r, size_t h, size_t i)
+{
+	return r->sk + (h * r->p->nout + i - r->p->q0) * r->p->m;
+}
+
 /* Every head's state of rows i0 .. i0+nq-1 over key chunk c, from the
  * queries in w->qk: into M, L (H, br) and O (br, H·dv).  Prepacked keys
- * are read chunk by chunk; else (decoding) block by block, in place. */
+ * are read chunk by chunk; else (decoding) block by block, in place.
+ * r->keep: the scores also go to the rows' kept scores (sk) at their
+ * columns.  The columns of chunk c (from 0 for the first chunk, to m
+ * for the last: the chunks share [0, m) out) are set to -inf first, as
+ * block() writes only the blocks it reads: the others are hidden. */
 static void
 chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
     size_t nq, size_t c, char *M, char *L, char *O)
 {
 	const struct plan *p = r->p;
 	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
-	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), h, g, jb, blk;
+	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), h, g, jb, blk, i, j;
 	size_t hg = p->H / p->G;
 	struct attn_keys keys;
 
 	for (h = 0; h < p->H; h++)
 		r->ops->begin(nq, p->dv, AT(M, h * r->br), AT(L, h * r->br),
 		    AT(O, h * p->dv), r->hv);
+	if (r->sk != NULL) {
+		size_t lo = c == r->c0 ? 0 : c * ATTN_KC;
+		size_t hi = c + 1 == r->c0 + r->nch ? p->m : (c + 1) * ATTN_KC;
+
+		for (h = 0; h < p->H; h++)
+			for (i = 0; i < nq; i++) {
+				double *s = kept_row(r, h, i0 + i);
+
+				for (j = lo; j < hi; j++)
+					s[j] = -INFINITY;
+			}
+	}
 	memset(&keys, 0, sizeof keys);
 	for (jb = j0; jb < j1; jb += r->keys == KEYS_PREPACKED ? j1 - j0 :
 	    ATTN_BC) {
@@ -398,7 +430,8 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
 			    jb, r->keys == KEYS_PREPACKED ? j1 : min2(jb +
 			    ATTN_BC, j1), &keys, AT(M, h * r->br), AT(L, h *
-			    r->br), AT(O, h * p->dv), r->hv, NULL, 0, w->work);
+			    r->br), AT(O, h * p->dv), r->hv, r->sk ?
+			    kept_row(r, h, i0) : NULL, p->m, w->work);
 		}
 	}
 }
@@ -591,7 +624,21 @@ p_m(const struct run *r)
 	return r->p->m;
 }
 
-/* The weights of head j->h (or the mean over heads) for a block of rows. */
+/* Where the weights of task t of the weights pass of head j->h (or of
+ * the mean) go: the slot's rows, or, with kept scores, their place (the
+ * mean into the first head's rows). */
+static double *
+weight_rows(const struct run *r, const struct job *j, size_t t,
+    struct slot *s)
+{
+	const struct plan *p = r->p;
+
+	return r->keep ? kept_row(r, p->o.average ? 0 : j->h, p->q0 + t *
+	    r->wrows) : s->d;
+}
+
+/* The weights of head j->h (or the mean over heads) for a block of rows,
+ * into weight_rows(). */
 static void
 weights_task(void *arg, size_t t, size_t k, int id)
 {
@@ -604,27 +651,29 @@ weights_task(void *arg, size_t t, size_t k, int id)
 	size_t nq = min2(p->nout - i, r->wrows);
 	size_t h0 = p->o.average ? 0 : jb->h, h1 = p->o.average ? p->H :
 	    jb->h + 1;
+	double *d = weight_rows(r, jb, t, s), *sum = r->keep ? d : s->sum;
 
 	for (h = h0; h < h1; h++) {
 		size_t hn = h * p->nout + i;
+		double *wh = r->keep ? kept_row(r, h, p->q0 + i) : s->d;
 
-		r->ops->weights(&r->head[h], p->q0 + i, nq, AT(r->qall, hn *
-		    r->dqk), r->dqk, AT(r->rmax, hn), AT(r->rsum, hn), s->d,
-		    p->m, 0, w->work);
+		r->ops->weights(&r->head[h], p->q0 + i, nq, r->keep ? NULL :
+		    AT(r->qall, hn * r->dqk), r->dqk, AT(r->rmax, hn),
+		    AT(r->rsum, hn), wh, p->m, r->keep, w->work);
 		if (!p->o.average)
 			break;
 		/* the mean over heads: summed in head order, then / H */
 		for (j = 0; j < nq * p->m; j++)
-			s->sum[j] = h == 0 ? s->d[j] : s->sum[j] + s->d[j];
+			sum[j] = h == 0 ? wh[j] : sum[j] + wh[j];
 	}
 	if (p->o.average)
 		for (j = 0; j < nq * p->m; j++)
-			s->d[j] = s->sum[j] / (double)p->H;
+			d[j] = sum[j] / (double)p->H;
 	s->rows = nq;
 	s->dead = 0;
 	row0 = p->o.average || p->H == 1 ? jb->b * p->nout + i :
 	    (jb->b * p->H + jb->h) * p->nout + i;
-	s->len = r->out[PLAN_W] ? out_format(r->out[PLAN_W], s->d, nq, row0,
+	s->len = r->out[PLAN_W] ? out_format(r->out[PLAN_W], d, nq, row0,
 	    s->txt) : 0;
 }
 
@@ -635,15 +684,14 @@ weights_put(void *arg, size_t t, size_t k)
 	struct run *r = j->r;
 	struct slot *s = &r->slot[k];
 
-	(void)t;
 	progress_add(s->rows * r->nch * (r->p->o.average ? r->p->H : 1));
 	if (r->out[PLAN_W] != NULL && out_put(r->out[PLAN_W], s->txt, s->len,
 	    s->rows, &r->err) != 0)
 		return -1;
 	/* the pictures' sink takes the rows as doubles */
 	return r->out[PLAN_PIC] == NULL ? 0 : out_put(r->out[PLAN_PIC],
-	    (const char *)s->d, s->rows * p_m(r) * sizeof(double), s->rows,
-	    &r->err);
+	    (const char *)weight_rows(r, j, t, s), s->rows * p_m(r) *
+	    sizeof(double), s->rows, &r->err);
 }
 
 /* The per-head output of sequence b, (H, nout, dv), from obatch. */
@@ -700,7 +748,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 {
 	const struct plan *p = r->p;
 	struct attn_head hd;
-	size_t i, ws, nd, nt, wr, inputs = 0, conv = 0;
+	size_t i, ws, nd, nt, wr, nk, inputs = 0, conv = 0;
 
 	if (r->ops->dtype != ATTN_F64) {
 		/* the queries' side whole; keys and values block by block */
@@ -731,7 +779,12 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		r->ka = take(r, a, p->G * p->m * p->da);
 	r->head = arena_take(a, p->H, sizeof *r->head);
 	if (want_w(r)) {
-		r->qall = take(r, a, p->H * p->nout * r->dqk);
+		if (!r->keep)
+			r->qall = take(r, a, p->H * p->nout * r->dqk);
+		else if (mat_mul_size(p->H * p->nout, p->m, &nk))
+			a->overflow = 1;
+		else
+			r->sk = arena_take(a, nk, sizeof(double));
 		r->rmax = take(r, a, p->H * p->nout);
 		r->rsum = take(r, a, p->H * p->nout);
 	}
@@ -788,10 +841,11 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		r->put.work = take(r, a, ws);
 	}
 
-	/* per-slot results: a few tasks per worker in flight */
+	/* per-slot results: a few tasks per worker in flight (kept scores
+	 * become the weights in place: no rows of them here) */
 	r->nslots = 4 * nw;
 	wr = want_w(r) ? r->wrows : 0;
-	nd = max2(max2(r->br * p->dout, p->dv), wr * p->m);
+	nd = max2(max2(r->br * p->dout, p->dv), r->keep ? 0 : wr * p->m);
 	nt = max2(out_format_max(r->out[PLAN_Y], r->br), wr &&
 	    r->out[PLAN_W] ? out_format_max(r->out[PLAN_W], wr) : 0);
 	r->slot = arena_take(a, r->nslots, sizeof *r->slot);
@@ -802,7 +856,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		memset(sp, 0, sizeof *sp);
 		sp->d = arena_take(a, nd, sizeof(double));
 		sp->txt = arena_take(a, nt, 1);
-		if (p->o.average)
+		if (p->o.average && !r->keep)
 			sp->sum = arena_take(a, nd, sizeof(double));
 		if (r->keysplit)
 			sp->st = take(r, a, 2 * p->H * r->br + r->br * r->hv);
@@ -931,7 +985,7 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
  * scheduler, strides.  Shared by run_plan and run_info. */
 static void
 setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
-    struct out *const out[PLAN_NOUT], size_t nw)
+    struct out *const out[PLAN_NOUT], size_t nw, int keep)
 {
 	size_t k1b;
 
@@ -957,7 +1011,9 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	r->shift = p->o.causal == 2 ? p->m - p->n : 0;
 	r->kstride = r->ops->packed_size(p->dk, r->bc);
 	r->vstride = r->ops->packed_size(r->bc, p->dv);
-	if (r->nqb > 1 || want_w(r) || p->o.score == SCORE_ADDITIVE)
+	r->keep = keep && want_w(r);
+	if (r->nqb > 1 || (want_w(r) && !r->keep) || p->o.score ==
+	    SCORE_ADDITIVE)
 		r->keys = KEYS_PREPACKED;
 	else if (p->nout * (p->H / p->G) > ROWS_MAX || p->dk > ROWS_DK_MAX)
 		r->keys = KEYS_PACKED;
@@ -966,6 +1022,34 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	if (want_w(r))
 		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);
+}
+
+/*
+ * setup() for plan p, choosing whether the weights pass keeps the scores
+ * (r->keep): when its buffers, measured, take no more memory than
+ * computing the scores again.  Kept: the scores of a sequence, (H, n, m)
+ * doubles, held from the first pass to the second.  Computed again: the
+ * kernel's queries of every head, the keys and values packed whole
+ * (which one block of queries can do without) and a few blocks of
+ * weight rows per thread.  So decoding and small runs keep them; a long
+ * sequence, whose n x m scores would be held, computes them again.
+ */
+static void
+choose(struct run *r, const struct plan *p, enum attn_dtype dtype,
+    struct out *const out[PLAN_NOUT], size_t nw)
+{
+	struct arena again, kept;
+
+	setup(r, p, dtype, out, nw, 0);
+	if (!want_w(r))
+		return;
+	memset(&again, 0, sizeof again);
+	buffers(r, &again, nw);
+	setup(r, p, dtype, out, nw, 1);
+	memset(&kept, 0, sizeof kept);
+	buffers(r, &kept, nw);
+	if (kept.overflow || (!again.overflow && kept.used > again.used))
+		setup(r, p, dtype, out, nw, 0);
 }
 
 int
@@ -987,12 +1071,13 @@ run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
 		o[i].sh = sh[i];
 		out[i] = want[i] ? &o[i] : NULL;
 	}
-	setup(r, p, dtype, out, (size_t)nthreads);
+	choose(r, p, dtype, out, (size_t)nthreads);
 	memset(&a, 0, sizeof a);
 	buffers(r, &a, (size_t)nthreads);
 	memset(ri, 0, sizeof *ri);
 	ri->arena = a.used;
 	ri->keysplit = r->keysplit;
+	ri->keep = r->keep;
 	ri->keys = r->keys == KEYS_PREPACKED ? "packed once" : r->keys ==
 	    KEYS_PACKED ? "packed block by block" : "read in place";
 	ri->nqb = r->nqb;
@@ -1017,12 +1102,13 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	memset(&a, 0, sizeof a);
 	*dead = 0;
 	nw = (size_t)par_workers(pool);
-	setup(r, p, dtype, out, nw);
 	plan_shapes(p, sh);
 	sh[PLAN_PIC] = sh[PLAN_W];
 	for (i = 0; i <= PLAN_PIC; i++)
 		if (out[i] != NULL && out_begin(out[i], &sh[i], e) != 0)
 			return -1;
+	/* the outputs begun: buffers() measures their formatted rows */
+	choose(r, p, dtype, out, nw);
 	buffers(r, &a, nw);
 	if (arena_alloc(&a, "buffers", e) != 0)
 		return -1;

@@ -19,7 +19,11 @@
  * output must be open (out_open); run_plan begins it with the shape of
  * plan_shapes() and streams its rows in order, so neither Y nor the
  * weights are ever held whole: memory is O((n + m)·d) plus a few blocks
- * per thread, in one arena.
+ * per thread, in one arena.  The one exception saves memory: the
+ * weights pass may keep a sequence's scores, (H, n, m) doubles, from
+ * the first pass instead of computing them again, when that takes no
+ * more memory than the queries, packed keys and weight rows that the
+ * computation needs (run_info's keep; decoding, small runs).
  *
  * Every result is the same fixed sequence of kernel steps (attn.h): per
  * head and block of query rows, the state over each chunk of ATTN_KC
@@ -41,6 +45,8 @@ int run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 struct run_info {
 	size_t arena;		/* bytes of its buffers, one allocation */
 	int keysplit;		/* 1: key-split, 0: query-split */
+	int keep;		/* 1: the weights pass takes the scores the
+				 * first pass kept, 0: it computes them again */
 	const char *keys;	/* "packed once" (per sequence), "packed block
 				 * by block" or "read in place" */
 	size_t nqb;		/* query blocks of ATTN_BR rows */
