@@ -63,6 +63,29 @@ END
 	! ls -a | grep -q selfattn-
 }
 
+@test "dry-run: -a keeps the scores when that takes no more memory, else computes them again" {
+	# decoding: the (H, 1, m) scores are less than the keys packed
+	# whole, which one block of queries does without
+	run "$SA" --dry-run -j 1 -Q randn:1x64 -K randn:50000x64 \
+	    -V randn:50000x64 -H 2 -a w.npy -o y.npy
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep -qx 'weights: scores kept'
+	printf '%s\n' "$output" | grep -q ', keys read in place$'
+	printf '%s\n' "$output" | grep -qx 'total: 12800000 FLOPs (12.8 MFLOP)'
+	# --average-weights: the mean too, in place
+	run "$SA" --dry-run -j 1 -Q randn:1x64 -K randn:50000x64 \
+	    -V randn:50000x64 -H 2 -a w.npy --average-weights -o y.npy
+	printf '%s\n' "$output" | grep -qx 'weights: scores kept, averaged over heads'
+	# 2 x 2048 x 2048 scores would be held: computed again
+	run "$SA" --dry-run -j 2 -Q randn:2048x64 -K randn:2048x64 \
+	    -V randn:2048x64 -H 2 -a w.npy -o y.npy
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep -qx 'weights: scores again, 536.9 MFLOP'
+	printf '%s\n' "$output" | grep -q ', keys packed once$'
+	# nothing written
+	[ ! -e y.npy ] && [ ! -e w.npy ]
+}
+
 @test "dry-run: the direct form, a batch, a query range, general scores, f32" {
 	# text in blocks: (2, 5, 4), (2, 7, 4), (2, 7, 2)
 	blocks() {
