@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Partial results: --lse, key and query shards (--key-range,
 # --query-range), --merge, the key-split scheduler (-j invariance for
-# few queries and many keys), and the GNU parallel recipe of README.md.
+# few queries and many keys, of Y and of the -a weights, whose scores are
+# kept or computed again), and the GNU parallel recipe of README.md.
 # The log-sum-exp itself is checked against PyTorch in tests/torch.bats.
 
 load helpers
@@ -84,6 +85,70 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 		cmp y1.npy "y$j.npy"
 		cmp l1.npy "l$j.npy"
 	done
+}
+
+# weights_j ARGS...: for -j 1, 2 and 4, run selfattn ARGS writing y$j,
+# w$j (-a) and l$j (--lse) .npy, and print the --dry-run's weights: line.
+weights_j() {
+	local j
+	for j in 1 2 4; do
+		"$SA" "$@" -j $j -o "y$j.npy" -a "w$j.npy" --lse "l$j.npy"
+		"$SA" --dry-run "$@" -j $j -o y.npy -a w.npy | grep '^weights:'
+	done
+}
+
+@test "partial: -a weights of a key-split run are bit-identical for any -j, the scores kept or computed again" {
+	# 96 queries, 10000 keys: one query block, 3 key chunks; key-split
+	# from 2 threads.  The 96 x 10000 scores are kept when that takes
+	# no more memory than the packed keys and the weight rows of the
+	# threads: with 4 threads, not with 1 or 2 (at every ISA level).
+	run weights_j -Q randn:96x8 -K randn:10000x8 -V rand:10000x8 \
+	    --causal=bottom-right --window 3000,0 --sinks randn:1
+	[ "$status" -eq 0 ]
+	echo "$output"
+	echo "$output" | grep -q '^weights: scores kept$'
+	echo "$output" | grep -q '^weights: scores again, '
+	for j in 2 4; do
+		cmp y1.npy "y$j.npy"
+		cmp w1.npy "w$j.npy"
+		cmp l1.npy "l$j.npy"
+	done
+	# fewer queries: kept for every -j, written at their columns by each
+	# chunk's task; heads that share keys, a key range, masked rows
+	awk 'BEGIN { for (i = 0; i < 10; i++) { for (j = 0; j < 10000; j++)
+	    printf "%s%d", j ? "," : "", i % 9 != 4 && (i + j) % 5 != 0
+	    print "" } }' >mask.csv
+	run weights_j -Q randn:10x128 -K randn:10000x64 -V rand:10000x32 -H 4 \
+	    --kv-heads 2 --key-range 300:9990 --mask mask.csv --alibi
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sort -u)" = "weights: scores kept" ]
+	for j in 2 4; do
+		cmp y1.npy "y$j.npy"
+		cmp w1.npy "w$j.npy"
+		cmp l1.npy "l$j.npy"
+	done
+	# the masked row (4) of each head is zeros, the others sum to 1
+	"$CATMAT" w1.npy | awk -F, 'NF {
+		s = 0
+		for (i = 1; i <= NF; i++)
+			s += $i
+		bad = k % 10 == 4 ? s != 0 : s < 1 - 1e-12 || s > 1 + 1e-12
+		k++
+		if (bad) { print k ": " s; exit 1 }
+	    }
+	    END { if (k != 4 * 10) { print k " rows"; exit 1 } }'
+}
+
+@test "partial: -a weights kept for any -j match NumPy's (golden blocks_w)" {
+	cp "$ROOT"/tests/golden/blocks_w/*.npy .
+	for j in 1 2 3; do
+		"$SA" -Q Q.npy -K K.npy -V V.npy -j $j -o "y$j.npy" -a "w$j.npy"
+		"$CMPMAT" -r 1e-12 "w$j.npy" expect_w.npy
+		"$CMPMAT" -r 1e-12 "y$j.npy" expect_out.npy
+		cmp w1.npy "w$j.npy"
+	done
+	"$SA" --dry-run -Q Q.npy -K K.npy -V V.npy -a w.npy |
+	    grep -qx 'weights: scores kept'
 }
 
 @test "partial: decoding with self-attention projections is -j invariant" {
@@ -210,8 +275,9 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 }
 
 @test "partial: keys read in place, packed per block or prepacked give the same bits" {
-	# one query (keys read in place), 20 (packed block by block), and
-	# the weights pass (prepacked for the whole sequence)
+	# one query (keys read in place), 20 (packed block by block), the
+	# same with -a (whose scores are kept here, the keys read the same
+	# way), and a row of a run of 200 queries (prepacked)
 	for n in 1 20; do
 		"$SA" -Q "randn:${n}x16" -K randn:9000x16 -V randn:9000x8 -H 2 \
 		    -o "y$n.csv" --lse "l$n.csv"
