@@ -20,6 +20,9 @@
  * width).  Loops still run in program order per element: no
  * reassociation, IEEE inf and NaN kept (no -ffast-math). */
 #pragma GCC optimize("vect-cost-model=dynamic")
+/* The kernels pass vectors wider than the generic level's by value only
+ * between static inline functions of this file: no ABI is involved. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
 #define CAT_(a, b) a##b

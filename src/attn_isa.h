@@ -37,6 +37,8 @@
 #define SUF CAT(T_SUF, 2)
 #ifdef GEMM_AVX512_EMULATE
 #define TARGET __attribute__((target("avx2,fma")))
+#elif defined(__clang__)	/* which has no prefer-vector-width */
+#define TARGET __attribute__((target("avx512f,avx2,fma")))
 #else
 #define TARGET __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512")))
 #endif

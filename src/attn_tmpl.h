@@ -419,6 +419,20 @@ F(vfma)(T s, F(vec) x, F(vec) a)
 	return r;
 }
 
+/* The same for a vector of ATTN_QR elements.  (Returned by value: GCC
+ * then vectorises it where by pointer it did not, in float.) */
+static inline TARGET __attribute__((always_inline)) F(qvec)
+F(qfma)(T s, F(qvec) x, F(qvec) a)
+{
+	F(qvec) r;
+	int l;
+
+#pragma GCC unroll 16
+	for (l = 0; l < ATTN_QR; l++)
+		r[l] = FMA(s, x[l], a[l]);
+	return r;
+}
+
 /* Keys at a time in qk(): QK_KJ keys by ATTN_QR query rows of partial
  * sums fill about half the vector registers, enough chains in flight to
  * hide the FMA latency. */
@@ -457,14 +471,9 @@ F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *Kv,
 
 					memcpy(&qt, QT + p * ATTN_QR, sizeof qt);
 #pragma GCC unroll 16
-					for (jj = 0; jj < QK_KJ; jj++) {
-						const T kv = k[jj * ldk + p];
-
-#pragma GCC unroll 16
-						for (l = 0; l < ATTN_QR; l++)
-							a[jj][l] = FMA(kv,
-							    qt[l], a[jj][l]);
-					}
+					for (jj = 0; jj < QK_KJ; jj++)
+						a[jj] = F(qfma)(k[jj * ldk + p],
+						    qt, a[jj]);
 				}
 			else	/* the last keys */
 				for (jj = 0; jj < kj; jj++)
