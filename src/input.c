@@ -217,7 +217,7 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 		rc = 0;
 	} else
 		rc = slurp(fd, name, &buf, &len, e);
-	if (fd != STDIN_FILENO)
+	if (fd != STDIN_FILENO && map == MAP_FAILED)
 		close(fd);
 	if (rc != 0)
 		return -1;
@@ -229,8 +229,11 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 		rc = npy_read_view((unsigned char *)buf, len, name, m, sh,
 		    &borrowed, e);
 		if (rc == 0 && borrowed) {
+			/* kept open: decoding reads the key/value cache
+			 * through it (run.c) */
 			m->map = map;
 			m->maplen = len;
+			m->fd = fd;
 			return 0;
 		}
 	} else if (npy_is((unsigned char *)buf, len))
@@ -243,9 +246,10 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 		m->rows = rows;
 		m->cols = cols;
 	}
-	if (map != MAP_FAILED)
+	if (map != MAP_FAILED) {
 		munmap(map, len);
-	else
+		close(fd);
+	} else
 		free(buf);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mat.h"
 
@@ -106,9 +107,10 @@ mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
 void
 mat_free(struct mat *m)
 {
-	if (m->map != NULL)
+	if (m->map != NULL) {
 		munmap(m->map, m->maplen);
-	else
+		close(m->fd);
+	} else
 		free(m->data);
 	m->data = NULL;
 	m->map = NULL;

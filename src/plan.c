@@ -457,6 +457,8 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 	p->q = &q->m;
 	p->k = &k->m;
 	p->v = &v->m;
+	p->kname = k->name;
+	p->vname = v->name;
 	return 0;
 }
 

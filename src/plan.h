@@ -91,6 +91,7 @@ struct plan {
 	 * layout, in-proj, position encoding), else the inputs' own. */
 	const struct mat *x, *mem, *memv, *wq, *wk, *wv, *wo, *wa, *ua;
 	const struct mat *q, *k, *v;	/* Q, K, V given */
+	const char *kname, *vname;	/* and the files of K and V */
 	const double *bq, *bk, *bv, *bo, *va;
 	/* --mask, per batch b and head h at b·ms[0] + h·ms[1] (0: shared);
 	 * --bias the same with bs[] */

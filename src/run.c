@@ -36,12 +36,23 @@
  * Task arguments travel in a small context per phase (struct job), not
  * in the run, which holds what every task reads.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attn.h"
 #include "progress.h"
 #include "run.h"
+
+/* Rows of a mapped input read from its file: elements lo .. lo+n-1 of
+ * m, in buf. */
+struct stage {
+	double *buf;
+	const struct mat *m;
+	size_t lo, n;
+};
 
 /* One worker's scratch. */
 struct worker {
@@ -59,6 +70,9 @@ struct worker {
 	char *kp, *vp;		/* one block of every key head, packed */
 	double *nb;		/* --qk-norm: a row as doubles */
 	char *work;
+	struct stage sk, sv;	/* decoding: a block of K and V rows */
+	int bad;		/* a read failed; err says how (the first) */
+	struct err err;
 };
 
 /* One slot of the ordered pipeline. */
@@ -67,6 +81,7 @@ struct slot {
 	char *txt;		/* formatted rows */
 	size_t len, rows, dead;
 	char *st;		/* key-split: a chunk's state M, L, O */
+	int bad;		/* its task's worker + 1 if a read failed */
 };
 
 struct run {
@@ -206,12 +221,87 @@ rmsnorm(const struct run *r, size_t nr, size_t d, char *X, size_t ldx,
 	}
 }
 
+/* Rows r0 .. r0+nr-1 of one head of the mapped input a, read from its
+ * file (name) with pread(2) into st; e0 is the sequence's first
+ * element, c0 the head's offset and ld the row stride, in elements.
+ * Decoding uses each key once: reading costs a copy, where a mapping's
+ * first touch costs a page fault per page (on some virtual machines
+ * many times the copy).  Heads side by side in a row (c0 < ld) are
+ * read whole once, for all of them.  Returns the head's first row, or
+ * NULL with w->err set (the first error only). */
+static const double *
+file_rows(struct worker *w, struct stage *st, const struct mat *a,
+    const char *name, size_t e0, size_t c0, size_t r0, size_t nr,
+    size_t ld)
+{
+	size_t lo, n, got = 0;
+	off_t off;
+	ssize_t k;
+
+	if (c0 >= ld) {		/* a head of its own: its rows only */
+		e0 += c0;
+		c0 = 0;
+	}
+	lo = e0 + r0 * ld;
+	n = min2(nr * ld, a->rows * a->cols - lo) * sizeof(double);
+	if (st->m == a && st->lo == lo && st->n >= n)
+		return st->buf + c0;
+	st->m = NULL;
+	off = (off_t)((const char *)(a->data + lo) - (const char *)a->map);
+	while (got < n) {
+		if ((k = pread(a->fd, (char *)st->buf + got, n - got, off +
+		    (off_t)got)) > 0)
+			got += (size_t)k;
+		else if (k < 0 && errno == EINTR)
+			continue;
+		else {
+			if (!w->bad && k == 0)
+				err_set(&w->err, name, 0, 0, "expected %zu "
+				    "bytes of data at byte %jd, found the end "
+				    "of the file (was it cut while being "
+				    "read?)", n - got, (intmax_t)(off +
+				    (off_t)got));
+			else if (!w->bad)
+				err_set(&w->err, name, 0, 0, "%s",
+				    strerror(errno));
+			w->bad = 1;
+			return NULL;
+		}
+	}
+	st->m = a;
+	st->lo = lo;
+	st->n = n;
+	return st->buf + c0;
+}
+
+/* Rows j0 .. j0+nr-1 of head g (offset c0) of the K or V input a of
+ * sequence b (offset e0) as rows_of() gives them: from a's file into st
+ * when the run reads it so (st->buf), else from memory.  NULL: a read
+ * failed (w->err). */
+static const char *
+cache_rows(const struct run *r, struct worker *w, struct stage *st,
+    const struct mat *a, const char *name, size_t e0, size_t c0,
+    size_t j0, size_t nr, size_t width, size_t ld, char *buf, size_t ldb,
+    size_t *ldo)
+{
+	const double *d = a->data + e0 + c0;
+
+	if (st->buf != NULL) {
+		if ((d = file_rows(w, st, a, name, e0, c0, j0, nr, ld)) ==
+		    NULL)
+			return NULL;
+		j0 = 0;
+	}
+	return rows_of(r, d, j0, nr, width, ld, buf, ldb, ldo);
+}
+
 /* The keys and values of block blk (keys blk·BC ..) of sequence b for
  * key head g, in the compute type: the input's own rows when they can
- * be read in place, else projected (all heads at once, when g is 0),
- * converted or rotated into w's scratch.  Rows go in *kb, *vb with row
- * strides *ldk, *ldv. */
-static void
+ * be read in place (or from their file, decoding), else projected (all
+ * heads at once, when g is 0), converted or rotated into w's scratch.
+ * Rows go in *kb, *vb with row strides *ldk, *ldv.  Returns 0, or -1
+ * if a file could not be read (w->err). */
+static int
 key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
     size_t g, const char **kb, size_t *ldk, const char **vb, size_t *ldv)
 {
@@ -238,10 +328,13 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 		*ldv = r->gv;
 	} else {
 		/* row i of head g: (b·s0 + g·s1)/s2 + i rows in */
-		*kb = rows_of(r, p->k->data + b * p->ks[0] + g * p->ks[1], j0,
-		    bc, p->dk, p->ks[2], kw, r->hk, ldk);
-		*vb = rows_of(r, p->v->data + b * p->vs[0] + g * p->vs[1], j0,
-		    bc, p->dv, p->vs[2], AT(w->vb, g * p->dv), r->gv, ldv);
+		*kb = cache_rows(r, w, &w->sk, p->k, p->kname, b * p->ks[0],
+		    g * p->ks[1], j0, bc, p->dk, p->ks[2], kw, r->hk, ldk);
+		*vb = cache_rows(r, w, &w->sv, p->v, p->vname, b * p->vs[0],
+		    g * p->vs[1], j0, bc, p->dv, p->vs[2], AT(w->vb, g *
+		    p->dv), r->gv, ldv);
+		if (*kb == NULL || *vb == NULL)
+			return -1;
 	}
 	if (p->o.rope || p->o.qknorm) {
 		/* RMSNorm and RoPE change a copy, never the input */
@@ -255,11 +348,13 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 		*kb = kw;
 		*ldk = r->hk;
 	}
+	return 0;
 }
 
 /* Pack key block blk of sequence b for every key head g: K_g at kp +
- * g·ks, V_g at vp + g·vs elements (additive scores: k·Ua into ka). */
-static void
+ * g·ks, V_g at vp + g·vs elements (additive scores: k·Ua into ka).
+ * Returns 0, or -1 if a file could not be read (w->err). */
+static int
 pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
     char *kp, size_t ks, char *vp, size_t vs)
 {
@@ -268,7 +363,8 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 	const char *kb, *vb;
 
 	for (g = 0; g < p->G; g++) {
-		key_rows(r, w, b, blk, g, &kb, &ldk, &vb, &ldv);
+		if (key_rows(r, w, b, blk, g, &kb, &ldk, &vb, &ldv) != 0)
+			return -1;
 		if (p->o.score == SCORE_ADDITIVE)
 			r->ops->linear(bc, p->dk, p->da, kb, ldk, r->ua, NULL,
 			    AT(r->ka, (g * p->m + j0) * p->da), p->da,
@@ -277,6 +373,7 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 			r->ops->pack_bt(p->dk, bc, kb, ldk, AT(kp, g * ks));
 		r->ops->pack_b(bc, p->dv, vb, ldv, AT(vp, g * vs));
 	}
+	return 0;
 }
 
 static void
@@ -285,7 +382,8 @@ pack_task(void *arg, size_t t, int id)
 	const struct job *j = arg;
 	struct run *r = j->r;
 
-	pack_block(r, &r->thr[id], j->b, r->kb0 + t, AT(r->kp, t *
+	/* prepacked keys come from memory (no worker reads a file) */
+	(void)pack_block(r, &r->thr[id], j->b, r->kb0 + t, AT(r->kp, t *
 	    r->kstride), r->nkb * r->kstride, AT(r->vp, t * r->vstride),
 	    r->nkb * r->vstride);
 }
@@ -347,8 +445,9 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
  * head g, read in place, and the dot products of the rows i0 .. i0+nq-1
  * of its query heads h .. h+H/G-1 with the keys, into w->ks: head h+t's
  * at t·nq·ATTN_BC, ld ATTN_BC, as keys->S of block() (nq·H/G <=
- * ROWS_MAX).  One pass over the keys for all the heads that share them. */
-static void
+ * ROWS_MAX).  One pass over the keys for all the heads that share them.
+ * Returns 0, or -1 if a file could not be read (w->err). */
+static int
 group_scores(const struct run *r, struct worker *w, size_t b, size_t jb,
     size_t g, size_t nq, size_t h, struct attn_keys *keys)
 {
@@ -357,13 +456,16 @@ group_scores(const struct run *r, struct worker *w, size_t b, size_t jb,
 	const char *kb, *vb;
 	size_t ldk, t, i, R = 0;
 
-	key_rows(r, w, b, jb / ATTN_BC, g, &kb, &ldk, &vb, &keys->ldv);
+	if (key_rows(r, w, b, jb / ATTN_BC, g, &kb, &ldk, &vb, &keys->ldv) !=
+	    0)
+		return -1;
 	keys->V = vb;
 	for (t = 0; t < p->H / p->G; t++)
 		for (i = 0; i < nq; i++)
 			q[R++] = AT(w->qk[h + t], i * w->ldq[h + t]);
 	r->ops->qk(R, p->dk, min2(p->m - jb, ATTN_BC), q, kb, ldk, w->ks,
 	    ATTN_BC, AT(w->ks, ROWS_MAX * ATTN_BC));
+	return 0;
 }
 
 /* Row i (global) of head h's kept scores. */
@@ -379,8 +481,9 @@ kept_row(const struct run *r, size_t h, size_t i)
  * r->keep: the scores also go to the rows' kept scores (sk) at their
  * columns.  The columns of chunk c (from 0 for the first chunk, to m
  * for the last: the chunks share [0, m) out) are set to -inf first, as
- * block() writes only the blocks it reads: the others are hidden. */
-static void
+ * block() writes only the blocks it reads: the others are hidden.
+ * Returns 0, or -1 if a file could not be read (w->err). */
+static int
 chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
     size_t nq, size_t c, char *M, char *L, char *O)
 {
@@ -408,9 +511,9 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 	memset(&keys, 0, sizeof keys);
 	for (jb = j0; jb < j1; jb += r->keys == KEYS_PREPACKED ? j1 - j0 :
 	    ATTN_BC) {
-		if (r->keys == KEYS_PACKED)
-			pack_block(r, w, b, jb / ATTN_BC, w->kp, r->kstride,
-			    w->vp, r->vstride);
+		if (r->keys == KEYS_PACKED && pack_block(r, w, b, jb /
+		    ATTN_BC, w->kp, r->kstride, w->vp, r->vstride) != 0)
+			return -1;
 		for (h = 0; h < p->H; h++) {
 			g = h / hg;
 			if (r->keys == KEYS_PREPACKED) {
@@ -423,8 +526,9 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 				keys.kp = AT(w->kp, g * r->kstride);
 				keys.vp = AT(w->vp, g * r->vstride);
 			} else {
-				if (h % hg == 0)
-					group_scores(r, w, b, jb, g, nq, h, &keys);
+				if (h % hg == 0 && group_scores(r, w, b, jb, g,
+				    nq, h, &keys) != 0)
+					return -1;
 				keys.S = AT(w->ks, (h % hg) * nq * ATTN_BC);
 			}
 			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
@@ -434,6 +538,7 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 			    kept_row(r, h, i0) : NULL, p->m, w->work);
 		}
 	}
+	return 0;
 }
 
 /* Fold state 2 into state 1, every head. */
@@ -520,6 +625,18 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 	return dead;
 }
 
+/* Did slot s's task fail to read a file?  Then its worker's error
+ * becomes the run's (the worker records only its first, so it is not
+ * being written now), and the pipeline stops. */
+static int
+read_failed(struct run *r, const struct slot *s)
+{
+	if (s->bad == 0)
+		return 0;
+	r->err = r->thr[s->bad - 1].err;
+	return 1;
+}
+
 /* Query-split: query block t of the sequence, every chunk in turn. */
 static void
 query_task(void *arg, size_t t, size_t k, int id)
@@ -534,9 +651,17 @@ query_task(void *arg, size_t t, size_t k, int id)
 	queries(r, w, j->b, i0, nq, 1);
 	/* chunk after chunk: the first into the state itself (merging
 	 * into an empty state is an exact copy), the rest merged */
-	chunk_state(r, w, j->b, i0, nq, r->c0, w->M, w->L, w->ob);
+	s->bad = 0;
+	if (chunk_state(r, w, j->b, i0, nq, r->c0, w->M, w->L, w->ob) != 0) {
+		s->bad = id + 1;
+		return;
+	}
 	for (c = r->c0 + 1; c < r->c0 + r->nch; c++) {
-		chunk_state(r, w, j->b, i0, nq, c, w->M2, w->L2, w->O2);
+		if (chunk_state(r, w, j->b, i0, nq, c, w->M2, w->L2, w->O2) !=
+		    0) {
+			s->bad = id + 1;
+			return;
+		}
 		merge_state(r, nq, w->M, w->L, w->ob, w->M2, w->L2, w->O2);
 	}
 	s->dead = finish(r, j->b, i0, nq, w->M, w->L, w->ob, w->yb, w->work,
@@ -551,6 +676,8 @@ query_put(void *arg, size_t t, size_t k)
 	struct slot *s = &r->slot[k];
 
 	(void)t;
+	if (read_failed(r, s))
+		return -1;
 	r->dead += s->dead;
 	progress_add(s->rows * r->nch * r->p->H);
 	if (s->len > 0 && out_put(r->out[PLAN_Y], s->txt, s->len, s->rows,
@@ -578,8 +705,8 @@ chunk_task(void *arg, size_t t, size_t k, int id)
 
 	/* the weights pass keeps the queries of the first chunk's task */
 	queries(r, w, j->b, i0, nq, c == 0);
-	chunk_state(r, w, j->b, i0, nq, r->c0 + c, ST_M(st), ST_L(st),
-	    ST_O(st));
+	r->slot[k].bad = chunk_state(r, w, j->b, i0, nq, r->c0 + c, ST_M(st),
+	    ST_L(st), ST_O(st)) != 0 ? id + 1 : 0;
 }
 
 /* Merge the chunks in order; the last one ends the block and writes it. */
@@ -594,6 +721,8 @@ chunk_put(void *arg, size_t t, size_t k)
 	size_t qb = t / r->nch, c = t % r->nch;
 	size_t i0 = p->q0 + qb * ATTN_BR, nq = min2(p->q1 - i0, ATTN_BR);
 
+	if (read_failed(r, s))
+		return -1;
 	if (c == 0) {
 		copy_rows(r, 1, 2 * p->H * r->br, s->st, 0, w->M, 0);
 		copy_rows(r, nq, r->hv, ST_O(s->st), r->hv, w->ob, r->hv);
@@ -830,6 +959,15 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		if (p->o.qknorm)
 			k->nb = arena_take(a, max2(p->dq, p->dk),
 			    sizeof(double));
+		if (!p->self && r->keys != KEYS_PREPACKED) {
+			/* decoding reads mapped K and V from their files */
+			if (p->k->map != NULL)
+				k->sk.buf = arena_take(a, r->bc * p->ks[2],
+				    sizeof(double));
+			if (p->v->map != NULL)
+				k->sv.buf = arena_take(a, r->bc * p->vs[2],
+				    sizeof(double));
+		}
 		k->work = take(r, a, ws);
 	}
 	/* the key-split putter merges states and ends query blocks */

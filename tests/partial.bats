@@ -312,3 +312,61 @@ weights_j() {
 		done
 	done
 }
+
+# npy3 IN OUT D0 D1 D2: OUT, the data of the .npy IN under a 3-D header.
+npy3() {
+	local hl
+	hl=$(od -An -tu2 -j8 -N2 "$1" | tr -d ' ')
+	"$ROOT/tests/tools/npyhdr" "$3" "$4" "$5" > "$2"
+	tail -c +$((11 + hl)) "$1" >> "$2"
+}
+
+@test "partial: decoding reads mapped K and V from their files, with the bits of K and V in memory" {
+	NPYGEN="$ROOT/tests/tools/npygen"
+	"$NPYGEN" -s 1 1 240 q.npy
+	"$NPYGEN" -s 2 9003 80 k.npy	# 2 key heads side by side, dk = 40
+	"$NPYGEN" -s 3 9003 48 v.npy	# dv = 24
+	for t in f64 f32; do
+		o="-H 6 --kv-heads 2 --dtype $t --key-range 7:9000 -j 2"
+		# mapped (read with pread), then each from standard input
+		"$SA" -Q q.npy -K k.npy -V v.npy $o -o y.csv --lse l.csv
+		"$SA" -Q q.npy -K - -V v.npy $o -o yk.csv --lse lk.csv < k.npy
+		"$SA" -Q q.npy -K k.npy -V - $o -o yv.csv --lse lv.csv < v.npy
+		cmp y.csv yk.csv
+		cmp y.csv yv.csv
+		cmp l.csv lk.csv
+		cmp l.csv lv.csv
+	done
+	# one plane per key head, (G, m, dk): rows of a head are its own
+	"$NPYGEN" -s 4 18006 40 kp.npy
+	"$NPYGEN" -s 5 18006 24 vp.npy
+	npy3 kp.npy k3.npy 2 9003 40
+	npy3 vp.npy v3.npy 2 9003 24
+	npy3 q.npy q3.npy 6 1 40
+	"$SA" -Q q3.npy -K k3.npy -V v3.npy -o y3.csv
+	"$SA" -Q q3.npy -K - -V v3.npy -o y3m.csv < k3.npy
+	cmp y3.csv y3m.csv
+	"$SA" -Q q3.npy -K k3.npy -V - -o y3m.csv < v3.npy
+	cmp y3.csv y3m.csv
+}
+
+@test "partial: a key file cut while decoding reads it is an error, and writes nothing" {
+	"$ROOT/tests/tools/npygen" -s 1 1 64 q.npy
+	"$ROOT/tests/tools/npygen" -s 2 3000 64 k.npy
+	"$ROOT/tests/tools/npygen" -s 3 3000 64 v.npy
+	mkfifo len
+	# the inputs are taken in order: K and V are open and mapped once
+	# selfattn opens --key-lengths, which a writer's open waits for
+	"$SA" -Q q.npy -K k.npy -V v.npy --key-lengths len -o y.npy \
+	    2> err & pid=$!
+	exec 7> len
+	truncate -s 100000 k.npy
+	echo 3000 >&7
+	exec 7>&-
+	status=0
+	wait $pid || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "selfattn: k.npy: expected 31200 bytes of data at byte 100000, found the end of the file (was it cut while being read?)" ]
+	[ ! -e y.npy ]
+	[ -z "$(ls -A | grep -v -e '^k.npy$' -e '^v.npy$' -e '^q.npy$' -e '^len$' -e '^err$')" ]
+}
