@@ -287,6 +287,8 @@ struct opts {
 	int label_output, show, has_batch;
 	size_t batch;
 	int merge;		/* --merge: operands are Y, LSE pairs */
+	const char *attn_opt;	/* the first option only attention reads,
+				 * as given (--merge refuses it) */
 	char **operands;
 	size_t noperands;
 	enum out_fmt fmt;
@@ -685,6 +687,10 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	if (o->dry_run)
 		return usage_error("%s", "--merge conflicts with --dry-run: it "
 		    "has no stages to show");
+	if (o->attn_opt != NULL)
+		return usage_error("--merge conflicts with %.*s: it combines "
+		    "outputs already computed", (int)strcspn(o->attn_opt,
+		    "="), o->attn_opt);
 	if (o->po.has_qrange || o->po.has_krange)
 		return usage_error("--merge conflicts with %s: it combines "
 		    "outputs already computed", o->po.has_qrange ?
@@ -797,6 +803,22 @@ completion(const char *shell)
 	complete_print(stdout, shell, co, n);
 }
 
+/* Is c an option that only the attention itself reads (so that --merge,
+ * which combines finished shards, has no use for it)? */
+static int
+attention_only(int c)
+{
+	switch (c) {
+	case 'H': case 's': case 'c': case OPT_WINDOW: case OPT_SOFTCAP:
+	case OPT_ALIBI: case OPT_QKNORM: case OPT_LAYOUT: case OPT_KVHEADS:
+	case OPT_AVERAGE: case OPT_POS: case OPT_ROPE: case OPT_SCORE:
+	case OPT_LABELS: case OPT_KEYLABELS: case OPT_LABELOUT:
+	case OPT_BATCHINDEX:
+		return 1;
+	}
+	return 0;
+}
+
 /* Fill o from argv; returns 0, -1 after --help or --version, or the
  * exit status of a usage error. */
 static int
@@ -824,6 +846,8 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		s = argv[at = option_at(argc, argv, before)];
 		if (c == '?' || c == ':')
 			return bad_option(c, s);
+		if (o->attn_opt == NULL && attention_only(c))
+			o->attn_opt = s;
 		/* "-H=2": a long option's "=" after a short option. */
 		if (s[1] != '-' && optarg != NULL && optarg == s + 2 &&
 		    optarg[0] == '=')
