@@ -86,31 +86,72 @@ puts_(struct out *o, const char *s, struct err *e)
 	return out_put(o, s, strlen(s), 0, e);
 }
 
-/* Codepoints of UTF-8 s. */
+/* The bytes of the UTF-8 character s starts with, or 0 if s does not
+ * start with one that XML allows: a malformed or overlong sequence, a
+ * surrogate, past U+10FFFF, U+FFFE, U+FFFF.  (Labels are bytes, from
+ * any file: the pictures put U+FFFD in place of each bad byte, so that
+ * an SVG or HTML page stays well-formed.) */
+static size_t
+u8char(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+		n = 3;
+		lo = u[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = u[0] == 0xed ? 0x9f : 0xbf;
+	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+		n = 4;
+		lo = u[0] == 0xf0 ? 0x90 : 0x80;
+		hi = u[0] == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (u[1] < lo || u[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (u[i] < 0x80 || u[i] > 0xbf)
+			return 0;
+	if (n == 3 && u[0] == 0xef && u[1] == 0xbf && u[2] >= 0xbe)
+		return 0;	/* U+FFFE, U+FFFF */
+	return n;
+}
+
+#define U_FFFD "\xef\xbf\xbd"	/* the replacement character */
+
+/* Codepoints of s, a bad byte counting as one. */
 static size_t
 u8len(const char *s)
 {
-	size_t n = 0;
+	size_t n = 0, k;
 
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
+	for (; *s; s += k ? k : 1)
+		k = u8char(s), n++;
 	return n;
 }
 
 /* s cut to at most max codepoints (an ellipsis for the rest), XML-
- * escaped when xml, into buf (cap >= 6 * max + 8). */
+ * escaped when xml, a bad byte U+FFFD, into buf (cap >= 6 * max + 8). */
 static void
 cut(char *buf, const char *s, size_t max, int xml)
 {
-	size_t k = 0, cps = 0, total = u8len(s);
+	size_t k = 0, cps = 0, total = u8len(s), n;
 
-	for (; *s; s++) {
+	for (; *s; s += n ? n : 1) {
 		unsigned char c = (unsigned char)*s;
 
-		if ((c & 0xc0) != 0x80 && ++cps > (total > max ? max - 1 :
-		    max))
+		if (++cps > (total > max ? max - 1 : max))
 			break;
-		if (xml && c == '&')
+		if ((n = u8char(s)) != 1) {
+			/* a character of several bytes, or a bad byte */
+			memcpy(buf + k, n ? s : U_FFFD, n ? n : 3);
+			k += n ? n : 3;
+		} else if (xml && c == '&')
 			k += (size_t)sprintf(buf + k, "&amp;");
 		else if (xml && c == '<')
 			k += (size_t)sprintf(buf + k, "&lt;");
@@ -369,13 +410,20 @@ static int
 json_str(struct out *o, const char *s, struct err *e)
 {
 	char buf[8];
-	size_t k;
+	size_t k, n;
 
 	if (out_put(o, "\"", 1, 0, e))
 		return -1;
-	for (; *s; s++) {
+	for (; *s; s += n) {
 		unsigned char c = (unsigned char)*s;
 
+		if ((n = u8char(s)) != 1) {
+			/* several bytes, or a bad one (U+FFFD) */
+			if (out_put(o, n ? s : U_FFFD, n ? n : 3, 0, e))
+				return -1;
+			n = n ? n : 1;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			buf[0] = '\\';
 			buf[1] = (char)c;

@@ -277,3 +277,18 @@ on,0.05,0.05,0.3,0.2,0.1,0.3' ]
 	run "$SA" --merge --show a b
 	usage_is '--merge conflicts with --show: merged shards have no weights'
 }
+
+@test "pictures: labels that are not UTF-8 become U+FFFD, and the SVG and HTML stay well-formed" {
+	command -v xmllint >/dev/null || skip "xmllint is not installed (Debian: libxml2-utils)"
+	# a stray byte, a cut sequence, a surrogate, U+FFFF, and markup
+	printf 'ok\nbad\377\376end\ncut\303\nsurr\355\240\200\n\357\277\277<&>\n' >labs
+	"$SA" -Q randn:5x4 -K randn:5x4 -V randn:5x4 --labels @labs \
+	    --heatmap h.svg -o /dev/null
+	xmllint --noout h.svg
+	grep -q "bad$(printf '\357\277\275\357\277\275')end" h.svg
+	"$SA" -Q randn:5x4 -K randn:5x4 -V randn:5x4 --labels @labs \
+	    --heatmap h.html -o /dev/null
+	iconv -f UTF-8 -t UTF-8 h.html >/dev/null
+	grep -q "cut$(printf '\357\277\275')" h.html
+	! grep -q "$(printf '\357\277\277')" h.html
+}
