@@ -180,6 +180,8 @@ generate(const char *spec, struct rng *r, struct mat *m, struct shape *sh,
 	return 0;
 }
 
+#define KEEP_OPEN ((size_t)1 << 20)	/* bytes of a mapped file kept open */
+
 /* input_load, or with shape_only, input_shape. */
 static int
 load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
@@ -229,11 +231,13 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 		rc = npy_read_view((unsigned char *)buf, len, name, m, sh,
 		    &borrowed, e);
 		if (rc == 0 && borrowed) {
-			/* kept open: decoding reads the key/value cache
-			 * through it (run.c) */
+			/* a large file is kept open: decoding reads the
+			 * key/value cache through it (run.c); a small one
+			 * is closed, so that --merge of many shards does
+			 * not run out of descriptors */
 			m->map = map;
 			m->maplen = len;
-			m->fd = fd;
+			m->fd = len >= KEEP_OPEN ? fd : (close(fd), -1);
 			return 0;
 		}
 	} else if (npy_is((unsigned char *)buf, len))

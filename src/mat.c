@@ -109,7 +109,8 @@ mat_free(struct mat *m)
 {
 	if (m->map != NULL) {
 		munmap(m->map, m->maplen);
-		close(m->fd);
+		if (m->fd >= 0)
+			close(m->fd);
 	} else
 		free(m->data);
 	m->data = NULL;

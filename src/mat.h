@@ -20,8 +20,9 @@ struct mat {
 	double *data;
 	void *map;		/* not NULL: data lies in this memory mapping */
 	size_t maplen;		/* (of a .npy file), which mat_free unmaps */
-	int fd;			/* with map: the file, open, which mat_free
-				 * closes; data lies (data - map) bytes in */
+	int fd;			/* with map: the file, open (a large one; else
+				 * -1), which mat_free closes; data lies
+				 * (data - map) bytes in */
 };
 
 struct shape {

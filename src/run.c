@@ -961,10 +961,10 @@ buffers(struct run *r, struct arena *a, size_t nw)
 			    sizeof(double));
 		if (!p->self && r->keys != KEYS_PREPACKED) {
 			/* decoding reads mapped K and V from their files */
-			if (p->k->map != NULL)
+			if (p->k->map != NULL && p->k->fd >= 0)
 				k->sk.buf = arena_take(a, r->bc * p->ks[2],
 				    sizeof(double));
-			if (p->v->map != NULL)
+			if (p->v->map != NULL && p->v->fd >= 0)
 				k->sv.buf = arena_take(a, r->bc * p->vs[2],
 				    sizeof(double));
 		}
