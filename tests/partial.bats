@@ -377,3 +377,15 @@ npy3() {
 	[ ! -e y.npy ]
 	[ -z "$(ls -A | grep -v -e '^k.npy$' -e '^v.npy$' -e '^q.npy$' -e '^len$' -e '^err$')" ]
 }
+
+@test "partial: --merge of many mapped shards needs no descriptor each" {
+	"$SA" $QKV --key-range 0:5000 -o y.npy --lse l.npy
+	set --
+	for i in $(seq 200); do set -- "$@" y.npy l.npy; done
+	# 400 operands under a limit of 64 open files
+	run --separate-stderr bash -c 'ulimit -n 64 && "$0" --merge -o m.npy --lse ml.npy "$@"' "$SA" "$@"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	# the same shard 200 times: the output is the shard's
+	"$CMPMAT" -r 1e-14 m.npy y.npy
+}
