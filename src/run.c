@@ -934,6 +934,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	for (i = 0; i < nw; i++) {
 		struct worker *k = r->thr ? &r->thr[i] : &r->put;
 
+		memset(k, 0, sizeof *k);	/* no stage, no error yet */
 		k->qb = take(r, a, r->br * r->hq);
 		k->qg = take(r, a, r->br * p->H * r->dqk);
 		k->qk = arena_take(a, p->H, sizeof *k->qk);
