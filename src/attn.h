@@ -73,7 +73,9 @@ struct attn_head {
  * j0 + b·ATTN_BC ..) at kp + b·kstride and vp + b·vstride elements, as
  * the head's strides say.  Else (decoding) S holds the block's dot
  * products q_i·k_r for the nq rows, (nq, ATTN_BC), from qk(), which
- * block() turns into the weights in place; and value j0 + r is row r of
+ * block() turns into the weights in place, the unnormalised P, and
+ * leaves there: the caller adds P·V with pv(), for all the heads that
+ * share the values at once; value j0 + r is row r of
  * V (ldv), read in place: decoding copies no key and no value.  Both
  * give the same numbers: the products keep gemm.h's order of
  * operations.  Dot scores only, for the unpacked form. */
@@ -152,7 +154,8 @@ struct attn_ops {
 	 * block: fold keys j0 .. j1-1 in (j0 a multiple of ATTN_BC, j1 <= m),
 	 *	one ATTN_BC block at a time (the online softmax: the n x m
 	 *	scores are never held); Q (nq, dk) ldq; the keys and values
-	 *	as *keys says.  keep (not NULL): the caller's (nq, m) doubles,
+	 *	as *keys says; returns the number of blocks folded (0: no key
+	 *	of [j0, j1) is visible to these rows).  keep (not NULL): the caller's (nq, m) doubles,
 	 *	row stride ldk, that also receive the scores s_ij of every key
 	 *	block the step reads (the keys of [j0, j1) that the key range,
 	 *	causal and window masks leave visible to some row of the
@@ -175,10 +178,18 @@ struct attn_ops {
 	 */
 	void (*begin)(size_t nq, size_t dv, void *M, void *L, void *O,
 	    size_t ldo);
-	void (*block)(const struct attn_head *h, size_t i0, size_t nq,
+	int (*block)(const struct attn_head *h, size_t i0, size_t nq,
 	    const void *Q, size_t ldq, size_t j0, size_t j1,
 	    const struct attn_keys *keys, void *M, void *L, void *O,
 	    size_t ldo, double *keep, size_t ldk, void *work);
+
+	/* O_r (dv) += P_r (bc) · V (bc, dv) ldv for R rows, P_r at P[r] and
+	 * O_r at O[r]: per element o = FMA(p_j, v_j, o) for j in order,
+	 * gemm.h's order, so the numbers are the packed GEMM's; each value
+	 * row is read once for up to 4 rows.  The P·V of block() when the
+	 * keys are not packed (its rows returned 1). */
+	void (*pv)(size_t R, size_t dv, size_t bc, const void *const *P,
+	    const void *V, size_t ldv, void *const *O);
 	void (*merge)(size_t nq, size_t dv, void *M, void *L, void *O,
 	    size_t ldo, const void *M2, const void *L2, const void *O2,
 	    size_t ldo2);

@@ -490,71 +490,93 @@ F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *Kv,
 	}
 }
 
-/* o (nv·VL) += p (bc) · V (bc, nv·VL) ldv, nv <= VACC: inlined with nv
- * a constant, so the partial sums stay in nv vector registers over all
- * j while the value rows stream by; each o = FMA(p_j, v_j, o), j in
- * order. */
+#define PV_RG 4			/* rows of pv() sharing each value load */
+#define PV_TW (VACC / PV_RG)	/* vectors of columns a row: PV_RG·PV_TW
+				 * partial sums in registers */
+
+/* Columns t .. t+nv·VL of the nr rows O[r] += P[r] · V, nr <= PV_RG and
+ * nv <= PV_TW (constants once inlined): the partial sums stay in
+ * registers over all j while the value rows stream by, each loaded
+ * once for the nr rows; each o = FMA(p_j, v_j, o), j in order. */
 static inline TARGET __attribute__((always_inline)) void
-F(pv_tile)(int nv, size_t bc, const T *p, const T *V, size_t ldv, T *o)
+F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const T *V,
+    size_t ldv, T *const *O, size_t t)
 {
-	F(vec) a[VACC];
+	F(vec) a[PV_RG][PV_TW], x[PV_TW];
 	size_t j;
-	int v;
+	int rr, v;
 
 #pragma GCC unroll 16
-	for (v = 0; v < nv; v++)
-		memcpy(&a[v], o + v * VL, sizeof a[v]);
+	for (rr = 0; rr < nr; rr++)
+#pragma GCC unroll 16
+		for (v = 0; v < nv; v++)
+			memcpy(&a[rr][v], O[rr] + t + v * VL, sizeof a[rr][v]);
 	for (j = 0; j < bc; j++) {
-		const T pj = p[j];
-
 #pragma GCC unroll 16
-		for (v = 0; v < nv; v++) {
-			F(vec) x;
-
-			memcpy(&x, V + j * ldv + v * VL, sizeof x);
-			a[v] = F(vfma)(pj, x, a[v]);
-		}
+		for (v = 0; v < nv; v++)
+			memcpy(&x[v], V + j * ldv + t + v * VL, sizeof x[v]);
+#pragma GCC unroll 16
+		for (rr = 0; rr < nr; rr++)
+#pragma GCC unroll 16
+			for (v = 0; v < nv; v++)
+				a[rr][v] = F(vfma)(P[rr][j], x[v], a[rr][v]);
 	}
 #pragma GCC unroll 16
-	for (v = 0; v < nv; v++)
-		memcpy(o + v * VL, &a[v], sizeof a[v]);
+	for (rr = 0; rr < nr; rr++)
+#pragma GCC unroll 16
+		for (v = 0; v < nv; v++)
+			memcpy(O[rr] + t + v * VL, &a[rr][v], sizeof a[rr][v]);
 }
 
-/* O (nq, dv) ldo += P (nq, bc), ld ATTN_BC, · V (bc, dv) ldv for value
- * rows read in place, in gemm.h's order: o = FMA(p_j, v_j, o) for j in
- * order.  Columns in tiles of VACC vectors, then 8, 4, 2, 1, then the
- * last columns (fewer than VL) one at a time. */
-static TARGET void
-F(pv_rows)(size_t nq, size_t dv, size_t bc, const T *P, const T *V,
-    size_t ldv, T *O, size_t ldo)
+/* Every column of nr <= PV_RG rows: tiles of PV_TW vectors, then one
+ * vector, then the last columns (fewer than VL) one at a time. */
+static inline TARGET __attribute__((always_inline)) void
+F(pv_cols)(int nr, size_t dv, size_t bc, const T *const *P, const T *V,
+    size_t ldv, T *const *O)
 {
-	size_t i, j, t;
+	size_t t, j;
+	int rr;
 
-	for (i = 0; i < nq; i++) {
-		const T *p = P + i * ATTN_BC;
-		T *o = O + i * ldo;
-
-		for (t = 0; dv - t >= (size_t)(VACC * VL); t += VACC * VL)
-			F(pv_tile)(VACC, bc, p, V + t, ldv, o + t);
-		if (dv - t >= (size_t)(8 * VL)) {
-			F(pv_tile)(8, bc, p, V + t, ldv, o + t);
-			t += 8 * VL;
-		}
-		if (dv - t >= (size_t)(4 * VL)) {
-			F(pv_tile)(4, bc, p, V + t, ldv, o + t);
-			t += 4 * VL;
-		}
-		if (dv - t >= (size_t)(2 * VL)) {
-			F(pv_tile)(2, bc, p, V + t, ldv, o + t);
-			t += 2 * VL;
-		}
-		if (dv - t >= (size_t)VL) {
-			F(pv_tile)(1, bc, p, V + t, ldv, o + t);
-			t += VL;
-		}
-		for (; t < dv; t++)
+	for (t = 0; dv - t >= (size_t)(PV_TW * VL); t += PV_TW * VL)
+		F(pv_tile)(nr, PV_TW, bc, P, V, ldv, O, t);
+	for (; dv - t >= (size_t)VL; t += VL)
+		F(pv_tile)(nr, 1, bc, P, V, ldv, O, t);
+	for (; t < dv; t++)
+		for (rr = 0; rr < nr; rr++)
 			for (j = 0; j < bc; j++)
-				o[t] = FMA(p[j], V[j * ldv + t], o[t]);
+				O[rr][t] = FMA(P[rr][j], V[j * ldv + t],
+				    O[rr][t]);
+}
+
+/* See attn.h: O_r += P_r · V for R rows, PV_RG at a time. */
+static TARGET void
+F(pv)(size_t R, size_t dv, size_t bc, const void *const *Pv, const void *Vv,
+    size_t ldv, void *const *Ov)
+{
+	const T *P[PV_RG];
+	T *O[PV_RG];
+	size_t r0, r, nr;
+
+	for (r0 = 0; r0 < R; r0 += PV_RG) {
+		nr = R - r0 < PV_RG ? R - r0 : PV_RG;
+		for (r = 0; r < nr; r++) {
+			P[r] = Pv[r0 + r];
+			O[r] = Ov[r0 + r];
+		}
+		switch (nr) {
+		case 1:
+			F(pv_cols)(1, dv, bc, P, Vv, ldv, O);
+			break;
+		case 2:
+			F(pv_cols)(2, dv, bc, P, Vv, ldv, O);
+			break;
+		case 3:
+			F(pv_cols)(3, dv, bc, P, Vv, ldv, O);
+			break;
+		default:
+			F(pv_cols)(PV_RG, dv, bc, P, Vv, ldv, O);
+			break;
+		}
 	}
 }
 
@@ -566,7 +588,7 @@ F(pv_rows)(size_t nq, size_t dv, size_t bc, const T *P, const T *V,
  * Every exp has argument <= 0, so nothing overflows; exp(mi - m') is 1
  * unless the maximum grew.  keep: s (nq, bc) is copied to keep (nq, m)
  * ldk at columns jb .., before the softmax overwrites it. */
-static TARGET void
+static TARGET int
 F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
     size_t ldq, size_t j0, size_t j1, const struct attn_keys *keys,
     void *Mv, void *Lv, void *Ov, size_t ldo, double *keep, size_t ldk,
@@ -576,11 +598,12 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
 	T *Qc = S + ATTN_BR * ATTN_BC, *work = Qc + ATTN_BR * QCOPY(h);
 	size_t i, j, jb, jlo, jhi;
+	int folded = 0;
 
 	if (kp == NULL)
 		S = keys->S;	/* the dot products, from qk() */
 	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
-		return;
+		return 0;
 	if (!h->additive && ldq != h->dk && QCOPY(h) != 0) {
 		/* the queries with rows dk apart: gemm_packed then uses
 		 * them in place for every key block instead of copying */
@@ -623,13 +646,13 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 				for (j = 0; j < h->dv; j++)
 					o[j] *= alpha;
 		}
-		if (kp == NULL)
-			F(pv_rows)(nq, h->dv, bc, S, (const T *)keys->V + (jb -
-			    j0) * keys->ldv, keys->ldv, O, ldo);
-		else
+		/* unpacked keys: the caller adds P·V (pv()) */
+		if (kp != NULL)
 			GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, vp + b *
 			    h->vstride, O, ldo, GEMM_ACCUMULATE, work);
+		folded++;
 	}
+	return folded;
 }
 
 /* See attn.h: two states over disjoint keys, combined. */
@@ -811,9 +834,11 @@ static const struct attn_ops F(ops) = {
 	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
 	F(linear), F(rope), F(vexp), F(vtanh), F(from_double), F(to_double),
 	F(qk), F(work_size),
-	F(begin), F(block), F(merge), F(end), F(weights),
+	F(begin), F(block), F(pv), F(merge), F(end), F(weights),
 };
 
 #undef LANES
 #undef QK_KJ
+#undef PV_RG
+#undef PV_TW
 #undef VL

@@ -490,7 +490,9 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 	const struct plan *p = r->p;
 	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
 	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), h, g, jb, blk, i, j;
-	size_t hg = p->H / p->G;
+	size_t hg = p->H / p->G, R = 0;
+	const void *P[ROWS_MAX];	/* decoding: the rows that add P·V */
+	void *Or[ROWS_MAX];
 	struct attn_keys keys;
 
 	for (h = 0; h < p->H; h++)
@@ -531,11 +533,23 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 					return -1;
 				keys.S = AT(w->ks, (h % hg) * nq * ATTN_BC);
 			}
-			r->ops->block(&r->head[h], i0, nq, w->qk[h], w->ldq[h],
-			    jb, r->keys == KEYS_PREPACKED ? j1 : min2(jb +
-			    ATTN_BC, j1), &keys, AT(M, h * r->br), AT(L, h *
-			    r->br), AT(O, h * p->dv), r->hv, r->sk ?
-			    kept_row(r, h, i0) : NULL, p->m, w->work);
+			if (r->ops->block(&r->head[h], i0, nq, w->qk[h],
+			    w->ldq[h], jb, r->keys == KEYS_PREPACKED ? j1 :
+			    min2(jb + ATTN_BC, j1), &keys, AT(M, h * r->br),
+			    AT(L, h * r->br), AT(O, h * p->dv), r->hv, r->sk ?
+			    kept_row(r, h, i0) : NULL, p->m, w->work) > 0 &&
+			    r->keys == KEYS_ROWS)
+				for (i = 0; i < nq; i++) {
+					P[R] = AT((char *)keys.S, i * ATTN_BC);
+					Or[R++] = AT(O, i * r->hv + h * p->dv);
+				}
+			if (r->keys == KEYS_ROWS && h % hg == hg - 1 && R > 0) {
+				/* the heads of key head g: P·V, each value
+				 * row read once for several of them */
+				r->ops->pv(R, p->dv, min2(p->m - jb, ATTN_BC),
+				    P, keys.V, keys.ldv, Or);
+				R = 0;
+			}
 		}
 	}
 	return 0;
