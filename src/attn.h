@@ -132,9 +132,12 @@ struct attn_ops {
 	/* S (R, bc) lds = the dot products of R query rows q[r] (dk each)
 	 * with keys K (bc, dk) ldk, read in place, in gemm.h's order: per
 	 * element s = +0, then s = FMA(q_p, k_p, s) for p in order, so the
-	 * numbers are the packed GEMM's.  work: ATTN_QR·dk elements. */
+	 * numbers are the packed GEMM's.  work: ATTN_QR·dk elements.
+	 * dbl: K holds doubles, whatever the compute type, each converted
+	 * as it is read (the same numbers as from_double first). */
 	void (*qk)(size_t R, size_t dk, size_t bc, const void *const *q,
-	    const void *K, size_t ldk, void *S, size_t lds, void *work);
+	    const void *K, size_t ldk, int dbl, void *S, size_t lds,
+	    void *work);
 
 	/* Workspace elements for fwd and weights on head h (of which it
 	 * reads dk, additive and da). */
@@ -187,9 +190,10 @@ struct attn_ops {
 	 * O_r at O[r]: per element o = FMA(p_j, v_j, o) for j in order,
 	 * gemm.h's order, so the numbers are the packed GEMM's; each value
 	 * row is read once for up to 4 rows.  The P·V of block() when the
-	 * keys are not packed (its rows returned 1). */
+	 * keys are not packed (its rows returned 1).  dbl: V holds
+	 * doubles, as in qk. */
 	void (*pv)(size_t R, size_t dv, size_t bc, const void *const *P,
-	    const void *V, size_t ldv, void *const *O);
+	    const void *V, size_t ldv, int dbl, void *const *O);
 	void (*merge)(size_t nq, size_t dv, void *M, void *L, void *O,
 	    size_t ldo, const void *M2, const void *L2, const void *O2,
 	    size_t ldo2);

@@ -345,6 +345,8 @@ F(begin)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo)
  * FMAs, as in gemm_kern.h. */
 typedef T F(qvec) __attribute__((vector_size(ATTN_QR * sizeof(T))));
 typedef T F(vec) __attribute__((vector_size(VBYTES)));
+typedef double F(dvec) __attribute__((vector_size(VBYTES / sizeof(T) *
+    sizeof(double))));		/* a vector's lanes as doubles */
 #define VL (VBYTES / (int)sizeof(T))
 
 /* s·x + a, lane by lane, FMA() each (a small function of its own: the
@@ -569,17 +571,24 @@ F(expsum)(T *s, size_t n, T mx)
  * hide the FMA latency. */
 #define QK_KJ (VBYTES * 2 / (int)sizeof(T) >= 16 ? 8 : 4)
 
+/* Element e of keys or values given as T, or (dbl) as double whatever
+ * T: converted as it is loaded, the very number a conversion of the
+ * rows beforehand would give (float decoding reads the double key/value
+ * cache without a pass that converts it). */
+#define KV_AT(X, e) (dbl ? (T)((const double *)(X))[e] : \
+	((const T *)(X))[e])
+
 /* See attn.h: S (R, bc) lds = q_r·k_j, R query rows against keys read
  * in place.  ATTN_QR rows at a time are transposed into QT (dk,
  * ATTN_QR), zero past R, so that QK_KJ keys by ATTN_QR rows of partial
  * sums sit in registers: for each p, k_jp broadcast times row p of QT.
  * Each sum runs over p in order, s = FMA(k_p, q_p, s) from +0, which is
- * gemm.h's s = FMA(q_p, k_p, s): products commute exactly. */
-static TARGET void
-F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *Kv,
-    size_t ldk, void *Sv, size_t lds, void *wv)
+ * gemm.h's s = FMA(q_p, k_p, s): products commute exactly.  (Inlined
+ * twice, dbl 0 and 1, so that neither pays for the other's loads.) */
+static inline TARGET __attribute__((always_inline)) void
+F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
+    const void *K, size_t ldk, void *Sv, size_t lds, void *wv, int dbl)
 {
-	const T *K = Kv;
 	T *S = Sv, *QT = wv;
 	size_t r0, nr, r, j, p;
 	int jj, l;
@@ -592,7 +601,7 @@ F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *Kv,
 				    ((const T *)q[r0 + r])[p] : 0;
 		for (j = 0; j < bc; j += QK_KJ) {
 			F(qvec) a[QK_KJ];
-			const T *k = K + j * ldk;
+			size_t e = j * ldk;
 			int kj = bc - j < QK_KJ ? (int)(bc - j) : QK_KJ;
 
 			memset(a, 0, sizeof a);
@@ -603,22 +612,32 @@ F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *Kv,
 					memcpy(&qt, QT + p * ATTN_QR, sizeof qt);
 #pragma GCC unroll 16
 					for (jj = 0; jj < QK_KJ; jj++)
-						a[jj] = F(qfma)(k[jj * ldk + p],
-						    qt, a[jj]);
+						a[jj] = F(qfma)(KV_AT(K, e +
+						    jj * ldk + p), qt, a[jj]);
 				}
 			else	/* the last keys */
 				for (jj = 0; jj < kj; jj++)
 					for (p = 0; p < dk; p++)
 						for (l = 0; l < ATTN_QR; l++)
-							a[jj][l] = FMA(k[jj *
-							    ldk + p], QT[p *
-							    ATTN_QR + l],
+							a[jj][l] = FMA(KV_AT(K,
+							    e + jj * ldk + p),
+							    QT[p * ATTN_QR + l],
 							    a[jj][l]);
 			for (jj = 0; jj < kj; jj++)
 				for (r = 0; r < nr; r++)
 					S[(r0 + r) * lds + j + jj] = a[jj][r];
 		}
 	}
+}
+
+static TARGET void
+F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *K,
+    size_t ldk, int dbl, void *S, size_t lds, void *work)
+{
+	if (dbl && sizeof(T) != sizeof(double))
+		F(qk_in)(R, dk, bc, q, K, ldk, S, lds, work, 1);
+	else
+		F(qk_in)(R, dk, bc, q, K, ldk, S, lds, work, 0);
 }
 
 #define PV_RG 4			/* rows of pv() sharing each value load */
@@ -630,10 +649,11 @@ F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *Kv,
  * registers over all j while the value rows stream by, each loaded
  * once for the nr rows; each o = FMA(p_j, v_j, o), j in order. */
 static inline TARGET __attribute__((always_inline)) void
-F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const T *V,
-    size_t ldv, T *const *O, size_t t)
+F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const void *V,
+    size_t ldv, T *const *O, size_t t, int dbl)
 {
 	F(vec) a[PV_RG][PV_TW], x[PV_TW];
+	F(dvec) xd;
 	size_t j;
 	int rr, v;
 
@@ -645,7 +665,13 @@ F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const T *V,
 	for (j = 0; j < bc; j++) {
 #pragma GCC unroll 16
 		for (v = 0; v < nv; v++)
-			memcpy(&x[v], V + j * ldv + t + v * VL, sizeof x[v]);
+			if (dbl) {
+				memcpy(&xd, (const double *)V + j * ldv + t +
+				    v * VL, sizeof xd);
+				x[v] = __builtin_convertvector(xd, F(vec));
+			} else
+				memcpy(&x[v], (const T *)V + j * ldv + t + v *
+				    VL, sizeof x[v]);
 #pragma GCC unroll 16
 		for (rr = 0; rr < nr; rr++)
 #pragma GCC unroll 16
@@ -662,27 +688,27 @@ F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const T *V,
 /* Every column of nr <= PV_RG rows: tiles of PV_TW vectors, then one
  * vector, then the last columns (fewer than VL) one at a time. */
 static inline TARGET __attribute__((always_inline)) void
-F(pv_cols)(int nr, size_t dv, size_t bc, const T *const *P, const T *V,
-    size_t ldv, T *const *O)
+F(pv_cols)(int nr, size_t dv, size_t bc, const T *const *P, const void *V,
+    size_t ldv, T *const *O, int dbl)
 {
 	size_t t, j;
 	int rr;
 
 	for (t = 0; dv - t >= (size_t)(PV_TW * VL); t += PV_TW * VL)
-		F(pv_tile)(nr, PV_TW, bc, P, V, ldv, O, t);
+		F(pv_tile)(nr, PV_TW, bc, P, V, ldv, O, t, dbl);
 	for (; dv - t >= (size_t)VL; t += VL)
-		F(pv_tile)(nr, 1, bc, P, V, ldv, O, t);
+		F(pv_tile)(nr, 1, bc, P, V, ldv, O, t, dbl);
 	for (; t < dv; t++)
 		for (rr = 0; rr < nr; rr++)
 			for (j = 0; j < bc; j++)
-				O[rr][t] = FMA(P[rr][j], V[j * ldv + t],
-				    O[rr][t]);
+				O[rr][t] = FMA(P[rr][j], KV_AT(V, j * ldv +
+				    t), O[rr][t]);
 }
 
-/* See attn.h: O_r += P_r · V for R rows, PV_RG at a time. */
-static TARGET void
-F(pv)(size_t R, size_t dv, size_t bc, const void *const *Pv, const void *Vv,
-    size_t ldv, void *const *Ov)
+/* O_r += P_r · V for R rows, PV_RG at a time. */
+static inline TARGET __attribute__((always_inline)) void
+F(pv_in)(size_t R, size_t dv, size_t bc, const void *const *Pv,
+    const void *V, size_t ldv, void *const *Ov, int dbl)
 {
 	const T *P[PV_RG];
 	T *O[PV_RG];
@@ -696,19 +722,30 @@ F(pv)(size_t R, size_t dv, size_t bc, const void *const *Pv, const void *Vv,
 		}
 		switch (nr) {
 		case 1:
-			F(pv_cols)(1, dv, bc, P, Vv, ldv, O);
+			F(pv_cols)(1, dv, bc, P, V, ldv, O, dbl);
 			break;
 		case 2:
-			F(pv_cols)(2, dv, bc, P, Vv, ldv, O);
+			F(pv_cols)(2, dv, bc, P, V, ldv, O, dbl);
 			break;
 		case 3:
-			F(pv_cols)(3, dv, bc, P, Vv, ldv, O);
+			F(pv_cols)(3, dv, bc, P, V, ldv, O, dbl);
 			break;
 		default:
-			F(pv_cols)(PV_RG, dv, bc, P, Vv, ldv, O);
+			F(pv_cols)(PV_RG, dv, bc, P, V, ldv, O, dbl);
 			break;
 		}
 	}
+}
+
+/* See attn.h (dbl: as in qk()). */
+static TARGET void
+F(pv)(size_t R, size_t dv, size_t bc, const void *const *P, const void *V,
+    size_t ldv, int dbl, void *const *O)
+{
+	if (dbl && sizeof(T) != sizeof(double))
+		F(pv_in)(R, dv, bc, P, V, ldv, O, 1);
+	else
+		F(pv_in)(R, dv, bc, P, V, ldv, O, 0);
 }
 
 /* See attn.h: the online softmax over key blocks.  Per row i, after
@@ -969,6 +1006,7 @@ static const struct attn_ops F(ops) = {
 };
 
 #undef LANES
+#undef KV_AT
 #undef EXP_NU
 #undef QK_KJ
 #undef PV_RG

@@ -275,24 +275,26 @@ file_rows(struct worker *w, struct stage *st, const struct mat *a,
 }
 
 /* Rows j0 .. j0+nr-1 of head g (offset c0) of the K or V input a of
- * sequence b (offset e0) as rows_of() gives them: from a's file into st
- * when the run reads it so (st->buf), else from memory.  NULL: a read
+ * sequence b (offset e0), as doubles, row stride ld: from a's file into
+ * st when the run reads it so (st->buf), else in memory.  NULL: a read
  * failed (w->err). */
-static const char *
-cache_rows(const struct run *r, struct worker *w, struct stage *st,
-    const struct mat *a, const char *name, size_t e0, size_t c0,
-    size_t j0, size_t nr, size_t width, size_t ld, char *buf, size_t ldb,
-    size_t *ldo)
+static const double *
+cache_rows(struct worker *w, struct stage *st, const struct mat *a,
+    const char *name, size_t e0, size_t c0, size_t j0, size_t nr, size_t ld)
 {
-	const double *d = a->data + e0 + c0;
+	if (st->buf != NULL)
+		return file_rows(w, st, a, name, e0, c0, j0, nr, ld);
+	return a->data + e0 + c0 + j0 * ld;
+}
 
-	if (st->buf != NULL) {
-		if ((d = file_rows(w, st, a, name, e0, c0, j0, nr, ld)) ==
-		    NULL)
-			return NULL;
-		j0 = 0;
-	}
-	return rows_of(r, d, j0, nr, width, ld, buf, ldb, ldo);
+/* Does decoding hand K and V to qk and pv as the input's doubles (a
+ * float run: they convert as they load, instead of a pass over a copy
+ * converted first)?  Not when K is changed first (RoPE, RMSNorm). */
+static int
+raw_kv(const struct run *r)
+{
+	return r->ops->dtype != ATTN_F64 && !r->p->self && !r->p->o.rope &&
+	    !r->p->o.qknorm;
 }
 
 /* The keys and values of block blk (keys blk·BC ..) of sequence b for
@@ -328,13 +330,16 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 		*ldv = r->gv;
 	} else {
 		/* row i of head g: (b·s0 + g·s1)/s2 + i rows in */
-		*kb = cache_rows(r, w, &w->sk, p->k, p->kname, b * p->ks[0],
-		    g * p->ks[1], j0, bc, p->dk, p->ks[2], kw, r->hk, ldk);
-		*vb = cache_rows(r, w, &w->sv, p->v, p->vname, b * p->vs[0],
-		    g * p->vs[1], j0, bc, p->dv, p->vs[2], AT(w->vb, g *
-		    p->dv), r->gv, ldv);
-		if (*kb == NULL || *vb == NULL)
+		const double *kd = cache_rows(w, &w->sk, p->k, p->kname,
+		    b * p->ks[0], g * p->ks[1], j0, bc, p->ks[2]);
+		const double *vd = cache_rows(w, &w->sv, p->v, p->vname,
+		    b * p->vs[0], g * p->vs[1], j0, bc, p->vs[2]);
+
+		if (kd == NULL || vd == NULL)
 			return -1;
+		*kb = rows_of(r, kd, 0, bc, p->dk, p->ks[2], kw, r->hk, ldk);
+		*vb = rows_of(r, vd, 0, bc, p->dv, p->vs[2], AT(w->vb, g *
+		    p->dv), r->gv, ldv);
 	}
 	if (p->o.rope || p->o.qknorm) {
 		/* RMSNorm and RoPE change a copy, never the input */
@@ -454,17 +459,27 @@ group_scores(const struct run *r, struct worker *w, size_t b, size_t jb,
 	const struct plan *p = r->p;
 	const void *q[ROWS_MAX];
 	const char *kb, *vb;
-	size_t ldk, t, i, R = 0;
+	size_t ldk, t, i, R = 0, bc = min2(p->m - jb, ATTN_BC);
 
-	if (key_rows(r, w, b, jb / ATTN_BC, g, &kb, &ldk, &vb, &keys->ldv) !=
-	    0)
+	if (raw_kv(r)) {
+		/* the input's doubles, which qk and pv convert */
+		kb = (const char *)cache_rows(w, &w->sk, p->k, p->kname,
+		    b * p->ks[0], g * p->ks[1], jb, bc, p->ks[2]);
+		vb = (const char *)cache_rows(w, &w->sv, p->v, p->vname,
+		    b * p->vs[0], g * p->vs[1], jb, bc, p->vs[2]);
+		ldk = p->ks[2];
+		keys->ldv = p->vs[2];
+		if (kb == NULL || vb == NULL)
+			return -1;
+	} else if (key_rows(r, w, b, jb / ATTN_BC, g, &kb, &ldk, &vb,
+	    &keys->ldv) != 0)
 		return -1;
 	keys->V = vb;
 	for (t = 0; t < p->H / p->G; t++)
 		for (i = 0; i < nq; i++)
 			q[R++] = AT(w->qk[h + t], i * w->ldq[h + t]);
-	r->ops->qk(R, p->dk, min2(p->m - jb, ATTN_BC), q, kb, ldk, w->ks,
-	    ATTN_BC, AT(w->ks, ROWS_MAX * ATTN_BC));
+	r->ops->qk(R, p->dk, bc, q, kb, ldk, raw_kv(r), w->ks, ATTN_BC,
+	    AT(w->ks, ROWS_MAX * ATTN_BC));
 	return 0;
 }
 
@@ -547,7 +562,7 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 				/* the heads of key head g: P·V, each value
 				 * row read once for several of them */
 				r->ops->pv(R, p->dv, min2(p->m - jb, ATTN_BC),
-				    P, keys.V, keys.ldv, Or);
+				    P, keys.V, keys.ldv, raw_kv(r), Or);
 				R = 0;
 			}
 		}
