@@ -427,32 +427,41 @@ F(vfmac)(F(vec) a, F(vec) b, T c)
 }
 
 /* The largest of s[0..n), or NaN if any is NaN; -inf for n == 0.
- * Vectors of partial maxima, a NaN flag per lane (x != x), combined at
- * the end: which of +0 and -0 comes out may depend on the width, and
- * nothing downstream tells them apart (s - m, exp(m - m')). */
+ * Four vectors of partial maxima (a compare and select is a chain of a
+ * few cycles: one vector would wait on it) and NaN flags per lane
+ * (x != x), combined at the end: which of +0 and -0 comes out may
+ * depend on the width, and nothing downstream tells them apart (s - m,
+ * exp(m - m')). */
 static TARGET T
 F(rowmax)(const T *s, size_t n)
 {
-	F(vec) mx, x;
-	F(ivec) nan, ge;
+	F(vec) mx[4], x;
+	F(ivec) nan;
 	T r = -(T)INFINITY;
 	size_t j;
-	int l, bad = 0;
+	int l, u, bad = 0;
 
-	for (l = 0; l < VL; l++) {
-		mx[l] = -(T)INFINITY;
+	for (u = 0; u < 4; u++)
+		mx[u] = F(vbc)(-(T)INFINITY);
+	for (l = 0; l < VL; l++)
 		nan[l] = 0;
-	}
-	for (j = 0; n - j >= (size_t)VL; j += VL) {
+	for (j = 0; n - j >= (size_t)(4 * VL); j += 4 * VL)
+#pragma GCC unroll 4
+		for (u = 0; u < 4; u++) {
+			memcpy(&x, s + j + (size_t)u * VL, sizeof x);
+			nan |= x != x;
+			mx[u] = F(vsel)(x > mx[u], x, mx[u]);
+		}
+	for (; n - j >= (size_t)VL; j += VL) {
 		memcpy(&x, s + j, sizeof x);
 		nan |= x != x;
-		ge = x > mx;
-		mx = F(vsel)(ge, x, mx);
+		mx[0] = F(vsel)(x > mx[0], x, mx[0]);
 	}
-	for (l = 0; l < VL; l++) {
+	for (u = 0; u < 4; u++)
+		for (l = 0; l < VL; l++)
+			r = mx[u][l] > r ? mx[u][l] : r;
+	for (l = 0; l < VL; l++)
 		bad |= nan[l] != 0;
-		r = mx[l] > r ? mx[l] : r;
-	}
 	for (; j < n; j++) {
 		bad |= s[j] != s[j];
 		r = s[j] > r ? s[j] : r;
