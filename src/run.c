@@ -3,10 +3,11 @@
  *
  * Data in the compute type T (double or float; E bytes), addressed in
  * bytes:
- *	x	X (B·n, d), self-attention, or Q given, element (b, h, i,
- *		t) at b·qs[0] + h·qs[1] + i·qs[2] + t
- *	the memory (B·m, dm) and K, V given (as Q) are read from the
- *	plan's double matrices block by block, converted if need be
+ *	x	Q given, element (b, h, i, t) at b·qs[0] + h·qs[1] +
+ *		i·qs[2] + t
+ *	X (B·n, d) of self-attention, the memory (B·m, dm) and K, V
+ *	given (as Q) are read from the plan's double matrices block by
+ *	block, converted if need be
  *	wq ..	the weights, packed once (gemm.h) for every block
  *	kp, vp	prepacked: the keys and values of the current sequence
  *		that the key range touches, per key/value head, in key
@@ -64,7 +65,8 @@ struct worker {
 	char *M, *L, *M2, *L2;	/* (H, br) */
 	char *yb;		/* (br, dout) */
 	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) keys and values */
-	char *mb;		/* float: (bc, dm) memory rows converted */
+	char *mb;		/* float: (bc, dm) memory rows or (br, d) rows
+				 * of X converted */
 	char *ks;		/* decoding: (ROWS_MAX, ATTN_BC) a key block's dot
 				 * products, then (dk, ATTN_QR) queries */
 	char *kp, *vp;		/* one block of every key head, packed */
@@ -405,9 +407,15 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 	const char *qh;
 	char *qw;
 
-	if (p->self)
-		r->ops->linear(nq, p->d, r->hq, AT(r->x, (b * p->n + i0) *
-		    p->d), p->d, r->wq, p->bq, w->qb, r->hq, w->work);
+	if (p->self) {
+		/* float: the block's rows of X converted here, by the
+		 * task, not the whole of X beforehand */
+		const char *x = rows_of(r, p->x->data, b * p->n + i0, nq, p->d,
+		    p->d, w->mb, p->d, &ldq);
+
+		r->ops->linear(nq, p->d, r->hq, x, ldq, r->wq, p->bq, w->qb,
+		    r->hq, w->work);
+	}
 	for (h = 0; h < p->H; h++) {
 		if (p->self) {
 			qh = AT(w->qb, h * p->dq);
@@ -909,8 +917,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	size_t i, ws, nd, nt, wr, nk, inputs = 0, conv = 0;
 
 	if (r->ops->dtype != ATTN_F64) {
-		/* the queries' side whole; keys and values block by block */
-		inputs = p->self ? elems(p->x) : elems(p->q);
+		/* Q given whole; X, keys and values block by block */
+		inputs = p->self ? 0 : elems(p->q);
 		conv = max2(max2(max2(elems(p->wq), elems(p->wk)),
 		    max2(elems(p->wv), elems(p->wo))), max2(elems(p->wa),
 		    elems(p->ua)));
@@ -978,7 +986,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		k->kb = take(r, a, r->bc * r->hk);
 		k->vb = take(r, a, r->bc * r->gv);
 		if (p->self && r->ops->dtype != ATTN_F64)
-			k->mb = take(r, a, r->bc * max2(p->dm, p->dmv));
+			k->mb = take(r, a, max2(r->bc * max2(p->dm, p->dmv),
+			    r->br * p->d));
 		if (r->keys == KEYS_PACKED) {
 			k->kp = take(r, a, p->G * r->kstride);
 			k->vp = take(r, a, p->G * r->vstride);
@@ -1071,7 +1080,8 @@ prepare(struct run *r)
 	size_t h, g;
 	long long far = (long long)(p->m + p->n);
 
-	r->x = typed(r, p->self ? p->x : p->q, &buf);
+	if (!p->self)
+		r->x = typed(r, p->q, &buf);
 	pack_weight(r, p->wq, r->wq);
 	pack_weight(r, p->wk, r->wk);
 	pack_weight(r, p->wv, r->wv);
