@@ -457,11 +457,12 @@ F(rowmax)(const T *s, size_t n)
 		nan |= x != x;
 		mx[0] = F(vsel)(x > mx[0], x, mx[0]);
 	}
-	for (u = 0; u < 4; u++)
-		for (l = 0; l < VL; l++)
-			r = mx[u][l] > r ? mx[u][l] : r;
-	for (l = 0; l < VL; l++)
+	for (u = 1; u < 4; u++)
+		mx[0] = F(vsel)(mx[u] > mx[0], mx[u], mx[0]);
+	for (l = 0; l < VL; l++) {
+		r = mx[0][l] > r ? mx[0][l] : r;
 		bad |= nan[l] != 0;
+	}
 	for (; j < n; j++) {
 		bad |= s[j] != s[j];
 		r = s[j] > r ? s[j] : r;
