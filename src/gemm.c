@@ -84,7 +84,10 @@
  * loaded at the start of each call; unprefetched, those misses stalled
  * the FMA chains: 30-40% slower), and, one row per kernel call, the
  * source of the next A block (when m is small, as in P.V, packing A from
- * memory was otherwise a serial 20% of the time).
+ * memory was otherwise a serial 20% of the time); and, spread over the
+ * kernel calls on a B panel, the next B panel (the attention streams
+ * each packed key block from memory once per query block: the first
+ * tile on a panel otherwise waited for it, about 15% on Zen 5).
  *
  * The AVX-512 instance is the same template with wider vectors; its
  * block logic is checked on AVX2 machines by building with
