@@ -240,3 +240,44 @@ printed_match() {
 	# and it is really single precision: not within 1e-12
 	! "$CMPMAT" -r 1e-12 out.npy expect_out.npy 2>/dev/null
 }
+
+# nan_rows FILE: the 0-based rows of the CSV FILE whose every field is
+# nan, as ranges "a-b" separated by spaces; fails if a row is partly nan.
+nan_rows() {
+	awk -F, '{ k = 0; for (i = 1; i <= NF; i++) k += ($i == "nan")
+		if (k && k != NF) bad = 1
+		if (k) { if (s == "") s = NR - 1; e = NR - 1 }
+		else if (s != "") { out = out " " s "-" e; s = "" } }
+	    END { if (bad) { print "partly nan"; exit 1 }
+		if (s != "") out = out " " s "-" e; print substr(out, 2) }' "$1"
+}
+
+@test "golden: a NaN key reaches exactly the rows that see it, and a +inf score makes its row NaN (as PyTorch), at every level and type" {
+	cd "$BATS_TEST_TMPDIR"
+	# 700 keys (three key blocks; key 100 and 200 inside the vector
+	# part of a row), 300 queries, causal: row i sees keys 0 .. i
+	awk 'BEGIN { for (j = 0; j < 700; j++) { l = ""
+		for (c = 0; c < 8; c++) l = l (c ? "," : "") sin(j * 7 + c * 3)
+		print l } }' > K.csv
+	awk 'BEGIN { for (i = 0; i < 300; i++) {
+		l = (i % 2 ? -0.5 : 0.5)
+		for (c = 1; c < 8; c++) l = l "," cos(i * 5 + c)
+		print l } }' > Q.csv
+	awk -F, 'NR == 101 { $4 = "nan" } { print }' OFS=, K.csv > Kn.csv
+	awk -F, 'NR == 201 { $1 = "inf" } { print }' OFS=, K.csv > Ki.csv
+	isas=$("$ROOT/tests/tools/gemmcheck" isas)
+	for isa in $isas; do
+		for t in f64 f32; do
+			SELFATTN_ISA=$isa "$SA" -Q Q.csv -K Kn.csv -V randn:700x8 \
+			    --seed 1 -c --dtype $t -o yn.csv
+			[ "$(nan_rows yn.csv)" = "100-299" ]
+			# key 200's score is +inf for even rows (exp(inf - inf)
+			# is NaN) and -inf, weight 0, for odd ones
+			SELFATTN_ISA=$isa "$SA" -Q Q.csv -K Ki.csv -V randn:700x8 \
+			    --seed 1 -c --dtype $t -o yi.csv
+			want=$(awk 'BEGIN { for (i = 200; i < 300; i += 2)
+				printf "%s%d-%d", (i > 200 ? " " : ""), i, i }')
+			[ "$(nan_rows yi.csv)" = "$want" ]
+		done
+	done
+}
