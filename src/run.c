@@ -289,22 +289,24 @@ cache_rows(struct worker *w, struct stage *st, const struct mat *a,
 	return a->data + e0 + c0 + j0 * ld;
 }
 
-/* Does decoding hand K and V to qk and pv as the input's doubles (a
- * float run: they convert as they load, instead of a pass over a copy
- * converted first)?  Not when K is changed first (RoPE, RMSNorm). */
+/* Does decoding (keys read in place) hand K and V to qk and pv as the
+ * input's doubles (a float run: they convert as they load, instead of
+ * a pass over a copy converted first)?  Not when K is changed first
+ * (RoPE, RMSNorm). */
 static int
 raw_kv(const struct run *r)
 {
-	return r->ops->dtype != ATTN_F64 && !r->p->self && !r->p->o.rope &&
-	    !r->p->o.qknorm;
+	return r->keys == KEYS_ROWS && r->ops->dtype != ATTN_F64 &&
+	    !r->p->self && !r->p->o.rope && !r->p->o.qknorm;
 }
 
 /* The keys and values of block blk (keys blk·BC ..) of sequence b for
  * key head g, in the compute type: the input's own rows when they can
  * be read in place (or from their file, decoding), else projected (all
- * heads at once, when g is 0), converted or rotated into w's scratch.
- * Rows go in *kb, *vb with row strides *ldk, *ldv.  Returns 0, or -1
- * if a file could not be read (w->err). */
+ * heads at once, when g is 0), converted or rotated into w's scratch;
+ * with raw_kv(), the input's doubles as they are.  Rows go in *kb, *vb
+ * with row strides *ldk, *ldv.  Returns 0, or -1 if a file could not
+ * be read (w->err). */
 static int
 key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
     size_t g, const char **kb, size_t *ldk, const char **vb, size_t *ldv)
@@ -339,6 +341,13 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 
 		if (kd == NULL || vd == NULL)
 			return -1;
+		if (raw_kv(r)) {
+			*kb = (const char *)kd;
+			*vb = (const char *)vd;
+			*ldk = p->ks[2];
+			*ldv = p->vs[2];
+			return 0;
+		}
 		*kb = rows_of(r, kd, 0, bc, p->dk, p->ks[2], kw, r->hk, ldk);
 		*vb = rows_of(r, vd, 0, bc, p->dv, p->vs[2], AT(w->vb, g *
 		    p->dv), r->gv, ldv);
@@ -469,18 +478,8 @@ group_scores(const struct run *r, struct worker *w, size_t b, size_t jb,
 	const char *kb, *vb;
 	size_t ldk, t, i, R = 0, bc = min2(p->m - jb, ATTN_BC);
 
-	if (raw_kv(r)) {
-		/* the input's doubles, which qk and pv convert */
-		kb = (const char *)cache_rows(w, &w->sk, p->k, p->kname,
-		    b * p->ks[0], g * p->ks[1], jb, bc, p->ks[2]);
-		vb = (const char *)cache_rows(w, &w->sv, p->v, p->vname,
-		    b * p->vs[0], g * p->vs[1], jb, bc, p->vs[2]);
-		ldk = p->ks[2];
-		keys->ldv = p->vs[2];
-		if (kb == NULL || vb == NULL)
-			return -1;
-	} else if (key_rows(r, w, b, jb / ATTN_BC, g, &kb, &ldk, &vb,
-	    &keys->ldv) != 0)
+	if (key_rows(r, w, b, jb / ATTN_BC, g, &kb, &ldk, &vb, &keys->ldv) !=
+	    0)
 		return -1;
 	keys->V = vb;
 	for (t = 0; t < p->H / p->G; t++)
