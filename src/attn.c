@@ -12,6 +12,10 @@
 #include "attn.h"
 #include "gemm.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF	/* fuse only where FMA() says so */
 #elif defined(__GNUC__)
@@ -91,6 +95,11 @@ static const float exp_c_s[7] = {
 
 #define T_SUF _d
 #define T_FMA __builtin_fma
+#define X512_VEC __m512d
+#define X512_SET1 _mm512_set1_pd
+#define X512_MAX _mm512_max_pd
+#define X512_MIN _mm512_min_pd
+#define X512_SCALEF _mm512_scalef_pd
 #include "attn_isa.h"
 
 #undef T
@@ -116,6 +125,11 @@ static const float exp_c_s[7] = {
 #undef GEMM
 #undef T_SUF
 #undef T_FMA
+#undef X512_VEC
+#undef X512_SET1
+#undef X512_MAX
+#undef X512_MIN
+#undef X512_SCALEF
 
 /* ---- float ---- */
 #define T float
@@ -142,6 +156,11 @@ static const float exp_c_s[7] = {
 
 #define T_SUF _s
 #define T_FMA __builtin_fmaf
+#define X512_VEC __m512
+#define X512_SET1 _mm512_set1_ps
+#define X512_MAX _mm512_max_ps
+#define X512_MIN _mm512_min_ps
+#define X512_SCALEF _mm512_scalef_ps
 #include "attn_isa.h"
 
 const struct attn_ops *

@@ -45,7 +45,11 @@
 #define FMA T_FMA
 #define VBYTES 64
 #define VACC 16
+#ifndef GEMM_AVX512_EMULATE
+#define X512
+#endif
 #include "attn_tmpl.h"
+#undef X512
 #undef SUF
 #undef TARGET
 #undef FMA

@@ -470,7 +470,7 @@ F(rowmax)(const T *s, size_t n)
 	return bad ? (T)NAN : r;
 }
 
-/* Vectors side by side in expsum(): exp1 is one chain of about twenty
+/* Vectors side by side in expv(): exp1 is one chain of about twenty
  * dependent operations, most of them FMAs of several cycles' latency.
  * Loop iterations one vector apiece leave the out-of-order window with
  * too few independent operations to keep the FMA units busy; EXP_NU
@@ -479,49 +479,102 @@ F(rowmax)(const T *s, size_t n)
  * about 1.4 times faster with 8; the whole of case (a), 2-4% faster). */
 #define EXP_NU 8
 
+/* LANES consecutive elements, the unit of expsum()'s sum. */
+typedef T F(lvec) __attribute__((vector_size(LANES * sizeof(T))));
+
+/* The two steps of exp1 that AVX-512 does in one instruction each (X512,
+ * attn_isa.h): the same numbers, fewer operations.
+ * vlo(v, lo), vhi(v, hi): v, or lo where v < lo (hi where v > hi); NaN
+ * stays.  vmaxpd(lo, v) returns its second operand when either is NaN,
+ * so exactly v < lo ? lo : v (and vminpd(hi, v) v > hi ? hi : v).
+ * vldexp(p, t): p·2^k, k = t - T_ROUND (t from the rounding trick, k in
+ * its low bits), as exp1 makes it: p·2^k1 is exact (p is near 1,
+ * k1 = round(k/2)), so p·2^k1·2^k2 is the single rounding of p·2^k,
+ * subnormal and overflowing ends included, which vscalefpd gives at
+ * once. */
+#ifdef X512
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vlo)(F(vec) v, T lo)
+{
+	return (F(vec))X512_MAX(X512_SET1(lo), (X512_VEC)v);
+}
+
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vhi)(F(vec) v, T hi)
+{
+	return (F(vec))X512_MIN(X512_SET1(hi), (X512_VEC)v);
+}
+
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vldexp)(F(vec) p, F(vec) t)
+{
+	return (F(vec))X512_SCALEF((X512_VEC)p, (X512_VEC)(t - T_ROUND));
+}
+#else
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vlo)(F(vec) v, T lo)
+{
+	return F(vsel)(v < lo, F(vbc)(lo), v);
+}
+
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vhi)(F(vec) v, T hi)
+{
+	return F(vsel)(v > hi, F(vbc)(hi), v);
+}
+
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vldexp)(F(vec) p, F(vec) t)
+{
+	F(vec) t1, s1, s2;
+	F(ivec) ki, k1;
+	F(uvec) b1, b2;
+
+	/* k1 = round(k/2) by the same trick, k2 = k - k1 (in ki) */
+	t1 = F(vfmac)(t - T_ROUND, F(vbc)((T)0.5), T_ROUND);
+	memcpy(&ki, &t, sizeof ki);
+	memcpy(&k1, &t1, sizeof k1);
+	ki -= T_ROUND_BITS;
+	k1 -= T_ROUND_BITS;
+	ki -= k1;
+	memcpy(&b1, &k1, sizeof b1);
+	memcpy(&b2, &ki, sizeof b2);
+	b1 = (b1 + T_BIAS) << T_MANT;
+	b2 = (b2 + T_BIAS) << T_MANT;
+	memcpy(&s1, &b1, sizeof s1);
+	memcpy(&s2, &b2, sizeof s2);
+	return p * s1 * s2;
+}
+#endif
+
 /* s[j] = exp1(s[j] - mx), j < n, EXP_NU vectors at a time: each
  * element gets exp1's operations exactly, so the same bits, except that
  * with hi 0 exp1's clamp at T_EXP_HI is left out (for arguments known
- * to be <= 0 or NaN, where it changes nothing). */
-static inline TARGET __attribute__((always_inline)) void
-F(expv)(T *s, size_t n, T mx, int hi)
+ * to be <= 0 or NaN, where it changes nothing).  sum non-NULL: the
+ * results are also added, LANES consecutive ones at a time, to *sum, in
+ * the order of j, as they are written (no second pass over s), up to
+ * the last multiple of EXP_NU·VL <= n; returns where that ends. */
+static inline TARGET __attribute__((always_inline)) size_t
+F(expv)(T *s, size_t n, T mx, int hi, F(lvec) *sum)
 {
-	size_t j;
-	int u;
+	size_t j, e;
+	int u, c;
 
 	for (j = 0; n - j >= (size_t)(EXP_NU * VL); j += EXP_NU * VL) {
-		F(vec) v[EXP_NU], t[EXP_NU], k[EXP_NU], p[EXP_NU], s1, s2;
-		F(ivec) ki[EXP_NU], k1[EXP_NU];
-		F(uvec) b1, b2;
-		int c;
+		F(vec) v[EXP_NU], t[EXP_NU], p[EXP_NU], k;
 
 #pragma GCC unroll 16
 		for (u = 0; u < EXP_NU; u++) {
 			memcpy(&v[u], s + j + (size_t)u * VL, sizeof v[u]);
-			v[u] = v[u] - mx;
-			v[u] = F(vsel)(v[u] < T_EXP_LO, F(vbc)(T_EXP_LO), v[u]);
+			v[u] = F(vlo)(v[u] - mx, T_EXP_LO);
 			if (hi)
-				v[u] = F(vsel)(v[u] > T_EXP_HI,
-				    F(vbc)(T_EXP_HI), v[u]);
-		}
-#pragma GCC unroll 16
-		for (u = 0; u < EXP_NU; u++)
+				v[u] = F(vhi)(v[u], T_EXP_HI);
+			/* k = round(v / ln 2) */
 			t[u] = F(vfmac)(v[u], F(vbc)(T_LOG2E), T_ROUND);
-#pragma GCC unroll 16
-		for (u = 0; u < EXP_NU; u++) {
-			k[u] = t[u] - T_ROUND;
-			p[u] = F(vfmac)(k[u], F(vbc)((T)0.5), T_ROUND);
-			memcpy(&ki[u], &t[u], sizeof ki[u]);
-			memcpy(&k1[u], &p[u], sizeof k1[u]);
-			ki[u] -= T_ROUND_BITS;
-			k1[u] -= T_ROUND_BITS;
-			ki[u] -= k1[u];		/* k2 */
-		}
-#pragma GCC unroll 16
-		for (u = 0; u < EXP_NU; u++) {
+			k = t[u] - T_ROUND;
 			/* r = FMA(-k, LN2_LO, FMA(-k, LN2_HI, v)), in v */
-			v[u] = F(vfma)(-T_LN2_HI, k[u], v[u]);
-			v[u] = F(vfma)(-T_LN2_LO, k[u], v[u]);
+			v[u] = F(vfma)(-T_LN2_HI, k, v[u]);
+			v[u] = F(vfma)(-T_LN2_LO, k, v[u]);
 			p[u] = F(vbc)(T_EXP_C[T_EXP_DEG]);
 		}
 		/* the polynomial in r, Horner as in exp1 */
@@ -530,43 +583,48 @@ F(expv)(T *s, size_t n, T mx, int hi)
 #pragma GCC unroll 16
 			for (u = 0; u < EXP_NU; u++)
 				p[u] = F(vfmac)(p[u], v[u], T_EXP_C[c]);
-		/* times 2^k1 · 2^k2 */
 #pragma GCC unroll 16
 		for (u = 0; u < EXP_NU; u++) {
-			memcpy(&b1, &k1[u], sizeof b1);
-			memcpy(&b2, &ki[u], sizeof b2);
-			b1 = (b1 + T_BIAS) << T_MANT;
-			b2 = (b2 + T_BIAS) << T_MANT;
-			memcpy(&s1, &b1, sizeof s1);
-			memcpy(&s2, &b2, sizeof s2);
-			p[u] = p[u] * s1 * s2;
+			p[u] = F(vldexp)(p[u], t[u]);
 			memcpy(s + j + (size_t)u * VL, &p[u], sizeof p[u]);
 		}
+		if (sum != NULL)
+#pragma GCC unroll 16
+			for (e = j; e < j + EXP_NU * VL; e += LANES) {
+				F(lvec) x;
+
+				memcpy(&x, s + e, sizeof x);
+				*sum += x;
+			}
 	}
+	e = j;
 	for (; j < n; j++)
 		s[j] = F(exp1)(s[j] - mx);
+	return e;
 }
 
 /* x[j] = exp(x[j]), j < n. */
 static TARGET void
 F(vexp)(void *x, size_t n)
 {
-	F(expv)(x, n, 0, 1);
+	F(expv)(x, n, 0, 1, NULL);
 }
 
 /* s[j] = exp(s[j] - mx); returns the sum, in LANES lanes, j in order
- * within each.  s[j] <= mx (block() passes the row's maximum), so
- * s[j] - mx is <= 0 or NaN. */
+ * within each, the lanes then added in order.  s[j] <= mx (block()
+ * passes the row's maximum), so s[j] - mx is <= 0 or NaN. */
 static TARGET T
 F(expsum)(T *s, size_t n, T mx)
 {
-	T acc[LANES], r = 0;
-	size_t j, l;
+	F(lvec) acc;
+	T r = 0;
+	size_t j;
+	int l;
 
-	F(expv)(s, n, mx, 0);
 	for (l = 0; l < LANES; l++)
 		acc[l] = 0;
-	for (j = 0; j + LANES <= n; j += LANES)
+	j = F(expv)(s, n, mx, 0, &acc);
+	for (; j + LANES <= n; j += LANES)
 		for (l = 0; l < LANES; l++)
 			acc[l] += s[j + l];
 	for (; j < n; j++)
