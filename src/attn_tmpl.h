@@ -206,103 +206,6 @@ F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
 	return 1;
 }
 
-/* Scores of rows i0 .. i0+nq-1 against the key block packed at kp (keys
- * j0 .. j0+bc-1): S (nq, bc), ld ATTN_BC.  In this order: (q·k)·scale,
- * the soft-cap C·tanh(s/C), + add, - alibi·|i + shift - j|, then hidden
- * ones -inf (the sinks come in end()).  kp NULL: S holds Q·K_bᵀ
- * already (qk()).  Additive scores instead of q·k: per element,
- *	s = 0;  for t = 0 .. da-1 in order:  s = s + va_t·tanh(qa_t + ka_jt)
- * the product and the sum each rounded (no fusion), tanh the vector
- * tanh1.  The block's ka is transposed into work (da, ATTN_BC) so that
- * the innermost loop runs over keys j, side by side in vectors; each
- * element's sum is still its own, in the order above, so nothing
- * depends on the vector width or on which rows share the call. */
-static TARGET void
-F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
-    size_t ldq, size_t j0, size_t bc, const T *kp, T *S, T *work)
-{
-	const struct attn_mask *mk = &h->mask;
-	const T scale = (T)h->scale;
-	size_t i, j;
-
-	if (h->additive) {
-		/* s_ij = sum_t va_t·tanh(qa_it + ka_jt), t in order */
-		const T *ka = (const T *)h->ka + j0 * h->da;
-		size_t t;
-
-		for (j = 0; j < bc; j++)
-			for (t = 0; t < h->da; t++)
-				work[t * ATTN_BC + j] = ka[j * h->da + t];
-		for (i = 0; i < nq; i++) {
-			T *restrict s = S + i * ATTN_BC;
-
-			for (j = 0; j < bc; j++)
-				s[j] = 0;
-			for (t = 0; t < h->da; t++) {
-				const T q = Q[i * ldq + t], v = (T)h->va[t];
-				const T *restrict k = work + t * ATTN_BC;
-
-				for (j = 0; j < bc; j++)
-					s[j] += v * F(tanh1)(q + k[j]);
-			}
-		}
-		(void)kp;
-	} else if (kp != NULL)
-		GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC,
-		    GEMM_OVERWRITE, work);
-	for (i = 0; i < nq; i++) {
-		T *s = S + i * ATTN_BC;
-		long long ai = (long long)(i0 + i) + mk->shift;
-
-		for (j = 0; j < bc; j++)
-			s[j] *= scale;
-		if (h->softcap > 0) {
-			const T c = (T)h->softcap;
-
-			for (j = 0; j < bc; j++)
-				s[j] = c * F(tanh1)(s[j] / c);
-		}
-		if (mk->add != NULL) {
-			const double *a = mk->add + (i0 + i) * mk->ldadd + j0;
-
-			for (j = 0; j < bc; j++)
-				s[j] += (T)a[j];
-		}
-		if (h->alibi != 0) {
-			const T sl = (T)h->alibi;
-
-			for (j = 0; j < bc; j++) {
-				long long d = ai - (long long)(j0 + j);
-
-				s[j] -= sl * (T)(d < 0 ? -d : d);
-			}
-		}
-		if (mk->allow != NULL) {
-			const unsigned char *a = mk->allow +
-			    (i0 + i) * mk->ldallow + j0;
-
-			for (j = 0; j < bc; j++)
-				s[j] = a[j] ? s[j] : -(T)INFINITY;
-		}
-		if (mk->kpad != NULL)
-			for (j = 0; j < bc; j++)
-				s[j] = mk->kpad[j0 + j] ? -(T)INFINITY : s[j];
-		for (j = 0; j < bc && j0 + j < mk->klo; j++)
-			s[j] = -(T)INFINITY;
-		for (j = mk->khi > j0 ? mk->khi - j0 : 0; j < bc; j++)
-			s[j] = -(T)INFINITY;
-		if (!mk->causal && mk->window < 0)
-			continue;
-		for (j = 0; j < bc; j++) {
-			long long d = ai - (long long)(j0 + j);	/* i - j */
-
-			if ((mk->causal && d < 0) || (mk->window >= 0 &&
-			    (d > mk->window || -d > mk->wright)))
-				s[j] = -(T)INFINITY;
-		}
-	}
-}
-
 /* The width of block()'s copy of the queries: dk where gemm_packed can
  * use them in place (dk <= ATTN_BC, within one k block at every level),
  * else none (the copy would not be used, and dk may be huge). */
@@ -426,48 +329,178 @@ F(vfmac)(F(vec) a, F(vec) b, T c)
 	return r;
 }
 
-/* The largest of s[0..n), or NaN if any is NaN; -inf for n == 0.
- * Four vectors of partial maxima (a compare and select is a chain of a
- * few cycles: one vector would wait on it) and NaN flags per lane
- * (x != x), combined at the end: which of +0 and -0 comes out may
- * depend on the width, and nothing downstream tells them apart (s - m,
- * exp(m - m')). */
+/* max(x, m) lane by lane, m where x is NaN: vmaxpd(x, m) returns its
+ * second operand then; the select, m unless x > m, likewise. */
+#ifdef X512
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vmax)(F(vec) x, F(vec) m)
+{
+	return (F(vec))X512_MAX((X512_VEC)x, (X512_VEC)m);
+}
+#else
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vmax)(F(vec) x, F(vec) m)
+{
+	return F(vsel)(x > m, x, m);
+}
+#endif
+
+/* s[j] *= scale if scale is not 1, then returns the largest s[j] that
+ * is not NaN, -inf if there is none (n == 0 included): one pass over
+ * the row for both.  Four vectors of partial maxima, since a maximum is
+ * a chain of a few cycles that one vector would wait on.  Which of +0
+ * and -0 comes out may depend on the width; nothing downstream tells
+ * them apart (s - m, exp(m - m')).  NaN is left to the callers: a NaN
+ * score makes its exp, and so its row's sum, NaN. */
 static TARGET T
-F(rowmax)(const T *s, size_t n)
+F(rowmax)(T *s, size_t n, T scale)
 {
 	F(vec) mx[4], x;
-	F(ivec) nan;
 	T r = -(T)INFINITY;
 	size_t j;
-	int l, u, bad = 0;
+	int l, u;
 
 	for (u = 0; u < 4; u++)
 		mx[u] = F(vbc)(-(T)INFINITY);
-	for (l = 0; l < VL; l++)
-		nan[l] = 0;
 	for (j = 0; n - j >= (size_t)(4 * VL); j += 4 * VL)
 #pragma GCC unroll 4
 		for (u = 0; u < 4; u++) {
 			memcpy(&x, s + j + (size_t)u * VL, sizeof x);
-			nan |= x != x;
-			mx[u] = F(vsel)(x > mx[u], x, mx[u]);
+			if (scale != 1) {
+				x *= scale;
+				memcpy(s + j + (size_t)u * VL, &x, sizeof x);
+			}
+			mx[u] = F(vmax)(x, mx[u]);
 		}
 	for (; n - j >= (size_t)VL; j += VL) {
 		memcpy(&x, s + j, sizeof x);
-		nan |= x != x;
-		mx[0] = F(vsel)(x > mx[0], x, mx[0]);
+		if (scale != 1) {
+			x *= scale;
+			memcpy(s + j, &x, sizeof x);
+		}
+		mx[0] = F(vmax)(x, mx[0]);
 	}
 	for (u = 1; u < 4; u++)
-		mx[0] = F(vsel)(mx[u] > mx[0], mx[u], mx[0]);
-	for (l = 0; l < VL; l++) {
+		mx[0] = F(vmax)(mx[u], mx[0]);
+	for (l = 0; l < VL; l++)
 		r = mx[0][l] > r ? mx[0][l] : r;
-		bad |= nan[l] != 0;
-	}
 	for (; j < n; j++) {
-		bad |= s[j] != s[j];
+		if (scale != 1)
+			s[j] *= scale;
 		r = s[j] > r ? s[j] : r;
 	}
-	return bad ? (T)NAN : r;
+	return r;
+}
+
+/* Scores of rows i0 .. i0+nq-1 against the key block packed at kp (keys
+ * j0 .. j0+bc-1): S (nq, bc), ld ATTN_BC.  In this order: (q·k)·scale,
+ * the soft-cap C·tanh(s/C), + add, - alibi·|i + shift - j|, then hidden
+ * ones -inf (the sinks come in end()).  kp NULL: S holds Q·K_bᵀ
+ * already (qk()).  Additive scores instead of q·k: per element,
+ *	s = 0;  for t = 0 .. da-1 in order:  s = s + va_t·tanh(qa_t + ka_jt)
+ * the product and the sum each rounded (no fusion), tanh the vector
+ * tanh1.  The block's ka is transposed into work (da, ATTN_BC) so that
+ * the innermost loop runs over keys j, side by side in vectors; each
+ * element's sum is still its own, in the order above, so nothing
+ * depends on the vector width or on which rows share the call.
+ * mx non-NULL: mx[i] = the largest score of row i that is not NaN
+ * (rowmax()), taken in the pass that scales when nothing comes after
+ * the scale. */
+static TARGET void
+F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
+    size_t ldq, size_t j0, size_t bc, const T *kp, T *S, T *work, T *mx)
+{
+	const struct attn_mask *mk = &h->mask;
+	const T scale = (T)h->scale;
+	size_t i, j;
+	/* only the scale, in every row */
+	const int plain = h->softcap <= 0 && mk->add == NULL &&
+	    h->alibi == 0 && mk->allow == NULL && mk->kpad == NULL &&
+	    mk->klo <= j0 && mk->khi >= j0 + bc && !mk->causal &&
+	    mk->window < 0;
+
+	if (h->additive) {
+		/* s_ij = sum_t va_t·tanh(qa_it + ka_jt), t in order */
+		const T *ka = (const T *)h->ka + j0 * h->da;
+		size_t t;
+
+		for (j = 0; j < bc; j++)
+			for (t = 0; t < h->da; t++)
+				work[t * ATTN_BC + j] = ka[j * h->da + t];
+		for (i = 0; i < nq; i++) {
+			T *restrict s = S + i * ATTN_BC;
+
+			for (j = 0; j < bc; j++)
+				s[j] = 0;
+			for (t = 0; t < h->da; t++) {
+				const T q = Q[i * ldq + t], v = (T)h->va[t];
+				const T *restrict k = work + t * ATTN_BC;
+
+				for (j = 0; j < bc; j++)
+					s[j] += v * F(tanh1)(q + k[j]);
+			}
+		}
+		(void)kp;
+	} else if (kp != NULL)
+		GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC,
+		    GEMM_OVERWRITE, work);
+	for (i = 0; i < nq; i++) {
+		T *s = S + i * ATTN_BC;
+		long long ai = (long long)(i0 + i) + mk->shift;
+
+		if (plain && mx != NULL) {
+			mx[i] = F(rowmax)(s, bc, scale);
+			continue;
+		}
+		for (j = 0; j < bc; j++)
+			s[j] *= scale;
+		if (h->softcap > 0) {
+			const T c = (T)h->softcap;
+
+			for (j = 0; j < bc; j++)
+				s[j] = c * F(tanh1)(s[j] / c);
+		}
+		if (mk->add != NULL) {
+			const double *a = mk->add + (i0 + i) * mk->ldadd + j0;
+
+			for (j = 0; j < bc; j++)
+				s[j] += (T)a[j];
+		}
+		if (h->alibi != 0) {
+			const T sl = (T)h->alibi;
+
+			for (j = 0; j < bc; j++) {
+				long long d = ai - (long long)(j0 + j);
+
+				s[j] -= sl * (T)(d < 0 ? -d : d);
+			}
+		}
+		if (mk->allow != NULL) {
+			const unsigned char *a = mk->allow +
+			    (i0 + i) * mk->ldallow + j0;
+
+			for (j = 0; j < bc; j++)
+				s[j] = a[j] ? s[j] : -(T)INFINITY;
+		}
+		if (mk->kpad != NULL)
+			for (j = 0; j < bc; j++)
+				s[j] = mk->kpad[j0 + j] ? -(T)INFINITY : s[j];
+		for (j = 0; j < bc && j0 + j < mk->klo; j++)
+			s[j] = -(T)INFINITY;
+		for (j = mk->khi > j0 ? mk->khi - j0 : 0; j < bc; j++)
+			s[j] = -(T)INFINITY;
+		if (mk->causal || mk->window >= 0)
+			for (j = 0; j < bc; j++) {
+				long long d = ai - (long long)(j0 + j);
+
+				/* d = i - j */
+				if ((mk->causal && d < 0) || (mk->window >= 0 &&
+				    (d > mk->window || -d > mk->wright)))
+					s[j] = -(T)INFINITY;
+			}
+		if (mx != NULL)
+			mx[i] = F(rowmax)(s, bc, 1);
+	}
 }
 
 /* Vectors side by side in expv(): exp1 is one chain of about twenty
@@ -833,6 +866,7 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	const T *Q = Qv, *kp = keys->kp, *vp = keys->vp;
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
 	T *Qc = S + ATTN_BR * ATTN_BC, *work = Qc + ATTN_BR * QCOPY(h);
+	T bmax[ATTN_BR];	/* the block's row maxima, from scores() */
 	size_t i, j, jb, jlo, jhi;
 	int folded = 0;
 
@@ -858,7 +892,7 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		size_t b = (jb - j0) / ATTN_BC;
 
 		F(scores)(h, i0, nq, Q, ldq, jb, bc, kp ? kp + b * h->kstride :
-		    NULL, S, work);
+		    NULL, S, work, bmax);
 		if (keep != NULL)
 			for (i = 0; i < nq; i++)
 				for (j = 0; j < bc; j++)
@@ -866,8 +900,13 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 					    (double)S[i * ATTN_BC + j];
 		for (i = 0; i < nq; i++) {
 			T *s = S + i * ATTN_BC, *o = O + i * ldo;
-			T mx = F(rowmax)(s, bc), mnew, alpha;
+			T mx = bmax[i], mnew, dm, alpha;
 
+			if (mx == -(T)INFINITY)
+				/* no score but -inf: NaN if one is NaN (its
+				 * exp would not be taken below) */
+				for (j = 0; j < bc; j++)
+					mx = s[j] != s[j] ? s[j] : mx;
 			mnew = mx > rmax[i] || mx != mx ? mx : rmax[i];
 			if (mnew == -(T)INFINITY) {
 				/* nothing visible to this row yet */
@@ -875,7 +914,9 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 					s[j] = 0;
 				continue;
 			}
-			alpha = EXPF(rmax[i] - mnew);
+			/* exp(0) = 1: the call only where the maximum grew */
+			dm = rmax[i] - mnew;
+			alpha = dm == 0 ? 1 : EXPF(dm);
 			rsum[i] = rsum[i] * alpha + F(expsum)(s, bc, mnew);
 			rmax[i] = mnew;
 			if (alpha != 1)
@@ -1028,7 +1069,7 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		size_t bc = h->m - j0 < ATTN_BC ? h->m - j0 : ATTN_BC;
 
 		F(scores)(h, i0, nq, Q, ldq, j0, bc, (const T *)h->kp +
-		    (j0 - h->jp) / ATTN_BC * h->kstride, S, work);
+		    (j0 - h->jp) / ATTN_BC * h->kstride, S, work, NULL);
 		for (i = 0; i < nq; i++) {
 			const T *s = S + i * ATTN_BC, mx = rmax[i], l = rsum[i];
 			double *w = W + i * ldw + j0;
