@@ -329,19 +329,68 @@ F(vfmac)(F(vec) a, F(vec) b, T c)
 	return r;
 }
 
-/* max(x, m) lane by lane, m where x is NaN: vmaxpd(x, m) returns its
- * second operand then; the select, m unless x > m, likewise. */
+/* Three steps that AVX-512 does in one instruction each (X512,
+ * attn_isa.h), with the same results as the code of the other levels:
+ * vmax(x, m), vmin(x, m): x > m ? x : m (x < m ? x : m), lane by lane:
+ * m where x is NaN, as vmaxpd and vminpd return their second operand
+ * when either is NaN.
+ * vldexp(p, t): p·2^k, k = t - T_ROUND (t from exp1's rounding trick,
+ * k in its low bits), as exp1 makes it: p·2^k1 is exact (p is near 1,
+ * k1 = round(k/2)), so p·2^k1·2^k2 is the single rounding of p·2^k,
+ * subnormal and overflowing ends included, which vscalefpd gives at
+ * once. */
 #ifdef X512
 static inline TARGET __attribute__((always_inline)) F(vec)
 F(vmax)(F(vec) x, F(vec) m)
 {
 	return (F(vec))X512_MAX((X512_VEC)x, (X512_VEC)m);
 }
+
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vmin)(F(vec) x, F(vec) m)
+{
+	return (F(vec))X512_MIN((X512_VEC)x, (X512_VEC)m);
+}
+
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vldexp)(F(vec) p, F(vec) t)
+{
+	return (F(vec))X512_SCALEF((X512_VEC)p, (X512_VEC)(t - T_ROUND));
+}
 #else
 static inline TARGET __attribute__((always_inline)) F(vec)
 F(vmax)(F(vec) x, F(vec) m)
 {
 	return F(vsel)(x > m, x, m);
+}
+
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vmin)(F(vec) x, F(vec) m)
+{
+	return F(vsel)(x < m, x, m);
+}
+
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vldexp)(F(vec) p, F(vec) t)
+{
+	F(vec) t1, s1, s2;
+	F(ivec) ki, k1;
+	F(uvec) b1, b2;
+
+	/* k1 = round(k/2) by the same trick, k2 = k - k1 (in ki) */
+	t1 = F(vfmac)(t - T_ROUND, F(vbc)((T)0.5), T_ROUND);
+	memcpy(&ki, &t, sizeof ki);
+	memcpy(&k1, &t1, sizeof k1);
+	ki -= T_ROUND_BITS;
+	k1 -= T_ROUND_BITS;
+	ki -= k1;
+	memcpy(&b1, &k1, sizeof b1);
+	memcpy(&b2, &ki, sizeof b2);
+	b1 = (b1 + T_BIAS) << T_MANT;
+	b2 = (b2 + T_BIAS) << T_MANT;
+	memcpy(&s1, &b1, sizeof s1);
+	memcpy(&s2, &b2, sizeof s2);
+	return p * s1 * s2;
 }
 #endif
 
@@ -515,71 +564,6 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 /* LANES consecutive elements, the unit of expsum()'s sum. */
 typedef T F(lvec) __attribute__((vector_size(LANES * sizeof(T))));
 
-/* The two steps of exp1 that AVX-512 does in one instruction each (X512,
- * attn_isa.h): the same numbers, fewer operations.
- * vlo(v, lo), vhi(v, hi): v, or lo where v < lo (hi where v > hi); NaN
- * stays.  vmaxpd(lo, v) returns its second operand when either is NaN,
- * so exactly v < lo ? lo : v (and vminpd(hi, v) v > hi ? hi : v).
- * vldexp(p, t): p·2^k, k = t - T_ROUND (t from the rounding trick, k in
- * its low bits), as exp1 makes it: p·2^k1 is exact (p is near 1,
- * k1 = round(k/2)), so p·2^k1·2^k2 is the single rounding of p·2^k,
- * subnormal and overflowing ends included, which vscalefpd gives at
- * once. */
-#ifdef X512
-static inline TARGET __attribute__((always_inline)) F(vec)
-F(vlo)(F(vec) v, T lo)
-{
-	return (F(vec))X512_MAX(X512_SET1(lo), (X512_VEC)v);
-}
-
-static inline TARGET __attribute__((always_inline)) F(vec)
-F(vhi)(F(vec) v, T hi)
-{
-	return (F(vec))X512_MIN(X512_SET1(hi), (X512_VEC)v);
-}
-
-static inline TARGET __attribute__((always_inline)) F(vec)
-F(vldexp)(F(vec) p, F(vec) t)
-{
-	return (F(vec))X512_SCALEF((X512_VEC)p, (X512_VEC)(t - T_ROUND));
-}
-#else
-static inline TARGET __attribute__((always_inline)) F(vec)
-F(vlo)(F(vec) v, T lo)
-{
-	return F(vsel)(v < lo, F(vbc)(lo), v);
-}
-
-static inline TARGET __attribute__((always_inline)) F(vec)
-F(vhi)(F(vec) v, T hi)
-{
-	return F(vsel)(v > hi, F(vbc)(hi), v);
-}
-
-static inline TARGET __attribute__((always_inline)) F(vec)
-F(vldexp)(F(vec) p, F(vec) t)
-{
-	F(vec) t1, s1, s2;
-	F(ivec) ki, k1;
-	F(uvec) b1, b2;
-
-	/* k1 = round(k/2) by the same trick, k2 = k - k1 (in ki) */
-	t1 = F(vfmac)(t - T_ROUND, F(vbc)((T)0.5), T_ROUND);
-	memcpy(&ki, &t, sizeof ki);
-	memcpy(&k1, &t1, sizeof k1);
-	ki -= T_ROUND_BITS;
-	k1 -= T_ROUND_BITS;
-	ki -= k1;
-	memcpy(&b1, &k1, sizeof b1);
-	memcpy(&b2, &ki, sizeof b2);
-	b1 = (b1 + T_BIAS) << T_MANT;
-	b2 = (b2 + T_BIAS) << T_MANT;
-	memcpy(&s1, &b1, sizeof s1);
-	memcpy(&s2, &b2, sizeof s2);
-	return p * s1 * s2;
-}
-#endif
-
 /* s[j] = exp1(s[j] - mx), j < n, EXP_NU vectors at a time: each
  * element gets exp1's operations exactly, so the same bits, except that
  * with hi 0 exp1's clamp at T_EXP_HI is left out (for arguments known
@@ -599,9 +583,10 @@ F(expv)(T *s, size_t n, T mx, int hi, F(lvec) *sum)
 #pragma GCC unroll 16
 		for (u = 0; u < EXP_NU; u++) {
 			memcpy(&v[u], s + j + (size_t)u * VL, sizeof v[u]);
-			v[u] = F(vlo)(v[u] - mx, T_EXP_LO);
+			/* the clamps of exp1: NaN stays */
+			v[u] = F(vmax)(F(vbc)(T_EXP_LO), v[u] - mx);
 			if (hi)
-				v[u] = F(vhi)(v[u], T_EXP_HI);
+				v[u] = F(vmin)(F(vbc)(T_EXP_HI), v[u]);
 			/* k = round(v / ln 2) */
 			t[u] = F(vfmac)(v[u], F(vbc)(T_LOG2E), T_ROUND);
 			k = t[u] - T_ROUND;
