@@ -17,7 +17,7 @@ main(int argc, char *argv[])
 {
 	struct err e;
 	struct rng r;
-	struct mat m = { 0, 0, NULL };
+	struct mat m = { .data = NULL };
 	struct shape sh;
 	struct out o = { .fd = -1 };
 	char buf[128], msg[1024];

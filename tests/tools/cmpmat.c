@@ -32,7 +32,7 @@ load(const char *path, struct mat *m, struct shape *sh)
 int
 main(int argc, char *argv[])
 {
-	struct mat g = { 0, 0, NULL }, w = { 0, 0, NULL };
+	struct mat g = { .data = NULL }, w = { .data = NULL };
 	struct shape gs, ws;
 	double rel = 0, abs_ = 0, worst = 0;
 	size_t i, n, bad = 0, first = 0;
