@@ -95,6 +95,7 @@ static const float exp_c_s[7] = {
 
 #define T_SUF _d
 #define T_FMA __builtin_fma
+/* the AVX-512 vector type and intrinsics for T (X512, attn_isa.h) */
 #define X512_VEC __m512d
 #define X512_SET1 _mm512_set1_pd
 #define X512_MAX _mm512_max_pd

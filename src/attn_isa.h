@@ -8,6 +8,8 @@
  * VBYTES is the level's vector width in bytes, VACC how many vector
  * registers a kernel may fill with partial sums (16 of AVX-512's 32,
  * 12 of the 16 of SSE2 and AVX2): register tiles are sized from them.
+ * X512, defined for the real AVX-512 level only, has attn_tmpl.h do
+ * three steps with AVX-512 instructions (vmax, vmin, vldexp there).
  */
 #define SUF CAT(T_SUF, 0)
 #define TARGET
