@@ -70,7 +70,9 @@
 # (m = n keys; softmax exp/max/sum and the scaling are not counted).
 # "%peak" is that GFLOP/s over the measured peak of the same kind: fp64
 # on all threads, fp32 on all threads for --dtype f32 (d), the 1-thread
-# fp64 peak for -j 1 (e).  The peak is what FMA units can do with every
+# fp64 peak for -j 1 (e); each peak is measured before the cases and
+# again after them, and the larger is the ceiling (a measurement that
+# fell in a slow spell of the machine would flatter every %).  The peak is what FMA units can do with every
 # operand in registers; whole-process times include I/O and the softmax,
 # so 100% is out of reach, and the % says how much of the machine a case
 # uses, independently of the machine.  "NumPy/sa" is NumPy's seconds
@@ -400,16 +402,11 @@ rows_header() {
 	    "-------- + --------- -------- ---------"
 }
 
-# pct VALUE PEAK: VALUE as a percentage of PEAK ("n/a" without a peak).
-pct() {
-	awk -v v="$1" -v p="$2" 'BEGIN {
-	    if (p + 0 > 0 && v != "") printf "%.1f%%", 100 * v / p
-	    else printf "n/a" }'
-}
-
 # row ID WHAT TOOL_LABEL NP_LABEL FLOPS PEAK: NP_LABEL "-" when NumPy
 # cannot do the case, "" when it is not measured for this row; PEAK the
-# GFLOP/s of the relevant peak (fp64 or fp32, 1 or all threads).
+# name of the relevant peak (F64_N, F64_1, F32_N).  The % is left as a
+# mark, "@pk GFLOP/s NAME@", that ceiling() replaces once the peaks are
+# measured again after the cases.
 row() {
 	w_id=$1 w_what=$2 w_np=$4 w_fl=$5 w_pk=$6
 	if ! stat_of "$3"; then
@@ -428,8 +425,8 @@ row() {
 	w_t=$T w_rss=$RSS
 	w_gf=$(awk -v f="$w_fl" -v t="$w_t" \
 	    'BEGIN { printf "%.2f", f / t / 1e9 }')
-	w_pc=$(pct "$(awk -v f="$w_fl" -v t="$w_t" \
-	    'BEGIN { print f / t / 1e9 }')" "$w_pk")
+	w_pc="@pk $(awk -v f="$w_fl" -v t="$w_t" \
+	    'BEGIN { print f / t / 1e9 }') $w_pk@"
 	w_nt="" w_nrss="" w_ratio=""
 	if [ "$w_np" = - ]; then
 		w_nt="—" w_nrss="—" w_ratio="—"
@@ -530,7 +527,7 @@ need_a() {
 case_a() {
 	have_npy "$INA" || { row_na a "npy $A_WHAT" "$NO_NPY"; return; }
 	need_a
-	row a "npy $A_WHAT" a.sa a.np "$A_FLOPS" "$F64_N"
+	row a "npy $A_WHAT" a.sa a.np "$A_FLOPS" F64_N
 	check a "$OUT/a.npy" "$OUT/ref.npy" 1e-10 NumPy
 }
 
@@ -543,7 +540,7 @@ b_np() {
 }
 case_b() {
 	repeat "(b)" b.sa b_tool b.np b_np
-	row b "csv $A_WHAT" b.sa b.np "$A_FLOPS" "$F64_N"
+	row b "csv $A_WHAT" b.sa b.np "$A_FLOPS" F64_N
 	check b "$OUT/b.csv" "$OUT/b.np.csv" 1e-10 NumPy
 	# The CSV inputs hold the .npy numbers exactly: same output as (a).
 	check b "$OUT/b.csv" "$OUT/a.npy" 0 "(a) (should be identical)"
@@ -556,7 +553,7 @@ case_c() {
 	c_what="npy n=$C_N d=$C_D H=1"
 	have_npy "$INC" || { row_na c "$c_what" "$NO_NPY"; return; }
 	repeat "(c)" c.sa c_tool
-	row c "$c_what" c.sa - "$C_FLOPS" "$F64_N"
+	row c "$c_what" c.sa - "$C_FLOPS" F64_N
 	stat_of c.sa
 	if [ -n "$T" ]; then
 		# In memory as doubles: X, WQ, WK, WV, the output, + 64 MiB.
@@ -590,7 +587,7 @@ case_d() {
 	have_npy "$INA" || { row_na d "(a) --dtype f32" "$NO_NPY"; return; }
 	need_a
 	repeat "(d)" d.sa d_tool
-	row d "(a) --dtype f32" d.sa - "$A_FLOPS" "$F32_N"
+	row d "(a) --dtype f32" d.sa - "$A_FLOPS" F32_N
 	stat_of a.sa; d_a=$T
 	stat_of d.sa; d_d=$T
 	[ -n "$d_a" ] && [ -n "$d_d" ] && note "(d) f32 speed-up over f64" \
@@ -607,8 +604,8 @@ case_e() {
 	have_npy "$INA" || { row_na e "(a) -j 1" "$NO_NPY"; return; }
 	need_a
 	repeat "(e)" e.sa e_tool
-	row e "(a) -j 1" e.sa - "$A_FLOPS" "$F64_1"
-	row e "(a) default threads" a.sa - "$A_FLOPS" "$F64_N"
+	row e "(a) -j 1" e.sa - "$A_FLOPS" F64_1
+	row e "(a) default threads" a.sa - "$A_FLOPS" F64_N
 	stat_of e.sa; e_1=$T e_c1=$CPU
 	stat_of a.sa; e_n=$T e_cn=$CPU
 	[ -n "$e_1" ] && [ -n "$e_n" ] && note "(e) time -j 1 / default" \
@@ -644,7 +641,7 @@ f_csv_np() {
 case_f() {
 	have_npy "$INA" || { row_na f "(a) -a weights.npy" "$NO_NPY"; return; }
 	repeat "(f) npy" fn.sa f_npy_tool fn.np f_npy_np
-	row f "(a) -a weights.npy" fn.sa fn.np "$A_FLOPS" "$F64_N"
+	row f "(a) -a weights.npy" fn.sa fn.np "$A_FLOPS" F64_N
 	check f "$OUT/w.npy" "$OUT/w.np.npy" 1e-10 "NumPy (weights.npy)"
 	if [ -f "$OUT/f.np.npy" ]; then
 		check f "$OUT/f.npy" "$OUT/f.np.npy" 1e-10 "NumPy (output)"
@@ -663,7 +660,7 @@ case_f() {
 		return
 	fi
 	repeat "(f) csv" fc.sa f_csv_tool fc.np f_csv_np
-	row f "(a) -a weights.csv" fc.sa fc.np "$A_FLOPS" "$F64_N"
+	row f "(a) -a weights.csv" fc.sa fc.np "$A_FLOPS" F64_N
 	for f_who in sa np; do
 		[ -f "$RES/fc.$f_who.size" ] || continue
 		stat_of "fc.$f_who"; f_t=$T
@@ -845,6 +842,48 @@ case_g() {
 	done
 }
 
+# --- the ceiling, again ------------------------------------------------
+
+# ceiling FILE: the FMA peaks measured again, after the cases, and each
+# of F64_1 F64_N F32_1 F32_N raised to that if it is higher: a peak is
+# the best the machine does, and on a shared or virtual machine one
+# measurement may fall in a slow spell, which would flatter every %.
+# Then FILE's "@pk GFLOP/s NAME@" marks become the % of that ceiling.
+ceiling() {
+	c_f=$RES/peak.after
+	: > "$c_f"
+	if [ -x "$PEAK" ] && [ -n "$F64_N" ]; then
+		log "measuring the FMA peaks again (tests/tools/peak -f)"
+		# shellcheck disable=SC2086
+		"$PEAK" -j "$THREADS" -f $PEAK_OPT > "$c_f" 2>/dev/null ||
+		    log "peak failed"
+	fi
+	ca() { awk -v k="$1" '$1 == k { print $2 }' "$c_f"; }
+	c_64_1=$(ca fp64_peak_1t) c_64_n=$(ca fp64_peak_all)
+	c_32_1=$(ca fp32_peak_1t) c_32_n=$(ca fp32_peak_all)
+	if [ -n "$c_64_n" ]; then
+		echo "peak:      after the cases fp64 $c_64_1 GFLOP/s on 1" \
+		    "thread, $c_64_n on $THREADS; fp32 $c_32_1, $c_32_n"
+		hi() { awk -v a="$1" -v b="$2" \
+		    'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
+		F64_1=$(hi "$F64_1" "$c_64_1") F64_N=$(hi "$F64_N" "$c_64_n")
+		F32_1=$(hi "$F32_1" "$c_32_1") F32_N=$(hi "$F32_N" "$c_32_n")
+		echo "ceiling:   the larger of each: fp64 $F64_1 on 1 thread," \
+		    "$F64_N on $THREADS; fp32 $F32_1, $F32_N (the % below)"
+	fi
+	awk -v F64_1="$F64_1" -v F64_N="$F64_N" -v F32_1="$F32_1" \
+	    -v F32_N="$F32_N" '{
+		while (match($0, /@pk [^ @]* [A-Z0-9_]*@/)) {
+			split(substr($0, RSTART + 1, RLENGTH - 2), w, " ")
+			p = w[3] == "F64_1" ? F64_1 : w[3] == "F64_N" ? F64_N : \
+			    w[3] == "F32_1" ? F32_1 : F32_N
+			v = (p + 0 > 0) ? sprintf("%.1f%%", 100 * w[2] / p) : "n/a"
+			$0 = substr($0, 1, RSTART - 1) sprintf("%6s", v) \
+			    substr($0, RSTART + RLENGTH)
+		}
+		print }' "$1" > "$1.pct" && mv "$1.pct" "$1"
+}
+
 # --- targets -----------------------------------------------------------
 
 # goal TEXT VALUE OP LIMIT SHOWN WHY: one line of the targets block:
@@ -958,7 +997,7 @@ g_goal() {
 
 targets() {
 	echo "targets (ratios within this run, medians of $REPS runs;" \
-	    "% of the peaks measured above):"
+	    "% of the ceiling above):"
 	[ "$SMALL" = 1 ] &&
 	    echo "  (BENCH_SMALL sizes: not the sizes the targets are set for)"
 	of_peak a a.sa "$A_FLOPS" "$F64_N"
@@ -1016,6 +1055,7 @@ for c in $CASES; do
 done
 
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at the end"
+ceiling "$TABLE"
 echo
 rows_header
 cat "$TABLE"
