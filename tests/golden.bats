@@ -281,3 +281,27 @@ nan_rows() {
 		done
 	done
 }
+
+@test "golden: a row whose only key, or only key of a block, is NaN is NaN, at every level and type" {
+	cd "$BATS_TEST_TMPDIR"
+	# keys 100 and 256 NaN (256 the first of the second key block);
+	# --window W: row i sees keys i-W .. i+W.  W 0: rows 100 and 256
+	# see the NaN key alone (the block's other scores are -inf); W 1:
+	# row 255 sees key 256 alone in its second block, after a first
+	# block of finite scores
+	awk 'BEGIN { for (j = 0; j < 700; j++) { l = ""
+		for (c = 0; c < 8; c++) l = l (c ? "," : "") sin(j * 7 + c * 3)
+		print l } }' | awk -F, 'NR == 101 || NR == 257 { $2 = "nan" }
+	    { print }' OFS=, > Kn.csv
+	isas=$("$ROOT/tests/tools/gemmcheck" isas)
+	for isa in $isas; do
+		for t in f64 f32; do
+			SELFATTN_ISA=$isa "$SA" -Q randn:300x8 -K Kn.csv \
+			    -V randn:700x8 --window 0 --dtype $t -o y0.csv
+			[ "$(nan_rows y0.csv)" = "100-100 256-256" ]
+			SELFATTN_ISA=$isa "$SA" -Q randn:300x8 -K Kn.csv \
+			    -V randn:700x8 --window 1 --dtype $t -o y1.csv
+			[ "$(nan_rows y1.csv)" = "99-101 255-257" ]
+		done
+	done
+}
