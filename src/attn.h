@@ -204,7 +204,8 @@ struct attn_ops {
 	 * The weights of the same rows from their final state over all the
 	 * keys: W[i][j] = exp(s_ij - M_i) / L_i as doubles, W (nq, m) ldw;
 	 * rows with no visible key are zeros, and so is every key block
-	 * that no row of the call may see (key range, causal, window).
+	 * that no row of the call may see (key range, causal, window); a
+	 * row whose M or L is NaN is NaN throughout, as PyTorch's.
 	 * kept 0: a second pass over the keys computes the scores again,
 	 * Q (nq, dk) ldq against the keys packed at h->kp (block b holding
 	 * keys h->jp + b·ATTN_BC ..).  kept 1: W holds the scores already,

@@ -996,9 +996,11 @@ F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 
 /* The weights from the kept scores, in place: W (nq, m) ldw holds s;
  * w_ij = exp(s_ij - M_i) / L_i over the key blocks [jb, je) the rows
- * may see, 0 elsewhere and in rows with no visible key.  s as T again
- * is the very score block() computed (float -> double -> float is
- * exact), so the weights are those of the pass that recomputes. */
+ * may see, 0 elsewhere and in rows with no visible key, NaN throughout
+ * a row whose M or L is NaN (as PyTorch's softmax of a row with a NaN,
+ * whatever the blocks).  s as T again is the very score block()
+ * computed (float -> double -> float is exact), so the weights are
+ * those of the pass that recomputes. */
 static TARGET void
 F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
     double *W, size_t ldw, size_t jb, size_t je)
@@ -1009,9 +1011,9 @@ F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
 		double *w = W + i * ldw;
 		const T mx = rmax[i], l = rsum[i];
 
-		if (mx == -(T)INFINITY) {
+		if (mx == -(T)INFINITY || mx != mx || l != l) {
 			for (j = 0; j < m; j++)
-				w[j] = 0;
+				w[j] = mx == -(T)INFINITY ? 0 : NAN;
 			continue;
 		}
 		for (j = 0; j < jb; j++)
@@ -1047,7 +1049,8 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	}
 	for (i = 0; i < nq; i++)
 		for (j = 0; j < h->m; j++)
-			W[i * ldw + j] = 0;
+			W[i * ldw + j] = rmax[i] != rmax[i] || rsum[i] != rsum[i] ?
+			    NAN : 0;
 	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
 		return;
 	for (j0 = jlo / ATTN_BC * ATTN_BC; j0 < jhi; j0 += ATTN_BC) {

@@ -269,8 +269,11 @@ nan_rows() {
 	for isa in $isas; do
 		for t in f64 f32; do
 			SELFATTN_ISA=$isa "$SA" -Q Q.csv -K Kn.csv -V randn:700x8 \
-			    --seed 1 -c --dtype $t -o yn.csv
+			    --seed 1 -c --dtype $t -o yn.csv -a wn.csv
 			[ "$(nan_rows yn.csv)" = "100-299" ]
+			# their weights are NaN in every column, the key
+			# blocks they do not reach included (as PyTorch)
+			[ "$(nan_rows wn.csv)" = "100-299" ]
 			# key 200's score is +inf for even rows (exp(inf - inf)
 			# is NaN) and -inf, weight 0, for odd ones
 			SELFATTN_ISA=$isa "$SA" -Q Q.csv -K Ki.csv -V randn:700x8 \
@@ -278,6 +281,36 @@ nan_rows() {
 			want=$(awk 'BEGIN { for (i = 200; i < 300; i += 2)
 				printf "%s%d-%d", (i > 200 ? " " : ""), i, i }')
 			[ "$(nan_rows yi.csv)" = "$want" ]
+		done
+	done
+}
+
+@test "golden: a NaN query makes its row of the weights NaN in every column, the scores kept or computed again, at every level and type" {
+	cd "$BATS_TEST_TMPDIR"
+	# 1000 queries (row 100 NaN) by 700 keys, causal: row 100 and its
+	# query block reach only the first key block of 256.  Kept scores
+	# for 300 queries, computed again for 1000 (--dry-run says which).
+	awk 'BEGIN { for (i = 0; i < 1000; i++) { l = ""
+		for (c = 0; c < 8; c++)
+			l = l (c ? "," : "") (i == 100 && c == 3 ? "nan" : \
+			    cos(i * 5 + c))
+		print l } }' > Q.csv
+	head -n 300 Q.csv > Q300.csv
+	run "$SA" --dry-run -Q Q.csv -K randn:700x8 -V randn:700x8 -c -a w.csv
+	echo "$output" | grep -q '^weights: scores again, '
+	run "$SA" --dry-run -Q Q300.csv -K randn:700x8 -V randn:700x8 -c \
+	    -a w.csv
+	echo "$output" | grep -q '^weights: scores kept$'
+	isas=$("$ROOT/tests/tools/gemmcheck" isas)
+	for isa in $isas; do
+		for t in f64 f32; do
+			for q in Q Q300; do
+				SELFATTN_ISA=$isa "$SA" -Q $q.csv \
+				    -K randn:700x8 -V randn:700x8 -c \
+				    --dtype $t -p 3 -o y.csv -a w.csv
+				[ "$(nan_rows y.csv)" = "100-100" ]
+				[ "$(nan_rows w.csv)" = "100-100" ]
+			done
 		done
 	done
 }
