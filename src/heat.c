@@ -555,7 +555,10 @@ show_section(struct heat *h, size_t b, struct err *e)
 		return err_set(e, NULL, 0, 0, "--show: %s", strerror(errno));
 	spans(ts, tk, h->gk);
 	vmax = scale_max(h, np);
-	klines = tk < h->gk || h->gk < p->m ? 0 : longest(h->kl, p->m);
+	/* key labels downwards: as many lines as the longest (numbers:
+	 * the digits of the last key) */
+	klines = tk < h->gk || h->gk < p->m ? 0 : h->kl ? longest(h->kl,
+	    p->m) : (size_t)snprintf(NULL, 0, "%zu", p->m - 1);
 	if (p->B > 1 && put(o, e, "sequence %zu\n", b))
 		goto fail;
 	if ((tk < h->gk || h->gk < p->m) && put(o, e, "(%zu keys in %zu "

@@ -193,6 +193,12 @@ batch() {
 	[ "${lines[0]}" = "sequence 1" ]
 	[ "${lines[1]}" = "head 0" ]
 	[[ "$output" == *"//"* ]]
+	# key numbers downwards take as many lines as the last one's digits
+	run "$SA" -Q rand:2x2 -K rand:12x2 -V rand:12x2 -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | sed -n 2,3p)" = '      0 1 2 3 4 5 6 7 8 9 1 1 
+                          0 1 ' ]
+	[ "$(printf '%s\n' "$output" | sed -n 4p | cut -c 1-2)" = '0 ' ]
 }
 
 @test "show: colours on a terminal, 256 or 24-bit; NO_COLOR turns them off" {
