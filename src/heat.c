@@ -257,7 +257,10 @@ svg_head(struct heat *h, struct err *e)
 	n = npanels(h);
 	h->ncol = n < 4 ? n : 4;
 	h->nrow = (n + 3) / 4;
-	h->sech = (p->B > 1 ? 24 : 0) + h->nrow * h->ph;
+	/* a section is as tall as its panels, or as the legend beside
+	 * them (title, scale, masked, NaN: 246) */
+	h->sech = (p->B > 1 ? 24 : 0) + (h->nrow * h->ph > 246 ? h->nrow *
+	    h->ph : 246);
 	h->width = 16 + h->ncol * h->pw + 110;
 	h->height = 16 + nsec * h->sech + (agg ? 22 : 0) + 8;
 	if (put(o, e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -299,8 +302,31 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 	return h->sum[at] / (double)c / (k == h->Hs ? (double)h->Hs : 1.0);
 }
 
+/* A cell whose weight is NaN (a NaN query, key or score: its row is
+ * NaN, as in PyTorch): drawn in this colour, outside viridis, and named
+ * in the legend of a picture that has one. */
+#define NAN_RGB "e41a1c"
+
+/* Whether a cell of the np panels, not masked, is NaN. */
+static int
+any_nan(const struct heat *h, size_t np)
+{
+	size_t k, i, j;
+	int masked;
+	double v;
+
+	for (k = 0; k < np; k++)
+		for (i = 0; i < h->gq; i++)
+			for (j = 0; j < h->gk; j++) {
+				v = cell_value(h, k, i, j, &masked);
+				if (v != v && !masked)
+					return 1;
+			}
+	return 0;
+}
+
 /* The top of the colour scale: the largest cell of the np panels, or 1
- * when every cell is 0. */
+ * when every cell is 0 (NaN cells do not count). */
 static double
 scale_max(const struct heat *h, size_t np)
 {
@@ -324,7 +350,7 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	struct out *o = h->o.svg;
 	size_t k, i, j, np = npanels(h), x, y, cs = h->cs;
 	char ql[6 * LABEL_CHARS + 64], kl[6 * LABEL_CHARS + 64], num[40];
-	char name[64];
+	char name[64], fill[8];
 	double v, vmax = 0;
 	int masked;
 	unsigned char rgb[3];
@@ -370,18 +396,23 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 				    LABEL_CHARS, 1);
 				num[num_format(num, v, 0)] = '\0';
 				colour(v / vmax, rgb);
+				if (v != v)
+					strcpy(fill, NAN_RGB);
+				else
+					sprintf(fill, "%02x%02x%02x", rgb[0],
+					    rgb[1], rgb[2]);
 				if (masked ? put(o, e, "<rect class=\"cell "
 				    "masked\" x=\"%zu\" y=\"%zu\" width=\"%zu\" "
 				    "height=\"%zu\" fill=\"url(#masked)\"><title>"
 				    "%s \xe2\x86\x92 %s: 0 (masked)</title></rect>\n",
 				    gx + j * cs, y, cs, cs, ql, kl) : put(o, e,
 				    "<rect class=\"cell\" x=\"%zu\" y=\"%zu\" "
-				    "width=\"%zu\" height=\"%zu\" fill=\"#%02x%02x"
-				    "%02x\"><title>%s \xe2\x86\x92 %s: %s%s</title>"
-				    "</rect>\n", gx + j * cs, y, cs, cs, rgb[0],
-				    rgb[1], rgb[2], ql, kl, h->qs[i + 1] -
-				    h->qs[i] > 1 || h->ks[j + 1] - h->ks[j] > 1 ?
-				    "mean " : "", num))
+				    "width=\"%zu\" height=\"%zu\" fill=\"#%s\">"
+				    "<title>%s \xe2\x86\x92 %s: %s%s</title>"
+				    "</rect>\n", gx + j * cs, y, cs, cs, fill, ql,
+				    kl, h->qs[i + 1] - h->qs[i] > 1 ||
+				    h->ks[j + 1] - h->ks[j] > 1 ? "mean " : "",
+				    num))
 					return -1;
 			}
 		}
@@ -399,10 +430,15 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	    "%s</text>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">0</text>\n"
 	    "<rect x=\"%zu\" y=\"%zu\" width=\"16\" height=\"16\" "
 	    "fill=\"url(#masked)\" stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" "
-	    "font-size=\"11\">masked</text>\n</g>\n</g>\n", x, y, x, y + 8,
+	    "font-size=\"11\">masked</text>\n", x, y, x, y + 8,
 	    x + 20, y + 18, num, x + 20, y + 168, x, y + 180, x + 20, y + 193))
 		return -1;
-	return 0;
+	if (any_nan(h, np) && put(o, e, "<rect x=\"%zu\" y=\"%zu\" "
+	    "width=\"16\" height=\"16\" fill=\"#" NAN_RGB "\" "
+	    "stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" "
+	    "font-size=\"11\">NaN</text>\n", x, y + 200, x + 20, y + 213))
+		return -1;
+	return puts_(o, "</g>\n</g>\n", e);
 }
 
 /* s as a JSON string, safe inside <script>: '<', '>', '&' escaped. */
@@ -514,8 +550,10 @@ html_section(struct heat *h, size_t b, struct err *e)
 				return -1;
 			for (j = 0; j < h->gk; j++) {
 				v = cell_value(h, k, i, j, &masked);
-				if (masked || !isfinite(v))
+				if (masked)
 					strcpy(num, "null");
+				else if (v != v)
+					strcpy(num, "\"nan\"");
 				else
 					num[num_format(num, v, 0)] = '\0';
 				if ((j && puts_(o, ",", e)) || puts_(o, num, e))
@@ -616,7 +654,9 @@ show_section(struct heat *h, size_t b, struct err *e)
 					any |= !masked;
 				}
 				v = s / (double)(cnt ? cnt : 1) / vmax;
-				if (!any)
+				if (any && v != v)
+					c = (size_t)puts_(o, "??", e);
+				else if (!any)
 					c = h->o.color ? (size_t)put(o, e,
 					    "\033[38;5;250;48;5;240m//\033[0m") :
 					    (size_t)puts_(o, "//", e);
@@ -652,7 +692,8 @@ show_section(struct heat *h, size_t b, struct err *e)
 		if (c != 0)
 			goto fail;
 	}
-	if (put(o, e, " %s   // masked (weight 0)\n", num))
+	if (put(o, e, " %s   // masked (weight 0)%s\n", num,
+	    any_nan(h, np) ? "   ?? NaN" : ""))
 		goto fail;
 	free(ts);
 	return 0;

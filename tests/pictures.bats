@@ -201,6 +201,43 @@ batch() {
 	[ "$(printf '%s\n' "$output" | sed -n 4p | cut -c 1-2)" = '0 ' ]
 }
 
+@test "pictures: a NaN row is drawn as NaN by --show, the SVG and the HTML page, and named in their legends" {
+	# query 0 is NaN: its weights are NaN in every column (as PyTorch)
+	printf 'nan,1\n2,1\n1,1\n' >q.csv
+	printf '1,0\n1,1\n1,1\n' >k.csv
+	run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[ "$output" = 'weights
+      0 1 2 
+0     ??????
+1     ==@@//
+2     ::++++
+0  .:-=+*#%@ 0.67   // masked (weight 0)   ?? NaN' ]
+	# the SVG: the row in the NaN colour, with "nan" tooltips, and a
+	# legend entry inside the picture
+	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.svg
+	[ "$(grep -c '<rect class="cell" [^>]*fill="#e41a1c"><title>0 → [012]: nan</title>' h.svg)" -eq 3 ]
+	grep -q '>NaN</text>' h.svg
+	h=$(sed -n 's/.*<svg [^>]* height="\([0-9]*\)".*/\1/p' h.svg)
+	y=$(sed -n 's/.*<text x="[0-9]*" y="\([0-9]*\)" font-size="11">NaN<.*/\1/p' h.svg)
+	[ "$y" -lt "$h" ]
+	# no NaN, no NaN entry
+	"$SA" -Q k.csv -K k.csv -V k.csv -c -o /dev/null --heatmap f.svg
+	! grep -q 'NaN\|e41a1c' f.svg
+	# the HTML page: "nan" in the data, drawn without errors in Chromium
+	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.html
+	grep -q '"w":\[\["nan","nan","nan"\],\[' h.html
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --no-first-run --user-data-dir="$(mktemp -d)" \
+	    --dump-dom "file://$PWD/h.html" >h.dom 2>/dev/null
+	grep -q '<body data-ready="ok">' h.dom
+	grep -q '<pre id="errors"></pre>' h.dom
+	[ "$(grep -o '<rect [^>]*fill="#e41a1c" class="cell"' h.dom | wc -l)" -eq 3 ]
+	grep -q '>NaN</text>' h.dom
+}
+
 @test "show: colours on a terminal, 256 or 24-bit; NO_COLOR turns them off" {
 	command -v script >/dev/null || skip "script(1) is not installed"
 	script -qec "env -u NO_COLOR COLORTERM= $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >c256
