@@ -139,6 +139,8 @@ struct ops_d {
 	    const double *, size_t, double *, size_t, enum gemm_acc, double *);
 	void (*nt)(size_t, size_t, size_t, const double *, size_t,
 	    const double *, size_t, double *, size_t, enum gemm_acc, double *);
+	void (*packed_nz)(size_t, size_t, size_t, const double *, size_t,
+	    const double *, double *, size_t);
 };
 
 struct ops_s {
@@ -153,6 +155,8 @@ struct ops_s {
 	    const float *, size_t, float *, size_t, enum gemm_acc, float *);
 	void (*nt)(size_t, size_t, size_t, const float *, size_t,
 	    const float *, size_t, float *, size_t, enum gemm_acc, float *);
+	void (*packed_nz)(size_t, size_t, size_t, const float *, size_t,
+	    const float *, float *, size_t);
 };
 
 /* ---- generic: any target, separate multiply and add ---- */
@@ -416,6 +420,14 @@ void gemm_packed(size_t n, size_t k, size_t m, const double *A,
 		cur_d->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
 }
 
+void gemm_packed_nz(size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *Bp, double *C, size_t ldc)
+{
+	gemm_init();
+	if (n > 0 && m > 0 && k > 0)
+		cur_d->packed_nz(n, k, m, A, lda, Bp, C, ldc);
+}
+
 void gemm_nn(size_t n, size_t k, size_t m, const double *A, size_t lda,
     const double *B, size_t ldb, double *C, size_t ldc, enum gemm_acc acc,
     double *work)
@@ -481,6 +493,14 @@ void sgemm_packed(size_t n, size_t k, size_t m, const float *A,
 		zero_s(n, m, C, ldc, acc);
 	else
 		cur_s->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
+}
+
+void sgemm_packed_nz(size_t n, size_t k, size_t m, const float *A,
+    size_t lda, const float *Bp, float *C, size_t ldc)
+{
+	gemm_init();
+	if (n > 0 && m > 0 && k > 0)
+		cur_s->packed_nz(n, k, m, A, lda, Bp, C, ldc);
 }
 
 void sgemm_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,

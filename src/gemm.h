@@ -128,6 +128,15 @@ void gemm_packed(size_t n, size_t k, size_t m, const double *A,
     size_t lda, const double *Bp, double *C, size_t ldc,
     enum gemm_acc acc, double *work);
 
+/* C (n,m) += A (n,k) . B (k,m), B packed, without the terms whose A
+ * element is zero: c = c + A[i,p]*B[p,j] for the p with A[i,p] != 0,
+ * in order, rounded as gemm_packed rounds.  For a B that may hold an
+ * infinity or a NaN, where a zero of A must add nothing (0*inf is NaN);
+ * with a finite B the same numbers as gemm_packed, but for the sign of
+ * a zero.  Slow (a plain loop); needs no workspace. */
+void gemm_packed_nz(size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *Bp, double *C, size_t ldc);
+
 /* C (n,m) (+)= A (n,k) . B (k,m). */
 void gemm_nn(size_t n, size_t k, size_t m, const double *A, size_t lda,
     const double *B, size_t ldb, double *C, size_t ldc, enum gemm_acc acc,
@@ -149,6 +158,8 @@ void sgemm_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
 void sgemm_packed(size_t n, size_t k, size_t m, const float *A,
     size_t lda, const float *Bp, float *C, size_t ldc, enum gemm_acc acc,
     float *work);
+void sgemm_packed_nz(size_t n, size_t k, size_t m, const float *A,
+    size_t lda, const float *Bp, float *C, size_t ldc);
 void sgemm_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
     const float *B, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
     float *work);

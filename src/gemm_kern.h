@@ -422,10 +422,42 @@ GK_FN void GK_(nt)(size_t n, size_t k, size_t m, const GK_T *A, size_t lda,
 	GK_(gemm)(n, k, m, A, lda, NULL, Bt, ldb, 1, C, ldc, acc, work);
 }
 
+/*
+ * C (n,m) += A (n,k) . B (k,m), B packed whole (pack_b/pack_bt), leaving
+ * out every term whose element of A is zero:
+ *
+ *   c = c + A[i,p]*B[p,j]   for p = 0..k-1 with A[i,p] != 0
+ *
+ * each step rounded as in the kernel (fused with GK_FMAFN).  For a B
+ * that may hold infinities or NaNs, where 0*inf would make a NaN of a
+ * term that is not there (attention: a key of weight 0).  With a finite
+ * B the numbers are the kernel's, but for the sign of a zero.  A plain
+ * loop, for the rare blocks that need it.
+ */
+GK_FN void GK_(packed_nz)(size_t n, size_t k, size_t m, const GK_T *A,
+    size_t lda, const GK_T *Bp, GK_T *C, size_t ldc)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < m; j++) {
+			const GK_T *a = A + i * lda;
+			const GK_T *b = Bp + j / GK_NR * k * GK_NR + j % GK_NR;
+			GK_T c = C[i * ldc + j];
+
+			for (size_t p = 0; p < k; p++)
+				if (a[p] != 0)
+#ifdef GK_FMAFN
+					c = GK_FMAFN(a[p], b[p * GK_NR], c);
+#else
+					c = c + a[p] * b[p * GK_NR];
+#endif
+			C[i * ldc + j] = c;
+		}
+}
+
 static const GK_OPS GK_(ops) = {
 	GK_MR, GK_NR, GK_KC, GK_MC, GK_NC,
 	GK_(packed_size), GK_(work_size), GK_(pack_b), GK_(pack_bt),
-	GK_(packed), GK_(nn), GK_(nt)
+	GK_(packed), GK_(nn), GK_(nt), GK_(packed_nz)
 };
 
 #undef GK_CAT2

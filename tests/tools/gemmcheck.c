@@ -22,6 +22,8 @@
  *     larger than rows (padding holds NaN, must not be read; C's padding
  *     must not be written), misaligned buffers, workspace and packed-B
  *     bounds (guard zones after them stay untouched);
+ *   - gemm_packed_nz: the chain over the p whose A[i,p] is not zero,
+ *     against a B with infinities and NaNs (0*inf adds no NaN);
  *   - determinism: any split of A's rows into pieces (random split
  *     points, pieces of 1 row), column slices of B, gemm_packed = gemm_nn
  *     = gemm_nt, k split by the caller into overwrite + accumulate, and
@@ -60,6 +62,8 @@ struct ty {
 	double (*get)(const void *, size_t);
 	void (*set)(void *, size_t, double);
 	double (*chain)(double, double, double, int);	/* c + a*b */
+	void (*mul_nz)(size_t, size_t, size_t, const void *, size_t,
+	    const void *, void *, size_t);	/* gemm_packed_nz */
 };
 
 static void pack_d(size_t k, size_t m, const void *B, size_t ldb, int bt,
@@ -81,6 +85,12 @@ static void mul_d(enum how h, size_t n, size_t k, size_t m, const void *A,
 		gemm_nn(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
 	else
 		gemm_nt(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+}
+
+static void nz_d(size_t n, size_t k, size_t m, const void *A, size_t lda,
+    const void *Bp, void *C, size_t ldc)
+{
+	gemm_packed_nz(n, k, m, A, lda, Bp, C, ldc);
 }
 
 static double get_d(const void *p, size_t i)
@@ -119,6 +129,12 @@ static void mul_s(enum how h, size_t n, size_t k, size_t m, const void *A,
 		sgemm_nt(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
 }
 
+static void nz_s(size_t n, size_t k, size_t m, const void *A, size_t lda,
+    const void *Bp, void *C, size_t ldc)
+{
+	sgemm_packed_nz(n, k, m, A, lda, Bp, C, ldc);
+}
+
 static double get_s(const void *p, size_t i)
 {
 	return ((const float *)p)[i];
@@ -138,9 +154,9 @@ static double chain_s(double c, double a, double b, int fused)
 
 static const struct ty types[2] = {
 	{ "f64", sizeof(double), DBL_EPSILON / 2, gemm_packed_size,
-	    gemm_work_size, pack_d, mul_d, get_d, set_d, chain_d },
+	    gemm_work_size, pack_d, mul_d, get_d, set_d, chain_d, nz_d },
 	{ "f32", sizeof(float), FLT_EPSILON / 2, sgemm_packed_size,
-	    sgemm_work_size, pack_s, mul_s, get_s, set_s, chain_s },
+	    sgemm_work_size, pack_s, mul_s, get_s, set_s, chain_s, nz_s },
 };
 
 /* ---- helpers ---- */
@@ -453,6 +469,72 @@ static void test_special(const struct ty *t, int fused)
 	}
 }
 
+/* gemm_packed_nz: zeros of A (+0 and -0) against infinities and NaNs
+ * of B add nothing; every element is the chain over the p with
+ * A[i,p] != 0, bit for bit, and the padding of C is not written. */
+static void test_nz(const struct ty *t, int fused)
+{
+	static const size_t sz[][3] = {
+		{ 1, 1, 1 }, { 7, 13, 37 }, { 96, 256, 64 }, { 13, 300, 5 },
+	};
+
+	for (size_t z = 0; z < sizeof sz / sizeof sz[0]; z++)
+		for (int bt = 0; bt < 2; bt++) {
+			size_t n = sz[z][0], k = sz[z][1], m = sz[z][2];
+			struct prob P;
+			struct buf C, Bp;
+			int ok = 1;
+
+			prob_new(&P, t, n, k, m, bt, 2, 0);
+			for (size_t i = 0; i < n; i++)
+				for (size_t p = 0; p < k; p++)
+					if (rnd() % 3 == 0)
+						t->set(P.A.p, i * P.lda + p,
+						    rnd() % 2 ? 0.0 : -0.0);
+			for (size_t p = 0; p < k; p++)
+				for (size_t j = 0; j < m; j++)
+					if (rnd() % 17 == 0)
+						t->set(P.B.p, bt ? j * P.ldb +
+						    p : p * P.ldb + j,
+						    rnd() % 3 == 0 ? NAN :
+						    rnd() % 2 ? INFINITY :
+						    -INFINITY);
+			buf_new(&Bp, t, t->packed_size(k, m), 0);
+			t->pack(k, m, P.B.p, P.ldb, bt, Bp.p);
+			buf_new(&C, t, P.C0.n, 0);
+			memcpy(C.p, P.C0.p, P.C0.n * t->esz);
+			t->mul_nz(n, k, m, P.A.p, P.lda, Bp.p, C.p, P.ldc);
+			for (size_t i = 0; i < n; i++) {
+				for (size_t j = 0; j < m; j++) {
+					double c = t->get(P.C0.p, i * P.ldc +
+					    j);
+
+					for (size_t p = 0; p < k; p++) {
+						double a = t->get(P.A.p,
+						    i * P.lda + p);
+
+						if (a != 0)
+							c = t->chain(c, a,
+							    bval(t, &P, p, j),
+							    fused);
+					}
+					ok &= same_bits(t, c, t->get(C.p,
+					    i * P.ldc + j));
+				}
+				for (size_t j = m; j < P.ldc && i * P.ldc + j <
+				    C.n; j++)
+					ok &= isnan(t->get(C.p, i * P.ldc +
+					    j));
+			}
+			check(ok && guard_ok(&C, t) && guard_ok(&Bp, t),
+			    "packed_nz skips zeros of A", t, PACKED, n, k, m,
+			    bt ? "B given transposed" : NULL);
+			free(C.base);
+			free(Bp.base);
+			prob_free(&P);
+		}
+}
+
 /* k = 0: overwrite gives +0, accumulate leaves C. */
 static void test_k0(const struct ty *t)
 {
@@ -718,6 +800,7 @@ static int cmd_test(void)
 	for (int i = 0; i < 2; i++) {
 		test_shapes(&types[i], fused);
 		test_special(&types[i], fused);
+		test_nz(&types[i], fused);
 		test_k0(&types[i]);
 		test_determinism(&types[i]);
 	}
