@@ -78,9 +78,15 @@ struct attn_head {
  * share the values at once; value j0 + r is row r of
  * V (ldv), read in place: decoding copies no key and no value.  Both
  * give the same numbers: the products keep gemm.h's order of
- * operations.  Dot scores only, for the unpacked form. */
+ * operations.  Dot scores only, for the unpacked form.
+ * A key of weight 0 (hidden, or its exp underflowed) adds nothing to
+ * P·V, even when its value holds an infinity or a NaN (0·inf would be
+ * NaN): pv() leaves such terms out, and a packed block whose values
+ * hold one, vbad[b] nonzero (vbad NULL: none does), is multiplied by
+ * gemm_packed_nz. */
 struct attn_keys {
 	const void *kp, *vp;
+	const unsigned char *vbad;
 	void *S;
 	const void *V;
 	size_t ldv;
@@ -188,7 +194,8 @@ struct attn_ops {
 
 	/* O_r (dv) += P_r (bc) · V (bc, dv) ldv for R rows, P_r at P[r] and
 	 * O_r at O[r]: per element o = FMA(p_j, v_j, o) for j in order,
-	 * gemm.h's order, so the numbers are the packed GEMM's; each value
+	 * gemm.h's order, so the numbers are the packed GEMM's, leaving out
+	 * the j with p_j = 0 (attn_keys: 0·inf adds no NaN); each value
 	 * row is read once for up to 4 rows.  The P·V of block() when the
 	 * keys are not packed (its rows returned 1).  dbl: V holds
 	 * doubles, as in qk. */

@@ -733,10 +733,11 @@ F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *K,
 /* Columns t .. t+nv·VL of the nr rows O[r] += P[r] · V, nr <= PV_RG and
  * nv <= PV_TW (constants once inlined): the partial sums stay in
  * registers over all j while the value rows stream by, each loaded
- * once for the nr rows; each o = FMA(p_j, v_j, o), j in order. */
+ * once for the nr rows; each o = FMA(p_j, v_j, o), j in order (nz: only
+ * for p_j != 0). */
 static inline TARGET __attribute__((always_inline)) void
 F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const void *V,
-    size_t ldv, T *const *O, size_t t, int dbl)
+    size_t ldv, T *const *O, size_t t, int dbl, int nz)
 {
 	F(vec) a[PV_RG][PV_TW], x[PV_TW];
 	F(dvec) xd;
@@ -760,15 +761,60 @@ F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const void *V,
 				    VL, sizeof x[v]);
 #pragma GCC unroll 16
 		for (rr = 0; rr < nr; rr++)
+			if (!nz || P[rr][j] != 0)
 #pragma GCC unroll 16
-			for (v = 0; v < nv; v++)
-				a[rr][v] = F(vfma)(P[rr][j], x[v], a[rr][v]);
+				for (v = 0; v < nv; v++)
+					a[rr][v] = F(vfma)(P[rr][j], x[v],
+					    a[rr][v]);
 	}
 #pragma GCC unroll 16
 	for (rr = 0; rr < nr; rr++)
 #pragma GCC unroll 16
 		for (v = 0; v < nv; v++)
 			memcpy(O[rr] + t + v * VL, &a[rr][v], sizeof a[rr][v]);
+}
+
+/* pv_tile leaving out the p_j = 0, for any nr and nv: the slow path. */
+static TARGET __attribute__((noinline)) void
+F(pv_tile_nz)(int nr, int nv, size_t bc, const T *const *P, const void *V,
+    size_t ldv, T *const *O, size_t t, int dbl)
+{
+	size_t j, c;
+	int rr;
+
+	for (rr = 0; rr < nr; rr++)
+		for (c = t; c < t + (size_t)nv * VL; c++)
+			for (j = 0; j < bc; j++)
+				if (P[rr][j] != 0)
+					O[rr][c] = FMA(P[rr][j], dbl ?
+					    (T)((const double *)V)[j * ldv + c] :
+					    ((const T *)V)[j * ldv + c],
+					    O[rr][c]);
+}
+
+/* pv_tile such that a key of weight 0 adds nothing, not 0·inf = NaN.
+ * Only an infinite or NaN value tells the two apart, and it leaves a
+ * sum that is not finite: so the tile is summed without looking at the
+ * weights, and again from a copy of O, leaving out the p_j = 0, only if
+ * a sum comes out infinite or NaN (x - x is 0 for finite x). */
+static inline TARGET __attribute__((always_inline)) void
+F(pv_tile0)(int nr, int nv, size_t bc, const T *const *P, const void *V,
+    size_t ldv, T *const *O, size_t t, int dbl)
+{
+	T o0[PV_RG][PV_TW * VL], bad = 0;
+	int rr, c;
+
+	for (rr = 0; rr < nr; rr++)
+		memcpy(o0[rr], O[rr] + t, (size_t)nv * VL * sizeof(T));
+	F(pv_tile)(nr, nv, bc, P, V, ldv, O, t, dbl, 0);
+	for (rr = 0; rr < nr; rr++)
+		for (c = 0; c < nv * VL; c++)
+			bad += O[rr][t + (size_t)c] - O[rr][t + (size_t)c];
+	if (bad == 0)
+		return;
+	for (rr = 0; rr < nr; rr++)
+		memcpy(O[rr] + t, o0[rr], (size_t)nv * VL * sizeof(T));
+	F(pv_tile_nz)(nr, nv, bc, P, V, ldv, O, t, dbl);
 }
 
 /* Every column of nr <= PV_RG rows: tiles of PV_TW vectors, then one
@@ -781,14 +827,15 @@ F(pv_cols)(int nr, size_t dv, size_t bc, const T *const *P, const void *V,
 	int rr;
 
 	for (t = 0; dv - t >= (size_t)(PV_TW * VL); t += PV_TW * VL)
-		F(pv_tile)(nr, PV_TW, bc, P, V, ldv, O, t, dbl);
+		F(pv_tile0)(nr, PV_TW, bc, P, V, ldv, O, t, dbl);
 	for (; dv - t >= (size_t)VL; t += VL)
-		F(pv_tile)(nr, 1, bc, P, V, ldv, O, t, dbl);
+		F(pv_tile0)(nr, 1, bc, P, V, ldv, O, t, dbl);
 	for (; t < dv; t++)
 		for (rr = 0; rr < nr; rr++)
 			for (j = 0; j < bc; j++)
-				O[rr][t] = FMA(P[rr][j], KV_AT(V, j * ldv +
-				    t), O[rr][t]);
+				if (P[rr][j] != 0)
+					O[rr][t] = FMA(P[rr][j], KV_AT(V, j *
+					    ldv + t), O[rr][t]);
 }
 
 /* O_r += P_r · V for R rows, PV_RG at a time. */
@@ -908,8 +955,12 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 				for (j = 0; j < h->dv; j++)
 					o[j] *= alpha;
 		}
-		/* unpacked keys: the caller adds P·V (pv()) */
-		if (kp != NULL)
+		/* unpacked keys: the caller adds P·V (pv()); values with
+		 * an infinity or a NaN: keys of weight 0 add nothing */
+		if (kp != NULL && keys->vbad != NULL && keys->vbad[b])
+			GEMM(packed_nz)(nq, bc, h->dv, S, ATTN_BC, vp + b *
+			    h->vstride, O, ldo);
+		else if (kp != NULL)
 			GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, vp + b *
 			    h->vstride, O, ldo, GEMM_ACCUMULATE, work);
 		folded++;

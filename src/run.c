@@ -70,6 +70,7 @@ struct worker {
 	char *ks;		/* decoding: (ROWS_MAX, ATTN_BC) a key block's dot
 				 * products, then (dk, ATTN_QR) queries */
 	char *kp, *vp;		/* one block of every key head, packed */
+	unsigned char *vbad;	/* (G) its values hold an inf or a NaN */
 	double *nb;		/* --qk-norm: a row as doubles */
 	char *work;
 	struct stage sk, sv;	/* decoding: a block of K and V rows */
@@ -109,6 +110,8 @@ struct run {
 	char *wq, *wk, *wv, *wo, *wa, *ua;
 	char *conv;		/* float: a weight converted, to pack */
 	char *kp, *vp, *ka;
+	unsigned char *vbad;	/* prepacked: (G, nkb) a value block holds
+				 * an inf or a NaN (attn_keys) */
 	size_t kstride, vstride;
 	struct attn_head *head;
 	char *qall;		/* (H, nout, dqk): kernel queries, for weights */
@@ -367,12 +370,36 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 	return 0;
 }
 
+/* Does the block of n rows of w elements of the compute type at v (row
+ * stride ld) hold an infinity or a NaN? */
+static int
+nonfinite(const struct run *r, const char *v, size_t n, size_t w,
+    size_t ld)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < w; j++) {
+			double x;
+
+			if (r->ops->dtype == ATTN_F64)
+				x = ((const double *)v)[i * ld + j];
+			else
+				x = ((const float *)v)[i * ld + j];
+			if (!isfinite(x))
+				return 1;
+		}
+	return 0;
+}
+
 /* Pack key block blk of sequence b for every key head g: K_g at kp +
- * g·ks, V_g at vp + g·vs elements (additive scores: k·Ua into ka).
- * Returns 0, or -1 if a file could not be read (w->err). */
+ * g·ks, V_g at vp + g·vs elements (additive scores: k·Ua into ka), and
+ * vbad[g·fs] = whether V_g holds an infinity or a NaN.  Returns 0, or
+ * -1 if a file could not be read (w->err). */
 static int
 pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
-    char *kp, size_t ks, char *vp, size_t vs)
+    char *kp, size_t ks, char *vp, size_t vs, unsigned char *vbad,
+    size_t fs)
 {
 	const struct plan *p = r->p;
 	size_t j0 = blk * ATTN_BC, bc = min2(p->m - j0, ATTN_BC), g, ldk, ldv;
@@ -388,6 +415,7 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 		else
 			r->ops->pack_bt(p->dk, bc, kb, ldk, AT(kp, g * ks));
 		r->ops->pack_b(bc, p->dv, vb, ldv, AT(vp, g * vs));
+		vbad[g * fs] = (unsigned char)nonfinite(r, vb, bc, p->dv, ldv);
 	}
 	return 0;
 }
@@ -401,7 +429,7 @@ pack_task(void *arg, size_t t, int id)
 	/* prepacked keys come from memory (no worker reads a file) */
 	(void)pack_block(r, &r->thr[id], j->b, r->kb0 + t, AT(r->kp, t *
 	    r->kstride), r->nkb * r->kstride, AT(r->vp, t * r->vstride),
-	    r->nkb * r->vstride);
+	    r->nkb * r->vstride, r->vbad + t, r->nkb);
 }
 
 /* The kernel's queries of rows i0 .. i0+nq-1 (global) of sequence b for
@@ -536,7 +564,8 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 	for (jb = j0; jb < j1; jb += r->keys == KEYS_PREPACKED ? j1 - j0 :
 	    ATTN_BC) {
 		if (r->keys == KEYS_PACKED && pack_block(r, w, b, jb /
-		    ATTN_BC, w->kp, r->kstride, w->vp, r->vstride) != 0)
+		    ATTN_BC, w->kp, r->kstride, w->vp, r->vstride, w->vbad,
+		    1) != 0)
 			return -1;
 		for (h = 0; h < p->H; h++) {
 			g = h / hg;
@@ -546,9 +575,11 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 				    r->kstride);
 				keys.vp = AT(r->vp, (g * r->nkb + blk) *
 				    r->vstride);
+				keys.vbad = r->vbad + g * r->nkb + blk;
 			} else if (r->keys == KEYS_PACKED) {
 				keys.kp = AT(w->kp, g * r->kstride);
 				keys.vp = AT(w->vp, g * r->vstride);
+				keys.vbad = w->vbad + g;
 			} else {
 				if (h % hg == 0 && group_scores(r, w, b, jb, g,
 				    nq, h, &keys) != 0)
@@ -939,6 +970,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	if (r->keys == KEYS_PREPACKED) {
 		r->kp = take(r, a, p->G * r->nkb * r->kstride);
 		r->vp = take(r, a, p->G * r->nkb * r->vstride);
+		r->vbad = arena_take(a, p->G * r->nkb, 1);
 	}
 	if (p->o.score == SCORE_ADDITIVE)
 		r->ka = take(r, a, p->G * p->m * p->da);
@@ -990,6 +1022,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		if (r->keys == KEYS_PACKED) {
 			k->kp = take(r, a, p->G * r->kstride);
 			k->vp = take(r, a, p->G * r->vstride);
+			k->vbad = arena_take(a, p->G, 1);
 		}
 		if (r->keys == KEYS_ROWS)
 			k->ks = take(r, a, ROWS_MAX * ATTN_BC + p->dk *

@@ -285,6 +285,52 @@ nan_rows() {
 	done
 }
 
+@test "golden: a NaN or infinite value reaches exactly the rows that weigh its key, not those where it is hidden in the same key block (keys packed once, block by block, read in place), at every level and type" {
+	cd "$BATS_TEST_TMPDIR"
+	# value rows 100 (NaN; V.csv), 680 and 699 (+inf, -inf; V2.csv) of
+	# 700; causal (bottom-right for fewer queries than keys): row i
+	# sees keys up to i + m - n.  A hidden key of the same block of 256
+	# has weight 0, which must add nothing (0·NaN is NaN)
+	awk 'BEGIN { for (j = 0; j < 700; j++) { l = ""; r = ""
+		for (c = 0; c < 8; c++) {
+			x = sin(j * 3 + c)
+			l = l (c ? "," : "") (j == 100 ? "nan" : x)
+			r = r (c ? "," : "") (j == 680 ? "inf" : \
+			    j == 699 ? "-inf" : x)
+		}
+		print l > "V.csv"; print r > "V2.csv" } }'
+	run "$SA" --dry-run -Q randn:2x8 -K randn:700x8 -V V.csv -c
+	echo "$output" | grep -q ', keys read in place$'
+	run "$SA" --dry-run -Q randn:50x8 -K randn:700x8 -V V.csv -c
+	echo "$output" | grep -q ', keys packed block by block$'
+	run "$SA" --dry-run -Q randn:300x8 -K randn:700x8 -V V.csv -c
+	echo "$output" | grep -q ', keys packed once$'
+	isas=$("$ROOT/tests/tools/gemmcheck" isas)
+	for isa in $isas; do
+		for t in f64 f32; do
+			for j in 1 2; do
+				SELFATTN_ISA=$isa "$SA" -Q randn:300x8 \
+				    -K randn:700x8 -V V.csv -c --dtype $t \
+				    -j $j -o y.csv
+				[ "$(nan_rows y.csv)" = "100-299" ]
+				# rows 30.. see key 680 (inf), 49 also 699
+				SELFATTN_ISA=$isa "$SA" -Q randn:50x8 \
+				    -K randn:700x8 -V V2.csv -cbottom-right \
+				    --dtype $t -j $j -o y.csv
+				[ "$(nan_rows y.csv)" = "49-49" ]
+				[ "$(awk -F, '$1 == "inf" { print NR - 1 }' \
+				    y.csv | sed -n '1p;$p' | tr '\n' ' ')" = \
+				    "30 48 " ]
+				SELFATTN_ISA=$isa "$SA" -Q randn:2x8 \
+				    -K randn:700x8 -V V2.csv -cbottom-right \
+				    --dtype $t -j $j -o y.csv
+				[ "$(nan_rows y.csv)" = "1-1" ]
+				[ "$(sed -n 1p y.csv | cut -d, -f1)" = inf ]
+			done
+		done
+	done
+}
+
 @test "golden: a NaN query makes its row of the weights NaN in every column, the scores kept or computed again, at every level and type" {
 	cd "$BATS_TEST_TMPDIR"
 	# 1000 queries (row 100 NaN) by 700 keys, causal: row 100 and its
