@@ -733,11 +733,10 @@ F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *K,
 /* Columns t .. t+nv·VL of the nr rows O[r] += P[r] · V, nr <= PV_RG and
  * nv <= PV_TW (constants once inlined): the partial sums stay in
  * registers over all j while the value rows stream by, each loaded
- * once for the nr rows; each o = FMA(p_j, v_j, o), j in order (nz: only
- * for p_j != 0). */
+ * once for the nr rows; each o = FMA(p_j, v_j, o), j in order. */
 static inline TARGET __attribute__((always_inline)) void
 F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const void *V,
-    size_t ldv, T *const *O, size_t t, int dbl, int nz)
+    size_t ldv, T *const *O, size_t t, int dbl)
 {
 	F(vec) a[PV_RG][PV_TW], x[PV_TW];
 	F(dvec) xd;
@@ -761,11 +760,9 @@ F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const void *V,
 				    VL, sizeof x[v]);
 #pragma GCC unroll 16
 		for (rr = 0; rr < nr; rr++)
-			if (!nz || P[rr][j] != 0)
 #pragma GCC unroll 16
-				for (v = 0; v < nv; v++)
-					a[rr][v] = F(vfma)(P[rr][j], x[v],
-					    a[rr][v]);
+			for (v = 0; v < nv; v++)
+				a[rr][v] = F(vfma)(P[rr][j], x[v], a[rr][v]);
 	}
 #pragma GCC unroll 16
 	for (rr = 0; rr < nr; rr++)
@@ -806,7 +803,7 @@ F(pv_tile0)(int nr, int nv, size_t bc, const T *const *P, const void *V,
 
 	for (rr = 0; rr < nr; rr++)
 		memcpy(o0[rr], O[rr] + t, (size_t)nv * VL * sizeof(T));
-	F(pv_tile)(nr, nv, bc, P, V, ldv, O, t, dbl, 0);
+	F(pv_tile)(nr, nv, bc, P, V, ldv, O, t, dbl);
 	for (rr = 0; rr < nr; rr++)
 		for (c = 0; c < nv * VL; c++)
 			bad += O[rr][t + (size_t)c] - O[rr][t + (size_t)c];
