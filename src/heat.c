@@ -307,38 +307,25 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
  * in the legend of a picture that has one. */
 #define NAN_RGB "e41a1c"
 
-/* Whether a cell of the np panels, not masked, is NaN. */
-static int
-any_nan(const struct heat *h, size_t np)
-{
-	size_t k, i, j;
-	int masked;
-	double v;
-
-	for (k = 0; k < np; k++)
-		for (i = 0; i < h->gq; i++)
-			for (j = 0; j < h->gk; j++) {
-				v = cell_value(h, k, i, j, &masked);
-				if (v != v && !masked)
-					return 1;
-			}
-	return 0;
-}
-
 /* The top of the colour scale: the largest cell of the np panels, or 1
- * when every cell is 0 (NaN cells do not count). */
+ * when every cell is 0 (NaN cells do not count); *nan = whether a cell
+ * that is not masked is NaN (the legend names the colour then). */
 static double
-scale_max(const struct heat *h, size_t np)
+scale_max(const struct heat *h, size_t np, int *nan)
 {
 	double v, vmax = 0;
 	size_t k, i, j;
 	int masked;
 
+	*nan = 0;
 	for (k = 0; k < np; k++)
 		for (i = 0; i < h->gq; i++)
-			for (j = 0; j < h->gk; j++)
-				if ((v = cell_value(h, k, i, j, &masked)) > vmax)
+			for (j = 0; j < h->gk; j++) {
+				v = cell_value(h, k, i, j, &masked);
+				if (v > vmax)
 					vmax = v;
+				*nan |= v != v && !masked;
+			}
 	return vmax > 0 ? vmax : 1;
 }
 
@@ -352,10 +339,10 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	char ql[6 * LABEL_CHARS + 64], kl[6 * LABEL_CHARS + 64], num[40];
 	char name[64], fill[8];
 	double v, vmax = 0;
-	int masked;
+	int masked, nan;
 	unsigned char rgb[3];
 
-	vmax = scale_max(h, np);
+	vmax = scale_max(h, np, &nan);
 	if (put(o, e, "<g class=\"sequence\" data-sequence=\"%zu\">\n", b))
 		return -1;
 	if (p->B > 1 && put(o, e, "<text x=\"8\" y=\"%zu\" font-size=\"14\" "
@@ -433,7 +420,7 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	    "font-size=\"11\">masked</text>\n", x, y, x, y + 8,
 	    x + 20, y + 18, num, x + 20, y + 168, x, y + 180, x + 20, y + 193))
 		return -1;
-	if (any_nan(h, np) && put(o, e, "<rect x=\"%zu\" y=\"%zu\" "
+	if (nan && put(o, e, "<rect x=\"%zu\" y=\"%zu\" "
 	    "width=\"16\" height=\"16\" fill=\"#" NAN_RGB "\" "
 	    "stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" "
 	    "font-size=\"11\">NaN</text>\n", x, y + 200, x + 20, y + 213))
@@ -579,7 +566,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 	size_t klines;
 	char lab[6 * LABEL_CHARS + 64], name[64], num[40];
 	double v, vmax = 0, s;
-	int masked, any;
+	int masked, any, nan;
 	unsigned char rgb[3];
 
 	lw = longest(h->ql, p->n);
@@ -592,7 +579,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 	if ((ts = malloc((tk + 1) * sizeof *ts)) == NULL)
 		return err_set(e, NULL, 0, 0, "--show: %s", strerror(errno));
 	spans(ts, tk, h->gk);
-	vmax = scale_max(h, np);
+	vmax = scale_max(h, np, &nan);
 	/* key labels downwards: as many lines as the longest (numbers:
 	 * the digits of the last key) */
 	klines = tk < h->gk || h->gk < p->m ? 0 : h->kl ? longest(h->kl,
@@ -693,7 +680,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 			goto fail;
 	}
 	if (put(o, e, " %s   // masked (weight 0)%s\n", num,
-	    any_nan(h, np) ? "   ?? NaN" : ""))
+	    nan ? "   ?? NaN" : ""))
 		goto fail;
 	free(ts);
 	return 0;
