@@ -771,22 +771,22 @@ F(pv_tile)(int nr, int nv, size_t bc, const T *const *P, const void *V,
 			memcpy(O[rr] + t + v * VL, &a[rr][v], sizeof a[rr][v]);
 }
 
-/* pv_tile leaving out the p_j = 0, for any nr and nv: the slow path. */
+/* Columns c0 .. c1-1 of the nr rows O[r] += P[r] · V, one element at a
+ * time, in pv_tile's order, leaving out the p_j = 0: the columns past
+ * the vectors, and the slow path of pv_tile0. */
 static TARGET __attribute__((noinline)) void
-F(pv_tile_nz)(int nr, int nv, size_t bc, const T *const *P, const void *V,
-    size_t ldv, T *const *O, size_t t, int dbl)
+F(pv_nz)(int nr, size_t c0, size_t c1, size_t bc, const T *const *P,
+    const void *V, size_t ldv, T *const *O, int dbl)
 {
 	size_t j, c;
 	int rr;
 
 	for (rr = 0; rr < nr; rr++)
-		for (c = t; c < t + (size_t)nv * VL; c++)
+		for (c = c0; c < c1; c++)
 			for (j = 0; j < bc; j++)
 				if (P[rr][j] != 0)
-					O[rr][c] = FMA(P[rr][j], dbl ?
-					    (T)((const double *)V)[j * ldv + c] :
-					    ((const T *)V)[j * ldv + c],
-					    O[rr][c]);
+					O[rr][c] = FMA(P[rr][j], KV_AT(V, j *
+					    ldv + c), O[rr][c]);
 }
 
 /* pv_tile such that a key of weight 0 adds nothing, not 0·inf = NaN.
@@ -811,7 +811,7 @@ F(pv_tile0)(int nr, int nv, size_t bc, const T *const *P, const void *V,
 		return;
 	for (rr = 0; rr < nr; rr++)
 		memcpy(O[rr] + t, o0[rr], (size_t)nv * VL * sizeof(T));
-	F(pv_tile_nz)(nr, nv, bc, P, V, ldv, O, t, dbl);
+	F(pv_nz)(nr, t, t + (size_t)nv * VL, bc, P, V, ldv, O, dbl);
 }
 
 /* Every column of nr <= PV_RG rows: tiles of PV_TW vectors, then one
@@ -820,19 +820,14 @@ static inline TARGET __attribute__((always_inline)) void
 F(pv_cols)(int nr, size_t dv, size_t bc, const T *const *P, const void *V,
     size_t ldv, T *const *O, int dbl)
 {
-	size_t t, j;
-	int rr;
+	size_t t;
 
 	for (t = 0; dv - t >= (size_t)(PV_TW * VL); t += PV_TW * VL)
 		F(pv_tile0)(nr, PV_TW, bc, P, V, ldv, O, t, dbl);
 	for (; dv - t >= (size_t)VL; t += VL)
 		F(pv_tile0)(nr, 1, bc, P, V, ldv, O, t, dbl);
-	for (; t < dv; t++)
-		for (rr = 0; rr < nr; rr++)
-			for (j = 0; j < bc; j++)
-				if (P[rr][j] != 0)
-					O[rr][t] = FMA(P[rr][j], KV_AT(V, j *
-					    ldv + t), O[rr][t]);
+	if (t < dv)
+		F(pv_nz)(nr, t, dv, bc, P, V, ldv, O, dbl);
 }
 
 /* O_r += P_r · V for R rows, PV_RG at a time. */
