@@ -207,7 +207,8 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	struct rng rng;
 	struct run_info ri;
 	struct shape sh[PLAN_NOUT];
-	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], num[NUM_MAXLEN + 1];
+	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], g[32] = "";
+	char num[NUM_MAXLEN + 1];
 	double inbytes = 0, fl, total = 0, B, nq, nk, mem;
 	int i, draw, want[PLAN_NOUT], rc = -1, planned = 0;
 	size_t H, G, dqk;
@@ -353,11 +354,13 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	mem = inbytes + derived(&p, in) + (double)ri.arena;
 	fprintf(f, "memory: %s peak: inputs %.0f B, derived %.0f B, buffers "
 	    "%zu B\n", bytes(a, mem), inbytes, derived(&p, in), ri.arena);
+	if (ri.qg > 1)
+		snprintf(g, sizeof g, " (%zu a task)", ri.qg);
 	fprintf(f, "compute: %s, ISA %s, %d thread%s, %s: %zu query "
-	    "block%s x %zu key chunk%s per sequence, keys %s\n", c->dtype ==
+	    "block%s%s x %zu key chunk%s per sequence, keys %s\n", c->dtype ==
 	    ATTN_F32 ? "f32" : "f64", gemm_isa_name(gemm_isa()), c->threads,
 	    c->threads == 1 ? "" : "s", ri.keysplit ? "key-split" :
-	    "query-split", ri.nqb, ri.nqb == 1 ? "" : "s", ri.nch,
+	    "query-split", ri.nqb, ri.nqb == 1 ? "" : "s", g, ri.nch,
 	    ri.nch == 1 ? "" : "s", ri.keys);
 	if (fflush(f) != 0 || ferror(f)) {
 		err_set(e, "<stdout>", 0, 0, "write error: %s",

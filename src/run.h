@@ -50,6 +50,7 @@ struct run_info {
 	const char *keys;	/* "packed once" (per sequence), "packed block
 				 * by block" or "read in place" */
 	size_t nqb;		/* query blocks of ATTN_BR rows */
+	size_t qg;		/* query blocks a task: 1, or a group */
 	size_t nch;		/* key chunks of ATTN_KC keys */
 	size_t nkb;		/* key blocks of ATTN_BC keys */
 };
