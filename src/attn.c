@@ -101,6 +101,7 @@ static const float exp_c_s[7] = {
 #define X512_MAX _mm512_max_pd
 #define X512_MIN _mm512_min_pd
 #define X512_SCALEF _mm512_scalef_pd
+#define X512_FMA _mm512_fmadd_pd
 #include "attn_isa.h"
 
 #undef T
@@ -131,6 +132,7 @@ static const float exp_c_s[7] = {
 #undef X512_MAX
 #undef X512_MIN
 #undef X512_SCALEF
+#undef X512_FMA
 
 /* ---- float ---- */
 #define T float
@@ -162,6 +164,7 @@ static const float exp_c_s[7] = {
 #define X512_MAX _mm512_max_ps
 #define X512_MIN _mm512_min_ps
 #define X512_SCALEF _mm512_scalef_ps
+#define X512_FMA _mm512_fmadd_ps
 #include "attn_isa.h"
 
 const struct attn_ops *
