@@ -89,6 +89,13 @@
  * each packed key block from memory once per query block: the first
  * tile on a panel otherwise waited for it, about 15% on Zen 5).
  *
+ * gemm_packed_max, the attention's scores: on the last k block the
+ * micro-kernel is an instance of its own (kernel_max) that multiplies
+ * the tile by the scale as it stores it and folds each row into a
+ * vector of running maxima (lane l: the columns l mod VL), reduced to
+ * one number per row at the end; a run-time flag in the one kernel made
+ * GCC keep all the accumulators on the stack.
+ *
  * The AVX-512 instance is the same template with wider vectors; its
  * block logic is checked on AVX2 machines by building with
  * -DGEMM_AVX512_EMULATE, which compiles that instance for AVX2 (the
@@ -98,6 +105,7 @@
  * under pthread_once (gemm_init) from __builtin_cpu_supports and
  * SELFATTN_ISA; see gemm.h.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -141,6 +149,8 @@ struct ops_d {
 	    const double *, size_t, double *, size_t, enum gemm_acc, double *);
 	void (*packed_nz)(size_t, size_t, size_t, const double *, size_t,
 	    const double *, double *, size_t);
+	void (*packed_max)(size_t, size_t, size_t, const double *, size_t,
+	    const double *, double *, size_t, double, double *, double *);
 };
 
 struct ops_s {
@@ -157,11 +167,14 @@ struct ops_s {
 	    const float *, size_t, float *, size_t, enum gemm_acc, float *);
 	void (*packed_nz)(size_t, size_t, size_t, const float *, size_t,
 	    const float *, float *, size_t);
+	void (*packed_max)(size_t, size_t, size_t, const float *, size_t,
+	    const float *, float *, size_t, float, float *, float *);
 };
 
 /* ---- generic: any target, separate multiply and add ---- */
 
 #define GK_T double
+#define GK_ITYPE long long
 #define GK_VL 2
 #define GK_MR 4
 #define GK_NR 4
@@ -174,6 +187,7 @@ struct ops_s {
 #include "gemm_kern.h"
 
 #define GK_T float
+#define GK_ITYPE int
 #define GK_VL 4
 #define GK_MR 4
 #define GK_NR 8
@@ -190,6 +204,7 @@ struct ops_s {
 /* ---- AVX2 + FMA ---- */
 
 #define GK_T double
+#define GK_ITYPE long long
 #define GK_VL 4
 #define GK_MR 6
 #define GK_NR 8
@@ -203,6 +218,7 @@ struct ops_s {
 #include "gemm_kern.h"
 
 #define GK_T float
+#define GK_ITYPE int
 #define GK_VL 8
 #define GK_MR 6
 #define GK_NR 16
@@ -224,6 +240,7 @@ struct ops_s {
 #endif
 
 #define GK_T double
+#define GK_ITYPE long long
 #define GK_VL 8
 #define GK_MR 6
 #define GK_NR 32
@@ -237,6 +254,7 @@ struct ops_s {
 #include "gemm_kern.h"
 
 #define GK_T float
+#define GK_ITYPE int
 #define GK_VL 16
 #define GK_MR 6
 #define GK_NR 64
@@ -420,6 +438,25 @@ void gemm_packed(size_t n, size_t k, size_t m, const double *A,
 		cur_d->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
 }
 
+void gemm_packed_max(size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *Bp, double *C, size_t ldc, double scale,
+    double *mx, double *work)
+{
+	gemm_init();
+	if (n > 0 && m > 0 && k > 0) {
+		cur_d->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx,
+		    work);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {	/* no product: sums of 0 */
+		mx[i] = -(double)INFINITY;
+		for (size_t j = 0; j < m; j++) {
+			C[i * ldc + j] = 0 * scale;
+			mx[i] = C[i * ldc + j] > mx[i] ? C[i * ldc + j] : mx[i];
+		}
+	}
+}
+
 void gemm_packed_nz(size_t n, size_t k, size_t m, const double *A,
     size_t lda, const double *Bp, double *C, size_t ldc)
 {
@@ -493,6 +530,25 @@ void sgemm_packed(size_t n, size_t k, size_t m, const float *A,
 		zero_s(n, m, C, ldc, acc);
 	else
 		cur_s->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
+}
+
+void sgemm_packed_max(size_t n, size_t k, size_t m, const float *A,
+    size_t lda, const float *Bp, float *C, size_t ldc, float scale,
+    float *mx, float *work)
+{
+	gemm_init();
+	if (n > 0 && m > 0 && k > 0) {
+		cur_s->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx,
+		    work);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {	/* no product: sums of 0 */
+		mx[i] = -(float)INFINITY;
+		for (size_t j = 0; j < m; j++) {
+			C[i * ldc + j] = 0 * scale;
+			mx[i] = C[i * ldc + j] > mx[i] ? C[i * ldc + j] : mx[i];
+		}
+	}
 }
 
 void sgemm_packed_nz(size_t n, size_t k, size_t m, const float *A,

@@ -137,6 +137,17 @@ void gemm_packed(size_t n, size_t k, size_t m, const double *A,
 void gemm_packed_nz(size_t n, size_t k, size_t m, const double *A,
     size_t lda, const double *Bp, double *C, size_t ldc);
 
+/* C (n,m) = (A (n,k) . B (k,m))·scale, B packed whole, each sum as
+ * gemm_packed makes it, then multiplied by scale (rounded once), and
+ * mx[i] = the largest C[i,j] of row i that is not NaN, -inf if none
+ * (which of +0 and -0 when both are there may depend on the level).
+ * The maxima are taken from the register tiles as they are stored: no
+ * pass over C (attention: the scores and their row maxima at once).
+ * work as gemm_packed; mx has n elements. */
+void gemm_packed_max(size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *Bp, double *C, size_t ldc, double scale,
+    double *mx, double *work);
+
 /* C (n,m) (+)= A (n,k) . B (k,m). */
 void gemm_nn(size_t n, size_t k, size_t m, const double *A, size_t lda,
     const double *B, size_t ldb, double *C, size_t ldc, enum gemm_acc acc,
@@ -160,6 +171,9 @@ void sgemm_packed(size_t n, size_t k, size_t m, const float *A,
     float *work);
 void sgemm_packed_nz(size_t n, size_t k, size_t m, const float *A,
     size_t lda, const float *Bp, float *C, size_t ldc);
+void sgemm_packed_max(size_t n, size_t k, size_t m, const float *A,
+    size_t lda, const float *Bp, float *C, size_t ldc, float scale,
+    float *mx, float *work);
 void sgemm_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
     const float *B, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
     float *work);

@@ -27,12 +27,39 @@
 #define GK_NV (GK_NR / GK_VL)		/* vectors per tile row */
 #define GK_FN static GK_TARGET
 #define GK_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define GK_MAX_ROWS 96		/* rows of a packed_max call at a time */
 
 _Static_assert(GK_NR % GK_VL == 0, "NR must be a multiple of VL");
 _Static_assert(GK_MC % GK_MR == 0, "MC must be a multiple of MR");
 _Static_assert(GK_NC % GK_NR == 0, "NC must be a multiple of NR");
 
 typedef GK_T GK_(vec) __attribute__((vector_size(GK_VL * sizeof(GK_T))));
+
+/* The scores' epilogue (gemm_packed_max): the tile times scale, and the
+ * largest of each of its rows folded into the VL lanes of mx at i·VL:
+ * lane l the largest of the columns j = l (mod VL) of the row. */
+struct GK_(epi) {
+	GK_T scale;
+	GK_T *mx;
+};
+
+typedef GK_ITYPE GK_(ivec) __attribute__((vector_size(GK_VL *
+    sizeof(GK_T))));
+
+/* x > m ? x : m, lane by lane (m where x is NaN: the maximum of the
+ * numbers that are not NaN, m never NaN), written with bits: C has no
+ * ?: on vectors. */
+static inline GK_TARGET __attribute__((always_inline)) GK_(vec)
+GK_(vmax)(GK_(vec) x, GK_(vec) m)
+{
+	GK_(ivec) k = x > m, ix, im;
+
+	memcpy(&ix, &x, sizeof ix);
+	memcpy(&im, &m, sizeof im);
+	ix = (ix & k) | (im & ~k);
+	memcpy(&x, &ix, sizeof x);
+	return x;
+}
 
 /*
  * Micro-kernel: the MR x NR tile of C at c (row stride ldc)
@@ -49,10 +76,17 @@ typedef GK_T GK_(vec) __attribute__((vector_size(GK_VL * sizeof(GK_T))));
  * row of the next A block, fetched from memory while this tile computes;
  * and npb cache lines from pb, one per p: its share of the next B panel
  * (see macro()).  Prefetches are hints: they never fault.
+ *
+ * epi (kernel_max, the last k block of gemm_packed_max): the sums are
+ * multiplied by scale, rounded, as they are stored, and row i's
+ * numbers that are not NaN are folded into its running maxima, the VL
+ * lanes at mx + i·VL (struct epi).
  */
-GK_FN void GK_(kernel)(size_t kc, const GK_T *restrict a, size_t as,
+static inline GK_TARGET __attribute__((always_inline)) void
+GK_(kernel_body)(size_t kc, const GK_T *restrict a, size_t as,
     const GK_T *restrict b, GK_T *restrict c, size_t ldc, int load,
-    const GK_T *pf, size_t npf, const char *pb, size_t npb)
+    const GK_T *pf, size_t npf, const char *pb, size_t npb, const int epi,
+    GK_T scale, GK_T *restrict mx)
 {
 	GK_(vec) acc[GK_MR][GK_NV];
 
@@ -94,12 +128,49 @@ GK_FN void GK_(kernel)(size_t kc, const GK_T *restrict a, size_t as,
 		}
 		b += GK_NR;
 	}
+	if (epi)
+#pragma GCC unroll 32
+		for (int i = 0; i < GK_MR; i++)
+#pragma GCC unroll 32
+			for (int j = 0; j < GK_NV; j++)
+				acc[i][j] = acc[i][j] * scale;
 #pragma GCC unroll 32
 	for (int i = 0; i < GK_MR; i++)
 #pragma GCC unroll 32
 		for (int j = 0; j < GK_NV; j++)
 			memcpy(c + i * ldc + j * GK_VL, &acc[i][j],
 			    sizeof(GK_(vec)));
+	if (epi)
+#pragma GCC unroll 32
+		for (int i = 0; i < GK_MR; i++) {
+			GK_(vec) m;
+
+			memcpy(&m, mx + i * GK_VL, sizeof m);
+#pragma GCC unroll 32
+			for (int j = 0; j < GK_NV; j++)
+				m = GK_(vmax)(acc[i][j], m);
+			memcpy(mx + i * GK_VL, &m, sizeof m);
+		}
+}
+
+GK_FN void GK_(kernel)(size_t kc, const GK_T *restrict a, size_t as,
+    const GK_T *restrict b, GK_T *restrict c, size_t ldc, int load,
+    const GK_T *pf, size_t npf, const char *pb, size_t npb)
+{
+	GK_(kernel_body)(kc, a, as, b, c, ldc, load, pf, npf, pb, npb, 0, 0,
+	    NULL);
+}
+
+/* The kernel with the epilogue of gemm_packed_max, an instance of its
+ * own: a run-time choice between the two made GCC keep the accumulators
+ * on the stack, in both. */
+GK_FN void GK_(kernel_max)(size_t kc, const GK_T *restrict a, size_t as,
+    const GK_T *restrict b, GK_T *restrict c, size_t ldc, int load,
+    const GK_T *pf, size_t npf, const char *pb, size_t npb, GK_T scale,
+    GK_T *restrict mx)
+{
+	GK_(kernel_body)(kc, a, as, b, c, ldc, load, pf, npf, pb, npb, 1,
+	    scale, mx);
 }
 
 /*
@@ -111,7 +182,8 @@ GK_FN void GK_(kernel)(size_t kc, const GK_T *restrict a, size_t as,
  */
 GK_FN void GK_(kernel_edge)(size_t kc, const GK_T *restrict a, size_t as,
     const GK_T *restrict b, GK_T *restrict c, size_t ldc, int load,
-    size_t mr, size_t nr, const GK_T *pf, size_t npf)
+    size_t mr, size_t nr, const GK_T *pf, size_t npf,
+    const struct GK_(epi) *ep)
 {
 	GK_T t[GK_MR * GK_NR];
 
@@ -120,8 +192,17 @@ GK_FN void GK_(kernel_edge)(size_t kc, const GK_T *restrict a, size_t as,
 		for (size_t i = 0; i < mr; i++)
 			memcpy(t + i * GK_NR, c + i * ldc, nr * sizeof(GK_T));
 	GK_(kernel)(kc, a, as, b, t, GK_NR, load, pf, npf, NULL, 0);
-	for (size_t i = 0; i < mr; i++)
+	for (size_t i = 0; i < mr; i++) {
+		/* the epilogue on the numbers that exist only */
+		for (size_t j = 0; ep != NULL && j < nr; j++) {
+			GK_T x = t[i * GK_NR + j] * ep->scale;
+			GK_T *r = ep->mx + i * GK_VL + j % GK_VL;
+
+			t[i * GK_NR + j] = x;
+			*r = x > *r ? x : *r;
+		}
 		memcpy(c + i * ldc, t + i * GK_NR, nr * sizeof(GK_T));
+	}
 }
 
 /*
@@ -218,7 +299,8 @@ struct GK_(next) {
  */
 GK_FN void GK_(macro)(size_t mc, size_t nc, size_t kc,
     const GK_T *restrict ap, const GK_T *restrict bp, size_t bstride,
-    GK_T *restrict C, size_t ldc, int load, const struct GK_(next) *nx)
+    GK_T *restrict C, size_t ldc, int load, const struct GK_(next) *nx,
+    const struct GK_(epi) *ep)
 {
 	size_t ni = (mc + GK_MR - 1) / GK_MR;
 	size_t lines = kc * GK_NR * sizeof(GK_T) / 64, per = lines / ni + 1;
@@ -253,13 +335,25 @@ GK_FN void GK_(macro)(size_t mc, size_t nc, size_t kc,
 				__builtin_prefetch(cn + r * ldc, 1, 3);
 				__builtin_prefetch(cn + r * ldc + cl - 1, 1, 3);
 			}
-			if (mr == GK_MR && nr == GK_NR)
+			struct GK_(epi) te, *tp = NULL;
+
+			if (ep != NULL) {	/* rows i .. of the block */
+				te.scale = ep->scale;
+				te.mx = ep->mx + i * GK_VL;
+				tp = &te;
+			}
+			if (mr == GK_MR && nr == GK_NR && tp != NULL)
+				GK_(kernel_max)(kc, a, kc, b, c, ldc, load, pf,
+				    npf, (const char *)(bn + l0 * 64), l0 < lines ?
+				    GK_MIN(per, lines - l0) : 0, tp->scale,
+				    tp->mx);
+			else if (mr == GK_MR && nr == GK_NR)
 				GK_(kernel)(kc, a, kc, b, c, ldc, load, pf,
 				    npf, (const char *)(bn + l0 * 64), l0 < lines ?
 				    GK_MIN(per, lines - l0) : 0);
 			else
 				GK_(kernel_edge)(kc, a, kc, b, c, ldc, load, mr,
-				    nr, pf, npf);
+				    nr, pf, npf, tp);
 		}
 	}
 }
@@ -350,12 +444,15 @@ static void GK_(next_a)(struct GK_(next) *nx, const GK_T *A, size_t lda,
  */
 GK_FN void GK_(gemm)(size_t n, size_t k, size_t m, const GK_T *A,
     size_t lda, const GK_T *Bp, const GK_T *B, size_t ldb, int bt,
-    GK_T *C, size_t ldc, enum gemm_acc acc, GK_T *work)
+    GK_T *C, size_t ldc, enum gemm_acc acc, GK_T *work,
+    const struct GK_(epi) *ep)
 {
 	GK_T *ap = align_ptr(work), *bw = NULL;
 
 	if (Bp == NULL)
 		bw = align_ptr(ap + GK_(ablk)(n, k));
+	for (size_t i = 0; ep != NULL && i < n * GK_VL; i++)
+		ep->mx[i] = -(GK_T)__builtin_inf();
 
 	for (size_t jc = 0; jc < m; jc += GK_NC) {
 		size_t nc = GK_MIN(m - jc, GK_NC);
@@ -393,9 +490,17 @@ GK_FN void GK_(gemm)(size_t n, size_t k, size_t m, const GK_T *A,
 					GK_(pack_a)(mc, kc, a, lda, ap);
 					a = ap;
 				}
+				struct GK_(epi) be, *bep = NULL;
+
+				if (ep != NULL && pc + kc == k) {
+					/* the last k block: the sums are whole */
+					be.scale = ep->scale;
+					be.mx = ep->mx + ic * GK_VL;
+					bep = &be;
+				}
 				GK_(next_a)(&nx, A, lda, n, k, m, jc, pc, ic);
 				GK_(macro)(mc, nc, kc, a, bp, bstride,
-				    C + ic * ldc + jc, ldc, load, &nx);
+				    C + ic * ldc + jc, ldc, load, &nx, bep);
 			}
 		}
 	}
@@ -405,21 +510,47 @@ GK_FN void GK_(packed)(size_t n, size_t k, size_t m, const GK_T *A,
     size_t lda, const GK_T *Bp, GK_T *C, size_t ldc, enum gemm_acc acc,
     GK_T *work)
 {
-	GK_(gemm)(n, k, m, A, lda, Bp, NULL, 0, 0, C, ldc, acc, work);
+	GK_(gemm)(n, k, m, A, lda, Bp, NULL, 0, 0, C, ldc, acc, work, NULL);
 }
 
 GK_FN void GK_(nn)(size_t n, size_t k, size_t m, const GK_T *A, size_t lda,
     const GK_T *B, size_t ldb, GK_T *C, size_t ldc, enum gemm_acc acc,
     GK_T *work)
 {
-	GK_(gemm)(n, k, m, A, lda, NULL, B, ldb, 0, C, ldc, acc, work);
+	GK_(gemm)(n, k, m, A, lda, NULL, B, ldb, 0, C, ldc, acc, work, NULL);
 }
 
 GK_FN void GK_(nt)(size_t n, size_t k, size_t m, const GK_T *A, size_t lda,
     const GK_T *Bt, size_t ldb, GK_T *C, size_t ldc, enum gemm_acc acc,
     GK_T *work)
 {
-	GK_(gemm)(n, k, m, A, lda, NULL, Bt, ldb, 1, C, ldc, acc, work);
+	GK_(gemm)(n, k, m, A, lda, NULL, Bt, ldb, 1, C, ldc, acc, work, NULL);
+}
+
+/* C (n,m) = (A (n,k) . B (k,m))·scale, B packed whole, and mx[i] the
+ * largest C[i,j] that is not NaN (gemm.h), GK_MAX_ROWS rows at a time
+ * (their lanes of maxima on the stack). */
+GK_FN void GK_(packed_max)(size_t n, size_t k, size_t m, const GK_T *A,
+    size_t lda, const GK_T *Bp, GK_T *C, size_t ldc, GK_T scale, GK_T *mx,
+    GK_T *work)
+{
+	GK_T lanes[GK_MAX_ROWS * GK_VL];
+	struct GK_(epi) ep = { scale, lanes };
+
+	for (size_t i0 = 0; i0 < n; i0 += GK_MAX_ROWS) {
+		size_t nr = GK_MIN(n - i0, GK_MAX_ROWS);
+
+		GK_(gemm)(nr, k, m, A + i0 * lda, lda, Bp, NULL, 0, 0,
+		    C + i0 * ldc, ldc, GEMM_OVERWRITE, work, &ep);
+		for (size_t i = 0; i < nr; i++) {
+			GK_T r = lanes[i * GK_VL];	/* none is NaN */
+
+			for (int l = 1; l < GK_VL; l++)
+				r = lanes[i * GK_VL + l] > r ?
+				    lanes[i * GK_VL + l] : r;
+			mx[i0 + i] = r;
+		}
+	}
 }
 
 /*
@@ -457,7 +588,7 @@ GK_FN void GK_(packed_nz)(size_t n, size_t k, size_t m, const GK_T *A,
 static const GK_OPS GK_(ops) = {
 	GK_MR, GK_NR, GK_KC, GK_MC, GK_NC,
 	GK_(packed_size), GK_(work_size), GK_(pack_b), GK_(pack_bt),
-	GK_(packed), GK_(nn), GK_(nt), GK_(packed_nz)
+	GK_(packed), GK_(nn), GK_(nt), GK_(packed_nz), GK_(packed_max)
 };
 
 #undef GK_CAT2
@@ -466,6 +597,7 @@ static const GK_OPS GK_(ops) = {
 #undef GK_NV
 #undef GK_FN
 #undef GK_MIN
+#undef GK_MAX_ROWS
 #undef GK_RUPM
 #undef GK_RUPN
 #undef GK_T
@@ -476,6 +608,7 @@ static const GK_OPS GK_(ops) = {
 #undef GK_MC
 #undef GK_NC
 #undef GK_FMAFN
+#undef GK_ITYPE
 #undef GK_TARGET
 #undef GK_SFX
 #undef GK_OPS

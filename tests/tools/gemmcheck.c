@@ -24,6 +24,9 @@
  *     bounds (guard zones after them stay untouched);
  *   - gemm_packed_nz: the chain over the p whose A[i,p] is not zero,
  *     against a B with infinities and NaNs (0*inf adds no NaN);
+ *   - gemm_packed_max: C is gemm_packed's times the scale, bit for bit,
+ *     and mx[i] the largest C[i,j] that is not NaN (-inf if none), with
+ *     NaNs and infinities in A and B, edge tiles, k > KC, n > 96;
  *   - determinism: any split of A's rows into pieces (random split
  *     points, pieces of 1 row), column slices of B, gemm_packed = gemm_nn
  *     = gemm_nt, k split by the caller into overwrite + accumulate, and
@@ -64,6 +67,8 @@ struct ty {
 	double (*chain)(double, double, double, int);	/* c + a*b */
 	void (*mul_nz)(size_t, size_t, size_t, const void *, size_t,
 	    const void *, void *, size_t);	/* gemm_packed_nz */
+	void (*mul_max)(size_t, size_t, size_t, const void *, size_t,
+	    const void *, void *, size_t, double, void *, void *);
 };
 
 static void pack_d(size_t k, size_t m, const void *B, size_t ldb, int bt,
@@ -91,6 +96,12 @@ static void nz_d(size_t n, size_t k, size_t m, const void *A, size_t lda,
     const void *Bp, void *C, size_t ldc)
 {
 	gemm_packed_nz(n, k, m, A, lda, Bp, C, ldc);
+}
+
+static void max_d(size_t n, size_t k, size_t m, const void *A, size_t lda,
+    const void *Bp, void *C, size_t ldc, double scale, void *mx, void *w)
+{
+	gemm_packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, w);
 }
 
 static double get_d(const void *p, size_t i)
@@ -135,6 +146,12 @@ static void nz_s(size_t n, size_t k, size_t m, const void *A, size_t lda,
 	sgemm_packed_nz(n, k, m, A, lda, Bp, C, ldc);
 }
 
+static void max_s(size_t n, size_t k, size_t m, const void *A, size_t lda,
+    const void *Bp, void *C, size_t ldc, double scale, void *mx, void *w)
+{
+	sgemm_packed_max(n, k, m, A, lda, Bp, C, ldc, (float)scale, mx, w);
+}
+
 static double get_s(const void *p, size_t i)
 {
 	return ((const float *)p)[i];
@@ -154,9 +171,11 @@ static double chain_s(double c, double a, double b, int fused)
 
 static const struct ty types[2] = {
 	{ "f64", sizeof(double), DBL_EPSILON / 2, gemm_packed_size,
-	    gemm_work_size, pack_d, mul_d, get_d, set_d, chain_d, nz_d },
+	    gemm_work_size, pack_d, mul_d, get_d, set_d, chain_d, nz_d,
+	    max_d },
 	{ "f32", sizeof(float), FLT_EPSILON / 2, sgemm_packed_size,
-	    sgemm_work_size, pack_s, mul_s, get_s, set_s, chain_s, nz_s },
+	    sgemm_work_size, pack_s, mul_s, get_s, set_s, chain_s, nz_s,
+	    max_s },
 };
 
 /* ---- helpers ---- */
@@ -535,6 +554,84 @@ static void test_nz(const struct ty *t, int fused)
 		}
 }
 
+/* gemm_packed_max: C bit for bit gemm_packed's C times scale (one
+ * rounding), C's padding not written, and mx[i] the largest C[i,j] of
+ * the row that is not NaN (-inf if none; +0 and -0 equal), with NaNs
+ * and infinities among the inputs and whole rows of NaN. */
+static void test_max(const struct ty *t)
+{
+	static const size_t sz[][3] = {
+		{ 1, 1, 1 }, { 7, 13, 37 }, { 96, 64, 256 }, { 13, 300, 5 },
+		{ 150, 64, 256 }, { 6, 64, 32 }, { 97, 1, 70 }, { 3, 0, 9 },
+	};
+	static const double scales[] = { 0.125, 1, -0.5 };
+
+	for (size_t z = 0; z < sizeof sz / sizeof sz[0]; z++)
+		for (size_t sc = 0; sc < 3; sc++) {
+			size_t n = sz[z][0], k = sz[z][1], m = sz[z][2];
+			double scale = scales[sc];
+			struct prob P;
+			struct buf C, Bp, mx, W;
+			void *C1 = xmalloc((n * (m + 2) + 1) * t->esz);
+			void *w1 = xmalloc((t->work_size(n, k, m) + 1) *
+			    t->esz);
+			int ok = 1;
+
+			prob_new(&P, t, n, k, m, 1, 2, 0);
+			for (size_t i = 0; i < n; i++)
+				for (size_t p = 0; p < k; p++)
+					if (i % 5 == 4 || rnd() % 41 == 0)
+						/* row 4 (mod 5): all NaN */
+						t->set(P.A.p, i * P.lda + p,
+						    i % 5 == 4 ? NAN : rnd() %
+						    2 ? INFINITY : 1e300);
+			for (size_t p = 0; p < k; p++)
+				for (size_t j = 0; j < m; j++)
+					if (rnd() % 53 == 0)
+						t->set(P.B.p, j * P.ldb + p,
+						    rnd() % 2 ? NAN :
+						    -INFINITY);
+			buf_new(&Bp, t, t->packed_size(k, m), 0);
+			t->pack(k, m, P.B.p, P.ldb, 1, Bp.p);
+			buf_new(&C, t, P.C0.n, 0);
+			buf_new(&mx, t, n, 0);
+			buf_new(&W, t, t->work_size(n, k, m), 1);
+			t->mul_max(n, k, m, P.A.p, P.lda, Bp.p, C.p, P.ldc,
+			    scale, mx.p, W.p);
+			t->mul(PACKED, n, k, m, P.A.p, P.lda, Bp.p, 0, C1,
+			    P.ldc, GEMM_OVERWRITE, w1);
+			for (size_t i = 0; i < n; i++) {
+				double r = -INFINITY, x;
+
+				for (size_t j = 0; j < m; j++) {
+					/* one rounding of the product */
+					t->set(C1, i * P.ldc + j, t->get(C1,
+					    i * P.ldc + j) * scale);
+					x = t->get(C1, i * P.ldc + j);
+					ok &= same_bits(t, x, t->get(C.p,
+					    i * P.ldc + j));
+					r = x > r ? x : r;
+				}
+				for (size_t j = m; j < P.ldc && i * P.ldc + j <
+				    C.n; j++)
+					ok &= isnan(t->get(C.p, i * P.ldc +
+					    j));
+				ok &= t->get(mx.p, i) == r;
+			}
+			check(ok && guard_ok(&C, t) && guard_ok(&mx, t) &&
+			    guard_ok(&W, t), "packed_max = packed times the "
+			    "scale, with the rows' maxima", t, PACKED, n, k, m,
+			    sc == 2 ? "negative scale" : NULL);
+			free(C.base);
+			free(Bp.base);
+			free(mx.base);
+			free(W.base);
+			free(C1);
+			free(w1);
+			prob_free(&P);
+		}
+}
+
 /* k = 0: overwrite gives +0, accumulate leaves C. */
 static void test_k0(const struct ty *t)
 {
@@ -801,6 +898,7 @@ static int cmd_test(void)
 		test_shapes(&types[i], fused);
 		test_special(&types[i], fused);
 		test_nz(&types[i], fused);
+		test_max(&types[i]);
 		test_k0(&types[i]);
 		test_determinism(&types[i]);
 	}
