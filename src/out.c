@@ -489,8 +489,25 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 	char sep = o->fmt == OUT_CSV ? ',' : o->fmt == OUT_TSV ? '\t' : ' ';
 
 	if (o->fmt == OUT_NPY && o->type == OUT_F32) {
-		for (i = 0; i < nrows * cols; i++)
-			put_le32(buf + 4 * i, a[i]);
+		float *restrict f = (float *)(void *)buf;
+		const double *restrict x = a;
+		size_t n = nrows * cols;
+
+		if (little_endian() && (uintptr_t)buf % sizeof *f == 0) {
+			/* four at a time, which GCC's -O2 makes vector
+			 * conversions of (the bytes one by one made 2% of
+			 * case (d) of the bench) */
+			for (i = 0; i + 4 <= n; i += 4) {
+				f[i] = (float)x[i];
+				f[i + 1] = (float)x[i + 1];
+				f[i + 2] = (float)x[i + 2];
+				f[i + 3] = (float)x[i + 3];
+			}
+			for (; i < n; i++)
+				f[i] = (float)x[i];
+		} else
+			for (i = 0; i < nrows * cols; i++)
+				put_le32(buf + 4 * i, a[i]);
 		return nrows * cols * 4;
 	}
 	if (o->fmt == OUT_NPY) {
