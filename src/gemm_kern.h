@@ -543,12 +543,16 @@ GK_FN void GK_(packed_max)(size_t n, size_t k, size_t m, const GK_T *A,
 		GK_(gemm)(nr, k, m, A + i0 * lda, lda, Bp, NULL, 0, 0,
 		    C + i0 * ldc, ldc, GEMM_OVERWRITE, work, &ep);
 		for (size_t i = 0; i < nr; i++) {
-			GK_T r = lanes[i * GK_VL];	/* none is NaN */
+			GK_T *l = lanes + i * GK_VL;	/* none is NaN */
 
-			for (int l = 1; l < GK_VL; l++)
-				r = lanes[i * GK_VL + l] > r ?
-				    lanes[i * GK_VL + l] : r;
-			mx[i0 + i] = r;
+			/* halves folded onto each other: fixed widths,
+			 * which the compiler does in vectors */
+#pragma GCC unroll 8
+			for (int w = GK_VL / 2; w >= 1; w /= 2)
+#pragma GCC unroll 16
+				for (int q = 0; q < w; q++)
+					l[q] = l[q + w] > l[q] ? l[q + w] : l[q];
+			mx[i0 + i] = l[0];
 		}
 	}
 }
