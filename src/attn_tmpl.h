@@ -462,8 +462,8 @@ F(rowmax)(T *s, size_t n, T scale)
  * depends on the vector width or on which rows share the call.
  * mx non-NULL: mx[i] = the largest score of row i that is not NaN: when
  * nothing comes after the scale, from the register tiles of the product
- * as they are stored, scaled (gemm_packed_max: in case (c) of the bench
- * about 1% faster than rowmax()'s pass over the block, Zen 5), else by
+ * as they are stored, scaled (gemm_packed_max: case (c) of the bench
+ * ran 1-2% faster than with rowmax()'s pass over the block, Zen 5), else by
  * rowmax() in the pass that scales, or after the last step. */
 static TARGET void
 F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,

@@ -4,6 +4,7 @@
  * these macros defined (it #undefs them all at the end):
  *
  *   GK_T       element type (double or float)
+ *   GK_ITYPE   the signed integer type of its size (long long or int)
  *   GK_VL      lanes per SIMD vector (GK_VL * sizeof(GK_T) bytes)
  *   GK_MR      register tile rows     (micro-kernel tile: GK_MR x GK_NR)
  *   GK_NR      register tile columns  (a multiple of GK_VL)
