@@ -105,7 +105,6 @@
  * under pthread_once (gemm_init) from __builtin_cpu_supports and
  * SELFATTN_ISA; see gemm.h.
  */
-#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -443,18 +442,7 @@ void gemm_packed_max(size_t n, size_t k, size_t m, const double *A,
     double *mx, double *work)
 {
 	gemm_init();
-	if (n > 0 && m > 0 && k > 0) {
-		cur_d->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx,
-		    work);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {	/* no product: sums of 0 */
-		mx[i] = -(double)INFINITY;
-		for (size_t j = 0; j < m; j++) {
-			C[i * ldc + j] = 0 * scale;
-			mx[i] = C[i * ldc + j] > mx[i] ? C[i * ldc + j] : mx[i];
-		}
-	}
+	cur_d->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, work);
 }
 
 void gemm_packed_nz(size_t n, size_t k, size_t m, const double *A,
@@ -537,18 +525,7 @@ void sgemm_packed_max(size_t n, size_t k, size_t m, const float *A,
     float *mx, float *work)
 {
 	gemm_init();
-	if (n > 0 && m > 0 && k > 0) {
-		cur_s->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx,
-		    work);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {	/* no product: sums of 0 */
-		mx[i] = -(float)INFINITY;
-		for (size_t j = 0; j < m; j++) {
-			C[i * ldc + j] = 0 * scale;
-			mx[i] = C[i * ldc + j] > mx[i] ? C[i * ldc + j] : mx[i];
-		}
-	}
+	cur_s->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, work);
 }
 
 void sgemm_packed_nz(size_t n, size_t k, size_t m, const float *A,

@@ -538,6 +538,18 @@ GK_FN void GK_(packed_max)(size_t n, size_t k, size_t m, const GK_T *A,
 	GK_T lanes[GK_MAX_ROWS * GK_VL];
 	struct GK_(epi) ep = { scale, lanes };
 
+	if (k == 0 || m == 0) {
+		/* no product: sums of 0, and no column in a row of none */
+		for (size_t i = 0; i < n; i++) {
+			mx[i] = -(GK_T)__builtin_inf();
+			for (size_t j = 0; j < m; j++) {
+				C[i * ldc + j] = 0 * scale;
+				if (C[i * ldc + j] > mx[i])
+					mx[i] = C[i * ldc + j];
+			}
+		}
+		return;
+	}
 	for (size_t i0 = 0; i0 < n; i0 += GK_MAX_ROWS) {
 		size_t nr = GK_MIN(n - i0, GK_MAX_ROWS);
 

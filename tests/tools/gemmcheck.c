@@ -563,6 +563,7 @@ static void test_max(const struct ty *t)
 	static const size_t sz[][3] = {
 		{ 1, 1, 1 }, { 7, 13, 37 }, { 96, 64, 256 }, { 13, 300, 5 },
 		{ 150, 64, 256 }, { 6, 64, 32 }, { 97, 1, 70 }, { 3, 0, 9 },
+		{ 4, 7, 0 },
 	};
 	static const double scales[] = { 0.125, 1, -0.5 };
 
