@@ -506,9 +506,9 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 			for (; i < n; i++)
 				f[i] = (float)x[i];
 		} else
-			for (i = 0; i < nrows * cols; i++)
+			for (i = 0; i < n; i++)
 				put_le32(buf + 4 * i, a[i]);
-		return nrows * cols * 4;
+		return n * 4;
 	}
 	if (o->fmt == OUT_NPY) {
 		if (little_endian())
