@@ -114,6 +114,10 @@
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__) && defined(GEMM_AVX512_EMULATE)
+/* The AVX-512 instance built for AVX2 passes its 512-bit vectors by
+ * value between static inline functions of this file only: no ABI. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
 #define ALIGN 64		/* bytes: packed blocks start on a cache line */
