@@ -110,7 +110,9 @@ struct run {
 	int keep;		/* the weights pass takes the scores from sk */
 	const char *x;		/* X, or Q, in the compute type */
 	char *wq, *wk, *wv, *wo, *wa, *ua;
-	char *conv;		/* float: a weight converted, to pack */
+	char *conv;		/* float: per worker, a weight converted, to
+				 * pack: nconv elements each */
+	size_t nconv;
 	char *kp, *vp, *ka;
 	unsigned char *vbad;	/* prepacked: (G, nkb) a value block holds
 				 * an inf or a NaN (attn_keys) */
@@ -981,7 +983,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		    elems(p->ua)));
 	}
 	r->x = take(r, a, inputs);	/* the converted inputs, if any */
-	r->conv = take(r, a, conv);
+	r->nconv = conv;
+	r->conv = take(r, a, nw * conv);
 	r->wq = p->wq ? take(r, a, r->ops->packed_size(p->wq->rows,
 	    p->wq->cols)) : NULL;
 	r->wk = p->wk ? take(r, a, r->ops->packed_size(p->wk->rows,
@@ -1113,26 +1116,34 @@ typed(const struct run *r, const struct mat *src, char **buf)
 	return t;
 }
 
-/* Pack weight wm (NULL: none) into dst; a float run converts it into
- * r->conv first. */
+/* Pack weight t of (WQ, WK, WV, WO, Wa, Ua), if given: a task of
+ * prepare().  A float run converts it into worker id's r->conv first. */
 static void
-pack_weight(const struct run *r, const struct mat *wm, char *dst)
+weight_task(void *arg, size_t t, int id)
 {
-	const char *t = (const char *)(wm ? wm->data : NULL);
+	const struct run *r = arg;
+	const struct plan *p = r->p;
+	const struct mat *const wm[] = { p->wq, p->wk, p->wv, p->wo, p->wa,
+	    p->ua };
+	char *const dst[] = { r->wq, r->wk, r->wv, r->wo, r->wa, r->ua };
+	char *conv = AT(r->conv, (size_t)id * r->nconv);
+	const char *src;
 
-	if (wm == NULL)
+	if (wm[t] == NULL)
 		return;
+	src = (const char *)wm[t]->data;
 	if (r->ops->dtype != ATTN_F64) {
-		r->ops->from_double(wm->rows * wm->cols, wm->data, r->conv);
-		t = r->conv;
+		r->ops->from_double(wm[t]->rows * wm[t]->cols, wm[t]->data,
+		    conv);
+		src = conv;
 	}
-	r->ops->pack_b(wm->rows, wm->cols, t, wm->cols, dst);
+	r->ops->pack_b(wm[t]->rows, wm[t]->cols, src, wm[t]->cols, dst[t]);
 }
 
-
-/* The inputs in the compute type, the weights packed, the heads. */
+/* The inputs in the compute type, the weights packed (a task each, on
+ * the pool), the heads. */
 static void
-prepare(struct run *r)
+prepare(struct run *r, struct par *pool)
 {
 	const struct plan *p = r->p;
 	char *buf = (char *)r->x;
@@ -1141,12 +1152,7 @@ prepare(struct run *r)
 
 	if (!p->self)
 		r->x = typed(r, p->q, &buf);
-	pack_weight(r, p->wq, r->wq);
-	pack_weight(r, p->wk, r->wk);
-	pack_weight(r, p->wv, r->wv);
-	pack_weight(r, p->wo, r->wo);
-	pack_weight(r, p->wa, r->wa);
-	pack_weight(r, p->ua, r->ua);
+	par_run(pool, 6, weight_task, r);
 	for (h = 0; h < p->H; h++) {
 		struct attn_head *hd = &r->head[h];
 
@@ -1352,7 +1358,7 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	if (arena_alloc(&a, "buffers", e) != 0)
 		return -1;
 	buffers(r, &a, nw);
-	prepare(r);
+	prepare(r, pool);
 	/* the work: per query row, each head over each key chunk, and again
 	 * for the weights */
 	per = r->nch * p->H * (out[PLAN_W] != NULL ? 2 : 1);
