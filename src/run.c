@@ -1038,11 +1038,14 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		k->qk = arena_take(a, p->H, sizeof *k->qk);
 		k->ldq = arena_take(a, p->H, sizeof *k->ldq);
 		k->ob = take(r, a, r->br * r->hv);
-		k->O2 = take(r, a, r->br * r->hv);
 		k->M = take(r, a, 2 * p->H * r->br);	/* M then L */
 		k->L = k->M ? AT(k->M, p->H * r->br) : NULL;
-		k->M2 = take(r, a, 2 * p->H * r->br);
-		k->L2 = k->M2 ? AT(k->M2, p->H * r->br) : NULL;
+		if (!r->keysplit && r->nch > 1) {
+			/* query_task's state of a later chunk */
+			k->O2 = take(r, a, r->br * r->hv);
+			k->M2 = take(r, a, 2 * p->H * r->br);
+			k->L2 = k->M2 ? AT(k->M2, p->H * r->br) : NULL;
+		}
 		k->yb = take(r, a, r->br * p->dout);
 		k->kb = take(r, a, r->bc * r->hk);
 		k->vb = take(r, a, r->bc * r->gv);
@@ -1081,8 +1084,9 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	}
 
 	/* per-slot results: a few tasks per worker in flight (kept scores
-	 * become the weights in place: no rows of them here) */
-	r->nslots = 4 * nw;
+	 * become the weights in place: no rows of them here); query blocks
+	 * of equal cost need two a worker, chunks and weight rows more */
+	r->nslots = (r->keysplit || want_w(r) ? 4 : 2) * nw;
 	wr = want_w(r) ? r->wrows : 0;
 	nd = max2(max2(r->br * p->dout, p->dv), r->keep ? 0 : wr * p->m);
 	nt = max2(out_format_max(r->out[PLAN_Y], r->br), wr &&
