@@ -129,6 +129,10 @@ int out_rows(struct out *o, const double *a, size_t nrows, struct err *e);
 size_t out_format_max(const struct out *o, size_t nrows);
 size_t out_format(const struct out *o, const double *a, size_t nrows,
     size_t row0, char *buf);
+/* The same from rows of floats, each exactly a double; tmp holds
+ * nrows rows of doubles, for the formats that need them. */
+size_t out_format_float(const struct out *o, const float *a, size_t nrows,
+    size_t row0, char *buf, double *tmp);
 
 /* Then, in row order, on one thread: write len formatted bytes holding
  * the next nrows rows. */

@@ -716,8 +716,10 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 		    p->dout, work);
 		O = y;
 	}
-	s->len = out_format(r->out[PLAN_Y], as_double(r, s->d, O, nq *
-	    p->dout), nq, b * p->nout + i, s->txt);
+	s->len = r->ops->dtype == ATTN_F64 ? out_format(r->out[PLAN_Y],
+	    (const double *)(const void *)O, nq, b * p->nout + i, s->txt) :
+	    out_format_float(r->out[PLAN_Y], (const float *)(const void *)O,
+	    nq, b * p->nout + i, s->txt, s->d);
 	return dead;
 }
 
