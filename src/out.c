@@ -560,6 +560,13 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 	return len;
 }
 
+int
+out_verbatim(const struct out *o)
+{
+	return o->type == OUT_F64 && (o->fmt == OUT_RAW || (o->fmt ==
+	    OUT_NPY && little_endian()));
+}
+
 size_t
 out_format_float(const struct out *o, const float *a, size_t nrows,
     size_t row0, char *buf, double *tmp)

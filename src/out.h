@@ -134,6 +134,11 @@ size_t out_format(const struct out *o, const double *a, size_t nrows,
 size_t out_format_float(const struct out *o, const float *a, size_t nrows,
     size_t row0, char *buf, double *tmp);
 
+/* Does out_format write the doubles' own bytes (a '<f8' .npy on a
+ * little-endian machine, raw doubles)?  Then rows may be put as they
+ * are, without a formatted copy. */
+int out_verbatim(const struct out *o);
+
 /* Then, in row order, on one thread: write len formatted bytes holding
  * the next nrows rows. */
 int out_put(struct out *o, const char *buf, size_t len, size_t nrows,
