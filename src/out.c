@@ -563,8 +563,8 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 int
 out_verbatim(const struct out *o)
 {
-	return o->type == OUT_F64 && (o->fmt == OUT_RAW || (o->fmt ==
-	    OUT_NPY && little_endian()));
+	return (o->fmt == OUT_NPY && little_endian()) || (o->fmt == OUT_RAW &&
+	    o->type == OUT_F64);
 }
 
 size_t
@@ -573,12 +573,6 @@ out_format_float(const struct out *o, const float *a, size_t nrows,
 {
 	size_t i, n = nrows * o->sh.dim[o->sh.ndim - 1];
 
-	if (o->fmt == OUT_NPY && o->type == OUT_F32 && little_endian()) {
-		/* '<f4': the floats' own bytes (a float run's case (d) of
-		 * the bench spent 2% widening them and narrowing again) */
-		memcpy(buf, a, n * sizeof *a);
-		return n * sizeof *a;
-	}
 	for (i = 0; i < n; i++)
 		tmp[i] = a[i];
 	return out_format(o, tmp, nrows, row0, buf);

@@ -129,14 +129,14 @@ int out_rows(struct out *o, const double *a, size_t nrows, struct err *e);
 size_t out_format_max(const struct out *o, size_t nrows);
 size_t out_format(const struct out *o, const double *a, size_t nrows,
     size_t row0, char *buf);
-/* The same from rows of floats, each exactly a double; tmp holds
- * nrows rows of doubles, for the formats that need them. */
+/* The same from rows of floats, widened into tmp (nrows rows of
+ * doubles) first. */
 size_t out_format_float(const struct out *o, const float *a, size_t nrows,
     size_t row0, char *buf, double *tmp);
 
-/* Does out_format write the doubles' own bytes (a '<f8' .npy on a
- * little-endian machine, raw doubles)?  Then rows may be put as they
- * are, without a formatted copy. */
+/* Are o's formatted bytes the numbers' own, as doubles (OUT_F64) or
+ * floats (OUT_F32): a .npy on a little-endian machine, raw doubles?
+ * Then rows of that type may be put as they are, without out_format. */
 int out_verbatim(const struct out *o);
 
 /* Then, in row order, on one thread: write len formatted bytes holding

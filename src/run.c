@@ -678,15 +678,16 @@ past_length(const struct run *r, size_t len, size_t i0, size_t nq,
 	return dead;
 }
 
-/* Is output i (PLAN_Y, PLAN_W) given, and its bytes the doubles of a
- * double run as they are (out_verbatim)?  Then a slot's rows are put
- * from where they were made, without a formatted copy: 1 GiB of
- * copying less for case (f) of the bench, and no txt in the slots. */
+/* Is output i (PLAN_Y, PLAN_W) given, and its bytes its rows' own
+ * (out_verbatim): the output's in the compute type, the weights' in
+ * double?  Then a slot's rows are put from where they were made,
+ * without a formatted copy: 1 GiB of copying less for case (f) of the
+ * bench, and no txt in the slots. */
 static int
 verbatim(const struct run *r, int i)
 {
-	return r->ops->dtype == ATTN_F64 && r->out[i] != NULL &&
-	    out_verbatim(r->out[i]);
+	return r->out[i] != NULL && out_verbatim(r->out[i]) && (i ==
+	    PLAN_Y || r->ops->dtype == ATTN_F64);
 }
 
 /* The end of rows i0 .. i0+nq-1: normalise every head, keep what the
@@ -734,7 +735,7 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 			copy_rows(r, nq, p->dout, O, r->hv, (char *)s->d,
 			    p->dout);
 		s->bytes = (const char *)s->d;
-		s->len = nq * p->dout * sizeof(double);
+		s->len = nq * p->dout * r->E;
 		return dead;
 	}
 	if (p->wo != NULL) {
