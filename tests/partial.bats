@@ -403,6 +403,26 @@ npy3() {
 	[ -z "$(ls -A | grep -v -e '^k.npy$' -e '^v.npy$' -e '^q.npy$' -e '^len$' -e '^err$')" ]
 }
 
+@test "partial: a value file cut while decoding reads it is an error, and writes nothing" {
+	# the values of a key block are read after its keys' dot products
+	"$ROOT/tests/tools/npygen" -s 1 1 64 q.npy
+	"$ROOT/tests/tools/npygen" -s 2 3000 64 k.npy
+	"$ROOT/tests/tools/npygen" -s 3 3000 64 v.npy
+	mkfifo len
+	"$SA" -Q q.npy -K k.npy -V v.npy --key-lengths len -o y.npy \
+	    2> err & pid=$!
+	exec 7> len
+	truncate -s 100000 v.npy
+	echo 3000 >&7
+	exec 7>&-
+	status=0
+	wait $pid || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "selfattn: v.npy: expected 31200 bytes of data at byte 100000, found the end of the file (was it cut while being read?)" ]
+	[ ! -e y.npy ]
+	[ -z "$(ls -A | grep -v -e '^k.npy$' -e '^v.npy$' -e '^q.npy$' -e '^len$' -e '^err$')" ]
+}
+
 @test "partial: --merge of many mapped shards needs no descriptor each" {
 	"$SA" $QKV --key-range 0:5000 -o y.npy --lse l.npy
 	set --
