@@ -382,45 +382,36 @@ npy3() {
 	cmp y3.csv y3m.csv
 }
 
-@test "partial: a key file cut while decoding reads it is an error, and writes nothing" {
+# cut_while_decoding F (k or v): decoding with F.npy cut to 100000 bytes
+# once selfattn has opened and mapped the inputs: it opens --key-lengths,
+# a FIFO, which the writer's open waits for.  Exit 1, one message, and
+# nothing written.
+cut_while_decoding() {
 	"$ROOT/tests/tools/npygen" -s 1 1 64 q.npy
 	"$ROOT/tests/tools/npygen" -s 2 3000 64 k.npy
 	"$ROOT/tests/tools/npygen" -s 3 3000 64 v.npy
 	mkfifo len
-	# the inputs are taken in order: K and V are open and mapped once
-	# selfattn opens --key-lengths, which a writer's open waits for
 	"$SA" -Q q.npy -K k.npy -V v.npy --key-lengths len -o y.npy \
 	    2> err & pid=$!
 	exec 7> len
-	truncate -s 100000 k.npy
+	truncate -s 100000 "$1.npy"
 	echo 3000 >&7
 	exec 7>&-
 	status=0
 	wait $pid || status=$?
 	[ "$status" -eq 1 ]
-	[ "$(cat err)" = "selfattn: k.npy: expected 31200 bytes of data at byte 100000, found the end of the file (was it cut while being read?)" ]
+	[ "$(cat err)" = "selfattn: $1.npy: expected 31200 bytes of data at byte 100000, found the end of the file (was it cut while being read?)" ]
 	[ ! -e y.npy ]
 	[ -z "$(ls -A | grep -v -e '^k.npy$' -e '^v.npy$' -e '^q.npy$' -e '^len$' -e '^err$')" ]
 }
 
+@test "partial: a key file cut while decoding reads it is an error, and writes nothing" {
+	cut_while_decoding k
+}
+
 @test "partial: a value file cut while decoding reads it is an error, and writes nothing" {
 	# the values of a key block are read after its keys' dot products
-	"$ROOT/tests/tools/npygen" -s 1 1 64 q.npy
-	"$ROOT/tests/tools/npygen" -s 2 3000 64 k.npy
-	"$ROOT/tests/tools/npygen" -s 3 3000 64 v.npy
-	mkfifo len
-	"$SA" -Q q.npy -K k.npy -V v.npy --key-lengths len -o y.npy \
-	    2> err & pid=$!
-	exec 7> len
-	truncate -s 100000 v.npy
-	echo 3000 >&7
-	exec 7>&-
-	status=0
-	wait $pid || status=$?
-	[ "$status" -eq 1 ]
-	[ "$(cat err)" = "selfattn: v.npy: expected 31200 bytes of data at byte 100000, found the end of the file (was it cut while being read?)" ]
-	[ ! -e y.npy ]
-	[ -z "$(ls -A | grep -v -e '^k.npy$' -e '^v.npy$' -e '^q.npy$' -e '^len$' -e '^err$')" ]
+	cut_while_decoding v
 }
 
 @test "partial: --merge of many mapped shards needs no descriptor each" {
