@@ -112,6 +112,10 @@
 
 #include "gemm.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__) && defined(GEMM_AVX512_EMULATE)
@@ -215,6 +219,9 @@ struct ops_s {
 #define GK_MC 120
 #define GK_NC 4080
 #define GK_FMAFN __builtin_fma
+/* x > m ? x : m, NaN x giving m, is what maxpd does */
+#define GK_VMAXFN(x, m) ((GK_(vec))_mm256_max_pd((__m256d)(x), \
+    (__m256d)(m)))
 #define GK_TARGET __attribute__((target("avx2,fma")))
 #define GK_SFX d_avx2
 #define GK_OPS struct ops_d
@@ -229,6 +236,8 @@ struct ops_s {
 #define GK_MC 120
 #define GK_NC 4080
 #define GK_FMAFN __builtin_fmaf
+#define GK_VMAXFN(x, m) ((GK_(vec))_mm256_max_ps((__m256)(x), \
+    (__m256)(m)))
 #define GK_TARGET __attribute__((target("avx2,fma")))
 #define GK_SFX s_avx2
 #define GK_OPS struct ops_s
@@ -251,6 +260,10 @@ struct ops_s {
 #define GK_MC 144
 #define GK_NC 4096
 #define GK_FMAFN __builtin_fma
+#ifndef GEMM_AVX512_EMULATE
+#define GK_VMAXFN(x, m) ((GK_(vec))_mm512_max_pd((__m512d)(x), \
+    (__m512d)(m)))
+#endif
 #define GK_TARGET AVX512_TARGET
 #define GK_SFX d_avx512
 #define GK_OPS struct ops_d
@@ -265,6 +278,10 @@ struct ops_s {
 #define GK_MC 144
 #define GK_NC 4096
 #define GK_FMAFN __builtin_fmaf
+#ifndef GEMM_AVX512_EMULATE
+#define GK_VMAXFN(x, m) ((GK_(vec))_mm512_max_ps((__m512)(x), \
+    (__m512)(m)))
+#endif
 #define GK_TARGET AVX512_TARGET
 #define GK_SFX s_avx512
 #define GK_OPS struct ops_s
