@@ -757,22 +757,19 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 		s->len = 0;
 		return dead;
 	}
-	if (verbatim(r, PLAN_Y)) {
-		/* the rows are the output's bytes: made in the slot */
-		if (p->wo != NULL)
-			r->ops->linear(nq, r->hv, p->dout, O, r->hv, r->wo,
-			    p->bo, (char *)s->d, p->dout, work);
-		else
-			copy_rows(r, nq, p->dout, O, r->hv, (char *)s->d,
-			    p->dout);
-		s->bytes = (const char *)s->d;
-		s->len = nq * p->dout * r->E;
-		return dead;
-	}
+	if (verbatim(r, PLAN_Y))
+		y = (char *)s->d;	/* the rows are the output's bytes */
 	if (p->wo != NULL) {
 		r->ops->linear(nq, r->hv, p->dout, O, r->hv, r->wo, p->bo, y,
 		    p->dout, work);
 		O = y;
+	}
+	if (verbatim(r, PLAN_Y)) {
+		if (O != y)
+			copy_rows(r, nq, p->dout, O, r->hv, y, p->dout);
+		s->bytes = y;
+		s->len = nq * p->dout * r->E;
+		return dead;
 	}
 	s->bytes = s->txt;
 	s->len = r->ops->dtype == ATTN_F64 ? out_format(r->out[PLAN_Y],
