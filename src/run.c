@@ -398,8 +398,6 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 	}
 	if (vb != NULL && value_rows(r, w, b, blk, g, vb, ldv) != 0)
 		return -1;
-	if (raw_kv(r))
-		return 0;
 	if (p->o.rope || p->o.qknorm) {
 		/* RMSNorm and RoPE change a copy, never the input */
 		if (*kb != kw)
@@ -956,10 +954,13 @@ weights_task(void *arg, size_t t, size_t k, int id)
 	s->dead = 0;
 	row0 = p->o.average || p->H == 1 ? jb->b * p->nout + i :
 	    (jb->b * p->H + jb->h) * p->nout + i;
-	s->bytes = verbatim(r, PLAN_W) ? (const char *)d : s->txt;
-	s->len = r->out[PLAN_W] == NULL ? 0 : verbatim(r, PLAN_W) ? nq *
-	    p->m * sizeof(double) : out_format(r->out[PLAN_W], d, nq, row0,
-	    s->txt);
+	s->bytes = s->txt;
+	s->len = 0;
+	if (verbatim(r, PLAN_W)) {
+		s->bytes = (const char *)d;
+		s->len = nq * p->m * sizeof(double);
+	} else if (r->out[PLAN_W] != NULL)
+		s->len = out_format(r->out[PLAN_W], d, nq, row0, s->txt);
 }
 
 static int
