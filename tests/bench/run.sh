@@ -22,7 +22,9 @@
 # RSS) and, when $BENCH_PYTHON has NumPy, the same computation in NumPy
 # float64 (tests/bench/numpy_attn.py) on the same input files,
 # interleaved with the selfattn runs.  Times are whole processes: start,
-# reading the inputs, computing, writing the outputs.
+# reading the inputs, computing, writing the outputs.  Each run writes
+# files that do not exist yet: the previous run's outputs are deleted,
+# untimed, before it (see run1).
 #
 #   (a) self-attention, n=4096, d_model=512, 8 heads (dk=dv=64), W^O
 #       512x512, .npy in and out
@@ -328,6 +330,17 @@ run1() {
 	r_label=$1
 	shift
 	rm -f "$RES/stat"
+	# Every run writes new files: the files the last run wrote (-o, -a)
+	# are deleted first, untimed.  A file replaced instead (selfattn
+	# renames over it, NumPy truncates it) would make the run wait for
+	# the disk: ext4 first writes the new file's delayed blocks, and
+	# dropping the old file waits for its own write-back, which for
+	# the 1 GiB of (f) was still going on from the run before.
+	r_prev=
+	for r_arg in "$@"; do
+		case $r_prev in -o | -a) rm -f "$r_arg" ;; esac
+		r_prev=$r_arg
+	done
 	# ulimit -v is not POSIX but dash and bash have it; else no cap.
 	# shellcheck disable=SC3045
 	( ulimit -v "$MEMCAP_KIB" 2>/dev/null
