@@ -587,10 +587,12 @@ out_put(struct out *o, const char *buf, size_t len, size_t nrows,
 		return o->sink(o->sink_arg, (const double *)(const void *)buf,
 		    nrows, e);
 	}
-	if (len >= o->cap - o->len) {
+	/* a large piece goes out as it is, without a copy (nor the first
+	 * touch of the buffer's pages, a fault each on some virtual
+	 * machines) */
+	if (len >= o->cap - o->len || len >= o->cap / 4) {
 		if (flush(o, e) != 0)
 			return -1;
-		/* a large piece goes out as it is, without a copy */
 		if (len >= o->cap / 4) {
 			o->done += nrows;
 			return put(o, buf, len, e);
