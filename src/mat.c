@@ -39,7 +39,7 @@ mat_buf(size_t n, size_t size, const char *what, struct err *e)
 	 * per 4 KiB page, its last part too (on a virtual machine a 4 KiB
 	 * fault can cost 10-20 us: a 2 MiB tail of small pages took several
 	 * ms of a 0.3 s run). */
-	huge = bytes >= 4 * HUGE_PAGE && bytes <= PTRDIFF_MAX - HUGE_PAGE;
+	huge = bytes >= HUGE_PAGE && bytes <= PTRDIFF_MAX - HUGE_PAGE;
 	if (huge)
 		bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
 	if ((rc = posix_memalign(&p, huge ? HUGE_PAGE : 64, bytes)) != 0) {
