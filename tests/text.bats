@@ -439,6 +439,25 @@ par_out() {
 	[ "$("$CATMAT" -s one.npy)" = "40000x2" ]
 }
 
+@test "text: a large file under a tight address-space limit reads as without it" {
+	# 125 MB of CSV: the threads' shared buffer (4 bytes a byte of
+	# text, 500 MB) cannot be had under 400 MB of address space, the
+	# mapping and the numbers (51 MB) can; then each piece grows its own
+	[ -z "${ASAN_OPTIONS:-}" ] ||
+	    skip "ulimit -v: ASan maps terabytes of shadow memory"
+	"$ROOT/tests/tools/npygen" -s 5 800000 8 x.npy
+	"$CATMAT" x.npy > big.csv
+	[ "$(wc -c < big.csv)" -gt 100000000 ]
+	par_out 2 big.csv > free.npy
+	run --separate-stderr bash -c 'ulimit -v 400000 &&
+	    "$1" -j 2 -K rand:5x8 -V rand:5x2 -Q big.csv -f npy > tight.npy' \
+	    _ "$SA"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	cmp free.npy tight.npy
+	[ "$("$CATMAT" -s tight.npy)" = "800000x2" ]
+}
+
 @test "text: a large file with a header, comments and CRLF, by several threads" {
 	big body.csv 40000
 	{ printf 'a,b,c,d,e,f,g,h\r\n'; sed -n '1,20000p' body.csv | sed 's/$/\r/'
