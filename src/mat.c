@@ -24,7 +24,7 @@ mat_mul_size(size_t a, size_t b, size_t *r)
 void *
 mat_buf(size_t n, size_t size, const char *what, struct err *e)
 {
-	size_t bytes;
+	size_t bytes, got;
 	void *p;
 	int rc, huge;
 
@@ -33,23 +33,22 @@ mat_buf(size_t n, size_t size, const char *what, struct err *e)
 		    "to hold", n, size);
 		return NULL;
 	}
-	/* A buffer of several huge pages starts on one, takes whole ones
+	/* A buffer of a huge page or more starts on one, takes whole ones
 	 * and asks for them (Linux, with transparent huge pages on
 	 * "madvise"): its first touch then faults once per 2 MiB, not once
 	 * per 4 KiB page, its last part too (on a virtual machine a 4 KiB
 	 * fault can cost 10-20 us: a 2 MiB tail of small pages took several
 	 * ms of a 0.3 s run). */
 	huge = bytes >= HUGE_PAGE && bytes <= PTRDIFF_MAX - HUGE_PAGE;
-	if (huge)
-		bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-	if ((rc = posix_memalign(&p, huge ? HUGE_PAGE : 64, bytes)) != 0) {
+	got = huge ? (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE : bytes;
+	if ((rc = posix_memalign(&p, huge ? HUGE_PAGE : 64, got)) != 0) {
 		err_set(e, what, 0, 0, "cannot allocate %zu bytes: %s", bytes,
 		    strerror(rc));
 		return NULL;
 	}
 #ifdef MADV_HUGEPAGE
 	if (huge)
-		(void)madvise(p, bytes, MADV_HUGEPAGE);
+		(void)madvise(p, got, MADV_HUGEPAGE);
 #endif
 	return p;
 }

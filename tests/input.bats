@@ -121,6 +121,36 @@ bounded() {
 	[ "$stderr" = 'selfattn: <stdin>:3:1: expected a line of at most 256 MiB, found more' ]
 }
 
+# Memory that cannot be had, under a limit of address space (not under
+# ASan, which maps terabytes of shadow memory).
+@test "memory: an input larger than memory allows is an error, and no file is made" {
+	[ -z "${ASAN_OPTIONS:-}" ] ||
+	    skip "ulimit -v: ASan maps terabytes of shadow memory"
+	run --separate-stderr bash -c 'ulimit -v 300000 && exec "$1" -j 2 \
+	    -x rand:100000x512 -q rand:512x64 -k rand:512x64 -v rand:512x64 \
+	    -o y.npy' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: rand:100000x512: cannot allocate 409600000 bytes: Cannot allocate memory' ]
+	[ -z "$output" ]
+	[ ! -e y.npy ]
+	[ -z "$(ls -A | grep 'selfattn-')" ]
+}
+
+@test "memory: buffers larger than memory allows are an error, and no file is made" {
+	[ -z "${ASAN_OPTIONS:-}" ] ||
+	    skip "ulimit -v: ASan maps terabytes of shadow memory"
+	# 16 MB of inputs, 284 MiB of buffers (keys and values of 8 heads
+	# packed); the generic level, whose packing does not depend on the CPU
+	run --separate-stderr bash -c 'ulimit -v 250000 &&
+	    SELFATTN_ISA=generic exec "$1" -j 2 -x rand:30000x64 \
+	    -q rand:64x512 -k rand:64x512 -v rand:64x512 -H 8 -o y.npy' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: buffers: cannot allocate 297889792 bytes: Cannot allocate memory' ]
+	[ -z "$output" ]
+	[ ! -e y.npy ]
+	[ -z "$(ls -A | grep 'selfattn-')" ]
+}
+
 @test "streams: a .npy is read to the end of its data, not of the stream" {
 	printf '1,0,1,0\n0,1,0,1\n0,0,1,1\n' | "$SA" -x - -q rand:4x4 -k rand:4x4 \
 	    -v rand:4x4 -f npy > X.npy
