@@ -156,8 +156,8 @@ reserve(struct reader *r, const char *lp, const char *end, size_t len,
 	    1024)
 		return;
 	want += want / 8 + 1024;
-	if (r->borrowed || want <= r->cap || (nv = mat_buf(want, sizeof(double), r->name,
-	    &e)) == NULL)
+	if (r->borrowed || want <= r->cap ||
+	    (nv = mat_buf(want, sizeof(double), r->name, &e)) == NULL)
 		return;
 	if (r->n > 0)
 		memcpy(nv, r->v, r->n * sizeof(double));
@@ -576,13 +576,13 @@ piece_task(void *arg, size_t i, int worker)
  * buffer on one thread, which gives the exact result and message.
  *
  * The pieces write into one buffer, each at its own place with room
- * for (len + 1) / 2 numbers: more than its text holds (a number takes
- * a byte and a separator), so none outgrows it.  Their numbers are then
+ * for len / 2 + 1 numbers: more than its text holds (a number takes a
+ * byte and a separator), so none outgrows it.  Their numbers are then
  * moved down, in order, into one matrix, and the rest given back.  The
  * buffer is virtual memory of 4 bytes a byte of text, touched only
  * where numbers are written, and of huge pages (mat_buf): a buffer per
  * piece grown by doubling took a copy per doubling and, on small pages,
- * a page fault per 4 KiB, 2,000 of them for a 512 x 512 CSV.  Without
+ * a page fault per 4 KiB, some 500 for each 512 x 512 CSV.  Without
  * that buffer, each piece grows its own and they are copied together.
  */
 static int
