@@ -121,34 +121,35 @@ bounded() {
 	[ "$stderr" = 'selfattn: <stdin>:3:1: expected a line of at most 256 MiB, found more' ]
 }
 
-# Memory that cannot be had, under a limit of address space (not under
-# ASan, which maps terabytes of shadow memory).
-@test "memory: an input larger than memory allows is an error, and no file is made" {
+# out_of_memory LIMIT MESSAGE CMD...: CMD -o y.npy under ulimit -v
+# LIMIT (KiB) exits 1 with MESSAGE alone on standard error, and makes no
+# file.  Not under ASan, which maps terabytes of shadow memory.
+out_of_memory() {
+	local limit=$1 msg=$2
+	shift 2
 	[ -z "${ASAN_OPTIONS:-}" ] ||
 	    skip "ulimit -v: ASan maps terabytes of shadow memory"
-	run --separate-stderr bash -c 'ulimit -v 300000 && exec "$1" -j 2 \
-	    -x rand:100000x512 -q rand:512x64 -k rand:512x64 -v rand:512x64 \
-	    -o y.npy' _ "$SA"
+	run --separate-stderr bash -c 'ulimit -v "$1" && shift &&
+	    exec "$@" -o y.npy' _ "$limit" "$@"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'selfattn: rand:100000x512: cannot allocate 409600000 bytes: Cannot allocate memory' ]
+	[ "$stderr" = "$msg" ]
 	[ -z "$output" ]
 	[ ! -e y.npy ]
 	[ -z "$(ls -A | grep 'selfattn-')" ]
 }
 
+@test "memory: an input larger than memory allows is an error, and no file is made" {
+	out_of_memory 300000 'selfattn: rand:100000x512: cannot allocate 409600000 bytes: Cannot allocate memory' \
+	    "$SA" -j 2 -x rand:100000x512 -q rand:512x64 -k rand:512x64 \
+	    -v rand:512x64
+}
+
 @test "memory: buffers larger than memory allows are an error, and no file is made" {
-	[ -z "${ASAN_OPTIONS:-}" ] ||
-	    skip "ulimit -v: ASan maps terabytes of shadow memory"
 	# 16 MB of inputs, 284 MiB of buffers (keys and values of 8 heads
 	# packed); the generic level, whose packing does not depend on the CPU
-	run --separate-stderr bash -c 'ulimit -v 250000 &&
-	    SELFATTN_ISA=generic exec "$1" -j 2 -x rand:30000x64 \
-	    -q rand:64x512 -k rand:64x512 -v rand:64x512 -H 8 -o y.npy' _ "$SA"
-	[ "$status" -eq 1 ]
-	[ "$stderr" = 'selfattn: buffers: cannot allocate 297889792 bytes: Cannot allocate memory' ]
-	[ -z "$output" ]
-	[ ! -e y.npy ]
-	[ -z "$(ls -A | grep 'selfattn-')" ]
+	out_of_memory 250000 'selfattn: buffers: cannot allocate 297889792 bytes: Cannot allocate memory' \
+	    env SELFATTN_ISA=generic "$SA" -j 2 -x rand:30000x64 \
+	    -q rand:64x512 -k rand:64x512 -v rand:64x512 -H 8
 }
 
 @test "streams: a .npy is read to the end of its data, not of the stream" {
