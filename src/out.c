@@ -589,15 +589,15 @@ out_put(struct out *o, const char *buf, size_t len, size_t nrows,
 	}
 	/* a large piece goes out as it is, without a copy (nor the first
 	 * touch of the buffer's pages, a fault each on some virtual
-	 * machines) */
-	if (len >= o->cap - o->len || len >= o->cap / 4) {
+	 * machines); a small one fits once the buffer is flushed */
+	if (len >= o->cap / 4) {
 		if (flush(o, e) != 0)
 			return -1;
-		if (len >= o->cap / 4) {
-			o->done += nrows;
-			return put(o, buf, len, e);
-		}
+		o->done += nrows;
+		return put(o, buf, len, e);
 	}
+	if (len >= o->cap - o->len && flush(o, e) != 0)
+		return -1;
 	memcpy(o->buf + o->len, buf, len);
 	o->len += len;
 	o->done += nrows;
