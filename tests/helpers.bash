@@ -10,5 +10,11 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# No temporary output file (NAME.selfattn-XXXXXX) is left in the working
+# folder.
+no_temps() {
+	[ -z "$(ls -A | grep 'selfattn-')" ]
+}
+
 # run --separate-stderr needs bats 1.5.
 bats_require_minimum_version 1.5.0

@@ -135,7 +135,7 @@ out_of_memory() {
 	[ "$stderr" = "$msg" ]
 	[ -z "$output" ]
 	[ ! -e y.npy ]
-	[ -z "$(ls -A | grep 'selfattn-')" ]
+	no_temps
 }
 
 @test "memory: an input larger than memory allows is an error, and no file is made" {

@@ -12,11 +12,6 @@ mkdata() {
 	printf '6.016681390196789,3.983318609803212\n3.983318609803212,6.016681390196789\n' > want.csv
 }
 
-# No temporary file is left in the working folder.
-no_temps() {
-	[ -z "$(ls -A | grep 'selfattn-')" ]
-}
-
 usage_fails() {
 	[ "$status" -eq 2 ]
 	[ "${lines[1]}" = "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]" ]
