@@ -552,8 +552,9 @@ cleanup(void)
 
 	if (chdir(dir) != 0)
 		return;
-	sweep(1);
+	sweep(1);		/* which makes link.csv and target.csv again */
 	unlink("link.csv");
+	unlink("target.csv");
 	if ((d = opendir("in")) != NULL) {
 		while ((de = readdir(d)) != NULL)
 			if (de->d_name[0] != '.' && strlen(de->d_name) < 32) {

@@ -15,7 +15,24 @@ opts="-rss_limit_mb=2048 -timeout=20 -print_final_stats=0"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 status=0
+# fuzz_cli works in a folder /tmp/fuzz_cli.XXXXXX that it removes at
+# exit: one that is new after a target ran was left behind.
+dirs() { ls -d /tmp/fuzz_cli.* 2>/dev/null | sort; }
+# left TARGET: status 1 and a message if a folder is new since $before.
+left() {
+	l_new=$(dirs | while read -r d; do
+		case "
+$before
+" in *"
+$d
+"*) ;; *) echo "$d" ;; esac
+	done)
+	[ -z "$l_new" ] && return 0
+	echo "fuzz: $1: left its working folder:" $l_new
+	status=1
+}
 for t in "$@"; do
+	before=$(dirs)
 	bin=.fuzz/$t
 	[ -x "$bin" ] || { echo "fuzz: $bin not built"; status=1; continue; }
 	mkdir -p ".fuzz/corpus/$t" .fuzz/crash
@@ -35,6 +52,7 @@ for t in "$@"; do
 	fi
 	if [ "$secs" -eq 0 ]; then
 		echo "fuzz: $t: $# inputs replayed, ok"
+		left "$t"
 		continue
 	fi
 	# 2. fuzz
@@ -50,5 +68,6 @@ for t in "$@"; do
 		    "$log" | head -20
 		status=1
 	fi
+	left "$t"
 done
 exit $status
