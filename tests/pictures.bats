@@ -4,6 +4,17 @@
 # (--heatmap FILE.svg, --show, --batch-index).
 load helpers
 
+# dom URL: the page's DOM after its scripts ran, from headless Chromium,
+# on standard output.  Its profile lives in the test's own folder, which
+# bats removes (a mktemp -d profile, 2 MB, was left in /tmp each time).
+dom() {
+	timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --no-first-run \
+	    --user-data-dir="$BATS_TEST_TMPDIR/chromium-profile" \
+	    --dump-dom "$1" 2>/dev/null
+}
+
 CAT="$SAMPLES/cat-sat"
 cat_run() {
 	"$SA" -x "$CAT/X.csv" -q "$CAT/Wq.csv" -k "$CAT/Wk.csv" \
@@ -228,10 +239,7 @@ batch() {
 	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.html
 	grep -q '"w":\[\["nan","nan","nan"\],\[' h.html
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
-	timeout 120 chromium --headless --no-sandbox --disable-gpu \
-	    --disable-background-networking --disable-component-update \
-	    --disable-sync --no-first-run --user-data-dir="$(mktemp -d)" \
-	    --dump-dom "file://$PWD/h.html" >h.dom 2>/dev/null
+	dom "file://$PWD/h.html" >h.dom
 	grep -q '<body data-ready="ok">' h.dom
 	grep -q '<pre id="errors"></pre>' h.dom
 	[ "$(grep -o '<rect [^>]*fill="#e41a1c" class="cell"' h.dom | wc -l)" -eq 3 ]
@@ -282,10 +290,7 @@ batch() {
 	batch -c --labels 'a <b> "c"' -o /dev/null --heatmap p.html
 	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
 	for f in p cat; do
-		timeout 120 chromium --headless --no-sandbox --disable-gpu \
-		    --disable-background-networking --disable-component-update \
-		    --disable-sync --no-first-run --user-data-dir="$(mktemp -d)" \
-		    --dump-dom "file://$PWD/$f.html" >"$f.dom" 2>/dev/null
+		dom "file://$PWD/$f.html" >"$f.dom"
 		grep -q '<body data-ready="ok">' "$f.dom"
 		grep -q '<pre id="errors"></pre>' "$f.dom"
 		! grep -q 'data-error' "$f.dom"
@@ -301,10 +306,7 @@ batch() {
 @test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell" {
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
-	timeout 120 chromium --headless --no-sandbox --disable-gpu \
-	    --disable-background-networking --disable-component-update \
-	    --disable-sync --no-first-run --user-data-dir="$(mktemp -d)" \
-	    --dump-dom "file://$PWD/cat.html#selftest" >cat.dom 2>/dev/null
+	dom "file://$PWD/cat.html#selftest" >cat.dom
 	grep -q 'data-selftest="6 of 36 lines; The → The: 0.3"' cat.dom
 }
 
