@@ -729,6 +729,7 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 {
 	const struct plan *p = r->p;
 	size_t h, dead = 0, i = i0 - p->q0;
+	int vb = verbatim(r, PLAN_Y);
 
 	for (h = 0; h < p->H; h++) {
 		/* the sink is folded into M, L first: the weights read them */
@@ -755,14 +756,14 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 		s->len = 0;
 		return dead;
 	}
-	if (verbatim(r, PLAN_Y))
+	if (vb)
 		y = (char *)s->d;	/* the rows are the output's bytes */
 	if (p->wo != NULL) {
 		r->ops->linear(nq, r->hv, p->dout, O, r->hv, r->wo, p->bo, y,
 		    p->dout, work);
 		O = y;
 	}
-	if (verbatim(r, PLAN_Y)) {
+	if (vb) {
 		if (O != y)
 			copy_rows(r, nq, p->dout, O, r->hv, y, p->dout);
 		s->bytes = y;
