@@ -25,8 +25,9 @@ whose value is 0.
          integer or float 0/1) and --bias (with -inf) of every shape
          that broadcasts, (n, m) to (B, H, n, m); -c of both alignments,
          --window L,R, --key-padding, --softcap, --sinks, --alibi, -s,
-         -w, --query-range, --average-weights; -o, -a and --lse, each
-         run with -j 1 and -j 2.
+         -w, --query-range, --average-weights, --key-lengths,
+         --query-lengths, --qk-norm, --rope; -o, -a and --lse, each run
+         with -j 1 and -j 2.
   proj   -x with -q -k -v, optionally -m (cross-attention), --bq --bk
          --bv, -w and --bo, --layout torch, -H and --kv-heads, -c,
          --mask, --key-padding, batches of X, CSV or .npy inputs, and
@@ -191,6 +192,33 @@ def case_heads(rng):
         args += ['--key-padding', save('kpad', kp.astype('f8') if B > 1
                                        else kp[0].astype('f8'))]
         hide |= kp[:, None, None, :]
+    if rng.random() < 0.15:
+        kl = rng.integers(0, m + 1, size=B)
+        args += ['--key-lengths', save('klen', kl.astype('f8'))]
+        hide |= (np.arange(m)[None, :] >= kl[:, None])[:, None, None, :]
+    ql = None
+    if rng.random() < 0.15:
+        ql = rng.integers(0, n + 1, size=B)
+        args += ['--query-lengths', save('qlen', ql.astype('f8'))]
+    if rng.random() < 0.15:
+        # RMSNorm of each head's rows (weights 1), before RoPE
+        eps = float(rng.choice([1e-6, 0.5]))
+        args += ['--qk-norm=%r' % eps]
+        q = q / np.sqrt((q * q).mean(axis=-1, keepdims=True) + eps)
+        k = k / np.sqrt((k * k).mean(axis=-1, keepdims=True) + eps)
+    if dk % 2 == 0 and rng.random() < 0.2:
+        # Llama's pairing: component t turns with t + dk/2
+        base = float(rng.choice([10000.0, 500.0]))
+        args += ['--rope=%r' % base]
+
+        def rope(x, pos):
+            h = dk // 2
+            th = pos[:, None] * base ** (-2.0 * np.arange(h) / dk)
+            c, sn = np.cos(th), np.sin(th)
+            x1, x2 = x[..., :h], x[..., h:]
+            return np.concatenate([x1 * c - x2 * sn, x2 * c + x1 * sn], -1)
+        q = rope(q, np.arange(n, dtype='f8') + off)
+        k = rope(k, np.arange(m, dtype='f8'))
     sinks = None
     if rng.random() < 0.2:
         sinks = rng.normal(size=H)
@@ -220,6 +248,10 @@ def case_heads(rng):
     s[hide] = -np.inf
     w, lse = softmax_ref(s, None if sinks is None else
                          sinks[None, :, None, None])
+    if ql is not None:
+        pad = (np.arange(n)[None, :] >= ql[:, None])[:, None, :]
+        w = np.where(pad[..., None], 0, w)
+        lse = np.where(pad, -np.inf, lse)
     o = np.einsum('bhij,bhjd->bhid', w, np.repeat(v, rep, axis=1))
     if wo is not None:
         y = o.transpose(0, 2, 1, 3).reshape(B, n, -1) @ wo
