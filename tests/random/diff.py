@@ -21,7 +21,8 @@ zeros, weights 0 and a log-sum-exp of -inf; a sink is one more score
 whose value is 0.
 
   heads  -Q/-K/-V as a batch: 4-D per-head (B, H, n, dk) tensors or
-         3-D (B, n, H·dk) with -H and --kv-heads; GQA; --mask (boolean,
+         3-D (B, n, H·dk) with -H and --kv-heads; GQA; dot, general
+         and additive scores (--score, --wa, --ua, --va); --mask (boolean,
          integer or float 0/1) and --bias (with -inf) of every shape
          that broadcasts, (n, m) to (B, H, n, m); -c of both alignments,
          --window L,R, --key-padding, --softcap, --sinks, --alibi, -s,
@@ -144,6 +145,19 @@ def case_heads(rng):
         if G != H or rng.random() < 0.3:
             args += ['--kv-heads', str(G)]
     scale = 1 / math.sqrt(dk)
+    score = str(rng.choice(['dot', 'general', 'additive'], p=[0.8, 0.1,
+                                                              0.1]))
+    if score == 'general':
+        wa = rng.normal(size=(dk, dk))
+        args += ['--score', 'general', '--wa', save('Wa', wa)]
+        scale = 1.0
+    elif score == 'additive':
+        da = int(rng.integers(1, 5))
+        wa, ua, va = (rng.normal(size=(dk, da)), rng.normal(size=(dk, da)),
+                      rng.normal(size=da))
+        args += ['--score', 'additive', '--wa', save('Wa', wa), '--ua',
+                 save('Ua', ua), '--va', save('va', va)]
+        scale = 1.0
     if rng.random() < 0.2:
         scale = float(rng.choice([0.5, 1.0, 0.125]))
         args += ['-s', repr(scale)]
@@ -239,7 +253,14 @@ def case_heads(rng):
              path('L.npy')]
 
     rep = H // G
-    s = np.einsum('bhid,bhjd->bhij', q, np.repeat(k, rep, axis=1)) * scale
+    kr = np.repeat(k, rep, axis=1)
+    if score == 'dot':
+        s = np.einsum('bhid,bhjd->bhij', q, kr) * scale
+    elif score == 'general':
+        s = np.einsum('bhid,bhjd->bhij', q @ wa, kr) * scale
+    else:
+        s = np.tanh((q @ wa)[:, :, :, None, :] +
+                    (kr @ ua)[:, :, None, :, :]) @ va * scale
     if cap is not None:
         s = cap * np.tanh(s / cap)
     s = s + add
