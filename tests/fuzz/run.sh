@@ -18,21 +18,17 @@ status=0
 # fuzz_cli works in a folder /tmp/fuzz_cli.XXXXXX that it removes at
 # exit: one that is new after a target ran was left behind.
 dirs() { ls -d /tmp/fuzz_cli.* 2>/dev/null | sort; }
-# left TARGET: status 1 and a message if a folder is new since $before.
+# left TARGET: status 1 and a message if a folder is new since the list
+# in .fuzz/dirs.before.
 left() {
-	l_new=$(dirs | while read -r d; do
-		case "
-$before
-" in *"
-$d
-"*) ;; *) echo "$d" ;; esac
-	done)
+	l_new=$(dirs | comm -13 .fuzz/dirs.before -)
 	[ -z "$l_new" ] && return 0
 	echo "fuzz: $1: left its working folder:" $l_new
 	status=1
 }
+mkdir -p .fuzz
 for t in "$@"; do
-	before=$(dirs)
+	dirs >.fuzz/dirs.before
 	bin=.fuzz/$t
 	[ -x "$bin" ] || { echo "fuzz: $bin not built"; status=1; continue; }
 	mkdir -p ".fuzz/corpus/$t" .fuzz/crash
