@@ -102,8 +102,21 @@ def alibi_slopes(h):
     return np.array(p2(c) + (p2(2 * c)[0::2][:h - c] if c != h else []))
 
 
+def qkv_args(q, k, v, four):
+    """-Q, -K and -V of (B, H, n, d) arrays q, k, v: saved as those 4-D
+    per-head tensors (four), else as (B, n, H·d) batches with -H."""
+    if four:
+        return ['-Q', save('Q', q), '-K', save('K', k), '-V', save('V', v)]
+
+    def heads_side_by_side(a):
+        return a.transpose(0, 2, 1, 3).reshape(a.shape[0], a.shape[2], -1)
+    return ['-Q', save('Q', heads_side_by_side(q)),
+            '-K', save('K', heads_side_by_side(k)),
+            '-V', save('V', heads_side_by_side(v)), '-H', str(q.shape[1])]
+
+
 def close(got, want, f32=False):
-    """Indices where got differs from want beyond the tolerance."""
+    """None, or where got differs from want beyond the tolerance."""
     got = np.asarray(got, dtype='f8').reshape(-1)
     want = np.asarray(want, dtype='f8').reshape(-1)
     if got.size != want.size:
@@ -134,16 +147,9 @@ def case_heads(rng):
     q = rng.normal(size=(B, H, n, dk))
     k = rng.normal(size=(B, G, m, dk))
     v = rng.normal(size=(B, G, m, dv))
-    args = ['-Q', 'Q', '-K', 'K', '-V', 'V']
-    if four:
-        args[1::2] = [save('Q', q), save('K', k), save('V', v)]
-    else:
-        args[1::2] = [save('Q', q.transpose(0, 2, 1, 3).reshape(B, n, -1)),
-                      save('K', k.transpose(0, 2, 1, 3).reshape(B, m, -1)),
-                      save('V', v.transpose(0, 2, 1, 3).reshape(B, m, -1))]
-        args += ['-H', str(H)]
-        if G != H or rng.random() < 0.3:
-            args += ['--kv-heads', str(G)]
+    args = qkv_args(q, k, v, four)
+    if not four and (G != H or rng.random() < 0.3):
+        args += ['--kv-heads', str(G)]
     scale = 1 / math.sqrt(dk)
     score = str(rng.choice(['dot', 'general', 'additive'], p=[0.8, 0.1,
                                                               0.1]))
@@ -406,13 +412,9 @@ def case_merge(rng):
     q = rng.normal(size=(B, H, n, dk))
     k = rng.normal(size=(B, G, m, dk))
     v = rng.normal(size=(B, G, m, dv))
-    if four:
-        args = ['-Q', save('Q', q), '-K', save('K', k), '-V', save('V', v)]
-    else:
-        args = ['-Q', save('Q', q.transpose(0, 2, 1, 3).reshape(B, n, -1)),
-                '-K', save('K', k.transpose(0, 2, 1, 3).reshape(B, m, -1)),
-                '-V', save('V', v.transpose(0, 2, 1, 3).reshape(B, m, -1)),
-                '-H', str(H), '--kv-heads', str(G)]
+    args = qkv_args(q, k, v, four)
+    if not four:
+        args += ['--kv-heads', str(G)]
     c = str(rng.choice(['', '-c', '-cbottom-right']))
     if c:
         args.append(c)
