@@ -28,7 +28,9 @@ whose value is 0.
          --window L,R, --key-padding, --softcap, --sinks, --alibi, -s,
          -w, --query-range, --average-weights, --key-lengths,
          --query-lengths, --qk-norm, --rope; -o, -a and --lse, each run
-         with -j 1 and -j 2.
+         with -j 1 and -j 2, which must write the same bytes; now and
+         then a few queries against over 4096 keys (several key chunks,
+         merged in a fixed order).
   proj   -x with -q -k -v, optionally -m (cross-attention), --bq --bk
          --bv, -w and --bo, --layout torch, -H and --kv-heads, -c,
          --mask, --key-padding, batches of X, CSV or .npy inputs, and
@@ -138,9 +140,13 @@ def case_heads(rng):
     B = int(rng.integers(1, 4))
     G = int(rng.choice([1, 2, 3]))
     H = G * int(rng.choice([1, 2, 3]))
-    big = rng.random() < 0.25          # past one query and key block
-    n = int(rng.integers(1, 220 if big else 12))
-    m = int(rng.integers(1, 600 if big else 14))
+    size = rng.random()
+    if size < 0.05:     # decoding: keys in several chunks of 4096
+        n, m = int(rng.integers(1, 5)), int(rng.integers(4097, 9000))
+    else:               # past one query and key block, or small
+        big = size < 0.3
+        n = int(rng.integers(1, 220 if big else 12))
+        m = int(rng.integers(1, 600 if big else 14))
     dk = int(rng.integers(1, 9))
     dv = int(rng.integers(1, 7))
     four = rng.random() < 0.5
@@ -293,6 +299,7 @@ def case_heads(rng):
         lse = lse[:, :, qr[0]:qr[1]]
     if avg:
         w = w.mean(axis=1)
+    first = {}
     for jn in ('1', '2'):
         for f in ('Y', 'A', 'L'):
             if os.path.exists(path(f + '.npy')):
@@ -304,6 +311,11 @@ def case_heads(rng):
             bad = close(np.load(path(name + '.npy')), want)
             if bad:
                 return args, '-j %s: %s: %s' % (jn, name, bad)
+            with open(path(name + '.npy'), 'rb') as f:
+                b = f.read()
+            # the same bytes for any number of threads
+            if first.setdefault(name, b) != b:
+                return args, '%s differs between -j 1 and -j 2' % name
     return args, None
 
 
