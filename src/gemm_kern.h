@@ -460,8 +460,16 @@ GK_FN void GK_(gemm)(size_t n, size_t k, size_t m, const GK_T *A,
 
 	if (Bp == NULL)
 		bw = align_ptr(ap + GK_(ablk)(n, k));
-	for (size_t i = 0; ep != NULL && i < n * GK_VL; i++)
-		ep->mx[i] = -(GK_T)__builtin_inf();
+	if (ep != NULL) {
+		/* a vector of -inf a row: GCC at -O2 left the loop of single
+		 * stores (n·VL a call, once per key block of the scores) */
+		GK_(vec) ninf;
+
+		for (size_t l = 0; l < GK_VL; l++)
+			ninf[l] = -(GK_T)__builtin_inf();
+		for (size_t i = 0; i < n; i++)
+			memcpy(ep->mx + i * GK_VL, &ninf, sizeof ninf);
+	}
 
 	for (size_t jc = 0; jc < m; jc += GK_NC) {
 		size_t nc = GK_MIN(m - jc, GK_NC);
