@@ -16,5 +16,12 @@ no_temps() {
 	[ -z "$(ls -A | grep 'selfattn-')" ]
 }
 
+# Skip the test under ASan (make check-sanitize), whose terabytes of
+# shadow memory no ulimit -v leaves room for.
+no_asan_for_ulimit() {
+	[ -z "${ASAN_OPTIONS:-}" ] ||
+	    skip "ulimit -v: ASan maps terabytes of shadow memory"
+}
+
 # run --separate-stderr needs bats 1.5.
 bats_require_minimum_version 1.5.0

@@ -127,8 +127,7 @@ bounded() {
 out_of_memory() {
 	local limit=$1 msg=$2
 	shift 2
-	[ -z "${ASAN_OPTIONS:-}" ] ||
-	    skip "ulimit -v: ASan maps terabytes of shadow memory"
+	no_asan_for_ulimit
 	run --separate-stderr bash -c 'ulimit -v "$1" && shift &&
 	    exec "$@" -o y.npy' _ "$limit" "$@"
 	[ "$status" -eq 1 ]

@@ -443,8 +443,7 @@ par_out() {
 	# 125 MB of CSV: the threads' shared buffer (4 bytes a byte of
 	# text, 500 MB) cannot be had under 400 MB of address space, the
 	# mapping and the numbers (51 MB) can; then each piece grows its own
-	[ -z "${ASAN_OPTIONS:-}" ] ||
-	    skip "ulimit -v: ASan maps terabytes of shadow memory"
+	no_asan_for_ulimit
 	"$ROOT/tests/tools/npygen" -s 5 800000 8 x.npy
 	"$CATMAT" x.npy > big.csv
 	[ "$(wc -c < big.csv)" -gt 100000000 ]

@@ -505,8 +505,7 @@ data_is() {
 	# 2 queries and keys of 3 M columns: a 256-key block of them would
 	# be 6 GB; the run needs about 2.7 GB (packed keys are padded to the
 	# register tile's 32 columns at AVX-512, 16 at AVX2).
-	[ -z "${ASAN_OPTIONS:-}" ] ||
-	    skip "ulimit -v: ASan maps terabytes of shadow memory"
+	no_asan_for_ulimit
 	run bash -c "ulimit -v 3500000; '$SA' -Q rand:2x3000000 \
 	    -K rand:2x3000000 -V rand:2x2 -o /dev/null"
 	[ "$status" -eq 0 ]
