@@ -69,6 +69,14 @@ def save(name, a, text=False):
     return f
 
 
+def fresh(*names):
+    """Remove NAME.npy of an earlier run, so that only this run's output
+    is compared."""
+    for name in names:
+        if os.path.exists(path(name + '.npy')):
+            os.remove(path(name + '.npy'))
+
+
 def run(args):
     p = subprocess.run([SA] + args, capture_output=True, text=True)
     return p.returncode, p.stderr.strip()
@@ -301,9 +309,7 @@ def case_heads(rng):
         w = w.mean(axis=1)
     first = {}
     for jn in ('1', '2'):
-        for f in ('Y', 'A', 'L'):
-            if os.path.exists(path(f + '.npy')):
-                os.remove(path(f + '.npy'))
+        fresh('Y', 'A', 'L')
         rc, err = run(['-j', jn] + args)
         if rc != 0:
             return args, 'exit %d: %s' % (rc, err)
@@ -400,9 +406,7 @@ def case_proj(rng):
     y = y.reshape(B, n, -1)
     if wo is not None:
         y = plus(y @ wo, bo)
-    for f in ('Y', 'A'):
-        if os.path.exists(path(f + '.npy')):
-            os.remove(path(f + '.npy'))
+    fresh('Y', 'A')
     rc, err = run(args)
     if rc != 0:
         return args, 'exit %d: %s' % (rc, err)
