@@ -234,6 +234,8 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		goto done;
 	for (i = 0; i < PLAN_NOUT; i++)
 		want[i] = c->path[i] != NULL;
+	/* the pictures are drawn from the weights, as -a's (main.c) */
+	want[PLAN_PIC] = want[PLAN_HEAT] || want[PLAN_SHOW];
 	if (run_info(&p, c->dtype, c->threads, c->fmt, want, &ri, e) != 0)
 		goto done;
 	plan_shapes(&p, sh);
@@ -330,23 +332,34 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		fprintf(f, "output: %s -> Y %s\n", p.perhead ? "O_h" :
 		    "Concat(O_1..O_H)", p.perhead ? dim2(a, p.nout, p.dv) :
 		    dim2(a, p.nout, H * p.dv));
-	if (c->path[PLAN_W] != NULL && ri.keep)
+	if ((want[PLAN_W] || want[PLAN_PIC]) && ri.keep)
 		/* the first pass's scores, kept: no product */
 		fprintf(f, "weights: scores kept%s\n", p.o.average ?
 		    ", averaged over heads" : "");
-	else if (c->path[PLAN_W] != NULL) {
+	else if (want[PLAN_W] || want[PLAN_PIC]) {
 		/* the scores again, over every key, from the final states */
 		fl = 2 * B * (double)H * nq * (double)p.m * (double)dqk;
 		total += fl;
 		fprintf(f, "weights: scores again%s, %s\n", p.o.average ?
 		    ", averaged over heads" : "", flops(s, fl));
 	}
-	for (i = 0; i < PLAN_NOUT; i++)
-		if (c->path[i] != NULL)
+	for (i = 0; i < PLAN_NOUT; i++) {
+		const char *to = c->path[i];
+
+		if (to == NULL)
+			continue;
+		to = strcmp(to, "-") == 0 ? "<stdout>" : to;
+		if (i == PLAN_HEAT || i == PLAN_SHOW)
+			/* pictures of the weights: their own formats */
+			fprintf(f, "write: %s %s: heatmap of the weights %s, "
+			    "%s\n", c->optname[i], to, shape_str(s, sizeof s,
+			    &sh[PLAN_W]), i == PLAN_SHOW ? "terminal" :
+			    c->html ? "html" : "svg");
+		else
 			fprintf(f, "write: %s %s: %s %s, %s\n", c->optname[i],
-			    strcmp(c->path[i], "-") == 0 ? "<stdout>" :
-			    c->path[i], outname[i], shape_str(s, sizeof s,
-			    &sh[i]), fmtname[c->fmt[i]]);
+			    to, outname[i], shape_str(s, sizeof s, &sh[i]),
+			    fmtname[c->fmt[i]]);
+	}
 	if (total < 1e4)
 		fprintf(f, "total: %s\n", flops(s, total));
 	else

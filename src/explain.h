@@ -21,6 +21,7 @@ struct explain_cfg {
 	const char *path[PLAN_NOUT];	/* outputs; NULL: not asked for */
 	const char *optname[PLAN_NOUT];	/* "-o", "-a", "--lse" */
 	enum out_fmt fmt[PLAN_NOUT];
+	int html;			/* --heatmap draws an HTML page */
 	int threads;
 	enum attn_dtype dtype;
 };

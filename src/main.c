@@ -1204,6 +1204,7 @@ dry_run(const struct opts *o)
 	outputs(o, c.optname, c.path);
 	for (i = 0; i < PLAN_NOUT; i++)
 		c.fmt[i] = out_fmt_of(c.path[i], o->fmt);
+	c.html = o->heatmap != NULL && has_suffix(o->heatmap, ".html");
 	c.threads = o->threads;
 	c.dtype = o->dtype;
 	if (explain(&c, stdout, &e) != 0) {

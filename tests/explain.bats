@@ -63,6 +63,27 @@ END
 	! ls -a | grep -q selfattn-
 }
 
+@test "dry-run: the pictures are written from the weights: their lines, and the weights pass they need" {
+	run "$SA" --dry-run -x rand:5x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
+	    -H 2 -o y.npy --heatmap h.html --show
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep -qx 'weights: scores again, 200 FLOPs'
+	printf '%s\n' "$output" | grep -qx 'write: --heatmap h.html: heatmap of the weights 2x5x5, html'
+	printf '%s\n' "$output" | grep -qx 'write: --show <stdout>: heatmap of the weights 2x5x5, terminal'
+	printf '%s\n' "$output" | grep -qx 'total: 1080 FLOPs'
+	run "$SA" --dry-run -x rand:5x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
+	    -H 2 --average-weights --heatmap h.svg
+	printf '%s\n' "$output" | grep -qx 'write: --heatmap h.svg: heatmap of the weights 5x5, svg'
+	# the buffers are those of the run, which holds the weights' rows
+	a=$("$SA" --dry-run -Q rand:3x4 -K rand:300x4 -V rand:300x4 -o y.npy |
+	    sed -n 's/^memory: .* buffers \([0-9]*\) B$/\1/p')
+	b=$("$SA" --dry-run -Q rand:3x4 -K rand:300x4 -V rand:300x4 -o y.npy \
+	    --show |
+	    sed -n 's/^memory: .* buffers \([0-9]*\) B$/\1/p')
+	[ "$b" -gt "$a" ]
+	[ ! -e y.npy ] && [ ! -e h.html ] && [ ! -e h.svg ]
+}
+
 @test "dry-run: -a keeps the scores when that takes no more memory, else computes them again" {
 	# decoding: the (H, 1, m) scores are less than the keys packed
 	# whole, which one block of queries does without
