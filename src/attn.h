@@ -220,10 +220,16 @@ struct attn_ops {
 	 * every column no block() call wrote (the caller fills W with -inf
 	 * first); Q and the keys are not read, no product is made: the
 	 * weights replace the scores in place.  Both give the same numbers.
+	 * marks 1: a weight whose score is -inf (a hidden key: masked, out
+	 * of the key range, a -inf bias), and every weight of a row with no
+	 * visible key, is -0.0 instead of +0, so that the pictures tell it
+	 * from a visible key's weight that is 0 because its exp underflowed
+	 * (no weight is -0.0 otherwise: clearing the signs of the zeros
+	 * gives the numbers of marks 0).
 	 */
 	void (*weights)(const struct attn_head *h, size_t i0, size_t nq,
 	    const void *Q, size_t ldq, const void *rmax, const void *rsum,
-	    double *W, size_t ldw, int kept, void *work);
+	    double *W, size_t ldw, int kept, int marks, void *work);
 };
 
 /* The kernels for dtype at the ISA level gemm.h chose (gemm_isa()). */

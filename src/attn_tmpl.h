@@ -1054,15 +1054,17 @@ F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 
 /* The weights from the kept scores, in place: W (nq, m) ldw holds s;
  * w_ij = exp(s_ij - M_i) / L_i over the key blocks [jb, je) the rows
- * may see, 0 elsewhere and in rows with no visible key, NaN throughout
- * a row whose M or L is NaN (as PyTorch's softmax of a row with a NaN,
- * whatever the blocks).  s as T again is the very score block()
+ * may see, 0 elsewhere and in rows with no visible key (marks: -0.0
+ * there and where s_ij is -inf, attn.h), NaN throughout a row whose M
+ * or L is NaN (as PyTorch's softmax of a row with a NaN, whatever the
+ * blocks).  s as T again is the very score block()
  * computed (float -> double -> float is exact), so the weights are
  * those of the pass that recomputes. */
 static TARGET void
 F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
-    double *W, size_t ldw, size_t jb, size_t je)
+    double *W, size_t ldw, size_t jb, size_t je, int marks)
 {
+	const double z = marks ? -0.0 : 0.0;	/* a hidden key's weight */
 	size_t i, j;
 
 	for (i = 0; i < nq; i++) {
@@ -1071,15 +1073,16 @@ F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
 
 		if (mx == -(T)INFINITY || mx != mx || l != l) {
 			for (j = 0; j < m; j++)
-				w[j] = mx == -(T)INFINITY ? 0 : NAN;
+				w[j] = mx == -(T)INFINITY ? z : NAN;
 			continue;
 		}
 		for (j = 0; j < jb; j++)
-			w[j] = 0;
+			w[j] = z;
 		for (j = jb; j < je; j++)
-			w[j] = (double)(F(exp1)((T)w[j] - mx) / l);
+			w[j] = marks && (T)w[j] == -(T)INFINITY ? z :
+			    (double)(F(exp1)((T)w[j] - mx) / l);
 		for (j = je; j < m; j++)
-			w[j] = 0;
+			w[j] = z;
 	}
 }
 
@@ -1087,11 +1090,12 @@ F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
 static TARGET void
 F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
     size_t ldq, const void *rmaxv, const void *rsumv, double *W,
-    size_t ldw, int kept, void *wv)
+    size_t ldw, int kept, int marks, void *wv)
 {
 	const T *Q = Qv, *rmax = rmaxv, *rsum = rsumv;
 	T *S = wv, *work = S + ATTN_BR * ATTN_BC;
 	size_t i, j, j0, jlo, jhi;
+	const double z = marks ? -0.0 : 0.0;	/* a hidden key's weight */
 
 	if (kept) {
 		/* the blocks the loop below computes: from jlo's block to
@@ -1102,13 +1106,13 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		jhi = (jhi + ATTN_BC - 1) / ATTN_BC * ATTN_BC;
 		if (jhi > h->m)
 			jhi = h->m;
-		F(weights_kept)(nq, h->m, rmax, rsum, W, ldw, jlo, jhi);
+		F(weights_kept)(nq, h->m, rmax, rsum, W, ldw, jlo, jhi, marks);
 		return;
 	}
 	for (i = 0; i < nq; i++)
 		for (j = 0; j < h->m; j++)
 			W[i * ldw + j] = rmax[i] != rmax[i] || rsum[i] != rsum[i] ?
-			    NAN : 0;
+			    NAN : z;
 	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
 		return;
 	for (j0 = jlo / ATTN_BC * ATTN_BC; j0 < jhi; j0 += ATTN_BC) {
@@ -1119,11 +1123,15 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		for (i = 0; i < nq; i++) {
 			const T *s = S + i * ATTN_BC, mx = rmax[i], l = rsum[i];
 			double *w = W + i * ldw + j0;
+			int hide;
 
 			if (mx == -(T)INFINITY)
 				continue;
+			/* a NaN row stays NaN throughout */
+			hide = marks && mx == mx && l == l;
 			for (j = 0; j < bc; j++)
-				w[j] = (double)(F(exp1)(s[j] - mx) / l);
+				w[j] = hide && s[j] == -(T)INFINITY ? z :
+				    (double)(F(exp1)(s[j] - mx) / l);
 		}
 	}
 }

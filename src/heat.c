@@ -298,7 +298,7 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 	size_t c = (h->qs[i + 1] - h->qs[i]) * (h->ks[j + 1] - h->ks[j]);
 	size_t at = (k * h->gq + i) * h->gk + j;
 
-	*masked = !h->nz[at];
+	*masked = !h->vis[at];
 	return h->sum[at] / (double)c / (k == h->Hs ? (double)h->Hs : 1.0);
 }
 
@@ -710,8 +710,8 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 	h->qs = malloc((h->gq + 1) * sizeof *h->qs);
 	h->ks = malloc((h->gk + 1) * sizeof *h->ks);
 	h->sum = calloc(n, sizeof *h->sum);
-	h->nz = calloc(n, 1);
-	if (h->qs == NULL || h->ks == NULL || h->sum == NULL || h->nz == NULL)
+	h->vis = calloc(n, 1);
+	if (h->qs == NULL || h->ks == NULL || h->sum == NULL || h->vis == NULL)
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	spans(h->qs, h->gq, p->nout);
 	spans(h->ks, h->gk, p->m);
@@ -733,16 +733,18 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 		size_t i = h->row % p->nout, ci = cell_of(i, h->gq, p->nout);
 		double *s = h->sum + (k * h->gq + ci) * h->gk;
 		double *ms = h->sum + (h->Hs * h->gq + ci) * h->gk;
-		unsigned char *z = h->nz + (k * h->gq + ci) * h->gk;
-		unsigned char *mz = h->nz + (h->Hs * h->gq + ci) * h->gk;
+		unsigned char *z = h->vis + (k * h->gq + ci) * h->gk;
+		unsigned char *mz = h->vis + (h->Hs * h->gq + ci) * h->gk;
 
 		for (j = 0; j < p->m; j++) {
 			size_t cj = cell_of(j, h->gk, p->m);
+			/* -0.0 marks a hidden key (attn.h) */
+			int seen = rows[j] != 0 || !signbit(rows[j]);
 
 			s[cj] += rows[j];
 			ms[cj] += rows[j];
-			z[cj] |= rows[j] != 0;
-			mz[cj] |= rows[j] != 0;
+			z[cj] |= seen;
+			mz[cj] |= seen;
 		}
 		if ((h->row + 1) % per != 0)
 			continue;
@@ -758,7 +760,7 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 		}
 		memset(h->sum, 0, (h->Hs + 1) * h->gq * h->gk *
 		    sizeof *h->sum);
-		memset(h->nz, 0, (h->Hs + 1) * h->gq * h->gk);
+		memset(h->vis, 0, (h->Hs + 1) * h->gq * h->gk);
 	}
 	return 0;
 }
@@ -786,10 +788,10 @@ heat_free(struct heat *h)
 	free(h->qs);
 	free(h->ks);
 	free(h->sum);
-	free(h->nz);
+	free(h->vis);
 	h->qs = h->ks = NULL;
 	h->sum = NULL;
-	h->nz = NULL;
+	h->vis = NULL;
 }
 
 void

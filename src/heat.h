@@ -9,9 +9,10 @@
  * head, a grid of at most HEAT_CELLS x HEAT_CELLS cells (a longer axis
  * is cut into blocks, each cell the mean of its block), for one
  * sequence at a time; a sequence is drawn as soon as its last row
- * arrives.  A weight of exactly 0 is drawn as masked: a hidden key's
- * score is -inf, whose weight is exactly 0 (a visible one gives 0 only
- * if its score is more than about 745 below its row's largest).
+ * arrives.  A cell is drawn as masked when every weight in it is -0.0:
+ * the weights pass marks so the keys whose score is -inf (attn.h's
+ * marks), and a visible key whose weight underflowed to +0 is drawn as
+ * a weight of 0.
  */
 #ifndef HEAT_H
 #define HEAT_H
@@ -43,7 +44,7 @@ struct heat {
 	size_t gq, gk;		/* grid cells */
 	size_t *qs, *ks;	/* cell c spans rows qs[c] .. qs[c+1]-1 */
 	double *sum;		/* (Hs + 1, gq, gk): per head, then the mean */
-	unsigned char *nz;	/* a non-zero weight in the cell */
+	unsigned char *vis;	/* a weight in the cell not of a hidden key */
 	size_t row;		/* rows received */
 	size_t nseq;		/* sequences drawn */
 	size_t width, height;	/* of the SVG */

@@ -81,6 +81,8 @@ struct worker {
 /* One slot of the ordered pipeline. */
 struct slot {
 	double *d, *sum;	/* rows as doubles; the heads' sum */
+	double *pic;		/* weights for the pictures, hidden keys -0.0
+				 * (attn.h), when d goes to -a as well */
 	char *txt;		/* formatted rows */
 	const char *bytes;	/* what the put writes: txt, or the rows
 				 * themselves (verbatim()) */
@@ -934,6 +936,7 @@ weights_task(void *arg, size_t t, size_t k, int id)
 	size_t h0 = p->o.average ? 0 : jb->h, h1 = p->o.average ? p->H :
 	    jb->h + 1;
 	double *d = weight_rows(r, jb, t, s), *sum = r->keep ? d : s->sum;
+	int marks = r->out[PLAN_PIC] != NULL;
 
 	for (h = h0; h < h1; h++) {
 		size_t hn = h * p->nout + i;
@@ -941,7 +944,7 @@ weights_task(void *arg, size_t t, size_t k, int id)
 
 		r->ops->weights(&r->head[h], p->q0 + i, nq, r->keep ? NULL :
 		    AT(r->qall, hn * r->dqk), r->dqk, AT(r->rmax, hn),
-		    AT(r->rsum, hn), wh, p->m, r->keep, w->work);
+		    AT(r->rsum, hn), wh, p->m, r->keep, marks, w->work);
 		if (!p->o.average)
 			break;
 		/* the mean over heads: summed in head order, then / H */
@@ -951,6 +954,14 @@ weights_task(void *arg, size_t t, size_t k, int id)
 	if (p->o.average)
 		for (j = 0; j < nq * p->m; j++)
 			d[j] = sum[j] / (double)p->H;
+	/* the pictures keep the marks of hidden keys (-0.0, whose mean
+	 * over heads stays -0.0 only where every head hides the key); -a
+	 * writes +0 there, as without them */
+	if (marks && s->pic != NULL) {
+		memcpy(s->pic, d, nq * p->m * sizeof *d);
+		for (j = 0; j < nq * p->m; j++)
+			d[j] = d[j] == 0 ? 0 : d[j];
+	}
 	s->rows = nq;
 	s->dead = 0;
 	row0 = p->o.average || p->H == 1 ? jb->b * p->nout + i :
@@ -977,8 +988,8 @@ weights_put(void *arg, size_t t, size_t k)
 		return -1;
 	/* the pictures' sink takes the rows as doubles */
 	return r->out[PLAN_PIC] == NULL ? 0 : out_put(r->out[PLAN_PIC],
-	    (const char *)weight_rows(r, j, t, s), s->rows * p_m(r) *
-	    sizeof(double), s->rows, &r->err);
+	    (const char *)(s->pic ? s->pic : weight_rows(r, j, t, s)),
+	    s->rows * p_m(r) * sizeof(double), s->rows, &r->err);
 }
 
 /* The per-head output of sequence b, (H, nout, dv), from obatch. */
@@ -1164,6 +1175,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		sp->txt = arena_take(a, nt, 1);
 		if (p->o.average && !r->keep)
 			sp->sum = arena_take(a, nd, sizeof(double));
+		if (wr && r->out[PLAN_W] && r->out[PLAN_PIC])
+			sp->pic = arena_take(a, wr * p->m, sizeof(double));
 		if (r->keysplit)
 			sp->st = take(r, a, 2 * p->H * r->br + r->br * r->hv);
 	}

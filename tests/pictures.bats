@@ -246,6 +246,78 @@ batch() {
 	grep -q '>NaN</text>' h.dom
 }
 
+@test "pictures: a visible key whose weight underflows to 0 is drawn as 0, not masked; a hidden key is masked" {
+	# causal: query 1 sees keys 0 and 1; key 0's score is 1000 below
+	# key 1's, so its weight is exactly 0, but the key is not hidden
+	printf '1\n1\n' >q.csv
+	printf '0\n1000\n-1\n' >k.csv
+	run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[ "$output" = 'weights
+      0 1 2 
+0     @@////
+1       @@//
+0  .:-=+*#%@ 1   // masked (weight 0)' ]
+	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.svg
+	[ "$(grep -c 'class="cell masked"' h.svg)" -eq 3 ]
+	grep -q '<title>1 → 0: 0</title>' h.svg
+	grep -q '<title>1 → 2: 0 (masked)</title>' h.svg
+	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.html
+	grep -q '"w":\[\[1,null,null\],\[0,1,null\]\]' h.html
+	# f32's exp underflows below about -103
+	printf '0\n200\n-1\n' >k32.csv
+	run "$SA" -Q q.csv -K k32.csv -V k32.csv -c --dtype f32 -o /dev/null \
+	    --show
+	[ "${lines[3]}" = "1       @@//" ]
+	# two heads: the mean masks only what both hide (head 1 sees key 2:
+	# its query is the second column)
+	printf '1,1\n1,1\n' >q2.csv
+	printf '0,0\n1000,1000\n-1,-1\n' >k2.csv
+	run "$SA" -Q q2.csv -K k2.csv -V k2.csv -H 2 -c -o /dev/null --show \
+	    --heatmap m.svg
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'class="cell masked"' m.svg)" -eq 9 ]
+	grep -q '<title>1 → 0: 0</title>' m.svg
+}
+
+@test "pictures: -a writes the same bytes with and without a picture, the scores kept or computed again" {
+	# keys -1 then +1, queries 1000: from row 350 on, keys 0..349 score
+	# 2000 below the others and their weights underflow to 0; query 100
+	# is NaN, its row NaN throughout (hidden keys too)
+	awk 'BEGIN { for (i = 0; i < 700; i++) print (i < 350 ? -1 : 1) }' >k.csv
+	for n in 300 1000; do
+		awk -v n=$n 'BEGIN { for (i = 0; i < n; i++)
+			print (i == 100 ? "nan" : 1000) }' >q$n.csv
+	done
+	run "$SA" --dry-run -Q q300.csv -K k.csv -V k.csv -c -a w.npy \
+	    --heatmap h.svg
+	echo "$output" | grep -qx 'weights: scores kept'
+	run "$SA" --dry-run -Q q1000.csv -K k.csv -V k.csv -c -a w.npy \
+	    --heatmap h.svg
+	echo "$output" | grep -q '^weights: scores again, '
+	for n in 300 1000; do
+		for o in "-j 2" "-j 1 --dtype f32"; do
+			for f in npy csv; do
+				"$SA" -Q q$n.csv -K k.csv -V k.csv -c $o \
+				    -o /dev/null -a w.$f
+				"$SA" -Q q$n.csv -K k.csv -V k.csv -c $o \
+				    -o /dev/null -a p.$f --heatmap h.svg \
+				    --show >/dev/null
+				cmp w.$f p.$f
+			done
+			! grep -q -- '-0' p.csv
+			grep -q ',0,' p.csv
+			[ "$(sed -n 101p p.csv | tr , '\n' | sort -u)" = nan ]
+		done
+	done
+	# the picture: no more masked cells than with nothing underflowing
+	"$SA" -Q q1000.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.svg
+	awk 'BEGIN { for (i = 0; i < 700; i++) print 1 }' >k1.csv
+	"$SA" -Q q1000.csv -K k1.csv -V k1.csv -c -o /dev/null --heatmap h1.svg
+	[ "$(grep -c 'class="cell masked"' h.svg)" -eq \
+	    "$(grep -c 'class="cell masked"' h1.svg)" ]
+}
+
 @test "show: colours on a terminal, 256 or 24-bit; NO_COLOR turns them off" {
 	command -v script >/dev/null || skip "script(1) is not installed"
 	script -qec "env -u NO_COLOR COLORTERM= $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >c256
