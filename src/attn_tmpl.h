@@ -1052,20 +1052,43 @@ F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 	return dead;
 }
 
+/* One row of weights: w[j] = exp(s[j] - mx) / l as doubles, j < n,
+ * for a row whose mx and l are not NaN (so s[j] <= mx or NaN); with
+ * marks, -0.0 where s[j] is -inf (attn.h).  The exp is expv()'s, exp1's
+ * bits vectors at a time (the scalar exp1 per element made the weights
+ * pass of case (f) of the bench about a fifth of its CPU time).  s is
+ * overwritten. */
+static inline TARGET void
+F(wrow)(T *s, size_t n, T mx, T l, int marks, double *w)
+{
+	size_t j;
+
+	if (marks)	/* which keys are hidden, before the exp */
+		for (j = 0; j < n; j++)
+			w[j] = s[j] == -(T)INFINITY ? -0.0 : 0.0;
+	F(expv)(s, n, mx, 0, NULL);
+	if (marks)
+		for (j = 0; j < n; j++)
+			w[j] = signbit(w[j]) ? -0.0 : (double)(s[j] / l);
+	else	/* a loop of its own: vector divisions */
+		for (j = 0; j < n; j++)
+			w[j] = (double)(s[j] / l);
+}
+
 /* The weights from the kept scores, in place: W (nq, m) ldw holds s;
  * w_ij = exp(s_ij - M_i) / L_i over the key blocks [jb, je) the rows
  * may see, 0 elsewhere and in rows with no visible key (marks: -0.0
  * there and where s_ij is -inf, attn.h), NaN throughout a row whose M
  * or L is NaN (as PyTorch's softmax of a row with a NaN, whatever the
- * blocks).  s as T again is the very score block()
- * computed (float -> double -> float is exact), so the weights are
- * those of the pass that recomputes. */
+ * blocks).  s as T again is the very score block() computed (float ->
+ * double -> float is exact), so the weights are those of the pass that
+ * recomputes.  t: ATTN_BC elements of scratch. */
 static TARGET void
 F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
-    double *W, size_t ldw, size_t jb, size_t je, int marks)
+    double *W, size_t ldw, size_t jb, size_t je, int marks, T *t)
 {
 	const double z = marks ? -0.0 : 0.0;	/* a hidden key's weight */
-	size_t i, j;
+	size_t i, j, k, n;
 
 	for (i = 0; i < nq; i++) {
 		double *w = W + i * ldw;
@@ -1078,9 +1101,12 @@ F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
 		}
 		for (j = 0; j < jb; j++)
 			w[j] = z;
-		for (j = jb; j < je; j++)
-			w[j] = marks && (T)w[j] == -(T)INFINITY ? z :
-			    (double)(F(exp1)((T)w[j] - mx) / l);
+		for (j = jb; j < je; j += n) {
+			n = je - j < ATTN_BC ? je - j : ATTN_BC;
+			for (k = 0; k < n; k++)
+				t[k] = (T)w[j + k];
+			F(wrow)(t, n, mx, l, marks, w + j);
+		}
 		for (j = je; j < m; j++)
 			w[j] = z;
 	}
@@ -1097,41 +1123,45 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	size_t i, j, j0, jlo, jhi;
 	const double z = marks ? -0.0 : 0.0;	/* a hidden key's weight */
 
+	/* the key blocks computed: from jlo's block to the end of jhi's */
+	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
+		jlo = jhi = 0;
+	jlo = jlo / ATTN_BC * ATTN_BC;
+	jhi = (jhi + ATTN_BC - 1) / ATTN_BC * ATTN_BC;
+	if (jhi > h->m)
+		jhi = h->m;
 	if (kept) {
-		/* the blocks the loop below computes: from jlo's block to
-		 * the end of jhi's */
-		if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
-			jlo = jhi = 0;
-		jlo = jlo / ATTN_BC * ATTN_BC;
-		jhi = (jhi + ATTN_BC - 1) / ATTN_BC * ATTN_BC;
-		if (jhi > h->m)
-			jhi = h->m;
-		F(weights_kept)(nq, h->m, rmax, rsum, W, ldw, jlo, jhi, marks);
+		F(weights_kept)(nq, h->m, rmax, rsum, W, ldw, jlo, jhi, marks,
+		    S);
 		return;
 	}
-	for (i = 0; i < nq; i++)
-		for (j = 0; j < h->m; j++)
-			W[i * ldw + j] = rmax[i] != rmax[i] || rsum[i] != rsum[i] ?
-			    NAN : z;
-	if (!F(visible)(&h->mask, i0, nq, &jlo, &jhi))
-		return;
-	for (j0 = jlo / ATTN_BC * ATTN_BC; j0 < jhi; j0 += ATTN_BC) {
+	/* what no block below writes (each weight is stored once): the
+	 * columns outside the blocks, and the rows with no visible key (z)
+	 * or NaN throughout */
+	for (i = 0; i < nq; i++) {
+		const T mx = rmax[i], l = rsum[i];
+		const double f = mx != mx || l != l ? NAN : z;
+		const int all = mx == -(T)INFINITY || f != f;
+		double *w = W + i * ldw;
+
+		for (j = 0; j < (all ? h->m : jlo); j++)
+			w[j] = f;
+		for (j = all ? h->m : jhi; j < h->m; j++)
+			w[j] = f;
+	}
+	for (j0 = jlo; j0 < jhi; j0 += ATTN_BC) {
 		size_t bc = h->m - j0 < ATTN_BC ? h->m - j0 : ATTN_BC;
 
 		F(scores)(h, i0, nq, Q, ldq, j0, bc, (const T *)h->kp +
 		    (j0 - h->jp) / ATTN_BC * h->kstride, S, work, NULL);
 		for (i = 0; i < nq; i++) {
-			const T *s = S + i * ATTN_BC, mx = rmax[i], l = rsum[i];
-			double *w = W + i * ldw + j0;
-			int hide;
+			const T mx = rmax[i], l = rsum[i];
 
-			if (mx == -(T)INFINITY)
+			/* no visible key, or NaN: as filled above */
+			if (mx == -(T)INFINITY || mx != mx || l != l)
 				continue;
-			/* a NaN row stays NaN throughout */
-			hide = marks && mx == mx && l == l;
-			for (j = 0; j < bc; j++)
-				w[j] = hide && s[j] == -(T)INFINITY ? z :
-				    (double)(F(exp1)(s[j] - mx) / l);
+			F(wrow)(S + i * ATTN_BC, bc, mx, l, marks, W + i * ldw +
+			    j0);
 		}
 	}
 }
