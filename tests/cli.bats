@@ -283,6 +283,20 @@ usage_fails() {
 	[ "$output" = "selfattn: -k (WK) rand:3x2 is 3x2 but -q (WQ) W.csv is 3x3: queries and keys need the same number of columns" ]
 }
 
+@test "shape: with heads, the message gives the widths per head (the shapes alone look alike)" {
+	run "$SA" -x rand:5x8 -q rand:8x8 -k rand:8x8 -v rand:8x8 -H 4 \
+	    --kv-heads 2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -k (WK) rand:8x8 is 8x8 but -q (WQ) rand:8x8 is 8x8: queries and keys need the same number of columns per head, and have 2 (4 query heads) and 4 (2 key/value heads)" ]
+	run "$SA" -Q rand:4x6 -K rand:4x6 -V rand:4x6 -H 2 --kv-heads 1
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -K (K) rand:4x6 is 4x6 but -Q (Q) rand:4x6 is 4x6: queries and keys need the same number of columns per head, and have 3 (2 query heads) and 6 (1 key/value head)" ]
+	# widths that fit: no message
+	run "$SA" -x rand:5x8 -q rand:8x8 -k rand:8x4 -v rand:8x4 -H 4 \
+	    --kv-heads 2 -o /dev/null
+	[ "$status" -eq 0 ]
+}
+
 @test "shape: K must have as many columns as Q" {
 	mkdata
 	printf '1,2,3\n' > Q3.csv
