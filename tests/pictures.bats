@@ -373,6 +373,9 @@ batch() {
 	[ "$(grep -o 'class="tok"' p.dom | wc -l)" -eq 6 ]
 	[ "$(grep -o 'class="cell"' cat.dom | wc -l)" -eq 36 ]
 	grep -q '>0.40</text>' cat.dom
+	# a legend entry for masked cells where there are some (causal)
+	grep -q '>masked</text>' p.dom
+	! grep -q '>masked</text>' cat.dom
 }
 
 @test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell" {
