@@ -722,16 +722,18 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 
 	switch (p->o.score) {
 	case SCORE_DOT:
-		if (p->dq != p->dk && p->H == 1 && p->G == 1)
+		if (p->dq != p->dk) {
+			char per[128] = "";
+
+			if (p->H > 1 || p->G > 1)  /* the shapes do not say */
+				snprintf(per, sizeof per, " per head, and have "
+				    "%zu (%zu query head%s) and %zu (%zu "
+				    "key/value head%s)", p->dq, p->H, PL(p->H),
+				    p->dk, p->G, PL(p->G));
 			return mismatch(e, k, "%s is %s: queries and keys need "
-			    "the same number of columns", who(w, q),
-			    shp(s, q));
-		if (p->dq != p->dk)	/* the shapes alone do not say it */
-			return mismatch(e, k, "%s is %s: queries and keys need "
-			    "the same number of columns per head, and have %zu "
-			    "(%zu query head%s) and %zu (%zu key/value head%s)",
-			    who(w, q), shp(s, q), p->dq, p->H, PL(p->H), p->dk,
-			    p->G, PL(p->G));
+			    "the same number of columns%s", who(w, q),
+			    shp(s, q), per);
+		}
 		return 0;
 	case SCORE_GENERAL:
 		/* q·Wa·kᵀ: Wa (dq, dk) in either layout (as PyTorch's
