@@ -723,7 +723,7 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	switch (p->o.score) {
 	case SCORE_DOT:
 		if (p->dq != p->dk) {
-			char per[128] = "";
+			char per[160] = "";
 
 			if (p->H > 1 || p->G > 1)  /* the shapes do not say */
 				snprintf(per, sizeof per, " per head, and have "
