@@ -6,13 +6,15 @@
 # option table (self-attention or -Q/-K/-V, batches of 3-D and 4-D .npy,
 # heads and kv-heads, causal, window, masks, key padding, memory,
 # biases, -w, RoPE, position encoding, general and additive scores,
-# torch layout, -a and --average-weights, --dtype, -f, -p), now and then
-# spoiled (a wrong width, an option dropped or added), and runs it with
-# -j 1 and with -j 3.  It fails when a run ends otherwise than with exit
-# status 0, 1 or 2 (a signal, a sanitizer abort), when a sanitizer
-# reports anything on standard error, when the two runs
+# torch layout, -a and --average-weights, --dtype, -f, -p, the pictures
+# --heatmap (SVG or HTML) and --show with --batch-index, --dry-run), now
+# and then spoiled (a wrong width, an option dropped or added), and runs
+# it with -j 1 and with -j 3.  It fails when a run ends otherwise than
+# with exit status 0, 1 or 2 (a signal, a sanitizer abort), when a
+# sanitizer reports anything on standard error, when the two runs
 # disagree on the status, when a temporary file (*.selfattn-*) is left,
-# or when a successful run's outputs differ between -j 1 and -j 3.
+# when a successful run's outputs (pictures and --show's drawing too)
+# differ between -j 1 and -j 3, or when --dry-run writes a file.
 #
 # Env: SA (the selfattn to test, default ./selfattn), COMBO_SEED
 # (default 20261129), COMBO_N (iterations, default 300), COMBO_KEEP=1
@@ -191,6 +193,14 @@ while [ $it -lt $n ]; do
 	rnd 3; [ $r -eq 0 ] && { pick csv tsv txt npy; set -- "$@" -f $r; }
 	wts=0; rnd 2; [ $r -eq 0 ] && wts=1
 	[ $wts = 1 ] && { rnd 3; [ $r -eq 0 ] && set -- "$@" --average-weights; }
+	# the pictures: a heatmap file, the terminal's, both or none; now
+	# and then one sequence of a batch (B itself: out of range)
+	heat="" show=""; rnd 4; pic=$r
+	[ $pic -eq 1 ] || [ $pic -eq 2 ] && show=--show
+	[ $pic -eq 0 ] || [ $pic -eq 2 ] && { pick svg html; heat=$r; }
+	[ -n "$heat$show" ] && [ $B -gt 1 ] && { rnd 2; [ $r -eq 0 ]; } &&
+	    { pick 0 $((B - 1)) $B; set -- "$@" --batch-index $r; }
+	dry=0; rnd 12; [ $r -eq 0 ] && { dry=1; set -- "$@" --dry-run; }
 	# now and then spoil it: an extra or a broken option
 	rnd 8
 	case $r in
@@ -208,14 +218,12 @@ while [ $it -lt $n ]; do
 	# run it twice
 	st=""
 	for j in 1 3; do
-		if [ $wts = 1 ]; then
-			"$SA" "$@" -j $j -o "$work/out/y$j.$ext" \
-			    -a "$work/out/w$j.$ext" >"$work/stdout$j" \
-			    2>"$work/stderr$j"
-		else
-			"$SA" "$@" -j $j -o "$work/out/y$j.$ext" \
-			    >"$work/stdout$j" 2>"$work/stderr$j"
-		fi
+		wp="" hp=""
+		[ $wts = 1 ] && wp="$work/out/w$j.$ext"
+		[ -n "$heat" ] && hp="$work/out/h$j.$heat"
+		"$SA" "$@" -j $j -o "$work/out/y$j.$ext" ${wp:+-a} ${wp:+"$wp"} \
+		    ${hp:+--heatmap} ${hp:+"$hp"} $show >"$work/stdout$j" \
+		    2>"$work/stderr$j"
 		st="$st $?"
 	done
 	why=""
@@ -233,19 +241,27 @@ while [ $it -lt $n ]; do
 	for f in "$work"/out/*.selfattn-*; do
 		[ -e "$f" ] && why="${why:+$why; }temporary file left: $f"
 	done
-	if [ -z "$why" ] && [ "$st1" = 0 ]; then
+	if [ -z "$why" ] && [ "$st1" = 0 ] && [ $dry = 1 ]; then
+		[ -n "$(ls "$work/out")" ] && why="--dry-run wrote a file"
+	elif [ -z "$why" ] && [ "$st1" = 0 ]; then
 		cmp -s "$work/out/y1.$ext" "$work/out/y3.$ext" ||
 		    why="output differs between -j 1 and -j 3"
 		[ $wts = 1 ] && ! cmp -s "$work/out/w1.$ext" "$work/out/w3.$ext" &&
 		    why="${why:+$why; }weights differ between -j 1 and -j 3"
+		[ -n "$heat" ] && ! cmp -s "$work/out/h1.$heat" \
+		    "$work/out/h3.$heat" &&
+		    why="${why:+$why; }heatmap differs between -j 1 and -j 3"
+		[ -n "$show" ] && ! cmp -s "$work/stdout1" "$work/stdout3" &&
+		    why="${why:+$why; }--show differs between -j 1 and -j 3"
 	fi
 	[ "$st1" = 0 ] && used=$((used + 1))
-	[ "${COMBO_VERBOSE:-0}" = 1 ] && echo "exit $st1: $*" &&
+	[ "${COMBO_VERBOSE:-0}" = 1 ] &&
+	    echo "exit $st1: $*${heat:+ --heatmap h.$heat}${show:+ $show}" &&
 	    head -1 "$work/stderr1"
 	if [ -n "$why" ]; then
 		fail=$((fail + 1))
 		echo "combos: iteration $it: $why:"
-		echo "  $SA $* -o y.$ext$([ $wts = 1 ] && echo " -a w.$ext")"
+		echo "  $SA $* -o y.$ext$([ $wts = 1 ] && echo " -a w.$ext")${heat:+ --heatmap h.$heat}${show:+ $show}"
 		sed 's/^/  | /' "$work/stderr1" | head -40
 		sed 's/^/  | /' "$work/stderr3" | head -40
 	else
