@@ -1075,41 +1075,12 @@ F(wrow)(T *s, size_t n, T mx, T l, int marks, double *w)
 			w[j] = (double)(s[j] / l);
 }
 
-/* The weights from the kept scores, in place: W (nq, m) ldw holds s;
- * w_ij = exp(s_ij - M_i) / L_i over the key blocks [jb, je) the rows
- * may see, 0 elsewhere and in rows with no visible key (marks: -0.0
- * there and where s_ij is -inf, attn.h), NaN throughout a row whose M
- * or L is NaN (as PyTorch's softmax of a row with a NaN, whatever the
- * blocks).  s as T again is the very score block() computed (float ->
- * double -> float is exact), so the weights are those of the pass that
- * recomputes.  t: ATTN_BC elements of scratch. */
-static TARGET void
-F(weights_kept)(size_t nq, size_t m, const T *rmax, const T *rsum,
-    double *W, size_t ldw, size_t jb, size_t je, int marks, T *t)
+/* Does a row with final maximum mx and sum l have weights to compute:
+ * a visible key, and neither NaN? */
+static inline int
+F(live)(T mx, T l)
 {
-	const double z = marks ? -0.0 : 0.0;	/* a hidden key's weight */
-	size_t i, j, k, n;
-
-	for (i = 0; i < nq; i++) {
-		double *w = W + i * ldw;
-		const T mx = rmax[i], l = rsum[i];
-
-		if (mx == -(T)INFINITY || mx != mx || l != l) {
-			for (j = 0; j < m; j++)
-				w[j] = mx == -(T)INFINITY ? z : NAN;
-			continue;
-		}
-		for (j = 0; j < jb; j++)
-			w[j] = z;
-		for (j = jb; j < je; j += n) {
-			n = je - j < ATTN_BC ? je - j : ATTN_BC;
-			for (k = 0; k < n; k++)
-				t[k] = (T)w[j + k];
-			F(wrow)(t, n, mx, l, marks, w + j);
-		}
-		for (j = je; j < m; j++)
-			w[j] = z;
-	}
+	return mx != -(T)INFINITY && mx == mx && l == l;
 }
 
 /* See attn.h: the weights, from the final row maximum and sum. */
@@ -1120,7 +1091,7 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 {
 	const T *Q = Qv, *rmax = rmaxv, *rsum = rsumv;
 	T *S = wv, *work = S + ATTN_BR * ATTN_BC;
-	size_t i, j, j0, jlo, jhi;
+	size_t i, j, k, n, j0, jlo, jhi;
 	const double z = marks ? -0.0 : 0.0;	/* a hidden key's weight */
 
 	/* the key blocks computed: from jlo's block to the end of jhi's */
@@ -1130,18 +1101,14 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	jhi = (jhi + ATTN_BC - 1) / ATTN_BC * ATTN_BC;
 	if (jhi > h->m)
 		jhi = h->m;
-	if (kept) {
-		F(weights_kept)(nq, h->m, rmax, rsum, W, ldw, jlo, jhi, marks,
-		    S);
-		return;
-	}
-	/* what no block below writes (each weight is stored once): the
-	 * columns outside the blocks, and the rows with no visible key (z)
-	 * or NaN throughout */
+	/* what is not computed below (each weight is stored once): the
+	 * columns outside the blocks, z; the rows with no visible key, z
+	 * throughout; a row whose M or L is NaN, NaN throughout (as
+	 * PyTorch's softmax of a row with a NaN, whatever the blocks) */
 	for (i = 0; i < nq; i++) {
-		const T mx = rmax[i], l = rsum[i];
-		const double f = mx != mx || l != l ? NAN : z;
-		const int all = mx == -(T)INFINITY || f != f;
+		const int all = !F(live)(rmax[i], rsum[i]);
+		const double f = rmax[i] != rmax[i] || rsum[i] != rsum[i] ?
+		    NAN : z;
 		double *w = W + i * ldw;
 
 		for (j = 0; j < (all ? h->m : jlo); j++)
@@ -1149,20 +1116,33 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		for (j = all ? h->m : jhi; j < h->m; j++)
 			w[j] = f;
 	}
+	if (kept) {
+		/* W holds the scores: as T again, the very scores block()
+		 * computed (float -> double -> float is exact), so these
+		 * are the weights of the pass that recomputes */
+		for (i = 0; i < nq; i++) {
+			double *w = W + i * ldw;
+
+			if (!F(live)(rmax[i], rsum[i]))
+				continue;
+			for (j = jlo; j < jhi; j += n) {
+				n = jhi - j < ATTN_BC ? jhi - j : ATTN_BC;
+				for (k = 0; k < n; k++)
+					S[k] = (T)w[j + k];
+				F(wrow)(S, n, rmax[i], rsum[i], marks, w + j);
+			}
+		}
+		return;
+	}
 	for (j0 = jlo; j0 < jhi; j0 += ATTN_BC) {
 		size_t bc = h->m - j0 < ATTN_BC ? h->m - j0 : ATTN_BC;
 
 		F(scores)(h, i0, nq, Q, ldq, j0, bc, (const T *)h->kp +
 		    (j0 - h->jp) / ATTN_BC * h->kstride, S, work, NULL);
-		for (i = 0; i < nq; i++) {
-			const T mx = rmax[i], l = rsum[i];
-
-			/* no visible key, or NaN: as filled above */
-			if (mx == -(T)INFINITY || mx != mx || l != l)
-				continue;
-			F(wrow)(S + i * ATTN_BC, bc, mx, l, marks, W + i * ldw +
-			    j0);
-		}
+		for (i = 0; i < nq; i++)
+			if (F(live)(rmax[i], rsum[i]))
+				F(wrow)(S + i * ATTN_BC, bc, rmax[i], rsum[i],
+				    marks, W + i * ldw + j0);
 	}
 }
 
