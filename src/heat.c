@@ -733,8 +733,8 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 		size_t i = h->row % p->nout, ci = cell_of(i, h->gq, p->nout);
 		double *s = h->sum + (k * h->gq + ci) * h->gk;
 		double *ms = h->sum + (h->Hs * h->gq + ci) * h->gk;
-		unsigned char *z = h->vis + (k * h->gq + ci) * h->gk;
-		unsigned char *mz = h->vis + (h->Hs * h->gq + ci) * h->gk;
+		unsigned char *v = h->vis + (k * h->gq + ci) * h->gk;
+		unsigned char *mv = h->vis + (h->Hs * h->gq + ci) * h->gk;
 
 		for (j = 0; j < p->m; j++) {
 			size_t cj = cell_of(j, h->gk, p->m);
@@ -743,8 +743,8 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 
 			s[cj] += rows[j];
 			ms[cj] += rows[j];
-			z[cj] |= seen;
-			mz[cj] |= seen;
+			v[cj] |= seen;
+			mv[cj] |= seen;
 		}
 		if ((h->row + 1) % per != 0)
 			continue;

@@ -956,8 +956,8 @@ weights_task(void *arg, size_t t, size_t k, int id)
 			d[j] = sum[j] / (double)p->H;
 	/* the pictures keep the marks of hidden keys (-0.0, whose mean
 	 * over heads stays -0.0 only where every head hides the key); -a
-	 * writes +0 there, as without them */
-	if (marks && s->pic != NULL) {
+	 * writes +0 there, as without them (pic: pictures and -a both) */
+	if (s->pic != NULL) {
 		memcpy(s->pic, d, nq * p->m * sizeof *d);
 		for (j = 0; j < nq * p->m; j++)
 			d[j] = d[j] == 0 ? 0 : d[j];
