@@ -30,7 +30,8 @@
 #define GK_NV (GK_NR / GK_VL)		/* vectors per tile row */
 #define GK_FN static GK_TARGET
 #define GK_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define GK_MAX_ROWS 96		/* rows of a packed_max call at a time */
+#define GK_MAX_ROWS 144		/* rows of a packed_max call at a time: the
+				 * attention's query block (ATTN_BR) in one */
 
 _Static_assert(GK_NR % GK_VL == 0, "NR must be a multiple of VL");
 _Static_assert(GK_MC % GK_MR == 0, "MC must be a multiple of MR");

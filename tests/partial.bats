@@ -76,27 +76,28 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 	cat a.csv b.csv | cmp - whole.csv
 }
 
-# From 128 query blocks of 96 rows on, a thread takes 8 blocks at a
+# From 128 query blocks of 144 rows on, a thread takes 8 blocks at a
 # time (run.c, QG_MAX): shards of fewer rows are not grouped, and rows
 # are independent, so the shards' rows are the whole run's, bit for bit.
-# 12300 rows: 16 whole groups and one of a block of 12 rows.
+# 18500 rows: 16 whole groups and one of a block of 68 rows.
 @test "partial: query blocks taken 8 at a time give the rows of shards taken one at a time, bit for bit (2 key chunks, causal, LSE)" {
-	local a="-Q randn:12300x8 -K randn:4100x8 -V rand:4100x4 -H 2 -c"
+	local a="-Q randn:18500x8 -K randn:4100x8 -V rand:4100x4 -H 2 -c"
 	"$SA" --dry-run $a | grep -q ' 129 query blocks (8 a task) x 2 key '
-	"$SA" --dry-run $a --query-range 0:6000 | grep -q ' 63 query blocks x '
+	"$SA" --dry-run $a --query-range 0:9000 | grep -q ' 63 query blocks x '
 	"$SA" $a -o whole.csv --lse whole_l.csv -j 2
-	"$SA" $a --query-range 0:6000 -o a.csv --lse a_l.csv
-	"$SA" $a --query-range 6000:12300 -o b.csv --lse b_l.csv
+	"$SA" $a --query-range 0:9000 -o a.csv --lse a_l.csv
+	"$SA" $a --query-range 9000:18500 -o b.csv --lse b_l.csv
 	cat a.csv b.csv | cmp - whole.csv
 	paste -d, a_l.csv b_l.csv | cmp - whole_l.csv
 }
 
 @test "partial: query blocks taken 8 at a time give the weights of shards taken one at a time, bit for bit" {
-	local a="-Q randn:12300x4 -K randn:40x4 -V rand:40x3"
+	local a="-Q randn:18500x4 -K randn:40x4 -V rand:40x3"
 	"$SA" --dry-run $a -a w.csv | grep -qx 'weights: scores again, .*'
+	"$SA" --dry-run $a -a w.csv | grep -q ' 129 query blocks (8 a task) x 1 key '
 	"$SA" $a -o whole.csv -a whole_w.csv -j 2
-	"$SA" $a --query-range 0:5000 -o a.csv -a a_w.csv
-	"$SA" $a --query-range 5000:12300 -o b.csv -a b_w.csv
+	"$SA" $a --query-range 0:7000 -o a.csv -a a_w.csv
+	"$SA" $a --query-range 7000:18500 -o b.csv -a b_w.csv
 	cat a.csv b.csv | cmp - whole.csv
 	cat a_w.csv b_w.csv | cmp - whole_w.csv
 }

@@ -331,7 +331,7 @@ def gen_wide():
 
 
 def gen_blocks():
-    # Sizes that cross the kernel's blocks (96 query rows, 256 keys) with
+    # Sizes that cross the kernel's blocks (144 query rows, 256 keys) with
     # partial last blocks: Q 150x16, K 300x16, V 300x8 given as .npy, 2
     # heads (dk=8, dv=4), WO 8x5.  The weights (2 x 150 x 300) are not
     # stored; blocks_w checks them on a smaller case.

@@ -1287,10 +1287,10 @@ def case_score_additive_heads(rng):
     return additive_case(rng, 2, 4, 5, 3, 4, 2, 6, False)
 
 
-# -- across the kernel's blocks (96 query rows, 256 keys) --
+# -- across the kernel's blocks (144 query rows, 256 keys) --
 
 def large_case(rng, bottom_right):
-    n, m, h, dk, dv = 110, 300, 2, 4, 2
+    n, m, h, dk, dv = 160, 300, 2, 4, 2
     Q, K, V = given_qkv(rng, n, m, h, dk, dv)
     Q *= 0.7
     shift = m - n if bottom_right else 0
