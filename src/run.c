@@ -64,7 +64,8 @@ struct worker {
 	char *ob, *O2;		/* (br, H·dv) the state's O, another one */
 	char *M, *L, *M2, *L2;	/* (H, br) */
 	char *yb;		/* (br, dout) */
-	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) keys and values */
+	char *kb, *vb;		/* (bc, G·dk), (bc, G·dv) keys and values
+				 * (NULL unless kv_copied()) */
 	char *mb;		/* float: (bc, dm) memory rows or (br, d) rows
 				 * of X converted */
 	char *ks;		/* decoding: (ROWS_MAX, ATTN_BC) a key block's dot
@@ -323,6 +324,19 @@ raw_kv(const struct run *r)
 	    !r->p->self && !r->p->o.rope && !r->p->o.qknorm;
 }
 
+/* Do a block's keys (keys 1) or values (0) go through the worker's kb
+ * or vb: projected, converted to float, or (keys) changed by RMSNorm or
+ * RoPE?  Else the kernels read the input's own rows, in place or from
+ * its file, and the buffer is not made. */
+static int
+kv_copied(const struct run *r, int keys)
+{
+	const struct plan *p = r->p;
+
+	return p->self || (r->ops->dtype != ATTN_F64 && !raw_kv(r)) ||
+	    (keys && (p->o.rope || p->o.qknorm));
+}
+
 /* The values of block blk of sequence b for key head g, as key_rows()
  * gives them, after key_rows() of the block (which projects them, self-
  * attention), into *vb, row stride *ldv.  Returns 0, or -1 if a file
@@ -347,8 +361,8 @@ value_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 		*vb = (const char *)vd;
 		*ldv = p->vs[2];
 	} else
-		*vb = rows_of(r, vd, 0, bc, p->dv, p->vs[2], AT(w->vb, g *
-		    p->dv), r->gv, ldv);
+		*vb = rows_of(r, vd, 0, bc, p->dv, p->vs[2], w->vb ? AT(w->vb,
+		    g * p->dv) : NULL, r->gv, ldv);
 	return 0;
 }
 
@@ -367,7 +381,7 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 {
 	const struct plan *p = r->p;
 	size_t j0 = blk * ATTN_BC, bc = min2(p->m - j0, ATTN_BC), ld;
-	char *kw = AT(w->kb, g * p->dk);
+	char *kw = w->kb ? AT(w->kb, g * p->dk) : NULL;	/* kv_copied() */
 
 	if (p->self) {
 		if (g == 0) {
@@ -1120,8 +1134,10 @@ buffers(struct run *r, struct arena *a, size_t nw)
 			k->L2 = k->M2 ? AT(k->M2, p->H * r->br) : NULL;
 		}
 		k->yb = take(r, a, r->br * p->dout);
-		k->kb = take(r, a, r->bc * r->hk);
-		k->vb = take(r, a, r->bc * r->gv);
+		if (kv_copied(r, 1))
+			k->kb = take(r, a, r->bc * r->hk);
+		if (kv_copied(r, 0))
+			k->vb = take(r, a, r->bc * r->gv);
 		if (p->self && r->ops->dtype != ATTN_F64)
 			k->mb = take(r, a, max2(r->bc * max2(p->dm, p->dmv),
 			    r->br * p->d));

@@ -84,6 +84,29 @@ END
 	[ ! -e y.npy ] && [ ! -e h.html ] && [ ! -e h.svg ]
 }
 
+# buffers ARGS...: the buffer bytes of --dry-run ARGS, one thread, the
+# generic level (whose block sizes do not depend on the CPU)
+buffers() {
+	SELFATTN_ISA=generic "$SA" --dry-run -j 1 "$@" |
+	    sed -n 's/^memory: .* buffers \([0-9]*\) B$/\1/p'
+}
+
+@test "dry-run: decoding reads keys and values where they are; a block of them is copied only to be rotated or converted" {
+	# one query, keys read in place: a key block is 256 keys of 2
+	# heads x 32 (8 bytes, 4 in float), a value block 256 x 2 x 16
+	local a="-Q randn:1x64 -K randn:1000x64 -V randn:1000x32 -H 2"
+	local d r
+	d=$(buffers $a)
+	r=$(buffers $a --rope)
+	# RoPE rotates a copy of the keys: one key block more, no values
+	[ $((r - d)) -eq $((256 * 64 * 8)) ]
+	d=$(buffers $a --dtype f32)
+	r=$(buffers $a --dtype f32 --rope)
+	# float reads the doubles in place, but RoPE's keys, and then the
+	# values too, are converted block by block
+	[ $((r - d)) -eq $((256 * 64 * 4 + 256 * 32 * 4)) ]
+}
+
 @test "dry-run: -a keeps the scores when that takes no more memory, else computes them again" {
 	# decoding: the (H, 1, m) scores are less than the keys packed
 	# whole, which one block of queries does without
