@@ -18,6 +18,11 @@ same_as_run() {
 	[ -z "$output" ]
 }
 
+# buffers ARGS...: the buffer bytes --dry-run ARGS reports.
+buffers() {
+	"$SA" --dry-run "$@" | sed -n 's/^memory: .* buffers \([0-9]*\) B$/\1/p'
+}
+
 @test "dry-run: every stage, byte for byte" {
 	printf '1,0,1\n0,1,1\n1,1,0\n' >m.csv
 	printf '0,0,1\n' >kp.csv
@@ -75,33 +80,24 @@ END
 	    -H 2 --average-weights --heatmap h.svg
 	printf '%s\n' "$output" | grep -qx 'write: --heatmap h.svg: heatmap of the weights 5x5, svg'
 	# the buffers are those of the run, which holds the weights' rows
-	a=$("$SA" --dry-run -Q rand:3x4 -K rand:300x4 -V rand:300x4 -o y.npy |
-	    sed -n 's/^memory: .* buffers \([0-9]*\) B$/\1/p')
-	b=$("$SA" --dry-run -Q rand:3x4 -K rand:300x4 -V rand:300x4 -o y.npy \
-	    --show |
-	    sed -n 's/^memory: .* buffers \([0-9]*\) B$/\1/p')
+	a=$(buffers -Q rand:3x4 -K rand:300x4 -V rand:300x4 -o y.npy)
+	b=$(buffers -Q rand:3x4 -K rand:300x4 -V rand:300x4 -o y.npy --show)
 	[ "$b" -gt "$a" ]
 	[ ! -e y.npy ] && [ ! -e h.html ] && [ ! -e h.svg ]
 }
 
-# buffers ARGS...: the buffer bytes of --dry-run ARGS, one thread, the
-# generic level (whose block sizes do not depend on the CPU)
-buffers() {
-	SELFATTN_ISA=generic "$SA" --dry-run -j 1 "$@" |
-	    sed -n 's/^memory: .* buffers \([0-9]*\) B$/\1/p'
-}
-
 @test "dry-run: decoding reads keys and values where they are; a block of them is copied only to be rotated or converted" {
 	# one query, keys read in place: a key block is 256 keys of 2
-	# heads x 32 (8 bytes, 4 in float), a value block 256 x 2 x 16
+	# heads x 32 (8 bytes, 4 in float), a value block 256 x 2 x 16; the
+	# generic level, whose blocks do not depend on the CPU
 	local a="-Q randn:1x64 -K randn:1000x64 -V randn:1000x32 -H 2"
 	local d r
-	d=$(buffers $a)
-	r=$(buffers $a --rope)
+	d=$(SELFATTN_ISA=generic buffers -j 1 $a)
+	r=$(SELFATTN_ISA=generic buffers -j 1 $a --rope)
 	# RoPE rotates a copy of the keys: one key block more, no values
 	[ $((r - d)) -eq $((256 * 64 * 8)) ]
-	d=$(buffers $a --dtype f32)
-	r=$(buffers $a --dtype f32 --rope)
+	d=$(SELFATTN_ISA=generic buffers -j 1 $a --dtype f32)
+	r=$(SELFATTN_ISA=generic buffers -j 1 $a --dtype f32 --rope)
 	# float reads the doubles in place, but RoPE's keys, and then the
 	# values too, are converted block by block
 	[ $((r - d)) -eq $((256 * 64 * 4 + 256 * 32 * 4)) ]
