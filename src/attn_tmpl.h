@@ -242,15 +242,20 @@ F(begin)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo)
 	}
 }
 
-/* Vectors: of ATTN_QR elements (qk's rows side by side; the compiler
- * splits it where the level's vectors are narrower), and of the level's
- * width, VL elements.  Lane-wise FMA() loops on them compile to vector
- * FMAs, as in gemm_kern.h. */
-typedef T F(qvec) __attribute__((vector_size(ATTN_QR * sizeof(T))));
+/* Vectors of the level's width, VL elements, and qk()'s ATTN_QR query
+ * rows side by side in QK_NQ vectors of QK_QV elements: one vector
+ * where the level's are that wide, else QK_NQ of the level's width.  (A
+ * vector type wider than the registers is legal C for GCC, but it split
+ * one through the stack: AVX2's f64 qk() ran at an eighth of the speed
+ * of its f32.)  Lane-wise FMA() loops on them compile to vector FMAs, as
+ * in gemm_kern.h. */
 typedef T F(vec) __attribute__((vector_size(VBYTES)));
 typedef double F(dvec) __attribute__((vector_size(VBYTES / sizeof(T) *
     sizeof(double))));		/* a vector's lanes as doubles */
 #define VL (VBYTES / (int)sizeof(T))
+#define QK_QV (VL < ATTN_QR ? VL : ATTN_QR)
+#define QK_NQ (ATTN_QR / QK_QV)
+typedef T F(qvec) __attribute__((vector_size(QK_QV * sizeof(T))));
 
 /* s·x + a, lane by lane, FMA() each (a small function of its own: the
  * compiler then makes it one vector FMA, where written inline in a loop
@@ -267,7 +272,7 @@ F(vfma)(T s, F(vec) x, F(vec) a)
 	return r;
 }
 
-/* The same for a vector of ATTN_QR elements.  (Returned by value: GCC
+/* The same for a vector of QK_QV elements.  (Returned by value: GCC
  * then vectorises it where by pointer it did not, in float.) */
 static inline TARGET __attribute__((always_inline)) F(qvec)
 F(qfma)(T s, F(qvec) x, F(qvec) a)
@@ -276,7 +281,7 @@ F(qfma)(T s, F(qvec) x, F(qvec) a)
 	int l;
 
 #pragma GCC unroll 16
-	for (l = 0; l < ATTN_QR; l++)
+	for (l = 0; l < QK_QV; l++)
 		r[l] = FMA(s, x[l], a[l]);
 	return r;
 }
@@ -679,6 +684,60 @@ F(expsum)(T *s, size_t n, T mx)
 #define KV_AT(X, e) (dbl ? (T)((const double *)(X))[e] : \
 	((const T *)(X))[e])
 
+/* kj <= QK_KJ keys from element e of K, rows ldk apart, against the
+ * ATTN_QR rows of QT (dk, ATTN_QR): out[jj·ATTN_QR + r] = sum_p
+ * k_jj,p · QT[p, r], each sum over p in order, FMA from +0.  With kj =
+ * QK_KJ (a constant once inlined) the QK_KJ x QK_NQ partial sums stay
+ * in registers, and row p of QT is loaded in whole vectors (copied as
+ * narrower pieces, it was stored and loaded back through the stack);
+ * fewer keys, the block's last, go one sum at a time. */
+static inline TARGET __attribute__((always_inline)) void
+F(qk_tile)(int kj, size_t dk, const T *QT, const void *K, size_t e,
+    size_t ldk, T *out, int dbl)
+{
+	F(qvec) a[QK_KJ][QK_NQ], qt[QK_NQ];
+	size_t p;
+	int jj, v, l;
+
+	if (kj < QK_KJ) {
+		for (jj = 0; jj < kj; jj++)
+			for (l = 0; l < ATTN_QR; l++) {
+				T s = 0;
+
+				for (p = 0; p < dk; p++)
+					s = FMA(KV_AT(K, e + jj * ldk + p),
+					    QT[p * ATTN_QR + l], s);
+				out[jj * ATTN_QR + l] = s;
+			}
+		return;
+	}
+#pragma GCC unroll 16
+	for (jj = 0; jj < QK_KJ; jj++)
+#pragma GCC unroll 16
+		for (v = 0; v < QK_NQ; v++)
+			a[jj][v] = (F(qvec)){ 0 };
+	for (p = 0; p < dk; p++) {
+#pragma GCC unroll 16
+		for (v = 0; v < QK_NQ; v++)
+			memcpy(&qt[v], QT + p * ATTN_QR + v * QK_QV,
+			    sizeof qt[v]);
+#pragma GCC unroll 16
+		for (jj = 0; jj < QK_KJ; jj++) {
+			T k = KV_AT(K, e + jj * ldk + p);
+
+#pragma GCC unroll 16
+			for (v = 0; v < QK_NQ; v++)
+				a[jj][v] = F(qfma)(k, qt[v], a[jj][v]);
+		}
+	}
+#pragma GCC unroll 16
+	for (jj = 0; jj < QK_KJ; jj++)
+#pragma GCC unroll 16
+		for (v = 0; v < QK_NQ; v++)
+			memcpy(out + jj * ATTN_QR + v * QK_QV, &a[jj][v],
+			    sizeof a[jj][v]);
+}
+
 /* See attn.h: S (R, bc) lds = q_r·k_j, R query rows against keys read
  * in place.  ATTN_QR rows at a time are transposed into QT (dk,
  * ATTN_QR), zero past R, so that QK_KJ keys by ATTN_QR rows of partial
@@ -690,9 +749,9 @@ static inline TARGET __attribute__((always_inline)) void
 F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
     const void *K, size_t ldk, void *Sv, size_t lds, void *wv, int dbl)
 {
-	T *S = Sv, *QT = wv;
+	T *S = Sv, *QT = wv, out[QK_KJ * ATTN_QR];
 	size_t r0, nr, r, j, p;
-	int jj, l;
+	int jj;
 
 	for (r0 = 0; r0 < R; r0 += ATTN_QR) {
 		nr = R - r0 < ATTN_QR ? R - r0 : ATTN_QR;
@@ -701,32 +760,13 @@ F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
 				QT[p * ATTN_QR + r] = r < nr ?
 				    ((const T *)q[r0 + r])[p] : 0;
 		for (j = 0; j < bc; j += QK_KJ) {
-			F(qvec) a[QK_KJ];
-			size_t e = j * ldk;
 			int kj = bc - j < QK_KJ ? (int)(bc - j) : QK_KJ;
 
-			memset(a, 0, sizeof a);
-			if (kj == QK_KJ)
-				for (p = 0; p < dk; p++) {
-					F(qvec) qt;
-
-					memcpy(&qt, QT + p * ATTN_QR, sizeof qt);
-#pragma GCC unroll 16
-					for (jj = 0; jj < QK_KJ; jj++)
-						a[jj] = F(qfma)(KV_AT(K, e +
-						    jj * ldk + p), qt, a[jj]);
-				}
-			else	/* the last keys */
-				for (jj = 0; jj < kj; jj++)
-					for (p = 0; p < dk; p++)
-						for (l = 0; l < ATTN_QR; l++)
-							a[jj][l] = FMA(KV_AT(K,
-							    e + jj * ldk + p),
-							    QT[p * ATTN_QR + l],
-							    a[jj][l]);
+			F(qk_tile)(kj, dk, QT, K, j * ldk, ldk, out, dbl);
 			for (jj = 0; jj < kj; jj++)
 				for (r = 0; r < nr; r++)
-					S[(r0 + r) * lds + j + jj] = a[jj][r];
+					S[(r0 + r) * lds + j + jj] =
+					    out[jj * ATTN_QR + r];
 		}
 	}
 }
@@ -1182,6 +1222,8 @@ static const struct attn_ops F(ops) = {
 #undef KV_AT
 #undef EXP_NU
 #undef QK_KJ
+#undef QK_QV
+#undef QK_NQ
 #undef PV_RG
 #undef PV_TW
 #undef VL
