@@ -673,9 +673,11 @@ F(expsum)(T *s, size_t n, T mx)
 }
 
 /* Keys at a time in qk(): QK_KJ keys by ATTN_QR query rows of partial
- * sums fill about half the vector registers, enough chains in flight to
- * hide the FMA latency. */
-#define QK_KJ (VBYTES * 2 / (int)sizeof(T) >= 16 ? 8 : 4)
+ * sums in registers, enough chains in flight to hide the FMA latency:
+ * 12 vectors where a level has 16 registers (so 12 FMAs for the QK_NQ
+ * loads of a row of QT and QK_KJ broadcasts of the keys, as the GEMM's
+ * 6 x 8 tile in doubles), 8 keys with AVX-512. */
+#define QK_KJ (VACC == 12 ? 12 / QK_NQ : 8)
 
 /* Element e of keys or values given as T, or (dbl) as double whatever
  * T: converted as it is loaded, the very number a conversion of the
@@ -686,33 +688,20 @@ F(expsum)(T *s, size_t n, T mx)
 
 /* kj <= QK_KJ keys from element e of K, rows ldk apart, against the
  * ATTN_QR rows of QT (dk, ATTN_QR): out[jj·ATTN_QR + r] = sum_p
- * k_jj,p · QT[p, r], each sum over p in order, FMA from +0.  With kj =
- * QK_KJ (a constant once inlined) the QK_KJ x QK_NQ partial sums stay
- * in registers, and row p of QT is loaded in whole vectors (copied as
- * narrower pieces, it was stored and loaded back through the stack);
- * fewer keys, the block's last, go one sum at a time. */
+ * k_jj,p · QT[p, r], each sum over p in order, FMA from +0.  kj is a
+ * constant once inlined: the kj x QK_NQ partial sums stay in registers,
+ * and row p of QT is loaded in whole vectors (copied as narrower
+ * pieces, it was stored and loaded back through the stack). */
 static inline TARGET __attribute__((always_inline)) void
 F(qk_tile)(int kj, size_t dk, const T *QT, const void *K, size_t e,
     size_t ldk, T *out, int dbl)
 {
 	F(qvec) a[QK_KJ][QK_NQ], qt[QK_NQ];
 	size_t p;
-	int jj, v, l;
+	int jj, v;
 
-	if (kj < QK_KJ) {
-		for (jj = 0; jj < kj; jj++)
-			for (l = 0; l < ATTN_QR; l++) {
-				T s = 0;
-
-				for (p = 0; p < dk; p++)
-					s = FMA(KV_AT(K, e + jj * ldk + p),
-					    QT[p * ATTN_QR + l], s);
-				out[jj * ATTN_QR + l] = s;
-			}
-		return;
-	}
 #pragma GCC unroll 16
-	for (jj = 0; jj < QK_KJ; jj++)
+	for (jj = 0; jj < kj; jj++)
 #pragma GCC unroll 16
 		for (v = 0; v < QK_NQ; v++)
 			a[jj][v] = (F(qvec)){ 0 };
@@ -722,7 +711,7 @@ F(qk_tile)(int kj, size_t dk, const T *QT, const void *K, size_t e,
 			memcpy(&qt[v], QT + p * ATTN_QR + v * QK_QV,
 			    sizeof qt[v]);
 #pragma GCC unroll 16
-		for (jj = 0; jj < QK_KJ; jj++) {
+		for (jj = 0; jj < kj; jj++) {
 			T k = KV_AT(K, e + jj * ldk + p);
 
 #pragma GCC unroll 16
@@ -731,7 +720,7 @@ F(qk_tile)(int kj, size_t dk, const T *QT, const void *K, size_t e,
 		}
 	}
 #pragma GCC unroll 16
-	for (jj = 0; jj < QK_KJ; jj++)
+	for (jj = 0; jj < kj; jj++)
 #pragma GCC unroll 16
 		for (v = 0; v < QK_NQ; v++)
 			memcpy(out + jj * ATTN_QR + v * QK_QV, &a[jj][v],
@@ -751,7 +740,7 @@ F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
 {
 	T *S = Sv, *QT = wv, out[QK_KJ * ATTN_QR];
 	size_t r0, nr, r, j, p;
-	int jj;
+	int jj, kj;
 
 	for (r0 = 0; r0 < R; r0 += ATTN_QR) {
 		nr = R - r0 < ATTN_QR ? R - r0 : ATTN_QR;
@@ -759,10 +748,16 @@ F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
 			for (r = 0; r < ATTN_QR; r++)
 				QT[p * ATTN_QR + r] = r < nr ?
 				    ((const T *)q[r0 + r])[p] : 0;
-		for (j = 0; j < bc; j += QK_KJ) {
-			int kj = bc - j < QK_KJ ? (int)(bc - j) : QK_KJ;
-
-			F(qk_tile)(kj, dk, QT, K, j * ldk, ldk, out, dbl);
+		for (j = 0; j < bc; j += (size_t)kj) {
+			/* QK_KJ keys at a time, the last ones singly */
+			if (bc - j >= QK_KJ) {
+				kj = QK_KJ;
+				F(qk_tile)(QK_KJ, dk, QT, K, j * ldk, ldk, out,
+				    dbl);
+			} else {
+				kj = 1;
+				F(qk_tile)(1, dk, QT, K, j * ldk, ldk, out, dbl);
+			}
 			for (jj = 0; jj < kj; jj++)
 				for (r = 0; r < nr; r++)
 					S[(r0 + r) * lds + j + jj] =
