@@ -102,6 +102,12 @@ static const float exp_c_s[7] = {
 #define X512_MIN _mm512_min_pd
 #define X512_SCALEF _mm512_scalef_pd
 #define X512_FMA _mm512_fmadd_pd
+/* and the AVX2 ones (X256) */
+#define X256_VEC __m256d
+#define X256_SET1 _mm256_set1_pd
+#define X256_MAX _mm256_max_pd
+#define X256_MIN _mm256_min_pd
+#define X256_FMA _mm256_fmadd_pd
 #include "attn_isa.h"
 
 #undef T
@@ -133,6 +139,11 @@ static const float exp_c_s[7] = {
 #undef X512_MIN
 #undef X512_SCALEF
 #undef X512_FMA
+#undef X256_VEC
+#undef X256_SET1
+#undef X256_MAX
+#undef X256_MIN
+#undef X256_FMA
 
 /* ---- float ---- */
 #define T float
@@ -165,6 +176,11 @@ static const float exp_c_s[7] = {
 #define X512_MIN _mm512_min_ps
 #define X512_SCALEF _mm512_scalef_ps
 #define X512_FMA _mm512_fmadd_ps
+#define X256_VEC __m256
+#define X256_SET1 _mm256_set1_ps
+#define X256_MAX _mm256_max_ps
+#define X256_MIN _mm256_min_ps
+#define X256_FMA _mm256_fmadd_ps
 #include "attn_isa.h"
 
 const struct attn_ops *

@@ -9,7 +9,9 @@
  * registers a kernel may fill with partial sums (16 of AVX-512's 32,
  * 12 of the 16 of SSE2 and AVX2): register tiles are sized from them.
  * X512, defined for the real AVX-512 level only, has attn_tmpl.h do
- * three steps with AVX-512 instructions (vmax, vmin, vldexp there).
+ * three steps with AVX-512 instructions (vmax, vmin, vldexp there), and
+ * X256, at the AVX2 level, two (vmax, vmin) and its FMAs with constants
+ * (vfmac) with AVX2's intrinsics.
  */
 #define SUF CAT(T_SUF, 0)
 #define TARGET
@@ -29,7 +31,9 @@
 #define FMA T_FMA
 #define VBYTES 32
 #define VACC 12
+#define X256
 #include "attn_tmpl.h"
+#undef X256
 #undef SUF
 #undef TARGET
 #undef FMA

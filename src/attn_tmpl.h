@@ -322,15 +322,18 @@ F(vbc)(T c)
 }
 
 /* a·b + c lane by lane, c a constant: one vector FMA.  At the AVX-512
- * level written as the intrinsic: from the lane loop, GCC 12 laid out
- * expv()'s Horner steps one vector's whole chain after another, with
- * spills, not EXP_NU chains step by step, and the exp ran about 20%
- * slower (perf of case (c), Zen 5; the same bits either way). */
+ * and AVX2 levels written as the intrinsic: from the lane loop, GCC 12
+ * laid out expv()'s Horner steps one vector's whole chain after
+ * another, with spills, not EXP_NU chains step by step, and the exp ran
+ * about 20% slower (perf of case (c), Zen 5 with AVX-512; the same in
+ * AVX2 on Zen 3; the same bits either way). */
 static inline TARGET __attribute__((always_inline)) F(vec)
 F(vfmac)(F(vec) a, F(vec) b, T c)
 {
 #ifdef X512
 	return (F(vec))X512_FMA((X512_VEC)a, (X512_VEC)b, X512_SET1(c));
+#elif defined(X256)
+	return (F(vec))X256_FMA((X256_VEC)a, (X256_VEC)b, X256_SET1(c));
 #else
 	F(vec) r;
 	int l;
@@ -374,13 +377,21 @@ F(vldexp)(F(vec) p, F(vec) t)
 static inline TARGET __attribute__((always_inline)) F(vec)
 F(vmax)(F(vec) x, F(vec) m)
 {
+#ifdef X256
+	return (F(vec))X256_MAX((X256_VEC)x, (X256_VEC)m);
+#else
 	return F(vsel)(x > m, x, m);
+#endif
 }
 
 static inline TARGET __attribute__((always_inline)) F(vec)
 F(vmin)(F(vec) x, F(vec) m)
 {
+#ifdef X256
+	return (F(vec))X256_MIN((X256_VEC)x, (X256_VEC)m);
+#else
 	return F(vsel)(x < m, x, m);
+#endif
 }
 
 static inline TARGET __attribute__((always_inline)) F(vec)
@@ -581,18 +592,24 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
  * about 1.4 times faster with 8; the whole of case (a), 2-4% faster). */
 #define EXP_NU 8
 
-/* LANES consecutive elements, the unit of expsum()'s sum. */
-typedef T F(lvec) __attribute__((vector_size(LANES * sizeof(T))));
+/* LANES consecutive elements, the unit of expsum()'s sum, as LV_N
+ * vectors of LV_W: one where the level's vectors are that wide, else
+ * several of the level's width (GCC moved a vector wider than the
+ * registers through the stack, and general registers, at each add). */
+#define LV_W (VL < LANES ? VL : LANES)
+#define LV_N (LANES / LV_W)
+typedef T F(lvec) __attribute__((vector_size(LV_W * sizeof(T))));
+_Static_assert(EXP_NU * VL % LANES == 0, "expv's runs are whole LANES");
 
 /* s[j] = exp1(s[j] - mx), j < n, EXP_NU vectors at a time: each
  * element gets exp1's operations exactly, so the same bits, except that
  * with hi 0 exp1's clamp at T_EXP_HI is left out (for arguments known
  * to be <= 0 or NaN, where it changes nothing).  sum non-NULL: the
- * results are also added, LANES consecutive ones at a time, to *sum, in
+ * results are also added, LANES consecutive ones at a time, to sum, in
  * the order of j, as they are written (no second pass over s), up to
  * the last multiple of EXP_NU·VL <= n; returns where that ends. */
 static inline TARGET __attribute__((always_inline)) size_t
-F(expv)(T *s, size_t n, T mx, int hi, F(lvec) *sum)
+F(expv)(T *s, size_t n, T mx, int hi, F(lvec) sum[LV_N])
 {
 	size_t j, e;
 	int u, c;
@@ -628,11 +645,11 @@ F(expv)(T *s, size_t n, T mx, int hi, F(lvec) *sum)
 		}
 		if (sum != NULL)
 #pragma GCC unroll 16
-			for (e = j; e < j + EXP_NU * VL; e += LANES) {
+			for (e = j; e < j + EXP_NU * VL; e += LV_W) {
 				F(lvec) x;
 
 				memcpy(&x, s + e, sizeof x);
-				*sum += x;
+				sum[e / LV_W % LV_N] += x;
 			}
 	}
 	e = j;
@@ -654,21 +671,21 @@ F(vexp)(void *x, size_t n)
 static TARGET T
 F(expsum)(T *s, size_t n, T mx)
 {
-	F(lvec) acc;
+	F(lvec) acc[LV_N];	/* lane l at acc[l / LV_W][l % LV_W] */
 	T r = 0;
 	size_t j;
 	int l;
 
-	for (l = 0; l < LANES; l++)
-		acc[l] = 0;
-	j = F(expv)(s, n, mx, 0, &acc);
+	for (l = 0; l < LV_N; l++)
+		acc[l] = (F(lvec)){ 0 };
+	j = F(expv)(s, n, mx, 0, acc);
 	for (; j + LANES <= n; j += LANES)
 		for (l = 0; l < LANES; l++)
-			acc[l] += s[j + l];
+			acc[l / LV_W][l % LV_W] += s[j + l];
 	for (; j < n; j++)
-		acc[0] += s[j];
+		acc[0][0] += s[j];
 	for (l = 0; l < LANES; l++)
-		r += acc[l];
+		r += acc[l / LV_W][l % LV_W];
 	return r;
 }
 
@@ -1216,6 +1233,8 @@ static const struct attn_ops F(ops) = {
 #undef LANES
 #undef KV_AT
 #undef EXP_NU
+#undef LV_W
+#undef LV_N
 #undef QK_KJ
 #undef QK_QV
 #undef QK_NQ
