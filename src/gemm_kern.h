@@ -173,12 +173,13 @@ GK_FN void GK_(kernel)(size_t kc, const GK_T *restrict a, size_t as,
 
 /* The kernel with the epilogue of gemm_packed_max, an instance of its
  * own: a run-time choice between the two made GCC keep the accumulators
- * on the stack, in both.  Not inlined into its one caller either: there,
- * with 16 registers (AVX2), GCC kept five of the six row pointers of A
- * on the stack and loaded them at every step (the scores' product, 144
- * x 64 x 256 a key block, ran at 33 GFLOP/s where it runs at 37.5, Zen
- * 3, throwaway bench). */
-GK_FN __attribute__((noinline)) void GK_(kernel_max)(size_t kc, const GK_T *restrict a, size_t as,
+ * on the stack, in both.  Not inlined into its one caller either (GCC
+ * did not at AVX-512): there, with 16 registers (AVX2), GCC kept five of
+ * the six row pointers of A on the stack and loaded them at every step
+ * (the scores' product, 144 x 64 x 256 a key block, ran at 33 GFLOP/s
+ * where it runs at 37.5, Zen 3, throwaway bench). */
+GK_FN __attribute__((noinline)) void
+GK_(kernel_max)(size_t kc, const GK_T *restrict a, size_t as,
     const GK_T *restrict b, GK_T *restrict c, size_t ldc, int load,
     const GK_T *pf, size_t npf, const char *pb, size_t npb, GK_T scale,
     GK_T *restrict mx)
