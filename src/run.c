@@ -68,8 +68,8 @@ struct worker {
 				 * (NULL unless kv_copied()) */
 	char *mb;		/* float: (bc, dm) memory rows or (br, d) rows
 				 * of X converted */
-	char *ks;		/* decoding: (ROWS_MAX, ATTN_BC) a key block's dot
-				 * products, then (dk, ATTN_QR) queries */
+	char *ks;		/* decoding: (head_rows(), ATTN_BC) a key block's
+				 * dot products, then (dk, ATTN_QR) queries */
 	char *kp, *vp;		/* one block of every key head, packed */
 	unsigned char *vbad;	/* (G) its values hold an inf or a NaN */
 	double *nb;		/* --qk-norm: a row as doubles */
@@ -150,8 +150,15 @@ struct job {
 #define AT(base, elems) ((base) + (size_t)(elems) * r->E)
 
 /* Query rows per key head up to which keys are read in place (KEYS_ROWS):
- * beyond, the packed GEMM's register tiles win. */
-#define ROWS_MAX 16
+ * beyond, the packed GEMM's register tiles win.  Reading in place saves
+ * packing each block (K transposed) for a product of few rows: on Zen 3
+ * (AVX2), against a quarter of the bench's decoding keys, one thread,
+ * 32 rows took 0.38 s of user time in place against 0.87 packed, 64
+ * rows 0.84 against 1.41 (generic level: 1.00 and 1.95 against 1.88
+ * and 2.50), 96 rows 1.1-1.3 against 1.4-1.5, and 128 rows about the
+ * same either way; the same bits.  Not measured with AVX-512, whose
+ * GEMM tiles are wider: 64 keeps a margin. */
+#define ROWS_MAX 64
 /* Query blocks a query-split task takes, from the shape alone: QG_MAX
  * when that leaves QG_TASKS tasks or more, for the threads to share.
  * chunk_state() runs the blocks of a group one after another on each
@@ -170,6 +177,13 @@ static size_t
 min2(size_t a, size_t b)
 {
 	return a < b ? a : b;
+}
+
+/* Decoding's query rows a key head: every query row of its H/G heads. */
+static size_t
+head_rows(const struct plan *p)
+{
+	return p->nout * (p->H / p->G);
 }
 
 static size_t
@@ -573,7 +587,7 @@ group_scores(const struct run *r, struct worker *w, size_t b, size_t jb,
 		for (i = 0; i < nq; i++)
 			q[R++] = AT(w->qk[h + t], i * w->ldq[h + t]);
 	r->ops->qk(R, p->dk, bc, q, kb, ldk, raw_kv(r), w->ks, ATTN_BC,
-	    AT(w->ks, ROWS_MAX * ATTN_BC));
+	    AT(w->ks, head_rows(p) * ATTN_BC));
 	return 0;
 }
 
@@ -1147,7 +1161,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 			k->vbad = arena_take(a, p->G, 1);
 		}
 		if (r->keys == KEYS_ROWS)
-			k->ks = take(r, a, ROWS_MAX * ATTN_BC + p->dk *
+			k->ks = take(r, a, head_rows(p) * ATTN_BC + p->dk *
 			    ATTN_QR);
 		if (p->o.qknorm)
 			k->nb = arena_take(a, max2(p->dq, p->dk),
@@ -1353,7 +1367,7 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	if (r->nqb > 1 || (want_w(r) && !r->keep) || p->o.score ==
 	    SCORE_ADDITIVE)
 		r->keys = KEYS_PREPACKED;
-	else if (p->nout * (p->H / p->G) > ROWS_MAX || p->dk > ROWS_DK_MAX)
+	else if (head_rows(p) > ROWS_MAX || p->dk > ROWS_DK_MAX)
 		r->keys = KEYS_PACKED;
 	else
 		r->keys = KEYS_ROWS;

@@ -308,10 +308,12 @@ weights_j() {
 }
 
 @test "partial: keys read in place, packed per block or prepacked give the same bits" {
-	# one query (keys read in place), 20 (packed block by block), the
-	# same with -a (whose scores are kept here, the keys read the same
-	# way), and a row of a run of 200 queries (prepacked)
-	for n in 1 20; do
+	# one query (keys read in place), 100 (packed block by block: more
+	# than 64 rows a key head), the same with -a (one query: its scores
+	# kept, the keys read the same way; 100: the scores computed again
+	# from keys packed once), and a row of a run of 200 queries
+	# (prepacked)
+	for n in 1 100; do
 		"$SA" -Q "randn:${n}x16" -K randn:9000x16 -V randn:9000x8 -H 2 \
 		    -o "y$n.csv" --lse "l$n.csv"
 		"$SA" -Q "randn:${n}x16" -K randn:9000x16 -V randn:9000x8 -H 2 \
