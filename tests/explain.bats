@@ -103,6 +103,20 @@ END
 	[ $((r - d)) -eq $((256 * 64 * 4 + 256 * 32 * 4)) ]
 }
 
+@test "dry-run: decoding reads the keys in place up to 64 query rows a key head, and packs them beyond" {
+	local k="-K randn:700x8 -V randn:700x8"
+	run "$SA" --dry-run -Q randn:64x8 $k
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep -q ', keys read in place$'
+	run "$SA" --dry-run -Q randn:65x8 $k
+	printf '%s\n' "$output" | grep -q ', keys packed block by block$'
+	# 4 query heads on one key head: 16 queries are 64 rows, 17 are 68
+	run "$SA" --dry-run -Q randn:16x32 $k -H 4 --kv-heads 1
+	printf '%s\n' "$output" | grep -q ', keys read in place$'
+	run "$SA" --dry-run -Q randn:17x32 $k -H 4 --kv-heads 1
+	printf '%s\n' "$output" | grep -q ', keys packed block by block$'
+}
+
 @test "dry-run: -a keeps the scores when that takes no more memory, else computes them again" {
 	# decoding: the (H, 1, m) scores are less than the keys packed
 	# whole, which one block of queries does without
