@@ -330,12 +330,15 @@ cache_rows(struct worker *w, struct stage *st, const struct mat *a,
 /* Does decoding (keys read in place) hand K and V to qk and pv as the
  * input's doubles (a float run: they convert as they load, instead of
  * a pass over a copy converted first)?  Not when K is changed first
- * (RoPE, RMSNorm). */
+ * (RoPE, RMSNorm), nor for more than ATTN_QR rows a key head, for which
+ * qk() would convert each key ceil(rows / ATTN_QR) times and pv() each
+ * value a time per 4 rows. */
 static int
 raw_kv(const struct run *r)
 {
 	return r->keys == KEYS_ROWS && r->ops->dtype != ATTN_F64 &&
-	    !r->p->self && !r->p->o.rope && !r->p->o.qknorm;
+	    !r->p->self && !r->p->o.rope && !r->p->o.qknorm &&
+	    head_rows(r->p) <= ATTN_QR;
 }
 
 /* Do a block's keys (keys 1) or values (0) go through the worker's kb
