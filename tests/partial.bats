@@ -330,33 +330,38 @@ weights_j() {
 }
 
 @test "partial: keys read in place agree bit for bit with packed ones at every width, level and type" {
-	# 12 query heads on one key head: one query is 12 rows in qk (past
-	# ATTN_QR), read in place; six are 72, past the 64 rows read in
-	# place, so their keys are packed block by block, and the six's
-	# first row is the one query's.  dk = 100, dv = 75 (every value
-	# tile width and a scalar tail), 9003 keys (a partial last block of
-	# a partial group of keys)
+	# h query heads on one key head: one query is h rows in qk, read
+	# in place (4 rows: float converts each key as it loads it; 12, past
+	# ATTN_QR: a block converted first); q queries are more than 64
+	# rows, so their keys are packed block by block, and their first
+	# row is the one query's.  dk = 100, dv = 75 (every value tile width
+	# and a scalar tail), 9003 keys (a partial last block of a partial
+	# group of keys)
 	"$ROOT/tests/tools/npygen" -s 1 9003 100 k.npy
 	"$ROOT/tests/tools/npygen" -s 2 9003 75 v.npy
-	awk 'BEGIN { for (i = 0; i < 6; i++) { l = ""
-		for (c = 0; c < 1200; c++)
-			l = l (c ? "," : "") sin(i * 1201 + c)
-		print l } }' > q6.csv
-	head -n 1 q6.csv > q1.csv
-	local k="-K k.npy -V v.npy -H 12 --kv-heads 1"
-	run "$SA" --dry-run -Q q1.csv $k
-	printf '%s\n' "$output" | grep -q ', keys read in place$'
-	run "$SA" --dry-run -Q q6.csv $k
-	printf '%s\n' "$output" | grep -q ', keys packed block by block$'
 	isas=$("$ROOT/tests/tools/gemmcheck" isas)
-	for isa in $isas; do
-		for t in f64 f32; do
-			SELFATTN_ISA=$isa "$SA" -Q q1.csv $k --dtype $t \
-			    --key-range 5:9001 -o r.csv --lse rl.csv
-			SELFATTN_ISA=$isa "$SA" -Q q6.csv $k --dtype $t \
-			    --key-range 5:9001 -o p.csv --lse pl.csv
-			sed -n 1p p.csv | cmp - r.csv
-			cut -d, -f1 pl.csv | cmp - rl.csv
+	for hq in 4:17 12:6; do
+		local h=${hq%:*} q=${hq#*:}
+		local k="-K k.npy -V v.npy -H $h --kv-heads 1"
+		awk -v q="$q" -v c="$((h * 100))" 'BEGIN {
+			for (i = 0; i < q; i++) { l = ""
+				for (j = 0; j < c; j++)
+					l = l (j ? "," : "") sin(i * 1201 + j)
+				print l } }' > qq.csv
+		head -n 1 qq.csv > q1.csv
+		run "$SA" --dry-run -Q q1.csv $k
+		printf '%s\n' "$output" | grep -q ', keys read in place$'
+		run "$SA" --dry-run -Q qq.csv $k
+		printf '%s\n' "$output" | grep -q ', keys packed block by block$'
+		for isa in $isas; do
+			for t in f64 f32; do
+				SELFATTN_ISA=$isa "$SA" -Q q1.csv $k --dtype $t \
+				    --key-range 5:9001 -o r.csv --lse rl.csv
+				SELFATTN_ISA=$isa "$SA" -Q qq.csv $k --dtype $t \
+				    --key-range 5:9001 -o p.csv --lse pl.csv
+				sed -n 1p p.csv | cmp - r.csv
+				cut -d, -f1 pl.csv | cmp - rl.csv
+			done
 		done
 	done
 }
