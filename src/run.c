@@ -179,17 +179,17 @@ min2(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
+static size_t
+max2(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
 /* Decoding's query rows a key head: every query row of its H/G heads. */
 static size_t
 head_rows(const struct plan *p)
 {
 	return p->nout * (p->H / p->G);
-}
-
-static size_t
-max2(size_t a, size_t b)
-{
-	return a > b ? a : b;
 }
 
 /* The elements of matrix a, 0 for none. */
