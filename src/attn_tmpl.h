@@ -601,48 +601,114 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 typedef T F(lvec) __attribute__((vector_size(LV_W * sizeof(T))));
 _Static_assert(EXP_NU * VL % LANES == 0, "expv's runs are whole LANES");
 
+/* p·2^k, t as in vldexp(), for a k and a product known to be normal
+ * numbers (|x| <= T_EXP_NRM in exp1): one multiplication by 2^k, where
+ * vldexp() takes two by halves of it and builds both; the same bits,
+ * as no step rounds. */
+static inline TARGET __attribute__((always_inline)) F(vec)
+F(vscale)(F(vec) p, F(vec) t)
+{
+	F(ivec) ki;
+	F(uvec) b;
+	F(vec) s;
+
+	memcpy(&ki, &t, sizeof ki);
+	ki -= T_ROUND_BITS - T_BIAS;	/* k + bias */
+	memcpy(&b, &ki, sizeof b);
+	b <<= T_MANT;
+	memcpy(&s, &b, sizeof s);
+	return p * s;
+}
+
+/* Is every lane of the EXP_NU vectors v >= -T_EXP_NRM, and with hi
+ * also <= T_EXP_NRM?  No for a NaN, whose comparisons are false. */
+static inline TARGET __attribute__((always_inline)) int
+F(normal)(const F(vec) v[EXP_NU], int hi)
+{
+	F(ivec) m = v[0] == v[0];
+	T_INT a = -1;
+	int u, l;
+
+#pragma GCC unroll 16
+	for (u = 0; u < EXP_NU; u++) {
+		m &= v[u] >= F(vbc)(-T_EXP_NRM);
+		if (hi)
+			m &= v[u] <= F(vbc)(T_EXP_NRM);
+	}
+#pragma GCC unroll 16
+	for (l = 0; l < VL; l++)
+		a &= m[l];
+	return a != 0;
+}
+
+/* exp1 of the EXP_NU vectors v, into s.  nrm: v in the range of
+ * normal() (a constant where inlined): exp1's clamps change nothing and
+ * vscale() replaces vldexp(). */
+static inline TARGET __attribute__((always_inline)) void
+F(expgrp)(T *s, F(vec) v[EXP_NU], int hi, int nrm)
+{
+	F(vec) t[EXP_NU], p[EXP_NU], k;
+	int u, c;
+
+#pragma GCC unroll 16
+	for (u = 0; u < EXP_NU; u++) {
+		if (!nrm) {
+			/* the clamps of exp1: NaN stays */
+			v[u] = F(vmax)(F(vbc)(T_EXP_LO), v[u]);
+			if (hi)
+				v[u] = F(vmin)(F(vbc)(T_EXP_HI), v[u]);
+		}
+		/* k = round(v / ln 2) */
+		t[u] = F(vfmac)(v[u], F(vbc)(T_LOG2E), T_ROUND);
+		k = t[u] - T_ROUND;
+		/* r = FMA(-k, LN2_LO, FMA(-k, LN2_HI, v)), in v */
+		v[u] = F(vfma)(-T_LN2_HI, k, v[u]);
+		v[u] = F(vfma)(-T_LN2_LO, k, v[u]);
+		p[u] = F(vbc)(T_EXP_C[T_EXP_DEG]);
+	}
+	/* the polynomial in r, Horner as in exp1 */
+#pragma GCC unroll 16
+	for (c = T_EXP_DEG - 1; c >= 0; c--)
+#pragma GCC unroll 16
+		for (u = 0; u < EXP_NU; u++)
+			p[u] = F(vfmac)(p[u], v[u], T_EXP_C[c]);
+#pragma GCC unroll 16
+	for (u = 0; u < EXP_NU; u++) {
+		p[u] = nrm ? F(vscale)(p[u], t[u]) : F(vldexp)(p[u], t[u]);
+		memcpy(s + (size_t)u * VL, &p[u], sizeof p[u]);
+	}
+}
+
 /* s[j] = exp1(s[j] - mx), j < n, EXP_NU vectors at a time: each
  * element gets exp1's operations exactly, so the same bits, except that
  * with hi 0 exp1's clamp at T_EXP_HI is left out (for arguments known
- * to be <= 0 or NaN, where it changes nothing).  sum non-NULL: the
- * results are also added, LANES consecutive ones at a time, to sum, in
- * the order of j, as they are written (no second pass over s), up to
- * the last multiple of EXP_NU·VL <= n; returns where that ends. */
+ * to be <= 0 or NaN, where it changes nothing).  Below AVX-512 (whose
+ * vldexp is one instruction), a run of arguments all in the normal
+ * range, the rule in a softmax, takes expgrp()'s shorter way: a fifth
+ * fewer operations.  sum non-NULL: the results are also added, LANES
+ * consecutive ones at a time, to sum, in the order of j, as they are
+ * written (no second pass over s), up to the last multiple of
+ * EXP_NU·VL <= n; returns where that ends. */
 static inline TARGET __attribute__((always_inline)) size_t
 F(expv)(T *s, size_t n, T mx, int hi, F(lvec) sum[LV_N])
 {
 	size_t j, e;
-	int u, c;
+	int u;
 
 	for (j = 0; n - j >= (size_t)(EXP_NU * VL); j += EXP_NU * VL) {
-		F(vec) v[EXP_NU], t[EXP_NU], p[EXP_NU], k;
+		F(vec) v[EXP_NU];
 
 #pragma GCC unroll 16
 		for (u = 0; u < EXP_NU; u++) {
 			memcpy(&v[u], s + j + (size_t)u * VL, sizeof v[u]);
-			/* the clamps of exp1: NaN stays */
-			v[u] = F(vmax)(F(vbc)(T_EXP_LO), v[u] - mx);
-			if (hi)
-				v[u] = F(vmin)(F(vbc)(T_EXP_HI), v[u]);
-			/* k = round(v / ln 2) */
-			t[u] = F(vfmac)(v[u], F(vbc)(T_LOG2E), T_ROUND);
-			k = t[u] - T_ROUND;
-			/* r = FMA(-k, LN2_LO, FMA(-k, LN2_HI, v)), in v */
-			v[u] = F(vfma)(-T_LN2_HI, k, v[u]);
-			v[u] = F(vfma)(-T_LN2_LO, k, v[u]);
-			p[u] = F(vbc)(T_EXP_C[T_EXP_DEG]);
+			v[u] = v[u] - mx;
 		}
-		/* the polynomial in r, Horner as in exp1 */
-#pragma GCC unroll 16
-		for (c = T_EXP_DEG - 1; c >= 0; c--)
-#pragma GCC unroll 16
-			for (u = 0; u < EXP_NU; u++)
-				p[u] = F(vfmac)(p[u], v[u], T_EXP_C[c]);
-#pragma GCC unroll 16
-		for (u = 0; u < EXP_NU; u++) {
-			p[u] = F(vldexp)(p[u], t[u]);
-			memcpy(s + j + (size_t)u * VL, &p[u], sizeof p[u]);
-		}
+#ifndef X512
+		if (F(normal)(v, hi))
+			F(expgrp)(s + j, v, hi, 1);
+		else
+#endif
+			F(expgrp)(s + j, v, hi, 0);
 		if (sum != NULL)
 #pragma GCC unroll 16
 			for (e = j; e < j + EXP_NU * VL; e += LV_W) {
