@@ -99,7 +99,8 @@
  * The AVX-512 instance is the same template with wider vectors; its
  * block logic is checked on AVX2 machines by building with
  * -DGEMM_AVX512_EMULATE, which compiles that instance for AVX2 (the
- * compiler splits each 512-bit vector in two) and lets it be selected.
+ * compiler splits each 512-bit vector in two) and lets it be selected
+ * (tests/gemm.bats does).
  *
  * Dispatch: a table of function pointers per element type, set once
  * under pthread_once (gemm_init) from __builtin_cpu_supports and
