@@ -207,6 +207,12 @@ MEMCAP_KIB=$(( ${avail:-0} * 9 / 10 ))
 # --- header ------------------------------------------------------------
 
 cpu=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null)
+# family and model: a virtual machine's model name may not tell the
+# generation ("AMD EPYC": family 25 is Zen 3 or 4, 26 Zen 5)
+fam=$(awk -F': *' '/^cpu family/ {f = $2} /^model\t/ {m = $2}
+    /^stepping/ {printf "family %s, model %s, stepping %s", f, m, $2;
+    exit}' /proc/cpuinfo 2>/dev/null)
+[ -n "$fam" ] && cpu="${cpu:-unknown CPU} ($fam)"
 cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)
 mem=$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 cc_ver=$(${CC:-cc} --version 2>/dev/null | head -n 1)
