@@ -109,6 +109,7 @@ static const float exp_c_s[7] = {
 #define X256_MAX _mm256_max_pd
 #define X256_MIN _mm256_min_pd
 #define X256_FMA _mm256_fmadd_pd
+#define X256_MOVEMASK _mm256_movemask_pd
 #include "attn_isa.h"
 
 #undef T
@@ -146,6 +147,7 @@ static const float exp_c_s[7] = {
 #undef X256_MAX
 #undef X256_MIN
 #undef X256_FMA
+#undef X256_MOVEMASK
 
 /* ---- float ---- */
 #define T float
@@ -184,6 +186,7 @@ static const float exp_c_s[7] = {
 #define X256_MAX _mm256_max_ps
 #define X256_MIN _mm256_min_ps
 #define X256_FMA _mm256_fmadd_ps
+#define X256_MOVEMASK _mm256_movemask_ps
 #include "attn_isa.h"
 
 const struct attn_ops *

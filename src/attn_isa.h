@@ -10,8 +10,8 @@
  * 12 of the 16 of SSE2 and AVX2): register tiles are sized from them.
  * X512, defined for the real AVX-512 level only, has attn_tmpl.h do
  * three steps with AVX-512 instructions (vmax, vmin, vldexp there), and
- * X256, at the AVX2 level, two (vmax, vmin) and its FMAs with constants
- * (vfmac) with AVX2's intrinsics.
+ * X256, at the AVX2 level, two (vmax, vmin), its FMAs with constants
+ * (vfmac) and the test of normal() with AVX2's intrinsics.
  */
 #define SUF CAT(T_SUF, 0)
 #define TARGET

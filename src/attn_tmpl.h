@@ -621,13 +621,17 @@ F(vscale)(F(vec) p, F(vec) t)
 }
 
 /* Is every lane of the EXP_NU vectors v >= -T_EXP_NRM, and with hi
- * also <= T_EXP_NRM?  No for a NaN, whose comparisons are false. */
+ * also <= T_EXP_NRM?  No for a NaN, whose comparisons are false.  At
+ * the AVX2 level the lanes of the mask are tested in one movemask: the
+ * lane loop became two extracts, two moves and three ANDs through
+ * general registers, and the exp of a run in L1 took 7-9% longer
+ * (throwaway bench, Zen 3: 0.96 ns a double at best against 0.90, in
+ * float 0.45 against 0.41). */
 static inline TARGET __attribute__((always_inline)) int
 F(normal)(const F(vec) v[EXP_NU], int hi)
 {
 	F(ivec) m = v[0] == v[0];
-	T_INT a = -1;
-	int u, l;
+	int u;
 
 #pragma GCC unroll 16
 	for (u = 0; u < EXP_NU; u++) {
@@ -635,10 +639,17 @@ F(normal)(const F(vec) v[EXP_NU], int hi)
 		if (hi)
 			m &= v[u] <= F(vbc)(T_EXP_NRM);
 	}
+#ifdef X256
+	return X256_MOVEMASK((X256_VEC)m) == (1 << VL) - 1;
+#else
+	T_INT a = -1;
+	int l;
+
 #pragma GCC unroll 16
 	for (l = 0; l < VL; l++)
 		a &= m[l];
 	return a != 0;
+#endif
 }
 
 /* exp1 of the EXP_NU vectors v, into s.  nrm: v in the range of
