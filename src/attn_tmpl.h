@@ -780,28 +780,29 @@ F(expsum)(T *s, size_t n, T mx)
 #define KV_AT(X, e) (dbl ? (T)((const double *)(X))[e] : \
 	((const T *)(X))[e])
 
-/* kj <= QK_KJ keys from element e of K, rows ldk apart, against the
- * ATTN_QR rows of QT (dk, ATTN_QR): out[jj·ATTN_QR + r] = sum_p
- * k_jj,p · QT[p, r], each sum over p in order, FMA from +0.  kj is a
- * constant once inlined: the kj x QK_NQ partial sums stay in registers,
- * and row p of QT is loaded in whole vectors (copied as narrower
- * pieces, it was stored and loaded back through the stack). */
+/* kj keys from element e of K, rows ldk apart, against the first
+ * nq·QK_QV rows of QT (dk, ATTN_QR): out[jj·ATTN_QR + r] = sum_p
+ * k_jj,p · QT[p, r], each sum over p in order, FMA from +0.  kj and nq
+ * are constants once inlined, kj·nq <= QK_KJ·QK_NQ: the kj x nq partial
+ * sums stay in registers, and row p of QT is loaded in whole vectors
+ * (copied as narrower pieces, it was stored and loaded back through the
+ * stack). */
 static inline TARGET __attribute__((always_inline)) void
-F(qk_tile)(int kj, size_t dk, const T *QT, const void *K, size_t e,
-    size_t ldk, T *out, int dbl)
+F(qk_tile)(int kj, int nq, size_t dk, const T *QT, const void *K,
+    size_t e, size_t ldk, T *out, int dbl)
 {
-	F(qvec) a[QK_KJ][QK_NQ], qt[QK_NQ];
+	F(qvec) a[QK_KJ * QK_NQ][QK_NQ], qt[QK_NQ];
 	size_t p;
 	int jj, v;
 
 #pragma GCC unroll 16
 	for (jj = 0; jj < kj; jj++)
 #pragma GCC unroll 16
-		for (v = 0; v < QK_NQ; v++)
+		for (v = 0; v < nq; v++)
 			a[jj][v] = (F(qvec)){ 0 };
 	for (p = 0; p < dk; p++) {
 #pragma GCC unroll 16
-		for (v = 0; v < QK_NQ; v++)
+		for (v = 0; v < nq; v++)
 			memcpy(&qt[v], QT + p * ATTN_QR + v * QK_QV,
 			    sizeof qt[v]);
 #pragma GCC unroll 16
@@ -809,14 +810,14 @@ F(qk_tile)(int kj, size_t dk, const T *QT, const void *K, size_t e,
 			T k = KV_AT(K, e + jj * ldk + p);
 
 #pragma GCC unroll 16
-			for (v = 0; v < QK_NQ; v++)
+			for (v = 0; v < nq; v++)
 				a[jj][v] = F(qfma)(k, qt[v], a[jj][v]);
 		}
 	}
 #pragma GCC unroll 16
 	for (jj = 0; jj < kj; jj++)
 #pragma GCC unroll 16
-		for (v = 0; v < QK_NQ; v++)
+		for (v = 0; v < nq; v++)
 			memcpy(out + jj * ATTN_QR + v * QK_QV, &a[jj][v],
 			    sizeof a[jj][v]);
 }
@@ -832,7 +833,7 @@ static inline TARGET __attribute__((always_inline)) void
 F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
     const void *K, size_t ldk, void *Sv, size_t lds, void *wv, int dbl)
 {
-	T *S = Sv, *QT = wv, out[QK_KJ * ATTN_QR];
+	T *S = Sv, *QT = wv, out[QK_KJ * QK_NQ * ATTN_QR];
 	size_t r0, nr, r, j, p;
 	int jj, kj;
 
@@ -843,14 +844,23 @@ F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
 				QT[p * ATTN_QR + r] = r < nr ?
 				    ((const T *)q[r0 + r])[p] : 0;
 		for (j = 0; j < bc; j += (size_t)kj) {
-			/* QK_KJ keys at a time, the last ones singly */
-			if (bc - j >= QK_KJ) {
+			/* QK_KJ keys at a time, the last ones singly; rows
+			 * that fill one vector (a key head's query heads when
+			 * decoding one query, AVX2 double) in QK_NQ times as
+			 * many keys, not in vectors of zeros */
+			if (QK_NQ > 1 && nr <= QK_QV && bc - j >= QK_KJ *
+			    QK_NQ) {
+				kj = QK_KJ * QK_NQ;
+				F(qk_tile)(QK_KJ * QK_NQ, 1, dk, QT, K, j * ldk,
+				    ldk, out, dbl);
+			} else if (bc - j >= QK_KJ) {
 				kj = QK_KJ;
-				F(qk_tile)(QK_KJ, dk, QT, K, j * ldk, ldk, out,
-				    dbl);
+				F(qk_tile)(QK_KJ, QK_NQ, dk, QT, K, j * ldk,
+				    ldk, out, dbl);
 			} else {
 				kj = 1;
-				F(qk_tile)(1, dk, QT, K, j * ldk, ldk, out, dbl);
+				F(qk_tile)(1, QK_NQ, dk, QT, K, j * ldk, ldk,
+				    out, dbl);
 			}
 			for (jj = 0; jj < kj; jj++)
 				for (r = 0; r < nr; r++)
