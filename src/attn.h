@@ -138,15 +138,21 @@ struct attn_ops {
 	void (*from_double)(size_t n, const double *x, void *y);
 	void (*to_double)(size_t n, const void *x, double *y);
 
-	/* S (R, bc) lds = the dot products of R query rows q[r] (dk each)
-	 * with keys K (bc, dk) ldk, read in place, in gemm.h's order: per
-	 * element s = +0, then s = FMA(q_p, k_p, s) for p in order, so the
-	 * numbers are the packed GEMM's.  work: ATTN_QR·dk elements.
-	 * dbl: K holds doubles, whatever the compute type, each converted
-	 * as it is read (the same numbers as from_double first). */
-	void (*qk)(size_t R, size_t dk, size_t bc, const void *const *q,
-	    const void *K, size_t ldk, int dbl, void *S, size_t lds,
-	    void *work);
+	/* QT = R query rows q[r] (dk each) laid out for qk(): ATTN_QR rows
+	 * at a time transposed, (dk, ATTN_QR) each, zero past R; QT has
+	 * ceil(R / ATTN_QR)·ATTN_QR·dk elements.  Made once for the rows,
+	 * read by every qk() of their keys. */
+	void (*qk_prep)(size_t R, size_t dk, const void *const *q,
+	    void *QT);
+
+	/* S (R, bc) lds = the dot products of the R query rows of QT
+	 * (qk_prep()) with keys K (bc, dk) ldk, read in place, in gemm.h's
+	 * order: per element s = +0, then s = FMA(q_p, k_p, s) for p in
+	 * order, so the numbers are the packed GEMM's.  dbl: K holds
+	 * doubles, whatever the compute type, each converted as it is
+	 * read (the same numbers as from_double first). */
+	void (*qk)(size_t R, size_t dk, size_t bc, const void *QT,
+	    const void *K, size_t ldk, int dbl, void *S, size_t lds);
 
 	/* Workspace elements for fwd and weights on head h (of which it
 	 * reads dk, additive and da). */

@@ -822,32 +822,44 @@ F(qk_tile)(int kj, int nq, size_t dk, const T *QT, const void *K,
 			    sizeof a[jj][v]);
 }
 
-/* See attn.h: S (R, bc) lds = q_r·k_j, R query rows against keys read
- * in place.  ATTN_QR rows at a time are transposed into QT (dk,
- * ATTN_QR), zero past R, so that QK_KJ keys by ATTN_QR rows of partial
- * sums sit in registers: for each p, k_jp broadcast times row p of QT.
- * Each sum runs over p in order, s = FMA(k_p, q_p, s) from +0, which is
- * gemm.h's s = FMA(q_p, k_p, s): products commute exactly.  (Inlined
- * twice, dbl 0 and 1, so that neither pays for the other's loads.) */
-static inline TARGET __attribute__((always_inline)) void
-F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
-    const void *K, size_t ldk, void *Sv, size_t lds, void *wv, int dbl)
+/* See attn.h: QT, ATTN_QR rows of q at a time transposed, (dk,
+ * ATTN_QR) each, zero past R. */
+static TARGET void
+F(qk_prep)(size_t R, size_t dk, const void *const *q, void *QTv)
 {
-	T *S = Sv, *QT = wv, out[QK_KJ * QK_NQ * ATTN_QR];
-	size_t r0, nr, r, j, p;
-	int jj, kj;
+	T *QT = QTv;
+	size_t r0, p, r;
 
-	for (r0 = 0; r0 < R; r0 += ATTN_QR) {
-		nr = R - r0 < ATTN_QR ? R - r0 : ATTN_QR;
+	for (r0 = 0; r0 < R; r0 += ATTN_QR, QT += dk * ATTN_QR)
 		for (p = 0; p < dk; p++)
 			for (r = 0; r < ATTN_QR; r++)
-				QT[p * ATTN_QR + r] = r < nr ?
+				QT[p * ATTN_QR + r] = r0 + r < R ?
 				    ((const T *)q[r0 + r])[p] : 0;
+}
+
+/* See attn.h: S (R, bc) lds = q_r·k_j, R query rows against keys read
+ * in place, ATTN_QR rows at a time from QT (qk_prep()), so that QK_KJ
+ * keys by ATTN_QR rows of partial sums sit in registers: for each p,
+ * k_jp broadcast times row p of QT.  Each sum runs over p in order, s =
+ * FMA(k_p, q_p, s) from +0, which is gemm.h's s = FMA(q_p, k_p, s):
+ * products commute exactly.  (Inlined twice, dbl 0 and 1, so that
+ * neither pays for the other's loads.) */
+static inline TARGET __attribute__((always_inline)) void
+F(qk_in)(size_t R, size_t dk, size_t bc, const T *QT, const void *K,
+    size_t ldk, void *Sv, size_t lds, int dbl)
+{
+	T *S = Sv, out[QK_KJ * QK_NQ * ATTN_QR];
+	size_t r0, nr, r, j;
+	int jj, kj;
+
+	for (r0 = 0; r0 < R; r0 += ATTN_QR, QT += dk * ATTN_QR) {
+		nr = R - r0 < ATTN_QR ? R - r0 : ATTN_QR;
 		for (j = 0; j < bc; j += (size_t)kj) {
-			/* QK_KJ keys at a time, the last ones singly; rows
-			 * that fill one vector (a key head's query heads when
-			 * decoding one query, AVX2 double) in QK_NQ times as
-			 * many keys, not in vectors of zeros */
+			/* QK_KJ keys at a time, the last ones 4 at a time,
+			 * then singly; rows that fill one vector (a key
+			 * head's query heads when decoding one query, AVX2
+			 * double) in QK_NQ times as many keys, not in
+			 * vectors of zeros */
 			if (QK_NQ > 1 && nr <= QK_QV && bc - j >= QK_KJ *
 			    QK_NQ) {
 				kj = QK_KJ * QK_NQ;
@@ -857,6 +869,21 @@ F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
 				kj = QK_KJ;
 				F(qk_tile)(QK_KJ, QK_NQ, dk, QT, K, j * ldk,
 				    ldk, out, dbl);
+			} else if (QK_KJ > 4 && bc - j >= 4) {
+				/* the last keys 4 at a time: one at a time,
+				 * each key's sums are chains of dk FMAs, each
+				 * waiting out the latency of the one before
+				 * (4 cycles where 2 FMAs issue a cycle: AVX2,
+				 * double, the 4 keys a piece of 64 leaves
+				 * cost as much as 32 keys in the tiles; 4 at
+				 * a time, as 8) */
+				kj = 4;
+				if (QK_NQ > 1 && nr <= QK_QV)
+					F(qk_tile)(4, 1, dk, QT, K, j * ldk,
+					    ldk, out, dbl);
+				else
+					F(qk_tile)(4, QK_NQ, dk, QT, K, j * ldk,
+					    ldk, out, dbl);
 			} else {
 				kj = 1;
 				F(qk_tile)(1, QK_NQ, dk, QT, K, j * ldk, ldk,
@@ -871,13 +898,13 @@ F(qk_in)(size_t R, size_t dk, size_t bc, const void *const *q,
 }
 
 static TARGET void
-F(qk)(size_t R, size_t dk, size_t bc, const void *const *q, const void *K,
-    size_t ldk, int dbl, void *S, size_t lds, void *work)
+F(qk)(size_t R, size_t dk, size_t bc, const void *QT, const void *K,
+    size_t ldk, int dbl, void *S, size_t lds)
 {
 	if (dbl && sizeof(T) != sizeof(double))
-		F(qk_in)(R, dk, bc, q, K, ldk, S, lds, work, 1);
+		F(qk_in)(R, dk, bc, QT, K, ldk, S, lds, 1);
 	else
-		F(qk_in)(R, dk, bc, q, K, ldk, S, lds, work, 0);
+		F(qk_in)(R, dk, bc, QT, K, ldk, S, lds, 0);
 }
 
 #define PV_RG 4			/* rows of pv() sharing each value load */
@@ -1313,7 +1340,7 @@ static const struct attn_ops F(ops) = {
 	T_DTYPE, sizeof(T),
 	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
 	F(linear), F(rope), F(vexp), F(vtanh), F(from_double), F(to_double),
-	F(qk), F(work_size),
+	F(qk_prep), F(qk), F(work_size),
 	F(begin), F(block), F(pv), F(merge), F(end), F(weights),
 };
 

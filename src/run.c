@@ -69,13 +69,16 @@ struct worker {
 				 * (NULL unless kv_copied()) */
 	char *mb;		/* float: (bc, dm) memory rows or (br, d) rows
 				 * of X converted */
-	char *ks;		/* decoding: (head_rows(), ATTN_BC) a key block's
-				 * dot products, then (dk, ATTN_QR) queries */
+	char *ks;		/* decoding: (H, nout, ATTN_BC) a key block's
+				 * dot products */
 	char *kp, *vp;		/* one block of every key head, packed */
 	unsigned char *vbad;	/* (G) its values hold an inf or a NaN */
 	double *nb;		/* --qk-norm: a row as doubles */
 	char *work;
 	struct stage sk, sv;	/* decoding: a block of K and V rows */
+	char *qt;		/* decoding: (G, qts) each key head's query
+				 * rows, as qk_prep() lays them out */
+	unsigned char *live;	/* decoding: (H) a head's rows add P·V */
 	int bad;		/* a read failed; err says how (the first) */
 	struct err err;
 };
@@ -126,6 +129,8 @@ struct run {
 	unsigned char *vbad;	/* prepacked: (G, nkb) a value block holds
 				 * an inf or a NaN (attn_keys) */
 	size_t kstride, vstride;
+	size_t qts;		/* decoding: a key head's query rows for qk,
+				 * elements (qk_prep()) */
 	struct attn_head *head;
 	char *qall;		/* (H, nout, dqk): kernel queries, for weights */
 	char *rmax, *rsum;	/* (H, nout): final states, for weights */
@@ -358,16 +363,15 @@ kv_copied(const struct run *r, int keys)
 	    (keys && (p->o.rope || p->o.qknorm));
 }
 
-/* The values of block blk of sequence b for key head g, as key_rows()
- * gives them, after key_rows() of the block (which projects them, self-
- * attention), into *vb, row stride *ldv.  Returns 0, or -1 if a file
- * could not be read (w->err). */
+/* The values of keys j0 .. j0+bc-1 of sequence b for key head g, as
+ * key_rows() gives them, after key_rows() of the same keys (which
+ * projects them, self-attention), into *vb, row stride *ldv.  Returns
+ * 0, or -1 if a file could not be read (w->err). */
 static int
-value_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
-    size_t g, const char **vb, size_t *ldv)
+value_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
+    size_t bc, size_t g, const char **vb, size_t *ldv)
 {
 	const struct plan *p = r->p;
-	size_t j0 = blk * ATTN_BC, bc = min2(p->m - j0, ATTN_BC);
 	const double *vd;
 
 	if (p->self) {
@@ -387,8 +391,9 @@ value_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 	return 0;
 }
 
-/* The keys and values of block blk (keys blk·BC ..) of sequence b for
- * key head g, in the compute type: the input's own rows when they can
+/* The keys and values j0 .. j0+bc-1 (a block, bc <= ATTN_BC, or a
+ * piece of one, decoding) of sequence b for key head g, in the compute
+ * type: the input's own rows when they can
  * be read in place (or from their file, decoding), else projected (all
  * heads at once, when g is 0), converted or rotated into w's scratch;
  * with raw_kv(), the input's doubles as they are.  Rows go in *kb, *vb
@@ -397,11 +402,12 @@ value_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
  * rows are still in cache for their dot products).  Returns 0, or -1
  * if a file could not be read (w->err). */
 static int
-key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
-    size_t g, const char **kb, size_t *ldk, const char **vb, size_t *ldv)
+key_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
+    size_t bc, size_t g, const char **kb, size_t *ldk, const char **vb,
+    size_t *ldv)
 {
 	const struct plan *p = r->p;
-	size_t j0 = blk * ATTN_BC, bc = min2(p->m - j0, ATTN_BC), ld;
+	size_t ld;
 	char *kw = w->kb ? AT(w->kb, g * p->dk) : NULL;	/* kv_copied() */
 
 	if (p->self) {
@@ -433,7 +439,7 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t blk,
 			*kb = rows_of(r, kd, 0, bc, p->dk, p->ks[2], kw, r->hk,
 			    ldk);
 	}
-	if (vb != NULL && value_rows(r, w, b, blk, g, vb, ldv) != 0)
+	if (vb != NULL && value_rows(r, w, b, j0, bc, g, vb, ldv) != 0)
 		return -1;
 	if (p->o.rope || p->o.qknorm) {
 		/* RMSNorm and RoPE change a copy, never the input */
@@ -486,7 +492,7 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 	const char *kb, *vb;
 
 	for (g = 0; g < p->G; g++) {
-		if (key_rows(r, w, b, blk, g, &kb, &ldk, &vb, &ldv) != 0)
+		if (key_rows(r, w, b, j0, bc, g, &kb, &ldk, &vb, &ldv) != 0)
 			return -1;
 		if (p->o.score == SCORE_ADDITIVE)
 			r->ops->linear(bc, p->dk, p->da, kb, ldk, r->ua, NULL,
@@ -571,31 +577,29 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 	}
 }
 
-/* Decoding (KEYS_ROWS): the keys of key block jb of key head g, read
- * in place, and the dot products of the rows i0 .. i0+nq-1 of its query
- * heads h .. h+H/G-1 with them, into w->ks: head h+t's at t·nq·ATTN_BC,
- * ld ATTN_BC, as keys->S of block() (nq·H/G <= ROWS_MAX).  One pass over
- * the keys for all the heads that share them; the values are read after
- * (value_rows(), chunk_state()), so that the keys just read are still in
- * cache (case (g) of the bench: 2-5% faster on two threads).  Returns 0,
- * or -1 if a file could not be read (w->err). */
-static int
-group_scores(const struct run *r, struct worker *w, size_t b, size_t jb,
-    size_t g, size_t nq, size_t h)
-{
-	const struct plan *p = r->p;
-	const void *q[ROWS_MAX];
-	const char *kb;
-	size_t ldk, t, i, R = 0, bc = min2(p->m - jb, ATTN_BC);
+/* Decoding (KEYS_ROWS), keys read from their file: keys a read (a
+ * piece of a key block), from the shape alone: the block, halved while
+ * its rows take more than PIECE_BYTES, so that a piece is still in the
+ * L2 cache when every head that shares it has used it.  (Case (g) of
+ * the bench, blocks of 256 keys of 2 KiB, Zen 3: user time, which the
+ * dot products and P·V are most of, 0.241 s against 0.275 in whole
+ * blocks, two threads, medians of 16 interleaved runs; the kernel's
+ * copy about the same.)  The pieces change no bit: each score is its
+ * own sum, and P·V's sums run over the keys in order. */
+#define PIECE_BYTES (128 << 10)
+#define PIECE_MIN 16
 
-	if (key_rows(r, w, b, jb / ATTN_BC, g, &kb, &ldk, NULL, NULL) != 0)
-		return -1;
-	for (t = 0; t < p->H / p->G; t++)
-		for (i = 0; i < nq; i++)
-			q[R++] = AT(w->qk[h + t], i * w->ldq[h + t]);
-	r->ops->qk(R, p->dk, bc, q, kb, ldk, raw_kv(r), w->ks, ATTN_BC,
-	    AT(w->ks, head_rows(p) * ATTN_BC));
-	return 0;
+static size_t
+piece_keys(const struct run *r, const struct worker *w)
+{
+	size_t n = ATTN_BC;
+	size_t row = max2(r->p->ks[2], r->p->vs[2]) * sizeof(double);
+
+	if (w->sk.buf == NULL && w->sv.buf == NULL)
+		return n;
+	while (n > PIECE_MIN && n * row > PIECE_BYTES)
+		n /= 2;
+	return n;
 }
 
 /* Row i (global) of head h's kept scores. */
@@ -605,12 +609,73 @@ kept_row(const struct run *r, size_t h, size_t i)
 	return r->sk + (h * r->p->nout + i - r->p->q0) * r->p->m;
 }
 
+/* Decoding (KEYS_ROWS): fold key block jb (up to j1) of sequence b into
+ * the state (M, L, O, as chunk_state()) of rows i0 .. i0+nq-1 of every
+ * head, the keys and values read in place a piece at a time
+ * (piece_keys()).  First the scores of every head, into w->ks (head h's
+ * at h·nq·ATTN_BC, ld ATTN_BC, as keys->S of block()): a key head's
+ * rows (nq·H/G <= ROWS_MAX), from w->qt, against each piece in one
+ * qk(), the pieces
+ * of the heads side by side in a row read once for all of them; then
+ * each head's block(); then P·V, piece by piece, each value row read
+ * once for the live query heads (w->live) of its key head.  Returns 0, or -1 if a file
+ * could not be read (w->err). */
+static int
+rows_block(const struct run *r, struct worker *w, size_t b, size_t i0,
+    size_t nq, size_t jb, size_t j1, char *M, char *L, char *O)
+{
+	const struct plan *p = r->p;
+	const void *P[ROWS_MAX];
+	void *Or[ROWS_MAX];
+	const char *kb, *vb;
+	size_t hg = p->H / p->G, bc = min2(p->m - jb, ATTN_BC);
+	size_t pk = piece_keys(r, w), j, n, g, h, i, R, ldk, ldv;
+	struct attn_keys keys;
+
+	for (j = 0; j < bc; j += pk) {
+		n = min2(pk, bc - j);
+		for (g = 0; g < p->G; g++) {
+			if (key_rows(r, w, b, jb + j, n, g, &kb, &ldk, NULL,
+			    NULL) != 0)
+				return -1;
+			r->ops->qk(hg * nq, p->dk, n, AT(w->qt, g * r->qts),
+			    kb, ldk, raw_kv(r), AT(w->ks, g * hg * nq *
+			    ATTN_BC + j), ATTN_BC);
+		}
+	}
+	memset(&keys, 0, sizeof keys);
+	for (h = 0; h < p->H; h++) {
+		keys.S = AT(w->ks, h * nq * ATTN_BC);
+		w->live[h] = r->ops->block(&r->head[h], i0, nq, w->qk[h],
+		    w->ldq[h], jb, min2(jb + ATTN_BC, j1), &keys, AT(M, h *
+		    r->br), AT(L, h * r->br), AT(O, h * p->dv), r->ho, r->sk ?
+		    kept_row(r, h, i0) : NULL, p->m, w->work) > 0;
+	}
+	for (j = 0; j < bc; j += pk) {
+		n = min2(pk, bc - j);
+		for (g = 0; g < p->G; g++) {
+			for (R = 0, h = g * hg; h < (g + 1) * hg; h++)
+				for (i = 0; w->live[h] && i < nq; i++) {
+					P[R] = AT(w->ks, (h * nq + i) *
+					    ATTN_BC + j);
+					Or[R++] = AT(O, i * r->ho + h * p->dv);
+				}
+			if (R == 0)
+				continue;
+			if (value_rows(r, w, b, jb + j, n, g, &vb, &ldv) != 0)
+				return -1;
+			r->ops->pv(R, p->dv, n, P, vb, ldv, raw_kv(r), Or);
+		}
+	}
+	return 0;
+}
+
 /* Every head's state of rows i0 .. i0+nq-1 over key chunk c, from the
  * queries in w->qk: into M, L (H, br) and O (br, H·dv).  nq <= br: a
  * query group of several blocks of ATTN_BR rows with prepacked keys
  * (QG_MAX), else one.  Prepacked keys are read chunk by chunk, head by
- * head, by each block of the group in turn; else (decoding) block by
- * block, in place.
+ * head, by each block of the group in turn; else block by block, packed
+ * by the task, or (decoding) read in place by rows_block().
  * r->keep: the scores also go to the rows' kept scores (sk) at their
  * columns.  The columns of chunk c (from 0 for the first chunk, to m
  * for the last: the chunks share [0, m) out) are set to -inf first, as
@@ -623,11 +688,7 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 	const struct plan *p = r->p;
 	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
 	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), h, g, jb, blk, i, j;
-	size_t q, nr, step, ldv;
-	size_t hg = p->H / p->G, R = 0;
-	const char *vr;		/* decoding: a block's values */
-	const void *P[ROWS_MAX];	/* decoding: the rows that add P·V */
-	void *Or[ROWS_MAX];
+	size_t q, nr, step, hg = p->H / p->G;
 	struct attn_keys keys;
 
 	for (h = 0; h < p->H; h++)
@@ -645,10 +706,26 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 					s[j] = -INFINITY;
 			}
 	}
+	if (r->keys == KEYS_ROWS)	/* each key head's query rows */
+		for (g = 0; g < p->G; g++) {
+			const void *qr[ROWS_MAX];
+			size_t t, R = 0;
+
+			for (t = 0; t < hg; t++)
+				for (i = 0; i < nq; i++)
+					qr[R++] = AT(w->qk[g * hg + t], i *
+					    w->ldq[g * hg + t]);
+			r->ops->qk_prep(R, p->dk, qr, AT(w->qt, g * r->qts));
+		}
 	memset(&keys, 0, sizeof keys);
 	/* prepacked: the whole chunk in each block() call */
 	step = r->keys == KEYS_PREPACKED ? j1 - j0 : ATTN_BC;
 	for (jb = j0; jb < j1; jb += step) {
+		if (r->keys == KEYS_ROWS) {
+			if (rows_block(r, w, b, i0, nq, jb, j1, M, L, O) != 0)
+				return -1;
+			continue;
+		}
 		if (r->keys == KEYS_PACKED && pack_block(r, w, b, jb /
 		    ATTN_BC, w->kp, r->kstride, w->vp, r->vstride, w->vbad,
 		    1) != 0)
@@ -662,43 +739,21 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 				keys.vp = AT(r->vp, (g * r->nkb + blk) *
 				    r->vstride);
 				keys.vbad = r->vbad + g * r->nkb + blk;
-			} else if (r->keys == KEYS_PACKED) {
+			} else {
 				keys.kp = AT(w->kp, g * r->kstride);
 				keys.vp = AT(w->vp, g * r->vstride);
 				keys.vbad = w->vbad + g;
-			} else {
-				if (h % hg == 0 && group_scores(r, w, b, jb, g,
-				    nq, h) != 0)
-					return -1;
-				keys.S = AT(w->ks, (h % hg) * nq * ATTN_BC);
 			}
 			/* a query group: its blocks one after another,
 			 * while this head's chunk of keys is in cache */
 			for (q = 0; q < nq; q += ATTN_BR) {
 				nr = min2(nq - q, ATTN_BR);
-				if (r->ops->block(&r->head[h], i0 + q, nr,
+				r->ops->block(&r->head[h], i0 + q, nr,
 				    AT(w->qk[h], q * w->ldq[h]), w->ldq[h], jb,
 				    min2(jb + step, j1), &keys, AT(M, h * r->br +
 				    q), AT(L, h * r->br + q), AT(O, q * r->ho +
 				    h * p->dv), r->ho, r->sk ? kept_row(r, h, i0
-				    + q) : NULL, p->m, w->work) > 0 && r->keys ==
-				    KEYS_ROWS)
-					for (i = 0; i < nr; i++) {
-						P[R] = AT((char *)keys.S, i *
-						    ATTN_BC);
-						Or[R++] = AT(O, i * r->ho + h *
-						    p->dv);
-					}
-			}
-			if (r->keys == KEYS_ROWS && h % hg == hg - 1 && R > 0) {
-				/* the heads of key head g: P·V, each value
-				 * row read once for several of them */
-				if (value_rows(r, w, b, jb / ATTN_BC, g, &vr,
-				    &ldv) != 0)
-					return -1;
-				r->ops->pv(R, p->dv, min2(p->m - jb, ATTN_BC),
-				    P, vr, ldv, raw_kv(r), Or);
-				R = 0;
+				    + q) : NULL, p->m, w->work);
 			}
 		}
 	}
@@ -1169,9 +1224,11 @@ buffers(struct run *r, struct arena *a, size_t nw)
 			k->vp = take(r, a, p->G * r->vstride);
 			k->vbad = arena_take(a, p->G, 1);
 		}
-		if (r->keys == KEYS_ROWS)
-			k->ks = take(r, a, head_rows(p) * ATTN_BC + p->dk *
-			    ATTN_QR);
+		if (r->keys == KEYS_ROWS) {
+			k->ks = take(r, a, p->nout * p->H * ATTN_BC);
+			k->qt = take(r, a, p->G * r->qts);
+			k->live = arena_take(a, p->H, 1);
+		}
 		if (p->o.qknorm)
 			k->nb = arena_take(a, max2(p->dq, p->dk),
 			    sizeof(double));
@@ -1375,6 +1432,7 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	r->c0 = p->k0 / ATTN_KC;
 	r->nch = (p->k1 + ATTN_KC - 1) / ATTN_KC - r->c0;
 	r->shift = p->o.causal == 2 ? p->m - p->n : 0;
+	r->qts = (head_rows(p) + ATTN_QR - 1) / ATTN_QR * ATTN_QR * p->dk;
 	r->kstride = r->ops->packed_size(p->dk, r->bc);
 	r->vstride = r->ops->packed_size(r->bc, p->dv);
 	r->keep = keep && want_w(r);

@@ -401,6 +401,24 @@ npy3() {
 	cmp y3.csv y3m.csv
 	"$SA" -Q q3.npy -K k3.npy -V - -o y3m.csv < v3.npy
 	cmp y3.csv y3m.csv
+	# rows of 4800 bytes: blocks read in pieces of 16 keys (k.npy above:
+	# of 128), cut by the key range and the causal mask; RoPE and float
+	# rotate and convert each piece
+	"$NPYGEN" -s 6 3 600 q1.npy
+	"$NPYGEN" -s 6 3 1200 q2.npy	# 2 query heads
+	"$NPYGEN" -s 7 700 600 kw.npy
+	"$NPYGEN" -s 8 700 600 vw.npy
+	for o in "-Q q1.npy" "-Q q1.npy --dtype f32 --rope" \
+	    "-Q q2.npy -H 2 --kv-heads 1 -j 3"; do
+		o="$o --causal=bottom-right --key-range 5:690"
+		"$SA" -K kw.npy -V vw.npy $o -o yw.csv --lse lw.csv
+		"$SA" -K - -V vw.npy $o -o ywk.csv --lse lwk.csv < kw.npy
+		"$SA" -K kw.npy -V - $o -o ywv.csv --lse lwv.csv < vw.npy
+		cmp yw.csv ywk.csv
+		cmp yw.csv ywv.csv
+		cmp lw.csv lwk.csv
+		cmp lw.csv lwv.csv
+	done
 }
 
 # cut_while_decoding F (k or v): decoding with F.npy cut to 100000 bytes
