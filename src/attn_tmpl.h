@@ -980,14 +980,23 @@ F(pv_tile0)(int nr, int nv, size_t bc, const T *const *P, const void *V,
     size_t ldv, T *const *O, size_t t, int dbl)
 {
 	T o0[PV_RG][PV_TW * VL], bad = 0;
-	int rr, c;
+	F(vec) x, acc = { 0 };
+	int rr, v, l;
 
 	for (rr = 0; rr < nr; rr++)
 		memcpy(o0[rr], O[rr] + t, (size_t)nv * VL * sizeof(T));
 	F(pv_tile)(nr, nv, bc, P, V, ldv, O, t, dbl);
+	/* in vectors, not one chain of nr·nv·VL dependent additions */
+#pragma GCC unroll 16
 	for (rr = 0; rr < nr; rr++)
-		for (c = 0; c < nv * VL; c++)
-			bad += O[rr][t + (size_t)c] - O[rr][t + (size_t)c];
+#pragma GCC unroll 16
+		for (v = 0; v < nv; v++) {
+			memcpy(&x, O[rr] + t + v * VL, sizeof x);
+			acc += x - x;
+		}
+#pragma GCC unroll 16
+	for (l = 0; l < VL; l++)
+		bad += acc[l];
 	if (bad == 0)
 		return;
 	for (rr = 0; rr < nr; rr++)
