@@ -609,17 +609,34 @@ kept_row(const struct run *r, size_t h, size_t i)
 	return r->sk + (h * r->p->nout + i - r->p->q0) * r->p->m;
 }
 
+/* Decoding (KEYS_ROWS): lay out the rows i0 .. i0+nq-1 of each key
+ * head's query heads for qk(), into w->qt (qk_prep(): once for every
+ * block of the chunk). */
+static void
+lay_queries(const struct run *r, struct worker *w, size_t nq)
+{
+	const struct plan *p = r->p;
+	const void *q[ROWS_MAX];
+	size_t hg = p->H / p->G, g, h, i, R;
+
+	for (g = 0; g < p->G; g++) {
+		for (R = 0, h = g * hg; h < (g + 1) * hg; h++)
+			for (i = 0; i < nq; i++)
+				q[R++] = AT(w->qk[h], i * w->ldq[h]);
+		r->ops->qk_prep(R, p->dk, q, AT(w->qt, g * r->qts));
+	}
+}
+
 /* Decoding (KEYS_ROWS): fold key block jb (up to j1) of sequence b into
  * the state (M, L, O, as chunk_state()) of rows i0 .. i0+nq-1 of every
  * head, the keys and values read in place a piece at a time
- * (piece_keys()).  First the scores of every head, into w->ks (head h's
- * at h·nq·ATTN_BC, ld ATTN_BC, as keys->S of block()): a key head's
- * rows (nq·H/G <= ROWS_MAX), from w->qt, against each piece in one
- * qk(), the pieces
- * of the heads side by side in a row read once for all of them; then
- * each head's block(); then P·V, piece by piece, each value row read
- * once for the live query heads (w->live) of its key head.  Returns 0, or -1 if a file
- * could not be read (w->err). */
+ * (piece_keys()).  First the scores of every head into w->ks (head h's
+ * at h·nq·ATTN_BC, ld ATTN_BC, as keys->S of block()): for each piece,
+ * each key head's rows (nq·H/G <= ROWS_MAX, laid out in w->qt) in one
+ * qk(), a piece of heads side by side in a row read once for all of
+ * them.  Then each head's block().  Then P·V, piece by piece, each value
+ * row read once for the live query heads (w->live) of its key head.
+ * Returns 0, or -1 if a file could not be read (w->err). */
 static int
 rows_block(const struct run *r, struct worker *w, size_t b, size_t i0,
     size_t nq, size_t jb, size_t j1, char *M, char *L, char *O)
@@ -706,17 +723,8 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 					s[j] = -INFINITY;
 			}
 	}
-	if (r->keys == KEYS_ROWS)	/* each key head's query rows */
-		for (g = 0; g < p->G; g++) {
-			const void *qr[ROWS_MAX];
-			size_t t, R = 0;
-
-			for (t = 0; t < hg; t++)
-				for (i = 0; i < nq; i++)
-					qr[R++] = AT(w->qk[g * hg + t], i *
-					    w->ldq[g * hg + t]);
-			r->ops->qk_prep(R, p->dk, qr, AT(w->qt, g * r->qts));
-		}
+	if (r->keys == KEYS_ROWS)
+		lay_queries(r, w, nq);
 	memset(&keys, 0, sizeof keys);
 	/* prepacked: the whole chunk in each block() call */
 	step = r->keys == KEYS_PREPACKED ? j1 - j0 : ATTN_BC;

@@ -33,7 +33,7 @@ static void
 one(const char *spec, uint32_t seed)
 {
 	struct shape sh, sh2;
-	struct mat m = { 0, 0, NULL };
+	struct mat m = { .data = NULL };
 	struct err e;
 	struct rng r, ref;
 	size_t i, n;
