@@ -72,9 +72,10 @@
 # (m = n keys; softmax exp/max/sum and the scaling are not counted).
 # "%peak" is that GFLOP/s over the measured peak of the same kind: fp64
 # on all threads, fp32 on all threads for --dtype f32 (d), the 1-thread
-# fp64 peak for -j 1 (e); each peak is measured before the cases and
-# again after them, and the larger is the ceiling (a measurement that
-# fell in a slow spell of the machine would flatter every %).  The peak is what FMA units can do with every
+# fp64 peak for -j 1 (e); each peak, and each memory bandwidth, is
+# measured before the cases and again after them, and the larger is the
+# ceiling (a measurement that fell in a slow spell of the machine would
+# flatter every %).  The peak is what FMA units can do with every
 # operand in registers; whole-process times include I/O and the softmax,
 # so 100% is out of reach, and the % says how much of the machine a case
 # uses, independently of the machine.  "NumPy/sa" is NumPy's seconds
@@ -806,28 +807,6 @@ case_g() {
 	done
 	row_na g "$g_what" "(decoding: its own table below)"
 
-	# The table.
-	{
-		printf '%-22s %9s %7s %6s %6s %8s %7s %8s\n' "(g) run" s \
-		    "GB/s" "%read" "x cat" "RSS MiB" "RSS-in" "speed-up"
-		echo "---------------------- --------- ------- ------ ------" \
-		    "-------- ------- --------"
-		stat_of g.cat
-		[ -n "$T" ] && awk -v t="$T" -v b="$G_KV_BYTES" -v bw="$RD_1" \
-		    -v r="$RSS" 'BEGIN { g = b / t / 1e9
-		    printf "%-22s %9.3f %7.2f %6s %6s %8s %7s %8s\n",
-			"cat K.npy V.npy", t, g,
-			(bw + 0 > 0 ? sprintf("%.1f", 100 * g / bw) : "n/a"),
-			"1", r, "—", "—" }'
-		for G_N in 1 16; do
-			for G_T in $g_types; do
-				for G_J in $g_js; do
-					g_row
-				done
-			done
-		done
-	} > "$GTABLE"
-
 	# Checks: n = 1 against NumPy, else against selfattn with the plain
 	# C kernels (SELFATTN_ISA=generic), so that a wrong SIMD kernel shows.
 	for G_N in 1 16; do
@@ -861,34 +840,68 @@ case_g() {
 	done
 }
 
+# g_table: (g)'s table, into GTABLE, once the ceiling is final (its %
+# are of the read bandwidth); nothing if case (g) did not run.
+g_table() {
+	[ -n "${g_js:-}" ] || return 0
+	{
+		printf '%-22s %9s %7s %6s %6s %8s %7s %8s\n' "(g) run" s \
+		    "GB/s" "%read" "x cat" "RSS MiB" "RSS-in" "speed-up"
+		echo "---------------------- --------- ------- ------ ------" \
+		    "-------- ------- --------"
+		stat_of g.cat
+		[ -n "$T" ] && awk -v t="$T" -v b="$G_KV_BYTES" -v bw="$RD_1" \
+		    -v r="$RSS" 'BEGIN { g = b / t / 1e9
+		    printf "%-22s %9.3f %7.2f %6s %6s %8s %7s %8s\n",
+			"cat K.npy V.npy", t, g,
+			(bw + 0 > 0 ? sprintf("%.1f", 100 * g / bw) : "n/a"),
+			"1", r, "—", "—" }'
+		for G_N in 1 16; do
+			for G_T in $g_types; do
+				for G_J in $g_js; do
+					g_row
+				done
+			done
+		done
+	} > "$GTABLE"
+}
+
 # --- the ceiling, again ------------------------------------------------
 
-# ceiling FILE: the FMA peaks measured again, after the cases, and each
-# of F64_1 F64_N F32_1 F32_N raised to that if it is higher: a peak is
-# the best the machine does, and on a shared or virtual machine one
-# measurement may fall in a slow spell, which would flatter every %.
-# Then FILE's "@pk GFLOP/s NAME@" marks become the % of that ceiling.
+# ceiling FILE: the FMA peaks and the memory bandwidths measured again,
+# after the cases, and each of F64_1 F64_N F32_1 F32_N RD_1 RD_N TR_1
+# TR_N raised to that if it is higher: a peak is the best the machine
+# does, and on a shared or virtual machine one measurement may fall in
+# a slow spell, which would flatter every %.  Then FILE's "@pk GFLOP/s
+# NAME@" marks become the % of that ceiling.
 ceiling() {
 	c_f=$RES/peak.after
 	: > "$c_f"
 	if [ -x "$PEAK" ] && [ -n "$F64_N" ]; then
-		log "measuring the FMA peaks again (tests/tools/peak -f)"
+		log "measuring the peaks and bandwidths again"
 		# shellcheck disable=SC2086
-		"$PEAK" -j "$THREADS" -f $PEAK_OPT > "$c_f" 2>/dev/null ||
+		"$PEAK" -j "$THREADS" $PEAK_OPT > "$c_f" 2>/dev/null ||
 		    log "peak failed"
 	fi
 	ca() { awk -v k="$1" '$1 == k { print $2 }' "$c_f"; }
 	c_64_1=$(ca fp64_peak_1t) c_64_n=$(ca fp64_peak_all)
 	c_32_1=$(ca fp32_peak_1t) c_32_n=$(ca fp32_peak_all)
+	c_rd_1=$(ca read_bw_1t) c_rd_n=$(ca read_bw_all)
+	c_tr_1=$(ca triad_bw_1t) c_tr_n=$(ca triad_bw_all)
 	if [ -n "$c_64_n" ]; then
 		echo "peak:      after the cases fp64 $c_64_1 GFLOP/s on 1" \
 		    "thread, $c_64_n on $THREADS; fp32 $c_32_1, $c_32_n"
+		echo "memory:    after the cases read $c_rd_1 GB/s on 1" \
+		    "thread, $c_rd_n on $THREADS; triad $c_tr_1, $c_tr_n"
 		hi() { awk -v a="$1" -v b="$2" \
 		    'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
 		F64_1=$(hi "$F64_1" "$c_64_1") F64_N=$(hi "$F64_N" "$c_64_n")
 		F32_1=$(hi "$F32_1" "$c_32_1") F32_N=$(hi "$F32_N" "$c_32_n")
+		RD_1=$(hi "$RD_1" "$c_rd_1") RD_N=$(hi "$RD_N" "$c_rd_n")
+		TR_1=$(hi "$TR_1" "$c_tr_1") TR_N=$(hi "$TR_N" "$c_tr_n")
 		echo "ceiling:   the larger of each: fp64 $F64_1 on 1 thread," \
-		    "$F64_N on $THREADS; fp32 $F32_1, $F32_N (the % below)"
+		    "$F64_N on $THREADS; fp32 $F32_1, $F32_N; read" \
+		    "$RD_1 GB/s, $RD_N (the % below)"
 	fi
 	awk -v F64_1="$F64_1" -v F64_N="$F64_N" -v F32_1="$F32_1" \
 	    -v F32_N="$F32_N" '{
@@ -1075,6 +1088,7 @@ done
 
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at the end"
 ceiling "$TABLE"
+g_table
 echo
 rows_header
 cat "$TABLE"
