@@ -180,7 +180,8 @@ struct job {
  * changes no bit of the results. */
 #define QG_MAX 8
 #define QG_TASKS 16
-#define ROWS_DK_MAX 4096	/* and key widths: queries in qk() <= 256 KiB */
+#define ROWS_DK_MAX 4096	/* and key widths: qk() reads ATTN_QR laid-out
+				 * query rows at a time, <= 256 KiB */
 
 static size_t
 min2(size_t a, size_t b)
