@@ -75,7 +75,8 @@ struct worker {
 	unsigned char *vbad;	/* (G) its values hold an inf or a NaN */
 	double *nb;		/* --qk-norm: a row as doubles */
 	char *work;
-	struct stage sk, sv;	/* decoding: a block of K and V rows */
+	struct stage sk, sv;	/* decoding: a block (or a piece) of K and V
+				 * rows */
 	char *qt;		/* decoding: (G, qts) each key head's query
 				 * rows, as qk_prep() lays them out */
 	unsigned char *live;	/* decoding: (H) a head's rows add P·V */
@@ -394,14 +395,14 @@ value_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
 
 /* The keys and values j0 .. j0+bc-1 (a block, bc <= ATTN_BC, or a
  * piece of one, decoding) of sequence b for key head g, in the compute
- * type: the input's own rows when they can
- * be read in place (or from their file, decoding), else projected (all
- * heads at once, when g is 0), converted or rotated into w's scratch;
- * with raw_kv(), the input's doubles as they are.  Rows go in *kb, *vb
- * with row strides *ldk, *ldv; vb NULL: the keys only (decoding reads
- * the values with value_rows() when it needs them, so that the keys'
- * rows are still in cache for their dot products).  Returns 0, or -1
- * if a file could not be read (w->err). */
+ * type: the input's own rows when they can be read in place (or from
+ * their file, decoding), else projected (all heads at once, when g is
+ * 0), converted or rotated into w's scratch; with raw_kv(), the
+ * input's doubles as they are.  Rows go in *kb, *vb with row strides
+ * *ldk, *ldv; vb NULL: the keys only (decoding reads the values with
+ * value_rows() when it needs them, so that the keys' rows are still in
+ * cache for their dot products).  Returns 0, or -1 if a file could not
+ * be read (w->err). */
 static int
 key_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
     size_t bc, size_t g, const char **kb, size_t *ldk, const char **vb,
