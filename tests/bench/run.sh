@@ -869,11 +869,12 @@ g_table() {
 # --- the ceiling, again ------------------------------------------------
 
 # ceiling FILE: the FMA peaks and the memory bandwidths measured again,
-# after the cases, and each of F64_1 F64_N F32_1 F32_N RD_1 RD_N TR_1
-# TR_N raised to that if it is higher: a peak is the best the machine
-# does, and on a shared or virtual machine one measurement may fall in
-# a slow spell, which would flatter every %.  Then FILE's "@pk GFLOP/s
-# NAME@" marks become the % of that ceiling.
+# after the cases (all printed), and each of F64_1 F64_N F32_1 F32_N
+# RD_1 RD_N (what the % are of; the triad is shown only) raised to that
+# if it is higher: a peak is the best the machine does, and on a shared
+# or virtual machine one measurement may fall in a slow spell, which
+# would flatter every %.  Then FILE's "@pk GFLOP/s NAME@" marks become
+# the % of that ceiling.
 ceiling() {
 	c_f=$RES/peak.after
 	: > "$c_f"
@@ -898,7 +899,6 @@ ceiling() {
 		F64_1=$(hi "$F64_1" "$c_64_1") F64_N=$(hi "$F64_N" "$c_64_n")
 		F32_1=$(hi "$F32_1" "$c_32_1") F32_N=$(hi "$F32_N" "$c_32_n")
 		RD_1=$(hi "$RD_1" "$c_rd_1") RD_N=$(hi "$RD_N" "$c_rd_n")
-		TR_1=$(hi "$TR_1" "$c_tr_1") TR_N=$(hi "$TR_N" "$c_tr_n")
 		echo "ceiling:   the larger of each: fp64 $F64_1 on 1 thread," \
 		    "$F64_N on $THREADS; fp32 $F32_1, $F32_N; read" \
 		    "$RD_1 GB/s, $RD_N (the % below)"
