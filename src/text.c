@@ -21,7 +21,12 @@
 #define BLANKS		0	/* separator: runs of spaces and tabs */
 #define SHOW_MAX	40	/* characters of a bad field quoted in a message */
 #define SHOW_BUF	(4 * SHOW_MAX + 8)	/* each shown as <= 4 bytes */
-#define PIECE_MIN	(1 << 20)	/* bytes: smaller inputs, one thread */
+/* Bytes a piece at least: smaller inputs are parsed on one thread.  The
+ * fuzz build (tests/fuzz/Makefile) sets it to a few bytes, so that every
+ * input it tries is also cut into pieces. */
+#ifndef TEXT_PIECE_MIN
+#define TEXT_PIECE_MIN	(1 << 20)
+#endif
 #define PIECES_MAX	64
 #define BOM		"\xef\xbb\xbf"	/* UTF-8 byte order mark, U+FEFF */
 
@@ -599,8 +604,8 @@ parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
 	k = w * 4;
 	if (k > PIECES_MAX)
 		k = PIECES_MAX;
-	if (k > len / PIECE_MIN)
-		k = len / PIECE_MIN;
+	if (k > len / TEXT_PIECE_MIN)
+		k = len / TEXT_PIECE_MIN;
 	if (k > w)
 		k -= k % w;	/* whole rounds of pieces: no thread waits */
 	memset(pc, 0, sizeof pc);
@@ -687,8 +692,8 @@ text_read(const char *buf, size_t len, const char *name, struct par *pool,
 		buf += 3;
 		len -= 3;
 	}
-	if (pool != NULL && par_workers(pool) > 1 && len >= 2 * PIECE_MIN &&
-	    parse_pieces(buf, len, name, pool, m, sh) == 0)
+	if (pool != NULL && par_workers(pool) > 1 && len >= 2 *
+	    TEXT_PIECE_MIN && parse_pieces(buf, len, name, pool, m, sh) == 0)
 		return 0;
 	return parse(buf, len, name, NULL, 0, m, sh, &info, e);
 }
