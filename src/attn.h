@@ -22,14 +22,26 @@
 
 #include <stddef.h>
 
+/* The block sizes.  `make check-sanitize` also builds selfattn with
+ * blocks of 2 query rows and 1 key and chunks of 2 keys
+ * (tests/sanitize/check.sh), so that its random runs of a handful of
+ * rows cross query blocks, key blocks and key chunks; results then
+ * differ in the last bits, as other blocks make them. */
+#ifndef ATTN_BR
 #define ATTN_BR 144		/* query rows per block (a thread's task):
 				 * each key block in cache serves this many
 				 * rows (96 ran 1-3% slower in cases (a) and
 				 * (d) of the bench, Zen 5, AVX-512) */
+#endif
+#ifndef ATTN_BC
 #define ATTN_BC 256		/* keys per block of the online softmax */
+#endif
 #define ATTN_QR 8		/* query rows side by side in qk() */
+#ifndef ATTN_KC
 #define ATTN_KC 4096		/* keys per chunk: states merged (a multiple
 				 * of ATTN_BC, never sized by the threads) */
+#endif
+_Static_assert(ATTN_KC % ATTN_BC == 0, "a chunk is whole key blocks");
 
 enum attn_dtype { ATTN_F64, ATTN_F32 };
 

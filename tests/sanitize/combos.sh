@@ -16,6 +16,13 @@
 # when a successful run's outputs (pictures and --show's drawing too)
 # differ between -j 1 and -j 3, or when --dry-run writes a file.
 #
+# With COMBO_REF (another selfattn: combos.bats gives the tree's own when
+# it tests the build with small blocks), each command line runs a third
+# time on it, with -j 1: no sanitizer report, the same exit status, and
+# a successful run's Y and weights must agree with it within 1e-9
+# absolute plus 1e-9 relative (1e-3 with --dtype f32, or 10^(1-p) if
+# larger with -p p), since blocks of other sizes round differently.
+#
 # Env: SA (the selfattn to test, default ./selfattn), COMBO_SEED
 # (default 20261129), COMBO_N (iterations, default 300), COMBO_KEEP=1
 # keeps the work folder, COMBO_VERBOSE=1 prints every command.  The seed and every failing command line are
@@ -87,6 +94,28 @@ bits() {
 		i=$((i + 1))
 	done
 	echo "$line" >"$1"
+}
+
+# refcmp ARGS: Y (and the weights) of -j 1 against COMBO_REF's, within
+# the tolerance above (-p and --dtype f32 read from ARGS)
+CMPMAT=${CMPMAT:-$(dirname "$0")/../tools/cmpmat}
+refcmp() {
+	r_tol=1e-9 r_p=17
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--dtype) [ "$2" = f32 ] && r_tol=1e-3 ;;
+		-p) r_p=$2 ;;
+		esac
+		shift
+	done
+	r_tol=$(awk -v t=$r_tol -v p="$r_p" \
+	    'BEGIN { p = 10 ^ (1 - p); print (p > t ? p : t) }')
+	"$CMPMAT" -r "$r_tol" -a "$r_tol" "$work/out/y1.$ext" \
+	    "$work/out/yr.$ext" 2>"$work/cmp" ||
+	    why="${why:+$why; }Y differs from $COMBO_REF's: $(cat "$work/cmp")"
+	[ $wts = 1 ] && { "$CMPMAT" -r "$r_tol" -a "$r_tol" \
+	    "$work/out/w1.$ext" "$work/out/wr.$ext" 2>"$work/cmp" ||
+	    why="${why:+$why; }weights differ from $COMBO_REF's: $(cat "$work/cmp")"; }
 }
 
 fail=0 ok=0 used=0 it=0
@@ -226,17 +255,29 @@ while [ $it -lt $n ]; do
 		    2>"$work/stderr$j"
 		st="$st $?"
 	done
+	if [ -n "${COMBO_REF:-}" ]; then
+		"$COMBO_REF" "$@" -j 1 -o "$work/out/yr.$ext" ${wp:+-a} \
+		    ${wp:+"$work/out/wr.$ext"} ${hp:+--heatmap} \
+		    ${hp:+"$work/out/hr.$heat"} $show >/dev/null \
+		    2>"$work/stderrr"
+		st="$st $?"
+	fi
 	why=""
 	set -- $st "$@"
 	st1=$1 st3=$2
 	shift 2
+	if [ -n "${COMBO_REF:-}" ]; then
+		str=$1
+		shift
+	fi
 	case "$st1 $st3" in
 	[012]" "[012]) ;;
 	*) why="exit status $st1 (-j 1), $st3 (-j 3)" ;;
 	esac
 	[ -z "$why" ] && [ "$st1" != "$st3" ] &&
 	    why="exit status $st1 with -j 1, $st3 with -j 3"
-	grep -q 'runtime error:\|Sanitizer' "$work/stderr1" "$work/stderr3" &&
+	grep -q 'runtime error:\|Sanitizer' "$work/stderr1" "$work/stderr3" \
+	    ${COMBO_REF:+"$work/stderrr"} &&
 	    why="${why:+$why; }a sanitizer report"
 	for f in "$work"/out/*.selfattn-*; do
 		[ -e "$f" ] && why="${why:+$why; }temporary file left: $f"
@@ -253,7 +294,10 @@ while [ $it -lt $n ]; do
 		    why="${why:+$why; }heatmap differs between -j 1 and -j 3"
 		[ -n "$show" ] && ! cmp -s "$work/stdout1" "$work/stdout3" &&
 		    why="${why:+$why; }--show differs between -j 1 and -j 3"
+		[ -n "${COMBO_REF:-}" ] && refcmp "$@"
 	fi
+	[ -n "${COMBO_REF:-}" ] && [ "$st1" != "$str" ] &&
+	    why="${why:+$why; }exit status $st1, $str with $COMBO_REF"
 	[ "$st1" = 0 ] && used=$((used + 1))
 	[ "${COMBO_VERBOSE:-0}" = 1 ] &&
 	    echo "exit $st1: $*${heat:+ --heatmap h.$heat}${show:+ $show}" &&
