@@ -32,7 +32,7 @@ tools=$(cd "$dir" && echo tests/tools/*.c | sed 's/\.c//g')
 make -s -C "$dir" CC="$CC" CFLAGS="$CFLAGS" LDFLAGS="$SAN" selfattn $tools
 # selfattn again with blocks of 2 query rows and 1 key and key chunks of
 # 2 keys (src/attn.h), in .sanitize/blocks/: combos.bats runs its random
-# command lines, a handful of rows each, on it too, against the other
+# command lines, a handful of rows each, on it too, against the first
 mkdir "$dir/blocks"
 (cd "$root" && cp -pR Makefile src "$dir/blocks/")
 make -s -C "$dir/blocks" clean
