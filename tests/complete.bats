@@ -85,6 +85,33 @@ setup() {
 	zsh -n _selfattn
 }
 
+# zcomp LINE: the zsh completions of LINE's end (one a line, sorted),
+# from a real zsh in a pseudo-terminal (tests/zcomp.zsh).
+zcomp() {
+	timeout 60 zsh -f "$ROOT/tests/zcomp.zsh" "$BATS_TEST_TMPDIR" "$1"
+}
+
+@test "completion: zsh completes options, keywords and files (a real zsh)" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	"$SA" --completion zsh >_selfattn
+	[ "$(zcomp 'selfattn --dt')" = "--dtype" ]
+	[ "$(zcomp 'selfattn --w')" = "$(printf '%s\n' --wa --weights --window \
+	    --wk --wo --wq --wv)" ]
+	[ "$(zcomp 'selfattn --dtype ')" = "$(printf '%s\n' f32 f64)" ]
+	[ "$(zcomp 'selfattn -f ')" = "$(printf '%s\n' csv npy tsv txt)" ]
+	[ "$(zcomp 'selfattn --causal=')" = "$(printf '%s\n' bottom-right top-left)" ]
+	[ "$(zcomp 'selfattn --score g')" = "general" ]
+	[ "$(zcomp 'selfattn -x in')" = "$(printf '%s\n' in1.csv in2.npy)" ]
+	[ "$(zcomp 'selfattn --mask=in1')" = "in1.csv" ]
+	[ "$(zcomp 'selfattn --merge in2')" = "in2.npy" ]
+	# a number completes to nothing
+	[ -z "$(zcomp 'selfattn -H ')" ]
+	# and the long options offered for "-" are exactly the table
+	zcomp 'selfattn -' | grep -- '^--' | sed 's/^--//' >got
+	longopts | cut -d' ' -f1 | sort >want
+	diff want got
+}
+
 @test "completion: --completion takes bash or zsh" {
 	run --separate-stderr "$SA" --completion fish
 	[ "$status" -eq 2 ]
