@@ -14,7 +14,9 @@
 #include "heat_page.h"
 #include "num.h"
 
-#define LABEL_CHARS 16		/* longer labels are cut, with an ellipsis */
+#define LABEL_CHARS 16		/* longer labels are cut on the axes, with an
+				 * ellipsis (whole in tooltips) */
+#define LABEL_BUF 256		/* bytes of an axis label (cut()) */
 
 /* Viridis (matplotlib's), at 0, 0.1, .. 1; linear in between. */
 static const unsigned char viridis[11][3] = {
@@ -124,63 +126,259 @@ u8char(const char *s)
 
 #define U_FFFD "\xef\xbf\xbd"	/* the replacement character */
 
-/* Codepoints of s, a bad byte counting as one. */
-static size_t
-u8len(const char *s)
+/* The code point of the UTF-8 character at s (u8char(s) bytes, > 0). */
+static unsigned long
+u8cp(const char *s, size_t n)
 {
-	size_t n = 0, k;
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned long c = n == 1 ? u[0] : u[0] & (0x7f >> n);
+	size_t i;
 
-	for (; *s; s += k ? k : 1)
-		k = u8char(s), n++;
+	for (i = 1; i < n; i++)
+		c = c << 6 | (u[i] & 0x3f);
+	return c;
+}
+
+/* Is c in one of the n ranges r (sorted, inclusive)? */
+static int
+in_ranges(unsigned long c, const unsigned long (*r)[2], size_t n)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c < r[mid][0])
+			hi = mid;
+		else if (c > r[mid][1])
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* Code points drawn on the character before them, not on their own
+ * (the common combining marks, joiners, variation selectors, emoji
+ * skin tones and tags): a label is cut, padded and measured by whole
+ * characters as a reader sees them, never between e and its accent. */
+static const unsigned long extend_r[][2] = {
+	{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
+	{ 0x05bf, 0x05bf }, { 0x05c1, 0x05c2 }, { 0x05c4, 0x05c5 },
+	{ 0x05c7, 0x05c7 }, { 0x0610, 0x061a }, { 0x064b, 0x065f },
+	{ 0x0670, 0x0670 }, { 0x06d6, 0x06dc }, { 0x06df, 0x06e4 },
+	{ 0x06e7, 0x06e8 }, { 0x06ea, 0x06ed }, { 0x0900, 0x0903 },
+	{ 0x093a, 0x094f }, { 0x0951, 0x0957 }, { 0x0962, 0x0963 },
+	{ 0x0e31, 0x0e31 }, { 0x0e34, 0x0e3a }, { 0x0e47, 0x0e4e },
+	{ 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff }, { 0x200c, 0x200d },
+	{ 0x20d0, 0x20ff }, { 0x302a, 0x302f }, { 0x3099, 0x309a },
+	{ 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f }, { 0x1f3fb, 0x1f3ff },
+	{ 0xe0020, 0xe007f }, { 0xe0100, 0xe01ef },
+};
+
+/* Characters two columns wide on a terminal (East Asian Wide and
+ * Fullwidth, emoji) and about an em wide in a sans-serif font. */
+static const unsigned long wide_r[][2] = {
+	{ 0x1100, 0x115f }, { 0x231a, 0x231b }, { 0x2329, 0x232a },
+	{ 0x23e9, 0x23ec }, { 0x25fd, 0x25fe }, { 0x2614, 0x2615 },
+	{ 0x2648, 0x2653 }, { 0x26a1, 0x26a1 }, { 0x26aa, 0x26ab },
+	{ 0x26bd, 0x26be }, { 0x26c4, 0x26c5 }, { 0x26d4, 0x26d4 },
+	{ 0x26ea, 0x26ea }, { 0x26f2, 0x26f5 }, { 0x26fa, 0x26fd },
+	{ 0x2705, 0x2705 }, { 0x270a, 0x270b }, { 0x2728, 0x2728 },
+	{ 0x274c, 0x274c }, { 0x2753, 0x2755 }, { 0x2757, 0x2757 },
+	{ 0x2795, 0x2797 }, { 0x27b0, 0x27b0 }, { 0x27bf, 0x27bf },
+	{ 0x2b1b, 0x2b1c }, { 0x2b50, 0x2b50 }, { 0x2b55, 0x2b55 },
+	{ 0x2e80, 0x303e }, { 0x3041, 0x33ff }, { 0x3400, 0x4dbf },
+	{ 0x4e00, 0x9fff }, { 0xa000, 0xa4cf }, { 0xa960, 0xa97f },
+	{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe10, 0xfe19 },
+	{ 0xfe30, 0xfe6f }, { 0xff00, 0xff60 }, { 0xffe0, 0xffe6 },
+	{ 0x16fe0, 0x18cff }, { 0x1b000, 0x1b2ff }, { 0x1f004, 0x1f004 },
+	{ 0x1f0cf, 0x1f0cf }, { 0x1f18e, 0x1f18e }, { 0x1f191, 0x1f19a },
+	{ 0x1f1e6, 0x1f1ff }, { 0x1f200, 0x1f320 }, { 0x1f32d, 0x1f335 },
+	{ 0x1f337, 0x1f37c }, { 0x1f37e, 0x1f393 }, { 0x1f3a0, 0x1f3ca },
+	{ 0x1f3cf, 0x1f3d3 }, { 0x1f3e0, 0x1f3f0 }, { 0x1f3f4, 0x1f3f4 },
+	{ 0x1f3f8, 0x1f43e }, { 0x1f440, 0x1f440 }, { 0x1f442, 0x1f4fc },
+	{ 0x1f4ff, 0x1f53d }, { 0x1f54b, 0x1f54e }, { 0x1f550, 0x1f567 },
+	{ 0x1f57a, 0x1f57a }, { 0x1f595, 0x1f596 }, { 0x1f5a4, 0x1f5a4 },
+	{ 0x1f5fb, 0x1f64f }, { 0x1f680, 0x1f6c5 }, { 0x1f6cc, 0x1f6cc },
+	{ 0x1f6d0, 0x1f6d2 }, { 0x1f6d5, 0x1f6d7 }, { 0x1f6dc, 0x1f6df },
+	{ 0x1f6eb, 0x1f6ec }, { 0x1f6f4, 0x1f6fc }, { 0x1f7e0, 0x1f7eb },
+	{ 0x1f7f0, 0x1f7f0 }, { 0x1f90c, 0x1f93a }, { 0x1f93c, 0x1f945 },
+	{ 0x1f947, 0x1f9ff }, { 0x1fa70, 0x1faff }, { 0x20000, 0x2fffd },
+	{ 0x30000, 0x3fffd },
+};
+
+#define NRANGES(r) (sizeof r / sizeof r[0])
+
+/* Advance widths of ASCII 0x20 .. 0x7e in DejaVu Sans, the widest of
+ * the usual sans-serif fonts, in 1/100 em (rounded up): the SVG has no
+ * script to measure its text, so its margins are sized from these. */
+static const unsigned char ascii_w[95] = {
+	32, 41, 46, 84, 64, 96, 78, 28, 40, 40, 50, 84, 32, 37, 32, 34,
+	64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 34, 34, 84, 84, 84, 54,
+	100, 69, 69, 70, 77, 64, 58, 78, 76, 30, 30, 66, 56, 87, 75, 79,
+	61, 79, 70, 64, 62, 74, 69, 99, 69, 62, 69, 40, 34, 40, 84, 50,
+	50, 62, 64, 55, 64, 62, 36, 64, 64, 28, 28, 58, 28, 98, 64, 62,
+	64, 64, 42, 53, 40, 64, 60, 82, 60, 60, 53, 64, 34, 64, 84,
+};
+
+/* The character at s as a reader sees it (a grapheme, roughly): a code
+ * point with the extenders after it, a code point after a joiner
+ * (U+200D) and a pair of regional indicators (a flag) included.
+ * Returns its bytes (> 0 where *s; a bad byte is one character) and
+ * sets *cols to its terminal columns (0, 1 or 2) and *w to its width
+ * in 1/100 em. */
+static size_t
+grapheme(const char *s, int *cols, int *w)
+{
+	size_t n = u8char(s), k;
+	unsigned long c, d;
+
+	if (n == 0) {		/* drawn as U+FFFD */
+		*cols = 1;
+		*w = 100;
+		return 1;
+	}
+	c = u8cp(s, n);
+	if (c >= 0x20 && c < 0x7f) {
+		*cols = 1;
+		*w = ascii_w[c - 0x20];
+	} else if (in_ranges(c, extend_r, NRANGES(extend_r)) ||
+	    c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x200b ||
+	    (c >= 0x2060 && c <= 0x206f) || c == 0xfeff) {
+		*cols = c < 0x20 || c == 0x7f ? 1 : 0;	/* '?' */
+		*w = *cols ? 60 : 0;
+	} else if (in_ranges(c, wide_r, NRANGES(wide_r))) {
+		*cols = 2;
+		*w = c >= 0x1f000 ? 125 : 100;
+	} else {
+		*cols = 1;
+		*w = 80;
+	}
+	for (;;) {
+		k = u8char(s + n);
+		if (k == 0 || s[n] == '\0')
+			break;
+		d = u8cp(s + n, k);
+		if (c == 0x200d || in_ranges(d, extend_r, NRANGES(extend_r)) ||
+		    (c >= 0x1f1e6 && c <= 0x1f1ff && d >= 0x1f1e6 &&
+		    d <= 0x1f1ff && n <= 4)) {
+			n += k;
+			c = d;
+			if (d == 0x200d || (d >= 0x1f1e6 && d <= 0x1f1ff))
+				continue;
+			if (d == 0xfe0f && *cols == 1) {
+				/* an emoji presentation */
+				*cols = 2;
+				*w = 125;
+			}
+			continue;
+		}
+		break;
+	}
 	return n;
 }
 
-/* s cut to at most max codepoints (an ellipsis for the rest), XML-
- * escaped when xml, a bad byte U+FFFD, into buf (cap >= 6 * max + 8). */
-static void
-cut(char *buf, const char *s, size_t max, int xml)
+/* Characters (graphemes) of s, its terminal columns and its width in
+ * 1/100 em, of at most max characters of it. */
+static size_t
+glen(const char *s, size_t max, size_t *cols, size_t *w)
 {
-	size_t k = 0, cps = 0, total = u8len(s), n;
+	size_t n = 0, k;
+	int c, x;
 
-	for (; *s; s += n ? n : 1) {
-		unsigned char c = (unsigned char)*s;
+	*cols = *w = 0;
+	for (; *s && n < max; s += k, n++) {
+		k = grapheme(s, &c, &x);
+		*cols += (size_t)c;
+		*w += (size_t)x;
+	}
+	return n;
+}
+
+/* One byte of a label into buf: escaped for XML when xml, a control
+ * character as '?' (not allowed in XML, nor shown); returns the bytes
+ * written (at most 6). */
+static size_t
+put_byte(char *buf, unsigned char c, int xml)
+{
+	const char *ent = NULL;
+
+	if (xml)
+		ent = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ?
+		    "&gt;" : c == '"' ? "&quot;" : NULL;
+	if (ent != NULL) {
+		memcpy(buf, ent, strlen(ent));
+		return strlen(ent);
+	}
+	buf[0] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	return 1;
+}
+
+/* s cut to at most max characters (graphemes; an ellipsis for the
+ * rest), XML-escaped when xml, a bad byte U+FFFD, into buf of cap bytes
+ * (cap >= 16): a character that would not fit in buf ends it as the
+ * ellipsis would.  max 0: all of s that fits. */
+static void
+cut(char *buf, size_t cap, const char *s, size_t max, int xml)
+{
+	size_t k = 0, cps = 0, total, cols, w, n, i, b;
+	int c, x;
+
+	total = glen(s, (size_t)-1, &cols, &w);
+	if (max == 0)
+		max = total;
+	for (; *s; s += n) {
+		char tmp[6];
 
 		if (++cps > (total > max ? max - 1 : max))
 			break;
-		if ((n = u8char(s)) != 1) {
-			/* a character of several bytes, or a bad byte */
-			memcpy(buf + k, n ? s : U_FFFD, n ? n : 3);
-			k += n ? n : 3;
-		} else if (xml && c == '&')
-			k += (size_t)sprintf(buf + k, "&amp;");
-		else if (xml && c == '<')
-			k += (size_t)sprintf(buf + k, "&lt;");
-		else if (xml && c == '>')
-			k += (size_t)sprintf(buf + k, "&gt;");
-		else if (xml && c == '"')
-			k += (size_t)sprintf(buf + k, "&quot;");
-		else if (c < 0x20 || c == 0x7f)
-			buf[k++] = '?';	/* not allowed in XML, nor shown */
-		else
-			buf[k++] = (char)c;
+		n = grapheme(s, &c, &x);
+		/* the bytes it takes escaped */
+		for (i = b = 0; i < n; i += u8char(s + i) ? u8char(s + i) : 1)
+			b += u8char(s + i) == 0 ? 3 : u8char(s + i) > 1 ?
+			    u8char(s + i) : put_byte(tmp, (unsigned char)s[i],
+			    xml);
+		if (k + b + 4 > cap) {
+			total = max + 1;	/* the ellipsis */
+			break;
+		}
+		for (i = 0; i < n; ) {
+			size_t m = u8char(s + i);
+
+			if (m == 0) {
+				memcpy(buf + k, U_FFFD, 3);
+				k += 3;
+				i++;
+			} else if (m > 1) {
+				memcpy(buf + k, s + i, m);
+				k += m;
+				i += m;
+			} else
+				k += put_byte(buf + k, (unsigned char)s[i++],
+				    xml);
+		}
 	}
-	if (total > max)
-		k += (size_t)sprintf(buf + k, "\xe2\x80\xa6");
+	if (total > max) {
+		memcpy(buf + k, "\xe2\x80\xa6", 3);
+		k += 3;
+	}
 	buf[k] = '\0';
 }
 
-/* The label of query row (or key) a .. b-1 of an axis: its own, or the
- * range of positions when a cell is a block. */
+/* The label of query row (or key) a .. b-1 of an axis: its own (cut
+ * to max characters; 0: whole), or the range of positions when a cell
+ * is a block; into buf of cap bytes, as cut(). */
 static void
-axis_label(char *buf, const struct labels *l, size_t a, size_t b, size_t max,
-    int xml)
+axis_label(char *buf, size_t cap, const struct labels *l, size_t a,
+    size_t b, size_t max, int xml)
 {
 	if (b - a > 1)
-		sprintf(buf, "%zu\xe2\x80\x93%zu", a, b - 1);
+		snprintf(buf, cap, "%zu\xe2\x80\x93%zu", a, b - 1);
 	else if (l != NULL && a < l->n)
-		cut(buf, l->s[a], max, xml);
+		cut(buf, cap, l->s[a], max, xml);
 	else
-		sprintf(buf, "%zu", a);
+		snprintf(buf, cap, "%zu", a);
 }
 
 static void
@@ -223,17 +421,35 @@ npanels(const struct heat *h)
 	return h->Hs > 1 ? h->Hs + 1 : 1;
 }
 
-static size_t
-longest(const struct labels *l, size_t n)
+/* The widest label drawn on an axis (keys, else queries), as cut for
+ * the axis: its terminal columns and its width in 1/100 em. */
+static void
+axis_size(const struct heat *h, int keys, size_t *cols, size_t *w)
 {
-	size_t i, k, best = 1;
+	const struct plan *p = h->p;
+	const size_t *sp = keys ? h->ks : h->qs, off = keys ? 0 : p->q0;
+	size_t c, n = keys ? h->gk : h->gq, cc, ww;
+	char buf[LABEL_BUF];
 
-	for (i = 0; l != NULL && i < l->n && i < n; i++)
-		if ((k = u8len(l->s[i])) > best)
-			best = k;
-	if (l == NULL)
-		best = 5;
-	return best > LABEL_CHARS ? LABEL_CHARS : best;
+	*cols = *w = 1;
+	for (c = 0; c < n; c++) {
+		axis_label(buf, sizeof buf, keys ? h->kl : h->ql,
+		    off + sp[c], off + sp[c + 1], LABEL_CHARS, 0);
+		glen(buf, (size_t)-1, &cc, &ww);
+		*cols = cc > *cols ? cc : *cols;
+		*w = ww > *w ? ww : *w;
+	}
+}
+
+/* The width in pixels of text s at font size px (an upper bound, from
+ * grapheme()'s widths). */
+static size_t
+text_px(const char *s, int px)
+{
+	size_t cols, w;
+
+	glen(s, (size_t)-1, &cols, &w);
+	return (w * (size_t)px + 99) / 100;
 }
 
 static int
@@ -241,18 +457,23 @@ svg_head(struct heat *h, struct err *e)
 {
 	const struct plan *p = h->p;
 	struct out *o = h->o.svg;
-	size_t nsec = h->o.has_batch ? 1 : p->B, n, cs;
+	size_t nsec = h->o.has_batch ? 1 : p->B, n, cs, cols, w, k, title = 0;
 	int agg = h->gq < p->nout || h->gk < p->m;
+	char name[64], note[160];
 
 	n = h->gq > h->gk ? h->gq : h->gk;
 	cs = 560 / n;
 	h->cs = cs < 8 ? 8 : cs > 36 ? 36 : cs;
 	h->font = h->cs < 14 ? (int)h->cs - 1 : 12;
-	h->lq = (size_t)((agg && h->gq < p->nout ? 9 : longest(h->ql,
-	    p->n)) * h->font * 0.62) + 8;
-	h->lk = (size_t)((agg && h->gk < p->m ? 9 : longest(h->kl, p->m)) *
-	    h->font * 0.62) + 8;
-	h->pw = h->lq + h->gk * h->cs + 28;
+	axis_size(h, 0, &cols, &w);
+	h->lq = (w * (size_t)h->font + 99) / 100 + 8;
+	axis_size(h, 1, &cols, &w);
+	h->lk = (w * (size_t)h->font + 99) / 100 + 8;
+	/* wide enough for the panel's title (13 px) too */
+	for (k = 0; k < npanels(h); k++)
+		if ((w = text_px(panel_name(h, k, name), 13)) > title)
+			title = w;
+	h->pw = h->lq + (h->gk * h->cs > title ? h->gk * h->cs : title) + 28;
 	h->ph = 22 + h->lk + h->gq * h->cs + 16;
 	n = npanels(h);
 	h->ncol = n < 4 ? n : 4;
@@ -262,6 +483,11 @@ svg_head(struct heat *h, struct err *e)
 	h->sech = (p->B > 1 ? 24 : 0) + (h->nrow * h->ph > 246 ? h->nrow *
 	    h->ph : 246);
 	h->width = 16 + h->ncol * h->pw + 110;
+	snprintf(note, sizeof note, "%zu queries x %zu keys drawn as %zu x %zu "
+	    "cells, each the mean of its block of weights", p->nout, p->m,
+	    h->gq, h->gk);
+	if (agg && 16 + text_px(note, 12) > h->width)
+		h->width = 16 + text_px(note, 12);
 	h->height = 16 + nsec * h->sech + (agg ? 22 : 0) + 8;
 	if (put(o, e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%zu\" "
@@ -285,9 +511,7 @@ svg_head(struct heat *h, struct err *e)
 	    "height=\"100%\" fill=\"white\"/>\n", e))
 		return -1;
 	if (agg && put(o, e, "<text class=\"note\" x=\"8\" y=\"%zu\" "
-	    "font-size=\"12\">%zu queries x %zu keys drawn as %zu x %zu "
-	    "cells, each the mean of its block of weights</text>\n",
-	    h->height - 12, p->nout, p->m, h->gq, h->gk))
+	    "font-size=\"12\">%s</text>\n", h->height - 12, note))
 		return -1;
 	return 0;
 }
@@ -309,15 +533,16 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 
 /* The top of the colour scale: the largest cell of the np panels, or 1
  * when every cell is 0 (NaN cells do not count); *nan = whether a cell
- * that is not masked is NaN (the legend names the colour then). */
+ * that is not masked is NaN, *masked whether a cell is masked (the
+ * legend names them then). */
 static double
-scale_max(const struct heat *h, size_t np, int *nan)
+scale_max(const struct heat *h, size_t np, int *nan, int *anymasked)
 {
 	double v, vmax = 0;
 	size_t k, i, j;
 	int masked;
 
-	*nan = 0;
+	*nan = *anymasked = 0;
 	for (k = 0; k < np; k++)
 		for (i = 0; i < h->gq; i++)
 			for (j = 0; j < h->gk; j++) {
@@ -325,24 +550,37 @@ scale_max(const struct heat *h, size_t np, int *nan)
 				if (v > vmax)
 					vmax = v;
 				*nan |= v != v && !masked;
+				*anymasked |= masked;
 			}
 	return vmax > 0 ? vmax : 1;
 }
 
-/* The key (j) and query (i) labels and value of a tooltip. */
+/* A tooltip's label: query row (keys) a .. b-1 whole, XML-escaped,
+ * between U+2068 and U+2069 (first-strong isolate: a right-to-left
+ * label does not reorder the arrow and the number after it); in
+ * h->tip, of h->tipcap bytes. */
+static const char *
+tip_label(struct heat *h, int keys, size_t a, size_t b)
+{
+	memcpy(h->tip, "\xe2\x81\xa8", 3);
+	axis_label(h->tip + 3, h->tipcap - 6, keys ? h->kl : h->ql, a, b, 0,
+	    1);
+	strcat(h->tip, "\xe2\x81\xa9");
+	return h->tip;
+}
+
 static int
 svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 {
 	const struct plan *p = h->p;
 	struct out *o = h->o.svg;
 	size_t k, i, j, np = npanels(h), x, y, cs = h->cs;
-	char ql[6 * LABEL_CHARS + 64], kl[6 * LABEL_CHARS + 64], num[40];
-	char name[64], fill[8];
+	char lab[LABEL_BUF], num[40], name[64], fill[8];
 	double v, vmax = 0;
-	int masked, nan;
+	int masked, nan, anymasked;
 	unsigned char rgb[3];
 
-	vmax = scale_max(h, np, &nan);
+	vmax = scale_max(h, np, &nan, &anymasked);
 	if (put(o, e, "<g class=\"sequence\" data-sequence=\"%zu\">\n", b))
 		return -1;
 	if (p->B > 1 && put(o, e, "<text x=\"8\" y=\"%zu\" font-size=\"14\" "
@@ -360,27 +598,27 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 		    py + 15, panel_name(h, k, name)))
 			return -1;
 		for (j = 0; j < h->gk; j++) {
-			axis_label(kl, h->kl, h->ks[j], h->ks[j + 1],
-			    LABEL_CHARS, 1);
+			axis_label(lab, sizeof lab, h->kl, h->ks[j],
+			    h->ks[j + 1], LABEL_CHARS, 1);
 			x = gx + j * cs + cs / 2 + (size_t)h->font / 3;
 			if (put(o, e, "<text class=\"key\" x=\"%zu\" y=\"%zu\" "
 			    "font-size=\"%d\" transform=\"rotate(-90 %zu %zu)\">"
-			    "%s</text>\n", x, gy - 4, h->font, x, gy - 4, kl))
+			    "%s</text>\n", x, gy - 4, h->font, x, gy - 4, lab))
 				return -1;
 		}
 		for (i = 0; i < h->gq; i++) {
-			axis_label(ql, h->ql, p->q0 + h->qs[i], p->q0 +
-			    h->qs[i + 1], LABEL_CHARS, 1);
+			size_t q0 = p->q0 + h->qs[i], q1 = p->q0 + h->qs[i + 1];
+
+			axis_label(lab, sizeof lab, h->ql, q0, q1, LABEL_CHARS,
+			    1);
 			y = gy + i * cs;
 			if (put(o, e, "<text class=\"query\" x=\"%zu\" y=\"%zu\" "
 			    "font-size=\"%d\" text-anchor=\"end\">%s</text>\n",
 			    gx - 4, y + cs / 2 + (size_t)h->font / 3, h->font,
-			    ql))
+			    lab))
 				return -1;
 			for (j = 0; j < h->gk; j++) {
 				v = cell_value(h, k, i, j, &masked);
-				axis_label(kl, h->kl, h->ks[j], h->ks[j + 1],
-				    LABEL_CHARS, 1);
 				num[num_format(num, v, 0)] = '\0';
 				colour(v / vmax, rgb);
 				if (v != v)
@@ -388,25 +626,28 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 				else
 					sprintf(fill, "%02x%02x%02x", rgb[0],
 					    rgb[1], rgb[2]);
-				if (masked ? put(o, e, "<rect class=\"cell "
-				    "masked\" x=\"%zu\" y=\"%zu\" width=\"%zu\" "
-				    "height=\"%zu\" fill=\"url(#masked)\"><title>"
-				    "%s \xe2\x86\x92 %s: 0 (masked)</title></rect>\n",
-				    gx + j * cs, y, cs, cs, ql, kl) : put(o, e,
-				    "<rect class=\"cell\" x=\"%zu\" y=\"%zu\" "
-				    "width=\"%zu\" height=\"%zu\" fill=\"#%s\">"
-				    "<title>%s \xe2\x86\x92 %s: %s%s</title>"
-				    "</rect>\n", gx + j * cs, y, cs, cs, fill, ql,
-				    kl, h->qs[i + 1] - h->qs[i] > 1 ||
+				/* the tooltip: query → key: weight */
+				if (put(o, e, "<rect class=\"cell%s\" x=\"%zu\" "
+				    "y=\"%zu\" width=\"%zu\" height=\"%zu\" "
+				    "fill=\"%s%s%s\"><title>", masked ?
+				    " masked" : "", gx + j * cs, y, cs, cs,
+				    masked ? "url(#masked" : "#", masked ? "" :
+				    fill, masked ? ")" : "") ||
+				    puts_(o, tip_label(h, 0, q0, q1), e) ||
+				    puts_(o, " \xe2\x86\x92 ", e) ||
+				    puts_(o, tip_label(h, 1, h->ks[j],
+				    h->ks[j + 1]), e) ||
+				    put(o, e, ": %s%s</title></rect>\n",
+				    masked ? "0 (masked)" : q1 - q0 > 1 ||
 				    h->ks[j + 1] - h->ks[j] > 1 ? "mean " : "",
-				    num))
+				    masked ? "" : num))
 					return -1;
 			}
 		}
 		if (puts_(o, "</g>\n", e))
 			return -1;
 	}
-	/* the legend, right of the panels */
+	/* the legend, right of the panels: masked and NaN when drawn */
 	x = 8 + h->ncol * h->pw + 8;
 	y = y0 + 22;
 	num[num_format(num, vmax, 3)] = '\0';
@@ -414,16 +655,21 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	    "font-size=\"12\">weight</text>\n<rect x=\"%zu\" y=\"%zu\" "
 	    "width=\"16\" height=\"160\" fill=\"url(#viridis)\" "
 	    "stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">"
-	    "%s</text>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">0</text>\n"
-	    "<rect x=\"%zu\" y=\"%zu\" width=\"16\" height=\"16\" "
-	    "fill=\"url(#masked)\" stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" "
-	    "font-size=\"11\">masked</text>\n", x, y, x, y + 8,
-	    x + 20, y + 18, num, x + 20, y + 168, x, y + 180, x + 20, y + 193))
+	    "%s</text>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">0</text>\n",
+	    x, y, x, y + 8, x + 20, y + 18, num, x + 20, y + 168))
 		return -1;
+	y += 180;
+	if (anymasked && put(o, e, "<rect x=\"%zu\" y=\"%zu\" width=\"16\" "
+	    "height=\"16\" fill=\"url(#masked)\" stroke=\"#444\"/>\n<text "
+	    "x=\"%zu\" y=\"%zu\" font-size=\"11\">masked</text>\n", x, y,
+	    x + 20, y + 13))
+		return -1;
+	if (anymasked)
+		y += 20;
 	if (nan && put(o, e, "<rect x=\"%zu\" y=\"%zu\" "
 	    "width=\"16\" height=\"16\" fill=\"#" NAN_RGB "\" "
 	    "stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" "
-	    "font-size=\"11\">NaN</text>\n", x, y + 200, x + 20, y + 213))
+	    "font-size=\"11\">NaN</text>\n", x, y, x + 20, y + 13))
 		return -1;
 	return puts_(o, "</g>\n</g>\n", e);
 }
@@ -495,24 +741,26 @@ html_section(struct heat *h, size_t b, struct err *e)
 	const struct plan *p = h->p;
 	struct out *o = h->o.svg;
 	size_t k, i, j, np = npanels(h);
-	char lab[6 * LABEL_CHARS + 64], name[64], num[40];
+	char lab[LABEL_BUF], name[64], num[40];
 	double v;
 	int masked;
 
 	if (put(o, e, "<script type=\"application/json\" class=\"seq\">"
-	    "{\"sequence\":%zu,\"q\":[", b))
+	    "{\"sequence\":%zu,\"of\":%zu,\"q\":[", b, p->B))
 		return -1;
+	/* whole labels: the page cuts them for its axes */
 	for (i = 0; i < h->gq; i++) {
-		axis_label(lab, h->ql, p->q0 + h->qs[i], p->q0 + h->qs[i + 1],
-		    LABEL_CHARS, 0);
-		if ((i && puts_(o, ",", e)) || json_str(o, lab, e))
+		axis_label(h->tip, h->tipcap, h->ql, p->q0 + h->qs[i], p->q0 +
+		    h->qs[i + 1], 0, 0);
+		if ((i && puts_(o, ",", e)) || json_str(o, h->tip, e))
 			return -1;
 	}
 	if (puts_(o, "],\"k\":[", e))
 		return -1;
 	for (j = 0; j < h->gk; j++) {
-		axis_label(lab, h->kl, h->ks[j], h->ks[j + 1], LABEL_CHARS, 0);
-		if ((j && puts_(o, ",", e)) || json_str(o, lab, e))
+		axis_label(h->tip, h->tipcap, h->kl, h->ks[j], h->ks[j + 1], 0,
+		    0);
+		if ((j && puts_(o, ",", e)) || json_str(o, h->tip, e))
 			return -1;
 	}
 	if (puts_(o, "],\"note\":", e))
@@ -555,7 +803,26 @@ html_section(struct heat *h, size_t b, struct err *e)
 	return puts_(o, "]}</script>\n", e);
 }
 
-/* The terminal picture of sequence b. */
+/* Grapheme t (from 0) of axis label lab into o, in a cell two columns
+ * wide: "x ", a wide character, or blanks. */
+static int
+show_char(struct out *o, const char *lab, size_t t, struct err *e)
+{
+	size_t n = 0;
+	int cols = 0, w;
+
+	for (; *lab; lab += n, t--) {
+		n = grapheme(lab, &cols, &w);
+		if (t == 0)
+			break;
+	}
+	if (*lab == '\0' || cols == 0)
+		return puts_(o, "  ", e);
+	return out_put(o, lab, n, 0, e) || puts_(o, cols == 1 ? " " : "", e);
+}
+
+/* The terminal picture of sequence b.  Labels go through cut(), so a
+ * control character in one is drawn '?', never sent to the terminal. */
 static int
 show_section(struct heat *h, size_t b, struct err *e)
 {
@@ -563,81 +830,92 @@ show_section(struct heat *h, size_t b, struct err *e)
 	const struct plan *p = h->p;
 	struct out *o = h->o.show;
 	size_t np = npanels(h), k, i, j, t, lw, tk, avail, *ts, a, c, cnt;
-	size_t klines;
-	char lab[6 * LABEL_CHARS + 64], name[64], num[40];
+	size_t klines = 0, cols, w;
+	char lab[LABEL_BUF], name[64], num[40], *ticks = NULL;
 	double v, vmax = 0, s;
-	int masked, any, nan;
+	int masked, any, nan, anymasked, blocked;
 	unsigned char rgb[3];
 
-	lw = longest(h->ql, p->n);
-	if (h->gq < p->nout && lw < 9)
-		lw = 9;
+	axis_size(h, 0, &lw, &w);
 	avail = h->o.width > lw + 3 ? h->o.width - lw - 1 : 2;
 	tk = h->gk < avail / 2 ? h->gk : avail / 2;
 	if (tk == 0)
 		tk = 1;
-	if ((ts = malloc((tk + 1) * sizeof *ts)) == NULL)
+	blocked = tk < h->gk || h->gk < p->m;
+	if ((ts = malloc((tk + 1) * sizeof *ts)) == NULL ||
+	    (ticks = malloc(2 * tk + 1)) == NULL) {
+		free(ts);
 		return err_set(e, NULL, 0, 0, "--show: %s", strerror(errno));
+	}
 	spans(ts, tk, h->gk);
-	vmax = scale_max(h, np, &nan);
-	/* key labels downwards: as many lines as the longest (numbers:
-	 * the digits of the last key) */
-	klines = tk < h->gk || h->gk < p->m ? 0 : h->kl ? longest(h->kl,
-	    p->m) : (size_t)snprintf(NULL, 0, "%zu", p->m - 1);
+	vmax = scale_max(h, np, &nan, &anymasked);
+	if (!blocked)
+		/* key labels downwards, a character a line */
+		for (j = 0; j < tk; j++) {
+			axis_label(lab, sizeof lab, h->kl, j, j + 1,
+			    LABEL_CHARS, 0);
+			if ((c = glen(lab, (size_t)-1, &cols, &w)) > klines)
+				klines = c;
+		}
+	else {
+		/* a column of blocks: numbered by its first key, where
+		 * the number fits */
+		memset(ticks, ' ', 2 * tk);
+		for (j = 0, a = 0; j < tk; j++) {
+			int len = snprintf(num, sizeof num, "%zu",
+			    h->ks[ts[j]]);
+
+			if (2 * j >= a && 2 * j + (size_t)len <= 2 * tk) {
+				memcpy(ticks + 2 * j, num, (size_t)len);
+				a = 2 * j + (size_t)len + 1;
+			}
+		}
+		while (a > 0 && ticks[a - 1] == ' ')
+			a--;
+		ticks[a < 2 * tk ? a : 2 * tk] = '\0';
+	}
 	if (p->B > 1 && put(o, e, "sequence %zu\n", b))
 		goto fail;
-	if ((tk < h->gk || h->gk < p->m) && put(o, e, "(%zu keys in %zu "
-	    "columns, %zu queries in %zu rows: each the mean of a block)\n",
-	    p->m, tk, p->nout, h->gq))
+	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows%s",
+	    p->nout, h->gq, blocked ? ", " : " (means of blocks)\n"))
+		goto fail;
+	if (blocked && put(o, e, "%zu keys in %zu columns (means of "
+	    "blocks)\n", p->m, tk))
 		goto fail;
 	for (k = 0; k < np; k++) {
 		if (put(o, e, "%s\n", panel_name(h, k, name)))
 			goto fail;
-		/* key labels, downwards, a character per line */
 		for (t = 0; t < klines; t++) {
 			if (put(o, e, "%*s ", (int)lw, ""))
 				goto fail;
 			for (j = 0; j < tk; j++) {
-				const char *s8 = h->kl ? h->kl->s[j] : NULL;
-				size_t cp = 0;
-
-				if (s8 == NULL) {
-					sprintf(num, "%zu", j);
-					s8 = num;
-				}
-				while (*s8 && cp < t) {
-					s8++;
-					if (((unsigned char)*s8 & 0xc0) != 0x80)
-						cp++;
-				}
-				c = 1;
-				while (s8[0] && (((unsigned char)s8[c] & 0xc0) ==
-				    0x80))
-					c++;
-				if (*s8 && out_put(o, s8, c, 0, e))
-					goto fail;
-				if (puts_(o, *s8 ? " " : "  ", e))
+				axis_label(lab, sizeof lab, h->kl, j, j + 1,
+				    LABEL_CHARS, 0);
+				if (show_char(o, lab, t, e))
 					goto fail;
 			}
 			if (puts_(o, "\n", e))
 				goto fail;
 		}
+		if (blocked && put(o, e, "%*s %s\n", (int)lw, "", ticks))
+			goto fail;
 		for (i = 0; i < h->gq; i++) {
-			axis_label(lab, h->ql, p->q0 + h->qs[i], p->q0 +
-			    h->qs[i + 1], lw, 0);
-			if (put(o, e, "%s%*s ", lab, (int)(lw - u8len(lab)),
-			    ""))
+			axis_label(lab, sizeof lab, h->ql, p->q0 + h->qs[i],
+			    p->q0 + h->qs[i + 1], LABEL_CHARS, 0);
+			glen(lab, (size_t)-1, &cols, &w);
+			if (puts_(o, lab, e) || put(o, e, "%*s ",
+			    (int)(lw - cols), ""))
 				goto fail;
 			for (j = 0; j < tk; j++) {
 				s = 0;
 				cnt = 0;
 				any = 0;
 				for (a = ts[j]; a < ts[j + 1]; a++) {
-					size_t w = h->ks[a + 1] - h->ks[a];
+					size_t n = h->ks[a + 1] - h->ks[a];
 
 					s += cell_value(h, k, i, a, &masked) *
-					    (double)w;
-					cnt += w;
+					    (double)n;
+					cnt += n;
 					any |= !masked;
 				}
 				v = s / (double)(cnt ? cnt : 1) / vmax;
@@ -666,7 +944,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 				goto fail;
 		}
 	}
-	/* the legend */
+	/* the legend: masked and NaN when drawn */
 	num[num_format(num, vmax, 3)] = '\0';
 	if (puts_(o, "0 ", e))
 		goto fail;
@@ -679,13 +957,15 @@ show_section(struct heat *h, size_t b, struct err *e)
 		if (c != 0)
 			goto fail;
 	}
-	if (put(o, e, " %s   // masked (weight 0)%s\n", num,
+	if (put(o, e, " %s%s%s\n", num, anymasked ? "   // masked" : "",
 	    nan ? "   ?? NaN" : ""))
 		goto fail;
 	free(ts);
+	free(ticks);
 	return 0;
 fail:
 	free(ts);
+	free(ticks);
 	return -1;
 }
 
@@ -693,7 +973,7 @@ int
 heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
     const struct labels *kl, const struct heat_opts *o, struct err *e)
 {
-	size_t n;
+	size_t n, i, l, longest = 0;
 
 	memset(h, 0, sizeof *h);
 	h->o = *o;
@@ -715,6 +995,16 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	spans(h->qs, h->gq, p->nout);
 	spans(h->ks, h->gk, p->m);
+	/* room for the longest label whole, escaped (6 bytes a byte at
+	 * most), isolated (6 bytes), or a block's range */
+	for (l = 0; l < 2; l++)
+		for (i = 0; (l ? kl : ql) != NULL && i < (l ? kl : ql)->n;
+		    i++)
+			if ((n = strlen((l ? kl : ql)->s[i])) > longest)
+				longest = n;
+	h->tipcap = 6 * longest + 64;
+	if ((h->tip = malloc(h->tipcap)) == NULL)
+		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	if (h->o.svg != NULL && (h->o.html ? puts_(h->o.svg,
 	    html_head_text, e) : svg_head(h, e)) != 0)
 		return -1;
@@ -789,6 +1079,8 @@ heat_free(struct heat *h)
 	free(h->ks);
 	free(h->sum);
 	free(h->vis);
+	free(h->tip);
+	h->tip = NULL;
 	h->qs = h->ks = NULL;
 	h->sum = NULL;
 	h->vis = NULL;

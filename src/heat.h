@@ -50,6 +50,8 @@ struct heat {
 	size_t width, height;	/* of the SVG */
 	size_t cs, lq, lk, pw, ph, ncol, nrow, sech;
 	int font;
+	char *tip;		/* a whole label (tooltips, the page's JSON) */
+	size_t tipcap;
 };
 
 /* Set h up for plan p; write the SVG's or page's head.  Returns 0, or -1 with e

@@ -16,6 +16,9 @@ dom() {
 }
 
 CAT="$SAMPLES/cat-sat"
+# the isolates around each label of a tooltip: U+2068, U+2069
+FSI=$(printf '\342\201\250')
+PDI=$(printf '\342\201\251')
 cat_run() {
 	"$SA" -x "$CAT/X.csv" -q "$CAT/Wq.csv" -k "$CAT/Wk.csv" \
 	    -v "$CAT/Wv.csv" --scale none "$@"
@@ -148,8 +151,12 @@ batch() {
 	# the exact weights, as -a writes them
 	cat_run -o /dev/null -a w.csv
 	sed -n 2p w.csv | tr , '\n' >want
-	grep -o '<title>cat → [^<]*' h.svg | sed 's/.*: //' >got
+	# tooltips: whole labels, each isolated (U+2068 .. U+2069) so that a
+	# right-to-left one does not reorder the line
+	grep -o "<title>${FSI}cat${PDI} → [^<]*" h.svg | sed 's/.*: //' >got
 	diff want got
+	# no masked cell, no masked entry in the legend
+	! grep -q '>masked</text>' h.svg
 	batch --heatmap b.svg -o /dev/null -c --labels 'x <y> "&"'
 	[ "$(grep -c '<g class="sequence"' b.svg)" -eq 2 ]
 	[ "$(grep -c '<g class="panel"' b.svg)" -eq 6 ]
@@ -158,6 +165,7 @@ batch() {
 	grep -q '&lt;y&gt;' b.svg
 	grep -q '&quot;&amp;&quot;' b.svg
 	grep -q '0 (masked)</title>' b.svg
+	grep -q '>masked</text>' b.svg
 	batch --heatmap one.svg --batch-index 1 -o /dev/null
 	[ "$(grep -c '<g class="sequence"' one.svg)" -eq 1 ]
 	grep -q 'data-sequence="1"' one.svg
@@ -196,7 +204,7 @@ batch() {
 	[ "${lines[0]}" = "weights" ]
 	[ "${lines[4]}" = "The ####::..--::" ]
 	[ "${lines[5]}" = "cat ::@@##....::" ]
-	[ "${lines[10]}" = "0  .:-=+*#%@ 0.4   // masked (weight 0)" ]
+	[ "${lines[10]}" = "0  .:-=+*#%@ 0.4" ]
 	[[ "$output" != *$'\033'* ]]
 	NO_COLOR=1 run cat_run --labels "The cat sat on the mat" -o /dev/null --show
 	[[ "$output" != *$'\033'* ]]
@@ -207,8 +215,8 @@ batch() {
 	# key numbers downwards take as many lines as the last one's digits
 	run "$SA" -Q rand:2x2 -K rand:12x2 -V rand:12x2 -o /dev/null --show
 	[ "$status" -eq 0 ]
-	[ "$(printf '%s\n' "$output" | sed -n 2,3p)" = '      0 1 2 3 4 5 6 7 8 9 1 1 
-                          0 1 ' ]
+	[ "$(printf '%s\n' "$output" | sed -n 2,3p)" = '  0 1 2 3 4 5 6 7 8 9 1 1 
+                      0 1 ' ]
 	[ "$(printf '%s\n' "$output" | sed -n 4p | cut -c 1-2)" = '0 ' ]
 }
 
@@ -219,15 +227,15 @@ batch() {
 	run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
 	[ "$status" -eq 0 ]
 	[ "$output" = 'weights
-      0 1 2 
-0     ??????
-1     ==@@//
-2     ::++++
-0  .:-=+*#%@ 0.67   // masked (weight 0)   ?? NaN' ]
+  0 1 2 
+0 ??????
+1 ==@@//
+2 ::++++
+0  .:-=+*#%@ 0.67   // masked   ?? NaN' ]
 	# the SVG: the row in the NaN colour, with "nan" tooltips, and a
 	# legend entry inside the picture
 	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.svg
-	[ "$(grep -c '<rect class="cell" [^>]*fill="#e41a1c"><title>0 → [012]: nan</title>' h.svg)" -eq 3 ]
+	[ "$(grep -c "<rect class=\"cell\" [^>]*fill=\"#e41a1c\"><title>${FSI}0${PDI} → ${FSI}[012]${PDI}: nan</title>" h.svg)" -eq 3 ]
 	grep -q '>NaN</text>' h.svg
 	h=$(sed -n 's/.*<svg [^>]* height="\([0-9]*\)".*/\1/p' h.svg)
 	y=$(sed -n 's/.*<text x="[0-9]*" y="\([0-9]*\)" font-size="11">NaN<.*/\1/p' h.svg)
@@ -254,21 +262,21 @@ batch() {
 	run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
 	[ "$status" -eq 0 ]
 	[ "$output" = 'weights
-      0 1 2 
-0     @@////
-1       @@//
-0  .:-=+*#%@ 1   // masked (weight 0)' ]
+  0 1 2 
+0 @@////
+1   @@//
+0  .:-=+*#%@ 1   // masked' ]
 	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.svg
 	[ "$(grep -c 'class="cell masked"' h.svg)" -eq 3 ]
-	grep -q '<title>1 → 0: 0</title>' h.svg
-	grep -q '<title>1 → 2: 0 (masked)</title>' h.svg
+	grep -q "<title>${FSI}1${PDI} → ${FSI}0${PDI}: 0</title>" h.svg
+	grep -q "<title>${FSI}1${PDI} → ${FSI}2${PDI}: 0 (masked)</title>" h.svg
 	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.html
 	grep -q '"w":\[\[1,null,null\],\[0,1,null\]\]' h.html
 	# f32's exp underflows below about -103
 	printf '0\n200\n-1\n' >k32.csv
 	run "$SA" -Q q.csv -K k32.csv -V k32.csv -c --dtype f32 -o /dev/null \
 	    --show
-	[ "${lines[3]}" = "1       @@//" ]
+	[ "${lines[3]}" = "1   @@//" ]
 	# two heads: the mean masks only what both hide (head 1 sees key 2:
 	# its query is the second column)
 	printf '1,1\n1,1\n' >q2.csv
@@ -277,7 +285,7 @@ batch() {
 	    --heatmap m.svg
 	[ "$status" -eq 0 ]
 	[ "$(grep -c 'class="cell masked"' m.svg)" -eq 9 ]
-	grep -q '<title>1 → 0: 0</title>' m.svg
+	grep -q "<title>${FSI}1${PDI} → ${FSI}0${PDI}: 0</title>" m.svg
 }
 
 @test "pictures: -a writes the same bytes with and without a picture, the scores kept or computed again" {
@@ -332,8 +340,10 @@ batch() {
 	COLUMNS=40 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "(100 keys in 17 columns, 100 queries in 100 rows: each the mean of a block)" ]
-	[ "${#lines[2]}" -eq 40 ]
+	[ "${lines[0]}" = "100 keys in 18 columns (means of blocks)" ]
+	# the columns numbered by their first key, where the number fits
+	[ "${lines[2]}" = "   0 6 12  23  34  45  56  67  78  89" ]
+	[ "${#lines[3]}" -eq 39 ]
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
@@ -382,7 +392,80 @@ batch() {
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
 	dom "file://$PWD/cat.html#selftest" >cat.dom
-	grep -q 'data-selftest="6 of 36 lines; The → The: 0.3"' cat.dom
+	grep -q "data-selftest=\"6 of 36 lines; ${FSI}The${PDI} → ${FSI}The${PDI}: 0.3; 0 clipped\"" cat.dom
+}
+
+# Labels wide in any font (capitals, CJK, fullwidth, an emoji family, a
+# combining accent past the cut), longer than the 16 characters an axis
+# shows, and right-to-left.
+wide_labels() {
+	printf '%s\n' WWWWWWWWWWWWWWWWWW MMMMMMMMMMMMMMMM \
+	    '猫が座った猫が座った猫が座った猫' \
+	    'ＷＩＤＥ＿ＬＡＴＩＮ＿ＦＵＬＬＷＩＤＴＨ' \
+	    'aaaaaaaaaaaaa👩‍👩‍👧‍👦' 'aaaaaaaaaaaaaaéxyz' 'مرحبا بالعالم' \
+	    attention_layer_1_output attention_layer_2_output >wide.txt
+}
+
+@test "pictures: long and wide labels: cut on the axes by whole characters, whole in tooltips, nothing clipped" {
+	wide_labels
+	"$SA" -Q randn:9x4 -K randn:9x4 -V randn:9x4 --labels @wide.txt \
+	    -o /dev/null --heatmap w.svg
+	"$SA" -Q randn:9x4 -K randn:9x4 -V randn:9x4 --labels @wide.txt \
+	    -o /dev/null --heatmap w.html
+	# axes: 15 characters and an ellipsis; an accent stays on its e, an
+	# emoji family is one character
+	grep -q '<text class="query"[^>]*>attention_layer…</text>' w.svg
+	grep -q '>aaaaaaaaaaaaaaé…</text>' w.svg
+	grep -q '>aaaaaaaaaaaaa👩‍👩‍👧‍👦</text>' w.svg
+	# tooltips and the page's data: whole
+	grep -q "<title>${FSI}attention_layer_1_output${PDI} → ${FSI}attention_layer_2_output${PDI}: " w.svg
+	grep -q '"attention_layer_1_output","attention_layer_2_output"' w.html
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	# the page measures its labels: none outside its picture
+	dom "file://$PWD/w.html#selftest" >w.dom
+	grep -q 'data-selftest="[^"]*; 0 clipped"' w.dom
+	# the SVG's margins come from a table of widths: put it in a page
+	# that counts the text outside the picture
+	{ printf '<!DOCTYPE html><html><body style="margin:0">'
+	  sed 1d w.svg
+	  printf '<script>var r=document.querySelector("svg").getBoundingClientRect(),n=0;'
+	  printf 'document.querySelectorAll("svg text").forEach(function(t){var b=t.getBoundingClientRect();'
+	  printf 'if(b.left<r.left||b.right>r.right||b.top<r.top||b.bottom>r.bottom)n++;});'
+	  printf 'document.body.setAttribute("data-clipped",n);</script></body></html>'
+	} >wsvg.html
+	dom "file://$PWD/wsvg.html" >wsvg.dom
+	grep -q 'data-clipped="0"' wsvg.dom
+	# and with the widths too small (the estimate of before), it fails
+	sed 's/<text class="query" x="[0-9]*"/<text class="query" x="40"/' \
+	    wsvg.html >bad.html
+	dom "file://$PWD/bad.html" >bad.dom
+	! grep -q 'data-clipped="0"' bad.dom
+}
+
+@test "show: labels padded by terminal columns (wide characters take two), control characters never sent" {
+	wide_labels
+	run "$SA" -Q randn:9x4 -K randn:9x4 -V randn:9x4 --labels @wide.txt \
+	    -o /dev/null --show
+	[ "$status" -eq 0 ]
+	# the grid starts in column 34 of every row: 16 wide characters
+	# are 32 columns, then a blank
+	printf '%s\n' "$output" | sed -n '18,26p' >rows
+	[ "$(wc -l <rows)" -eq 9 ]
+	while IFS= read -r r; do
+		grid=$(printf '%s' "$r" | sed 's/^.* \([ .:=+*#%@-]\{18\}\)$/\1/')
+		[ "${#grid}" -eq 18 ]
+	done <rows
+	grep -q '^猫が座った猫が座った猫が座った猫 ' rows
+	grep -q '^ＷＩＤＥ＿ＬＡＴＩＮ＿ＦＵＬＬ… ' rows
+	grep -q '^WWWWWWWWWWWWWWW…                 [ .:=+*#%@-]' rows
+	# a BEL, BS, CR, ESC or CSI byte in a label is drawn '?', on both axes
+	printf 'a\n\007b\nc\r\010\nd\233\n\033[2J\n' >ctl.txt
+	run "$SA" -Q randn:5x4 -K randn:5x4 -V randn:5x4 --labels @ctl.txt \
+	    -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[[ "$output" != *$'\a'* && "$output" != *$'\b'* && "$output" != *$'\r'* ]]
+	[[ "$output" != *$'\033'* ]]
+	[[ "$output" == *'?b'* ]]
 }
 
 @test "labels: --query-range rows keep their labels; --merge draws nothing" {
