@@ -65,6 +65,7 @@ static const char help_text[] =
 "      --memory-keys FILE --memory-values FILE  project K and V from two\n"
 "                        sequences (PyTorch's key and value, kdim, vdim)\n"
 "      --bq, --bk, --bv, --bo FILE  biases added after each projection\n"
+"                        (--bo: after -w, which it needs)\n"
 "      --layout row|torch  weights are in x out (row, default) or\n"
 "                        PyTorch's out x in (y = x·Wᵀ + b)\n"
 "      --in-proj FILE    PyTorch's in_proj_weight (3E x E), for -q -k -v\n"
@@ -581,6 +582,9 @@ check_combination(const struct opts *o)
 			    IN_QNORM ? "queries" : "keys");
 	if (o->spec[IN_INPROJB] && !o->spec[IN_INPROJ])
 		return usage_error("%s", "--in-proj-bias needs --in-proj");
+	if (o->spec[IN_BO] && !o->spec[IN_WO])
+		return usage_error("%s", "--bo needs -w: it is the output "
+		    "projection's bias (out_proj.bias)");
 	if (o->po.average && o->weights == NULL && o->heatmap == NULL &&
 	    !o->show)
 		return usage_error("%s", "--average-weights needs -a, --heatmap"

@@ -219,6 +219,14 @@ data_is() {
 	usage_is '--in-proj-bias needs --in-proj'
 }
 
+@test "variants usage: --bo needs -w (it was ignored without one)" {
+	run "$SA" -x rand:3x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 --bo rand:4
+	usage_is "--bo needs -w: it is the output projection's bias (out_proj.bias)"
+	run "$SA" -x rand:3x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 -w rand:4x2 \
+	    --bo rand:2
+	[ "$status" -eq 0 ]
+}
+
 @test "variants usage: --in-proj needs --layout torch" {
 	run "$SA" -x rand:3x4 --in-proj rand:12x4
 	usage_is "--in-proj takes PyTorch's in_proj_weight (3E x E): give --layout torch too"
