@@ -304,10 +304,13 @@ struct opts {
  * temporary file names, before out_open marks them live. */
 static struct out outs[PLAN_NOUT];
 
-/* The signals that end the run: the temporary files are removed, then
- * the signal is raised again with its default action, so the exit
- * status tells it (SIGPIPE: 141 in the shell, as for any filter). */
-static const int fatal_sig[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE };
+/* The signals that end the run (every one whose default action ends a
+ * process, but those of a fault, SIGXFSZ and SIGKILL): the temporary
+ * files are removed, then the signal is raised again with its default
+ * action, so the exit status tells it (SIGPIPE: 141 in the shell, as
+ * for any filter; SIGQUIT still dumps core where the limit allows). */
+static const int fatal_sig[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGQUIT,
+	SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF };
 
 static void
 on_signal(int sig)

@@ -237,8 +237,8 @@ start_waiting() {
 	no_temps
 }
 
-@test "out: SIGTERM, SIGHUP and SIGINT remove the temporary file" {
-	for sig in TERM HUP INT; do
+@test "out: SIGTERM, SIGHUP, SIGINT and the other signals that end a process remove the temporary file" {
+	for sig in TERM HUP INT QUIT ALRM USR1 USR2 XCPU VTALRM PROF; do
 		rm -f in
 		start_waiting "exec env --default-signal=$sig"
 		kill -s "$sig" "$pid"
