@@ -101,6 +101,18 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 	    l->dim[0] == 1);
 	for (i = 0; ok && i < l->ndim && y->ndim > 1; i++)
 		ok = y->dim[i] == l->dim[i];
+	/* or the same rows with leading axes flattened: text holds a 4-D
+	 * Y (B, H, n, dv) as (B·H, n, dv), its LSE (B, H, n) as it is */
+	if (!ok && y->ndim >= 2 && l->ndim >= 1 && y->dim[y->ndim - 2] ==
+	    l->dim[l->ndim - 1]) {
+		size_t py = 1, pl = 1;
+
+		for (i = 0; i < y->ndim - 1; i++)
+			py *= y->dim[i];
+		for (i = 0; i < l->ndim; i++)
+			pl *= l->dim[i];
+		ok = py == pl;
+	}
 	if (ok) {
 		*heads = 1;
 		return 0;

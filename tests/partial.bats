@@ -217,6 +217,25 @@ weights_j() {
 	"$CMPMAT" -r 1e-14 l.npy whole_l.npy
 }
 
+@test "partial: --merge of text shards of a batch per head (B, H, n, dv), read back as (B·H, n, dv)" {
+	local t="$ROOT/tests/torch/per_head_4d" m
+	m=$("$CATMAT" -s "$t/K.npy" | awk -Fx '{ print $(NF - 1) }')
+	for f in csv npy; do
+		"$SA" -Q "$t/Q.npy" -K "$t/K.npy" -V "$t/V.npy" -o whole.$f
+		"$SA" -Q "$t/Q.npy" -K "$t/K.npy" -V "$t/V.npy" \
+		    --key-range 0:2 -o y1.$f --lse l1.$f
+		"$SA" -Q "$t/Q.npy" -K "$t/K.npy" -V "$t/V.npy" \
+		    --key-range 2:$m -o y2.$f --lse l2.$f
+		"$SA" --merge -o y.$f y1.$f l1.$f y2.$f l2.$f
+		"$CMPMAT" -r 1e-14 y.$f whole.$f
+	done
+	# rows that do not pair are still refused
+	printf '1\n2\n3\n' >l3.csv
+	run "$SA" --merge y1.csv l3.csv y2.csv l2.csv
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "selfattn: y1.csv is "*" but l3.csv is 3x1: expected an output whose shape less its last axis is the log-sum-exp's"* ]]
+}
+
 @test "usage: --merge needs pairs of files" {
 	run "$SA" --merge a.csv
 	[ "$status" -eq 2 ]
