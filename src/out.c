@@ -127,8 +127,22 @@ out_fd_of(const char *path)
 	for (i = 0; i < sizeof dev / sizeof dev[0]; i++)
 		if (strcmp(path, dev[i].name) == 0)
 			return dev[i].fd;
-	if (strncmp(path, "/dev/fd/", 8) != 0 || path[8] == '\0')
+	if (strncmp(path, "/dev/fd/", 8) != 0 || path[8] == '\0') {
+		/* Another name of the regular file open on standard
+		 * output or error (/proc/self/fd/1, //dev/stdout, or the
+		 * file's own name): its descriptor too, so that "-o
+		 * /proc/self/fd/1 >> log" appends, where replacing the file
+		 * would lose what log held. */
+		struct stat st, fs;
+
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			return -1;
+		for (n = 1; n <= 2; n++)
+			if (fstat((int)n, &fs) == 0 && S_ISREG(fs.st_mode) &&
+			    fs.st_dev == st.st_dev && fs.st_ino == st.st_ino)
+				return (int)n;
 		return -1;
+	}
 	for (p = path + 8; *p; p++) {
 		if (*p < '0' || *p > '9' || n > (INT_MAX - 9) / 10)
 			return -1;
@@ -356,6 +370,13 @@ out_open(struct out *o, const char *path, enum out_fmt fmt,
 		o->own = 1;
 		o->stream = 1;
 		return 0;
+	}
+	/* A file the shell's ">" could not write is not replaced either
+	 * (renaming over it needs only the directory's permission). */
+	if (exists && access(path, W_OK) != 0) {
+		err_set(e, path, 0, 0, "%s", strerror(errno));
+		out_abort(o);
+		return -1;
 	}
 	/* Through symlinks, replace the file they lead to, not a link. */
 	if ((o->dest = resolve(path)) == NULL) {

@@ -165,6 +165,47 @@ start_waiting() {
 	[ "$(tail -n +2 log)" = "$(cat want.csv)" ]
 }
 
+@test "out: other names of the file open on standard output are its descriptor (they replaced it, losing what it held)" {
+	mkdata
+	mkdir -p sub
+	for name in /proc/self/fd/1 //dev/stdout /dev/./stdout log ./sub/../log; do
+		case $name in /proc/*) [ -e /proc/self/fd/1 ] || continue ;; esac
+		echo first > log
+		"$SA" -Q Q.csv -K K.csv -V V.csv -o "$name" >> log
+		[ "$(head -1 log)" = first ]
+		[ "$(tail -n +2 log)" = "$(cat want.csv)" ]
+		no_temps
+	done
+	# so two outputs on it are refused as for -
+	echo first > log
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o log -a - >> log' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -a - writes the weights to standard output: give the output a file with -o" ]
+	[ "$(cat log)" = first ]
+	# a device stays a file written in place: -o /dev/null --show
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/null --show >/dev/null' _ "$SA"
+	[ "$status" -eq 0 ]
+}
+
+@test "out: a file the user may not write is not replaced, though the directory is writable" {
+	mkdata
+	if [ "$(id -u)" -eq 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	else
+		as=
+	fi
+	mkdir d
+	chmod 777 d
+	echo OLD > d/y.csv
+	chmod 444 d/y.csv
+	run $as "$SA" -Q Q.csv -K K.csv -V V.csv -o d/y.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: d/y.csv: Permission denied" ]
+	[ "$(cat d/y.csv)" = OLD ]
+	[ -z "$(ls d | grep selfattn-)" ]
+}
+
 @test "out: -o /dev/stdout into a pipe" {
 	mkdata
 	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout | cat' _ "$SA"
