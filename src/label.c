@@ -57,6 +57,7 @@ labels_load(struct labels *l, const char *spec, const char *opt,
     struct err *e)
 {
 	size_t len = 0, cap = 4096, i, j;
+	const char *name;
 	FILE *f;
 
 	memset(l, 0, sizeof *l);
@@ -75,15 +76,30 @@ labels_load(struct labels *l, const char *spec, const char *opt,
 		}
 		return 0;
 	}
-	if ((f = fopen(spec + 1, "rb")) == NULL)
-		return err_set(e, spec + 1, 0, 0, "%s", strerror(errno));
+	name = strcmp(spec, "@-") == 0 ? "<stdin>" : spec + 1;
+	if ((f = strcmp(spec, "@-") == 0 ? stdin : fopen(spec + 1, "rb")) ==
+	    NULL)
+		return err_set(e, name, 0, 0, "%s", strerror(errno));
 	if ((l->buf = malloc(cap)) == NULL) {
-		fclose(f);
-		return err_set(e, spec + 1, 0, 0, "%s", strerror(errno));
+		err_set(e, name, 0, 0, "%s", strerror(errno));
+		goto fail_f;
 	}
 	for (;;) {
 		size_t k = fread(l->buf + len, 1, cap - len - 1, f);
+		const char *z = memchr(l->buf + len, '\0', k);
 
+		if (z != NULL) {
+			/* a label is text: a NUL would end it early (and
+			 * @/dev/zero would be read until memory ran out) */
+			size_t at = (size_t)(z - l->buf), line = 1, col = 1;
+
+			for (i = 0; i < at; i++, col++)
+				if (l->buf[i] == '\n')
+					line++, col = 0;
+			err_set(e, name, line, col, "expected a label of text, "
+			    "found a NUL byte");
+			goto fail_f;
+		}
 		len += k;
 		if (len + 1 < cap)
 			break;
@@ -91,20 +107,18 @@ labels_load(struct labels *l, const char *spec, const char *opt,
 			char *t = realloc(l->buf, 2 * cap);
 
 			if (t == NULL) {
-				fclose(f);
-				err_set(e, spec + 1, 0, 0, "%s",
-				    strerror(errno));
-				goto fail;
+				err_set(e, name, 0, 0, "%s", strerror(errno));
+				goto fail_f;
 			}
 			l->buf = t;
 			cap *= 2;
 		}
 	}
 	if (ferror(f)) {
-		err_set(e, spec + 1, 0, 0, "%s", strerror(errno ? errno : EIO));
-		fclose(f);
-		goto fail;
+		err_set(e, name, 0, 0, "%s", strerror(errno ? errno : EIO));
+		goto fail_f;
 	}
+	if (f != stdin)
 	fclose(f);
 	/* drop a final newline and every CR before a newline */
 	if (len > 0 && l->buf[len - 1] == '\n')
@@ -116,12 +130,15 @@ labels_load(struct labels *l, const char *spec, const char *opt,
 	len = j;
 	l->buf[len] = '\0';
 	if (len == 0) {
-		err_set(e, spec + 1, 0, 0, "%s: no label in the file", opt);
+		err_set(e, name, 0, 0, "%s: no label in the file", opt);
 		goto fail;
 	}
 	if (split(l, len, "\n", 0, e, opt) != 0)
 		goto fail;
 	return 0;
+fail_f:
+	if (f != stdin)
+		fclose(f);
 fail:
 	labels_free(l);
 	return -1;

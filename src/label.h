@@ -17,9 +17,10 @@ struct labels {
 
 /* Read spec: "@FILE" is one label per line (a final newline ends the
  * last line, a CR before a newline is dropped, so "" is a label only as
- * an empty line); anything else is words split on blanks (spaces and
- * tabs).  opt names the option in messages.  Returns 0, or -1 with e
- * set (the file cannot be read, no label). */
+ * an empty line), "@-" standard input; anything else is words split on
+ * blanks (spaces and tabs).  opt names the option in messages.  Returns
+ * 0, or -1 with e set (the file cannot be read, a NUL byte in it, with
+ * its line and column, no label). */
 int labels_load(struct labels *l, const char *spec, const char *opt,
     struct err *e);
 

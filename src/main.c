@@ -123,9 +123,9 @@ static const char help_text3[] =
 "\n"
 "Labels and pictures:\n"
 "      --labels WORDS|@FILE  name the query tokens (words split on blanks,\n"
-"                        or one per line of FILE): text weights get a\n"
-"                        header row of key labels and a column of query\n"
-"                        labels\n"
+"                        or one per line of FILE; @- standard input):\n"
+"                        text weights get a header row of key labels and\n"
+"                        a column of query labels\n"
 "      --key-labels WORDS|@FILE  name the keys (default: the query labels\n"
 "                        when there are as many keys as queries)\n"
 "      --label-output    Y in text gets the query labels as first column\n"
@@ -1132,6 +1132,12 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		o->threads = np < 1 ? 1 : np > MAX_THREADS ? MAX_THREADS :
 		    (int)np;
 	}
+	for (i = 0; i < 2; i++)
+		if ((i ? o->key_labels : o->labels) != NULL &&
+		    strcmp(i ? o->key_labels : o->labels, "@-") == 0 &&
+		    nstdin++)
+			return usage_error("%s", "standard input ('-') can "
+			    "be read by one option only");
 	for (i = 0; i < IN_NROLES; i++) {
 		if (o->spec[i] == NULL)
 			continue;

@@ -113,6 +113,27 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	usage_is '--show draws on standard output: give -a a file'
 }
 
+@test "labels: @- reads standard input; a NUL byte is an error at its line and column" {
+	run bash -c 'printf "The\ncat\nsat\non\nthe\nmat\n" | "$@"' _ "$SA" \
+	    -x "$CAT/X.csv" -q "$CAT/Wq.csv" -k "$CAT/Wk.csv" -v "$CAT/Wv.csv" \
+	    --scale none -p 3 --labels @- -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ",The,cat,sat,on,the,mat" ]
+	[ "${lines[6]}" = "mat,0.05,0.15,0.2,0.15,0.1,0.35" ]
+	# one reader of standard input
+	run cat_run --labels @- --key-labels @- -o /dev/null -a -
+	usage_is "standard input ('-') can be read by one option only"
+	printf 'The\ncat\ns\000t\n' >nul.txt
+	run cat_run --labels @nul.txt -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: nul.txt:3:2: expected a label of text, found a NUL byte" ]
+	# so @/dev/zero stops at once, not when memory runs out
+	run timeout 20 "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
+	    --labels @/dev/zero -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/zero:1:1: expected a label of text, found a NUL byte" ]
+}
+
 # A batch of 2 sequences of 3 tokens, 2 heads.
 batch() {
 	printf '1 0\n0 1\n1 1\n\n2 0\n0 2\n1 -1\n' >xb.txt
