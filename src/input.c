@@ -284,7 +284,8 @@ input_shape(const char *spec, struct mat *m, struct shape *sh,
 			return -1;
 		m->rows = sh->ndim == 1 ? 1 : sh->dim[0];
 		m->cols = sh->dim[sh->ndim - 1];
-		return 0;
+		/* the checks of mat_alloc() when the run draws it */
+		return mat_check(m->rows, m->cols, spec, e);
 	}
 	return load(spec, NULL, NULL, m, sh, 1, e);
 }

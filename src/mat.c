@@ -21,18 +21,27 @@ mat_mul_size(size_t a, size_t b, size_t *r)
 	return 0;
 }
 
+/* n elements of size bytes: *bytes, or an error (-1) when they do
+ * not fit in an object. */
+static int
+too_many(size_t n, size_t size, size_t *bytes, const char *what,
+    struct err *e)
+{
+	if (mat_mul_size(n ? n : 1, size, bytes) || *bytes > PTRDIFF_MAX)
+		return err_set(e, what, 0, 0, "%zu elements of %zu bytes are "
+		    "too many to hold", n, size);
+	return 0;
+}
+
 void *
 mat_buf(size_t n, size_t size, const char *what, struct err *e)
 {
-	size_t bytes, got;
+	size_t bytes = 0, got;
 	void *p;
 	int rc, huge;
 
-	if (mat_mul_size(n ? n : 1, size, &bytes) || bytes > PTRDIFF_MAX) {
-		err_set(e, what, 0, 0, "%zu elements of %zu bytes are too many "
-		    "to hold", n, size);
+	if (too_many(n, size, &bytes, what, e))
 		return NULL;
-	}
 	/* A buffer of a huge page or more starts on one, takes whole ones
 	 * and asks for them (Linux, with transparent huge pages on
 	 * "madvise"): its first touch then faults once per 2 MiB, not once
@@ -91,15 +100,26 @@ arena_free(struct arena *a)
 }
 
 int
+mat_check(size_t rows, size_t cols, const char *what, struct err *e)
+{
+	size_t n, bytes;
+
+	if (mat_mul_size(rows, cols, &n) != 0)
+		return err_set(e, what, 0, 0,
+		    "a %zux%zu matrix is too large to hold", rows, cols);
+	return too_many(n, sizeof(double), &bytes, what, e);
+}
+
+int
 mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
     struct err *e)
 {
 	size_t n;
 
 	memset(m, 0, sizeof *m);
-	if (mat_mul_size(rows, cols, &n) != 0)
-		return err_set(e, what, 0, 0,
-		    "a %zux%zu matrix is too large to hold", rows, cols);
+	if (mat_check(rows, cols, what, e) != 0)
+		return -1;
+	n = rows * cols;
 	if ((m->data = mat_buf(n, sizeof(double), what, e)) == NULL)
 		return -1;
 	memset(m->data, 0, (n ? n : 1) * sizeof(double));

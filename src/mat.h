@@ -57,6 +57,11 @@ void *arena_take(struct arena *a, size_t n, size_t size);
 int arena_alloc(struct arena *a, const char *what, struct err *e);
 void arena_free(struct arena *a);
 
+/* The checks mat_alloc makes before it allocates a rows x cols
+ * matrix of double: 0, or -1 with e set (the count or its bytes do not
+ * fit); for --dry-run, which allocates nothing. */
+int mat_check(size_t rows, size_t cols, const char *what, struct err *e);
+
 /* Allocate m as rows x cols, zero-filled.  Fails (returns -1, fills e
  * naming `what`) when rows*cols*sizeof(double) overflows or memory runs
  * out; m is then left empty.  A 0-element matrix is valid. */

@@ -250,6 +250,15 @@ END
 	printf '\223NUMPY\001\000' >bad.npy
 	same_as_run -x bad.npy -q rand:2x2 -k rand:2x2 -v rand:2x2
 	[ "$status" -eq 1 ]
+	# a generator too large to hold (it passed --dry-run)
+	same_as_run -Q rand:4294967296x4294967296 -K rand:2x4294967296 \
+	    -V rand:2x2
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: rand:4294967296x4294967296: a 4294967296x4294967296 matrix is too large to hold" ]
+	same_as_run -Q rand:3037000500x3037000500 -K rand:2x3037000500 \
+	    -V rand:2x2
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: rand:3037000500x3037000500: 9223372037000250000 elements of 8 bytes are too many to hold" ]
 }
 
 @test "dry-run: shape mismatches as the run reports them (exit 1)" {
