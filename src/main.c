@@ -399,6 +399,18 @@ usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* *slot = optarg for an option that names a file or labels; given
+ * twice, a usage error (the last would win and the first output never
+ * be written).  Returns 0, or EXIT_USAGE with the message printed. */
+static int
+set_once(const char **slot, const char *name)
+{
+	if (*slot != NULL)
+		return usage_error("option %s given twice", name);
+	*slot = optarg;
+	return 0;
+}
+
 /* Parse an unsigned decimal in [lo, hi]; -1 if it is not one. */
 static int
 parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
@@ -992,10 +1004,12 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->seed = (uint32_t)u;
 			break;
 		case 'o':
-			o->output = optarg;
+			if (set_once(&o->output, "-o"))
+				return EXIT_USAGE;
 			break;
 		case OPT_LSE:
-			o->lse = optarg;
+			if (set_once(&o->lse, "--lse"))
+				return EXIT_USAGE;
 			break;
 		case OPT_MERGE:
 			o->merge = 1;
@@ -1013,7 +1027,8 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				o->po.has_krange = 1;
 			break;
 		case 'a':
-			o->weights = optarg;
+			if (set_once(&o->weights, "-a"))
+				return EXIT_USAGE;
 			break;
 		case OPT_LABELS:
 		case OPT_KEYLABELS:
@@ -1022,16 +1037,17 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				return usage_error("%s expects words or @FILE, "
 				    "found \"%s\"", c == OPT_LABELS ?
 				    "--labels" : "--key-labels", optarg);
-			if (c == OPT_LABELS)
-				o->labels = optarg;
-			else
-				o->key_labels = optarg;
+			if (set_once(c == OPT_LABELS ? &o->labels :
+			    &o->key_labels, c == OPT_LABELS ? "--labels" :
+			    "--key-labels"))
+				return EXIT_USAGE;
 			break;
 		case OPT_LABELOUT:
 			o->label_output = 1;
 			break;
 		case OPT_HEATMAP:
-			o->heatmap = optarg;
+			if (set_once(&o->heatmap, "--heatmap"))
+				return EXIT_USAGE;
 			break;
 		case OPT_SHOW:
 			o->show = 1;

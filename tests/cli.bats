@@ -130,6 +130,20 @@ usage_fails() {
 	[ "${lines[0]}" = "selfattn: option -x given twice" ]
 }
 
+@test "usage: an output or labels option given twice (the first output was never written)" {
+	for o in -o -a --lse --heatmap --labels --key-labels; do
+		case $o in
+		--heatmap) a=h1.svg b=h2.svg ;;
+		--labels|--key-labels) a="a b" b="c d" ;;
+		*) a=one.csv b=two.csv ;;
+		esac
+		run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 "$o" "$a" "$o" "$b"
+		usage_fails
+		[ "${lines[0]}" = "selfattn: option $o given twice" ]
+		[ ! -e one.csv ] && [ ! -e two.csv ] && [ ! -e h1.svg ] && [ ! -e h2.svg ]
+	done
+}
+
 @test "usage: self-attention without -k" {
 	run "$SA" -x X.csv -q W.csv -v W.csv
 	usage_fails
