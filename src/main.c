@@ -1368,9 +1368,14 @@ main(int argc, char *argv[])
 		goto fail;
 	/* a shard's rows may see no key in its range: its LSE says so */
 	if (dead > 0 && !o.po.has_krange && !o.quiet)
-		fprintf(stderr, "selfattn: warning: %zu query row%s every "
+		/* counted in each head: a row hidden in two heads is two
+		 * (--merge: each LSE value, a row of a head) */
+		fprintf(stderr, "selfattn: warning: %zu query row%s%s every "
 		    "key masked: %s output and weights are 0\n", dead,
-		    dead == 1 ? " has" : "s have", dead == 1 ? "its" : "their");
+		    dead == 1 ? "" : "s", o.merge || p.H == 1 ? (dead == 1 ?
+		    " has" : " have") : dead == 1 ? ", counted in each head, "
+		    "has" : ", counted in each head, have", dead == 1 ? "its" :
+		    "their");
 	status = 0;
 	goto done;
 fail:

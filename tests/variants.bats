@@ -506,7 +506,7 @@ data_is() {
 	[ "$(head -1 w.csv)" = "0,0,0" ]
 	run --separate-stderr "$SA" $B -H 2 --mask m.csv
 	[ "$status" -eq 0 ]
-	[ "$stderr" = "selfattn: warning: 2 query rows have every key masked: their output and weights are 0" ]
+	[ "$stderr" = "selfattn: warning: 2 query rows, counted in each head, have every key masked: their output and weights are 0" ]
 }
 
 @test "variants data: buffers are sized by the real rows, not the block size" {

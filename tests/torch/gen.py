@@ -49,6 +49,7 @@ Two checks guard every case, and the script fails unless both pass:
 """
 import math
 import os
+import re
 import shutil
 import sys
 import zlib
@@ -65,8 +66,15 @@ COND_REL = 1e-13        # NumPy long double vs PyTorch
 LD = np.longdouble
 F64 = np.float64
 
-WARNING = ("selfattn: warning: %d query rows have every key masked: "
-           "their output and weights are 0")
+def warning(dead, cmd):
+    """selfattn's warning line: rows counted in each head (-H N > 1)."""
+    m = re.search(r"(?:^| )(?:-H ?|--heads[ =])(\d+)", cmd)
+    per = ", counted in each head," if m and int(m.group(1)) > 1 else ""
+    return ("selfattn: warning: %d query row%s%s %s every key masked: "
+            "%s output and weights are 0" % (
+                dead, "" if dead == 1 else "s", per,
+                "has" if dead == 1 else "have",
+                "its" if dead == 1 else "their"))
 
 
 # -- files --
@@ -370,7 +378,7 @@ def run_case(fn):
         write_npy(os.path.join(d, "expect_lse.npy"), t_lse)
     if dead64:
         with open(os.path.join(d, "expect_warning"), "w") as f:
-            f.write(WARNING % dead64 + "\n")
+            f.write(warning(dead64, r.cmd) + "\n")
     print("%-28s out %-14s w %-16s%s" % (
         name, t_out.shape, t_w.shape if r.weights else "-",
         "  warning: %d rows" % dead64 if dead64 else ""))
