@@ -445,6 +445,10 @@ wide_labels() {
 	# the page measures its labels: none outside its picture
 	dom "file://$PWD/w.html#selftest" >w.dom
 	grep -q 'data-selftest="[^"]*; 0 clipped"' w.dom
+	# one sequence of a batch drawn: the page says which
+	batch --heatmap one.html --batch-index 1 -o /dev/null
+	dom "file://$PWD/one.html" >one.dom
+	grep -q '<span id="seqbox">sequence 1 of 2 <select id="seq" style="display: none;">' one.dom
 	# the SVG's margins come from a table of widths: put it in a page
 	# that counts the text outside the picture
 	{ printf '<!DOCTYPE html><html><body style="margin:0">'
