@@ -39,15 +39,19 @@ line_of(const char *b, size_t at)
  * its header declares (or of a header that npy_read refuses, which it
  * then reports); and refuse text whose last line grows past
  * TEXT_LINE_MAX, so that an endless stream, such as /dev/zero, ends in
- * a message, not in exhausted memory.
+ * a message, not in exhausted memory.  Text stops at its first NUL
+ * byte, which no text holds and the parser then reports at its line and
+ * column (binary from a stream, /dev/urandom, has one within a few
+ * hundred bytes; it was read until memory ran out).
  */
 static int
 slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 {
 	struct stat st;
 	size_t cap = 1 << 16, n = 0, want = SIZE_MAX, ls = 0, k, ncap;
+	size_t nul = 0;		/* text before it has no NUL byte */
 	int npy = -1;		/* not known before the magic's length */
-	char *b, *nb;
+	char *b, *nb, *z;
 	ssize_t r;
 
 	/* A regular file tells its size: one allocation, few reads. */
@@ -101,6 +105,12 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 		n += (size_t)r;
 		if (npy < 0 && n >= NPY_MAGIC_LEN)
 			npy = npy_is((unsigned char *)b, n);
+		if (npy == 0 && (z = memchr(b + nul, '\0', n - nul)) != NULL) {
+			n = (size_t)(z - b) + 1;
+			break;
+		}
+		if (npy == 0)
+			nul = n;
 		if (npy != 1 && n - ls > TEXT_LINE_MAX) {
 			text_line_long(e, name, line_of(b, ls));
 			free(b);

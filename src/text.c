@@ -467,8 +467,10 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			first = 0;
 			if (parse_row(&r, p, le, sep, 1, &rw))
 				goto fail;
+			/* (a NUL byte is no text: binary, reported where
+			 * it is by the strict pass) */
 			if (rw.nums == 0 && !split_has_number(&r, p, le, has,
-			    sep)) {
+			    sep) && memchr(p, '\0', (size_t)(le - p)) == NULL) {
 				header_line = r.line;
 				have_sep = 0;
 				info->header = 1;

@@ -303,8 +303,8 @@ MESSAGES='selfattn: X.csv:2:3: expected a number, found "x"
 	1 printf "1,2\n3,x\n" >X.csv; selfattn -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
 selfattn: X.csv:1:1: expected a number with a decimal point, found "1,5"
 	1 printf "1,5;2,5\n3;4\n" >X.csv; selfattn -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
-selfattn: /dev/zero:1:1: expected a line of at most 256 MiB, found more
-	1 selfattn -x /dev/zero -q rand:2x2 -k rand:2x2 -v rand:2x2
+selfattn: <stdin>:1:1: expected a line of at most 256 MiB, found more
+	1 yes 1, | tr -d "\n" | selfattn -x - -q rand:2x2 -k rand:2x2 -v rand:2x2
 selfattn: X.csv:3:1: expected 3 fields as on line 1, found 2
 	1 printf "1,2,3\n4,5,6\n7,8\n" >X.csv; selfattn -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3
 selfattn: X.csv:2:5: expected a closing '"'"'"'"'"', found the end of the line

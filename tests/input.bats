@@ -107,18 +107,33 @@ bounded() {
 	fi
 }
 
-@test "streams: /dev/zero is refused after a line of 256 MiB" {
-	bounded "'$SA' -j 1 -x /dev/zero -q rand:2x2 -k rand:2x2 -v rand:2x2"
+@test "streams: a line that never ends is refused after 256 MiB" {
+	bounded "yes 1, | tr -d '\\n' |
+	    '$SA' -j 1 -x - -q rand:2x2 -k rand:2x2 -v rand:2x2"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'selfattn: /dev/zero:1:1: expected a line of at most 256 MiB, found more' ]
+	[ "$stderr" = 'selfattn: <stdin>:1:1: expected a line of at most 256 MiB, found more' ]
 	[ -z "$output" ]
 }
 
 @test "streams: endless bytes after text lines name the line that does not end" {
-	bounded "{ printf '1,2\n3,4\n'; cat /dev/zero; } |
+	bounded "{ printf '1,2\n3,4\n'; yes 5, | tr -d '\\n'; } |
 	    '$SA' -j 1 -x - -q rand:2x2 -k rand:2x2 -v rand:2x2"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = 'selfattn: <stdin>:3:1: expected a line of at most 256 MiB, found more' ]
+}
+
+@test "streams: text stops at its first NUL byte, reported where it is: /dev/zero, /dev/urandom, endless lines after one" {
+	bounded "'$SA' -j 1 -x /dev/zero -q rand:2x2 -k rand:2x2 -v rand:2x2"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: /dev/zero:1:1: expected a number, found "\x00"' ]
+	bounded "{ printf '1,2\n3,\0'; yes 5,6; } |
+	    '$SA' -j 1 -x - -q rand:2x2 -k rand:2x2 -v rand:2x2"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>:2:3: expected a number, found "\x00"' ]
+	# binary: an error with its position, not memory exhausted
+	bounded "'$SA' -j 1 -x /dev/urandom -q rand:2x2 -k rand:2x2 -v rand:2x2"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" =~ ^selfattn:\ /dev/urandom:[0-9]+:[0-9]+:\ expected ]]
 }
 
 # out_of_memory LIMIT MESSAGE CMD...: CMD -o y.npy under ulimit -v
