@@ -560,15 +560,14 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 		per = n * p->m;
 		if (nd <= 2)
 			snprintf(at, sizeof at, "query %zu, key %zu",
-			    i / p->m % n + 1, i % p->m + 1);
+			    i / p->m % n, i % p->m);
 		else if (nd == 3)
 			snprintf(at, sizeof at, "head %zu, query %zu, key %zu",
-			    i / per + 1, i / p->m % n + 1, i % p->m + 1);
+			    i / per, i / p->m % n, i % p->m);
 		else
 			snprintf(at, sizeof at, "sequence %zu, head %zu, query "
-			    "%zu, key %zu", i / (per * in->sh.dim[1]) + 1,
-			    i / per % in->sh.dim[1] + 1, i / p->m % n + 1,
-			    i % p->m + 1);
+			    "%zu, key %zu", i / (per * in->sh.dim[1]),
+			    i / per % in->sh.dim[1], i / p->m % n, i % p->m);
 		return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 (1 = may "
 		    "attend), found %g at %s: give values added to the "
 		    "scores with --bias", who(w, in), x, at);
@@ -667,7 +666,7 @@ lengths(const struct plan *p, const struct plan_in *in, size_t max,
 		if (!(x >= 0 && x <= (double)max && x == floor(x)))
 			return err_set(e, NULL, 0, 0, "%s: expected a whole "
 			    "number of %s from 0 to %zu, found %g for "
-			    "sequence %zu", who(w, in), what, max, x, b + 1);
+			    "sequence %zu", who(w, in), what, max, x, b);
 		(*out)[b] = (size_t)x;
 	}
 	return 0;
@@ -702,7 +701,7 @@ key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 		if (x != 0 && x != 1)
 			return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 "
 			    "(1 = padding), found %g at key %zu", who(w, in),
-			    x, i % p->m + 1);
+			    x, i % p->m);
 		p->kpad[i] = x != 0;
 	}
 	p->kpad_sb = in->m.rows == 1 || col ? 0 : p->m;

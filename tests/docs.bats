@@ -327,7 +327,7 @@ selfattn: -V (V) V.csv is 2x4 but -K (K) K.csv is 3x4: every key needs a value
 	1 mat Q.csv 2 4; mat K.csv 3 4; mat V.csv 2 4; selfattn -Q Q.csv -K K.csv -V V.csv
 selfattn: -Q (Q) Q.csv is 4x3: its 3 columns do not split into 2 heads of equal width (-H 2)
 	1 mat Q.csv 4 3; selfattn -Q Q.csv -K rand:5x3 -V rand:5x2 -H 2
-selfattn: --mask mask.csv: expected 0 or 1 (1 = may attend), found -inf at query 1, key 2: give values added to the scores with --bias
+selfattn: --mask mask.csv: expected 0 or 1 (1 = may attend), found -inf at query 0, key 1: give values added to the scores with --bias
 	1 printf "0,-inf,0\n0,0,0\n" >mask.csv; selfattn -Q rand:2x4 -K rand:3x4 -V rand:3x4 --mask mask.csv
 selfattn: nope.csv: No such file or directory
 	1 selfattn -x nope.csv -q rand:2x2 -k rand:2x2 -v rand:2x2

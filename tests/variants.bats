@@ -102,16 +102,16 @@ data_is() {
 	data_is '--key-lengths rand:2 is 2 but there is 1 sequence: expected one length per sequence'
 	printf '4\n' > k4.csv
 	run "$SA" $B --key-lengths k4.csv
-	data_is '--key-lengths k4.csv: expected a whole number of keys from 0 to 3, found 4 for sequence 1'
+	data_is '--key-lengths k4.csv: expected a whole number of keys from 0 to 3, found 4 for sequence 0'
 	printf '1.5\n' > k15.csv
 	run "$SA" $B --key-lengths k15.csv
-	data_is '--key-lengths k15.csv: expected a whole number of keys from 0 to 3, found 1.5 for sequence 1'
+	data_is '--key-lengths k15.csv: expected a whole number of keys from 0 to 3, found 1.5 for sequence 0'
 	printf -- '-1\n' > km.csv
 	run "$SA" $B --query-lengths km.csv
-	data_is '--query-lengths km.csv: expected a whole number of queries from 0 to 2, found -1 for sequence 1'
+	data_is '--query-lengths km.csv: expected a whole number of queries from 0 to 2, found -1 for sequence 0'
 	printf '3\n' > q3.csv
 	run "$SA" $B --query-lengths q3.csv
-	data_is '--query-lengths q3.csv: expected a whole number of queries from 0 to 2, found 3 for sequence 1'
+	data_is '--query-lengths q3.csv: expected a whole number of queries from 0 to 2, found 3 for sequence 0'
 }
 
 @test "variants: --key-lengths 0 leaves rows no key (warning); --query-lengths 0 gives zeros silently" {
@@ -281,7 +281,7 @@ data_is() {
 	mkqkv
 	printf '0,1,2\n' > kp.csv
 	run "$SA" $B --key-padding kp.csv
-	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 3'
+	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 2'
 	run "$SA" $B --key-padding rand:4
 	data_is '--key-padding rand:4 is 4 but there are 3 keys'
 	run "$SA" $B --key-padding rand:2x1
@@ -303,13 +303,13 @@ data_is() {
 	mkqkv
 	printf '1,0,1\n1,-inf,0\n' > m.csv
 	run "$SA" $B --mask m.csv
-	data_is '--mask m.csv: expected 0 or 1 (1 = may attend), found -inf at query 2, key 2: give values added to the scores with --bias'
+	data_is '--mask m.csv: expected 0 or 1 (1 = may attend), found -inf at query 1, key 1: give values added to the scores with --bias'
 	printf '1,1,1\n1,1,1\n\n1,1,1\n1,0.5,1\n' > m3.csv
 	run "$SA" $B -H 2 --mask m3.csv
-	data_is '--mask m3.csv: expected 0 or 1 (1 = may attend), found 0.5 at head 2, query 2, key 2: give values added to the scores with --bias'
+	data_is '--mask m3.csv: expected 0 or 1 (1 = may attend), found 0.5 at head 1, query 1, key 1: give values added to the scores with --bias'
 	run "$SA" $B --mask rand:2x3
 	[ "$status" -eq 1 ]
-	[[ "$output" == "selfattn: --mask rand:2x3: expected 0 or 1 (1 = may attend), found "*" at query 1, key 1: give values added to the scores with --bias" ]]
+	[[ "$output" == "selfattn: --mask rand:2x3: expected 0 or 1 (1 = may attend), found "*" at query 0, key 0: give values added to the scores with --bias" ]]
 }
 
 @test "variants: a .npy --mask of bools is the same mask as 0/1 text, and as a --bias of 0 and -inf" {
