@@ -138,9 +138,11 @@ count(const char *s, size_t *v, const char **end)
 	if (*s < '0' || *s > '9')
 		return -1;
 	for (; *s >= '0' && *s <= '9'; s++) {
-		if (x > (SIZE_MAX - 9) / 10)
+		size_t d = (size_t)(*s - '0');
+
+		if (x > (SIZE_MAX - d) / 10)
 			return -1;
-		x = x * 10 + (size_t)(*s - '0');
+		x = x * 10 + d;
 	}
 	if (x == 0)
 		return -1;
@@ -166,8 +168,9 @@ input_generator(const char *spec, struct shape *sh, struct err *e)
 	}
 	if (end == p || *end != '\0')
 		return err_set(e, NULL, 0, 0, "expected a generator "
-		    "%s:ROWSxCOLS or %s:COUNT with counts >= 1, found \"%s\"",
-		    gauss ? "randn" : "rand", gauss ? "randn" : "rand", spec);
+		    "%s:ROWSxCOLS or %s:COUNT with counts from 1 to %zu, "
+		    "found \"%s\"", gauss ? "randn" : "rand", gauss ? "randn" :
+		    "rand", (size_t)SIZE_MAX, spec);
 	return gauss ? 2 : 1;
 }
 

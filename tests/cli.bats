@@ -245,12 +245,17 @@ usage_fails() {
 }
 
 @test "usage: malformed generators" {
-	for bad in rand:3y3 rand:0x3 rand:3x0 rand: randn:x3 rand:3x3x3 rand:-1; do
+	for bad in rand:3y3 rand:0x3 rand:3x0 rand: randn:x3 rand:3x3x3 rand:-1 \
+	    rand:18446744073709551616x1 randn:1x99999999999999999999; do
 		run "$SA" -Q "$bad" -K K.csv -V V.csv
 		usage_fails
 		case $bad in randn*) g=randn ;; *) g=rand ;; esac
-		[ "${lines[0]}" = "selfattn: expected a generator $g:ROWSxCOLS or $g:COUNT with counts >= 1, found \"$bad\"" ]
+		[ "${lines[0]}" = "selfattn: expected a generator $g:ROWSxCOLS or $g:COUNT with counts from 1 to 18446744073709551615, found \"$bad\"" ]
 	done
+	# the largest count parses: its matrix is then too large to hold
+	run "$SA" -Q rand:18446744073709551615x1 -K rand:1x1 -V rand:1x1
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: rand:18446744073709551615x1: 18446744073709551615 elements of 8 bytes are too many to hold" ]
 }
 
 @test "data: a missing input file reports the OS error, exit 1" {
