@@ -149,7 +149,7 @@ fold(struct shard *acc, const struct shard *s, size_t heads)
 			size_t li = heads == 1 ? i : (i / n * heads + h) * n +
 			    i % n;
 			double a = acc->l.data[li], b = s->l.data[li], mx, L;
-			double wa, wb, *o = acc->y.data + i * cols + h * dv;
+			double wa, wb, sum, *o = acc->y.data + i * cols + h * dv;
 			const double *o2 = s->y.data + i * cols + h * dv;
 
 			if (b == -INFINITY)
@@ -161,9 +161,15 @@ fold(struct shard *acc, const struct shard *s, size_t heads)
 			}
 			mx = a > b || b != b ? a : b;
 			mx = a != a ? a : mx;
-			L = mx + log(exp(a - mx) + exp(b - mx));
-			wa = exp(a - L);
-			wb = exp(b - L);
+			/* the weights from the differences to the larger,
+			 * not from L: with LSEs near 1e308, L = mx + log 2
+			 * rounds to mx and exp(a - L) gave 1, not 1/2 */
+			wa = exp(a - mx);
+			wb = exp(b - mx);
+			sum = wa + wb;
+			L = mx + log(sum);
+			wa /= sum;
+			wb /= sum;
 			for (j = 0; j < dv; j++)
 				o[j] = wa * o[j] + wb * o2[j];
 			acc->l.data[li] = L;

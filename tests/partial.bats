@@ -236,6 +236,25 @@ weights_j() {
 	[[ "${lines[0]}" == "selfattn: y1.csv is "*" but l3.csv is 3x1: expected an output whose shape less its last axis is the log-sum-exp's"* ]]
 }
 
+@test "partial: --merge weighs shards by their LSE differences, right for LSEs near the largest double" {
+	printf '1\n' >y0.csv
+	printf '3\n' >y1.csv
+	# two equal LSEs: the mean; L = LSE + log 2 rounds to LSE there
+	for l in 1e308 0 -1e308; do
+		printf '%s\n' "$l" >l.csv
+		run "$SA" --merge y0.csv l.csv y1.csv l.csv
+		[ "$status" -eq 0 ]
+		[ "$output" = 2 ]
+	done
+	# and one far below the other adds nothing
+	printf '1e308\n' >la.csv
+	printf '1\n' >lb.csv
+	run "$SA" --merge y0.csv la.csv y1.csv lb.csv
+	[ "$output" = 1 ]
+	run "$SA" --merge y0.csv lb.csv y1.csv la.csv
+	[ "$output" = 3 ]
+}
+
 @test "usage: --merge needs pairs of files" {
 	run "$SA" --merge a.csv
 	[ "$status" -eq 2 ]
