@@ -22,6 +22,7 @@
 
 #include "complete.h"
 #include "explain.h"
+#include "gemm.h"
 #include "heat.h"
 #include "input.h"
 #include "label.h"
@@ -1135,7 +1136,13 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
 	else if ((rc = check_combination(o)) != 0)
 		return rc;
-	if (o->threads == 0 && (p = getenv("SELFATTN_THREADS")) != NULL) {
+	/* empty: as if unset (the shell's VAR= in a script) */
+	if ((p = getenv("SELFATTN_ISA")) != NULL && *p != '\0' &&
+	    gemm_isa_parse(p) < 0)
+		return usage_error("SELFATTN_ISA expects generic, avx2 or "
+		    "avx512, found \"%s\"", p);
+	if (o->threads == 0 && (p = getenv("SELFATTN_THREADS")) != NULL &&
+	    *p != '\0') {
 		if (parse_uint(p, 1, MAX_THREADS, &u) != 0)
 			return usage_error("SELFATTN_THREADS expects a number of "
 			    "threads from 1 to " MAX_THREADS_STR ", found \"%s\"",

@@ -220,6 +220,20 @@ usage_fails() {
 	[ "${lines[0]}" = 'selfattn: SELFATTN_THREADS expects a number of threads from 1 to 1024, found "zero"' ]
 }
 
+@test "usage: SELFATTN_ISA must name a level; either variable empty is as if unset" {
+	SELFATTN_ISA=foo run "$SA" -Q rand:2x2 -K rand:3x2 -V rand:3x2
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: SELFATTN_ISA expects generic, avx2 or avx512, found "foo"' ]
+	run "$SA" -Q rand:2x2 -K rand:3x2 -V rand:3x2
+	want=$output
+	SELFATTN_ISA= SELFATTN_THREADS= run "$SA" -Q rand:2x2 -K rand:3x2 -V rand:3x2
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	# a level the CPU lacks is a valid name: the best it has is used
+	SELFATTN_ISA=avx512 run "$SA" -Q rand:2x2 -K rand:3x2 -V rand:3x2
+	[ "$status" -eq 0 ]
+}
+
 @test "usage: --dtype must be f64 or f32" {
 	run "$SA" -Q Q.csv -K K.csv -V V.csv --dtype f16
 	usage_fails
