@@ -663,7 +663,8 @@ check_outputs(const struct opts *o)
 				    "output: give %s a file%s", opt[i], i ==
 				    PLAN_Y ? " (-o /dev/null to draw only)" :
 				    "");
-			if (fi == 1 && fj == 1 && i == PLAN_Y)
+			if (fi == 1 && fj == 1 && i == PLAN_Y &&
+			    o->output == NULL)
 				return usage_error("%s %s writes the %s to "
 				    "standard output: give the output a file with "
 				    "-o", opt[j], path[j], j == PLAN_W ?

@@ -250,6 +250,10 @@ usage_fails() {
 	run "$SA" -Q Q.csv -K K.csv -V V.csv -a -
 	usage_fails
 	[ "${lines[0]}" = "selfattn: -a - writes the weights to standard output: give the output a file with -o" ]
+	# -o given, naming standard output: the message names both
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout -a -
+	usage_fails
+	[ "${lines[0]}" = "selfattn: -o /dev/stdout and -a - both write to standard output: give one a file" ]
 }
 
 @test "usage: -o and -a naming the same file" {

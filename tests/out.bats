@@ -180,7 +180,7 @@ start_waiting() {
 	echo first > log
 	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o log -a - >> log' _ "$SA"
 	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "selfattn: -a - writes the weights to standard output: give the output a file with -o" ]
+	[ "${lines[0]}" = "selfattn: -o log and -a - both write to standard output: give one a file" ]
 	[ "$(cat log)" = first ]
 	# a device stays a file written in place: -o /dev/null --show
 	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/null --show >/dev/null' _ "$SA"
