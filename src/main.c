@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -681,13 +682,13 @@ check_outputs(const struct opts *o)
 	return 0;
 }
 
-/* Does s end with suffix (and have more before it)? */
+/* Does s end with suffix, in any case (and have more before it)? */
 static int
 has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
 
-	return n > k && strcmp(s + n - k, suffix) == 0;
+	return n > k && strcasecmp(s + n - k, suffix) == 0;
 }
 
 /* --merge takes pairs of files and outputs; no attention options. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,7 +44,7 @@ out_fmt_of(const char *path, enum out_fmt deflt)
 	n = strlen(path);
 	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
 		k = strlen(ext[i].ext);
-		if (n > k && strcmp(path + n - k, ext[i].ext) == 0)
+		if (n > k && strcasecmp(path + n - k, ext[i].ext) == 0)
 			return ext[i].fmt;
 	}
 	return deflt;

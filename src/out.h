@@ -78,7 +78,7 @@ struct out {
 };
 
 /* The format a file named path gets: from its extension .csv .tsv .txt
- * or .npy, else deflt.  path NULL or "-" (standard output) gives deflt. */
+ * or .npy (in any case: Y.CSV too), else deflt.  path NULL or "-" (standard output) gives deflt. */
 enum out_fmt out_fmt_of(const char *path, enum out_fmt deflt);
 
 /* Set o up closed, so that out_abort and out_commit_all skip it. */

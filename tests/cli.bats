@@ -483,10 +483,15 @@ npyhdr() {
 	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.xlsx
 	usage_fails
 	[ "${lines[0]}" = 'selfattn: -o y.xlsx: unknown extension ".xlsx": use .csv, .tsv, .txt or .npy, or give -f' ]
-	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a dir.d/w.NPY
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a dir.d/w.npz
 	usage_fails
-	[ "${lines[0]}" = 'selfattn: -a dir.d/w.NPY: unknown extension ".NPY": use .csv, .tsv, .txt or .npy, or give -f' ]
+	[ "${lines[0]}" = 'selfattn: -a dir.d/w.npz: unknown extension ".npz": use .csv, .tsv, .txt or .npy, or give -f' ]
 	[ ! -e y.xlsx ] && [ ! -e y.csv ]
+	# an extension in capitals is that format
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o Y.CSV -a W.NPY -p 6 --heatmap H.SVG
+	[ "$(head -1 Y.CSV)" = "6.01668,3.98332" ]
+	[ "$("$CATMAT" -s W.NPY)" = "2x3" ]
+	grep -q '^<svg ' H.SVG
 	# -f gives the format; no extension, or a device, takes -f or csv
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o y.xlsx -f tsv -p 6
 	[ "$(head -1 y.xlsx)" = "$(printf '6.01668\t3.98332')" ]
