@@ -407,6 +407,13 @@ batch() {
 	# a legend entry for masked cells where there are some (causal)
 	grep -q '>masked</text>' p.dom
 	! grep -q '>masked</text>' cat.dom
+	# the head view of the mean of 2 heads: each head's 6 causal lines
+	# in its colour, with a key; one head: its lines, no key
+	grep -q '<p class="hkey"><span style="color: rgb(31, 119, 180);">■</span> head 0  <span style="color: rgb(255, 127, 14);">■</span> head 1  </p>' p.dom
+	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' p.dom | wc -l)" -eq 6 ]
+	[ "$(grep -o '<line [^>]*stroke="#ff7f0e"' p.dom | wc -l)" -eq 6 ]
+	! grep -q 'hkey' cat.dom
+	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' cat.dom | wc -l)" -eq 36 ]
 }
 
 @test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell" {
