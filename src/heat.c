@@ -260,6 +260,8 @@ grapheme(const char *s, int *cols, int *w)
 		if (k == 0 || s[n] == '\0')
 			break;
 		d = u8cp(s + n, k);
+		/* joined after a ZWJ; an extender; a second regional
+		 * indicator (n is 4: a flag is two of them) */
 		if (c == 0x200d || in_ranges(d, extend_r, NRANGES(extend_r)) ||
 		    (c >= 0x1f1e6 && c <= 0x1f1ff && d >= 0x1f1e6 &&
 		    d <= 0x1f1ff && n <= 4)) {
@@ -315,6 +317,26 @@ put_byte(char *buf, unsigned char c, int xml)
 	return 1;
 }
 
+/* The code point at s into dst as put_byte() writes a byte (a bad byte
+ * as U+FFFD); sets *adv to the bytes of s it took, returns the bytes
+ * written (at most 6). */
+static size_t
+put_cp(char *dst, const char *s, size_t *adv, int xml)
+{
+	size_t m = u8char(s);
+
+	*adv = m ? m : 1;
+	if (m == 0) {
+		memcpy(dst, U_FFFD, 3);
+		return 3;
+	}
+	if (m > 1) {
+		memcpy(dst, s, m);
+		return m;
+	}
+	return put_byte(dst, (unsigned char)*s, xml);
+}
+
 /* s cut to at most max characters (graphemes; an ellipsis for the
  * rest), XML-escaped when xml, a bad byte U+FFFD, into buf of cap bytes
  * (cap >= 16): a character that would not fit in buf ends it as the
@@ -322,42 +344,25 @@ put_byte(char *buf, unsigned char c, int xml)
 static void
 cut(char *buf, size_t cap, const char *s, size_t max, int xml)
 {
-	size_t k = 0, cps = 0, total, cols, w, n, i, b;
+	size_t k = 0, chars = 0, total, cols, w, n, i, b, adv;
+	char tmp[6];
 	int c, x;
 
 	total = glen(s, (size_t)-1, &cols, &w);
 	if (max == 0)
 		max = total;
 	for (; *s; s += n) {
-		char tmp[6];
-
-		if (++cps > (total > max ? max - 1 : max))
+		if (++chars > (total > max ? max - 1 : max))
 			break;
 		n = grapheme(s, &c, &x);
-		/* the bytes it takes escaped */
-		for (i = b = 0; i < n; i += u8char(s + i) ? u8char(s + i) : 1)
-			b += u8char(s + i) == 0 ? 3 : u8char(s + i) > 1 ?
-			    u8char(s + i) : put_byte(tmp, (unsigned char)s[i],
-			    xml);
+		for (i = b = 0; i < n; i += adv)	/* its bytes written */
+			b += put_cp(tmp, s + i, &adv, xml);
 		if (k + b + 4 > cap) {
 			total = max + 1;	/* the ellipsis */
 			break;
 		}
-		for (i = 0; i < n; ) {
-			size_t m = u8char(s + i);
-
-			if (m == 0) {
-				memcpy(buf + k, U_FFFD, 3);
-				k += 3;
-				i++;
-			} else if (m > 1) {
-				memcpy(buf + k, s + i, m);
-				k += m;
-				i += m;
-			} else
-				k += put_byte(buf + k, (unsigned char)s[i++],
-				    xml);
-		}
+		for (i = 0; i < n; i += adv)
+			k += put_cp(buf + k, s + i, &adv, xml);
 	}
 	if (total > max) {
 		memcpy(buf + k, "\xe2\x80\xa6", 3);
