@@ -329,10 +329,11 @@ on_signal(int sig)
 	raise(sig);	/* delivered when the handler returns */
 }
 
-/* Install on_signal for fatal_sig, except for a signal ignored on
- * entry (SIGHUP under nohup, SIGINT in a background job): it stays
- * ignored, and an ignored SIGPIPE makes a write fail with EPIPE, a
- * write error.  SIGXFSZ is ignored, so that writing past the file
+/* Install on_signal for fatal_sig where the signal has its default
+ * action: one ignored on entry (SIGHUP under nohup, SIGINT in a
+ * background job) stays ignored, and an ignored SIGPIPE makes a write
+ * fail with EPIPE, a write error; one with a handler (a program that
+ * calls this main as a function: the fuzzer's SIGALRM timer) keeps it.  SIGXFSZ is ignored, so that writing past the file
  * size limit (ulimit -f) fails with EFBIG: a write error too. */
 static void
 catch_signals(void)
@@ -347,7 +348,7 @@ catch_signals(void)
 	sa.sa_handler = on_signal;
 	for (i = 0; i < NELEM(fatal_sig); i++)
 		if (sigaction(fatal_sig[i], NULL, &old) == 0 &&
-		    old.sa_handler != SIG_IGN)
+		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
 			sigaction(fatal_sig[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGXFSZ, &sa, NULL);

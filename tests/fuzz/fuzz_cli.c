@@ -9,7 +9,10 @@
  * argument is small -- a generator rand:/randn: of at most 8x8, or one
  * of the fixture files written at start-up into in/ (3-D and 4-D .npy
  * tensors, masks, a text batch, broken files) -- so no run computes a
- * large output.  A few arguments are raw bytes of the input (numbers,
+ * large output.  Labels come from fixture files of hard cases (wide,
+ * combining, joined and right-to-left characters, control bytes, bad
+ * UTF-8, a long line) or raw bytes; pictures go to .svg, .html or
+ * --show.  A few arguments are raw bytes of the input (numbers,
  * option names), filtered so that they can name no other file and no
  * large generator.  Outputs go to the current folder, a fresh temporary
  * folder, to /dev/null, a symlink or a folder.
@@ -24,6 +27,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +47,7 @@ extern int optind;
 
 #define MAXARG 64
 
-enum kind { MAT, NUM, WORD, FLAG, OPTWORD, OUT, RAW };
+enum kind { MAT, NUM, WORD, FLAG, OPTWORD, OUT, RAW, LABELS, PIC };
 
 static const char *const causal_w[] = { "top-left", "bottom-right", "x" };
 static const char *const layout_w[] = { "row", "torch", "col" };
@@ -82,6 +86,9 @@ static const struct optdef {
 	{ "--average-weights", FLAG, NULL, 0 }, { "-c", FLAG, NULL, 0 },
 	{ "--help", FLAG, NULL, 0 }, { "--version", FLAG, NULL, 0 },
 	{ "-o", OUT, NULL, 0 }, { "-a", OUT, NULL, 0 },
+	{ "--labels", LABELS, NULL, 0 }, { "--key-labels", LABELS, NULL, 0 },
+	{ "--heatmap", PIC, NULL, 0 }, { "--show", FLAG, NULL, 0 },
+	{ "--batch-index", NUM, NULL, 0 },
 	{ NULL, RAW, NULL, 0 },
 };
 #define NOPTS ((int)(sizeof opts / sizeof opts[0]))
@@ -122,6 +129,19 @@ static const char *const outs[] = {
 	"w.npy",
 };
 #define NOUTS ((int)(sizeof outs / sizeof outs[0]))
+
+/* Labels: fixture files of hard cases (wide, combining, joined and
+ * right-to-left characters, control bytes, bad UTF-8, a long line),
+ * else raw bytes as words. */
+static const char *const labfiles[] = {
+	"@in/lab3.txt", "@in/lab5.txt", "@in/labx.txt", "@in/nope.txt",
+};
+#define NLAB ((int)(sizeof labfiles / sizeof labfiles[0]))
+
+static const char *const pics[] = {
+	"h.svg", "h.html", "H.SVG", "h.png", "-", "no/such/dir/h.svg",
+};
+#define NPICS ((int)(sizeof pics / sizeof pics[0]))
 
 static const char *const nums[] = {
 	"18446744073709551615", "18446744073709551616", "-1", "1e3", "",
@@ -259,6 +279,17 @@ decode(char **argv)
 			v = (char *)outs[next() % NOUTS];
 			v = keep(v, strlen(v));
 			break;
+		case LABELS:
+			if (form < 2) {
+				v = (char *)labfiles[next() % NLAB];
+				v = keep(v, strlen(v));
+			} else
+				v = raw();
+			break;
+		case PIC:
+			v = (char *)pics[next() % NPICS];
+			v = keep(v, strlen(v));
+			break;
 		case RAW:
 			if ((a = raw()) != NULL)
 				argv[argc++] = a;
@@ -293,11 +324,22 @@ check(int ok, const char *what, char **argv)
 	abort();
 }
 
+/* The signals selfattn's main catches (to remove its temporary files)
+ * where they have their default action; it leaves libFuzzer's handlers
+ * (SIGALRM for its -timeout, SIGINT, SIGTERM, SIGUSR1/2...) alone.  The
+ * others are put back after each run, so that every run starts alike. */
+static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGQUIT,
+	SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF, SIGXFSZ };
+#define NSIGS ((int)(sizeof sigs / sizeof sigs[0]))
+
 static int
 run(int argc, char **argv)
 {
-	int rc;
+	struct sigaction old[NSIGS];
+	int rc, i;
 
+	for (i = 0; i < NSIGS; i++)
+		sigaction(sigs[i], NULL, &old[i]);
 	fflush(stdout);
 	dup2(devnull, 2);
 	optind = 0;		/* glibc: start getopt afresh */
@@ -305,6 +347,8 @@ run(int argc, char **argv)
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_err, 2);
+	for (i = 0; i < NSIGS; i++)
+		sigaction(sigs[i], &old[i], NULL);
 	return rc;
 }
 
@@ -600,6 +644,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "3,4,5,6\n7,8,9,0\n1,2,3,4\n");
 	put_text("in/mask.csv", "1,0,1,1,0\n1,1,1,1,1\n0,0,0,0,0\n");
 	put_text("in/bad.csv", "a,b\nc,d\n");
+	put_text("in/lab3.txt", "\xe7\x8c\xab\xe3\x81\x8c\n"
+	    "e\xcc\x81\xcc\x81\xe2\x80\x8d\n\xf0\x9f\x87\xab\xf0\x9f\x87"
+	    "\xb7\xd9\x85\xd8\xb1\n");
+	put_text("in/lab5.txt", "\x1b[2J\n\xff\xfe\xe2\x80\n<svg onload=x>"
+	    "\n&amp;\"'\n\r\n");
+	{
+		/* one long label of mixed widths, and 2 more */
+		char lx[3000];
+		size_t i;
+
+		for (i = 0; i + 8 < sizeof lx - 16; i += 8)
+			memcpy(lx + i, "W\xe6\x9d\xb1" "a\xcc\x81\xe2", 8);
+		memcpy(lx + i, "\x8d\n-\n\n", 6);
+		put_text("in/labx.txt", lx);
+	}
 	put_text("in/empty.csv", "");
 	put_text("in/nan.csv", "nan,1,2,3\ninf,-inf,0,1\n1,2,3,4\n");
 	/* Standard input is empty: "-x -" (or "-x-" from raw bytes) must
