@@ -119,7 +119,7 @@ labels_load(struct labels *l, const char *spec, const char *opt,
 		goto fail_f;
 	}
 	if (f != stdin)
-	fclose(f);
+		fclose(f);
 	/* drop a final newline and every CR before a newline */
 	if (len > 0 && l->buf[len - 1] == '\n')
 		len--;

@@ -333,8 +333,9 @@ on_signal(int sig)
  * action: one ignored on entry (SIGHUP under nohup, SIGINT in a
  * background job) stays ignored, and an ignored SIGPIPE makes a write
  * fail with EPIPE, a write error; one with a handler (a program that
- * calls this main as a function: the fuzzer's SIGALRM timer) keeps it.  SIGXFSZ is ignored, so that writing past the file
- * size limit (ulimit -f) fails with EFBIG: a write error too. */
+ * calls this main as a function: the fuzzer's SIGALRM timer) keeps it.
+ * SIGXFSZ is ignored, so that writing past the file size limit
+ * (ulimit -f) fails with EFBIG: a write error too. */
 static void
 catch_signals(void)
 {
@@ -1377,15 +1378,14 @@ main(int argc, char *argv[])
 	if (out_commit_all(outs, PLAN_NOUT, &e))
 		goto fail;
 	/* a shard's rows may see no key in its range: its LSE says so */
+	/* counted in each head: a row hidden in two heads is two
+	 * (--merge: each LSE value, a row of a head) */
 	if (dead > 0 && !o.po.has_krange && !o.quiet)
-		/* counted in each head: a row hidden in two heads is two
-		 * (--merge: each LSE value, a row of a head) */
-		fprintf(stderr, "selfattn: warning: %zu query row%s%s every "
+		fprintf(stderr, "selfattn: warning: %zu query row%s%s %s every "
 		    "key masked: %s output and weights are 0\n", dead,
-		    dead == 1 ? "" : "s", o.merge || p.H == 1 ? (dead == 1 ?
-		    " has" : " have") : dead == 1 ? ", counted in each head, "
-		    "has" : ", counted in each head, have", dead == 1 ? "its" :
-		    "their");
+		    dead == 1 ? "" : "s", !o.merge && p.H > 1 ?
+		    ", counted in each head," : "", dead == 1 ? "has" : "have",
+		    dead == 1 ? "its" : "their");
 	status = 0;
 	goto done;
 fail:

@@ -149,7 +149,8 @@ fold(struct shard *acc, const struct shard *s, size_t heads)
 			size_t li = heads == 1 ? i : (i / n * heads + h) * n +
 			    i % n;
 			double a = acc->l.data[li], b = s->l.data[li], mx, L;
-			double wa, wb, sum, *o = acc->y.data + i * cols + h * dv;
+			double wa, wb, sum;
+			double *o = acc->y.data + i * cols + h * dv;
 			const double *o2 = s->y.data + i * cols + h * dv;
 
 			if (b == -INFINITY)
