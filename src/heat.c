@@ -15,7 +15,9 @@
 #include "num.h"
 
 #define LABEL_CHARS 16		/* longer labels are cut on the axes, with an
-				 * ellipsis (whole in tooltips) */
+				 * ellipsis */
+#define TIP_CHARS 100		/* and in the SVG's tooltips, which repeat
+				 * them in every cell */
 #define LABEL_BUF 256		/* bytes of an axis label (cut()) */
 
 /* Viridis (matplotlib's), at 0, 0.1, .. 1; linear in between. */
@@ -222,32 +224,56 @@ static const unsigned char ascii_w[95] = {
 	64, 64, 42, 53, 40, 64, 60, 82, 60, 60, 53, 64, 34, 64, 84,
 };
 
+/* Code points drawn as '?': C0 and C1 controls (an escape sequence to
+ * a terminal) and the bidirectional controls (they would reorder the
+ * rest of a terminal's line or a tooltip). */
+static int
+drawn_q(unsigned long c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c ||
+	    c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Pictographs that U+200D joins into one emoji. */
+static int
+emoji(unsigned long c)
+{
+	return (c >= 0x1f000 && c <= 0x1faff) || (c >= 0x2600 && c <= 0x27bf);
+}
+
+#define MAX_EXTEND 30	/* extenders kept on a character: as Unicode's
+			 * stream-safe form (UAX #15), so that one is never
+			 * longer than a label's buffer */
+
 /* The character at s as a reader sees it (a grapheme, roughly): a code
- * point with the extenders after it, a code point after a joiner
- * (U+200D) and a pair of regional indicators (a flag) included.
- * Returns its bytes (> 0 where *s; a bad byte is one character) and
- * sets *cols to its terminal columns (0, 1 or 2) and *w to its width
- * in 1/100 em. */
+ * point with the extenders after it (at most MAX_EXTEND), an emoji
+ * joined to the one before by U+200D and a pair of regional indicators
+ * (a flag) included.  Returns its bytes (> 0 where *s; a bad byte is one
+ * character) and sets *cols to its terminal columns (0, 1 or 2) and *w
+ * to its width in 1/100 em. */
 static size_t
 grapheme(const char *s, int *cols, int *w)
 {
-	size_t n = u8char(s), k;
-	unsigned long c, d;
+	size_t n = u8char(s), k, ext = 0;
+	unsigned long c, d, base;
 
 	if (n == 0) {		/* drawn as U+FFFD */
 		*cols = 1;
 		*w = 100;
 		return 1;
 	}
-	c = u8cp(s, n);
+	base = c = u8cp(s, n);
 	if (c >= 0x20 && c < 0x7f) {
 		*cols = 1;
 		*w = ascii_w[c - 0x20];
+	} else if (drawn_q(c)) {
+		*cols = 1;
+		*w = 60;
 	} else if (in_ranges(c, extend_r, NRANGES(extend_r)) ||
-	    c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x200b ||
-	    (c >= 0x2060 && c <= 0x206f) || c == 0xfeff) {
-		*cols = c < 0x20 || c == 0x7f ? 1 : 0;	/* '?' */
-		*w = *cols ? 60 : 0;
+	    c == 0x200b || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff) {
+		*cols = 0;
+		*w = 0;
 	} else if (in_ranges(c, wide_r, NRANGES(wide_r))) {
 		*cols = 2;
 		*w = c >= 0x1f000 ? 125 : 100;
@@ -255,28 +281,22 @@ grapheme(const char *s, int *cols, int *w)
 		*cols = 1;
 		*w = 80;
 	}
-	for (;;) {
-		k = u8char(s + n);
-		if (k == 0 || s[n] == '\0')
-			break;
+	while (ext < MAX_EXTEND && s[n] != '\0' && (k = u8char(s + n)) != 0) {
 		d = u8cp(s + n, k);
-		/* joined after a ZWJ; an extender; a second regional
-		 * indicator (n is 4: a flag is two of them) */
-		if (c == 0x200d || in_ranges(d, extend_r, NRANGES(extend_r)) ||
-		    (c >= 0x1f1e6 && c <= 0x1f1ff && d >= 0x1f1e6 &&
-		    d <= 0x1f1ff && n <= 4)) {
-			n += k;
-			c = d;
-			if (d == 0x200d || (d >= 0x1f1e6 && d <= 0x1f1ff))
-				continue;
+		if (c == 0x200d && emoji(base) && emoji(d))
+			;	/* an emoji sequence: 👩 ZWJ 👧 */
+		else if (in_ranges(d, extend_r, NRANGES(extend_r))) {
 			if (d == 0xfe0f && *cols == 1) {
 				/* an emoji presentation */
 				*cols = 2;
 				*w = 125;
 			}
-			continue;
-		}
-		break;
+		} else if (!(base >= 0x1f1e6 && base <= 0x1f1ff && d >= 0x1f1e6 &&
+		    d <= 0x1f1ff && n == 4))
+			break;		/* not a flag's second indicator */
+		n += k;
+		c = d;
+		ext++;
 	}
 	return n;
 }
@@ -318,7 +338,7 @@ put_byte(char *buf, unsigned char c, int xml)
 }
 
 /* The code point at s into dst as put_byte() writes a byte (a bad byte
- * as U+FFFD); sets *adv to the bytes of s it took, returns the bytes
+ * as U+FFFD, one drawn_q() as '?'); sets *adv to the bytes of s it took, returns the bytes
  * written (at most 6). */
 static size_t
 put_cp(char *dst, const char *s, size_t *adv, int xml)
@@ -329,6 +349,10 @@ put_cp(char *dst, const char *s, size_t *adv, int xml)
 	if (m == 0) {
 		memcpy(dst, U_FFFD, 3);
 		return 3;
+	}
+	if (m > 1 && drawn_q(u8cp(s, m))) {
+		dst[0] = '?';
+		return 1;
 	}
 	if (m > 1) {
 		memcpy(dst, s, m);
@@ -560,16 +584,16 @@ scale_max(const struct heat *h, size_t np, int *nan, int *anymasked)
 	return vmax > 0 ? vmax : 1;
 }
 
-/* A tooltip's label: query row (keys) a .. b-1 whole, XML-escaped,
- * between U+2068 and U+2069 (first-strong isolate: a right-to-left
- * label does not reorder the arrow and the number after it); in
- * h->tip, of h->tipcap bytes. */
+/* A tooltip's label: query row (keys) a .. b-1, up to TIP_CHARS
+ * characters, XML-escaped, between U+2068 and U+2069 (first-strong
+ * isolate: a right-to-left label does not reorder the arrow and the
+ * number after it); in h->tip, of h->tipcap bytes. */
 static const char *
 tip_label(struct heat *h, int keys, size_t a, size_t b)
 {
 	memcpy(h->tip, "\xe2\x81\xa8", 3);
-	axis_label(h->tip + 3, h->tipcap - 6, keys ? h->kl : h->ql, a, b, 0,
-	    1);
+	axis_label(h->tip + 3, h->tipcap - 6, keys ? h->kl : h->ql, a, b,
+	    TIP_CHARS, 1);
 	strcat(h->tip, "\xe2\x81\xa9");
 	return h->tip;
 }

@@ -448,6 +448,14 @@ wide_labels() {
 	# tooltips and the page's data: whole
 	grep -q "<title>${FSI}attention_layer_1_output${PDI} → ${FSI}attention_layer_2_output${PDI}: " w.svg
 	grep -q '"attention_layer_1_output","attention_layer_2_output"' w.html
+	# the SVG's tooltips cut a label at 100 characters (they repeat it
+	# in every cell); a letter keeps its first 30 combining marks
+	{ printf 'x%.0s' $(seq 150); printf '\n'
+	  printf 'a'; printf '\314\201%.0s' $(seq 300); printf '\n'; } >long.txt
+	"$SA" -Q randn:2x4 -K randn:2x4 -V randn:2x4 --labels @long.txt \
+	    -o /dev/null --heatmap long.svg
+	grep -q "<title>${FSI}$(printf 'x%.0s' $(seq 99))…${PDI} → " long.svg
+	grep -q '<text class="query"[^>]*>á' long.svg
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	# the page measures its labels: none outside its picture
 	dom "file://$PWD/w.html#selftest" >w.dom
@@ -490,6 +498,21 @@ wide_labels() {
 	grep -q '^猫が座った猫が座った猫が座った猫 ' rows
 	grep -q '^ＷＩＤＥ＿ＬＡＴＩＮ＿ＦＵＬＬ… ' rows
 	grep -q '^WWWWWWWWWWWWWWW…                 [ .:=+*#%@-]' rows
+	# U+200D between letters joins nothing: each W is a column wide, so
+	# every row's grid starts in the same column; a C1 control (CSI,
+	# U+009B) and a right-to-left override are drawn '?'
+	printf 'W\342\200\215%.0s' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 >zwj.txt
+	printf '\nb\302\2332J\342\200\256evil\nc\n' >>zwj.txt
+	run "$SA" -Q rand:3x4 -K rand:3x4 -V rand:3x4 --labels @zwj.txt \
+	    -o /dev/null --show
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | tail -4 | head -3 | sed 's/\xe2\x80\x8d//g' >zrows
+	[ "$(sed -n 2p zrows | cut -c 1-9)" = 'b?2J?evil' ]
+	for r in 1 2 3; do
+		[ "$(sed -n ${r}p zrows | LC_ALL=C.UTF-8 wc -m)" -eq \
+		    "$(sed -n 3p zrows | LC_ALL=C.UTF-8 wc -m)" ]
+	done
+	[ "$(sed -n 1p zrows | cut -d ' ' -f 1)" = "WWWWWWWWWWWWWWW…" ]
 	# a BEL, BS, CR, ESC or CSI byte in a label is drawn '?', on both axes
 	printf 'a\n\007b\nc\r\010\nd\233\n\033[2J\n' >ctl.txt
 	run "$SA" -Q randn:5x4 -K randn:5x4 -V randn:5x4 --labels @ctl.txt \
