@@ -662,9 +662,12 @@ check_outputs(const struct opts *o)
 			fi = out_fd_of(path[i]);
 			fj = out_fd_of(path[j]);
 			if (fi == 1 && fj == 1 && j == PLAN_SHOW)
-				return usage_error("--show draws on standard "
-				    "output: give %s a file%s", opt[i], i ==
-				    PLAN_Y ? " (-o /dev/null to draw only)" :
+				return i == PLAN_Y && o->output != NULL ?
+				    usage_error("-o %s and --show both write to "
+				    "standard output: give -o another file",
+				    path[i]) : usage_error("--show draws on "
+				    "standard output: give %s a file%s", opt[i],
+				    i == PLAN_Y ? " (-o /dev/null to draw only)" :
 				    "");
 			if (fi == 1 && fj == 1 && i == PLAN_Y &&
 			    o->output == NULL)

@@ -129,9 +129,9 @@ out_fd_of(const char *path)
 		if (strcmp(path, dev[i].name) == 0)
 			return dev[i].fd;
 	if (strncmp(path, "/dev/fd/", 8) != 0 || path[8] == '\0') {
-		/* Another name of the regular file open on standard
-		 * output or error (/proc/self/fd/1, //dev/stdout, or the
-		 * file's own name): its descriptor too, so that "-o
+		/* Another name of the regular file open for writing on
+		 * standard output or error (/proc/self/fd/1, //dev/stdout,
+		 * or the file's own name): its descriptor too, so that "-o
 		 * /proc/self/fd/1 >> log" appends, where replacing the file
 		 * would lose what log held. */
 		struct stat st, fs;
@@ -140,7 +140,8 @@ out_fd_of(const char *path)
 			return -1;
 		for (n = 1; n <= 2; n++)
 			if (fstat((int)n, &fs) == 0 && S_ISREG(fs.st_mode) &&
-			    fs.st_dev == st.st_dev && fs.st_ino == st.st_ino)
+			    fs.st_dev == st.st_dev && fs.st_ino == st.st_ino &&
+			    (fcntl((int)n, F_GETFL) & O_ACCMODE) != O_RDONLY)
 				return (int)n;
 		return -1;
 	}
