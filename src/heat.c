@@ -863,7 +863,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 	size_t klines = 0, cols, w;
 	char lab[LABEL_BUF], name[64], num[40], *ticks = NULL;
 	double v, vmax = 0, s;
-	int masked, any, nan, anymasked, blocked;
+	int masked, any, nan, anymasked, blocked, dmasked = 0, dnan = 0;
 	unsigned char rgb[3];
 
 	axis_size(h, 0, &lw, &w);
@@ -949,6 +949,8 @@ show_section(struct heat *h, size_t b, struct err *e)
 					any |= !masked;
 				}
 				v = s / (double)(cnt ? cnt : 1) / vmax;
+				dnan |= any && v != v;
+				dmasked |= !any;
 				if (any && v != v)
 					c = (size_t)puts_(o, "??", e);
 				else if (!any)
@@ -974,7 +976,8 @@ show_section(struct heat *h, size_t b, struct err *e)
 				goto fail;
 		}
 	}
-	/* the legend: masked and NaN when drawn */
+	/* the legend: masked and NaN when drawn (a column of keys in a
+	 * block is masked only where all of them are) */
 	num[num_format(num, vmax, 3)] = '\0';
 	if (puts_(o, "0 ", e))
 		goto fail;
@@ -987,8 +990,8 @@ show_section(struct heat *h, size_t b, struct err *e)
 		if (c != 0)
 			goto fail;
 	}
-	if (put(o, e, " %s%s%s\n", num, anymasked ? "   // masked" : "",
-	    nan ? "   ?? NaN" : ""))
+	if (put(o, e, " %s%s%s\n", num, dmasked ? "   // masked" : "",
+	    dnan ? "   ?? NaN" : ""))
 		goto fail;
 	free(ts);
 	free(ticks);

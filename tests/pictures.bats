@@ -358,6 +358,17 @@ batch() {
 }
 
 @test "show: fitted to \$COLUMNS, wide inputs in blocks" {
+	# a padded key in a column of keys is no masked column: no legend
+	# entry; each key a column, it has one
+	awk 'BEGIN { for (i = 0; i < 100; i++) printf "%s%d", i ? "," : "", i == 0
+	    print "" }' >kp.csv
+	COLUMNS=40 run "$SA" -Q rand:2x2 -K rand:100x2 -V rand:100x2 \
+	    --key-padding kp.csv -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[[ "${lines[${#lines[@]} - 1]}" != *masked* ]]
+	COLUMNS=400 run "$SA" -Q rand:2x2 -K rand:100x2 -V rand:100x2 \
+	    --key-padding kp.csv -o /dev/null --show
+	[[ "${lines[${#lines[@]} - 1]}" == *"   // masked" ]]
 	COLUMNS=40 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
