@@ -11,6 +11,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "input.h"
@@ -136,9 +137,12 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 	    shape_str(a, sizeof a, y), s->lname, shape_str(b, sizeof b, l));
 }
 
-/* Fold shard s into acc. */
+/* Fold shard s into acc, whose l holds the running maximum M of the
+ * shards' LSEs and S (sum) the sum of exp(LSE_k - M): so many shards of
+ * LSEs near 1e308 weigh alike (an LSE carried from shard to shard,
+ * M + log S rounded, made the third of three equal ones weigh 1/2). */
 static void
-fold(struct shard *acc, const struct shard *s, size_t heads)
+fold(struct shard *acc, double *S, const struct shard *s, size_t heads)
 {
 	size_t rows = acc->y.rows, cols = acc->y.cols, dv = cols / heads;
 	size_t n = heads == 1 ? 1 : acc->l.cols, i, h, j;
@@ -148,7 +152,7 @@ fold(struct shard *acc, const struct shard *s, size_t heads)
 			/* the LSE of row i's head h */
 			size_t li = heads == 1 ? i : (i / n * heads + h) * n +
 			    i % n;
-			double a = acc->l.data[li], b = s->l.data[li], mx, L;
+			double a = acc->l.data[li], b = s->l.data[li], mx;
 			double wa, wb, sum;
 			double *o = acc->y.data + i * cols + h * dv;
 			const double *o2 = s->y.data + i * cols + h * dv;
@@ -157,23 +161,22 @@ fold(struct shard *acc, const struct shard *s, size_t heads)
 				continue;
 			if (a == -INFINITY) {
 				acc->l.data[li] = b;
+				S[li] = 1;
 				memcpy(o, o2, dv * sizeof *o);
 				continue;
 			}
 			mx = a > b || b != b ? a : b;
 			mx = a != a ? a : mx;
-			/* the weights from the differences to the larger,
-			 * not from L: with LSEs near 1e308, L = mx + log 2
-			 * rounds to mx and exp(a - L) gave 1, not 1/2 */
-			wa = exp(a - mx);
+			/* the weights from the differences to the larger */
+			wa = S[li] * exp(a - mx);
 			wb = exp(b - mx);
 			sum = wa + wb;
-			L = mx + log(sum);
 			wa /= sum;
 			wb /= sum;
 			for (j = 0; j < dv; j++)
 				o[j] = wa * o[j] + wb * o2[j];
-			acc->l.data[li] = L;
+			acc->l.data[li] = mx;
+			S[li] = sum;
 		}
 }
 
@@ -183,7 +186,8 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 {
 	struct shard acc, s;
 	struct rng rng;
-	size_t i, heads = 1, k;
+	size_t i, heads = 1, k, nl;
+	double *S = NULL;
 	int rc = -1;
 
 	*dead = 0;
@@ -192,16 +196,24 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 	if (load(spec, 0, &rng, pool, &acc, e) != 0 ||
 	    pairing(&acc, &heads, e) != 0)
 		goto done;
+	nl = acc.l.rows * acc.l.cols;
+	if ((S = mat_buf(nl, sizeof *S, acc.lname, e)) == NULL)
+		goto done;
+	for (k = 0; k < nl; k++)
+		S[k] = 1;	/* M = the first shard's LSE */
 	for (i = 1; i < npairs; i++) {
 		if (load(spec, i, &rng, pool, &s, e) != 0)
 			goto done;
 		if (differ(&s, &acc, 0, e) || differ(&s, &acc, 1, e))
 			goto done;
-		fold(&acc, &s, heads);
+		fold(&acc, S, &s, heads);
 		shard_free(&s);
 	}
-	for (k = 0; k < acc.l.rows * acc.l.cols; k++)
+	for (k = 0; k < nl; k++) {
 		*dead += acc.l.data[k] == -INFINITY;
+		if (acc.l.data[k] != -INFINITY)
+			acc.l.data[k] += log(S[k]);	/* LSE = M + log S */
+	}
 	if (out_begin(y, &acc.ysh, e) != 0 || out_rows(y, acc.y.data,
 	    acc.y.rows, e) != 0)
 		goto done;
@@ -210,6 +222,7 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 		goto done;
 	rc = 0;
 done:
+	free(S);
 	shard_free(&s);
 	shard_free(&acc);
 	return rc;

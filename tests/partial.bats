@@ -246,6 +246,15 @@ weights_j() {
 		[ "$status" -eq 0 ]
 		[ "$output" = 2 ]
 	done
+	# three equal ones: the mean, 8/3, whatever their LSE (the running
+	# LSE rounded made the third weigh 1/2 at 1e16)
+	printf '4\n' >y2.csv
+	for l in 1e308 1e16 1e15 0 -1e308; do
+		printf '%s\n' "$l" >l.csv
+		run "$SA" --merge y0.csv l.csv y1.csv l.csv y2.csv l.csv
+		[ "$status" -eq 0 ]
+		awk -v y="$output" 'BEGIN { d = y - 8 / 3; exit !(d < 1e-14 && d > -1e-14) }'
+	done
 	# and one far below the other adds nothing
 	printf '1e308\n' >la.csv
 	printf '1\n' >lb.csv
