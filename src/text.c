@@ -264,6 +264,21 @@ decimal_comma(const char *s, size_t n)
 	return num_parse(b, n, &x) == 0;
 }
 
+/* Where a field of the line ending at end is in error, a NUL byte in
+ * the line is what to report (binary, not text): -1 with r->e set at
+ * the NUL, else 0.  Only on the way to an error: no pass over good
+ * lines. */
+static int
+nul_in_line(struct reader *r, const char *end)
+{
+	const char *z = memchr(r->lp, '\0', (size_t)(end - r->lp));
+
+	if (z == NULL)
+		return 0;
+	return err_set(r->e, r->name, r->line, col(r, z), "expected text, "
+	    "found a NUL byte");
+}
+
 /*
  * Parse the fields of the non-blank line [p, end) split by sep, adding
  * its numbers to r->v.  probe (the line may be a header): a field that
@@ -291,7 +306,8 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			for (q = p + 1;; q += 2) {
 				q = memchr(q, '"', (size_t)(end - q));
 				if (q == NULL)
-					return err_set(r->e, r->name, r->line,
+					return nul_in_line(r, end) ? -1 :
+					    err_set(r->e, r->name, r->line,
 					    col(r, end), "expected a closing "
 					    "'\"', found the end of the line");
 				if (q + 1 == end || q[1] != '"')
@@ -306,6 +322,8 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 				    (size_t)(end - p));
 
 				show(shown, p, k ? k : 1, '\'', 0);
+				if (nul_in_line(r, end))
+					return -1;
 				return err_set(r->e, r->name, r->line,
 				    col(r, p), "expected a separator after "
 				    "'\"', found '%s'", shown);
@@ -333,6 +351,8 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			rw->nums++;
 		} else if (probe) {
 			/* a header field: fine, unless numbers are beside it */
+		} else if (nul_in_line(r, end)) {
+			return -1;
 		} else if (ce == cs) {
 			return err_set(r->e, r->name, r->line, col(r, fs),
 			    "expected a number, found an empty field");

@@ -125,11 +125,11 @@ bounded() {
 @test "streams: text stops at its first NUL byte, reported where it is: /dev/zero, /dev/urandom, endless lines after one" {
 	bounded "'$SA' -j 1 -x /dev/zero -q rand:2x2 -k rand:2x2 -v rand:2x2"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'selfattn: /dev/zero:1:1: expected a number, found "\x00"' ]
+	[ "$stderr" = 'selfattn: /dev/zero:1:1: expected text, found a NUL byte' ]
 	bounded "{ printf '1,2\n3,\0'; yes 5,6; } |
 	    '$SA' -j 1 -x - -q rand:2x2 -k rand:2x2 -v rand:2x2"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'selfattn: <stdin>:2:3: expected a number, found "\x00"' ]
+	[ "$stderr" = 'selfattn: <stdin>:2:3: expected text, found a NUL byte' ]
 	# binary: an error with its position, not memory exhausted
 	bounded "'$SA' -j 1 -x /dev/urandom -q rand:2x2 -k rand:2x2 -v rand:2x2"
 	[ "$status" -eq 1 ]
