@@ -52,7 +52,9 @@ same_shape(const struct shape *a, const struct shape *b)
 }
 
 /* An error if shard s's output (lse 0) or log-sum-exp (lse 1) has not
- * the first shard's shape. */
+ * the first shard's shape, or its numbers in the same order under
+ * other leading axes (text reads a 4-D output (B, H, n, dv) back as
+ * (B·H, n, dv): .npy and CSV shards of one run may be mixed). */
 static int
 differ(const struct shard *s, const struct shard *first, int lse,
     struct err *e)
@@ -60,8 +62,13 @@ differ(const struct shard *s, const struct shard *first, int lse,
 	char a[SHAPESZ], b[SHAPESZ];
 	const struct shape *sa = lse ? &s->lsh : &s->ysh;
 	const struct shape *sb = lse ? &first->lsh : &first->ysh;
+	const struct mat *ma = lse ? &s->l : &s->y;
+	const struct mat *mb = lse ? &first->l : &first->y;
 
-	if (same_shape(sa, sb))
+	if (same_shape(sa, sb) || (sa->ndim >= 2 && sb->ndim >= 2 &&
+	    sa->dim[sa->ndim - 1] == sb->dim[sb->ndim - 1] &&
+	    sa->dim[sa->ndim - 2] == sb->dim[sb->ndim - 2] &&
+	    ma->rows == mb->rows && ma->cols == mb->cols))
 		return 0;
 	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: every shard's "
 	    "%s needs the same shape", lse ? s->lname : s->yname,

@@ -229,6 +229,11 @@ weights_j() {
 		"$SA" --merge -o y.$f y1.$f l1.$f y2.$f l2.$f
 		"$CMPMAT" -r 1e-14 y.$f whole.$f
 	done
+	# shards of both formats together: the first shard's shape
+	"$SA" --merge -o ym.npy y1.npy l1.npy y2.csv l2.csv
+	"$CMPMAT" -r 1e-14 ym.npy whole.npy
+	"$SA" --merge -o ym.csv y1.csv l1.csv y2.npy l2.npy
+	"$CMPMAT" -r 1e-14 ym.csv whole.csv
 	# rows that do not pair are still refused
 	printf '1\n2\n3\n' >l3.csv
 	run "$SA" --merge y1.csv l3.csv y2.csv l2.csv
