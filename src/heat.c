@@ -746,6 +746,7 @@ static const char html_head_text[] =
 "<style>body{font-family:sans-serif;margin:16px}"
 "#views{display:flex;gap:40px;flex-wrap:wrap}"
 ".hkey{margin:0 0 4px;font-size:13px;max-width:520px}"
+".hk{white-space:nowrap;margin-right:.6em}"
 "#readout{font-family:monospace;margin-left:1em}"
 "#errors{color:#b00;white-space:pre-wrap;margin:0}"
 ".tok{cursor:pointer}h1{font-size:18px}h2{font-size:15px}</style>\n"

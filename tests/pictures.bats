@@ -420,7 +420,7 @@ batch() {
 	! grep -q '>masked</text>' cat.dom
 	# the head view of the mean of 2 heads: each head's 6 causal lines
 	# in its colour, with a key; one head: its lines, no key
-	grep -q '<p class="hkey"><span style="color: rgb(31, 119, 180);">■</span> head 0  <span style="color: rgb(255, 127, 14);">■</span> head 1  </p>' p.dom
+	grep -q '<p class="hkey"><span class="hk"><span style="color: rgb(31, 119, 180);">■</span> head 0</span> <span class="hk"><span style="color: rgb(255, 127, 14);">■</span> head 1</span> </p>' p.dom
 	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' p.dom | wc -l)" -eq 6 ]
 	[ "$(grep -o '<line [^>]*stroke="#ff7f0e"' p.dom | wc -l)" -eq 6 ]
 	! grep -q 'hkey' cat.dom
@@ -474,7 +474,7 @@ wide_labels() {
 	# one sequence of a batch drawn: the page says which
 	batch --heatmap one.html --batch-index 1 -o /dev/null
 	dom "file://$PWD/one.html" >one.dom
-	grep -q '<span id="seqbox">sequence 1 of 2 <select id="seq" style="display: none;">' one.dom
+	grep -q '<span id="seqbox">sequence 1 (of 0–1) <select id="seq" style="display: none;">' one.dom
 	# the SVG's margins come from a table of widths: put it in a page
 	# that counts the text outside the picture
 	{ printf '<!DOCTYPE html><html><body style="margin:0">'
