@@ -4,10 +4,9 @@
  * (script.seq), fills the selectors, draws the heatmap of the chosen head
  * on its own colour scale (hover: query, key, weight; numbers in cells up
  * to 12x12; labels cut to 16 characters on the axes, their widths
- * measured) and the head
- * view (lines whose opacity is the weight; the mean of several heads
- * overlays every head in its colour; hover a token to isolate its
- * lines), then sets body data-ready="ok".  With the URL fragment
+ * measured) and the head view (lines whose opacity is the weight; the
+ * mean of several heads overlays every head in its colour; hover a token
+ * to isolate its lines), then sets body data-ready="ok".  With the URL fragment
  * #selftest it also points at the first token and the first cell and
  * writes what it saw, and how many labels fall outside their picture,
  * into body data-selftest.  Included by heat.c only.
@@ -37,8 +36,7 @@ static const char *const heat_page_js[] = {
 	"  .map(function (s) { return JSON.parse(s.textContent); });\n",
 	"var sseq = document.getElementById(\"seq\"), shead = document.getElementById(\"head\");\n",
 	"var readout = document.getElementById(\"readout\");\n",
-	"/* a label cut to 16 characters (graphemes where the browser can\n",
-	" * split them) for the axes; tooltips and read-out take it whole */\n",
+	"/* the characters of s: graphemes where the browser can split them */\n",
 	"function chars(s) {\n",
 	"  if (typeof Intl === \"undefined\" || !Intl.Segmenter) return Array.from(s);\n",
 	"  var out = [];\n",
@@ -50,6 +48,8 @@ static const char *const heat_page_js[] = {
 	"    });\n",
 	"  return out;\n",
 	"}\n",
+	"/* s cut to 16 characters for the axes; tooltips and read-out take it\n",
+	" * whole */\n",
 	"function short(s) {\n",
 	"  var c = chars(s);\n",
 	"  return c.length > 16 ? c.slice(0, 15).join(\"\") + \"\\u2026\" : s;\n",
