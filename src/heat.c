@@ -892,18 +892,17 @@ show_section(struct heat *h, size_t b, struct err *e)
 		/* a column of blocks: numbered by its first key, where
 		 * the number fits */
 		memset(ticks, ' ', 2 * tk);
-		for (j = 0, a = 0; j < tk; j++) {
+		for (j = 0, a = 0; j < tk; j++) {	/* a: past the last */
 			int len = snprintf(num, sizeof num, "%zu",
 			    h->ks[ts[j]]);
 
-			if (2 * j >= a && 2 * j + (size_t)len <= 2 * tk) {
+			if ((j == 0 || 2 * j > a) && 2 * j + (size_t)len <=
+			    2 * tk) {
 				memcpy(ticks + 2 * j, num, (size_t)len);
-				a = 2 * j + (size_t)len + 1;
+				a = 2 * j + (size_t)len;
 			}
 		}
-		while (a > 0 && ticks[a - 1] == ' ')
-			a--;
-		ticks[a < 2 * tk ? a : 2 * tk] = '\0';
+		ticks[a] = '\0';
 	}
 	if (p->B > 1 && put(o, e, "sequence %zu\n", b))
 		goto fail;
