@@ -471,9 +471,15 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			info->trail++;
 			continue;
 		}
-		if (*q == '#')
-			continue;
 		r.lp = p;
+		/* a comment is skipped, but a NUL in it is no text either: a
+		 * stream stops at one (input.c), so reading on would lose
+		 * the lines after it */
+		if (*q == '#') {
+			if (nul_in_line(&r, le))
+				goto fail;
+			continue;
+		}
 		if (!have_sep) {
 			has = seps_in(p, le);
 			sep = pick_sep(has);

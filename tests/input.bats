@@ -130,6 +130,11 @@ bounded() {
 	    '$SA' -j 1 -x - -q rand:2x2 -k rand:2x2 -v rand:2x2"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = 'selfattn: <stdin>:2:3: expected text, found a NUL byte' ]
+	# a NUL in a comment, then more rows: an error, not the rows before
+	bounded "printf '1,2\n3,4\n# \\0\n5,6\n' |
+	    '$SA' -j 1 -Q - -K rand:3x2 -V rand:3x2"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>:3:3: expected text, found a NUL byte' ]
 	# binary: an error with its position, not memory exhausted
 	bounded "'$SA' -j 1 -x /dev/urandom -q rand:2x2 -k rand:2x2 -v rand:2x2"
 	[ "$status" -eq 1 ]

@@ -325,6 +325,9 @@ inf,-inf,inf'
 	fails_with '1,2\n3,4\0\n' '2:4: expected text, found a NUL byte'
 	fails_with 'a,b,c\0\n1,2,3\n' '1:6: expected text, found a NUL byte'
 	fails_with '1,2\n"3\0,4\n' '2:3: expected text, found a NUL byte'
+	# in a comment too: a stream stops at the NUL, and skipping the
+	# comment there would lose the rows after it
+	fails_with '1,2\n# \0\n3,4\n' '2:3: expected text, found a NUL byte'
 }
 
 @test "error: binary junk and quotes in a field are shown escaped" {
