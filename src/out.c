@@ -129,11 +129,13 @@ out_fd_of(const char *path)
 		if (strcmp(path, dev[i].name) == 0)
 			return dev[i].fd;
 	if (strncmp(path, "/dev/fd/", 8) != 0 || path[8] == '\0') {
-		/* Another name of the regular file open for writing on
+		/* Another name of the regular file open for appending on
 		 * standard output or error (/proc/self/fd/1, //dev/stdout,
 		 * or the file's own name): its descriptor too, so that "-o
 		 * /proc/self/fd/1 >> log" appends, where replacing the file
-		 * would lose what log held. */
+		 * would lose what log held.  Open otherwise (">", "<>"),
+		 * the file is replaced, as any: writing at the descriptor's
+		 * offset could keep an old tail after Y. */
 		struct stat st, fs;
 
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
@@ -141,7 +143,8 @@ out_fd_of(const char *path)
 		for (n = 1; n <= 2; n++)
 			if (fstat((int)n, &fs) == 0 && S_ISREG(fs.st_mode) &&
 			    fs.st_dev == st.st_dev && fs.st_ino == st.st_ino &&
-			    (fcntl((int)n, F_GETFL) & O_ACCMODE) != O_RDONLY)
+			    (fcntl((int)n, F_GETFL) & (O_ACCMODE | O_APPEND)) ==
+			    (O_WRONLY | O_APPEND))
 				return (int)n;
 		return -1;
 	}

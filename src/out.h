@@ -86,8 +86,8 @@ void out_init(struct out *o);
 
 /* The descriptor that path names and out_open writes in place: 1 for
  * NULL, "-" and /dev/stdout, 2 for /dev/stderr, 0 for /dev/stdin, N
- * for /dev/fd/N, 1 or 2 for any other name of the regular file open on
- * descriptor 1 or 2; else -1.  Open such outputs before any file output,
+ * for /dev/fd/N, 1 or 2 for any other name of the regular file open
+ * for appending on descriptor 1 or 2; else -1.  Open such outputs before any file output,
  * whose temporary file could otherwise take the number N. */
 int out_fd_of(const char *path);
 

@@ -186,9 +186,14 @@ start_waiting() {
 	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o log --show >> log' _ "$SA"
 	[ "$status" -eq 2 ]
 	[ "${lines[0]}" = "selfattn: -o log and --show both write to standard output: give -o another file" ]
-	# open for reading only, it is not an output: the file is replaced
+	# open for reading only, or for reading and writing without
+	# appending: the file is replaced (written at the descriptor's
+	# offset, a longer old content kept its tail)
 	echo first > log
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o log 1<log
+	cmp log want.csv
+	printf '%0200d\n' 0 > log
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o log 1<>log
 	cmp log want.csv
 	# a device stays a file written in place: -o /dev/null --show
 	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/null --show >/dev/null' _ "$SA"
