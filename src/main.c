@@ -661,14 +661,15 @@ check_outputs(const struct opts *o)
 				continue;
 			fi = out_fd_of(path[i]);
 			fj = out_fd_of(path[j]);
+			/* a name given, of standard output's file: both */
 			if (fi == 1 && fj == 1 && j == PLAN_SHOW)
-				return i == PLAN_Y && o->output != NULL ?
-				    usage_error("-o %s and --show both write to "
-				    "standard output: give -o another file",
-				    path[i]) : usage_error("--show draws on "
-				    "standard output: give %s a file%s", opt[i],
-				    i == PLAN_Y ? " (-o /dev/null to draw only)" :
-				    "");
+				return strcmp(path[i], "-") != 0 ?
+				    usage_error("%s %s and --show both write to "
+				    "standard output: give %s another file",
+				    opt[i], path[i], opt[i]) :
+				    usage_error("--show draws on standard output: "
+				    "give %s a file%s", opt[i], i == PLAN_Y ?
+				    " (-o /dev/null to draw only)" : "");
 			if (fi == 1 && fj == 1 && i == PLAN_Y &&
 			    o->output == NULL)
 				return usage_error("%s %s writes the %s to "

@@ -186,6 +186,9 @@ start_waiting() {
 	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o log --show >> log' _ "$SA"
 	[ "$status" -eq 2 ]
 	[ "${lines[0]}" = "selfattn: -o log and --show both write to standard output: give -o another file" ]
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/null -a log --show >> log' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -a log and --show both write to standard output: give -a another file" ]
 	# open for reading only, or for reading and writing without
 	# appending: the file is replaced (written at the descriptor's
 	# offset, a longer old content kept its tail)
