@@ -235,6 +235,16 @@ drawn_q(unsigned long c)
 	    (c >= 0x2066 && c <= 0x2069);
 }
 
+/* An extender that is a combining mark drawn on its letter (not a
+ * joiner, variation selector, skin tone or tag). */
+static int
+mark(unsigned long d)
+{
+	return !(d == 0x200c || d == 0x200d || (d >= 0xfe00 && d <= 0xfe0f) ||
+	    (d >= 0x1f3fb && d <= 0x1f3ff) || (d >= 0xe0020 && d <= 0xe007f) ||
+	    (d >= 0xe0100 && d <= 0xe01ef));
+}
+
 /* Pictographs that U+200D joins into one emoji. */
 static int
 emoji(unsigned long c)
@@ -245,6 +255,10 @@ emoji(unsigned long c)
 #define MAX_EXTEND 30	/* extenders kept on a character: as Unicode's
 			 * stream-safe form (UAX #15), so that one is never
 			 * longer than a label's buffer */
+#define MAX_MARKS 4	/* and combining marks among them: enough for
+			 * Vietnamese, Hebrew or Indic text; more are drawn
+			 * stacked, a tower out of the picture, and left
+			 * out (dropped()) */
 
 /* The character at s as a reader sees it (a grapheme, roughly): a code
  * point with the extenders after it (at most MAX_EXTEND), an emoji
@@ -255,7 +269,7 @@ emoji(unsigned long c)
 static size_t
 grapheme(const char *s, int *cols, int *w)
 {
-	size_t n = u8char(s), k, ext = 0;
+	size_t n = u8char(s), k, ext = 0, marks = 0;
 	unsigned long c, d, base;
 
 	if (n == 0) {		/* drawn as U+FFFD */
@@ -286,8 +300,12 @@ grapheme(const char *s, int *cols, int *w)
 		if (c == 0x200d && emoji(base) && emoji(d))
 			;	/* an emoji sequence: 👩 ZWJ 👧 */
 		else if (in_ranges(d, extend_r, NRANGES(extend_r))) {
-			if (d == 0xfe0f && *cols == 1) {
-				/* an emoji presentation */
+			if (mark(d) && ++marks > MAX_MARKS)
+				break;
+			if (d == 0xfe0f && *cols == 1 && (base >= 0x2000 ||
+			    base == 0xa9 || base == 0xae)) {
+				/* a symbol's emoji presentation (none for a
+				 * letter, a digit or a '?') */
 				*cols = 2;
 				*w = 125;
 			}
@@ -301,19 +319,33 @@ grapheme(const char *s, int *cols, int *w)
 	return n;
 }
 
+/* Is the character at s, of c columns and width x, left out of a label:
+ * one of no width after another (combining marks beyond MAX_MARKS on
+ * one letter, which would be drawn stacked on it, out of the picture;
+ * a lone joiner)? */
+static int
+dropped(const char *s, const char *start, int c, int x)
+{
+	return c == 0 && x == 0 && s != start;
+}
+
 /* Characters (graphemes) of s, its terminal columns and its width in
  * 1/100 em, of at most max characters of it. */
 static size_t
 glen(const char *s, size_t max, size_t *cols, size_t *w)
 {
+	const char *start = s;
 	size_t n = 0, k;
 	int c, x;
 
 	*cols = *w = 0;
-	for (; *s && n < max; s += k, n++) {
+	for (; *s && n < max; s += k) {
 		k = grapheme(s, &c, &x);
+		if (dropped(s, start, c, x))
+			continue;
 		*cols += (size_t)c;
 		*w += (size_t)x;
+		n++;
 	}
 	return n;
 }
@@ -368,17 +400,22 @@ put_cp(char *dst, const char *s, size_t *adv, int xml)
 static void
 cut(char *buf, size_t cap, const char *s, size_t max, int xml)
 {
+	const char *start = s;
 	size_t k = 0, chars = 0, total, cols, w, n, i, b, adv;
 	char tmp[6];
 	int c, x;
 
-	total = glen(s, (size_t)-1, &cols, &w);
+	/* its characters, counted no further than tells whether it is cut
+	 * (a tooltip's label, in every cell, is not read to its end) */
+	total = glen(s, max ? max + 1 : (size_t)-1, &cols, &w);
 	if (max == 0)
 		max = total;
 	for (; *s; s += n) {
+		n = grapheme(s, &c, &x);
+		if (dropped(s, start, c, x))
+			continue;
 		if (++chars > (total > max ? max - 1 : max))
 			break;
-		n = grapheme(s, &c, &x);
 		for (i = b = 0; i < n; i += adv)	/* its bytes written */
 			b += put_cp(tmp, s + i, &adv, xml);
 		if (k + b + 4 > cap) {
