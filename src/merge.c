@@ -51,10 +51,32 @@ same_shape(const struct shape *a, const struct shape *b)
 	return 1;
 }
 
+/* The shape sh reads back as from text: a 4-D array's first two axes
+ * as one (B·H), leading axes of 1 gone ((1, n) as (n)). */
+static struct shape
+text_form(const struct shape *sh)
+{
+	struct shape t = *sh;
+	int i;
+
+	if (t.ndim == 4) {
+		t.dim[0] *= t.dim[1];
+		for (i = 1; i < 3; i++)
+			t.dim[i] = t.dim[i + 1];
+		t.ndim = 3;
+	}
+	while (t.ndim > 1 && t.dim[0] == 1) {
+		for (i = 0; i + 1 < t.ndim; i++)
+			t.dim[i] = t.dim[i + 1];
+		t.ndim--;
+	}
+	return t;
+}
+
 /* An error if shard s's output (lse 0) or log-sum-exp (lse 1) has not
- * the first shard's shape, or its numbers in the same order under
- * other leading axes (text reads a 4-D output (B, H, n, dv) back as
- * (B·H, n, dv): .npy and CSV shards of one run may be mixed). */
+ * the first shard's shape, nor the same text form (text_form(): .npy
+ * and text shards of one run may be mixed; two 4-D shapes must be the
+ * same, their rows would not pair). */
 static int
 differ(const struct shard *s, const struct shard *first, int lse,
     struct err *e)
@@ -62,13 +84,10 @@ differ(const struct shard *s, const struct shard *first, int lse,
 	char a[SHAPESZ], b[SHAPESZ];
 	const struct shape *sa = lse ? &s->lsh : &s->ysh;
 	const struct shape *sb = lse ? &first->lsh : &first->ysh;
-	const struct mat *ma = lse ? &s->l : &s->y;
-	const struct mat *mb = lse ? &first->l : &first->y;
+	struct shape ca = text_form(sa), cb = text_form(sb);
 
-	if (same_shape(sa, sb) || (sa->ndim >= 2 && sb->ndim >= 2 &&
-	    sa->dim[sa->ndim - 1] == sb->dim[sb->ndim - 1] &&
-	    sa->dim[sa->ndim - 2] == sb->dim[sb->ndim - 2] &&
-	    ma->rows == mb->rows && ma->cols == mb->cols))
+	if (same_shape(sa, sb) || ((sa->ndim != 4 || sb->ndim != 4) &&
+	    same_shape(&ca, &cb)))
 		return 0;
 	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: every shard's "
 	    "%s needs the same shape", lse ? s->lname : s->yname,

@@ -234,6 +234,28 @@ weights_j() {
 	"$CMPMAT" -r 1e-14 ym.npy whole.npy
 	"$SA" --merge -o ym.csv y1.csv l1.csv y2.npy l2.npy
 	"$CMPMAT" -r 1e-14 ym.csv whole.csv
+	# but two 4-D shapes must be the same: (3, 2, 5, 2) beside
+	# (2, 3, 5, 2), its rows of other sequences and heads, is refused
+	as_npy() {	# as_npy SHAPE SRC OUT: SRC's numbers (128-byte header)
+		{ printf '\223NUMPY\001\000\166\000'
+		  printf "%-117s\n" "{'descr': '<f8', 'fortran_order': False, 'shape': ($1), }"
+		  tail -c +129 "$2"; } >"$3"
+	}
+	[ "$(head -c 10 y2.npy | tail -c 2 | od -An -tu2 | tr -d ' ')" = 118 ]
+	as_npy "3, 2, 5, 2" y2.npy y2x.npy
+	as_npy "3, 2, 5" l2.npy l2x.npy
+	[ "$("$CATMAT" -s y2x.npy)" = 3x2x5x2 ]
+	run "$SA" --merge -o yx.npy y1.npy l1.npy y2x.npy l2x.npy
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: y2x.npy is 3x2x5x2 but y1.npy is 2x3x5x2: every shard's output needs the same shape" ]
+	# one sequence, one head: an LSE (n) in .npy, (1, n) read from text
+	"$SA" -Q rand:4x8 -K rand:6x8 -V rand:6x8 -o w1.npy
+	"$SA" -Q rand:4x8 -K rand:6x8 -V rand:6x8 --key-range 0:3 -o a.npy \
+	    --lse la.npy
+	"$SA" -Q rand:4x8 -K rand:6x8 -V rand:6x8 --key-range 3:6 -o b.csv \
+	    --lse lb.csv
+	"$SA" --merge -o m1.npy a.npy la.npy b.csv lb.csv
+	"$CMPMAT" -r 1e-14 m1.npy w1.npy
 	# rows that do not pair are still refused
 	printf '1\n2\n3\n' >l3.csv
 	run "$SA" --merge y1.csv l3.csv y2.csv l2.csv
