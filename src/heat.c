@@ -370,8 +370,8 @@ put_byte(char *buf, unsigned char c, int xml)
 }
 
 /* The code point at s into dst as put_byte() writes a byte (a bad byte
- * as U+FFFD, one drawn_q() as '?'); sets *adv to the bytes of s it took, returns the bytes
- * written (at most 6). */
+ * as U+FFFD, one drawn_q() as '?'); sets *adv to the bytes of s it
+ * took, returns the bytes written (at most 6). */
 static size_t
 put_cp(char *dst, const char *s, size_t *adv, int xml)
 {
