@@ -420,18 +420,23 @@ batch() {
 	! grep -q '>masked</text>' cat.dom
 	# the head view of the mean of 2 heads: each head's 6 causal lines
 	# in its colour, with a key; one head: its lines, no key
-	grep -q '<p class="hkey"><span class="hk"><span style="color: rgb(31, 119, 180);">■</span> head 0</span> <span class="hk"><span style="color: rgb(255, 127, 14);">■</span> head 1</span> </p>' p.dom
+	grep -q '<p class="hkey"><button class="hk" title="show or hide this head.s lines" aria-pressed="true"><span style="color: rgb(31, 119, 180);">■</span> head 0</button> <button class="hk" [^>]*><span style="color: rgb(255, 127, 14);">■</span> head 1</button> </p>' p.dom
 	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' p.dom | wc -l)" -eq 6 ]
 	[ "$(grep -o '<line [^>]*stroke="#ff7f0e"' p.dom | wc -l)" -eq 6 ]
 	! grep -q 'hkey' cat.dom
 	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' cat.dom | wc -l)" -eq 36 ]
 }
 
-@test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell" {
+@test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell; the key switches heads off" {
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
 	dom "file://$PWD/cat.html#selftest" >cat.dom
 	grep -q "data-selftest=\"6 of 36 lines; ${FSI}The${PDI} → ${FSI}The${PDI}: 0.3; 0 clipped\"" cat.dom
+	# two heads, causal: the first query's line in each; a click on
+	# head 0 in the key leaves head 1's 6 lines
+	batch -c --labels 'a <b> "c"' -o /dev/null --heatmap p.html
+	dom "file://$PWD/p.html#selftest" >p.dom
+	grep -q "data-selftest=\"2 of 12 lines; [^\"]*; 0 clipped; head 0 off: 6 lines\"" p.dom
 }
 
 # Labels wide in any font (capitals, CJK, fullwidth, an emoji family, a
