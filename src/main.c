@@ -1163,22 +1163,20 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		o->threads = np < 1 ? 1 : np > MAX_THREADS ? MAX_THREADS :
 		    (int)np;
 	}
-	for (i = 0; i < 2; i++)
-		if ((i ? o->key_labels : o->labels) != NULL &&
-		    strcmp(i ? o->key_labels : o->labels, "@-") == 0 &&
+	/* standard input: '-' of an input, @- of the labels; once */
+	for (i = 0; i < IN_NROLES + 2; i++) {
+		const char *f = i < IN_NROLES ? o->spec[i] :
+		    i == IN_NROLES ? o->labels : o->key_labels;
+
+		if (f != NULL && strcmp(f, i < IN_NROLES ? "-" : "@-") == 0 &&
 		    nstdin++)
 			return usage_error("%s", "standard input ('-') can "
 			    "be read by one option only");
-	for (i = 0; i < IN_NROLES; i++) {
-		if (o->spec[i] == NULL)
-			continue;
-		if (strcmp(o->spec[i], "-") == 0 && nstdin++)
-			return usage_error("%s", "standard input ('-') can "
-			    "be read by one option only");
-		if (input_is_generator(o->spec[i]) &&
+	}
+	for (i = 0; i < IN_NROLES; i++)
+		if (o->spec[i] != NULL && input_is_generator(o->spec[i]) &&
 		    input_generator(o->spec[i], &sh, &e) < 0)
 			return usage_error("%s", e.msg);
-	}
 	if (o->label_output && o->labels == NULL)
 		return usage_error("%s", "--label-output needs --labels: the "
 		    "labels of Y's rows");
