@@ -324,22 +324,25 @@ check(int ok, const char *what, char **argv)
 	abort();
 }
 
-/* The signals selfattn's main catches (to remove its temporary files)
- * where they have their default action; it leaves libFuzzer's handlers
- * (SIGALRM for its -timeout, SIGINT, SIGTERM, SIGUSR1/2...) alone.  The
- * others are put back after each run, so that every run starts alike. */
-static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGQUIT,
-	SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF, SIGXFSZ };
-#define NSIGS ((int)(sizeof sigs / sizeof sigs[0]))
+/* selfattn's main catches signals (to remove its temporary files)
+ * where they have their default action, leaving libFuzzer's handlers
+ * (SIGALRM for its -timeout, SIGINT, SIGTERM, SIGUSR1/2...) alone.
+ * Every signal's action is put back after each run, so that every run
+ * starts alike (those that cannot be changed, SIGKILL, SIGSTOP and
+ * libc's own, are refused harmlessly). */
+#ifndef NSIG		/* not POSIX: glibc defines it with _DEFAULT_SOURCE */
+#define NSIG 65
+#endif
 
 static int
 run(int argc, char **argv)
 {
-	struct sigaction old[NSIGS];
+	struct sigaction old[NSIG];
 	int rc, i;
 
-	for (i = 0; i < NSIGS; i++)
-		sigaction(sigs[i], NULL, &old[i]);
+	memset(old, 0, sizeof old);
+	for (i = 1; i < NSIG; i++)
+		sigaction(i, NULL, &old[i]);
 	fflush(stdout);
 	dup2(devnull, 2);
 	optind = 0;		/* glibc: start getopt afresh */
@@ -347,8 +350,8 @@ run(int argc, char **argv)
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_err, 2);
-	for (i = 0; i < NSIGS; i++)
-		sigaction(sigs[i], &old[i], NULL);
+	for (i = 1; i < NSIG; i++)
+		sigaction(i, &old[i], NULL);
 	return rc;
 }
 
