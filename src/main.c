@@ -110,7 +110,7 @@ static const char help_text2[] =
 "Output:\n"
 "  -o, --output FILE     write Y to FILE (default: standard output)\n"
 "  -a, --weights FILE    write the attention weights (H x n x m) to FILE\n"
-"      --average-weights with -a: the mean over heads (n x m)\n"
+"      --average-weights with -a, --heatmap, --show: the mean over heads\n"
 "      --lse FILE        write each query row's log-sum-exp of its scores\n"
 "                        (n, or H x n; B x H x n for a batch)\n"
 "      --merge           combine key shards: read pairs of Y and LSE files\n"
