@@ -861,8 +861,6 @@ parse_opts(int argc, char *argv[], struct opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->po.window = o->po.window_r = -1;
-	o->po.rope_base = 10000;
-	o->po.qknorm_eps = 1e-6;
 	o->fmt = OUT_CSV;
 	opterr = 0;
 	for (;;) {
@@ -951,6 +949,11 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    "0, found \"%s\"", optarg);
 			break;
 		case OPT_ALIBI:
+			/* @FILE names a file: once (see set_once) */
+			if (o->spec[IN_ALIBI] != NULL ||
+			    (optarg != NULL && o->po.alibi))
+				return usage_error("%s", "option --alibi given "
+				    "twice");
 			o->po.alibi = 1;
 			if (optarg == NULL)
 				break;
@@ -961,7 +964,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->spec[IN_ALIBI] = optarg + 1;
 			break;
 		case OPT_QKNORM:
+			/* repeated, the last counts: bare, the default */
 			o->po.qknorm = 1;
+			o->po.qknorm_eps = 1e-6;
 			if (optarg != NULL && (num_parse(optarg,
 			    strlen(optarg), &o->po.qknorm_eps) != 0 ||
 			    !isfinite(o->po.qknorm_eps) ||
@@ -987,6 +992,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			break;
 		case OPT_ROPE:
 			o->po.rope = 1;
+			o->po.rope_base = 10000;
 			if (optarg != NULL && (num_parse(optarg,
 			    strlen(optarg), &o->po.rope_base) != 0 ||
 			    !isfinite(o->po.rope_base) ||

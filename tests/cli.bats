@@ -144,6 +144,33 @@ usage_fails() {
 	done
 }
 
+@test "usage: --alibi=@FILE names a file: with another --alibi, given twice" {
+	printf '0.5\n' >s1.csv
+	for two in "--alibi=@s1.csv --alibi=@s1.csv" "--alibi=@s1.csv --alibi" \
+	    "--alibi --alibi=@s1.csv"; do
+		run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 $two
+		usage_fails
+		[ "${lines[0]}" = "selfattn: option --alibi given twice" ]
+	done
+	# the paper's slopes twice are the paper's slopes
+	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --alibi --alibi
+	[ "$status" -eq 0 ]
+}
+
+@test "usage: --rope and --qk-norm repeated: the last counts, bare is the default" {
+	a="-Q randn:3x4 -K randn:5x4 -V randn:5x4"
+	for o in rope qk-norm; do
+		case $o in rope) v=500 ;; *) v=0.5 ;; esac
+		"$SA" $a --$o >bare.csv
+		"$SA" $a --$o=$v >set.csv
+		! cmp -s bare.csv set.csv
+		"$SA" $a --$o=$v --$o >again.csv
+		cmp bare.csv again.csv
+		"$SA" $a --$o --$o=$v >again.csv
+		cmp set.csv again.csv
+	done
+}
+
 @test "usage: self-attention without -k" {
 	run "$SA" -x X.csv -q W.csv -v W.csv
 	usage_fails
