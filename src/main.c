@@ -71,7 +71,7 @@ static const char help_text[] =
 "      --layout row|torch  weights are in x out (row, default) or\n"
 "                        PyTorch's out x in (y = x·Wᵀ + b)\n"
 "      --in-proj FILE    PyTorch's in_proj_weight (3E x E), for -q -k -v\n"
-"      --in-proj-bias FILE  PyTorch's in_proj_bias (3E)\n"
+"      --in-proj-bias FILE  PyTorch's in_proj_bias (3E): bq, bk, bv in one\n"
 "A 3-D X, memory (or Q, K, V with -H) is a batch of sequences.\n"
 "\n"
 "Attention:\n"
@@ -599,8 +599,6 @@ check_combination(const struct opts *o)
 			return usage_error("%s needs --qk-norm: its weights "
 			    "scale the normalised %s", role_opt[i].name, i ==
 			    IN_QNORM ? "queries" : "keys");
-	if (o->spec[IN_INPROJB] && !o->spec[IN_INPROJ])
-		return usage_error("%s", "--in-proj-bias needs --in-proj");
 	if (o->spec[IN_BO] && !o->spec[IN_WO])
 		return usage_error("%s", "--bo needs -w: it is the output "
 		    "projection's bias (out_proj.bias)");

@@ -483,29 +483,35 @@ self_heads(struct plan *p, const struct plan_in in[IN_NROLES],
 	return 0;
 }
 
-/* Biases: given one by one, or packed by --in-proj-bias. */
+/* Biases: given one by one, or packed by --in-proj-bias: bq, bk, bv
+ * one after another (PyTorch's in_proj_bias, with --in-proj or with
+ * q_proj_weight, k_proj_weight, v_proj_weight as -q, -k, -v). */
 static int
 biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 {
 	const struct plan_in *ipb = &in[IN_INPROJB];
+	const size_t nq = p->H * p->dq, nk = p->G * p->dk, nv = p->G * p->dv;
 	char w[SHAPESZ * 2];
 	size_t len = 0;
 
 	if (ipb->name != NULL) {
 		if (vector(ipb, &len, e) != 0)
 			return -1;
-		if (len != 3 * p->d)
+		if (len != nq + nk + nv && in[IN_INPROJ].name != NULL)
 			return mismatch(e, ipb, "%s needs 3E = %zu values",
 			    who(w, &in[IN_INPROJ]), 3 * p->d);
+		if (len != nq + nk + nv)
+			return mismatch(e, ipb, "the queries, keys and values "
+			    "have %zu + %zu + %zu = %zu columns", nq, nk, nv,
+			    nq + nk + nv);
 		p->bq = ipb->m.data;
-		p->bk = ipb->m.data + p->d;
-		p->bv = ipb->m.data + 2 * p->d;
+		p->bk = ipb->m.data + nq;
+		p->bv = ipb->m.data + nq + nk;
 		return 0;
 	}
-	if (vector_of(&in[IN_BQ], p->H * p->dq, "the queries have", &p->bq,
-	    e) || vector_of(&in[IN_BK], p->G * p->dk, "the keys have",
-	    &p->bk, e) || vector_of(&in[IN_BV], p->G * p->dv,
-	    "the values have", &p->bv, e))
+	if (vector_of(&in[IN_BQ], nq, "the queries have", &p->bq, e) ||
+	    vector_of(&in[IN_BK], nk, "the keys have", &p->bk, e) ||
+	    vector_of(&in[IN_BV], nv, "the values have", &p->bv, e))
 		return -1;
 	return 0;
 }

@@ -204,6 +204,10 @@ fails() {
 	torch_case memory_keys_values
 }
 
+@test "torch: --in-proj-bias with -q -k -v is MHA's in_proj_bias beside q/k/v_proj_weight (kdim != vdim)" {
+	torch_case memory_keys_values_in_proj_bias
+}
+
 # -- batches -------------------------------------------------------------
 
 @test "torch: a CSV X of 2 blank-separated blocks is a batch of 2: output (2, n, d), weights (2, n, m)" {

@@ -214,9 +214,17 @@ data_is() {
 	usage_is '--kv-heads expects a number of heads >= 1, found "0"'
 }
 
-@test "variants usage: --in-proj-bias needs --in-proj" {
-	run "$SA" $X --in-proj-bias rand:12
-	usage_is '--in-proj-bias needs --in-proj'
+@test "variants: --in-proj-bias with -q -k -v is --bq, --bk, --bv one after another" {
+	w="-x randn:3x4 -q randn:4x4 -k randn:4x2 -v randn:4x6 -H 2 --kv-heads 1"
+	printf '%s\n' 1 2 3 4 >bq.csv; printf '%s\n' 5 6 >bk.csv
+	printf '%s\n' 7 8 9 10 11 12 >bv.csv
+	cat bq.csv bk.csv bv.csv >b.csv
+	"$SA" $w --bq bq.csv --bk bk.csv --bv bv.csv >split.csv
+	"$SA" $w --in-proj-bias b.csv >packed.csv
+	cmp split.csv packed.csv
+	# and not a bias of the queries alone
+	"$SA" $w --bq bq.csv >q.csv
+	! cmp -s q.csv packed.csv
 }
 
 @test "variants usage: --bo needs -w (it was ignored without one)" {
@@ -360,6 +368,8 @@ data_is() {
 @test "variants data: --in-proj-bias must have 3E values" {
 	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 --in-proj-bias rand:11
 	data_is '--in-proj-bias rand:11 is 11 but --in-proj rand:12x4 needs 3E = 12 values'
+	run "$SA" -x rand:3x4 -q rand:4x4 -k rand:4x2 -v rand:4x6 -H 2 --kv-heads 1 --in-proj-bias rand:11
+	data_is '--in-proj-bias rand:11 is 11 but the queries, keys and values have 4 + 2 + 6 = 12 columns'
 }
 
 @test "variants data: biases must match the projections" {

@@ -865,9 +865,10 @@ def case_memory_cross_bias_torch_layout(rng):
     return memory_case(rng, True)
 
 
-@case
-def case_memory_keys_values(rng):
-    # key and value from two sequences of widths kdim != vdim, a batch
+def memory_kv_case(rng, packed):
+    # key and value from two sequences of widths kdim != vdim, a batch;
+    # packed: PyTorch's in_proj_bias as it is (--in-proj-bias), else
+    # split into --bq, --bk, --bv
     B, n, m, E, kd, vd, h = 2, 4, 6, 8, 5, 3, 2
     p = mha_params(rng, E, kdim=kd, vdim=vd)
     X = rn(rng, B, n, E)
@@ -881,17 +882,30 @@ def case_memory_keys_values(rng):
                  average_attn_weights=False)
     b = p["in_proj_bias"]
     files = {"X": X, "memory_keys": MK, "memory_values": MV, **p}
-    del files["in_proj_bias"]
-    files.update(bq=b[:E], bk=b[E:2 * E], bv=b[2 * E:])
+    bias = "--in-proj-bias in_proj_bias.npy"
+    if not packed:
+        del files["in_proj_bias"]
+        files.update(bq=b[:E], bk=b[E:2 * E], bv=b[2 * E:])
+        bias = "--bq bq.npy --bk bk.npy --bv bv.npy"
     args = ("-x X.npy --memory-keys memory_keys.npy --memory-values "
             "memory_values.npy --layout torch -q q_proj_weight.npy "
             "-k k_proj_weight.npy -v v_proj_weight.npy "
-            "-w out_proj.weight.npy --bq bq.npy --bk bk.npy --bv bv.npy "
-            "--bo out_proj.bias.npy -H %d" % h)
+            "-w out_proj.weight.npy %s --bo out_proj.bias.npy -H %d"
+            % (bias, h))
 
     def npf(dt):
         return np_mha(X, p, h, dt, mem=MK, memv=MV)
     return Out(args, files, out, w, npf)
+
+
+@case
+def case_memory_keys_values(rng):
+    return memory_kv_case(rng, False)
+
+
+@case
+def case_memory_keys_values_in_proj_bias(rng):
+    return memory_kv_case(rng, True)
 
 
 # -- batches --
