@@ -96,6 +96,23 @@ differ(const struct shard *s, const struct shard *first, int lse,
 }
 
 /* Load pair i; a 1-D Y is one row. */
+/* -1 with e set if shape sh of operand name has an empty axis, as the
+ * attention's inputs may not (an output of no columns would be rows of
+ * nothing, which no reader takes back). */
+static int
+empty(const char *name, const struct shape *sh, struct err *e)
+{
+	char b[SHAPESZ];
+	int k;
+
+	for (k = 0; k < sh->ndim; k++)
+		if (sh->dim[k] == 0)
+			return err_set(e, NULL, 0, 0, "%s is %s: expected no "
+			    "empty dimension", name, shape_str(b, sizeof b,
+			    sh));
+	return 0;
+}
+
 static int
 load(const char *const spec[], size_t i, struct rng *rng, struct par *pool,
     struct shard *s, struct err *e)
@@ -106,7 +123,8 @@ load(const char *const spec[], size_t i, struct rng *rng, struct par *pool,
 	if (input_load(spec[2 * i], rng, pool, &s->y, &s->ysh, e) != 0 ||
 	    input_load(spec[2 * i + 1], rng, pool, &s->l, &s->lsh, e) != 0)
 		return -1;
-	return 0;
+	return empty(s->yname, &s->ysh, e) || empty(s->lname, &s->lsh, e) ?
+	    -1 : 0;
 }
 
 /*
@@ -118,8 +136,9 @@ load(const char *const spec[], size_t i, struct rng *rng, struct par *pool,
 static int
 pairing(const struct shard *s, size_t *heads, struct err *e)
 {
-	char a[SHAPESZ], b[SHAPESZ];
+	char a[SHAPESZ], b[SHAPESZ], c[SHAPESZ], alt[SHAPESZ + 64] = "";
 	const struct shape *y = &s->ysh, *l = &s->lsh;
+	struct shape want;
 	size_t H, n, B;
 	int i, ok;
 
@@ -157,10 +176,23 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 			return 0;
 		}
 	}
-	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: expected an "
-	    "output whose shape less its last axis is the log-sum-exp's, or "
-	    "(B,) n, H*dv with a log-sum-exp of (B,) H, n", s->yname,
-	    shape_str(a, sizeof a, y), s->lname, shape_str(b, sizeof b, l));
+	/* the log-sum-exp that output would take: its shape less its
+	 * last axis (a 1-D output: 1), or with heads side by side */
+	want = *y;
+	want.ndim = y->ndim > 1 ? y->ndim - 1 : 1;
+	if (y->ndim == 1)
+		want.dim[0] = 1;
+	shape_str(c, sizeof c, &want);
+	if (y->ndim == 2)
+		snprintf(alt, sizeof alt, ", or Hx%zu with H heads side by "
+		    "side in its columns", y->dim[0]);
+	else if (y->ndim == 3)
+		snprintf(alt, sizeof alt, ", or %zuxHx%zu with H heads side "
+		    "by side in its columns", y->dim[0], y->dim[1]);
+	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: that output's "
+	    "log-sum-exp is %s (its shape less its last axis)%s", s->yname,
+	    shape_str(a, sizeof a, y), s->lname, shape_str(b, sizeof b, l),
+	    c, alt);
 }
 
 /* Fold shard s into acc, whose l holds the running maximum M of the

@@ -375,7 +375,14 @@ weights_j() {
 	[ "$stderr" = "selfattn: l2.csv is 1x4 but l1.csv is 1x3: every shard's log-sum-exp needs the same shape" ]
 	run --separate-stderr "$SA" --merge y1.csv y1.csv
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "selfattn: y1.csv is 3x2 but y1.csv is 3x2: expected an output whose shape less its last axis is the log-sum-exp's, or (B,) n, H*dv with a log-sum-exp of (B,) H, n" ]
+	[ "$stderr" = "selfattn: y1.csv is 3x2 but y1.csv is 3x2: that output's log-sum-exp is 3 (its shape less its last axis), or Hx3 with H heads side by side in its columns" ]
+	# an empty axis: no output (a .npy of rows of nothing divided by zero)
+	"$ROOT/tests/tools/npyhdr" 3 0 >y30.npy
+	{ "$ROOT/tests/tools/npyhdr" 3; printf '%024d' 0; } >l3.npy
+	run --separate-stderr "$SA" --merge -f npy -o out.npy y30.npy l3.npy
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: y30.npy is 3x0: expected no empty dimension" ]
+	[ ! -e out.npy ]
 	run --separate-stderr "$SA" --merge y1.csv missing.csv
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: missing.csv: No such file or directory" ]
