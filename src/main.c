@@ -329,12 +329,80 @@ on_signal(int sig)
 	raise(sig);	/* delivered when the handler returns */
 }
 
+/* The regular files the run reads, with their sizes when it began, for
+ * on_bus(); static, as outs. */
+static struct watched {
+	const char *name;
+	off_t size;
+} *watch;
+static size_t nwatch;
+
+/* s to standard error, from a signal handler (write(2) is safe there;
+ * stdio is not). */
+static void
+say(const char *s)
+{
+	ssize_t k;
+
+	while (*s != '\0' && (k = write(STDERR_FILENO, s, strlen(s))) > 0)
+		s += k;
+}
+
+/* SIGBUS: a file read through a mapping (a .npy used in place, a text
+ * file as it is parsed) was cut short while the run read it: truncated,
+ * or rewritten as np.save() does, which truncates first; reading past
+ * its new end faults.  A data error: the temporary files are removed
+ * and the run ends with exit status 1, naming the file now shorter than
+ * it was (only async-signal-safe calls: stat, write, unlink, _exit). */
+static void
+on_bus(int sig)
+{
+	struct stat st;
+	const char *name = NULL;
+	size_t i;
+
+	(void)sig;
+	for (i = 0; i < PLAN_NOUT; i++)
+		out_unlink_tmp(&outs[i]);
+	for (i = 0; i < nwatch && name == NULL; i++)
+		if (stat(watch[i].name, &st) != 0 || st.st_size < watch[i].size)
+			name = watch[i].name;
+	say("selfattn: ");
+	if (name != NULL) {
+		say(name);
+		say(": the file was cut short while it was read\n");
+	} else
+		say("an input file could not be read where it was mapped "
+		    "(SIGBUS)\n");
+	_exit(EXIT_DATA);
+}
+
+/* Note for on_bus() the regular files among specs (NULL, '-' and
+ * generators skipped) with their sizes.  Returns 0, or -1 with e set. */
+static int
+watch_inputs(const char *const *specs, size_t n, struct err *e)
+{
+	struct stat st;
+	size_t i;
+
+	if ((watch = mat_buf(n, sizeof *watch, "the input names", e)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (specs[i] != NULL && strcmp(specs[i], "-") != 0 &&
+		    !input_is_generator(specs[i]) && stat(specs[i], &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			watch[nwatch].name = specs[i];
+			watch[nwatch++].size = st.st_size;
+		}
+	return 0;
+}
+
 /* Install on_signal for fatal_sig where the signal has its default
  * action: one ignored on entry (SIGHUP under nohup, SIGINT in a
  * background job) stays ignored, and an ignored SIGPIPE makes a write
  * fail with EPIPE, a write error; one with a handler (a program that
  * calls this main as a function: the fuzzer's SIGALRM timer) keeps it.
- * SIGXFSZ is ignored, so that writing past the file size limit
+ * So is on_bus for SIGBUS.  SIGXFSZ is ignored, so that writing past the file size limit
  * (ulimit -f) fails with EFBIG: a write error too. */
 static void
 catch_signals(void)
@@ -351,6 +419,10 @@ catch_signals(void)
 		if (sigaction(fatal_sig[i], NULL, &old) == 0 &&
 		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
 			sigaction(fatal_sig[i], &sa, NULL);
+	sa.sa_handler = on_bus;
+	if (sigaction(SIGBUS, NULL, &old) == 0 &&
+	    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
+		sigaction(SIGBUS, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGXFSZ, &sa, NULL);
 }
@@ -1329,6 +1401,9 @@ main(int argc, char *argv[])
 	    o.key_labels, "--key-labels", &e) != 0))
 		goto fail;
 
+	if ((o.merge ? watch_inputs((const char *const *)o.operands,
+	    o.noperands, &e) : watch_inputs(o.spec, IN_NROLES, &e)) != 0)
+		goto fail;
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
 	if (!o.quiet && isatty(STDERR_FILENO))
@@ -1403,6 +1478,9 @@ fail:
 		out_abort(&outs[i]);
 done:
 	par_stop(pool);
+	nwatch = 0;
+	free(watch);
+	watch = NULL;
 	if (planned)
 		plan_free(&p);
 	heat_free(&heat);

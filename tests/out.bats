@@ -307,6 +307,28 @@ start_waiting() {
 	done
 }
 
+@test "out: an input .npy cut short during the run is a data error naming it, no file is left" {
+	# K.npy is mapped and used in place; --key-padding, read after it
+	# from a FIFO, holds the run until K.npy is truncated (as np.save
+	# does before it writes), so that reading K faults (SIGBUS)
+	"$ROOT/tests/tools/npygen" 100 4 K.npy
+	echo OLD >y.csv
+	mkfifo pad
+	"$SA" -Q randn:5x4 -K K.npy -V randn:100x4 --key-padding pad \
+	    -o y.csv 2>err &
+	pid=$!
+	exec 7>pad	# open once selfattn opens it: K.npy is loaded
+	: >K.npy
+	printf '0\n%.0s' $(seq 100) >&7
+	exec 7>&-
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "selfattn: K.npy: the file was cut short while it was read" ]
+	[ "$(cat y.csv)" = OLD ]
+	no_temps
+}
+
 @test "out: a signal ignored on entry stays ignored" {
 	start_waiting "trap '' HUP; exec"
 	kill -s HUP "$pid"
