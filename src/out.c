@@ -332,6 +332,33 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 	return 0;
 }
 
+/* Would renaming over dest, a file of status st, fail because its
+ * folder is sticky (S_ISVTX, as /tmp) and neither the file nor the
+ * folder is ours?  Found at the end, it would fail the run after other
+ * outputs were renamed into place; known now, before any work.  (Root,
+ * or anyone with CAP_FOWNER, may: not told apart from root here.) */
+static int
+sticky_other(const char *dest, const struct stat *st)
+{
+	const char *slash = strrchr(dest, '/');
+	struct stat ds;
+	uid_t me = geteuid();
+	char *dir;
+	int r;
+
+	if (me == 0 || me == st->st_uid)
+		return 0;
+	if (slash == NULL)
+		return stat(".", &ds) == 0 && (ds.st_mode & S_ISVTX) &&
+		    ds.st_uid != me;
+	if ((dir = strdup(dest)) == NULL)
+		return 0;	/* the rename then says */
+	dir[slash == dest ? 1 : slash - dest] = '\0';
+	r = stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) && ds.st_uid != me;
+	free(dir);
+	return r;
+}
+
 int
 out_open(struct out *o, const char *path, enum out_fmt fmt,
     enum out_type type, int prec, struct err *e)
@@ -386,6 +413,12 @@ out_open(struct out *o, const char *path, enum out_fmt fmt,
 	/* Through symlinks, replace the file they lead to, not a link. */
 	if ((o->dest = resolve(path)) == NULL) {
 		err_set(e, path, 0, 0, "%s", strerror(errno));
+		out_abort(o);
+		return -1;
+	}
+	if (exists && sticky_other(o->dest, &st)) {
+		err_set(e, path, 0, 0, "%s: another user's file in a sticky "
+		    "folder (as /tmp) cannot be replaced", strerror(EPERM));
 		out_abort(o);
 		return -1;
 	}

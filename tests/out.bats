@@ -222,6 +222,30 @@ start_waiting() {
 	[ -z "$(ls d | grep selfattn-)" ]
 }
 
+@test "out: another user's file in a sticky folder is refused before any output is replaced" {
+	mkdata
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to make files of two users"
+	command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+	mkdir -m 1777 d
+	echo OLD >d/shared.csv
+	chmod 666 d/shared.csv	# root's, writable by all (as > would)
+	echo OLDY >d/y.csv
+	chown 65534 d/y.csv	# the user's own
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$SA" -Q Q.csv -K K.csv -V V.csv -o d/y.csv -a d/shared.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: d/shared.csv: Operation not permitted: another user's file in a sticky folder (as /tmp) cannot be replaced" ]
+	# y.csv was replaced first, before the rename of w failed
+	[ "$(cat d/y.csv)" = OLDY ]
+	[ "$(cat d/shared.csv)" = OLD ]
+	[ -z "$(ls d | grep selfattn-)" ]
+	# its own file there is replaced
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$SA" -Q Q.csv -K K.csv -V V.csv -o d/y.csv
+	[ "$status" -eq 0 ]
+	cmp d/y.csv want.csv
+}
+
 @test "out: -o /dev/stdout into a pipe" {
 	mkdata
 	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout | cat' _ "$SA"
