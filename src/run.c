@@ -785,12 +785,14 @@ merge_state(const struct run *r, size_t nq, char *M, char *L, char *O,
 }
 
 /* --query-lengths: rows i0 + r >= len of one head are padding: output
- * 0, LSE -inf, and M = -inf, so that the weights pass gives zeros.
- * Returns how many of them end() counted as fully masked: padding
- * rows are expected, and not warned about. */
+ * 0, LSE -inf, and M = -inf, L = 0 (a row that saw no key), so that the
+ * weights pass gives zeros, whatever its scores were (a NaN among them
+ * had made L NaN, and its weights NaN).  Returns how many of them end()
+ * counted as fully masked: padding rows are expected, and not warned
+ * about. */
 static size_t
 past_length(const struct run *r, size_t len, size_t i0, size_t nq,
-    char *M, char *O, double *lse)
+    char *M, char *L, char *O, double *lse)
 {
 	const double ninf = -INFINITY;
 	size_t k, j, dead = 0;
@@ -800,6 +802,7 @@ past_length(const struct run *r, size_t len, size_t i0, size_t nq,
 		r->ops->to_double(1, AT(M, k), &mk);
 		dead += mk == ninf;
 		r->ops->from_double(1, &ninf, AT(M, k));
+		r->ops->from_double(1, &(const double){ 0 }, AT(L, k));
 		for (j = 0; j < r->p->dv; j++)
 			r->ops->from_double(1, &(const double){ 0 }, AT(O, k *
 			    r->ho + j));
@@ -841,8 +844,8 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 		    NULL);
 		if (p->qlen != NULL)
 			dead -= past_length(r, p->qlen[b], i0, nq, AT(M, h *
-			    r->br), AT(O, h * p->dv), r->lse ? r->lse + h *
-			    p->nout + i : NULL);
+			    r->br), AT(L, h * r->br), AT(O, h * p->dv), r->lse ?
+			    r->lse + h * p->nout + i : NULL);
 		if (r->rmax != NULL) {
 			copy_rows(r, 1, nq, AT(M, h * r->br), 0, AT(r->rmax,
 			    h * p->nout + i), 0);

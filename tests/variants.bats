@@ -126,6 +126,25 @@ data_is() {
 	[ "$(cat y.csv)" = "$(printf '0,0\n0,0')" ]
 }
 
+@test "variants: a padding query's weights are zeros whatever its scores (a NaN or +inf one made them NaN)" {
+	printf '1,0\n0,1\nnan,1\n' >Q.csv
+	printf '1,2\n0,1\n-1,1\n' >K.csv
+	printf '1,0\n0,1\n2,2\n' >V.csv
+	printf '2\n' >len.csv
+	printf '0,0,0\n0,0,0\n0,inf,0\n' >bias.csv
+	for t in f64 f32; do
+		"$SA" -Q Q.csv -K K.csv -V V.csv --query-lengths len.csv \
+		    --dtype $t -o y.csv -a w.csv --lse l.csv
+		[ "$(sed -n 3p y.csv)" = 0,0 ]
+		[ "$(sed -n 3p w.csv)" = 0,0,0 ]
+		[ "$(cut -d, -f3 l.csv)" = -inf ]
+		# a +inf bias in the padding row, Q finite
+		"$SA" -Q rand:3x2 -K K.csv -V V.csv --query-lengths len.csv \
+		    --bias bias.csv --dtype $t -o /dev/null -a w.csv
+		[ "$(sed -n 3p w.csv)" = 0,0,0 ]
+	done
+}
+
 @test "variants data: --alibi=@FILE and --sinks take one value per head" {
 	mkqkv
 	run "$SA" $B --alibi=@rand:2
