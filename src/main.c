@@ -1460,11 +1460,17 @@ main(int argc, char *argv[])
 		goto fail;
 	/* a shard's rows may see no key in its range: its LSE says so */
 	/* counted in each head: a row hidden in two heads is two
-	 * (--merge: each LSE value, a row of a head) */
-	if (dead > 0 && !o.po.has_krange && !o.quiet)
+	 * (--merge: each LSE value, a row of a head; padding queries of
+	 * --query-lengths too, which a merge cannot tell from these) */
+	if (dead > 0 && o.merge && !o.quiet)
+		fprintf(stderr, "selfattn: warning: %zu log-sum-exp value%s "
+		    "-inf in every shard (no key seen): %s output%s 0\n",
+		    dead, dead == 1 ? " is" : "s are", dead == 1 ? "its" :
+		    "their", dead == 1 ? " is" : "s are");
+	else if (dead > 0 && !o.po.has_krange && !o.quiet)
 		fprintf(stderr, "selfattn: warning: %zu query row%s%s %s every "
 		    "key masked: %s output and weights are 0\n", dead,
-		    dead == 1 ? "" : "s", !o.merge && p.H > 1 ?
+		    dead == 1 ? "" : "s", p.H > 1 ?
 		    ", counted in each head," : "", dead == 1 ? "has" : "have",
 		    dead == 1 ? "its" : "their");
 	status = 0;
