@@ -663,6 +663,10 @@ check_combination(const struct opts *o)
 			return usage_error("%s", "--pos conflicts with -Q: the "
 			    "position encoding is added to -x");
 	}
+	if (o->spec[IN_INPROJ] && o->po.kv_heads != 0 && o->po.kv_heads !=
+	    (o->po.heads ? o->po.heads : 1))
+		return usage_error("%s", "--kv-heads conflicts with --in-proj: "
+		    "its keys and values have as many heads as its queries");
 	if (o->spec[IN_INPROJ] && !o->po.torch)
 		return usage_error("%s", "--in-proj takes PyTorch's "
 		    "in_proj_weight (3E x E): give --layout torch too");

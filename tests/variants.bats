@@ -254,6 +254,13 @@ data_is() {
 	[ "$status" -eq 0 ]
 }
 
+@test "variants usage: --kv-heads G < H conflicts with --in-proj" {
+	run "$SA" -x rand:3x4 --in-proj rand:12x4 --layout torch -H 2 --kv-heads 1
+	usage_is '--kv-heads conflicts with --in-proj: its keys and values have as many heads as its queries'
+	run "$SA" -x rand:3x4 --in-proj rand:12x4 --layout torch -H 2 --kv-heads 2 -o /dev/null
+	[ "$status" -eq 0 ]
+}
+
 @test "variants usage: --in-proj needs --layout torch" {
 	run "$SA" -x rand:3x4 --in-proj rand:12x4
 	usage_is "--in-proj takes PyTorch's in_proj_weight (3E x E): give --layout torch too"
