@@ -1221,7 +1221,11 @@ num_parse(const char *s, size_t len, double *x)
 		if (p == end || !isdig(*p))
 			return -1;
 		for (; p < end && isdig(*p); p++)
-			if (ex < 100000000)	/* saturate: past any double */
+			/* saturate past any double, and past the digits
+			 * a field can hold (a 256 MiB line: 2.7e8), which
+			 * shift it (1e8 was less: a 1 and 1e8 zeros times
+			 * 10^-1000000000 read as inf) */
+			if (ex < 1000000000000)
 				ex = ex * 10 + (*p - '0');
 		if (eneg)
 			ex = -ex;

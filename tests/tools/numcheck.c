@@ -593,6 +593,31 @@ random_digits(char *s)
 	*p = '\0';
 }
 
+/* More digits than the exponent's saturation point (a field of a line
+ * may hold 2.7e8): 1 and 1e8 zeros times 10^-1000000000 is 0, and
+ * 0.(1e8 zeros)1 times 10^1000000000 is inf (when the exponent stopped
+ * growing at 1e8 they read as inf and 0). */
+static void
+long_digits(void)
+{
+	const size_t nz = 100001000;
+	char *s = malloc(nz + 40);
+
+	if (s == NULL) {
+		perror("numcheck");
+		exit(2);
+	}
+	s[0] = '1';
+	memset(s + 1, '0', nz);
+	strcpy(s + 1 + nz, "e-1000000000");
+	check_parse(s);
+	memcpy(s, "0.", 2);
+	memset(s + 2, '0', nz);
+	strcpy(s + 2 + nz, "1e1000000000");
+	check_parse(s);
+	free(s);
+}
+
 static void
 check_syntax(void)
 {
@@ -666,6 +691,7 @@ check_syntax(void)
 	    "-1e999 is -inf", x, "-1e999", "");
 	check(num_parse("-1e-999", 7, &x) == 0 && x == 0 && signbit(x),
 	    "-1e-999 is -0", x, "-1e-999", "");
+	long_digits();
 }
 
 /* ---- num_format ---- */
