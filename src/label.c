@@ -93,9 +93,14 @@ labels_load(struct labels *l, const char *spec, const char *opt,
 			 * @/dev/zero would be read until memory ran out) */
 			size_t at = (size_t)(z - l->buf), line = 1, col = 1;
 
-			for (i = 0; i < at; i++, col++)
+			/* columns in characters: UTF-8 continuation
+			 * bytes do not count (as text.c's) */
+			for (i = 0; i < at; i++) {
+				col += ((unsigned char)l->buf[i] & 0xc0) !=
+				    0x80;
 				if (l->buf[i] == '\n')
-					line++, col = 0;
+					line++, col = 1;
+			}
 			err_set(e, name, line, col, "expected a label of text, "
 			    "found a NUL byte");
 			goto fail_f;

@@ -47,10 +47,18 @@ struct row {
 	size_t nums;		/* how many of them are numbers */
 };
 
+/* The 1-based column of p on the current line, in characters as an
+ * editor counts them: a UTF-8 sequence is one (its continuation bytes,
+ * 10xxxxxx, do not count), a tab is one.  On errors only. */
 static unsigned long
 col(const struct reader *r, const char *p)
 {
-	return (unsigned long)(p - r->lp) + 1;
+	unsigned long c = 1;
+	const char *s;
+
+	for (s = r->lp; s < p; s++)
+		c += ((unsigned char)*s & 0xc0) != 0x80;
+	return c;
 }
 
 /*

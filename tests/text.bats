@@ -365,6 +365,11 @@ inf,-inf,inf'
 	fails_with '1,"2"",3\r\n' "1:9: expected a closing '\"', found the end of the line"
 }
 
+@test "error: columns count characters, a UTF-8 sequence as one" {
+	fails_with 'x\303\251\303\251,"\303\251\n1,2\n' "1:7: expected a closing '\"', found the end of the line"
+	fails_with '1,2\n"\303\251"x,4\n' "2:4: expected a separator after '\"', found 'x'"
+}
+
 @test "error: text after a closing quote" {
 	fails_with '"1"x,2\n' "1:4: expected a separator after '\"', found 'x'"
 	fails_with '1,"2" x\n' "1:7: expected a separator after '\"', found 'x'"
