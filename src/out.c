@@ -609,10 +609,14 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 			    o->rlab[rb + o->rlab0] : "", sep);
 			buf[len++] = sep;
 		}
+		/* in float (--dtype f32) a value is written as the
+		 * float a .npy of '<f4' holds: a mean of heads, an LSE, a
+		 * merge are made in double and rounded here */
 		for (j = 0; j < cols; j++) {
 			if (j)
 				buf[len++] = sep;
-			len += num_format(buf + len, a[j], o->prec);
+			len += num_format(buf + len, o->type == OUT_F32 ?
+			    (double)(float)a[j] : a[j], o->prec);
 		}
 		buf[len++] = '\n';
 	}

@@ -498,6 +498,19 @@ fails_with() {
 	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv --dtype f32 -a w.csv > y.csv
 	[ "$("$CATMAT" y.npy)" = "$(cat y.csv)" ]
 	[ "$("$CATMAT" w.npy)" = "$(cat w.csv)" ]
+	# values made in double are floats too, in text as in .npy: the
+	# log-sum-exp, the mean of heads, a merge
+	a="-Q randn:3x4 -K randn:5x4 -V randn:5x4 -H 2 --dtype f32"
+	"$SA" $a -o /dev/null --lse l.npy -a m.npy --average-weights
+	"$SA" $a -o /dev/null --lse l.csv -a m.csv --average-weights
+	[ "$("$CATMAT" l.npy)" = "$(cat l.csv)" ]
+	[ "$("$CATMAT" m.npy)" = "$(cat m.csv)" ]
+	"$SA" $a --key-range 0:2 -o y0.npy --lse l0.npy
+	"$SA" $a --key-range 2:5 -o y1.npy --lse l1.npy
+	"$SA" --merge --dtype f32 -o ym.npy --lse lm.npy y0.npy l0.npy y1.npy l1.npy
+	"$SA" --merge --dtype f32 -o ym.csv --lse lm.csv y0.npy l0.npy y1.npy l1.npy
+	[ "$("$CATMAT" ym.npy)" = "$(cat ym.csv)" ]
+	[ "$("$CATMAT" lm.npy)" = "$(cat lm.csv)" ]
 	# and f64 still writes '<f8'
 	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -o y8.npy
 	dd if=y8.npy bs=128 count=1 2>/dev/null | cmp - "$NPY/hdr_2x3.bin"
