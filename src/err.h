@@ -12,11 +12,17 @@
 
 #include <stddef.h>
 
+/* Room for a path (PATH_MAX on Linux), and for a message that names
+ * two of them; a formatted diagnostic fits ERR_LINE. */
+#define ERR_FILE 4096
+#define ERR_MSG (2 * ERR_FILE + 512)
+#define ERR_LINE (ERR_FILE + ERR_MSG + 64)
+
 struct err {
-	char file[256];		/* file the message is about, "" if none */
+	char file[ERR_FILE];	/* file the message is about, "" if none */
 	unsigned long line;	/* 1-based, 0 if not about a line */
 	unsigned long col;	/* 1-based, 0 if not about a column */
-	char msg[512];		/* what was expected, what was found */
+	char msg[ERR_MSG];	/* what was expected, what was found */
 };
 
 #if defined(__GNUC__)

@@ -450,7 +450,7 @@ keep_std_fds(struct err *e)
 static void
 diag(const struct err *e)
 {
-	char buf[1024];
+	char buf[ERR_LINE];
 
 	fprintf(stderr, "selfattn: %s\n", err_format(e, buf, sizeof buf));
 }

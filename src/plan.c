@@ -12,6 +12,7 @@
 #include "plan.h"
 
 #define SHAPESZ 96
+#define WHOSZ (ERR_FILE + 32)	/* who(): an option, its matrix, a path */
 
 /* ---- shape checks ---- */
 
@@ -41,16 +42,16 @@ who(char *b, const struct plan_in *in)
 	size_t i;
 
 	if (in->opt == NULL) {
-		snprintf(b, SHAPESZ * 2, "%s", in->name);
+		snprintf(b, WHOSZ, "%s", in->name);
 		return b;
 	}
 	for (i = 0; i < sizeof sym / sizeof sym[0]; i++)
 		if (strcmp(in->opt, sym[i][0]) == 0) {
-			snprintf(b, SHAPESZ * 2, "%s (%s) %s", in->opt,
+			snprintf(b, WHOSZ, "%s (%s) %s", in->opt,
 			    sym[i][1], in->name);
 			return b;
 		}
-	snprintf(b, SHAPESZ * 2, "%s %s", in->opt, in->name);
+	snprintf(b, WHOSZ, "%s %s", in->opt, in->name);
 	return b;
 }
 
@@ -83,7 +84,7 @@ wfit(const struct plan *p, const struct plan_in *in, size_t want)
 static int
 mismatch(struct err *e, const struct plan_in *in, const char *fmt, ...)
 {
-	char w[SHAPESZ * 2], s[SHAPESZ], rest[384];
+	char w[WHOSZ], s[SHAPESZ], rest[384];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -98,7 +99,7 @@ mismatch(struct err *e, const struct plan_in *in, const char *fmt, ...)
 static int
 vector(const struct plan_in *in, size_t *len, struct err *e)
 {
-	char s[SHAPESZ], w[SHAPESZ * 2];
+	char s[SHAPESZ], w[WHOSZ];
 
 	if (in->sh.ndim > 2 || (in->m.rows != 1 && in->m.cols != 1))
 		return err_set(e, NULL, 0, 0, "%s is %s: expected one row or "
@@ -174,7 +175,7 @@ transposed(struct plan *p, const struct mat *a, size_t r0, size_t nr,
 static const struct mat *
 weight(struct plan *p, const struct plan_in *in, struct err *e)
 {
-	char s[SHAPESZ], w[SHAPESZ * 2];
+	char s[SHAPESZ], w[WHOSZ];
 
 	if (in->name == NULL)
 		return NULL;
@@ -219,7 +220,7 @@ positions(struct plan *p, const struct mat *x, struct err *e)
 static int
 check_present(const struct plan_in in[IN_NROLES], struct err *e)
 {
-	char s[SHAPESZ], w[SHAPESZ * 2];
+	char s[SHAPESZ], w[WHOSZ];
 	int i, k;
 
 	for (i = 0; i < IN_NROLES; i++) {
@@ -240,7 +241,7 @@ static int
 sequence(const struct plan_in *in, int allow3, size_t *B, size_t *rows,
     size_t *cols, struct err *e)
 {
-	char s[SHAPESZ], w[SHAPESZ * 2];
+	char s[SHAPESZ], w[WHOSZ];
 	const struct shape *sh = &in->sh;
 
 	if (sh->ndim > 3 || (sh->ndim == 3 && !allow3))
@@ -271,7 +272,7 @@ static int
 split(const struct plan_in *in, size_t cols, size_t heads, const char *opt,
     const char *what, size_t *width, struct err *e)
 {
-	char w[SHAPESZ * 2], s[SHAPESZ];
+	char w[WHOSZ], s[SHAPESZ];
 
 	if (cols % heads != 0)
 		return err_set(e, NULL, 0, 0, "%s is %s: its %zu %s do not "
@@ -289,7 +290,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	const struct plan_in *x = &in[IN_X], *mem = &in[IN_MEM];
 	const struct plan_in *wqi = &in[IN_WQ], *wki = &in[IN_WK],
 	    *wvi = &in[IN_WV];
-	char s[SHAPESZ], w[SHAPESZ * 2];
+	char s[SHAPESZ], w[WHOSZ];
 	const char *d_of;
 	size_t Bm;
 
@@ -379,7 +380,7 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
     struct err *e)
 {
 	const struct plan_in *q = &in[IN_Q], *k = &in[IN_K], *v = &in[IN_V];
-	char s1[SHAPESZ], s2[SHAPESZ], w[SHAPESZ * 2];
+	char s1[SHAPESZ], s2[SHAPESZ], w[WHOSZ];
 	int nd = q->sh.ndim;
 	size_t Bk, Bv, mk, mv, ck, cv, qc;
 
@@ -491,7 +492,7 @@ biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 {
 	const struct plan_in *ipb = &in[IN_INPROJB];
 	const size_t nq = p->H * p->dq, nk = p->G * p->dk, nv = p->G * p->dv;
-	char w[SHAPESZ * 2];
+	char w[WHOSZ];
 	size_t len = 0;
 
 	if (ipb->name != NULL) {
@@ -549,7 +550,7 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[2],
 static int
 mask(struct plan *p, const struct plan_in *in, struct err *e)
 {
-	char w[SHAPESZ * 2], at[160];
+	char w[WHOSZ], at[160];
 	size_t i, cnt, n = p->vec ? 1 : p->n, per;
 	int nd = in->sh.ndim;
 
@@ -653,7 +654,7 @@ static int
 lengths(const struct plan *p, const struct plan_in *in, size_t max,
     const char *what, size_t **out, struct err *e)
 {
-	char w[SHAPESZ * 2];
+	char w[WHOSZ];
 	size_t len = 0, b;
 
 	if (in->name == NULL)
@@ -682,7 +683,7 @@ lengths(const struct plan *p, const struct plan_in *in, size_t max,
 static int
 key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 {
-	char w[SHAPESZ * 2];
+	char w[WHOSZ];
 	size_t i, cnt;
 	int col;
 
@@ -723,7 +724,7 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	    &in[IN_INPROJ] : &in[IN_WQ]) : &in[IN_Q];
 	const struct plan_in *k = p->self ? (in[IN_INPROJ].name ?
 	    &in[IN_INPROJ] : &in[IN_WK]) : &in[IN_K];
-	char s[SHAPESZ], w[SHAPESZ * 2];
+	char s[SHAPESZ], w[WHOSZ];
 
 	switch (p->o.score) {
 	case SCORE_DOT:

@@ -171,6 +171,23 @@ usage_fails() {
 	done
 }
 
+@test "data: a long path is named whole in messages (they cut it at 255 bytes)" {
+	d=$(printf 'directory_%.0s' $(seq 15))/$(printf 'subdirectory_%.0s' $(seq 15))
+	mkdir -p "$d"
+	printf '1,2\n3,x\n' >"$d/data_file.csv"
+	run --separate-stderr "$SA" -x "$d/data_file.csv" -q randn:2x2 -k randn:2x2 -v randn:2x2
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: $d/data_file.csv:2:3: expected a number, found \"x\"" ]
+	run --separate-stderr "$SA" -x "$d/data_file.csv" -q "$d/data_file.csv" -k randn:2x2 -v randn:2x2
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"/data_file.csv:2:3: expected a number"* ]]
+	printf '1,2\n3,4\n' >"$d/X.csv"
+	printf '1,2,3\n' >"$d/W.csv"
+	run --separate-stderr "$SA" -x "$d/X.csv" -q "$d/W.csv" -k randn:2x2 -v randn:2x2
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: -q (WQ) $d/W.csv is 1x3 but -x (X) $d/X.csv has 2 columns" ]
+}
+
 @test "usage: self-attention without -k" {
 	run "$SA" -x X.csv -q W.csv -v W.csv
 	usage_fails

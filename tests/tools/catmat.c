@@ -20,7 +20,7 @@ main(int argc, char *argv[])
 	struct mat m = { .data = NULL };
 	struct shape sh;
 	struct out o = { .fd = -1 };
-	char buf[128], msg[1024];
+	char buf[128], msg[ERR_LINE];
 	int i = 1, shape = 0, prec = 0;
 
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {

@@ -20,7 +20,7 @@ load(const char *path, struct mat *m, struct shape *sh)
 {
 	struct err e;
 	struct rng r;
-	char msg[1024];
+	char msg[ERR_LINE];
 
 	rng_seed(&r, 0);
 	if (input_load(path, &r, NULL, m, sh, &e) == 0)
