@@ -475,6 +475,15 @@ usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* An empty file name (an unset variable in "-o $OUT"; @ alone for a
+ * labels file): a usage error naming the option, not "No such file or
+ * directory" of no file.  Returns EXIT_USAGE. */
+static int
+empty_name(const char *opt, const char *arg)
+{
+	return usage_error("%s expects a file name, found \"%s\"", opt, arg);
+}
+
 /* *slot = optarg for an option that names a file or labels; given
  * twice, a usage error (the last would win and the first output never
  * be written).  Returns 0, or EXIT_USAGE with the message printed. */
@@ -483,6 +492,8 @@ set_once(const char **slot, const char *name)
 {
 	if (*slot != NULL)
 		return usage_error("option %s given twice", name);
+	if (optarg[0] == '\0' || strcmp(optarg, "@") == 0)
+		return empty_name(name, optarg);
 	*slot = optarg;
 	return 0;
 }
@@ -800,6 +811,9 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	if (nops == 0 || nops % 2 != 0)
 		return usage_error("--merge takes pairs of files Y LSE, found "
 		    "%d file%s", nops, nops == 1 ? "" : "s");
+	for (i = 0; i < nops; i++)
+		if (ops[i][0] == '\0')
+			return empty_name("--merge", ops[i]);
 	for (i = 0, n = 0; i < nops; i++)
 		if (strcmp(ops[i], "-") == 0 && n++)
 			return usage_error("%s", "standard input ('-') can "
@@ -976,6 +990,8 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			if (o->spec[r] != NULL)
 				return usage_error("option %s given twice",
 				    role_opt[r].name);
+			if (optarg[0] == '\0')
+				return empty_name(role_opt[r].name, optarg);
 			o->spec[r] = optarg;
 			continue;
 		}

@@ -188,6 +188,22 @@ usage_fails() {
 	[ "$stderr" = "selfattn: -q (WQ) $d/W.csv is 1x3 but -x (X) $d/X.csv has 2 columns" ]
 }
 
+@test "usage: an empty file name (an unset \$OUT in -o \"\$OUT\") names its option" {
+	for o in -w -o -a --lse --mask --heatmap; do
+		run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 "$o" ""
+		usage_fails
+		[ "${lines[0]}" = "selfattn: $o expects a file name, found \"\"" ]
+	done
+	for o in --labels --key-labels; do
+		run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 "$o" @
+		usage_fails
+		[ "${lines[0]}" = "selfattn: $o expects a file name, found \"@\"" ]
+	done
+	run "$SA" --merge "" l.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: --merge expects a file name, found ""' ]
+}
+
 @test "usage: self-attention without -k" {
 	run "$SA" -x X.csv -q W.csv -v W.csv
 	usage_fails
