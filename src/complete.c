@@ -1,16 +1,21 @@
 /*
  * complete.c - completion scripts (see complete.h).
  *
- * bash: a function _selfattn for `complete -F`.  An option's argument
- * is completed after the option as a separate word (--input FILE, -x
- * FILE) and after "=" (--causal=, whether or not bash's
- * COMP_WORDBREAKS split the word at "="); an optional argument only
- * after "=", as selfattn reads it.  Any other word completes to the
- * options if it starts with "-", else to file names (the operands of
- * --merge).
+ * bash: a function _selfattn for `complete -F`.  It joins the pieces
+ * bash's COMP_WORDBREAKS (= and @ among them) split a word into, as
+ * they touch in COMP_LINE, completes the word selfattn will get, and
+ * gives the replies less what lies before bash's current piece.  An
+ * option's argument is completed after the option as a separate word
+ * (--input FILE, -x FILE) and after "=" (--causal=); an optional
+ * argument only after "=", as selfattn reads it (and --causal= is
+ * offered beside --causal, so that no space follows the name).  An
+ * @FILE argument (--labels) completes to @ and file names.  Any other
+ * word completes to the options if it starts with "-", else to file
+ * names (the operands of --merge).
  *
  * zsh: an _arguments specification per option, for a file to be put
- * in a directory of $fpath as _selfattn.
+ * in a directory of $fpath as _selfattn; @FILE by a function of its
+ * own, _selfattn_at.
  */
 #include <string.h>
 
@@ -20,89 +25,147 @@
 #define NO_ARG 0
 #define REQ_ARG 1
 
-static int
-is_file(const struct complete_opt *o)
+/* What an option's argument completes to. */
+enum kind { NOTHING, FILES, AT_FILES, WORDS };
+
+static enum kind
+kind(const struct complete_opt *o)
 {
-	return o->arg != NULL && strcmp(o->arg, "FILE") == 0;
+	if (o->has_arg == NO_ARG || o->arg == NULL)
+		return NOTHING;
+	if (strcmp(o->arg, "FILE") == 0)
+		return FILES;
+	if (strcmp(o->arg, "@FILE") == 0)
+		return AT_FILES;
+	return WORDS;
 }
 
-/* The case pattern of option i: --name, and -c when separate (the
- * argument as the next word) and it has a letter. */
-static void
-bash_names(FILE *f, const struct complete_opt *o, size_t i, int separate)
+/* "a|b|c": the case pattern of every option of kind k (and, for WORDS,
+ * keywords w), long names, and with sep (the argument as the next word)
+ * letters of options that take one; 0 if there is none. */
+static int
+pattern(FILE *f, const struct complete_opt *o, size_t n, enum kind k,
+    const char *w, int sep)
 {
-	fprintf(f, "--%s", o[i].name);
-	if (separate && o[i].letter)
-		fprintf(f, "|-%c", o[i].letter);
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < n; i++) {
+		if (kind(&o[i]) != k || (w && strcmp(o[i].arg, w) != 0) ||
+		    (sep && o[i].has_arg != REQ_ARG))
+			continue;
+		fprintf(f, "%s--%s", any == 0 ? "\t\t" : any % 6 == 0 ?
+		    "|\\\n\t\t" : "|", o[i].name);
+		any++;
+		if (sep && o[i].letter)
+			fprintf(f, "|-%c", o[i].letter);
+	}
+	return any;
+}
+
+/* The case arms that complete val, for the options' argument. */
+static void
+bash_arms(FILE *f, const struct complete_opt *o, size_t n)
+{
+	size_t i, j;
+
+	if (pattern(f, o, n, FILES, NULL, 0))
+		fputs(")\n\t\t\tCOMPREPLY=($(compgen -f -- \"$val\"));;\n", f);
+	if (pattern(f, o, n, AT_FILES, NULL, 0))
+		fputs(")\n\t\t\tif [[ $val == @* ]]; then\n"
+		    "\t\t\t\tCOMPREPLY=($(compgen -P @ -f -- \"${val#@}\"))\n"
+		    "\t\t\telif [[ -z $val ]]; then\n"
+		    "\t\t\t\tCOMPREPLY=(@)\n"
+		    "\t\t\t\tcompopt -o nospace 2>/dev/null\n"
+		    "\t\t\tfi;;\n", f);
+	for (i = 0; i < n; i++) {
+		if (kind(&o[i]) != WORDS)
+			continue;
+		for (j = 0; j < i; j++)	/* the same words: one arm */
+			if (kind(&o[j]) == WORDS &&
+			    strcmp(o[j].arg, o[i].arg) == 0)
+				break;
+		if (j < i)
+			continue;
+		pattern(f, o, n, WORDS, o[i].arg, 0);
+		fprintf(f, ")\n\t\t\tCOMPREPLY=($(compgen -W '%s' -- "
+		    "\"$val\"));;\n", o[i].arg);
+	}
 }
 
 static void
 bash(FILE *f, const struct complete_opt *o, size_t n)
 {
-	size_t i;
+	size_t i, k;
 
 	fputs("# bash completion for selfattn: made by "
 	    "`selfattn --completion bash`\n"
 	    "_selfattn()\n"
 	    "{\n"
 	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} "
-	    "prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-	    "\tlocal opt= val= pre=\n"
+	    "line=${COMP_LINE:0:COMP_POINT}\n"
+	    "\tlocal i at=0 sp w n=-1 words=() word prev opt= val= pre=\n"
+	    "\t# bash splits words at COMP_WORDBREAKS (= and @ among them):\n"
+	    "\t# pieces that touch in the line are one word of selfattn's\n"
+	    "\tfor ((i = 0; i <= COMP_CWORD; i++)); do\n"
+	    "\t\tw=${COMP_WORDS[i]} sp=$((i == 0))\n"
+	    "\t\twhile [[ ${line:at:1} == [[:space:]] ]]; do\n"
+	    "\t\t\t((at++)); sp=1\n"
+	    "\t\tdone\n"
+	    "\t\tif ((sp)); then words[++n]=$w; else words[n]+=$w; fi\n"
+	    "\t\t((at += ${#w}))\n"
+	    "\tdone\n"
+	    "\tword=${words[n]} prev=\n"
+	    "\t((n < 1)) || prev=${words[n-1]}\n"
 	    "\tCOMPREPLY=()\n"
-	    "\tif [[ $cur == = ]]; then\n"
-	    "\t\topt=$prev\n"
-	    "\telif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then\n"
-	    "\t\topt=${COMP_WORDS[COMP_CWORD-2]} val=$cur\n"
-	    "\telif [[ $cur == --*=* ]]; then\n"
-	    "\t\topt=${cur%%=*} val=${cur#*=} pre=$opt=\n"
+	    "\t# an argument after \"=\", or as the next word (not an optional\n"
+	    "\t# one: selfattn would take that for an operand)\n"
+	    "\tif [[ $word == --*=* ]]; then\n"
+	    "\t\topt=${word%%=*} val=${word#*=} pre=$opt=\n"
+	    "\telse\n"
+	    "\t\tcase $prev in\n", f);
+	for (i = 0, k = 0; i < n; i++)
+		if (o[i].has_arg == REQ_ARG) {
+			fprintf(f, "%s--%s", k == 0 ? "\t\t" : k % 6 == 0 ?
+			    "|\\\n\t\t" : "|", o[i].name);
+			if (o[i].letter)
+				fprintf(f, "|-%c", o[i].letter);
+			k++;
+		}
+	fputs(")\n\t\t\topt=$prev val=$word;;\n"
+	    "\t\tesac\n"
 	    "\tfi\n"
 	    "\tif [[ -n $opt ]]; then\n"
 	    "\t\tcase $opt in\n", f);
-	/* after "=": any option with an argument */
-	for (i = 0; i < n; i++) {
-		if (o[i].has_arg == NO_ARG || o[i].arg == NULL)
-			continue;
-		fputs("\t\t", f);
-		bash_names(f, o, i, 0);
-		if (is_file(&o[i]))
-			fputs(")\n\t\t\tCOMPREPLY=($(compgen -f -- \"$val\"));;\n",
-			    f);
-		else
-			fprintf(f, ")\n\t\t\tCOMPREPLY=($(compgen -W '%s' -- "
-			    "\"$val\"));;\n", o[i].arg);
-	}
-	fputs("\t\tesac\n"
-	    "\t\t[[ -z $pre ]] || COMPREPLY=(\"${COMPREPLY[@]/#/$pre}\")\n"
-	    "\t\treturn 0\n"
-	    "\tfi\n"
-	    "\tcase $prev in\n", f);
-	/* as the next word: required arguments only */
-	for (i = 0; i < n; i++) {
-		if (o[i].has_arg != REQ_ARG)
-			continue;
-		fputs("\t", f);
-		bash_names(f, o, i, 1);
-		if (o[i].arg == NULL)
-			fputs(")\n\t\treturn 0;;\n", f);
-		else if (is_file(&o[i]))
-			fputs(")\n\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
-			    "\t\treturn 0;;\n", f);
-		else
-			fprintf(f, ")\n\t\tCOMPREPLY=($(compgen -W '%s' -- "
-			    "\"$cur\"))\n\t\treturn 0;;\n", o[i].arg);
-	}
-	fputs("\tesac\n"
-	    "\tif [[ $cur == -* ]]; then\n"
-	    "\t\tCOMPREPLY=($(compgen -W '", f);
+	/* the arms below match long names: a letter becomes its name */
 	for (i = 0; i < n; i++)
+		if (o[i].letter && o[i].has_arg == REQ_ARG)
+			fprintf(f, "\t\t-%c) opt=--%s;;\n", o[i].letter,
+			    o[i].name);
+	fputs("\t\tesac\n\t\tcase $opt in\n", f);
+	bash_arms(f, o, n);
+	fputs("\t\tesac\n"
+	    "\t\tCOMPREPLY=(\"${COMPREPLY[@]/#/$pre}\")\n"
+	    "\telif [[ $word == -* ]]; then\n"
+	    "\t\t# --causal and --causal=: an optional argument follows\n"
+	    "\t\t# an =, so no space after the name\n"
+	    "\t\tCOMPREPLY=($(compgen -W '", f);
+	for (i = 0; i < n; i++) {
 		fprintf(f, "%s--%s", i ? " " : "", o[i].name);
+		if (o[i].has_arg != NO_ARG && o[i].has_arg != REQ_ARG)
+			fprintf(f, " --%s=", o[i].name);
+	}
 	for (i = 0; i < n; i++)
 		if (o[i].letter)
 			fprintf(f, " -%c", o[i].letter);
-	fputs("' -- \"$cur\"))\n"
+	fputs("' -- \"$word\"))\n"
 	    "\telse\n"
-	    "\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
+	    "\t\tCOMPREPLY=($(compgen -f -- \"$word\"))\n"
 	    "\tfi\n"
+	    "\t# bash puts a reply in place of cur, the word's end after its\n"
+	    "\t# last break: what lies before cur goes\n"
+	    "\tw=${word%\"$cur\"}\n"
+	    "\t[[ -z $w ]] || COMPREPLY=(\"${COMPREPLY[@]#\"$w\"}\")\n"
 	    "\treturn 0\n"
 	    "}\n"
 	    "complete -o filenames -F _selfattn selfattn\n", f);
@@ -114,12 +177,20 @@ zsh_action(FILE *f, const struct complete_opt *o)
 {
 	if (o->has_arg != REQ_ARG)
 		fputc(':', f);	/* "::": the argument is optional */
-	if (o->arg == NULL)
+	switch (kind(o)) {
+	case NOTHING:
 		fputs(":value: ", f);
-	else if (is_file(o))
+		break;
+	case FILES:
 		fputs(":file:_files", f);
-	else
+		break;
+	case AT_FILES:
+		fputs(":file:_selfattn_at", f);
+		break;
+	case WORDS:
 		fprintf(f, ":keyword:(%s)", o->arg);
+		break;
+	}
 }
 
 static void
@@ -130,6 +201,10 @@ zsh(FILE *f, const struct complete_opt *o, size_t n)
 	fputs("#compdef selfattn\n"
 	    "# zsh completion for selfattn: made by "
 	    "`selfattn --completion zsh`\n"
+	    "# @FILE: the files after an @, else the @ itself\n"
+	    "_selfattn_at() {\n"
+	    "\tif compset -P '@'; then _files; else compadd -S '' -- @; fi\n"
+	    "}\n"
 	    "_arguments -s -S \\\n", f);
 	for (i = 0; i < n; i++) {
 		/* --name= (required: also --name ARG), --name=- (optional:

@@ -13,7 +13,8 @@ struct complete_opt {
 	int has_arg;		/* no_argument, required_ or optional_ */
 	int letter;		/* the short option, or 0 */
 	/* what the argument completes to: NULL nothing (a number), "FILE"
-	 * file names, else keywords separated by spaces */
+	 * file names, "@FILE" an @ and file names after it, else keywords
+	 * separated by spaces */
 	const char *arg;
 };
 

@@ -244,7 +244,8 @@ static const struct {
 	{ "format", "csv tsv txt npy" }, { "pos", "sinusoidal" },
 	{ "completion", "bash zsh" }, { "output", "FILE" },
 	{ "weights", "FILE" }, { "lse", "FILE" }, { "heatmap", "FILE" },
-	{ "labels", "FILE" }, { "key-labels", "FILE" },
+	{ "labels", "@FILE" }, { "key-labels", "@FILE" },
+	{ "alibi", "@FILE" }, { "scale", "none" },
 };
 
 /* The option of each matrix role, as getopt_long returns it and as

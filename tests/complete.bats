@@ -15,9 +15,23 @@ longopts() {
 }
 
 # comp WORD...: the bash completions of the last word (one a line).
+# The words are COMP_WORDS as bash splits a line: at blanks, and at its
+# COMP_WORDBREAKS, a run of them ("=", "@", "=@") a word of its own, so
+# COMP_LINE joins those with no blank: "--causal = b" is --causal=b,
+# "--labels @ x" is --labels @x (a blank before an @ alone).
 comp() {
 	bash -c 'source "$1"; shift
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		COMP_LINE= glue=1
+		for w in "$@"; do
+			case $w in
+			=|=@) COMP_LINE+=$w glue=1; continue ;;
+			@) COMP_LINE+=" $w" glue=1; continue ;;
+			esac
+			if ((glue)); then COMP_LINE+=$w; else COMP_LINE+=" $w"; fi
+			glue=0
+		done
+		COMP_POINT=${#COMP_LINE}
 		_selfattn
 		printf "%s\n" "${COMPREPLY[@]}"' comp "$BATS_TEST_TMPDIR/c.bash" "$@"
 }
@@ -42,7 +56,7 @@ setup() {
 	done <opts
 	[ "$n" -ge 17 ]
 	# and the option list offered for "-" is exactly the table
-	comp selfattn - | grep -- '^--' | sed 's/^--//' | sort >got
+	comp selfattn - | grep -- '^--' | sed 's/^--//; s/=$//' | sort -u >got
 	cut -d' ' -f1 opts | sort >want
 	diff want got
 }
@@ -54,7 +68,9 @@ setup() {
 }
 
 @test "completion: bash completes options, keywords and files" {
-	[ "$(comp selfattn --cau)" = "--causal" ]
+	# an optional argument: --causal= beside --causal, so that bash
+	# puts no space after the name
+	[ "$(comp selfattn --cau)" = "$(printf '%s\n' --causal --causal=)" ]
 	[ "$(comp selfattn --causal=)" = "$(printf '%s\n' --causal=top-left --causal=bottom-right)" ]
 	[ "$(comp selfattn --causal=b)" = "--causal=bottom-right" ]
 	# bash splits "--causal=b" at "=" (COMP_WORDBREAKS)
@@ -77,6 +93,16 @@ setup() {
 	[ "$(comp selfattn --causal in1)" = "in1.csv" ]
 	# operands (--merge) are files
 	[ "$(comp selfattn --merge in1)" = "in1.csv" ]
+	# -s takes none or a number
+	[ "$(comp selfattn -s '')" = "none" ]
+	[ "$(comp selfattn --scale = n)" = "none" ]
+	# @FILE: an @, then files after it, however bash split the word
+	[ "$(comp selfattn --labels '')" = "@" ]
+	[ "$(comp selfattn --labels @ | sort)" = "$(printf '%s\n' @c.bash @in1.csv @in2.npy)" ]
+	[ "$(comp selfattn --labels @ in1)" = "in1.csv" ]
+	[ "$(comp selfattn --key-labels @ in | sort)" = "$(printf '%s\n' in1.csv in2.npy)" ]
+	[ "$(comp selfattn --alibi =@ in2)" = "in2.npy" ]
+	[ -z "$(comp selfattn --labels the)" ]
 }
 
 @test "completion: the zsh script is valid zsh" {
@@ -104,8 +130,13 @@ zcomp() {
 	[ "$(zcomp 'selfattn -x in')" = "$(printf '%s\n' in1.csv in2.npy)" ]
 	[ "$(zcomp 'selfattn --mask=in1')" = "in1.csv" ]
 	[ "$(zcomp 'selfattn --merge in2')" = "in2.npy" ]
-	# a number completes to nothing
+	# a number completes to nothing; -s to none too
 	[ -z "$(zcomp 'selfattn -H ')" ]
+	[ "$(zcomp 'selfattn -s ')" = none ]
+	# @FILE: an @, then the files after it
+	[ "$(zcomp 'selfattn --labels ')" = @ ]
+	[ "$(zcomp 'selfattn --labels @in')" = "$(printf '%s\n' in1.csv in2.npy)" ]
+	[ "$(zcomp 'selfattn --alibi=@in2')" = in2.npy ]
 	# and the long options offered for "-" are exactly the table
 	zcomp 'selfattn -' | grep -- '^--' | sed 's/^--//' >got
 	longopts | cut -d' ' -f1 | sort >want
@@ -140,5 +171,5 @@ zcomp() {
 		esac
 	done <opts
 	echo "complete to nothing:$none"
-	[ "$none" = " heads scale seed precision window softcap alibi qk-norm kv-heads average-weights rope merge query-range key-range label-output show batch-index threads dry-run quiet help version" ]
+	[ "$none" = " heads seed precision window softcap qk-norm kv-heads average-weights rope merge query-range key-range label-output show batch-index threads dry-run quiet help version" ]
 }
