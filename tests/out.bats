@@ -118,8 +118,8 @@ start_waiting() {
 @test "out: an empty output name fails before any work" {
 	mkdata
 	run "$SA" -Q Q.csv -K K.csv -V missing.csv -o ''
-	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: No such file or directory" ]
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -o expects a file name, found ""' ]
 	no_temps
 }
 
