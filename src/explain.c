@@ -9,6 +9,7 @@
 #include "input.h"
 #include "num.h"
 #include "run.h"
+#include "text.h"
 
 #define DIMSZ 64
 
@@ -69,18 +70,19 @@ valued(int i)
 }
 
 /* Input i: shape-only (no data), except the valued ones, and when draw
- * is set, generators: all are drawn, in the run's order, then let go. */
+ * is set, generators: all are drawn, in the run's order, then let go.
+ * *text = the bytes of text read. */
 static int
 load(const struct explain_cfg *c, int i, int draw, struct rng *rng,
-    struct plan_in *in, struct err *e)
+    struct plan_in *in, size_t *text, struct err *e)
 {
 	size_t rows, cols;
 
 	if (valued(i))
-		return input_load(c->spec[i], rng, NULL, &in->m, &in->sh, e);
+		return input_dry(c->spec[i], rng, 1, &in->m, &in->sh, text, e);
 	if (!draw || !input_is_generator(c->spec[i]))
-		return input_shape(c->spec[i], &in->m, &in->sh, e);
-	if (input_load(c->spec[i], rng, NULL, &in->m, &in->sh, e) != 0)
+		return input_dry(c->spec[i], rng, 0, &in->m, &in->sh, text, e);
+	if (input_dry(c->spec[i], rng, 1, &in->m, &in->sh, text, e) != 0)
 		return -1;
 	rows = in->m.rows;
 	cols = in->m.cols;
@@ -209,7 +211,8 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	struct shape sh[PLAN_NOUT];
 	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], g[32] = "";
 	char num[NUM_MAXLEN + 1];
-	double inbytes = 0, fl, total = 0, B, nq, nk, mem;
+	double inbytes = 0, fl, total = 0, B, nq, nk, mem, mb, reading = 0;
+	size_t text;
 	int i, draw, want[PLAN_NOUT], rc = -1, planned = 0;
 	size_t H, G, dqk;
 
@@ -225,9 +228,16 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		in[i].name = strcmp(c->spec[i], "-") == 0 ? "<stdin>" :
 		    c->spec[i];
 		in[i].opt = c->opt[i];
-		if (load(c, i, draw, &rng, &in[i], e) != 0)
+		if (load(c, i, draw, &rng, &in[i], &text, e) != 0)
 			goto done;
-		inbytes += (double)in[i].m.rows * (double)in[i].m.cols * 8;
+		mb = (double)in[i].m.rows * (double)in[i].m.cols * 8;
+		/* while text is parsed: the inputs before it, the text, its
+		 * numbers and the parser's scratch */
+		if (text > 0 && inbytes + (double)text + mb +
+		    (double)text_scratch(text, c->threads) > reading)
+			reading = inbytes + (double)text + mb +
+			    (double)text_scratch(text, c->threads);
+		inbytes += mb;
 	}
 	planned = 1;
 	if (plan_make(&p, in, &c->po, e) != 0)
@@ -366,7 +376,11 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		fprintf(f, "total: %.0f FLOPs (%s)\n", total, flops(s, total));
 	mem = inbytes + derived(&p, in) + (double)ri.arena;
 	fprintf(f, "memory: %s peak: inputs %.0f B, derived %.0f B, buffers "
-	    "%zu B\n", bytes(a, mem), inbytes, derived(&p, in), ri.arena);
+	    "%zu B", bytes(a, mem > reading ? mem : reading), inbytes,
+	    derived(&p, in), ri.arena);
+	if (reading > 0)
+		fprintf(f, "; reading text %.0f B", reading);
+	fputc('\n', f);
 	if (ri.qg > 1)
 		snprintf(g, sizeof g, " (%zu a task)", ri.qg);
 	fprintf(f, "compute: %s, ISA %s, %d thread%s, %s: %zu query "

@@ -196,10 +196,11 @@ generate(const char *spec, struct rng *r, struct mat *m, struct shape *sh,
 
 #define KEEP_OPEN ((size_t)1 << 20)	/* bytes of a mapped file kept open */
 
-/* input_load, or with shape_only, input_shape. */
+/* input_load, or with shape_only, input_dry's shape; *text (if not
+ * NULL) = the bytes of text read, 0 for a .npy. */
 static int
 load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
-    struct shape *sh, int shape_only, struct err *e)
+    struct shape *sh, int shape_only, size_t *text, struct err *e)
 {
 	const char *name = spec;
 	struct stat st;
@@ -245,6 +246,8 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 		close(fd);
 	if (rc != 0)
 		return -1;
+	if (text != NULL)
+		*text = npy_is((unsigned char *)buf, len) ? 0 : len;
 	if (shape_only && npy_is((unsigned char *)buf, len))
 		rc = npy_shape((unsigned char *)buf, len, name, m, sh, e);
 	else if (npy_is((unsigned char *)buf, len) && map != MAP_FAILED) {
@@ -284,13 +287,16 @@ int
 input_load(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct shape *sh, struct err *e)
 {
-	return load(spec, r, pool, m, sh, 0, e);
+	return load(spec, r, pool, m, sh, 0, NULL, e);
 }
 
 int
-input_shape(const char *spec, struct mat *m, struct shape *sh,
-    struct err *e)
+input_dry(const char *spec, struct rng *r, int values, struct mat *m,
+    struct shape *sh, size_t *text, struct err *e)
 {
+	*text = 0;
+	if (values)
+		return load(spec, r, NULL, m, sh, 0, text, e);
 	if (input_is_generator(spec)) {
 		memset(m, 0, sizeof *m);
 		if (input_generator(spec, sh, e) < 0)
@@ -300,5 +306,5 @@ input_shape(const char *spec, struct mat *m, struct shape *sh,
 		/* the checks of mat_alloc() when the run draws it */
 		return mat_check(m->rows, m->cols, spec, e);
 	}
-	return load(spec, NULL, NULL, m, sh, 1, e);
+	return load(spec, NULL, NULL, m, sh, 1, text, e);
 }

@@ -28,13 +28,15 @@
 int input_load(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct shape *sh, struct err *e);
 
-/* As input_load, with the same checks and messages, but keeping only
- * the shape: m->rows, m->cols and sh set, m->data NULL (a shape-only
- * matrix, for --dry-run).  A .npy header is parsed, its numbers are
- * not read; text is parsed and its numbers let go; a generator is not
- * drawn. */
-int input_shape(const char *spec, struct mat *m, struct shape *sh,
-    struct err *e);
+/* For --dry-run: with values, input_load on one thread; else as
+ * input_load, with the same checks and messages, but keeping only the
+ * shape: m->rows, m->cols and sh set, m->data NULL (a shape-only
+ * matrix).  A .npy header is parsed, its numbers are not read; text is
+ * parsed and its numbers let go; a generator is not drawn.  *text =
+ * the bytes of text read (0 for a .npy or a generator), which a run
+ * holds while it parses them. */
+int input_dry(const char *spec, struct rng *r, int values, struct mat *m,
+    struct shape *sh, size_t *text, struct err *e);
 
 /* Check a generator spec ("rand:..." or "randn:...") and set sh to its
  * shape (1-D for "rand:N").  Returns 1 for rand, 2 for randn, or -1

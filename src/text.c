@@ -626,24 +626,44 @@ piece_task(void *arg, size_t i, int worker)
  * a page fault per 4 KiB, some 500 for each 512 x 512 CSV.  Without
  * that buffer, each piece grows its own and they are copied together.
  */
-static int
-parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
-    struct mat *m, struct shape *sh)
+/* Into how many pieces len bytes of text are cut for w threads: 0 when
+ * they are read on one thread. */
+static size_t
+pieces(size_t len, size_t w)
 {
-	struct piece pc[PIECES_MAX];
-	size_t w, k, i, at = 0, cut, rows = 0, n, tot = 0;
-	double *big, *dst, *shrunk;
-	struct err e;
-	int ok = 1;
+	size_t k = w * 4;
 
-	w = (size_t)par_workers(pool);
-	k = w * 4;
+	if (w < 2 || len < 2 * TEXT_PIECE_MIN)
+		return 0;
 	if (k > PIECES_MAX)
 		k = PIECES_MAX;
 	if (k > len / TEXT_PIECE_MIN)
 		k = len / TEXT_PIECE_MIN;
 	if (k > w)
 		k -= k % w;	/* whole rounds of pieces: no thread waits */
+	return k;
+}
+
+size_t
+text_scratch(size_t len, int workers)
+{
+	size_t k = pieces(len, workers > 0 ? (size_t)workers : 0);
+
+	/* the places are contiguous: k + 1 pages at most past the numbers */
+	return k > 0 ? (k + 1) * (2 << 20) : 0;
+}
+
+static int
+parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
+    struct mat *m, struct shape *sh)
+{
+	struct piece pc[PIECES_MAX];
+	size_t k, i, at = 0, cut, rows = 0, n, tot = 0;
+	double *big, *dst, *shrunk;
+	struct err e;
+	int ok = 1;
+
+	k = pieces(len, (size_t)par_workers(pool));
 	memset(pc, 0, sizeof pc);
 	for (i = 0; i < k; i++) {
 		const char *nl;
@@ -728,8 +748,8 @@ text_read(const char *buf, size_t len, const char *name, struct par *pool,
 		buf += 3;
 		len -= 3;
 	}
-	if (pool != NULL && par_workers(pool) > 1 && len >= 2 *
-	    TEXT_PIECE_MIN && parse_pieces(buf, len, name, pool, m, sh) == 0)
+	if (pool != NULL && pieces(len, (size_t)par_workers(pool)) > 0 &&
+	    parse_pieces(buf, len, name, pool, m, sh) == 0)
 		return 0;
 	return parse(buf, len, name, NULL, 0, m, sh, &info, e);
 }

@@ -56,6 +56,12 @@
 int text_read(const char *buf, size_t len, const char *name,
     struct par *pool, struct mat *m, struct shape *sh, struct err *e);
 
+/* The memory text_read may touch beyond the text and its numbers, for
+ * len bytes of text read with `workers` threads (for --dry-run's
+ * estimate): on one thread none; in k pieces, whose places in one
+ * buffer of huge pages (2 MiB) lie side by side, k + 1 pages. */
+size_t text_scratch(size_t len, int workers);
+
 /* Set e to say that line `line` of name is longer than TEXT_LINE_MAX,
  * as text_read would, for a reader that finds it first (input_load, on
  * a stream).  Returns -1. */

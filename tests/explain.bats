@@ -20,7 +20,26 @@ same_as_run() {
 
 # buffers ARGS...: the buffer bytes --dry-run ARGS reports.
 buffers() {
-	"$SA" --dry-run "$@" | sed -n 's/^memory: .* buffers \([0-9]*\) B$/\1/p'
+	"$SA" --dry-run "$@" | sed -n 's/^memory: .* buffers \([0-9]*\) B\(;.*\)\{0,1\}$/\1/p'
+}
+
+@test "dry-run: the memory of a run that reads a large text input counts the text and its numbers" {
+	# 20000 x 16 numbers, about 6 MB of CSV: read on two threads, in
+	# pieces; the peak is while it is parsed, not the run's buffers
+	"$SA" -Q randn:20000x16 -K randn:1x16 -V randn:1x16 -o big.csv
+	size=$(wc -c <big.csv)
+	line=$("$SA" --dry-run -j 2 -Q big.csv -K randn:9x16 -V randn:9x16 -o /dev/null |
+	    grep '^memory: ')
+	r=$(printf '%s\n' "$line" | sed -n 's/.*; reading text \([0-9]*\) B$/\1/p')
+	[ -n "$r" ]
+	[ "$r" -ge $((size + 20000 * 16 * 8)) ]
+	# the peak shown is that, in MiB
+	peak=$(printf '%s\n' "$line" | sed -n 's/^memory: \([0-9.]*\) MiB peak.*/\1/p')
+	[ "$(awk -v r="$r" 'BEGIN { printf "%.1f", r / 1048576 }')" = "$peak" ]
+	# an input from a .npy has no text
+	"$SA" -Q randn:20000x16 -K randn:1x16 -V randn:1x16 -o big.npy
+	! "$SA" --dry-run -j 2 -Q big.npy -K randn:9x16 -V randn:9x16 -o /dev/null |
+	    grep -q 'reading text'
 }
 
 @test "dry-run: every stage, byte for byte" {
@@ -60,7 +79,7 @@ END
 	diff want got
 	# memory and compute: their form (the buffers' size is the kernels')
 	printf '%s\n' "$output" | sed -n 23p |
-	    grep -Eq '^memory: [0-9.]+ (B|KiB|MiB) peak: inputs 672 B, derived 556 B, buffers [0-9]+ B$'
+	    grep -Eq '^memory: [0-9.]+ (B|KiB|MiB) peak: inputs 672 B, derived 556 B, buffers [0-9]+ B; reading text 678 B$'
 	[ "$(printf '%s\n' "$output" | sed -n 24p)" = "compute: f64, ISA generic, 1 thread, query-split: 1 query block x 1 key chunk per sequence, keys read in place" ]
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 24 ]
 	# nothing written
