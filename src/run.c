@@ -105,6 +105,8 @@ struct run {
 				 * a slot's st): hv, and a cache line more
 				 * where hv·E is a multiple of 4 KiB */
 	size_t br, bc;		/* rows of a query and of a key block */
+	size_t pa, pw;		/* progress units of a row, head and key
+				 * chunk: of the attention, of the weights */
 	size_t nqb;		/* query blocks */
 	size_t qg;		/* query blocks a query-split task (QG_MAX): br
 				 * rows */
@@ -939,7 +941,7 @@ query_put(void *arg, size_t t, size_t k)
 	if (read_failed(r, s))
 		return -1;
 	r->dead += s->dead;
-	progress_add(s->rows * r->nch * r->p->H);
+	progress_add(s->rows * r->nch * r->p->H * r->pa);
 	if (s->len > 0 && out_put(r->out[PLAN_Y], s->bytes, s->len, s->rows,
 	    &r->err) != 0)
 		return -1;
@@ -989,7 +991,7 @@ chunk_put(void *arg, size_t t, size_t k)
 	} else
 		merge_state(r, nq, w->M, w->L, w->ob, ST_M(s->st),
 		    ST_L(s->st), ST_O(s->st));
-	progress_add(nq * p->H);
+	progress_add(nq * p->H * r->pa);
 	if (c + 1 < r->nch)
 		return 0;
 	r->dead += finish(r, j->b, i0, nq, w->M, w->L, w->ob, w->yb, w->work,
@@ -1087,7 +1089,8 @@ weights_put(void *arg, size_t t, size_t k)
 	struct run *r = j->r;
 	struct slot *s = &r->slot[k];
 
-	progress_add(s->rows * r->nch * (r->p->o.average ? r->p->H : 1));
+	progress_add(s->rows * r->nch * (r->p->o.average ? r->p->H : 1) *
+	    r->pw);
 	if (r->out[PLAN_W] != NULL && out_put(r->out[PLAN_W], s->bytes, s->len,
 	    s->rows, &r->err) != 0)
 		return -1;
@@ -1555,8 +1558,16 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	buffers(r, &a, nw);
 	prepare(r, pool);
 	/* the work: per query row, each head over each key chunk, and again
-	 * for the weights */
-	per = r->nch * p->H * (out[PLAN_W] != NULL ? 2 : 1);
+	 * for the weights, weighed by what a score costs: 4·dk FLOPs in the
+	 * attention, 2·dk again for a weight, and writing it as text
+	 * about as much as 256 more (shortest digits: -a w.csv of 6000 x
+	 * 6000 x 4 heads of 16 took 5.5 times the attention's time; the bar
+	 * had shown an even split, 51% done with 83% of the time to go) */
+	r->pa = 4 * r->dqk + 1;
+	r->pw = 2 * r->dqk + 1 + (out[PLAN_W] != NULL &&
+	    !verbatim(r, PLAN_W) ? 256 : 0);
+	per = r->nch * p->H * (r->pa + (out[PLAN_W] != NULL ||
+	    out[PLAN_PIC] != NULL ? r->pw : 0));
 	progress_begin(p->B * p->nout * per, per);
 	for (b = 0; b < p->B; b++)
 		if (sequence(r, pool, b, e) != 0)
