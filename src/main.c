@@ -499,27 +499,44 @@ set_once(const char **slot, const char *name)
 	return 0;
 }
 
-/* Parse an unsigned decimal in [lo, hi]; -1 if it is not one. */
+/* Parse an unsigned decimal in [lo, hi]; -1 if it is not one, -2 if it
+ * is one above hi. */
 static int
 parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
     unsigned long long *v)
 {
 	unsigned long long x = 0;
+	int big = 0;
 
-	if (*s == '\0')
+	if (*s == '\0' || s[strspn(s, "0123456789")] != '\0')
 		return -1;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (ULLONG_MAX - 9) / 10)
-			return -1;
+		big |= x > (ULLONG_MAX - 9) / 10;
 		x = x * 10 + (unsigned long long)(*s - '0');
 	}
-	if (x < lo || x > hi)
+	if (big || x > hi)
+		return -2;
+	if (x < lo)
 		return -1;
 	*v = x;
 	return 0;
 }
 
-/* Parse "A:B" with 0 <= A < B; -1 if it is not that. */
+/* The usage error of a number option whose argument parse_uint (or
+ * parse_range, parse_window) refused with rc: -2, too large (then the
+ * largest it takes is the news), else what it takes. */
+static int
+bad_number(int rc, const char *opt, unsigned long long hi, const char *takes,
+    const char *arg)
+{
+	if (rc == -2)
+		return usage_error("%s expects numbers of at most %llu, found "
+		    "\"%s\"", opt, hi, arg);
+	return usage_error("%s expects %s, found \"%s\"", opt, takes, arg);
+}
+
+/* Parse "A:B" with 0 <= A < B; -1 if it is not that, -2 if a number
+ * is beyond SIZE_MAX. */
 static int
 parse_range(const char *s, size_t ab[2])
 {
@@ -527,20 +544,24 @@ parse_range(const char *s, size_t ab[2])
 	const char *colon = strchr(s, ':');
 	char buf[32];
 	size_t n;
+	int rc;
 
 	if (colon == NULL || (n = (size_t)(colon - s)) >= sizeof buf)
 		return -1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	if (parse_uint(buf, 0, SIZE_MAX, &a) != 0 ||
-	    parse_uint(colon + 1, 1, SIZE_MAX, &b) != 0 || a >= b)
+	if ((rc = parse_uint(buf, 0, SIZE_MAX, &a)) != 0 ||
+	    (rc = parse_uint(colon + 1, 1, SIZE_MAX, &b)) != 0)
+		return rc;
+	if (a >= b)
 		return -1;
 	ab[0] = (size_t)a;
 	ab[1] = (size_t)b;
 	return 0;
 }
 
-/* Parse "W" (L = R = W) or "L,R", distances >= 0; -1 if it is not. */
+/* Parse "W" (L = R = W) or "L,R", distances >= 0; -1 if it is not, -2
+ * if a distance is beyond LLONG_MAX. */
 static int
 parse_window(const char *s, long long *l, long long *r)
 {
@@ -548,10 +569,11 @@ parse_window(const char *s, long long *l, long long *r)
 	const char *comma = strchr(s, ',');
 	char buf[32];
 	size_t n;
+	int rc;
 
 	if (comma == NULL) {
-		if (parse_uint(s, 0, LLONG_MAX, &a) != 0)
-			return -1;
+		if ((rc = parse_uint(s, 0, LLONG_MAX, &a)) != 0)
+			return rc;
 		*l = *r = (long long)a;
 		return 0;
 	}
@@ -559,9 +581,9 @@ parse_window(const char *s, long long *l, long long *r)
 		return -1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	if (parse_uint(buf, 0, LLONG_MAX, &a) != 0 ||
-	    parse_uint(comma + 1, 0, LLONG_MAX, &b) != 0)
-		return -1;
+	if ((rc = parse_uint(buf, 0, LLONG_MAX, &a)) != 0 ||
+	    (rc = parse_uint(comma + 1, 0, LLONG_MAX, &b)) != 0)
+		return rc;
 	*l = (long long)a;
 	*r = (long long)b;
 	return 0;
@@ -998,15 +1020,15 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		}
 		switch (c) {
 		case 'H':
-			if (parse_uint(optarg, 1, SIZE_MAX, &u) != 0)
-				return usage_error("-H expects a number of "
-				    "heads >= 1, found \"%s\"", optarg);
+			if ((rc = parse_uint(optarg, 1, SIZE_MAX, &u)) != 0)
+				return bad_number(rc, "-H", SIZE_MAX,
+				    "a number of heads >= 1", optarg);
 			o->po.heads = (size_t)u;
 			break;
 		case OPT_KVHEADS:
-			if (parse_uint(optarg, 1, SIZE_MAX, &u) != 0)
-				return usage_error("--kv-heads expects a number "
-				    "of heads >= 1, found \"%s\"", optarg);
+			if ((rc = parse_uint(optarg, 1, SIZE_MAX, &u)) != 0)
+				return bad_number(rc, "--kv-heads", SIZE_MAX,
+				    "a number of heads >= 1", optarg);
 			o->po.kv_heads = (size_t)u;
 			break;
 		case 's':
@@ -1028,10 +1050,10 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    "or bottom-right, found \"%s\"", optarg);
 			break;
 		case OPT_WINDOW:
-			if (parse_window(optarg, &o->po.window,
-			    &o->po.window_r) != 0)
-				return usage_error("--window expects W or L,R, "
-				    "distances >= 0, found \"%s\"", optarg);
+			if ((rc = parse_window(optarg, &o->po.window,
+			    &o->po.window_r)) != 0)
+				return bad_number(rc, "--window", LLONG_MAX,
+				    "W or L,R, distances >= 0", optarg);
 			break;
 		case OPT_SOFTCAP:
 			if (num_parse(optarg, strlen(optarg), &o->po.softcap) !=
@@ -1122,11 +1144,11 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			break;
 		case OPT_QRANGE:
 		case OPT_KRANGE:
-			if (parse_range(optarg, c == OPT_QRANGE ?
-			    o->po.qrange : o->po.krange) != 0)
-				return usage_error("%s expects A:B with 0 <= A "
-				    "< B, found \"%s\"", c == OPT_QRANGE ?
-				    "--query-range" : "--key-range", optarg);
+			if ((rc = parse_range(optarg, c == OPT_QRANGE ?
+			    o->po.qrange : o->po.krange)) != 0)
+				return bad_number(rc, c == OPT_QRANGE ?
+				    "--query-range" : "--key-range", SIZE_MAX,
+				    "A:B with 0 <= A < B", optarg);
 			if (c == OPT_QRANGE)
 				o->po.has_qrange = 1;
 			else
@@ -1159,10 +1181,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->show = 1;
 			break;
 		case OPT_BATCHINDEX:
-			if (parse_uint(optarg, 0, SIZE_MAX, &u) != 0)
-				return usage_error("--batch-index expects a "
-				    "sequence number from 0, found \"%s\"",
-				    optarg);
+			if ((rc = parse_uint(optarg, 0, SIZE_MAX, &u)) != 0)
+				return bad_number(rc, "--batch-index", SIZE_MAX,
+				    "a sequence number from 0", optarg);
 			o->batch = (size_t)u;
 			o->has_batch = 1;
 			break;

@@ -236,6 +236,23 @@ usage_fails() {
 	done
 }
 
+@test "usage: a count too large says the largest, not the smallest, it takes" {
+	max=18446744073709551615
+	for a in "-H 99999999999999999999" "--kv-heads 18446744073709551616" \
+	    "--batch-index 99999999999999999999" \
+	    "--query-range 0:18446744073709551616" \
+	    "--window 9223372036854775808" "--window 1,99999999999999999999"; do
+		set -- $a
+		case $1 in --window) m=9223372036854775807 ;; *) m=$max ;; esac
+		run "$SA" -Q Q.csv -K K.csv -V V.csv "$1" "$2"
+		usage_fails
+		[ "${lines[0]}" = "selfattn: $1 expects numbers of at most $m, found \"$2\"" ]
+	done
+	# the largest is taken
+	run "$SA" --dry-run -Q rand:2x2 -K rand:2x2 -V rand:2x2 --window 9223372036854775807
+	[ "$status" -eq 0 ]
+}
+
 @test "usage: -s must be a finite number or none" {
 	for bad in abc nan inf -inf 1e999 "" 0x10; do
 		run "$SA" -Q Q.csv -K K.csv -V V.csv -s "$bad"
