@@ -61,7 +61,8 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 		cap = (size_t)st.st_size + 1;
 	}
 	if ((b = malloc(cap)) == NULL)
-		return err_set(e, name, 0, 0, "%s", strerror(errno));
+		return err_set(e, name, 0, 0, "cannot allocate %zu bytes: %s",
+		    cap, strerror(ENOMEM));
 	for (;;) {
 		if (npy == 1 && npy_size((unsigned char *)b, n, &want) < 0)
 			break;
@@ -78,8 +79,8 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 			if (cap > SIZE_MAX / 2 || (nb = realloc(b, ncap)) ==
 			    NULL) {
 				free(b);
-				return err_set(e, name, 0, 0, "%s",
-				    strerror(ENOMEM));
+				return err_set(e, name, 0, 0, "cannot allocate "
+				    "%zu bytes: %s", ncap, strerror(ENOMEM));
 			}
 			b = nb;
 			cap = ncap;

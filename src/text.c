@@ -9,6 +9,7 @@
  * is not a comment, and chosen again on the next one if that first
  * line turns out to be a header.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,11 +189,14 @@ grow(struct reader *r)
 
 	if (r->cap && mat_mul_size(r->cap, 2, &ncap))
 		ncap = 0;
+	/* the message of mat_buf's, at the line that asked */
 	if (ncap <= r->n || mat_mul_size(ncap, sizeof(double), &bytes) ||
-	    bytes > PTRDIFF_MAX || (nv = r->borrowed ? malloc(bytes) :
-	    realloc(r->v, bytes)) == NULL)
-		return err_set(r->e, r->name, r->line, 0,
-		    "cannot hold more than %zu numbers: out of memory", r->n);
+	    bytes > PTRDIFF_MAX)
+		return err_set(r->e, r->name, r->line, 0, "cannot allocate "
+		    "more than %zu numbers: %s", r->n, strerror(ENOMEM));
+	if ((nv = r->borrowed ? malloc(bytes) : realloc(r->v, bytes)) == NULL)
+		return err_set(r->e, r->name, r->line, 0, "cannot allocate "
+		    "%zu bytes: %s", bytes, strerror(ENOMEM));
 	if (r->borrowed && r->n > 0)
 		memcpy(nv, r->v, r->n * sizeof(double));
 	r->borrowed = 0;

@@ -171,6 +171,19 @@ out_of_memory() {
 	    -q rand:64x512 -k rand:64x512 -v rand:64x512 -H 8
 }
 
+@test "memory: a stream or a text too large for memory names the bytes asked for" {
+	no_asan_for_ulimit
+	# a .npy header of 10^9 x 3 on a stream of zeros: read until the
+	# buffer cannot grow
+	"$ROOT/tests/tools/npyhdr" 1000000000 3 >hdr.npy
+	run --separate-stderr bash -c 'ulimit -v 1000000 &&
+	    cat hdr.npy /dev/zero | "$1" -Q - -K randn:2x3 -V randn:2x3 -o y.npy' _ "$SA"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" =~ ^'selfattn: <stdin>: cannot allocate '[0-9]+' bytes: Cannot allocate memory'$ ]]
+	[ ! -e y.npy ]
+	no_temps
+}
+
 @test "streams: a .npy is read to the end of its data, not of the stream" {
 	printf '1,0,1,0\n0,1,0,1\n0,0,1,1\n' | "$SA" -x - -q rand:4x4 -k rand:4x4 \
 	    -v rand:4x4 -f npy > X.npy
