@@ -844,6 +844,20 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	return 0;
 }
 
+/* Does file name f read standard input: '-', or another name of the
+ * stream on descriptor 0 (/dev/stdin, /dev/fd/0, a FIFO's name), which
+ * a second reader would find drained?  (A regular file on it may be
+ * read twice.) */
+static int
+is_stdin(const char *f)
+{
+	struct stat a, b;
+
+	return strcmp(f, "-") == 0 || (stat(f, &a) == 0 &&
+	    fstat(STDIN_FILENO, &b) == 0 && !S_ISREG(a.st_mode) &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
 /* The long name of short option c, or NULL. */
 static const char *
 long_name(int c)
@@ -1281,13 +1295,15 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		o->threads = np < 1 ? 1 : np > MAX_THREADS ? MAX_THREADS :
 		    (int)np;
 	}
-	/* standard input: '-' of an input, @- of the labels; once */
+	/* standard input: '-' of an input, @- of the labels, or another
+	 * name of a stream on it; once */
 	for (i = 0; i < IN_NROLES + 2; i++) {
 		const char *f = i < IN_NROLES ? o->spec[i] :
 		    i == IN_NROLES ? o->labels : o->key_labels;
 
-		if (f != NULL && strcmp(f, i < IN_NROLES ? "-" : "@-") == 0 &&
-		    nstdin++)
+		if (f == NULL || (i >= IN_NROLES && *f++ != '@'))
+			continue;	/* none, or words: not a file */
+		if (is_stdin(f) && nstdin++)
 			return usage_error("%s", "standard input ('-') can "
 			    "be read by one option only");
 	}

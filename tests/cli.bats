@@ -321,6 +321,14 @@ usage_fails() {
 	run "$SA" -Q - -K - -V V.csv
 	usage_fails
 	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one option only" ]
+	# another name of the pipe on standard input is it too
+	run bash -c 'printf "1,2\n" | "$1" -Q - -K /dev/stdin -V V.csv' _ "$SA"
+	usage_fails
+	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one option only" ]
+	# a regular file on standard input may be read twice
+	printf '1,2\n3,4\n' >two.csv
+	run bash -c '"$1" -Q - -K /dev/stdin -V two.csv <two.csv' _ "$SA"
+	[ "$status" -eq 0 ]
 }
 
 @test "usage: weights and output both on standard output" {
