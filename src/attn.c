@@ -5,6 +5,7 @@
  * the kernels' own loops (scaling, masks, exp, sums) use the same
  * vectors as the matrix products.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -77,6 +78,7 @@ static const float exp_c_s[7] = {
 #define T_DTYPE ATTN_F64
 #define T_EXP_LO (-746.0)	/* exp < 2^-1075: rounds to 0 */
 #define T_EXP_HI 710.0		/* exp > DBL_MAX */
+#define T_MAX DBL_MAX		/* a running maximum's cap (block()) */
 #define T_EXP_NRM 700.0		/* |x| <= it: 2^k and exp(x) normal */
 #define T_LOG2E 0x1.71547652b82fep0
 #define T_ROUND 0x1.8p52
@@ -118,6 +120,7 @@ static const float exp_c_s[7] = {
 #undef T_DTYPE
 #undef T_EXP_LO
 #undef T_EXP_HI
+#undef T_MAX
 #undef T_EXP_NRM
 #undef T_LOG2E
 #undef T_ROUND
@@ -156,6 +159,7 @@ static const float exp_c_s[7] = {
 #define T_DTYPE ATTN_F32
 #define T_EXP_LO (-104.0f)	/* exp < 2^-150: rounds to 0 */
 #define T_EXP_HI 89.0f		/* exp > FLT_MAX */
+#define T_MAX FLT_MAX
 #define T_EXP_NRM 80.0f		/* |x| <= it: 2^k and exp(x) normal */
 #define T_LOG2E 0x1.715476p0f
 #define T_ROUND 0x1.8p23f

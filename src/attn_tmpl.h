@@ -744,9 +744,11 @@ F(vexp)(void *x, size_t n)
 
 /* s[j] = exp(s[j] - mx); returns the sum, in LANES lanes, j in order
  * within each, the lanes then added in order.  s[j] <= mx (block()
- * passes the row's maximum), so s[j] - mx is <= 0 or NaN. */
-static TARGET T
-F(expsum)(T *s, size_t n, T mx)
+ * passes the row's maximum), so s[j] - mx is <= 0 or NaN; but with mx
+ * T_MAX (the cap of a maximum that is +inf), s[j] may be +inf, whose
+ * exp is +inf only with exp1's clamp at T_EXP_HI (hi): F(expsum_big). */
+static inline TARGET __attribute__((always_inline)) T
+F(expsum_hi)(T *s, size_t n, T mx, int hi)
 {
 	F(lvec) acc[LV_N];	/* lane l at acc[l / LV_W][l % LV_W] */
 	T r = 0;
@@ -755,7 +757,7 @@ F(expsum)(T *s, size_t n, T mx)
 
 	for (l = 0; l < LV_N; l++)
 		acc[l] = (F(lvec)){ 0 };
-	j = F(expv)(s, n, mx, 0, acc);
+	j = F(expv)(s, n, mx, hi, acc);
 	for (; j + LANES <= n; j += LANES)
 		for (l = 0; l < LANES; l++)
 			acc[l / LV_W][l % LV_W] += s[j + l];
@@ -764,6 +766,18 @@ F(expsum)(T *s, size_t n, T mx)
 	for (l = 0; l < LANES; l++)
 		r += acc[l / LV_W][l % LV_W];
 	return r;
+}
+
+static TARGET T
+F(expsum)(T *s, size_t n, T mx)
+{
+	return F(expsum_hi)(s, n, mx, 0);
+}
+
+static TARGET __attribute__((noinline)) T
+F(expsum_big)(T *s, size_t n, T mx)
+{
+	return F(expsum_hi)(s, n, mx, 1);
 }
 
 /* Keys at a time in qk(): QK_KJ keys by ATTN_QR query rows of partial
@@ -1128,10 +1142,19 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 					s[j] = 0;
 				continue;
 			}
+			/* a +inf score: the maximum kept is T_MAX, so that
+			 * its exp is +inf and the others' 0, and the sum
+			 * +inf, the log-sum-exp +inf, as torch.logsumexp
+			 * (from +inf, exp(inf - inf) made them NaN); a NaN
+			 * score still makes them NaN */
+			if (mnew > T_MAX)
+				mnew = T_MAX;
 			/* exp(0) = 1: the call only where the maximum grew */
 			dm = rmax[i] - mnew;
 			alpha = dm == 0 ? 1 : EXPF(dm);
-			rsum[i] = rsum[i] * alpha + F(expsum)(s, bc, mnew);
+			rsum[i] = rsum[i] * alpha + (mnew < T_MAX ?
+			    F(expsum)(s, bc, mnew) : F(expsum_big)(s, bc,
+			    mnew));
 			rmax[i] = mnew;
 			if (alpha != 1)
 				for (j = 0; j < h->dv; j++)
@@ -1198,10 +1221,11 @@ F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 			T sk = (T)*sink, mnew, a;
 
 			if (M[i] == -(T)INFINITY) {
-				M[i] = sk;
-				L[i] = 1;
+				M[i] = sk > T_MAX ? T_MAX : sk;
+				L[i] = EXPF(sk - M[i]);	/* 1; +inf: +inf */
 			} else {
 				mnew = sk > M[i] || sk != sk ? sk : M[i];
+				mnew = mnew > T_MAX ? T_MAX : mnew; /* block() */
 				a = EXPF(M[i] - mnew);
 				L[i] = L[i] * a + EXPF(sk - mnew);
 				M[i] = mnew;
@@ -1251,11 +1275,12 @@ F(wrow)(T *s, size_t n, T mx, T l, int marks, double *w)
 }
 
 /* Does a row with final maximum mx and sum l have weights to compute:
- * a visible key, and neither NaN? */
+ * a visible key, and neither NaN, nor a sum of +inf (a +inf score:
+ * its weights are NaN, as PyTorch's softmax gives)? */
 static inline int
 F(live)(T mx, T l)
 {
-	return mx != -(T)INFINITY && mx == mx && l == l;
+	return mx != -(T)INFINITY && mx == mx && l == l && l <= T_MAX;
 }
 
 /* See attn.h: the weights, from the final row maximum and sum. */
@@ -1282,7 +1307,7 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	 * PyTorch's softmax of a row with a NaN, whatever the blocks) */
 	for (i = 0; i < nq; i++) {
 		const int all = !F(live)(rmax[i], rsum[i]);
-		const double f = rmax[i] != rmax[i] || rsum[i] != rsum[i] ?
+		const double f = rmax[i] != rmax[i] || !(rsum[i] <= T_MAX) ?
 		    NAN : z;
 		double *w = W + i * ldw;
 

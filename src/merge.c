@@ -9,6 +9,7 @@
  * seen) leaves the other exactly as it is.  Two shards are held at a
  * time, never all of them.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,10 @@ fold(struct shard *acc, double *S, const struct shard *s, size_t heads)
 			}
 			mx = a > b || b != b ? a : b;
 			mx = a != a ? a : mx;
+			/* a shard's +inf (a +inf score): the maximum kept
+			 * is DBL_MAX, so that its weight is +inf/+inf, NaN,
+			 * and the LSE +inf, as the whole run gives */
+			mx = mx > DBL_MAX ? DBL_MAX : mx;
 			/* the weights from the differences to the larger */
 			wa = S[li] * exp(a - mx);
 			wb = exp(b - mx);

@@ -203,6 +203,36 @@ weights_j() {
 	"$CMPMAT" -r 1e-14 y.csv whole.csv
 }
 
+@test "partial: the LSE of a row with a +inf score is +inf, as torch.logsumexp; with a NaN, NaN; Y and weights NaN" {
+	# rows: a +inf among finite scores; +inf and NaN; two +inf
+	printf '0,inf,0\n0,0,0\ninf,nan,0\ninf,inf,1\n' >b.csv
+	for t in f64 f32; do
+		for j in 1 2; do
+			"$SA" -Q randn:4x2 -K randn:3x2 -V randn:3x2 --bias b.csv \
+			    --dtype $t -j $j -o y.csv -a w.csv --lse l.csv
+			[ "$(cut -d, -f1,3,4 l.csv)" = "inf,nan,inf" ]
+			[ "$(sed -n '1p;3p;4p' y.csv | tr -d '\n')" = "nan,nannan,nannan,nan" ]
+			[ "$(sed -n '1p;3p;4p' w.csv | tr -d '\n')" = "nan,nan,nannan,nan,nannan,nan,nan" ]
+			# the finite row as before
+			[ "$(cut -d, -f2 l.csv)" != nan ]
+		done
+	done
+	# one +inf among 20000 keys: key chunks merged on two threads, and
+	# key shards merged by --merge, give it too
+	awk 'BEGIN { for (j = 0; j < 20000; j++)
+	    printf "%s%s", j ? "," : "", j == 17000 ? "inf" : "0"; print "" }' >b1.csv
+	a="-Q randn:1x4 -K randn:20000x4 -V randn:20000x4 --bias b1.csv"
+	"$SA" $a -j 2 -o y.csv --lse l.csv
+	[ "$(cat l.csv)" = inf ]
+	[ "$(cat y.csv)" = nan,nan,nan,nan ]
+	"$SA" $a --key-range 0:10000 -o y0.csv --lse l0.csv
+	"$SA" $a --key-range 10000:20000 -o y1.csv --lse l1.csv
+	[ "$(cat l1.csv)" = inf ]
+	"$SA" --merge -o ym.csv --lse lm.csv y0.csv l0.csv y1.csv l1.csv
+	[ "$(cat lm.csv)" = inf ]
+	[ "$(cat ym.csv)" = nan,nan,nan,nan ]
+}
+
 @test "partial: --merge pairs a per-head output (H, n, dv) with its (H, n)" {
 	local t="$ROOT/tests/torch/per_head_3d"
 	"$SA" -Q "$t/Q.npy" -K "$t/K.npy" -V "$t/V.npy" -o whole.npy \
