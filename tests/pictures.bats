@@ -427,6 +427,15 @@ batch() {
 	[ "$(grep -o '<line [^>]*stroke="#ff7f0e"' p.dom | wc -l)" -eq 6 ]
 	! grep -q 'hkey' cat.dom
 	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' cat.dom | wc -l)" -eq 36 ]
+	# 100 queries of 3 keys: columns as wide as the keys' room allows
+	# (40 px), rows as the queries' (6 px); they were all 6 px
+	"$SA" -Q randn:100x4 -K randn:3x4 -V randn:3x4 -o /dev/null --heatmap tall.html
+	dom "file://$PWD/tall.html" >tall.dom
+	[ "$(grep -o '<rect [^>]*width="40" height="6" [^>]*class="cell"' tall.dom | wc -l)" -eq 300 ]
+	# its head view spreads the 3 keys over the queries' height, with
+	# the columns named
+	grep -q '>queries</text>' tall.dom
+	grep -q '>keys</text>' tall.dom
 }
 
 @test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell; the key switches heads off" {
