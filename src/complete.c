@@ -70,10 +70,13 @@ bash_arms(FILE *f, const struct complete_opt *o, size_t n)
 	size_t i, j;
 
 	if (pattern(f, o, n, FILES, NULL, 0))
-		fputs(")\n\t\t\tCOMPREPLY=($(compgen -f -- \"$val\"));;\n", f);
+		fputs(")\n\t\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$val\");;\n", f);
 	if (pattern(f, o, n, AT_FILES, NULL, 0))
-		fputs(")\n\t\t\tif [[ $val == @* ]]; then\n"
-		    "\t\t\t\tCOMPREPLY=($(compgen -P @ -f -- \"${val#@}\"))\n"
+		fputs(")\n\t\t\t# readline quotes a reply's @ (\\@)\n"
+		    "\t\t\t[[ $val != \\\\@* ]] || val=${val#\\\\}\n"
+		    "\t\t\tif [[ $val == @* ]]; then\n"
+		    "\t\t\t\tmapfile -t COMPREPLY < <(compgen -P @ -f -- "
+		    "\"${val#@}\")\n"
 		    "\t\t\telif [[ -z $val ]]; then\n"
 		    "\t\t\t\tCOMPREPLY=(@)\n"
 		    "\t\t\t\tcompopt -o nospace 2>/dev/null\n"
@@ -102,8 +105,7 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 	    "`selfattn --completion bash`\n"
 	    "_selfattn()\n"
 	    "{\n"
-	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} "
-	    "line=${COMP_LINE:0:COMP_POINT}\n"
+	    "\tlocal line=${COMP_LINE:0:COMP_POINT}\n"
 	    "\tlocal i at=0 sp w n=-1 words=() word prev opt= val= pre=\n"
 	    "\t# bash splits words at COMP_WORDBREAKS (= and @ among them):\n"
 	    "\t# pieces that touch in the line are one word of selfattn's\n"
@@ -160,11 +162,17 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 			fprintf(f, " -%c", o[i].letter);
 	fputs("' -- \"$word\"))\n"
 	    "\telse\n"
-	    "\t\tCOMPREPLY=($(compgen -f -- \"$word\"))\n"
+	    "\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$word\")\n"
 	    "\tfi\n"
-	    "\t# bash puts a reply in place of cur, the word's end after its\n"
-	    "\t# last break: what lies before cur goes\n"
-	    "\tw=${word%\"$cur\"}\n"
+	    "\t# readline puts a reply in place of the word's end after its\n"
+	    "\t# last COMP_WORDBREAKS character not escaped by a \\ (an @\n"
+	    "\t# there it replaces too): what lies before goes\n"
+	    "\tfor ((i = ${#word}; i > 0; i--)); do\n"
+	    "\t\t[[ $COMP_WORDBREAKS == *\"${word:i-1:1}\"* ]] &&\n"
+	    "\t\t    { ((i < 2)) || [[ ${word:i-2:1} != \\\\ ]]; } && break\n"
+	    "\tdone\n"
+	    "\t((i > 0)) && [[ ${word:i-1:1} == @ ]] && ((i--))\n"
+	    "\tw=${word:0:i}\n"
 	    "\t[[ -z $w ]] || COMPREPLY=(\"${COMPREPLY[@]#\"$w\"}\")\n"
 	    "\treturn 0\n"
 	    "}\n"

@@ -20,7 +20,7 @@ longopts() {
 # COMP_LINE joins those with no blank: "--causal = b" is --causal=b,
 # "--labels @ x" is --labels @x (a blank before an @ alone).
 comp() {
-	bash -c 'source "$1"; shift
+	bash -c 'source "$1"; COMP_WORDBREAKS=$2; shift 2
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
 		COMP_LINE= glue=1
 		for w in "$@"; do
@@ -33,7 +33,8 @@ comp() {
 		done
 		COMP_POINT=${#COMP_LINE}
 		_selfattn
-		printf "%s\n" "${COMPREPLY[@]}"' comp "$BATS_TEST_TMPDIR/c.bash" "$@"
+		printf "%s\n" "${COMPREPLY[@]}"' comp "$BATS_TEST_TMPDIR/c.bash" \
+	    $' \t\n"\'@><=;|&(:' "$@"	# an interactive bash's COMP_WORDBREAKS
 }
 
 setup() {
@@ -71,9 +72,9 @@ setup() {
 	# an optional argument: --causal= beside --causal, so that bash
 	# puts no space after the name
 	[ "$(comp selfattn --cau)" = "$(printf '%s\n' --causal --causal=)" ]
-	[ "$(comp selfattn --causal=)" = "$(printf '%s\n' --causal=top-left --causal=bottom-right)" ]
-	[ "$(comp selfattn --causal=b)" = "--causal=bottom-right" ]
-	# bash splits "--causal=b" at "=" (COMP_WORDBREAKS)
+	# bash splits "--causal=b" at "=" (COMP_WORDBREAKS); the reply
+	# replaces what follows it
+	[ "$(comp selfattn --causal =)" = "$(printf '%s\n' top-left bottom-right)" ]
 	[ "$(comp selfattn --causal = '')" = "$(printf '%s\n' top-left bottom-right)" ]
 	[ "$(comp selfattn --causal = b)" = "bottom-right" ]
 	[ "$(comp selfattn --layout '')" = "$(printf '%s\n' row torch)" ]
@@ -84,7 +85,7 @@ setup() {
 	[ "$(comp selfattn --completion z)" = "zsh" ]
 	[ "$(comp selfattn -x '' | sort)" = "$(printf '%s\n' c.bash in1.csv in2.npy)" ]
 	[ "$(comp selfattn -x in | sort)" = "$(printf '%s\n' in1.csv in2.npy)" ]
-	[ "$(comp selfattn --mask=in1)" = "--mask=in1.csv" ]
+	[ "$(comp selfattn --mask = in1)" = "in1.csv" ]
 	[ "$(comp selfattn -o in2)" = "in2.npy" ]
 	[ "$(comp selfattn --key-padding in1)" = "in1.csv" ]
 	# a number completes to nothing; an optional argument is not the
@@ -99,10 +100,39 @@ setup() {
 	# @FILE: an @, then files after it, however bash split the word
 	[ "$(comp selfattn --labels '')" = "@" ]
 	[ "$(comp selfattn --labels @ | sort)" = "$(printf '%s\n' @c.bash @in1.csv @in2.npy)" ]
-	[ "$(comp selfattn --labels @ in1)" = "in1.csv" ]
-	[ "$(comp selfattn --key-labels @ in | sort)" = "$(printf '%s\n' in1.csv in2.npy)" ]
-	[ "$(comp selfattn --alibi =@ in2)" = "in2.npy" ]
+	# (readline replaces an @ before the word's end too: kept)
+	[ "$(comp selfattn --labels @ in1)" = "@in1.csv" ]
+	[ "$(comp selfattn --key-labels @ in | sort)" = "$(printf '%s\n' @in1.csv @in2.npy)" ]
+	[ "$(comp selfattn --alibi =@ in2)" = "@in2.npy" ]
 	[ -z "$(comp selfattn --labels the)" ]
+}
+
+# bcomp LINE: the line a real interactive bash makes of LINE and a TAB
+# (readline splits the words and puts the reply in place), in a
+# pseudo-terminal driven by zsh (tests/bcomp.zsh).
+bcomp() {
+	timeout 60 zsh -f "$ROOT/tests/bcomp.zsh" "$BATS_TEST_TMPDIR/c.bash" \
+	    "$BATS_TEST_TMPDIR" "$1"
+}
+
+@test "completion: a real bash completes keywords after =, @FILE and names with blanks" {
+	command -v zsh >/dev/null || skip "zsh is not installed (it drives bash in a pseudo-terminal)"
+	touch "my file.csv" other.csv
+	mkdir "sub dir"
+	[ "$(bcomp 'selfattn --causal=b')" = "selfattn --causal=bottom-right " ]
+	[ "$(bcomp 'selfattn --dtype=')" = "selfattn --dtype=f" ]
+	# (the script gave "--causal==" for --causal= TAB)
+	[ "$(bcomp 'selfattn --causal=')" = "selfattn --causal=" ]
+	[ "$(bcomp 'selfattn --caus')" = "selfattn --causal" ]
+	[ "$(bcomp 'selfattn --mask=ot')" = "selfattn --mask=other.csv " ]
+	# @FILE: the @ kept (readline writes it \@)
+	[ "$(bcomp 'selfattn --labels @ot')" = 'selfattn --labels \@other.csv ' ]
+	[ "$(bcomp 'selfattn --alibi=@ot')" = 'selfattn --alibi=\@other.csv ' ]
+	[ "$(bcomp 'selfattn --alibi=\@ot')" = 'selfattn --alibi=\@other.csv ' ]
+	[ "$(bcomp 'selfattn --labels ')" = 'selfattn --labels \@' ]
+	# blanks in names
+	[ "$(bcomp 'selfattn -x my')" = 'selfattn -x my\ file.csv ' ]
+	[ "$(bcomp 'selfattn -x su')" = 'selfattn -x sub\ dir/' ]
 }
 
 @test "completion: the zsh script is valid zsh" {
