@@ -84,7 +84,7 @@ wfit(const struct plan *p, const struct plan_in *in, size_t want)
 static int
 mismatch(struct err *e, const struct plan_in *in, const char *fmt, ...)
 {
-	char w[WHOSZ], s[SHAPESZ], rest[384];
+	char w[WHOSZ], s[SHAPESZ], rest[ERR_MSG];
 	va_list ap;
 
 	va_start(ap, fmt);

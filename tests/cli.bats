@@ -186,6 +186,10 @@ usage_fails() {
 	run --separate-stderr "$SA" -x "$d/X.csv" -q "$d/W.csv" -k randn:2x2 -v randn:2x2
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: -q (WQ) $d/W.csv is 1x3 but -x (X) $d/X.csv has 2 columns" ]
+	# two long names in one message
+	run --separate-stderr "$SA" -Q "$d/X.csv" -K "$d/X.csv" -V "$d/W.csv"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: -V (V) $d/W.csv is 1x3 but -K (K) $d/X.csv is 2x2: every key needs a value" ]
 }
 
 @test "usage: an empty file name (an unset \$OUT in -o \"\$OUT\") names its option" {
