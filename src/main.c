@@ -511,8 +511,11 @@ parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
 	if (*s == '\0' || s[strspn(s, "0123456789")] != '\0')
 		return -1;
 	for (; *s; s++) {
-		big |= x > (ULLONG_MAX - 9) / 10;
-		x = x * 10 + (unsigned long long)(*s - '0');
+		unsigned d = (unsigned)(*s - '0');
+
+		/* x * 10 + d would pass ULLONG_MAX */
+		big |= x > (ULLONG_MAX - d) / 10;
+		x = x * 10 + d;
 	}
 	if (big || x > hi)
 		return -2;
@@ -530,8 +533,8 @@ bad_number(int rc, const char *opt, unsigned long long hi, const char *takes,
     const char *arg)
 {
 	if (rc == -2)
-		return usage_error("%s expects numbers of at most %llu, found "
-		    "\"%s\"", opt, hi, arg);
+		return usage_error("%s expects at most %llu, found \"%s\"", opt,
+		    hi, arg);
 	return usage_error("%s expects %s, found \"%s\"", opt, takes, arg);
 }
 

@@ -250,11 +250,14 @@ usage_fails() {
 		case $1 in --window) m=9223372036854775807 ;; *) m=$max ;; esac
 		run "$SA" -Q Q.csv -K K.csv -V V.csv "$1" "$2"
 		usage_fails
-		[ "${lines[0]}" = "selfattn: $1 expects numbers of at most $m, found \"$2\"" ]
+		[ "${lines[0]}" = "selfattn: $1 expects at most $m, found \"$2\"" ]
 	done
-	# the largest is taken
+	# the largest is taken (its last digit too)
 	run "$SA" --dry-run -Q rand:2x2 -K rand:2x2 -V rand:2x2 --window 9223372036854775807
 	[ "$status" -eq 0 ]
+	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 -H 18446744073709551615
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = 'selfattn: -Q (Q) rand:2x2 is 2x2: its 2 columns do not split into 18446744073709551615 heads of equal width (-H 18446744073709551615)' ]
 }
 
 @test "usage: -s must be a finite number or none" {
