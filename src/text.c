@@ -661,14 +661,15 @@ static int
 parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
     struct mat *m, struct shape *sh)
 {
-	struct piece pc[PIECES_MAX];
+	struct piece *pc;	/* each with an error record: on the heap */
 	size_t k, i, at = 0, cut, rows = 0, n, tot = 0;
 	double *big, *dst, *shrunk;
 	struct err e;
 	int ok = 1;
 
 	k = pieces(len, (size_t)par_workers(pool));
-	memset(pc, 0, sizeof pc);
+	if ((pc = calloc(k, sizeof *pc)) == NULL)
+		return 1;	/* read on one thread */
 	for (i = 0; i < k; i++) {
 		const char *nl;
 
@@ -720,6 +721,7 @@ parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
 			pc[i].m.data = NULL;	/* in big, not its own */
 		mat_free(&pc[i].m);
 	}
+	free(pc);
 	if (!ok) {
 		free(big);
 		return 1;

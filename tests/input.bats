@@ -184,6 +184,16 @@ out_of_memory() {
 	no_temps
 }
 
+@test "memory: a large text read in pieces on threads fits a small stack" {
+	no_asan_for_ulimit
+	# 6 MB of CSV: pieces on two threads, whose records (each with room
+	# for a message) took 820 KB of the main thread's stack
+	"$SA" -Q randn:20000x16 -K randn:1x16 -V randn:1x16 -o big.csv
+	run bash -c 'ulimit -s 512 && exec "$1" -j 2 -x big.csv -q rand:16x4 \
+	    -k rand:16x4 -v rand:16x4 -o /dev/null' _ "$SA"
+	[ "$status" -eq 0 ]
+}
+
 @test "streams: a .npy is read to the end of its data, not of the stream" {
 	printf '1,0,1,0\n0,1,0,1\n0,0,1,1\n' | "$SA" -x - -q rand:4x4 -k rand:4x4 \
 	    -v rand:4x4 -f npy > X.npy
