@@ -200,17 +200,24 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
  * shards' LSEs and S (sum) the sum of exp(LSE_k - M): so many shards of
  * LSEs near 1e308 weigh alike (an LSE carried from shard to shard,
  * M + log S rounded, made the third of three equal ones weigh 1/2). */
+/* Where the LSE of Y's row i, head h (of heads side by side) is. */
+static size_t
+lse_at(const struct shard *acc, size_t heads, size_t i, size_t h)
+{
+	size_t n = acc->l.cols;
+
+	return heads == 1 ? i : (i / n * heads + h) * n + i % n;
+}
+
 static void
 fold(struct shard *acc, double *S, const struct shard *s, size_t heads)
 {
 	size_t rows = acc->y.rows, cols = acc->y.cols, dv = cols / heads;
-	size_t n = heads == 1 ? 1 : acc->l.cols, i, h, j;
+	size_t i, h, j;
 
 	for (i = 0; i < rows; i++)
 		for (h = 0; h < heads; h++) {
-			/* the LSE of row i's head h */
-			size_t li = heads == 1 ? i : (i / n * heads + h) * n +
-			    i % n;
+			size_t li = lse_at(acc, heads, i, h);
 			double a = acc->l.data[li], b = s->l.data[li], mx;
 			double wa, wb, sum;
 			double *o = acc->y.data + i * cols + h * dv;
@@ -277,6 +284,13 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 		if (acc.l.data[k] != -INFINITY)
 			acc.l.data[k] += log(S[k]);	/* LSE = M + log S */
 	}
+	/* a row (of a head) no shard saw a key of: 0, as the attention
+	 * writes it, whatever the shards hold there (PyTorch's NaN) */
+	for (k = 0; k < acc.y.rows * heads; k++)
+		if (acc.l.data[lse_at(&acc, heads, k / heads, k % heads)] ==
+		    -INFINITY)
+			memset(acc.y.data + k * (acc.y.cols / heads), 0,
+			    acc.y.cols / heads * sizeof(double));
 	if (out_begin(y, &acc.ysh, e) != 0 || out_rows(y, acc.y.data,
 	    acc.y.rows, e) != 0)
 		goto done;

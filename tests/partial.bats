@@ -59,6 +59,14 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 	[ "$status" -eq 0 ]
 	[ "${lines[1]}" = "0,0" ]
 	[ "$stderr" = "selfattn: warning: 1 log-sum-exp value is -inf in every shard (no key seen): its output is 0" ]
+	# shards from elsewhere, NaN there (PyTorch's): the row is 0 too,
+	# as the warning says
+	printf 'nan,nan\n3,4\n' >yt.csv
+	printf -- '-inf,0.5\n' >lt.csv
+	run --separate-stderr "$SA" --merge yt.csv lt.csv yt.csv lt.csv
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "0,0" ]
+	[ "${lines[1]}" = "3,4" ]
 }
 
 @test "partial: a causal query range is those rows of the whole run, bit for bit" {
