@@ -354,15 +354,21 @@ say(const char *s)
  * or rewritten as np.save() does, which truncates first; reading past
  * its new end faults.  A data error: the temporary files are removed
  * and the run ends with exit status 1, naming the file now shorter than
- * it was (only async-signal-safe calls: stat, write, unlink, _exit). */
+ * it was (only async-signal-safe calls: stat, write, unlink, _exit).
+ * A SIGBUS sent by a process (kill -BUS: si_code <= 0) ends the run as
+ * the other signals do. */
 static void
-on_bus(int sig)
+on_bus(int sig, siginfo_t *si, void *ctx)
 {
 	struct stat st;
 	const char *name = NULL;
 	size_t i;
 
-	(void)sig;
+	(void)ctx;
+	if (si == NULL || si->si_code <= 0) {
+		on_signal(sig);
+		return;
+	}
 	for (i = 0; i < PLAN_NOUT; i++)
 		out_unlink_tmp(&outs[i]);
 	for (i = 0; i < nwatch && name == NULL; i++)
@@ -420,10 +426,12 @@ catch_signals(void)
 		if (sigaction(fatal_sig[i], NULL, &old) == 0 &&
 		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
 			sigaction(fatal_sig[i], &sa, NULL);
-	sa.sa_handler = on_bus;
+	sa.sa_sigaction = on_bus;
+	sa.sa_flags = SA_SIGINFO;
 	if (sigaction(SIGBUS, NULL, &old) == 0 &&
 	    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
 		sigaction(SIGBUS, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGXFSZ, &sa, NULL);
 }

@@ -318,8 +318,8 @@ start_waiting() {
 	no_temps
 }
 
-@test "out: SIGTERM, SIGHUP, SIGINT and the other signals that end a process remove the temporary file" {
-	for sig in TERM HUP INT QUIT ALRM USR1 USR2 XCPU VTALRM PROF; do
+@test "out: SIGTERM, SIGHUP, SIGINT and the other signals that end a process remove the temporary file (a SIGBUS sent too)" {
+	for sig in TERM HUP INT QUIT ALRM USR1 USR2 XCPU VTALRM PROF BUS; do
 		rm -f in
 		start_waiting "exec env --default-signal=$sig"
 		kill -s "$sig" "$pid"
