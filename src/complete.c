@@ -25,8 +25,9 @@
 #define NO_ARG 0
 #define REQ_ARG 1
 
-/* What an option's argument completes to. */
-enum kind { NOTHING, FILES, AT_FILES, WORDS };
+/* What an option's argument completes to (ANY: a pattern() of every
+ * option that takes one). */
+enum kind { NOTHING, FILES, AT_FILES, WORDS, ANY };
 
 static enum kind
 kind(const struct complete_opt *o)
@@ -42,7 +43,7 @@ kind(const struct complete_opt *o)
 
 /* "a|b|c": the case pattern of every option of kind k (and, for WORDS,
  * keywords w), long names, and with sep (the argument as the next word)
- * letters of options that take one; 0 if there is none. */
+ * only options that require one, with their letters; 0 if none. */
 static int
 pattern(FILE *f, const struct complete_opt *o, size_t n, enum kind k,
     const char *w, int sep)
@@ -51,7 +52,8 @@ pattern(FILE *f, const struct complete_opt *o, size_t n, enum kind k,
 	int any = 0;
 
 	for (i = 0; i < n; i++) {
-		if (kind(&o[i]) != k || (w && strcmp(o[i].arg, w) != 0) ||
+		if ((k != ANY && kind(&o[i]) != k) || (w && strcmp(o[i].arg,
+		    w) != 0) ||
 		    (sep && o[i].has_arg != REQ_ARG))
 			continue;
 		fprintf(f, "%s--%s", any == 0 ? "\t\t" : any % 6 == 0 ?
@@ -99,7 +101,7 @@ bash_arms(FILE *f, const struct complete_opt *o, size_t n)
 static void
 bash(FILE *f, const struct complete_opt *o, size_t n)
 {
-	size_t i, k;
+	size_t i;
 
 	fputs("# bash completion for selfattn: made by "
 	    "`selfattn --completion bash`\n"
@@ -126,14 +128,7 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 	    "\t\topt=${word%%=*} val=${word#*=} pre=$opt=\n"
 	    "\telse\n"
 	    "\t\tcase $prev in\n", f);
-	for (i = 0, k = 0; i < n; i++)
-		if (o[i].has_arg == REQ_ARG) {
-			fprintf(f, "%s--%s", k == 0 ? "\t\t" : k % 6 == 0 ?
-			    "|\\\n\t\t" : "|", o[i].name);
-			if (o[i].letter)
-				fprintf(f, "|-%c", o[i].letter);
-			k++;
-		}
+	pattern(f, o, n, ANY, NULL, 1);
 	fputs(")\n\t\t\topt=$prev val=$word;;\n"
 	    "\t\tesac\n"
 	    "\tfi\n"
@@ -187,6 +182,7 @@ zsh_action(FILE *f, const struct complete_opt *o)
 		fputc(':', f);	/* "::": the argument is optional */
 	switch (kind(o)) {
 	case NOTHING:
+	case ANY:	/* not a kind of its own */
 		fputs(":value: ", f);
 		break;
 	case FILES:

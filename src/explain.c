@@ -2,6 +2,7 @@
  * explain.c - --dry-run (see explain.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "explain.h"
@@ -233,10 +234,9 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		mb = (double)in[i].m.rows * (double)in[i].m.cols * 8;
 		/* while text is parsed: the inputs before it, the text, its
 		 * numbers and the parser's scratch */
-		if (text > 0 && inbytes + (double)text + mb +
-		    (double)text_scratch(text, c->threads) > reading)
-			reading = inbytes + (double)text + mb +
-			    (double)text_scratch(text, c->threads);
+		if (text > 0)
+			reading = fmax(reading, inbytes + (double)text + mb +
+			    (double)text_scratch(text, c->threads));
 		inbytes += mb;
 	}
 	planned = 1;

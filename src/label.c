@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "label.h"
+#include "text.h"
 
 void
 labels_free(struct labels *l)
@@ -91,18 +92,13 @@ labels_load(struct labels *l, const char *spec, const char *opt,
 		if (z != NULL) {
 			/* a label is text: a NUL would end it early (and
 			 * @/dev/zero would be read until memory ran out) */
-			size_t at = (size_t)(z - l->buf), line = 1, col = 1;
+			size_t at = (size_t)(z - l->buf), line = 1, ls = 0;
 
-			/* columns in characters: UTF-8 continuation
-			 * bytes do not count (as text.c's) */
-			for (i = 0; i < at; i++) {
-				col += ((unsigned char)l->buf[i] & 0xc0) !=
-				    0x80;
+			for (i = 0; i < at; i++)
 				if (l->buf[i] == '\n')
-					line++, col = 1;
-			}
-			err_set(e, name, line, col, "expected a label of text, "
-			    "found a NUL byte");
+					line++, ls = i + 1;
+			err_set(e, name, line, text_column(l->buf + ls, z),
+			    "expected a label of text, found a NUL byte");
 			goto fail_f;
 		}
 		len += k;

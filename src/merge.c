@@ -96,7 +96,6 @@ differ(const struct shard *s, const struct shard *first, int lse,
 	    shape_str(b, sizeof b, sb), lse ? "log-sum-exp" : "output");
 }
 
-/* Load pair i; a 1-D Y is one row. */
 /* -1 with e set if shape sh of operand name has an empty axis, as the
  * attention's inputs may not (an output of no columns would be rows of
  * nothing, which no reader takes back). */
@@ -114,6 +113,7 @@ empty(const char *name, const struct shape *sh, struct err *e)
 	return 0;
 }
 
+/* Load pair i; a 1-D Y is one row. */
 static int
 load(const char *const spec[], size_t i, struct rng *rng, struct par *pool,
     struct shard *s, struct err *e)

@@ -340,23 +340,12 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 static int
 sticky_other(const char *dest, const struct stat *st)
 {
-	const char *slash = strrchr(dest, '/');
 	struct stat ds;
 	uid_t me = geteuid();
-	char *dir;
-	int r;
+	char dir[PATH_MAX];
 
-	if (me == 0 || me == st->st_uid)
-		return 0;
-	if (slash == NULL)
-		return stat(".", &ds) == 0 && (ds.st_mode & S_ISVTX) &&
-		    ds.st_uid != me;
-	if ((dir = strdup(dest)) == NULL)
-		return 0;	/* the rename then says */
-	dir[slash == dest ? 1 : slash - dest] = '\0';
-	r = stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) && ds.st_uid != me;
-	free(dir);
-	return r;
+	return me != 0 && me != st->st_uid && split(dest, dir, sizeof dir) &&
+	    stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) && ds.st_uid != me;
 }
 
 int

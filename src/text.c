@@ -48,18 +48,21 @@ struct row {
 	size_t nums;		/* how many of them are numbers */
 };
 
-/* The 1-based column of p on the current line, in characters as an
- * editor counts them: a UTF-8 sequence is one (its continuation bytes,
- * 10xxxxxx, do not count), a tab is one.  On errors only. */
+unsigned long
+text_column(const char *line, const char *at)
+{
+	unsigned long c = 1;
+
+	for (; line < at; line++)
+		c += ((unsigned char)*line & 0xc0) != 0x80;
+	return c;
+}
+
+/* The column of p on the current line. */
 static unsigned long
 col(const struct reader *r, const char *p)
 {
-	unsigned long c = 1;
-	const char *s;
-
-	for (s = r->lp; s < p; s++)
-		c += ((unsigned char)*s & 0xc0) != 0x80;
-	return c;
+	return text_column(r->lp, p);
 }
 
 /*
@@ -612,24 +615,6 @@ piece_task(void *arg, size_t i, int worker)
 	    &pc->sh, &pc->info, &pc->e);
 }
 
-/*
- * Pieces of a large buffer, cut after a newline, parsed at once.  The
- * result is the whole buffer's only when the pieces agree: all parsed,
- * one block each, the same separator and width, no header after the
- * first piece, no blank line but at the very end.  Otherwise (a 3-D
- * file, an error anywhere) returns 1 and the caller parses the whole
- * buffer on one thread, which gives the exact result and message.
- *
- * The pieces write into one buffer, each at its own place with room
- * for len / 2 + 1 numbers: more than its text holds (a number takes a
- * byte and a separator), so none outgrows it.  Their numbers are then
- * moved down, in order, into one matrix, and the rest given back.  The
- * buffer is virtual memory of 4 bytes a byte of text, touched only
- * where numbers are written, and of huge pages (mat_buf): a buffer per
- * piece grown by doubling took a copy per doubling and, on small pages,
- * a page fault per 4 KiB, some 500 for each 512 x 512 CSV.  Without
- * that buffer, each piece grows its own and they are copied together.
- */
 /* Into how many pieces len bytes of text are cut for w threads: 0 when
  * they are read on one thread. */
 static size_t
@@ -657,6 +642,24 @@ text_scratch(size_t len, int workers)
 	return k > 0 ? (k + 1) * (2 << 20) : 0;
 }
 
+/*
+ * Pieces of a large buffer, cut after a newline, parsed at once.  The
+ * result is the whole buffer's only when the pieces agree: all parsed,
+ * one block each, the same separator and width, no header after the
+ * first piece, no blank line but at the very end.  Otherwise (a 3-D
+ * file, an error anywhere) returns 1 and the caller parses the whole
+ * buffer on one thread, which gives the exact result and message.
+ *
+ * The pieces write into one buffer, each at its own place with room
+ * for len / 2 + 1 numbers: more than its text holds (a number takes a
+ * byte and a separator), so none outgrows it.  Their numbers are then
+ * moved down, in order, into one matrix, and the rest given back.  The
+ * buffer is virtual memory of 4 bytes a byte of text, touched only
+ * where numbers are written, and of huge pages (mat_buf): a buffer per
+ * piece grown by doubling took a copy per doubling and, on small pages,
+ * a page fault per 4 KiB, some 500 for each 512 x 512 CSV.  Without
+ * that buffer, each piece grows its own and they are copied together.
+ */
 static int
 parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
     struct mat *m, struct shape *sh)

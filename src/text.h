@@ -62,6 +62,12 @@ int text_read(const char *buf, size_t len, const char *name,
  * buffer of huge pages (2 MiB) lie side by side, k + 1 pages. */
 size_t text_scratch(size_t len, int workers);
 
+/* The 1-based column of at on the line that starts at line, in
+ * characters as an editor counts them: a UTF-8 sequence is one (its
+ * continuation bytes, 10xxxxxx, do not count), a tab is one.  For
+ * messages. */
+unsigned long text_column(const char *line, const char *at);
+
 /* Set e to say that line `line` of name is longer than TEXT_LINE_MAX,
  * as text_read would, for a reader that finds it first (input_load, on
  * a stream).  Returns -1. */
