@@ -895,17 +895,39 @@ show_char(struct out *o, const char *lab, size_t t, struct err *e)
 
 /* The terminal picture of sequence b.  Labels go through cut(), so a
  * control character in one is drawn '?', never sent to the terminal. */
+/* The cell --show draws for panel k, row i, terminal column j (key
+ * blocks ts[j] .. ts[j+1]-1): their mean, weighted by their keys;
+ * *any = whether a key there is not masked. */
+static double
+drawn(const struct heat *h, size_t k, size_t i, const size_t *ts, size_t j,
+    int *any)
+{
+	double s = 0;
+	size_t a, cnt = 0;
+	int masked;
+
+	*any = 0;
+	for (a = ts[j]; a < ts[j + 1]; a++) {
+		size_t n = h->ks[a + 1] - h->ks[a];
+
+		s += cell_value(h, k, i, a, &masked) * (double)n;
+		cnt += n;
+		*any |= !masked;
+	}
+	return s / (double)(cnt ? cnt : 1);
+}
+
 static int
 show_section(struct heat *h, size_t b, struct err *e)
 {
 	static const char shades[] = " .:-=+*#%@";
 	const struct plan *p = h->p;
 	struct out *o = h->o.show;
-	size_t np = npanels(h), k, i, j, t, lw, tk, avail, *ts, a, c, cnt;
+	size_t np = npanels(h), k, i, j, t, lw, tk, avail, *ts, a, c;
 	size_t klines = 0, cols, w;
 	char lab[LABEL_BUF], name[64], num[40], *ticks = NULL;
-	double v, vmax = 0, s;
-	int masked, any, nan, anymasked, blocked, dmasked = 0, dnan = 0;
+	double v, vmax = 0;
+	int any, blocked, dmasked = 0, dnan = 0;
 	unsigned char rgb[3];
 
 	axis_size(h, 0, &lw, &w);
@@ -920,7 +942,6 @@ show_section(struct heat *h, size_t b, struct err *e)
 		return err_set(e, NULL, 0, 0, "--show: %s", strerror(errno));
 	}
 	spans(ts, tk, h->gk);
-	vmax = scale_max(h, np, &nan, &anymasked);
 	if (!blocked)
 		/* key labels downwards, a character a line */
 		for (j = 0; j < tk; j++) {
@@ -950,9 +971,19 @@ show_section(struct heat *h, size_t b, struct err *e)
 	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows%s",
 	    p->nout, h->gq, blocked ? ", " : " (means of blocks)\n"))
 		goto fail;
-	if (blocked && put(o, e, "%zu keys in %zu columns (means of "
-	    "blocks)\n", p->m, tk))
+	if (blocked && put(o, e, "%zu keys in %zu column%s (means of "
+	    "blocks)\n", p->m, tk, tk == 1 ? "" : "s"))
 		goto fail;
+	/* the scale: the largest cell drawn, a mean over a column of key
+	 * blocks (the largest block, drawn averaged, left the picture
+	 * dark under a legend that no cell reached) */
+	for (k = 0, vmax = 0; k < np; k++)
+		for (i = 0; i < h->gq; i++)
+			for (j = 0; j < tk; j++)
+				if ((v = drawn(h, k, i, ts, j, &any)) > vmax)
+					vmax = v;
+	if (!(vmax > 0))
+		vmax = 1;
 	for (k = 0; k < np; k++) {
 		if (put(o, e, "%s\n", panel_name(h, k, name)))
 			goto fail;
@@ -978,18 +1009,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 			    (int)(lw - cols), ""))
 				goto fail;
 			for (j = 0; j < tk; j++) {
-				s = 0;
-				cnt = 0;
-				any = 0;
-				for (a = ts[j]; a < ts[j + 1]; a++) {
-					size_t n = h->ks[a + 1] - h->ks[a];
-
-					s += cell_value(h, k, i, a, &masked) *
-					    (double)n;
-					cnt += n;
-					any |= !masked;
-				}
-				v = s / (double)(cnt ? cnt : 1) / vmax;
+				v = drawn(h, k, i, ts, j, &any) / vmax;
 				dnan |= any && v != v;
 				dmasked |= !any;
 				if (any && v != v)
@@ -1031,8 +1051,10 @@ show_section(struct heat *h, size_t b, struct err *e)
 		if (c != 0)
 			goto fail;
 	}
-	if (put(o, e, " %s%s%s\n", num, dmasked ? "   // masked" : "",
-	    dnan ? "   ?? NaN" : ""))
+	/* masked drawn as they are in the cells */
+	if (put(o, e, " %s%s%s%s%s\n", num, dmasked ? "   " : "", !dmasked ?
+	    "" : h->o.color ? "\033[38;5;250;48;5;240m//\033[0m" : "//",
+	    dmasked ? " masked" : "", dnan ? "   ?? NaN" : ""))
 		goto fail;
 	free(ts);
 	free(ticks);
@@ -1164,11 +1186,13 @@ void
 heat_term(int fd, int *color, size_t *width)
 {
 	const char *nc = getenv("NO_COLOR"), *ct = getenv("COLORTERM");
-	const char *cols = getenv("COLUMNS");
+	const char *cols = getenv("COLUMNS"), *term = getenv("TERM");
 	unsigned long long w = 0;
 	int tty = isatty(fd);
 
-	*color = !tty || (nc != NULL && *nc != '\0') ? 0 : ct != NULL &&
+	/* a terminal of TERM=dumb draws no escape sequences */
+	*color = !tty || (nc != NULL && *nc != '\0') || (term != NULL &&
+	    strcmp(term, "dumb") == 0) ? 0 : ct != NULL &&
 	    (strcmp(ct, "truecolor") == 0 || strcmp(ct, "24bit") == 0) ? 2 : 1;
 	*width = 0;
 #ifdef TIOCGWINSZ

@@ -357,6 +357,12 @@ batch() {
 	grep -q $'\033\\[48;2;' c24
 	script -qec "NO_COLOR=1 $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >nc
 	! grep -q $'\033' nc
+	# nor on a terminal that says it cannot (TERM=dumb)
+	script -qec "env -u NO_COLOR TERM=dumb $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >dumb
+	! grep -q $'\033' dumb
+	# masked cells in the legend as in the picture
+	script -qec "env -u NO_COLOR COLORTERM= $SA -c -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv -o /dev/null --show" /dev/null >cm
+	grep -q $'   \033\\[38;5;250;48;5;240m//\033\\[0m masked' cm
 }
 
 @test "show: fitted to \$COLUMNS, wide inputs in blocks" {
@@ -378,6 +384,12 @@ batch() {
 	# the columns numbered by their first key, where the number fits
 	[ "${lines[2]}" = "   0 6 12  23  34  45  56  67  78  89" ]
 	[ "${#lines[3]}" -eq 39 ]
+	# the scale is the cells drawn: the largest has its top shade (from
+	# the largest weight, averaged into its column, it was all blank)
+	printf '%s\n' "${lines[@]}" | grep -q '@@'
+	COLUMNS=4 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
+	    -o /dev/null --show
+	[ "${lines[0]}" = "100 keys in 1 column (means of blocks)" ]
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
