@@ -523,24 +523,27 @@ svg_head(struct heat *h, struct err *e)
 {
 	const struct plan *p = h->p;
 	struct out *o = h->o.svg;
-	size_t nsec = h->o.has_batch ? 1 : p->B, n, cs, cols, w, k, title = 0;
+	size_t nsec = h->o.has_batch ? 1 : p->B, n, cols, w, k, title = 0;
 	int agg = h->gq < p->nout || h->gk < p->m;
 	char name[64], note[160];
 
-	n = h->gq > h->gk ? h->gq : h->gk;
-	cs = 560 / n;
-	h->cs = cs < 8 ? 8 : cs > 36 ? 36 : cs;
-	h->font = h->cs < 14 ? (int)h->cs - 1 : 12;
+	/* columns as wide as 560 px for the keys allow, rows as tall as
+	 * 560 px for the queries (8 to 36 px each): 100 queries of 3 keys
+	 * are a column of readable cells, not a strip of 8 px ones */
+	h->cw = 560 / h->gk < 8 ? 8 : 560 / h->gk > 36 ? 36 : 560 / h->gk;
+	h->ch = 560 / h->gq < 8 ? 8 : 560 / h->gq > 36 ? 36 : 560 / h->gq;
+	h->fk = h->cw < 14 ? (int)h->cw - 1 : 12;
+	h->fq = h->ch < 14 ? (int)h->ch - 1 : 12;
 	axis_size(h, 0, &cols, &w);
-	h->lq = (w * (size_t)h->font + 99) / 100 + 8;
+	h->lq = (w * (size_t)h->fq + 99) / 100 + 8;
 	axis_size(h, 1, &cols, &w);
-	h->lk = (w * (size_t)h->font + 99) / 100 + 8;
+	h->lk = (w * (size_t)h->fk + 99) / 100 + 8;
 	/* wide enough for the panel's title (13 px) too */
 	for (k = 0; k < npanels(h); k++)
 		if ((w = text_px(panel_name(h, k, name), 13)) > title)
 			title = w;
-	h->pw = h->lq + (h->gk * h->cs > title ? h->gk * h->cs : title) + 28;
-	h->ph = 22 + h->lk + h->gq * h->cs + 16;
+	h->pw = h->lq + (h->gk * h->cw > title ? h->gk * h->cw : title) + 28;
+	h->ph = 22 + h->lk + h->gq * h->ch + 16;
 	n = npanels(h);
 	h->ncol = n < 4 ? n : 4;
 	h->nrow = (n + 3) / 4;
@@ -640,7 +643,7 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 {
 	const struct plan *p = h->p;
 	struct out *o = h->o.svg;
-	size_t k, i, j, np = npanels(h), x, y, cs = h->cs;
+	size_t k, i, j, np = npanels(h), x, y, cw = h->cw, ch = h->ch;
 	char lab[LABEL_BUF], num[40], name[64], fill[8];
 	double v, vmax = 0;
 	int masked, nan, anymasked;
@@ -666,10 +669,10 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 		for (j = 0; j < h->gk; j++) {
 			axis_label(lab, sizeof lab, h->kl, h->ks[j],
 			    h->ks[j + 1], LABEL_CHARS, 1);
-			x = gx + j * cs + cs / 2 + (size_t)h->font / 3;
+			x = gx + j * cw + cw / 2 + (size_t)h->fk / 3;
 			if (put(o, e, "<text class=\"key\" x=\"%zu\" y=\"%zu\" "
 			    "font-size=\"%d\" transform=\"rotate(-90 %zu %zu)\">"
-			    "%s</text>\n", x, gy - 4, h->font, x, gy - 4, lab))
+			    "%s</text>\n", x, gy - 4, h->fk, x, gy - 4, lab))
 				return -1;
 		}
 		for (i = 0; i < h->gq; i++) {
@@ -677,10 +680,10 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 
 			axis_label(lab, sizeof lab, h->ql, q0, q1, LABEL_CHARS,
 			    1);
-			y = gy + i * cs;
+			y = gy + i * ch;
 			if (put(o, e, "<text class=\"query\" x=\"%zu\" y=\"%zu\" "
 			    "font-size=\"%d\" text-anchor=\"end\">%s</text>\n",
-			    gx - 4, y + cs / 2 + (size_t)h->font / 3, h->font,
+			    gx - 4, y + ch / 2 + (size_t)h->fq / 3, h->fq,
 			    lab))
 				return -1;
 			for (j = 0; j < h->gk; j++) {
@@ -696,7 +699,7 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 				if (put(o, e, "<rect class=\"cell%s\" x=\"%zu\" "
 				    "y=\"%zu\" width=\"%zu\" height=\"%zu\" "
 				    "fill=\"%s%s%s\"><title>", masked ?
-				    " masked" : "", gx + j * cs, y, cs, cs,
+				    " masked" : "", gx + j * cw, y, cw, ch,
 				    masked ? "url(#masked" : "#", masked ? "" :
 				    fill, masked ? ")" : "") ||
 				    puts_(o, tip_label(h, 0, q0, q1), e) ||

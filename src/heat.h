@@ -48,8 +48,9 @@ struct heat {
 	size_t row;		/* rows received */
 	size_t nseq;		/* sequences drawn */
 	size_t width, height;	/* of the SVG */
-	size_t cs, lq, lk, pw, ph, ncol, nrow, sech;
-	int font;
+	size_t cw, ch;		/* a cell's width (keys), height (queries) */
+	size_t lq, lk, pw, ph, ncol, nrow, sech;
+	int fk, fq;		/* the font size of key, of query labels */
 	char *tip;		/* a whole label (tooltips, the page's JSON) */
 	size_t tipcap;
 };

@@ -448,6 +448,9 @@ batch() {
 	# the columns named
 	grep -q '>queries</text>' tall.dom
 	grep -q '>keys</text>' tall.dom
+	# and the SVG: cells 36 px wide (the keys'), 8 px tall
+	"$SA" -Q randn:100x4 -K randn:3x4 -V randn:3x4 -o /dev/null --heatmap tall.svg
+	[ "$(grep -c '<rect class="cell" [^>]*width="36" height="8"' tall.svg)" -eq 300 ]
 }
 
 @test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell; the key switches heads off" {
