@@ -409,8 +409,8 @@ watch_inputs(const char *const *specs, size_t n, struct err *e)
  * background job) stays ignored, and an ignored SIGPIPE makes a write
  * fail with EPIPE, a write error; one with a handler (a program that
  * calls this main as a function: the fuzzer's SIGALRM timer) keeps it.
- * So is on_bus for SIGBUS.  SIGXFSZ is ignored, so that writing past the file size limit
- * (ulimit -f) fails with EFBIG: a write error too. */
+ * So is on_bus for SIGBUS.  SIGXFSZ is ignored, so that writing past
+ * the file size limit (ulimit -f) fails with EFBIG: a write error too. */
 static void
 catch_signals(void)
 {
