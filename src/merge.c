@@ -196,10 +196,6 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 	    c, alt);
 }
 
-/* Fold shard s into acc, whose l holds the running maximum M of the
- * shards' LSEs and S (sum) the sum of exp(LSE_k - M): so many shards of
- * LSEs near 1e308 weigh alike (an LSE carried from shard to shard,
- * M + log S rounded, made the third of three equal ones weigh 1/2). */
 /* Where the LSE of Y's row i, head h (of heads side by side) is. */
 static size_t
 lse_at(const struct shard *acc, size_t heads, size_t i, size_t h)
@@ -209,6 +205,10 @@ lse_at(const struct shard *acc, size_t heads, size_t i, size_t h)
 	return heads == 1 ? i : (i / n * heads + h) * n + i % n;
 }
 
+/* Fold shard s into acc, whose l holds the running maximum M of the
+ * shards' LSEs and S (sum) the sum of exp(LSE_k - M): so many shards of
+ * LSEs near 1e308 weigh alike (an LSE carried from shard to shard,
+ * M + log S rounded, made the third of three equal ones weigh 1/2). */
 static void
 fold(struct shard *acc, double *S, const struct shard *s, size_t heads)
 {
