@@ -376,7 +376,7 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		fprintf(f, "total: %.0f FLOPs (%s)\n", total, flops(s, total));
 	mem = inbytes + derived(&p, in) + (double)ri.arena;
 	fprintf(f, "memory: %s peak: inputs %.0f B, derived %.0f B, buffers "
-	    "%zu B", bytes(a, mem > reading ? mem : reading), inbytes,
+	    "%zu B", bytes(a, fmax(mem, reading)), inbytes,
 	    derived(&p, in), ri.arena);
 	if (reading > 0)
 		fprintf(f, "; reading text %.0f B", reading);
