@@ -72,7 +72,8 @@ bash_arms(FILE *f, const struct complete_opt *o, size_t n)
 	size_t i, j;
 
 	if (pattern(f, o, n, FILES, NULL, 0))
-		fputs(")\n\t\t\tmapfile -t COMPREPLY < <(compgen -f -- \"$val\");;\n", f);
+		fputs(")\n\t\t\tmapfile -t COMPREPLY < <(compgen -f -- "
+		    "\"$val\");;\n", f);
 	if (pattern(f, o, n, AT_FILES, NULL, 0))
 		fputs(")\n\t\t\t# readline quotes a reply's @ (\\@)\n"
 		    "\t\t\t[[ $val != \\\\@* ]] || val=${val#\\\\}\n"

@@ -518,6 +518,15 @@ text_px(const char *s, int px)
 	return (w * (size_t)px + 99) / 100;
 }
 
+/* The SVG's cells along an axis of n: 560 px shared, 8 to 36 each. */
+static size_t
+cell_px(size_t n)
+{
+	size_t c = 560 / n;
+
+	return c < 8 ? 8 : c > 36 ? 36 : c;
+}
+
 static int
 svg_head(struct heat *h, struct err *e)
 {
@@ -530,8 +539,8 @@ svg_head(struct heat *h, struct err *e)
 	/* columns as wide as 560 px for the keys allow, rows as tall as
 	 * 560 px for the queries (8 to 36 px each): 100 queries of 3 keys
 	 * are a column of readable cells, not a strip of 8 px ones */
-	h->cw = 560 / h->gk < 8 ? 8 : 560 / h->gk > 36 ? 36 : 560 / h->gk;
-	h->ch = 560 / h->gq < 8 ? 8 : 560 / h->gq > 36 ? 36 : 560 / h->gq;
+	h->cw = cell_px(h->gk);
+	h->ch = cell_px(h->gq);
 	h->fk = h->cw < 14 ? (int)h->cw - 1 : 12;
 	h->fq = h->ch < 14 ? (int)h->ch - 1 : 12;
 	axis_size(h, 0, &cols, &w);
