@@ -284,7 +284,6 @@ static const struct {
 struct opts {
 	const char *spec[IN_NROLES];	/* matrix arguments as given */
 	struct plan_opts po;
-	int layout_given;
 	uint32_t seed;
 	const char *output, *weights, *lse;
 	const char *labels, *key_labels, *heatmap;
@@ -720,6 +719,12 @@ check_combination(const struct opts *o)
 			return usage_error("%s needs --qk-norm: its weights "
 			    "scale the normalised %s", role_opt[i].name, i ==
 			    IN_QNORM ? "queries" : "keys");
+	if (o->po.torch && !o->spec[IN_WQ] && !o->spec[IN_WK] &&
+	    !o->spec[IN_WV] && !o->spec[IN_INPROJ] && !o->spec[IN_WO] &&
+	    !o->spec[IN_WA] && !o->spec[IN_UA])
+		return usage_error("%s", "--layout torch needs a weight file "
+		    "(-q, -k, -v, -w, --wa, --ua or --in-proj): it says how "
+		    "they are stored");
 	if (o->spec[IN_BO] && !o->spec[IN_WO])
 		return usage_error("%s", "--bo needs -w: it is the output "
 		    "projection's bias (out_proj.bias)");
@@ -1113,9 +1118,11 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    ">= 0, found \"%s\"", optarg);
 			break;
 		case OPT_LAYOUT:
-			if (strcmp(optarg, "torch") == 0)
-				o->po.torch = 1;
-			else if (strcmp(optarg, "row") != 0)
+			/* repeated, the last counts */
+			if (strcmp(optarg, "torch") == 0 || strcmp(optarg,
+			    "row") == 0)
+				o->po.torch = optarg[0] == 't';
+			else
 				return usage_error("--layout expects row or "
 				    "torch, found \"%s\"", optarg);
 			break;

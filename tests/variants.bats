@@ -254,6 +254,20 @@ data_is() {
 	[ "$status" -eq 0 ]
 }
 
+@test "variants usage: --layout torch needs a weight file; the last --layout counts" {
+	q="-Q randn:3x4 -K randn:5x4 -V randn:5x2"
+	run "$SA" $q --layout torch
+	usage_is "--layout torch needs a weight file (-q, -k, -v, -w, --wa, --ua or --in-proj): it says how they are stored"
+	"$SA" $q >plain.csv
+	"$SA" $q --layout torch --layout row >row.csv
+	cmp plain.csv row.csv
+	# with a weight file it applies: -w 3x2 is out x in under torch
+	"$SA" $q --layout torch -w randn:3x2 >t.csv
+	run "$SA" $q --layout torch --layout row -w randn:3x2
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "selfattn: -w (WO) randn:3x2 is 3x2 but the attention output has 2 columns (1 head of 2); its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+}
+
 @test "variants usage: --kv-heads G < H conflicts with --in-proj" {
 	run "$SA" -x rand:3x4 --in-proj rand:12x4 --layout torch -H 2 --kv-heads 1
 	usage_is '--kv-heads conflicts with --in-proj: its keys and values have as many heads as its queries'
