@@ -86,6 +86,11 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 			cap = ncap;
 		}
 		k = want - n < cap - n ? want - n : cap - n;
+		/* the magic's bytes first: a .npy on a stream is then read
+		 * to the end of its data and not a byte further, leaving
+		 * the rest to the stream's next reader */
+		if (npy < 0 && k > NPY_MAGIC_LEN - n)
+			k = NPY_MAGIC_LEN - n;
 		r = read(fd, b + n, k);
 		if (r == 0)
 			break;

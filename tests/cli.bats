@@ -663,6 +663,23 @@ npyhdr() {
 	cmp npy.csv csv.csv
 }
 
+@test "stdin: a .npy is read to the end of its data, no further: the next reader gets the rest" {
+	mkdata
+	"$SA" -Q Q.csv -K K.csv -V V.csv -f npy >y1.npy
+	"$SA" -Q Q.csv -K Q.csv -V Q.csv -f npy >y2.npy
+	"$SA" -Q y1.npy -K K.csv -V V.csv >want1.csv
+	"$SA" -Q y2.npy -K K.csv -V V.csv >want2.csv
+	cat y1.npy y2.npy >both.npy
+	# from a pipe, and from a file on standard input (its offset)
+	cat both.npy | { "$SA" -Q - -K K.csv -V V.csv >got1.csv;
+	    "$SA" -Q - -K K.csv -V V.csv >got2.csv; }
+	cmp got1.csv want1.csv
+	cmp got2.csv want2.csv
+	{ "$SA" -Q - -K K.csv -V V.csv >got1.csv; cat >rest.npy; } <both.npy
+	cmp got1.csv want1.csv
+	cmp rest.npy y2.npy
+}
+
 @test "stdin: diagnostics name standard input <stdin>" {
 	mkdata
 	run bash -c 'printf "1,2\n3,x\n" | "$1" -Q - -K K.csv -V V.csv' _ "$SA"
