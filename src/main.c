@@ -770,6 +770,25 @@ outputs(const struct opts *o, const char *opt[PLAN_NOUT],
 	path[PLAN_SHOW] = o->show ? "-" : NULL;
 }
 
+/* The usage error for output opt path, which names standard output's
+ * file, while output sopt spath writes to standard output (dflt: Y
+ * there, -o not given). */
+static int
+on_stdout(const char *opt, const char *path, const char *sopt,
+    const char *spath, int dflt)
+{
+	char w[64];
+
+	if (dflt)
+		snprintf(w, sizeof w, "%s", "Y goes (no -o)");
+	else if (strcmp(sopt, "--show") == 0)
+		snprintf(w, sizeof w, "%s", "--show draws");
+	else
+		snprintf(w, sizeof w, "%s %.40s writes", sopt, spath);
+	return usage_error("%s %s is standard output's file, where %s: give "
+	    "one of them another file", opt, path, w);
+}
+
 /* No two outputs on one descriptor (standard output, /dev/fd/N) or
  * one file. */
 static int
@@ -800,6 +819,15 @@ check_outputs(const struct opts *o)
 				    "standard output: give the output a file with "
 				    "-o", opt[j], path[j], j == PLAN_W ?
 				    "weights" : "log-sum-exp");
+			/* "-a w.csv > w.csv": Y would go to the old file,
+			 * which w.csv's new one then replaces */
+			if ((fi == 1 && fj < 0 && out_on_fd(path[j], 1)) ||
+			    (fj == 1 && fi < 0 && out_on_fd(path[i], 1)))
+				return fi == 1 ? on_stdout(opt[j], path[j],
+				    opt[i], path[i], i == PLAN_Y &&
+				    o->output == NULL) :
+				    on_stdout(opt[i], path[i], opt[j], path[j],
+				    0);
 			if (fi >= 0 && fi == fj)
 				return usage_error("%s %s and %s %s both write to"
 				    " %s: give one a file", opt[i], path[i],

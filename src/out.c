@@ -119,7 +119,7 @@ out_fd_of(const char *path)
 		{ "-", 1 }, { "/dev/stdin", 0 }, { "/dev/stdout", 1 },
 		{ "/dev/stderr", 2 },
 	};
-	const char *p;
+	const char *p = NULL;
 	long n = 0;
 	size_t i;
 
@@ -128,14 +128,19 @@ out_fd_of(const char *path)
 	for (i = 0; i < sizeof dev / sizeof dev[0]; i++)
 		if (strcmp(path, dev[i].name) == 0)
 			return dev[i].fd;
-	if (strncmp(path, "/dev/fd/", 8) != 0 || path[8] == '\0') {
+	/* /proc/self/fd/N is /dev/fd/N's target on Linux */
+	if (strncmp(path, "/dev/fd/", 8) == 0)
+		p = path + 8;
+	else if (strncmp(path, "/proc/self/fd/", 14) == 0)
+		p = path + 14;
+	if (p == NULL || *p == '\0') {
 		/* Another name of the regular file open for appending on
-		 * standard output or error (/proc/self/fd/1, //dev/stdout,
-		 * or the file's own name): its descriptor too, so that "-o
-		 * /proc/self/fd/1 >> log" appends, where replacing the file
-		 * would lose what log held.  Open otherwise (">", "<>"),
-		 * the file is replaced, as any: writing at the descriptor's
-		 * offset could keep an old tail after Y. */
+		 * standard output or error (//dev/stdout, or the file's own
+		 * name): its descriptor too, so that "-o log >> log"
+		 * appends, where replacing the file would lose what log
+		 * held.  Open otherwise (">", "<>"), the file is replaced,
+		 * as any: writing at the descriptor's offset could keep an
+		 * old tail after Y. */
 		struct stat st, fs;
 
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
@@ -148,7 +153,7 @@ out_fd_of(const char *path)
 				return (int)n;
 		return -1;
 	}
-	for (p = path + 8; *p; p++) {
+	for (; *p; p++) {
 		if (*p < '0' || *p > '9' || n > (INT_MAX - 9) / 10)
 			return -1;
 		n = n * 10 + (*p - '0');
@@ -222,6 +227,16 @@ split(const char *path, char *dir, size_t cap)
 		dir[n] = '\0';
 	}
 	return path + n;
+}
+
+int
+out_on_fd(const char *path, int fd)
+{
+	struct stat st, fs;
+
+	return stat(path, &st) == 0 && fstat(fd, &fs) == 0 &&
+	    (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) &&
+	    st.st_dev == fs.st_dev && st.st_ino == fs.st_ino;
 }
 
 int

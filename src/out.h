@@ -86,9 +86,10 @@ void out_init(struct out *o);
 
 /* The descriptor that path names and out_open writes in place: 1 for
  * NULL, "-" and /dev/stdout, 2 for /dev/stderr, 0 for /dev/stdin, N
- * for /dev/fd/N, 1 or 2 for any other name of the regular file open
- * for appending on descriptor 1 or 2; else -1.  Open such outputs before any file output,
- * whose temporary file could otherwise take the number N. */
+ * for /dev/fd/N and /proc/self/fd/N, 1 or 2 for any other name of the
+ * regular file open for appending on descriptor 1 or 2; else -1.  Open
+ * such outputs before any file output, whose temporary file could
+ * otherwise take the number N. */
 int out_fd_of(const char *path);
 
 /* Open path ("-" or NULL: standard output) for writing in format fmt,
@@ -109,6 +110,12 @@ void out_open_sink(struct out *o, out_sink sink, void *arg);
  * before out_begin. */
 void out_labels(struct out *o, const char *const *rlab, size_t nr,
     size_t r0, const char *const *clab, size_t nc);
+
+/* Is path, not a descriptor's name (out_fd_of), the regular file or
+ * FIFO open on descriptor fd (standard output's file, from the shell's
+ * ">" or "<>")?  Writing both would lose what fd held, once path is
+ * replaced, or mix them. */
+int out_on_fd(const char *path, int fd);
 
 /* Would outputs a and b write one regular file, existing or still to be
  * created?  Symlinks are followed; a name that does not exist is known

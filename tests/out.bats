@@ -203,6 +203,56 @@ start_waiting() {
 	[ "$status" -eq 0 ]
 }
 
+@test "out: a file output that is also standard output's file (\">\", \"<>\") is refused while another output writes to standard output" {
+	mkdata
+	# Y would go to the file the shell opened, which -a's new file
+	# then replaced: Y was lost with exit status 0
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -a w.csv > w.csv' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -a w.csv is standard output's file, where Y goes (no -o): give one of them another file" ]
+	echo old > y.csv
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o y.csv -a - 1<>y.csv' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -o y.csv is standard output's file, where -a - writes: give one of them another file" ]
+	[ "$(cat y.csv)" = old ]
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout --lse ./l.csv > l.csv' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: --lse ./l.csv is standard output's file, where -o /dev/stdout writes: give one of them another file" ]
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o y.csv --show > y.csv' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -o y.csv is standard output's file, where --show draws: give one of them another file" ]
+	# a FIFO: the two would be mixed in it
+	mkfifo f
+	cat f >/dev/null &
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -a f > f' _ "$SA"
+	wait
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -a f is standard output's file, where Y goes (no -o): give one of them another file" ]
+	no_temps
+	# nothing else on standard output: the file is replaced, as any
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv > y.csv
+	cmp y.csv want.csv
+	# and /dev/null may take two outputs
+	"$SA" -Q Q.csv -K K.csv -V V.csv -a /dev/null > /dev/null
+}
+
+@test "out: /proc/self/fd/N is descriptor N, as /dev/fd/N (into a pipe, two outputs on it were mixed)" {
+	[ -e /proc/self/fd/1 ] || skip "no /proc/self/fd"
+	mkdata
+	run bash -c 'set -o pipefail; "$1" -Q Q.csv -K K.csv -V V.csv -o /proc/self/fd/1 -a - | cat' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -o /proc/self/fd/1 and -a - both write to standard output: give one a file" ]
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /proc/self/fd/1 | cat' _ "$SA"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat want.csv)" ]
+	# written in place at the descriptor, as /dev/fd/3
+	echo first > log
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o /proc/self/fd/3 3>> log
+	[ "$(head -1 log)" = first ]
+	[ "$(tail -n +2 log)" = "$(cat want.csv)" ]
+	no_temps
+}
+
 @test "out: a file the user may not write is not replaced, though the directory is writable" {
 	mkdata
 	if [ "$(id -u)" -eq 0 ]; then
