@@ -3,6 +3,7 @@
  * .npy '<f8' or '<f4', through one buffer, to a stream written in place
  * or to a temporary file that out_commit() renames over the destination.
  */
+#define _GNU_SOURCE	/* statx() and STATX_ATTR_MOUNT_ROOT, where glibc has them */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -284,6 +285,26 @@ check_writable(struct out *o, struct err *e)
 	return 0;
 }
 
+/* Is path a mount point (a file bind-mounted on its own, as docker's
+ * "-v FILE:FILE" does)?  Renaming over one fails (EBUSY), and only at
+ * the end, after other outputs were replaced.  Only statx() tells
+ * (Linux 5.8): a device number other than the folder's does not, as
+ * overlayfs gives files the device of the layer they come from. */
+static int
+mount_root(const char *path)
+{
+#if defined(STATX_ATTR_MOUNT_ROOT)
+	struct statx sx;
+
+	return statx(AT_FDCWD, path, 0, 0, &sx) == 0 &&
+	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	    (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+#else
+	(void)path;
+	return 0;
+#endif
+}
+
 #define TMP_SUFFIX ".selfattn-XXXXXX"
 
 /* Create o->tmp next to o->dest; st is the file it replaces, or NULL. */
@@ -325,8 +346,14 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 	}
 	release_signals(&old);
 	if (fd < 0) {
-		/* Report the destination, not our temporary name. */
-		err_set(e, o->path, 0, 0, "%s", strerror(errno));
+		/* Report the destination, not our temporary name; a file
+		 * that may be written, in a folder that may not: say why */
+		if (st != NULL && (errno == EACCES || errno == EPERM))
+			err_set(e, o->path, 0, 0, "%s: its folder must be "
+			    "writable too, as the file is replaced by a new one "
+			    "written beside it", strerror(errno));
+		else
+			err_set(e, o->path, 0, 0, "%s", strerror(errno));
 		free(o->tmp);
 		o->tmp = NULL;
 		return -1;
@@ -417,6 +444,13 @@ out_open(struct out *o, const char *path, enum out_fmt fmt,
 	/* Through symlinks, replace the file they lead to, not a link. */
 	if ((o->dest = resolve(path)) == NULL) {
 		err_set(e, path, 0, 0, "%s", strerror(errno));
+		out_abort(o);
+		return -1;
+	}
+	if (exists && mount_root(o->dest)) {
+		err_set(e, path, 0, 0, "%s: a file mounted on its own (as by "
+		    "docker run -v) cannot be replaced; give - and redirect "
+		    "standard output to it", strerror(EBUSY));
 		out_abort(o);
 		return -1;
 	}

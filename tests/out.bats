@@ -272,6 +272,51 @@ start_waiting() {
 	[ -z "$(ls d | grep selfattn-)" ]
 }
 
+@test "out: a writable file in a folder the user may not write is refused before any work, saying why" {
+	mkdata
+	if [ "$(id -u)" -eq 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	else
+		as=
+	fi
+	mkdir d
+	echo OLD > d/y.csv
+	chmod 666 d/y.csv
+	chmod 555 d
+	run $as "$SA" -Q Q.csv -K K.csv -V V.csv -o d/y.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: d/y.csv: Permission denied: its folder must be writable too, as the file is replaced by a new one written beside it" ]
+	[ "$(cat d/y.csv)" = OLD ]
+	# what the message's reason suggests: the shell writes it in place
+	$as sh -c '"$1" -Q Q.csv -K K.csv -V V.csv -o - > d/y.csv' _ "$SA"
+	cmp d/y.csv want.csv
+	chmod 755 d
+}
+
+@test "out: a file mounted on its own (docker run -v) is refused before any output is replaced" {
+	mkdata
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to mount"
+	echo OLDY > y.csv
+	echo OLDW > w.csv
+	echo HOST > host.csv
+	mount --bind host.csv w.csv 2>/dev/null || skip "mount --bind is not permitted here"
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a w.csv
+	st=$status
+	# renaming over it failed at the end (EBUSY), after y.csv
+	# had been replaced
+	out=$(cat y.csv); host=$(cat host.csv)
+	sh -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/null -a - > w.csv' _ "$SA"
+	w=$(cat w.csv)
+	umount w.csv
+	[ "$st" -eq 1 ]
+	[ "$output" = "selfattn: w.csv: Device or resource busy: a file mounted on its own (as by docker run -v) cannot be replaced; give - and redirect standard output to it" ]
+	[ "$out" = OLDY ]
+	[ "$host" = HOST ]
+	[ "$w" = "$("$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/null -a -)" ]
+	[ -z "$(ls | grep selfattn-)" ]
+}
+
 @test "out: another user's file in a sticky folder is refused before any output is replaced" {
 	mkdata
 	[ "$(id -u)" -eq 0 ] || skip "needs root, to make files of two users"
