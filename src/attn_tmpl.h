@@ -1233,6 +1233,13 @@ F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 					for (j = 0; j < dv; j++)
 						o[j] *= a;
 			}
+			/* a +inf sink: exp(inf - inf) makes the softmax over
+			 * [scores, sink] NaN, every weight of the row and so
+			 * Y (as PyTorch), where O·0 / inf would give 0; the
+			 * log-sum-exp is +inf, as a +inf score's */
+			if (sk > T_MAX)
+				for (j = 0; j < dv; j++)
+					o[j] = (T)NAN;
 		}
 		if (M[i] == -(T)INFINITY) {
 			/* every key hidden: attend to nothing */

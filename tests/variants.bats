@@ -185,6 +185,20 @@ data_is() {
 	awk -F, 'NR == 2 { s = $1 + $2 + $3; exit !(s > 0.1 && s < 0.99) }' w.csv
 }
 
+@test "variants: --sinks: a +inf sink makes the row NaN in Y as in the weights (Y was 0), its LSE +inf, as PyTorch's softmax over [scores, sink]" {
+	mkqkv
+	printf 'inf\n' > s.csv
+	printf '0,0,0\n1,1,1\n' > m.csv
+	for dt in f64 f32; do
+		for mk in "" "--mask m.csv"; do
+			"$SA" $B $mk --sinks s.csv --dtype $dt -a w.csv --lse l.csv -o y.csv
+			[ "$(cat y.csv)" = "$(printf 'nan,nan\nnan,nan')" ]
+			[ "$(cat w.csv)" = "$(printf 'nan,nan,nan\nnan,nan,nan')" ]
+			[ "$(cat l.csv)" = "inf,inf" ]
+		done
+	done
+}
+
 @test "variants: --sinks with --key-range: only the shard of key 0 adds the sink, and --merge gives the whole" {
 	run "$SA" -Q rand:3x4 -K rand:9x4 -V rand:9x2 -H 2 --sinks rand:2 -o y.npy --lse l.npy
 	[ "$status" -eq 0 ]
