@@ -546,7 +546,8 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[2],
 }
 
 /* --mask: boolean, 0 hides; any other value is refused, with its
- * position (1-based, as in the file) and a pointer to --bias. */
+ * position (from 0, as sequences, heads, queries and keys are numbered
+ * everywhere) and a pointer to --bias. */
 static int
 mask(struct plan *p, const struct plan_in *in, struct err *e)
 {
@@ -705,6 +706,10 @@ key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 	for (i = 0; i < cnt; i++) {
 		double x = in->m.data[i];
 
+		if (x != 0 && x != 1 && cnt > p->m)
+			return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 "
+			    "(1 = padding), found %g at sequence %zu, key %zu",
+			    who(w, in), x, i / p->m, i % p->m);
 		if (x != 0 && x != 1)
 			return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 "
 			    "(1 = padding), found %g at key %zu", who(w, in),

@@ -344,6 +344,11 @@ data_is() {
 	printf '0,1,2\n' > kp.csv
 	run "$SA" $B --key-padding kp.csv
 	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 2'
+	# (B, m): the sequence too
+	printf '0,0,0\n0,2,0\n' > kp2.csv
+	"$SA" -Q randn:3x4 -K randn:3x4 -V randn:3x4 -H 2 -o /dev/null -a x3.npy
+	run "$SA" -x x3.npy -q randn:3x4 -k randn:3x4 -v randn:3x4 --key-padding kp2.csv
+	data_is '--key-padding kp2.csv: expected 0 or 1 (1 = padding), found 2 at sequence 1, key 1'
 	run "$SA" $B --key-padding rand:4
 	data_is '--key-padding rand:4 is 4 but there are 3 keys'
 	run "$SA" $B --key-padding rand:2x1
