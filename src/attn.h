@@ -55,9 +55,9 @@ struct attn_mask {
 				 * j > i + shift + wright */
 	long long wright;
 	const double *add;	/* (n, m) added to the scores, or NULL */
-	size_t ldadd;
+	size_t ldadd;		/* its row stride; 0: one row for all */
 	const unsigned char *allow;	/* (n, m), 0 hides, or NULL */
-	size_t ldallow;
+	size_t ldallow;		/* the same */
 	const unsigned char *kpad;	/* (m), 1 hides key j, or NULL */
 	size_t klo, khi;	/* keys outside [klo, khi) are hidden */
 };

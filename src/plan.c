@@ -517,18 +517,20 @@ biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	return 0;
 }
 
-/* The shape of --mask and --bias: (n, m), (H|1, n, m) or (B|1, H|1, n,
- * m); the strides of batch and head into st (0: shared). */
+/* The shape of --mask and --bias: (n|1, m), (H|1, n|1, m) or (B|1,
+ * H|1, n|1, m), an axis of 1 broadcast as PyTorch does; the strides of
+ * batch, head and query row into st (0: shared). */
 static int
-score_shape(struct plan *p, const struct plan_in *in, size_t st[2],
+score_shape(struct plan *p, const struct plan_in *in, size_t st[3],
     struct err *e)
 {
 	const struct shape *sh = &in->sh;
-	size_t n = p->vec ? 1 : p->n, dh = 1, db = 1;
+	size_t n = p->vec ? 1 : p->n, dh = 1, db = 1, rows;
 	int nd = sh->ndim;
 
+	rows = nd >= 2 ? sh->dim[nd - 2] : 1;
 	if (nd == 1 ? !(p->vec && sh->dim[0] == p->m) : nd > 4 ||
-	    sh->dim[nd - 2] != n || sh->dim[nd - 1] != p->m)
+	    (rows != n && rows != 1) || sh->dim[nd - 1] != p->m)
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
 		    "keys)%s", n, p->m, tfit(in, n, p->m));
 	if (nd >= 3)
@@ -540,8 +542,9 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[2],
 		    "expected (%s%zu|1, n, m)", p->H == 1 ? "is" : "are", p->H,
 		    PL(p->H), nd == 4 ? " and " : " in ", p->B, PL(p->B),
 		    nd == 4 ? "B|1, " : "", p->H);
-	st[0] = db == 1 ? 0 : dh * n * p->m;
-	st[1] = dh == 1 ? 0 : n * p->m;
+	st[0] = db == 1 ? 0 : dh * rows * p->m;
+	st[1] = dh == 1 ? 0 : rows * p->m;
+	st[2] = rows == 1 ? 0 : p->m;
 	return 0;
 }
 
@@ -552,13 +555,14 @@ static int
 mask(struct plan *p, const struct plan_in *in, struct err *e)
 {
 	char w[WHOSZ], at[160];
-	size_t i, cnt, n = p->vec ? 1 : p->n, per;
+	size_t i, cnt, n, per;
 	int nd = in->sh.ndim;
 
 	if (in->name == NULL)
 		return 0;
 	if (score_shape(p, in, p->ms, e) != 0)
 		return -1;
+	n = nd >= 2 ? in->sh.dim[nd - 2] : 1;	/* its query rows */
 	cnt = in->m.rows * in->m.cols;
 	for (i = 0; i < cnt; i++) {
 		double x = in->m.data[i];

@@ -1369,7 +1369,8 @@ prepare(struct run *r, struct par *pool)
 		hd->mask.wright = p->o.window_r > far ? far : p->o.window_r;
 		hd->softcap = p->o.softcap;
 		hd->alibi = p->slopes ? p->slopes[h] : 0;
-		hd->mask.ldadd = hd->mask.ldallow = p->m;
+		hd->mask.ldadd = p->bs[2];	/* 0: one row for every query */
+		hd->mask.ldallow = p->ms[2];
 		hd->mask.klo = p->k0;
 		hd->mask.khi = p->k1;
 		if (p->o.score == SCORE_ADDITIVE) {

@@ -222,6 +222,14 @@ fails() {
 	torch_case batch_mask_4d_additive_per_head 1e-15
 }
 
+@test "torch: a query axis of 1 is broadcast: BERT's extended mask (B, 1, 1, m) as --bias" {
+	torch_case batch_mask_broadcast_bert_additive 1e-15
+}
+
+@test "torch: a query axis of 1 is broadcast: a 0/1 --mask (H, 1, m)" {
+	torch_case mask_broadcast_queries_per_head_bool 1e-15
+}
+
 # -- grouped-query attention -------------------------------------------------
 
 @test "torch: --kv-heads 2 with -H 4: query head h uses kv head h // 2 (repeat_interleave)" {

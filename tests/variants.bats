@@ -185,6 +185,31 @@ data_is() {
 	awk -F, 'NR == 2 { s = $1 + $2 + $3; exit !(s > 0.1 && s < 0.99) }' w.csv
 }
 
+@test "variants: a --mask or --bias of one query row applies to every query, bit for bit as the rows written out" {
+	# 300 queries (three blocks), 50 keys; a (1, m) row and its (n, m)
+	row=$(awk 'BEGIN { for (j = 0; j < 50; j++) printf "%s%d", j ? "," : "", j % 3 != 1; print "" }')
+	brow=$(awk 'BEGIN { for (j = 0; j < 50; j++) printf "%s%g", j ? "," : "", -j / 7; print "" }')
+	printf '%s\n' "$row" > m1.csv
+	printf '%s\n' "$brow" > b1.csv
+	for i in $(seq 300); do echo "$row"; done > mn.csv
+	for i in $(seq 300); do echo "$brow"; done > bn.csv
+	a="-Q randn:300x8 -K randn:50x8 -V randn:50x4 -H 2"
+	for o in "" "--query-range 100:250" "-c --window 20"; do
+		"$SA" $a $o --mask m1.csv --bias b1.csv -a w1.npy -o y1.npy --lse l1.npy -j 2
+		"$SA" $a $o --mask mn.csv --bias bn.csv -a wn.npy -o yn.npy --lse ln.npy -j 1
+		cmp y1.npy yn.npy
+		cmp w1.npy wn.npy
+		cmp l1.npy ln.npy
+	done
+	# the rows are not all alike: the mask hides every third key
+	"$SA" $a -o y0.npy
+	! cmp -s y0.npy yn.npy
+	# a row count other than 1 or n is still refused
+	head -2 mn.csv > m2.csv
+	run "$SA" $a --mask m2.csv
+	data_is '--mask m2.csv is 2x50 but the scores are 300x50 (queries x keys)'
+}
+
 @test "variants: --sinks: a +inf sink makes the row NaN in Y as in the weights (Y was 0), its LSE +inf, as PyTorch's softmax over [scores, sink]" {
 	mkqkv
 	printf 'inf\n' > s.csv

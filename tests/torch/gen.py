@@ -975,6 +975,54 @@ def case_batch_mask_4d_additive_per_head(rng):
     return batch_mask_case(rng, True)
 
 
+def broadcast_mask_case(rng, bert):
+    # a mask with a query axis of 1, broadcast over the queries as
+    # sdpa broadcasts it: BERT's extended attention mask (B, 1, 1, m),
+    # additive (0 or a large negative), or a bool (H, 1, m)
+    B, n, d, h, dk, dv, dout = 2, 5, 6, 2, 3, 2, 3
+    X = np.abs(rn(rng, B, n, d))
+    WQ, WK = rn(rng, d, h * dk, sd=0.5), rn(rng, d, h * dk, sd=0.5)
+    WV, WO = pos(rng, d, h * dv), pos(rng, h * dv, dout)
+    if bert:
+        keep = rand_allow(rng, (B, 1, 1, n))
+        M = np.where(keep, 0.0, np.finfo(np.float64).min)
+        tm = T(M)
+    else:
+        allow = rand_allow(rng, (h, 1, n))
+        M = allow.astype(float)
+        tm = torch.from_numpy(allow)
+    # o, w = sdpa(q, k, v, attn_mask=M, 0.0, True, False), q/k/v
+    # (B, H, n, dk): M broadcast over the batch, heads and queries
+    x = T(X)
+    q, k, v = (t_heads(x @ T(W), h) for W in (WQ, WK, WV))
+    o, w = t_sdpa(q, k, v, tm)
+
+    def npf(dt):
+        x = X.astype(dt)
+        q, k, v = (np_split(x @ W.astype(dt), h) for W in (WQ, WK, WV))
+        if bert:
+            o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                                   add=M.astype(dt))
+        else:
+            o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                                   allow=allow)
+        return np_concat(o) @ WO.astype(dt), w, dead
+    return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -w WO.npy -H 2 "
+               "--%s mask.npy" % ("bias" if bert else "mask"),
+               dict(X=X, WQ=WQ, WK=WK, WV=WV, WO=WO, mask=M),
+               t_merge(o) @ T(WO), w, npf)
+
+
+@case
+def case_batch_mask_broadcast_bert_additive(rng):
+    return broadcast_mask_case(rng, True)
+
+
+@case
+def case_mask_broadcast_queries_per_head_bool(rng):
+    return broadcast_mask_case(rng, False)
+
+
 # -- grouped-query attention --
 
 def gqa_case(rng, g, wo):
