@@ -850,6 +850,20 @@ has_suffix(const char *s, const char *suffix)
 	return n > k && strcasecmp(s + n - k, suffix) == 0;
 }
 
+/* Does file name f read standard input: '-', or another name of the
+ * stream on descriptor 0 (/dev/stdin, /dev/fd/0, a FIFO's name), which
+ * a second reader would find drained?  (A regular file on it may be
+ * read twice.) */
+static int
+is_stdin(const char *f)
+{
+	struct stat a, b;
+
+	return strcmp(f, "-") == 0 || (stat(f, &a) == 0 &&
+	    fstat(STDIN_FILENO, &b) == 0 && !S_ISREG(a.st_mode) &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
 /* --merge takes pairs of files and outputs; no attention options. */
 static int
 check_merge(const struct opts *o, int nops, char *const ops[])
@@ -883,25 +897,12 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 		if (ops[i][0] == '\0')
 			return empty_name("--merge", ops[i]);
 	for (i = 0, n = 0; i < nops; i++)
-		if (strcmp(ops[i], "-") == 0 && n++)
+		if (is_stdin(ops[i]) && n++)
 			return usage_error("%s", "standard input ('-') can "
 			    "be read by one operand only");
 	return 0;
 }
 
-/* Does file name f read standard input: '-', or another name of the
- * stream on descriptor 0 (/dev/stdin, /dev/fd/0, a FIFO's name), which
- * a second reader would find drained?  (A regular file on it may be
- * read twice.) */
-static int
-is_stdin(const char *f)
-{
-	struct stat a, b;
-
-	return strcmp(f, "-") == 0 || (stat(f, &a) == 0 &&
-	    fstat(STDIN_FILENO, &b) == 0 && !S_ISREG(a.st_mode) &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino);
-}
 
 /* The long name of short option c, or NULL. */
 static const char *

@@ -198,11 +198,30 @@ max2(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
+/* x·y, or SIZE_MAX where that does not fit a size_t: a count built so
+ * from dimensions of different inputs (m keys times da columns of Ua)
+ * cannot wrap round to a small buffer; the arena's n·size check then
+ * refuses it ("the buffers are too large to hold"). */
+static size_t
+mul(size_t x, size_t y)
+{
+	size_t n;
+
+	return mat_mul_size(x, y, &n) ? SIZE_MAX : n;
+}
+
+/* x·y·z, saturated as mul(). */
+static size_t
+mul3(size_t x, size_t y, size_t z)
+{
+	return mul(mul(x, y), z);
+}
+
 /* Decoding's query rows a key head: every query row of its H/G heads. */
 static size_t
 head_rows(const struct plan *p)
 {
-	return p->nout * (p->H / p->G);
+	return mul(p->nout, p->H / p->G);
 }
 
 /* The elements of matrix a, 0 for none. */
@@ -1146,6 +1165,17 @@ take(const struct run *r, struct arena *a, size_t n)
 	return arena_take(a, n, r->E);
 }
 
+
+/* The elements of a packed k x m matrix, saturated as mul() (the
+ * kernels' packed_size() gives 0 for a size that does not fit). */
+static size_t
+psize(const struct run *r, size_t k, size_t m)
+{
+	size_t n = r->ops->packed_size(k, m);
+
+	return n != 0 ? n : SIZE_MAX;
+}
+
 /* The buffers of the run, from arena a: called once to measure, once
  * to carve (see mat.h).  Inputs and weights are converted and packed
  * by prepare(), after the carving. */
@@ -1165,41 +1195,35 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	}
 	r->x = take(r, a, inputs);	/* the converted inputs, if any */
 	r->nconv = conv;
-	r->conv = take(r, a, nw * conv);
-	r->wq = p->wq ? take(r, a, r->ops->packed_size(p->wq->rows,
-	    p->wq->cols)) : NULL;
-	r->wk = p->wk ? take(r, a, r->ops->packed_size(p->wk->rows,
-	    p->wk->cols)) : NULL;
-	r->wv = p->wv ? take(r, a, r->ops->packed_size(p->wv->rows,
-	    p->wv->cols)) : NULL;
-	r->wo = p->wo ? take(r, a, r->ops->packed_size(p->wo->rows,
-	    p->wo->cols)) : NULL;
-	r->wa = p->wa ? take(r, a, r->ops->packed_size(p->wa->rows,
-	    p->wa->cols)) : NULL;
-	r->ua = p->ua ? take(r, a, r->ops->packed_size(p->ua->rows,
-	    p->ua->cols)) : NULL;
+	r->conv = take(r, a, mul(nw, conv));
+	r->wq = p->wq ? take(r, a, psize(r, p->wq->rows, p->wq->cols)) : NULL;
+	r->wk = p->wk ? take(r, a, psize(r, p->wk->rows, p->wk->cols)) : NULL;
+	r->wv = p->wv ? take(r, a, psize(r, p->wv->rows, p->wv->cols)) : NULL;
+	r->wo = p->wo ? take(r, a, psize(r, p->wo->rows, p->wo->cols)) : NULL;
+	r->wa = p->wa ? take(r, a, psize(r, p->wa->rows, p->wa->cols)) : NULL;
+	r->ua = p->ua ? take(r, a, psize(r, p->ua->rows, p->ua->cols)) : NULL;
 	if (r->keys == KEYS_PREPACKED) {
-		r->kp = take(r, a, p->G * r->nkb * r->kstride);
-		r->vp = take(r, a, p->G * r->nkb * r->vstride);
-		r->vbad = arena_take(a, p->G * r->nkb, 1);
+		r->kp = take(r, a, mul3(p->G, r->nkb, r->kstride));
+		r->vp = take(r, a, mul3(p->G, r->nkb, r->vstride));
+		r->vbad = arena_take(a, mul(p->G, r->nkb), 1);
 	}
 	if (p->o.score == SCORE_ADDITIVE)
-		r->ka = take(r, a, p->G * p->m * p->da);
+		r->ka = take(r, a, mul3(p->G, p->m, p->da));
 	r->head = arena_take(a, p->H, sizeof *r->head);
 	if (want_w(r)) {
 		if (!r->keep)
-			r->qall = take(r, a, p->H * p->nout * r->dqk);
-		else if (mat_mul_size(p->H * p->nout, p->m, &nk))
+			r->qall = take(r, a, mul3(p->H, p->nout, r->dqk));
+		else if (mat_mul_size(mul(p->H, p->nout), p->m, &nk))
 			a->overflow = 1;
 		else
 			r->sk = arena_take(a, nk, sizeof(double));
-		r->rmax = take(r, a, p->H * p->nout);
-		r->rsum = take(r, a, p->H * p->nout);
+		r->rmax = take(r, a, mul(p->H, p->nout));
+		r->rsum = take(r, a, mul(p->H, p->nout));
 	}
 	if (r->out[PLAN_LSE] != NULL)
-		r->lse = arena_take(a, p->H * p->nout, sizeof(double));
+		r->lse = arena_take(a, mul(p->H, p->nout), sizeof(double));
 	if (p->perhead && p->wo == NULL)
-		r->obatch = take(r, a, p->nout * r->hv);
+		r->obatch = take(r, a, mul(p->nout, r->hv));
 
 	/* per-worker scratch, and the putter's */
 	r->thr = arena_take(a, nw, sizeof *r->thr);
@@ -1214,35 +1238,35 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		struct worker *k = r->thr ? &r->thr[i] : &r->put;
 
 		memset(k, 0, sizeof *k);	/* no stage, no error yet */
-		k->qb = take(r, a, r->br * r->hq);
-		k->qg = take(r, a, r->br * p->H * r->dqk);
+		k->qb = take(r, a, mul(r->br, r->hq));
+		k->qg = take(r, a, mul3(r->br, p->H, r->dqk));
 		k->qk = arena_take(a, p->H, sizeof *k->qk);
 		k->ldq = arena_take(a, p->H, sizeof *k->ldq);
-		k->ob = take(r, a, r->br * r->ho);
-		k->M = take(r, a, 2 * p->H * r->br);	/* M then L */
+		k->ob = take(r, a, mul(r->br, r->ho));
+		k->M = take(r, a, mul3(2, p->H, r->br));	/* M then L */
 		k->L = k->M ? AT(k->M, p->H * r->br) : NULL;
 		if (!r->keysplit && r->nch > 1) {
 			/* query_task's state of a later chunk */
-			k->O2 = take(r, a, r->br * r->ho);
-			k->M2 = take(r, a, 2 * p->H * r->br);
+			k->O2 = take(r, a, mul(r->br, r->ho));
+			k->M2 = take(r, a, mul3(2, p->H, r->br));
 			k->L2 = k->M2 ? AT(k->M2, p->H * r->br) : NULL;
 		}
-		k->yb = take(r, a, r->br * p->dout);
+		k->yb = take(r, a, mul(r->br, p->dout));
 		if (kv_copied(r, 1))
-			k->kb = take(r, a, r->bc * r->hk);
+			k->kb = take(r, a, mul(r->bc, r->hk));
 		if (kv_copied(r, 0))
-			k->vb = take(r, a, r->bc * r->gv);
+			k->vb = take(r, a, mul(r->bc, r->gv));
 		if (p->self && r->ops->dtype != ATTN_F64)
-			k->mb = take(r, a, max2(r->bc * max2(p->dm, p->dmv),
-			    r->br * p->d));
+			k->mb = take(r, a, max2(mul(r->bc, max2(p->dm,
+			    p->dmv)), mul(r->br, p->d)));
 		if (r->keys == KEYS_PACKED) {
-			k->kp = take(r, a, p->G * r->kstride);
-			k->vp = take(r, a, p->G * r->vstride);
+			k->kp = take(r, a, mul(p->G, r->kstride));
+			k->vp = take(r, a, mul(p->G, r->vstride));
 			k->vbad = arena_take(a, p->G, 1);
 		}
 		if (r->keys == KEYS_ROWS) {
-			k->ks = take(r, a, p->nout * p->H * ATTN_BC);
-			k->qt = take(r, a, p->G * r->qts);
+			k->ks = take(r, a, mul3(p->nout, p->H, ATTN_BC));
+			k->qt = take(r, a, mul(p->G, r->qts));
 			k->live = arena_take(a, p->H, 1);
 		}
 		if (p->o.qknorm)
@@ -1251,11 +1275,11 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		if (!p->self && r->keys != KEYS_PREPACKED) {
 			/* decoding reads mapped K and V from their files */
 			if (p->k->map != NULL && p->k->fd >= 0)
-				k->sk.buf = arena_take(a, r->bc * p->ks[2],
-				    sizeof(double));
+				k->sk.buf = arena_take(a, mul(r->bc,
+				    p->ks[2]), sizeof(double));
 			if (p->v->map != NULL && p->v->fd >= 0)
-				k->sv.buf = arena_take(a, r->bc * p->vs[2],
-				    sizeof(double));
+				k->sv.buf = arena_take(a, mul(r->bc,
+				    p->vs[2]), sizeof(double));
 		}
 		k->work = take(r, a, ws);
 	}
@@ -1430,15 +1454,15 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	r->out = out;
 	r->ops = attn_ops(dtype);
 	r->E = r->ops->size;
-	r->hq = p->H * p->dq;
-	r->hk = p->G * p->dk;
-	r->hv = p->H * p->dv;
+	r->hq = mul(p->H, p->dq);	/* saturated: see mul() */
+	r->hk = mul(p->G, p->dk);
+	r->hv = mul(p->H, p->dv);
 	/* rows 4 KiB apart fall in one set of the L1 cache, and a tile of
 	 * P·V loads and stores 6 of them: the values' product, 144 x 256 x
 	 * 64 into rows of 512 doubles, ran 6% slower than into rows of 520
 	 * (Zen 3, AVX2, throwaway bench) */
-	r->ho = r->hv * r->E % 4096 == 0 ? r->hv + 64 / r->E : r->hv;
-	r->gv = p->G * p->dv;
+	r->ho = mul(r->hv, r->E) % 4096 == 0 ? r->hv + 64 / r->E : r->hv;
+	r->gv = mul(p->G, p->dv);
 	r->dqk = p->o.score == SCORE_DOT ? p->dq : p->o.score ==
 	    SCORE_GENERAL ? p->dk : p->da;
 	r->bc = min2(p->m, ATTN_BC);
@@ -1449,9 +1473,10 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	r->c0 = p->k0 / ATTN_KC;
 	r->nch = (p->k1 + ATTN_KC - 1) / ATTN_KC - r->c0;
 	r->shift = p->o.causal == 2 ? p->m - p->n : 0;
-	r->qts = (head_rows(p) + ATTN_QR - 1) / ATTN_QR * ATTN_QR * p->dk;
-	r->kstride = r->ops->packed_size(p->dk, r->bc);
-	r->vstride = r->ops->packed_size(r->bc, p->dv);
+	r->qts = head_rows(p) > SIZE_MAX - ATTN_QR ? SIZE_MAX :
+	    mul((head_rows(p) + ATTN_QR - 1) / ATTN_QR * ATTN_QR, p->dk);
+	r->kstride = psize(r, p->dk, r->bc);
+	r->vstride = psize(r, r->bc, p->dv);
 	r->keep = keep && want_w(r);
 	if (r->nqb > 1 || (want_w(r) && !r->keep) || p->o.score ==
 	    SCORE_ADDITIVE)

@@ -280,6 +280,18 @@ END
 	[ "$stderr" = "selfattn: rand:3037000500x3037000500: 9223372037000250000 elements of 8 bytes are too many to hold" ]
 }
 
+@test "dry-run: a buffer whose size is a product of several inputs' dimensions does not wrap round (it printed a small peak)" {
+	# additive scores: k·Ua is m x da, m from K and da from Ua: 2^32 x
+	# 2^32 elements wrapped to 0
+	for m in 2147483648 4294967296; do
+		run --separate-stderr "$SA" --dry-run -Q rand:1x1 -K rand:${m}x1 \
+		    -V rand:${m}x1 --score additive --wa rand:1x4294967296 \
+		    --ua rand:1x4294967296 --va rand:4294967296 -o /dev/null
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "selfattn: buffers: the buffers are too large to hold" ]
+	done
+}
+
 @test "dry-run: shape mismatches as the run reports them (exit 1)" {
 	same_as_run -x rand:3x4 -q rand:3x3 -k rand:4x4 -v rand:4x4
 	[ "$stderr" = "selfattn: -q (WQ) rand:3x3 is 3x3 but -x (X) rand:3x4 has 4 columns" ]

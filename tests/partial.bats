@@ -342,6 +342,11 @@ weights_j() {
 	run "$SA" --merge - - y.csv l.csv
 	[ "$status" -eq 2 ]
 	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one operand only" ]
+	# other names of a pipe on standard input count as '-' (the
+	# second reader found it drained: a data error)
+	run bash -c 'printf "1,2\n" | "$1" --merge /dev/stdin /dev/fd/0 y.csv l.csv' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one operand only" ]
 }
 
 @test "partial: --merge reads a shard from standard input" {
