@@ -549,10 +549,15 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 		if (h->alibi != 0) {
 			const T sl = (T)h->alibi;
 
+			/* at j = i the term is 0 whatever the slope: an
+			 * infinite one (given, or a float's overflow) gave
+			 * inf·0 = NaN, where it is the limit, the diagonal
+			 * alone */
 			for (j = 0; j < bc; j++) {
 				long long d = ai - (long long)(j0 + j);
 
-				s[j] -= sl * (T)(d < 0 ? -d : d);
+				if (d != 0)
+					s[j] -= sl * (T)(d < 0 ? -d : d);
 			}
 		}
 		if (mk->allow != NULL) {

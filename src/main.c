@@ -7,6 +7,7 @@
  * chooses the exit status: 0 success, 1 bad data or I/O, 2 bad usage.
  */
 #include <errno.h>
+#include <float.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -726,6 +727,17 @@ check_combination(const struct opts *o)
 		return usage_error("%s", "--layout torch needs a weight file "
 		    "(-q, -k, -v, -w, --wa, --ua or --in-proj): it says how "
 		    "they are stored");
+	/* in float these would be inf (or 0), and every score NaN */
+	if (o->dtype == ATTN_F32 && o->po.has_scale &&
+	    isinf((float)o->po.scale))
+		return usage_error("-s %g is beyond the range of float, which "
+		    "--dtype f32 computes in (%g at most in magnitude)",
+		    o->po.scale, (double)FLT_MAX);
+	if (o->dtype == ATTN_F32 && o->po.softcap > 0 &&
+	    (isinf((float)o->po.softcap) || (float)o->po.softcap == 0))
+		return usage_error("--softcap %g is outside the range of float, "
+		    "which --dtype f32 computes in (%g to %g)", o->po.softcap,
+		    (double)FLT_TRUE_MIN, (double)FLT_MAX);
 	if (o->spec[IN_BO] && !o->spec[IN_WO])
 		return usage_error("%s", "--bo needs -w: it is the output "
 		    "projection's bias (out_proj.bias)");

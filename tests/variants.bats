@@ -285,6 +285,31 @@ data_is() {
 	! cmp -s q.csv packed.csv
 }
 
+@test "variants usage: with --dtype f32, -s and --softcap must be within float's range (they were inf, and every output NaN)" {
+	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 -s 1e39 --dtype f32
+	usage_is "-s 1e+39 is beyond the range of float, which --dtype f32 computes in (3.40282e+38 at most in magnitude)"
+	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e39 --dtype f32
+	usage_is "--softcap 1e+39 is outside the range of float, which --dtype f32 computes in (1.4013e-45 to 3.40282e+38)"
+	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e-46 --dtype f32
+	usage_is "--softcap 1e-46 is outside the range of float, which --dtype f32 computes in (1.4013e-45 to 3.40282e+38)"
+	# in double they are numbers: a huge cap is no cap
+	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e39 >cap.csv
+	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 >plain.csv
+	cmp cap.csv plain.csv
+}
+
+@test "variants: an infinite ALiBi slope (given, or a float's overflow) leaves each query its own key, not NaN (inf·0 on the diagonal)" {
+	printf '1,2\n3,4\n5,6\n' >a.csv
+	for s in inf 1e39; do
+		printf '%s\n' "$s" >sl.csv
+		for dt in f64 f32; do
+			"$SA" -Q a.csv -K a.csv -V a.csv --alibi=@sl.csv --dtype $dt -o y.csv -a w.csv
+			[ "$(cat y.csv)" = "$(cat a.csv)" ]
+			[ "$(cat w.csv)" = "$(printf '1,0,0\n0,1,0\n0,0,1')" ]
+		done
+	done
+}
+
 @test "variants usage: --bo needs -w (it was ignored without one)" {
 	run "$SA" -x rand:3x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 --bo rand:4
 	usage_is "--bo needs -w: it is the output projection's bias (out_proj.bias)"
