@@ -439,6 +439,14 @@ batch() {
 	[ "$(grep -o '<line [^>]*stroke="#ff7f0e"' p.dom | wc -l)" -eq 6 ]
 	! grep -q 'hkey' cat.dom
 	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' cat.dom | wc -l)" -eq 36 ]
+	# a line's opacity is its weight, as bertviz draws it (it was the
+	# weight over the panel's largest: uniform attention drew every
+	# line solid); overlaid heads, the weight over the heads shown
+	grep -q '<line [^>]* data-q="0" data-k="0" data-h="0" data-w="0.3" stroke-opacity="0.3">' cat.dom
+	grep -o 'data-w="[^"]*" stroke-opacity="[^"]*"' p.dom |
+	    sed 's/data-w="\(.*\)" stroke-opacity="\(.*\)"/\1 \2/' >op.txt
+	[ "$(wc -l <op.txt)" -eq 12 ]
+	awk '{ d = $2 - $1 / 2; if (d > 1e-12 || d < -1e-12) exit 1 }' op.txt
 	# 100 queries of 3 keys: columns as wide as the keys' room allows
 	# (40 px), rows as the queries' (6 px); they were all 6 px
 	"$SA" -Q randn:100x4 -K randn:3x4 -V randn:3x4 -o /dev/null --heatmap tall.html
