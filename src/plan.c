@@ -351,6 +351,14 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	    (p->wv = weight(p, wvi, e)) == NULL)
 		return -1;
 	d_of = who(w, x);
+	/* X stored d x n (a column per token): every weight applied to
+	 * it has as many rows as X has, where X's columns should be */
+	if (p->wq->rows != p->d && mem->name == NULL && in[IN_MEMV].name ==
+	    NULL && p->wk->rows == p->wq->rows && p->wv->rows ==
+	    p->wq->rows && *tfit(x, 0, p->wq->rows) != '\0')
+		return mismatch(e, x, "%s has %zu row%s; its transpose would "
+		    "fit (X has a row per token)", who(w, wqi), p->wq->rows,
+		    PL(p->wq->rows));
 	if (p->wq->rows != p->d)
 		return mismatch(e, wqi, "%s has %zu column%s%s", d_of, p->d,
 		    PL(p->d), wfit(p, wqi, p->d));
@@ -450,6 +458,12 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		p->vs[0] = p->G * mv * p->dv, p->vs[1] = mv * p->dv,
 		    p->vs[2] = p->dv;
 	}
+	/* K stored dk x m, which V and Q fit as they are */
+	if (mk != mv && !p->perhead && *tfit(v, mk, 0) == '\0' &&
+	    *tfit(k, mv, qc) != '\0')
+		return mismatch(e, k, "%s is %s: every key needs a value; its "
+		    "transpose would fit (a row per key)", who(w, v),
+		    shape_str(s2, sizeof s2, &v->sh));
 	if (mk != mv)
 		return mismatch(e, v, "%s is %s: every key needs a value%s",
 		    who(w, k), shape_str(s2, sizeof s2, &k->sh), p->perhead ?
@@ -745,9 +759,20 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 				    "%zu (%zu query head%s) and %zu (%zu "
 				    "key/value head%s)", p->dq, p->H, PL(p->H),
 				    p->dk, p->G, PL(p->G));
+			/* Q or K given the wrong way round (np.savetxt
+			 * writes a 1-D query as a column) */
+			const char *turn = p->self || p->perhead || p->H > 1 ||
+			    p->G > 1 ? "" : *tfit(q, 0, p->dk) != '\0' ?
+			    "; the transpose of the queries would fit (a row "
+			    "per query)" : *tfit(k, 0, p->dq) != '\0' &&
+			    in[IN_V].sh.ndim == 2 && in[IN_V].sh.dim[0] ==
+			    k->sh.dim[1] ?
+			    "; the transpose of the keys would fit (a row per "
+			    "key)" : "";
+
 			return mismatch(e, k, "%s is %s: queries and keys need "
-			    "the same number of columns%s", who(w, q),
-			    shp(s, q), per);
+			    "the same number of columns%s%s", who(w, q),
+			    shp(s, q), per, turn);
 		}
 		return 0;
 	case SCORE_GENERAL:

@@ -476,6 +476,26 @@ usage_fails() {
 	[ "$output" = "selfattn: -q (WQ) rand:4x4 is 4x4 but -x (X) X.csv has 3 columns" ]
 }
 
+@test "shape: X, Q or K stored the wrong way round say so, and are the ones named" {
+	# X as d x n (3 features of 5 tokens): the weights agree on 3 rows
+	printf '1,0,1,1,0\n0,1,0,1,1\n1,1,1,0,0\n' > XT.csv
+	run "$SA" -x XT.csv -q rand:3x4 -k rand:3x4 -v rand:3x4
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -x (X) XT.csv is 3x5 but -q (WQ) rand:3x4 has 3 rows; its transpose would fit (X has a row per token)" ]
+	# a 1-D query as np.savetxt writes it: a column
+	printf '1\n0\n1\n' > qc.csv
+	printf '1,0,1\n0,1,0\n1,1,1\n' > k3.csv
+	run "$SA" -Q qc.csv -K k3.csv -V k3.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -K (K) k3.csv is 3x3 but -Q (Q) qc.csv is 3x1: queries and keys need the same number of columns; the transpose of the queries would fit (a row per query)" ]
+	# K as dk x m, which Q and V fit as they are: K is named, not V
+	printf '1,0,1,1\n0,1,0,1\n1,1,1,0\n' > KT.csv
+	printf '1,2\n3,4\n5,6\n7,8\n' > V4.csv
+	run "$SA" -Q k3.csv -K KT.csv -V V4.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -K (K) KT.csv is 3x4 but -V (V) V4.csv is 4x2: every key needs a value; its transpose would fit (a row per key)" ]
+}
+
 @test "shape: transposed values say so" {
 	mkdata
 	run "$SA" -Q Q.csv -K K.csv -V rand:2x3
