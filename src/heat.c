@@ -447,20 +447,27 @@ axis_label(char *buf, size_t cap, const struct labels *l, size_t a,
 		snprintf(buf, cap, "%zu", a);
 }
 
-static void
+/* At most g cells over n rows (or keys, or cells), each of the same k =
+ * ceil(n / g) but the last, which may hold fewer: cell c spans s[c] ..
+ * s[c+1]-1.  Returns the number of cells.  Equal blocks, so that a cell
+ * is the mean of as many weights as its neighbours (blocks of 1 and 2
+ * side by side drew one weight of 1 twice as bright in the one as in
+ * the other). */
+static size_t
 spans(size_t *s, size_t g, size_t n)
 {
-	size_t c;
+	size_t k = (n + g - 1) / g, cells = (n + k - 1) / k, c;
 
-	for (c = 0; c <= g; c++)
-		s[c] = (c * n + g - 1) / g;
+	for (c = 0; c <= cells; c++)
+		s[c] = c * k < n ? c * k : n;
+	return cells;
 }
 
-/* Cell c of an axis of g cells over n: row i is in cell i·g/n. */
+/* The cell of row i on an axis cut by spans() s: blocks of s[1]. */
 static size_t
-cell_of(size_t i, size_t g, size_t n)
+cell_of(size_t i, const size_t *s)
 {
-	return i * g / n;
+	return i / s[1];
 }
 
 static const char *
@@ -887,10 +894,11 @@ html_section(struct heat *h, size_t b, struct err *e)
 	return puts_(o, "]}</script>\n", e);
 }
 
-/* Grapheme t (from 0) of axis label lab into o, in a cell two columns
- * wide: "x ", a wide character, or blanks. */
+/* Grapheme t (from 0) of axis label lab into o, in a cell cw columns
+ * wide: "x " (cw 2), "x", a wide character (cw 2), or blanks. */
 static int
-show_char(struct out *o, const char *lab, size_t t, struct err *e)
+show_char(struct out *o, const char *lab, size_t t, size_t cw,
+    struct err *e)
 {
 	size_t n = 0;
 	int cols = 0, w;
@@ -901,8 +909,9 @@ show_char(struct out *o, const char *lab, size_t t, struct err *e)
 			break;
 	}
 	if (*lab == '\0' || cols == 0)
-		return puts_(o, "  ", e);
-	return out_put(o, lab, n, 0, e) || puts_(o, cols == 1 ? " " : "", e);
+		return puts_(o, cw == 2 ? "  " : " ", e);
+	return out_put(o, lab, n, 0, e) || puts_(o, cols < (int)cw ? " " :
+	    "", e);
 }
 
 /* The terminal picture of sequence b.  Labels go through cut(), so a
@@ -935,7 +944,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 	static const char shades[] = " .:-=+*#%@";
 	const struct plan *p = h->p;
 	struct out *o = h->o.show;
-	size_t np = npanels(h), k, i, j, t, lw, tk, avail, *ts, a, c;
+	size_t np = npanels(h), k, i, j, t, lw, tk, avail, *ts, a, c, cw;
 	size_t klines = 0, cols, w;
 	char lab[LABEL_BUF], name[64], num[40], *ticks = NULL;
 	double v, vmax = 0;
@@ -944,16 +953,29 @@ show_section(struct heat *h, size_t b, struct err *e)
 
 	axis_size(h, 0, &lw, &w);
 	avail = h->o.width > lw + 3 ? h->o.width - lw - 1 : 2;
-	tk = h->gk < avail / 2 ? h->gk : avail / 2;
-	if (tk == 0)
-		tk = 1;
-	blocked = tk < h->gk || h->gk < p->m;
+	/* cells two columns wide where the keys fit so, else one (40
+	 * keys at 80 columns: each its own, not 31 blocks of 1 and 2),
+	 * unless a key label has a wide character, drawn a line each */
+	cw = 2;
+	if (2 * h->gk > avail && h->gk == p->m && h->gk <= avail) {
+		for (j = 0; j < h->gk; j++) {
+			axis_label(lab, sizeof lab, h->kl, j, j + 1,
+			    LABEL_CHARS, 0);
+			if (glen(lab, (size_t)-1, &cols, &w) < cols)
+				break;
+		}
+		if (j == h->gk)
+			cw = 1;
+	}
+	tk = avail / cw ? avail / cw : 1;
+	tk = h->gk < tk ? h->gk : tk;
 	if ((ts = malloc((tk + 1) * sizeof *ts)) == NULL ||
-	    (ticks = malloc(2 * tk + 1)) == NULL) {
+	    (ticks = malloc(cw * tk + 1)) == NULL) {
 		free(ts);
 		return err_set(e, NULL, 0, 0, "--show: %s", strerror(errno));
 	}
-	spans(ts, tk, h->gk);
+	tk = spans(ts, tk, h->gk);
+	blocked = tk < h->gk || h->gk < p->m;
 	if (!blocked)
 		/* key labels downwards, a character a line */
 		for (j = 0; j < tk; j++) {
@@ -965,15 +987,15 @@ show_section(struct heat *h, size_t b, struct err *e)
 	else {
 		/* a column of blocks: numbered by its first key, where
 		 * the number fits */
-		memset(ticks, ' ', 2 * tk);
+		memset(ticks, ' ', cw * tk);
 		for (j = 0, a = 0; j < tk; j++) {	/* a: past the last */
 			int len = snprintf(num, sizeof num, "%zu",
 			    h->ks[ts[j]]);
 
-			if ((j == 0 || 2 * j > a) && 2 * j + (size_t)len <=
-			    2 * tk) {
-				memcpy(ticks + 2 * j, num, (size_t)len);
-				a = 2 * j + (size_t)len;
+			if ((j == 0 || cw * j > a) && cw * j + (size_t)len <=
+			    cw * tk) {
+				memcpy(ticks + cw * j, num, (size_t)len);
+				a = cw * j + (size_t)len;
 			}
 		}
 		ticks[a] = '\0';
@@ -1005,7 +1027,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 			for (j = 0; j < tk; j++) {
 				axis_label(lab, sizeof lab, h->kl, j, j + 1,
 				    LABEL_CHARS, 0);
-				if (show_char(o, lab, t, e))
+				if (show_char(o, lab, t, cw, e))
 					goto fail;
 			}
 			if (puts_(o, "\n", e))
@@ -1024,23 +1046,27 @@ show_section(struct heat *h, size_t b, struct err *e)
 				v = drawn(h, k, i, ts, j, &any) / vmax;
 				dnan |= any && v != v;
 				dmasked |= !any;
+				/* cw of the cell's character */
 				if (any && v != v)
-					c = (size_t)puts_(o, "??", e);
+					c = (size_t)put(o, e, "%.*s", (int)cw,
+					    "??");
 				else if (!any)
-					c = h->o.color ? (size_t)put(o, e,
-					    "\033[38;5;250;48;5;240m//\033[0m") :
-					    (size_t)puts_(o, "//", e);
+					c = (size_t)put(o, e, "%s%.*s%s",
+					    h->o.color ? "\033[38;5;250;48;5;240m" :
+					    "", (int)cw, "//", h->o.color ?
+					    "\033[0m" : "");
 				else if (h->o.color == 0) {
 					size_t z = (size_t)(v * 9.999);
 
-					c = (size_t)put(o, e, "%c%c", shades[z],
-					    shades[z]);
+					c = (size_t)put(o, e, "%c%.*s", shades[z],
+					    (int)cw - 1, shades + z);
 				} else {
 					colour(v, rgb);
 					c = h->o.color == 2 ? (size_t)put(o, e,
-					    "\033[48;2;%d;%d;%dm  \033[0m", rgb[0],
-					    rgb[1], rgb[2]) : (size_t)put(o, e,
-					    "\033[48;5;%dm  \033[0m", xterm256(rgb));
+					    "\033[48;2;%d;%d;%dm%.*s\033[0m", rgb[0],
+					    rgb[1], rgb[2], (int)cw, "  ") :
+					    (size_t)put(o, e, "\033[48;5;%dm%.*s"
+					    "\033[0m", xterm256(rgb), (int)cw, "  ");
 				}
 				if (c != 0)
 					goto fail;
@@ -1094,15 +1120,17 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 	h->Hs = p->o.average || p->H == 1 ? 1 : p->H;
 	h->gq = p->nout < HEAT_CELLS ? p->nout : HEAT_CELLS;
 	h->gk = p->m < HEAT_CELLS ? p->m : HEAT_CELLS;
-	n = (h->Hs + 1) * h->gq * h->gk;
 	h->qs = malloc((h->gq + 1) * sizeof *h->qs);
 	h->ks = malloc((h->gk + 1) * sizeof *h->ks);
+	if (h->qs == NULL || h->ks == NULL)
+		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
+	h->gq = spans(h->qs, h->gq, p->nout);
+	h->gk = spans(h->ks, h->gk, p->m);
+	n = (h->Hs + 1) * h->gq * h->gk;
 	h->sum = calloc(n, sizeof *h->sum);
 	h->vis = calloc(n, 1);
-	if (h->qs == NULL || h->ks == NULL || h->sum == NULL || h->vis == NULL)
+	if (h->sum == NULL || h->vis == NULL)
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
-	spans(h->qs, h->gq, p->nout);
-	spans(h->ks, h->gk, p->m);
 	/* room for the longest label whole, escaped (6 bytes a byte at
 	 * most), isolated (6 bytes), or a block's range */
 	for (l = 0; l < 2; l++)
@@ -1128,14 +1156,14 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 
 	for (r = 0; r < nrows; r++, rows += p->m, h->row++) {
 		size_t b = h->row / per, k = h->row / p->nout % h->Hs;
-		size_t i = h->row % p->nout, ci = cell_of(i, h->gq, p->nout);
+		size_t i = h->row % p->nout, ci = cell_of(i, h->qs);
 		double *s = h->sum + (k * h->gq + ci) * h->gk;
 		double *ms = h->sum + (h->Hs * h->gq + ci) * h->gk;
 		unsigned char *v = h->vis + (k * h->gq + ci) * h->gk;
 		unsigned char *mv = h->vis + (h->Hs * h->gq + ci) * h->gk;
 
 		for (j = 0; j < p->m; j++) {
-			size_t cj = cell_of(j, h->gk, p->m);
+			size_t cj = cell_of(j, h->ks);
 			/* -0.0 marks a hidden key (attn.h) */
 			int seen = rows[j] != 0 || !signbit(rows[j]);
 

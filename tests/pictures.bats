@@ -207,8 +207,13 @@ batch() {
 @test "heatmap: more than 128 tokens are drawn in blocks, with a note" {
 	"$SA" -x rand:300x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 -c \
 	    -o /dev/null --heatmap big.svg
-	[ "$(grep -c '<rect class="cell' big.svg)" -eq $((128 * 128)) ]
-	grep -q '300 queries x 300 keys drawn as 128 x 128 cells' big.svg
+	# blocks of 3 (ceil(300 / 128)): 100 x 100 cells, every block as
+	# large as the others (blocks of 2 and 3 side by side drew one
+	# weight of 1 brighter in the one than in the other)
+	[ "$(grep -c '<rect class="cell' big.svg)" -eq $((100 * 100)) ]
+	grep -q '300 queries x 300 keys drawn as 100 x 100 cells' big.svg
+	grep -q '<title>⁨297–299⁩ → ⁨297–299⁩: mean ' big.svg
+	[ "$(grep -o '<title>⁨[0-9]*–[0-9]*⁩ → ⁨0–2⁩' big.svg | wc -l)" -eq 100 ]
 	if command -v xmllint >/dev/null; then xmllint --noout big.svg; fi
 }
 
@@ -380,16 +385,43 @@ batch() {
 	COLUMNS=40 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "100 keys in 18 columns (means of blocks)" ]
+	# blocks of 6 keys (ceil(100 / 18)), the last of 4
+	[ "${lines[0]}" = "100 keys in 17 columns (means of blocks)" ]
 	# the columns numbered by their first key, where the number fits
-	[ "${lines[2]}" = "   0 6 12  23  34  45  56  67  78  89" ]
-	[ "${#lines[3]}" -eq 39 ]
+	[ "${lines[2]}" = "   0 6 12  24  36  48  60  72  84  96" ]
+	[ "${#lines[3]}" -eq 37 ]
 	# the scale is the cells drawn: the largest has its top shade (from
 	# the largest weight, averaged into its column, it was all blank)
 	printf '%s\n' "${lines[@]}" | grep -q '@@'
 	COLUMNS=4 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
 	    -o /dev/null --show
 	[ "${lines[0]}" = "100 keys in 1 column (means of blocks)" ]
+}
+
+@test "show: keys that do not fit two columns each get one; blocks are all as large (a peaked row drew brighter in the smaller ones)" {
+	# 12 queries, each attending to its own key only: weight 1
+	awk 'BEGIN { for (i = 0; i < 12; i++) for (j = 0; j < 12; j++)
+	    printf "%d%s", i == j ? 50 : 0, j < 11 ? "," : "\n" }' >q.csv
+	awk 'BEGIN { for (i = 0; i < 12; i++) for (j = 0; j < 12; j++)
+	    printf "%d%s", i == j, j < 11 ? "," : "\n" }' >k.csv
+	a="-Q q.csv -K k.csv -V k.csv -s 1 --labels 'a b c d e f g h i j k l' -o /dev/null --show"
+	# 14 columns for the cells: one each, not 7 blocks of 1 and 2
+	COLUMNS=16 TERM=dumb run sh -c "\"\$0\" $a" "$SA"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "  abcdefghijkl" ]
+	[ "${lines[2]}" = "a @           " ]
+	[ "${lines[13]}" = "l            @" ]
+	# 10: two columns a cell, blocks of 3 (not 3, 2, 3, 2, 2): every row
+	# has one cell of a third, drawn alike
+	COLUMNS=12 TERM=dumb run sh -c "\"\$0\" $a" "$SA"
+	[ "${lines[0]}" = "12 keys in 4 columns (means of blocks)" ]
+	[ "${lines[3]}" = "a @@      " ]
+	[ "${lines[6]}" = "d   @@    " ]
+	[ "${lines[14]}" = "l       @@" ]
+	[ "${lines[15]}" = "0  .:-=+*#%@ 0.333" ]
+	# a wide character in a key label keeps cells two columns wide
+	COLUMNS=16 TERM=dumb run sh -c "\"\$0\" $a \"\$@\"" "$SA" --key-labels '語 b c d e f g h i j k l'
+	[ "${lines[0]}" = "12 keys in 6 columns (means of blocks)" ]
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
