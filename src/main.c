@@ -1390,6 +1390,14 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	return 0;
 }
 
+/* A hint for labels given as words with commas in them ("a,b,c"). */
+static const char *
+commas(const char *words)
+{
+	return words[0] != '@' && strchr(words, ',') != NULL ? " (labels are "
+	    "separated by blanks, not commas)" : "";
+}
+
 /* The labels of the queries and keys (*qp, *kp; NULL: none): --labels
  * for the queries, --key-labels for the keys, else the query labels
  * when there are as many keys as queries, else key numbers when the
@@ -1402,15 +1410,15 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 	if (o->labels != NULL) {
 		if (ql->n != p->n)
 			return err_set(e, NULL, 0, 0, "--labels: %zu label%s for "
-			    "%zu quer%s", ql->n, ql->n == 1 ? "" : "s", p->n,
-			    p->n == 1 ? "y" : "ies");
+			    "%zu quer%s%s", ql->n, ql->n == 1 ? "" : "s", p->n,
+			    p->n == 1 ? "y" : "ies", commas(o->labels));
 		*qp = ql;
 	}
 	if (o->key_labels != NULL) {
 		if (kl->n != p->m)
 			return err_set(e, NULL, 0, 0, "--key-labels: %zu label%s"
-			    " for %zu key%s", kl->n, kl->n == 1 ? "" : "s",
-			    p->m, p->m == 1 ? "" : "s");
+			    " for %zu key%s%s", kl->n, kl->n == 1 ? "" : "s",
+			    p->m, p->m == 1 ? "" : "s", commas(o->key_labels));
 		*kp = kl;
 	} else if (o->labels != NULL && p->m == p->n) {
 		*kp = ql;
@@ -1549,10 +1557,10 @@ main(int argc, char *argv[])
 		if (out[PLAN_W] != NULL && (qlp != NULL || klp != NULL))
 			out_labels(out[PLAN_W], qlp ? (const char *const *)
 			    qlp->s : NULL, p.n, p.q0, klp ? (const char *const *)
-			    klp->s : NULL, p.m);
+			    klp->s : NULL, p.m, p.H > 1 && !p.o.average);
 		if (o.label_output)
 			out_labels(out[PLAN_Y], (const char *const *)qlp->s, p.n,
-			    p.q0, NULL, 0);
+			    p.q0, NULL, 0, p.perhead && p.wo == NULL);
 		if (draw) {
 			memset(&ho, 0, sizeof ho);
 			ho.svg = out[PLAN_HEAT];

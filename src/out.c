@@ -478,7 +478,7 @@ out_open_sink(struct out *o, out_sink sink, void *arg)
 
 void
 out_labels(struct out *o, const char *const *rlab, size_t nr, size_t r0,
-    const char *const *clab, size_t nc)
+    const char *const *clab, size_t nc, int heads)
 {
 	size_t i, k;
 
@@ -489,6 +489,7 @@ out_labels(struct out *o, const char *const *rlab, size_t nr, size_t r0,
 	o->rlab0 = r0;
 	o->clab = clab;
 	o->nclab = nc;
+	o->heads = heads;
 	o->lablen = o->hdrlen = 0;
 	for (i = 0; rlab && i < nr; i++)
 		if ((k = label_quoted_max(rlab[i])) > o->lablen)
@@ -627,6 +628,9 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 		if (o->seqrows && r % o->seqrows == 0)
 			len += (size_t)sprintf(buf + len, "# sequence %zu\n",
 			    r / o->seqrows);
+		if (o->heads && o->block && rb == 0)
+			len += (size_t)sprintf(buf + len, "# head %zu\n",
+			    (o->seqrows ? r % o->seqrows : r) / o->block);
 		if (o->clab && rb == 0) {
 			if (o->rlab) {
 				/* the corner, an empty field: "" when

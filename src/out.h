@@ -73,6 +73,8 @@ struct out {
 	size_t lablen, hdrlen;	/* longest quoted row label, header line */
 	size_t seqrows;		/* 4-D text: rows per sequence, each begun
 				 * by a "# sequence b" line */
+	int heads;		/* labelled text: blocks are heads, each
+				 * begun by a "# head h" line */
 	out_sink sink;		/* OUT_RAW: the rows' consumer */
 	void *sink_arg;
 };
@@ -106,10 +108,11 @@ void out_open_sink(struct out *o, out_sink sink, void *arg);
 
 /* Text: label the rows (nr labels, row r of a block is rlab[r0 + r])
  * and/or the columns (nc labels, a header row atop every 2-D block);
- * NULL for none.  The labels must outlive o.  Call after out_open,
+ * NULL for none.  heads: the 2-D blocks are heads, each then begun by
+ * a "# head h" line.  The labels must outlive o.  Call after out_open,
  * before out_begin. */
 void out_labels(struct out *o, const char *const *rlab, size_t nr,
-    size_t r0, const char *const *clab, size_t nc);
+    size_t r0, const char *const *clab, size_t nc, int heads);
 
 /* Is path, not a descriptor's name (out_fd_of), the regular file or
  * FIFO open on descriptor fd (standard output's file, from the shell's

@@ -92,6 +92,26 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	run cat_run --labels @nope.txt -o /dev/null -a -
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: nope.txt: No such file or directory" ]
+	# words joined by commas, as in a CSV file: say how they split
+	run cat_run --labels "The,cat,sat,on,the,mat" -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: --labels: 1 label for 6 queries (labels are separated by blanks, not commas)" ]
+	run cat_run --labels "The cat sat on the mat" --key-labels "a,b c" -o /dev/null -a -
+	[ "$output" = "selfattn: --key-labels: 2 labels for 6 keys (labels are separated by blanks, not commas)" ]
+}
+
+@test "labels: the tables of several heads each begin with a \"# head h\" line (after \"# sequence b\" in a batch)" {
+	batch --labels "a b c" -p 2 -o /dev/null -a w.csv
+	[ "$(grep -c '^# head ' w.csv)" -eq 4 ]
+	[ "$(sed -n 1,3p w.csv)" = "$(printf '# sequence 0\n# head 0\n,a,b,c')" ]
+	[ "$(grep -A1 '^$' w.csv | grep -c '^# head 1$')" -eq 2 ]
+	grep -A1 '^# sequence 1$' w.csv | grep -q '^# head 0$'
+	# one head, or their mean: no such line
+	batch --labels "a b c" -o /dev/null -a m.csv --average-weights
+	! grep -q '^# head' m.csv
+	# unlabelled text is unchanged (it reads back as (B·H, n, m))
+	batch -o /dev/null -a n.csv
+	! grep -q '^# head' n.csv
 }
 
 @test "labels usage: empty labels, --label-output, --batch-index, --heatmap name" {
