@@ -374,9 +374,11 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		} else {
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),
-			    "expected a number%s, found \"%s\"",
+			    "expected a number%s, found \"%s\"%s",
 			    decimal_comma(cs, (size_t)(ce - cs)) ?
-			    " with a decimal point" : "", shown);
+			    " with a decimal point" : "", shown, *cs == '[' ||
+			    ce[-1] == ']' ? " (an array as NumPy prints it: "
+			    "write it with np.savetxt, or np.save)" : "");
 		}
 		if (sep != BLANKS) {
 			if (p == end)
@@ -385,6 +387,17 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		}
 	}
 	return 0;
+}
+
+/* Does the line [p, end) start as NumPy prints an array, "[[" or "["
+ * and a digit (not a header, which it would be read as)? */
+static int
+printed(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return end - p >= 2 && p[0] == '[' && (p[1] == '[' || p[1] == '-' ||
+	    p[1] == ' ' || (p[1] >= '0' && p[1] <= '9'));
 }
 
 /*
@@ -511,7 +524,8 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			/* (a NUL byte is no text: binary, reported where
 			 * it is by the strict pass) */
 			if (rw.nums == 0 && !split_has_number(&r, p, le, has,
-			    sep) && memchr(p, '\0', (size_t)(le - p)) == NULL) {
+			    sep) && memchr(p, '\0', (size_t)(le - p)) == NULL &&
+			    !printed(p, le)) {
 				header_line = r.line;
 				have_sep = 0;
 				info->header = 1;

@@ -183,6 +183,14 @@ fails_with() {
 	reads_as '"col 1"\t"col 2"\n1\t2\n' '1,2'
 }
 
+@test "an array as NumPy prints it is refused at line 1 with a hint (\"[[0.1 0.2]\" was skipped as a header)" {
+	fails_with '[[1, 0, 1],\n [0, 2, 0]]\n' '1:1: expected a number, found "[[1" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
+	fails_with '[[0.1 0.2]\n [0.3 0.4]]\n' '1:1: expected a number, found "[[0.1" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
+	fails_with '[1 2 3]\n' '1:1: expected a number, found "[1" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
+	# a bracketed word is still a header
+	reads_as '[a],[b]\n1,2\n' '1,2'
+}
+
 @test "a first line that any separator splits into a number is no header" {
 	# split by ';' nothing is a number, but by ',' "1" is
 	fails_with '1,5;2,5\n3,5;4,5\n' '1:1: expected a number with a decimal point, found "1,5"'
