@@ -573,7 +573,8 @@ svg_head(struct heat *h, struct err *e)
 	    h->gq, h->gk);
 	if (agg && 16 + text_px(note, 12) > h->width)
 		h->width = 16 + text_px(note, 12);
-	h->height = 16 + nsec * h->sech + (agg ? 22 : 0) + 8;
+	/* a caption naming the axes, and the note when in blocks */
+	h->height = 16 + nsec * h->sech + 22 + (agg ? 22 : 0) + 8;
 	if (put(o, e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%zu\" "
 	    "height=\"%zu\" viewBox=\"0 0 %zu %zu\" font-family=\"sans-serif\">"
@@ -594,6 +595,10 @@ svg_head(struct heat *h, struct err *e)
 			return -1;
 	if (puts_(o, "</linearGradient>\n</defs>\n<rect width=\"100%\" "
 	    "height=\"100%\" fill=\"white\"/>\n", e))
+		return -1;
+	if (put(o, e, "<text class=\"axes\" x=\"8\" y=\"%zu\" font-size="
+	    "\"12\" fill=\"#555\">rows: queries \xe2\x86\x93, columns: keys "
+	    "\xe2\x86\x92</text>\n", h->height - 12 - (agg ? 22 : 0)))
 		return -1;
 	if (agg && put(o, e, "<text class=\"note\" x=\"8\" y=\"%zu\" "
 	    "font-size=\"12\">%s</text>\n", h->height - 12, note))

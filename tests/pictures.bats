@@ -191,6 +191,8 @@ batch() {
 	grep -q '<g class="legend">' h.svg
 	grep -q 'url(#viridis)' h.svg
 	! grep -q 'href' h.svg
+	# the axes named, as on the page
+	grep -q '<text class="axes" [^>]*>rows: queries ↓, columns: keys →</text>' h.svg
 	# the exact weights, as -a writes them
 	cat_run -o /dev/null -a w.csv
 	sed -n 2p w.csv | tr , '\n' >want
