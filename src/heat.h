@@ -66,6 +66,8 @@ int heat_sink(void *arg, const double *rows, size_t nrows, struct err *e);
 /* Write the SVG's or page's end (the page's script).  Returns 0, or -1 with e set. */
 int heat_end(struct heat *h, struct err *e);
 
+/* Free what heat_start allocated (h may be all zeros, or started in
+ * part); writes nothing. */
 void heat_free(struct heat *h);
 
 /* How --show draws on descriptor fd: *color 0 (shading characters: not

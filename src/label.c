@@ -2,6 +2,7 @@
  * label.c - token labels (see label.h).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include "text.h"
 
 void
-labels_free(struct labels *l)
+label_free(struct labels *l)
 {
 	free(l->s);
 	free(l->buf);
@@ -54,7 +55,7 @@ split(struct labels *l, size_t len, const char *seps, int skip,
 }
 
 int
-labels_load(struct labels *l, const char *spec, const char *opt,
+label_load(struct labels *l, const char *spec, const char *opt,
     struct err *e)
 {
 	size_t len = 0, cap = 4096, i, j;
@@ -141,19 +142,21 @@ fail_f:
 	if (f != stdin)
 		fclose(f);
 fail:
-	labels_free(l);
+	label_free(l);
 	return -1;
 }
 
 int
-labels_count(struct labels *l, size_t n, struct err *e)
+label_count(struct labels *l, size_t n, struct err *e)
 {
 	size_t i, len = 0;
 
 	memset(l, 0, sizeof *l);
+	if (n > (SIZE_MAX - 1) / 21 || n > SIZE_MAX / sizeof *l->s)
+		return err_set(e, NULL, 0, 0, "labels: %s", strerror(ENOMEM));
 	if ((l->buf = malloc(n * 21 + 1)) == NULL ||
 	    (l->s = malloc((n ? n : 1) * sizeof *l->s)) == NULL) {
-		labels_free(l);
+		label_free(l);
 		return err_set(e, NULL, 0, 0, "labels: %s", strerror(errno));
 	}
 	for (i = 0; i < n; i++) {

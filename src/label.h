@@ -21,13 +21,15 @@ struct labels {
  * blanks (spaces and tabs).  opt names the option in messages.  Returns
  * 0, or -1 with e set (the file cannot be read, a NUL byte in it, with
  * its line and column, no label). */
-int labels_load(struct labels *l, const char *spec, const char *opt,
+int label_load(struct labels *l, const char *spec, const char *opt,
     struct err *e);
 
-/* Numbers "0" .. "n-1" as labels. */
-int labels_count(struct labels *l, size_t n, struct err *e);
+/* Numbers "0" .. "n-1" as labels.  Returns 0, or -1 with e set (out
+ * of memory). */
+int label_count(struct labels *l, size_t n, struct err *e);
 
-void labels_free(struct labels *l);
+/* Free what label_load or label_count allocated; l may be all zeros. */
+void label_free(struct labels *l);
 
 /* Write s into buf as a field of a line separated by sep (',' '\t' or
  * ' '): as it is, or in double quotes with '"' doubled when it holds

@@ -1423,7 +1423,7 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 	} else if (o->labels != NULL && p->m == p->n) {
 		*kp = ql;
 	} else if (o->labels != NULL) {
-		if (labels_count(kl, p->m, e) != 0)
+		if (label_count(kl, p->m, e) != 0)
 			return -1;
 		*kp = kl;
 	}
@@ -1522,8 +1522,8 @@ main(int argc, char *argv[])
 		out_open_sink(&outs[PLAN_PIC], heat_sink, &heat);
 		out[PLAN_PIC] = &outs[PLAN_PIC];
 	}
-	if ((o.labels != NULL && labels_load(&ql, o.labels, "--labels",
-	    &e) != 0) || (o.key_labels != NULL && labels_load(&kl,
+	if ((o.labels != NULL && label_load(&ql, o.labels, "--labels",
+	    &e) != 0) || (o.key_labels != NULL && label_load(&kl,
 	    o.key_labels, "--key-labels", &e) != 0))
 		goto fail;
 
@@ -1616,8 +1616,8 @@ done:
 	if (planned)
 		plan_free(&p);
 	heat_free(&heat);
-	labels_free(&ql);
-	labels_free(&kl);
+	label_free(&ql);
+	label_free(&kl);
 	for (i = 0; i < IN_NROLES; i++)
 		mat_free(&in[i].m);
 	return status;

@@ -576,6 +576,8 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 		return 0;
 	if (score_shape(p, in, p->ms, e) != 0)
 		return -1;
+	if (in->m.data == NULL)		/* shape-only: the shape is right */
+		return 0;
 	n = nd >= 2 ? in->sh.dim[nd - 2] : 1;	/* its query rows */
 	cnt = in->m.rows * in->m.cols;
 	for (i = 0; i < cnt; i++) {
