@@ -1471,6 +1471,7 @@ main(int argc, char *argv[])
 	struct labels ql, kl, *qlp = NULL, *klp = NULL;
 	struct heat heat;
 	struct heat_opts ho;
+	struct progress bar;
 	int draw;
 	struct err e;
 	size_t dead = 0;
@@ -1532,8 +1533,7 @@ main(int argc, char *argv[])
 		goto fail;
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
-	if (!o.quiet && isatty(STDERR_FILENO))
-		progress_enable();
+	progress_init(&bar, !o.quiet && isatty(STDERR_FILENO));
 	if (o.merge) {
 		if (merge_run((const char *const *)o.operands, o.noperands / 2,
 		    pool, out[PLAN_Y], out[PLAN_LSE], &dead, &e))
@@ -1574,7 +1574,7 @@ main(int argc, char *argv[])
 			if (heat_start(&heat, &p, qlp, klp, &ho, &e) != 0)
 				goto fail;
 		}
-		if (run_plan(&p, pool, o.dtype, out, &dead, &e) != 0 ||
+		if (run_plan(&p, pool, o.dtype, out, &bar, &dead, &e) != 0 ||
 		    (draw && heat_end(&heat, &e) != 0))
 			goto fail;
 	}

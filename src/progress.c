@@ -10,14 +10,6 @@
 
 #include "progress.h"
 
-static int enabled;
-static size_t total, per;
-static double start;
-static atomic_size_t done;
-static _Atomic double last;	/* when drawn last, or start */
-static atomic_flag drawing = ATOMIC_FLAG_INIT;
-static size_t width;		/* of the text drawn, to clear it */
-
 static double
 now(void)
 {
@@ -42,22 +34,28 @@ put(const char *s, size_t n)
 }
 
 void
-progress_enable(void)
+progress_init(struct progress *g, int on)
 {
-	enabled = 1;
+	g->on = on;
+	g->total = 0;
+	g->per = 1;
+	atomic_init(&g->done, 0);
+	atomic_init(&g->last, 0.0);
+	atomic_flag_clear(&g->drawing);
+	g->width = 0;
 }
 
 void
-progress_begin(size_t units, size_t per_row)
+progress_begin(struct progress *g, size_t units, size_t per_row)
 {
-	if (!enabled)
+	if (g == NULL || !g->on)
 		return;
-	total = units;
-	per = per_row ? per_row : 1;
-	atomic_store(&done, 0);
-	start = now();
-	atomic_store(&last, start);
-	width = 0;
+	g->total = units;
+	g->per = per_row ? per_row : 1;
+	atomic_store(&g->done, 0);
+	g->start = now();
+	atomic_store(&g->last, g->start);
+	g->width = 0;
 }
 
 /* "1.2k" */
@@ -76,11 +74,11 @@ human(char *b, size_t cap, double x)
 }
 
 static void
-draw(double t, size_t d)
+draw(struct progress *g, double t, size_t d)
 {
 	char line[160], rate[32];
-	double el = t - start, frac = total ? (double)d / (double)total : 1,
-	    left;
+	double el = t - g->start, frac = g->total ? (double)d /
+	    (double)g->total : 1, left;
 	size_t n;
 
 	if (frac > 1)
@@ -88,56 +86,56 @@ draw(double t, size_t d)
 	left = frac > 0 ? el / frac - el : 0;
 	n = (size_t)snprintf(line, sizeof line, "\rselfattn: %3d%% %s rows/s,"
 	    " %d:%02d left", (int)(frac * 100), human(rate, sizeof rate,
-	    (double)d / (double)per / el), (int)(left / 60),
+	    (double)d / (double)g->per / el), (int)(left / 60),
 	    (int)left % 60);
 	if (n >= sizeof line)
 		n = sizeof line - 1;
 	/* blank what a longer line before left */
-	while (n < width + 1 && n < sizeof line - 1)
+	while (n < g->width + 1 && n < sizeof line - 1)
 		line[n++] = ' ';
-	width = n - 1;
+	g->width = n - 1;
 	put(line, n);
 }
 
 void
-progress_add(size_t units)
+progress_add(struct progress *g, size_t units)
 {
 	size_t d;
 	double t, el;
 
-	if (!enabled)
+	if (g == NULL || !g->on)
 		return;
-	d = atomic_fetch_add_explicit(&done, units, memory_order_relaxed) +
-	    units;
+	d = atomic_fetch_add_explicit(&g->done, units,
+	    memory_order_relaxed) + units;
 	t = now();
-	if (t - atomic_load_explicit(&last, memory_order_relaxed) <
-	    PROGRESS_EVERY || (el = t - start) < PROGRESS_DELAY)
+	if (t - atomic_load_explicit(&g->last, memory_order_relaxed) <
+	    PROGRESS_EVERY || (el = t - g->start) < PROGRESS_DELAY)
 		return;
 	/* expected to take about a second in all */
-	if (d == 0 || el * (double)total / (double)d < 1.0)
+	if (d == 0 || el * (double)g->total / (double)d < 1.0)
 		return;
-	if (atomic_flag_test_and_set(&drawing))
+	if (atomic_flag_test_and_set(&g->drawing))
 		return;
-	atomic_store_explicit(&last, t, memory_order_relaxed);
-	draw(t, d);
-	atomic_flag_clear(&drawing);
+	atomic_store_explicit(&g->last, t, memory_order_relaxed);
+	draw(g, t, d);
+	atomic_flag_clear(&g->drawing);
 }
 
 void
-progress_end(void)
+progress_end(struct progress *g)
 {
 	char blank[192];
 	size_t n;
 
-	if (!enabled || width == 0)
+	if (g == NULL || !g->on || g->width == 0)
 		return;
-	while (atomic_flag_test_and_set(&drawing))
+	while (atomic_flag_test_and_set(&g->drawing))
 		;
-	n = width < sizeof blank - 2 ? width : sizeof blank - 2;
+	n = g->width < sizeof blank - 2 ? g->width : sizeof blank - 2;
 	blank[0] = '\r';
 	memset(blank + 1, ' ', n);
 	blank[n + 1] = '\r';
 	put(blank, n + 2);
-	width = 0;
-	atomic_flag_clear(&drawing);
+	g->width = 0;
+	atomic_flag_clear(&g->drawing);
 }

@@ -107,6 +107,7 @@ struct run {
 	size_t br, bc;		/* rows of a query and of a key block */
 	size_t pa, pw;		/* progress units of a row, head and key
 				 * chunk: of the attention, of the weights */
+	struct progress *pg;	/* told of them, or NULL */
 	size_t nqb;		/* query blocks */
 	size_t qg;		/* query blocks a query-split task (QG_MAX): br
 				 * rows */
@@ -960,7 +961,7 @@ query_put(void *arg, size_t t, size_t k)
 	if (read_failed(r, s))
 		return -1;
 	r->dead += s->dead;
-	progress_add(s->rows * r->nch * r->p->H * r->pa);
+	progress_add(r->pg, s->rows * r->nch * r->p->H * r->pa);
 	if (s->len > 0 && out_put(r->out[PLAN_Y], s->bytes, s->len, s->rows,
 	    &r->err) != 0)
 		return -1;
@@ -1010,7 +1011,7 @@ chunk_put(void *arg, size_t t, size_t k)
 	} else
 		merge_state(r, nq, w->M, w->L, w->ob, ST_M(s->st),
 		    ST_L(s->st), ST_O(s->st));
-	progress_add(nq * p->H * r->pa);
+	progress_add(r->pg, nq * p->H * r->pa);
 	if (c + 1 < r->nch)
 		return 0;
 	r->dead += finish(r, j->b, i0, nq, w->M, w->L, w->ob, w->yb, w->work,
@@ -1108,8 +1109,8 @@ weights_put(void *arg, size_t t, size_t k)
 	struct run *r = j->r;
 	struct slot *s = &r->slot[k];
 
-	progress_add(s->rows * r->nch * (r->p->o.average ? r->p->H : 1) *
-	    r->pw);
+	progress_add(r->pg, s->rows * r->nch * (r->p->o.average ? r->p->H :
+	    1) * r->pw);
 	if (r->out[PLAN_W] != NULL && out_put(r->out[PLAN_W], s->bytes, s->len,
 	    s->rows, &r->err) != 0)
 		return -1;
@@ -1560,7 +1561,8 @@ run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
 
 int
 run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
-    struct out *const out[PLAN_NOUT], size_t *dead, struct err *e)
+    struct out *const out[PLAN_NOUT], struct progress *g, size_t *dead,
+    struct err *e)
 {
 	struct run run, *r = &run;
 	struct shape sh[PLAN_NOUT];
@@ -1594,14 +1596,15 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	    !verbatim(r, PLAN_W) ? 256 : 0);
 	per = r->nch * p->H * (r->pa + (out[PLAN_W] != NULL ||
 	    out[PLAN_PIC] != NULL ? r->pw : 0));
-	progress_begin(p->B * p->nout * per, per);
+	r->pg = g;
+	progress_begin(g, p->B * p->nout * per, per);
 	for (b = 0; b < p->B; b++)
 		if (sequence(r, pool, b, e) != 0)
 			goto done;
 	*dead = r->dead;
 	rc = 0;
 done:
-	progress_end();
+	progress_end(g);
 	arena_free(&a);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "out.h"
 #include "par.h"
 #include "plan.h"
+#include "progress.h"
 
 /*
  * Compute the outputs of plan p into out[] (PLAN_Y always; PLAN_W, the
@@ -34,12 +35,14 @@
  * as they are written).  So results do not depend on the number of
  * threads.  dtype ATTN_F32 computes in single precision.
  *
+ * g (NULL: none) is told of the work as it is done (progress.h).
  * *dead is set to the number of query rows (over all heads and
  * batches) whose keys were all hidden.  Returns 0, or -1 with e set
  * (out of memory, a write error).
  */
 int run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
-    struct out *const out[PLAN_NOUT], size_t *dead, struct err *e);
+    struct out *const out[PLAN_NOUT], struct progress *g, size_t *dead,
+    struct err *e);
 
 /* What run_plan would do, without doing it (--dry-run). */
 struct run_info {
