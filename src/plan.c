@@ -355,7 +355,8 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	 * it has as many rows as X has, where X's columns should be */
 	if (p->wq->rows != p->d && mem->name == NULL && in[IN_MEMV].name ==
 	    NULL && p->wk->rows == p->wq->rows && p->wv->rows ==
-	    p->wq->rows && *tfit(x, 0, p->wq->rows) != '\0')
+	    p->wq->rows && *wfit(p, wqi, p->d) == '\0' &&
+	    *tfit(x, 0, p->wq->rows) != '\0')
 		return mismatch(e, x, "%s has %zu row%s; its transpose would "
 		    "fit (X has a row per token)", who(w, wqi), p->wq->rows,
 		    PL(p->wq->rows));
@@ -458,8 +459,10 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		p->vs[0] = p->G * mv * p->dv, p->vs[1] = mv * p->dv,
 		    p->vs[2] = p->dv;
 	}
-	/* K stored dk x m, which V and Q fit as they are */
-	if (mk != mv && !p->perhead && *tfit(v, mk, 0) == '\0' &&
+	/* K stored dk x m, which V and Q fit as they are (with dk = dv
+	 * V's transpose would fit K's rows too: K's width, not Q's,
+	 * tells which is wrong) */
+	if (mk != mv && !p->perhead && p->H == p->G && ck != qc &&
 	    *tfit(k, mv, qc) != '\0')
 		return mismatch(e, k, "%s is %s: every key needs a value; its "
 		    "transpose would fit (a row per key)", who(w, v),
@@ -761,16 +764,13 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 				    "%zu (%zu query head%s) and %zu (%zu "
 				    "key/value head%s)", p->dq, p->H, PL(p->H),
 				    p->dk, p->G, PL(p->G));
-			/* Q or K given the wrong way round (np.savetxt
-			 * writes a 1-D query as a column) */
+			/* Q given the wrong way round (np.savetxt writes a
+			 * 1-D query as a column); a transposed K is named
+			 * by make_direct, with its values */
 			const char *turn = p->self || p->perhead || p->H > 1 ||
-			    p->G > 1 ? "" : *tfit(q, 0, p->dk) != '\0' ?
+			    p->G > 1 || *tfit(q, 0, p->dk) == '\0' ? "" :
 			    "; the transpose of the queries would fit (a row "
-			    "per query)" : *tfit(k, 0, p->dq) != '\0' &&
-			    in[IN_V].sh.ndim == 2 && in[IN_V].sh.dim[0] ==
-			    k->sh.dim[1] ?
-			    "; the transpose of the keys would fit (a row per "
-			    "key)" : "";
+			    "per query)";
 
 			return mismatch(e, k, "%s is %s: queries and keys need "
 			    "the same number of columns%s%s", who(w, q),

@@ -494,6 +494,16 @@ usage_fails() {
 	run "$SA" -Q k3.csv -K KT.csv -V V4.csv
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: -K (K) KT.csv is 3x4 but -V (V) V4.csv is 4x2: every key needs a value; its transpose would fit (a row per key)" ]
+	# and with dk = dv, where V's transpose would fit K's rows too:
+	# K's width, not Q's, says which (V was named)
+	printf '1,2,3\n4,5,6\n7,8,9\n1,1,1\n' > V43.csv
+	run "$SA" -Q k3.csv -K KT.csv -V V43.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -K (K) KT.csv is 3x4 but -V (V) V43.csv is 4x3: every key needs a value; its transpose would fit (a row per key)" ]
+	# weights stored out x in, as PyTorch does: that hint, not X's
+	printf '1,2,3\n4,5,6\n7,8,9\n1,0,1\n' > X43.csv
+	run "$SA" -x X43.csv -q V43.csv -k V43.csv -v V43.csv
+	[ "$output" = "selfattn: -q (WQ) V43.csv is 4x3 but -x (X) X43.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
 }
 
 @test "shape: transposed values say so" {
