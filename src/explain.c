@@ -240,7 +240,8 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		inbytes += mb;
 	}
 	planned = 1;
-	if (plan_make(&p, in, &c->po, e) != 0)
+	if (plan_make(&p, in, &c->po, e) != 0 || (c->dtype == ATTN_F32 &&
+	    plan_float(&p, in, e) != 0))
 		goto done;
 	for (i = 0; i < PLAN_NOUT; i++)
 		want[i] = c->path[i] != NULL;

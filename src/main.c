@@ -1552,6 +1552,7 @@ main(int argc, char *argv[])
 		}
 		planned = 1;	/* plan_make sets p up first, plan_free undoes it */
 		if (plan_make(&p, in, &o.po, &e) != 0 ||
+		    (o.dtype == ATTN_F32 && plan_float(&p, in, &e) != 0) ||
 		    labels_for(&p, &o, &ql, &kl, &qlp, &klp, &e) != 0)
 			goto fail;
 		if (out[PLAN_W] != NULL && (qlp != NULL || klp != NULL))

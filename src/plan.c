@@ -924,3 +924,17 @@ plan_shapes(const struct plan *p, struct shape sh[PLAN_NOUT])
 		l->dim[l->ndim++] = p->H;
 	l->dim[l->ndim++] = p->nout;
 }
+
+int
+plan_float(const struct plan *p, const struct plan_in in[IN_NROLES],
+    struct err *e)
+{
+	size_t h;
+
+	for (h = 0; p->sinks != NULL && h < p->H; h++)
+		if (isfinite(p->sinks[h]) && isinf((float)p->sinks[h]))
+			return err_set(e, NULL, 0, 0, "--sinks %s: %g (head "
+			    "%zu) is beyond the range of float, which --dtype "
+			    "f32 computes in", in[IN_SINKS].name, p->sinks[h], h);
+	return 0;
+}

@@ -126,6 +126,13 @@ struct plan {
 int plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
     const struct plan_opts *o, struct err *e);
 
+/* For --dtype f32, after plan_make: a finite value that float cannot
+ * hold where it would change the result's kind is a data error (a sink
+ * logit of 1e39 became +inf, whose row is NaN), as -s and --softcap
+ * beyond float's range are usage errors.  Returns 0, or -1 with e set. */
+int plan_float(const struct plan *p, const struct plan_in in[IN_NROLES],
+    struct err *e);
+
 void plan_free(struct plan *p);
 
 /* The shapes of the outputs (enum plan_out): Y is (B,) nout, dout, or

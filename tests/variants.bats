@@ -285,13 +285,21 @@ data_is() {
 	! cmp -s q.csv packed.csv
 }
 
-@test "variants usage: with --dtype f32, -s and --softcap must be within float's range (they were inf, and every output NaN)" {
+@test "variants usage: with --dtype f32, -s, --softcap and --sinks must be within float's range (they were inf, and every output NaN)" {
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 -s 1e39 --dtype f32
 	usage_is "-s 1e+39 is beyond the range of float, which --dtype f32 computes in (3.40282e+38 at most in magnitude)"
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e39 --dtype f32
 	usage_is "--softcap 1e+39 is outside the range of float, which --dtype f32 computes in (1.4013e-45 to 3.40282e+38)"
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e-46 --dtype f32
 	usage_is "--softcap 1e-46 is outside the range of float, which --dtype f32 computes in (1.4013e-45 to 3.40282e+38)"
+	# a sink logit float cannot hold: a data error (Y was NaN), in a
+	# dry run too
+	printf '1e39\n' >sk.csv
+	for d in "" --dry-run; do
+		run "$SA" $d -Q rand:2x2 -K rand:2x2 -V rand:2x2 --sinks sk.csv --dtype f32
+		data_is "--sinks sk.csv: 1e+39 (head 0) is beyond the range of float, which --dtype f32 computes in"
+	done
+	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --sinks sk.csv >/dev/null
 	# in double they are numbers: a huge cap is no cap
 	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e39 >cap.csv
 	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 >plain.csv
