@@ -783,14 +783,14 @@ outputs(const struct opts *o, const char *opt[PLAN_NOUT],
 	path[PLAN_SHOW] = o->show ? "-" : NULL;
 }
 
-/* The usage error for output opt path, which names standard output's
- * file, while output sopt spath writes to standard output (dflt: Y
- * there, -o not given). */
+/* The usage error for output opt path, which names the file open on
+ * descriptor fd, while output sopt spath writes to that descriptor
+ * (dflt: Y on standard output, -o not given). */
 static int
-on_stdout(const char *opt, const char *path, const char *sopt,
+on_fd(const char *opt, const char *path, int fd, const char *sopt,
     const char *spath, int dflt)
 {
-	char w[64];
+	char w[64], d[48];
 
 	if (dflt)
 		snprintf(w, sizeof w, "%s", "Y goes (no -o)");
@@ -798,8 +798,13 @@ on_stdout(const char *opt, const char *path, const char *sopt,
 		snprintf(w, sizeof w, "%s", "--show draws");
 	else
 		snprintf(w, sizeof w, "%s %.40s writes", sopt, spath);
-	return usage_error("%s %s is standard output's file, where %s: give "
-	    "one of them another file", opt, path, w);
+	if (fd <= 2)
+		snprintf(d, sizeof d, "%s", fd == 0 ? "standard input" : fd ==
+		    1 ? "standard output" : "standard error");
+	else
+		snprintf(d, sizeof d, "descriptor %d", fd);
+	return usage_error("%s %s is %s's file, where %s: give one of them "
+	    "another file", opt, path, d, w);
 }
 
 /* No two outputs on one descriptor (standard output, /dev/fd/N) or
@@ -833,13 +838,14 @@ check_outputs(const struct opts *o)
 				    "-o", opt[j], path[j], j == PLAN_W ?
 				    "weights" : "log-sum-exp");
 			/* "-a w.csv > w.csv": Y would go to the old file,
-			 * which w.csv's new one then replaces */
-			if ((fi == 1 && fj < 0 && out_on_fd(path[j], 1)) ||
-			    (fj == 1 && fi < 0 && out_on_fd(path[i], 1)))
-				return fi == 1 ? on_stdout(opt[j], path[j],
+			 * which w.csv's new one then replaces (the same
+			 * through /dev/stderr or /dev/fd/N) */
+			if ((fi >= 0 && fj < 0 && out_on_fd(path[j], fi)) ||
+			    (fj >= 0 && fi < 0 && out_on_fd(path[i], fj)))
+				return fi >= 0 ? on_fd(opt[j], path[j], fi,
 				    opt[i], path[i], i == PLAN_Y &&
 				    o->output == NULL) :
-				    on_stdout(opt[i], path[i], opt[j], path[j],
+				    on_fd(opt[i], path[i], fj, opt[j], path[j],
 				    0);
 			if (fi >= 0 && fi == fj)
 				return usage_error("%s %s and %s %s both write to"

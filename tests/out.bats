@@ -203,7 +203,7 @@ start_waiting() {
 	[ "$status" -eq 0 ]
 }
 
-@test "out: a file output that is also standard output's file (\">\", \"<>\") is refused while another output writes to standard output" {
+@test "out: a file output that is also the file of a descriptor another output writes to (\"-a w.csv > w.csv\", \"<>\", 2>, 3>) is refused" {
 	mkdata
 	# Y would go to the file the shell opened, which -a's new file
 	# then replaced: Y was lost with exit status 0
@@ -229,6 +229,13 @@ start_waiting() {
 	[ "$status" -eq 2 ]
 	[ "${lines[0]}" = "selfattn: -a f is standard output's file, where Y goes (no -o): give one of them another file" ]
 	no_temps
+	# the same through standard error or another descriptor
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o y.csv -a /dev/stderr 2> y.csv; echo "st $?" >&3' _ "$SA" 3>st
+	[ "$(cat st)" = "st 2" ]
+	[ "$(head -1 y.csv)" = "selfattn: -o y.csv is standard error's file, where -a /dev/stderr writes: give one of them another file" ]
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o y.csv --lse /dev/fd/3 3> y.csv' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: -o y.csv is descriptor 3's file, where --lse /dev/fd/3 writes: give one of them another file" ]
 	# nothing else on standard output: the file is replaced, as any
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv > y.csv
 	cmp y.csv want.csv
