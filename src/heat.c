@@ -449,10 +449,8 @@ axis_label(char *buf, size_t cap, const struct labels *l, size_t a,
 
 /* At most g cells over n rows (or keys, or cells), each of the same k =
  * ceil(n / g) but the last, which may hold fewer: cell c spans s[c] ..
- * s[c+1]-1.  Returns the number of cells.  Equal blocks, so that a cell
- * is the mean of as many weights as its neighbours (blocks of 1 and 2
- * side by side drew one weight of 1 twice as bright in the one as in
- * the other). */
+ * s[c+1]-1.  Returns the number of cells.  Equal blocks, so that the
+ * cells of a row of blocks hold as many keys each (but the last). */
 static size_t
 spans(size_t *s, size_t g, size_t n)
 {
@@ -569,8 +567,8 @@ svg_head(struct heat *h, struct err *e)
 	    h->ph : 246);
 	h->width = 16 + h->ncol * h->pw + 110;
 	snprintf(note, sizeof note, "%zu queries x %zu keys drawn as %zu x %zu "
-	    "cells, each the mean of its block of weights", p->nout, p->m,
-	    h->gq, h->gk);
+	    "blocks, each the weights summed over its keys, averaged over its "
+	    "queries", p->nout, p->m, h->gq, h->gk);
 	if (agg && 16 + text_px(note, 12) > h->width)
 		h->width = 16 + text_px(note, 12);
 	/* a caption naming the axes, and the note when in blocks */
@@ -606,14 +604,20 @@ svg_head(struct heat *h, struct err *e)
 	return 0;
 }
 
+/* Cell (i, j) of panel k: the weight, or for a block of queries and
+ * keys its share of the queries' attention: the weights summed over its
+ * keys, averaged over its queries (a row of cells still sums to 1, and
+ * one weight of 1 draws alike in a block of 1 key or of 3: their mean
+ * drew it a third as bright in the larger); the mean panel, the mean of
+ * the heads'. */
 static double
 cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 {
-	size_t c = (h->qs[i + 1] - h->qs[i]) * (h->ks[j + 1] - h->ks[j]);
 	size_t at = (k * h->gq + i) * h->gk + j;
 
 	*masked = !h->vis[at];
-	return h->sum[at] / (double)c / (k == h->Hs ? (double)h->Hs : 1.0);
+	return h->sum[at] / (double)(h->qs[i + 1] - h->qs[i]) / (k == h->Hs ?
+	    (double)h->Hs : 1.0);
 }
 
 /* A cell whose weight is NaN (a NaN query, key or score: its row is
@@ -729,7 +733,7 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 				    h->ks[j + 1]), e) ||
 				    put(o, e, ": %s%s</title></rect>\n",
 				    masked ? "0 (masked)" : q1 - q0 > 1 ||
-				    h->ks[j + 1] - h->ks[j] > 1 ? "mean " : "",
+				    h->ks[j + 1] - h->ks[j] > 1 ? "share " : "",
 				    masked ? "" : num))
 					return -1;
 			}
@@ -862,9 +866,9 @@ html_section(struct heat *h, size_t b, struct err *e)
 	if (puts_(o, "],\"note\":", e))
 		return -1;
 	if (h->gq < p->nout || h->gk < p->m) {
-		sprintf(lab, "%zu queries x %zu keys drawn as %zu x %zu cells, "
-		    "each the mean of its block of weights", p->nout, p->m,
-		    h->gq, h->gk);
+		sprintf(lab, "%zu queries x %zu keys drawn as %zu x %zu blocks, "
+		    "each the weights summed over its keys, averaged over its "
+		    "queries", p->nout, p->m, h->gq, h->gk);
 		if (json_str(o, lab, e))
 			return -1;
 	} else if (puts_(o, "\"\"", e))
@@ -919,30 +923,28 @@ show_char(struct out *o, const char *lab, size_t t, size_t cw,
 	    "", e);
 }
 
-/* The terminal picture of sequence b.  Labels go through cut(), so a
- * control character in one is drawn '?', never sent to the terminal. */
 /* The cell --show draws for panel k, row i, terminal column j (key
- * blocks ts[j] .. ts[j+1]-1): their mean, weighted by their keys;
- * *any = whether a key there is not masked. */
+ * blocks ts[j] .. ts[j+1]-1): the sum of their cells (the weights
+ * summed over the column's keys); *any = whether a key there is not
+ * masked. */
 static double
 drawn(const struct heat *h, size_t k, size_t i, const size_t *ts, size_t j,
     int *any)
 {
 	double s = 0;
-	size_t a, cnt = 0;
+	size_t a;
 	int masked;
 
 	*any = 0;
 	for (a = ts[j]; a < ts[j + 1]; a++) {
-		size_t n = h->ks[a + 1] - h->ks[a];
-
-		s += cell_value(h, k, i, a, &masked) * (double)n;
-		cnt += n;
+		s += cell_value(h, k, i, a, &masked);
 		*any |= !masked;
 	}
-	return s / (double)(cnt ? cnt : 1);
+	return s;
 }
 
+/* The terminal picture of sequence b.  Labels go through cut(), so a
+ * control character in one is drawn '?', never sent to the terminal. */
 static int
 show_section(struct heat *h, size_t b, struct err *e)
 {
@@ -1008,14 +1010,15 @@ show_section(struct heat *h, size_t b, struct err *e)
 	if (p->B > 1 && put(o, e, "sequence %zu\n", b))
 		goto fail;
 	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows%s",
-	    p->nout, h->gq, blocked ? ", " : " (means of blocks)\n"))
+	    p->nout, h->gq, blocked ? ", " : " (blocks: weights averaged)\n"))
 		goto fail;
-	if (blocked && put(o, e, "%zu keys in %zu column%s (means of "
-	    "blocks)\n", p->m, tk, tk == 1 ? "" : "s"))
+	if (blocked && put(o, e, "%zu keys in %zu column%s (blocks: weights "
+	    "summed over keys%s)\n", p->m, tk, tk == 1 ? "" : "s", h->gq <
+	    p->nout ? ", averaged over queries" : ""))
 		goto fail;
-	/* the scale: the largest cell drawn, a mean over a column of key
-	 * blocks (the largest block, drawn averaged, left the picture
-	 * dark under a legend that no cell reached) */
+	/* the scale: the largest cell drawn (a 1 in a block of keys, drawn
+	 * averaged, had left the picture dark under a legend that no cell
+	 * reached) */
 	for (k = 0, vmax = 0; k < np; k++)
 		for (i = 0; i < h->gq; i++)
 			for (j = 0; j < tk; j++)

@@ -135,7 +135,7 @@ static const char *const heat_page_js[] = {
 	"        \"class\": \"cell\" }, svg);\n",
 	"      r.addEventListener(\"mouseover\", function () {\n",
 	"        readout.textContent = iso(d.q[i]) + \" \\u2192 \" + iso(d.k[j]) + \": \" +\n",
-	"          (v === null ? \"0 (masked)\" : (d.note ? \"mean \" : \"\") + String(v));\n",
+	"          (v === null ? \"0 (masked)\" : (d.note ? \"share \" : \"\") + String(v));\n",
 	"      });\n",
 	"      if (nums && v !== null && v !== \"nan\") {\n",
 	"        var tt = el(\"text\", { x: lq + j * cs + cs / 2, y: lk + i * ch + ch / 2 + 4,\n",

@@ -233,8 +233,8 @@ batch() {
 	# large as the others (blocks of 2 and 3 side by side drew one
 	# weight of 1 brighter in the one than in the other)
 	[ "$(grep -c '<rect class="cell' big.svg)" -eq $((100 * 100)) ]
-	grep -q '300 queries x 300 keys drawn as 100 x 100 cells' big.svg
-	grep -q '<title>⁨297–299⁩ → ⁨297–299⁩: mean ' big.svg
+	grep -q '300 queries x 300 keys drawn as 100 x 100 blocks, each the weights summed over its keys, averaged over its queries' big.svg
+	grep -q '<title>⁨297–299⁩ → ⁨297–299⁩: share ' big.svg
 	[ "$(grep -o '<title>⁨[0-9]*–[0-9]*⁩ → ⁨0–2⁩' big.svg | wc -l)" -eq 100 ]
 	if command -v xmllint >/dev/null; then xmllint --noout big.svg; fi
 }
@@ -408,7 +408,7 @@ batch() {
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
 	# blocks of 6 keys (ceil(100 / 18)), the last of 4
-	[ "${lines[0]}" = "100 keys in 17 columns (means of blocks)" ]
+	[ "${lines[0]}" = "100 keys in 17 columns (blocks: weights summed over keys)" ]
 	# the columns numbered by their first key, where the number fits
 	[ "${lines[2]}" = "   0 6 12  24  36  48  60  72  84  96" ]
 	[ "${#lines[3]}" -eq 37 ]
@@ -417,10 +417,10 @@ batch() {
 	printf '%s\n' "${lines[@]}" | grep -q '@@'
 	COLUMNS=4 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
 	    -o /dev/null --show
-	[ "${lines[0]}" = "100 keys in 1 column (means of blocks)" ]
+	[ "${lines[0]}" = "100 keys in 1 column (blocks: weights summed over keys)" ]
 }
 
-@test "show: keys that do not fit two columns each get one; blocks are all as large (a peaked row drew brighter in the smaller ones)" {
+@test "show: keys that do not fit two columns each get one; a block draws its keys' sum, alike in a smaller last block" {
 	# 12 queries, each attending to its own key only: weight 1
 	awk 'BEGIN { for (i = 0; i < 12; i++) for (j = 0; j < 12; j++)
 	    printf "%d%s", i == j ? 50 : 0, j < 11 ? "," : "\n" }' >q.csv
@@ -433,17 +433,27 @@ batch() {
 	[ "${lines[1]}" = "  abcdefghijkl" ]
 	[ "${lines[2]}" = "a @           " ]
 	[ "${lines[13]}" = "l            @" ]
-	# 10: two columns a cell, blocks of 3 (not 3, 2, 3, 2, 2): every row
-	# has one cell of a third, drawn alike
+	# 10: two columns a cell, blocks of 3 (not 3, 2, 3, 2, 2), each
+	# the sum of its keys: every row's block holds its 1
 	COLUMNS=12 TERM=dumb run sh -c "\"\$0\" $a" "$SA"
-	[ "${lines[0]}" = "12 keys in 4 columns (means of blocks)" ]
+	[ "${lines[0]}" = "12 keys in 4 columns (blocks: weights summed over keys)" ]
 	[ "${lines[3]}" = "a @@      " ]
 	[ "${lines[6]}" = "d   @@    " ]
 	[ "${lines[14]}" = "l       @@" ]
-	[ "${lines[15]}" = "0  .:-=+*#%@ 0.333" ]
+	[ "${lines[15]}" = "0  .:-=+*#%@ 1" ]
+	# 11 keys in blocks of 3, 3, 3 and 2: the smaller last block draws
+	# its 1 as the others (their mean drew it brighter)
+	head -11 q.csv | cut -d, -f1-11 >q11.csv
+	head -11 k.csv | cut -d, -f1-11 >k11.csv
+	COLUMNS=12 TERM=dumb run "$SA" -Q q11.csv -K k11.csv -V k11.csv -s 1 \
+	    --labels 'a b c d e f g h i j k' -o /dev/null --show
+	[ "${lines[0]}" = "11 keys in 4 columns (blocks: weights summed over keys)" ]
+	[ "${lines[3]}" = "a @@      " ]
+	[ "${lines[12]}" = "j       @@" ]
+	[ "${lines[13]}" = "k       @@" ]
 	# a wide character in a key label keeps cells two columns wide
 	COLUMNS=16 TERM=dumb run sh -c "\"\$0\" $a \"\$@\"" "$SA" --key-labels '語 b c d e f g h i j k l'
-	[ "${lines[0]}" = "12 keys in 6 columns (means of blocks)" ]
+	[ "${lines[0]}" = "12 keys in 6 columns (blocks: weights summed over keys)" ]
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
