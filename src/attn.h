@@ -167,7 +167,7 @@ struct attn_ops {
 	    const void *K, size_t ldk, int dbl, void *S, size_t lds);
 
 	/* Workspace elements for fwd and weights on head h (of which it
-	 * reads dk, additive and da). */
+	 * reads dk, additive and da); SIZE_MAX when that does not fit. */
 	size_t (*work_size)(const struct attn_head *h);
 
 	/*

@@ -218,13 +218,17 @@ F(work_size)(const struct attn_head *h)
 {
 	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
 	size_t g = GEMM(work_size)(ATTN_BR, k, 0);
-	size_t a = h->additive ? (size_t)ATTN_BC * h->da : 0;
+	size_t s = (size_t)ATTN_BR * ATTN_BC + ATTN_BR * QCOPY(h), a = 0;
 
+	/* ATTN_BC·da, saturated: da comes from Ua, and a count that
+	 * wrapped round would size a small buffer */
+	if (h->additive)
+		a = h->da > (SIZE_MAX - s) / ATTN_BC ? SIZE_MAX - s :
+		    (size_t)ATTN_BC * h->da;
 	/* S block, a copy of the query block (block()), then the workspace
 	 * of gemm_packed (m = 0: any width) or the transposed ka of the
 	 * additive scores (scores()), not needed at the same time */
-	return (size_t)ATTN_BR * ATTN_BC + ATTN_BR * QCOPY(h) +
-	    (g > a ? g : a);
+	return s + (g > a ? g : a);
 }
 
 /* See attn.h: the empty state. */

@@ -290,6 +290,13 @@ END
 		[ "$status" -eq 1 ]
 		[ "$stderr" = "selfattn: buffers: the buffers are too large to hold" ]
 	done
+	# the workspace of the additive scores, 256 x da (2^56 wrapped)
+	run --separate-stderr "$SA" --dry-run -Q rand:1x1 -K rand:3x1 \
+	    -V rand:3x1 --score additive --wa rand:1x72057594037927936 \
+	    --ua rand:1x72057594037927936 --va rand:72057594037927936 \
+	    -o /dev/null -j 1
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: buffers: the buffers are too large to hold" ]
 }
 
 @test "dry-run: shape mismatches as the run reports them (exit 1)" {
