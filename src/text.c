@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "num.h"
 #include "par.h"
@@ -294,6 +295,24 @@ nul_in_line(struct reader *r, const char *end)
 	    "found a NUL byte");
 }
 
+/* Does [p, end) (a line, or a field) start as NumPy prints an array:
+ * "[[", or "[" and a number, or repr's "array(" (not a header, which
+ * the line would be read as)? */
+static int
+printed(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p >= 6 && memcmp(p, "array(", 6) == 0)
+		return 1;
+	if (end - p < 2 || p[0] != '[')
+		return 0;
+	p++;
+	return *p == '[' || *p == ' ' || *p == '-' || *p == '+' || *p == '.' ||
+	    (*p >= '0' && *p <= '9') || (end - p >= 3 &&
+	    (strncasecmp(p, "inf", 3) == 0 || strncasecmp(p, "nan", 3) == 0));
+}
+
 /*
  * Parse the fields of the non-blank line [p, end) split by sep, adding
  * its numbers to r->v.  probe (the line may be a header): a field that
@@ -376,7 +395,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			return err_set(r->e, r->name, r->line, col(r, fs),
 			    "expected a number%s, found \"%s\"%s",
 			    decimal_comma(cs, (size_t)(ce - cs)) ?
-			    " with a decimal point" : "", shown, *cs == '[' ||
+			    " with a decimal point" : "", shown, printed(cs, ce) ||
 			    ce[-1] == ']' ? " (an array as NumPy prints it: "
 			    "write it with np.savetxt, or np.save)" : "");
 		}
@@ -389,16 +408,6 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 	return 0;
 }
 
-/* Does the line [p, end) start as NumPy prints an array, "[[" or "["
- * and a digit (not a header, which it would be read as)? */
-static int
-printed(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return end - p >= 2 && p[0] == '[' && (p[1] == '[' || p[1] == '-' ||
-	    p[1] == ' ' || (p[1] >= '0' && p[1] <= '9'));
-}
 
 /*
  * Whether the line [p, end), on which no field split by sep is a
