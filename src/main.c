@@ -721,12 +721,14 @@ check_combination(const struct opts *o)
 			return usage_error("%s needs --qk-norm: its weights "
 			    "scale the normalised %s", role_opt[i].name, i ==
 			    IN_QNORM ? "queries" : "keys");
+	/* (general scores take Wa, dq x dk, in either layout) */
 	if (o->po.torch && !o->spec[IN_WQ] && !o->spec[IN_WK] &&
 	    !o->spec[IN_WV] && !o->spec[IN_INPROJ] && !o->spec[IN_WO] &&
-	    !o->spec[IN_WA] && !o->spec[IN_UA])
+	    !(o->po.score == SCORE_ADDITIVE && (o->spec[IN_WA] ||
+	    o->spec[IN_UA])))
 		return usage_error("%s", "--layout torch needs a weight file "
-		    "(-q, -k, -v, -w, --wa, --ua or --in-proj): it says how "
-		    "they are stored");
+		    "(-q, -k, -v, -w, --in-proj, or --wa and --ua of additive "
+		    "scores): it says how they are stored");
 	/* in float these would be inf (or 0), and every score NaN */
 	if (o->dtype == ATTN_F32 && o->po.has_scale &&
 	    isinf((float)o->po.scale))

@@ -329,7 +329,11 @@ data_is() {
 @test "variants usage: --layout torch needs a weight file; the last --layout counts" {
 	q="-Q randn:3x4 -K randn:5x4 -V randn:5x2"
 	run "$SA" $q --layout torch
-	usage_is "--layout torch needs a weight file (-q, -k, -v, -w, --wa, --ua or --in-proj): it says how they are stored"
+	usage_is "--layout torch needs a weight file (-q, -k, -v, -w, --in-proj, or --wa and --ua of additive scores): it says how they are stored"
+	# general scores read Wa (dq x dk) as it is, in either layout
+	printf '1,0,0,0\n0,1,0,0\n0,0,1,0\n0,0,0,1\n' >wa.csv
+	run "$SA" $q --score general --wa wa.csv --layout torch
+	usage_is "--layout torch needs a weight file (-q, -k, -v, -w, --in-proj, or --wa and --ua of additive scores): it says how they are stored"
 	"$SA" $q >plain.csv
 	"$SA" $q --layout torch --layout row >row.csv
 	cmp plain.csv row.csv
