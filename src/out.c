@@ -348,7 +348,13 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 	if (fd < 0) {
 		/* Report the destination, not our temporary name; a file
 		 * that may be written, in a folder that may not: say why */
-		if (st != NULL && (errno == EACCES || errno == EPERM))
+		if (st != NULL && (errno == EACCES || errno == EPERM) &&
+		    strcmp(o->path, o->dest) != 0)
+			err_set(e, o->path, 0, 0, "%s: the folder of %s, which "
+			    "it leads to, must be writable too, as that file is "
+			    "replaced by a new one written beside it",
+			    strerror(errno), o->dest);
+		else if (st != NULL && (errno == EACCES || errno == EPERM))
 			err_set(e, o->path, 0, 0, "%s: its folder must be "
 			    "writable too, as the file is replaced by a new one "
 			    "written beside it", strerror(errno));

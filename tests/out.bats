@@ -295,6 +295,12 @@ start_waiting() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: d/y.csv: Permission denied: its folder must be writable too, as the file is replaced by a new one written beside it" ]
 	[ "$(cat d/y.csv)" = OLD ]
+	# through a symlink in a writable folder: the target's folder
+	ln -s d/y.csv lnk.csv
+	chmod 777 .
+	run $as "$SA" -Q Q.csv -K K.csv -V V.csv -o lnk.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: lnk.csv: Permission denied: the folder of d/y.csv, which it leads to, must be writable too, as that file is replaced by a new one written beside it" ]
 	# what the message's reason suggests: the shell writes it in place
 	$as sh -c '"$1" -Q Q.csv -K K.csv -V V.csv -o - > d/y.csv' _ "$SA"
 	cmp d/y.csv want.csv
