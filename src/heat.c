@@ -606,18 +606,18 @@ svg_head(struct heat *h, struct err *e)
 
 /* Cell (i, j) of panel k: the weight, or for a block of queries and
  * keys its share of the queries' attention: the weights summed over its
- * keys, averaged over its queries (a row of cells still sums to 1, and
- * one weight of 1 draws alike in a block of 1 key or of 3: their mean
- * drew it a third as bright in the larger); the mean panel, the mean of
- * the heads'. */
+ * keys, averaged over its queries that see a key (a row of cells still
+ * sums to 1, and one weight of 1 draws alike in a block of 1 key or of
+ * 3, where their mean drew it a third as bright in the larger, and
+ * beside a padding query, which counted as a row of zeros); the mean
+ * panel, over the heads' rows too. */
 static double
 cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 {
-	size_t at = (k * h->gq + i) * h->gk + j;
+	size_t at = (k * h->gq + i) * h->gk + j, n = h->live[k * h->gq + i];
 
 	*masked = !h->vis[at];
-	return h->sum[at] / (double)(h->qs[i + 1] - h->qs[i]) / (k == h->Hs ?
-	    (double)h->Hs : 1.0);
+	return n ? h->sum[at] / (double)n : 0;
 }
 
 /* A cell whose weight is NaN (a NaN query, key or score: its row is
@@ -745,12 +745,14 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	x = 8 + h->ncol * h->pw + 8;
 	y = y0 + 22;
 	num[num_format(num, vmax, 3)] = '\0';
+	/* in blocks the cells are shares, which no one weight may reach */
 	if (put(o, e, "<g class=\"legend\">\n<text x=\"%zu\" y=\"%zu\" "
-	    "font-size=\"12\">weight</text>\n<rect x=\"%zu\" y=\"%zu\" "
+	    "font-size=\"12\">%s</text>\n<rect x=\"%zu\" y=\"%zu\" "
 	    "width=\"16\" height=\"160\" fill=\"url(#viridis)\" "
 	    "stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">"
 	    "%s</text>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">0</text>\n",
-	    x, y, x, y + 8, x + 20, y + 18, num, x + 20, y + 168))
+	    x, y, h->gq < p->nout || h->gk < p->m ? "share" : "weight", x, y + 8,
+	    x + 20, y + 18, num, x + 20, y + 168))
 		return -1;
 	y += 180;
 	if (anymasked && put(o, e, "<rect x=\"%zu\" y=\"%zu\" width=\"16\" "
@@ -1009,12 +1011,12 @@ show_section(struct heat *h, size_t b, struct err *e)
 	}
 	if (p->B > 1 && put(o, e, "sequence %zu\n", b))
 		goto fail;
-	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows%s",
-	    p->nout, h->gq, blocked ? ", " : " (blocks: weights averaged)\n"))
+	/* short lines, each within 40 columns up to 9999 tokens */
+	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows (averaged)\n",
+	    p->nout, h->gq))
 		goto fail;
-	if (blocked && put(o, e, "%zu keys in %zu column%s (blocks: weights "
-	    "summed over keys%s)\n", p->m, tk, tk == 1 ? "" : "s", h->gq <
-	    p->nout ? ", averaged over queries" : ""))
+	if (blocked && put(o, e, "%zu keys in %zu column%s (summed)\n", p->m,
+	    tk, tk == 1 ? "" : "s"))
 		goto fail;
 	/* the scale: the largest cell drawn (a 1 in a block of keys, drawn
 	 * averaged, had left the picture dark under a legend that no cell
@@ -1137,7 +1139,8 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 	n = (h->Hs + 1) * h->gq * h->gk;
 	h->sum = calloc(n, sizeof *h->sum);
 	h->vis = calloc(n, 1);
-	if (h->sum == NULL || h->vis == NULL)
+	h->live = calloc((h->Hs + 1) * h->gq, sizeof *h->live);
+	if (h->sum == NULL || h->vis == NULL || h->live == NULL)
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	/* room for the longest label whole, escaped (6 bytes a byte at
 	 * most), isolated (6 bytes), or a block's range */
@@ -1161,6 +1164,7 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 	struct heat *h = arg;
 	const struct plan *p = h->p;
 	size_t r, j, per = h->Hs * p->nout;
+	int live;
 
 	for (r = 0; r < nrows; r++, rows += p->m, h->row++) {
 		size_t b = h->row / per, k = h->row / p->nout % h->Hs;
@@ -1170,7 +1174,7 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 		unsigned char *v = h->vis + (k * h->gq + ci) * h->gk;
 		unsigned char *mv = h->vis + (h->Hs * h->gq + ci) * h->gk;
 
-		for (j = 0; j < p->m; j++) {
+		for (j = 0, live = 0; j < p->m; j++) {
 			size_t cj = cell_of(j, h->ks);
 			/* -0.0 marks a hidden key (attn.h) */
 			int seen = rows[j] != 0 || !signbit(rows[j]);
@@ -1179,7 +1183,10 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 			ms[cj] += rows[j];
 			v[cj] |= seen;
 			mv[cj] |= seen;
+			live |= seen;
 		}
+		h->live[k * h->gq + ci] += (size_t)live;
+		h->live[h->Hs * h->gq + ci] += (size_t)live;
 		if ((h->row + 1) % per != 0)
 			continue;
 		/* the sequence's last row: draw it */
@@ -1195,6 +1202,7 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 		memset(h->sum, 0, (h->Hs + 1) * h->gq * h->gk *
 		    sizeof *h->sum);
 		memset(h->vis, 0, (h->Hs + 1) * h->gq * h->gk);
+		memset(h->live, 0, (h->Hs + 1) * h->gq * sizeof *h->live);
 	}
 	return 0;
 }
@@ -1223,11 +1231,13 @@ heat_free(struct heat *h)
 	free(h->ks);
 	free(h->sum);
 	free(h->vis);
+	free(h->live);
 	free(h->tip);
 	h->tip = NULL;
 	h->qs = h->ks = NULL;
 	h->sum = NULL;
 	h->vis = NULL;
+	h->live = NULL;
 }
 
 void

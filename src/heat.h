@@ -45,6 +45,8 @@ struct heat {
 	size_t *qs, *ks;	/* cell c spans rows qs[c] .. qs[c+1]-1 */
 	double *sum;		/* (Hs + 1, gq, gk): per head, then the mean */
 	unsigned char *vis;	/* a weight in the cell not of a hidden key */
+	size_t *live;		/* (Hs + 1, gq): rows of a query cell that
+				 * see a key (the mean's: over the heads) */
 	size_t row;		/* rows received */
 	size_t nseq;		/* sequences drawn */
 	size_t width, height;	/* of the SVG */

@@ -1566,10 +1566,12 @@ main(int argc, char *argv[])
 		if (out[PLAN_W] != NULL && (qlp != NULL || klp != NULL))
 			out_labels(out[PLAN_W], qlp ? (const char *const *)
 			    qlp->s : NULL, p.n, p.q0, klp ? (const char *const *)
-			    klp->s : NULL, p.m, p.H > 1 && !p.o.average);
+			    klp->s : NULL, p.m, p.H > 1 && !p.o.average ?
+			    OUT_HEADS : p.B > 1 ? OUT_SEQS : 0);
 		if (o.label_output)
 			out_labels(out[PLAN_Y], (const char *const *)qlp->s, p.n,
-			    p.q0, NULL, 0, p.perhead && p.wo == NULL);
+			    p.q0, NULL, 0, p.perhead && p.wo == NULL ?
+			    OUT_HEADS : p.B > 1 ? OUT_SEQS : 0);
 		if (draw) {
 			memset(&ho, 0, sizeof ho);
 			ho.svg = out[PLAN_HEAT];

@@ -484,7 +484,7 @@ out_open_sink(struct out *o, out_sink sink, void *arg)
 
 void
 out_labels(struct out *o, const char *const *rlab, size_t nr, size_t r0,
-    const char *const *clab, size_t nc, int heads)
+    const char *const *clab, size_t nc, int blocks)
 {
 	size_t i, k;
 
@@ -495,7 +495,7 @@ out_labels(struct out *o, const char *const *rlab, size_t nr, size_t r0,
 	o->rlab0 = r0;
 	o->clab = clab;
 	o->nclab = nc;
-	o->heads = heads;
+	o->blocks = blocks;
 	o->lablen = o->hdrlen = 0;
 	for (i = 0; rlab && i < nr; i++)
 		if ((k = label_quoted_max(rlab[i])) > o->lablen)
@@ -634,8 +634,9 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 		if (o->seqrows && r % o->seqrows == 0)
 			len += (size_t)sprintf(buf + len, "# sequence %zu\n",
 			    r / o->seqrows);
-		if (o->heads && o->block && rb == 0)
-			len += (size_t)sprintf(buf + len, "# head %zu\n",
+		if (o->blocks && o->block && rb == 0)
+			len += (size_t)sprintf(buf + len, "# %s %zu\n",
+			    o->blocks == OUT_HEADS ? "head" : "sequence",
 			    (o->seqrows ? r % o->seqrows : r) / o->block);
 		if (o->clab && rb == 0) {
 			if (o->rlab) {

@@ -73,8 +73,9 @@ struct out {
 	size_t lablen, hdrlen;	/* longest quoted row label, header line */
 	size_t seqrows;		/* 4-D text: rows per sequence, each begun
 				 * by a "# sequence b" line */
-	int heads;		/* labelled text: blocks are heads, each
-				 * begun by a "# head h" line */
+	int blocks;		/* labelled text: OUT_HEADS, each 2-D block
+				 * begun by a "# head h" line, OUT_SEQS by
+				 * "# sequence b", or 0 */
 	out_sink sink;		/* OUT_RAW: the rows' consumer */
 	void *sink_arg;
 };
@@ -106,13 +107,17 @@ int out_open(struct out *o, const char *path, enum out_fmt fmt,
  * as doubles (buf, len = nrows·cols·8), never written or committed. */
 void out_open_sink(struct out *o, out_sink sink, void *arg);
 
+/* What the 2-D blocks of a labelled 3-D (or 4-D) text output are. */
+enum { OUT_HEADS = 1, OUT_SEQS };
+
 /* Text: label the rows (nr labels, row r of a block is rlab[r0 + r])
  * and/or the columns (nc labels, a header row atop every 2-D block);
- * NULL for none.  heads: the 2-D blocks are heads, each then begun by
- * a "# head h" line.  The labels must outlive o.  Call after out_open,
+ * NULL for none.  blocks: OUT_HEADS or OUT_SEQS, each 2-D block then
+ * begun by a "# head h" or "# sequence b" line (a 4-D array's sequences
+ * have theirs), or 0.  The labels must outlive o.  Call after out_open,
  * before out_begin. */
 void out_labels(struct out *o, const char *const *rlab, size_t nr,
-    size_t r0, const char *const *clab, size_t nc, int heads);
+    size_t r0, const char *const *clab, size_t nc, int blocks);
 
 /* Is path, not a descriptor's name (out_fd_of), the regular file or
  * FIFO open on descriptor fd (standard output's file, from the shell's

@@ -100,15 +100,16 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	[ "$output" = "selfattn: --key-labels: 2 labels for 6 keys (labels are separated by blanks, not commas)" ]
 }
 
-@test "labels: the tables of several heads each begin with a \"# head h\" line (after \"# sequence b\" in a batch)" {
+@test "labels: the tables of several heads each begin with a \"# head h\" line, of a batch with \"# sequence b\"" {
 	batch --labels "a b c" -p 2 -o /dev/null -a w.csv
 	[ "$(grep -c '^# head ' w.csv)" -eq 4 ]
 	[ "$(sed -n 1,3p w.csv)" = "$(printf '# sequence 0\n# head 0\n,a,b,c')" ]
 	[ "$(grep -A1 '^$' w.csv | grep -c '^# head 1$')" -eq 2 ]
 	grep -A1 '^# sequence 1$' w.csv | grep -q '^# head 0$'
-	# one head, or their mean: no such line
+	# one head, or their mean: the sequences' blocks are named so
 	batch --labels "a b c" -o /dev/null -a m.csv --average-weights
 	! grep -q '^# head' m.csv
+	[ "$(grep '^#' m.csv)" = "$(printf '# sequence 0\n# sequence 1')" ]
 	# unlabelled text is unchanged (it reads back as (B·H, n, m))
 	batch -o /dev/null -a n.csv
 	! grep -q '^# head' n.csv
@@ -235,6 +236,20 @@ batch() {
 	[ "$(grep -c '<rect class="cell' big.svg)" -eq $((100 * 100)) ]
 	grep -q '300 queries x 300 keys drawn as 100 x 100 blocks, each the weights summed over its keys, averaged over its queries' big.svg
 	grep -q '<title>⁨297–299⁩ → ⁨297–299⁩: share ' big.svg
+	# cells are shares there, and the legend says so
+	grep -q '<g class="legend">' big.svg
+	grep -q 'font-size="12">share</text>' big.svg
+	# a padding query in a block is no row of zeros in its mean:
+	# identity attention over 130 tokens, the last one padding
+	awk 'BEGIN { for (i = 0; i < 130; i++) for (j = 0; j < 130; j++)
+	    printf "%d%s", i == j ? 50 : 0, j < 129 ? "," : "\n" }' >q130.csv
+	awk 'BEGIN { for (i = 0; i < 130; i++) for (j = 0; j < 130; j++)
+	    printf "%d%s", i == j, j < 129 ? "," : "\n" }' >k130.csv
+	echo 129 >ql.txt
+	"$SA" -Q q130.csv -K k130.csv -V k130.csv -s 1 --query-lengths ql.txt \
+	    -o /dev/null --heatmap q.svg
+	grep -q '<title>⁨128–129⁩ → ⁨128–129⁩: share 1</title>' q.svg
+	grep -q '<title>⁨0–1⁩ → ⁨0–1⁩: share 1</title>' q.svg
 	[ "$(grep -o '<title>⁨[0-9]*–[0-9]*⁩ → ⁨0–2⁩' big.svg | wc -l)" -eq 100 ]
 	if command -v xmllint >/dev/null; then xmllint --noout big.svg; fi
 }
@@ -408,7 +423,7 @@ batch() {
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
 	# blocks of 6 keys (ceil(100 / 18)), the last of 4
-	[ "${lines[0]}" = "100 keys in 17 columns (blocks: weights summed over keys)" ]
+	[ "${lines[0]}" = "100 keys in 17 columns (summed)" ]
 	# the columns numbered by their first key, where the number fits
 	[ "${lines[2]}" = "   0 6 12  24  36  48  60  72  84  96" ]
 	[ "${#lines[3]}" -eq 37 ]
@@ -417,7 +432,7 @@ batch() {
 	printf '%s\n' "${lines[@]}" | grep -q '@@'
 	COLUMNS=4 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
 	    -o /dev/null --show
-	[ "${lines[0]}" = "100 keys in 1 column (blocks: weights summed over keys)" ]
+	[ "${lines[0]}" = "100 keys in 1 column (summed)" ]
 }
 
 @test "show: keys that do not fit two columns each get one; a block draws its keys' sum, alike in a smaller last block" {
@@ -436,7 +451,7 @@ batch() {
 	# 10: two columns a cell, blocks of 3 (not 3, 2, 3, 2, 2), each
 	# the sum of its keys: every row's block holds its 1
 	COLUMNS=12 TERM=dumb run sh -c "\"\$0\" $a" "$SA"
-	[ "${lines[0]}" = "12 keys in 4 columns (blocks: weights summed over keys)" ]
+	[ "${lines[0]}" = "12 keys in 4 columns (summed)" ]
 	[ "${lines[3]}" = "a @@      " ]
 	[ "${lines[6]}" = "d   @@    " ]
 	[ "${lines[14]}" = "l       @@" ]
@@ -447,13 +462,13 @@ batch() {
 	head -11 k.csv | cut -d, -f1-11 >k11.csv
 	COLUMNS=12 TERM=dumb run "$SA" -Q q11.csv -K k11.csv -V k11.csv -s 1 \
 	    --labels 'a b c d e f g h i j k' -o /dev/null --show
-	[ "${lines[0]}" = "11 keys in 4 columns (blocks: weights summed over keys)" ]
+	[ "${lines[0]}" = "11 keys in 4 columns (summed)" ]
 	[ "${lines[3]}" = "a @@      " ]
 	[ "${lines[12]}" = "j       @@" ]
 	[ "${lines[13]}" = "k       @@" ]
 	# a wide character in a key label keeps cells two columns wide
 	COLUMNS=16 TERM=dumb run sh -c "\"\$0\" $a \"\$@\"" "$SA" --key-labels '語 b c d e f g h i j k l'
-	[ "${lines[0]}" = "12 keys in 6 columns (blocks: weights summed over keys)" ]
+	[ "${lines[0]}" = "12 keys in 6 columns (summed)" ]
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
@@ -534,7 +549,7 @@ batch() {
 	# head 0 in the key leaves head 1's 6 lines
 	batch -c --labels 'a <b> "c"' -o /dev/null --heatmap p.html
 	dom "file://$PWD/p.html#selftest" >p.dom
-	grep -q "data-selftest=\"2 of 12 lines; [^\"]*; 0 clipped; head 0 off: 6 lines\"" p.dom
+	grep -q "data-selftest=\"2 of 12 lines; [^\"]*; 0 clipped; head 0 off: 6 lines; all clicked: 1 on\"" p.dom
 }
 
 # Labels wide in any font (capitals, CJK, fullwidth, an emoji family, a
