@@ -55,14 +55,16 @@ who(char *b, const struct plan_in *in)
 	return b;
 }
 
-/* "; its transpose would fit" if in is 2-D and its transpose has rows
- * rows and cols columns (0: any), the file's own terms; else "". */
+/* "; its transpose would fit" if in is 2-D (or a 3-D batch of
+ * matrices) and its (each matrix's) transpose has rows rows and cols
+ * columns (0: any), the file's own terms; else "". */
 static const char *
 tfit(const struct plan_in *in, size_t rows, size_t cols)
 {
-	if (in->name == NULL || in->sh.ndim != 2 || in->sh.dim[0] ==
-	    in->sh.dim[1] || (rows && in->sh.dim[1] != rows) ||
-	    (cols && in->sh.dim[0] != cols))
+	const size_t *d = in->sh.dim + in->sh.ndim - 2;
+
+	if (in->name == NULL || in->sh.ndim < 2 || in->sh.ndim > 3 ||
+	    d[0] == d[1] || (rows && d[1] != rows) || (cols && d[0] != cols))
 		return "";
 	return "; its transpose would fit";
 }
@@ -357,9 +359,9 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	    NULL && p->wk->rows == p->wq->rows && p->wv->rows ==
 	    p->wq->rows && *wfit(p, wqi, p->d) == '\0' &&
 	    *tfit(x, 0, p->wq->rows) != '\0')
-		return mismatch(e, x, "%s has %zu row%s; its transpose would "
+		return mismatch(e, x, "%s has %zu %s%s; its transpose would "
 		    "fit (X has a row per token)", who(w, wqi), p->wq->rows,
-		    PL(p->wq->rows));
+		    p->o.torch ? "column" : "row", PL(p->wq->rows));
 	if (p->wq->rows != p->d)
 		return mismatch(e, wqi, "%s has %zu column%s%s", d_of, p->d,
 		    PL(p->d), wfit(p, wqi, p->d));
@@ -462,8 +464,8 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 	/* K stored dk x m, which V and Q fit as they are (with dk = dv
 	 * V's transpose would fit K's rows too: K's width, not Q's,
 	 * tells which is wrong) */
-	if (mk != mv && !p->perhead && p->H == p->G && ck != qc &&
-	    *tfit(k, mv, qc) != '\0')
+	if (mk != mv && !p->perhead && qc % p->H == 0 && ck != qc / p->H *
+	    p->G && *tfit(k, mv, qc / p->H * p->G) != '\0')
 		return mismatch(e, k, "%s is %s: every key needs a value; its "
 		    "transpose would fit (a row per key)", who(w, v),
 		    shape_str(s2, sizeof s2, &v->sh));

@@ -500,6 +500,21 @@ usage_fails() {
 	run "$SA" -Q k3.csv -K KT.csv -V V43.csv
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: -K (K) KT.csv is 3x4 but -V (V) V43.csv is 4x3: every key needs a value; its transpose would fit (a row per key)" ]
+	# with GQA, and in a batch (each matrix transposed)
+	run "$SA" -Q rand:4x6 -K rand:2x5 -V rand:5x2 -H 3 --kv-heads 1
+	[ "$output" = "selfattn: -K (K) rand:2x5 is 2x5 but -V (V) rand:5x2 is 5x2: every key needs a value; its transpose would fit (a row per key)" ]
+	# (3-D arrays made as weights of 2 heads: Q (2,4,6), K (2,6,5)
+	# stored dk x m, V (2,5,6))
+	"$SA" -Q rand:4x2 -K rand:6x2 -V rand:6x2 -H 2 -o /dev/null -a bq.npy
+	"$SA" -Q rand:6x2 -K rand:5x2 -V rand:5x2 -H 2 -o /dev/null -a bk.npy
+	"$SA" -Q rand:5x2 -K rand:6x2 -V rand:6x2 -H 2 -o /dev/null -a bv.npy
+	run "$SA" -Q bq.npy -K bk.npy -V bv.npy -H 1
+	[ "$output" = "selfattn: -K (K) bk.npy is 2x6x5 but -V (V) bv.npy is 2x5x6: every key needs a value; its transpose would fit (a row per key)" ]
+	# X stored d x n under --layout torch: the weight's columns
+	printf '1,2,3\n4,5,6\n7,8,9\n1,0,1\n' > Xt.csv
+	printf '1,0,0,1\n0,1,0,1\n' > Wt.csv
+	run "$SA" -x Xt.csv -q Wt.csv -k Wt.csv -v Wt.csv --layout torch
+	[ "$output" = "selfattn: -x (X) Xt.csv is 4x3 but -q (WQ) Wt.csv has 4 columns; its transpose would fit (X has a row per token)" ]
 	# weights stored out x in, as PyTorch does: that hint, not X's
 	printf '1,2,3\n4,5,6\n7,8,9\n1,0,1\n' > X43.csv
 	run "$SA" -x X43.csv -q V43.csv -k V43.csv -v V43.csv
