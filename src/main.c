@@ -437,6 +437,10 @@ catch_signals(void)
 	sigaction(SIGXFSZ, &sa, NULL);
 }
 
+/* Standard input was closed on entry: an output to descriptor 0
+ * (-a /dev/stdin) would go to /dev/null, opened for writing below. */
+static int stdin_closed;
+
 /* Give a closed descriptor 0, 1 or 2 /dev/null, so that no file we open
  * takes its number (and, say, Y's temporary file becomes "standard
  * output").  Opened for the other direction, it still fails when used
@@ -448,11 +452,14 @@ keep_std_fds(struct err *e)
 	int fd;
 
 	/* open(2) takes the lowest free number: fd itself */
+	stdin_closed = 0;
 	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
-		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) < 0)
-			return err_set(e, "/dev/null", 0, 0, "%s",
-			    strerror(errno));
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			if (open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) < 0)
+				return err_set(e, "/dev/null", 0, 0, "%s",
+				    strerror(errno));
+			stdin_closed |= fd == 0;
+		}
 	return 0;
 }
 
@@ -1520,6 +1527,12 @@ main(int argc, char *argv[])
 	catch_signals();
 	for (i = 0; i < PLAN_NOUT; i++)
 		out[i] = path[i] != NULL ? &outs[i] : NULL;
+	for (i = 0; i < PLAN_NOUT; i++)
+		if (out[i] != NULL && stdin_closed && out_fd_of(path[i]) == 0) {
+			err_set(&e, path[i], 0, 0, "write error: %s",
+			    strerror(EBADF));
+			goto fail;
+		}
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < PLAN_NOUT; i++)
 			if (out[i] != NULL && (out_fd_of(path[i]) >= 0) ==

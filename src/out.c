@@ -358,6 +358,10 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 			err_set(e, o->path, 0, 0, "%s: its folder must be "
 			    "writable too, as the file is replaced by a new one "
 			    "written beside it", strerror(errno));
+		else if (st != NULL)	/* /proc/version: ENOENT */
+			err_set(e, o->path, 0, 0, "cannot create the new file "
+			    "that would replace it, beside it: %s",
+			    strerror(errno));
 		else
 			err_set(e, o->path, 0, 0, "%s", strerror(errno));
 		free(o->tmp);

@@ -324,7 +324,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
     int probe, struct row *rw)
 {
 	char shown[SHOW_BUF];
-	const char *fs, *cs, *ce, *q;
+	const char *fs, *cs, *ce, *q, *line = p;
 	double x;
 	int quoted;
 
@@ -395,9 +395,9 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			return err_set(r->e, r->name, r->line, col(r, fs),
 			    "expected a number%s, found \"%s\"%s",
 			    decimal_comma(cs, (size_t)(ce - cs)) ?
-			    " with a decimal point" : "", shown, printed(cs, ce) ||
-			    ce[-1] == ']' ? " (an array as NumPy prints it: "
-			    "write it with np.savetxt, or np.save)" : "");
+			    " with a decimal point" : "", shown, printed(line,
+			    end) || ce[-1] == ']' ? " (an array as NumPy prints "
+			    "it: write it with np.savetxt, or np.save)" : "");
 		}
 		if (sep != BLANKS) {
 			if (p == end)

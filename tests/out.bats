@@ -106,11 +106,17 @@ start_waiting() {
 	[ "$output" = "selfattn: <stdout>: write error: Bad file descriptor" ]
 }
 
-@test "out: reading a closed standard input is an error, -o is not taken for it" {
+@test "out: reading or writing a closed standard input is an error, -o is not taken for it" {
 	mkdata
 	run bash -c '"$1" -Q - -K K.csv -V V.csv -o y.csv <&-' _ "$SA"
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: <stdin>: Bad file descriptor" ]
+	[ ! -e y.csv ]
+	no_temps
+	# nor is writing to it (the weights went to /dev/null, exit 0)
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o y.csv -a /dev/stdin <&-' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/stdin: write error: Bad file descriptor" ]
 	[ ! -e y.csv ]
 	no_temps
 }
@@ -305,6 +311,15 @@ start_waiting() {
 	$as sh -c '"$1" -Q Q.csv -K K.csv -V V.csv -o - > d/y.csv' _ "$SA"
 	cmp d/y.csv want.csv
 	chmod 755 d
+}
+
+@test "out: a file beside which no new file can be made says so (/proc: it said No such file or directory of a file that exists)" {
+	mkdata
+	[ -e /proc/version ] || skip "no /proc/version"
+	[ "$(id -u)" -eq 0 ] || skip "needs root: /proc/version is not writable by others"
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o /proc/version
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /proc/version: cannot create the new file that would replace it, beside it: No such file or directory" ]
 }
 
 @test "out: a file mounted on its own (docker run -v) is refused before any output is replaced" {

@@ -189,6 +189,9 @@ fails_with() {
 	fails_with '[1 2 3]\n' '1:1: expected a number, found "[1" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
 	fails_with '[inf 1]\n[1 2]\n' '1:1: expected a number, found "[inf" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
 	fails_with '[.5 1]\n' '1:1: expected a number, found "[.5" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
+	# NumPy pads a 1-D array's numbers to one width: "[" alone
+	fails_with '[ 1. 10.]\n' '1:1: expected a number, found "[" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
+	fails_with '[[ 1. -2.]\n [ 3.  4.]]\n' '1:1: expected a number, found "[[" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
 	fails_with 'array([[1, 0, 1],\n       [0, 1, 0]])\n' '1:1: expected a number, found "array([[1" (an array as NumPy prints it: write it with np.savetxt, or np.save)'
 	# a bracketed word is still a header
 	reads_as '[a],[b]\n1,2\n' '1,2'
