@@ -241,7 +241,10 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	}
 	planned = 1;
 	if (plan_make(&p, in, &c->po, e) != 0 || (c->dtype == ATTN_F32 &&
-	    plan_float(&p, in, e) != 0))
+	    plan_float(&p, in, e) != 0) || (c->ql != NULL &&
+	    label_check(c->ql, c->qspec, "--labels", p.n, 0, e) != 0) ||
+	    (c->kl != NULL && label_check(c->kl, c->kspec, "--key-labels",
+	    p.m, 1, e) != 0))
 		goto done;
 	for (i = 0; i < PLAN_NOUT; i++)
 		want[i] = c->path[i] != NULL;

@@ -11,6 +11,7 @@
 #include "attn.h"
 #include "err.h"
 #include "out.h"
+#include "label.h"
 #include "plan.h"
 
 struct explain_cfg {
@@ -24,6 +25,9 @@ struct explain_cfg {
 	int html;			/* --heatmap draws an HTML page */
 	int threads;
 	enum attn_dtype dtype;
+	/* --labels, --key-labels: loaded, with their specs; NULL: none */
+	const struct labels *ql, *kl;
+	const char *qspec, *kspec;
 };
 
 /*
@@ -33,8 +37,9 @@ struct explain_cfg {
  * input at a time and only its shape kept (input_shape).  A mask's and
  * key padding's numbers are read: plan_make checks them.  Generators
  * are not drawn, unless --mask or --key-padding is one (their values
- * matter): then all are, in order, as the run draws them.  So every
- * error is the run's, with its message.  Returns 0, or -1 with e set (exit status 1).
+ * matter): then all are, in order, as the run draws them.  The labels'
+ * counts are checked against the plan.  So every error is the run's,
+ * with its message.  Returns 0, or -1 with e set (exit status 1).
  */
 int explain(const struct explain_cfg *c, FILE *f, struct err *e);
 

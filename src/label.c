@@ -167,6 +167,19 @@ label_count(struct labels *l, size_t n, struct err *e)
 	return 0;
 }
 
+int
+label_check(const struct labels *l, const char *spec, const char *opt,
+    size_t n, int keys, struct err *e)
+{
+	if (l->n == n)
+		return 0;
+	return err_set(e, NULL, 0, 0, "%s: %zu label%s for %zu %s%s", opt,
+	    l->n, l->n == 1 ? "" : "s", n, keys ? (n == 1 ? "key" : "keys") :
+	    n == 1 ? "query" : "queries", spec[0] != '@' && strchr(spec,
+	    ',') != NULL ? " (labels are separated by blanks, not commas)" :
+	    "");
+}
+
 static int
 needs_quotes(const char *s, char sep)
 {

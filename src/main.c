@@ -1405,14 +1405,6 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	return 0;
 }
 
-/* A hint for labels given as words with commas in them ("a,b,c"). */
-static const char *
-commas(const char *words)
-{
-	return words[0] != '@' && strchr(words, ',') != NULL ? " (labels are "
-	    "separated by blanks, not commas)" : "";
-}
-
 /* The labels of the queries and keys (*qp, *kp; NULL: none): --labels
  * for the queries, --key-labels for the keys, else the query labels
  * when there are as many keys as queries, else key numbers when the
@@ -1423,17 +1415,14 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 {
 	*qp = *kp = NULL;
 	if (o->labels != NULL) {
-		if (ql->n != p->n)
-			return err_set(e, NULL, 0, 0, "--labels: %zu label%s for "
-			    "%zu quer%s%s", ql->n, ql->n == 1 ? "" : "s", p->n,
-			    p->n == 1 ? "y" : "ies", commas(o->labels));
+		if (label_check(ql, o->labels, "--labels", p->n, 0, e) != 0)
+			return -1;
 		*qp = ql;
 	}
 	if (o->key_labels != NULL) {
-		if (kl->n != p->m)
-			return err_set(e, NULL, 0, 0, "--key-labels: %zu label%s"
-			    " for %zu key%s%s", kl->n, kl->n == 1 ? "" : "s",
-			    p->m, p->m == 1 ? "" : "s", commas(o->key_labels));
+		if (label_check(kl, o->key_labels, "--key-labels", p->m, 1,
+		    e) != 0)
+			return -1;
 		*kp = kl;
 	} else if (o->labels != NULL && p->m == p->n) {
 		*kp = ql;
@@ -1445,15 +1434,29 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 	return 0;
 }
 
-/* --dry-run: the stages, their shapes and costs; no output opened. */
+/* --dry-run: the stages, their shapes and costs; no output opened.
+ * The labels are read, as the run reads them, before the inputs. */
 static int
 dry_run(const struct opts *o)
 {
 	struct explain_cfg c;
+	struct labels ql, kl;
 	struct err e;
-	int i;
+	int i, rc = 0;
 
 	memset(&c, 0, sizeof c);
+	memset(&ql, 0, sizeof ql);
+	memset(&kl, 0, sizeof kl);
+	if ((o->labels != NULL && label_load(&ql, o->labels, "--labels",
+	    &e) != 0) || (o->key_labels != NULL && label_load(&kl,
+	    o->key_labels, "--key-labels", &e) != 0)) {
+		rc = -1;
+		goto done;
+	}
+	c.ql = o->labels != NULL ? &ql : NULL;
+	c.kl = o->key_labels != NULL ? &kl : NULL;
+	c.qspec = o->labels;
+	c.kspec = o->key_labels;
 	for (i = 0; i < IN_NROLES; i++) {
 		c.spec[i] = o->spec[i];
 		c.opt[i] = role_opt[i].name;
@@ -1466,7 +1469,11 @@ dry_run(const struct opts *o)
 	c.html = o->heatmap != NULL && has_suffix(o->heatmap, ".html");
 	c.threads = o->threads;
 	c.dtype = o->dtype;
-	if (explain(&c, stdout, &e) != 0) {
+	rc = explain(&c, stdout, &e);
+done:
+	label_free(&ql);
+	label_free(&kl);
+	if (rc != 0) {
 		diag(&e);
 		return EXIT_DATA;
 	}

@@ -299,6 +299,19 @@ END
 	[ "$stderr" = "selfattn: buffers: the buffers are too large to hold" ]
 }
 
+@test "dry-run: labels are read and counted as the run does (a dry run skipped them)" {
+	same_as_run -Q rand:3x2 -K rand:3x2 -V rand:3x2 --labels "a b" -o /dev/null
+	[ "$stderr" = "selfattn: --labels: 2 labels for 3 queries" ]
+	same_as_run -Q rand:3x2 -K rand:3x2 -V rand:3x2 --labels @nope -o /dev/null
+	[ "$stderr" = "selfattn: nope: No such file or directory" ]
+	same_as_run -Q rand:3x2 -K rand:4x2 -V rand:4x2 --labels "a b c" \
+	    --key-labels "w,x,y,z" -o /dev/null
+	[ "$stderr" = "selfattn: --key-labels: 1 label for 4 keys (labels are separated by blanks, not commas)" ]
+	# and right counts pass
+	"$SA" --dry-run -Q rand:3x2 -K rand:4x2 -V rand:4x2 --labels "a b c" \
+	    --key-labels "w x y z" -o /dev/null >/dev/null
+}
+
 @test "dry-run: shape mismatches as the run reports them (exit 1)" {
 	same_as_run -x rand:3x4 -q rand:3x3 -k rand:4x4 -v rand:4x4
 	[ "$stderr" = "selfattn: -q (WQ) rand:3x3 is 3x3 but -x (X) rand:3x4 has 4 columns" ]
