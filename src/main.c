@@ -930,7 +930,6 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	return 0;
 }
 
-
 /* The long name of short option c, or NULL. */
 static const char *
 long_name(int c)
