@@ -266,14 +266,20 @@ start_waiting() {
 	no_temps
 }
 
-@test "out: a file the user may not write is not replaced, though the directory is writable" {
-	mkdata
+# $as: a command prefix running as a user without root's rights (as
+# root: nobody, through setpriv; else none)
+unprivileged() {
 	if [ "$(id -u)" -eq 0 ]; then
 		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
 		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	else
 		as=
 	fi
+}
+
+@test "out: a file the user may not write is not replaced, though the directory is writable" {
+	mkdata
+	unprivileged
 	mkdir d
 	chmod 777 d
 	echo OLD > d/y.csv
@@ -287,12 +293,7 @@ start_waiting() {
 
 @test "out: a writable file in a folder the user may not write is refused before any work, saying why" {
 	mkdata
-	if [ "$(id -u)" -eq 0 ]; then
-		command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
-		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
-	else
-		as=
-	fi
+	unprivileged
 	mkdir d
 	echo OLD > d/y.csv
 	chmod 666 d/y.csv

@@ -931,20 +931,34 @@ def case_csv_batch(rng):
                o, w, npf)
 
 
-def batch_mask_case(rng, per_head):
+def bool_mask(shape_of):
+    """A mask maker: a random bool mask (True = may attend) of the shape
+    shape_of(B, h, n) gives, as float 0/1 for the file and as torch's
+    bool attn_mask."""
+    def make(rng, B, h, n):
+        allow = rand_allow(rng, shape_of(B, h, n))
+        return allow.astype(float), torch.from_numpy(allow)
+    return make
+
+
+def float_mask(make_np):
+    """A mask maker: an additive float mask, make_np(rng, B, h, n)."""
+    def make(rng, B, h, n):
+        M = make_np(rng, B, h, n)
+        return M, T(M)
+    return make
+
+
+def batch_mask_case(rng, make, additive):
+    """A batch of 2 with 2 heads and W^O, and the mask `make` draws
+    (after the weights): --bias if additive, else --mask."""
     B, n, d, h, dk, dv, dout = 2, 5, 6, 2, 3, 2, 3
     X = np.abs(rn(rng, B, n, d))
     WQ, WK = rn(rng, d, h * dk, sd=0.5), rn(rng, d, h * dk, sd=0.5)
     WV, WO = pos(rng, d, h * dv), pos(rng, h * dv, dout)
-    if per_head:
-        M = additive_mask(rng, (B, h, n, n))
-        tm = T(M)
-    else:
-        allow = rand_allow(rng, (B, 1, n, n))
-        M = allow.astype(float)
-        tm = torch.from_numpy(allow)
-    # o, w = sdpa(q, k, v, attn_mask=M (B, 1|H, n, n), 0.0, True, False),
-    # q/k/v (B, H, n, dk)
+    M, tm = make(rng, B, h, n)
+    # o, w = sdpa(q, k, v, attn_mask=M, 0.0, True, False), q/k/v
+    # (B, H, n, dk): M broadcast where an axis is 1, as sdpa does
     x = T(X)
     q, k, v = (t_heads(x @ T(W), h) for W in (WQ, WK, WV))
     o, w = t_sdpa(q, k, v, tm)
@@ -952,75 +966,48 @@ def batch_mask_case(rng, per_head):
     def npf(dt):
         x = X.astype(dt)
         q, k, v = (np_split(x @ W.astype(dt), h) for W in (WQ, WK, WV))
-        if per_head:
+        if additive:
             o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
                                    add=M.astype(dt))
         else:
             o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
-                                   allow=allow)
+                                   allow=M != 0)
         return np_concat(o) @ WO.astype(dt), w, dead
     return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -w WO.npy -H 2 "
-               "--%s mask.npy" % ("bias" if per_head else "mask"),
+               "--%s mask.npy" % ("bias" if additive else "mask"),
                dict(X=X, WQ=WQ, WK=WK, WV=WV, WO=WO, mask=M),
                t_merge(o) @ T(WO), w, npf)
 
 
 @case
 def case_batch_mask_4d_bool(rng):
-    return batch_mask_case(rng, False)
+    # M (B, 1, n, n)
+    return batch_mask_case(rng, bool_mask(lambda B, h, n: (B, 1, n, n)),
+                           False)
 
 
 @case
 def case_batch_mask_4d_additive_per_head(rng):
-    return batch_mask_case(rng, True)
-
-
-def broadcast_mask_case(rng, bert):
-    # a mask with a query axis of 1, broadcast over the queries as
-    # sdpa broadcasts it: BERT's extended attention mask (B, 1, 1, m),
-    # additive (0 or a large negative), or a bool (H, 1, m)
-    B, n, d, h, dk, dv, dout = 2, 5, 6, 2, 3, 2, 3
-    X = np.abs(rn(rng, B, n, d))
-    WQ, WK = rn(rng, d, h * dk, sd=0.5), rn(rng, d, h * dk, sd=0.5)
-    WV, WO = pos(rng, d, h * dv), pos(rng, h * dv, dout)
-    if bert:
-        keep = rand_allow(rng, (B, 1, 1, n))
-        M = np.where(keep, 0.0, np.finfo(np.float64).min)
-        tm = T(M)
-    else:
-        allow = rand_allow(rng, (h, 1, n))
-        M = allow.astype(float)
-        tm = torch.from_numpy(allow)
-    # o, w = sdpa(q, k, v, attn_mask=M, 0.0, True, False), q/k/v
-    # (B, H, n, dk): M broadcast over the batch, heads and queries
-    x = T(X)
-    q, k, v = (t_heads(x @ T(W), h) for W in (WQ, WK, WV))
-    o, w = t_sdpa(q, k, v, tm)
-
-    def npf(dt):
-        x = X.astype(dt)
-        q, k, v = (np_split(x @ W.astype(dt), h) for W in (WQ, WK, WV))
-        if bert:
-            o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
-                                   add=M.astype(dt))
-        else:
-            o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
-                                   allow=allow)
-        return np_concat(o) @ WO.astype(dt), w, dead
-    return Out("-x X.npy -q WQ.npy -k WK.npy -v WV.npy -w WO.npy -H 2 "
-               "--%s mask.npy" % ("bias" if bert else "mask"),
-               dict(X=X, WQ=WQ, WK=WK, WV=WV, WO=WO, mask=M),
-               t_merge(o) @ T(WO), w, npf)
+    # M (B, H, n, n)
+    return batch_mask_case(rng, float_mask(
+        lambda rng, B, h, n: additive_mask(rng, (B, h, n, n))), True)
 
 
 @case
 def case_batch_mask_broadcast_bert_additive(rng):
-    return broadcast_mask_case(rng, True)
+    # BERT's extended attention mask (B, 1, 1, m): 0 or the most negative
+    # double, broadcast over the heads and the queries
+    def bert(rng, B, h, n):
+        keep = rand_allow(rng, (B, 1, 1, n))
+        return np.where(keep, 0.0, np.finfo(np.float64).min)
+    return batch_mask_case(rng, float_mask(bert), True)
 
 
 @case
 def case_mask_broadcast_queries_per_head_bool(rng):
-    return broadcast_mask_case(rng, False)
+    # a bool (H, 1, m), broadcast over the batch and the queries
+    return batch_mask_case(rng, bool_mask(lambda B, h, n: (h, 1, n)),
+                           False)
 
 
 # -- grouped-query attention --
