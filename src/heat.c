@@ -523,6 +523,22 @@ text_px(const char *s, int px)
 	return (w * (size_t)px + 99) / 100;
 }
 
+/* Is the picture in blocks (more than HEAT_CELLS queries or keys)? */
+static int
+in_blocks(const struct heat *h)
+{
+	return h->gq < h->p->nout || h->gk < h->p->m;
+}
+
+/* The note of a picture in blocks, into buf (160 bytes suffice). */
+static void
+block_note(const struct heat *h, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%zu queries x %zu keys drawn as %zu x %zu blocks, "
+	    "each the weights summed over its keys, averaged over its queries",
+	    h->p->nout, h->p->m, h->gq, h->gk);
+}
+
 /* The SVG's cells along an axis of n: 560 px shared, 8 to 36 each. */
 static size_t
 cell_px(size_t n)
@@ -538,7 +554,7 @@ svg_head(struct heat *h, struct err *e)
 	const struct plan *p = h->p;
 	struct out *o = h->o.svg;
 	size_t nsec = h->o.has_batch ? 1 : p->B, n, cols, w, k, title = 0;
-	int agg = h->gq < p->nout || h->gk < p->m;
+	int agg = in_blocks(h);
 	char name[64], note[160];
 
 	/* columns as wide as 560 px for the keys allow, rows as tall as
@@ -566,9 +582,7 @@ svg_head(struct heat *h, struct err *e)
 	h->sech = (p->B > 1 ? 24 : 0) + (h->nrow * h->ph > 246 ? h->nrow *
 	    h->ph : 246);
 	h->width = 16 + h->ncol * h->pw + 110;
-	snprintf(note, sizeof note, "%zu queries x %zu keys drawn as %zu x %zu "
-	    "blocks, each the weights summed over its keys, averaged over its "
-	    "queries", p->nout, p->m, h->gq, h->gk);
+	block_note(h, note, sizeof note);
 	if (agg && 16 + text_px(note, 12) > h->width)
 		h->width = 16 + text_px(note, 12);
 	/* a caption naming the axes, and the note when in blocks */
@@ -751,7 +765,7 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	    "width=\"16\" height=\"160\" fill=\"url(#viridis)\" "
 	    "stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">"
 	    "%s</text>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">0</text>\n",
-	    x, y, h->gq < p->nout || h->gk < p->m ? "share" : "weight", x, y + 8,
+	    x, y, in_blocks(h) ? "share" : "weight", x, y + 8,
 	    x + 20, y + 18, num, x + 20, y + 168))
 		return -1;
 	y += 180;
@@ -867,10 +881,8 @@ html_section(struct heat *h, size_t b, struct err *e)
 	}
 	if (puts_(o, "],\"note\":", e))
 		return -1;
-	if (h->gq < p->nout || h->gk < p->m) {
-		sprintf(lab, "%zu queries x %zu keys drawn as %zu x %zu blocks, "
-		    "each the weights summed over its keys, averaged over its "
-		    "queries", p->nout, p->m, h->gq, h->gk);
+	if (in_blocks(h)) {
+		block_note(h, lab, sizeof lab);
 		if (json_str(o, lab, e))
 			return -1;
 	} else if (puts_(o, "\"\"", e))

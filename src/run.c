@@ -1185,7 +1185,7 @@ buffers(struct run *r, struct arena *a, size_t nw)
 {
 	const struct plan *p = r->p;
 	struct attn_head hd;
-	size_t i, ws, nd, nt, wr, nk, inputs = 0, conv = 0;
+	size_t i, ws, nd, nt, wr, inputs = 0, conv = 0;
 
 	if (r->ops->dtype != ATTN_F64) {
 		/* Q given whole; X, keys and values block by block */
@@ -1214,10 +1214,9 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	if (want_w(r)) {
 		if (!r->keep)
 			r->qall = take(r, a, mul3(p->H, p->nout, r->dqk));
-		else if (mat_mul_size(mul(p->H, p->nout), p->m, &nk))
-			a->overflow = 1;
 		else
-			r->sk = arena_take(a, nk, sizeof(double));
+			r->sk = arena_take(a, mul3(p->H, p->nout, p->m),
+			    sizeof(double));
 		r->rmax = take(r, a, mul(p->H, p->nout));
 		r->rsum = take(r, a, mul(p->H, p->nout));
 	}
