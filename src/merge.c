@@ -250,6 +250,20 @@ fold(struct shard *acc, double *S, const struct shard *s, size_t heads)
 		}
 }
 
+/* A row of dv numbers that no shard saw a key of, as the first shard
+ * has it: 0 unless every number is finite. */
+static void
+unseen(double *o, size_t dv)
+{
+	size_t j;
+
+	for (j = 0; j < dv; j++)
+		if (!isfinite(o[j])) {
+			memset(o, 0, dv * sizeof *o);
+			return;
+		}
+}
+
 int
 merge_run(const char *const spec[], size_t npairs, struct par *pool,
     struct out *y, struct out *lse, size_t *dead, struct err *e)
@@ -284,13 +298,14 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 		if (acc.l.data[k] != -INFINITY)
 			acc.l.data[k] += log(S[k]);	/* LSE = M + log S */
 	}
-	/* a row (of a head) no shard saw a key of: 0, as the attention
-	 * writes it, whatever the shards hold there (PyTorch's NaN) */
+	/* a row (of a head) no shard saw a key of: the first shard's, as
+	 * the attention writes it (0 before WO: 0, or bo with -w --bo),
+	 * or 0 if it is not finite (PyTorch's NaN) */
 	for (k = 0; k < acc.y.rows * heads; k++)
 		if (acc.l.data[lse_at(&acc, heads, k / heads, k % heads)] ==
 		    -INFINITY)
-			memset(acc.y.data + k * (acc.y.cols / heads), 0,
-			    acc.y.cols / heads * sizeof(double));
+			unseen(acc.y.data + k * (acc.y.cols / heads),
+			    acc.y.cols / heads);
 	if (out_begin(y, &acc.ysh, e) != 0 || out_rows(y, acc.y.data,
 	    acc.y.rows, e) != 0)
 		goto done;

@@ -69,6 +69,25 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 	[ "${lines[1]}" = "3,4" ]
 }
 
+@test "partial: with -w --bo a row that all shards hide merges to bo, as the whole run gives it" {
+	printf '1\n2\n' >q.csv
+	printf '1\n1\n' >k.csv
+	printf '3\n4\n' >v.csv
+	printf '1\n' >wo.csv
+	printf '5\n' >bo.csv
+	printf '1,1\n0,0\n' >allow.csv
+	a="-Q q.csv -K k.csv -V v.csv -w wo.csv --bo bo.csv --mask allow.csv"
+	"$SA" $a --quiet -o whole.csv
+	[ "$(cat whole.csv)" = "$(printf '8.5\n5')" ]
+	for r in 0:1 1:2; do
+		"$SA" $a --key-range $r -o "y$r.csv" --lse "l$r.csv"
+	done
+	run --separate-stderr "$SA" --merge y0:1.csv l0:1.csv y1:2.csv l1:2.csv
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat whole.csv)" ]
+	[ "$stderr" = "selfattn: warning: 1 log-sum-exp value is -inf in every shard (no key seen): its output is 0" ]
+}
+
 @test "partial: a causal query range is those rows of the whole run, bit for bit" {
 	"$SA" $QKV -c -o whole.csv --lse whole_l.csv
 	"$SA" $QKV -c --query-range 5:17 -o y.csv --lse l.csv
