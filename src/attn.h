@@ -56,8 +56,10 @@ struct attn_mask {
 	long long wright;
 	const double *add;	/* (n, m) added to the scores, or NULL */
 	size_t ldadd;		/* its row stride; 0: one row for all */
+	size_t cadd;		/* its column stride, 1; 0: one column for
+				 * every key */
 	const unsigned char *allow;	/* (n, m), 0 hides, or NULL */
-	size_t ldallow;		/* the same */
+	size_t ldallow, callow;	/* the same */
 	const unsigned char *kpad;	/* (m), 1 hides key j, or NULL */
 	size_t klo, khi;	/* keys outside [klo, khi) are hidden */
 };

@@ -545,10 +545,15 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 				s[j] = c * F(tanh1)(s[j] / c);
 		}
 		if (mk->add != NULL) {
-			const double *a = mk->add + (i0 + i) * mk->ldadd + j0;
+			const double *a = mk->add + (i0 + i) * mk->ldadd + j0 *
+			    mk->cadd;
 
-			for (j = 0; j < bc; j++)
-				s[j] += (T)a[j];
+			if (mk->cadd != 0)
+				for (j = 0; j < bc; j++)
+					s[j] += (T)a[j];
+			else	/* one column for every key */
+				for (j = 0; j < bc; j++)
+					s[j] += (T)a[0];
 		}
 		if (h->alibi != 0) {
 			const T sl = (T)h->alibi;
@@ -566,10 +571,10 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 		}
 		if (mk->allow != NULL) {
 			const unsigned char *a = mk->allow +
-			    (i0 + i) * mk->ldallow + j0;
+			    (i0 + i) * mk->ldallow + j0 * mk->callow;
 
 			for (j = 0; j < bc; j++)
-				s[j] = a[j] ? s[j] : -(T)INFINITY;
+				s[j] = a[j * mk->callow] ? s[j] : -(T)INFINITY;
 		}
 		if (mk->kpad != NULL)
 			for (j = 0; j < bc; j++)

@@ -536,20 +536,21 @@ biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	return 0;
 }
 
-/* The shape of --mask and --bias: (n|1, m), (H|1, n|1, m) or (B|1,
- * H|1, n|1, m), an axis of 1 broadcast as PyTorch does; the strides of
- * batch, head and query row into st (0: shared). */
+/* The shape of --mask and --bias: (n|1, m|1), (H|1, n|1, m|1) or (B|1,
+ * H|1, n|1, m|1), an axis of 1 broadcast as PyTorch does; the strides
+ * of batch, head, query row and key into st (0: shared). */
 static int
-score_shape(struct plan *p, const struct plan_in *in, size_t st[3],
+score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
     struct err *e)
 {
 	const struct shape *sh = &in->sh;
-	size_t n = p->vec ? 1 : p->n, dh = 1, db = 1, rows;
+	size_t n = p->vec ? 1 : p->n, dh = 1, db = 1, rows, cols;
 	int nd = sh->ndim;
 
 	rows = nd >= 2 ? sh->dim[nd - 2] : 1;
-	if (nd == 1 ? !(p->vec && sh->dim[0] == p->m) : nd > 4 ||
-	    (rows != n && rows != 1) || sh->dim[nd - 1] != p->m)
+	cols = sh->dim[nd - 1];
+	if (nd == 1 ? !(p->vec && (cols == p->m || cols == 1)) : nd > 4 ||
+	    (rows != n && rows != 1) || (cols != p->m && cols != 1))
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
 		    "keys)%s", n, p->m, tfit(in, n, p->m));
 	if (nd >= 3)
@@ -558,12 +559,13 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[3],
 		db = sh->dim[0];
 	if ((dh != 1 && dh != p->H) || (db != 1 && db != p->B))
 		return mismatch(e, in, "there %s %zu head%s%s%zu sequence%s: "
-		    "expected (%s%zu|1, n, m)", p->H == 1 ? "is" : "are", p->H,
+		    "expected (%s%zu|1, n|1, m|1)", p->H == 1 ? "is" : "are", p->H,
 		    PL(p->H), nd == 4 ? " and " : " in ", p->B, PL(p->B),
 		    nd == 4 ? "B|1, " : "", p->H);
-	st[0] = db == 1 ? 0 : dh * rows * p->m;
-	st[1] = dh == 1 ? 0 : rows * p->m;
-	st[2] = rows == 1 ? 0 : p->m;
+	st[0] = db == 1 ? 0 : dh * rows * cols;
+	st[1] = dh == 1 ? 0 : rows * cols;
+	st[2] = rows == 1 ? 0 : cols;
+	st[3] = cols == 1 ? 0 : 1;
 	return 0;
 }
 
@@ -574,7 +576,7 @@ static int
 mask(struct plan *p, const struct plan_in *in, struct err *e)
 {
 	char w[WHOSZ], at[160];
-	size_t i, cnt, n, per;
+	size_t i, cnt, n, c, per;
 	int nd = in->sh.ndim;
 
 	if (in->name == NULL)
@@ -584,23 +586,24 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 	if (in->m.data == NULL)		/* shape-only: the shape is right */
 		return 0;
 	n = nd >= 2 ? in->sh.dim[nd - 2] : 1;	/* its query rows */
+	c = in->sh.dim[nd - 1];			/* and keys */
 	cnt = in->m.rows * in->m.cols;
 	for (i = 0; i < cnt; i++) {
 		double x = in->m.data[i];
 
 		if (x == 0 || x == 1)
 			continue;
-		per = n * p->m;
+		per = n * c;
 		if (nd <= 2)
 			snprintf(at, sizeof at, "query %zu, key %zu",
-			    i / p->m % n, i % p->m);
+			    i / c % n, i % c);
 		else if (nd == 3)
 			snprintf(at, sizeof at, "head %zu, query %zu, key %zu",
-			    i / per, i / p->m % n, i % p->m);
+			    i / per, i / c % n, i % c);
 		else
 			snprintf(at, sizeof at, "sequence %zu, head %zu, query "
 			    "%zu, key %zu", i / (per * in->sh.dim[1]),
-			    i / per % in->sh.dim[1], i / p->m % n, i % p->m);
+			    i / per % in->sh.dim[1], i / c % n, i % c);
 		return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 (1 = may "
 		    "attend), found %g at %s: give values added to the "
 		    "scores with --bias", who(w, in), x, at);

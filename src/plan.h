@@ -94,12 +94,12 @@ struct plan {
 	const char *kname, *vname;	/* and the files of K and V */
 	const double *bq, *bk, *bv, *bo, *va;
 	/* --mask, per batch b and head h at b·ms[0] + h·ms[1], query row
-	 * i at i·ms[2] (0: shared, a broadcast axis of 1); --bias the same
-	 * with bs[] */
+	 * i at i·ms[2], key j at j·ms[3] (0: shared, a broadcast axis of
+	 * 1); --bias the same with bs[] */
 	unsigned char *allow;
-	size_t ms[3];
+	size_t ms[4];
 	const double *bias;
-	size_t bs[3];
+	size_t bs[4];
 	double *slopes;		/* --alibi: (H) */
 	const double *sinks;	/* --sinks: (H) */
 	const double *qnorm, *knorm;	/* --q-norm (dq), --k-norm (dk) */

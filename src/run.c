@@ -1394,7 +1394,9 @@ prepare(struct run *r, struct par *pool)
 		hd->softcap = p->o.softcap;
 		hd->alibi = p->slopes ? p->slopes[h] : 0;
 		hd->mask.ldadd = p->bs[2];	/* 0: one row for every query */
+		hd->mask.cadd = p->bs[3];	/* 0: one column for every key */
 		hd->mask.ldallow = p->ms[2];
+		hd->mask.callow = p->ms[3];
 		hd->mask.klo = p->k0;
 		hd->mask.khi = p->k1;
 		if (p->o.score == SCORE_ADDITIVE) {

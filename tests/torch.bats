@@ -230,6 +230,14 @@ fails() {
 	torch_case mask_broadcast_queries_per_head_bool 1e-15
 }
 
+@test "torch: a key axis of 1 is broadcast: a 0/1 --mask (B, 1, n, 1) hides whole rows" {
+	torch_case batch_mask_broadcast_keys_bool 1e-15
+}
+
+@test "torch: a key axis of 1 is broadcast: a --bias (H, n, 1), -inf hiding rows" {
+	torch_case mask_broadcast_keys_per_head_additive 1e-15
+}
+
 # -- grouped-query attention -------------------------------------------------
 
 @test "torch: --kv-heads 2 with -H 4: query head h uses kv head h // 2 (repeat_interleave)" {

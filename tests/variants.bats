@@ -210,6 +210,34 @@ data_is() {
 	data_is '--mask m2.csv is 2x50 but the scores are 300x50 (queries x keys)'
 }
 
+@test "variants: a --mask or --bias of one key column applies to every key, bit for bit as the columns written out" {
+	# 300 queries (three blocks), 600 keys (three key blocks); an (n, 1)
+	# column and its (n, m)
+	awk 'BEGIN { for (i = 0; i < 300; i++) print i % 5 != 2 }' > m1.csv
+	awk 'BEGIN { for (i = 0; i < 300; i++) print i % 7 == 3 ? "-inf" : -i / 7 }' > b1.csv
+	for f in m b; do
+		awk '{ for (j = 0; j < 600; j++) printf "%s%s", j ? "," : "", $1; print "" }' $f"1.csv" > $f"n.csv"
+	done
+	a="-Q randn:300x8 -K randn:600x8 -V randn:600x4 -H 2"
+	for o in "" "--query-range 100:250" "-c --window 20"; do
+		"$SA" $a $o --mask m1.csv --bias b1.csv -a w1.npy -o y1.npy --lse l1.npy -j 2 2> e1
+		"$SA" $a $o --mask mn.csv --bias bn.csv -a wn.npy -o yn.npy --lse ln.npy -j 1 2> en
+		cmp y1.npy yn.npy
+		cmp w1.npy wn.npy
+		cmp l1.npy ln.npy
+		cmp e1 en
+	done
+	grep -q 'every key masked' e1
+	# a column count other than 1 or m is still refused
+	cut -d, -f1-2 mn.csv > m2.csv
+	run "$SA" $a --mask m2.csv
+	data_is '--mask m2.csv is 300x2 but the scores are 300x600 (queries x keys)'
+	# a value other than 0 or 1 is named by its query and key 0
+	sed '4s/.*/2/' m1.csv > m3.csv
+	run "$SA" $a --mask m3.csv
+	data_is '--mask m3.csv: expected 0 or 1 (1 = may attend), found 2 at query 3, key 0: give values added to the scores with --bias'
+}
+
 @test "variants: --sinks: a +inf sink makes the row NaN in Y as in the weights (Y was 0), its LSE +inf, as PyTorch's softmax over [scores, sink]" {
 	mkqkv
 	printf 'inf\n' > s.csv
@@ -465,14 +493,14 @@ data_is() {
 	data_is '--bias rand:3x2 is 3x2 but the scores are 2x3 (queries x keys); its transpose would fit'
 	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > b3.csv
 	run "$SA" $B -H 2 --bias b3.csv
-	data_is '--bias b3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n, m)'
+	data_is '--bias b3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n|1, m|1)'
 }
 
 @test "variants data: a per-head --mask must have 1 or H heads" {
 	mkqkv
 	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > m3.csv
 	run "$SA" $B -H 2 --mask m3.csv
-	data_is '--mask m3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n, m)'
+	data_is '--mask m3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n|1, m|1)'
 }
 
 @test "variants data: --in-proj must be 3E x E" {

@@ -208,7 +208,8 @@ def case_heads(rng):
     r = rng.random()
     if r < 0.45:
         shapes = [(n, m), (H, n, m), (B, H, n, m), (1, H, n, m),
-                  (B, 1, n, m), (1, 1, n, m)]
+                  (B, 1, n, m), (1, 1, n, m), (1, m), (n, 1), (1, 1),
+                  (H, 1, m), (H, n, 1), (B, 1, 1, m), (B, H, n, 1)]
         shp = shapes[int(rng.integers(0, len(shapes)))]
         full = (1,) * (4 - len(shp)) + shp
         if r < 0.25:

@@ -962,6 +962,10 @@ def batch_mask_case(rng, make, additive):
     x = T(X)
     q, k, v = (t_heads(x @ T(W), h) for W in (WQ, WK, WV))
     o, w = t_sdpa(q, k, v, tm)
+    # rows that see no key (a key axis of 1): zeros where PyTorch has NaN
+    allow = tm != -math.inf if additive else tm
+    if (~allow.expand(w.shape).any(dim=-1)).any():
+        o, w = t_zero_dead(o, w, allow)
 
     def npf(dt):
         x = X.astype(dt)
@@ -1008,6 +1012,35 @@ def case_mask_broadcast_queries_per_head_bool(rng):
     # a bool (H, 1, m), broadcast over the batch and the queries
     return batch_mask_case(rng, bool_mask(lambda B, h, n: (h, 1, n)),
                            False)
+
+
+def rows_mask(rng, shape):
+    """A bool mask of shape (..., n, 1): whole query rows hidden, some
+    rows but not all."""
+    a = rng.random(shape) > 0.35
+    a.flat[0], a.flat[-1] = False, True
+    return a
+
+
+@case
+def case_batch_mask_broadcast_keys_bool(rng):
+    # a bool (B, 1, n, 1): a query of a sequence sees every key or none,
+    # broadcast over the heads and the keys
+    def make(rng, B, h, n):
+        allow = rows_mask(rng, (B, 1, n, 1))
+        return allow.astype(float), torch.from_numpy(allow)
+    return batch_mask_case(rng, make, False)
+
+
+@case
+def case_mask_broadcast_keys_per_head_additive(rng):
+    # a float (H, n, 1): one value added to every score of a row of a
+    # head (the softmax cancels it), -inf hiding the row
+    def make(rng, B, h, n):
+        M = np.where(rows_mask(rng, (h, n, 1)), rn(rng, h, n, 1),
+                     -np.inf)
+        return M, T(M)
+    return batch_mask_case(rng, make, True)
 
 
 # -- grouped-query attention --
