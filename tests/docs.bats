@@ -363,6 +363,12 @@ selfattn: warning: 2 log-sum-exp values are -inf in every shard (no key seen): t
 	[ "$(wc -l <documented)" -ge 20 ]
 	# a documented message without a command here, or the reverse
 	diff documented listed
+	# a command writes a FIFO selfattn reads: without npygen, selfattn
+	# fails before opening it and the writer waits forever
+	[ -x "$DATA/../tools/npygen" ] || {
+		echo "tests/tools/npygen is missing: run make test" >&2
+		return 1
+	}
 	while IFS= read -r line; do
 		case $line in
 		selfattn:*) msg=$line; continue ;;
@@ -404,6 +410,12 @@ selfattn: warning: 2 log-sum-exp values are -inf in every shard (no key seen): t
 		fi
 	done <opts
 	[ "$n" -ge 17 ]
+}
+
+@test "docs: the manual writes a product of axes with a dot, not a micro sign" {
+	mandoc -Tutf8 "$MAN" | sed 's/.\x08//g' >page
+	! grep -q 'µ' page
+	grep -q 'B·H × n × dv' page
 }
 
 @test "docs: the manual writes a transpose as ^T, not an arrow" {
