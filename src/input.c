@@ -17,6 +17,11 @@
 #include "text.h"
 
 #define STDIN_NAME "<stdin>"
+#ifdef MAP_NORESERVE	/* Linux: no swap reserved for a mapping (load()) */
+#define MAP_FLAGS (MAP_PRIVATE | MAP_NORESERVE)
+#else
+#define MAP_FLAGS MAP_PRIVATE
+#endif
 #define NPY_MAGIC_LEN	6	/* "\x93NUMPY", as npy_is looks for it */
 
 /* The line that starts at b[at]: 1 + the line ends before it. */
@@ -230,11 +235,15 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 	/* A regular file is mapped: no copy through read(2).  A pipe, or
 	 * a file that will not map, is read whole.  The mapping is private
 	 * and writable: a matrix that lies in it may be changed in memory
-	 * (--merge does), never the file. */
+	 * (--merge does), never the file.  With no swap reserved for it:
+	 * Linux counts a private writable mapping as memory that may be
+	 * needed, and refused one of a file larger than memory and swap
+	 * (keys read by decoding, a few blocks at a time, from a file of 33
+	 * GB on a machine of 24 GiB). */
 	if (fd != STDIN_FILENO && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uintmax_t)st.st_size <= SIZE_MAX && (map = mmap(NULL,
-	    (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)) !=
-	    MAP_FAILED) {
+	    (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_FLAGS, fd,
+	    0)) != MAP_FAILED) {
 		buf = map;
 		len = (size_t)st.st_size;
 		rc = 0;

@@ -184,6 +184,20 @@ out_of_memory() {
 	no_temps
 }
 
+@test "memory: a .npy larger than memory and swap is mapped, not refused" {
+	# keys of 64 doubles a row, sparse, 1.3 times memory and swap: the
+	# mapping took swap that was not there (cannot allocate)
+	rows=$(awk '/^(MemTotal|SwapTotal):/ { kb += $2 }
+	    END { printf "%d", kb * 1024 * 1.3 / 512 + 1 }' /proc/meminfo)
+	"$ROOT/tests/tools/npyhdr" "$rows" 64 >kv.npy
+	truncate -s $(($(wc -c <kv.npy) + rows * 512)) kv.npy
+	run --separate-stderr "$SA" -Q randn:1x64 -K kv.npy -V kv.npy --dry-run
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ "$output" == *"input: -K kv.npy ${rows}x64"* ]]
+	rm -f kv.npy
+}
+
 @test "memory: a large text read in pieces on threads fits a small stack" {
 	[ -z "${ASAN_OPTIONS:-}" ] ||
 	    skip "ulimit -s: ASan's frames and redzones need more stack"
