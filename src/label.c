@@ -105,6 +105,13 @@ label_load(struct labels *l, const char *spec, const char *opt,
 		len += k;
 		if (len + 1 < cap)
 			break;
+		if (len > TEXT_LINE_MAX) {
+			/* a stream without end is not read till memory
+			 * runs out (a text input's line has the same cap) */
+			err_set(e, name, 0, 0, "expected at most %zu MiB of "
+			    "labels, found more", TEXT_LINE_MAX >> 20);
+			goto fail_f;
+		}
 		{
 			char *t = realloc(l->buf, 2 * cap);
 
@@ -122,10 +129,13 @@ label_load(struct labels *l, const char *spec, const char *opt,
 	}
 	if (f != stdin)
 		fclose(f);
-	/* drop a final newline and every CR before a newline */
+	/* drop a UTF-8 byte order mark (Windows' Notepad writes one, which
+	 * the first label kept, invisibly), a final newline and every CR
+	 * before a newline */
+	i = len >= 3 && memcmp(l->buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 	if (len > 0 && l->buf[len - 1] == '\n')
 		len--;
-	for (i = j = 0; i < len; i++)
+	for (j = 0; i < len; i++)
 		if (!(l->buf[i] == '\r' && (i + 1 == len ||
 		    l->buf[i + 1] == '\n')))
 			l->buf[j++] = l->buf[i];

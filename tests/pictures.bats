@@ -157,6 +157,22 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	[ "$output" = "selfattn: /dev/zero:1:1: expected a label of text, found a NUL byte" ]
 }
 
+@test "labels: a UTF-8 byte order mark is not part of the first label; a stream without end stops at 256 MiB" {
+	printf '\357\273\277The\r\ncat\r\nsat\r\non\r\nthe\r\nmat\r\n' >bom.txt
+	run cat_run --labels @bom.txt -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ",The,cat,sat,on,the,mat" ]
+	[ "${lines[1]%%,*}" = "The" ]
+	printf '\357\273\277\n' >bom1.txt
+	run cat_run --labels @bom1.txt -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: bom1.txt: --labels: no label in the file" ]
+	run --separate-stderr bash -c 'yes | tr -d "\n" | "$1" -Q rand:2x2 \
+	    -K rand:2x2 -V rand:2x2 --labels @- -o /dev/null -a /dev/null' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdin>: expected at most 256 MiB of labels, found more" ]
+}
+
 # A batch of 2 sequences of 3 tokens, 2 heads.
 batch() {
 	printf '1 0\n0 1\n1 1\n\n2 0\n0 2\n1 -1\n' >xb.txt
