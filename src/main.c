@@ -77,7 +77,8 @@ static const char help_text[] =
 "\n"
 "Attention:\n"
 "  -H, --heads N         split Q, K, V columns into N heads (default 1)\n"
-"      --kv-heads G      G key/value heads shared by the H query heads\n"
+"      --kv-heads G      G key/value heads shared by the H query heads (G\n"
+"                        divides H)\n"
 "  -s, --scale X|none    multiply scores by X (default 1/sqrt(dk), or 1\n"
 "                        for general and additive scores); none is 1\n"
 "      --score dot|general|additive  q·kᵀ (default), q·Wa·kᵀ (--wa),\n"
@@ -718,6 +719,12 @@ check_combination(const struct opts *o)
 			return usage_error("%s", "--pos conflicts with -Q: the "
 			    "position encoding is added to -x");
 	}
+	/* -H given, or 1 with -x: no input can change it */
+	if (o->po.kv_heads != 0 && (o->po.heads != 0 || o->spec[IN_X]) &&
+	    (o->po.heads ? o->po.heads : 1) % o->po.kv_heads != 0)
+		return usage_error("--kv-heads %zu does not divide -H %zu: "
+		    "each key/value head serves as many query heads",
+		    o->po.kv_heads, o->po.heads ? o->po.heads : 1);
 	if (o->spec[IN_INPROJ] && o->po.kv_heads != 0 && o->po.kv_heads !=
 	    (o->po.heads ? o->po.heads : 1))
 		return usage_error("%s", "--kv-heads conflicts with --in-proj: "

@@ -529,7 +529,7 @@ fails() {
 	# WK d x 3*3 and WV d x 3*2 fit 3 kv heads of the query width 3
 	run --separate-stderr "$SA" -x X.npy -q WQ.npy -k rand:8x9 \
 	    -v rand:8x6 -H 4 --kv-heads 3
-	fails 1
+	fails 2
 	has_opt "${stderr_lines[0]}" --kv-heads
 }
 

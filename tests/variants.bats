@@ -649,8 +649,12 @@ data_is() {
 
 @test "variants data: --kv-heads must divide -H" {
 	mkqkv
+	# both given: a usage error, whatever the inputs
 	run "$SA" -Q rand:2x4 -K rand:3x3 -V rand:3x3 -H 4 --kv-heads 3
-	data_is '3 key/value heads do not divide the 4 query heads (--kv-heads 3, -H 4)'
+	usage_is '--kv-heads 3 does not divide -H 4: each key/value head serves as many query heads'
+	run "$SA" -x rand:2x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 --kv-heads 2
+	usage_is '--kv-heads 2 does not divide -H 1: each key/value head serves as many query heads'
+	# -Q's heads may come from a per-head input: a data error
 	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x4 --kv-heads 2
 	data_is '2 key/value heads do not divide the 1 query head (--kv-heads 2, -H 1)'
 }
