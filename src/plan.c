@@ -310,8 +310,8 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (sequence(mem, 1, &Bm, &p->m, &p->dm, e) != 0)
 			return -1;
 		if ((mem->sh.ndim == 3) != p->batched || Bm != p->B)
-			return mismatch(e, mem, "%s is %s: both must be one "
-			    "sequence or the same number of them", who(w, x),
+			return mismatch(e, mem, "%s is %s: both must be 2-D, "
+			    "or 3-D with as many sequences", who(w, x),
 			    shape_str(s, sizeof s, &x->sh));
 		p->mem = &mem->m;
 	}
@@ -323,8 +323,8 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (sequence(mv, 1, &Bm, &mm, &p->dmv, e) != 0)
 			return -1;
 		if ((mv->sh.ndim == 3) != p->batched || Bm != p->B)
-			return mismatch(e, mv, "%s is %s: both must be one "
-			    "sequence or the same number of them", who(w, x),
+			return mismatch(e, mv, "%s is %s: both must be 2-D, "
+			    "or 3-D with as many sequences", who(w, x),
 			    shape_str(s, sizeof s, &x->sh));
 		if (mm != p->m)
 			return mismatch(e, mv, "%s is %s: every key needs a "
