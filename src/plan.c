@@ -32,26 +32,34 @@ shp(char *b, const struct plan_in *in)
  * ones, which do.  A message about two inputs names both:
  *	-k (WK) W.csv is 3x3 but -x (X) X.csv has 4 columns
  */
+static const char *const sym[][2] = {
+	{ "-x", "X" }, { "-q", "WQ" }, { "-k", "WK" }, { "-v", "WV" },
+	{ "-w", "WO" }, { "-Q", "Q" }, { "-K", "K" }, { "-V", "V" },
+};
+
+/* The matrix of one of those options (sym), or NULL. */
+static const char *
+sym_of(const struct plan_in *in)
+{
+	size_t i;
+
+	for (i = 0; in->opt != NULL && i < sizeof sym / sizeof sym[0]; i++)
+		if (strcmp(in->opt, sym[i][0]) == 0)
+			return sym[i][1];
+	return NULL;
+}
+
 static const char *
 who(char *b, const struct plan_in *in)
 {
-	static const char *const sym[][2] = {
-		{ "-x", "X" }, { "-q", "WQ" }, { "-k", "WK" }, { "-v", "WV" },
-		{ "-w", "WO" }, { "-Q", "Q" }, { "-K", "K" }, { "-V", "V" },
-	};
-	size_t i;
+	const char *m = sym_of(in);
 
-	if (in->opt == NULL) {
+	if (in->opt == NULL)
 		snprintf(b, WHOSZ, "%s", in->name);
-		return b;
-	}
-	for (i = 0; i < sizeof sym / sizeof sym[0]; i++)
-		if (strcmp(in->opt, sym[i][0]) == 0) {
-			snprintf(b, WHOSZ, "%s (%s) %s", in->opt,
-			    sym[i][1], in->name);
-			return b;
-		}
-	snprintf(b, WHOSZ, "%s %s", in->opt, in->name);
+	else if (m != NULL)
+		snprintf(b, WHOSZ, "%s (%s) %s", in->opt, m, in->name);
+	else
+		snprintf(b, WHOSZ, "%s %s", in->opt, in->name);
 	return b;
 }
 
@@ -82,7 +90,9 @@ wfit(const struct plan *p, const struct plan_in *in, size_t want)
 	    "stores weights";
 }
 
-/* "WHO is SHAPE but ...": the message of most shape errors. */
+/* "WHO is SHAPE but ...": the message of most shape errors; of a 1-D
+ * matrix (sym), with how it was read ("is 3 but X has 3 columns"
+ * seemed to contradict itself). */
 static int
 mismatch(struct err *e, const struct plan_in *in, const char *fmt, ...)
 {
@@ -92,6 +102,9 @@ mismatch(struct err *e, const struct plan_in *in, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rest, sizeof rest, fmt, ap);
 	va_end(ap);
+	if (in->sh.ndim == 1 && sym_of(in) != NULL)
+		return err_set(e, NULL, 0, 0, "%s is 1-D, read as one row "
+		    "(1x%zu), but %s", who(w, in), in->sh.dim[0], rest);
 	return err_set(e, NULL, 0, 0, "%s is %s but %s", who(w, in),
 	    shp(s, in), rest);
 }
@@ -469,6 +482,10 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		return mismatch(e, k, "%s is %s: every key needs a value; its "
 		    "transpose would fit (a row per key)", who(w, v),
 		    shape_str(s2, sizeof s2, &v->sh));
+	if (mk != mv && k->sh.ndim == 1 && v->sh.ndim != 1)
+		/* a key saved 1-D: one row, one key */
+		return mismatch(e, k, "%s is %s: every key needs a value",
+		    who(w, v), shape_str(s2, sizeof s2, &v->sh));
 	if (mk != mv)
 		return mismatch(e, v, "%s is %s: every key needs a value%s",
 		    who(w, k), shape_str(s2, sizeof s2, &k->sh), p->perhead ?

@@ -476,6 +476,21 @@ usage_fails() {
 	[ "$output" = "selfattn: -q (WQ) rand:4x4 is 4x4 but -x (X) X.csv has 3 columns" ]
 }
 
+@test "shape: a 1-D weight or key (np.save of a 1-D array) says it is read as one row, and is the one named" {
+	# (3,) of zeros
+	{ "$ROOT/tests/tools/npyhdr" 3; printf '%024d' 0 | tr 0 '\000'; } > w1d.npy
+	cp w1d.npy k1d.npy
+	printf '1,0,1\n0,1,0\n1,1,1\n' > X.csv
+	run "$SA" -x X.csv -q w1d.npy -k rand:3x3 -v rand:3x3
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -q (WQ) w1d.npy is 1-D, read as one row (1x3), but -x (X) X.csv has 3 columns" ]
+	run "$SA" -Q rand:3x1 -K k1d.npy -V rand:3x1
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -K (K) k1d.npy is 1-D, read as one row (1x3), but -V (V) rand:3x1 is 3x1: every key needs a value" ]
+	# a 1-D query is one query, and fine
+	"$SA" -Q w1d.npy -K rand:3x3 -V rand:3x1 -o /dev/null
+}
+
 @test "shape: X, Q or K stored the wrong way round say so, and are the ones named" {
 	# X as d x n (3 features of 5 tokens): the weights agree on 3 rows
 	printf '1,0,1,1,0\n0,1,0,1,1\n1,1,1,0,0\n' > XT.csv
