@@ -388,8 +388,13 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		} else if (nul_in_line(r, end)) {
 			return -1;
 		} else if (ce == cs) {
+			/* pandas' to_csv: ",0,1,2", its index's empty name
+			 * before the column names */
 			return err_set(r->e, r->name, r->line, col(r, fs),
-			    "expected a number, found an empty field");
+			    "expected a number, found an empty field%s",
+			    r->line == 1 && fs == line ? " (a header row with "
+			    "an index column, as pandas' to_csv writes: write "
+			    "with index=False, header=False)" : "");
 		} else {
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),

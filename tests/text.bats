@@ -355,9 +355,13 @@ inf,-inf,inf'
 
 @test "error: an empty field" {
 	fails_with '1,,3\n' '1:3: expected a number, found an empty field'
-	fails_with ',2\n' '1:1: expected a number, found an empty field'
+	fails_with '1,2\n,2\n' '2:1: expected a number, found an empty field'
 	fails_with '1\t\t3\n' '1:3: expected a number, found an empty field'
 	fails_with '1, "" ,3\n' '1:4: expected a number, found an empty field'
+}
+
+@test "error: pandas' index column and header: an empty first field on line 1 says so" {
+	fails_with ',0,1,2\n0,1.0,0.0,1.0\n' "1:1: expected a number, found an empty field (a header row with an index column, as pandas' to_csv writes: write with index=False, header=False)"
 }
 
 @test "error: a trailing comma is an empty field" {
