@@ -350,9 +350,10 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		size_t E = p->d;
 
 		if (ip->sh.ndim != 2 || ip->m.cols != E || ip->m.rows != 3 * E)
-			return mismatch(e, ip, "%s has %zu column%s: expected "
-			    "%zux%zu (3E x E, PyTorch's in_proj_weight)%s",
-			    who(w, x), E, PL(E), 3 * E, E, tfit(ip, 3 * E, E));
+			return mismatch(e, ip, "%s has E = %zu column%s: "
+			    "expected 3E x E = %zux%zu (PyTorch's "
+			    "in_proj_weight)%s", who(w, x), E, PL(E), 3 * E, E,
+			    tfit(ip, 3 * E, E));
 		if (p->dm != E)
 			return mismatch(e, mem, "%s projects keys and values "
 			    "of width %zu", who(w, ip), E);

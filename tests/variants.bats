@@ -505,9 +505,9 @@ data_is() {
 
 @test "variants data: --in-proj must be 3E x E" {
 	run "$SA" -x rand:3x4 --layout torch --in-proj rand:11x4
-	data_is "--in-proj rand:11x4 is 11x4 but -x (X) rand:3x4 has 4 columns: expected 12x4 (3E x E, PyTorch's in_proj_weight)"
+	data_is "--in-proj rand:11x4 is 11x4 but -x (X) rand:3x4 has E = 4 columns: expected 3E x E = 12x4 (PyTorch's in_proj_weight)"
 	run "$SA" -x rand:3x4 --layout torch --in-proj rand:4x12
-	data_is "--in-proj rand:4x12 is 4x12 but -x (X) rand:3x4 has 4 columns: expected 12x4 (3E x E, PyTorch's in_proj_weight); its transpose would fit"
+	data_is "--in-proj rand:4x12 is 4x12 but -x (X) rand:3x4 has E = 4 columns: expected 3E x E = 12x4 (PyTorch's in_proj_weight); its transpose would fit"
 	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 -H 3
 	data_is '--in-proj rand:12x4 is 12x4: its 4 rows per block do not split into 3 heads of equal width (-H 3)'
 	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 -m rand:2x5
