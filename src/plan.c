@@ -872,11 +872,18 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (woi->name != NULL) {
 		if ((p->wo = weight(p, woi, e)) == NULL)
 			return -1;
+		/* 3-D Q, K, V without -H are heads; a WO of one head's
+		 * width says they were meant as a batch */
+		int batch = p->perhead && p->o.heads == 0 &&
+		    in[IN_Q].sh.ndim == 3 && p->wo->rows == p->dv;
+
 		if (p->wo->rows != p->H * p->dv)
 			return mismatch(e, woi, "the attention output has %zu "
 			    "column%s (%zu head%s of %zu)%s", p->H * p->dv,
-			    PL(p->H * p->dv), p->H, PL(p->H), p->dv, wfit(p, woi,
-			    p->H * p->dv));
+			    PL(p->H * p->dv), p->H, PL(p->H), p->dv, batch ?
+			    "; 3-D -Q, -K, -V are heads: give -H 1 if they are "
+			    "a batch of sequences" : wfit(p, woi, p->H *
+			    p->dv));
 		p->dout = p->wo->cols;
 	}
 	if (vector_of(&in[IN_BO], p->dout, "the output has", &p->bo, e))

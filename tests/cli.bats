@@ -461,6 +461,12 @@ usage_fails() {
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -w rand:2x3
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: -w (WO) rand:2x3 is 2x3 but the attention output has 3 columns (1 head of 3); its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+	# text in blocks is read as heads: a WO of one head says -H 1
+	printf '1,0\n0,1\n\n1,1\n0,1\n' > Q3.txt
+	run "$SA" -Q Q3.txt -K Q3.txt -V Q3.txt -w rand:2x2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -w (WO) rand:2x2 is 2x2 but the attention output has 4 columns (2 heads of 2); 3-D -Q, -K, -V are heads: give -H 1 if they are a batch of sequences" ]
+	"$SA" -Q Q3.txt -K Q3.txt -V Q3.txt -w rand:2x2 -H 1 -o /dev/null
 }
 
 @test "shape: a transposed weight says so, in either layout" {
