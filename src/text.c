@@ -52,10 +52,22 @@ struct row {
 unsigned long
 text_column(const char *line, const char *at)
 {
+	const unsigned char *p = (const unsigned char *)line;
+	const unsigned char *end = (const unsigned char *)at;
 	unsigned long c = 1;
+	size_t k, i;
 
-	for (; line < at; line++)
-		c += ((unsigned char)*line & 0xc0) != 0x80;
+	for (; p < end; p += i, c++) {
+		/* a lead byte and its continuation bytes are one
+		 * character; any other byte, a stray continuation byte
+		 * too, is one (it counted as none) */
+		k = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ?
+		    3 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 1;
+		for (i = 1; i < k && p + i < end && (p[i] & 0xc0) == 0x80; i++)
+			;
+		if (i < k)
+			i = 1;
+	}
 	return c;
 }
 

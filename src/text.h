@@ -64,8 +64,8 @@ size_t text_scratch(size_t len, int workers);
 
 /* The 1-based column of at on the line that starts at line, in
  * characters as an editor counts them: a UTF-8 sequence is one (its
- * continuation bytes, 10xxxxxx, do not count), a tab is one.  For
- * messages. */
+ * continuation bytes, 10xxxxxx, do not count), any other byte is one
+ * (a stray continuation byte too), a tab is one.  For messages. */
 unsigned long text_column(const char *line, const char *at);
 
 /* Set e to say that line `line` of name is longer than TEXT_LINE_MAX,
