@@ -577,9 +577,9 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
 		db = sh->dim[0];
 	if ((dh != 1 && dh != p->H) || (db != 1 && db != p->B))
 		return mismatch(e, in, "there %s %zu head%s%s%zu sequence%s: "
-		    "expected (%s%zu|1, n|1, m|1)", p->H == 1 ? "is" : "are", p->H,
-		    PL(p->H), nd == 4 ? " and " : " in ", p->B, PL(p->B),
-		    nd == 4 ? "B|1, " : "", p->H);
+		    "expected (%s%zu|1, n|1, m|1)", p->H == 1 ? "is" : "are",
+		    p->H, PL(p->H), nd == 4 ? " and " : " in ", p->B,
+		    PL(p->B), nd == 4 ? "B|1, " : "", p->H);
 	st[0] = db == 1 ? 0 : dh * rows * cols;
 	st[1] = dh == 1 ? 0 : rows * cols;
 	st[2] = rows == 1 ? 0 : cols;
