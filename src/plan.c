@@ -323,8 +323,8 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (sequence(mem, 1, &Bm, &p->m, &p->dm, e) != 0)
 			return -1;
 		if ((mem->sh.ndim == 3) != p->batched || Bm != p->B)
-			return mismatch(e, mem, "%s is %s: both must be 2-D, "
-			    "or 3-D with as many sequences", who(w, x),
+			return mismatch(e, mem, "%s is %s: both must be 3-D "
+			    "with as many sequences, or neither", who(w, x),
 			    shape_str(s, sizeof s, &x->sh));
 		p->mem = &mem->m;
 	}
@@ -336,8 +336,8 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (sequence(mv, 1, &Bm, &mm, &p->dmv, e) != 0)
 			return -1;
 		if ((mv->sh.ndim == 3) != p->batched || Bm != p->B)
-			return mismatch(e, mv, "%s is %s: both must be 2-D, "
-			    "or 3-D with as many sequences", who(w, x),
+			return mismatch(e, mv, "%s is %s: both must be 3-D "
+			    "with as many sequences, or neither", who(w, x),
 			    shape_str(s, sizeof s, &x->sh));
 		if (mm != p->m)
 			return mismatch(e, mv, "%s is %s: every key needs a "
@@ -873,17 +873,19 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 		if ((p->wo = weight(p, woi, e)) == NULL)
 			return -1;
 		/* 3-D Q, K, V without -H are heads; a WO of one head's
-		 * width says they were meant as a batch */
-		int batch = p->perhead && p->o.heads == 0 &&
-		    in[IN_Q].sh.ndim == 3 && p->wo->rows == p->dv;
+		 * width says they were meant as a batch (not with GQA's
+		 * fewer key heads, which a batch cannot have) */
+		const char *fit = wfit(p, woi, p->H * p->dv);
+		int batch = p->perhead && p->o.heads == 0 && p->G == p->H &&
+		    in[IN_Q].sh.ndim == 3 && p->wo->rows == p->dv &&
+		    *fit == '\0';
 
 		if (p->wo->rows != p->H * p->dv)
 			return mismatch(e, woi, "the attention output has %zu "
 			    "column%s (%zu head%s of %zu)%s", p->H * p->dv,
 			    PL(p->H * p->dv), p->H, PL(p->H), p->dv, batch ?
 			    "; 3-D -Q, -K, -V are heads: give -H 1 if they are "
-			    "a batch of sequences" : wfit(p, woi, p->H *
-			    p->dv));
+			    "a batch of sequences" : fit);
 		p->dout = p->wo->cols;
 	}
 	if (vector_of(&in[IN_BO], p->dout, "the output has", &p->bo, e))

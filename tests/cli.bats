@@ -467,6 +467,11 @@ usage_fails() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: -w (WO) rand:2x2 is 2x2 but the attention output has 4 columns (2 heads of 2); 3-D -Q, -K, -V are heads: give -H 1 if they are a batch of sequences" ]
 	"$SA" -Q Q3.txt -K Q3.txt -V Q3.txt -w rand:2x2 -H 1 -o /dev/null
+	# not with fewer key/value heads, which a batch cannot have
+	{ "$ROOT/tests/tools/npyhdr" 1 2 2; printf '%032d' 0 | tr 0 '\000'; } > K1.npy
+	run "$SA" -Q Q3.txt -K K1.npy -V K1.npy -w rand:2x2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -w (WO) rand:2x2 is 2x2 but the attention output has 4 columns (2 heads of 2)" ]
 }
 
 @test "shape: a transposed weight says so, in either layout" {

@@ -90,7 +90,7 @@ blocks() {
 	printf '1,0\n0,1\n' > X.csv
 	printf '1,0\n0,1\n\n1,1\n0,1\n' > M.csv
 	sa_err -x X.csv -m M.csv -q rand:2x2 -k rand:2x2 -v rand:2x2
-	[ "$stderr" = 'selfattn: --memory M.csv is 2x2x2 but -x (X) X.csv is 2x2: both must be 2-D, or 3-D with as many sequences' ]
+	[ "$stderr" = 'selfattn: --memory M.csv is 2x2x2 but -x (X) X.csv is 2x2: both must be 3-D with as many sequences, or neither' ]
 }
 
 # --- streams: pipes, devices and standard input are read whole, but not

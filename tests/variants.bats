@@ -621,7 +621,7 @@ data_is() {
 @test "variants data: the memory must have the batches of X" {
 	printf '1,2,3,4\n\n5,6,7,8\n' > x2.csv
 	run "$SA" -x x2.csv -q rand:4x4 -k rand:4x4 -v rand:4x4 -m rand:3x4
-	data_is '--memory rand:3x4 is 3x4 but -x (X) x2.csv is 2x1x4: both must be 2-D, or 3-D with as many sequences'
+	data_is '--memory rand:3x4 is 3x4 but -x (X) x2.csv is 2x1x4: both must be 3-D with as many sequences, or neither'
 }
 
 @test "variants data: --score general needs Wa of query x key width" {
