@@ -87,7 +87,10 @@ label_load(struct labels *l, const char *spec, const char *opt,
 		goto fail_f;
 	}
 	for (;;) {
-		size_t k = fread(l->buf + len, 1, cap - len - 1, f);
+		/* to one byte past the cap at most: more is an error */
+		size_t want = cap - len - 1 < TEXT_LINE_MAX + 1 - len ?
+		    cap - len - 1 : TEXT_LINE_MAX + 1 - len;
+		size_t k = fread(l->buf + len, 1, want, f);
 		const char *z = memchr(l->buf + len, '\0', k);
 
 		if (z != NULL) {
@@ -103,8 +106,6 @@ label_load(struct labels *l, const char *spec, const char *opt,
 			goto fail_f;
 		}
 		len += k;
-		if (len + 1 < cap)
-			break;
 		if (len > TEXT_LINE_MAX) {
 			/* a stream without end is not read till memory
 			 * runs out (a text input's line has the same cap) */
@@ -112,6 +113,8 @@ label_load(struct labels *l, const char *spec, const char *opt,
 			    "labels, found more", TEXT_LINE_MAX >> 20);
 			goto fail_f;
 		}
+		if (k < want)
+			break;	/* the end (or an error: ferror below) */
 		{
 			char *t = realloc(l->buf, 2 * cap);
 
@@ -132,7 +135,7 @@ label_load(struct labels *l, const char *spec, const char *opt,
 	/* drop a UTF-8 byte order mark (Windows' Notepad writes one, which
 	 * the first label kept, invisibly), a final newline and every CR
 	 * before a newline */
-	i = len >= 3 && memcmp(l->buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	i = len >= 3 && memcmp(l->buf, BOM, 3) == 0 ? 3 : 0;
 	if (len > 0 && l->buf[len - 1] == '\n')
 		len--;
 	for (j = 0; i < len; i++)

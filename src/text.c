@@ -30,7 +30,6 @@
 #define TEXT_PIECE_MIN	(1 << 20)
 #endif
 #define PIECES_MAX	64
-#define BOM		"\xef\xbb\xbf"	/* UTF-8 byte order mark, U+FEFF */
 
 struct reader {
 	const char *name;

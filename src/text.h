@@ -17,6 +17,10 @@
  */
 #define TEXT_LINE_MAX	((size_t)256 << 20)
 
+/* The UTF-8 byte order mark, U+FEFF: skipped at the start of a text
+ * (and of a labels file). */
+#define BOM		"\xef\xbb\xbf"
+
 /*
  * Parse buf[0..len) (need not be NUL-terminated).  A UTF-8 byte order
  * mark (EF BB BF) at buf[0] is skipped, and not counted in the columns

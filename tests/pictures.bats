@@ -171,6 +171,17 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	    -K rand:2x2 -V rand:2x2 --labels @- -o /dev/null -a /dev/null' _ "$SA"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: <stdin>: expected at most 256 MiB of labels, found more" ]
+	# a file of 256 MiB is read, one byte more is refused
+	yes | head -c $((256 << 20)) >big.txt
+	run --separate-stderr "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
+	    --labels @big.txt -o /dev/null -a /dev/null
+	[ "$stderr" = "selfattn: --labels: 134217728 labels for 2 queries" ]
+	printf y >>big.txt
+	run --separate-stderr "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
+	    --labels @big.txt -o /dev/null -a /dev/null
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: big.txt: expected at most 256 MiB of labels, found more" ]
+	rm big.txt
 }
 
 # A batch of 2 sequences of 3 tokens, 2 heads.
