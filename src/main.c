@@ -1629,15 +1629,18 @@ main(int argc, char *argv[])
 	 * --query-lengths too, which a merge cannot tell from these) */
 	if (dead > 0 && o.merge && !o.quiet)
 		fprintf(stderr, "selfattn: warning: %zu log-sum-exp value%s "
-		    "-inf in every shard (no key seen): %s output%s 0\n",
-		    dead, dead == 1 ? " is" : "s are", dead == 1 ? "its" :
-		    "their", dead == 1 ? " is" : "s are");
+		    "-inf in every shard (no key seen): %s output%s the first "
+		    "shard's (0, or bo with -w --bo)\n", dead, dead == 1 ?
+		    " is" : "s are", dead == 1 ? "its" : "their", dead == 1 ?
+		    " is" : "s are");
 	else if (dead > 0 && !o.po.has_krange && !o.quiet)
+		/* 0 before WO: Y is bo there */
 		fprintf(stderr, "selfattn: warning: %zu query row%s%s %s every "
-		    "key masked: %s output and weights are 0\n", dead,
+		    "key masked: %s output%s weights are 0\n", dead,
 		    dead == 1 ? "" : "s", p.H > 1 ?
 		    ", counted in each head," : "", dead == 1 ? "has" : "have",
-		    dead == 1 ? "its" : "their");
+		    dead == 1 ? "its" : "their", p.bo == NULL ? " and" :
+		    dead == 1 ? " is bo and its" : " is bo and their");
 	status = 0;
 	goto done;
 fail:

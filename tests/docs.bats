@@ -353,7 +353,9 @@ selfattn: -o y.xlsx: unknown extension ".xlsx": use .csv, .tsv, .txt or .npy, or
 	2 selfattn -Q Q.csv -K K.csv -V V.csv -o y.xlsx
 selfattn: warning: 2 query rows, counted in each head, have every key masked: their output and weights are 0
 	0 printf "0,0,0\n1,1,1\n" >mask.csv; selfattn -Q rand:2x4 -K rand:3x4 -V rand:3x4 -H 2 --mask mask.csv -o /dev/null
-selfattn: warning: 2 log-sum-exp values are -inf in every shard (no key seen): their outputs are 0
+selfattn: warning: 1 query row has every key masked: its output is bo and its weights are 0
+	0 printf "0,0,0\n1,1,1\n" >mask.csv; selfattn -Q rand:2x4 -K rand:3x4 -V rand:3x4 -w rand:4x2 --bo rand:2 --mask mask.csv -o /dev/null
+selfattn: warning: 2 log-sum-exp values are -inf in every shard (no key seen): their outputs are the first shard'\''s (0, or bo with -w --bo)
 	0 printf "0,0,0\n1,1,1\n" >mask.csv; selfattn -Q rand:2x4 -K rand:3x4 -V rand:3x4 -H 2 --mask mask.csv --key-range 0:3 -o y.csv --lse l.csv; selfattn --merge -o /dev/null y.csv l.csv'
 
 @test "docs: every message README.md and the manual quote is printed as shown" {
