@@ -324,6 +324,30 @@ printed(const char *p, const char *end)
 	    (strncasecmp(p, "inf", 3) == 0 || strncasecmp(p, "nan", 3) == 0));
 }
 
+/* Is the line [p, end) pandas' default header beside its index column,
+ * an empty field and then the column names 0, 1, 2, ... (to_csv)?  (An
+ * empty first field alone may be a NaN, as to_csv writes one.) */
+static int
+pandas_header(const char *p, const char *end, int sep)
+{
+	unsigned long want = 0, v;
+
+	while (end > p && (end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	if (p == end || *p != sep)
+		return 0;
+	while (p < end && *p == sep) {
+		if (++p == end || *p < '0' || *p > '9')
+			return 0;
+		for (v = 0; p < end && *p >= '0' && *p <= '9' && v < 1000000;
+		    p++)
+			v = v * 10 + (unsigned long)(*p - '0');
+		if (v != want++)
+			return 0;
+	}
+	return p == end;
+}
+
 /*
  * Parse the fields of the non-blank line [p, end) split by sep, adding
  * its numbers to r->v.  probe (the line may be a header): a field that
@@ -403,7 +427,8 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			 * before the column names */
 			return err_set(r->e, r->name, r->line, col(r, fs),
 			    "expected a number, found an empty field%s",
-			    r->line == 1 && fs == line ? " (a header row with "
+			    r->line == 1 && fs == line && pandas_header(line,
+			    end, sep) ? " (a header row with "
 			    "an index column, as pandas' to_csv writes: write "
 			    "with index=False, header=False)" : "");
 		} else {

@@ -366,6 +366,10 @@ inf,-inf,inf'
 
 @test "error: pandas' index column and header: an empty first field on line 1 says so" {
 	fails_with ',0,1,2\n0,1.0,0.0,1.0\n' "1:1: expected a number, found an empty field (a header row with an index column, as pandas' to_csv writes: write with index=False, header=False)"
+	fails_with ',0,1\r\n0,1.0,0.0\r\n' "1:1: expected a number, found an empty field (a header row with an index column, as pandas' to_csv writes: write with index=False, header=False)"
+	# a NaN, as to_csv writes one, or other names: no hint
+	fails_with ',2,3\n4,5,6\n' '1:1: expected a number, found an empty field'
+	fails_with ',0,2\n4,5,6\n' '1:1: expected a number, found an empty field'
 }
 
 @test "error: a trailing comma is an empty field" {
