@@ -554,9 +554,10 @@ biases(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	return 0;
 }
 
-/* The shape of --mask and --bias: (n|1, m|1), (H|1, n|1, m|1) or (B|1,
- * H|1, n|1, m|1), an axis of 1 broadcast as PyTorch does; the strides
- * of batch, head, query row and key into st (0: shared). */
+/* The shape of --mask and --bias: (m|1), (n|1, m|1), (H|1, n|1, m|1)
+ * or (B|1, H|1, n|1, m|1), an axis of 1 broadcast as PyTorch does (a
+ * 1-D one is one row); the strides of batch, head, query row and key
+ * into st (0: shared). */
 static int
 score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
     struct err *e)
@@ -567,8 +568,8 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
 
 	rows = nd >= 2 ? sh->dim[nd - 2] : 1;
 	cols = sh->dim[nd - 1];
-	if (nd == 1 ? !(p->vec && (cols == p->m || cols == 1)) : nd > 4 ||
-	    (rows != n && rows != 1) || (cols != p->m && cols != 1))
+	if (nd > 4 || (rows != n && rows != 1) || (cols != p->m && cols !=
+	    1))
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
 		    "keys)%s", n, p->m, tfit(in, n, p->m));
 	if (nd >= 3)

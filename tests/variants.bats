@@ -204,6 +204,21 @@ data_is() {
 	# the rows are not all alike: the mask hides every third key
 	"$SA" $a -o y0.npy
 	! cmp -s y0.npy yn.npy
+	# a 1-D .npy mask is that one row, as PyTorch broadcasts it
+	{
+		"$ROOT/tests/tools/npyhdr" 50
+		for j in $(seq 0 49); do
+			if [ $((j % 3)) -ne 1 ]; then
+				printf '\000\000\000\000\000\000\360\077'
+			else
+				printf '\000\000\000\000\000\000\000\000'
+			fi
+		done
+	} > m1d.npy
+	"$SA" $a --mask m1d.npy --bias b1.csv -a w1.npy -o y1.npy -j 2
+	"$SA" $a --mask mn.csv --bias bn.csv -a wn.npy -o yn.npy
+	cmp y1.npy yn.npy
+	cmp w1.npy wn.npy
 	# a row count other than 1 or n is still refused
 	head -2 mn.csv > m2.csv
 	run "$SA" $a --mask m2.csv
