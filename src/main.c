@@ -900,6 +900,55 @@ is_stdin(const char *f)
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 }
 
+/* The file of input i (an input, then --labels and --key-labels), or
+ * NULL: none, words, a generator; and the option that names it. */
+static const char *
+input_file(const struct opts *o, int i)
+{
+	const char *f = i < IN_NROLES ? o->spec[i] : i == IN_NROLES ?
+	    o->labels : o->key_labels;
+
+	if (f == NULL || (i >= IN_NROLES && *f++ != '@') ||
+	    (i < IN_NROLES && input_is_generator(f)))
+		return NULL;
+	return f;
+}
+
+static const char *
+input_opt(int i)
+{
+	return i < IN_NROLES ? role_opt[i].name : i == IN_NROLES ?
+	    "--labels" : "--key-labels";
+}
+
+/* Do two inputs name one pipe or socket (a FIFO, /dev/fd/N of a pipe),
+ * which the first would drain (or whose open the second would wait on
+ * forever)?  A usage error if so, else 0. */
+static int
+same_stream(const struct opts *o)
+{
+	struct stat a, b;
+	const char *f, *g;
+	int i, j;
+
+	for (i = 0; i < IN_NROLES + 2; i++) {
+		if ((f = input_file(o, i)) == NULL || strcmp(f, "-") == 0 ||
+		    stat(f, &a) != 0 || !(S_ISFIFO(a.st_mode) ||
+		    S_ISSOCK(a.st_mode)))
+			continue;
+		for (j = i + 1; j < IN_NROLES + 2; j++)
+			if ((g = input_file(o, j)) != NULL &&
+			    stat(g, &b) == 0 && a.st_dev == b.st_dev &&
+			    a.st_ino == b.st_ino)
+				return usage_error("%s %s%s and %s %s%s are "
+				    "one stream: it can be read by one option "
+				    "only", input_opt(i), i < IN_NROLES ? "" :
+				    "@", f, input_opt(j), j < IN_NROLES ? "" :
+				    "@", g);
+	}
+	return 0;
+}
+
 /* --merge takes pairs of files and outputs; no attention options. */
 static int
 check_merge(const struct opts *o, int nops, char *const ops[])
@@ -972,6 +1021,20 @@ long_given(char *b, size_t cap, const char *s)
 
 /* The usage error for what getopt_long refused (c is '?' or ':') in
  * element s: name the option as given and say what to write. */
+/* The long option that w names whole ("heads", "seed=3"), or -1. */
+static int
+long_of(const char *w)
+{
+	size_t len = strcspn(w, "=");
+	int i;
+
+	for (i = 0; longopts[i].name != NULL; i++)
+		if (strlen(longopts[i].name) == len &&
+		    strncmp(longopts[i].name, w, len) == 0)
+			return i;
+	return -1;
+}
+
 static int
 bad_option(int c, const char *s)
 {
@@ -985,11 +1048,10 @@ bad_option(int c, const char *s)
 		if (c == ':')
 			return usage_error("option -%c needs an argument",
 			    optopt);
-		for (i = 0; longopts[i].name != NULL && s[2] != '\0'; i++)
-			if (strcmp(longopts[i].name, s + 1) == 0)
-				return usage_error("unknown option -%c in %s: "
-				    "long options start with two dashes: "
-				    "write -%s", optopt, s, s);
+		if (s[2] != '\0' && long_of(s + 1) >= 0)
+			return usage_error("unknown option -%c in %s: long "
+			    "options start with two dashes: write -%s", optopt,
+			    s, s);
 		if (s[2] != '\0')
 			return usage_error("unknown option -%c in %s", optopt,
 			    s);
@@ -1078,6 +1140,12 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		s = argv[at = option_at(argc, argv, before)];
 		if (c == '?' || c == ':')
 			return bad_option(c, s);
+		/* "-heads 2", a long option with one dash, is -h -e -a ...:
+		 * -h would print the help and exit 0, ignoring the rest */
+		if (s[0] == '-' && s[1] == c && s[2] != '\0' &&
+		    long_of(s + 1) >= 0 && strcmp(s + 1, "help") != 0)
+			return usage_error("%s: long options start with two "
+			    "dashes: write -%s", s, s);
 		if (o->attn_opt == NULL && attention_only(c))
 			o->attn_opt = s;
 		/* "-H=2": a long option's "=" after a short option. */
@@ -1390,6 +1458,8 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			return usage_error("%s", "standard input ('-') can "
 			    "be read by one option only");
 	}
+	if ((i = same_stream(o)) != 0)
+		return i;
 	for (i = 0; i < IN_NROLES; i++)
 		if (o->spec[i] != NULL && input_is_generator(o->spec[i]) &&
 		    input_generator(o->spec[i], &sh, &e) < 0)

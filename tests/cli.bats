@@ -70,6 +70,23 @@ usage_fails() {
 	[ "${lines[0]}" = "selfattn: unknown option -b in -bq: long options start with two dashes: write --bq" ]
 }
 
+@test "usage: a long option with one dash whose first letter is an option says so (-heads printed the help and exited 0)" {
+	mkdata
+	for a in "-heads 2" "-heatmap h.svg" "-quiet" "-seed=3" "-show"; do
+		run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv $a -o y.csv
+		usage_fails
+		w=${a%% *}
+		[ "${lines[0]}" = "selfattn: $w: long options start with two dashes: write -$w" ]
+		[ ! -e y.csv ]
+	done
+	# -help is help, and an attached argument that is no option's name
+	# is an argument
+	run "$SA" -help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$("$SA" --help | head -1)" ]
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -cbottom-right -o y.csv
+}
+
 @test "usage: an ambiguous long option lists what it could be" {
 	run "$SA" -Q Q.csv -K K.csv -V V.csv --sc 2
 	usage_fails
@@ -335,6 +352,23 @@ usage_fails() {
 	# a regular file on standard input may be read twice
 	printf '1,2\n3,4\n' >two.csv
 	run bash -c '"$1" -Q - -K /dev/stdin -V two.csv <two.csv' _ "$SA"
+	[ "$status" -eq 0 ]
+}
+
+@test "usage: one pipe named by two options, a FIFO or /dev/fd/N (the FIFO's second open waited forever)" {
+	mkfifo ff
+	run timeout 20 "$SA" -Q ff -K ff -V V.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: -Q ff and -K ff are one stream: it can be read by one option only" ]
+	run bash -c '"$1" -Q /dev/fd/3 -K K.csv -V V.csv --labels @/dev/fd/3 3< <(printf "1,2\n")' _ "$SA"
+	usage_fails
+	[ "${lines[0]}" = "selfattn: -Q /dev/fd/3 and --labels @/dev/fd/3 are one stream: it can be read by one option only" ]
+	# two pipes are two streams
+	run bash -c '"$1" -Q /dev/fd/3 -K /dev/fd/4 -V /dev/fd/4 3< <(printf "1,2\n") 4< <(printf "1,2\n")' _ "$SA"
+	usage_fails
+	[ "${lines[0]}" = "selfattn: -K /dev/fd/4 and -V /dev/fd/4 are one stream: it can be read by one option only" ]
+	printf '1\n2\n' >V2.csv
+	run bash -c '"$1" -Q /dev/fd/3 -K /dev/fd/4 -V V2.csv 3< <(printf "1,2\n") 4< <(printf "1,2\n3,4\n")' _ "$SA"
 	[ "$status" -eq 0 ]
 }
 
