@@ -466,13 +466,36 @@ keep_std_fds(struct err *e)
 	return 0;
 }
 
+/* "selfattn: " and s on one line of standard error: a control
+ * character, which only a name given on the command line or in a file
+ * can bring (a file "a\nb.csv"), is written as an escape, so that a
+ * diagnostic stays one line and sends a terminal nothing. */
+static void
+put_line(const char *s)
+{
+	fputs("selfattn: ", stderr);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			fputs("\\n", stderr);
+		else if (c == '\t')
+			fputs("\\t", stderr);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			putc(c, stderr);
+	}
+	putc('\n', stderr);
+}
+
 /* The one place a diagnostic is printed. */
 static void
 diag(const struct err *e)
 {
 	char buf[ERR_LINE];
 
-	fprintf(stderr, "selfattn: %s\n", err_format(e, buf, sizeof buf));
+	put_line(err_format(e, buf, sizeof buf));
 }
 
 static int usage_error(const char *fmt, ...)
@@ -486,11 +509,13 @@ usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("selfattn: ", stderr);
+	char buf[ERR_LINE];
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%sTry 'selfattn --help' for more information.\n",
+	put_line(buf);
+	fprintf(stderr, "%sTry 'selfattn --help' for more information.\n",
 	    usage_text);
 	return EXIT_USAGE;
 }

@@ -70,6 +70,18 @@ usage_fails() {
 	[ "${lines[0]}" = "selfattn: unknown option -b in -bq: long options start with two dashes: write --bq" ]
 }
 
+@test "usage: a diagnostic is one line: control characters of names are escapes" {
+	run --separate-stderr "$SA" -Q $'a\nb.csv' -K K.csv -V V.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: a\nb.csv: No such file or directory' ]
+	run --separate-stderr "$SA" -Q $'\e[31mred\t' -K K.csv -V V.csv
+	[ "$stderr" = 'selfattn: \x1b[31mred\t: No such file or directory' ]
+	run --separate-stderr "$SA" -Q K.csv -K K.csv -V V.csv $'--bo\ngus'
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'selfattn: unknown option --bo\ngus' ]
+	[[ "${stderr_lines[1]}" == "usage: selfattn -x X "* ]]
+}
+
 @test "usage: a long option with one dash whose first letter is an option says so (-heads printed the help and exited 0)" {
 	mkdata
 	for a in "-heads 2" "-heatmap h.svg" "-quiet" "-seed=3" "-show"; do
