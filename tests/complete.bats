@@ -133,6 +133,9 @@ bcomp() {
 	# blanks in names
 	[ "$(bcomp 'selfattn -x my')" = 'selfattn -x my\ file.csv ' ]
 	[ "$(bcomp 'selfattn -x su')" = 'selfattn -x sub\ dir/' ]
+	# and after an @ (bash tested "@sub dir" for a folder: a space)
+	[ "$(bcomp 'selfattn --labels @su')" = 'selfattn --labels \@sub\ dir/' ]
+	[ "$(bcomp 'selfattn --alibi=@su')" = 'selfattn --alibi=\@sub\ dir/' ]
 }
 
 @test "completion: the zsh script is valid zsh" {
