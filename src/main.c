@@ -1025,6 +1025,18 @@ long_name(int c)
 	return NULL;
 }
 
+/* Option c as the element s that gave it names it: "--heads" for
+ * "--heads=0" or "--he 0", "-H" for "-H0".  In buf. */
+static const char *
+as_given(char *buf, size_t cap, const char *s, int c)
+{
+	if (s[0] == '-' && s[1] == '-' && long_name(c) != NULL)
+		snprintf(buf, cap, "--%s", long_name(c));
+	else
+		snprintf(buf, cap, "-%c", c);
+	return buf;
+}
+
 /* The index of the element getopt_long takes its next option from,
  * given optind before the call: it skips (and later moves to the end)
  * the operands before it. */
@@ -1150,6 +1162,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	struct err e;
 	const char *p;
 	const char *s, *kw = NULL, *kwopt = NULL;
+	char given[32];
 	int c, i, r, rc, at, before, nstdin = 0, fmt_given = 0;
 
 	memset(o, 0, sizeof *o);
@@ -1209,8 +1222,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		switch (c) {
 		case 'H':
 			if ((rc = parse_uint(optarg, 1, SIZE_MAX, &u)) != 0)
-				return bad_number(rc, "-H", SIZE_MAX,
-				    "a number of heads >= 1", optarg);
+				return bad_number(rc, as_given(given, sizeof
+				    given, s, c), SIZE_MAX, "a number of heads "
+				    ">= 1", optarg);
 			o->po.heads = (size_t)u;
 			break;
 		case OPT_KVHEADS:
@@ -1224,8 +1238,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				o->po.scale = 1;
 			else if (num_parse(optarg, strlen(optarg),
 			    &o->po.scale) != 0 || !isfinite(o->po.scale))
-				return usage_error("-s expects a finite number "
-				    "or \"none\", found \"%s\"", optarg);
+				return usage_error("%s expects a finite number "
+				    "or \"none\", found \"%s\"", as_given(given,
+				    sizeof given, s, c), optarg);
 			o->po.has_scale = 1;
 			break;
 		case 'c':
@@ -1393,15 +1408,17 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			break;
 		case 'p':
 			if (parse_uint(optarg, 1, 17, &u) != 0)
-				return usage_error("-p expects a number of "
-				    "digits from 1 to 17, found \"%s\"", optarg);
+				return usage_error("%s expects a number of "
+				    "digits from 1 to 17, found \"%s\"",
+				    as_given(given, sizeof given, s, c), optarg);
 			o->prec = (int)u;
 			break;
 		case 'j':
 			if (parse_uint(optarg, 1, MAX_THREADS, &u) != 0)
-				return usage_error("-j expects a number of "
+				return usage_error("%s expects a number of "
 				    "threads from 1 to " MAX_THREADS_STR
-				    ", found \"%s\"", optarg);
+				    ", found \"%s\"", as_given(given, sizeof
+				    given, s, c), optarg);
 			o->threads = (int)u;
 			break;
 		case OPT_DTYPE:

@@ -70,6 +70,19 @@ usage_fails() {
 	[ "${lines[0]}" = "selfattn: unknown option -b in -bq: long options start with two dashes: write --bq" ]
 }
 
+@test "usage: a bad number names the option as it was given, long or short" {
+	for a in "-H 0:-H:a number of heads >= 1, found \"0\"" \
+	    "--heads=0:--heads:a number of heads >= 1, found \"0\"" \
+	    "--scale=x:--scale:a finite number or \"none\", found \"x\"" \
+	    "--prec=0:--precision:a number of digits from 1 to 17, found \"0\"" \
+	    "--threads 0:--threads:a number of threads from 1 to 1024, found \"0\""; do
+		IFS=: read -r arg name want <<<"$a"
+		run "$SA" -Q K.csv -K K.csv -V V.csv $arg
+		usage_fails
+		[ "${lines[0]}" = "selfattn: $name expects $want" ]
+	done
+}
+
 @test "usage: a diagnostic is one line: control characters of names are escapes" {
 	run --separate-stderr "$SA" -Q $'a\nb.csv' -K K.csv -V V.csv
 	[ "$status" -eq 1 ]
