@@ -570,8 +570,11 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
 	cols = sh->dim[nd - 1];
 	if (nd > 4 || (rows != n && rows != 1) || (cols != p->m && cols !=
 	    1))
+		/* its (each matrix's) transpose, broadcast as it would be */
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
-		    "keys)%s", n, p->m, tfit(in, n, p->m));
+		    "keys)%s", n, p->m, nd >= 2 && nd <= 4 && rows != cols &&
+		    (cols == n || cols == 1) && (rows == p->m || rows == 1) ?
+		    "; its transpose would fit" : "");
 	if (nd >= 3)
 		dh = sh->dim[nd - 3];
 	if (nd == 4)

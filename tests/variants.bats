@@ -247,6 +247,10 @@ data_is() {
 	cut -d, -f1-2 mn.csv > m2.csv
 	run "$SA" $a --mask m2.csv
 	data_is '--mask m2.csv is 300x2 but the scores are 300x600 (queries x keys)'
+	# a row of n, whose transpose, a column, would fit
+	tr '\n' , < m1.csv | sed 's/,$//' > mrow.csv
+	run "$SA" $a --mask mrow.csv
+	data_is '--mask mrow.csv is 1x300 but the scores are 300x600 (queries x keys); its transpose would fit'
 	# a value other than 0 or 1 is named by its query and key 0
 	sed '4s/.*/2/' m1.csv > m3.csv
 	run "$SA" $a --mask m3.csv
@@ -466,7 +470,7 @@ data_is() {
 	mkqkv
 	printf '1,0\n' > m.csv
 	run "$SA" $B --mask m.csv
-	data_is '--mask m.csv is 1x2 but the scores are 2x3 (queries x keys)'
+	data_is '--mask m.csv is 1x2 but the scores are 2x3 (queries x keys); its transpose would fit'
 	run "$SA" $B --mask rand:3x2
 	data_is '--mask rand:3x2 is 3x2 but the scores are 2x3 (queries x keys); its transpose would fit'
 }
