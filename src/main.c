@@ -342,6 +342,31 @@ static struct watched {
 } *watch;
 static size_t nwatch;
 
+/* Byte c of a name in a diagnostic line, into b (at most 4 bytes, no
+ * NUL): a control character as an escape (\n, \t, \x1b), so that the
+ * line stays one line and a terminal is sent nothing; returns its
+ * length.  Async-signal-safe. */
+static size_t
+escape_byte(unsigned char c, char *b)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '\n' || c == '\t') {
+		b[0] = '\\';
+		b[1] = c == '\n' ? 'n' : 't';
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		b[0] = '\\';
+		b[1] = 'x';
+		b[2] = hex[c >> 4];
+		b[3] = hex[c & 15];
+		return 4;
+	}
+	b[0] = (char)c;
+	return 1;
+}
+
 /* s to standard error, from a signal handler (write(2) is safe there;
  * stdio is not). */
 static void
@@ -351,6 +376,25 @@ say(const char *s)
 
 	while (*s != '\0' && (k = write(STDERR_FILENO, s, strlen(s))) > 0)
 		s += k;
+}
+
+/* say() of a name, escaped (escape_byte()). */
+static void
+say_name(const char *s)
+{
+	char b[256 + 5];
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		n += escape_byte((unsigned char)*s, b + n);
+		if (n >= 256) {
+			b[n] = '\0';
+			say(b);
+			n = 0;
+		}
+	}
+	b[n] = '\0';
+	say(b);
 }
 
 /* SIGBUS: a file read through a mapping (a .npy used in place, a text
@@ -380,7 +424,7 @@ on_bus(int sig, siginfo_t *si, void *ctx)
 			name = watch[i].name;
 	say("selfattn: ");
 	if (name != NULL) {
-		say(name);
+		say_name(name);
 		say(": the file was cut short while it was read\n");
 	} else
 		say("an input file could not be read where it was mapped "
@@ -468,24 +512,16 @@ keep_std_fds(struct err *e)
 
 /* "selfattn: " and s on one line of standard error: a control
  * character, which only a name given on the command line or in a file
- * can bring (a file "a\nb.csv"), is written as an escape, so that a
- * diagnostic stays one line and sends a terminal nothing. */
+ * can bring (a file "a\nb.csv"), is written as an escape
+ * (escape_byte()). */
 static void
 put_line(const char *s)
 {
-	fputs("selfattn: ", stderr);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	char b[4];
 
-		if (c == '\n')
-			fputs("\\n", stderr);
-		else if (c == '\t')
-			fputs("\\t", stderr);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(stderr, "\\x%02x", c);
-		else
-			putc(c, stderr);
-	}
+	fputs("selfattn: ", stderr);
+	for (; *s != '\0'; s++)
+		fwrite(b, 1, escape_byte((unsigned char)*s, b), stderr);
 	putc('\n', stderr);
 }
 

@@ -460,25 +460,31 @@ unprivileged() {
 	# K.npy is mapped and used in place; --key-padding, read after it
 	# from a FIFO, holds the run until K.npy is truncated (as np.save
 	# does before it writes), so that reading K faults (SIGBUS)
-	"$ROOT/tests/tools/npygen" 100 4 K.npy
-	echo OLD >y.csv
-	mkfifo pad
-	# (under ASan, whose own SIGBUS handler would report a crash, the
-	# default action, so that selfattn installs its handler)
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_sigbus=0" \
-	    "$SA" -Q randn:5x4 -K K.npy -V randn:100x4 --key-padding pad \
-	    -o y.csv 2>err &
-	pid=$!
-	exec 7>pad	# open once selfattn opens it: K.npy is loaded
-	: >K.npy
-	printf '0\n%.0s' $(seq 100) >&7
-	exec 7>&-
-	status=0
-	wait "$pid" || status=$?
-	[ "$status" -eq 1 ]
-	[ "$(cat err)" = "selfattn: K.npy: the file was cut short while it was read" ]
-	[ "$(cat y.csv)" = OLD ]
-	no_temps
+	# (a name with control characters: written escaped, one line)
+	local names=(K.npy $'K\e[31m\nX.npy') shown=(K.npy 'K\x1b[31m\nX.npy') i
+	for i in 0 1; do
+		k=${names[i]}
+		"$ROOT/tests/tools/npygen" 100 4 "$k"
+		echo OLD >y.csv
+		rm -f pad
+		mkfifo pad
+		# (under ASan, whose own SIGBUS handler would report a
+		# crash, the default action, so that selfattn installs its)
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_sigbus=0" \
+		    "$SA" -Q randn:5x4 -K "$k" -V randn:100x4 \
+		    --key-padding pad -o y.csv 2>err &
+		pid=$!
+		exec 7>pad	# open once selfattn opens it: K is loaded
+		: >"$k"
+		printf '0\n%.0s' $(seq 100) >&7
+		exec 7>&-
+		status=0
+		wait "$pid" || status=$?
+		[ "$status" -eq 1 ]
+		[ "$(cat err)" = "selfattn: ${shown[i]}: the file was cut short while it was read" ]
+		[ "$(cat y.csv)" = OLD ]
+		no_temps
+	done
 }
 
 @test "out: a signal ignored on entry stays ignored" {
