@@ -975,38 +975,44 @@ input_file(const struct opts *o, int i)
 	return f;
 }
 
+/* Input i's option, as it names a file: "-x ", "--labels @". */
 static const char *
 input_opt(int i)
 {
-	return i < IN_NROLES ? role_opt[i].name : i == IN_NROLES ?
-	    "--labels" : "--key-labels";
+	return i == IN_ALIBI ? "--alibi=@" : i == IN_NROLES ? "--labels @" :
+	    i == IN_NROLES + 1 ? "--key-labels @" : role_opt[i].name;
 }
 
-/* Do two inputs name one pipe or socket (a FIFO, /dev/fd/N of a pipe),
- * which the first would drain (or whose open the second would wait on
- * forever)?  A usage error if so, else 0. */
+/* Do files f and g name one pipe or socket (a FIFO, /dev/fd/N of a
+ * pipe), which the first reader would drain (or whose open the second
+ * would wait on forever)? */
+static int
+one_stream(const char *f, const char *g)
+{
+	struct stat a, b;
+
+	return strcmp(f, "-") != 0 && stat(f, &a) == 0 &&
+	    (S_ISFIFO(a.st_mode) || S_ISSOCK(a.st_mode)) && stat(g, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Two inputs on one stream: a usage error, else 0. */
 static int
 same_stream(const struct opts *o)
 {
-	struct stat a, b;
 	const char *f, *g;
 	int i, j;
 
-	for (i = 0; i < IN_NROLES + 2; i++) {
-		if ((f = input_file(o, i)) == NULL || strcmp(f, "-") == 0 ||
-		    stat(f, &a) != 0 || !(S_ISFIFO(a.st_mode) ||
-		    S_ISSOCK(a.st_mode)))
-			continue;
-		for (j = i + 1; j < IN_NROLES + 2; j++)
-			if ((g = input_file(o, j)) != NULL &&
-			    stat(g, &b) == 0 && a.st_dev == b.st_dev &&
-			    a.st_ino == b.st_ino)
-				return usage_error("%s %s%s and %s %s%s are "
-				    "one stream: it can be read by one option "
-				    "only", input_opt(i), i < IN_NROLES ? "" :
-				    "@", f, input_opt(j), j < IN_NROLES ? "" :
-				    "@", g);
-	}
+	for (i = 0; i < IN_NROLES + 2; i++)
+		for (j = i + 1; (f = input_file(o, i)) != NULL &&
+		    j < IN_NROLES + 2; j++)
+			if ((g = input_file(o, j)) != NULL && one_stream(f, g))
+				return usage_error("%s%s%s and %s%s%s are one "
+				    "stream: it can be read by one option "
+				    "only", input_opt(i), i < IN_NROLES &&
+				    i != IN_ALIBI ? " " : "", f, input_opt(j),
+				    j < IN_NROLES && j != IN_ALIBI ? " " : "",
+				    g);
 	return 0;
 }
 
@@ -1046,6 +1052,13 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 		if (is_stdin(ops[i]) && n++)
 			return usage_error("%s", "standard input ('-') can "
 			    "be read by one operand only");
+	for (i = 0; i < nops; i++)
+		for (n = i + 1; n < nops; n++)
+			if (one_stream(ops[i], ops[n]))
+				return usage_error("operands %d and %d, %s and "
+				    "%s, are one stream: it can be read by one "
+				    "operand only", i + 1, n + 1, ops[i],
+				    ops[n]);
 	return 0;
 }
 
@@ -1215,11 +1228,17 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		if (c == '?' || c == ':')
 			return bad_option(c, s);
 		/* "-heads 2", a long option with one dash, is -h -e -a ...:
-		 * -h would print the help and exit 0, ignoring the rest */
+		 * -h would print the help and exit 0, ignoring the rest
+		 * (unless the letter's argument is a file: -wo, WO in "o") */
 		if (s[0] == '-' && s[1] == c && s[2] != '\0' &&
-		    long_of(s + 1) >= 0 && strcmp(s + 1, "help") != 0)
-			return usage_error("%s: long options start with two "
-			    "dashes: write -%s", s, s);
+		    long_of(s + 1) >= 0 && strcmp(s + 1, "help") != 0 &&
+		    !(optarg == s + 2 && access(optarg, F_OK) == 0))
+			/* (a file's letter may have meant its file) */
+			return optarg == s + 2 && strchr("xqkvwQKVmoa", c) ?
+			    usage_error("%s: long "
+			    "options start with two dashes: write -%s (or -%c "
+			    "%s)", s, s, c, optarg) : usage_error("%s: long "
+			    "options start with two dashes: write -%s", s, s);
 		if (o->attn_opt == NULL && attention_only(c))
 			o->attn_opt = s;
 		/* "-H=2": a long option's "=" after a short option. */
@@ -1782,13 +1801,15 @@ main(int argc, char *argv[])
 		    " is" : "s are", dead == 1 ? "its" : "their", dead == 1 ?
 		    " is" : "s are");
 	else if (dead > 0 && !o.po.has_krange && !o.quiet)
-		/* 0 before WO: Y is bo there */
+		/* 0 before WO: Y is bo there (with one head; with more,
+		 * the row may be hidden in some heads only) */
 		fprintf(stderr, "selfattn: warning: %zu query row%s%s %s every "
 		    "key masked: %s output%s weights are 0\n", dead,
 		    dead == 1 ? "" : "s", p.H > 1 ?
 		    ", counted in each head," : "", dead == 1 ? "has" : "have",
-		    dead == 1 ? "its" : "their", p.bo == NULL ? " and" :
-		    dead == 1 ? " is bo and its" : " is bo and their");
+		    dead == 1 ? "its" : "their", p.bo == NULL || p.H > 1 ?
+		    " and" : dead == 1 ? " is bo and its" :
+		    " is bo and their");
 	status = 0;
 	goto done;
 fail:

@@ -101,9 +101,17 @@ usage_fails() {
 		run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv $a -o y.csv
 		usage_fails
 		w=${a%% *}
-		[ "${lines[0]}" = "selfattn: $w: long options start with two dashes: write -$w" ]
+		case $w in
+		-quiet) alt=" (or -q uiet)";;	# a file option's letter
+		*) alt=;;
+		esac
+		[ "${lines[0]}" = "selfattn: $w: long options start with two dashes: write -$w$alt" ]
 		[ ! -e y.csv ]
 	done
+	# -wo with a file o: WO from it
+	cp W.csv o
+	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -wo -o y.csv
+	rm o
 	# -help is help, and an attached argument that is no option's name
 	# is an argument
 	run "$SA" -help
@@ -381,6 +389,7 @@ usage_fails() {
 }
 
 @test "usage: one pipe named by two options, a FIFO or /dev/fd/N (the FIFO's second open waited forever)" {
+	mkdata
 	mkfifo ff
 	run timeout 20 "$SA" -Q ff -K ff -V V.csv
 	usage_fails
@@ -392,6 +401,14 @@ usage_fails() {
 	run bash -c '"$1" -Q /dev/fd/3 -K /dev/fd/4 -V /dev/fd/4 3< <(printf "1,2\n") 4< <(printf "1,2\n")' _ "$SA"
 	usage_fails
 	[ "${lines[0]}" = "selfattn: -K /dev/fd/4 and -V /dev/fd/4 are one stream: it can be read by one option only" ]
+	# and --merge's operands
+	"$SA" -Q K.csv -K K.csv -V V.csv -o y1.csv --lse l1.csv
+	run timeout 20 "$SA" --merge ff ff y1.csv l1.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: operands 1 and 2, ff and ff, are one stream: it can be read by one operand only" ]
+	run timeout 20 "$SA" -Q K.csv -K K.csv -V V.csv --alibi=@ff --sinks ff
+	usage_fails
+	[ "${lines[0]}" = "selfattn: --sinks ff and --alibi=@ff are one stream: it can be read by one option only" ]
 	printf '1\n2\n' >V2.csv
 	run bash -c '"$1" -Q /dev/fd/3 -K /dev/fd/4 -V V2.csv 3< <(printf "1,2\n") 4< <(printf "1,2\n3,4\n")' _ "$SA"
 	[ "$status" -eq 0 ]

@@ -69,6 +69,19 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 	[ "${lines[1]}" = "3,4" ]
 }
 
+@test "warning: with -w --bo and several heads, a row hidden in one head only is not said to be bo" {
+	printf '1,2,3,4\n5,6,7,8\n' >q4.csv
+	printf '1,0,0,0\n0,1,0,0\n0,0,1,0\n0,0,0,1\n' >w4.csv
+	printf '0.5,0.5,0.5,0.5\n' >bo4.csv
+	printf '1,1\n0,0\n\n1,1\n1,1\n' >m.txt
+	run --separate-stderr "$SA" -Q q4.csv -K q4.csv -V q4.csv -H 2 \
+	    --mask m.txt -w w4.csv --bo bo4.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "selfattn: warning: 1 query row, counted in each head, has every key masked: its output and weights are 0" ]
+	[ "${lines[1]%%,*}" = 0.5 ]
+	[ "$(echo "${lines[1]}" | cut -d, -f3)" != 0.5 ]
+}
+
 @test "partial: with -w --bo a row that all shards hide merges to bo, as the whole run gives it" {
 	printf '1\n2\n' >q.csv
 	printf '1\n1\n' >k.csv
