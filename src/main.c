@@ -1458,8 +1458,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			else if (strcmp(optarg, "npy") == 0)
 				o->fmt = OUT_NPY;
 			else
-				return usage_error("-f expects csv, tsv, txt "
-				    "or npy, found \"%s\"", optarg);
+				return usage_error("%s expects csv, tsv, txt "
+				    "or npy, found \"%s\"", as_given(given,
+				    sizeof given, s, c), optarg);
 			break;
 		case 'p':
 			if (parse_uint(optarg, 1, 17, &u) != 0)

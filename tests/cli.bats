@@ -75,7 +75,9 @@ usage_fails() {
 	    "--heads=0:--heads:a number of heads >= 1, found \"0\"" \
 	    "--scale=x:--scale:a finite number or \"none\", found \"x\"" \
 	    "--prec=0:--precision:a number of digits from 1 to 17, found \"0\"" \
-	    "--threads 0:--threads:a number of threads from 1 to 1024, found \"0\""; do
+	    "--threads 0:--threads:a number of threads from 1 to 1024, found \"0\"" \
+	    "--format=x:--format:csv, tsv, txt or npy, found \"x\"" \
+	    "-fx:-f:csv, tsv, txt or npy, found \"x\""; do
 		IFS=: read -r arg name want <<<"$a"
 		run "$SA" -Q K.csv -K K.csv -V V.csv $arg
 		usage_fails
