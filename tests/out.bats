@@ -36,6 +36,19 @@ start_waiting() {
 
 # all or none
 
+# The run started in the background ($pid, standard error in err) ends
+# with exit status 1 and the message $1 alone, y.csv as it was (OLD)
+# and no temporary file left.
+ends_keeping_old() {
+	local status=0
+
+	wait "$pid" || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "$1" ]
+	[ "$(cat y.csv)" = OLD ]
+	no_temps
+}
+
 @test "out: a failing -a leaves the existing -o file untouched" {
 	mkdata
 	echo OLD > y.csv
@@ -153,12 +166,7 @@ start_waiting() {
 	done
 	mkdir w.csv
 	cat Q.csv > in
-	status=0
-	wait "$pid" || status=$?
-	[ "$status" -eq 1 ]
-	[ "$(cat err)" = "selfattn: w.csv: Is a directory" ]
-	[ "$(cat y.csv)" = OLD ]
-	no_temps
+	ends_keeping_old "selfattn: w.csv: Is a directory"
 }
 
 # streams written in place
@@ -478,12 +486,7 @@ unprivileged() {
 		: >"$k"
 		printf '0\n%.0s' $(seq 100) >&7
 		exec 7>&-
-		status=0
-		wait "$pid" || status=$?
-		[ "$status" -eq 1 ]
-		[ "$(cat err)" = "selfattn: ${shown[i]}: the file was cut short while it was read" ]
-		[ "$(cat y.csv)" = OLD ]
-		no_temps
+		ends_keeping_old "selfattn: ${shown[i]}: the file was cut short while it was read"
 	done
 }
 
