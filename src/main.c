@@ -544,7 +544,6 @@ static int
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
-
 	char buf[ERR_LINE];
 
 	va_start(ap, fmt);
@@ -962,7 +961,7 @@ is_stdin(const char *f)
 }
 
 /* The file of input i (an input, then --labels and --key-labels), or
- * NULL: none, words, a generator; and the option that names it. */
+ * NULL: none, words, a generator. */
 static const char *
 input_file(const struct opts *o, int i)
 {
@@ -975,7 +974,8 @@ input_file(const struct opts *o, int i)
 	return f;
 }
 
-/* Input i's option, as it names a file: "-x ", "--labels @". */
+/* Input i's option as it names a file, before the name: "-x" (and a
+ * blank), "--labels @", "--alibi=@". */
 static const char *
 input_opt(int i)
 {
@@ -1105,8 +1105,6 @@ long_given(char *b, size_t cap, const char *s)
 	return b;
 }
 
-/* The usage error for what getopt_long refused (c is '?' or ':') in
- * element s: name the option as given and say what to write. */
 /* The long option that w names whole ("heads", "seed=3"), or -1. */
 static int
 long_of(const char *w)
@@ -1121,6 +1119,8 @@ long_of(const char *w)
 	return -1;
 }
 
+/* The usage error for what getopt_long refused (c is '?' or ':') in
+ * element s: name the option as given and say what to write. */
 static int
 bad_option(int c, const char *s)
 {
