@@ -1119,6 +1119,26 @@ long_of(const char *w)
 	return -1;
 }
 
+/* Element s, whose first letter getopt_long took as option c: a long
+ * option written with one dash, as "-heads 2", is -h -e -a ..., and -h
+ * would print the help and exit 0, ignoring the rest.  A usage error
+ * naming the fix, else 0: for a letter that takes a file, also when its
+ * attached argument is one (-wo: WO from the file o, which exists). */
+static int
+one_dash(const char *s, int c)
+{
+	int takes = optarg == s + 2, file = takes && strchr("xqkvwQKVmoa", c);
+
+	if (s[2] == '\0' || long_of(s + 1) < 0 || strcmp(s + 1, "help") == 0 ||
+	    (takes && access(optarg, F_OK) == 0))
+		return 0;
+	if (file)
+		return usage_error("%s: long options start with two dashes: "
+		    "write -%s (or -%c %s)", s, s, c, optarg);
+	return usage_error("%s: long options start with two dashes: write "
+	    "-%s", s, s);
+}
+
 /* The usage error for what getopt_long refused (c is '?' or ':') in
  * element s: name the option as given and say what to write. */
 static int
@@ -1227,18 +1247,8 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		s = argv[at = option_at(argc, argv, before)];
 		if (c == '?' || c == ':')
 			return bad_option(c, s);
-		/* "-heads 2", a long option with one dash, is -h -e -a ...:
-		 * -h would print the help and exit 0, ignoring the rest
-		 * (unless the letter's argument is a file: -wo, WO in "o") */
-		if (s[0] == '-' && s[1] == c && s[2] != '\0' &&
-		    long_of(s + 1) >= 0 && strcmp(s + 1, "help") != 0 &&
-		    !(optarg == s + 2 && access(optarg, F_OK) == 0))
-			/* (a file's letter may have meant its file) */
-			return optarg == s + 2 && strchr("xqkvwQKVmoa", c) ?
-			    usage_error("%s: long "
-			    "options start with two dashes: write -%s (or -%c "
-			    "%s)", s, s, c, optarg) : usage_error("%s: long "
-			    "options start with two dashes: write -%s", s, s);
+		if (s[0] == '-' && s[1] == c && (rc = one_dash(s, c)) != 0)
+			return rc;
 		if (o->attn_opt == NULL && attention_only(c))
 			o->attn_opt = s;
 		/* "-H=2": a long option's "=" after a short option. */
