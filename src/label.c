@@ -135,7 +135,7 @@ label_load(struct labels *l, const char *spec, const char *opt,
 	/* drop a UTF-8 byte order mark (Windows' Notepad writes one, which
 	 * the first label kept, invisibly), a final newline and every CR
 	 * before a newline */
-	i = len >= 3 && memcmp(l->buf, BOM, 3) == 0 ? 3 : 0;
+	i = len >= 3 && memcmp(l->buf, TEXT_BOM, 3) == 0 ? 3 : 0;
 	if (len > 0 && l->buf[len - 1] == '\n')
 		len--;
 	for (j = 0; i < len; i++)

@@ -1557,12 +1557,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	/* standard input: '-' of an input, @- of the labels, or another
 	 * name of a stream on it; once */
 	for (i = 0; i < IN_NROLES + 2; i++) {
-		const char *f = i < IN_NROLES ? o->spec[i] :
-		    i == IN_NROLES ? o->labels : o->key_labels;
+		const char *f = input_file(o, i);
 
-		if (f == NULL || (i >= IN_NROLES && *f++ != '@'))
-			continue;	/* none, or words: not a file */
-		if (is_stdin(f) && nstdin++)
+		if (f != NULL && is_stdin(f) && nstdin++)
 			return usage_error("%s", "standard input ('-') can "
 			    "be read by one option only");
 	}

@@ -110,7 +110,7 @@ utf8_len(const unsigned char *s, size_t n)
 	}
 	if (n < k || s[1] < lo || s[1] > hi)
 		return 0;
-	if (k == 3 && memcmp(s, BOM, 3) == 0)
+	if (k == 3 && memcmp(s, TEXT_BOM, 3) == 0)
 		return 0;
 	for (i = 2; i < k; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
@@ -817,7 +817,7 @@ text_read(const char *buf, size_t len, const char *name, struct par *pool,
 
 	memset(m, 0, sizeof *m);
 	/* a byte order mark, as some editors write, is not data */
-	if (len >= 3 && memcmp(buf, BOM, 3) == 0) {
+	if (len >= 3 && memcmp(buf, TEXT_BOM, 3) == 0) {
 		buf += 3;
 		len -= 3;
 	}

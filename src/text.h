@@ -19,7 +19,7 @@
 
 /* The UTF-8 byte order mark, U+FEFF: skipped at the start of a text
  * (and of a labels file). */
-#define BOM		"\xef\xbb\xbf"
+#define TEXT_BOM	"\xef\xbb\xbf"
 
 /*
  * Parse buf[0..len) (need not be NUL-terminated).  A UTF-8 byte order
