@@ -17,6 +17,8 @@ struct par {
 	pthread_mutex_t mu;
 	pthread_cond_t work;	/* a new job, or stop */
 	pthread_cond_t idle;	/* the last task of a job finished */
+	pthread_mutex_t omu;	/* par_ordered's lock and condition (one */
+	pthread_cond_t ocv;	/* job at a time: one call at a time) */
 	pthread_t *tid;
 	int nthreads;
 	int stop;
@@ -77,6 +79,33 @@ loop(void *arg)
 	return NULL;
 }
 
+/* Initialise p's locks and conditions: 0, or the error number of the
+ * one that failed (those before it destroyed again). */
+static int
+sync_init(struct par *p)
+{
+	int rc;
+
+	if ((rc = pthread_mutex_init(&p->mu, NULL)) != 0)
+		return rc;
+	if ((rc = pthread_cond_init(&p->work, NULL)) != 0)
+		goto mu;
+	if ((rc = pthread_cond_init(&p->idle, NULL)) != 0)
+		goto work;
+	if ((rc = pthread_mutex_init(&p->omu, NULL)) != 0)
+		goto idle;
+	if ((rc = pthread_cond_init(&p->ocv, NULL)) == 0)
+		return 0;
+	pthread_mutex_destroy(&p->omu);
+idle:
+	pthread_cond_destroy(&p->idle);
+work:
+	pthread_cond_destroy(&p->work);
+mu:
+	pthread_mutex_destroy(&p->mu);
+	return rc;
+}
+
 struct par *
 par_start(int nthreads, struct err *e)
 {
@@ -91,9 +120,13 @@ par_start(int nthreads, struct err *e)
 		    "memory", nthreads);
 		return NULL;
 	}
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->idle, NULL);
+	if ((rc = sync_init(p)) != 0) {
+		err_set(e, NULL, 0, 0, "cannot start %d threads: %s",
+		    nthreads, strerror(rc));
+		free(p->tid);
+		free(p);
+		return NULL;
+	}
 	p->nthreads = 1;
 	for (i = 1; i < nthreads; i++) {
 		if ((w = malloc(sizeof *w)) == NULL) {
@@ -137,10 +170,10 @@ par_run(struct par *p, size_t ntasks, par_fn *fn, void *ctx)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* The state of one par_ordered call, under its own lock. */
+/* The state of one par_ordered call, under the pool's omu. */
 struct ordered {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_mutex_t *mu;
+	pthread_cond_t *cv;
 	par_slot_fn *fn;
 	par_put_fn *put;
 	void *ctx;
@@ -158,31 +191,31 @@ ordered_task(void *arg, size_t t, int id)
 	size_t k = t % o->nslots;
 	int failed, rc;
 
-	pthread_mutex_lock(&o->mu);
+	pthread_mutex_lock(o->mu);
 	while (t >= o->next + o->nslots && !o->failed)
-		pthread_cond_wait(&o->cv, &o->mu);	/* slot k in use */
+		pthread_cond_wait(o->cv, o->mu);	/* slot k in use */
 	failed = o->failed;
-	pthread_mutex_unlock(&o->mu);
+	pthread_mutex_unlock(o->mu);
 	if (!failed)
 		o->fn(o->ctx, t, k, id);
-	pthread_mutex_lock(&o->mu);
+	pthread_mutex_lock(o->mu);
 	o->done[k] = 1;
 	if (!o->putting) {
 		o->putting = 1;
 		while (!o->failed && o->done[o->next % o->nslots]) {
 			k = o->next % o->nslots;
-			pthread_mutex_unlock(&o->mu);
+			pthread_mutex_unlock(o->mu);
 			rc = o->put(o->ctx, o->next, k);
-			pthread_mutex_lock(&o->mu);
+			pthread_mutex_lock(o->mu);
 			o->done[k] = 0;
 			o->next++;
 			if (rc != 0)
 				o->failed = rc;
-			pthread_cond_broadcast(&o->cv);
+			pthread_cond_broadcast(o->cv);
 		}
 		o->putting = 0;
 	}
-	pthread_mutex_unlock(&o->mu);
+	pthread_mutex_unlock(o->mu);
 }
 
 int
@@ -192,8 +225,8 @@ par_ordered(struct par *p, size_t ntasks, size_t nslots,
 	struct ordered o;
 
 	memset(&o, 0, sizeof o);
-	pthread_mutex_init(&o.mu, NULL);
-	pthread_cond_init(&o.cv, NULL);
+	o.mu = &p->omu;
+	o.cv = &p->ocv;
 	o.fn = fn;
 	o.put = put;
 	o.ctx = ctx;
@@ -201,8 +234,6 @@ par_ordered(struct par *p, size_t ntasks, size_t nslots,
 	o.done = done;
 	memset(done, 0, nslots);
 	par_run(p, ntasks, ordered_task, &o);
-	pthread_cond_destroy(&o.cv);
-	pthread_mutex_destroy(&o.mu);
 	return o.failed;
 }
 
@@ -225,6 +256,8 @@ par_stop(struct par *p)
 	pthread_mutex_unlock(&p->mu);
 	for (i = 1; i < p->nthreads; i++)
 		pthread_join(p->tid[i], NULL);
+	pthread_cond_destroy(&p->ocv);
+	pthread_mutex_destroy(&p->omu);
 	pthread_cond_destroy(&p->idle);
 	pthread_cond_destroy(&p->work);
 	pthread_mutex_destroy(&p->mu);

@@ -22,7 +22,8 @@ typedef void par_fn(void *ctx, size_t task, int worker);
 
 /* Start a pool of nthreads >= 1 workers (the calling thread is worker
  * 0, so nthreads - 1 threads are created).  Returns the pool, or NULL
- * with e set (the OS error of pthread_create or malloc). */
+ * with e set (the OS error of pthread_create, malloc or of a lock's
+ * initialisation). */
 struct par *par_start(int nthreads, struct err *e);
 
 /* Run tasks 0 .. ntasks-1 and return when all have finished. */

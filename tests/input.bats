@@ -171,6 +171,20 @@ out_of_memory() {
 	    -q rand:64x512 -k rand:64x512 -v rand:64x512 -H 8
 }
 
+@test "memory: threads that cannot start are an error, and the old output stays" {
+	no_asan_for_ulimit
+	# 64 threads' stacks do not fit in 100 MB of address space
+	printf 'old\n' >y.csv
+	run --separate-stderr bash -c 'ulimit -v 100000 &&
+	    exec "$1" -j 64 -x randn:4x3 -q randn:3x2 -k randn:3x2 \
+	    -v randn:3x2 -o y.csv' _ "$SA"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" =~ ^'selfattn: cannot start thread '[0-9]+' of 64: Resource temporarily unavailable'$ ]]
+	[ -z "$output" ]
+	[ "$(cat y.csv)" = old ]
+	no_temps
+}
+
 @test "memory: a stream or a text too large for memory names the bytes asked for" {
 	no_asan_for_ulimit
 	# a .npy header of 10^9 x 3 on a stream of zeros: read until the
