@@ -175,7 +175,7 @@ static const float exp_c_s[7] = {
 #define T_TANH_P TANH_P_S
 #define T_TANH_Q TANH_Q_S
 #define EXPF expf
-#define GEMM(x) sgemm_##x
+#define GEMM(x) gemm_f32_##x
 
 #define T_SUF _s
 #define T_FMA __builtin_fmaf

@@ -5,7 +5,7 @@
  *	F(x)	x with this instance's suffix
  *	TARGET	the function attribute of the ISA level (or nothing)
  *	FMA(a, b, c)	a*b + c, fused where the level has FMA
- *	GEMM(x)	gemm_x or sgemm_x
+ *	GEMM(x)	gemm_x or gemm_f32_x
  *	EXPF	the scalar libm exp for T
  *	T_EXP_*, T_TANH_*	the constants of the vector exp and tanh
  *		for T (in attn.c)

@@ -209,7 +209,7 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	struct plan p;
 	struct rng rng;
 	struct run_info ri;
-	struct shape sh[PLAN_NOUT];
+	struct mat_shape sh[PLAN_NOUT];
 	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], g[32] = "";
 	char num[NUM_MAXLEN + 1];
 	double inbytes = 0, fl, total = 0, B, nq, nk, mem, mb, reading = 0;
@@ -257,7 +257,7 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	for (i = 0; i < IN_NROLES; i++)
 		if (in[i].name != NULL)
 			fprintf(f, "input: %s %s %s\n", in[i].opt, in[i].name,
-			    shape_str(s, sizeof s, &in[i].sh));
+			    mat_shape_str(s, sizeof s, &in[i].sh));
 	B = (double)p.B;
 	nq = (double)p.nout;
 	nk = (double)(p.k1 - p.k0);
@@ -366,12 +366,13 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 		if (i == PLAN_HEAT || i == PLAN_SHOW)
 			/* pictures of the weights: their own formats */
 			fprintf(f, "write: %s %s: heatmap of the weights %s, "
-			    "%s\n", c->optname[i], to, shape_str(s, sizeof s,
-			    &sh[PLAN_W]), i == PLAN_SHOW ? "terminal" :
+			    "%s\n", c->optname[i], to,
+			    mat_shape_str(s, sizeof s, &sh[PLAN_W]),
+			    i == PLAN_SHOW ? "terminal" :
 			    c->html ? "html" : "svg");
 		else
 			fprintf(f, "write: %s %s: %s %s, %s\n", c->optname[i],
-			    to, outname[i], shape_str(s, sizeof s, &sh[i]),
+			    to, outname[i], mat_shape_str(s, sizeof s, &sh[i]),
 			    fmtname[c->fmt[i]]);
 	}
 	if (total < 1e4)

@@ -501,19 +501,19 @@ void gemm_nt(size_t n, size_t k, size_t m, const double *A, size_t lda,
 		cur_d->nt(n, k, m, A, lda, Bt, ldb, C, ldc, acc, work);
 }
 
-size_t sgemm_packed_size(size_t k, size_t m)
+size_t gemm_f32_packed_size(size_t k, size_t m)
 {
 	gemm_init();
 	return cur_s->packed_size(k, m);
 }
 
-size_t sgemm_work_size(size_t n, size_t k, size_t m)
+size_t gemm_f32_work_size(size_t n, size_t k, size_t m)
 {
 	gemm_init();
 	return cur_s->work_size(n, k, m);
 }
 
-void sgemm_pack_b(size_t k, size_t m, const float *B, size_t ldb,
+void gemm_f32_pack_b(size_t k, size_t m, const float *B, size_t ldb,
     float *Bp)
 {
 	gemm_init();
@@ -521,7 +521,7 @@ void sgemm_pack_b(size_t k, size_t m, const float *B, size_t ldb,
 		cur_s->pack_b(k, m, B, ldb, Bp);
 }
 
-void sgemm_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
+void gemm_f32_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
     float *Bp)
 {
 	gemm_init();
@@ -529,7 +529,7 @@ void sgemm_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
 		cur_s->pack_bt(k, m, Bt, ldb, Bp);
 }
 
-void sgemm_packed(size_t n, size_t k, size_t m, const float *A,
+void gemm_f32_packed(size_t n, size_t k, size_t m, const float *A,
     size_t lda, const float *Bp, float *C, size_t ldc, enum gemm_acc acc,
     float *work)
 {
@@ -542,7 +542,7 @@ void sgemm_packed(size_t n, size_t k, size_t m, const float *A,
 		cur_s->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
 }
 
-void sgemm_packed_max(size_t n, size_t k, size_t m, const float *A,
+void gemm_f32_packed_max(size_t n, size_t k, size_t m, const float *A,
     size_t lda, const float *Bp, float *C, size_t ldc, float scale,
     float *mx, float *work)
 {
@@ -550,7 +550,7 @@ void sgemm_packed_max(size_t n, size_t k, size_t m, const float *A,
 	cur_s->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, work);
 }
 
-void sgemm_packed_nz(size_t n, size_t k, size_t m, const float *A,
+void gemm_f32_packed_nz(size_t n, size_t k, size_t m, const float *A,
     size_t lda, const float *Bp, float *C, size_t ldc)
 {
 	gemm_init();
@@ -558,7 +558,7 @@ void sgemm_packed_nz(size_t n, size_t k, size_t m, const float *A,
 		cur_s->packed_nz(n, k, m, A, lda, Bp, C, ldc);
 }
 
-void sgemm_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
+void gemm_f32_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
     const float *B, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
     float *work)
 {
@@ -571,7 +571,7 @@ void sgemm_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
 		cur_s->nn(n, k, m, A, lda, B, ldb, C, ldc, acc, work);
 }
 
-void sgemm_nt(size_t n, size_t k, size_t m, const float *A, size_t lda,
+void gemm_f32_nt(size_t n, size_t k, size_t m, const float *A, size_t lda,
     const float *Bt, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
     float *work)
 {

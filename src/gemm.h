@@ -2,7 +2,7 @@
  * gemm.h - packed, cache-blocked matrix multiply, chosen at run time
  * for the CPU (generic C, AVX2+FMA, AVX-512).
  *
- * Two element types with the same API: gemm_* for double, sgemm_* for
+ * Two element types with the same API: gemm_* for double, gemm_f32_* for
  * float.  All matrices are row-major with a leading dimension (stride
  * between rows, in elements) that is at least the row length.
  *
@@ -160,24 +160,24 @@ void gemm_nt(size_t n, size_t k, size_t m, const double *A, size_t lda,
 
 /* ---- float: the same, with float elements ---- */
 
-size_t sgemm_packed_size(size_t k, size_t m);
-size_t sgemm_work_size(size_t n, size_t k, size_t m);
-void sgemm_pack_b(size_t k, size_t m, const float *B, size_t ldb,
+size_t gemm_f32_packed_size(size_t k, size_t m);
+size_t gemm_f32_work_size(size_t n, size_t k, size_t m);
+void gemm_f32_pack_b(size_t k, size_t m, const float *B, size_t ldb,
     float *Bp);
-void sgemm_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
+void gemm_f32_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
     float *Bp);
-void sgemm_packed(size_t n, size_t k, size_t m, const float *A,
+void gemm_f32_packed(size_t n, size_t k, size_t m, const float *A,
     size_t lda, const float *Bp, float *C, size_t ldc, enum gemm_acc acc,
     float *work);
-void sgemm_packed_nz(size_t n, size_t k, size_t m, const float *A,
+void gemm_f32_packed_nz(size_t n, size_t k, size_t m, const float *A,
     size_t lda, const float *Bp, float *C, size_t ldc);
-void sgemm_packed_max(size_t n, size_t k, size_t m, const float *A,
+void gemm_f32_packed_max(size_t n, size_t k, size_t m, const float *A,
     size_t lda, const float *Bp, float *C, size_t ldc, float scale,
     float *mx, float *work);
-void sgemm_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
+void gemm_f32_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
     const float *B, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
     float *work);
-void sgemm_nt(size_t n, size_t k, size_t m, const float *A, size_t lda,
+void gemm_f32_nt(size_t n, size_t k, size_t m, const float *A, size_t lda,
     const float *Bt, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
     float *work);
 

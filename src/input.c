@@ -163,7 +163,7 @@ count(const char *s, size_t *v, const char **end)
 }
 
 int
-input_generator(const char *spec, struct shape *sh, struct err *e)
+input_generator(const char *spec, struct mat_shape *sh, struct err *e)
 {
 	int gauss = spec[4] == 'n';
 	const char *p = spec + (gauss ? 6 : 5), *end = p;
@@ -172,7 +172,7 @@ input_generator(const char *spec, struct shape *sh, struct err *e)
 	if (count(p, &rows, &end) == 0 && *end == 'x') {
 		if (count(end + 1, &cols, &end) != 0)
 			end = p;
-		shape_2d(sh, rows, cols);
+		mat_shape_2d(sh, rows, cols);
 	} else {
 		sh->ndim = 1;
 		sh->dim[0] = rows;
@@ -188,7 +188,7 @@ input_generator(const char *spec, struct shape *sh, struct err *e)
 /* R*C draws, row by row, as np.random.rand(R, C) and randn(R, C) take
  * them. */
 static int
-generate(const char *spec, struct rng *r, struct mat *m, struct shape *sh,
+generate(const char *spec, struct rng *r, struct mat *m, struct mat_shape *sh,
     struct err *e)
 {
 	size_t i, n;
@@ -211,7 +211,7 @@ generate(const char *spec, struct rng *r, struct mat *m, struct shape *sh,
  * NULL) = the bytes of text read, 0 for a .npy. */
 static int
 load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
-    struct shape *sh, int shape_only, size_t *text, struct err *e)
+    struct mat_shape *sh, int shape_only, size_t *text, struct err *e)
 {
 	const char *name = spec;
 	struct stat st;
@@ -300,14 +300,14 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 
 int
 input_load(const char *spec, struct rng *r, struct par *pool,
-    struct mat *m, struct shape *sh, struct err *e)
+    struct mat *m, struct mat_shape *sh, struct err *e)
 {
 	return load(spec, r, pool, m, sh, 0, NULL, e);
 }
 
 int
 input_dry(const char *spec, struct rng *r, int values, struct mat *m,
-    struct shape *sh, size_t *text, struct err *e)
+    struct mat_shape *sh, size_t *text, struct err *e)
 {
 	*text = 0;
 	if (values)

@@ -26,7 +26,7 @@
  * line too long, or the reader's message.
  */
 int input_load(const char *spec, struct rng *r, struct par *pool,
-    struct mat *m, struct shape *sh, struct err *e);
+    struct mat *m, struct mat_shape *sh, struct err *e);
 
 /* For --dry-run: with values, input_load on one thread; else as
  * input_load, with the same checks and messages, but keeping only the
@@ -36,12 +36,12 @@ int input_load(const char *spec, struct rng *r, struct par *pool,
  * the bytes of text read (0 for a .npy or a generator), which a run
  * holds while it parses them. */
 int input_dry(const char *spec, struct rng *r, int values, struct mat *m,
-    struct shape *sh, size_t *text, struct err *e);
+    struct mat_shape *sh, size_t *text, struct err *e);
 
 /* Check a generator spec ("rand:..." or "randn:...") and set sh to its
  * shape (1-D for "rand:N").  Returns 1 for rand, 2 for randn, or -1
  * with e set when the counts are malformed or zero. */
-int input_generator(const char *spec, struct shape *sh, struct err *e);
+int input_generator(const char *spec, struct mat_shape *sh, struct err *e);
 
 /* Return 1 if spec names a generator ("rand:" or "randn:"), else 0. */
 int input_is_generator(const char *spec);

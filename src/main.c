@@ -1227,7 +1227,7 @@ static int
 parse_opts(int argc, char *argv[], struct opts *o)
 {
 	unsigned long long u;
-	struct shape sh;
+	struct mat_shape sh;
 	struct err e;
 	const char *p;
 	const char *s, *kw = NULL, *kwopt = NULL;

@@ -63,7 +63,7 @@ mat_buf(size_t n, size_t size, const char *what, struct err *e)
 }
 
 void *
-arena_take(struct arena *a, size_t n, size_t size)
+mat_arena_take(struct mat_arena *a, size_t n, size_t size)
 {
 	size_t bytes;
 	char *p;
@@ -80,7 +80,7 @@ arena_take(struct arena *a, size_t n, size_t size)
 }
 
 int
-arena_alloc(struct arena *a, const char *what, struct err *e)
+mat_arena_alloc(struct mat_arena *a, const char *what, struct err *e)
 {
 	if (a->overflow)
 		return err_set(e, what, 0, 0, "the buffers are too large to "
@@ -93,7 +93,7 @@ arena_alloc(struct arena *a, const char *what, struct err *e)
 }
 
 void
-arena_free(struct arena *a)
+mat_arena_free(struct mat_arena *a)
 {
 	free(a->base);
 	memset(a, 0, sizeof *a);
@@ -144,7 +144,7 @@ mat_free(struct mat *m)
 }
 
 void
-shape_2d(struct shape *sh, size_t rows, size_t cols)
+mat_shape_2d(struct mat_shape *sh, size_t rows, size_t cols)
 {
 	sh->ndim = 2;
 	sh->dim[0] = rows;
@@ -153,7 +153,7 @@ shape_2d(struct shape *sh, size_t rows, size_t cols)
 }
 
 char *
-shape_str(char *buf, size_t cap, const struct shape *sh)
+mat_shape_str(char *buf, size_t cap, const struct mat_shape *sh)
 {
 	size_t len = 0;
 	int i;

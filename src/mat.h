@@ -4,7 +4,7 @@
  * A struct mat is a dense row-major matrix of doubles: element (i,j) is
  * data[i*cols + j].  Arrays of more than two dimensions (a stack of
  * heads, a batch) are held as a mat of prod(shape[0..ndim-2]) rows and
- * shape[ndim-1] columns, with the full shape beside it in a struct shape.
+ * shape[ndim-1] columns, with the full shape beside it in a struct mat_shape.
  */
 #ifndef MAT_H
 #define MAT_H
@@ -13,7 +13,7 @@
 
 #include "err.h"
 
-#define SHAPE_MAXDIM 4
+#define MAT_MAXDIM 4
 
 struct mat {
 	size_t rows, cols;
@@ -25,9 +25,9 @@ struct mat {
 				 * (data - map) bytes in */
 };
 
-struct shape {
-	int ndim;			/* 1 .. SHAPE_MAXDIM */
-	size_t dim[SHAPE_MAXDIM];
+struct mat_shape {
+	int ndim;			/* 1 .. MAT_MAXDIM */
+	size_t dim[MAT_MAXDIM];
 };
 
 /* Set *r = a*b; return 0, or -1 if it overflows size_t. */
@@ -42,20 +42,20 @@ void *mat_buf(size_t n, size_t size, const char *what, struct err *e);
 
 /*
  * An arena: many buffers in one allocation, freed at once.  Measure,
- * then allocate: arena_take() on an arena with no base only adds up the
- * sizes (and returns NULL); arena_alloc() then allocates that total and
- * rewinds, and the same arena_take() calls carve it, 64-byte aligned.
- * An overflowing size makes the arena fail: arena_alloc() reports it.
+ * then allocate: mat_arena_take() on an arena with no base only adds up the
+ * sizes (and returns NULL); mat_arena_alloc() then allocates that total and
+ * rewinds, and the same mat_arena_take() calls carve it, 64-byte aligned.
+ * An overflowing size makes the arena fail: mat_arena_alloc() reports it.
  */
-struct arena {
+struct mat_arena {
 	char *base;
 	size_t used, cap;
 	int overflow;
 };
 
-void *arena_take(struct arena *a, size_t n, size_t size);
-int arena_alloc(struct arena *a, const char *what, struct err *e);
-void arena_free(struct arena *a);
+void *mat_arena_take(struct mat_arena *a, size_t n, size_t size);
+int mat_arena_alloc(struct mat_arena *a, const char *what, struct err *e);
+void mat_arena_free(struct mat_arena *a);
 
 /* The checks mat_alloc makes before it allocates a rows x cols
  * matrix of double: 0, or -1 with e set (the count or its bytes do not
@@ -73,9 +73,9 @@ int mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
 void mat_free(struct mat *m);
 
 /* Set sh to the 2-D shape (rows, cols). */
-void shape_2d(struct shape *sh, size_t rows, size_t cols);
+void mat_shape_2d(struct mat_shape *sh, size_t rows, size_t cols);
 
 /* Format sh as "4x3" or "2x4x3" into buf (cap >= 1); returns buf. */
-char *shape_str(char *buf, size_t cap, const struct shape *sh);
+char *mat_shape_str(char *buf, size_t cap, const struct mat_shape *sh);
 
 #endif

@@ -23,7 +23,7 @@
 struct shard {
 	const char *yname, *lname;
 	struct mat y, l;
-	struct shape ysh, lsh;
+	struct mat_shape ysh, lsh;
 };
 
 static const char *
@@ -40,7 +40,7 @@ shard_free(struct shard *s)
 }
 
 static int
-same_shape(const struct shape *a, const struct shape *b)
+same_shape(const struct mat_shape *a, const struct mat_shape *b)
 {
 	int i;
 
@@ -54,10 +54,10 @@ same_shape(const struct shape *a, const struct shape *b)
 
 /* The shape sh reads back as from text: a 4-D array's first two axes
  * as one (B·H), leading axes of 1 gone ((1, n) as (n)). */
-static struct shape
-text_form(const struct shape *sh)
+static struct mat_shape
+text_form(const struct mat_shape *sh)
 {
-	struct shape t = *sh;
+	struct mat_shape t = *sh;
 	int i;
 
 	if (t.ndim == 4) {
@@ -83,24 +83,24 @@ differ(const struct shard *s, const struct shard *first, int lse,
     struct err *e)
 {
 	char a[SHAPESZ], b[SHAPESZ];
-	const struct shape *sa = lse ? &s->lsh : &s->ysh;
-	const struct shape *sb = lse ? &first->lsh : &first->ysh;
-	struct shape ca = text_form(sa), cb = text_form(sb);
+	const struct mat_shape *sa = lse ? &s->lsh : &s->ysh;
+	const struct mat_shape *sb = lse ? &first->lsh : &first->ysh;
+	struct mat_shape ca = text_form(sa), cb = text_form(sb);
 
 	if (same_shape(sa, sb) || ((sa->ndim != 4 || sb->ndim != 4) &&
 	    same_shape(&ca, &cb)))
 		return 0;
 	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: every shard's "
 	    "%s needs the same shape", lse ? s->lname : s->yname,
-	    shape_str(a, sizeof a, sa), lse ? first->lname : first->yname,
-	    shape_str(b, sizeof b, sb), lse ? "log-sum-exp" : "output");
+	    mat_shape_str(a, sizeof a, sa), lse ? first->lname : first->yname,
+	    mat_shape_str(b, sizeof b, sb), lse ? "log-sum-exp" : "output");
 }
 
 /* -1 with e set if shape sh of operand name has an empty axis, as the
  * attention's inputs may not (an output of no columns would be rows of
  * nothing, which no reader takes back). */
 static int
-empty(const char *name, const struct shape *sh, struct err *e)
+empty(const char *name, const struct mat_shape *sh, struct err *e)
 {
 	char b[SHAPESZ];
 	int k;
@@ -108,7 +108,7 @@ empty(const char *name, const struct shape *sh, struct err *e)
 	for (k = 0; k < sh->ndim; k++)
 		if (sh->dim[k] == 0)
 			return err_set(e, NULL, 0, 0, "%s is %s: expected no "
-			    "empty dimension", name, shape_str(b, sizeof b,
+			    "empty dimension", name, mat_shape_str(b, sizeof b,
 			    sh));
 	return 0;
 }
@@ -138,8 +138,8 @@ static int
 pairing(const struct shard *s, size_t *heads, struct err *e)
 {
 	char a[SHAPESZ], b[SHAPESZ], c[SHAPESZ], alt[SHAPESZ + 64] = "";
-	const struct shape *y = &s->ysh, *l = &s->lsh;
-	struct shape want;
+	const struct mat_shape *y = &s->ysh, *l = &s->lsh;
+	struct mat_shape want;
 	size_t H, n, B;
 	int i, ok;
 
@@ -183,7 +183,7 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 	want.ndim = y->ndim > 1 ? y->ndim - 1 : 1;
 	if (y->ndim == 1)
 		want.dim[0] = 1;
-	shape_str(c, sizeof c, &want);
+	mat_shape_str(c, sizeof c, &want);
 	if (y->ndim == 2)
 		snprintf(alt, sizeof alt, ", or Hx%zu with H heads side by "
 		    "side in its columns", y->dim[0]);
@@ -192,8 +192,8 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 		    "by side in its columns", y->dim[0], y->dim[1]);
 	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: that output's "
 	    "log-sum-exp is %s (its shape less its last axis)%s", s->yname,
-	    shape_str(a, sizeof a, y), s->lname, shape_str(b, sizeof b, l),
-	    c, alt);
+	    mat_shape_str(a, sizeof a, y), s->lname,
+	    mat_shape_str(b, sizeof b, l), c, alt);
 }
 
 /* Where the LSE of Y's row i, head h (of heads side by side) is. */

@@ -51,8 +51,8 @@ struct header {
 	size_t descr_at;	/* the descr string: offset into the file */
 	size_t descr_len;
 	int fortran;		/* fortran_order */
-	size_t ndim;		/* may exceed SHAPE_MAXDIM: rejected later */
-	size_t dim[SHAPE_MAXDIM];
+	size_t ndim;		/* may exceed MAT_MAXDIM: rejected later */
+	size_t dim[MAT_MAXDIM];
 	char shape[96];		/* the shape for messages: "2x3", "()" */
 	int shape_cut;		/* shape[] ends in "x..." */
 };
@@ -313,7 +313,7 @@ parse_shape(struct parser *p, struct header *h)
 		}
 		if (at(p, 'L'))
 			p->pos++;
-		if (h->ndim < SHAPE_MAXDIM)
+		if (h->ndim < MAT_MAXDIM)
 			h->dim[h->ndim] = v;
 		h->ndim++;
 		shape_text_add(h, v);
@@ -538,7 +538,7 @@ decode(const unsigned char *p, const struct dtype *dt)
 
 int
 npy_read(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, struct err *e)
+    struct mat *m, struct mat_shape *sh, struct err *e)
 {
 	return npy_read_view(buf, len, name, m, sh, NULL, e);
 }
@@ -546,7 +546,7 @@ npy_read(const unsigned char *buf, size_t len, const char *name,
 /* npy_read_view, or with shape_only, npy_shape. */
 static int
 parse(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, int *borrowed, int shape_only,
+    struct mat *m, struct mat_shape *sh, int *borrowed, int shape_only,
     struct err *e)
 {
 	struct parser p;
@@ -596,10 +596,10 @@ parse(const unsigned char *buf, size_t len, const char *name,
 	if ((bad = parse_dtype(buf + h.descr_at, h.descr_len, &dt)) != NULL)
 		return err_set(e, name, 0, 0, "unsupported dtype '%s' (%s); "
 		    "expected " REAL_TYPES, descr, bad);
-	if (h.ndim > SHAPE_MAXDIM)
+	if (h.ndim > MAT_MAXDIM)
 		return err_set(e, name, 0, 0, "%zu-D shape %s has too many "
 		    "dimensions; at most %d are supported", h.ndim, h.shape,
-		    SHAPE_MAXDIM);
+		    MAT_MAXDIM);
 	nd = (int)h.ndim;
 
 	/* Element count and row count; a zero dimension empties the array
@@ -651,7 +651,7 @@ parse(const unsigned char *buf, size_t len, const char *name,
 		/* The file's first index runs fastest: walk the file in
 		 * order with an odometer over the index, and place each
 		 * item at its row-major (C-order) offset. */
-		size_t idx[SHAPE_MAXDIM] = { 0 }, stride[SHAPE_MAXDIM], c;
+		size_t idx[MAT_MAXDIM] = { 0 }, stride[MAT_MAXDIM], c;
 
 		stride[nd - 1] = 1;
 		for (k = nd - 2; k >= 0; k--)
@@ -666,7 +666,7 @@ parse(const unsigned char *buf, size_t len, const char *name,
 	}
 
 	if (nd == 0) {
-		shape_2d(sh, 1, 1);
+		mat_shape_2d(sh, 1, 1);
 	} else {
 		memset(sh, 0, sizeof *sh);
 		sh->ndim = nd;
@@ -678,14 +678,14 @@ parse(const unsigned char *buf, size_t len, const char *name,
 
 int
 npy_read_view(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, int *borrowed, struct err *e)
+    struct mat *m, struct mat_shape *sh, int *borrowed, struct err *e)
 {
 	return parse(buf, len, name, m, sh, borrowed, 0, e);
 }
 
 int
 npy_shape(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, struct err *e)
+    struct mat *m, struct mat_shape *sh, struct err *e)
 {
 	return parse(buf, len, name, m, sh, NULL, 1, e);
 }
@@ -727,7 +727,7 @@ npy_size(const unsigned char *buf, size_t len, size_t *size)
 	p.name = NULL;
 	p.e = &e;
 	if (parse_header(&p, &h) || parse_dtype(buf + h.descr_at,
-	    h.descr_len, &dt) != NULL || h.ndim > SHAPE_MAXDIM)
+	    h.descr_len, &dt) != NULL || h.ndim > MAT_MAXDIM)
 		return -1;
 	for (k = 0; k < (int)h.ndim; k++)
 		if (h.dim[k] == 0)
@@ -742,14 +742,14 @@ npy_size(const unsigned char *buf, size_t len, size_t *size)
 }
 
 size_t
-npy_header(char *buf, size_t cap, const char *descr, const struct shape *sh)
+npy_header(char *buf, size_t cap, const char *descr, const struct mat_shape *sh)
 {
 	unsigned char *u = (unsigned char *)buf;
 	char dict[192];
 	size_t len, hlen, pad, total, grow = 0;
 	int i, w;
 
-	if (sh->ndim > SHAPE_MAXDIM || strlen(descr) > 8)
+	if (sh->ndim > MAT_MAXDIM || strlen(descr) > 8)
 		return 0;
 	/* Keys sorted, each "'key': repr(value), ", as numpy writes. */
 	len = (size_t)snprintf(dict, sizeof dict,

@@ -17,7 +17,7 @@ int npy_is(const unsigned char *buf, size_t len);
  * Parse a .npy file held in buf[0..len): versions 1.0, 2.0 and 3.0;
  * dtypes f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 (also '?') in any byte
  * order ('<', '>', '|', '=' native, '!' big); C or Fortran order;
- * 0-D to SHAPE_MAXDIM-D.  Values are converted to double: exactly,
+ * 0-D to MAT_MAXDIM-D.  Values are converted to double: exactly,
  * except i8 and u8 beyond 2^53, which round to a nearby double.  The
  * header dict may be written in any Python literal way numpy could
  * read it (keys in any order, either quotes, any spacing, trailing
@@ -31,12 +31,12 @@ int npy_is(const unsigned char *buf, size_t len);
  * empty and e set (naming `name`): a bad magic, version or preamble;
  * a malformed header, at line 1 and the column of its 1-based byte
  * offset in the file; an unsupported dtype, named with its kind
- * (complex, structured, ...); more than SHAPE_MAXDIM dimensions; a
+ * (complex, structured, ...); more than MAT_MAXDIM dimensions; a
  * shape too large to hold; or data shorter than the shape needs.
  * Never reads outside buf[0..len).
  */
 int npy_read(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, struct err *e);
+    struct mat *m, struct mat_shape *sh, struct err *e);
 
 /*
  * As npy_read, but when the array is '<f8' in this host's byte order,
@@ -46,7 +46,7 @@ int npy_read(const unsigned char *buf, size_t len, const char *name,
  * is set to the buffer's mapping.
  */
 int npy_read_view(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, int *borrowed, struct err *e);
+    struct mat *m, struct mat_shape *sh, int *borrowed, struct err *e);
 
 /*
  * As npy_read, with every check, but the numbers neither read nor
@@ -54,7 +54,7 @@ int npy_read_view(const unsigned char *buf, size_t len, const char *name,
  * matrix, for --dry-run).
  */
 int npy_shape(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct shape *sh, struct err *e);
+    struct mat *m, struct mat_shape *sh, struct err *e);
 
 /*
  * The size of the .npy file whose first len bytes are buf, for reading
@@ -78,6 +78,6 @@ int npy_size(const unsigned char *buf, size_t len, size_t *size);
  * bytes always suffice).
  */
 size_t npy_header(char *buf, size_t cap, const char *descr,
-    const struct shape *sh);
+    const struct mat_shape *sh);
 
 #endif

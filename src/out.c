@@ -511,7 +511,7 @@ out_labels(struct out *o, const char *const *rlab, size_t nr, size_t r0,
 }
 
 int
-out_begin(struct out *o, const struct shape *sh, struct err *e)
+out_begin(struct out *o, const struct mat_shape *sh, struct err *e)
 {
 	char hdr[256];
 	size_t n;

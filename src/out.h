@@ -60,7 +60,7 @@ struct out {
 	enum out_fmt fmt;
 	enum out_type type;
 	int prec;		/* 0 shortest round-trip, else significant digits */
-	struct shape sh;	/* set by out_begin */
+	struct mat_shape sh;	/* set by out_begin */
 	size_t block;		/* rows per 2-D block (blank line between) */
 	size_t done;		/* rows written */
 	char *buf;
@@ -131,9 +131,9 @@ int out_on_fd(const char *path, int fd);
  * "d/../s.csv" are one file.  Two outputs may share a device. */
 int out_same(const char *a, const char *b);
 
-/* Start an array of shape sh (1 to SHAPE_MAXDIM dimensions): writes the
+/* Start an array of shape sh (1 to MAT_MAXDIM dimensions): writes the
  * .npy header; for text, a blank line will go between 2-D blocks. */
-int out_begin(struct out *o, const struct shape *sh, struct err *e);
+int out_begin(struct out *o, const struct mat_shape *sh, struct err *e);
 
 /* Append nrows rows of sh's last dimension from a (row-major). */
 int out_rows(struct out *o, const double *a, size_t nrows, struct err *e);

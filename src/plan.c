@@ -19,7 +19,7 @@
 static const char *
 shp(char *b, const struct plan_in *in)
 {
-	return shape_str(b, SHAPESZ, &in->sh);
+	return mat_shape_str(b, SHAPESZ, &in->sh);
 }
 
 /* "" or "s": "1 head", "2 heads". */
@@ -257,7 +257,7 @@ sequence(const struct plan_in *in, int allow3, size_t *B, size_t *rows,
     size_t *cols, struct err *e)
 {
 	char s[SHAPESZ], w[WHOSZ];
-	const struct shape *sh = &in->sh;
+	const struct mat_shape *sh = &in->sh;
 
 	if (sh->ndim > 3 || (sh->ndim == 3 && !allow3))
 		return err_set(e, NULL, 0, 0, "%s is %s: expected a matrix "
@@ -325,7 +325,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		if ((mem->sh.ndim == 3) != p->batched || Bm != p->B)
 			return mismatch(e, mem, "%s is %s: both must be 3-D "
 			    "with as many sequences, or neither", who(w, x),
-			    shape_str(s, sizeof s, &x->sh));
+			    mat_shape_str(s, sizeof s, &x->sh));
 		p->mem = &mem->m;
 	}
 	p->dmv = p->dm;
@@ -338,10 +338,10 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		if ((mv->sh.ndim == 3) != p->batched || Bm != p->B)
 			return mismatch(e, mv, "%s is %s: both must be 3-D "
 			    "with as many sequences, or neither", who(w, x),
-			    shape_str(s, sizeof s, &x->sh));
+			    mat_shape_str(s, sizeof s, &x->sh));
 		if (mm != p->m)
 			return mismatch(e, mv, "%s is %s: every key needs a "
-			    "value", who(w, mem), shape_str(s, sizeof s,
+			    "value", who(w, mem), mat_shape_str(s, sizeof s,
 			    &mem->sh));
 		p->memv = &mv->m;
 	}
@@ -413,8 +413,8 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (!(nd <= 2 && k->sh.ndim <= 2 && v->sh.ndim <= 2))
 			return mismatch(e, k->sh.ndim != nd ? k : v, "%s is %s:"
 			    " queries, keys and values need the same number "
-			    "of dimensions", who(w, q), shape_str(s1, sizeof s1,
-			    &q->sh));
+			    "of dimensions", who(w, q),
+			    mat_shape_str(s1, sizeof s1, &q->sh));
 	}
 	p->perhead = nd == 4 || (nd == 3 && p->o.heads == 0);
 	if (!p->perhead) {
@@ -427,7 +427,7 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (Bk != p->B || Bv != p->B)
 			return mismatch(e, Bk != p->B ? k : v, "%s is %s: "
 			    "they need the same number of sequences", who(w, q),
-			    shape_str(s1, sizeof s1, &q->sh));
+			    mat_shape_str(s1, sizeof s1, &q->sh));
 		p->H = p->o.heads ? p->o.heads : 1;
 		p->G = p->o.kv_heads ? p->o.kv_heads : p->H;
 		if (groups(p, e) || split(q, qc, p->H, "-H", "columns",
@@ -448,7 +448,7 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 		if (nd == 4 && (k->sh.dim[0] != p->B || v->sh.dim[0] != p->B))
 			return mismatch(e, k->sh.dim[0] != p->B ? k : v, "%s is"
 			    " %s: they need the same number of sequences",
-			    who(w, q), shape_str(s1, sizeof s1, &q->sh));
+			    who(w, q), mat_shape_str(s1, sizeof s1, &q->sh));
 		p->H = qd[0], p->n = qd[1], p->dq = qd[2];
 		p->G = kd[0], mk = kd[1], p->dk = kd[2];
 		mv = vd[1], p->dv = vd[2];
@@ -461,12 +461,12 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 			    PL(p->o.kv_heads));
 		if (vd[0] != p->G)
 			return mismatch(e, v, "%s is %s: keys and values need "
-			    "the same heads", who(w, k), shape_str(s1, sizeof s1,
-			    &k->sh));
+			    "the same heads", who(w, k),
+			    mat_shape_str(s1, sizeof s1, &k->sh));
 		if (p->H % p->G != 0)
 			return mismatch(e, k, "%s is %s: its %zu key/value heads "
 			    "do not divide the %zu query head%s", who(w, q),
-			    shape_str(s1, sizeof s1, &q->sh), p->G, p->H,
+			    mat_shape_str(s1, sizeof s1, &q->sh), p->G, p->H,
 			    PL(p->H));
 		p->qs[0] = p->H * p->n * p->dq, p->qs[1] = p->n * p->dq,
 		    p->qs[2] = p->dq;
@@ -482,15 +482,15 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 	    p->G && *tfit(k, mv, qc / p->H * p->G) != '\0')
 		return mismatch(e, k, "%s is %s: every key needs a value; its "
 		    "transpose would fit (a row per key)", who(w, v),
-		    shape_str(s2, sizeof s2, &v->sh));
+		    mat_shape_str(s2, sizeof s2, &v->sh));
 	if (mk != mv && k->sh.ndim == 1 && v->sh.ndim != 1)
 		/* a key saved 1-D: one row, one key */
 		return mismatch(e, k, "%s is %s: every key needs a value",
-		    who(w, v), shape_str(s2, sizeof s2, &v->sh));
+		    who(w, v), mat_shape_str(s2, sizeof s2, &v->sh));
 	if (mk != mv)
 		return mismatch(e, v, "%s is %s: every key needs a value%s",
-		    who(w, k), shape_str(s2, sizeof s2, &k->sh), p->perhead ?
-		    "" : tfit(v, mk, 0));
+		    who(w, k), mat_shape_str(s2, sizeof s2, &k->sh),
+		    p->perhead ? "" : tfit(v, mk, 0));
 	p->m = mk;
 	p->q = &q->m;
 	p->k = &k->m;
@@ -562,7 +562,7 @@ static int
 score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
     struct err *e)
 {
-	const struct shape *sh = &in->sh;
+	const struct mat_shape *sh = &in->sh;
 	size_t n = p->vec ? 1 : p->n, dh = 1, db = 1, rows, cols;
 	int nd = sh->ndim;
 
@@ -936,9 +936,9 @@ plan_free(struct plan *p)
 }
 
 void
-plan_shapes(const struct plan *p, struct shape sh[PLAN_NOUT])
+plan_shapes(const struct plan *p, struct mat_shape sh[PLAN_NOUT])
 {
-	struct shape *y = &sh[PLAN_Y], *w = &sh[PLAN_W], *l = &sh[PLAN_LSE];
+	struct mat_shape *y = &sh[PLAN_Y], *w = &sh[PLAN_W], *l = &sh[PLAN_LSE];
 
 	y->ndim = w->ndim = l->ndim = 0;
 	if (p->batched) {

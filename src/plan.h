@@ -34,7 +34,7 @@ struct plan_in {
 	const char *name;	/* as diagnostics name it; NULL: not given */
 	const char *opt;	/* the option that gave it, e.g. "--mask" */
 	struct mat m;
-	struct shape sh;
+	struct mat_shape sh;
 };
 
 enum plan_score { SCORE_DOT, SCORE_GENERAL, SCORE_ADDITIVE };
@@ -141,6 +141,6 @@ void plan_free(struct plan *p);
  * averaged, without B when the inputs had no batch axis, without nout
  * for a 1-D query.  The log-sum-exp is (B, H, nout) for a batch, else
  * (H, nout), or (nout) for one head. */
-void plan_shapes(const struct plan *p, struct shape sh[PLAN_NOUT]);
+void plan_shapes(const struct plan *p, struct mat_shape sh[PLAN_NOUT]);
 
 #endif

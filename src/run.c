@@ -1161,9 +1161,9 @@ heads_for(struct run *r, size_t b)
 
 /* Take n elements of the compute type from arena a. */
 static char *
-take(const struct run *r, struct arena *a, size_t n)
+take(const struct run *r, struct mat_arena *a, size_t n)
 {
-	return arena_take(a, n, r->E);
+	return mat_arena_take(a, n, r->E);
 }
 
 
@@ -1181,7 +1181,7 @@ psize(const struct run *r, size_t k, size_t m)
  * to carve (see mat.h).  Inputs and weights are converted and packed
  * by prepare(), after the carving. */
 static void
-buffers(struct run *r, struct arena *a, size_t nw)
+buffers(struct run *r, struct mat_arena *a, size_t nw)
 {
 	const struct plan *p = r->p;
 	struct attn_head hd;
@@ -1206,27 +1206,27 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	if (r->keys == KEYS_PREPACKED) {
 		r->kp = take(r, a, mul3(p->G, r->nkb, r->kstride));
 		r->vp = take(r, a, mul3(p->G, r->nkb, r->vstride));
-		r->vbad = arena_take(a, mul(p->G, r->nkb), 1);
+		r->vbad = mat_arena_take(a, mul(p->G, r->nkb), 1);
 	}
 	if (p->o.score == SCORE_ADDITIVE)
 		r->ka = take(r, a, mul3(p->G, p->m, p->da));
-	r->head = arena_take(a, p->H, sizeof *r->head);
+	r->head = mat_arena_take(a, p->H, sizeof *r->head);
 	if (want_w(r)) {
 		if (!r->keep)
 			r->qall = take(r, a, mul3(p->H, p->nout, r->dqk));
 		else
-			r->sk = arena_take(a, mul3(p->H, p->nout, p->m),
+			r->sk = mat_arena_take(a, mul3(p->H, p->nout, p->m),
 			    sizeof(double));
 		r->rmax = take(r, a, mul(p->H, p->nout));
 		r->rsum = take(r, a, mul(p->H, p->nout));
 	}
 	if (r->out[PLAN_LSE] != NULL)
-		r->lse = arena_take(a, mul(p->H, p->nout), sizeof(double));
+		r->lse = mat_arena_take(a, mul(p->H, p->nout), sizeof(double));
 	if (p->perhead && p->wo == NULL)
 		r->obatch = take(r, a, mul(p->nout, r->hv));
 
 	/* per-worker scratch, and the putter's */
-	r->thr = arena_take(a, nw, sizeof *r->thr);
+	r->thr = mat_arena_take(a, nw, sizeof *r->thr);
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
 	hd.additive = p->o.score == SCORE_ADDITIVE;
@@ -1240,8 +1240,8 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		memset(k, 0, sizeof *k);	/* no stage, no error yet */
 		k->qb = take(r, a, mul(r->br, r->hq));
 		k->qg = take(r, a, mul3(r->br, p->H, r->dqk));
-		k->qk = arena_take(a, p->H, sizeof *k->qk);
-		k->ldq = arena_take(a, p->H, sizeof *k->ldq);
+		k->qk = mat_arena_take(a, p->H, sizeof *k->qk);
+		k->ldq = mat_arena_take(a, p->H, sizeof *k->ldq);
 		k->ob = take(r, a, mul(r->br, r->ho));
 		k->M = take(r, a, mul3(2, p->H, r->br));	/* M then L */
 		k->L = k->M ? AT(k->M, p->H * r->br) : NULL;
@@ -1262,23 +1262,23 @@ buffers(struct run *r, struct arena *a, size_t nw)
 		if (r->keys == KEYS_PACKED) {
 			k->kp = take(r, a, mul(p->G, r->kstride));
 			k->vp = take(r, a, mul(p->G, r->vstride));
-			k->vbad = arena_take(a, p->G, 1);
+			k->vbad = mat_arena_take(a, p->G, 1);
 		}
 		if (r->keys == KEYS_ROWS) {
 			k->ks = take(r, a, mul3(p->nout, p->H, ATTN_BC));
 			k->qt = take(r, a, mul(p->G, r->qts));
-			k->live = arena_take(a, p->H, 1);
+			k->live = mat_arena_take(a, p->H, 1);
 		}
 		if (p->o.qknorm)
-			k->nb = arena_take(a, max2(p->dq, p->dk),
+			k->nb = mat_arena_take(a, max2(p->dq, p->dk),
 			    sizeof(double));
 		if (!p->self && r->keys != KEYS_PREPACKED) {
 			/* decoding reads mapped K and V from their files */
 			if (p->k->map != NULL && p->k->fd >= 0)
-				k->sk.buf = arena_take(a, mul(r->bc,
+				k->sk.buf = mat_arena_take(a, mul(r->bc,
 				    p->ks[2]), sizeof(double));
 			if (p->v->map != NULL && p->v->fd >= 0)
-				k->sv.buf = arena_take(a, mul(r->bc,
+				k->sv.buf = mat_arena_take(a, mul(r->bc,
 				    p->vs[2]), sizeof(double));
 		}
 		k->work = take(r, a, ws);
@@ -1301,18 +1301,18 @@ buffers(struct run *r, struct arena *a, size_t nw)
 	nt = max2(verbatim(r, PLAN_Y) ? 0 : out_format_max(r->out[PLAN_Y],
 	    r->br), wr && r->out[PLAN_W] && !verbatim(r, PLAN_W) ?
 	    out_format_max(r->out[PLAN_W], wr) : 0);
-	r->slot = arena_take(a, r->nslots, sizeof *r->slot);
-	r->done = arena_take(a, r->nslots, 1);
+	r->slot = mat_arena_take(a, r->nslots, sizeof *r->slot);
+	r->done = mat_arena_take(a, r->nslots, 1);
 	for (i = 0; i < r->nslots; i++) {
 		struct slot s, *sp = r->slot ? &r->slot[i] : &s;
 
 		memset(sp, 0, sizeof *sp);
-		sp->d = arena_take(a, nd, sizeof(double));
-		sp->txt = arena_take(a, nt, 1);
+		sp->d = mat_arena_take(a, nd, sizeof(double));
+		sp->txt = mat_arena_take(a, nt, 1);
 		if (p->o.average && !r->keep)
-			sp->sum = arena_take(a, nd, sizeof(double));
+			sp->sum = mat_arena_take(a, nd, sizeof(double));
 		if (wr && r->out[PLAN_W] && r->out[PLAN_PIC])
-			sp->pic = arena_take(a, wr * p->m, sizeof(double));
+			sp->pic = mat_arena_take(a, wr * p->m, sizeof(double));
 		if (r->keysplit)
 			sp->st = take(r, a, 2 * p->H * r->br + r->br * r->ho);
 	}
@@ -1508,7 +1508,7 @@ static void
 choose(struct run *r, const struct plan *p, enum attn_dtype dtype,
     struct out *const out[PLAN_NOUT], size_t nw)
 {
-	struct arena again, kept;
+	struct mat_arena again, kept;
 
 	setup(r, p, dtype, out, nw, 0);
 	if (!want_w(r))
@@ -1529,8 +1529,8 @@ run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
 {
 	struct run run, *r = &run;
 	struct out o[PLAN_NOUT], *out[PLAN_NOUT];
-	struct shape sh[PLAN_NOUT];
-	struct arena a;
+	struct mat_shape sh[PLAN_NOUT];
+	struct mat_arena a;
 	int i;
 
 	plan_shapes(p, sh);
@@ -1566,8 +1566,8 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
     struct err *e)
 {
 	struct run run, *r = &run;
-	struct shape sh[PLAN_NOUT];
-	struct arena a;
+	struct mat_shape sh[PLAN_NOUT];
+	struct mat_arena a;
 	size_t nw, b, per;
 	int i, rc = -1;
 
@@ -1582,7 +1582,7 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	/* the outputs begun: buffers() measures their formatted rows */
 	choose(r, p, dtype, out, nw);
 	buffers(r, &a, nw);
-	if (arena_alloc(&a, "buffers", e) != 0)
+	if (mat_arena_alloc(&a, "buffers", e) != 0)
 		return -1;
 	buffers(r, &a, nw);
 	prepare(r, pool);
@@ -1606,6 +1606,6 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	rc = 0;
 done:
 	progress_end(g);
-	arena_free(&a);
+	mat_arena_free(&a);
 	return rc;
 }

@@ -511,7 +511,7 @@ struct info {
  * is then dst; with dst NULL, or past dcap, to memory of its own. */
 static int
 parse(const char *buf, size_t len, const char *name, double *dst,
-    size_t dcap, struct mat *m, struct shape *sh, struct info *info,
+    size_t dcap, struct mat *m, struct mat_shape *sh, struct info *info,
     struct err *e)
 {
 	struct reader r;
@@ -640,7 +640,7 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 	m->cols = cols;
 	m->data = r.v;
 	if (nblocks == 1) {
-		shape_2d(sh, rows, cols);
+		mat_shape_2d(sh, rows, cols);
 	} else {
 		sh->ndim = 3;
 		sh->dim[0] = nblocks;
@@ -663,7 +663,7 @@ struct piece {
 	double *dst;		/* where its numbers go, or NULL */
 	size_t dcap;
 	struct mat m;
-	struct shape sh;
+	struct mat_shape sh;
 	struct info info;
 	struct err e;
 	int rc;
@@ -726,7 +726,7 @@ text_scratch(size_t len, int workers)
  */
 static int
 parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
-    struct mat *m, struct shape *sh)
+    struct mat *m, struct mat_shape *sh)
 {
 	struct piece *pc;	/* each with an error record: on the heap */
 	size_t k, i, at = 0, cut, rows = 0, n, tot = 0;
@@ -780,7 +780,7 @@ parse_pieces(const char *buf, size_t len, const char *name, struct par *pool,
 		}
 		m->rows = rows;
 		m->cols = pc[0].m.cols;
-		shape_2d(sh, rows, m->cols);
+		mat_shape_2d(sh, rows, m->cols);
 	} else
 		ok = 0;
 	for (i = 0; i < k; i++) {
@@ -811,7 +811,7 @@ text_line_long(struct err *e, const char *name, unsigned long line)
 
 int
 text_read(const char *buf, size_t len, const char *name, struct par *pool,
-    struct mat *m, struct shape *sh, struct err *e)
+    struct mat *m, struct mat_shape *sh, struct err *e)
 {
 	struct info info;
 

@@ -58,7 +58,7 @@
  * thread.
  */
 int text_read(const char *buf, size_t len, const char *name,
-    struct par *pool, struct mat *m, struct shape *sh, struct err *e);
+    struct par *pool, struct mat *m, struct mat_shape *sh, struct err *e);
 
 /* The memory text_read may touch beyond the text and its numbers, for
  * len bytes of text read with `workers` threads (for --dry-run's

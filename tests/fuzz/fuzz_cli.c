@@ -525,7 +525,7 @@ one(const uint8_t *data, size_t size)
 }
 
 static void
-put_npy(const char *path, const struct shape *sh, double (*f)(size_t))
+put_npy(const char *path, const struct mat_shape *sh, double (*f)(size_t))
 {
 	unsigned char hdr[256];
 	size_t n = 1, i, hl;
@@ -575,10 +575,10 @@ put_text(const char *path, const char *s)
 	fclose(fp);
 }
 
-static struct shape
+static struct mat_shape
 shp(int nd, size_t a, size_t b, size_t c, size_t d)
 {
-	struct shape s;
+	struct mat_shape s;
 
 	memset(&s, 0, sizeof s);
 	s.ndim = nd;
@@ -618,7 +618,7 @@ cleanup(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct shape s;
+	struct mat_shape s;
 
 	(void)argc;
 	(void)argv;

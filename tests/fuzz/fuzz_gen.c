@@ -32,7 +32,7 @@ check(int ok, const char *what, const char *spec)
 static void
 one(const char *spec, uint32_t seed)
 {
-	struct shape sh, sh2;
+	struct mat_shape sh, sh2;
 	struct mat m = { .data = NULL };
 	struct err e;
 	struct rng r, ref;

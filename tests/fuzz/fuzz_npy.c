@@ -3,7 +3,7 @@
  *
  * The input is a .npy file, in an exact-size buffer (npy_read must
  * never read outside it).  A success must give a shape of 1 to
- * SHAPE_MAXDIM dimensions whose product is the matrix (rows = all but
+ * MAT_MAXDIM dimensions whose product is the matrix (rows = all but
  * the last dimension); a failure must leave m empty and say why.  An
  * array that reads back is written again (a '<f8' header + the data) and
  * must read back to the same shape and the same bits.
@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned char *buf;
 	struct mat m, m2;
-	struct shape sh, sh2;
+	struct mat_shape sh, sh2;
 	struct err e;
 	size_t i, n, hl, nb;
 	int rc;
@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(e.msg[0] != '\0', "a failure says why");
 		return 0;
 	}
-	check(sh.ndim >= 1 && sh.ndim <= SHAPE_MAXDIM, "1..MAXDIM dims");
+	check(sh.ndim >= 1 && sh.ndim <= MAT_MAXDIM, "1..MAXDIM dims");
 	n = 1;
 	for (i = 0; i + 1 < (size_t)sh.ndim; i++)
 		n *= sh.dim[i];

@@ -36,7 +36,7 @@ static void
 one(const char *buf, size_t len)
 {
 	struct mat m1, m2;
-	struct shape s1, s2;
+	struct mat_shape s1, s2;
 	struct err e1, e2;
 	int r1, r2;
 	size_t n, i;

@@ -10,7 +10,7 @@
 #include "mat.h"
 
 static size_t
-npyw_header(unsigned char *buf, size_t cap, const struct shape *sh)
+npyw_header(unsigned char *buf, size_t cap, const struct mat_shape *sh)
 {
 	char dict[256];
 	size_t n, total;

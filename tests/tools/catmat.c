@@ -18,7 +18,7 @@ main(int argc, char *argv[])
 	struct err e;
 	struct rng r;
 	struct mat m = { .data = NULL };
-	struct shape sh;
+	struct mat_shape sh;
 	struct out o = { .fd = -1 };
 	char buf[128], msg[ERR_LINE];
 	int i = 1, shape = 0, prec = 0;
@@ -39,7 +39,7 @@ main(int argc, char *argv[])
 	if (input_load(argv[i], &r, NULL, &m, &sh, &e) != 0)
 		goto fail;
 	if (shape) {
-		printf("%s\n", shape_str(buf, sizeof buf, &sh));
+		printf("%s\n", mat_shape_str(buf, sizeof buf, &sh));
 		mat_free(&m);
 		return 0;
 	}

@@ -16,7 +16,7 @@
 #include "input.h"
 
 static int
-load(const char *path, struct mat *m, struct shape *sh)
+load(const char *path, struct mat *m, struct mat_shape *sh)
 {
 	struct err e;
 	struct rng r;
@@ -33,7 +33,7 @@ int
 main(int argc, char *argv[])
 {
 	struct mat g = { .data = NULL }, w = { .data = NULL };
-	struct shape gs, ws;
+	struct mat_shape gs, ws;
 	double rel = 0, abs_ = 0, worst = 0;
 	size_t i, n, bad = 0, first = 0;
 	char b1[128], b2[128];
@@ -53,8 +53,8 @@ main(int argc, char *argv[])
 	}
 	if (load(argv[optind], &g, &gs) || load(argv[optind + 1], &w, &ws))
 		goto out;
-	if (strcmp(shape_str(b1, sizeof b1, &gs),
-	    shape_str(b2, sizeof b2, &ws)) != 0) {
+	if (strcmp(mat_shape_str(b1, sizeof b1, &gs),
+	    mat_shape_str(b2, sizeof b2, &ws)) != 0) {
 		fprintf(stderr, "cmpmat: shape %s, want %s\n", b1, b2);
 		bad = 1;
 		goto out;

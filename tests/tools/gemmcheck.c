@@ -123,9 +123,9 @@ static void pack_s(size_t k, size_t m, const void *B, size_t ldb, int bt,
     void *Bp)
 {
 	if (bt)
-		sgemm_pack_bt(k, m, B, ldb, Bp);
+		gemm_f32_pack_bt(k, m, B, ldb, Bp);
 	else
-		sgemm_pack_b(k, m, B, ldb, Bp);
+		gemm_f32_pack_b(k, m, B, ldb, Bp);
 }
 
 static void mul_s(enum how h, size_t n, size_t k, size_t m, const void *A,
@@ -133,23 +133,23 @@ static void mul_s(enum how h, size_t n, size_t k, size_t m, const void *A,
     enum gemm_acc acc, void *w)
 {
 	if (h == PACKED)
-		sgemm_packed(n, k, m, A, lda, B, C, ldc, acc, w);
+		gemm_f32_packed(n, k, m, A, lda, B, C, ldc, acc, w);
 	else if (h == NN)
-		sgemm_nn(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+		gemm_f32_nn(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
 	else
-		sgemm_nt(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+		gemm_f32_nt(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
 }
 
 static void nz_s(size_t n, size_t k, size_t m, const void *A, size_t lda,
     const void *Bp, void *C, size_t ldc)
 {
-	sgemm_packed_nz(n, k, m, A, lda, Bp, C, ldc);
+	gemm_f32_packed_nz(n, k, m, A, lda, Bp, C, ldc);
 }
 
 static void max_s(size_t n, size_t k, size_t m, const void *A, size_t lda,
     const void *Bp, void *C, size_t ldc, double scale, void *mx, void *w)
 {
-	sgemm_packed_max(n, k, m, A, lda, Bp, C, ldc, (float)scale, mx, w);
+	gemm_f32_packed_max(n, k, m, A, lda, Bp, C, ldc, (float)scale, mx, w);
 }
 
 static double get_s(const void *p, size_t i)
@@ -173,8 +173,8 @@ static const struct ty types[2] = {
 	{ "f64", sizeof(double), DBL_EPSILON / 2, gemm_packed_size,
 	    gemm_work_size, pack_d, mul_d, get_d, set_d, chain_d, nz_d,
 	    max_d },
-	{ "f32", sizeof(float), FLT_EPSILON / 2, sgemm_packed_size,
-	    sgemm_work_size, pack_s, mul_s, get_s, set_s, chain_s, nz_s,
+	{ "f32", sizeof(float), FLT_EPSILON / 2, gemm_f32_packed_size,
+	    gemm_f32_work_size, pack_s, mul_s, get_s, set_s, chain_s, nz_s,
 	    max_s },
 };
 
@@ -872,18 +872,19 @@ static void test_sizes(void)
 
 	check(gemm_packed_size(SIZE_MAX / 2, 3) == 0, "packed_size overflow",
 	    t, PACKED, 0, SIZE_MAX / 2, 3, NULL);
-	check(sgemm_packed_size(3, SIZE_MAX - 1) == 0, "packed_size overflow",
-	    &types[1], PACKED, 0, 3, SIZE_MAX - 1, NULL);
+	check(gemm_f32_packed_size(3, SIZE_MAX - 1) == 0,
+	    "packed_size overflow", &types[1], PACKED, 0, 3, SIZE_MAX - 1,
+	    NULL);
 	check(gemm_packed_size(0, 0) > 0 && gemm_work_size(0, 0, 0) > 0,
 	    "sizes > 0 when empty", t, PACKED, 0, 0, 0, NULL);
 	check(gemm_packed_size(64, 37) * sizeof(double) % 64 == 0 &&
-	    sgemm_packed_size(7, 3) * sizeof(float) % 64 == 0 &&
+	    gemm_f32_packed_size(7, 3) * sizeof(float) % 64 == 0 &&
 	    gemm_packed_size(64, 37) >= 64 * 37,
 	    "packed_size a multiple of 64 bytes", t, PACKED, 0, 64, 37, NULL);
 	check(gemm_work_size(SIZE_MAX, SIZE_MAX, SIZE_MAX) < 1200000 &&
-	    sgemm_work_size(SIZE_MAX, SIZE_MAX, SIZE_MAX) < 1200000 &&
+	    gemm_f32_work_size(SIZE_MAX, SIZE_MAX, SIZE_MAX) < 1200000 &&
 	    gemm_work_size(SIZE_MAX, SIZE_MAX, 0) < 40000 &&
-	    sgemm_work_size(SIZE_MAX, SIZE_MAX, 0) < 40000,
+	    gemm_f32_work_size(SIZE_MAX, SIZE_MAX, 0) < 40000,
 	    "work_size bounded", t, PACKED, SIZE_MAX, SIZE_MAX, SIZE_MAX,
 	    NULL);
 }

@@ -40,7 +40,7 @@ readfile(const char *path)
 {
 	struct err e;
 	struct mat m;
-	struct shape sh;
+	struct mat_shape sh;
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0, got;
 	char str[128];
@@ -75,7 +75,7 @@ readfile(const char *path)
 		report(&e);
 		return 1;
 	}
-	printf("%s\n", shape_str(str, sizeof str, &sh));
+	printf("%s\n", mat_shape_str(str, sizeof str, &sh));
 	mat_free(&m);
 	return 0;
 }
@@ -83,7 +83,7 @@ readfile(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct shape sh;
+	struct mat_shape sh;
 	const char *descr = "<f8";
 	char buf[256];
 	size_t n;
@@ -96,9 +96,9 @@ main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
-	if (argc - 1 > SHAPE_MAXDIM) {
+	if (argc - 1 > MAT_MAXDIM) {
 		fprintf(stderr, "usage: npyhdr [-t DESCR] [D0 ... D%d] | "
-		    "-r FILE\n", SHAPE_MAXDIM - 1);
+		    "-r FILE\n", MAT_MAXDIM - 1);
 		return 2;
 	}
 	memset(&sh, 0, sizeof sh);
