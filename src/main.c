@@ -937,15 +937,6 @@ check_outputs(const struct opts *o)
 	return 0;
 }
 
-/* Does s end with suffix, in any case (and have more before it)? */
-static int
-has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n > k && strcasecmp(s + n - k, suffix) == 0;
-}
-
 /* Does file name f read standard input: '-', or another name of the
  * stream on descriptor 0 (/dev/stdin, /dev/fd/0, a FIFO's name), which
  * a second reader would find drained?  (A regular file on it may be
@@ -1575,10 +1566,10 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	if (o->has_batch && o->heatmap == NULL && !o->show)
 		return usage_error("%s", "--batch-index needs --heatmap or "
 		    "--show: it picks the sequence drawn");
-	if (o->heatmap != NULL && !has_suffix(o->heatmap, ".svg") &&
-	    !has_suffix(o->heatmap, ".html"))
-		return usage_error("--heatmap %s: name the picture .svg or "
-		    ".html", o->heatmap);
+	if (o->heatmap != NULL && !out_has_ext(o->heatmap, ".svg") &&
+	    !out_has_ext(o->heatmap, ".html"))
+		return usage_error("--heatmap %s: name the picture NAME.svg or "
+		    "NAME.html", o->heatmap);
 	if ((rc = check_outputs(o)) != 0)
 		return rc;
 	if ((rc = check_ext("-o", o->output, fmt_given)) != 0 ||
@@ -1649,7 +1640,7 @@ dry_run(const struct opts *o)
 	outputs(o, c.optname, c.path);
 	for (i = 0; i < PLAN_NOUT; i++)
 		c.fmt[i] = out_fmt_of(c.path[i], o->fmt);
-	c.html = o->heatmap != NULL && has_suffix(o->heatmap, ".html");
+	c.html = o->heatmap != NULL && out_has_ext(o->heatmap, ".html");
 	c.threads = o->threads;
 	c.dtype = o->dtype;
 	rc = explain(&c, stdout, &e);
@@ -1778,7 +1769,7 @@ main(int argc, char *argv[])
 		if (draw) {
 			memset(&ho, 0, sizeof ho);
 			ho.svg = out[PLAN_HEAT];
-			ho.html = o.heatmap != NULL && has_suffix(o.heatmap,
+			ho.html = o.heatmap != NULL && out_has_ext(o.heatmap,
 			    ".html");
 			ho.show = out[PLAN_SHOW];
 			ho.has_batch = o.has_batch;

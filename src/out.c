@@ -38,17 +38,25 @@ out_fmt_of(const char *path, enum out_fmt deflt)
 		{ ".csv", OUT_CSV }, { ".tsv", OUT_TSV },
 		{ ".txt", OUT_TXT }, { ".npy", OUT_NPY },
 	};
-	size_t i, n, k;
+	size_t i;
 
 	if (path == NULL || strcmp(path, "-") == 0)
 		return deflt;
-	n = strlen(path);
-	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-		k = strlen(ext[i].ext);
-		if (n > k && strcasecmp(path + n - k, ext[i].ext) == 0)
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++)
+		if (out_has_ext(path, ext[i].ext))
 			return ext[i].fmt;
-	}
 	return deflt;
+}
+
+int
+out_has_ext(const char *path, const char *ext)
+{
+	const char *base = strrchr(path, '/');
+	size_t n, k = strlen(ext);
+
+	base = base != NULL ? base + 1 : path;
+	n = strlen(base);
+	return n > k && strcasecmp(base + n - k, ext) == 0;
 }
 
 /* Write all of buf[0..len) to o->fd. */

@@ -80,8 +80,14 @@ struct out {
 	void *sink_arg;
 };
 
+/* Does the last component of path end in ext (".svg"; in any case)
+ * after at least one other character?  A name that is only the
+ * extension (".npy", "dir/.npy") has none: a hidden file. */
+int out_has_ext(const char *path, const char *ext);
+
 /* The format a file named path gets: from its extension .csv .tsv .txt
- * or .npy (in any case: Y.CSV too), else deflt.  path NULL or "-" (standard output) gives deflt. */
+ * or .npy (out_has_ext: Y.CSV too), else deflt.  path NULL or "-"
+ * (standard output) gives deflt. */
 enum out_fmt out_fmt_of(const char *path, enum out_fmt deflt);
 
 /* Set o up closed, so that out_abort and out_commit_all skip it. */

@@ -738,6 +738,13 @@ npyhdr() {
 	[ "$(head -1 y.xlsx)" = "$(printf '6.01668\t3.98332')" ]
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o y -a .w -p 6
 	[ "$(head -1 y)" = "6.01668,3.98332" ]
+	# a name that is only an extension is a hidden file with none,
+	# however the folder is written
+	mkdir sub
+	for y in .npy ./.npy sub/.npy "$PWD/sub/.NPY"; do
+		"$SA" -Q Q.csv -K K.csv -V V.csv -o "$y" -p 6
+		[ "$(head -1 "$y")" = "6.01668,3.98332" ]
+	done
 	mkfifo f.pipe
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o f.pipe -p 6 & cat f.pipe > got
 	wait

@@ -125,7 +125,9 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	run cat_run --batch-index 0
 	usage_is '--batch-index needs --heatmap or --show: it picks the sequence drawn'
 	run cat_run --heatmap h.png
-	usage_is '--heatmap h.png: name the picture .svg or .html'
+	usage_is '--heatmap h.png: name the picture NAME.svg or NAME.html'
+	run cat_run --heatmap sub/.svg
+	usage_is '--heatmap sub/.svg: name the picture NAME.svg or NAME.html'
 	run cat_run --heatmap h.svg --batch-index -1
 	usage_is '--batch-index expects a sequence number from 0, found "-1"'
 	run cat_run --show
