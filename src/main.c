@@ -136,9 +136,10 @@ static const char help_text3[] =
 "      --key-labels WORDS|@FILE  name the keys (default: the query labels\n"
 "                        when there are as many keys as queries)\n"
 "      --label-output    Y in text gets the query labels as first column\n"
-"      --heatmap FILE.svg|FILE.html  draw the weights: a heatmap per head\n"
-"                        and their mean, labelled, with a legend and\n"
-"                        tooltips; .html: a page with a head view too\n"
+"      --heatmap FILE.svg|FILE.html|-  draw the weights: a heatmap per\n"
+"                        head and their mean, labelled, with a legend and\n"
+"                        tooltips; .html: a page with a head view too;\n"
+"                        -: the SVG on standard output (Y needs -o)\n"
 "      --show            draw the heatmap on standard output (colours on a\n"
 "                        terminal, else shading characters); Y needs -o\n"
 "      --batch-index B   draw sequence B of a batch only (default: all)\n"
@@ -914,7 +915,8 @@ check_outputs(const struct opts *o)
 				return usage_error("%s %s writes the %s to "
 				    "standard output: give the output a file with "
 				    "-o", opt[j], path[j], j == PLAN_W ?
-				    "weights" : "log-sum-exp");
+				    "weights" : j == PLAN_LSE ? "log-sum-exp" :
+				    "heatmap");
 			/* "-a w.csv > w.csv": Y would go to the old file,
 			 * which w.csv's new one then replaces (the same
 			 * through /dev/stderr or /dev/fd/N) */
@@ -1566,10 +1568,13 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	if (o->has_batch && o->heatmap == NULL && !o->show)
 		return usage_error("%s", "--batch-index needs --heatmap or "
 		    "--show: it picks the sequence drawn");
+	/* '-' and /dev/stdout: the SVG on standard output */
 	if (o->heatmap != NULL && !out_has_ext(o->heatmap, ".svg") &&
-	    !out_has_ext(o->heatmap, ".html"))
+	    !out_has_ext(o->heatmap, ".html") && strcmp(o->heatmap, "-") !=
+	    0 && strcmp(o->heatmap, "/dev/stdout") != 0)
 		return usage_error("--heatmap %s: name the picture NAME.svg or "
-		    "NAME.html", o->heatmap);
+		    "NAME.html, or give - for the SVG on standard output",
+		    o->heatmap);
 	if ((rc = check_outputs(o)) != 0)
 		return rc;
 	if ((rc = check_ext("-o", o->output, fmt_given)) != 0 ||

@@ -115,6 +115,15 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	! grep -q '^# head' n.csv
 }
 
+@test "pictures: --heatmap - writes the SVG to standard output, the bytes of the file's" {
+	cat_run --labels "The cat sat on the mat" -o y.csv --heatmap h.svg
+	cat_run --labels "The cat sat on the mat" -o y2.csv --heatmap - >out.svg
+	cmp h.svg out.svg
+	cmp y.csv y2.csv
+	cat_run --labels "The cat sat on the mat" -o /dev/null \
+	    --heatmap /dev/stdout | cmp - h.svg
+}
+
 @test "labels usage: empty labels, --label-output, --batch-index, --heatmap name" {
 	run cat_run --labels "  "
 	usage_is '--labels expects words or @FILE, found "  "'
@@ -125,9 +134,13 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	run cat_run --batch-index 0
 	usage_is '--batch-index needs --heatmap or --show: it picks the sequence drawn'
 	run cat_run --heatmap h.png
-	usage_is '--heatmap h.png: name the picture NAME.svg or NAME.html'
+	usage_is '--heatmap h.png: name the picture NAME.svg or NAME.html, or give - for the SVG on standard output'
 	run cat_run --heatmap sub/.svg
-	usage_is '--heatmap sub/.svg: name the picture NAME.svg or NAME.html'
+	usage_is '--heatmap sub/.svg: name the picture NAME.svg or NAME.html, or give - for the SVG on standard output'
+	run cat_run --heatmap -
+	usage_is '--heatmap - writes the heatmap to standard output: give the output a file with -o'
+	run cat_run --heatmap /dev/stdout -o y.csv -a -
+	usage_is '-a - and --heatmap /dev/stdout both write to standard output: give one a file'
 	run cat_run --heatmap h.svg --batch-index -1
 	usage_is '--batch-index expects a sequence number from 0, found "-1"'
 	run cat_run --show
