@@ -37,6 +37,13 @@
 #define ATTN_BC 256		/* keys per block of the online softmax */
 #endif
 #define ATTN_QR 8		/* query rows side by side in qk() */
+/* A state's reference M may be any number at least the largest score
+ * (the sums are then those of exp(s - M), smaller): raising it by
+ * ATTN_SHIFT takes every exp(s - M) below e^-32, so that sums that
+ * overflow for values near the largest number (the output, an average
+ * of the values, is finite) stay finite: a merge() whose sum would
+ * overflow does so, and run.c computes such rows of a chunk again so. */
+#define ATTN_SHIFT 32
 #ifndef ATTN_KC
 #define ATTN_KC 4096		/* keys per chunk: states merged (a multiple
 				 * of ATTN_BC, never sized by the threads) */
@@ -177,6 +184,8 @@ struct attn_ops {
 	 * one head over a set of keys J (FlashAttention's running state):
 	 *	M_i = max_{j in J} s_ij,  L_i = sum_j exp(s_ij - M_i),
 	 *	O_i = sum_j exp(s_ij - M_i)·v_j
+	 * (M_i may be larger, ATTN_SHIFT: every step keeps it at least the
+	 * largest score it has seen)
 	 * with s = Q·Kᵀ·scale + mask (-inf where hidden); M (nq), L (nq),
 	 * O (nq, dv) ldo.  An empty state (no visible key yet) has M = -inf,
 	 * L = 0, O = 0.  Every result of selfattn is a fixed sequence of

@@ -1212,6 +1212,16 @@ F(merge)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 		mnew = M2[i] > M[i] || M2[i] != M2[i] ? M2[i] : M[i];
 		a = EXPF(M[i] - mnew);
 		b = EXPF(M2[i] - mnew);
+		/* two finite sums whose sum overflows (values near the
+		 * largest number): a reference ATTN_SHIFT higher */
+		for (j = 0; isfinite(mnew) && j < dv; j++)
+			if (!isfinite(o[j] * a + o2[j] * b) && isfinite(o[j]) &&
+			    isfinite(o2[j])) {
+				mnew += (T)ATTN_SHIFT;
+				a = EXPF(M[i] - mnew);
+				b = EXPF(M2[i] - mnew);
+				break;
+			}
 		L[i] = L[i] * a + L2[i] * b;
 		M[i] = mnew;
 		for (j = 0; j < dv; j++)

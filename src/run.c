@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -721,10 +722,12 @@ rows_block(const struct run *r, struct worker *w, size_t b, size_t i0,
  * columns.  The columns of chunk c (from 0 for the first chunk, to m
  * for the last: the chunks share [0, m) out) are set to -inf first, as
  * block() writes only the blocks it reads: the others are hidden.
+ * M0 (H, nq) not NULL: each row starts from M0, not -inf, with L = 0
+ * and O = 0 (chunk_safe()).
  * Returns 0, or -1 if a file could not be read (w->err). */
 static int
 chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
-    size_t nq, size_t c, char *M, char *L, char *O)
+    size_t nq, size_t c, char *M, char *L, char *O, const char *M0)
 {
 	const struct plan *p = r->p;
 	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
@@ -732,9 +735,13 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 	size_t q, nr, step, hg = p->H / p->G;
 	struct attn_keys keys;
 
-	for (h = 0; h < p->H; h++)
+	for (h = 0; h < p->H; h++) {
 		r->ops->begin(nq, p->dv, AT(M, h * r->br), AT(L, h * r->br),
 		    AT(O, h * p->dv), r->ho);
+		if (M0 != NULL)
+			copy_rows(r, 1, nq, AT(M0, h * nq), 0, AT(M, h * r->br),
+			    0);
+	}
 	if (r->sk != NULL) {
 		size_t lo = c == r->c0 ? 0 : c * ATTN_KC;
 		size_t hi = c + 1 == r->c0 + r->nch ? p->m : (c + 1) * ATTN_KC;
@@ -789,6 +796,91 @@ chunk_state(const struct run *r, struct worker *w, size_t b, size_t i0,
 			}
 		}
 	}
+	return 0;
+}
+
+/* Has row i of head h of the state (M, L, O) overflowed: M and L finite,
+ * L > 0, and O holding an infinity or a NaN? */
+static int
+overflowed(const struct run *r, const char *M, const char *L,
+    const char *O, size_t h, size_t i)
+{
+	double m, l;
+
+	r->ops->to_double(1, AT(M, h * r->br + i), &m);
+	r->ops->to_double(1, AT(L, h * r->br + i), &l);
+	return isfinite(m) && isfinite(l) && l > 0 && nonfinite(r, AT(O, i *
+	    r->ho + h * r->p->dv), 1, r->p->dv, 0);
+}
+
+/*
+ * chunk_state(), safe from overflow.  A row's sums O = sum exp(s - M)·v
+ * are divided by L only at the end (finish()), so values near the
+ * largest number can overflow them where the output, an average of the
+ * values, is finite (PyTorch's math path divides first).  Such rows are
+ * computed again from a reference ATTN_SHIFT above the maximum the
+ * first try found (attn.h): the chunk's sums, of at most ATTN_KC keys,
+ * then stay far from the largest number, and the terms left out, below
+ * about e^-676 of the largest (e^-55 in float), are ones that the first
+ * try's sums could not tell from 0 either.  A row whose second try does not come out finite
+ * either (a value that is itself infinite or NaN) keeps its first try;
+ * every other row is the first try's, bit for bit (the same steps from
+ * the same empty state).  Returns 0, or -1 (w->err).
+ */
+static int
+chunk_safe(const struct run *r, struct worker *w, size_t b, size_t i0,
+    size_t nq, size_t c, char *M, char *L, char *O)
+{
+	const struct plan *p = r->p;
+	size_t h, i, nh = p->H * nq, again = 0;
+	char *M0, *M1, *L1, *O1;
+	double m;
+
+	if (chunk_state(r, w, b, i0, nq, c, M, L, O, NULL) != 0)
+		return -1;
+	for (h = 0; h < p->H; h++)
+		for (i = 0; i < nq; i++)
+			again += overflowed(r, M, L, O, h, i);
+	if (again == 0)
+		return 0;
+	/* the second try's references M0, and the first try M1, L1, O1 */
+	if ((M0 = mat_buf(3 * nh + nq * r->ho, r->E, "buffers", &w->err)) ==
+	    NULL) {
+		w->bad = 1;
+		return -1;
+	}
+	M1 = AT(M0, nh);
+	L1 = AT(M0, 2 * nh);
+	O1 = AT(M0, 3 * nh);
+	for (h = 0; h < p->H; h++) {
+		copy_rows(r, 1, nq, AT(M, h * r->br), 0, AT(M1, h * nq), 0);
+		copy_rows(r, 1, nq, AT(L, h * r->br), 0, AT(L1, h * nq), 0);
+		for (i = 0; i < nq; i++) {
+			r->ops->to_double(1, AT(M, h * r->br + i), &m);
+			m = overflowed(r, M, L, O, h, i) ? m + ATTN_SHIFT :
+			    -INFINITY;
+			r->ops->from_double(1, &m, AT(M0, h * nq + i));
+		}
+	}
+	copy_rows(r, nq, r->ho, O, r->ho, O1, r->ho);
+	if (chunk_state(r, w, b, i0, nq, c, M, L, O, M0) != 0) {
+		free(M0);
+		return -1;
+	}
+	for (h = 0; h < p->H; h++)
+		for (i = 0; i < nq; i++) {
+			r->ops->to_double(1, AT(M0, h * nq + i), &m);
+			if (m == -INFINITY || !nonfinite(r, AT(O, i * r->ho +
+			    h * p->dv), 1, p->dv, 0))
+				continue;
+			copy_rows(r, 1, 1, AT(M1, h * nq + i), 0, AT(M, h *
+			    r->br + i), 0);
+			copy_rows(r, 1, 1, AT(L1, h * nq + i), 0, AT(L, h *
+			    r->br + i), 0);
+			copy_rows(r, 1, p->dv, AT(O1, i * r->ho + h * p->dv),
+			    0, AT(O, i * r->ho + h * p->dv), 0);
+		}
+	free(M0);
 	return 0;
 }
 
@@ -934,12 +1026,12 @@ query_task(void *arg, size_t t, size_t k, int id)
 	/* chunk after chunk: the first into the state itself (merging
 	 * into an empty state is an exact copy), the rest merged */
 	s->bad = 0;
-	if (chunk_state(r, w, j->b, i0, nq, r->c0, w->M, w->L, w->ob) != 0) {
+	if (chunk_safe(r, w, j->b, i0, nq, r->c0, w->M, w->L, w->ob) != 0) {
 		s->bad = id + 1;
 		return;
 	}
 	for (c = r->c0 + 1; c < r->c0 + r->nch; c++) {
-		if (chunk_state(r, w, j->b, i0, nq, c, w->M2, w->L2, w->O2) !=
+		if (chunk_safe(r, w, j->b, i0, nq, c, w->M2, w->L2, w->O2) !=
 		    0) {
 			s->bad = id + 1;
 			return;
@@ -987,7 +1079,7 @@ chunk_task(void *arg, size_t t, size_t k, int id)
 
 	/* the weights pass keeps the queries of the first chunk's task */
 	queries(r, w, j->b, i0, nq, c == 0);
-	r->slot[k].bad = chunk_state(r, w, j->b, i0, nq, r->c0 + c, ST_M(st),
+	r->slot[k].bad = chunk_safe(r, w, j->b, i0, nq, r->c0 + c, ST_M(st),
 	    ST_L(st), ST_O(st)) != 0 ? id + 1 : 0;
 }
 

@@ -620,3 +620,50 @@ cut_while_decoding() {
 	# the same shard 200 times: the output is the shard's
 	"$CMPMAT" -r 1e-14 m.npy y.npy
 }
+
+# big_values N A B: K.csv N keys of 0 (every score 0), V.csv the first
+# half of the keys' values A and the second half B.
+big_values() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) print 0 }' > K.csv
+	awk -v n="$1" -v a="$2" -v b="$3" \
+	    'BEGIN { for (i = 0; i < n; i++) print (i < n / 2 ? a : b) }' > V.csv
+	awk 'BEGIN { for (i = 0; i < 300; i++) print 0 }' > Q300.csv
+	printf '0\n' > Q1.csv
+}
+
+@test "partial: values near the largest number give their finite average, where the running sums overflow" {
+	# Y is the mean of V; the sums of exp(s - M)·v before the division
+	# reach n·|v|: they overflowed to inf, and inf - inf to NaN
+	big_values 8192 1e305 -1e305
+	awk 'BEGIN { for (i = 0; i < 300; i++) print 0 }' > zeros
+	for j in 1 2; do
+		# decoding (key-split) and 300 queries (query-split)
+		run "$SA" -j $j -Q Q1.csv -K K.csv -V V.csv
+		[ "$status" -eq 0 ] && [ "$output" = 0 ]
+		"$SA" -j $j -Q Q300.csv -K K.csv -V V.csv -o y$j.csv
+		"$CMPMAT" -a 0 y$j.csv zeros
+	done
+	cmp y1.csv y2.csv
+	big_values 8192 1e35 -1e35	# float's largest: 3.4e38
+	for j in 1 2; do
+		run "$SA" -j $j --dtype f32 -Q Q1.csv -K K.csv -V V.csv
+		[ "$status" -eq 0 ] && [ "$output" = 0 ]
+		"$SA" -j $j --dtype f32 -Q Q300.csv -K K.csv -V V.csv -o y.csv
+		"$CMPMAT" -a 0 y.csv zeros
+	done
+	# each chunk of 4096 keys finite, their merge not
+	big_values 8192 4e304 4e304
+	awk 'BEGIN { for (i = 0; i < 300; i++) print 4e304 }' > want
+	"$SA" -Q Q300.csv -K K.csv -V V.csv -o y.csv --lse l.csv
+	"$CMPMAT" -r 1e-13 y.csv want
+	# log-sum-exp log(8192), from a reference raised by 32
+	awk '{ d = $1 - log(8192); if (d > 1e-13 || d < -1e-13) exit 1 }' l.csv
+	# two keys
+	big_values 2 1e308 1e308
+	run "$SA" -Q Q1.csv -K K.csv -V V.csv
+	[ "$status" -eq 0 ] && [ "$output" = 1e+308 ]
+	# an infinite value stays infinite
+	big_values 2 1e308 inf
+	run "$SA" -Q Q1.csv -K K.csv -V V.csv
+	[ "$status" -eq 0 ] && [ "$output" = inf ]
+}
