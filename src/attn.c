@@ -34,6 +34,25 @@
 #define CAT(a, b) CAT_(a, b)
 #define F(x) CAT(x, SUF)
 
+double
+attn_raise(enum attn_dtype dtype, double m)
+{
+	double r, most = dtype == ATTN_F32 ? 2 * ATTN_SHIFT : 16 * ATTN_SHIFT;
+
+	if (dtype == ATTN_F32) {
+		float f = (float)(m + ATTN_SHIFT);
+
+		while (isfinite(f) && (double)f - m < ATTN_SHIFT)
+			f = nextafterf(f, INFINITY);
+		r = f;
+	} else {
+		r = m + ATTN_SHIFT;
+		while (isfinite(r) && r - m < ATTN_SHIFT)
+			r = nextafter(r, INFINITY);
+	}
+	return isfinite(r) && r - m <= most ? r : NAN;
+}
+
 /* exp(r) on |r| <= ln2/2: Chebyshev interpolants of exp there (near
  * minimax), coefficients of r^0 .. r^deg, evaluated in Horner form
  * (attn_tmpl.h).  Relative error of the polynomials with these

@@ -264,6 +264,13 @@ struct attn_ops {
 	    double *W, size_t ldw, int kept, int marks, void *work);
 };
 
+/* A state's reference raised (ATTN_SHIFT): the smallest number of the
+ * compute type dtype at least m + ATTN_SHIFT, for m of that type; NaN
+ * when it is more than 2·ATTN_SHIFT above m (double: 16·ATTN_SHIFT), as
+ * for |m| beyond about 1e9 in float (4e18 in double), whose next number
+ * is that far, or not finite. */
+double attn_raise(enum attn_dtype dtype, double m);
+
 /* The kernels for dtype at the ISA level gemm.h chose (gemm_isa()). */
 const struct attn_ops *attn_ops(enum attn_dtype dtype);
 

@@ -1217,9 +1217,13 @@ F(merge)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 		for (j = 0; isfinite(mnew) && j < dv; j++)
 			if (!isfinite(o[j] * a + o2[j] * b) && isfinite(o[j]) &&
 			    isfinite(o2[j])) {
-				mnew += (T)ATTN_SHIFT;
-				a = EXPF(M[i] - mnew);
-				b = EXPF(M2[i] - mnew);
+				T up = (T)attn_raise(T_DTYPE, (double)mnew);
+
+				if (up == up) {
+					mnew = up;
+					a = EXPF(M[i] - mnew);
+					b = EXPF(M2[i] - mnew);
+				}
 				break;
 			}
 		L[i] = L[i] * a + L2[i] * b;
@@ -1296,7 +1300,22 @@ F(wrow)(T *s, size_t n, T mx, T l, int marks, double *w)
 	if (marks)	/* which keys are hidden, before the exp */
 		for (j = 0; j < n; j++)
 			w[j] = s[j] == -(T)INFINITY ? -0.0 : 0.0;
-	F(expv)(s, n, mx, 0, NULL);
+	if (l < 1) {
+		/* mx raised (ATTN_SHIFT; else l >= 1, the largest key's
+		 * exp(0) in it), a rare row: one key at a time, exp(s - mx)
+		 * / l, but exp((s - mx) - log l) (an argument <= 0 again, as
+		 * l >= exp(max s - mx)) where exp(s - mx) is below the normal
+		 * numbers, so that a small weight keeps its digits */
+		const T d = (T)-log((double)l);
+
+		for (j = 0; j < n; j++) {
+			T x = s[j] - mx;
+
+			s[j] = x >= -T_EXP_NRM ? F(exp1)(x) / l : F(exp1)(x + d);
+		}
+		l = 1;
+	} else
+		F(expv)(s, n, mx, 0, NULL);
 	if (marks)
 		for (j = 0; j < n; j++)
 			w[j] = signbit(w[j]) ? -0.0 : (double)(s[j] / l);

@@ -818,13 +818,15 @@ overflowed(const struct run *r, const char *M, const char *L,
  * are divided by L only at the end (finish()), so values near the
  * largest number can overflow them where the output, an average of the
  * values, is finite (PyTorch's math path divides first).  Such rows are
- * computed again from a reference ATTN_SHIFT above the maximum the
- * first try found (attn.h): the chunk's sums, of at most ATTN_KC keys,
- * then stay far from the largest number, and the terms left out, below
- * about e^-676 of the largest (e^-55 in float), are ones that the first
- * try's sums could not tell from 0 either.  A row whose second try does not come out finite
- * either (a value that is itself infinite or NaN) keeps its first try;
- * every other row is the first try's, bit for bit (the same steps from
+ * computed again from a reference raised ATTN_SHIFT above the maximum
+ * the first try found (attn_raise()): the chunk's sums, of at most
+ * ATTN_KC keys, then stay far from the largest number; the terms left
+ * out, below about e^-676 of the largest (e^-55 in float), are ones
+ * that the first try's sums could not tell from 0 either.  A value that
+ * is itself infinite or NaN also sends its rows round again (no harm:
+ * they come out as infinite or NaN as before, unless an infinity meets
+ * a finite sum that overflowed, where the second try is the right one).
+ * Every other row is the first try's, bit for bit (the same steps from
  * the same empty state).  Returns 0, or -1 (w->err).
  */
 static int
@@ -832,8 +834,8 @@ chunk_safe(const struct run *r, struct worker *w, size_t b, size_t i0,
     size_t nq, size_t c, char *M, char *L, char *O)
 {
 	const struct plan *p = r->p;
-	size_t h, i, nh = p->H * nq, again = 0;
-	char *M0, *M1, *L1, *O1;
+	size_t h, i, again = 0;
+	char *M0;
 	double m;
 
 	if (chunk_state(r, w, b, i0, nq, c, M, L, O, NULL) != 0)
@@ -843,45 +845,24 @@ chunk_safe(const struct run *r, struct worker *w, size_t b, size_t i0,
 			again += overflowed(r, M, L, O, h, i);
 	if (again == 0)
 		return 0;
-	/* the second try's references M0, and the first try M1, L1, O1 */
-	if ((M0 = mat_buf(3 * nh + nq * r->ho, r->E, "buffers", &w->err)) ==
-	    NULL) {
+	/* the second try's references: raised, or -inf (begin()) */
+	if ((M0 = mat_buf(p->H * nq, r->E, "buffers", &w->err)) == NULL) {
 		w->bad = 1;
-		return -1;
-	}
-	M1 = AT(M0, nh);
-	L1 = AT(M0, 2 * nh);
-	O1 = AT(M0, 3 * nh);
-	for (h = 0; h < p->H; h++) {
-		copy_rows(r, 1, nq, AT(M, h * r->br), 0, AT(M1, h * nq), 0);
-		copy_rows(r, 1, nq, AT(L, h * r->br), 0, AT(L1, h * nq), 0);
-		for (i = 0; i < nq; i++) {
-			r->ops->to_double(1, AT(M, h * r->br + i), &m);
-			m = overflowed(r, M, L, O, h, i) ? m + ATTN_SHIFT :
-			    -INFINITY;
-			r->ops->from_double(1, &m, AT(M0, h * nq + i));
-		}
-	}
-	copy_rows(r, nq, r->ho, O, r->ho, O1, r->ho);
-	if (chunk_state(r, w, b, i0, nq, c, M, L, O, M0) != 0) {
-		free(M0);
 		return -1;
 	}
 	for (h = 0; h < p->H; h++)
 		for (i = 0; i < nq; i++) {
-			r->ops->to_double(1, AT(M0, h * nq + i), &m);
-			if (m == -INFINITY || !nonfinite(r, AT(O, i * r->ho +
-			    h * p->dv), 1, p->dv, 0))
-				continue;
-			copy_rows(r, 1, 1, AT(M1, h * nq + i), 0, AT(M, h *
-			    r->br + i), 0);
-			copy_rows(r, 1, 1, AT(L1, h * nq + i), 0, AT(L, h *
-			    r->br + i), 0);
-			copy_rows(r, 1, p->dv, AT(O1, i * r->ho + h * p->dv),
-			    0, AT(O, i * r->ho + h * p->dv), 0);
+			m = -INFINITY;
+			if (overflowed(r, M, L, O, h, i)) {
+				r->ops->to_double(1, AT(M, h * r->br + i), &m);
+				m = attn_raise(r->ops->dtype, m);
+				m = m == m ? m : -INFINITY;
+			}
+			r->ops->from_double(1, &m, AT(M0, h * nq + i));
 		}
+	i = chunk_state(r, w, b, i0, nq, c, M, L, O, M0) != 0;
 	free(M0);
-	return 0;
+	return i ? -1 : 0;
 }
 
 /* Fold state 2 into state 1, every head. */

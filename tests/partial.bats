@@ -662,8 +662,37 @@ big_values() {
 	big_values 2 1e308 1e308
 	run "$SA" -Q Q1.csv -K K.csv -V V.csv
 	[ "$status" -eq 0 ] && [ "$output" = 1e+308 ]
-	# an infinite value stays infinite
+	# an infinite value stays infinite, beside finite sums that overflow
 	big_values 2 1e308 inf
 	run "$SA" -Q Q1.csv -K K.csv -V V.csv
 	[ "$status" -eq 0 ] && [ "$output" = inf ]
+	printf '1e308\n1e308\n-inf\n' > V.csv
+	printf '0\n0\n0\n' > K.csv
+	run "$SA" -Q Q1.csv -K K.csv -V V.csv
+	[ "$status" -eq 0 ] && [ "$output" = -inf ]
+	# a large score (a -1e9 bias): M + 32 is M in float; raised to the
+	# next float 64 above
+	printf '2e38\n2e38\n' > V.csv
+	printf '0\n0\n' > K.csv
+	printf -- '-1e9,-1e9\n' > bias.csv
+	run "$SA" --dtype f32 -Q Q1.csv -K K.csv -V V.csv --bias bias.csv
+	[ "$status" -eq 0 ] && [ "$output" = 1.9999999360571385e+38 ]
+	printf -- '-1e18,-1e18\n' > bias.csv
+	run "$SA" -Q Q1.csv -K K.csv -V V.csv --bias bias.csv
+	[ "$status" -eq 0 ] && [ "$output" = 2e+38 ]
+}
+
+@test "partial: the weights of a row computed again for its overflow keep their small weights" {
+	# 4000 keys of score 0 and one of -70, values 1e36 in float: the
+	# raised maximum (by 32) left exp(-102) below float's normal numbers
+	awk 'BEGIN { for (i = 0; i < 4000; i++) print 0; print -70 }' > K.csv
+	awk 'BEGIN { for (i = 0; i < 4001; i++) print 1e36 }' > V.csv
+	printf '1\n' > Q1.csv
+	"$SA" --dtype f32 -s 1 -Q Q1.csv -K K.csv -V V.csv -o y.csv -a w.csv
+	[ "$(cut -c1-4 y.csv)" = 9.99 ] || [ "$(cut -c1-4 y.csv)" = 1.00 ]
+	# exp(-70) / (4000 + exp(-70)) and 1 / 4000
+	awk -F, '{ for (j = 1; j < NF; j++) if ($j * 4000 < 1 - 1e-5 ||
+	    $j * 4000 > 1 + 1e-5) exit 1
+	    w = exp(-70) / 4000; if ($NF < w * (1 - 1e-5) || $NF > w * (1 + 1e-5))
+	    exit 1 }' w.csv
 }
