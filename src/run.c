@@ -837,6 +837,7 @@ chunk_safe(const struct run *r, struct worker *w, size_t b, size_t i0,
 	size_t h, i, again = 0;
 	char *M0;
 	double m;
+	int rc;
 
 	if (chunk_state(r, w, b, i0, nq, c, M, L, O, NULL) != 0)
 		return -1;
@@ -860,9 +861,9 @@ chunk_safe(const struct run *r, struct worker *w, size_t b, size_t i0,
 			}
 			r->ops->from_double(1, &m, AT(M0, h * nq + i));
 		}
-	i = chunk_state(r, w, b, i0, nq, c, M, L, O, M0) != 0;
+	rc = chunk_state(r, w, b, i0, nq, c, M, L, O, M0);
 	free(M0);
-	return i ? -1 : 0;
+	return rc;
 }
 
 /* Fold state 2 into state 1, every head. */
