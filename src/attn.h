@@ -176,7 +176,7 @@ struct attn_ops {
 	    const void *K, size_t ldk, int dbl, void *S, size_t lds);
 
 	/* Workspace elements for fwd and weights on head h (of which it
-	 * reads dk, additive and da); SIZE_MAX when that does not fit. */
+	 * reads dk, dv, additive and da); SIZE_MAX when that does not fit. */
 	size_t (*work_size)(const struct attn_head *h);
 
 	/*
@@ -229,10 +229,17 @@ struct attn_ops {
 	 * gemm.h's order, so the numbers are the packed GEMM's, leaving out
 	 * the j with p_j = 0 (attn_keys: 0·inf adds no NaN); each value
 	 * row is read once for up to 4 rows.  The P·V of block() when the
-	 * keys are not packed (its rows returned 1).  dbl: V holds
-	 * doubles, as in qk. */
+	 * keys are not packed (its rows returned 1), into rows that start
+	 * at 0 for the block and go to the state with addto(), as block()
+	 * adds its own.  dbl: V holds doubles, as in qk. */
 	void (*pv)(size_t R, size_t dv, size_t bc, const void *const *P,
 	    const void *V, size_t ldv, int dbl, void *const *O);
+	/* O (nq, dv) ldo += Ot (nq, dv) ldt: a key block's P·V, summed
+	 * from 0 (block() in Ot, the caller of pv() in its own), added to
+	 * the state's O, which a long row's sum took a rounding a term
+	 * from when it was summed on in O. */
+	void (*addto)(size_t nq, size_t dv, const void *Ot, size_t ldt,
+	    void *O, size_t ldo);
 	void (*merge)(size_t nq, size_t dv, void *M, void *L, void *O,
 	    size_t ldo, const void *M2, const void *L2, const void *O2,
 	    size_t ldo2);

@@ -218,17 +218,23 @@ F(work_size)(const struct attn_head *h)
 {
 	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
 	size_t g = GEMM(work_size)(ATTN_BR, k, 0);
-	size_t s = (size_t)ATTN_BR * ATTN_BC + ATTN_BR * QCOPY(h), a = 0;
+	size_t s = (size_t)ATTN_BR * (ATTN_BC + QCOPY(h)), a = 0, o;
+
+	/* ATTN_BR·dv, saturated as below */
+	o = h->dv > (SIZE_MAX - s) / ATTN_BR ? SIZE_MAX - s : ATTN_BR * h->dv;
+	s += o;
 
 	/* ATTN_BC·da, saturated: da comes from Ua, and a count that
 	 * wrapped round would size a small buffer */
 	if (h->additive)
 		a = h->da > (SIZE_MAX - s) / ATTN_BC ? SIZE_MAX - s :
 		    (size_t)ATTN_BC * h->da;
-	/* S block, a copy of the query block (block()), then the workspace
-	 * of gemm_packed (m = 0: any width) or the transposed ka of the
-	 * additive scores (scores()), not needed at the same time */
-	return s + (g > a ? g : a);
+	/* S block, a copy of the query block and a block's P·V (block()),
+	 * then the workspace of gemm_packed (m = 0: any width) or the
+	 * transposed ka of the additive scores (scores()), not needed at
+	 * the same time */
+	g = g > a ? g : a;
+	return g > SIZE_MAX - s ? SIZE_MAX : s + g;
 }
 
 /* See attn.h: the empty state. */
@@ -1080,6 +1086,20 @@ F(pv_in)(size_t R, size_t dv, size_t bc, const void *const *Pv,
 	}
 }
 
+/* See attn.h. */
+static TARGET void
+F(addto)(size_t nq, size_t dv, const void *Otv, size_t ldt, void *Ov,
+    size_t ldo)
+{
+	const T *Ot = Otv;
+	T *O = Ov;
+	size_t i, j;
+
+	for (i = 0; i < nq; i++)
+		for (j = 0; j < dv; j++)
+			O[i * ldo + j] += Ot[i * ldt + j];
+}
+
 /* See attn.h (dbl: as in qk()). */
 static TARGET void
 F(pv)(size_t R, size_t dv, size_t bc, const void *const *P, const void *V,
@@ -1107,7 +1127,8 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 {
 	const T *Q = Qv, *kp = keys->kp, *vp = keys->vp;
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
-	T *Qc = S + ATTN_BR * ATTN_BC, *work = Qc + ATTN_BR * QCOPY(h);
+	T *Qc = S + ATTN_BR * ATTN_BC, *Ot = Qc + ATTN_BR * QCOPY(h);
+	T *work = Ot + ATTN_BR * h->dv;
 	T bmax[ATTN_BR];	/* the block's row maxima, from scores() */
 	size_t i, j, jb, jlo, jhi;
 	int folded = 0;
@@ -1175,13 +1196,22 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 					o[j] *= alpha;
 		}
 		/* unpacked keys: the caller adds P·V (pv()); values with
-		 * an infinity or a NaN: keys of weight 0 add nothing */
-		if (kp != NULL && keys->vbad != NULL && keys->vbad[b])
-			GEMM(packed_nz)(nq, bc, h->dv, S, ATTN_BC, vp + b *
-			    h->vstride, O, ldo);
-		else if (kp != NULL)
-			GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, vp + b *
-			    h->vstride, O, ldo, GEMM_ACCUMULATE, work);
+		 * an infinity or a NaN: keys of weight 0 add nothing.  The
+		 * block's product is summed from 0 in Ot, then added to O:
+		 * summed on in O, a row's sum over thousands of keys took a
+		 * rounding error a term (in float, 4096 keys of one value
+		 * came out 4e-5 off) */
+		if (kp != NULL) {
+			if (keys->vbad != NULL && keys->vbad[b]) {
+				memset(Ot, 0, nq * h->dv * sizeof *Ot);
+				GEMM(packed_nz)(nq, bc, h->dv, S, ATTN_BC, vp +
+				    b * h->vstride, Ot, h->dv);
+			} else
+				GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, vp +
+				    b * h->vstride, Ot, h->dv, GEMM_OVERWRITE,
+				    work);
+			F(addto)(nq, h->dv, Ot, h->dv, O, ldo);
+		}
 		folded++;
 	}
 	return folded;
@@ -1425,7 +1455,7 @@ static const struct attn_ops F(ops) = {
 	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
 	F(linear), F(rope), F(vexp), F(vtanh), F(from_double), F(to_double),
 	F(qk_prep), F(qk), F(work_size),
-	F(begin), F(block), F(pv), F(merge), F(end), F(weights),
+	F(begin), F(block), F(pv), F(addto), F(merge), F(end), F(weights),
 };
 
 #undef LANES

@@ -72,6 +72,8 @@ struct worker {
 				 * of X converted */
 	char *ks;		/* decoding: (H, nout, ATTN_BC) a key block's
 				 * dot products */
+	char *ot;		/* decoding: (br, H·dv) rows ho apart, a key
+				 * block's P·V */
 	char *kp, *vp;		/* one block of every key head, packed */
 	unsigned char *vbad;	/* (G) its values hold an inf or a NaN */
 	double *nb;		/* --qk-norm: a row as doubles */
@@ -660,7 +662,8 @@ lay_queries(const struct run *r, struct worker *w, size_t nq)
  * each key head's rows (nq·H/G <= ROWS_MAX, laid out in w->qt) in one
  * qk(), a piece of heads side by side in a row read once for all of
  * them.  Then each head's block().  Then P·V, piece by piece, each value
- * row read once for the live query heads (w->live) of its key head.
+ * row read once for the live query heads (w->live) of its key head,
+ * summed from 0 in w->ot, and added to O (addto(), as block() does).
  * Returns 0, or -1 if a file could not be read (w->err). */
 static int
 rows_block(const struct run *r, struct worker *w, size_t b, size_t i0,
@@ -692,6 +695,9 @@ rows_block(const struct run *r, struct worker *w, size_t b, size_t i0,
 		    w->ldq[h], jb, min2(jb + ATTN_BC, j1), &keys, AT(M, h *
 		    r->br), AT(L, h * r->br), AT(O, h * p->dv), r->ho, r->sk ?
 		    kept_row(r, h, i0) : NULL, p->m, w->work) > 0;
+		for (i = 0; w->live[h] && i < nq; i++)
+			memset(AT(w->ot, i * r->ho + h * p->dv), 0, p->dv *
+			    r->E);
 	}
 	for (j = 0; j < bc; j += pk) {
 		n = min2(pk, bc - j);
@@ -700,7 +706,8 @@ rows_block(const struct run *r, struct worker *w, size_t b, size_t i0,
 				for (i = 0; w->live[h] && i < nq; i++) {
 					P[R] = AT(w->ks, (h * nq + i) *
 					    ATTN_BC + j);
-					Or[R++] = AT(O, i * r->ho + h * p->dv);
+					Or[R++] = AT(w->ot, i * r->ho + h *
+					    p->dv);
 				}
 			if (R == 0)
 				continue;
@@ -709,6 +716,10 @@ rows_block(const struct run *r, struct worker *w, size_t b, size_t i0,
 			r->ops->pv(R, p->dv, n, P, vb, ldv, raw_kv(r), Or);
 		}
 	}
+	for (h = 0; h < p->H; h++)
+		if (w->live[h])
+			r->ops->addto(nq, p->dv, AT(w->ot, h * p->dv), r->ho,
+			    AT(O, h * p->dv), r->ho);
 	return 0;
 }
 
@@ -1303,6 +1314,7 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 	r->thr = mat_arena_take(a, nw, sizeof *r->thr);
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
+	hd.dv = p->dv;
 	hd.additive = p->o.score == SCORE_ADDITIVE;
 	hd.da = p->da;
 	ws = max2(r->ops->work_size(&hd), r->ops->linear_work(
@@ -1340,6 +1352,7 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 		}
 		if (r->keys == KEYS_ROWS) {
 			k->ks = take(r, a, mul3(p->nout, p->H, ATTN_BC));
+			k->ot = take(r, a, mul(r->br, r->ho));
 			k->qt = take(r, a, mul(p->G, r->qts));
 			k->live = mat_arena_take(a, p->H, 1);
 		}

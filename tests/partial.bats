@@ -696,3 +696,22 @@ big_values() {
 	    w = exp(-70) / 4000; if ($NF < w * (1 - 1e-5) || $NF > w * (1 + 1e-5))
 	    exit 1 }' w.csv
 }
+
+@test "partial: a long row of one value averages to it, to 1e-5 in float and 1e-14 in double" {
+	# summed on in O over the keys, a row took a rounding a term: 4096
+	# keys of 1.1 gave 1.1000454 in float; each key block is now summed
+	# from 0 and then added
+	awk 'BEGIN { for (i = 0; i < 8192; i++) print 0 }' > K.csv
+	awk 'BEGIN { for (i = 0; i < 8192; i++) print 1.1 }' > V.csv
+	awk 'BEGIN { for (i = 0; i < 300; i++) print 1.1 }' > want
+	printf '0\n' > Q1.csv
+	awk 'BEGIN { for (i = 0; i < 300; i++) print 0 }' > Q300.csv
+	for t in f32 f64; do
+		tol=1e-14; [ $t = f32 ] && tol=1e-5
+		# decoding and 300 rows (key blocks packed): the same sums
+		"$SA" --dtype $t -Q Q1.csv -K K.csv -V V.csv -o y1.csv
+		"$SA" --dtype $t -Q Q300.csv -K K.csv -V V.csv -o y.csv
+		"$CMPMAT" -r $tol y.csv want
+		[ "$(cat y1.csv)" = "$(head -1 y.csv)" ]
+	done
+}
