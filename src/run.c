@@ -824,28 +824,70 @@ overflowed(const struct run *r, const char *M, const char *L,
 	    r->ho + h * r->p->dv), 1, r->p->dv, 0);
 }
 
+/* Do the values of chunk c of sequence b for key head g hold an
+ * infinity or a NaN?  0 or 1, or -1 if a file could not be read
+ * (w->err).  Prepacked: as the packing found (vbad); else read again,
+ * a piece at a time (rare: chunk_safe() asks for a row that came out
+ * infinite or NaN), key head 0 first, whose key_rows() projects every
+ * head's (self-attention). */
+static int
+chunk_nonfinite(const struct run *r, struct worker *w, size_t b,
+    size_t c, size_t g)
+{
+	const struct plan *p = r->p;
+	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
+	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), pk = piece_keys(r, w);
+	size_t j, n, i, t, ldk, ldv;
+	const char *kb, *vb;
+
+	if (r->keys == KEYS_PREPACKED) {
+		for (j = j0 / ATTN_BC; j * ATTN_BC < j1; j++)
+			if (r->vbad[g * r->nkb + j - r->kb0])
+				return 1;
+		return 0;
+	}
+	for (j = j0; j < j1; j += n) {
+		n = min2(pk, j1 - j);
+		if ((g > 0 && key_rows(r, w, b, j, n, 0, &kb, &ldk, &vb,
+		    &ldv) != 0) || key_rows(r, w, b, j, n, g, &kb, &ldk, &vb,
+		    &ldv) != 0)
+			return -1;
+		if (!raw_kv(r)) {
+			if (nonfinite(r, vb, n, p->dv, ldv))
+				return 1;
+			continue;
+		}
+		for (i = 0; i < n; i++)	/* the input's doubles */
+			for (t = 0; t < p->dv; t++)
+				if (!isfinite(((const double *)vb)[i * ldv + t]))
+					return 1;
+	}
+	return 0;
+}
+
 /*
  * chunk_state(), safe from overflow.  A row's sums O = sum exp(s - M)·v
  * are divided by L only at the end (finish()), so values near the
  * largest number can overflow them where the output, an average of the
- * values, is finite (PyTorch's math path divides first).  Such rows are
- * computed again from a reference raised ATTN_SHIFT above the maximum
- * the first try found (attn_raise()): the chunk's sums, of at most
- * ATTN_KC keys, then stay far from the largest number; the terms left
- * out, below about e^-676 of the largest (e^-55 in float), are ones
- * that the first try's sums could not tell from 0 either.  A value that
- * is itself infinite or NaN also sends its rows round again (no harm:
- * they come out as infinite or NaN as before, unless an infinity meets
- * a finite sum that overflowed, where the second try is the right one).
- * Every other row is the first try's, bit for bit (the same steps from
- * the same empty state).  Returns 0, or -1 (w->err).
+ * values, is finite (PyTorch's math path divides first).  Such a row,
+ * when the chunk's values are all finite, is computed again from a
+ * reference raised ATTN_SHIFT above the maximum the first try found
+ * (attn_raise()): the chunk's sums, of at most ATTN_KC keys, then stay
+ * far from the largest number; the terms left out, below about e^-676
+ * of the largest (e^-55 in float), are ones that the first try's sums
+ * could not tell from 0 either.  With an infinite or NaN value among
+ * them it keeps its first try: the raise would leave out such a value
+ * of a key whose weight was small but not 0, and PyTorch's infinity or
+ * NaN with it.  Every other row is the first try's, bit for bit (the
+ * same steps from the same empty state).  Returns 0, or -1 (w->err).
  */
 static int
 chunk_safe(const struct run *r, struct worker *w, size_t b, size_t i0,
     size_t nq, size_t c, char *M, char *L, char *O)
 {
 	const struct plan *p = r->p;
-	size_t h, i, again = 0;
+	size_t h, i, hg = p->H / p->G, again = 0;
+	signed char *bad;	/* per key head: chunk_nonfinite(), 2 unknown */
 	char *M0;
 	double m;
 	int rc;
@@ -857,22 +899,36 @@ chunk_safe(const struct run *r, struct worker *w, size_t b, size_t i0,
 			again += overflowed(r, M, L, O, h, i);
 	if (again == 0)
 		return 0;
-	/* the second try's references: raised, or -inf (begin()) */
-	if ((M0 = mat_buf(p->H * nq, r->E, "buffers", &w->err)) == NULL) {
+	/* the second try's references, raised or -inf (begin()), then bad */
+	if ((M0 = mat_buf(p->H * nq * r->E + p->G, 1, "buffers",
+	    &w->err)) == NULL) {
 		w->bad = 1;
 		return -1;
 	}
+	bad = (signed char *)AT(M0, p->H * nq);
+	memset(bad, 2, p->G);
+	again = 0;
 	for (h = 0; h < p->H; h++)
 		for (i = 0; i < nq; i++) {
 			m = -INFINITY;
 			if (overflowed(r, M, L, O, h, i)) {
+				if (bad[h / hg] == 2 && (rc = chunk_nonfinite(r,
+				    w, b, c, h / hg)) >= 0)
+					bad[h / hg] = (signed char)rc;
+				if (bad[h / hg] == 2) {
+					free(M0);
+					w->bad = 1;
+					return -1;
+				}
 				r->ops->to_double(1, AT(M, h * r->br + i), &m);
-				m = attn_raise(r->ops->dtype, m);
+				m = bad[h / hg] ? NAN : attn_raise(r->ops->dtype,
+				    m);
 				m = m == m ? m : -INFINITY;
+				again += m != -INFINITY;
 			}
 			r->ops->from_double(1, &m, AT(M0, h * nq + i));
 		}
-	rc = chunk_state(r, w, b, i0, nq, c, M, L, O, M0);
+	rc = again == 0 ? 0 : chunk_state(r, w, b, i0, nq, c, M, L, O, M0);
 	free(M0);
 	return rc;
 }
