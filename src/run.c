@@ -484,10 +484,11 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
 }
 
 /* Does the block of n rows of w elements of the compute type at v (row
- * stride ld) hold an infinity or a NaN? */
+ * stride ld; doubles whatever the type with dbl) hold an infinity or a
+ * NaN? */
 static int
 nonfinite(const struct run *r, const char *v, size_t n, size_t w,
-    size_t ld)
+    size_t ld, int dbl)
 {
 	size_t i, j;
 
@@ -495,7 +496,7 @@ nonfinite(const struct run *r, const char *v, size_t n, size_t w,
 		for (j = 0; j < w; j++) {
 			double x;
 
-			if (r->ops->dtype == ATTN_F64)
+			if (dbl || r->ops->dtype == ATTN_F64)
 				x = ((const double *)v)[i * ld + j];
 			else
 				x = ((const float *)v)[i * ld + j];
@@ -528,7 +529,8 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 		else
 			r->ops->pack_bt(p->dk, bc, kb, ldk, AT(kp, g * ks));
 		r->ops->pack_b(bc, p->dv, vb, ldv, AT(vp, g * vs));
-		vbad[g * fs] = (unsigned char)nonfinite(r, vb, bc, p->dv, ldv);
+		vbad[g * fs] = (unsigned char)nonfinite(r, vb, bc, p->dv, ldv,
+		    0);
 	}
 	return 0;
 }
@@ -821,7 +823,7 @@ overflowed(const struct run *r, const char *M, const char *L,
 	r->ops->to_double(1, AT(M, h * r->br + i), &m);
 	r->ops->to_double(1, AT(L, h * r->br + i), &l);
 	return isfinite(m) && isfinite(l) && l > 0 && nonfinite(r, AT(O, i *
-	    r->ho + h * r->p->dv), 1, r->p->dv, 0);
+	    r->ho + h * r->p->dv), 1, r->p->dv, 0, 0);
 }
 
 /* Do the values of chunk c of sequence b for key head g hold an
@@ -837,7 +839,7 @@ chunk_nonfinite(const struct run *r, struct worker *w, size_t b,
 	const struct plan *p = r->p;
 	size_t j0 = max2(c * ATTN_KC, r->kb0 * ATTN_BC);
 	size_t j1 = min2((c + 1) * ATTN_KC, p->k1), pk = piece_keys(r, w);
-	size_t j, n, i, t, ldk, ldv;
+	size_t j, n, ldk, ldv;
 	const char *kb, *vb;
 
 	if (r->keys == KEYS_PREPACKED) {
@@ -852,15 +854,8 @@ chunk_nonfinite(const struct run *r, struct worker *w, size_t b,
 		    &ldv) != 0) || key_rows(r, w, b, j, n, g, &kb, &ldk, &vb,
 		    &ldv) != 0)
 			return -1;
-		if (!raw_kv(r)) {
-			if (nonfinite(r, vb, n, p->dv, ldv))
-				return 1;
-			continue;
-		}
-		for (i = 0; i < n; i++)	/* the input's doubles */
-			for (t = 0; t < p->dv; t++)
-				if (!isfinite(((const double *)vb)[i * ldv + t]))
-					return 1;
+		if (nonfinite(r, vb, n, p->dv, ldv, raw_kv(r)))
+			return 1;
 	}
 	return 0;
 }
