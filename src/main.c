@@ -687,14 +687,12 @@ static int
 check_ext(const char *opt, const char *path, int fmt_given)
 {
 	struct stat st;
-	const char *base, *dot;
+	const char *dot;
 
 	if (path == NULL || fmt_given || strcmp(path, "-") == 0 ||
 	    out_fmt_of(path, OUT_CSV) == out_fmt_of(path, OUT_TSV))
 		return 0;
-	base = strrchr(path, '/');
-	base = base != NULL ? base + 1 : path;
-	if ((dot = strrchr(base, '.')) == NULL || dot == base ||
+	if ((dot = out_ext(path)) == NULL ||
 	    (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
 		return 0;
 	return usage_error("%s %s: unknown extension \"%s\": use .csv, .tsv,"

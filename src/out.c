@@ -48,15 +48,22 @@ out_fmt_of(const char *path, enum out_fmt deflt)
 	return deflt;
 }
 
+const char *
+out_ext(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+
+	base = base != NULL ? base + 1 : path;
+	dot = strrchr(base, '.');
+	return dot != NULL && dot != base ? dot : NULL;
+}
+
 int
 out_has_ext(const char *path, const char *ext)
 {
-	const char *base = strrchr(path, '/');
-	size_t n, k = strlen(ext);
+	const char *x = out_ext(path);
 
-	base = base != NULL ? base + 1 : path;
-	n = strlen(base);
-	return n > k && strcasecmp(base + n - k, ext) == 0;
+	return x != NULL && strcasecmp(x, ext) == 0;
 }
 
 /* Write all of buf[0..len) to o->fd. */

@@ -80,9 +80,12 @@ struct out {
 	void *sink_arg;
 };
 
-/* Does the last component of path end in ext (".svg"; in any case)
- * after at least one other character?  A name that is only the
- * extension (".npy", "dir/.npy") has none: a hidden file. */
+/* The extension of path's last component, from its last dot (".svg"),
+ * or NULL for none: no dot, or only a leading one (".npy", "dir/.npy":
+ * a hidden file). */
+const char *out_ext(const char *path);
+
+/* Is out_ext(path) ext (".svg"), in any case? */
 int out_has_ext(const char *path, const char *ext);
 
 /* The format a file named path gets: from its extension .csv .tsv .txt
