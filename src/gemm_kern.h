@@ -250,17 +250,19 @@ GK_FN void GK_(pack_a)(size_t mc, size_t kc, const GK_T *restrict A,
 GK_FN void GK_(pack_bn)(size_t kc, size_t nc, const GK_T *restrict B,
     size_t ldb, GK_T *restrict dst, size_t stride)
 {
-	for (size_t j = 0; j < nc; j += GK_NR) {
-		size_t nr = GK_MIN(nc - j, GK_NR);
-		GK_T *d = dst + j / GK_NR * stride;
+	/* row by row: B is read in order, a page at a time (panel by
+	 * panel, a weight of 512 x 512 took each of its 4 KiB rows once
+	 * per panel, 16 times, and a mapped file's small pages missed the
+	 * TLB at every one) */
+	for (size_t p = 0; p < kc; p++)
+		for (size_t j = 0; j < nc; j += GK_NR) {
+			size_t nr = GK_MIN(nc - j, GK_NR);
+			GK_T *d = dst + j / GK_NR * stride + p * GK_NR;
 
-		for (size_t p = 0; p < kc; p++) {
-			memcpy(d + p * GK_NR, B + p * ldb + j,
-			    nr * sizeof(GK_T));
+			memcpy(d, B + p * ldb + j, nr * sizeof(GK_T));
 			for (size_t q = nr; q < GK_NR; q++)
-				d[p * GK_NR + q] = 0;
+				d[q] = 0;
 		}
-	}
 }
 
 /* The same panels from Bt (nc rows, kc columns, row stride ldb), the
