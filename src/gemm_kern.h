@@ -251,9 +251,9 @@ GK_FN void GK_(pack_bn)(size_t kc, size_t nc, const GK_T *restrict B,
     size_t ldb, GK_T *restrict dst, size_t stride)
 {
 	/* row by row: B is read in order, a page at a time (panel by
-	 * panel, a weight of 512 x 512 took each of its 4 KiB rows once
-	 * per panel, 16 times, and a mapped file's small pages missed the
-	 * TLB at every one) */
+	 * panel, each 4 KiB row of a 512 x 512 weight was read once per
+	 * panel, 16 times in AVX-512's panels of 32, and a mapped file's
+	 * small pages missed the TLB at every one) */
 	for (size_t p = 0; p < kc; p++)
 		for (size_t j = 0; j < nc; j += GK_NR) {
 			size_t nr = GK_MIN(nc - j, GK_NR);
