@@ -139,7 +139,8 @@ static const char help_text3[] =
 "      --heatmap FILE.svg|FILE.html|-  draw the weights: a heatmap per\n"
 "                        head and their mean, labelled, with a legend and\n"
 "                        tooltips; .html: a page with a head view too;\n"
-"                        -: the SVG on standard output (Y needs -o)\n"
+"                        -: the SVG on standard output (Y needs -o),\n"
+"                        as on /dev/stderr or /dev/fd/N\n"
 "      --show            draw the heatmap on standard output (colours on a\n"
 "                        terminal, else shading characters); Y needs -o\n"
 "      --batch-index B   draw sequence B of a batch only (default: all)\n"
@@ -884,6 +885,16 @@ on_fd(const char *opt, const char *path, int fd, const char *sopt,
 	    "another file", opt, path, d, w);
 }
 
+/* Does name stand for a descriptor an output writes to: '-', or
+ * /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N (N >= 1), not a
+ * file's own name? */
+static int
+names_fd(const char *name)
+{
+	return strcmp(name, "-") == 0 || ((strncmp(name, "/dev/", 5) == 0 ||
+	    strncmp(name, "/proc/self/fd/", 14) == 0) && out_fd_of(name) >= 1);
+}
+
 /* No two outputs on one descriptor (standard output, /dev/fd/N) or
  * one file. */
 static int
@@ -1566,10 +1577,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	if (o->has_batch && o->heatmap == NULL && !o->show)
 		return usage_error("%s", "--batch-index needs --heatmap or "
 		    "--show: it picks the sequence drawn");
-	/* '-' and /dev/stdout: the SVG on standard output */
+	/* '-', /dev/stdout, /dev/fd/N...: the SVG on that descriptor */
 	if (o->heatmap != NULL && !out_has_ext(o->heatmap, ".svg") &&
-	    !out_has_ext(o->heatmap, ".html") && strcmp(o->heatmap, "-") !=
-	    0 && strcmp(o->heatmap, "/dev/stdout") != 0)
+	    !out_has_ext(o->heatmap, ".html") && !names_fd(o->heatmap))
 		return usage_error("--heatmap %s: name the picture NAME.svg or "
 		    "NAME.html, or give - for the SVG on standard output",
 		    o->heatmap);

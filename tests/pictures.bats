@@ -122,6 +122,24 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	cmp y.csv y2.csv
 	cat_run --labels "The cat sat on the mat" -o /dev/null \
 	    --heatmap /dev/stdout | cmp - h.svg
+	# any descriptor's name, as the other outputs take them
+	cat_run --labels "The cat sat on the mat" -o /dev/null \
+	    --heatmap /dev/fd/1 | cmp - h.svg
+	cat_run --labels "The cat sat on the mat" -o /dev/null \
+	    --heatmap /proc/self/fd/1 | cmp - h.svg
+	cat_run --labels "The cat sat on the mat" -o /dev/null \
+	    --heatmap /dev/stderr 2>e.svg
+	cmp e.svg h.svg
+	cat_run --labels "The cat sat on the mat" -o /dev/null \
+	    --heatmap /dev/fd/3 3>f.svg
+	cmp f.svg h.svg
+	# a descriptor that is not open: exit 1, Y's old file kept
+	echo old >y3.csv
+	run cat_run --labels "The cat sat on the mat" -o y3.csv \
+	    --heatmap /dev/fd/9 9>&-
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/fd/9: write error: Bad file descriptor" ]
+	[ "$(cat y3.csv)" = old ]
 }
 
 @test "labels usage: empty labels, --label-output, --batch-index, --heatmap name" {
@@ -141,6 +159,12 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	usage_is '--heatmap - writes the heatmap to standard output: give the output a file with -o'
 	run cat_run --heatmap /dev/stdout -o y.csv -a -
 	usage_is '-a - and --heatmap /dev/stdout both write to standard output: give one a file'
+	run cat_run --heatmap /dev/fd/1
+	usage_is '--heatmap /dev/fd/1 writes the heatmap to standard output: give the output a file with -o'
+	run cat_run --heatmap /dev/null -o y.csv
+	usage_is '--heatmap /dev/null: name the picture NAME.svg or NAME.html, or give - for the SVG on standard output'
+	run cat_run --heatmap /dev/stdin -o y.csv
+	usage_is '--heatmap /dev/stdin: name the picture NAME.svg or NAME.html, or give - for the SVG on standard output'
 	run cat_run --heatmap h.svg --batch-index -1
 	usage_is '--batch-index expects a sequence number from 0, found "-1"'
 	run cat_run --show
