@@ -635,13 +635,12 @@ big_values() {
 	# Y is the mean of V; the sums of exp(s - M)·v before the division
 	# reach n·|v|: they overflowed to inf, and inf - inf to NaN
 	big_values 8192 1e305 -1e305
-	awk 'BEGIN { for (i = 0; i < 300; i++) print 0 }' > zeros
 	for j in 1 2; do
 		# decoding (key-split) and 300 queries (query-split)
 		run "$SA" -j $j -Q Q1.csv -K K.csv -V V.csv
 		[ "$status" -eq 0 ] && [ "$output" = 0 ]
 		"$SA" -j $j -Q Q300.csv -K K.csv -V V.csv -o y$j.csv
-		"$CMPMAT" -a 0 y$j.csv zeros
+		"$CMPMAT" -a 0 y$j.csv Q300.csv	# 300 zeros, the mean
 	done
 	cmp y1.csv y2.csv
 	big_values 8192 1e35 -1e35	# float's largest: 3.4e38
@@ -649,7 +648,7 @@ big_values() {
 		run "$SA" -j $j --dtype f32 -Q Q1.csv -K K.csv -V V.csv
 		[ "$status" -eq 0 ] && [ "$output" = 0 ]
 		"$SA" -j $j --dtype f32 -Q Q300.csv -K K.csv -V V.csv -o y.csv
-		"$CMPMAT" -a 0 y.csv zeros
+		"$CMPMAT" -a 0 y.csv Q300.csv
 	done
 	# each chunk of 4096 keys finite, their merge not
 	big_values 8192 4e304 4e304
