@@ -673,8 +673,9 @@ parse_window(const char *s, long long *l, long long *r)
 	return 0;
 }
 
-/* Do paths a and b name one regular file (or one future file)?  Two
- * outputs may share a device such as /dev/null.  See out_same. */
+/* Do paths a and b name one regular file or FIFO (or one future
+ * file)?  Two outputs may share a device such as /dev/null.  See
+ * out_same. */
 static int
 same_file(const char *a, const char *b)
 {

@@ -264,8 +264,9 @@ out_same(const char *a, const char *b)
 	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0, same;
 
 	if (ea || eb)
-		return ea && eb && S_ISREG(sa.st_mode) &&
-		    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+		return ea && eb && (S_ISREG(sa.st_mode) ||
+		    S_ISFIFO(sa.st_mode)) && sa.st_dev == sb.st_dev &&
+		    sa.st_ino == sb.st_ino;
 	/* Neither exists: the same name in the same directory. */
 	ra = resolve(a);
 	rb = resolve(b);

@@ -135,9 +135,10 @@ void out_labels(struct out *o, const char *const *rlab, size_t nr,
 int out_on_fd(const char *path, int fd);
 
 /* Would outputs a and b write one regular file, existing or still to be
- * created?  Symlinks are followed; a name that does not exist is known
- * by its directory and its last component, so "s.csv", "./s.csv" and
- * "d/../s.csv" are one file.  Two outputs may share a device. */
+ * created, or one FIFO (where their streams would mix)?  Symlinks are
+ * followed; a name that does not exist is known by its directory and
+ * its last component, so "s.csv", "./s.csv" and "d/../s.csv" are one
+ * file.  Two outputs may share a device. */
 int out_same(const char *a, const char *b);
 
 /* Start an array of shape sh (1 to MAT_MAXDIM dimensions): writes the

@@ -519,6 +519,34 @@ unprivileged() {
 	[ -e dir/s.csv ]
 }
 
+@test "out: two outputs naming one FIFO, by one name or two, is a usage error" {
+	mkdata
+	mkfifo p
+	ln -s p l
+	for a in "-a p" "--lse p" "-a l"; do
+		# a reader, in case the FIFO were opened: the run must not
+		# block, and nothing may go through it
+		cat p > got &
+		c=$!
+		run "$SA" -Q Q.csv -K K.csv -V V.csv -o p $a
+		usage_fails
+		[ "${lines[0]}" = "selfattn: -o and ${a% *} name the same file \"p\"" ]
+		: > p	# ends the reader
+		wait $c
+		[ ! -s got ]
+	done
+	# two FIFOs are two outputs
+	mkfifo p2
+	cat p > y.out &
+	c=$!
+	cat p2 > w.out &
+	d=$!
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o p -a p2
+	wait $c $d
+	cmp y.out want.csv
+	[ -s w.out ]
+}
+
 # modes and names
 
 @test "out: a replaced file keeps its permission bits" {
