@@ -1287,9 +1287,13 @@ F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 				a = EXPF(M[i] - mnew);
 				L[i] = L[i] * a + EXPF(sk - mnew);
 				M[i] = mnew;
+				/* + 0: a sink that takes the whole weight (a
+				 * = 0) leaves +0, as P·V of zero weights in
+				 * PyTorch and NumPy, not -0 from a negative
+				 * o[j] */
 				if (a != 1)
 					for (j = 0; j < dv; j++)
-						o[j] *= a;
+						o[j] = o[j] * a + 0;
 			}
 			/* a +inf sink: exp(inf - inf) makes the softmax over
 			 * [scores, sink] NaN, every weight of the row and so

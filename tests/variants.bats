@@ -185,6 +185,20 @@ data_is() {
 	awk -F, 'NR == 2 { s = $1 + $2 + $3; exit !(s > 0.1 && s < 0.99) }' w.csv
 }
 
+@test "variants: --sinks: a sink that takes the whole weight leaves Y +0, as PyTorch, not -0" {
+	printf '1,2\n3,4\n0,1\n' > q.csv
+	printf '1,0\n0,1\n1,1\n' > k.csv
+	printf -- '-1,2\n-3,-4\n-5,6\n' > v.csv
+	for s in 800 1e300; do
+		printf '%s\n' $s > s.csv
+		run "$SA" -Q q.csv -K k.csv -V v.csv --sinks s.csv
+		[ "$status" -eq 0 ]
+		[ "$output" = "$(printf '0,0\n0,0\n0,0')" ]
+	done
+	"$SA" -Q q.csv -K k.csv -V v.csv --sinks s.csv -o y.npy
+	[ "$(od -v -An -tx1 -j128 y.npy | tr -d ' \n')" = "$(printf '%096d' 0)" ]
+}
+
 @test "variants: a --mask or --bias of one query row applies to every query, bit for bit as the rows written out" {
 	# 300 queries (three blocks), 50 keys; a (1, m) row and its (n, m)
 	row=$(awk 'BEGIN { for (j = 0; j < 50; j++) printf "%s%d", j ? "," : "", j % 3 != 1; print "" }')
