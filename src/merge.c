@@ -190,8 +190,9 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 	else if (y->ndim == 3)
 		snprintf(alt, sizeof alt, ", or %zuxHx%zu with H heads side "
 		    "by side in its columns", y->dim[0], y->dim[1]);
-	return err_set(e, NULL, 0, 0, "%s is %s but %s is %s: that output's "
-	    "log-sum-exp is %s (its shape less its last axis)%s", s->yname,
+	return err_set(e, NULL, 0, 0, "%s is %s and %s, taken as its "
+	    "log-sum-exp (operands go in pairs: Y, then its LSE), is %s: "
+	    "expected %s (its shape less its last axis)%s", s->yname,
 	    mat_shape_str(a, sizeof a, y), s->lname,
 	    mat_shape_str(b, sizeof b, l), c, alt);
 }

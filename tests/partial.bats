@@ -330,7 +330,7 @@ weights_j() {
 	printf '1\n2\n3\n' >l3.csv
 	run "$SA" --merge y1.csv l3.csv y2.csv l2.csv
 	[ "$status" -eq 1 ]
-	[[ "${lines[0]}" == "selfattn: y1.csv is "*" but l3.csv is 3x1: that output's log-sum-exp is "*" (its shape less its last axis)"* ]]
+	[[ "${lines[0]}" == "selfattn: y1.csv is "*" and l3.csv, taken as its log-sum-exp (operands go in pairs: Y, then its LSE), is 3x1: expected "*" (its shape less its last axis)"* ]]
 }
 
 @test "partial: --merge weighs shards by their LSE differences, right for LSEs near the largest double" {
@@ -450,7 +450,7 @@ weights_j() {
 	[ "$stderr" = "selfattn: l2.csv is 1x4 but l1.csv is 1x3: every shard's log-sum-exp needs the same shape" ]
 	run --separate-stderr "$SA" --merge y1.csv y1.csv
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "selfattn: y1.csv is 3x2 but y1.csv is 3x2: that output's log-sum-exp is 3 (its shape less its last axis), or Hx3 with H heads side by side in its columns" ]
+	[ "$stderr" = "selfattn: y1.csv is 3x2 and y1.csv, taken as its log-sum-exp (operands go in pairs: Y, then its LSE), is 3x2: expected 3 (its shape less its last axis), or Hx3 with H heads side by side in its columns" ]
 	# an empty axis: no output (a .npy of rows of nothing divided by zero)
 	"$ROOT/tests/tools/npyhdr" 3 0 >y30.npy
 	{ "$ROOT/tests/tools/npyhdr" 3; printf '%024d' 0; } >l3.npy
