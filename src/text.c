@@ -46,6 +46,7 @@ struct reader {
 struct row {
 	size_t fields;		/* fields on the line */
 	size_t nums;		/* how many of them are numbers */
+	size_t numlike;		/* how many start as one (numlike()) */
 };
 
 unsigned long
@@ -306,6 +307,19 @@ nul_in_line(struct reader *r, const char *end)
 	    "found a NUL byte");
 }
 
+/* Does the field [p, end) start as a number does: a sign or none, then
+ * a digit, or a point and a digit ("1e5.5", "0x1p1", ".5x")?  A header
+ * word does not. */
+static int
+numlike(const char *p, const char *end)
+{
+	if (p < end && (*p == '+' || *p == '-'))
+		p++;
+	if (p < end && *p == '.')
+		p++;
+	return p < end && *p >= '0' && *p <= '9';
+}
+
 /* Does [p, end) (a line, or a field) start as NumPy prints an array:
  * "[[", or "[" and a number, or repr's "array(" (not a header, which
  * the line would be read as)? */
@@ -363,7 +377,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 	double x;
 	int quoted;
 
-	rw->fields = rw->nums = 0;
+	rw->fields = rw->nums = rw->numlike = 0;
 	for (;;) {
 		p = skip_blanks(p, end, sep);
 		if (sep == BLANKS && p == end)
@@ -419,7 +433,9 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			r->v[r->n++] = x;
 			rw->nums++;
 		} else if (probe) {
-			/* a header field: fine, unless numbers are beside it */
+			/* a header field: fine, unless numbers are beside it
+			 * or every field starts as one */
+			rw->numlike += numlike(cs, ce);
 		} else if (nul_in_line(r, end)) {
 			return -1;
 		} else if (ce == cs) {
@@ -565,15 +581,17 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 		}
 		mark = r.n;
 		if (first) {
-			/* header if no field is a number, however split:
-			 * skip it, and choose the separator again on the
-			 * next line */
+			/* header if no field is a number, however split,
+			 * and not every field starts as one (a one-field
+			 * "1e5.5" is a typo, not a header): skip it, and
+			 * choose the separator again on the next line */
 			first = 0;
 			if (parse_row(&r, p, le, sep, 1, &rw))
 				goto fail;
 			/* (a NUL byte is no text: binary, reported where
 			 * it is by the strict pass) */
-			if (rw.nums == 0 && !split_has_number(&r, p, le, has,
+			if (rw.nums == 0 && rw.numlike < rw.fields &&
+			    !split_has_number(&r, p, le, has,
 			    sep) && memchr(p, '\0', (size_t)(le - p)) == NULL &&
 			    !printed(p, le)) {
 				header_line = r.line;

@@ -315,6 +315,17 @@ inf,-inf,inf'
 	fails_with '1,2,3\n4,abc,6\n' '2:3: expected a number, found "abc"'
 }
 
+@test "a first line whose every field starts as a number does is no header: a typo is reported, not skipped" {
+	fails_with '1e5.5\n2\n3\n' '1:1: expected a number, found "1e5.5"'
+	fails_with '0x1p1\n2\n' '1:1: expected a number, found "0x1p1"'
+	fails_with '1e5.5\n' '1:1: expected a number, found "1e5.5"'
+	fails_with '+.5e;-7x\n1;2\n' '1:1: expected a number, found "+.5e"'
+	fails_with '"1st","2nd"\n1,2\n' '1:1: expected a number, found "1st"'
+	# one field that starts as a word keeps the line a header
+	reads_as 'x,1e5.5\n1,2\n' '1,2'
+	reads_as 'value\n1\n2\n' "$(printf '1\n2')"
+}
+
 @test "error: a non-number in blank-separated text points at the field" {
 	fails_with '1 2\n  3   x4\n' '2:7: expected a number, found "x4"'
 }
