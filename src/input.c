@@ -115,7 +115,7 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 		}
 		n += (size_t)r;
 		if (npy < 0 && n >= NPY_MAGIC_LEN)
-			npy = npy_is((unsigned char *)b, n);
+			npy = npy_like((unsigned char *)b, n);
 		if (npy == 0 && (z = memchr(b + nul, '\0', n - nul)) != NULL) {
 			n = (size_t)(z - b) + 1;
 			break;
@@ -262,8 +262,8 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 	if (rc != 0)
 		return -1;
 	if (text != NULL)
-		*text = npy_is((unsigned char *)buf, len) ? 0 : len;
-	if (shape_only && npy_is((unsigned char *)buf, len))
+		*text = npy_like((unsigned char *)buf, len) ? 0 : len;
+	if (shape_only && npy_like((unsigned char *)buf, len))
 		rc = npy_shape((unsigned char *)buf, len, name, m, sh, e);
 	else if (npy_is((unsigned char *)buf, len) && map != MAP_FAILED) {
 		/* a mapped '<f8' file is used in place: the mapping is the
@@ -280,7 +280,7 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 			m->fd = len >= KEEP_OPEN ? fd : (close(fd), -1);
 			return 0;
 		}
-	} else if (npy_is((unsigned char *)buf, len))
+	} else if (npy_like((unsigned char *)buf, len))
 		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
 	else if ((rc = text_read(buf, len, name, pool, m, sh, e)) == 0 &&
 	    shape_only) {

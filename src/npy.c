@@ -74,6 +74,12 @@ npy_is(const unsigned char *buf, size_t len)
 	return len >= MAGIC_LEN && memcmp(buf, MAGIC, MAGIC_LEN) == 0;
 }
 
+int
+npy_like(const unsigned char *buf, size_t len)
+{
+	return npy_is(buf, len) || (len >= 4 && memcmp(buf, MAGIC, 4) == 0);
+}
+
 /* Return 1 on a big-endian host.  Asked at run time: no compiler's
  * predefined macros are needed. */
 static int
@@ -561,9 +567,17 @@ parse(const unsigned char *buf, size_t len, const char *name,
 	memset(m, 0, sizeof *m);
 	if (borrowed != NULL)
 		*borrowed = 0;
-	if (!npy_is(buf, len))
-		return err_set(e, name, 0, 0, "not a .npy file: it does not "
-		    "begin with the magic string \\x93NUMPY");
+	if (!npy_is(buf, len)) {
+		/* its first bytes, as \xHH but for printable ASCII */
+		char got[4 * MAGIC_LEN + 1], *g = got;
+
+		for (i = 0; i < MAGIC_LEN && i < len; i++)
+			g += sprintf(g, buf[i] >= 0x20 && buf[i] < 0x7f &&
+			    buf[i] != '\\' ? "%c" : "\\x%02x", buf[i]);
+		return err_set(e, name, 0, 0, "expected the .npy magic string "
+		    "\\x93NUMPY, found %s%s", got, i < len ? "" :
+		    " and the end of the file");
+	}
 	if (len < MAGIC_LEN + 2)
 		return err_set(e, name, 0, 0, "truncated .npy file: expected "
 		    "%d bytes of preamble, found %zu", MAGIC_LEN + 2, len);

@@ -13,6 +13,12 @@
 /* Return 1 if buf starts with the .npy magic "\x93NUMPY", else 0. */
 int npy_is(const unsigned char *buf, size_t len);
 
+/* Return 1 if buf starts as a .npy file does: with its magic, or with
+ * a damaged magic whose first 4 bytes, "\x93NUM", are right (which no
+ * text does: 0x93 never starts UTF-8), so that npy_read names the
+ * magic rather than a text reader a NUL byte; else 0. */
+int npy_like(const unsigned char *buf, size_t len);
+
 /*
  * Parse a .npy file held in buf[0..len): versions 1.0, 2.0 and 3.0;
  * dtypes f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 (also '?') in any byte

@@ -373,7 +373,26 @@ fails_with() {
 	cd "$NPY"
 	run --separate-stderr "$NPYHDR" -r bad_magic.npy
 	[ "$status" -eq 1 ]
-	[ "$stderr" = 'selfattn: bad_magic.npy: not a .npy file: it does not begin with the magic string \x93NUMPY' ]
+	[ "$stderr" = 'selfattn: bad_magic.npy: expected the .npy magic string \x93NUMPY, found \x93NUMPX' ]
+}
+
+@test "npy: an input whose magic is damaged past \\x93NUM is a .npy with a bad magic, not text with a NUL byte" {
+	cd "$NPY"
+	for x in bad_magic.npy - ; do
+		run --separate-stderr "$SA" -x $x -q rand:4x4 -k rand:4x4 -v rand:4x4 -o "$BATS_TEST_TMPDIR/y.csv" <bad_magic.npy
+		[ "$status" -eq 1 ]
+		name=$x; [ $x = - ] && name='<stdin>'
+		[ "$stderr" = "selfattn: $name: expected the .npy magic string \\x93NUMPY, found \\x93NUMPX" ]
+	done
+	run --separate-stderr "$SA" --dry-run -x bad_magic.npy -q rand:4x4 -k rand:4x4 -v rand:4x4
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: bad_magic.npy: expected the .npy magic string \\x93NUMPY, found \\x93NUMPX" ]
+	[ ! -e "$BATS_TEST_TMPDIR/y.csv" ]
+	# four bytes and the end
+	printf '\223NUM' > "$BATS_TEST_TMPDIR/m4"
+	run --separate-stderr "$SA" -x "$BATS_TEST_TMPDIR/m4" -q rand:4x4 -k rand:4x4 -v rand:4x4
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: $BATS_TEST_TMPDIR/m4: expected the .npy magic string \\x93NUMPY, found \\x93NUM and the end of the file" ]
 }
 
 # Malformed headers: line 1, the column is the byte offset in the file.
