@@ -18,7 +18,9 @@
 				 * ellipsis */
 #define TIP_CHARS 100		/* and in the SVG's tooltips, which repeat
 				 * them in every cell */
-#define LABEL_BUF 256		/* bytes of an axis label (cut()) */
+#define LABEL_BUF 1024		/* bytes of an axis label (cut()): 15 long
+				 * emoji sequences (a family of four with skin
+				 * tones is 41 bytes) and the ellipsis */
 
 /* Viridis (matplotlib's), at 0, 0.1, .. 1; linear in between. */
 static const unsigned char viridis[11][3] = {

@@ -651,6 +651,13 @@ wide_labels() {
 	    -o /dev/null --heatmap long.svg
 	grep -q "<title>${FSI}$(printf 'x%.0s' $(seq 99))…${PDI} → " long.svg
 	grep -q "<text class=\"query\"[^>]*>a$(printf '\314\201%.0s' 1 2 3 4)</text>" long.svg
+	# 15 characters of 25 bytes each (an emoji family, 4 people joined
+	# by U+200D) fit an axis label whole, and then the ellipsis
+	fam='👨‍👩‍👧‍👦'
+	{ printf "$fam%.0s" $(seq 20); printf '\nx\n'; } >fam.txt
+	"$SA" -Q randn:2x4 -K randn:2x4 -V randn:2x4 --labels @fam.txt \
+	    -o /dev/null --heatmap fam.svg
+	grep -q "<text class=\"query\"[^>]*>$(printf "$fam%.0s" $(seq 15))…</text>" fam.svg
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	# the page measures its labels: none outside its picture
 	dom "file://$PWD/w.html#selftest" >w.dom
