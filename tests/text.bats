@@ -355,7 +355,7 @@ inf,-inf,inf'
 	fails_with '1,2\n# \0\n3,4\n' '2:3: expected text, found a NUL byte'
 	# columns count characters: é is one, a byte that is not UTF-8 one
 	fails_with '\303\251\0\n' '1:2: expected text, found a NUL byte'
-	fails_with '\223NUMPX\001\0' '1:8: expected text, found a NUL byte'
+	fails_with '\224NUMPX\001\0' '1:8: expected text, found a NUL byte'
 	fails_with '\303\0\n' '1:2: expected text, found a NUL byte'
 }
 
