@@ -195,8 +195,21 @@ weight(struct plan *p, const struct plan_in *in, struct err *e)
 	if (in->name == NULL)
 		return NULL;
 	if (in->sh.ndim > 2) {
+		/* one weight per head, as a lesson writes W_i^Q: where
+		 * their blocks go in the one matrix (WO's rows, the others'
+		 * columns; the other way round in PyTorch's layout) */
+		const char *m = sym_of(in);
+		int rows = m != NULL && strcmp(m, "WO") == 0;
+		char hint[96] = "";
+
+		if (m != NULL)
+			snprintf(hint, sizeof hint, ": put the heads' blocks "
+			    "%s (H blocks of %s %s)", rows != p->o.torch ?
+			    "one above another" : "side by side", m[1] == 'Q'
+			    || m[1] == 'K' ? "dk" : "dv", rows != p->o.torch ?
+			    "rows" : "columns");
 		err_set(e, NULL, 0, 0, "%s is %s: expected a matrix (1-D or "
-		    "2-D)", who(w, in), shp(s, in));
+		    "2-D)%s", who(w, in), shp(s, in), hint);
 		return NULL;
 	}
 	if (!p->o.torch)

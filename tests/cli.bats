@@ -650,10 +650,13 @@ usage_fails() {
 	printf '1,2\n3,4\n\n5,6\n7,8\n' > W3.csv
 	run "$SA" -x rand:2x4 -q W3.csv -k rand:4x2 -v rand:4x2
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -q (WQ) W3.csv is 2x2x2: expected a matrix (1-D or 2-D)" ]
+	[ "$output" = "selfattn: -q (WQ) W3.csv is 2x2x2: expected a matrix (1-D or 2-D): put the heads' blocks side by side (H blocks of dk columns)" ]
 	run "$SA" -x rand:2x4 -q rand:4x2 -k rand:4x2 -v rand:4x2 -w W3.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -w (WO) W3.csv is 2x2x2: expected a matrix (1-D or 2-D)" ]
+	[ "$output" = "selfattn: -w (WO) W3.csv is 2x2x2: expected a matrix (1-D or 2-D): put the heads' blocks one above another (H blocks of dv rows)" ]
+	run "$SA" -x rand:2x4 -q rand:2x4 -k rand:2x4 -v W3.csv --layout torch
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -v (WV) W3.csv is 2x2x2: expected a matrix (1-D or 2-D): put the heads' blocks one above another (H blocks of dv rows)" ]
 }
 
 @test "shape: 3-D queries need 3-D keys and values" {

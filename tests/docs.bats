@@ -313,7 +313,7 @@ selfattn: X.npy: unsupported dtype '"'"'<c16'"'"' (complex); expected a real num
 	1 cp "$DATA/npy/bad_c16.npy" X.npy; selfattn -x X.npy -q rand:2x2 -k rand:2x2 -v rand:2x2
 selfattn: k.npy: expected 31200 bytes of data at byte 100000, found the end of the file (was it cut while being read?)
 	1 g="$DATA/../tools/npygen"; $g -s 1 1 64 q.npy; $g -s 2 3000 64 k.npy; $g -s 3 3000 64 v.npy; mkfifo len; selfattn -Q q.npy -K k.npy -V v.npy --key-lengths len -o y.npy & exec 7>len; truncate -s 100000 k.npy; echo 3000 >&7; exec 7>&-; wait $!
-selfattn: -q (WQ) Wq.csv is 2x2x2: expected a matrix (1-D or 2-D)
+selfattn: -q (WQ) Wq.csv is 2x2x2: expected a matrix (1-D or 2-D): put the heads'"'"' blocks side by side (H blocks of dk columns)
 	1 printf "1,2\n3,4\n\n5,6\n7,8\n" >Wq.csv; selfattn -x rand:3x2 -q Wq.csv -k rand:2x2 -v rand:2x2
 selfattn: -q (WQ) Wq.csv is 3x3 but -x (X) X.csv has 4 columns
 	1 mat X.csv 2 4; mat Wq.csv 3 3; selfattn -x X.csv -q Wq.csv -k rand:4x3 -v rand:4x3

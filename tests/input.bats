@@ -81,7 +81,7 @@ blocks() {
 	printf '1,0\n0,1\n' > X.csv
 	printf '1,0\n0,1\n\n1,1\n0,1\n' > Wq.csv
 	sa_err -x X.csv -q Wq.csv -k rand:2x2 -v rand:2x2
-	[ "$stderr" = 'selfattn: -q (WQ) Wq.csv is 2x2x2: expected a matrix (1-D or 2-D)' ]
+	[ "$stderr" = "selfattn: -q (WQ) Wq.csv is 2x2x2: expected a matrix (1-D or 2-D): put the heads' blocks side by side (H blocks of dk columns)" ]
 	sa_err -x X.csv -q rand:2x2 -k rand:2x2 -v rand:2x2 --bq Wq.csv
 	[ "$stderr" = 'selfattn: --bq Wq.csv is 2x2x2: expected one row or one column of numbers' ]
 }
