@@ -79,6 +79,8 @@ bench: selfattn tests/tools/runstat tests/tools/catmat tests/tools/cmpmat \
 
 demo: selfattn
 	sh samples/lesson-self-attention/run.sh
+	@echo '# and NumPy (samples/lesson-self-attention/numpy.txt):'
+	@cat samples/lesson-self-attention/numpy.txt
 
 install: selfattn
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1

@@ -9,10 +9,11 @@ It writes, and the outputs are committed (the tests never run Python):
 
     lesson-self-attention/X.csv, numpy.txt
         The code of the self-attention lesson with its line breaks
-        restored, after np.random.seed(42); numpy.txt is what it prints.
+        restored, after np.random.seed(42); numpy.txt is what it prints,
+        then a line "# weights" and the weights it computes.
     lesson-attention-mechanism/query.csv, keys.csv, values.csv, numpy.txt
         The code of the attention-mechanism lesson; numpy.txt is what it
-        prints.
+        prints, then a line "# weights" and the weights it computes.
     multihead/X.csv, X.npy, Wq.csv, Wk.csv, Wv.csv, Wo.csv, numpy.txt
         A 2-head self-attention with an output projection, written out in
         NumPy; numpy.txt prints the output, then the weights of the heads.
@@ -83,6 +84,9 @@ def lesson_self_attention():
         weights = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
         output = np.dot(weights, V)
         print("Self-Attention Output:", output)
+        # (not the lesson's: the weights it computes, for run.sh's)
+        print("# weights")
+        print(weights)
         write_csv(folder, "X.csv", X)
 
     write_printed(folder, lesson)
@@ -106,6 +110,9 @@ def lesson_attention_mechanism():
         # Weighted sum
         output = np.dot(weights, values)
         print("Attention Output:", output)
+        # (not the lesson's: the weights it computes, for run.sh's)
+        print("# weights")
+        print(weights)
         write_csv(folder, "query.csv", query)
         write_csv(folder, "keys.csv", keys)
         write_csv(folder, "values.csv", values)

@@ -3,9 +3,9 @@
 # "The cat sat on the mat"), WK = the identity, WQ = ln(A) for a chosen
 # weights table A whose "cat" row is the lesson's (0.1, 0.4, 0.3, 0.05,
 # 0.05, 0.1), WV 6x2.  With --scale none the scores of query i are
-# ln(A[i]), so softmax gives A back.  numpy.txt is Y = A·WV and A as
-# NumPy prints them, computed here in plain Python (exact sums of
-# decimals, so no NumPy is needed to know them).
+# ln(A[i]), so softmax gives A back.  numpy.txt is Y = A·WV (8 decimals)
+# and A (2), laid out as NumPy prints arrays, computed here in plain
+# Python (exact sums of decimals, so no NumPy is needed to know them).
 import math
 
 words = "The cat sat on the mat".split()
