@@ -641,8 +641,9 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
  * in the legend of a picture that has one. */
 #define NAN_RGB "e41a1c"
 
-/* The top of the colour scale: the largest cell of the np panels, or 1
- * when every cell is 0 (NaN cells do not count); *nan = whether a cell
+/* The top of the colour scale: --heat-max, else the largest cell of the
+ * np panels, or 1 when every cell is 0 (NaN cells do not count); *nan =
+ * whether a cell
  * that is not masked is NaN, *masked whether a cell is masked (the
  * legend names them then). */
 static double
@@ -662,7 +663,7 @@ scale_max(const struct heat *h, size_t np, int *nan, int *anymasked)
 				*nan |= v != v && !masked;
 				*anymasked |= masked;
 			}
-	return vmax > 0 ? vmax : 1;
+	return h->o.vmax > 0 ? h->o.vmax : vmax > 0 ? vmax : 1;
 }
 
 /* A tooltip's label: query row (keys) a .. b-1, up to TIP_CHARS
@@ -864,7 +865,8 @@ html_section(struct heat *h, size_t b, struct err *e)
 	int masked;
 
 	if (put(o, e, "<script type=\"application/json\" class=\"seq\">"
-	    "{\"sequence\":%zu,\"of\":%zu,\"q\":[", b, p->B))
+	    "{\"sequence\":%zu,\"of\":%zu,\"vmax\":%.17g,\"q\":[", b, p->B,
+	    h->o.vmax))
 		return -1;
 	/* whole labels: the page cuts them for its axes */
 	for (i = 0; i < h->gq; i++) {
@@ -1042,6 +1044,8 @@ show_section(struct heat *h, size_t b, struct err *e)
 					vmax = v;
 	if (!(vmax > 0))
 		vmax = 1;
+	if (h->o.vmax > 0)
+		vmax = h->o.vmax;
 	for (k = 0; k < np; k++) {
 		if (put(o, e, "%s\n", panel_name(h, k, name)))
 			goto fail;
@@ -1068,6 +1072,8 @@ show_section(struct heat *h, size_t b, struct err *e)
 				goto fail;
 			for (j = 0; j < tk; j++) {
 				v = drawn(h, k, i, ts, j, &any) / vmax;
+				if (v > 1)	/* above --heat-max: its top */
+					v = 1;
 				dnan |= any && v != v;
 				dmasked |= !any;
 				/* cw of the cell's character */

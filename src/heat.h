@@ -32,6 +32,8 @@ struct heat_opts {
 	struct out *show;	/* --show (standard output), or NULL */
 	int has_batch;		/* --batch-index given */
 	size_t batch;
+	double vmax;		/* --heat-max: the top of the colour scale; 0:
+				 * the largest cell drawn */
 	int color;		/* --show: 0 shades, 1 256 colours, 2 24-bit */
 	size_t width;		/* --show: terminal columns */
 };

@@ -144,6 +144,8 @@ static const char help_text3[] =
 "      --show            draw the heatmap on standard output (colours on a\n"
 "                        terminal, else shading characters); Y needs -o\n"
 "      --batch-index B   draw sequence B of a batch only (default: all)\n"
+"      --heat-max W      the top of the colour scale (W > 0; 1: colour\n"
+"                        reads as weight; default: the largest drawn)\n"
 "\n"
 "Computation:\n"
 "  -j, --threads N       worker threads (default: $SELFATTN_THREADS, or the\n"
@@ -168,7 +170,7 @@ enum {
 	OPT_KVHEADS, OPT_AVERAGE, OPT_POS, OPT_ROPE, OPT_SCORE,
 	OPT_LSE, OPT_MERGE, OPT_QRANGE, OPT_KRANGE,
 	OPT_LABELS, OPT_KEYLABELS, OPT_LABELOUT, OPT_HEATMAP, OPT_SHOW,
-	OPT_BATCHINDEX, OPT_SOFTCAP, OPT_ALIBI, OPT_QKNORM,
+	OPT_BATCHINDEX, OPT_HEATMAX, OPT_SOFTCAP, OPT_ALIBI, OPT_QKNORM,
 	OPT_DRYRUN, OPT_COMPLETION, OPT_QUIET,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
@@ -230,6 +232,7 @@ static const struct option longopts[] = {
 	{ "heatmap", required_argument, NULL, OPT_HEATMAP },
 	{ "show", no_argument, NULL, OPT_SHOW },
 	{ "batch-index", required_argument, NULL, OPT_BATCHINDEX },
+	{ "heat-max", required_argument, NULL, OPT_HEATMAX },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "dtype", required_argument, NULL, OPT_DTYPE },
 	{ "dry-run", no_argument, NULL, OPT_DRYRUN },
@@ -296,6 +299,7 @@ struct opts {
 	const char *labels, *key_labels, *heatmap;
 	int label_output, show, has_batch;
 	size_t batch;
+	double heat_max;	/* --heat-max, 0 if not given */
 	int merge;		/* --merge: operands are Y, LSE pairs */
 	const char *attn_opt;	/* the first option only attention reads,
 				 * as given (--merge refuses it) */
@@ -1218,7 +1222,7 @@ attention_only(int c)
 	case OPT_ALIBI: case OPT_QKNORM: case OPT_LAYOUT: case OPT_KVHEADS:
 	case OPT_AVERAGE: case OPT_POS: case OPT_ROPE: case OPT_SCORE:
 	case OPT_LABELS: case OPT_KEYLABELS: case OPT_LABELOUT:
-	case OPT_BATCHINDEX:
+	case OPT_BATCHINDEX: case OPT_HEATMAX:
 		return 1;
 	}
 	return 0;
@@ -1460,6 +1464,13 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->batch = (size_t)u;
 			o->has_batch = 1;
 			break;
+		case OPT_HEATMAX:
+			if (num_parse(optarg, strlen(optarg), &o->heat_max) !=
+			    0 || !isfinite(o->heat_max) || o->heat_max <= 0)
+				return usage_error("--heat-max expects a weight "
+				    "> 0 (the top of the colour scale), found "
+				    "\"%s\"", optarg);
+			break;
 		case 'f':
 			fmt_given = 1;
 			if (strcmp(optarg, "csv") == 0)
@@ -1578,6 +1589,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	if (o->has_batch && o->heatmap == NULL && !o->show)
 		return usage_error("%s", "--batch-index needs --heatmap or "
 		    "--show: it picks the sequence drawn");
+	if (o->heat_max > 0 && o->heatmap == NULL && !o->show)
+		return usage_error("%s", "--heat-max needs --heatmap or --show:"
+		    " it sets the top of their colour scale");
 	/* '-', /dev/stdout, /dev/fd/N...: the SVG on that descriptor */
 	if (o->heatmap != NULL && !out_has_ext(o->heatmap, ".svg") &&
 	    !out_has_ext(o->heatmap, ".html") && !names_fd(o->heatmap))
@@ -1788,6 +1802,7 @@ main(int argc, char *argv[])
 			ho.show = out[PLAN_SHOW];
 			ho.has_batch = o.has_batch;
 			ho.batch = o.batch;
+			ho.vmax = o.heat_max;
 			if (o.show)
 				heat_term(1, &ho.color, &ho.width);
 			if (heat_start(&heat, &p, qlp, klp, &ho, &e) != 0)

@@ -204,5 +204,5 @@ zcomp() {
 		esac
 	done <opts
 	echo "complete to nothing:$none"
-	[ "$none" = " heads seed precision window softcap qk-norm kv-heads average-weights rope merge query-range key-range label-output show batch-index threads dry-run quiet help version" ]
+	[ "$none" = " heads seed precision window softcap qk-norm kv-heads average-weights rope merge query-range key-range label-output show batch-index heat-max threads dry-run quiet help version" ]
 }

@@ -142,6 +142,54 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	[ "$(cat y3.csv)" = old ]
 }
 
+@test "pictures: --heat-max runs the colour scale to W: uniform weights are drawn at a third of 0-1, not at the top" {
+	# three keys of equal weight (-s 0: every score 0)
+	u="-x randn:3x4 -q randn:4x4 -k randn:4x4 -v randn:4x4 -s 0 -o /dev/null"
+	run "$SA" $u --show
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "0 @@@@@@" ]
+	[ "${lines[5]}" = "0  .:-=+*#%@ 0.333" ]
+	run "$SA" $u --show --heat-max 1
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "0 ------" ]
+	[ "${lines[5]}" = "0  .:-=+*#%@ 1" ]
+	# cells above W are drawn at the top, the legend's top is W
+	run "$SA" $u --show --heat-max 0.2
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "0 @@@@@@" ]
+	[ "${lines[5]}" = "0  .:-=+*#%@ 0.2" ]
+	# the SVG: every cell the top colour, or viridis at 1/3, and the
+	# legend's top
+	"$SA" $u --heatmap a.svg
+	"$SA" $u --heatmap b.svg --heat-max 1
+	[ "$(grep -o '<rect class="cell"[^>]*fill="#fde725"' a.svg | wc -l)" -eq 9 ]
+	[ "$(grep -o '<rect class="cell"[^>]*fill="#31678d"' b.svg | wc -l)" -eq 9 ]
+	grep -q '>0.333</text>' a.svg
+	grep -q '>1</text>' b.svg
+	! grep -q '>0.333</text>' b.svg
+	# the page: its data carries W, its script draws with it
+	"$SA" $u --heatmap a.html
+	"$SA" $u --heatmap b.html --heat-max 1
+	grep -q '"vmax":0,' a.html
+	grep -q '"vmax":1,' b.html
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	dom "file://$PWD/a.html" >a.dom
+	dom "file://$PWD/b.html" >b.dom
+	grep -q 'data-ready="ok"' b.dom
+	# (the legend's gradient has stops of its own, never this one)
+	[ "$(grep -o 'fill="rgb(49,103,141)"' b.dom | wc -l)" -eq 9 ]
+	! grep -q 'fill="rgb(49,103,141)"' a.dom
+}
+
+@test "pictures usage: --heat-max needs a picture and a weight > 0" {
+	run cat_run --heat-max 1
+	usage_is '--heat-max needs --heatmap or --show: it sets the top of their colour scale'
+	for w in 0 -1 nan inf abc ""; do
+		run cat_run --show -o /dev/null --heat-max "$w"
+		usage_is "--heat-max expects a weight > 0 (the top of the colour scale), found \"$w\""
+	done
+}
+
 @test "labels usage: empty labels, --label-output, --batch-index, --heatmap name" {
 	run cat_run --labels "  "
 	usage_is '--labels expects words or @FILE, found "  "'
