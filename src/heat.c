@@ -837,7 +837,7 @@ static const char html_head_text[] =
 "overflow:hidden;white-space:nowrap;text-overflow:ellipsis}"
 ".axes{margin:0 0 4px;font-size:12px;color:#555}"
 "#errors{color:#b00;white-space:pre-wrap;margin:0}"
-".tok{cursor:pointer}h1{font-size:18px}h2{font-size:15px}</style>\n"
+".tok{cursor:pointer}.tok.on{font-weight:bold}h1{font-size:18px}h2{font-size:15px}</style>\n"
 "<script>window.onerror=function(m,s,l){var e=document.getElementById("
 "\"errors\");if(e)e.textContent+=m+\" (line \"+l+\")\\n\";"
 "document.documentElement.setAttribute(\"data-error\",\"1\");};"
