@@ -643,9 +643,8 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 
 /* The top of the colour scale: --heat-max, else the largest cell of the
  * np panels, or 1 when every cell is 0 (NaN cells do not count); *nan =
- * whether a cell
- * that is not masked is NaN, *masked whether a cell is masked (the
- * legend names them then). */
+ * whether a cell that is not masked is NaN, *masked whether a cell is
+ * masked (the legend names them then). */
 static double
 scale_max(const struct heat *h, size_t np, int *nan, int *anymasked)
 {

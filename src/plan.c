@@ -202,7 +202,7 @@ weight(struct plan *p, const struct plan_in *in, struct err *e)
 		int rows = m != NULL && strcmp(m, "WO") == 0;
 		char hint[96] = "";
 
-		if (m != NULL)
+		if (m != NULL && m[0] == 'W')
 			snprintf(hint, sizeof hint, ": put the heads' blocks "
 			    "%s (H blocks of %s %s)", rows != p->o.torch ?
 			    "one above another" : "side by side", m[1] == 'Q'
