@@ -525,21 +525,22 @@ unprivileged() {
 	ln -s p l
 	for a in "-a p" "--lse p" "-a l"; do
 		# a reader, in case the FIFO were opened: the run must not
-		# block, and nothing may go through it
-		cat p > got &
+		# block, and nothing may go through it (readers time out and
+		# leave bats' descriptor 3, so that a failure cannot hang)
+		timeout 20 cat p > got 3>&- &
 		c=$!
 		run "$SA" -Q Q.csv -K K.csv -V V.csv -o p $a
 		usage_fails
 		[ "${lines[0]}" = "selfattn: -o and ${a% *} name the same file \"p\"" ]
-		: > p	# ends the reader
+		timeout 20 sh -c ': > p'	# ends the reader
 		wait $c
 		[ ! -s got ]
 	done
 	# two FIFOs are two outputs
 	mkfifo p2
-	cat p > y.out &
+	timeout 20 cat p > y.out 3>&- &
 	c=$!
-	cat p2 > w.out &
+	timeout 20 cat p2 > w.out 3>&- &
 	d=$!
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o p -a p2
 	wait $c $d
