@@ -22,7 +22,8 @@
 #else
 #define MAP_FLAGS MAP_PRIVATE
 #endif
-#define NPY_MAGIC_LEN	6	/* "\x93NUMPY", as npy_is looks for it */
+#define NPY_SNIFF	8	/* "\x93NUMPY" and the version, as npy_like
+				 * looks at them */
 
 /* The line that starts at b[at]: 1 + the line ends before it. */
 static unsigned long
@@ -94,8 +95,8 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 		/* the magic's bytes first: a .npy on a stream is then read
 		 * to the end of its data and not a byte further, leaving
 		 * the rest to the stream's next reader */
-		if (npy < 0 && k > NPY_MAGIC_LEN - n)
-			k = NPY_MAGIC_LEN - n;
+		if (npy < 0 && k > NPY_SNIFF - n)
+			k = NPY_SNIFF - n;
 		r = read(fd, b + n, k);
 		if (r == 0)
 			break;
@@ -114,7 +115,7 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 			ls = k;
 		}
 		n += (size_t)r;
-		if (npy < 0 && n >= NPY_MAGIC_LEN)
+		if (npy < 0 && n >= NPY_SNIFF)
 			npy = npy_like((unsigned char *)b, n);
 		if (npy == 0 && (z = memchr(b + nul, '\0', n - nul)) != NULL) {
 			n = (size_t)(z - b) + 1;

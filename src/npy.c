@@ -77,7 +77,9 @@ npy_is(const unsigned char *buf, size_t len)
 int
 npy_like(const unsigned char *buf, size_t len)
 {
-	return npy_is(buf, len) || (len >= 4 && memcmp(buf, MAGIC, 4) == 0);
+	return npy_is(buf, len) || (len >= MAGIC_LEN + 2 && buf[0] == 0x93 &&
+	    buf[MAGIC_LEN] >= 1 && buf[MAGIC_LEN] <= 3 &&
+	    buf[MAGIC_LEN + 1] == 0);
 }
 
 /* Return 1 on a big-endian host.  Asked at run time: no compiler's

@@ -376,7 +376,7 @@ fails_with() {
 	[ "$stderr" = 'selfattn: bad_magic.npy: expected the .npy magic string \x93NUMPY, found \x93NUMPX' ]
 }
 
-@test "npy: an input whose magic is damaged past \\x93NUM is a .npy with a bad magic, not text with a NUL byte" {
+@test "npy: an input whose magic is damaged (\\x93, then a version after it) is a .npy with a bad magic, not text with a NUL byte" {
 	cd "$NPY"
 	for x in bad_magic.npy - ; do
 		run --separate-stderr "$SA" -x $x -q rand:4x4 -k rand:4x4 -v rand:4x4 -o "$BATS_TEST_TMPDIR/y.csv" <bad_magic.npy
@@ -388,11 +388,18 @@ fails_with() {
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: bad_magic.npy: expected the .npy magic string \\x93NUMPY, found \\x93NUMPX" ]
 	[ ! -e "$BATS_TEST_TMPDIR/y.csv" ]
-	# four bytes and the end
-	printf '\223NUM' > "$BATS_TEST_TMPDIR/m4"
-	run --separate-stderr "$SA" -x "$BATS_TEST_TMPDIR/m4" -q rand:4x4 -k rand:4x4 -v rand:4x4
+	# damaged in its second byte, from a pipe too
+	{ printf '\223M'; tail -c +3 bad_magic.npy; } > "$BATS_TEST_TMPDIR/m2.npy"
+	run --separate-stderr "$SA" -x "$BATS_TEST_TMPDIR/m2.npy" -q rand:4x4 -k rand:4x4 -v rand:4x4
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "selfattn: $BATS_TEST_TMPDIR/m4: expected the .npy magic string \\x93NUMPY, found \\x93NUM and the end of the file" ]
+	[ "$stderr" = "selfattn: $BATS_TEST_TMPDIR/m2.npy: expected the .npy magic string \\x93NUMPY, found \\x93MUMPX" ]
+	run --separate-stderr sh -c 'cat "$1" | "$2" -x - -q rand:4x4 -k rand:4x4 -v rand:4x4' sh "$BATS_TEST_TMPDIR/m2.npy" "$SA"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdin>: expected the .npy magic string \\x93NUMPY, found \\x93MUMPX" ]
+	# text that starts with 0x93 (Windows-1252's left quote) is text
+	printf '\223x\224\n1\n' > "$BATS_TEST_TMPDIR/q.csv"
+	run --separate-stderr "$SA" --dry-run -x "$BATS_TEST_TMPDIR/q.csv" -q rand:1x2 -k rand:1x2 -v rand:1x2
+	[ "$status" -eq 0 ]
 }
 
 # Malformed headers: line 1, the column is the byte offset in the file.
