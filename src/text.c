@@ -46,7 +46,7 @@ struct reader {
 struct row {
 	size_t fields;		/* fields on the line */
 	size_t nums;		/* how many of them are numbers */
-	size_t numlike;		/* how many start as one (numlike()) */
+	size_t numlike;		/* how many look like one (numlike()) */
 };
 
 unsigned long
@@ -307,17 +307,26 @@ nul_in_line(struct reader *r, const char *end)
 	    "found a NUL byte");
 }
 
-/* Does the field [p, end) start as a number does: a sign or none, then
- * a digit, or a point and a digit ("1e5.5", "0x1p1", ".5x")?  A header
- * word does not. */
+/* Does the field [p, end) look like a number: start as one does (a
+ * sign or none, then a digit, or a point and a digit) and hold only
+ * what numbers hold (digits, signs, points, e, x, p: "1e5.5", "0x1p1",
+ * "1.2.3")?  A header word ("1st", "10:00") does not. */
 static int
 numlike(const char *p, const char *end)
 {
-	if (p < end && (*p == '+' || *p == '-'))
-		p++;
-	if (p < end && *p == '.')
-		p++;
-	return p < end && *p >= '0' && *p <= '9';
+	const char *q = p;
+
+	if (q < end && (*q == '+' || *q == '-'))
+		q++;
+	if (q < end && *q == '.')
+		q++;
+	if (!(q < end && *q >= '0' && *q <= '9'))
+		return 0;
+	for (; p < end; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p != '\0' &&
+		    strchr("+-.eExXpP", *p) != NULL)))
+			return 0;
+	return 1;
 }
 
 /* Does [p, end) (a line, or a field) start as NumPy prints an array:
@@ -434,7 +443,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			rw->nums++;
 		} else if (probe) {
 			/* a header field: fine, unless numbers are beside it
-			 * or every field starts as one */
+			 * or it is alone and looks like one */
 			rw->numlike += numlike(cs, ce);
 		} else if (nul_in_line(r, end)) {
 			return -1;
@@ -582,15 +591,16 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 		mark = r.n;
 		if (first) {
 			/* header if no field is a number, however split,
-			 * and not every field starts as one (a one-field
-			 * "1e5.5" is a typo, not a header): skip it, and
-			 * choose the separator again on the next line */
+			 * and it is not one field that looks like a number
+			 * (a one-column "1e5.5" is a typo, not a header):
+			 * skip it, and choose the separator again on the
+			 * next line */
 			first = 0;
 			if (parse_row(&r, p, le, sep, 1, &rw))
 				goto fail;
 			/* (a NUL byte is no text: binary, reported where
 			 * it is by the strict pass) */
-			if (rw.nums == 0 && rw.numlike < rw.fields &&
+			if (rw.nums == 0 && !(rw.fields == 1 && rw.numlike) &&
 			    !split_has_number(&r, p, le, has,
 			    sep) && memchr(p, '\0', (size_t)(le - p)) == NULL &&
 			    !printed(p, le)) {

@@ -315,15 +315,18 @@ inf,-inf,inf'
 	fails_with '1,2,3\n4,abc,6\n' '2:3: expected a number, found "abc"'
 }
 
-@test "a first line whose every field starts as a number does is no header: a typo is reported, not skipped" {
+@test "a first line of one field that looks like a number is no header: a typo is reported, not skipped" {
 	fails_with '1e5.5\n2\n3\n' '1:1: expected a number, found "1e5.5"'
 	fails_with '0x1p1\n2\n' '1:1: expected a number, found "0x1p1"'
 	fails_with '1e5.5\n' '1:1: expected a number, found "1e5.5"'
-	fails_with '+.5e;-7x\n1;2\n' '1:1: expected a number, found "+.5e"'
-	fails_with '"1st","2nd"\n1,2\n' '1:1: expected a number, found "1st"'
-	# one field that starts as a word keeps the line a header
-	reads_as 'x,1e5.5\n1,2\n' '1,2'
+	fails_with '"1.2.3"\n4\n' '1:1: expected a number, found "1.2.3"'
+	# a word, and lines of several fields, stay headers
+	reads_as '1st\n1\n2\n' "$(printf '1\n2')"
 	reads_as 'value\n1\n2\n' "$(printf '1\n2')"
+	reads_as '+.5e;-7x\n1;2\n' '1,2'
+	reads_as '"1st","2nd"\n1,2\n' '1,2'
+	reads_as '2024-01-01,2024-01-02\n1,2\n' '1,2'
+	reads_as 'x,1e5.5\n1,2\n' '1,2'
 }
 
 @test "error: a non-number in blank-separated text points at the field" {
