@@ -1467,9 +1467,9 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case OPT_HEATMAX:
 			if (num_parse(optarg, strlen(optarg), &o->heat_max) !=
 			    0 || !isfinite(o->heat_max) || o->heat_max <= 0)
-				return usage_error("--heat-max expects a weight "
-				    "> 0 (the top of the colour scale), found "
-				    "\"%s\"", optarg);
+				return usage_error("--heat-max expects a finite "
+				    "weight > 0 (the top of the colour scale), "
+				    "found \"%s\"", optarg);
 			break;
 		case 'f':
 			fmt_given = 1;

@@ -186,7 +186,7 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	usage_is '--heat-max needs --heatmap or --show: it sets the top of their colour scale'
 	for w in 0 -1 nan inf abc ""; do
 		run cat_run --show -o /dev/null --heat-max "$w"
-		usage_is "--heat-max expects a weight > 0 (the top of the colour scale), found \"$w\""
+		usage_is "--heat-max expects a finite weight > 0 (the top of the colour scale), found \"$w\""
 	done
 }
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The self-attention lesson: X (3x3) from the lesson, Wq, Wk, Wv drawn by
 # np.random.rand(3, 3) after np.random.seed(42), unscaled softmax.
-# Prints the output at 9 significant digits (NumPy's 8 decimals for
-# these values), then the attention weights in full (9 digits, rounded
+# Prints the output at 9 significant digits (enough for NumPy's 8
+# decimals: 9 decimals below 1), then the attention weights in full (9 digits, rounded
 # again to NumPy's 8 decimals, could differ in the last).  Run from the
 # repo root.
 set -e
