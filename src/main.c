@@ -905,7 +905,7 @@ names_fd(const char *name)
 static int
 check_outputs(const struct opts *o)
 {
-	const char *opt[PLAN_NOUT], *path[PLAN_NOUT];
+	const char *opt[PLAN_NOUT], *path[PLAN_NOUT], *kind;
 	int i, j, fi, fj;
 
 	outputs(o, opt, path);
@@ -946,6 +946,13 @@ check_outputs(const struct opts *o)
 				    " %s: give one a file", opt[i], path[i],
 				    opt[j], path[j], fi == 1 ? "standard output" :
 				    "one descriptor");
+			/* two descriptors on one file, pipe or socket
+			 * ("-o /dev/stdout -a /dev/stderr 2>&1") */
+			if (fi >= 0 && fj >= 0 && (kind = out_fds_shared(fi,
+			    fj)) != NULL)
+				return usage_error("%s %s and %s %s both write to"
+				    " one %s: give one a file of its own", opt[i],
+				    path[i], opt[j], path[j], kind);
 			if (fi < 0 && fj < 0 && same_file(path[i], path[j]))
 				return usage_error("%s and %s name the same file"
 				    " \"%s\"", opt[i], opt[j], path[i]);

@@ -245,6 +245,18 @@ split(const char *path, char *dir, size_t cap)
 	return path + n;
 }
 
+const char *
+out_fds_shared(int a, int b)
+{
+	struct stat sa, sb;
+
+	if (fstat(a, &sa) != 0 || fstat(b, &sb) != 0 ||
+	    sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
+		return NULL;
+	return S_ISREG(sa.st_mode) ? "file" : S_ISFIFO(sa.st_mode) ? "pipe" :
+	    S_ISSOCK(sa.st_mode) ? "socket" : NULL;
+}
+
 int
 out_on_fd(const char *path, int fd)
 {

@@ -128,6 +128,12 @@ enum { OUT_HEADS = 1, OUT_SEQS };
 void out_labels(struct out *o, const char *const *rlab, size_t nr,
     size_t r0, const char *const *clab, size_t nc, int blocks);
 
+/* Are descriptors a and b open on one regular file, pipe (or FIFO) or
+ * socket, where two outputs' streams would mix?  Returns which ("file",
+ * "pipe", "socket"), else NULL: devices, as a terminal or /dev/null, may
+ * be shared. */
+const char *out_fds_shared(int a, int b);
+
 /* Is path, not a descriptor's name (out_fd_of), the regular file or
  * FIFO open on descriptor fd (standard output's file, from the shell's
  * ">" or "<>")?  Writing both would lose what fd held, once path is

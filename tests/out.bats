@@ -548,6 +548,31 @@ unprivileged() {
 	[ -s w.out ]
 }
 
+@test "out: two descriptors on one pipe, FIFO or file are a usage error; /dev/null and a terminal may be shared" {
+	mkdata
+	msg='selfattn: -o /dev/stdout and -a /dev/stderr both write to one'
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout -a /dev/stderr 2>&1 | cat; exit ${PIPESTATUS[0]}' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "$msg pipe: give one a file of its own" ]
+	echo OLD > f
+	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout -a /dev/stderr >>f 2>&1' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "$(head -1 f)" = OLD ]
+	[ "$(sed -n 2p f)" = "$msg file: give one a file of its own" ]
+	mkfifo p
+	run bash -c 'exec 5<>p 6<>p; "$1" -Q Q.csv -K K.csv -V V.csv -o /dev/fd/5 -a /dev/fd/6' _ "$SA"
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = 'selfattn: -o /dev/fd/5 and -a /dev/fd/6 both write to one pipe: give one a file of its own' ]
+	# /dev/null twice, one terminal (script(1)'s), and two pipes, are fine
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout -a /dev/stderr >/dev/null 2>/dev/null
+	script -qec "\"$SA\" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout -a /dev/stderr" /dev/null >tty.out
+	grep -q '^0\.' tty.out
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o /dev/stdout -a /dev/stderr 2>w.csv | cat > y.csv
+	cmp y.csv want.csv
+	[ -s w.csv ]
+	no_temps
+}
+
 # modes and names
 
 @test "out: a replaced file keeps its permission bits" {
