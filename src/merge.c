@@ -186,10 +186,10 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 	mat_shape_str(c, sizeof c, &want);
 	if (y->ndim == 2)
 		snprintf(alt, sizeof alt, ", or Hx%zu with H heads side by "
-		    "side in its columns", y->dim[0]);
+		    "side in Y's columns", y->dim[0]);
 	else if (y->ndim == 3)
 		snprintf(alt, sizeof alt, ", or %zuxHx%zu with H heads side "
-		    "by side in its columns", y->dim[0], y->dim[1]);
+		    "by side in Y's columns", y->dim[0], y->dim[1]);
 	return err_set(e, NULL, 0, 0, "%s is %s and %s, taken as its "
 	    "log-sum-exp (operands go in pairs: Y, then its LSE), is %s: "
 	    "expected %s (its shape less its last axis)%s", s->yname,
@@ -271,7 +271,7 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 {
 	struct shard acc, s;
 	struct rng rng;
-	size_t i, heads = 1, k, nl;
+	size_t i, heads = 1, h, k, nl;
 	double *S = NULL;
 	int rc = -1;
 
@@ -287,7 +287,10 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 	for (k = 0; k < nl; k++)
 		S[k] = 1;	/* M = the first shard's LSE */
 	for (i = 1; i < npairs; i++) {
-		if (load(spec, i, &rng, pool, &s, e) != 0)
+		/* each pair first as a pair (operands out of order are
+		 * told as such), then against the first */
+		if (load(spec, i, &rng, pool, &s, e) != 0 ||
+		    pairing(&s, &h, e) != 0)
 			goto done;
 		if (differ(&s, &acc, 0, e) || differ(&s, &acc, 1, e))
 			goto done;

@@ -447,10 +447,20 @@ weights_j() {
 	[ "$stderr" = "selfattn: y2.csv is 4x2 but y1.csv is 3x2: every shard's output needs the same shape" ]
 	run --separate-stderr "$SA" --merge y1.csv l1.csv y1.csv l2.csv
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "selfattn: l2.csv is 1x4 but l1.csv is 1x3: every shard's log-sum-exp needs the same shape" ]
+	[ "$stderr" = "selfattn: y1.csv is 3x2 and l2.csv, taken as its log-sum-exp (operands go in pairs: Y, then its LSE), is 1x4: expected 3 (its shape less its last axis), or Hx3 with H heads side by side in Y's columns" ]
+	# pairs each right, of other numbers of heads
+	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 -H 2 --key-range 2:5 -o y4.csv --lse l4.csv
+	run --separate-stderr "$SA" --merge y1.csv l1.csv y4.csv l4.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: l4.csv is 2x3 but l1.csv is 1x3: every shard's log-sum-exp needs the same shape" ]
 	run --separate-stderr "$SA" --merge y1.csv y1.csv
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "selfattn: y1.csv is 3x2 and y1.csv, taken as its log-sum-exp (operands go in pairs: Y, then its LSE), is 3x2: expected 3 (its shape less its last axis), or Hx3 with H heads side by side in its columns" ]
+	[ "$stderr" = "selfattn: y1.csv is 3x2 and y1.csv, taken as its log-sum-exp (operands go in pairs: Y, then its LSE), is 3x2: expected 3 (its shape less its last axis), or Hx3 with H heads side by side in Y's columns" ]
+	# a later pair out of order is told so too
+	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 --key-range 2:5 -o y3.csv --lse l3.csv
+	run --separate-stderr "$SA" --merge y1.csv l1.csv l3.csv y3.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: l3.csv is 1x3 and y3.csv, taken as its log-sum-exp (operands go in pairs: Y, then its LSE), is 3x2: expected 1 (its shape less its last axis), or Hx1 with H heads side by side in Y's columns" ]
 	# an empty axis: no output (a .npy of rows of nothing divided by zero)
 	"$ROOT/tests/tools/npyhdr" 3 0 >y30.npy
 	{ "$ROOT/tests/tools/npyhdr" 3; printf '%024d' 0; } >l3.npy
