@@ -219,7 +219,7 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 	char *buf = NULL;
 	void *map = MAP_FAILED;
 	size_t len = 0;
-	int fd, rc, borrowed = 0;
+	int fd, rc, npy, borrowed = 0;
 
 	memset(m, 0, sizeof *m);
 	if (input_is_generator(spec))
@@ -262,9 +262,10 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 		close(fd);
 	if (rc != 0)
 		return -1;
+	npy = npy_like((unsigned char *)buf, len);
 	if (text != NULL)
-		*text = npy_like((unsigned char *)buf, len) ? 0 : len;
-	if (shape_only && npy_like((unsigned char *)buf, len))
+		*text = npy ? 0 : len;
+	if (shape_only && npy)
 		rc = npy_shape((unsigned char *)buf, len, name, m, sh, e);
 	else if (npy_is((unsigned char *)buf, len) && map != MAP_FAILED) {
 		/* a mapped '<f8' file is used in place: the mapping is the
@@ -281,7 +282,7 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 			m->fd = len >= KEEP_OPEN ? fd : (close(fd), -1);
 			return 0;
 		}
-	} else if (npy_like((unsigned char *)buf, len))
+	} else if (npy)
 		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
 	else if ((rc = text_read(buf, len, name, pool, m, sh, e)) == 0 &&
 	    shape_only) {

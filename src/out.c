@@ -245,16 +245,26 @@ split(const char *path, char *dir, size_t cap)
 	return path + n;
 }
 
+/* Are sa and sb one regular file or FIFO (with sock, or socket), where
+ * two outputs' streams would mix?  Its kind ("file", "pipe", "socket"),
+ * else NULL: two files, or a device, which outputs may share. */
+static const char *
+one_stream(const struct stat *sa, const struct stat *sb, int sock)
+{
+	if (sa->st_dev != sb->st_dev || sa->st_ino != sb->st_ino)
+		return NULL;
+	return S_ISREG(sa->st_mode) ? "file" : S_ISFIFO(sa->st_mode) ? "pipe" :
+	    sock && S_ISSOCK(sa->st_mode) ? "socket" : NULL;
+}
+
 const char *
 out_fds_shared(int a, int b)
 {
 	struct stat sa, sb;
 
-	if (fstat(a, &sa) != 0 || fstat(b, &sb) != 0 ||
-	    sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
+	if (fstat(a, &sa) != 0 || fstat(b, &sb) != 0)
 		return NULL;
-	return S_ISREG(sa.st_mode) ? "file" : S_ISFIFO(sa.st_mode) ? "pipe" :
-	    S_ISSOCK(sa.st_mode) ? "socket" : NULL;
+	return one_stream(&sa, &sb, 1);
 }
 
 int
@@ -263,8 +273,7 @@ out_on_fd(const char *path, int fd)
 	struct stat st, fs;
 
 	return stat(path, &st) == 0 && fstat(fd, &fs) == 0 &&
-	    (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) &&
-	    st.st_dev == fs.st_dev && st.st_ino == fs.st_ino;
+	    one_stream(&st, &fs, 0) != NULL;
 }
 
 int
@@ -276,9 +285,7 @@ out_same(const char *a, const char *b)
 	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0, same;
 
 	if (ea || eb)
-		return ea && eb && (S_ISREG(sa.st_mode) ||
-		    S_ISFIFO(sa.st_mode)) && sa.st_dev == sb.st_dev &&
-		    sa.st_ino == sb.st_ino;
+		return ea && eb && one_stream(&sa, &sb, 0) != NULL;
 	/* Neither exists: the same name in the same directory. */
 	ra = resolve(a);
 	rb = resolve(b);
