@@ -641,12 +641,18 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
  * in the legend of a picture that has one. */
 #define NAN_RGB "e41a1c"
 
+/* Before the legend's top when a cell is above --heat-max, drawn in the
+ * top colour: U+2265, greater-than or equal to. */
+#define OVER "\xe2\x89\xa5"
+
 /* The top of the colour scale: --heat-max, else the largest cell of the
  * np panels, or 1 when every cell is 0 (NaN cells do not count); *nan =
  * whether a cell that is not masked is NaN, *masked whether a cell is
- * masked (the legend names them then). */
+ * masked, *over whether a cell is above --heat-max (the legend names
+ * them then). */
 static double
-scale_max(const struct heat *h, size_t np, int *nan, int *anymasked)
+scale_max(const struct heat *h, size_t np, int *nan, int *anymasked,
+    int *over)
 {
 	double v, vmax = 0;
 	size_t k, i, j;
@@ -662,6 +668,7 @@ scale_max(const struct heat *h, size_t np, int *nan, int *anymasked)
 				*nan |= v != v && !masked;
 				*anymasked |= masked;
 			}
+	*over = h->o.vmax > 0 && vmax > h->o.vmax;
 	return h->o.vmax > 0 ? h->o.vmax : vmax > 0 ? vmax : 1;
 }
 
@@ -687,10 +694,10 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	size_t k, i, j, np = npanels(h), x, y, cw = h->cw, ch = h->ch;
 	char lab[LABEL_BUF], num[40], name[64], fill[8];
 	double v, vmax = 0;
-	int masked, nan, anymasked;
+	int masked, nan, anymasked, over;
 	unsigned char rgb[3];
 
-	vmax = scale_max(h, np, &nan, &anymasked);
+	vmax = scale_max(h, np, &nan, &anymasked, &over);
 	if (put(o, e, "<g class=\"sequence\" data-sequence=\"%zu\">\n", b))
 		return -1;
 	if (p->B > 1 && put(o, e, "<text x=\"8\" y=\"%zu\" font-size=\"14\" "
@@ -766,9 +773,9 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 	    "font-size=\"12\">%s</text>\n<rect x=\"%zu\" y=\"%zu\" "
 	    "width=\"16\" height=\"160\" fill=\"url(#viridis)\" "
 	    "stroke=\"#444\"/>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">"
-	    "%s</text>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">0</text>\n",
-	    x, y, in_blocks(h) ? "share" : "weight", x, y + 8,
-	    x + 20, y + 18, num, x + 20, y + 168))
+	    "%s%s</text>\n<text x=\"%zu\" y=\"%zu\" font-size=\"11\">0"
+	    "</text>\n", x, y, in_blocks(h) ? "share" : "weight", x, y + 8,
+	    x + 20, y + 18, over ? OVER : "", num, x + 20, y + 168))
 		return -1;
 	y += 180;
 	if (anymasked && put(o, e, "<rect x=\"%zu\" y=\"%zu\" width=\"16\" "
@@ -972,7 +979,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 	size_t klines = 0, cols, w;
 	char lab[LABEL_BUF], name[64], num[40], *ticks = NULL;
 	double v, vmax = 0;
-	int any, blocked, dmasked = 0, dnan = 0;
+	int any, blocked, dmasked = 0, dnan = 0, over;
 	unsigned char rgb[3];
 
 	axis_size(h, 0, &lw, &w);
@@ -1043,6 +1050,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 					vmax = v;
 	if (!(vmax > 0))
 		vmax = 1;
+	over = h->o.vmax > 0 && vmax > h->o.vmax;
 	if (h->o.vmax > 0)
 		vmax = h->o.vmax;
 	for (k = 0; k < np; k++) {
@@ -1119,9 +1127,10 @@ show_section(struct heat *h, size_t b, struct err *e)
 			goto fail;
 	}
 	/* masked drawn as they are in the cells */
-	if (put(o, e, " %s%s%s%s%s\n", num, dmasked ? "   " : "", !dmasked ?
-	    "" : h->o.color ? "\033[38;5;250;48;5;240m//\033[0m" : "//",
-	    dmasked ? " masked" : "", dnan ? "   ?? NaN" : ""))
+	if (put(o, e, " %s%s%s%s%s%s\n", over ? OVER : "", num, dmasked ?
+	    "   " : "", !dmasked ? "" : h->o.color ?
+	    "\033[38;5;250;48;5;240m//\033[0m" : "//", dmasked ? " masked" :
+	    "", dnan ? "   ?? NaN" : ""))
 		goto fail;
 	free(ts);
 	free(ticks);

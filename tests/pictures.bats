@@ -153,11 +153,17 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	[ "$status" -eq 0 ]
 	[ "${lines[2]}" = "0 ------" ]
 	[ "${lines[5]}" = "0  .:-=+*#%@ 1" ]
-	# cells above W are drawn at the top, the legend's top is W
+	# cells above W are drawn at the top, the legend's top is ≥W
 	run "$SA" $u --show --heat-max 0.2
 	[ "$status" -eq 0 ]
 	[ "${lines[2]}" = "0 @@@@@@" ]
-	[ "${lines[5]}" = "0  .:-=+*#%@ 0.2" ]
+	[ "${lines[5]}" = "0  .:-=+*#%@ ≥0.2" ]
+	# (a W that no cell passes is the top, not ≥W)
+	run "$SA" $u --show --heat-max 0.5
+	[ "${lines[5]}" = "0  .:-=+*#%@ 0.5" ]
+	"$SA" $u --heatmap c.svg --heat-max 0.2
+	grep -q '>≥0.2</text>' c.svg
+	"$SA" $u --heatmap c.html --heat-max 0.2
 	# the SVG: every cell the top colour, or viridis at 1/3, and the
 	# legend's top
 	"$SA" $u --heatmap a.svg
@@ -175,7 +181,10 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	dom "file://$PWD/a.html" >a.dom
 	dom "file://$PWD/b.html" >b.dom
+	dom "file://$PWD/c.html" >c.dom
 	grep -q 'data-ready="ok"' b.dom
+	grep -q '>≥0.2</text>' c.dom
+	! grep -q '≥' b.dom
 	# (the legend's gradient has stops of its own, never this one)
 	[ "$(grep -o 'fill="rgb(49,103,141)"' b.dom | wc -l)" -eq 9 ]
 	! grep -q 'fill="rgb(49,103,141)"' a.dom
