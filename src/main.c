@@ -1836,15 +1836,18 @@ main(int argc, char *argv[])
 		    " is" : "s are", dead == 1 ? "its" : "their", dead == 1 ?
 		    " is" : "s are");
 	else if (dead > 0 && !o.po.has_krange && !o.quiet)
-		/* 0 before WO: Y is bo there (with one head; with more,
-		 * the row may be hidden in some heads only) */
+		/* 0 before WO: Y is bo there with one head; with more, the
+		 * head's part of the row is 0 (the row may be hidden in
+		 * some heads only, and WO mixes the heads) */
 		fprintf(stderr, "selfattn: warning: %zu query row%s%s %s every "
-		    "key masked: %s output%s weights are 0\n", dead,
-		    dead == 1 ? "" : "s", p.H > 1 ?
+		    "key masked: %s\n", dead, dead == 1 ? "" : "s", p.H > 1 ?
 		    ", counted in each head," : "", dead == 1 ? "has" : "have",
-		    dead == 1 ? "its" : "their", p.bo == NULL || p.H > 1 ?
-		    " and" : dead == 1 ? " is bo and its" :
-		    " is bo and their");
+		    p.H > 1 ? (dead == 1 ? "its weights and its head's output "
+		    "are 0" : "their weights and their heads' outputs are 0") :
+		    p.bo == NULL ? (dead == 1 ? "its output and weights are 0" :
+		    "their output and weights are 0") : dead == 1 ?
+		    "its output is bo and its weights are 0" :
+		    "their output is bo and their weights are 0");
 	status = 0;
 	goto done;
 fail:

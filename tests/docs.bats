@@ -351,7 +351,7 @@ selfattn: unexpected argument "bottom-right": write --causal=bottom-right
 	2 selfattn -Q Q.csv -K K.csv -V V.csv --causal bottom-right
 selfattn: -o y.xlsx: unknown extension ".xlsx": use .csv, .tsv, .txt or .npy, or give -f
 	2 selfattn -Q Q.csv -K K.csv -V V.csv -o y.xlsx
-selfattn: warning: 2 query rows, counted in each head, have every key masked: their output and weights are 0
+selfattn: warning: 2 query rows, counted in each head, have every key masked: their weights and their heads'"'"' outputs are 0
 	0 printf "0,0,0\n1,1,1\n" >mask.csv; selfattn -Q rand:2x4 -K rand:3x4 -V rand:3x4 -H 2 --mask mask.csv -o /dev/null
 selfattn: warning: 1 query row has every key masked: its output is bo and its weights are 0
 	0 printf "0,0,0\n1,1,1\n" >mask.csv; selfattn -Q rand:2x4 -K rand:3x4 -V rand:3x4 -w rand:4x2 --bo rand:2 --mask mask.csv -o /dev/null

@@ -77,7 +77,7 @@ QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 	run --separate-stderr "$SA" -Q q4.csv -K q4.csv -V q4.csv -H 2 \
 	    --mask m.txt -w w4.csv --bo bo4.csv
 	[ "$status" -eq 0 ]
-	[ "$stderr" = "selfattn: warning: 1 query row, counted in each head, has every key masked: its output and weights are 0" ]
+	[ "$stderr" = "selfattn: warning: 1 query row, counted in each head, has every key masked: its weights and its head's output are 0" ]
 	[ "${lines[1]%%,*}" = 0.5 ]
 	[ "$(echo "${lines[1]}" | cut -d, -f3)" != 0.5 ]
 }

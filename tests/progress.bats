@@ -76,7 +76,7 @@ on_tty() {
 	run --separate-stderr "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x4 -H 2 \
 	    --mask mask.csv -o y.csv
 	[ "$status" -eq 0 ]
-	[ "$stderr" = "selfattn: warning: 2 query rows, counted in each head, have every key masked: their output and weights are 0" ]
+	[ "$stderr" = "selfattn: warning: 2 query rows, counted in each head, have every key masked: their weights and their heads' outputs are 0" ]
 	cp y.csv y0.csv
 	run --separate-stderr "$SA" --quiet -Q rand:2x4 -K rand:3x4 -V rand:3x4 \
 	    -H 2 --mask mask.csv -o y.csv

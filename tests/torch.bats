@@ -149,7 +149,7 @@ fails() {
 	run --separate-stderr "$SA" $(cat cmd) -o out.csv
 	[ "$status" -eq 0 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[ "$stderr" = "selfattn: warning: 2 query rows, counted in each head, have every key masked: their output and weights are 0" ]
+	[ "$stderr" = "selfattn: warning: 2 query rows, counted in each head, have every key masked: their weights and their heads' outputs are 0" ]
 }
 
 # -- windows ---------------------------------------------------------------

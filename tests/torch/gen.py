@@ -75,12 +75,15 @@ F64 = np.float64
 def warning(dead, cmd):
     """selfattn's warning line: rows counted in each head (-H N > 1)."""
     m = re.search(r"(?:^| )(?:-H ?|--heads[ =])(\d+)", cmd)
-    per = ", counted in each head," if m and int(m.group(1)) > 1 else ""
-    return ("selfattn: warning: %d query row%s%s %s every key masked: "
-            "%s output and weights are 0" % (
-                dead, "" if dead == 1 else "s", per,
-                "has" if dead == 1 else "have",
-                "its" if dead == 1 else "their"))
+    heads = bool(m and int(m.group(1)) > 1)
+    return ("selfattn: warning: %d query row%s%s %s every key masked: %s" % (
+        dead, "" if dead == 1 else "s",
+        ", counted in each head," if heads else "",
+        "has" if dead == 1 else "have",
+        ("its weights and its head's output are 0" if dead == 1 else
+         "their weights and their heads' outputs are 0") if heads else
+        "its output and weights are 0" if dead == 1 else
+        "their output and weights are 0"))
 
 
 # -- files --
