@@ -748,9 +748,7 @@ check_combination(const struct opts *o)
 			if ((rc = conflict(o, self_only[j], direct[i])) != 0)
 				return rc;
 	if ((rc = conflict(o, IN_MEM, IN_MEMK)) != 0 ||
-	    (rc = conflict(o, IN_MEM, IN_MEMV)) != 0 ||
-	    (rc = conflict(o, IN_INPROJ, IN_MEMK)) != 0 ||
-	    (rc = conflict(o, IN_INPROJ, IN_MEMV)) != 0)
+	    (rc = conflict(o, IN_MEM, IN_MEMV)) != 0)
 		return rc;
 	if ((o->spec[IN_MEMK] == NULL) != (o->spec[IN_MEMV] == NULL))
 		return usage_error("%s needs %s: keys and values come from "

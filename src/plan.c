@@ -367,9 +367,14 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 			    "expected 3E x E = %zux%zu (PyTorch's "
 			    "in_proj_weight)%s", who(w, x), E, PL(E), 3 * E, E,
 			    tfit(ip, 3 * E, E));
+		/* (PyTorch's in_proj_weight: kdim = vdim = E, the keys
+		 * and values may still be two sequences) */
 		if (p->dm != E)
 			return mismatch(e, mem, "%s projects keys and values "
 			    "of width %zu", who(w, ip), E);
+		if (p->dmv != E)
+			return mismatch(e, &in[IN_MEMV], "%s projects keys "
+			    "and values of width %zu", who(w, ip), E);
 		if ((p->wq = transposed(p, &ip->m, 0, E, e)) == NULL ||
 		    (p->wk = transposed(p, &ip->m, E, E, e)) == NULL ||
 		    (p->wv = transposed(p, &ip->m, 2 * E, E, e)) == NULL)
@@ -769,14 +774,19 @@ key_padding(struct plan *p, const struct plan_in *in, struct err *e)
 	for (i = 0; i < cnt; i++) {
 		double x = in->m.data[i];
 
+		/* (PyTorch adds a float key_padding_mask to the scores:
+		 * that is a --bias) */
 		if (x != 0 && x != 1 && cnt > p->m)
 			return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 "
-			    "(1 = padding), found %g at sequence %zu, key %zu",
-			    who(w, in), x, i / p->m, i % p->m);
+			    "(1 = padding), found %g at sequence %zu, key %zu: "
+			    "give values added to the scores with --bias, "
+			    "shaped (B, 1, 1, m)", who(w, in), x, i / p->m,
+			    i % p->m);
 		if (x != 0 && x != 1)
 			return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 "
-			    "(1 = padding), found %g at key %zu", who(w, in),
-			    x, i % p->m);
+			    "(1 = padding), found %g at key %zu: give values "
+			    "added to the scores with --bias, shaped (1, m)",
+			    who(w, in), x, i % p->m);
 		p->kpad[i] = x != 0;
 	}
 	p->kpad_sb = in->m.rows == 1 || col ? 0 : p->m;

@@ -333,7 +333,7 @@ END
 @test "dry-run: the values of a mask and key padding are checked as the run checks them" {
 	# a generated key padding is drawn, after every generator before it
 	same_as_run -Q randn:3x4 -K randn:5x4 -V randn:5x4 --key-padding rand:5
-	[ "$stderr" = "selfattn: --key-padding rand:5: expected 0 or 1 (1 = padding), found 0.196582 at key 0" ]
+	[ "$stderr" = "selfattn: --key-padding rand:5: expected 0 or 1 (1 = padding), found 0.196582 at key 0: give values added to the scores with --bias, shaped (1, m)" ]
 	printf '0,0,2\n' >kp.csv
 	same_as_run -Q randn:3x4 -K randn:3x4 -V randn:3x4 --key-padding kp.csv
 	printf '1,0.5,0\n0,1,1\n1,1,1\n' >m.csv

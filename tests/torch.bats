@@ -208,6 +208,10 @@ fails() {
 	torch_case memory_keys_values_in_proj_bias
 }
 
+@test "torch: --in-proj with --memory-keys and --memory-values is MHA's in_proj_weight on a key and a value sequence (kdim = vdim = E)" {
+	torch_case memory_keys_values_in_proj
+}
+
 # -- batches -------------------------------------------------------------
 
 @test "torch: a CSV X of 2 blank-separated blocks is a batch of 2: output (2, n, d), weights (2, n, m)" {

@@ -466,12 +466,18 @@ data_is() {
 	mkqkv
 	printf '0,1,2\n' > kp.csv
 	run "$SA" $B --key-padding kp.csv
-	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 2'
+	data_is '--key-padding kp.csv: expected 0 or 1 (1 = padding), found 2 at key 2: give values added to the scores with --bias, shaped (1, m)'
+	# which does what the message says
+	printf '0,0,-inf\n' > kb.csv
+	run "$SA" $B --bias kb.csv -a - -o /dev/null
+	[ "$status" -eq 0 ]
+	[ "${lines[0]##*,}" = 0 ] && [ "${lines[1]##*,}" = 0 ]
+	[ "${lines[0]%%,*}" != 0 ]
 	# (B, m): the sequence too
 	printf '0,0,0\n0,2,0\n' > kp2.csv
 	"$SA" -Q randn:3x4 -K randn:3x4 -V randn:3x4 -H 2 -o /dev/null -a x3.npy
 	run "$SA" -x x3.npy -q randn:3x4 -k randn:3x4 -v randn:3x4 --key-padding kp2.csv
-	data_is '--key-padding kp2.csv: expected 0 or 1 (1 = padding), found 2 at sequence 1, key 1'
+	data_is '--key-padding kp2.csv: expected 0 or 1 (1 = padding), found 2 at sequence 1, key 1: give values added to the scores with --bias, shaped (B, 1, 1, m)'
 	run "$SA" $B --key-padding rand:4
 	data_is '--key-padding rand:4 is 4 but there are 3 keys'
 	run "$SA" $B --key-padding rand:2x1
@@ -545,6 +551,10 @@ data_is() {
 	data_is '--in-proj rand:12x4 is 12x4: its 4 rows per block do not split into 3 heads of equal width (-H 3)'
 	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 -m rand:2x5
 	data_is '--memory rand:2x5 is 2x5 but --in-proj rand:12x4 projects keys and values of width 4'
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 --memory-keys rand:2x5 --memory-values rand:2x4
+	data_is '--memory-keys rand:2x5 is 2x5 but --in-proj rand:12x4 projects keys and values of width 4'
+	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 --memory-keys rand:2x4 --memory-values rand:2x5
+	data_is '--memory-values rand:2x5 is 2x5 but --in-proj rand:12x4 projects keys and values of width 4'
 }
 
 @test "variants data: --in-proj-bias must have 3E values" {
@@ -609,15 +619,13 @@ data_is() {
 	cmp y1.csv y2.csv
 }
 
-@test "variants usage: --memory-keys and --memory-values go together, without -m or --in-proj" {
+@test "variants usage: --memory-keys and --memory-values go together, without -m" {
 	run "$SA" $X --memory-keys rand:2x4
 	usage_is '--memory-keys needs --memory-values: keys and values come from their own sequences'
 	run "$SA" $X --memory-values rand:2x4
 	usage_is '--memory-values needs --memory-keys: keys and values come from their own sequences'
 	run "$SA" $X -m rand:2x4 --memory-keys rand:2x4 --memory-values rand:2x4
 	usage_is '--memory conflicts with --memory-keys: give one or the other'
-	run "$SA" -x rand:3x4 --layout torch --in-proj rand:12x4 --memory-keys rand:2x4 --memory-values rand:2x4
-	usage_is '--in-proj conflicts with --memory-keys: give one or the other'
 	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --memory-keys rand:2x4 --memory-values rand:2x4
 	usage_is '--memory-keys conflicts with -Q: give one or the other'
 }

@@ -920,6 +920,29 @@ def case_memory_keys_values_in_proj_bias(rng):
     return memory_kv_case(rng, True)
 
 
+@case
+def case_memory_keys_values_in_proj(rng):
+    # kdim = vdim = E, so PyTorch keeps in_proj_weight; keys and values
+    # still from two sequences (DETR's mha(x, memory + pos, memory))
+    B, n, m, E, h = 2, 3, 5, 6, 3
+    p = mha_params(rng, E)
+    X = rn(rng, B, n, E)
+    MK = rn(rng, B, m, E)
+    MV = rn(rng, B, m, E)
+    mha = t_mha(E, h, p)
+    # out, w = mha(x, key, value, need_weights=True,
+    #              average_attn_weights=False), key and value (B, m, E)
+    out, w = mha(T(X), T(MK), T(MV), need_weights=True,
+                 average_attn_weights=False)
+    files = {"X": X, "memory_keys": MK, "memory_values": MV, **p}
+    args = ("-x X.npy --memory-keys memory_keys.npy --memory-values "
+            "memory_values.npy %s -H %d" % (MHA_ARGS, h))
+
+    def npf(dt):
+        return np_mha(X, p, h, dt, mem=MK, memv=MV)
+    return Out(args, files, out, w, npf)
+
+
 # -- batches --
 
 @case
