@@ -449,25 +449,45 @@ axis_label(char *buf, size_t cap, const struct labels *l, size_t a,
 		snprintf(buf, cap, "%zu", a);
 }
 
-/* At most g cells over n rows (or keys, or cells), each of the same k =
- * ceil(n / g) but the last, which may hold fewer: cell c spans s[c] ..
- * s[c+1]-1.  Returns the number of cells.  Equal blocks, so that the
- * cells of a row of blocks hold as many keys each (but the last). */
+/* Cells c of n rows (or keys, or cells) cut as evenly as can be: the
+ * first n % c hold q + 1, the others q = n / c; cell i spans s[i] ..
+ * s[i+1]-1.  Summed (keys), a larger cell draws a uniform row brighter
+ * by 1/q (129 keys in 64 blocks of 2 and one of 1 drew the last column
+ * at half), so c, from g down to g / 3, is the one of least 1/q (0 if
+ * all are equal) + (g / c - 1) / 4 (fewer cells): 129 keys in 43 of 3,
+ * 1000 in 125 of 8, 4097 in 128 of 32 or 33.  Queries are cut alike: as
+ * many as the keys are cut as they are, and a diagonal stays in the
+ * diagonal cells.  Returns c. */
 static size_t
 spans(size_t *s, size_t g, size_t n)
 {
-	size_t k = (n + g - 1) / g, cells = (n + k - 1) / k, c;
+	size_t c, best = g < n ? g : n, i, q, r = best;
+	double cost, least = -1;
 
-	for (c = 0; c <= cells; c++)
-		s[c] = c * k < n ? c * k : n;
-	return cells;
+	for (c = best; c >= 1 && 3 * c >= best; c--) {
+		q = n / c;
+		cost = (n % c ? 1.0 / (double)q : 0) + ((double)g / (double)c -
+		    1) / 4;
+		if (least < 0 || cost < least) {
+			least = cost;
+			r = c;
+		}
+	}
+	best = r;
+	q = n / best;
+	r = n % best;
+	for (i = 0; i <= best; i++)
+		s[i] = i * q + (i < r ? i : r);
+	return best;
 }
 
-/* The cell of row i on an axis cut by spans() s: blocks of s[1]. */
+/* The cell of row i on an axis cut by spans() s into c cells. */
 static size_t
-cell_of(size_t i, const size_t *s)
+cell_of(size_t i, const size_t *s, size_t c)
 {
-	return i / s[1];
+	size_t n = s[c], q = n / c, r = n % c, b = r * (q + 1);
+
+	return i < b ? i / (q + 1) : r + (i - b) / q;
 }
 
 static const char *
@@ -532,13 +552,30 @@ in_blocks(const struct heat *h)
 	return h->gq < h->p->nout || h->gk < h->p->m;
 }
 
-/* The note of a picture in blocks, into buf (160 bytes suffice). */
+/* How many rows the c cells of spans() s hold: "3", or "3 or 4" (48
+ * bytes suffice). */
+static char *
+span_size(char *buf, const size_t *s, size_t c)
+{
+	size_t q = s[c] / c;
+
+	if (s[c] % c)
+		sprintf(buf, "%zu or %zu", q, q + 1);
+	else
+		sprintf(buf, "%zu", q);
+	return buf;
+}
+
+/* The note of a picture in blocks, into buf (200 bytes suffice). */
 static void
 block_note(const struct heat *h, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%zu queries x %zu keys drawn as %zu x %zu blocks, "
-	    "each the weights summed over its keys, averaged over its queries",
-	    h->p->nout, h->p->m, h->gq, h->gk);
+	char a[48], b[48];
+
+	snprintf(buf, cap, "%zu queries x %zu keys drawn as %zu x %zu blocks "
+	    "of %s queries and %s keys, each the weights summed over its "
+	    "keys, averaged over its queries", h->p->nout, h->p->m, h->gq,
+	    h->gk, span_size(a, h->qs, h->gq), span_size(b, h->ks, h->gk));
 }
 
 /* The SVG's cells along an axis of n: 560 px shared, 8 to 36 each. */
@@ -557,7 +594,7 @@ svg_head(struct heat *h, struct err *e)
 	struct out *o = h->o.svg;
 	size_t nsec = h->o.has_batch ? 1 : p->B, n, cols, w, k, title = 0;
 	int agg = in_blocks(h);
-	char name[64], note[160];
+	char name[64], note[200];
 
 	/* columns as wide as 560 px for the keys allow, rows as tall as
 	 * 560 px for the queries (8 to 36 px each): 100 queries of 3 keys
@@ -843,7 +880,9 @@ static const char html_head_text[] =
 "overflow:hidden;white-space:nowrap;text-overflow:ellipsis}"
 ".axes{margin:0 0 4px;font-size:12px;color:#555}"
 "#errors{color:#b00;white-space:pre-wrap;margin:0}"
-".tok{cursor:pointer}.tok.on{font-weight:bold}h1{font-size:18px}h2{font-size:15px}</style>\n"
+".tok{cursor:pointer}.tok.on{font-weight:bold}.tok:focus{outline:none}"
+"svg:focus-visible{outline:2px solid #1f77b4}"
+"h1{font-size:18px}h2{font-size:15px}</style>\n"
 "<script>window.onerror=function(m,s,l){var e=document.getElementById("
 "\"errors\");if(e)e.textContent+=m+\" (line \"+l+\")\\n\";"
 "document.documentElement.setAttribute(\"data-error\",\"1\");};"
@@ -851,9 +890,11 @@ static const char html_head_text[] =
 "</script>\n"
 "</head><body data-ready=\"no\">\n"
 "<h1>attention weights</h1>\n<pre id=\"errors\"></pre>\n"
-"<p><span id=\"seqbox\">sequence <select id=\"seq\"></select> </span>"
-"head <select id=\"head\"></select>"
-"<span id=\"readout\">hover a cell</span></p>\n<p id=\"note\"></p>\n"
+"<p><span id=\"seqbox\"><label for=\"seq\">sequence</label> "
+"<select id=\"seq\"></select> </span>"
+"<label for=\"head\">head</label> <select id=\"head\"></select>"
+"<span id=\"readout\" aria-live=\"polite\">hover a cell</span></p>\n"
+"<p id=\"note\"></p>\n"
 "<div id=\"views\"><div><h2>heatmap</h2><div id=\"heat\"></div></div>\n"
 "<div><h2>head view</h2><div id=\"headview\"></div></div></div>\n"
 "<noscript>The pictures need JavaScript.</noscript>\n";
@@ -892,8 +933,21 @@ html_section(struct heat *h, size_t b, struct err *e)
 	if (puts_(o, "],\"note\":", e))
 		return -1;
 	if (in_blocks(h)) {
+		/* and the tokens of each cell: "share" where more than 1 */
 		block_note(h, lab, sizeof lab);
-		if (json_str(o, lab, e))
+		if (json_str(o, lab, e) || puts_(o, ",\"qn\":[", e))
+			return -1;
+		for (i = 0; i < h->gq; i++)
+			if (put(o, e, "%s%zu", i ? "," : "", h->qs[i + 1] -
+			    h->qs[i]))
+				return -1;
+		if (puts_(o, "],\"kn\":[", e))
+			return -1;
+		for (j = 0; j < h->gk; j++)
+			if (put(o, e, "%s%zu", j ? "," : "", h->ks[j + 1] -
+			    h->ks[j]))
+				return -1;
+		if (puts_(o, "]", e))
 			return -1;
 	} else if (puts_(o, "\"\"", e))
 		return -1;
@@ -967,6 +1021,17 @@ drawn(const struct heat *h, size_t k, size_t i, const size_t *ts, size_t j,
 	return s;
 }
 
+/* The terminal columns --show has for the keys, right of the query
+ * labels (*lw columns wide). */
+static size_t
+show_avail(const struct heat *h, size_t *lw)
+{
+	size_t w;
+
+	axis_size(h, 0, lw, &w);
+	return h->o.width > *lw + 3 ? h->o.width - *lw - 1 : 2;
+}
+
 /* The terminal picture of sequence b.  Labels go through cut(), so a
  * control character in one is drawn '?', never sent to the terminal. */
 static int
@@ -977,13 +1042,12 @@ show_section(struct heat *h, size_t b, struct err *e)
 	struct out *o = h->o.show;
 	size_t np = npanels(h), k, i, j, t, lw, tk, avail, *ts, a, c, cw;
 	size_t klines = 0, cols, w;
-	char lab[LABEL_BUF], name[64], num[40], *ticks = NULL;
+	char lab[LABEL_BUF], name[64], num[48], *ticks = NULL;
 	double v, vmax = 0;
 	int any, blocked, dmasked = 0, dnan = 0, over;
 	unsigned char rgb[3];
 
-	axis_size(h, 0, &lw, &w);
-	avail = h->o.width > lw + 3 ? h->o.width - lw - 1 : 2;
+	avail = show_avail(h, &lw);
 	/* cells two columns wide where the keys fit so, else one (40
 	 * keys at 80 columns: each its own, not 31 blocks of 1 and 2),
 	 * unless a key label has a wide character, drawn a line each */
@@ -1037,8 +1101,19 @@ show_section(struct heat *h, size_t b, struct err *e)
 	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows (averaged)\n",
 	    p->nout, h->gq))
 		goto fail;
-	if (blocked && put(o, e, "%zu keys in %zu column%s (summed)\n", p->m,
-	    tk, tk == 1 ? "" : "s"))
+	/* how many keys a column holds: "of 3", "of 3 or 4" */
+	for (j = 0, a = (size_t)-1, c = 0; blocked && j < tk; j++) {
+		size_t nk = h->ks[ts[j + 1]] - h->ks[ts[j]];
+
+		a = nk < a ? nk : a;
+		c = nk > c ? nk : c;
+	}
+	if (c == a)
+		sprintf(num, "%zu", a);
+	else
+		sprintf(num, "%zu %s %zu", a, c == a + 1 ? "or" : "to", c);
+	if (blocked && put(o, e, "%zu keys in %zu column%s of %s (summed)\n",
+	    p->m, tk, tk == 1 ? "" : "s", num))
 		goto fail;
 	/* the scale: the largest cell drawn (a 1 in a block of keys, drawn
 	 * averaged, had left the picture dark under a legend that no cell
@@ -1163,6 +1238,12 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 	if (h->qs == NULL || h->ks == NULL)
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	h->gq = spans(h->qs, h->gq, p->nout);
+	/* --show alone: the key cells are its columns, cut evenly from
+	 * the keys (grouping cells cut for the SVG again compounds their
+	 * unevenness) */
+	if (o->show != NULL && o->svg == NULL && p->m > (n = show_avail(h,
+	    &l)) && n / 2 < h->gk)
+		h->gk = n / 2 ? n / 2 : 1;
 	h->gk = spans(h->ks, h->gk, p->m);
 	n = (h->Hs + 1) * h->gq * h->gk;
 	h->sum = calloc(n, sizeof *h->sum);
@@ -1196,14 +1277,14 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 
 	for (r = 0; r < nrows; r++, rows += p->m, h->row++) {
 		size_t b = h->row / per, k = h->row / p->nout % h->Hs;
-		size_t i = h->row % p->nout, ci = cell_of(i, h->qs);
+		size_t i = h->row % p->nout, ci = cell_of(i, h->qs, h->gq);
 		double *s = h->sum + (k * h->gq + ci) * h->gk;
 		double *ms = h->sum + (h->Hs * h->gq + ci) * h->gk;
 		unsigned char *v = h->vis + (k * h->gq + ci) * h->gk;
 		unsigned char *mv = h->vis + (h->Hs * h->gq + ci) * h->gk;
 
 		for (j = 0, live = 0; j < p->m; j++) {
-			size_t cj = cell_of(j, h->ks);
+			size_t cj = cell_of(j, h->ks, h->gk);
 			/* -0.0 marks a hidden key (attn.h) */
 			int seen = rows[j] != 0 || !signbit(rows[j]);
 

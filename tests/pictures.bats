@@ -357,7 +357,7 @@ batch() {
 	# large as the others (blocks of 2 and 3 side by side drew one
 	# weight of 1 brighter in the one than in the other)
 	[ "$(grep -c '<rect class="cell' big.svg)" -eq $((100 * 100)) ]
-	grep -q '300 queries x 300 keys drawn as 100 x 100 blocks, each the weights summed over its keys, averaged over its queries' big.svg
+	grep -q '300 queries x 300 keys drawn as 100 x 100 blocks of 3 queries and 3 keys, each the weights summed over its keys, averaged over its queries' big.svg
 	grep -q '<title>⁨297–299⁩ → ⁨297–299⁩: share ' big.svg
 	# cells are shares there, and the legend says so
 	grep -q '<g class="legend">' big.svg
@@ -375,6 +375,15 @@ batch() {
 	grep -q '<title>⁨0–1⁩ → ⁨0–1⁩: share 1</title>' q.svg
 	[ "$(grep -o '<title>⁨[0-9]*–[0-9]*⁩ → ⁨0–2⁩' big.svg | wc -l)" -eq 100 ]
 	if command -v xmllint >/dev/null; then xmllint --noout big.svg; fi
+	# uniform attention over 129 keys is drawn uniform: 43 blocks of 3
+	# (64 blocks of 2 and one of 1 drew that one at half)
+	yes 0,0,0,0 | head -129 >q0.csv
+	"$SA" -Q q0.csv -K randn:129x4 -V randn:129x4 -o /dev/null --heatmap u.svg
+	grep -q '129 queries x 129 keys drawn as 43 x 43 blocks of 3 queries and 3 keys,' u.svg
+	[ "$(grep -o '<rect class="cell"[^>]*fill="#[0-9a-f]*"' u.svg | sed 's/.*fill=//' | sort -u | wc -l)" -eq 1 ]
+	# where the blocks cannot be equal, the note gives both sizes
+	"$SA" -Q randn:131x4 -K randn:131x4 -V randn:131x4 -o /dev/null --heatmap p.svg
+	grep -q '131 queries x 131 keys drawn as 65 x 65 blocks of 2 or 3 queries and 2 or 3 keys,' p.svg
 }
 
 @test "heatmap: README's picture is what selfattn draws from samples/cat-sat" {
@@ -545,17 +554,26 @@ batch() {
 	COLUMNS=40 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
-	# blocks of 6 keys (ceil(100 / 18)), the last of 4
-	[ "${lines[0]}" = "100 keys in 17 columns (summed)" ]
+	# 18 columns fit: 16 blocks of 6 or 7 keys (17 blocks of 6 and one
+	# of 4 drew the last at 2/3 in a uniform row)
+	[ "${lines[0]}" = "100 keys in 16 columns of 6 or 7 (summed)" ]
 	# the columns numbered by their first key, where the number fits
-	[ "${lines[2]}" = "   0 6 12  24  36  48  60  72  84  96" ]
-	[ "${#lines[3]}" -eq 37 ]
+	[ "${lines[2]}" = "   0 7 14  28  40  52  64  76  88" ]
+	[ "${#lines[3]}" -eq 35 ]
 	# the scale is the cells drawn: the largest has its top shade (from
 	# the largest weight, averaged into its column, it was all blank)
 	printf '%s\n' "${lines[@]}" | grep -q '@@'
 	COLUMNS=4 run "$SA" -x rand:100x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 \
 	    -o /dev/null --show
-	[ "${lines[0]}" = "100 keys in 1 column (summed)" ]
+	[ "${lines[0]}" = "100 keys in 1 column of 100 (summed)" ]
+	# uniform attention is drawn uniform: 200 keys in 25 columns of 8,
+	# cut from the keys (not from the 100 cells an SVG would have)
+	yes 0,0,0,0 | head -200 >q0.csv
+	COLUMNS=80 run "$SA" -Q q0.csv -K randn:200x4 -V randn:200x4 \
+	    -o /dev/null --show
+	[ "${lines[0]}" = "200 queries in 100 rows (averaged)" ]
+	[ "${lines[1]}" = "200 keys in 25 columns of 8 (summed)" ]
+	[ "$(printf '%s\n' "${lines[@]:4:100}" | sed 's/^[0-9–]* *//' | sort -u)" = "$(printf '@%.0s' $(seq 50))" ]
 }
 
 @test "show: keys that do not fit two columns each get one; a block draws its keys' sum, alike in a smaller last block" {
@@ -574,24 +592,49 @@ batch() {
 	# 10: two columns a cell, blocks of 3 (not 3, 2, 3, 2, 2), each
 	# the sum of its keys: every row's block holds its 1
 	COLUMNS=12 TERM=dumb run sh -c "\"\$0\" $a" "$SA"
-	[ "${lines[0]}" = "12 keys in 4 columns (summed)" ]
+	[ "${lines[0]}" = "12 keys in 4 columns of 3 (summed)" ]
 	[ "${lines[3]}" = "a @@      " ]
 	[ "${lines[6]}" = "d   @@    " ]
 	[ "${lines[14]}" = "l       @@" ]
 	[ "${lines[15]}" = "0  .:-=+*#%@ 1" ]
-	# 11 keys in blocks of 3, 3, 3 and 2: the smaller last block draws
-	# its 1 as the others (their mean drew it brighter)
+	# 11 keys in blocks of 3, 2, 2, 2 and 2: the larger first block
+	# draws its 1 as the others (their mean drew it dimmer)
 	head -11 q.csv | cut -d, -f1-11 >q11.csv
 	head -11 k.csv | cut -d, -f1-11 >k11.csv
 	COLUMNS=12 TERM=dumb run "$SA" -Q q11.csv -K k11.csv -V k11.csv -s 1 \
 	    --labels 'a b c d e f g h i j k' -o /dev/null --show
-	[ "${lines[0]}" = "11 keys in 4 columns (summed)" ]
-	[ "${lines[3]}" = "a @@      " ]
-	[ "${lines[12]}" = "j       @@" ]
-	[ "${lines[13]}" = "k       @@" ]
+	[ "${lines[0]}" = "11 keys in 5 columns of 2 or 3 (summed)" ]
+	[ "${lines[3]}" = "a @@        " ]
+	[ "${lines[5]}" = "c @@        " ]
+	[ "${lines[6]}" = "d   @@      " ]
+	[ "${lines[13]}" = "k         @@" ]
 	# a wide character in a key label keeps cells two columns wide
 	COLUMNS=16 TERM=dumb run sh -c "\"\$0\" $a \"\$@\"" "$SA" --key-labels '語 b c d e f g h i j k l'
-	[ "${lines[0]}" = "12 keys in 6 columns (summed)" ]
+	[ "${lines[0]}" = "12 keys in 6 columns of 2 (summed)" ]
+}
+
+@test "heatmap: the page's cells: numbers in black or white, whichever reads better; a block's tokens in its data, its read-out a share" {
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	# two keys of equal weight on a 0-1 scale: viridis at 0.5 (teal),
+	# where black reads better than white (it was white up to 0.6)
+	"$SA" -Q randn:2x4 -K randn:2x4 -V randn:2x4 -s 0 --heat-max 1 \
+	    -o /dev/null --heatmap m.html
+	dom "file://$PWD/m.html" >m.dom
+	[ "$(grep -o '<text [^>]*fill="black" pointer-events="none">0.50</text>' m.dom | wc -l)" -eq 4 ]
+	# near the bottom of the scale, white
+	"$SA" -Q randn:2x4 -K randn:5x4 -V randn:5x4 -s 0 --heat-max 1 \
+	    -o /dev/null --heatmap w.html
+	dom "file://$PWD/w.html" >w.dom
+	[ "$(grep -o '<text [^>]*fill="white" pointer-events="none">0.20</text>' w.dom | wc -l)" -eq 10 ]
+	# 200 queries in 100 rows of 2, 3 keys of 1: the page knows, and
+	# the read-out of a cell says share
+	"$SA" -Q randn:200x4 -K randn:3x4 -V randn:3x4 -o /dev/null --heatmap t.html
+	grep -q '"kn":\[1,1,1\]' t.html
+	grep -q "\"qn\":\\[$(printf '2,%.0s' $(seq 99))2\\]" t.html
+	dom "file://$PWD/t.html#selftest" >t.dom
+	grep -q "data-selftest=\"[^\"]*; ${FSI}0–1${PDI} → ${FSI}0${PDI}: share [^\"]*; 0 clipped\"" t.dom
+	# not in blocks: no sizes, and a weight
+	! grep -q '"qn"' m.html
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
@@ -650,10 +693,12 @@ batch() {
 	[ "$(wc -l <op.txt)" -eq 12 ]
 	awk '{ d = $2 - $1 / 2; if (d > 1e-12 || d < -1e-12) exit 1 }' op.txt
 	# 100 queries of 3 keys: columns as wide as the keys' room allows
-	# (40 px), rows as the queries' (6 px); they were all 6 px
+	# (40 px), rows as the queries' (at least 8 px, as the SVG's: 6 px
+	# rows had 5 px labels); they were all 6 px
 	"$SA" -Q randn:100x4 -K randn:3x4 -V randn:3x4 -o /dev/null --heatmap tall.html
 	dom "file://$PWD/tall.html" >tall.dom
-	[ "$(grep -o '<rect [^>]*width="40" height="6" [^>]*class="cell"' tall.dom | wc -l)" -eq 300 ]
+	[ "$(grep -o '<rect [^>]*width="40" height="8" [^>]*class="cell"' tall.dom | wc -l)" -eq 300 ]
+	grep -q '<text [^>]*font-size="7" text-anchor="end">99</text>' tall.dom
 	# its head view spreads the 3 keys over the queries' height, with
 	# the columns named
 	grep -q '>queries</text>' tall.dom
@@ -727,7 +772,7 @@ wide_labels() {
 	# one sequence of a batch drawn: the page says which
 	batch --heatmap one.html --batch-index 1 -o /dev/null
 	dom "file://$PWD/one.html" >one.dom
-	grep -q '<span id="seqbox">sequence 1 (of 0–1) <select id="seq" style="display: none;">' one.dom
+	grep -q '<span id="seqbox"><label for="seq">sequence</label> 1 (of 0–1) <select id="seq" style="display: none;">' one.dom
 	# the SVG's margins come from a table of widths: put it in a page
 	# that counts the text outside the picture
 	{ printf '<!DOCTYPE html><html><body style="margin:0">'
