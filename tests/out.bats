@@ -88,6 +88,34 @@ ends_keeping_old() {
 	no_temps
 }
 
+@test "out: an output may name an input, as sort -o may: read first, replaced on success only" {
+	mkdata
+	cp Q.csv Q0.csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o Q.csv
+	cmp Q.csv want.csv
+	no_temps
+	# a .npy input, read through a mapping of the old file
+	"$SA" -Q Q0.csv -K K.csv -V V.csv -a w0.npy -o /dev/null
+	cp w0.npy w.npy
+	"$SA" -Q w.npy -K w0.npy -V w0.npy -f npy -o w.npy
+	"$SA" -Q w0.npy -K w0.npy -V w0.npy -f npy -o want.npy
+	! cmp -s w.npy w0.npy
+	cmp w.npy want.npy
+	# a failing run leaves the input as it was
+	cp Q0.csv Q.csv
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o Q.csv -H 3
+	[ "$status" -eq 1 ]
+	cmp Q.csv Q0.csv
+	no_temps
+	# --merge into a running result, in place
+	"$SA" -Q Q0.csv -K K.csv -V V.csv --key-range 0:2 -o acc.csv --lse acc_l.csv
+	"$SA" -Q Q0.csv -K K.csv -V V.csv --key-range 2:3 -o y1.csv --lse l1.csv
+	"$SA" --merge acc.csv acc_l.csv y1.csv l1.csv -o want_y.csv --lse want_l.csv
+	"$SA" --merge acc.csv acc_l.csv y1.csv l1.csv -o acc.csv --lse acc_l.csv
+	cmp acc.csv want_y.csv
+	cmp acc_l.csv want_l.csv
+}
+
 # closed standard descriptors
 
 @test "out: with standard output closed, -o is written and no temporary file is left" {
