@@ -152,9 +152,10 @@ static const char help_text3[] =
 "                        number of online processors); results do not\n"
 "                        depend on N\n"
 "      --dtype f64|f32   compute in double (default) or single precision\n"
-"      --dry-run         check the inputs' shapes and print each stage with\n"
-"                        its shape and cost, the memory, the threads and\n"
-"                        the scheduler; compute and write nothing\n"
+"      --dry-run         check the outputs and the inputs' shapes and print\n"
+"                        each stage with its shape and cost, the memory,\n"
+"                        the threads and the scheduler; compute and write\n"
+"                        nothing\n"
 "      --quiet           no progress bar, no warnings (the bar is drawn on\n"
 "                        standard error, when a terminal, for long runs)\n"
 "      --completion bash|zsh  print the shell's completion script\n"
@@ -1641,8 +1642,9 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 	return 0;
 }
 
-/* --dry-run: the stages, their shapes and costs; no output opened.
- * The labels are read, as the run reads them, before the inputs. */
+/* --dry-run: the stages, their shapes and costs; no output opened,
+ * but each checked as the run would (out_check).  The outputs and the
+ * labels are checked, as the run reads them, before the inputs. */
 static int
 dry_run(const struct opts *o)
 {
@@ -1654,6 +1656,13 @@ dry_run(const struct opts *o)
 	memset(&c, 0, sizeof c);
 	memset(&ql, 0, sizeof ql);
 	memset(&kl, 0, sizeof kl);
+	/* each output as the run checks it before any work, none made */
+	outputs(o, c.optname, c.path);
+	for (i = 0; i < PLAN_NOUT; i++)
+		if (c.path[i] != NULL && out_check(c.path[i], &e) != 0) {
+			rc = -1;
+			goto done;
+		}
 	if ((o->labels != NULL && label_load(&ql, o->labels, "--labels",
 	    &e) != 0) || (o->key_labels != NULL && label_load(&kl,
 	    o->key_labels, "--key-labels", &e) != 0)) {
@@ -1670,7 +1679,6 @@ dry_run(const struct opts *o)
 	}
 	c.seed = o->seed;
 	c.po = o->po;
-	outputs(o, c.optname, c.path);
 	for (i = 0; i < PLAN_NOUT; i++)
 		c.fmt[i] = out_fmt_of(c.path[i], o->fmt);
 	c.html = o->heatmap != NULL && out_has_ext(o->heatmap, ".html");

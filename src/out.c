@@ -342,6 +342,30 @@ mount_root(const char *path)
 
 #define TMP_SUFFIX ".selfattn-XXXXXX"
 
+/* Set e to say that no file can be made beside o->dest (errno err),
+ * which replaces a file of status st (or NULL: a new name).  The
+ * destination is named, not a temporary name; for a file that may be
+ * written, in a folder that may not, why. */
+static int
+tmp_error(const struct out *o, const struct stat *st, int err,
+    struct err *e)
+{
+	if (st != NULL && (err == EACCES || err == EPERM) &&
+	    strcmp(o->path, o->dest) != 0)
+		return err_set(e, o->path, 0, 0, "%s: the folder of %s, which "
+		    "it leads to, must be writable too, as that file is "
+		    "replaced by a new one written beside it", strerror(err),
+		    o->dest);
+	if (st != NULL && (err == EACCES || err == EPERM))
+		return err_set(e, o->path, 0, 0, "%s: its folder must be "
+		    "writable too, as the file is replaced by a new one "
+		    "written beside it", strerror(err));
+	if (st != NULL)		/* /proc/version: ENOENT */
+		return err_set(e, o->path, 0, 0, "cannot create the new file "
+		    "that would replace it, beside it: %s", strerror(err));
+	return err_set(e, o->path, 0, 0, "%s", strerror(err));
+}
+
 /* Create o->tmp next to o->dest; st is the file it replaces, or NULL. */
 static int
 make_tmp(struct out *o, const struct stat *st, struct err *e)
@@ -381,24 +405,7 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 	}
 	release_signals(&old);
 	if (fd < 0) {
-		/* Report the destination, not our temporary name; a file
-		 * that may be written, in a folder that may not: say why */
-		if (st != NULL && (errno == EACCES || errno == EPERM) &&
-		    strcmp(o->path, o->dest) != 0)
-			err_set(e, o->path, 0, 0, "%s: the folder of %s, which "
-			    "it leads to, must be writable too, as that file is "
-			    "replaced by a new one written beside it",
-			    strerror(errno), o->dest);
-		else if (st != NULL && (errno == EACCES || errno == EPERM))
-			err_set(e, o->path, 0, 0, "%s: its folder must be "
-			    "writable too, as the file is replaced by a new one "
-			    "written beside it", strerror(errno));
-		else if (st != NULL)	/* /proc/version: ENOENT */
-			err_set(e, o->path, 0, 0, "cannot create the new file "
-			    "that would replace it, beside it: %s",
-			    strerror(errno));
-		else
-			err_set(e, o->path, 0, 0, "%s", strerror(errno));
+		tmp_error(o, st, errno, e);
 		free(o->tmp);
 		o->tmp = NULL;
 		return -1;
@@ -435,11 +442,15 @@ sticky_other(const char *dest, const struct stat *st)
 	    stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) && ds.st_uid != me;
 }
 
-int
-out_open(struct out *o, const char *path, enum out_fmt fmt,
-    enum out_type type, int prec, struct err *e)
+/* out_open, or with dry out_check: every check, but no file made
+ * beside dest (its folder's permission asked instead) and nothing
+ * opened that is not open yet (a FIFO would wait for its reader). */
+static int
+open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
+    int prec, int dry, struct err *e)
 {
 	struct stat st;
+	char dir[PATH_MAX];
 	int fd, exists;
 
 	out_init(o);
@@ -470,6 +481,13 @@ out_open(struct out *o, const char *path, enum out_fmt fmt,
 	if (exists && !S_ISREG(st.st_mode)) {
 		/* A device, a FIFO or a socket is written in place:
 		 * renaming over it would replace it. */
+		if (dry && access(path, W_OK) != 0) {
+			err_set(e, path, 0, 0, "%s", strerror(errno));
+			out_abort(o);
+			return -1;
+		}
+		if (dry)
+			return 0;
 		if ((o->fd = open(path, O_WRONLY | O_NOCTTY)) < 0) {
 			err_set(e, path, 0, 0, "%s", strerror(errno));
 			out_abort(o);
@@ -505,11 +523,34 @@ out_open(struct out *o, const char *path, enum out_fmt fmt,
 		out_abort(o);
 		return -1;
 	}
-	if (make_tmp(o, exists ? &st : NULL, e) != 0) {
+	if (dry && split(o->dest, dir, sizeof dir) != NULL && access(dir,
+	    W_OK | X_OK) != 0) {
+		tmp_error(o, exists ? &st : NULL, errno, e);
+		out_abort(o);
+		return -1;
+	}
+	if (!dry && make_tmp(o, exists ? &st : NULL, e) != 0) {
 		out_abort(o);
 		return -1;
 	}
 	return 0;
+}
+
+int
+out_open(struct out *o, const char *path, enum out_fmt fmt,
+    enum out_type type, int prec, struct err *e)
+{
+	return open_(o, path, fmt, type, prec, 0, e);
+}
+
+int
+out_check(const char *path, struct err *e)
+{
+	struct out o;
+	int rc = open_(&o, path, OUT_CSV, OUT_F64, 0, 1, e);
+
+	out_abort(&o);
+	return rc;
 }
 
 void

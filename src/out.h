@@ -112,6 +112,12 @@ int out_fd_of(const char *path);
 int out_open(struct out *o, const char *path, enum out_fmt fmt,
     enum out_type type, int prec, struct err *e);
 
+/* For --dry-run: every check out_open makes of path, and the answer it
+ * would give (a folder that may not be written, a missing one, a file
+ * that may not), without making a file or opening one.  Returns 0, or
+ * -1 with e set. */
+int out_check(const char *path, struct err *e);
+
 /* Set o up as a sink (see OUT_RAW): out_begin, out_put with the rows
  * as doubles (buf, len = nrows·cols·8), never written or committed. */
 void out_open_sink(struct out *o, out_sink sink, void *arg);

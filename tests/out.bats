@@ -313,6 +313,40 @@ unprivileged() {
 	fi
 }
 
+@test "out: --dry-run checks each output as the run does before any work, and makes none" {
+	mkdata
+	unprivileged
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o nodir/y.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: nodir/y.csv: No such file or directory" ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -a .
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: .: Is a directory" ]
+	mkdir d
+	echo OLD > d/y.csv
+	chmod 666 d/y.csv
+	chmod 555 d
+	run $as "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o d/y.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: d/y.csv: Permission denied: its folder must be writable too, as the file is replaced by a new one written beside it" ]
+	run $as "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o d/new.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: d/new.csv: Permission denied" ]
+	chmod 755 d
+	chmod 444 d/y.csv
+	chmod 777 .
+	run $as "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run --lse d/y.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: d/y.csv: Permission denied" ]
+	# what may be written: nothing made, nothing opened (a FIFO would
+	# wait for its reader)
+	mkfifo f
+	run timeout 20 "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o y.csv -a f --heatmap h.svg
+	[ "$status" -eq 0 ]
+	[ ! -e y.csv ] && [ ! -e h.svg ]
+	no_temps
+}
+
 @test "out: a file the user may not write is not replaced, though the directory is writable" {
 	mkdata
 	unprivileged
