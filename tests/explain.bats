@@ -301,12 +301,12 @@ END
 
 @test "dry-run: labels are read and counted as the run does (a dry run skipped them)" {
 	same_as_run -Q rand:3x2 -K rand:3x2 -V rand:3x2 --labels "a b" -o /dev/null
-	[ "$stderr" = "selfattn: --labels: 2 labels for 3 queries" ]
+	[ "$stderr" = "selfattn: --labels: expected 3 labels (one per query), found 2" ]
 	same_as_run -Q rand:3x2 -K rand:3x2 -V rand:3x2 --labels @nope -o /dev/null
 	[ "$stderr" = "selfattn: nope: No such file or directory" ]
 	same_as_run -Q rand:3x2 -K rand:4x2 -V rand:4x2 --labels "a b c" \
 	    --key-labels "w,x,y,z" -o /dev/null
-	[ "$stderr" = "selfattn: --key-labels: 1 label for 4 keys (labels are separated by blanks, not commas)" ]
+	[ "$stderr" = "selfattn: --key-labels: expected 4 labels (one per key), found 1 (labels are separated by blanks, not commas)" ]
 	# and right counts pass
 	"$SA" --dry-run -Q rand:3x2 -K rand:4x2 -V rand:4x2 --labels "a b c" \
 	    --key-labels "w x y z" -o /dev/null >/dev/null

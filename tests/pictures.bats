@@ -85,19 +85,26 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 @test "labels: a count that differs names both counts" {
 	run cat_run --labels "The cat sat" -o /dev/null -a -
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: --labels: 3 labels for 6 queries" ]
+	[ "$output" = "selfattn: --labels: expected 6 labels (one per query), found 3" ]
 	run cat_run --labels "The cat sat on the mat" --key-labels "a" -o /dev/null -a -
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: --key-labels: 1 label for 6 keys" ]
+	[ "$output" = "selfattn: --key-labels: expected 6 labels (one per key), found 1" ]
 	run cat_run --labels @nope.txt -o /dev/null -a -
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: nope.txt: No such file or directory" ]
+	# a file's count names the file
+	printf 'The\ncat\n' >lab.txt
+	run cat_run --labels @lab.txt -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: lab.txt: --labels: expected 6 labels (one per query), found 2" ]
+	run cat_run --key-labels @- -o /dev/null -a - <lab.txt
+	[ "$output" = "selfattn: <stdin>: --key-labels: expected 6 labels (one per key), found 2" ]
 	# words joined by commas, as in a CSV file: say how they split
 	run cat_run --labels "The,cat,sat,on,the,mat" -o /dev/null -a -
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: --labels: 1 label for 6 queries (labels are separated by blanks, not commas)" ]
+	[ "$output" = "selfattn: --labels: expected 6 labels (one per query), found 1 (labels are separated by blanks, not commas)" ]
 	run cat_run --labels "The cat sat on the mat" --key-labels "a,b c" -o /dev/null -a -
-	[ "$output" = "selfattn: --key-labels: 2 labels for 6 keys (labels are separated by blanks, not commas)" ]
+	[ "$output" = "selfattn: --key-labels: expected 6 labels (one per key), found 2 (labels are separated by blanks, not commas)" ]
 }
 
 @test "labels: the tables of several heads each begin with a \"# head h\" line, of a batch with \"# sequence b\"" {
@@ -271,7 +278,7 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	yes | head -c $((256 << 20)) >big.txt
 	run --separate-stderr "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
 	    --labels @big.txt -o /dev/null -a /dev/null
-	[ "$stderr" = "selfattn: --labels: 134217728 labels for 2 queries" ]
+	[ "$stderr" = "selfattn: big.txt: --labels: expected 2 labels (one per query), found 134217728" ]
 	printf y >>big.txt
 	run --separate-stderr "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
 	    --labels @big.txt -o /dev/null -a /dev/null
