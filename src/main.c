@@ -123,8 +123,9 @@ static const char help_text2[] =
 "  -f, --format FMT      csv, tsv, txt or npy: of standard output and of\n"
 "                        files not named .csv .tsv .txt .npy (default csv;\n"
 "                        needed for another extension, as in y.dat)\n"
-"  -p, --precision N     N significant digits (1-17; default: shortest\n"
-"                        text that reads back to the same double)\n";
+"  -p, --precision N     N significant digits in text outputs (1-17;\n"
+"                        default: shortest text that reads back to the\n"
+"                        same double; .npy is not rounded)\n";
 
 static const char help_text3[] =
 "\n"
@@ -1326,6 +1327,12 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				o->po.causal = 1;
 			else if (strcmp(optarg, "bottom-right") == 0)
 				o->po.causal = 2;
+			else if (s[1] != '-')
+				/* -cH2: -c took H2 as its argument */
+				return usage_error("-c expects top-left or "
+				    "bottom-right attached, found \"%s\": for -c "
+				    "and another option write -c -%s", optarg,
+				    optarg);
 			else
 				return usage_error("--causal expects top-left "
 				    "or bottom-right, found \"%s\"", optarg);

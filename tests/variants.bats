@@ -31,6 +31,9 @@ data_is() {
 	mkqkv
 	run "$SA" $B --causal=foo
 	usage_is '--causal expects top-left or bottom-right, found "foo"'
+	# -cH2: -c takes what is attached, the message says so
+	run "$SA" $B -cH2
+	usage_is '-c expects top-left or bottom-right attached, found "H2": for -c and another option write -c -H2'
 }
 
 @test "variants usage: --window takes W or L,R, distances >= 0" {
