@@ -307,26 +307,60 @@ nul_in_line(struct reader *r, const char *end)
 	    "found a NUL byte");
 }
 
+/* Is c a digit, or a letter typed for one (O, o for 0; l, I for 1)? */
+static int
+digitish(int c)
+{
+	return (c >= '0' && c <= '9') || (c != '\0' && strchr("OolI", c));
+}
+
 /* Does the field [p, end) look like a number: start as one does (a
  * sign or none, then a digit, or a point and a digit) and hold only
  * what numbers hold (digits, signs, points, e, x, p: "1e5.5", "0x1p1",
- * "1.2.3")?  A header word ("1st", "10:00") does not. */
+ * "1.2.3")?  A header word ("1st", "10:00") does not.  So does a typo
+ * that looks like one: a letter O or l for a digit, or a minus sign
+ * U+2212 for '-', where the field has a digit too ("O.5", "\u22121");
+ * a word alone ("I", "O") does not. */
 static int
 numlike(const char *p, const char *end)
 {
 	const char *q = p;
+	int digit = 0;
 
-	if (q < end && (*q == '+' || *q == '-'))
+	if (end - q >= 3 && memcmp(q, "\xe2\x88\x92", 3) == 0)
+		q += 3;
+	else if (q < end && (*q == '+' || *q == '-'))
 		q++;
+	p = q;
 	if (q < end && *q == '.')
 		q++;
-	if (!(q < end && *q >= '0' && *q <= '9'))
+	if (!(q < end && digitish(*q)))
 		return 0;
-	for (; p < end; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p != '\0' &&
-		    strchr("+-.eExXpP", *p) != NULL)))
+	for (; p < end; p++) {
+		digit |= *p >= '0' && *p <= '9';
+		if (!(digitish(*p) || (*p != '\0' && strchr("+-.eExXpP", *p) !=
+		    NULL)))
 			return 0;
-	return 1;
+	}
+	return digit;
+}
+
+/* Why the field [p, end), not a number, looks like one (numlike()):
+ * a letter for a digit, a minus sign for '-'; else "". */
+static const char *
+typo(const char *p, const char *end)
+{
+	const char *q;
+
+	if (!numlike(p, end))
+		return "";
+	if (end - p >= 3 && memcmp(p, "\xe2\x88\x92", 3) == 0)
+		return " (U+2212, a minus sign, where '-' is meant?)";
+	for (q = p; q < end; q++)
+		if (*q != '\0' && strchr("OolI", *q) != NULL)
+			return " (a letter O, o, l or I where a digit is "
+			    "meant?)";
+	return "";
 }
 
 /* Does [p, end) (a line, or a field) start as NumPy prints an array:
@@ -459,11 +493,12 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		} else {
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),
-			    "expected a number%s, found \"%s\"%s",
+			    "expected a number%s, found \"%s\"%s%s",
 			    decimal_comma(cs, (size_t)(ce - cs)) ?
 			    " with a decimal point" : "", shown, printed(line,
 			    end) || ce[-1] == ']' ? " (an array as NumPy prints "
-			    "it: write it with np.savetxt, or np.save)" : "");
+			    "it: write it with np.savetxt, or np.save)" : "",
+			    typo(cs, ce));
 		}
 		if (sep != BLANKS) {
 			if (p == end)

@@ -320,6 +320,13 @@ inf,-inf,inf'
 	fails_with '0x1p1\n2\n' '1:1: expected a number, found "0x1p1"'
 	fails_with '1e5.5\n' '1:1: expected a number, found "1e5.5"'
 	fails_with '"1.2.3"\n4\n' '1:1: expected a number, found "1.2.3"'
+	# a letter for a digit, a minus sign for '-': asked about
+	fails_with 'O.5\n1\n' '1:1: expected a number, found "O.5" (a letter O, o, l or I where a digit is meant?)'
+	fails_with '1\nl0\n' '2:1: expected a number, found "l0" (a letter O, o, l or I where a digit is meant?)'
+	fails_with '\xe2\x88\x921\n2\n' '1:1: expected a number, found "−1" (U+2212, a minus sign, where '"'"'-'"'"' is meant?)'
+	# not without a digit: words
+	reads_as 'I\n1\n2\n' "$(printf '1\n2')"
+	reads_as 'lo\n1\n2\n' "$(printf '1\n2')"
 	# a word, and lines of several fields, stay headers
 	reads_as '1st\n1\n2\n' "$(printf '1\n2')"
 	reads_as 'value\n1\n2\n' "$(printf '1\n2')"
