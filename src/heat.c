@@ -515,9 +515,11 @@ npanels(const struct heat *h)
 }
 
 /* The widest label drawn on an axis (keys, else queries), as cut for
- * the axis: its terminal columns and its width in 1/100 em. */
+ * the axis (to max characters): its terminal columns and its width in
+ * 1/100 em. */
 static void
-axis_size(const struct heat *h, int keys, size_t *cols, size_t *w)
+axis_size(const struct heat *h, int keys, size_t max, size_t *cols,
+    size_t *w)
 {
 	const struct plan *p = h->p;
 	const size_t *sp = keys ? h->ks : h->qs, off = keys ? 0 : p->q0;
@@ -527,7 +529,7 @@ axis_size(const struct heat *h, int keys, size_t *cols, size_t *w)
 	*cols = *w = 1;
 	for (c = 0; c < n; c++) {
 		axis_label(buf, sizeof buf, keys ? h->kl : h->ql,
-		    off + sp[c], off + sp[c + 1], LABEL_CHARS, 0);
+		    off + sp[c], off + sp[c + 1], max, 0);
 		glen(buf, (size_t)-1, &cc, &ww);
 		*cols = cc > *cols ? cc : *cols;
 		*w = ww > *w ? ww : *w;
@@ -603,9 +605,9 @@ svg_head(struct heat *h, struct err *e)
 	h->ch = cell_px(h->gq);
 	h->fk = h->cw < 14 ? (int)h->cw - 1 : 12;
 	h->fq = h->ch < 14 ? (int)h->ch - 1 : 12;
-	axis_size(h, 0, &cols, &w);
+	axis_size(h, 0, LABEL_CHARS, &cols, &w);
 	h->lq = (w * (size_t)h->fq + 99) / 100 + 8;
-	axis_size(h, 1, &cols, &w);
+	axis_size(h, 1, LABEL_CHARS, &cols, &w);
 	h->lk = (w * (size_t)h->fk + 99) / 100 + 8;
 	/* wide enough for the panel's title (13 px) too */
 	for (k = 0; k < npanels(h); k++)
@@ -1021,6 +1023,17 @@ drawn(const struct heat *h, size_t k, size_t i, const size_t *ts, size_t j,
 	return s;
 }
 
+/* The characters --show keeps of a query label: LABEL_CHARS, fewer on
+ * a narrow terminal (a quarter of it, 3 at least), which 16 of would
+ * leave the keys no room. */
+static size_t
+show_chars(const struct heat *h)
+{
+	size_t c = h->o.width / 4;
+
+	return c >= LABEL_CHARS ? LABEL_CHARS : c > 3 ? c : 3;
+}
+
 /* The terminal columns --show has for the keys, right of the query
  * labels (*lw columns wide). */
 static size_t
@@ -1028,7 +1041,7 @@ show_avail(const struct heat *h, size_t *lw)
 {
 	size_t w;
 
-	axis_size(h, 0, lw, &w);
+	axis_size(h, 0, show_chars(h), lw, &w);
 	return h->o.width > *lw + 3 ? h->o.width - *lw - 1 : 2;
 }
 
@@ -1147,7 +1160,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 			goto fail;
 		for (i = 0; i < h->gq; i++) {
 			axis_label(lab, sizeof lab, h->ql, p->q0 + h->qs[i],
-			    p->q0 + h->qs[i + 1], LABEL_CHARS, 0);
+			    p->q0 + h->qs[i + 1], show_chars(h), 0);
 			glen(lab, (size_t)-1, &cols, &w);
 			if (puts_(o, lab, e) || put(o, e, "%*s ",
 			    (int)(lw - cols), ""))

@@ -615,6 +615,17 @@ batch() {
 	[ "${lines[5]}" = "c @@        " ]
 	[ "${lines[6]}" = "d   @@      " ]
 	[ "${lines[13]}" = "k         @@" ]
+	# a narrow terminal cuts query labels to a quarter of it (16
+	# characters left 20 columns one summed column of keys)
+	printf 'attention\nis\nsupercalifragilistic\n' >labs.txt
+	COLUMNS=20 TERM=dumb run "$SA" -Q randn:3x4 -K randn:12x4 -V randn:12x4 \
+	    --labels @labs.txt -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[[ "${lines[*]}" != *"keys in"* ]]
+	printf '%s\n' "${lines[@]}" | grep -q '^atte… '
+	printf '%s\n' "${lines[@]}" | grep -q '^supe… '
+	line=$(printf '%s\n' "${lines[@]}" | grep '^is ')
+	[ "${#line}" -eq 18 ]
 	# a wide character in a key label keeps cells two columns wide
 	COLUMNS=16 TERM=dumb run sh -c "\"\$0\" $a \"\$@\"" "$SA" --key-labels '語 b c d e f g h i j k l'
 	[ "${lines[0]}" = "12 keys in 6 columns of 2 (summed)" ]
