@@ -901,6 +901,21 @@ static const char html_head_text[] =
 "<div><h2>head view</h2><div id=\"headview\"></div></div></div>\n"
 "<noscript>The pictures need JavaScript.</noscript>\n";
 
+/* ,"name":[...], the rows of each of the c cells of spans() s. */
+static int
+json_sizes(struct out *o, const char *name, const size_t *s, size_t c,
+    struct err *e)
+{
+	size_t i;
+
+	if (put(o, e, ",\"%s\":[", name))
+		return -1;
+	for (i = 0; i < c; i++)
+		if (put(o, e, "%s%zu", i ? "," : "", s[i + 1] - s[i]))
+			return -1;
+	return puts_(o, "]", e);
+}
+
 /* Sequence b as JSON, for the page's script: labels, then per panel
  * its name and rows of weights (null: masked). */
 static int
@@ -937,19 +952,8 @@ html_section(struct heat *h, size_t b, struct err *e)
 	if (in_blocks(h)) {
 		/* and the tokens of each cell: "share" where more than 1 */
 		block_note(h, lab, sizeof lab);
-		if (json_str(o, lab, e) || puts_(o, ",\"qn\":[", e))
-			return -1;
-		for (i = 0; i < h->gq; i++)
-			if (put(o, e, "%s%zu", i ? "," : "", h->qs[i + 1] -
-			    h->qs[i]))
-				return -1;
-		if (puts_(o, "],\"kn\":[", e))
-			return -1;
-		for (j = 0; j < h->gk; j++)
-			if (put(o, e, "%s%zu", j ? "," : "", h->ks[j + 1] -
-			    h->ks[j]))
-				return -1;
-		if (puts_(o, "]", e))
+		if (json_str(o, lab, e) || json_sizes(o, "qn", h->qs, h->gq,
+		    e) || json_sizes(o, "kn", h->ks, h->gk, e))
 			return -1;
 	} else if (puts_(o, "\"\"", e))
 		return -1;
