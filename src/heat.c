@@ -684,6 +684,15 @@ cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
  * top colour: U+2265, greater-than or equal to. */
 #define OVER "\xe2\x89\xa5"
 
+/* Is v, the largest cell drawn, above --heat-max?  By more than its
+ * rounding: the weights of a row summed come to 1.0000000000000002, and
+ * --heat-max 1 was then said to clip a picture of weights. */
+static int
+above(const struct heat *h, double v)
+{
+	return h->o.vmax > 0 && v > h->o.vmax * (1 + 1e-9);
+}
+
 /* The top of the colour scale: --heat-max, else the largest cell of the
  * np panels, or 1 when every cell is 0 (NaN cells do not count); *nan =
  * whether a cell that is not masked is NaN, *masked whether a cell is
@@ -707,7 +716,7 @@ scale_max(const struct heat *h, size_t np, int *nan, int *anymasked,
 				*nan |= v != v && !masked;
 				*anymasked |= masked;
 			}
-	*over = h->o.vmax > 0 && vmax > h->o.vmax;
+	*over = above(h, vmax);
 	return h->o.vmax > 0 ? h->o.vmax : vmax > 0 ? vmax : 1;
 }
 
@@ -1142,7 +1151,7 @@ show_section(struct heat *h, size_t b, struct err *e)
 					vmax = v;
 	if (!(vmax > 0))
 		vmax = 1;
-	over = h->o.vmax > 0 && vmax > h->o.vmax;
+	over = above(h, vmax);
 	if (h->o.vmax > 0)
 		vmax = h->o.vmax;
 	for (k = 0; k < np; k++) {

@@ -6,6 +6,7 @@
  * hands the results to the writers.  It alone prints diagnostics and
  * chooses the exit status: 0 success, 1 bad data or I/O, 2 bad usage.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <fcntl.h>
@@ -176,6 +177,10 @@ enum {
 	OPT_DRYRUN, OPT_COMPLETION, OPT_QUIET,
 	OPT_ROLE	/* OPT_ROLE + r: the long-only matrix option of role r */
 };
+
+/* The short options, for getopt_long (':' first: a missing argument
+ * is told apart from an unknown option). */
+static const char shortopts[] = ":x:q:k:v:w:Q:K:V:m:H:s:o:a:f:p:j:c::h";
 
 static const struct option longopts[] = {
 	{ "input", required_argument, NULL, 'x' },
@@ -1254,8 +1259,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	opterr = 0;
 	for (;;) {
 		before = optind;
-		if ((c = getopt_long(argc, argv,
-		    ":x:q:k:v:w:Q:K:V:m:H:s:o:a:f:p:j:c::h", longopts,
+		if ((c = getopt_long(argc, argv, shortopts, longopts,
 		    NULL)) == -1)
 			break;
 		s = argv[at = option_at(argc, argv, before)];
@@ -1327,13 +1331,16 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				o->po.causal = 1;
 			else if (strcmp(optarg, "bottom-right") == 0)
 				o->po.causal = 2;
-			else if (s[1] != '-')
+			else if (s[1] != '-') {
 				/* -cH2: -c took H2 as its argument */
+				int two = isalpha((unsigned char)optarg[0]) &&
+				    strchr(shortopts, optarg[0]) != NULL;
+
 				return usage_error("-c expects top-left or "
-				    "bottom-right attached, found \"%s\": for -c "
-				    "and another option write -c -%s", optarg,
-				    optarg);
-			else
+				    "bottom-right attached, found \"%s\"%s%s",
+				    optarg, two ? ": for -c and another option "
+				    "write -c -" : "", two ? optarg : "");
+			} else
 				return usage_error("--causal expects top-left "
 				    "or bottom-right, found \"%s\"", optarg);
 			break;

@@ -318,14 +318,16 @@ digitish(int c)
  * sign or none, then a digit, or a point and a digit) and hold only
  * what numbers hold (digits, signs, points, e, x, p: "1e5.5", "0x1p1",
  * "1.2.3")?  A header word ("1st", "10:00") does not.  So does a typo
- * that looks like one: a letter O or l for a digit, or a minus sign
- * U+2212 for '-', where the field has a digit too ("O.5", "\u22121");
- * a word alone ("I", "O") does not. */
+ * that looks like one: a minus sign U+2212 for '-', or a letter O, o, l
+ * or I for a digit in a field with a digit that starts with one or
+ * holds a point ("O.5", "1O", "\u22121"); a name such as "l2", "O2" or
+ * "I0", or a word ("I", "lo"), does not; with any, any letter O, o, l
+ * or I counts (a field that must be a number: "l0"). */
 static int
-numlike(const char *p, const char *end)
+numlike(const char *p, const char *end, int any)
 {
 	const char *q = p;
-	int digit = 0;
+	int digit = 0, letter = 0, point = 0;
 
 	if (end - q >= 3 && memcmp(q, "\xe2\x88\x92", 3) == 0)
 		q += 3;
@@ -338,11 +340,14 @@ numlike(const char *p, const char *end)
 		return 0;
 	for (; p < end; p++) {
 		digit |= *p >= '0' && *p <= '9';
+		letter |= !(*p >= '0' && *p <= '9') && digitish(*p);
+		point |= *p == '.';
 		if (!(digitish(*p) || (*p != '\0' && strchr("+-.eExXpP", *p) !=
 		    NULL)))
 			return 0;
 	}
-	return digit;
+	return digit && (any || !letter || point || (*q >= '0' &&
+	    *q <= '9'));
 }
 
 /* Why the field [p, end), not a number, looks like one (numlike()):
@@ -352,7 +357,7 @@ typo(const char *p, const char *end)
 {
 	const char *q;
 
-	if (!numlike(p, end))
+	if (!numlike(p, end, 1))
 		return "";
 	if (end - p >= 3 && memcmp(p, "\xe2\x88\x92", 3) == 0)
 		return " (U+2212, a minus sign, where '-' is meant?)";
@@ -478,7 +483,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		} else if (probe) {
 			/* a header field: fine, unless numbers are beside it
 			 * or it is alone and looks like one */
-			rw->numlike += numlike(cs, ce);
+			rw->numlike += numlike(cs, ce, 0);
 		} else if (nul_in_line(r, end)) {
 			return -1;
 		} else if (ce == cs) {

@@ -165,9 +165,13 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	[ "$status" -eq 0 ]
 	[ "${lines[2]}" = "0 @@@@@@" ]
 	[ "${lines[5]}" = "0  .:-=+*#%@ ≥0.2" ]
-	# (a W that no cell passes is the top, not ≥W)
+	# (a W that no cell passes is the top, not ≥W; nor is a row of
+	# weights summed to 1.0000000000000002 above 1)
 	run "$SA" $u --show --heat-max 0.5
 	[ "${lines[5]}" = "0  .:-=+*#%@ 0.5" ]
+	COLUMNS=6 run "$SA" -Q randn:50x4 -K randn:300x4 -V rand:300x2 \
+	    --heat-max 1 --show -o /dev/null
+	[ "${lines[${#lines[@]} - 1]}" = "0  .:-=+*#%@ 1" ]
 	"$SA" $u --heatmap c.svg --heat-max 0.2
 	grep -q '>≥0.2</text>' c.svg
 	"$SA" $u --heatmap c.html --heat-max 0.2
@@ -653,6 +657,12 @@ batch() {
 	grep -q "data-selftest=\"[^\"]*; ${FSI}0–1${PDI} → ${FSI}0${PDI}: share [^\"]*; 0 clipped\"" t.dom
 	# not in blocks: no sizes, and a weight
 	! grep -q '"qn"' m.html
+	# the self-test's arrow keys move the frame from a cell to one that
+	# reads alike (two tokens "a" of equal weight)
+	"$SA" -Q randn:2x2 -K randn:2x2 -V randn:2x2 -s 0 --labels 'a a' \
+	    -o /dev/null --heatmap a.html
+	dom "file://$PWD/a.html#selftest" >a.dom
+	grep -q "data-selftest=\"2 of 4 lines; ${FSI}a${PDI} → ${FSI}a${PDI}: 0.5; 0 clipped\"" a.dom
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {

@@ -324,9 +324,12 @@ inf,-inf,inf'
 	fails_with 'O.5\n1\n' '1:1: expected a number, found "O.5" (a letter O, o, l or I where a digit is meant?)'
 	fails_with '1\nl0\n' '2:1: expected a number, found "l0" (a letter O, o, l or I where a digit is meant?)'
 	fails_with '\xe2\x88\x921\n2\n' '1:1: expected a number, found "−1" (U+2212, a minus sign, where '"'"'-'"'"' is meant?)'
-	# not without a digit: words
-	reads_as 'I\n1\n2\n' "$(printf '1\n2')"
-	reads_as 'lo\n1\n2\n' "$(printf '1\n2')"
+	fails_with '1O\n2\n' '1:1: expected a number, found "1O" (a letter O, o, l or I where a digit is meant?)'
+	# not without a digit, nor in a name that starts with a letter and
+	# has no point: words
+	for h in I lo l2 O2 I0 lo2; do
+		reads_as "$h\\n1\\n2\\n" "$(printf '1\n2')"
+	done
 	# a word, and lines of several fields, stay headers
 	reads_as '1st\n1\n2\n' "$(printf '1\n2')"
 	reads_as 'value\n1\n2\n' "$(printf '1\n2')"

@@ -34,6 +34,9 @@ data_is() {
 	# -cH2: -c takes what is attached, the message says so
 	run "$SA" $B -cH2
 	usage_is '-c expects top-left or bottom-right attached, found "H2": for -c and another option write -c -H2'
+	# a misspelt value is not taken for options
+	run "$SA" $B -cbottom
+	usage_is '-c expects top-left or bottom-right attached, found "bottom"'
 }
 
 @test "variants usage: --window takes W or L,R, distances >= 0" {
