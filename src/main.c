@@ -1656,9 +1656,35 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 	return 0;
 }
 
+/* Open the outputs path[] (NULL: not given) into outs[], as a run does
+ * before any work: descriptors (/dev/fd/N) before files, whose
+ * temporary files could take their numbers.  With dry (--dry-run),
+ * check each instead (out_check: nothing left open or made).  Returns
+ * 0, or -1 with e set. */
+static int
+open_outputs(const struct opts *o, const char *path[PLAN_NOUT],
+    enum out_type type, int dry, struct err *e)
+{
+	int i, pass;
+
+	for (i = 0; i < PLAN_NOUT; i++)
+		if (path[i] != NULL && stdin_closed && out_fd_of(path[i]) == 0)
+			return err_set(e, path[i], 0, 0, "write error: %s",
+			    strerror(EBADF));
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < PLAN_NOUT; i++)
+			if (path[i] != NULL && (out_fd_of(path[i]) >= 0) ==
+			    !pass && (dry ? out_check(&outs[i], path[i], e) :
+			    out_open(&outs[i], path[i], i >= PLAN_HEAT ?
+			    OUT_RAW : out_fmt_of(path[i], o->fmt), type,
+			    o->prec, e)))
+				return -1;
+	return 0;
+}
+
 /* --dry-run: the stages, their shapes and costs; no output opened,
- * but each checked as the run would (out_check).  The outputs and the
- * labels are checked, as the run reads them, before the inputs. */
+ * but each checked as the run would (open_outputs).  The outputs and
+ * the labels are checked, as the run reads them, before the inputs. */
 static int
 dry_run(const struct opts *o)
 {
@@ -1670,13 +1696,13 @@ dry_run(const struct opts *o)
 	memset(&c, 0, sizeof c);
 	memset(&ql, 0, sizeof ql);
 	memset(&kl, 0, sizeof kl);
-	/* each output as the run checks it before any work, none made */
+	/* each output as the run checks it before any work */
 	outputs(o, c.optname, c.path);
-	for (i = 0; i < PLAN_NOUT; i++)
-		if (c.path[i] != NULL && out_check(c.path[i], &e) != 0) {
-			rc = -1;
-			goto done;
-		}
+	catch_signals();
+	if (open_outputs(o, c.path, OUT_F64, 1, &e) != 0) {
+		rc = -1;
+		goto done;
+	}
 	if ((o->labels != NULL && label_load(&ql, o->labels, "--labels",
 	    &e) != 0) || (o->key_labels != NULL && label_load(&kl,
 	    o->key_labels, "--key-labels", &e) != 0)) {
@@ -1727,7 +1753,7 @@ main(int argc, char *argv[])
 	struct err e;
 	size_t dead = 0;
 	enum out_type type;
-	int rc, i, pass, planned = 0, status = EXIT_DATA;
+	int rc, i, planned = 0, status = EXIT_DATA;
 
 	if (keep_std_fds(&e) != 0) {
 		diag(&e);
@@ -1763,19 +1789,8 @@ main(int argc, char *argv[])
 	catch_signals();
 	for (i = 0; i < PLAN_NOUT; i++)
 		out[i] = path[i] != NULL ? &outs[i] : NULL;
-	for (i = 0; i < PLAN_NOUT; i++)
-		if (out[i] != NULL && stdin_closed && out_fd_of(path[i]) == 0) {
-			err_set(&e, path[i], 0, 0, "write error: %s",
-			    strerror(EBADF));
-			goto fail;
-		}
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < PLAN_NOUT; i++)
-			if (out[i] != NULL && (out_fd_of(path[i]) >= 0) ==
-			    !pass && out_open(out[i], path[i], i >= PLAN_HEAT ?
-			    OUT_RAW : out_fmt_of(path[i], o.fmt), type, o.prec,
-			    &e))
-				goto fail;
+	if (open_outputs(&o, path, type, 0, &e) != 0)
+		goto fail;
 	if (draw) {
 		out_open_sink(&outs[PLAN_PIC], heat_sink, &heat);
 		out[PLAN_PIC] = &outs[PLAN_PIC];

@@ -442,15 +442,14 @@ sticky_other(const char *dest, const struct stat *st)
 	    stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) && ds.st_uid != me;
 }
 
-/* out_open, or with dry out_check: every check, but no file made
- * beside dest (its folder's permission asked instead) and nothing
- * opened that is not open yet (a FIFO would wait for its reader). */
+/* out_open, or with dry for out_check: a device, FIFO or socket is
+ * not opened (a FIFO would wait for its reader), but asked whether it
+ * could be. */
 static int
 open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
     int prec, int dry, struct err *e)
 {
 	struct stat st;
-	char dir[PATH_MAX];
 	int fd, exists;
 
 	out_init(o);
@@ -481,8 +480,10 @@ open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
 	if (exists && !S_ISREG(st.st_mode)) {
 		/* A device, a FIFO or a socket is written in place:
 		 * renaming over it would replace it. */
-		if (dry && access(path, W_OK) != 0) {
-			err_set(e, path, 0, 0, "%s", strerror(errno));
+		if (dry && (S_ISSOCK(st.st_mode) || access(path, W_OK) != 0)) {
+			/* (open(2) of a socket: ENXIO) */
+			err_set(e, path, 0, 0, "%s", strerror(S_ISSOCK(
+			    st.st_mode) ? ENXIO : errno));
 			out_abort(o);
 			return -1;
 		}
@@ -523,13 +524,7 @@ open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
 		out_abort(o);
 		return -1;
 	}
-	if (dry && split(o->dest, dir, sizeof dir) != NULL && access(dir,
-	    W_OK | X_OK) != 0) {
-		tmp_error(o, exists ? &st : NULL, errno, e);
-		out_abort(o);
-		return -1;
-	}
-	if (!dry && make_tmp(o, exists ? &st : NULL, e) != 0) {
+	if (make_tmp(o, exists ? &st : NULL, e) != 0) {
 		out_abort(o);
 		return -1;
 	}
@@ -544,12 +539,11 @@ out_open(struct out *o, const char *path, enum out_fmt fmt,
 }
 
 int
-out_check(const char *path, struct err *e)
+out_check(struct out *o, const char *path, struct err *e)
 {
-	struct out o;
-	int rc = open_(&o, path, OUT_CSV, OUT_F64, 0, 1, e);
+	int rc = open_(o, path, OUT_CSV, OUT_F64, 0, 1, e);
 
-	out_abort(&o);
+	out_abort(o);
 	return rc;
 }
 

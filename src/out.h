@@ -112,11 +112,12 @@ int out_fd_of(const char *path);
 int out_open(struct out *o, const char *path, enum out_fmt fmt,
     enum out_type type, int prec, struct err *e);
 
-/* For --dry-run: every check out_open makes of path, and the answer it
- * would give (a folder that may not be written, a missing one, a file
- * that may not), without making a file or opening one.  Returns 0, or
- * -1 with e set. */
-int out_check(const char *path, struct err *e);
+/* For --dry-run: out_open of path into o, then out_abort: a file's
+ * temporary file is made and removed (only making one tells whether it
+ * can be: root passes access(2)), but a device, FIFO or socket is not
+ * opened (a FIFO would wait for its reader), only asked whether it
+ * could be.  Returns 0, or -1 with e set as out_open would. */
+int out_check(struct out *o, const char *path, struct err *e);
 
 /* Set o up as a sink (see OUT_RAW): out_begin, out_put with the rows
  * as doubles (buf, len = nrows·cols·8), never written or committed. */

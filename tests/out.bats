@@ -313,7 +313,7 @@ unprivileged() {
 	fi
 }
 
-@test "out: --dry-run checks each output as the run does before any work, and makes none" {
+@test "out: --dry-run checks each output as the run does before any work, and leaves none" {
 	mkdata
 	unprivileged
 	run "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o nodir/y.csv
@@ -338,7 +338,17 @@ unprivileged() {
 	run $as "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run --lse d/y.csv
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: d/y.csv: Permission denied" ]
-	# what may be written: nothing made, nothing opened (a FIFO would
+	# as the run, descriptors first, and a closed standard input
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o nodir/y.csv -a /dev/fd/9
+	[ "$output" = "selfattn: /dev/fd/9: write error: Bad file descriptor" ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o /dev/stdin <&-
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/stdin: write error: Bad file descriptor" ]
+	# a folder where no file can be made, even by root
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o /proc/version
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /proc/version: cannot create the new file that would replace it, beside it: No such file or directory" ]
+	# what may be written: nothing left, nothing opened (a FIFO would
 	# wait for its reader)
 	mkfifo f
 	run timeout 20 "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o y.csv -a f --heatmap h.svg
