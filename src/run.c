@@ -1368,8 +1368,12 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 	hd.dv = p->dv;
 	hd.additive = p->o.score == SCORE_ADDITIVE;
 	hd.da = p->da;
+	/* linear() takes up to r->br query rows (a task's blocks) or
+	 * ATTN_BC key rows: sized for ATTN_BR rows, a task of 8 blocks
+	 * overran it where the A block was not at its cap already (a
+	 * build with small blocks) */
 	ws = max2(r->ops->work_size(&hd), r->ops->linear_work(
-	    max2(ATTN_BR, ATTN_BC), max2(max2(p->d, max2(p->dm, p->dmv)),
+	    max2(r->br, ATTN_BC), max2(max2(p->d, max2(p->dm, p->dmv)),
 	    max2(r->hv, max2(p->dq, p->dk)))));
 	for (i = 0; i < nw; i++) {
 		struct worker *k = r->thr ? &r->thr[i] : &r->put;

@@ -27,3 +27,18 @@ SA="$ROOT/selfattn"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "combos: blocks: 128 query blocks and more, whose tasks take 8 blocks each, with -w: the projections' scratch holds a task's rows" {
+	[ -x "$ROOT/blocks/selfattn" ] || {
+		echo "no $ROOT/blocks/selfattn: run make check-sanitize"
+		return 1
+	}
+	# 256 rows are 128 blocks of 2: a task takes 16 rows, where the
+	# scratch was sized for 2 (a write past it, then through NULL)
+	for a in "-Q randn:256x4 -K randn:1x4 -V randn:1x2 -H 2 -w randn:2x3" \
+	    "-x randn:256x20 -q randn:20x8 -k randn:20x8 -v randn:20x8 -w randn:8x5"; do
+		"$ROOT/blocks/selfattn" $a -j 1 -o b.csv
+		"$SA" $a -j 1 -o t.csv
+		"$ROOT/tests/tools/cmpmat" -r 1e-9 -a 1e-12 b.csv t.csv
+	done
+}
