@@ -129,17 +129,15 @@ load(const char *const spec[], size_t i, struct rng *rng, struct par *pool,
 }
 
 /*
- * How the rows of Y pair with LSE: *heads = 1 when each row of Y has one
- * LSE value (Y's shape less its last axis is LSE's), else the number of
- * heads side by side in Y's columns, with *rows rows of Y per head row
- * of LSE.  Returns 0, or -1 with e set.
+ * Do Y of shape y (rows x cols as a matrix) and LSE of shape l pair:
+ * *heads = 1 when each row of Y has one LSE value (Y's shape less its
+ * last axis is LSE's), else the number of heads side by side in Y's
+ * columns, with rows of Y per head row of LSE.  Returns 1 if they do.
  */
 static int
-pairing(const struct shard *s, size_t *heads, struct err *e)
+pairs(const struct mat_shape *y, const struct mat_shape *l, size_t rows,
+    size_t cols, size_t *heads)
 {
-	char a[SHAPESZ], b[SHAPESZ], c[SHAPESZ], alt[SHAPESZ + 64] = "";
-	const struct mat_shape *y = &s->ysh, *l = &s->lsh;
-	struct mat_shape want;
 	size_t H, n, B;
 	int i, ok;
 
@@ -162,7 +160,7 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 	}
 	if (ok) {
 		*heads = 1;
-		return 0;
+		return 1;
 	}
 	/* (B,) n, H·dv with LSE (B,) H, n; 1-D Y: n = 1 */
 	if (l->ndim >= 2 && l->ndim <= 3 && y->ndim == l->ndim - (l->ndim ==
@@ -170,13 +168,31 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 		B = l->ndim == 3 ? l->dim[0] : 1;
 		H = l->dim[l->ndim - 2];
 		n = l->dim[l->ndim - 1];
-		ok = s->y.rows == B * n && s->y.cols % H == 0 &&
-		    (l->ndim == 2 || y->dim[0] == B);
-		if (ok) {
+		if (rows == B * n && cols % H == 0 && (l->ndim == 2 ||
+		    y->dim[0] == B)) {
 			*heads = H;
-			return 0;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * How the rows of shard s's Y pair with its LSE (pairs()): as they are,
+ * or in their text forms (text_form()), so that a batch of one written
+ * as .npy (1, n, H·dv) pairs with its LSE written as text (H, n), and
+ * the other way round.  Returns 0, or -1 with e set.
+ */
+static int
+pairing(const struct shard *s, size_t *heads, struct err *e)
+{
+	char a[SHAPESZ], b[SHAPESZ], c[SHAPESZ], alt[SHAPESZ + 64] = "";
+	const struct mat_shape *y = &s->ysh, *l = &s->lsh;
+	struct mat_shape want, ty = text_form(y), tl = text_form(l);
+
+	if (pairs(y, l, s->y.rows, s->y.cols, heads) || pairs(&ty, &tl,
+	    s->y.rows, s->y.cols, heads))
+		return 0;
 	/* the log-sum-exp that output would take: its shape less its
 	 * last axis (a 1-D output: 1), or with heads side by side */
 	want = *y;

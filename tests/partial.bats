@@ -12,6 +12,14 @@ load helpers
 # outputs are positive and never cancel, so a relative bound is fair.
 QKV="-Q randn:37x16 -K randn:10000x16 -V rand:10000x6 -H 2"
 
+# as_npy SHAPE SRC OUT: the numbers of SRC, a .npy selfattn wrote (a
+# 128-byte header), as a .npy of shape (SHAPE).
+as_npy() {
+	{ printf '\223NUMPY\001\000\166\000'
+	  printf "%-117s\n" "{'descr': '<f8', 'fortran_order': False, 'shape': ($1), }"
+	  tail -c +129 "$2"; } >"$3"
+}
+
 @test "partial: key shards merged equal the unsharded run to 1e-14" {
 	"$SA" $QKV --causal=bottom-right -o whole.npy --lse whole_l.npy
 	for r in 0:1000 1000:4100 4100:9990 9990:10000; do
@@ -287,6 +295,23 @@ weights_j() {
 	"$CMPMAT" -r 1e-14 l.npy whole_l.npy
 }
 
+@test "partial: --merge pairs a batch of one's Y and LSE written in two formats (.npy (1, n, H·dv) with text H x n, and back)" {
+	# X (1, 4, 4): a batch of one sequence, 2 heads
+	"$SA" -Q rand:4x2 -K rand:4x2 -V rand:4x2 -o /dev/null -a x2.npy
+	as_npy "1, 4, 4" x2.npy x.npy
+	[ "$("$CATMAT" -s x.npy)" = 1x4x4 ]
+	a="-x x.npy -q rand:4x4 -k rand:4x4 -v rand:4x6 -H 2"
+	"$SA" $a --key-range 0:2 -o y1.npy
+	[ "$("$CATMAT" -s y1.npy)" = 1x4x6 ]
+	"$SA" $a -o whole.csv
+	"$SA" $a --key-range 0:2 -o y1.npy --lse l1.csv
+	"$SA" $a --key-range 2:4 -o y2.csv --lse l2.npy
+	"$SA" --merge y1.npy l1.csv -o one.npy
+	"$CMPMAT" -r 1e-14 one.npy y1.npy
+	"$SA" --merge y1.npy l1.csv y2.csv l2.npy -o y.csv
+	"$CMPMAT" -r 1e-14 y.csv whole.csv
+}
+
 @test "partial: --merge of text shards of a batch per head (B, H, n, dv), read back as (B·H, n, dv)" {
 	local t="$ROOT/tests/torch/per_head_4d" m
 	m=$("$CATMAT" -s "$t/K.npy" | awk -Fx '{ print $(NF - 1) }')
@@ -306,11 +331,6 @@ weights_j() {
 	"$CMPMAT" -r 1e-14 ym.csv whole.csv
 	# but two 4-D shapes must be the same: (3, 2, 5, 2) beside
 	# (2, 3, 5, 2), its rows of other sequences and heads, is refused
-	as_npy() {	# as_npy SHAPE SRC OUT: SRC's numbers (128-byte header)
-		{ printf '\223NUMPY\001\000\166\000'
-		  printf "%-117s\n" "{'descr': '<f8', 'fortran_order': False, 'shape': ($1), }"
-		  tail -c +129 "$2"; } >"$3"
-	}
 	[ "$(head -c 10 y2.npy | tail -c 2 | od -An -tu2 | tr -d ' ')" = 118 ]
 	as_npy "3, 2, 5, 2" y2.npy y2x.npy
 	as_npy "3, 2, 5" l2.npy l2x.npy
