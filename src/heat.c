@@ -574,10 +574,13 @@ block_note(const struct heat *h, char *buf, size_t cap)
 {
 	char a[48], b[48];
 
+	span_size(a, h->qs, h->gq);
+	span_size(b, h->ks, h->gk);
 	snprintf(buf, cap, "%zu queries x %zu keys drawn as %zu x %zu blocks "
-	    "of %s queries and %s keys, each the weights summed over its "
+	    "of %s quer%s and %s key%s, each the weights summed over its "
 	    "keys, averaged over its queries", h->p->nout, h->p->m, h->gq,
-	    h->gk, span_size(a, h->qs, h->gq), span_size(b, h->ks, h->gk));
+	    h->gk, a, strcmp(a, "1") ? "ies" : "y", b, strcmp(b, "1") ? "s" :
+	    "");
 }
 
 /* The SVG's cells along an axis of n: 560 px shared, 8 to 36 each. */
