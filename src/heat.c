@@ -556,7 +556,7 @@ in_blocks(const struct heat *h)
 
 /* How many rows the c cells of spans() s hold: "3", or "3 or 4" (48
  * bytes suffice). */
-static char *
+static void
 span_size(char *buf, const size_t *s, size_t c)
 {
 	size_t q = s[c] / c;
@@ -565,7 +565,6 @@ span_size(char *buf, const size_t *s, size_t c)
 		sprintf(buf, "%zu or %zu", q, q + 1);
 	else
 		sprintf(buf, "%zu", q);
-	return buf;
 }
 
 /* The note of a picture in blocks, into buf (200 bytes suffice). */
@@ -1249,7 +1248,7 @@ int
 heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
     const struct labels *kl, const struct heat_opts *o, struct err *e)
 {
-	size_t n, i, l, longest = 0;
+	size_t n, i, l, longest = 0, lw, avail;
 
 	memset(h, 0, sizeof *h);
 	h->o = *o;
@@ -1267,12 +1266,15 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 	if (h->qs == NULL || h->ks == NULL)
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	h->gq = spans(h->qs, h->gq, p->nout);
-	/* --show alone: the key cells are its columns, cut evenly from
-	 * the keys (grouping cells cut for the SVG again compounds their
-	 * unevenness) */
-	if (o->show != NULL && o->svg == NULL && p->m > (n = show_avail(h,
-	    &l)) && n / 2 < h->gk)
-		h->gk = n / 2 ? n / 2 : 1;
+	/* --show alone: the key cells are its columns (two terminal
+	 * columns each where the keys do not fit one each), cut evenly
+	 * from the keys (grouping cells cut for the SVG again compounds
+	 * their unevenness) */
+	if (o->show != NULL && o->svg == NULL) {
+		avail = show_avail(h, &lw);
+		if (p->m > avail && avail / 2 < h->gk)
+			h->gk = avail / 2 ? avail / 2 : 1;
+	}
 	h->gk = spans(h->ks, h->gk, p->m);
 	n = (h->Hs + 1) * h->gq * h->gk;
 	h->sum = calloc(n, sizeof *h->sum);
@@ -1301,7 +1303,7 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 {
 	struct heat *h = arg;
 	const struct plan *p = h->p;
-	size_t r, j, per = h->Hs * p->nout;
+	size_t r, j, cj, per = h->Hs * p->nout;
 	int live;
 
 	for (r = 0; r < nrows; r++, rows += p->m, h->row++) {
@@ -1312,17 +1314,18 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 		unsigned char *v = h->vis + (k * h->gq + ci) * h->gk;
 		unsigned char *mv = h->vis + (h->Hs * h->gq + ci) * h->gk;
 
-		for (j = 0, live = 0; j < p->m; j++) {
-			size_t cj = cell_of(j, h->ks, h->gk);
-			/* -0.0 marks a hidden key (attn.h) */
-			int seen = rows[j] != 0 || !signbit(rows[j]);
+		/* cell by cell, its keys in order: no division a key */
+		for (cj = 0, live = 0; cj < h->gk; cj++)
+			for (j = h->ks[cj]; j < h->ks[cj + 1]; j++) {
+				/* -0.0 marks a hidden key (attn.h) */
+				int seen = rows[j] != 0 || !signbit(rows[j]);
 
-			s[cj] += rows[j];
-			ms[cj] += rows[j];
-			v[cj] |= seen;
-			mv[cj] |= seen;
-			live |= seen;
-		}
+				s[cj] += rows[j];
+				ms[cj] += rows[j];
+				v[cj] |= seen;
+				mv[cj] |= seen;
+				live |= seen;
+			}
 		h->live[k * h->gq + ci] += (size_t)live;
 		h->live[h->Hs * h->gq + ci] += (size_t)live;
 		if ((h->row + 1) % per != 0)
