@@ -184,19 +184,16 @@ int
 label_check(const struct labels *l, const char *spec, const char *opt,
     size_t n, int keys, struct err *e)
 {
-	const char *what = keys ? "key" : "query";
+	/* the file's name, as label_load gives it; for words, none */
+	const char *file = spec[0] != '@' ? NULL : strcmp(spec, "@-") == 0 ?
+	    "<stdin>" : spec + 1;
 
 	if (l->n == n)
 		return 0;
-	/* the file's name, as label_load gives it; words, the option's */
-	if (spec[0] == '@')
-		return err_set(e, strcmp(spec, "@-") == 0 ? "<stdin>" : spec +
-		    1, 0, 0, "%s: expected %zu label%s (one per %s), found %zu",
-		    opt, n, n == 1 ? "" : "s", what, l->n);
-	return err_set(e, NULL, 0, 0, "%s: expected %zu label%s (one per %s), "
-	    "found %zu%s", opt, n, n == 1 ? "" : "s", what, l->n,
-	    strchr(spec, ',') != NULL ? " (labels are separated by blanks, "
-	    "not commas)" : "");
+	return err_set(e, file, 0, 0, "%s: expected %zu label%s (one per %s), "
+	    "found %zu%s", opt, n, n == 1 ? "" : "s", keys ? "key" : "query",
+	    l->n, file == NULL && strchr(spec, ',') != NULL ? " (labels are "
+	    "separated by blanks, not commas)" : "");
 }
 
 static int
