@@ -426,6 +426,21 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 	return 0;
 }
 
+/* Is the last component of path longer than its folder allows
+ * (NAME_MAX, 255 bytes on Linux)? */
+static int
+name_too_long(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *base = split(path, dir, sizeof dir);
+	long max;
+
+	if (base == NULL)
+		return 0;
+	max = pathconf(dir, _PC_NAME_MAX);
+	return max > 0 && strlen(base) > (size_t)max;
+}
+
 /* Would renaming over dest, a file of status st, fail because its
  * folder is sticky (S_ISVTX, as /tmp) and neither the file nor the
  * folder is ours?  Found at the end, it would fail the run after other
@@ -508,6 +523,14 @@ open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
 	/* Through symlinks, replace the file they lead to, not a link. */
 	if ((o->dest = resolve(path)) == NULL) {
 		err_set(e, path, 0, 0, "%s", strerror(errno));
+		out_abort(o);
+		return -1;
+	}
+	/* A name too long for its folder: the temporary file, shortened,
+	 * could be made, and only the rename at the end would fail, after
+	 * the other outputs were renamed into place. */
+	if (!exists && name_too_long(o->dest)) {
+		err_set(e, path, 0, 0, "%s", strerror(ENAMETOOLONG));
 		out_abort(o);
 		return -1;
 	}

@@ -682,4 +682,16 @@ unprivileged() {
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o l.csv
 	cmp "$name" want.csv
 	no_temps
+	# 256 bytes: refused before any work, the other output kept (its
+	# shortened temporary file could be made, and only the rename at
+	# the end failed, after -o was replaced)
+	long=$(printf 'b%.0s' $(seq 256))
+	echo OLD > y.csv
+	for dry in "" --dry-run; do
+		run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a "$long" $dry
+		[ "$status" -eq 1 ]
+		[ "$output" = "selfattn: $long: File name too long" ]
+		[ "$(cat y.csv)" = OLD ]
+	done
+	no_temps
 }
