@@ -649,6 +649,14 @@ cut_while_decoding() {
 	[ -z "$stderr" ]
 	# the same shard 200 times: the output is the shard's
 	"$CMPMAT" -r 1e-14 m.npy y.npy
+	# 4000 operands: each looked at once for a stream (a stat() a pair
+	# of operands took 10 s at 3000, 30 s and more at 6000)
+	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x4 -o s.npy --lse sl.npy
+	set --
+	for i in $(seq 2000); do set -- "$@" s.npy sl.npy; done
+	run timeout 60 "$SA" --merge -o m.npy "$@"
+	[ "$status" -eq 0 ]
+	"$CMPMAT" -r 1e-14 m.npy s.npy
 }
 
 # big_values N A B: K.csv N keys of 0 (every score 0), V.csv the first
