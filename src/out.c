@@ -495,8 +495,14 @@ open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
 	if (exists && !S_ISREG(st.st_mode)) {
 		/* A device, a FIFO or a socket is written in place:
 		 * renaming over it would replace it. */
-		if (dry && (S_ISSOCK(st.st_mode) || access(path, W_OK) != 0)) {
-			/* (open(2) of a socket: ENXIO) */
+		/* dry: a device opened and closed (/dev/tty without a
+		 * terminal: ENXIO), a FIFO only asked (it would wait for
+		 * its reader), a socket ENXIO, as open(2) says of one */
+		if (dry && S_ISCHR(st.st_mode) && (fd = open(path, O_WRONLY |
+		    O_NOCTTY | O_NONBLOCK)) >= 0)
+			close(fd);
+		else if (dry && (S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode) ||
+		    access(path, W_OK) != 0)) {
 			err_set(e, path, 0, 0, "%s", strerror(S_ISSOCK(
 			    st.st_mode) ? ENXIO : errno));
 			out_abort(o);

@@ -114,9 +114,9 @@ int out_open(struct out *o, const char *path, enum out_fmt fmt,
 
 /* For --dry-run: out_open of path into o, then out_abort: a file's
  * temporary file is made and removed (only making one tells whether it
- * can be: root passes access(2)), but a device, FIFO or socket is not
- * opened (a FIFO would wait for its reader), only asked whether it
- * could be.  Returns 0, or -1 with e set as out_open would. */
+ * can be: root passes access(2)), a device opened and closed, but a
+ * FIFO only asked whether it could be opened (it would wait for its
+ * reader).  Returns 0, or -1 with e set as out_open would. */
 int out_check(struct out *o, const char *path, struct err *e);
 
 /* Set o up as a sink (see OUT_RAW): out_begin, out_put with the rows

@@ -348,6 +348,10 @@ unprivileged() {
 	run "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o /proc/version
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: /proc/version: cannot create the new file that would replace it, beside it: No such file or directory" ]
+	# a device is opened and closed: /dev/tty without a terminal
+	run setsid "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o /dev/tty </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/tty: No such device or address" ]
 	# what may be written: nothing left, nothing opened (a FIFO would
 	# wait for its reader)
 	mkfifo f
