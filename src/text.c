@@ -47,6 +47,7 @@ struct row {
 	size_t fields;		/* fields on the line */
 	size_t nums;		/* how many of them are numbers */
 	size_t numlike;		/* how many look like one (numlike()) */
+	size_t typos;		/* of those, how many with a typo (typo()) */
 };
 
 unsigned long
@@ -425,7 +426,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 	double x;
 	int quoted;
 
-	rw->fields = rw->nums = rw->numlike = 0;
+	rw->fields = rw->nums = rw->numlike = rw->typos = 0;
 	for (;;) {
 		p = skip_blanks(p, end, sep);
 		if (sep == BLANKS && p == end)
@@ -484,6 +485,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			/* a header field: fine, unless numbers are beside it
 			 * or it is alone and looks like one */
 			rw->numlike += numlike(cs, ce, 0);
+			rw->typos += numlike(cs, ce, 0) && *typo(cs, ce);
 		} else if (nul_in_line(r, end)) {
 			return -1;
 		} else if (ce == cs) {
@@ -632,7 +634,9 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 		if (first) {
 			/* header if no field is a number, however split,
 			 * and it is not one field that looks like a number
-			 * (a one-column "1e5.5" is a typo, not a header):
+			 * (a one-column "1e5.5" is a typo, not a header),
+			 * nor fields that all do, one with a typo ("−1,−2",
+			 * where "2024-01-01,2024-01-02" is a header):
 			 * skip it, and choose the separator again on the
 			 * next line */
 			first = 0;
@@ -641,6 +645,7 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			/* (a NUL byte is no text: binary, reported where
 			 * it is by the strict pass) */
 			if (rw.nums == 0 && !(rw.fields == 1 && rw.numlike) &&
+			    !(rw.typos > 0 && rw.numlike == rw.fields) &&
 			    !split_has_number(&r, p, le, has,
 			    sep) && memchr(p, '\0', (size_t)(le - p)) == NULL &&
 			    !printed(p, le)) {

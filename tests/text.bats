@@ -325,6 +325,13 @@ inf,-inf,inf'
 	fails_with '1\nl0\n' '2:1: expected a number, found "l0" (a letter O, o, l or I where a digit is meant?)'
 	fails_with '\xe2\x88\x921\n2\n' '1:1: expected a number, found "−1" (U+2212, a minus sign, where '"'"'-'"'"' is meant?)'
 	fails_with '1O\n2\n' '1:1: expected a number, found "1O" (a letter O, o, l or I where a digit is meant?)'
+	# a line of such fields, one with a typo, is a row too; dates and
+	# names stay a header
+	fails_with '\xe2\x88\x921,\xe2\x88\x922\n1,2\n' '1:1: expected a number, found "−1" (U+2212, a minus sign, where '"'"'-'"'"' is meant?)'
+	fails_with '1,2\nO.5,1O\n' '2:1: expected a number, found "O.5" (a letter O, o, l or I where a digit is meant?)'
+	fails_with 'O.5,1O\n1,2\n' '1:1: expected a number, found "O.5" (a letter O, o, l or I where a digit is meant?)'
+	reads_as 'O.5,x\n1,2\n' '1,2'
+	reads_as 'l2,O2\n1,2\n' '1,2'
 	# not without a digit, nor in a name that starts with a letter and
 	# has no point: words
 	for h in I lo l2 O2 I0 lo2; do
