@@ -36,10 +36,12 @@
  * Lines whose first non-blank is '#' are comments.  The first
  * non-comment line is a header, and skipped, when no field is a number
  * however it is split: by each of ';', ',' and tab that it has outside
- * quotes, or by blanks if it has none of them.  So "a,b,c", "\"x\";\"y\""
- * and "layer 1,layer 2" are headers, while "1;0;1" and "1,5;2,5" are
- * data (the last an error).  After a header the separator is found
- * again on the next line.
+ * quotes, or by blanks if it has none of them; and when it is not one
+ * field that looks like a number ("1e5.5", "O.5"), nor fields that all
+ * do with a typo among them ("\u22121,\u22122").  So "a,b,c",
+ * "\"x\";\"y\"" and "layer 1,layer 2" are headers, while "1;0;1" and
+ * "1,5;2,5" are data (the last an error).  After a header the separator
+ * is found again on the next line.
  *
  * A blank line separates blocks: k > 1 blocks of equal shape (r, c)
  * give a 3-D shape (k, r, c); leading and trailing blank lines are
