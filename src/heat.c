@@ -1128,9 +1128,10 @@ show_section(struct heat *h, size_t b, struct err *e)
 	}
 	if (p->B > 1 && put(o, e, "sequence %zu\n", b))
 		goto fail;
-	/* short lines, each within 40 columns up to 9999 tokens */
-	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows (averaged)\n",
-	    p->nout, h->gq))
+	/* short lines, each within 50 columns up to 9999 tokens */
+	span_size(num, h->qs, h->gq);
+	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows of %s "
+	    "(averaged)\n", p->nout, h->gq, num))
 		goto fail;
 	/* how many keys a column holds: "of 3", "of 3 or 4" */
 	for (j = 0, a = (size_t)-1, c = 0; blocked && j < tk; j++) {

@@ -582,7 +582,7 @@ batch() {
 	yes 0,0,0,0 | head -200 >q0.csv
 	COLUMNS=80 run "$SA" -Q q0.csv -K randn:200x4 -V randn:200x4 \
 	    -o /dev/null --show
-	[ "${lines[0]}" = "200 queries in 100 rows (averaged)" ]
+	[ "${lines[0]}" = "200 queries in 100 rows of 2 (averaged)" ]
 	[ "${lines[1]}" = "200 keys in 25 columns of 8 (summed)" ]
 	[ "$(printf '%s\n' "${lines[@]:4:100}" | sed 's/^[0-9–]* *//' | sort -u)" = "$(printf '@%.0s' $(seq 50))" ]
 }
