@@ -37,8 +37,9 @@ SA="$ROOT/selfattn"
 	# scratch was sized for 2 (a write past it, then through NULL)
 	for a in "-Q randn:256x4 -K randn:1x4 -V randn:1x2 -H 2 -w randn:2x3" \
 	    "-x randn:256x20 -q randn:20x8 -k randn:20x8 -v randn:20x8 -w randn:8x5"; do
-		"$ROOT/blocks/selfattn" $a -j 1 -o b.csv
-		"$SA" $a -j 1 -o t.csv
-		"$ROOT/tests/tools/cmpmat" -r 1e-9 -a 1e-12 b.csv t.csv
+		"$ROOT/blocks/selfattn" $a -j 1 -o "$BATS_TEST_TMPDIR/b.csv"
+		"$SA" $a -j 1 -o "$BATS_TEST_TMPDIR/t.csv"
+		"$ROOT/tests/tools/cmpmat" -r 1e-9 -a 1e-12 \
+		    "$BATS_TEST_TMPDIR/b.csv" "$BATS_TEST_TMPDIR/t.csv"
 	done
 }
