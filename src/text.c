@@ -482,10 +482,13 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			r->v[r->n++] = x;
 			rw->nums++;
 		} else if (probe) {
-			/* a header field: fine, unless numbers are beside it
-			 * or it is alone and looks like one */
-			rw->numlike += numlike(cs, ce, 0);
-			rw->typos += numlike(cs, ce, 0) && *typo(cs, ce);
+			/* a header field: fine, unless numbers are beside it,
+			 * or it is alone and looks like one, or all do and
+			 * one has a typo */
+			int like = numlike(cs, ce, 0);
+
+			rw->numlike += (size_t)like;
+			rw->typos += like && *typo(cs, ce);
 		} else if (nul_in_line(r, end)) {
 			return -1;
 		} else if (ce == cs) {
