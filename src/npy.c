@@ -28,6 +28,7 @@
 #include "npy.h"
 
 #define MAGIC		"\x93NUMPY"
+#define UTF8_MAGIC	"\xc2\x93NUMPY"	/* the magic re-encoded as UTF-8 */
 #define MAGIC_LEN	6
 #define ALIGN		64	/* numpy pads preamble + header to this */
 #define GROWTH_DIGITS	21	/* numpy leaves room for shape[0] to grow
@@ -79,7 +80,10 @@ npy_like(const unsigned char *buf, size_t len)
 {
 	return npy_is(buf, len) || (len >= MAGIC_LEN + 2 && buf[0] == 0x93 &&
 	    buf[MAGIC_LEN] >= 1 && buf[MAGIC_LEN] <= 3 &&
-	    buf[MAGIC_LEN + 1] == 0);
+	    buf[MAGIC_LEN + 1] == 0) || (len >= MAGIC_LEN &&
+	    memcmp(buf + 1, MAGIC + 1, MAGIC_LEN - 1) == 0) ||
+	    (len >= sizeof UTF8_MAGIC - 1 &&
+	    memcmp(buf, UTF8_MAGIC, sizeof UTF8_MAGIC - 1) == 0);
 }
 
 /* Return 1 on a big-endian host.  Asked at run time: no compiler's
@@ -571,14 +575,17 @@ parse(const unsigned char *buf, size_t len, const char *name,
 		*borrowed = 0;
 	if (!npy_is(buf, len)) {
 		/* its first bytes, as \xHH but for printable ASCII */
-		char got[4 * MAGIC_LEN + 1], *g = got;
+		char got[4 * (MAGIC_LEN + 1) + 1], *g = got;
+		int utf8 = len >= sizeof UTF8_MAGIC - 1 &&
+		    memcmp(buf, UTF8_MAGIC, sizeof UTF8_MAGIC - 1) == 0;
 
-		for (i = 0; i < MAGIC_LEN && i < len; i++)
+		for (i = 0; i < MAGIC_LEN + (size_t)utf8 && i < len; i++)
 			g += sprintf(g, buf[i] >= 0x20 && buf[i] < 0x7f &&
 			    buf[i] != '\\' ? "%c" : "\\x%02x", buf[i]);
 		return err_set(e, name, 0, 0, "expected the .npy magic string "
-		    "\\x93NUMPY, found %s%s", got, i < len ? "" :
-		    " and the end of the file");
+		    "\\x93NUMPY, found %s%s", got, utf8 ? " (the file was "
+		    "re-encoded as UTF-8 text: its binary data is lost)" :
+		    i < len ? "" : " and the end of the file");
 	}
 	if (len < MAGIC_LEN + 2)
 		return err_set(e, name, 0, 0, "truncated .npy file: expected "

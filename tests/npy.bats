@@ -376,7 +376,7 @@ fails_with() {
 	[ "$stderr" = 'selfattn: bad_magic.npy: expected the .npy magic string \x93NUMPY, found \x93NUMPX' ]
 }
 
-@test "npy: an input whose magic is damaged (\\x93, then a version after it) is a .npy with a bad magic, not text with a NUL byte" {
+@test "npy: an input whose magic is damaged (a byte wrong, or re-encoded as UTF-8) is a .npy with a bad magic, not text" {
 	cd "$NPY"
 	for x in bad_magic.npy - ; do
 		run --separate-stderr "$SA" -x $x -q rand:4x4 -k rand:4x4 -v rand:4x4 -o "$BATS_TEST_TMPDIR/y.csv" <bad_magic.npy
@@ -396,6 +396,15 @@ fails_with() {
 	run --separate-stderr sh -c 'cat "$1" | "$2" -x - -q rand:4x4 -k rand:4x4 -v rand:4x4' sh "$BATS_TEST_TMPDIR/m2.npy" "$SA"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: <stdin>: expected the .npy magic string \\x93NUMPY, found \\x93MUMPX" ]
+	# damaged in its first byte, or re-encoded as UTF-8 (a text editor)
+	{ printf 'XNUMPY'; tail -c +7 bad_magic.npy; } > "$BATS_TEST_TMPDIR/m3.npy"
+	run --separate-stderr "$SA" -x - -q rand:4x4 -k rand:4x4 -v rand:4x4 < "$BATS_TEST_TMPDIR/m3.npy"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdin>: expected the .npy magic string \\x93NUMPY, found XNUMPY" ]
+	{ printf '\302\223NUMPY'; tail -c +7 bad_magic.npy; } > "$BATS_TEST_TMPDIR/m4.npy"
+	run --separate-stderr "$SA" -x "$BATS_TEST_TMPDIR/m4.npy" -q rand:4x4 -k rand:4x4 -v rand:4x4
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: $BATS_TEST_TMPDIR/m4.npy: expected the .npy magic string \\x93NUMPY, found \\xc2\\x93NUMPY (the file was re-encoded as UTF-8 text: its binary data is lost)" ]
 	# text that starts with 0x93 (Windows-1252's left quote) is text
 	printf '\223x\224\n1\n' > "$BATS_TEST_TMPDIR/q.csv"
 	run --separate-stderr "$SA" --dry-run -x "$BATS_TEST_TMPDIR/q.csv" -q rand:1x2 -k rand:1x2 -v rand:1x2
