@@ -34,3 +34,24 @@ err_format(const struct err *e, char *buf, size_t cap)
 		    e->msg);
 	return buf;
 }
+
+size_t
+err_escape_byte(unsigned char c, char *b)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '\n' || c == '\t') {
+		b[0] = '\\';
+		b[1] = c == '\n' ? 'n' : 't';
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		b[0] = '\\';
+		b[1] = 'x';
+		b[2] = hex[c >> 4];
+		b[3] = hex[c & 15];
+		return 4;
+	}
+	b[0] = (char)c;
+	return 1;
+}

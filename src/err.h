@@ -41,4 +41,10 @@ int err_set(struct err *e, const char *file, unsigned long line,
  * every diagnostic: main() prints it after "selfattn: ". */
 char *err_format(const struct err *e, char *buf, size_t cap);
 
+/* Byte c of a name in a line for a terminal, into b (at most 4 bytes,
+ * no NUL): a control character as an escape (\n, \t, \x1b), so that the
+ * line stays one line and a terminal is sent nothing; returns its
+ * length.  Pure, so async-signal-safe. */
+size_t err_escape_byte(unsigned char c, char *b);
+
 #endif

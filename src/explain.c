@@ -116,12 +116,34 @@ has(const struct plan_in in[IN_NROLES], int r)
 	return in[r].name != NULL || (r != IN_BO && in[IN_INPROJB].name);
 }
 
-/* The line of positions and masks in force. */
+/* Room for shown()'s copy of a name. */
+#define NAMESZ (4 * ERR_FILE + 4)
+
+/* Name s with its control characters escaped as in diagnostics
+ * (err_escape_byte()), in b (NAMESZ bytes) when it has any, cut short
+ * with "..." if it does not fit: standard output may be a terminal. */
+static const char *
+shown(const char *s, char *b)
+{
+	size_t n = 0;
+	const char *c;
+
+	for (c = s; *c != '\0' && (unsigned char)*c >= 0x20 && *c != 0x7f; c++)
+		;
+	if (*c == '\0')
+		return s;
+	for (c = s; *c != '\0' && n + 4 + 4 < NAMESZ; c++)
+		n += err_escape_byte((unsigned char)*c, b + n);
+	memcpy(b + n, *c != '\0' ? "..." : "", *c != '\0' ? 4 : 1);
+	return b;
+}
+
 /* The score modifiers in force, in their order, if any. */
 static void
 modifiers(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 {
 	const char *sep = "";
+	char nb[NAMESZ];
 
 	if (p->o.qknorm) {
 		fprintf(f, "modifiers: RMSNorm of queries and keys (eps %g)",
@@ -135,22 +157,25 @@ modifiers(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 	}
 	if (p->o.alibi) {
 		fprintf(f, "%s ALiBi slopes %s", *sep ? sep : "modifiers:",
-		    in[IN_ALIBI].name ? in[IN_ALIBI].name : "of the paper");
+		    in[IN_ALIBI].name ? shown(in[IN_ALIBI].name, nb) :
+		    "of the paper");
 		sep = ",";
 	}
 	if (in[IN_SINKS].name != NULL) {
 		fprintf(f, "%s sinks %s", *sep ? sep : "modifiers:",
-		    in[IN_SINKS].name);
+		    shown(in[IN_SINKS].name, nb));
 		sep = ",";
 	}
 	if (*sep)
 		fputc('\n', f);
 }
 
+/* The line of positions and masks in force. */
 static void
 masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 {
 	const char *sep = "";
+	char nb[NAMESZ];
 
 	fputs("masks:", f);
 	if (p->o.causal) {
@@ -171,24 +196,27 @@ masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 	}
 	if (in[IN_MASK].name != NULL) {
 		fprintf(f, "%s --mask %s (0/1: 1 = may attend)", sep,
-		    in[IN_MASK].name);
+		    shown(in[IN_MASK].name, nb));
 		sep = ",";
 	}
 	if (in[IN_BIAS].name != NULL) {
 		fprintf(f, "%s --bias %s (added to the scores)", sep,
-		    in[IN_BIAS].name);
+		    shown(in[IN_BIAS].name, nb));
 		sep = ",";
 	}
 	if (in[IN_KLEN].name != NULL) {
-		fprintf(f, "%s --key-lengths %s", sep, in[IN_KLEN].name);
+		fprintf(f, "%s --key-lengths %s", sep,
+		    shown(in[IN_KLEN].name, nb));
 		sep = ",";
 	}
 	if (in[IN_QLEN].name != NULL) {
-		fprintf(f, "%s --query-lengths %s", sep, in[IN_QLEN].name);
+		fprintf(f, "%s --query-lengths %s", sep,
+		    shown(in[IN_QLEN].name, nb));
 		sep = ",";
 	}
 	if (in[IN_KPAD].name != NULL) {
-		fprintf(f, "%s --key-padding %s", sep, in[IN_KPAD].name);
+		fprintf(f, "%s --key-padding %s", sep,
+		    shown(in[IN_KPAD].name, nb));
 		sep = ",";
 	}
 	if (p->o.has_krange) {
@@ -211,7 +239,7 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	struct run_info ri;
 	struct mat_shape sh[PLAN_NOUT];
 	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], g[32] = "";
-	char num[NUM_MAXLEN + 1];
+	char num[NUM_MAXLEN + 1], nb[NAMESZ];
 	double inbytes = 0, fl, total = 0, B, nq, nk, mem, mb, reading = 0;
 	size_t text;
 	int i, draw, want[PLAN_NOUT], rc = -1, planned = 0;
@@ -256,7 +284,8 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 
 	for (i = 0; i < IN_NROLES; i++)
 		if (in[i].name != NULL)
-			fprintf(f, "input: %s %s %s\n", in[i].opt, in[i].name,
+			fprintf(f, "input: %s %s %s\n", in[i].opt,
+			    shown(in[i].name, nb),
 			    mat_shape_str(s, sizeof s, &in[i].sh));
 	B = (double)p.B;
 	nq = (double)p.nout;
@@ -362,7 +391,7 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 
 		if (to == NULL)
 			continue;
-		to = strcmp(to, "-") == 0 ? "<stdout>" : to;
+		to = strcmp(to, "-") == 0 ? "<stdout>" : shown(to, nb);
 		if (i == PLAN_HEAT || i == PLAN_SHOW)
 			/* pictures of the weights: their own formats */
 			fprintf(f, "write: %s %s: heatmap of the weights %s, "

@@ -355,31 +355,6 @@ static struct watched {
 } *watch;
 static size_t nwatch;
 
-/* Byte c of a name in a diagnostic line, into b (at most 4 bytes, no
- * NUL): a control character as an escape (\n, \t, \x1b), so that the
- * line stays one line and a terminal is sent nothing; returns its
- * length.  Async-signal-safe. */
-static size_t
-escape_byte(unsigned char c, char *b)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	if (c == '\n' || c == '\t') {
-		b[0] = '\\';
-		b[1] = c == '\n' ? 'n' : 't';
-		return 2;
-	}
-	if (c < 0x20 || c == 0x7f) {
-		b[0] = '\\';
-		b[1] = 'x';
-		b[2] = hex[c >> 4];
-		b[3] = hex[c & 15];
-		return 4;
-	}
-	b[0] = (char)c;
-	return 1;
-}
-
 /* s to standard error, from a signal handler (write(2) is safe there;
  * stdio is not). */
 static void
@@ -391,7 +366,7 @@ say(const char *s)
 		s += k;
 }
 
-/* say() of a name, escaped (escape_byte()). */
+/* say() of a name, escaped (err_escape_byte()). */
 static void
 say_name(const char *s)
 {
@@ -399,7 +374,7 @@ say_name(const char *s)
 	size_t n = 0;
 
 	for (; *s != '\0'; s++) {
-		n += escape_byte((unsigned char)*s, b + n);
+		n += err_escape_byte((unsigned char)*s, b + n);
 		if (n >= 256) {
 			b[n] = '\0';
 			say(b);
@@ -526,7 +501,7 @@ keep_std_fds(struct err *e)
 /* "selfattn: " and s on one line of standard error: a control
  * character, which only a name given on the command line or in a file
  * can bring (a file "a\nb.csv"), is written as an escape
- * (escape_byte()). */
+ * (err_escape_byte()). */
 static void
 put_line(const char *s)
 {
@@ -534,7 +509,7 @@ put_line(const char *s)
 
 	fputs("selfattn: ", stderr);
 	for (; *s != '\0'; s++)
-		fwrite(b, 1, escape_byte((unsigned char)*s, b), stderr);
+		fwrite(b, 1, err_escape_byte((unsigned char)*s, b), stderr);
 	putc('\n', stderr);
 }
 

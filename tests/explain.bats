@@ -395,3 +395,17 @@ END
 	[ "${lines[0]}" = "input: -Q $DATA/npy/f4_3d_f.npy 2x2x3" ]
 	[ "${lines[3]}" = "sequences: 2 of 2 queries and 2 keys" ]
 }
+
+@test "dry-run: a control character in a file name is written as an escape, as in diagnostics" {
+	cd "$BATS_TEST_TMPDIR"
+	printf '1,2\n3,4\n' > "$(printf 'x\033[31m.csv')"
+	printf '1,0\n1,1\n' > "$(printf 'm\tk.csv')"
+	run --separate-stderr "$SA" --dry-run -x "$(printf 'x\033[31m.csv')" -q rand:2x2 -k rand:2x2 -v rand:2x2 --mask "$(printf 'm\tk.csv')" -o "$(printf 'y\nz.csv')"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
+	[ "${lines[0]}" = 'input: -x x\x1b[31m.csv 2x2' ]
+	[ "${lines[4]}" = 'input: --mask m\tk.csv 2x2' ]
+	printf '%s\n' "${lines[@]}" | grep -qxF 'masks: --mask m\tk.csv (0/1: 1 = may attend)'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'write: -o y\nz.csv: Y 2x2, csv'
+	! printf '%s' "$output" | grep -q "$(printf '\033')"
+}
