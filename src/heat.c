@@ -582,6 +582,9 @@ block_note(const struct heat *h, char *buf, size_t cap)
 	    "");
 }
 
+/* The caption naming the axes (U+2193 and U+2192: arrows down, right). */
+#define CAPTION "rows: queries \xe2\x86\x93, columns: keys \xe2\x86\x92"
+
 /* The SVG's cells along an axis of n: 560 px shared, 8 to 36 each. */
 static size_t
 cell_px(size_t n)
@@ -596,7 +599,8 @@ svg_head(struct heat *h, struct err *e)
 {
 	const struct plan *p = h->p;
 	struct out *o = h->o.svg;
-	size_t nsec = h->o.has_batch ? 1 : p->B, n, cols, w, k, title = 0;
+	size_t nsec = h->o.has_batch ? 1 : p->B, n, cols, w, k, title = 0, cap,
+	    nt;
 	int agg = in_blocks(h);
 	char name[64], note[200];
 
@@ -628,8 +632,20 @@ svg_head(struct heat *h, struct err *e)
 	block_note(h, note, sizeof note);
 	if (agg && 16 + text_px(note, 12) > h->width)
 		h->width = 16 + text_px(note, 12);
-	/* a caption naming the axes, and the note when in blocks */
-	h->height = 16 + nsec * h->sech + 22 + (agg ? 22 : 0) + 8;
+	/* a caption naming the axes, and the note when in blocks: right
+	 * under the panels of a single section shorter than the legend,
+	 * each if it fits beside the legend, else at the foot (where they
+	 * stood far below a one-row heatmap) */
+	h->height = 16 + nsec * h->sech + 8;
+	cap = 16 + (p->B > 1 ? 24 : 0) + (h->nrow - 1) * h->ph + 22 + h->lk +
+	    h->gq * h->ch + 20;
+	if (nsec > 1 || h->nrow * h->ph >= 246 || text_px(CAPTION, 12) >
+	    h->ncol * h->pw)
+		cap = (h->height += 22) - 12;
+	nt = cap + 22;
+	if (agg && (nt > h->height - 8 || text_px(note, 12) > h->ncol *
+	    h->pw))
+		nt = (h->height += 22) - 12;
 	if (put(o, e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%zu\" "
 	    "height=\"%zu\" viewBox=\"0 0 %zu %zu\" font-family=\"sans-serif\">"
@@ -652,11 +668,10 @@ svg_head(struct heat *h, struct err *e)
 	    "height=\"100%\" fill=\"white\"/>\n", e))
 		return -1;
 	if (put(o, e, "<text class=\"axes\" x=\"8\" y=\"%zu\" font-size="
-	    "\"12\" fill=\"#555\">rows: queries \xe2\x86\x93, columns: keys "
-	    "\xe2\x86\x92</text>\n", h->height - 12 - (agg ? 22 : 0)))
+	    "\"12\" fill=\"#555\">" CAPTION "</text>\n", cap))
 		return -1;
 	if (agg && put(o, e, "<text class=\"note\" x=\"8\" y=\"%zu\" "
-	    "font-size=\"12\">%s</text>\n", h->height - 12, note))
+	    "font-size=\"12\">%s</text>\n", nt, note))
 		return -1;
 	return 0;
 }

@@ -887,3 +887,27 @@ on,0.05,0.05,0.3,0.2,0.1,0.3' ]
 	grep -q "cut$(printf '\357\277\275')" h.html
 	! grep -q "$(printf '\357\277\277')" h.html
 }
+
+@test "heatmap: the SVG's caption and note stand right under a heatmap shorter than the legend, at the foot under a tall one" {
+	cd "$BATS_TEST_TMPDIR"
+	# one query, two heads: cells from y 54 to 90, the legend to about 210
+	"$SA" -Q randn:1x8 -K randn:6x8 -V randn:6x8 -H 2 --heatmap one.svg -o /dev/null
+	bottom=$(sed -n 's/.*<rect class="cell[^"]*" x="[0-9]*" y="\([0-9]*\)" width="[0-9]*" height="\([0-9]*\)".*/\1 \2/p' one.svg |
+	    awk '$1 + $2 > m { m = $1 + $2 } END { print m }')
+	[ "$bottom" -eq 90 ]
+	grep -q "<text class=\"axes\" x=\"8\" y=\"110\"" one.svg
+	grep -q '<svg [^>]* height="270"' one.svg
+	# in blocks: the note follows the caption when it fits beside the legend
+	"$SA" -Q randn:2x8 -K randn:300x8 -V randn:300x8 --heatmap agg.svg -o /dev/null
+	grep -q '<text class="axes" x="8" y="171"' agg.svg
+	grep -q '<text class="note" x="8" y="193"' agg.svg
+	# taller than the legend: both at the foot, as before
+	"$SA" -Q randn:300x8 -K randn:300x8 -V randn:300x8 --heatmap tall.svg -o /dev/null
+	grep -q '<svg [^>]* height="947"' tall.svg
+	grep -q '<text class="axes" x="8" y="913"' tall.svg
+	grep -q '<text class="note" x="8" y="935"' tall.svg
+	# one narrow panel: the caption does not fit beside the legend
+	"$SA" -Q randn:2x4 -K randn:3x4 -V randn:3x4 --heatmap narrow.svg -o /dev/null
+	grep -q '<svg [^>]* height="292"' narrow.svg
+	grep -q '<text class="axes" x="8" y="280"' narrow.svg
+}
