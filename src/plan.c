@@ -597,11 +597,21 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
 		dh = sh->dim[nd - 3];
 	if (nd == 4)
 		db = sh->dim[0];
-	if ((dh != 1 && dh != p->H) || (db != 1 && db != p->B))
+	if ((dh != 1 && dh != p->H) || (db != 1 && db != p->B)) {
+		char hint[96] = "";
+
+		/* nn.MultiheadAttention's 3-D attn_mask, (B·H, n, m), or a
+		 * mask a sequence, (B, n, m) */
+		if (nd == 3 && p->B > 1 && (dh == p->B * p->H || dh == p->B))
+			snprintf(hint, sizeof hint, "; a (%s, n, m) mask is "
+			    "4-D: give it .reshape(%zu, %zu, %zu, %zu)",
+			    p->H > 1 && dh == p->B * p->H ? "B*H" : "B", p->B,
+			    dh == p->B * p->H ? p->H : 1, rows, cols);
 		return mismatch(e, in, "there %s %zu head%s%s%zu sequence%s: "
-		    "expected (%s%zu|1, n|1, m|1)", p->H == 1 ? "is" : "are",
+		    "expected (%s%zu|1, n|1, m|1)%s", p->H == 1 ? "is" : "are",
 		    p->H, PL(p->H), nd == 4 ? " and " : " in ", p->B,
-		    PL(p->B), nd == 4 ? "B|1, " : "", p->H);
+		    PL(p->B), nd == 4 ? "B|1, " : "", p->H, hint);
+	}
 	st[0] = db == 1 ? 0 : dh * rows * cols;
 	st[1] = dh == 1 ? 0 : rows * cols;
 	st[2] = rows == 1 ? 0 : cols;

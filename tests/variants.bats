@@ -541,6 +541,16 @@ data_is() {
 	data_is '--bias b3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n|1, m|1)'
 }
 
+@test "variants data: a 3-D --bias of a batch, (B*H, n, m) as nn.MultiheadAttention's or (B, n, m), is told to be 4-D" {
+	printf '1,2,3,4\n5,6,7,8\n\n1,2,3,4\n5,6,7,8\n' > x2.csv
+	printf '0,0\n0,0\n\n0,0\n0,0\n\n0,0\n0,0\n\n0,0\n0,0\n' > b4.csv
+	printf '0,0\n0,0\n\n0,0\n0,0\n' > b2.csv
+	run "$SA" -x x2.csv -q rand:4x4 -k rand:4x4 -v rand:4x4 -H 2 --bias b4.csv
+	data_is '--bias b4.csv is 4x2x2 but there are 2 heads in 2 sequences: expected (2|1, n|1, m|1); a (B*H, n, m) mask is 4-D: give it .reshape(2, 2, 2, 2)'
+	run "$SA" -x x2.csv -q rand:4x4 -k rand:4x4 -v rand:4x4 --mask b2.csv
+	data_is '--mask b2.csv is 2x2x2 but there is 1 head in 2 sequences: expected (1|1, n|1, m|1); a (B, n, m) mask is 4-D: give it .reshape(2, 1, 2, 2)'
+}
+
 @test "variants data: a per-head --mask must have 1 or H heads" {
 	mkqkv
 	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > m3.csv
