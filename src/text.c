@@ -501,13 +501,20 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			    "an index column, as pandas' to_csv writes: write "
 			    "with index=False, header=False)" : "");
 		} else {
+			/* "1,5<TAB>2,5": tab-separated, with decimal commas
+			 * that made ',' the separator */
+			int tabbed = sep == ',' && memchr(cs, '\t',
+			    (size_t)(ce - cs)) != NULL;
+
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),
-			    "expected a number%s, found \"%s\"%s%s",
-			    decimal_comma(cs, (size_t)(ce - cs)) ?
+			    "expected a number%s, found \"%s\"%s%s%s",
+			    tabbed || decimal_comma(cs, (size_t)(ce - cs)) ?
 			    " with a decimal point" : "", shown, printed(line,
 			    end) || ce[-1] == ']' ? " (an array as NumPy prints "
 			    "it: write it with np.savetxt, or np.save)" : "",
+			    tabbed ? " (tab-separated numbers with decimal "
+			    "commas: the commas were read as separators)" : "",
 			    typo(cs, ce));
 		}
 		if (sep != BLANKS) {
