@@ -439,3 +439,9 @@ selfattn: warning: 2 log-sum-exp values are -inf in every shard (no key seen): t
 	tr '\n' '\001' <"$SAMPLES/gen_torch.py" >gen.one
 	grep -qF -f snippet.one gen.one
 }
+
+@test "docs: README counts the PyTorch cases of tests/torch as there are" {
+	n=$(ls "$ROOT"/tests/torch/*/cmd | wc -l)
+	[ "$n" -gt 70 ]
+	grep -q "^\`tests/torch/\` holds $n cases like this one" "$README"
+}

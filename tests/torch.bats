@@ -12,7 +12,8 @@
 # arguments relative to the folder, expect_out.npy, expect_w.npy (the
 # weights as -a writes them), and, where some query row has every key
 # masked, expect_warning: the one line selfattn prints to stderr (exit 0;
-# PyTorch gives NaN for those rows, the expectation has zeros).
+# PyTorch 1.13 gave NaN for those rows, where scaled_dot_product_attention
+# gives zeros since 2.5: the expectation has zeros).
 
 load helpers
 
