@@ -6,9 +6,10 @@
  * they touch in COMP_LINE, completes the word selfattn will get, and
  * gives the replies less what lies before bash's current piece.  An
  * option's argument is completed after the option as a separate word
- * (--input FILE, -x FILE) and after "=" (--causal=); an optional
- * argument only after "=", as selfattn reads it (and --causal= is
- * offered beside --causal, so that no space follows the name).  An
+ * (--input FILE, -x FILE), after "=" (--causal=) and attached to a
+ * letter (-cbottom-right, -xX.csv); an optional argument only after
+ * "=" or attached, as selfattn reads it (and --causal= is offered
+ * beside --causal, so that no space follows the name).  An
  * @FILE argument (--labels) completes to @ and file names.  Any other
  * word completes to the options if it starts with "-", else to file
  * names (the operands of --merge).
@@ -135,7 +136,14 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 	    "\t# an argument after \"=\", or as the next word (not an optional\n"
 	    "\t# one: selfattn would take that for an operand)\n"
 	    "\tif [[ $word == --*=* ]]; then\n"
-	    "\t\topt=${word%%=*} val=${word#*=} pre=$opt=\n"
+	    "\t\topt=${word%%=*} val=${word#*=} pre=$opt=\n", f);
+	/* a letter's argument attached (-cbottom-right, -fnpy) */
+	fputs("\telif [[ $word == -[", f);
+	for (i = 0; i < n; i++)
+		if (o[i].letter && o[i].has_arg != NO_ARG)
+			putc(o[i].letter, f);
+	fputs("]?* ]]; then\n"
+	    "\t\topt=${word:0:2} val=${word:2} pre=$opt\n"
 	    "\telse\n"
 	    "\t\tcase $prev in\n", f);
 	pattern(f, o, n, ANY, NULL, 1);
@@ -146,7 +154,7 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 	    "\t\tcase $opt in\n", f);
 	/* the arms below match long names: a letter becomes its name */
 	for (i = 0; i < n; i++)
-		if (o[i].letter && o[i].has_arg == REQ_ARG)
+		if (o[i].letter && o[i].has_arg != NO_ARG)
 			fprintf(f, "\t\t-%c) opt=--%s;;\n", o[i].letter,
 			    o[i].name);
 	fputs("\t\tesac\n\t\tcase $opt in\n", f);

@@ -105,6 +105,12 @@ setup() {
 	[ "$(comp selfattn --key-labels @ in | sort)" = "$(printf '%s\n' @in1.csv @in2.npy)" ]
 	[ "$(comp selfattn --alibi =@ in2)" = "@in2.npy" ]
 	[ -z "$(comp selfattn --labels the)" ]
+	# a letter's argument attached, as selfattn reads -cbottom-right
+	[ "$(comp selfattn -cb)" = "-cbottom-right" ]
+	[ "$(comp selfattn -c)" = "-c" ]
+	[ "$(comp selfattn -fn)" = "-fnpy" ]
+	[ "$(comp selfattn -xin1)" = "-xin1.csv" ]
+	[ "$(comp selfattn -sn)" = "-snone" ]
 }
 
 # bcomp LINE: the line a real interactive bash makes of LINE and a TAB
@@ -124,6 +130,8 @@ bcomp() {
 	# (the script gave "--causal==" for --causal= TAB)
 	[ "$(bcomp 'selfattn --causal=')" = "selfattn --causal=" ]
 	[ "$(bcomp 'selfattn --caus')" = "selfattn --causal" ]
+	[ "$(bcomp 'selfattn -cb')" = "selfattn -cbottom-right " ]
+	[ "$(bcomp 'selfattn -xot')" = "selfattn -xother.csv " ]
 	[ "$(bcomp 'selfattn --mask=ot')" = "selfattn --mask=other.csv " ]
 	# @FILE: the @ kept (readline writes it \@)
 	[ "$(bcomp 'selfattn --labels @ot')" = 'selfattn --labels \@other.csv ' ]
