@@ -326,12 +326,24 @@ struct opts {
 static struct out outs[PLAN_NOUT];
 
 /* The signals that end the run (every one whose default action ends a
- * process, but those of a fault, SIGXFSZ and SIGKILL): the temporary
- * files are removed, then the signal is raised again with its default
- * action, so the exit status tells it (SIGPIPE: 141 in the shell, as
- * for any filter; SIGQUIT still dumps core where the limit allows). */
+ * process, but those of a fault, SIGXFSZ and SIGKILL; and the real-time
+ * signals, SIGRTMIN to SIGRTMAX): the temporary files are removed, then
+ * the signal is raised again with its default action, so the exit
+ * status tells it (SIGPIPE: 141 in the shell, as for any filter;
+ * SIGQUIT still dumps core where the limit allows).  SIGSYS, SIGTRAP
+ * and SIGABRT come of a fault, a debugger or a crash. */
 static const int fatal_sig[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGQUIT,
-	SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF };
+	SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF,
+#ifdef SIGPOLL
+	SIGPOLL,		/* SIGIO on Linux */
+#endif
+#ifdef SIGPWR
+	SIGPWR,			/* Linux: a power failure, a shutdown */
+#endif
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
 
 static void
 on_signal(int sig)
@@ -458,11 +470,21 @@ catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < NELEM(fatal_sig); i++)
 		sigaddset(&sa.sa_mask, fatal_sig[i]);
+#ifdef SIGRTMIN
+	for (i = SIGRTMIN; i <= SIGRTMAX; i++)
+		sigaddset(&sa.sa_mask, i);
+#endif
 	sa.sa_handler = on_signal;
 	for (i = 0; i < NELEM(fatal_sig); i++)
 		if (sigaction(fatal_sig[i], NULL, &old) == 0 &&
 		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
 			sigaction(fatal_sig[i], &sa, NULL);
+#ifdef SIGRTMIN
+	for (i = SIGRTMIN; i <= SIGRTMAX; i++)
+		if (sigaction(i, NULL, &old) == 0 &&
+		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
+			sigaction(i, &sa, NULL);
+#endif
 	sa.sa_sigaction = on_bus;
 	sa.sa_flags = SA_SIGINFO;
 	if (sigaction(SIGBUS, NULL, &old) == 0 &&

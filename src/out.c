@@ -99,6 +99,32 @@ out_init(struct out *o)
 {
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
+	o->dir = -1;
+}
+
+/* The folder of o->dest, dirlen bytes of it ("." for none), opened for
+ * the *at() calls (O_PATH where there is one: a folder that may be
+ * written but not read still opens), or -1. */
+static int
+open_dir(const struct out *o, size_t dirlen)
+{
+#ifdef O_PATH
+	const int how = O_PATH | O_DIRECTORY | O_CLOEXEC;
+#else
+	const int how = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+#endif
+	char *d;
+	int fd;
+
+	if (dirlen == 0)
+		return open(".", how);
+	if ((d = malloc(dirlen + 1)) == NULL)
+		return -1;
+	memcpy(d, o->dest, dirlen);
+	d[dirlen] = '\0';
+	fd = open(d, how);
+	free(d);
+	return fd;
 }
 
 /*
@@ -397,6 +423,8 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 	}
 	memcpy(o->tmp + dirlen, base, keep);
 	strcpy(o->tmp + dirlen + keep, TMP_SUFFIX);
+	o->base = dirlen;
+	o->dir = open_dir(o, dirlen);
 	hold_signals(&old);
 	if ((fd = mkstemp(o->tmp)) >= 0) {
 		o->fd = fd;
@@ -890,7 +918,8 @@ out_commit(struct out *o, struct err *e)
 {
 	if (o->tmp == NULL)
 		return 0;
-	if (rename(o->tmp, o->dest) != 0)
+	if ((o->dir >= 0 ? renameat(o->dir, o->tmp + o->base, o->dir,
+	    o->dest + o->base) : rename(o->tmp, o->dest)) != 0)
 		return err_set(e, o->path, 0, 0, "%s", strerror(errno));
 	o->live = 0;
 	atomic_signal_fence(memory_order_seq_cst);
@@ -898,7 +927,20 @@ out_commit(struct out *o, struct err *e)
 	o->tmp = NULL;
 	free(o->dest);
 	o->dest = NULL;
+	if (o->dir >= 0)
+		close(o->dir);
+	o->dir = -1;
 	return 0;
+}
+
+/* Remove o->tmp, in its folder.  Async-signal-safe. */
+static void
+unlink_tmp(const struct out *o)
+{
+	if (o->dir >= 0)
+		unlinkat(o->dir, o->tmp + o->base, 0);
+	else
+		unlink(o->tmp);
 }
 
 int
@@ -918,9 +960,17 @@ out_commit_all(struct out o[], size_t n, struct err *e)
 				return -1;
 	hold_signals(&old);
 	/* What would make a rename fail before any is done: a directory
-	 * made under a file's name during the run. */
+	 * made under a file's name during the run, or its folder removed
+	 * (moved, it is still where the file goes: o->dir) */
 	for (i = 0; i < n && rc == 0; i++)
-		if (o[i].tmp != NULL && stat(o[i].dest, &st) == 0 &&
+		if (o[i].tmp == NULL)
+			continue;
+		else if (o[i].dir >= 0 && fstat(o[i].dir, &st) == 0 &&
+		    st.st_nlink == 0)
+			rc = err_set(e, o[i].path, 0, 0, "its folder was "
+			    "removed during the run");
+		else if ((o[i].dir >= 0 ? fstatat(o[i].dir, o[i].dest +
+		    o[i].base, &st, 0) : stat(o[i].dest, &st)) == 0 &&
 		    S_ISDIR(st.st_mode))
 			rc = err_set(e, o[i].path, 0, 0, "%s",
 			    strerror(EISDIR));
@@ -938,12 +988,15 @@ out_abort(struct out *o)
 	o->fd = -1;
 	if (o->tmp != NULL) {
 		/* unlink first: a handler skips it once live is 0 */
-		unlink(o->tmp);
+		unlink_tmp(o);
 		o->live = 0;
 		atomic_signal_fence(memory_order_seq_cst);
 		free(o->tmp);
 		o->tmp = NULL;
 	}
+	if (o->dir >= 0)
+		close(o->dir);
+	o->dir = -1;
 	free(o->buf);
 	o->buf = NULL;
 	free(o->dest);
@@ -954,5 +1007,5 @@ void
 out_unlink_tmp(const struct out *o)
 {
 	if (o->live)
-		unlink(o->tmp);
+		unlink_tmp(o);
 }

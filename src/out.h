@@ -56,6 +56,11 @@ struct out {
 	char *dest;		/* what tmp is renamed to: path, or where
 				 * its symlinks lead */
 	char *tmp;		/* the temporary file, or NULL */
+	int dir;		/* tmp's and dest's folder, held open so that
+				 * they are renamed or removed there even if
+				 * it is moved meanwhile; -1: by their paths */
+	size_t base;		/* where the names in that folder start in
+				 * tmp and dest */
 	volatile sig_atomic_t live;	/* tmp exists: see out_unlink_tmp */
 	enum out_fmt fmt;
 	enum out_type type;

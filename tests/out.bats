@@ -526,8 +526,8 @@ unprivileged() {
 	no_temps
 }
 
-@test "out: SIGTERM, SIGHUP, SIGINT and the other signals that end a process remove the temporary file (a SIGBUS sent too)" {
-	for sig in TERM HUP INT QUIT ALRM USR1 USR2 XCPU VTALRM PROF BUS; do
+@test "out: SIGTERM, SIGHUP, SIGINT and the other signals that end a process remove the temporary file (a SIGBUS sent too, real-time signals, SIGPWR)" {
+	for sig in TERM HUP INT QUIT ALRM USR1 USR2 XCPU VTALRM PROF BUS PWR IO STKFLT RTMIN RTMAX; do
 		rm -f in
 		# (under ASan, whose handler would take SIGBUS, its default)
 		start_waiting "exec env --default-signal=$sig ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_sigbus=0"
@@ -698,4 +698,45 @@ unprivileged() {
 		[ "$(cat y.csv)" = OLD ]
 	done
 	no_temps
+}
+
+# hold_run OUTDIR ARGS...: start selfattn with -Q from the FIFO "in",
+# and wait until it has made its temporary file in OUTDIR
+hold_run() {
+	local d=$1 i
+	shift
+	mkfifo in
+	"$SA" -Q in -K randn:3x4 -V randn:3x4 "$@" 2>err &
+	pid=$!
+	for i in $(seq 200); do
+		ls "$d"/*.selfattn-* >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "out: a folder moved during the run still gets its file; one removed fails before any file is replaced" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir d
+	echo old >w.csv
+	hold_run d -o w.csv -a d/y.csv
+	mv d d2
+	printf '1,2,3,4\n5,6,7,8\n' >in
+	wait "$pid"
+	[ ! -s err ]
+	[ "$(wc -l <d2/y.csv)" -eq 2 ]
+	[ "$(head -c 3 w.csv)" != old ]
+	[ -z "$(find . -name '*.selfattn-*')" ]
+	rm -f in
+	mkdir d
+	echo old >w.csv
+	hold_run d -o w.csv -a d/y.csv
+	rm -r d
+	printf '1,2,3,4\n5,6,7,8\n' >in
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 1 ]
+	[ "$(cat err)" = "selfattn: d/y.csv: its folder was removed during the run" ]
+	[ "$(cat w.csv)" = old ]
+	[ -z "$(find . -name '*.selfattn-*')" ]
 }
