@@ -1021,12 +1021,25 @@ one_stream(const char *f, const char *g)
 	    a.st_ino == b.st_ino;
 }
 
-/* Two inputs on one stream: a usage error, else 0. */
+/* Two inputs on one stream, or an input and an output (which would
+ * wait forever to open its FIFO for writing, the run its reader): a
+ * usage error, else 0. */
 static int
 same_stream(const struct opts *o)
 {
-	const char *f, *g;
+	const char *f, *g, *opt[PLAN_NOUT], *path[PLAN_NOUT];
 	int i, j;
+
+	outputs(o, opt, path);
+	for (i = 0; i < IN_NROLES + 2; i++)
+		for (j = 0; (f = input_file(o, i)) != NULL && j < PLAN_NOUT;
+		    j++)
+			if (path[j] != NULL && strcmp(path[j], "-") != 0 &&
+			    one_stream(f, path[j]))
+				return usage_error("%s%s%s and %s %s are one "
+				    "stream: a run cannot read and write it",
+				    input_opt(i), i < IN_NROLES && i != IN_ALIBI ?
+				    " " : "", f, opt[j], path[j]);
 
 	for (i = 0; i < IN_NROLES + 2; i++)
 		for (j = i + 1; (f = input_file(o, i)) != NULL &&
@@ -1045,6 +1058,7 @@ same_stream(const struct opts *o)
 static int
 check_merge(const struct opts *o, int nops, char *const ops[])
 {
+	const char *opt[PLAN_NOUT], *path[PLAN_NOUT];
 	struct stat st, sn;
 	int i, n;
 
@@ -1080,9 +1094,16 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 			    "be read by one operand only");
 	/* each operand looked at once, the streams (few) against the
 	 * rest: a pair at a time, 1600 operands took 1.3 million stat()s */
+	outputs(o, opt, path);
 	for (i = 0; i < nops; i++) {
 		if (!stream_at(ops[i], &st))
 			continue;
+		for (n = 0; n < PLAN_NOUT; n++)
+			if (path[n] != NULL && strcmp(path[n], "-") != 0 &&
+			    one_stream(ops[i], path[n]))
+				return usage_error("operand %d, %s, and %s %s "
+				    "are one stream: a run cannot read and write "
+				    "it", i + 1, ops[i], opt[n], path[n]);
 		for (n = i + 1; n < nops; n++)
 			if (stat(ops[n], &sn) == 0 && st.st_dev == sn.st_dev &&
 			    st.st_ino == sn.st_ino)

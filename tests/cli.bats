@@ -390,7 +390,7 @@ usage_fails() {
 	[ "$status" -eq 0 ]
 }
 
-@test "usage: one pipe named by two options, a FIFO or /dev/fd/N (the FIFO's second open waited forever)" {
+@test "usage: one pipe named by two options, a FIFO or /dev/fd/N, or by an input and an output (the FIFO's second open waited forever)" {
 	mkdata
 	mkfifo ff
 	run timeout 20 "$SA" -Q ff -K ff -V V.csv
@@ -414,6 +414,16 @@ usage_fails() {
 	printf '1\n2\n' >V2.csv
 	run bash -c '"$1" -Q /dev/fd/3 -K /dev/fd/4 -V V2.csv 3< <(printf "1,2\n") 4< <(printf "1,2\n3,4\n")' _ "$SA"
 	[ "$status" -eq 0 ]
+	# an input and an output (the output's open waited for a reader)
+	run timeout 20 "$SA" -Q ff -K K.csv -V V.csv -o ff
+	usage_fails
+	[ "${lines[0]}" = "selfattn: -Q ff and -o ff are one stream: a run cannot read and write it" ]
+	run timeout 20 "$SA" --dry-run -Q K.csv -K K.csv -V V.csv --labels @ff --lse ff
+	usage_fails
+	[ "${lines[0]}" = "selfattn: --labels @ff and --lse ff are one stream: a run cannot read and write it" ]
+	run timeout 20 "$SA" --merge -o ff ff l1.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: operand 1, ff, and -o ff are one stream: a run cannot read and write it" ]
 }
 
 @test "usage: weights and output both on standard output" {
