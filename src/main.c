@@ -1695,16 +1695,38 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
  * temporary files could take their numbers.  With dry (--dry-run),
  * check each instead (out_check: nothing left open or made).  Returns
  * 0, or -1 with e set. */
+/* With standard input closed on entry, an input or output that names
+ * its descriptor (/dev/stdin, /dev/fd/0) would reach the /dev/null
+ * keep_std_fds() put there (an input read empty): EBADF, as for "-". */
+static int
+stdin_used(const struct opts *o, const char *path[PLAN_NOUT],
+    struct err *e)
+{
+	const char *f;
+	int i;
+
+	for (i = 0; stdin_closed && i < PLAN_NOUT; i++)
+		if (path[i] != NULL && out_fd_of(path[i]) == 0)
+			return err_set(e, path[i], 0, 0, "write error: %s",
+			    strerror(EBADF));
+	for (i = 0; stdin_closed && i < IN_NROLES + 2; i++)
+		if ((f = input_file(o, i)) != NULL && out_fd_of(f) == 0)
+			return err_set(e, f, 0, 0, "%s", strerror(EBADF));
+	for (i = 0; stdin_closed && o->merge && (size_t)i < o->noperands; i++)
+		if (out_fd_of(o->operands[i]) == 0)
+			return err_set(e, o->operands[i], 0, 0, "%s",
+			    strerror(EBADF));
+	return 0;
+}
+
 static int
 open_outputs(const struct opts *o, const char *path[PLAN_NOUT],
     enum out_type type, int dry, struct err *e)
 {
 	int i, pass;
 
-	for (i = 0; i < PLAN_NOUT; i++)
-		if (path[i] != NULL && stdin_closed && out_fd_of(path[i]) == 0)
-			return err_set(e, path[i], 0, 0, "write error: %s",
-			    strerror(EBADF));
+	if (stdin_used(o, path, e) != 0)
+		return -1;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < PLAN_NOUT; i++)
 			if (path[i] != NULL && (out_fd_of(path[i]) >= 0) ==

@@ -147,7 +147,7 @@ ends_keeping_old() {
 	[ "$output" = "selfattn: <stdout>: write error: Bad file descriptor" ]
 }
 
-@test "out: reading or writing a closed standard input is an error, -o is not taken for it" {
+@test "out: reading or writing a closed standard input is an error, by any of its names, -o is not taken for it" {
 	mkdata
 	run bash -c '"$1" -Q - -K K.csv -V V.csv -o y.csv <&-' _ "$SA"
 	[ "$status" -eq 1 ]
@@ -158,6 +158,21 @@ ends_keeping_old() {
 	run bash -c '"$1" -Q Q.csv -K K.csv -V V.csv -o y.csv -a /dev/stdin <&-' _ "$SA"
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: /dev/stdin: write error: Bad file descriptor" ]
+	[ ! -e y.csv ]
+	no_temps
+	# nor reading it by another name (read as an empty /dev/null:
+	# "expected a matrix, found no numbers"), in a run or a dry run
+	for f in /dev/stdin /dev/fd/0 /proc/self/fd/0; do
+		run bash -c '"$1" -Q "$2" -K K.csv -V V.csv -o y.csv <&-' _ "$SA" "$f"
+		[ "$status" -eq 1 ]
+		[ "$output" = "selfattn: $f: Bad file descriptor" ]
+	done
+	run bash -c '"$1" --dry-run -Q Q.csv -K K.csv -V V.csv --labels @/dev/stdin <&-' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/stdin: Bad file descriptor" ]
+	run bash -c '"$1" --merge /dev/stdin K.csv -o y.csv <&-' _ "$SA"
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: /dev/stdin: Bad file descriptor" ]
 	[ ! -e y.csv ]
 	no_temps
 }
