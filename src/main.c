@@ -956,9 +956,13 @@ check_outputs(const struct opts *o)
 				return usage_error("%s %s and %s %s both write to"
 				    " one %s: give one a file of its own", opt[i],
 				    path[i], opt[j], path[j], kind);
+			/* (by two names: both said, as a hard link's) */
 			if (fi < 0 && fj < 0 && same_file(path[i], path[j]))
-				return usage_error("%s and %s name the same file"
-				    " \"%s\"", opt[i], opt[j], path[i]);
+				return strcmp(path[i], path[j]) == 0 ?
+				    usage_error("%s and %s name the same file "
+				    "\"%s\"", opt[i], opt[j], path[i]) :
+				    usage_error("%s %s and %s %s name the same "
+				    "file", opt[i], path[i], opt[j], path[j]);
 		}
 	return 0;
 }
@@ -1000,6 +1004,16 @@ input_opt(int i)
 	    i == IN_NROLES + 1 ? "--key-labels @" : role_opt[i].name;
 }
 
+/* Do files f and g, both there, name one file? */
+static int
+one_file(const char *f, const char *g)
+{
+	struct stat a, b;
+
+	return stat(f, &a) == 0 && stat(g, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+}
+
 /* Does file f name a pipe or socket (a FIFO, /dev/fd/N of a pipe)?
  * Its status in *st. */
 static int
@@ -1015,10 +1029,9 @@ stream_at(const char *f, struct stat *st)
 static int
 one_stream(const char *f, const char *g)
 {
-	struct stat a, b;
+	struct stat a;
 
-	return stream_at(f, &a) && stat(g, &b) == 0 && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino;
+	return stream_at(f, &a) && one_file(f, g);
 }
 
 /* Two inputs on one stream, or an input and an output (which would
@@ -1054,13 +1067,35 @@ same_stream(const struct opts *o)
 	return 0;
 }
 
+/* An operand of --merge, by its file. */
+struct opfile {
+	dev_t dev;
+	ino_t ino;
+	int stream;		/* a FIFO or a socket */
+	int i;			/* its place among the operands */
+};
+
+/* qsort order of struct opfile: by file, then place. */
+static int
+by_file(const void *a, const void *b)
+{
+	const struct opfile *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
 /* --merge takes pairs of files and outputs; no attention options. */
 static int
 check_merge(const struct opts *o, int nops, char *const ops[])
 {
 	const char *opt[PLAN_NOUT], *path[PLAN_NOUT];
-	struct stat st, sn;
-	int i, n;
+	struct opfile *f;
+	struct stat st;
+	int i, j, n, k;
 
 	for (i = 0; i < IN_NROLES; i++)
 		if (o->spec[i] != NULL)
@@ -1092,26 +1127,49 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 		if (is_stdin(ops[i]) && n++)
 			return usage_error("%s", "standard input ('-') can "
 			    "be read by one operand only");
-	/* each operand looked at once, the streams (few) against the
-	 * rest: a pair at a time, 1600 operands took 1.3 million stat()s */
+	/* a stream an output names too */
 	outputs(o, opt, path);
-	for (i = 0; i < nops; i++) {
-		if (!stream_at(ops[i], &st))
-			continue;
-		for (n = 0; n < PLAN_NOUT; n++)
+	for (i = 0; i < nops; i++)
+		for (n = 0; n < PLAN_NOUT && stream_at(ops[i], &st); n++)
 			if (path[n] != NULL && strcmp(path[n], "-") != 0 &&
 			    one_stream(ops[i], path[n]))
 				return usage_error("operand %d, %s, and %s %s "
 				    "are one stream: a run cannot read and write "
 				    "it", i + 1, ops[i], opt[n], path[n]);
-		for (n = i + 1; n < nops; n++)
-			if (stat(ops[n], &sn) == 0 && st.st_dev == sn.st_dev &&
-			    st.st_ino == sn.st_ino)
-				return usage_error("operands %d and %d, %s and "
-				    "%s, are one stream: it can be read by one "
-				    "operand only", i + 1, n + 1, ops[i],
-				    ops[n]);
-	}
+	/* one stream twice, drained by its first reader, or one pair of
+	 * files twice, a shard merged twice that would count its keys
+	 * twice (one file in two pairs may be meant: an LSE made up for
+	 * two shards).  Each operand looked at once, sorted by file (a
+	 * pair at a time, 1600 operands took 1.3 million stat()s) */
+	if ((f = malloc((size_t)nops * sizeof *f)) == NULL)
+		return usage_error("%s", strerror(errno));
+	for (i = 0, k = 0; i < nops; i++)
+		if (strcmp(ops[i], "-") != 0 && stat(ops[i], &st) == 0) {
+			f[k].dev = st.st_dev;
+			f[k].ino = st.st_ino;
+			f[k].stream = S_ISFIFO(st.st_mode) ||
+			    S_ISSOCK(st.st_mode);
+			f[k++].i = i;
+		}
+	qsort(f, (size_t)k, sizeof *f, by_file);
+	for (n = 1; n < k; n++)
+		for (j = n - 1; j >= 0 && f[j].dev == f[n].dev &&
+		    f[j].ino == f[n].ino; j--) {
+			int a = f[j].i, b = f[n].i, stream = f[n].stream;
+
+			if (!stream && (a % 2 || b % 2 ||
+			    !one_file(ops[a + 1], ops[b + 1])))
+				continue;
+			free(f);
+			return stream ? usage_error("operands %d and %d, %s and "
+			    "%s, are one stream: it can be read by one operand "
+			    "only", a + 1, b + 1, ops[a], ops[b]) :
+			    usage_error("pairs %d and %d, %s %s and %s %s, are "
+			    "one shard: merged twice, its keys would count "
+			    "twice", a / 2 + 1, b / 2 + 1, ops[a], ops[a + 1],
+			    ops[b], ops[b + 1]);
+		}
+	free(f);
 	return 0;
 }
 

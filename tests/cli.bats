@@ -986,5 +986,5 @@ npyhdr() {
 	echo x > same.csv
 	run "$SA" -Q Q.csv -K K.csv -V V.csv -o same.csv -a ./same.csv
 	usage_fails
-	[ "${lines[0]}" = 'selfattn: -o and -a name the same file "same.csv"' ]
+	[ "${lines[0]}" = 'selfattn: -o same.csv and -a ./same.csv name the same file' ]
 }

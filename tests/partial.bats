@@ -71,7 +71,8 @@ as_npy() {
 	# as the warning says
 	printf 'nan,nan\n3,4\n' >yt.csv
 	printf -- '-inf,0.5\n' >lt.csv
-	run --separate-stderr "$SA" --merge yt.csv lt.csv yt.csv lt.csv
+	cp yt.csv yt2.csv
+	run --separate-stderr "$SA" --merge yt.csv lt.csv yt2.csv lt.csv
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "0,0" ]
 	[ "${lines[1]}" = "3,4" ]
@@ -401,6 +402,23 @@ weights_j() {
 	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one operand only" ]
 }
 
+@test "usage: --merge refuses one shard given twice (its keys counted twice)" {
+	cd "$BATS_TEST_TMPDIR"
+	"$SA" -Q randn:3x4 -K randn:5x4 -V randn:5x4 --key-range 0:2 -o y1.csv --lse l1.csv
+	"$SA" -Q randn:3x4 -K randn:5x4 -V randn:5x4 --key-range 2:5 -o y2.csv --lse l2.csv
+	run "$SA" --merge y1.csv l1.csv y1.csv l1.csv -o y.csv
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: pairs 1 and 2, y1.csv l1.csv and y1.csv l1.csv, are one shard: merged twice, its keys would count twice" ]
+	ln l2.csv h.csv
+	run "$SA" --merge y1.csv l1.csv y2.csv l2.csv ./y2.csv h.csv -o y.csv
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "selfattn: pairs 2 and 3, y2.csv l2.csv and ./y2.csv h.csv, are one shard: merged twice, its keys would count twice" ]
+	[ ! -e y.csv ]
+	# one file in two pairs may be meant (an LSE made up for both)
+	"$SA" --merge y1.csv l1.csv y2.csv l1.csv -o y.csv
+	"$SA" --merge y1.csv l1.csv y2.csv l2.csv -o y.csv
+}
+
 @test "partial: --merge reads a shard from standard input" {
 	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 -o whole.csv --lse wl.csv
 	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x2 --key-range 0:2 -o y1.csv --lse l1.csv
@@ -639,10 +657,17 @@ cut_while_decoding() {
 	cut_while_decoding v
 }
 
+# copies FILE N: FILE.1 .. FILE.N, its copies, 500 a tee
+copies() {
+	seq "$2" | sed "s|^|$1.|" | xargs -n 500 sh -c 'tee "$@" <"$0" >/dev/null' "$1"
+}
+
 @test "partial: --merge of many mapped shards needs no descriptor each" {
 	"$SA" $QKV --key-range 0:5000 -o y.npy --lse l.npy
+	# copies (one shard twice is refused), one LSE file for all
+	copies y.npy 200
 	set --
-	for i in $(seq 200); do set -- "$@" y.npy l.npy; done
+	for i in $(seq 200); do set -- "$@" y.npy.$i l.npy; done
 	# 400 operands under a limit of 64 open files
 	run --separate-stderr bash -c 'ulimit -n 64 && "$0" --merge -o m.npy --lse ml.npy "$@"' "$SA" "$@"
 	[ "$status" -eq 0 ]
@@ -652,8 +677,9 @@ cut_while_decoding() {
 	# 4000 operands: each looked at once for a stream (a stat() a pair
 	# of operands took 10 s at 3000, 30 s and more at 6000)
 	"$SA" -Q rand:3x4 -K rand:5x4 -V rand:5x4 -o s.npy --lse sl.npy
+	copies s.npy 2000
 	set --
-	for i in $(seq 2000); do set -- "$@" s.npy sl.npy; done
+	for i in $(seq 2000); do set -- "$@" s.npy.$i sl.npy; done
 	run timeout 60 "$SA" --merge -o m.npy "$@"
 	[ "$status" -eq 0 ]
 	"$CMPMAT" -r 1e-14 m.npy s.npy
