@@ -83,7 +83,8 @@ npy_like(const unsigned char *buf, size_t len)
 	    buf[MAGIC_LEN + 1] == 0) || (len >= MAGIC_LEN &&
 	    memcmp(buf + 1, MAGIC + 1, MAGIC_LEN - 1) == 0) ||
 	    (len >= sizeof UTF8_MAGIC - 1 &&
-	    memcmp(buf, UTF8_MAGIC, sizeof UTF8_MAGIC - 1) == 0);
+	    memcmp(buf, UTF8_MAGIC, sizeof UTF8_MAGIC - 1) == 0) ||
+	    (len > 1 && len < MAGIC_LEN && memcmp(buf, MAGIC, len) == 0);
 }
 
 /* Return 1 on a big-endian host.  Asked at run time: no compiler's

@@ -405,6 +405,11 @@ fails_with() {
 	run --separate-stderr "$SA" -x "$BATS_TEST_TMPDIR/m4.npy" -q rand:4x4 -k rand:4x4 -v rand:4x4
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: $BATS_TEST_TMPDIR/m4.npy: expected the .npy magic string \\x93NUMPY, found \\xc2\\x93NUMPY (the file was re-encoded as UTF-8 text: its binary data is lost)" ]
+	# cut inside the magic
+	head -c 5 bad_magic.npy > "$BATS_TEST_TMPDIR/m5.npy"
+	run --separate-stderr "$SA" -x - -q rand:4x4 -k rand:4x4 -v rand:4x4 < "$BATS_TEST_TMPDIR/m5.npy"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdin>: expected the .npy magic string \\x93NUMPY, found \\x93NUMP and the end of the file" ]
 	# text that starts with 0x93 (Windows-1252's left quote) is text
 	printf '\223x\224\n1\n' > "$BATS_TEST_TMPDIR/q.csv"
 	run --separate-stderr "$SA" --dry-run -x "$BATS_TEST_TMPDIR/q.csv" -q rand:1x2 -k rand:1x2 -v rand:1x2
