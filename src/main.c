@@ -453,6 +453,17 @@ watch_inputs(const char *const *specs, size_t n, struct err *e)
 	return 0;
 }
 
+/* Install sa for sig if sig has its default action (catch_signals). */
+static void
+catch_default(int sig, const struct sigaction *sa)
+{
+	struct sigaction old;
+
+	if (sigaction(sig, NULL, &old) == 0 && !(old.sa_flags & SA_SIGINFO) &&
+	    old.sa_handler == SIG_DFL)
+		sigaction(sig, sa, NULL);
+}
+
 /* Install on_signal for fatal_sig where the signal has its default
  * action: one ignored on entry (SIGHUP under nohup, SIGINT in a
  * background job) stays ignored, and an ignored SIGPIPE makes a write
@@ -463,7 +474,7 @@ watch_inputs(const char *const *specs, size_t n, struct err *e)
 static void
 catch_signals(void)
 {
-	struct sigaction sa, old;
+	struct sigaction sa;
 	int i;
 
 	memset(&sa, 0, sizeof sa);
@@ -476,20 +487,14 @@ catch_signals(void)
 #endif
 	sa.sa_handler = on_signal;
 	for (i = 0; i < NELEM(fatal_sig); i++)
-		if (sigaction(fatal_sig[i], NULL, &old) == 0 &&
-		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
-			sigaction(fatal_sig[i], &sa, NULL);
+		catch_default(fatal_sig[i], &sa);
 #ifdef SIGRTMIN
 	for (i = SIGRTMIN; i <= SIGRTMAX; i++)
-		if (sigaction(i, NULL, &old) == 0 &&
-		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
-			sigaction(i, &sa, NULL);
+		catch_default(i, &sa);
 #endif
 	sa.sa_sigaction = on_bus;
 	sa.sa_flags = SA_SIGINFO;
-	if (sigaction(SIGBUS, NULL, &old) == 0 &&
-	    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
-		sigaction(SIGBUS, &sa, NULL);
+	catch_default(SIGBUS, &sa);
 	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGXFSZ, &sa, NULL);
@@ -1130,7 +1135,7 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	/* a stream an output names too */
 	outputs(o, opt, path);
 	for (i = 0; i < nops; i++)
-		for (n = 0; n < PLAN_NOUT && stream_at(ops[i], &st); n++)
+		for (n = 0; n < PLAN_NOUT; n++)
 			if (path[n] != NULL && strcmp(path[n], "-") != 0 &&
 			    one_stream(ops[i], path[n]))
 				return usage_error("operand %d, %s, and %s %s "
@@ -1748,11 +1753,6 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 	return 0;
 }
 
-/* Open the outputs path[] (NULL: not given) into outs[], as a run does
- * before any work: descriptors (/dev/fd/N) before files, whose
- * temporary files could take their numbers.  With dry (--dry-run),
- * check each instead (out_check: nothing left open or made).  Returns
- * 0, or -1 with e set. */
 /* With standard input closed on entry, an input or output that names
  * its descriptor (/dev/stdin, /dev/fd/0) would reach the /dev/null
  * keep_std_fds() put there (an input read empty): EBADF, as for "-". */
@@ -1777,6 +1777,11 @@ stdin_used(const struct opts *o, const char *path[PLAN_NOUT],
 	return 0;
 }
 
+/* Open the outputs path[] (NULL: not given) into outs[], as a run does
+ * before any work: descriptors (/dev/fd/N) before files, whose
+ * temporary files could take their numbers.  With dry (--dry-run),
+ * check each instead (out_check: nothing left open or made).  Returns
+ * 0, or -1 with e set. */
 static int
 open_outputs(const struct opts *o, const char *path[PLAN_NOUT],
     enum out_type type, int dry, struct err *e)
