@@ -66,8 +66,9 @@ flops(char *b, double n)
 static int
 valued(int i)
 {
-	return i == IN_MASK || i == IN_KPAD || i == IN_KLEN || i == IN_QLEN ||
-	    i == IN_SINKS || i == IN_ALIBI || i == IN_QNORM || i == IN_KNORM;
+	return i == IN_MASK || i == IN_KPAD || i == IN_QPAD || i == IN_KLEN ||
+	    i == IN_QLEN || i == IN_SINKS || i == IN_ALIBI || i == IN_QNORM ||
+	    i == IN_KNORM;
 }
 
 /* Input i: shape-only (no data), except the valued ones, and when draw
@@ -106,6 +107,8 @@ derived(const struct plan *p, const struct plan_in in[IN_NROLES])
 		n += (double)in[IN_MASK].m.rows * (double)in[IN_MASK].m.cols;
 	if (p->kpad != NULL)
 		n += (double)in[IN_KPAD].m.rows * (double)in[IN_KPAD].m.cols;
+	if (p->qpad != NULL)
+		n += (double)in[IN_QPAD].m.rows * (double)in[IN_QPAD].m.cols;
 	return n;
 }
 
@@ -217,6 +220,11 @@ masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 	if (in[IN_KPAD].name != NULL) {
 		fprintf(f, "%s --key-padding %s", sep,
 		    shown(in[IN_KPAD].name, nb));
+		sep = ",";
+	}
+	if (in[IN_QPAD].name != NULL) {
+		fprintf(f, "%s --query-padding %s", sep,
+		    shown(in[IN_QPAD].name, nb));
 		sep = ",";
 	}
 	if (p->o.has_krange) {

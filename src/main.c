@@ -95,6 +95,8 @@ static const char help_text[] =
 "      --bias FILE       n x m added to the scores (-inf hides); shapes\n"
 "                        as --mask\n"
 "      --key-padding FILE  m values, 1 = padding key (or B x m)\n"
+"      --query-padding FILE  n values, 1 = padding query: its output 0\n"
+"                        (or B x n; left padding)\n"
 "      --key-lengths, --query-lengths FILE  B values: the valid keys or\n"
 "                        queries of each sequence (later queries give 0)\n"
 "      --window W|L,R    query i sees keys i-L <= j <= i+R only (W: L = R\n"
@@ -224,6 +226,7 @@ static const struct option longopts[] = {
 	{ "memory-keys", required_argument, NULL, OPT_ROLE + IN_MEMK },
 	{ "memory-values", required_argument, NULL, OPT_ROLE + IN_MEMV },
 	{ "query-lengths", required_argument, NULL, OPT_ROLE + IN_QLEN },
+	{ "query-padding", required_argument, NULL, OPT_ROLE + IN_QPAD },
 	{ "layout", required_argument, NULL, OPT_LAYOUT },
 	{ "kv-heads", required_argument, NULL, OPT_KVHEADS },
 	{ "average-weights", no_argument, NULL, OPT_AVERAGE },
@@ -297,6 +300,7 @@ static const struct {
 	[IN_QLEN] = { OPT_ROLE + IN_QLEN, "--query-lengths" },
 	[IN_MEMK] = { OPT_ROLE + IN_MEMK, "--memory-keys" },
 	[IN_MEMV] = { OPT_ROLE + IN_MEMV, "--memory-values" },
+	[IN_QPAD] = { OPT_ROLE + IN_QPAD, "--query-padding" },
 };
 
 struct opts {

@@ -758,48 +758,57 @@ lengths(const struct plan *p, const struct plan_in *in, size_t max,
 	return 0;
 }
 
-/* --key-padding: (m) for every sequence (a row or a column), or (B, m). */
+/* --key-padding (keys 1) or --query-padding (0): (m) or (n) for every
+ * sequence (a row or a column), or (B, m), (B, n), into *pad (1 =
+ * padding) and its batch stride *sb. */
 static int
-key_padding(struct plan *p, const struct plan_in *in, struct err *e)
+padding(struct plan *p, const struct plan_in *in, int keys,
+    unsigned char **pad, size_t *sb, struct err *e)
 {
+	const char *what = keys ? "key" : "query", *whats = keys ? "keys" :
+	    "queries";
 	char w[WHOSZ];
-	size_t i, cnt;
+	size_t i, cnt, len = keys ? p->m : p->n;
 	int col;
 
 	if (in->name == NULL)
 		return 0;
-	/* a column of m > 1 values is one row: (m) */
-	col = in->sh.ndim == 2 && in->m.cols == 1 && in->m.rows == p->m &&
-	    p->m > 1;
-	if (in->sh.ndim > 2 || (!col && (in->m.cols != p->m ||
+	/* a column of len > 1 values is one row: (len) */
+	col = in->sh.ndim == 2 && in->m.cols == 1 && in->m.rows == len &&
+	    len > 1;
+	if (in->sh.ndim > 2 || (!col && (in->m.cols != len ||
 	    (in->m.rows != 1 && in->m.rows != p->B))))
-		return mismatch(e, in, "there %s %zu key%s%s%s", p->m == 1 ?
-		    "is" : "are", p->m, PL(p->m), p->B > 1 ? " per sequence: "
-		    "expected (m) or (B, m)" : "", tfit(in, 1, p->m));
+		return mismatch(e, in, "there %s %zu %s%s%s", len == 1 ?
+		    "is" : "are", len, len == 1 ? what : whats, p->B > 1 ?
+		    keys ? " per sequence: expected (m) or (B, m)" :
+		    " per sequence: expected (n) or (B, n)" : "",
+		    tfit(in, 1, len));
 	if (in->m.data == NULL)		/* shape-only: the shape is right */
 		return 0;
 	cnt = in->m.rows * in->m.cols;
-	if ((p->kpad = mat_buf(cnt, 1, in->name, e)) == NULL)
+	if ((*pad = mat_buf(cnt, 1, in->name, e)) == NULL)
 		return -1;
 	for (i = 0; i < cnt; i++) {
 		double x = in->m.data[i];
 
+		if (x == 0 || x == 1) {
+			(*pad)[i] = x != 0;
+			continue;
+		}
 		/* (PyTorch adds a float key_padding_mask to the scores:
 		 * that is a --bias) */
-		if (x != 0 && x != 1 && cnt > p->m)
+		if (cnt > len)
 			return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 "
-			    "(1 = padding), found %g at sequence %zu, key %zu: "
-			    "give values added to the scores with --bias, "
-			    "shaped (B, 1, 1, m)", who(w, in), x, i / p->m,
-			    i % p->m);
-		if (x != 0 && x != 1)
-			return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 "
-			    "(1 = padding), found %g at key %zu: give values "
-			    "added to the scores with --bias, shaped (1, m)",
-			    who(w, in), x, i % p->m);
-		p->kpad[i] = x != 0;
+			    "(1 = padding), found %g at sequence %zu, %s %zu%s",
+			    who(w, in), x, i / len, what, i % len, keys ?
+			    ": give values added to the scores with --bias, "
+			    "shaped (B, 1, 1, m)" : "");
+		return err_set(e, NULL, 0, 0, "%s: expected 0 or 1 (1 = "
+		    "padding), found %g at %s %zu%s", who(w, in), x, what,
+		    i % len, keys ? ": give values added to the scores with "
+		    "--bias, shaped (1, m)" : "");
 	}
-	p->kpad_sb = in->m.rows == 1 || col ? 0 : p->m;
+	*sb = in->m.rows == 1 || col ? 0 : len;
 	return 0;
 }
 
@@ -928,7 +937,9 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (vector_of(&in[IN_BO], p->dout, "the output has", &p->bo, e))
 		return -1;
 	if (mask(p, &in[IN_MASK], e) || bias(p, &in[IN_BIAS], e) ||
-	    key_padding(p, &in[IN_KPAD], e) || alibi(p, &in[IN_ALIBI], e) ||
+	    padding(p, &in[IN_KPAD], 1, &p->kpad, &p->kpad_sb, e) ||
+	    padding(p, &in[IN_QPAD], 0, &p->qpad, &p->qpad_sb, e) ||
+	    alibi(p, &in[IN_ALIBI], e) ||
 	    (in[IN_SINKS].name != NULL && per_head(p, &in[IN_SINKS],
 	    "sink logit", &p->sinks, e) != 0) || vector_of(&in[IN_QNORM],
 	    p->dq, "each query head has", &p->qnorm, e) ||
@@ -959,11 +970,12 @@ plan_free(struct plan *p)
 		mat_free(&p->own[i]);
 	free(p->allow);
 	free(p->kpad);
+	free(p->qpad);
 	free(p->slopes);
 	free(p->klen);
 	free(p->qlen);
 	p->nown = 0;
-	p->allow = p->kpad = NULL;
+	p->allow = p->kpad = p->qpad = NULL;
 	p->slopes = NULL;
 	p->klen = p->qlen = NULL;
 }

@@ -26,7 +26,7 @@ enum plan_role {
 	IN_MEM, IN_BQ, IN_BK, IN_BV, IN_BO, IN_INPROJ, IN_INPROJB,
 	IN_MASK, IN_KPAD, IN_WA, IN_UA, IN_VA,
 	IN_BIAS, IN_SINKS, IN_ALIBI, IN_QNORM, IN_KNORM, IN_KLEN, IN_QLEN,
-	IN_MEMK, IN_MEMV,
+	IN_MEMK, IN_MEMV, IN_QPAD,
 	IN_NROLES
 };
 
@@ -106,6 +106,8 @@ struct plan {
 	size_t *klen, *qlen;	/* --key-lengths, --query-lengths: (B) */
 	unsigned char *kpad;	/* key padding, batch b at b·m */
 	size_t kpad_sb;
+	unsigned char *qpad;	/* query padding, batch b at b·n */
+	size_t qpad_sb;
 	struct mat own[8];	/* derived matrices this plan owns */
 	int nown;
 };

@@ -942,21 +942,32 @@ merge_state(const struct run *r, size_t nq, char *M, char *L, char *O,
 		    r->br), AT(O2, h * p->dv), r->ho);
 }
 
-/* --query-lengths: rows i0 + r >= len of one head are padding: output
- * 0, LSE -inf, and M = -inf, L = 0 (a row that saw no key), so that the
- * weights pass gives zeros, whatever its scores were (a NaN among them
- * had made L NaN, and its weights NaN).  Returns how many of them end()
- * counted as fully masked: padding rows are expected, and not warned
- * about. */
+/* --query-lengths, --query-padding: is query row i (global) of
+ * sequence b padding? */
+static int
+padded(const struct plan *p, size_t b, size_t i)
+{
+	return (p->qlen != NULL && i >= p->qlen[b]) ||
+	    (p->qpad != NULL && p->qpad[b * p->qpad_sb + i]);
+}
+
+/* The padding rows among i0 .. i0+nq-1 (global) of sequence b, of one
+ * head: output 0, LSE -inf, and M = -inf, L = 0 (a row that saw no
+ * key), so that the weights pass gives zeros, whatever its scores were
+ * (a NaN among them had made L NaN, and its weights NaN).  Returns how
+ * many of them end() counted as fully masked: padding rows are
+ * expected, and not warned about. */
 static size_t
-past_length(const struct run *r, size_t len, size_t i0, size_t nq,
-    char *M, char *L, char *O, double *lse)
+unpad(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
+    char *L, char *O, double *lse)
 {
 	const double ninf = -INFINITY;
 	size_t k, j, dead = 0;
 	double mk;
 
-	for (k = len > i0 ? len - i0 : 0; k < nq; k++) {
+	for (k = 0; k < nq; k++) {
+		if (!padded(r->p, b, i0 + k))
+			continue;
 		r->ops->to_double(1, AT(M, k), &mk);
 		dead += mk == ninf;
 		r->ops->from_double(1, &ninf, AT(M, k));
@@ -1000,10 +1011,10 @@ finish(const struct run *r, size_t b, size_t i0, size_t nq, char *M,
 		    r->br), AT(O, h * p->dv), r->ho, r->lse ? r->lse + h *
 		    p->nout + i : NULL, p->sinks && p->k0 == 0 ? p->sinks + h :
 		    NULL);
-		if (p->qlen != NULL)
-			dead -= past_length(r, p->qlen[b], i0, nq, AT(M, h *
-			    r->br), AT(L, h * r->br), AT(O, h * p->dv), r->lse ?
-			    r->lse + h * p->nout + i : NULL);
+		if (p->qlen != NULL || p->qpad != NULL)
+			dead -= unpad(r, b, i0, nq, AT(M, h * r->br), AT(L, h *
+			    r->br), AT(O, h * p->dv), r->lse ? r->lse + h *
+			    p->nout + i : NULL);
 		if (r->rmax != NULL) {
 			copy_rows(r, 1, nq, AT(M, h * r->br), 0, AT(r->rmax,
 			    h * p->nout + i), 0);

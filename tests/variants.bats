@@ -151,6 +151,56 @@ data_is() {
 	done
 }
 
+@test "variants: --query-padding: a left-padded batch's padding queries give zeros, LSE -inf and no warning; its other rows are the unpadded sequences'" {
+	cd "$BATS_TEST_TMPDIR"
+	# two sequences of 4 tokens, the first left-padded by 2 (as for
+	# generation), the second whole: 1 = padding, for keys and queries
+	printf '1,1,0,0\n0,0,0,0\n' >pad.csv
+	printf '0.5,1,2\n1,0,1\n3,1,0\n2,2,1\n\n1,2,0\n0,1,1\n2,0,3\n1,1,1\n' >X.csv
+	run --separate-stderr "$SA" -x X.csv -q rand:3x4 -k rand:3x4 -v rand:3x4 -c \
+	    --key-padding pad.csv --query-padding pad.csv -o y.csv -a w.csv --lse l.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(sed -n 1,2p y.csv)" = "$(printf '0,0,0,0\n0,0,0,0')" ]
+	[ "$(sed -n 1,2p w.csv)" = "$(printf '0,0,0,0\n0,0,0,0')" ]
+	[ "$(sed -n 1p l.csv | cut -d, -f1,2)" = "-inf,-inf" ]
+	# without --query-padding: the same numbers, and the warning
+	run --separate-stderr "$SA" -x X.csv -q rand:3x4 -k rand:3x4 -v rand:3x4 -c \
+	    --key-padding pad.csv -o y2.csv
+	[ "$stderr" = "selfattn: warning: 2 query rows have every key masked: their output and weights are 0" ]
+	cmp y.csv y2.csv
+	# the padded sequence's last rows are the unpadded sequence's
+	sed -n 3,4p X.csv >X1.csv
+	"$SA" -x X1.csv -q rand:3x4 -k rand:3x4 -v rand:3x4 -c -o y1.csv
+	[ "$(sed -n 3,4p y.csv)" = "$(cat y1.csv)" ]
+	# right padding: as --query-lengths, bit for bit
+	printf '0,0,0,1\n0,0,1,1\n' >rpad.csv
+	printf '3\n2\n' >len.csv
+	"$SA" -x X.csv -q rand:3x4 -k rand:3x4 -v rand:3x4 --query-padding rpad.csv -o a.csv --lse la.csv
+	"$SA" -x X.csv -q rand:3x4 -k rand:3x4 -v rand:3x4 --query-lengths len.csv -o b.csv --lse lb.csv
+	cmp a.csv b.csv
+	cmp la.csv lb.csv
+	# and shown by --dry-run
+	"$SA" --dry-run -x X.csv -q rand:3x4 -k rand:3x4 -v rand:3x4 --query-padding rpad.csv |
+	    grep -qx 'masks: --query-padding rpad.csv'
+}
+
+@test "variants data: --query-padding takes n (or B x n) values of 0 or 1" {
+	mkqkv
+	run "$SA" $B --query-padding rand:1x3
+	data_is '--query-padding rand:1x3 is 1x3 but there are 2 queries'
+	printf '1\n' >one.csv
+	run "$SA" $B --query-padding one.csv
+	data_is '--query-padding one.csv is 1x1 but there are 2 queries'
+	printf '0,0.5\n' >half.csv
+	run "$SA" $B --query-padding half.csv
+	data_is '--query-padding half.csv: expected 0 or 1 (1 = padding), found 0.5 at query 1'
+	printf '0,1\n' >ok.csv
+	run "$SA" $B --query-padding ok.csv
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "0,0" ]
+}
+
 @test "variants data: --alibi=@FILE and --sinks take one value per head" {
 	mkqkv
 	run "$SA" $B --alibi=@rand:2
