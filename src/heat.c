@@ -575,11 +575,11 @@ block_note(const struct heat *h, char *buf, size_t cap)
 
 	span_size(a, h->qs, h->gq);
 	span_size(b, h->ks, h->gk);
-	snprintf(buf, cap, "%zu queries x %zu keys drawn as %zu x %zu blocks "
+	snprintf(buf, cap, "%zu quer%s x %zu key%s drawn as %zu x %zu blocks "
 	    "of %s quer%s and %s key%s, each the weights summed over its "
-	    "keys, averaged over its queries", h->p->nout, h->p->m, h->gq,
-	    h->gk, a, strcmp(a, "1") ? "ies" : "y", b, strcmp(b, "1") ? "s" :
-	    "");
+	    "keys, averaged over its queries", h->p->nout, h->p->nout == 1 ?
+	    "y" : "ies", h->p->m, h->p->m == 1 ? "" : "s", h->gq, h->gk, a, strcmp(a,
+	    "1") ? "ies" : "y", b, strcmp(b, "1") ? "s" : "");
 }
 
 /* The caption naming the axes (U+2193 and U+2192: arrows down, right). */
@@ -897,6 +897,9 @@ json_str(struct out *o, const char *s, struct err *e)
 static const char html_head_text[] =
 "<!DOCTYPE html>\n"
 "<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+/* light only: a browser's forced dark mode left the SVGs' black text on
+ * a darkened page */
+"<meta name=\"color-scheme\" content=\"only light\">\n"
 "<title>attention weights</title>\n"
 "<style>body{font-family:sans-serif;margin:16px}"
 "#views{display:flex;gap:40px;flex-wrap:wrap}"
@@ -904,8 +907,9 @@ static const char html_head_text[] =
 ".hk{white-space:nowrap;margin:0 .4em 3px 0;font:inherit;cursor:pointer;"
 "background:#fff;border:1px solid #ccc;border-radius:3px;padding:0 5px}"
 ".hk[aria-pressed=false]{opacity:.4;text-decoration:line-through}"
-"#readout{display:block;font-family:monospace;margin-top:6px;height:1.3em;"
-"overflow:hidden;white-space:nowrap;text-overflow:ellipsis}"
+"#readout{display:flex;font-family:monospace;margin-top:6px;height:1.3em;"
+"overflow:hidden;white-space:nowrap}"
+".rl{overflow:hidden;text-overflow:ellipsis;min-width:0}.rv{flex:none}"
 ".axes{margin:0 0 4px;font-size:12px;color:#555}"
 "#errors{color:#b00;white-space:pre-wrap;margin:0}"
 ".tok{cursor:pointer}.tok.on{font-weight:bold}"

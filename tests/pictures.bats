@@ -797,6 +797,15 @@ wide_labels() {
 	    -o /dev/null --heatmap long.html
 	dom "file://$PWD/long.html#selftest" >long.dom
 	grep -q 'data-selftest="[^"]*; 0 clipped"' long.dom
+	# labels longer than the window: the read-out cuts them, not the
+	# weight after them (the self-test says "the weight was cut")
+	l=internationalization_and_localization_of_software_products
+	"$SA" -Q randn:2x4 -K randn:2x4 -V randn:2x4 --labels "$l$l$l short" \
+	    -o /dev/null --heatmap ro.html
+	dom "file://$PWD/ro.html#selftest" >ro.dom
+	grep -q 'data-selftest="[^"]*: 0\.[0-9]*; 0 clipped"' ro.dom
+	# a page that a browser's forced dark mode leaves light
+	grep -q '<meta name="color-scheme" content="only light">' ro.html
 	# one sequence of a batch drawn: the page says which
 	batch --heatmap one.html --batch-index 1 -o /dev/null
 	dom "file://$PWD/one.html" >one.dom
