@@ -4,15 +4,16 @@
 # (--heatmap FILE.svg, --show, --batch-index).
 load helpers
 
-# dom URL: the page's DOM after its scripts ran, from headless Chromium,
-# on standard output.  Its profile lives in the test's own folder, which
-# bats removes (a mktemp -d profile, 2 MB, was left in /tmp each time).
+# dom URL [OPTION...]: the page's DOM after its scripts ran, from
+# headless Chromium (given the options), on standard output.  Its
+# profile lives in the test's own folder, which bats removes (a mktemp
+# -d profile, 2 MB, was left in /tmp each time).
 dom() {
 	timeout 120 chromium --headless --no-sandbox --disable-gpu \
 	    --disable-background-networking --disable-component-update \
 	    --disable-sync --no-first-run \
 	    --user-data-dir="$BATS_TEST_TMPDIR/chromium-profile" \
-	    --dump-dom "$1" 2>/dev/null
+	    "${@:2}" --dump-dom "$1" 2>/dev/null
 }
 
 CAT="$SAMPLES/cat-sat"
@@ -806,6 +807,13 @@ wide_labels() {
 	grep -q 'data-selftest="[^"]*: 0\.[0-9]*; 0 clipped"' ro.dom
 	# a page that a browser's forced dark mode leaves light
 	grep -q '<meta name="color-scheme" content="only light">' ro.html
+	# a narrow window (500 px, headless Chromium's least): the head
+	# view's lines shorten so that wide labels stay in it
+	printf 'WWWWWWWWWWWWWWWWWWWW\nMMMMMMMMMMMMMMMMMMMM\n' >ww.txt
+	"$SA" -Q randn:2x4 -K randn:2x4 -V randn:2x4 --labels @ww.txt \
+	    -o /dev/null --heatmap ww.html
+	dom "file://$PWD/ww.html#selftest" --window-size=400,700 >ww.dom
+	grep -q 'data-selftest="[^"]*; 0 clipped"' ww.dom
 	# one sequence of a batch drawn: the page says which
 	batch --heatmap one.html --batch-index 1 -o /dev/null
 	dom "file://$PWD/one.html" >one.dom
