@@ -582,8 +582,11 @@ block_note(const struct heat *h, char *buf, size_t cap)
 	    "1") ? "ies" : "y", b, strcmp(b, "1") ? "s" : "");
 }
 
-/* The caption naming the axes (U+2193 and U+2192: arrows down, right). */
-#define CAPTION "rows: queries \xe2\x86\x93, columns: keys \xe2\x86\x92"
+/* The caption naming the axes (U+2193 and U+2192: arrows down, right),
+ * on one line or two. */
+#define CAPTION1 "rows: queries \xe2\x86\x93,"
+#define CAPTION2 "columns: keys \xe2\x86\x92"
+#define CAPTION CAPTION1 " " CAPTION2
 
 /* The SVG's cells along an axis of n: 560 px shared, 8 to 36 each. */
 static size_t
@@ -601,7 +604,7 @@ svg_head(struct heat *h, struct err *e)
 	struct out *o = h->o.svg;
 	size_t nsec = h->o.has_batch ? 1 : p->B, n, cols, w, k, title = 0, cap,
 	    nt;
-	int agg = in_blocks(h);
+	int agg = in_blocks(h), two;
 	char name[64], note[200];
 
 	/* columns as wide as 560 px for the keys allow, rows as tall as
@@ -639,10 +642,13 @@ svg_head(struct heat *h, struct err *e)
 	h->height = 16 + nsec * h->sech + 8;
 	cap = 16 + (p->B > 1 ? 24 : 0) + (h->nrow - 1) * h->ph + 22 + h->lk +
 	    h->gq * h->ch + 20;
-	if (nsec > 1 || h->nrow * h->ph >= 246 || text_px(CAPTION, 12) >
-	    h->ncol * h->pw)
-		cap = (h->height += 22) - 12;
-	nt = cap + 22;
+	/* on two lines where one is too wide (a single narrow panel) */
+	two = text_px(CAPTION, 12) > h->ncol * h->pw;
+	if (nsec > 1 || h->nrow * h->ph >= 246 || (two &&
+	    (text_px(CAPTION2, 12) > h->ncol * h->pw || cap + 14 >
+	    h->height - 8)))
+		cap = (h->height += 22) - 12, two = 0;
+	nt = cap + 22 + (two ? 14 : 0);
 	if (agg && (nt > h->height - 8 || text_px(note, 12) > h->ncol *
 	    h->pw))
 		nt = (h->height += 22) - 12;
@@ -667,8 +673,11 @@ svg_head(struct heat *h, struct err *e)
 	if (puts_(o, "</linearGradient>\n</defs>\n<rect width=\"100%\" "
 	    "height=\"100%\" fill=\"white\"/>\n", e))
 		return -1;
-	if (put(o, e, "<text class=\"axes\" x=\"8\" y=\"%zu\" font-size="
-	    "\"12\" fill=\"#555\">" CAPTION "</text>\n", cap))
+	if (two ? put(o, e, "<text class=\"axes\" x=\"8\" y=\"%zu\" "
+	    "font-size=\"12\" fill=\"#555\">" CAPTION1 "<tspan x=\"8\" "
+	    "dy=\"14\">" CAPTION2 "</tspan></text>\n", cap) : put(o, e,
+	    "<text class=\"axes\" x=\"8\" y=\"%zu\" font-size=\"12\" "
+	    "fill=\"#555\">" CAPTION "</text>\n", cap))
 		return -1;
 	if (agg && put(o, e, "<text class=\"note\" x=\"8\" y=\"%zu\" "
 	    "font-size=\"12\">%s</text>\n", nt, note))

@@ -923,8 +923,12 @@ on,0.05,0.05,0.3,0.2,0.1,0.3' ]
 	grep -q '<svg [^>]* height="947"' tall.svg
 	grep -q '<text class="axes" x="8" y="913"' tall.svg
 	grep -q '<text class="note" x="8" y="935"' tall.svg
-	# one narrow panel: the caption does not fit beside the legend
+	# one narrow panel: the caption on two lines beside the legend
 	"$SA" -Q randn:2x4 -K randn:3x4 -V randn:3x4 --heatmap narrow.svg -o /dev/null
-	grep -q '<svg [^>]* height="292"' narrow.svg
-	grep -q '<text class="axes" x="8" y="280"' narrow.svg
+	grep -q '<svg [^>]* height="270"' narrow.svg
+	grep -q '<text class="axes" x="8" y="146" [^>]*>rows: queries ↓,<tspan x="8" dy="14">columns: keys →</tspan></text>' narrow.svg
+	# narrower still (one cell): at the foot
+	"$SA" -Q randn:1x4 -K randn:1x4 -V randn:1x4 --heatmap one1.svg -o /dev/null
+	grep -q '<svg [^>]* height="292"' one1.svg
+	grep -q '<text class="axes" x="8" y="280" [^>]*>rows: queries ↓, columns: keys →</text>' one1.svg
 }
