@@ -805,6 +805,11 @@ wide_labels() {
 	    -o /dev/null --heatmap ro.html
 	dom "file://$PWD/ro.html#selftest" >ro.dom
 	grep -q 'data-selftest="[^"]*: 0\.[0-9]*; 0 clipped"' ro.dom
+	# a label that names two tokens (or none) gets the token's position
+	"$SA" -Q randn:3x4 -K randn:3x4 -V randn:3x4 --labels "the cat the" \
+	    -o /dev/null --heatmap dup.html
+	dom "file://$PWD/dup.html#selftest" >dup.dom
+	grep -q "data-selftest=\"[^\"]*; ${FSI}the${PDI} #0 → ${FSI}the${PDI} #0: 0\\.[0-9]*; 0 clipped\"" dup.dom
 	# a page that a browser's forced dark mode leaves light
 	grep -q '<meta name="color-scheme" content="only light">' ro.html
 	# a narrow window (500 px, headless Chromium's least): the head
