@@ -136,12 +136,14 @@ struct attn_ops {
 	    size_t ldx, const void *Wp, const double *b, void *Y, size_t ldy,
 	    void *work);
 
-	/* Rotate rows i < n of X (width d, even; row stride ldx) by the
-	 * rotary position embedding, row i at position pos0 + i: pairs
-	 * (x_t, x_{t+d/2}) turn by pos·base^(-2t/d) (Hugging Face Llama's
-	 * rotate_half pairing). */
+	/* Rotate rows i < n of X (width d; row stride ldx) by the rotary
+	 * position embedding, row i at position pos0 + i: pairs (x_t,
+	 * x_{t+d/2}) turn by pos·base^(-2t/d) (Hugging Face Llama's
+	 * rotate_half pairing; d even); with freq non-NULL, pairs (x_t,
+	 * x_{t+nf}) for t < nf turn by pos·freq[t], components 2nf .. d-1
+	 * unrotated (partial rotation, GPT-NeoX's; 2nf <= d). */
 	void (*rope)(size_t n, size_t d, void *X, size_t ldx, long long pos0,
-	    double base);
+	    double base, const double *freq, size_t nf);
 
 	/* x[i] = exp(x[i]) for i < n: the kernels' vectorisable exp, with
 	 * a relative error <= 1e-15 for normal results in double, <= 1e-6

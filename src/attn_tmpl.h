@@ -136,21 +136,24 @@ F(linear)(size_t n, size_t k, size_t c, const void *X, size_t ldx,
 			y[i * ldy + j] += (T)b[j];
 }
 
-/* x'_t = x_t·cos θ_t - x_{t+d/2}·sin θ_t, x'_{t+d/2} = x_{t+d/2}·cos θ_t
- * + x_t·sin θ_t, θ_t = pos·base^(-2t/d): angles in double, whatever T. */
+/* x'_t = x_t·cos θ_t - x_{t+h}·sin θ_t, x'_{t+h} = x_{t+h}·cos θ_t +
+ * x_t·sin θ_t for t < h: h = d/2 and θ_t = pos·base^(-2t/d), or h = nf
+ * and θ_t = pos·freq[t] (the rest unrotated): angles in double,
+ * whatever T. */
 static TARGET void
 F(rope)(size_t n, size_t d, void *Xv, size_t ldx, long long pos0,
-    double base)
+    double base, const double *freq, size_t nf)
 {
 	T *X = Xv;
-	size_t i, t, half = d / 2;
+	size_t i, t, half = freq != NULL ? nf : d / 2;
 
 	for (i = 0; i < n; i++) {
 		T *x = X + i * ldx;
 		double pos = (double)(pos0 + (long long)i);
 
 		for (t = 0; t < half; t++) {
-			double th = pos / pow(base, (double)(2 * t) / (double)d);
+			double th = freq != NULL ? pos * freq[t] :
+			    pos / pow(base, (double)(2 * t) / (double)d);
 			double c = cos(th), s = sin(th);
 			double a = (double)x[t], b = (double)x[t + half];
 

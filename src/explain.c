@@ -67,7 +67,8 @@ static int
 valued(int i)
 {
 	return i == IN_MASK || i == IN_KPAD || i == IN_QPAD || i == IN_KLEN ||
-	    i == IN_QLEN || i == IN_SINKS || i == IN_ALIBI || i == IN_QNORM ||
+	    i == IN_QLEN || i == IN_SINKS || i == IN_ALIBI || i == IN_ROPE ||
+	    i == IN_QNORM ||
 	    i == IN_KNORM;
 }
 
@@ -333,7 +334,11 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	fprintf(f, "heads: %zu query head%s, %zu key/value head%s, d_q %zu, "
 	    "d_k %zu, d_v %zu\n", H, H == 1 ? "" : "s",
 	    G, G == 1 ? "" : "s", p.dq, p.dk, p.dv);
-	if (p.o.rope) {
+	if (p.o.rope && in[IN_ROPE].name != NULL)
+		fprintf(f, "positions: RoPE, %zu inverse frequencies from %s, "
+		    "rotates components 0..%zu of Q_h and K_h\n", p.rope_nf,
+		    shown(in[IN_ROPE].name, nb), 2 * p.rope_nf - 1);
+	else if (p.o.rope) {
 		num[num_format(num, p.o.rope_base, 0)] = '\0';
 		fprintf(f, "positions: RoPE base %s rotates Q_h and K_h\n",
 		    num);

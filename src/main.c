@@ -105,7 +105,9 @@ static const char help_text[] =
 "      --alibi[=@FILE]   add -slope_h·|i - j| (ALiBi slopes, or H from FILE)\n"
 "      --sinks FILE      H sink logits: softmax over [scores, sink_h]\n"
 "      --pos sinusoidal  add the sinusoidal position encoding to X\n"
-"      --rope[=BASE]     rotary position embedding (base > 1, default 10000)\n"
+"      --rope[=BASE|=@FILE]  rotary position embedding (base > 1, default\n"
+"                        10000; or the inverse frequencies from FILE,\n"
+"                        rotating the first 2x as many components)\n"
 "      --qk-norm[=EPS]   RMSNorm of each head's queries and keys, before\n"
 "                        RoPE (eps >= 0, default 1e-6); --q-norm, --k-norm\n"
 "                        FILE: weights\n"
@@ -266,7 +268,7 @@ static const struct {
 	{ "completion", "bash zsh" }, { "output", "FILE" },
 	{ "weights", "FILE" }, { "lse", "FILE" }, { "heatmap", "FILE" },
 	{ "labels", "@FILE" }, { "key-labels", "@FILE" },
-	{ "alibi", "@FILE" }, { "scale", "none" },
+	{ "alibi", "@FILE" }, { "rope", "@FILE" }, { "scale", "none" },
 };
 
 /* The option of each matrix role, as getopt_long returns it and as
@@ -294,6 +296,7 @@ static const struct {
 	[IN_BIAS] = { OPT_ROLE + IN_BIAS, "--bias" },
 	[IN_SINKS] = { OPT_ROLE + IN_SINKS, "--sinks" },
 	[IN_ALIBI] = { -1, "--alibi" },	/* --alibi=@FILE */
+	[IN_ROPE] = { -1, "--rope" },	/* --rope=@FILE */
 	[IN_QNORM] = { OPT_ROLE + IN_QNORM, "--q-norm" },
 	[IN_KNORM] = { OPT_ROLE + IN_KNORM, "--k-norm" },
 	[IN_KLEN] = { OPT_ROLE + IN_KLEN, "--key-lengths" },
@@ -1004,13 +1007,17 @@ input_file(const struct opts *o, int i)
 	return f;
 }
 
-/* Input i's option as it names a file, before the name: "-x" (and a
- * blank), "--labels @", "--alibi=@". */
+/* Input i's option as it names a file, before the name: "-x " (in b,
+ * of 32 bytes), "--labels @", "--alibi=@", "--rope=@". */
 static const char *
-input_opt(int i)
+input_opt(int i, char *b)
 {
-	return i == IN_ALIBI ? "--alibi=@" : i == IN_NROLES ? "--labels @" :
-	    i == IN_NROLES + 1 ? "--key-labels @" : role_opt[i].name;
+	if (i == IN_ALIBI || i == IN_ROPE)
+		return i == IN_ALIBI ? "--alibi=@" : "--rope=@";
+	if (i >= IN_NROLES)
+		return i == IN_NROLES ? "--labels @" : "--key-labels @";
+	snprintf(b, 32, "%s ", role_opt[i].name);
+	return b;
 }
 
 /* Do files f and g, both there, name one file? */
@@ -1050,6 +1057,7 @@ static int
 same_stream(const struct opts *o)
 {
 	const char *f, *g, *opt[PLAN_NOUT], *path[PLAN_NOUT];
+	char bi[32], bj[32];
 	int i, j;
 
 	outputs(o, opt, path);
@@ -1058,21 +1066,18 @@ same_stream(const struct opts *o)
 		    j++)
 			if (path[j] != NULL && strcmp(path[j], "-") != 0 &&
 			    one_stream(f, path[j]))
-				return usage_error("%s%s%s and %s %s are one "
+				return usage_error("%s%s and %s %s are one "
 				    "stream: a run cannot read and write it",
-				    input_opt(i), i < IN_NROLES && i != IN_ALIBI ?
-				    " " : "", f, opt[j], path[j]);
+				    input_opt(i, bi), f, opt[j], path[j]);
 
 	for (i = 0; i < IN_NROLES + 2; i++)
 		for (j = i + 1; (f = input_file(o, i)) != NULL &&
 		    j < IN_NROLES + 2; j++)
 			if ((g = input_file(o, j)) != NULL && one_stream(f, g))
-				return usage_error("%s%s%s and %s%s%s are one "
+				return usage_error("%s%s and %s%s are one "
 				    "stream: it can be read by one option "
-				    "only", input_opt(i), i < IN_NROLES &&
-				    i != IN_ALIBI ? " " : "", f, input_opt(j),
-				    j < IN_NROLES && j != IN_ALIBI ? " " : "",
-				    g);
+				    "only", input_opt(i, bi), f, input_opt(j,
+				    bj), g);
 	return 0;
 }
 
@@ -1502,14 +1507,22 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->po.pos = 1;
 			break;
 		case OPT_ROPE:
+			/* @FILE names a file: once (see set_once) */
+			if (o->spec[IN_ROPE] != NULL || (optarg != NULL &&
+			    optarg[0] == '@' && o->po.rope))
+				return usage_error("%s", "option --rope given "
+				    "twice");
 			o->po.rope = 1;
 			o->po.rope_base = 10000;
-			if (optarg != NULL && (num_parse(optarg,
+			if (optarg != NULL && optarg[0] == '@' &&
+			    optarg[1] != '\0')
+				o->spec[IN_ROPE] = optarg + 1;
+			else if (optarg != NULL && (num_parse(optarg,
 			    strlen(optarg), &o->po.rope_base) != 0 ||
 			    !isfinite(o->po.rope_base) ||
 			    o->po.rope_base <= 1))
-				return usage_error("--rope expects a base > 1, "
-				    "found \"%s\"", optarg);
+				return usage_error("--rope expects a base > 1 or "
+				    "@FILE, found \"%s\"", optarg);
 			break;
 		case OPT_SCORE:
 			if (strcmp(optarg, "dot") == 0)

@@ -141,6 +141,39 @@ vector_of(const struct plan_in *in, size_t want, const char *what,
 	return 0;
 }
 
+/* --rope: even head widths; =@FILE: 1 to dk/2 inverse frequencies,
+ * finite, rotating the heads' first 2·nf components. */
+static int
+rope_freqs(struct plan *p, const struct plan_in *in, struct err *e)
+{
+	size_t len = 0, i, w = p->dq < p->dk ? p->dq : p->dk;
+	char who_[WHOSZ];
+
+	if (!p->o.rope)
+		return 0;
+	if (in->name == NULL) {
+		if (p->dq % 2 != 0 || p->dk % 2 != 0)
+			return err_set(e, NULL, 0, 0, "--rope needs even head "
+			    "widths, found queries of %zu and keys of %zu",
+			    p->dq, p->dk);
+		return 0;
+	}
+	if (vector(in, &len, e) != 0)
+		return -1;
+	if (len > w / 2)
+		return mismatch(e, in, "the heads are %zu wide: expected 1 to "
+		    "%zu inverse frequencies (%zu rotate the whole head)", w,
+		    w / 2, w / 2);
+	for (i = 0; in->m.data != NULL && i < len; i++)
+		if (!isfinite(in->m.data[i]))
+			return err_set(e, NULL, 0, 0, "%s: expected finite "
+			    "inverse frequencies, found %g at %zu",
+			    who(who_, in), in->m.data[i], i);
+	p->rope_freq = in->m.data;
+	p->rope_nf = len;
+	return 0;
+}
+
 /* ---- derived matrices, owned by the plan ---- */
 
 static struct mat *
@@ -911,9 +944,8 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 		return -1;
 	if (groups(p, e) || score(p, in, e) != 0)
 		return -1;
-	if (p->o.rope && (p->dq % 2 != 0 || p->dk % 2 != 0))
-		return err_set(e, NULL, 0, 0, "--rope needs even head widths, "
-		    "found queries of %zu and keys of %zu", p->dq, p->dk);
+	if (rope_freqs(p, &in[IN_ROPE], e) != 0)
+		return -1;
 	p->dout = p->perhead ? p->dv : p->H * p->dv;
 	if (woi->name != NULL) {
 		if ((p->wo = weight(p, woi, e)) == NULL)

@@ -26,7 +26,7 @@ enum plan_role {
 	IN_MEM, IN_BQ, IN_BK, IN_BV, IN_BO, IN_INPROJ, IN_INPROJB,
 	IN_MASK, IN_KPAD, IN_WA, IN_UA, IN_VA,
 	IN_BIAS, IN_SINKS, IN_ALIBI, IN_QNORM, IN_KNORM, IN_KLEN, IN_QLEN,
-	IN_MEMK, IN_MEMV, IN_QPAD,
+	IN_MEMK, IN_MEMV, IN_QPAD, IN_ROPE,
 	IN_NROLES
 };
 
@@ -60,7 +60,7 @@ struct plan_opts {
 	int torch;		/* --layout torch: weights are out x in */
 	int average;		/* --average-weights */
 	int pos;		/* --pos sinusoidal */
-	int rope;		/* --rope */
+	int rope;		/* --rope (frequencies from IN_ROPE if given) */
 	double rope_base;
 	enum plan_score score;
 	/* --query-range, --key-range A:B (has_*: given) */
@@ -103,6 +103,8 @@ struct plan {
 	double *slopes;		/* --alibi: (H) */
 	const double *sinks;	/* --sinks: (H) */
 	const double *qnorm, *knorm;	/* --q-norm (dq), --k-norm (dk) */
+	const double *rope_freq;	/* --rope=@FILE: (rope_nf), or NULL */
+	size_t rope_nf;
 	size_t *klen, *qlen;	/* --key-lengths, --query-lengths: (B) */
 	unsigned char *kpad;	/* key padding, batch b at b·m */
 	size_t kpad_sb;

@@ -476,7 +476,7 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
 			rmsnorm(r, bc, p->dk, kw, r->hk, p->knorm, w->nb);
 		if (p->o.rope)
 			r->ops->rope(bc, p->dk, kw, r->hk, (long long)j0,
-			    p->o.rope_base);
+			    p->o.rope_base, p->rope_freq, p->rope_nf);
 		*kb = kw;
 		*ldk = r->hk;
 	}
@@ -587,7 +587,8 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 				    w->nb);
 			if (p->o.rope)
 				r->ops->rope(nq, p->dq, qw, r->hq, (long long)(i0
-				    + r->shift), p->o.rope_base);
+				    + r->shift), p->o.rope_base, p->rope_freq,
+				    p->rope_nf);
 			qh = qw;
 			ldq = r->hq;
 		}

@@ -104,6 +104,7 @@ setup() {
 	[ "$(comp selfattn --labels @ in1)" = "@in1.csv" ]
 	[ "$(comp selfattn --key-labels @ in | sort)" = "$(printf '%s\n' @in1.csv @in2.npy)" ]
 	[ "$(comp selfattn --alibi =@ in2)" = "@in2.npy" ]
+	[ "$(comp selfattn --rope =@ in1)" = "@in1.csv" ]
 	[ -z "$(comp selfattn --labels the)" ]
 	# a letter's argument attached, as selfattn reads -cbottom-right
 	[ "$(comp selfattn -cb)" = "-cbottom-right" ]
@@ -212,5 +213,5 @@ zcomp() {
 		esac
 	done <opts
 	echo "complete to nothing:$none"
-	[ "$none" = " heads seed precision window softcap qk-norm kv-heads average-weights rope merge query-range key-range label-output show batch-index heat-max threads dry-run quiet help version" ]
+	[ "$none" = " heads seed precision window softcap qk-norm kv-heads average-weights merge query-range key-range label-output show batch-index heat-max threads dry-run quiet help version" ]
 }

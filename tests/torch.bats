@@ -419,6 +419,14 @@ fails() {
 	torch_case rope_base_500000
 }
 
+@test "torch: --rope=@FILE takes a model's inverse frequencies (Llama 3.1's scaled ones)" {
+	torch_case rope_file_llama3
+}
+
+@test "torch: --rope=@FILE with fewer frequencies rotates the first components only (GPT-NeoX's rotary_pct)" {
+	torch_case rope_file_partial
+}
+
 @test "torch: --rope with --causal=bottom-right puts query i at position i + m - n" {
 	torch_case rope_causal_bottom_right 1e-15
 }

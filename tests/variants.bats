@@ -371,10 +371,15 @@ data_is() {
 
 @test "variants usage: --rope takes a base > 1" {
 	mkqkv
-	for bad in x 1 -5 inf; do
+	for bad in x 1 -5 inf @; do
 		run "$SA" $B --rope="$bad"
-		usage_is "--rope expects a base > 1, found \"$bad\""
+		usage_is "--rope expects a base > 1 or @FILE, found \"$bad\""
 	done
+	# frequencies from a file: once, as a file's name
+	run "$SA" $B --rope=@rand:1 --rope
+	usage_is 'option --rope given twice'
+	run "$SA" $B --rope --rope=@rand:1
+	usage_is 'option --rope given twice'
 }
 
 @test "variants usage: --score takes dot, general or additive" {
@@ -752,6 +757,26 @@ data_is() {
 @test "variants data: --rope needs even head widths" {
 	run "$SA" -Q rand:3x3 -K rand:3x3 -V rand:3x3 --rope
 	data_is '--rope needs even head widths, found queries of 3 and keys of 3'
+}
+
+@test "variants: --rope=@FILE: 1 to dk/2 finite inverse frequencies; the base's own give --rope's result; an odd head rotates its first components" {
+	cd "$BATS_TEST_TMPDIR"
+	# base 10000, dk 4: 1 and 10000^-1/2, as inv_freq
+	printf '1,0.01\n' >f.csv
+	"$SA" -Q randn:5x8 -K randn:5x8 -V randn:5x8 -H 2 --rope -o a.csv
+	"$SA" -Q randn:5x8 -K randn:5x8 -V randn:5x8 -H 2 --rope=@f.csv -o b.csv
+	"$CMPMAT" -r 1e-14 a.csv b.csv
+	# a head of 3: one pair turned, the third component left
+	printf '0.5\n' >h.csv
+	run "$SA" -Q randn:4x3 -K randn:4x3 -V randn:4x3 --rope=@h.csv
+	[ "$status" -eq 0 ]
+	run "$SA" -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@rand:3
+	data_is '--rope rand:3 is 3 but the heads are 4 wide: expected 1 to 2 inverse frequencies (2 rotate the whole head)'
+	printf '1,inf\n' >bad.csv
+	run "$SA" -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@bad.csv
+	data_is '--rope bad.csv: expected finite inverse frequencies, found inf at 1'
+	"$SA" --dry-run -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@f.csv |
+	    grep -qx 'positions: RoPE, 2 inverse frequencies from f.csv, rotates components 0..3 of Q_h and K_h'
 }
 
 @test "variants data: --kv-heads must divide -H" {

@@ -1282,6 +1282,74 @@ def rope_case(rng, n, m, h, dk, dv, base, flag, self_attn, br=False):
                squeeze_h(w), npf)
 
 
+def t_rope_freq(x, pos, inv):
+    # Hugging Face apply_rotary_pos_emb with a model's own inv_freq (a
+    # scaled one, as Llama 3.1's), on the first 2*len(inv) components
+    # only (GPT-NeoX's partial rotation, rotary_pct), the rest passed:
+    #   freqs = outer(t, inv_freq); emb = cat((freqs, freqs), -1)
+    #   x_rot = x_rot * emb.cos() + rotate_half(x_rot) * emb.sin()
+    r = 2 * len(inv)
+    freqs = torch.outer(pos.to(torch.float64), torch.tensor(inv))
+    emb = torch.cat((freqs, freqs), dim=-1)
+    xr, xp = x[..., :r], x[..., r:]
+    rh = torch.cat((-xr[..., r // 2:], xr[..., :r // 2]), dim=-1)
+    return torch.cat((xr * emb.cos() + rh * emb.sin(), xp), dim=-1)
+
+
+def np_rope_freq(x, pos, inv, dt):
+    """x (..., L, dk): its first 2h components, h = len(inv), turned in
+    pairs (t, t + h) by pos * inv[t]; the rest as they are."""
+    h = len(inv)
+    th = np.asarray(pos).astype(dt)[:, None] * np.asarray(inv).astype(dt)
+    c, s = np.cos(th), np.sin(th)
+    a, b = x[..., :h], x[..., h:2 * h]
+    return np.concatenate([a * c - b * s, b * c + a * s, x[..., 2 * h:]],
+                          axis=-1)
+
+
+def llama3_inv_freq(base, dim, factor=8.0, low=1.0, high=4.0, old=8192):
+    # transformers' _compute_llama3_parameters, in float64
+    inv = 1.0 / (base ** (np.arange(0, dim, 2) / dim))
+    wavelen = 2 * math.pi / inv
+    lo_w, hi_w = old / low, old / high
+    out = np.where(wavelen > lo_w, inv / factor, inv)
+    smooth = (old / wavelen - low) / (high - low)
+    smoothed = (1 - smooth) * out / factor + smooth * out
+    medium = ~(wavelen < hi_w) & ~(wavelen > lo_w)
+    return np.where(medium, smoothed, out)
+
+
+def rope_file_case(rng, n, h, dk, dv, inv):
+    Q, K, V = given_qkv(rng, n, n, h, dk, dv)
+    q, k, v = t_heads(T(Q), h), t_heads(T(K), h), t_heads(T(V), h)
+    pos_ = torch.arange(n)
+    o, w = t_sdpa(t_rope_freq(q, pos_, inv), t_rope_freq(k, pos_, inv), v)
+
+    def npf(dt):
+        q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        q = np_rope_freq(q, np.arange(n), inv, dt)
+        k = np_rope_freq(k, np.arange(n), inv, dt)
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)))
+        return np_concat(o), squeeze_h(w), dead
+    return Out("-Q Q.npy -K K.npy -V V.npy -H %d --rope=@F.npy" % h,
+               dict(Q=Q, K=K, V=V, F=np.asarray(inv, dtype=np.float64)),
+               t_merge(o), squeeze_h(w), npf)
+
+
+@case
+def case_rope_file_llama3(rng):
+    # Llama 3.1's scaled frequencies (base 500000, factor 8): the three
+    # regimes (kept, scaled, smoothed) among 8 of a 16-wide head
+    return rope_file_case(rng, 12, 2, 16, 3, llama3_inv_freq(500000.0, 16))
+
+
+@case
+def case_rope_file_partial(rng):
+    # GPT-NeoX's partial rotation: rotary_ndims 4 of a head of 10
+    return rope_file_case(rng, 9, 2, 10, 3,
+                          1.0 / (10000.0 ** (np.arange(0, 4, 2) / 4)))
+
+
 @case
 def case_rope_default(rng):
     # after projection and bias; the default base 10000
