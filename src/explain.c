@@ -178,8 +178,18 @@ modifiers(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 static void
 masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 {
+	/* the inputs that hide keys or queries, in the line's order */
+	static const struct {
+		int role;
+		const char *what;
+	} by[] = {
+		{ IN_MASK, " (0/1: 1 = may attend)" },
+		{ IN_BIAS, " (added to the scores)" },
+		{ IN_KLEN, "" }, { IN_QLEN, "" }, { IN_KPAD, "" }, { IN_QPAD, "" },
+	};
 	const char *sep = "";
 	char nb[NAMESZ];
+	size_t i;
 
 	fputs("masks:", f);
 	if (p->o.causal) {
@@ -198,36 +208,12 @@ masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 			fprintf(f, "%s window %lld", sep, p->o.window);
 		sep = ",";
 	}
-	if (in[IN_MASK].name != NULL) {
-		fprintf(f, "%s --mask %s (0/1: 1 = may attend)", sep,
-		    shown(in[IN_MASK].name, nb));
-		sep = ",";
-	}
-	if (in[IN_BIAS].name != NULL) {
-		fprintf(f, "%s --bias %s (added to the scores)", sep,
-		    shown(in[IN_BIAS].name, nb));
-		sep = ",";
-	}
-	if (in[IN_KLEN].name != NULL) {
-		fprintf(f, "%s --key-lengths %s", sep,
-		    shown(in[IN_KLEN].name, nb));
-		sep = ",";
-	}
-	if (in[IN_QLEN].name != NULL) {
-		fprintf(f, "%s --query-lengths %s", sep,
-		    shown(in[IN_QLEN].name, nb));
-		sep = ",";
-	}
-	if (in[IN_KPAD].name != NULL) {
-		fprintf(f, "%s --key-padding %s", sep,
-		    shown(in[IN_KPAD].name, nb));
-		sep = ",";
-	}
-	if (in[IN_QPAD].name != NULL) {
-		fprintf(f, "%s --query-padding %s", sep,
-		    shown(in[IN_QPAD].name, nb));
-		sep = ",";
-	}
+	for (i = 0; i < sizeof by / sizeof by[0]; i++)
+		if (in[by[i].role].name != NULL) {
+			fprintf(f, "%s %s %s%s", sep, in[by[i].role].opt,
+			    shown(in[by[i].role].name, nb), by[i].what);
+			sep = ",";
+		}
 	if (p->o.has_krange) {
 		fprintf(f, "%s keys %zu..%zu only (--key-range)", sep, p->k0,
 		    p->k1 - 1);
