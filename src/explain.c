@@ -61,15 +61,15 @@ flops(char *b, double n)
 	return b;
 }
 
-/* Is role i one whose numbers plan_make reads (masks, key padding,
- * lengths) or small vectors it points to (sinks, slopes, norms)? */
+/* Is role i one whose numbers plan_make reads (masks, padding,
+ * lengths) or small vectors it points to (sinks, slopes, frequencies,
+ * norms)? */
 static int
 valued(int i)
 {
 	return i == IN_MASK || i == IN_KPAD || i == IN_QPAD || i == IN_KLEN ||
 	    i == IN_QLEN || i == IN_SINKS || i == IN_ALIBI || i == IN_ROPE ||
-	    i == IN_QNORM ||
-	    i == IN_KNORM;
+	    i == IN_QNORM || i == IN_KNORM;
 }
 
 /* Input i: shape-only (no data), except the valued ones, and when draw

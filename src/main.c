@@ -471,8 +471,8 @@ catch_default(int sig, const struct sigaction *sa)
 		sigaction(sig, sa, NULL);
 }
 
-/* Install on_signal for fatal_sig where the signal has its default
- * action: one ignored on entry (SIGHUP under nohup, SIGINT in a
+/* Install on_signal for fatal_sig and the real-time signals where the
+ * signal has its default action: one ignored on entry (SIGHUP under nohup, SIGINT in a
  * background job) stays ignored, and an ignored SIGPIPE makes a write
  * fail with EPIPE, a write error; one with a handler (a program that
  * calls this main as a function: the fuzzer's SIGALRM timer) keeps it.
@@ -1154,7 +1154,8 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	 * files twice, a shard merged twice that would count its keys
 	 * twice (one file in two pairs may be meant: an LSE made up for
 	 * two shards).  Each operand looked at once, sorted by file (a
-	 * pair at a time, 1600 operands took 1.3 million stat()s) */
+	 * pair at a time, 1600 operands took 1.3 million stat()s); the
+	 * LSEs of two pairs only when their Y files are one */
 	if ((f = malloc((size_t)nops * sizeof *f)) == NULL)
 		return usage_error("%s", strerror(errno));
 	for (i = 0, k = 0; i < nops; i++)
@@ -1770,11 +1771,21 @@ labels_for(const struct plan *p, const struct opts *o, struct labels *ql,
 	return 0;
 }
 
-/* With standard input closed on entry, an input or output that names
- * its descriptor (/dev/stdin, /dev/fd/0) would reach the /dev/null
- * keep_std_fds() put there (an input read empty): EBADF, as for "-". */
+/* Is descriptor n, that an input names (/dev/fd/N, /dev/stdin), not
+ * the caller's?  A closed standard input is keep_std_fds()'s /dev/null
+ * now (an input read empty), and from 3 on a descriptor closed now
+ * would be one of the run's own once the outputs are open. */
 static int
-stdin_used(const struct opts *o, const char *path[PLAN_NOUT],
+fd_gone(int n)
+{
+	return (n == 0 && stdin_closed) || (n >= 3 && fcntl(n, F_GETFD) < 0);
+}
+
+/* An input or output that names a descriptor the caller did not give
+ * (fd_gone(); an output: a closed standard input): EBADF, as for "-"
+ * of a closed standard input.  Before any output is opened. */
+static int
+fds_given(const struct opts *o, const char *path[PLAN_NOUT],
     struct err *e)
 {
 	const char *f;
@@ -1784,11 +1795,11 @@ stdin_used(const struct opts *o, const char *path[PLAN_NOUT],
 		if (path[i] != NULL && out_fd_of(path[i]) == 0)
 			return err_set(e, path[i], 0, 0, "write error: %s",
 			    strerror(EBADF));
-	for (i = 0; stdin_closed && i < IN_NROLES + 2; i++)
-		if ((f = input_file(o, i)) != NULL && out_fd_of(f) == 0)
+	for (i = 0; i < IN_NROLES + 2; i++)
+		if ((f = input_file(o, i)) != NULL && fd_gone(out_fd_of(f)))
 			return err_set(e, f, 0, 0, "%s", strerror(EBADF));
-	for (i = 0; stdin_closed && o->merge && (size_t)i < o->noperands; i++)
-		if (out_fd_of(o->operands[i]) == 0)
+	for (i = 0; o->merge && (size_t)i < o->noperands; i++)
+		if (fd_gone(out_fd_of(o->operands[i])))
 			return err_set(e, o->operands[i], 0, 0, "%s",
 			    strerror(EBADF));
 	return 0;
@@ -1805,7 +1816,7 @@ open_outputs(const struct opts *o, const char *path[PLAN_NOUT],
 {
 	int i, pass;
 
-	if (stdin_used(o, path, e) != 0)
+	if (fds_given(o, path, e) != 0)
 		return -1;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < PLAN_NOUT; i++)

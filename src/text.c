@@ -293,6 +293,23 @@ decimal_comma(const char *s, size_t n)
 	return num_parse(b, n, &x) == 0;
 }
 
+/* Is the field cs..ce, that ',' cut, numbers with tabs between them,
+ * as "5<TAB>2" of "1,5<TAB>2,5": tab-separated numbers with decimal
+ * commas? */
+static int
+tab_numbers(const char *cs, const char *ce)
+{
+	const char *t;
+	double x;
+	int tabs = 0;
+
+	for (; (t = memchr(cs, '\t', (size_t)(ce - cs))) != NULL; cs = t + 1,
+	    tabs++)
+		if (num_parse(cs, (size_t)(t - cs), &x) != 0)
+			return 0;
+	return tabs > 0 && num_parse(cs, (size_t)(ce - cs), &x) == 0;
+}
+
 /* Where a field of the line ending at end is in error, a NUL byte in
  * the line is what to report (binary, not text): -1 with r->e set at
  * the NUL, else 0.  Only on the way to an error: no pass over good
@@ -503,8 +520,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		} else {
 			/* "1,5<TAB>2,5": tab-separated, with decimal commas
 			 * that made ',' the separator */
-			int tabbed = sep == ',' && memchr(cs, '\t',
-			    (size_t)(ce - cs)) != NULL;
+			int tabbed = sep == ',' && tab_numbers(cs, ce);
 
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),

@@ -397,10 +397,13 @@ fails_with() {
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: <stdin>: expected the .npy magic string \\x93NUMPY, found \\x93MUMPX" ]
 	# damaged in its first byte, or re-encoded as UTF-8 (a text editor)
-	{ printf 'XNUMPY'; tail -c +7 bad_magic.npy; } > "$BATS_TEST_TMPDIR/m3.npy"
+	{ printf '\377NUMPY'; tail -c +7 bad_magic.npy; } > "$BATS_TEST_TMPDIR/m3.npy"
 	run --separate-stderr "$SA" -x - -q rand:4x4 -k rand:4x4 -v rand:4x4 < "$BATS_TEST_TMPDIR/m3.npy"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "selfattn: <stdin>: expected the .npy magic string \\x93NUMPY, found XNUMPY" ]
+	[ "$stderr" = "selfattn: <stdin>: expected the .npy magic string \\x93NUMPY, found \\xffNUMPY" ]
+	# (text may start so: a comment, a header)
+	printf '#NUMPY export\n1,2,3,4\n' > "$BATS_TEST_TMPDIR/c.csv"
+	"$SA" -x "$BATS_TEST_TMPDIR/c.csv" -q rand:4x4 -k rand:4x4 -v rand:4x4 >/dev/null
 	{ printf '\302\223NUMPY'; tail -c +7 bad_magic.npy; } > "$BATS_TEST_TMPDIR/m4.npy"
 	run --separate-stderr "$SA" -x "$BATS_TEST_TMPDIR/m4.npy" -q rand:4x4 -k rand:4x4 -v rand:4x4
 	[ "$status" -eq 1 ]

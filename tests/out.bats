@@ -147,7 +147,7 @@ ends_keeping_old() {
 	[ "$output" = "selfattn: <stdout>: write error: Bad file descriptor" ]
 }
 
-@test "out: reading or writing a closed standard input is an error, by any of its names, -o is not taken for it" {
+@test "out: reading or writing a closed standard input is an error, by any of its names, -o is not taken for it; so is reading a closed /dev/fd/N" {
 	mkdata
 	run bash -c '"$1" -Q - -K K.csv -V V.csv -o y.csv <&-' _ "$SA"
 	[ "$status" -eq 1 ]
@@ -173,6 +173,13 @@ ends_keeping_old() {
 	run bash -c '"$1" --merge /dev/stdin K.csv -o y.csv <&-' _ "$SA"
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: /dev/stdin: Bad file descriptor" ]
+	# a closed descriptor above 2 (it read the run's own temporary file
+	# or folder, opened under its number)
+	for n in 5 6; do
+		run bash -c '"$1" -Q /dev/fd/$2 -K K.csv -V V.csv -o y.csv 5<&- 6<&-' _ "$SA" "$n"
+		[ "$status" -eq 1 ]
+		[ "$output" = "selfattn: /dev/fd/$n: Bad file descriptor" ]
+	done
 	[ ! -e y.csv ]
 	no_temps
 }

@@ -659,11 +659,12 @@ batch() {
 	# not in blocks: no sizes, and a weight
 	! grep -q '"qn"' m.html
 	# the self-test's arrow keys move the frame from a cell to one that
-	# reads alike (two tokens "a" of equal weight)
+	# has the same weight (two tokens "a" of equal weight, told apart
+	# by their positions)
 	"$SA" -Q randn:2x2 -K randn:2x2 -V randn:2x2 -s 0 --labels 'a a' \
 	    -o /dev/null --heatmap a.html
 	dom "file://$PWD/a.html#selftest" >a.dom
-	grep -q "data-selftest=\"2 of 4 lines; ${FSI}a${PDI} → ${FSI}a${PDI}: 0.5; 0 clipped\"" a.dom
+	grep -q "data-selftest=\"2 of 4 lines; ${FSI}a${PDI} #0 → ${FSI}a${PDI} #0: 0.5; 0 clipped\"" a.dom
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
@@ -810,6 +811,11 @@ wide_labels() {
 	    -o /dev/null --heatmap dup.html
 	dom "file://$PWD/dup.html#selftest" >dup.dom
 	grep -q "data-selftest=\"[^\"]*; ${FSI}the${PDI} #0 → ${FSI}the${PDI} #0: 0\\.[0-9]*; 0 clipped\"" dup.dom
+	# (a label that is a name of JavaScript's objects is no exception)
+	"$SA" -Q randn:3x4 -K randn:3x4 -V randn:3x4 --labels "constructor b c" \
+	    -o /dev/null --heatmap obj.html
+	dom "file://$PWD/obj.html#selftest" >obj.dom
+	grep -q "data-selftest=\"[^\"]*; ${FSI}constructor${PDI} → ${FSI}constructor${PDI}: 0\\.[0-9]*; 0 clipped\"" obj.dom
 	# a page that a browser's forced dark mode leaves light
 	grep -q '<meta name="color-scheme" content="only light">' ro.html
 	# a narrow window (500 px, headless Chromium's least): the head

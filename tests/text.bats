@@ -201,6 +201,8 @@ fails_with() {
 	# split by ';' nothing is a number, but by ',' "1" is
 	fails_with '1,5;2,5\n3,5;4,5\n' '1:1: expected a number with a decimal point, found "1,5"'
 	# tabs and decimal commas: ',' is the separator, the message says why
+	# (not for a field that is no numbers: a tab in a word)
+	fails_with '1,2\tx\n' '1:3: expected a number, found "2\tx"'
 	fails_with '1,5\t2,5\t3,5\n4,5\t5,5\t6,5\n' '1:3: expected a number with a decimal point, found "5\t2" (tab-separated numbers with decimal commas: the commas were read as separators)'
 	fails_with '1;x;1\n2;3;4\n' '1:3: expected a number, found "x"'
 	fails_with 'a;b\t1\n1;2\n' '1:1: expected a number, found "a"'
