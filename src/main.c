@@ -472,12 +472,13 @@ catch_default(int sig, const struct sigaction *sa)
 }
 
 /* Install on_signal for fatal_sig and the real-time signals where the
- * signal has its default action: one ignored on entry (SIGHUP under nohup, SIGINT in a
- * background job) stays ignored, and an ignored SIGPIPE makes a write
- * fail with EPIPE, a write error; one with a handler (a program that
- * calls this main as a function: the fuzzer's SIGALRM timer) keeps it.
- * So is on_bus for SIGBUS.  SIGXFSZ is ignored, so that writing past
- * the file size limit (ulimit -f) fails with EFBIG: a write error too. */
+ * signal has its default action: one ignored on entry (SIGHUP under
+ * nohup, SIGINT in a background job) stays ignored, and an ignored
+ * SIGPIPE makes a write fail with EPIPE, a write error; one with a
+ * handler (a program that calls this main as a function: the fuzzer's
+ * SIGALRM timer) keeps it.  So is on_bus for SIGBUS.  SIGXFSZ is
+ * ignored, so that writing past the file size limit (ulimit -f) fails
+ * with EFBIG: a write error too. */
 static void
 catch_signals(void)
 {

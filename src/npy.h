@@ -15,11 +15,11 @@ int npy_is(const unsigned char *buf, size_t len);
 
 /* Return 1 if buf starts as a .npy file does: with its magic, or with
  * a damaged one: the byte 0x93 and after the magic a version, 1.0 to
- * 3.0 (its NUL byte is never text); "NUMPY" after a first byte that
- * is no printable ASCII (text may start "#NUMPY"); the
- * magic re-encoded as UTF-8 ("\xc2\x93NUMPY"); or, the whole input, 2
- * to 5 bytes of the magic.  So npy_read names the magic rather than a
- * text reader the NUL byte; else 0.  Looks at 8 bytes. */
+ * 3.0 (its NUL byte is never text); "NUMPY" after a first byte that is
+ * no printable ASCII (text may start "#NUMPY"); the magic re-encoded as
+ * UTF-8 ("\xc2\x93NUMPY"); or, the whole input, 2 to 5 bytes of the
+ * magic.  So npy_read names the magic rather than a text reader the NUL
+ * byte; else 0.  Looks at 8 bytes. */
 int npy_like(const unsigned char *buf, size_t len);
 
 /*
