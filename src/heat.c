@@ -749,15 +749,67 @@ scale_max(const struct heat *h, size_t np, int *nan, int *anymasked,
 /* A tooltip's label: query row (keys) a .. b-1, up to TIP_CHARS
  * characters, XML-escaped, between U+2068 and U+2069 (first-strong
  * isolate: a right-to-left label does not reorder the arrow and the
- * number after it); in h->tip, of h->tipcap bytes. */
+ * number after it), then " #a" for a label that does not tell the token
+ * (qdup, kdup), as the page's read-out; in h->tip, of h->tipcap bytes. */
 static const char *
 tip_label(struct heat *h, int keys, size_t a, size_t b)
 {
+	const unsigned char *dup = keys ? h->kdup : h->qdup;
+	size_t k;
+
 	memcpy(h->tip, "\xe2\x81\xa8", 3);
-	axis_label(h->tip + 3, h->tipcap - 6, keys ? h->kl : h->ql, a, b,
+	axis_label(h->tip + 3, h->tipcap - 32, keys ? h->kl : h->ql, a, b,
 	    TIP_CHARS, 1);
 	strcat(h->tip, "\xe2\x81\xa9");
+	if (b - a == 1 && dup != NULL && dup[keys ? a : a - h->p->q0]) {
+		k = strlen(h->tip);
+		snprintf(h->tip + k, h->tipcap - k, " #%zu", a);
+	}
 	return h->tip;
+}
+
+static int
+by_label(const void *a, const void *b)
+{
+	char *const *x = *(char *const *const *)a;
+	char *const *y = *(char *const *const *)b;
+	int c = strcmp(*x, *y);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Marks of labels l->s[a .. b-1] that name more than one of them, or
+ * are empty (calloc'd, b - a bytes; NULL without labels, *oom set when
+ * memory runs out).  Sorted, so that thousands of tokens take no n². */
+static unsigned char *
+dup_marks(const struct labels *l, size_t a, size_t b, int *oom)
+{
+	char *const **v;
+	unsigned char *d;
+	size_t n = b - a, i, j, k;
+
+	if (l == NULL || n == 0)
+		return NULL;
+	v = malloc(n * sizeof *v);
+	d = calloc(n, 1);
+	if (v == NULL || d == NULL) {
+		free(v);
+		free(d);
+		*oom = 1;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = l->s + a + i;
+	qsort(v, n, sizeof *v, by_label);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(*v[i], *v[j]) == 0; j++)
+			;
+		if (j - i > 1 || (*v[i])[0] == '\0')
+			for (k = i; k < j; k++)
+				d[v[k] - l->s - a] = 1;
+	}
+	free(v);
+	return d;
 }
 
 static int
@@ -812,9 +864,10 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 				v = cell_value(h, k, i, j, &masked);
 				num[num_format(num, v, 0)] = '\0';
 				colour(v / vmax, rgb);
-				if (v != v)
+				if (v != v) {	/* named as in the legend */
+					strcpy(num, "NaN");
 					strcpy(fill, NAN_RGB);
-				else
+				} else
 					sprintf(fill, "%02x%02x%02x", rgb[0],
 					    rgb[1], rgb[2]);
 				/* the tooltip: query → key: weight */
@@ -971,8 +1024,9 @@ html_section(struct heat *h, size_t b, struct err *e)
 	int masked;
 
 	if (put(o, e, "<script type=\"application/json\" class=\"seq\">"
-	    "{\"sequence\":%zu,\"of\":%zu,\"vmax\":%.17g,\"q\":[", b, p->B,
-	    h->o.vmax))
+	    "{\"sequence\":%zu,\"of\":%zu,\"vmax\":%.17g,", b, p->B,
+	    h->o.vmax) || (p->q0 > 0 && put(o, e, "\"q0\":%zu,", p->q0)) ||
+	    puts_(o, "\"q\":[", e))
 		return -1;
 	/* whole labels: the page cuts them for its axes */
 	for (i = 0; i < h->gq; i++) {
@@ -1281,6 +1335,7 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
     const struct labels *kl, const struct heat_opts *o, struct err *e)
 {
 	size_t n, i, l, longest = 0, lw, avail;
+	int oom;
 
 	memset(h, 0, sizeof *h);
 	h->o = *o;
@@ -1322,7 +1377,10 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 			if ((n = strlen((l ? kl : ql)->s[i])) > longest)
 				longest = n;
 	h->tipcap = 6 * longest + 64;
-	if ((h->tip = malloc(h->tipcap)) == NULL)
+	oom = (h->tip = malloc(h->tipcap)) == NULL;
+	h->qdup = dup_marks(ql, p->q0, p->q1, &oom);
+	h->kdup = dup_marks(kl, 0, p->m, &oom);
+	if (oom)
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	if (h->o.svg != NULL && (h->o.html ? puts_(h->o.svg,
 	    html_head_text, e) : svg_head(h, e)) != 0)
@@ -1406,7 +1464,10 @@ heat_free(struct heat *h)
 	free(h->vis);
 	free(h->live);
 	free(h->tip);
+	free(h->qdup);
+	free(h->kdup);
 	h->tip = NULL;
+	h->qdup = h->kdup = NULL;
 	h->qs = h->ks = NULL;
 	h->sum = NULL;
 	h->vis = NULL;

@@ -57,6 +57,9 @@ struct heat {
 	int fk, fq;		/* the font size of key, of query labels */
 	char *tip;		/* a whole label (tooltips, the page's JSON) */
 	size_t tipcap;
+	unsigned char *qdup, *kdup;	/* drawn query rows' (from q0), keys':
+				 * the label names several, or is "" (the
+				 * tooltips add the position) */
 };
 
 /* Set h up for plan p; write the SVG's or page's head.  Returns 0, or -1 with e

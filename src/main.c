@@ -695,15 +695,6 @@ parse_window(const char *s, long long *l, long long *r)
 	return 0;
 }
 
-/* Do paths a and b name one regular file or FIFO (or one future
- * file)?  Two outputs may share a device such as /dev/null.  See
- * out_same. */
-static int
-same_file(const char *a, const char *b)
-{
-	return out_same(a, b);
-}
-
 /* A usage error if output path (of option opt) has an extension that
  * names no format and -f is not given: "y.xlsx" would be CSV.  No
  * extension, standard output, devices and FIFOs take -f or csv. */
@@ -970,7 +961,7 @@ check_outputs(const struct opts *o)
 				    " one %s: give one a file of its own", opt[i],
 				    path[i], opt[j], path[j], kind);
 			/* (by two names: both said, as a hard link's) */
-			if (fi < 0 && fj < 0 && same_file(path[i], path[j]))
+			if (fi < 0 && fj < 0 && out_same(path[i], path[j]))
 				return strcmp(path[i], path[j]) == 0 ?
 				    usage_error("%s and %s name the same file "
 				    "\"%s\"", opt[i], opt[j], path[i]) :

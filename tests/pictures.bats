@@ -441,10 +441,10 @@ batch() {
 1 ==@@//
 2 ::++++
 0  .:-=+*#%@ 0.67   // masked   ?? NaN' ]
-	# the SVG: the row in the NaN colour, with "nan" tooltips, and a
+	# the SVG: the row in the NaN colour, with "NaN" tooltips, and a
 	# legend entry inside the picture
 	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.svg
-	[ "$(grep -c "<rect class=\"cell\" [^>]*fill=\"#e41a1c\"><title>${FSI}0${PDI} → ${FSI}[012]${PDI}: nan</title>" h.svg)" -eq 3 ]
+	[ "$(grep -c "<rect class=\"cell\" [^>]*fill=\"#e41a1c\"><title>${FSI}0${PDI} → ${FSI}[012]${PDI}: NaN</title>" h.svg)" -eq 3 ]
 	grep -q '>NaN</text>' h.svg
 	h=$(sed -n 's/.*<svg [^>]* height="\([0-9]*\)".*/\1/p' h.svg)
 	y=$(sed -n 's/.*<text x="[0-9]*" y="\([0-9]*\)" font-size="11">NaN<.*/\1/p' h.svg)
@@ -461,6 +461,9 @@ batch() {
 	grep -q '<pre id="errors"></pre>' h.dom
 	[ "$(grep -o '<rect [^>]*fill="#e41a1c" class="cell"' h.dom | wc -l)" -eq 3 ]
 	grep -q '>NaN</text>' h.dom
+	# its read-out says NaN, as the legend and the SVG's tooltips
+	dom "file://$PWD/h.html#selftest" >s.dom
+	grep -q "data-selftest=\"[^\"]*; ${FSI}0${PDI} → ${FSI}0${PDI}: NaN; " s.dom
 }
 
 @test "pictures: a visible key whose weight underflows to 0 is drawn as 0, not masked; a hidden key is masked" {
@@ -665,6 +668,31 @@ batch() {
 	    -o /dev/null --heatmap a.html
 	dom "file://$PWD/a.html#selftest" >a.dom
 	grep -q "data-selftest=\"2 of 4 lines; ${FSI}a${PDI} #0 → ${FSI}a${PDI} #0: 0.5; 0 clipped\"" a.dom
+}
+
+@test "pictures: a label shared by several tokens, or empty, is followed by the token's position in the SVG's tooltips and the page's read-out, under --query-range too" {
+	printf 'x\n\ny\nx\n' >kl.txt
+	"$SA" -Q randn:5x2 -K randn:4x2 -V randn:4x2 --labels 'a b a c a' \
+	    --key-labels @kl.txt -o /dev/null --heatmap d.svg
+	# 5 x 4 cells: a (#0, #2, #4) and x (#0, #3) and "" (#1) numbered,
+	# b, c and y not
+	[ "$(grep -c "<title>${FSI}a${PDI} #0 → ${FSI}x${PDI} #0: " d.svg)" -eq 1 ]
+	[ "$(grep -c "<title>${FSI}a${PDI} #4 → ${FSI}x${PDI} #3: " d.svg)" -eq 1 ]
+	[ "$(grep -c "<title>${FSI}b${PDI} → ${FSI}${PDI} #1: " d.svg)" -eq 1 ]
+	[ "$(grep -c "<title>${FSI}c${PDI} → ${FSI}y${PDI}: " d.svg)" -eq 1 ]
+	[ "$(grep -c '<title>[^<]*#' d.svg)" -eq 18 ]
+	# rows 2-4: the positions are the sequence's, in the SVG and the page
+	"$SA" -Q randn:5x2 -K randn:4x2 -V randn:4x2 --labels 'a b a c a' \
+	    --key-labels @kl.txt --query-range 2:5 -o /dev/null --heatmap r.svg
+	[ "$(grep -c "<title>${FSI}a${PDI} #2 → " r.svg)" -eq 4 ]
+	[ "$(grep -c "<title>${FSI}a${PDI} #4 → " r.svg)" -eq 4 ]
+	! grep -q "<title>${FSI}a${PDI} #0 " r.svg
+	"$SA" -Q randn:5x2 -K randn:4x2 -V randn:4x2 --labels 'a b a c a' \
+	    --key-labels @kl.txt --query-range 2:5 -o /dev/null --heatmap r.html
+	grep -q '"q0":2,"q":\["a","c","a"\]' r.html
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	dom "file://$PWD/r.html#selftest" >r.dom
+	grep -q "data-selftest=\"[^\"]*; ${FSI}a${PDI} #2 → ${FSI}x${PDI} #0: " r.dom
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
