@@ -35,23 +35,48 @@ err_format(const struct err *e, char *buf, size_t cap)
 	return buf;
 }
 
+/* Length of the invisible control character that starts s, UTF-8, NUL
+ * terminated: C1 (U+0080..U+009F, which a terminal may obey) or a
+ * bidirectional control (U+061C, U+200E, U+200F, U+202A..U+202E,
+ * U+2066..U+2069, which reorder the line); else 0. */
+static size_t
+invisible(const unsigned char *s)
+{
+	if ((s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) || (s[0] == 0xd8 &&
+	    s[1] == 0x9c))
+		return 2;
+	if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f ||
+	    (s[2] >= 0xaa && s[2] <= 0xae)))
+		return 3;
+	if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
+		return 3;
+	return 0;
+}
+
 size_t
-err_escape_byte(unsigned char c, char *b)
+err_escape(const char *s, size_t *len, char *b)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t k = invisible(u), i;
 
-	if (c == '\n' || c == '\t') {
+	if (u[0] == '\n' || u[0] == '\t') {
 		b[0] = '\\';
-		b[1] = c == '\n' ? 'n' : 't';
+		b[1] = u[0] == '\n' ? 'n' : 't';
+		*len = 1;
 		return 2;
 	}
-	if (c < 0x20 || c == 0x7f) {
-		b[0] = '\\';
-		b[1] = 'x';
-		b[2] = hex[c >> 4];
-		b[3] = hex[c & 15];
-		return 4;
+	if (k == 0 && u[0] >= 0x20 && u[0] != 0x7f) {
+		b[0] = s[0];
+		*len = 1;
+		return 1;
 	}
-	b[0] = (char)c;
-	return 1;
+	*len = k ? k : 1;
+	for (i = 0; i < *len; i++) {
+		b[4 * i] = '\\';
+		b[4 * i + 1] = 'x';
+		b[4 * i + 2] = hex[u[i] >> 4];
+		b[4 * i + 3] = hex[u[i] & 15];
+	}
+	return 4 * *len;
 }

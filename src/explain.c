@@ -124,20 +124,21 @@ has(const struct plan_in in[IN_NROLES], int r)
 #define NAMESZ (4 * ERR_FILE + 4)
 
 /* Name s with its control characters escaped as in diagnostics
- * (err_escape_byte()), in b (NAMESZ bytes) when it has any, cut short
+ * (err_escape()), in b (NAMESZ bytes) when it has any, cut short
  * with "..." if it does not fit: standard output may be a terminal. */
 static const char *
 shown(const char *s, char *b)
 {
-	size_t n = 0;
+	size_t n = 0, k;
 	const char *c;
+	char e[ERR_ESC_MAX];
 
-	for (c = s; *c != '\0' && (unsigned char)*c >= 0x20 && *c != 0x7f; c++)
+	for (c = s; *c != '\0' && err_escape(c, &k, e) == 1; c++)
 		;
 	if (*c == '\0')
 		return s;
-	for (c = s; *c != '\0' && n + 4 + 4 < NAMESZ; c++)
-		n += err_escape_byte((unsigned char)*c, b + n);
+	for (c = s; *c != '\0' && n + ERR_ESC_MAX + 4 < NAMESZ; c += k)
+		n += err_escape(c, &k, b + n);
 	memcpy(b + n, *c != '\0' ? "..." : "", *c != '\0' ? 4 : 1);
 	return b;
 }

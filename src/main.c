@@ -386,15 +386,15 @@ say(const char *s)
 		s += k;
 }
 
-/* say() of a name, escaped (err_escape_byte()). */
+/* say() of a name, escaped (err_escape()). */
 static void
 say_name(const char *s)
 {
-	char b[256 + 5];
-	size_t n = 0;
+	char b[256 + ERR_ESC_MAX + 1];
+	size_t n = 0, k;
 
-	for (; *s != '\0'; s++) {
-		n += err_escape_byte((unsigned char)*s, b + n);
+	for (; *s != '\0'; s += k) {
+		n += err_escape(s, &k, b + n);
 		if (n >= 256) {
 			b[n] = '\0';
 			say(b);
@@ -537,15 +537,16 @@ keep_std_fds(struct err *e)
 /* "selfattn: " and s on one line of standard error: a control
  * character, which only a name given on the command line or in a file
  * can bring (a file "a\nb.csv"), is written as an escape
- * (err_escape_byte()). */
+ * (err_escape()). */
 static void
 put_line(const char *s)
 {
-	char b[4];
+	char b[ERR_ESC_MAX];
+	size_t k;
 
 	fputs("selfattn: ", stderr);
-	for (; *s != '\0'; s++)
-		fwrite(b, 1, err_escape_byte((unsigned char)*s, b), stderr);
+	for (; *s != '\0'; s += k)
+		fwrite(b, 1, err_escape(s, &k, b), stderr);
 	putc('\n', stderr);
 }
 

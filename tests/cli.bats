@@ -91,6 +91,12 @@ usage_fails() {
 	[ "$stderr" = 'selfattn: a\nb.csv: No such file or directory' ]
 	run --separate-stderr "$SA" -Q $'\e[31mred\t' -K K.csv -V V.csv
 	[ "$stderr" = 'selfattn: \x1b[31mred\t: No such file or directory' ]
+	# C1 (U+009B, CSI) and bidirectional controls (U+202E), UTF-8, as
+	# their bytes; other characters as they are
+	run --separate-stderr "$SA" -Q $'a\xc2\x9b2J\xe2\x80\xaeb\xe2\x81\xa6\xd8\x9c\xe2\x80\x8f' -K K.csv -V V.csv
+	[ "$stderr" = 'selfattn: a\xc2\x9b2J\xe2\x80\xaeb\xe2\x81\xa6\xd8\x9c\xe2\x80\x8f: No such file or directory' ]
+	run --separate-stderr "$SA" -Q $'\xc3\xa9\xc2\xa0\xe2\x86\x92.csv' -K K.csv -V V.csv
+	[ "$stderr" = $'selfattn: \xc3\xa9\xc2\xa0\xe2\x86\x92.csv: No such file or directory' ]
 	run --separate-stderr "$SA" -Q K.csv -K K.csv -V V.csv $'--bo\ngus'
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = 'selfattn: unknown option --bo\ngus' ]

@@ -408,4 +408,9 @@ END
 	printf '%s\n' "${lines[@]}" | grep -qxF 'masks: --mask m\tk.csv (0/1: 1 = may attend)'
 	printf '%s\n' "${lines[@]}" | grep -qxF 'write: -o y\nz.csv: Y 2x2, csv'
 	! printf '%s' "$output" | grep -q "$(printf '\033')"
+	# a C1 control (CSI, UTF-8) too
+	printf '1,2\n3,4\n' > "$(printf 'c\302\2332J.csv')"
+	run "$SA" --dry-run -x "$(printf 'c\302\2332J.csv')" -q rand:2x2 -k rand:2x2 -v rand:2x2
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 'input: -x c\xc2\x9b2J.csv 2x2' ]
 }
