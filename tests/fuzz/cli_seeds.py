@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the seed corpus of fuzz_cli: command lines encoded as the fuzz
-target decodes them (see decode() in fuzz_cli.c; keep OPTS, FIX, OUTS in
-its order).  Run from the top of the tree; writes
+target decodes them (see decode() in fuzz_cli.c; keep OPTS, FIX, OWN,
+OUTS in its order).  Run from the top of the tree; writes
 tests/fuzz/corpus/fuzz_cli/NN.  enc() also turns a command line into a
 regression input (python3 -c 'from cli_seeds import enc; ...' in
 tests/fuzz), e.g. regress/fuzz_cli/out-symlink-realpath-leak is
@@ -13,8 +13,11 @@ import os
 OPTS = ("-x -q -k -v -w -Q -K -V --memory --bq --bk --bv --bo --in-proj "
         "--in-proj-bias --mask --key-padding --wa --ua --va -H --kv-heads -s "
         "--window --seed -p -j --causal --rope --layout --pos --score --dtype "
-        "-f --average-weights -c --help --version -o -a").split()
-MAT = set(OPTS[:20])
+        "-f --average-weights -c --help --version -o -a --labels --key-labels "
+        "--heatmap --show --batch-index --query-padding --query-lengths "
+        "--rope=@").split()
+# "--rope=@FILE" is an entry of its own, after --rope's (base) one
+MAT = set(OPTS[:20]) | {"--query-padding", "--query-lengths", "--rope=@"}
 NUM = set("-H --kv-heads -s --window --seed -p -j".split())
 WORDS = {"--layout": ["row", "torch"], "--pos": ["sinusoidal"],
          "--score": ["dot", "general", "additive"], "--dtype": ["f64", "f32"],
@@ -24,6 +27,16 @@ OPTWORDS = {"--causal": ["top-left", "bottom-right"], "--rope": ["10000",
 FIX = ("in/x3.npy in/q3.npy in/k3.npy in/v3.npy in/q4.npy in/k4.npy "
        "in/v4.npy in/kg4.npy in/vg4.npy in/mask3.npy in/mask4.npy "
        "in/kpad.npy in/kpad5.npy in/vec.npy in/zero.npy in/x.csv in/mask.csv").split()
+# the options' own fixtures (qpad_f, qlen_f, rope_f in fuzz_cli.c)
+OWN = {"--query-padding": ("in/qpad.csv in/qpadl.csv in/qpadall.csv "
+                           "in/qpadcol.csv in/qpad5.npy in/qpad3d.npy "
+                           "in/qpadbad.csv in/qpadnan.csv").split(),
+       "--query-lengths": ("in/qlen.csv in/qlen0.csv in/qlen1.csv "
+                           "in/qlen.npy in/qlenbad.csv in/qlenbig.csv "
+                           "in/qlennan.csv in/qlen2d.csv").split(),
+       "--rope=@": ("in/rope1.csv in/rope2.csv in/rope2.npy in/rope4.csv "
+                    "in/ropebig.csv in/ropenan.csv in/ropeeps.csv "
+                    "in/rope2x2.csv").split() + [""]}
 OUTS = ("y.csv y.npy y.txt y.tsv y w.csv w.npy /dev/null - link.csv").split()
 NUMS = ["18446744073709551615", "18446744073709551616", "-1", "1e3", "",
         "0x10", " 3", "9999999999", "4294967296", "4294967295", "1025",
@@ -36,7 +49,13 @@ def enc(args, compare=True):
     i = 0
     while i < len(args):
         a = args[i]
-        name, _, eq = a.partition("=")
+        if a.startswith("--rope=@"):
+            # one word, decoded from the entry "--rope=@" and FILE as
+            # its matrix argument
+            args = args[:i] + ["--rope=@", a[8:]] + args[i + 1:]
+            name, eq = "--rope=@", ""
+        else:
+            name, _, eq = a.partition("=")
         o = OPTS.index(name)
         b.append(o)
         if name in OPTWORDS:
@@ -57,7 +76,9 @@ def enc(args, compare=True):
         v = args[i + 1]
         b.append(0)
         if name in MAT:
-            if v in FIX:
+            if v in OWN.get(name, ()):
+                b += bytes([128 + 3 + 4 * OWN[name].index(v), 0, 0])
+            elif v in FIX:
                 b += bytes([3 + 4 * FIX.index(v), 0, 0])
             else:
                 kind, _, dims = v.partition(":")
@@ -112,6 +133,24 @@ SEEDS = [
     S + " -o - -a w.csv --seed 7 -j 2",
     S + " -o /dev/null -a /dev/null",
     "--help", "--version",
+    S + " --query-padding in/qpad.csv -o y.csv -a w.csv",
+    "-x in/x3.npy -q rand:4x4 -k rand:4x4 -v rand:4x4 --query-padding"
+    " in/qpadl.csv --key-padding in/kpad.npy -c -o y.csv -a w.npy",
+    S + " --memory rand:5x4 --query-padding in/qpadcol.csv"
+    " --causal=bottom-right -o y.csv",
+    "-Q in/q4.npy -K in/k4.npy -V in/v4.npy --query-lengths in/qlen.csv"
+    " -o y.csv -a w.csv",
+    "-x in/x.csv -q rand:4x4 -k rand:4x4 -v rand:4x4 --query-lengths"
+    " in/qlen0.csv --query-padding in/qpadl.csv -o y.npy",
+    "-Q in/q3.npy -K in/k3.npy -V in/v3.npy --query-lengths in/qlen1.csv"
+    " -o y.csv",
+    S + " --rope=@in/rope2.csv -o y.csv",
+    S + " --rope=@in/rope1.csv -H 2 -o y.csv -a w.csv",
+    S + " --memory rand:5x4 --causal=bottom-right --rope=@in/rope2.npy"
+    " -o y.csv",
+    "-x rand:3x8 -q rand:8x8 -k rand:8x8 -v rand:8x8 --rope=@in/rope4.csv"
+    " --dtype f32 -o y.csv",
+    S + " --rope=@in/ropebig.csv -o y.csv",
 ]
 
 if __name__ == "__main__":

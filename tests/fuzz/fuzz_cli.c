@@ -8,14 +8,16 @@
  * raw bytes: getopt would just reject most of those).  Every matrix
  * argument is small -- a generator rand:/randn: of at most 8x8, or one
  * of the fixture files written at start-up into in/ (3-D and 4-D .npy
- * tensors, masks, a text batch, broken files) -- so no run computes a
- * large output.  Labels come from fixture files of hard cases (wide,
- * combining, joined and right-to-left characters, control bytes, bad
- * UTF-8, a long line) or raw bytes; pictures go to .svg, .html or
- * --show.  A few arguments are raw bytes of the input (numbers,
- * option names), filtered so that they can name no other file and no
- * large generator.  Outputs go to the current folder, a fresh temporary
- * folder, to /dev/null, a symlink or a folder.
+ * tensors, masks, a text batch, broken files, and some options' own:
+ * query padding, query lengths, RoPE inverse frequencies, valid and
+ * not) -- so no run computes a large output.  Labels come from fixture
+ * files of hard cases (wide, combining, joined and right-to-left
+ * characters, control bytes, bad UTF-8, a long line) or raw bytes;
+ * pictures go to .svg, .html or --show.  A few arguments are raw
+ * bytes of the input (numbers, option names), filtered so that they can
+ * name no other file and no large generator.  Outputs go to the current
+ * folder, a fresh temporary folder, to /dev/null, a symlink or a
+ * folder.
  *
  * Checked: the exit status is 0, 1 or 2; no temporary file
  * (*.selfattn-*) is left behind; when the first byte is odd and the run
@@ -47,7 +49,9 @@ extern int optind;
 
 #define MAXARG 64
 
-enum kind { MAT, NUM, WORD, FLAG, OPTWORD, OUT, RAW, LABELS, PIC };
+/* MAT: a matrix argument (see matrix()); ATMAT: one attached as
+ * "--opt=@FILE" (--rope's inverse frequencies). */
+enum kind { MAT, ATMAT, NUM, WORD, FLAG, OPTWORD, OUT, RAW, LABELS, PIC };
 
 static const char *const causal_w[] = { "top-left", "bottom-right", "x" };
 static const char *const layout_w[] = { "row", "torch", "col" };
@@ -58,10 +62,46 @@ static const char *const fmt_w[] = { "csv", "tsv", "txt", "npy", "json" };
 static const char *const rope_w[] = { "10000", "500000", "1", "2.5", "nan",
     "inf", "1e400", "-3", "" };
 
+/* An option's own fixtures (files written at start-up), which matrix()
+ * draws besides the shared ones: right for the common n = 3, B = 2,
+ * dk = 4 of the other fixtures and of the seeds, or wrong in one way. */
+static const char *const qpad_f[] = {
+	"in/qpad.csv",		/* (3) 0 1 0: a padding query inside */
+	"in/qpadl.csv",		/* (2, 3): left padding of a batch */
+	"in/qpadall.csv",	/* (3) all padding */
+	"in/qpadcol.csv",	/* 3x1: a column */
+	"in/qpad5.npy",		/* (2, 5) 0/1, for n = 5 */
+	"in/qpad3d.npy",	/* (2, 1, 3): too many dimensions */
+	"in/qpadbad.csv",	/* (3) with a 2 */
+	"in/qpadnan.csv",	/* (3) nan, 0, -0 */
+};
+static const char *const qlen_f[] = {
+	"in/qlen.csv",		/* (2) 3 1 */
+	"in/qlen0.csv",		/* (2) 0 2: a sequence of padding only */
+	"in/qlen1.csv",		/* (1) 2 */
+	"in/qlen.npy",		/* (2) 1 3 */
+	"in/qlenbad.csv",	/* (2) 1.5 -1: not whole numbers >= 0 */
+	"in/qlenbig.csv",	/* (2) 4 1e300: longer than n */
+	"in/qlennan.csv",	/* (2) nan inf */
+	"in/qlen2d.csv",	/* 2x2: not a vector */
+};
+static const char *const rope_f[] = {
+	"in/rope1.csv",		/* (1): partial rotation */
+	"in/rope2.csv",		/* a column of 2: whole heads of dk = 4 */
+	"in/rope2.npy",		/* (2) 1 1/101 */
+	"in/rope4.csv",		/* (4): whole heads of 8, too many for 4 */
+	"in/ropebig.csv",	/* 1e308 -1e308: finite, angles overflow */
+	"in/ropenan.csv",	/* 1 nan */
+	"in/ropeeps.csv",	/* 0 -1: zero and negative */
+	"in/rope2x2.csv",	/* 2x2: not a vector */
+	"",			/* "--rope=@": no file name */
+};
+
 static const struct optdef {
 	const char *name;
 	enum kind kind;
-	const char *const *words;
+	const char *const *words;	/* WORD, OPTWORD: the words; MAT,
+					 * ATMAT: the option's own fixtures */
 	int nwords;
 } opts[] = {
 	{ "-x", MAT, NULL, 0 }, { "-q", MAT, NULL, 0 },
@@ -89,6 +129,9 @@ static const struct optdef {
 	{ "--labels", LABELS, NULL, 0 }, { "--key-labels", LABELS, NULL, 0 },
 	{ "--heatmap", PIC, NULL, 0 }, { "--show", FLAG, NULL, 0 },
 	{ "--batch-index", NUM, NULL, 0 },
+	{ "--query-padding", MAT, qpad_f, 8 },
+	{ "--query-lengths", MAT, qlen_f, 8 },
+	{ "--rope", ATMAT, rope_f, 9 },
 	{ NULL, RAW, NULL, 0 },
 };
 #define NOPTS ((int)(sizeof opts / sizeof opts[0]))
@@ -201,10 +244,14 @@ raw(void)
 	return keep(s, n);
 }
 
+/* A matrix argument for option o: a generator of at most 8x8, one of
+ * the shared fixtures, or (bit 7 of the first byte set) one of o's own
+ * fixtures if it has any. */
 static char *
-matrix(void)
+matrix(const struct optdef *o)
 {
 	unsigned c = next(), r = next() % 8 + 1, k = next() % 8 + 1;
+	const char *f;
 	char s[32];
 
 	switch (c % 4) {
@@ -217,8 +264,11 @@ matrix(void)
 		snprintf(s, sizeof s, "%s:%u", c & 4 ? "randn" : "rand", r);
 		break;
 	default:
-		return keep(fixtures[(c / 4) % NFIX],
-		    strlen(fixtures[(c / 4) % NFIX]));
+		if (o->nwords > 0 && (c & 128))
+			f = o->words[(c & 127) / 4 % (unsigned)o->nwords];
+		else
+			f = fixtures[(c / 4) % NFIX];
+		return keep(f, strlen(f));
 	}
 	return keep(s, strlen(s));
 }
@@ -255,8 +305,16 @@ decode(char **argv)
 		v = NULL;
 		switch (o->kind) {
 		case MAT:
-			v = matrix();
+			v = matrix(o);
 			break;
+		case ATMAT:
+			/* attached, as an optional argument must be */
+			if ((v = matrix(o)) == NULL)
+				continue;
+			snprintf(s, sizeof s, "%s=@%s", o->name, v);
+			if ((a = keep(s, strlen(s))) != NULL)
+				argv[argc++] = a;
+			continue;
 		case NUM:
 			v = number();
 			break;
@@ -564,6 +622,20 @@ ninf(size_t i)
 	return i % 4 == 1 ? -INFINITY : val(i);
 }
 
+/* 1, 3, 1, 3...: query lengths for n = 3 */
+static double
+whole(size_t i)
+{
+	return (double)(i % 2 * 2 + 1);
+}
+
+/* 1, 1/101, 1/201...: inverse frequencies */
+static double
+invf(size_t i)
+{
+	return 1.0 / (double)(1 + 100 * i);
+}
+
 static void
 put_text(const char *path, const char *s)
 {
@@ -664,6 +736,31 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	put_text("in/empty.csv", "");
 	put_text("in/nan.csv", "nan,1,2,3\ninf,-inf,0,1\n1,2,3,4\n");
+	/* --query-padding, --query-lengths, --rope=@ (see qpad_f...) */
+	put_text("in/qpad.csv", "0,1,0\n");
+	put_text("in/qpadl.csv", "1,1,0\n0,0,0\n");
+	put_text("in/qpadall.csv", "1,1,1\n");
+	put_text("in/qpadcol.csv", "0\n0\n1\n");
+	s = shp(2, 2, 5, 0, 0); put_npy("in/qpad5.npy", &s, bit);
+	s = shp(3, 2, 1, 3, 0); put_npy("in/qpad3d.npy", &s, bit);
+	put_text("in/qpadbad.csv", "0,2,1\n");
+	put_text("in/qpadnan.csv", "nan,0,-0\n");
+	put_text("in/qlen.csv", "3\n1\n");
+	put_text("in/qlen0.csv", "0\n2\n");
+	put_text("in/qlen1.csv", "2\n");
+	s = shp(1, 2, 0, 0, 0); put_npy("in/qlen.npy", &s, whole);
+	put_text("in/qlenbad.csv", "1.5,-1\n");
+	put_text("in/qlenbig.csv", "4,1e300\n");
+	put_text("in/qlennan.csv", "nan,inf\n");
+	put_text("in/qlen2d.csv", "1,2\n3,0\n");
+	put_text("in/rope1.csv", "0.5\n");
+	put_text("in/rope2.csv", "1\n0.01\n");
+	s = shp(1, 2, 0, 0, 0); put_npy("in/rope2.npy", &s, invf);
+	put_text("in/rope4.csv", "1,0.5,0.25,0.125\n");
+	put_text("in/ropebig.csv", "1e308,-1e308\n");
+	put_text("in/ropenan.csv", "1,nan\n");
+	put_text("in/ropeeps.csv", "0,-1\n");
+	put_text("in/rope2x2.csv", "1,2\n3,4\n");
 	/* Standard input is empty: "-x -" (or "-x-" from raw bytes) must
 	 * not wait for a terminal. */
 	if ((devnull = open("/dev/null", O_RDWR)) < 0 ||
