@@ -211,7 +211,8 @@ masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 	}
 	for (i = 0; i < sizeof by / sizeof by[0]; i++)
 		if (in[by[i].role].name != NULL) {
-			fprintf(f, "%s %s %s%s", sep, in[by[i].role].opt,
+			fprintf(f, "%s %s%s%s%s", sep, in[by[i].role].opt,
+			    plan_gap(in[by[i].role].opt),
 			    shown(in[by[i].role].name, nb), by[i].what);
 			sep = ",";
 		}
@@ -280,8 +281,8 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 
 	for (i = 0; i < IN_NROLES; i++)
 		if (in[i].name != NULL)
-			fprintf(f, "input: %s %s %s\n", in[i].opt,
-			    shown(in[i].name, nb),
+			fprintf(f, "input: %s%s%s %s\n", in[i].opt,
+			    plan_gap(in[i].opt), shown(in[i].name, nb),
 			    mat_shape_str(s, sizeof s, &in[i].sh));
 	B = (double)p.B;
 	nq = (double)p.nout;

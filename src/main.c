@@ -295,8 +295,8 @@ static const struct {
 	[IN_VA] = { OPT_ROLE + IN_VA, "--va" },
 	[IN_BIAS] = { OPT_ROLE + IN_BIAS, "--bias" },
 	[IN_SINKS] = { OPT_ROLE + IN_SINKS, "--sinks" },
-	[IN_ALIBI] = { -1, "--alibi" },	/* --alibi=@FILE */
-	[IN_ROPE] = { -1, "--rope" },	/* --rope=@FILE */
+	[IN_ALIBI] = { -1, "--alibi=@" },	/* --alibi=@FILE */
+	[IN_ROPE] = { -1, "--rope=@" },	/* --rope=@FILE */
 	[IN_QNORM] = { OPT_ROLE + IN_QNORM, "--q-norm" },
 	[IN_KNORM] = { OPT_ROLE + IN_KNORM, "--k-norm" },
 	[IN_KLEN] = { OPT_ROLE + IN_KLEN, "--key-lengths" },
@@ -1005,11 +1005,9 @@ input_file(const struct opts *o, int i)
 static const char *
 input_opt(int i, char *b)
 {
-	if (i == IN_ALIBI || i == IN_ROPE)
-		return i == IN_ALIBI ? "--alibi=@" : "--rope=@";
 	if (i >= IN_NROLES)
 		return i == IN_NROLES ? "--labels @" : "--key-labels @";
-	snprintf(b, 32, "%s ", role_opt[i].name);
+	snprintf(b, 32, "%s%s", role_opt[i].name, plan_gap(role_opt[i].name));
 	return b;
 }
 

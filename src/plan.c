@@ -59,8 +59,17 @@ who(char *b, const struct plan_in *in)
 	else if (m != NULL)
 		snprintf(b, WHOSZ, "%s (%s) %s", in->opt, m, in->name);
 	else
-		snprintf(b, WHOSZ, "%s %s", in->opt, in->name);
+		snprintf(b, WHOSZ, "%s%s%s", in->opt, plan_gap(in->opt),
+		    in->name);
 	return b;
+}
+
+const char *
+plan_gap(const char *opt)
+{
+	size_t n = strlen(opt);
+
+	return n > 0 && opt[n - 1] == '@' ? "" : " ";
 }
 
 /* "; its transpose would fit" if in is 2-D (or a 3-D batch of

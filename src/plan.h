@@ -32,10 +32,15 @@ enum plan_role {
 
 struct plan_in {
 	const char *name;	/* as diagnostics name it; NULL: not given */
-	const char *opt;	/* the option that gave it, e.g. "--mask" */
+	const char *opt;	/* the option that gave it, e.g. "--mask",
+				 * "--rope=@" */
 	struct mat m;
 	struct mat_shape sh;
 };
+
+/* What goes between an input's option and its name: "" after an '@'
+ * ("--rope=@r.csv"), else " " ("--mask m.csv"). */
+const char *plan_gap(const char *opt);
 
 enum plan_score { SCORE_DOT, SCORE_GENERAL, SCORE_ADDITIVE };
 

@@ -204,7 +204,7 @@ data_is() {
 @test "variants data: --alibi=@FILE and --sinks take one value per head" {
 	mkqkv
 	run "$SA" $B --alibi=@rand:2
-	data_is '--alibi rand:2 is 2 but there is 1 head: expected one slope per head'
+	data_is '--alibi=@rand:2 is 2 but there is 1 head: expected one slope per head'
 	run "$SA" $B -H 2 --sinks rand:3
 	data_is '--sinks rand:3 is 3 but there are 2 heads: expected one sink logit per head'
 	run "$SA" $B -H 2 --sinks rand:2x2
@@ -771,10 +771,10 @@ data_is() {
 	run "$SA" -Q randn:4x3 -K randn:4x3 -V randn:4x3 --rope=@h.csv
 	[ "$status" -eq 0 ]
 	run "$SA" -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@rand:3
-	data_is '--rope rand:3 is 3 but the heads are 4 wide: expected 1 to 2 inverse frequencies (2 rotate the whole head)'
+	data_is '--rope=@rand:3 is 3 but the heads are 4 wide: expected 1 to 2 inverse frequencies (2 rotate the whole head)'
 	printf '1,inf\n' >bad.csv
 	run "$SA" -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@bad.csv
-	data_is '--rope bad.csv: expected finite inverse frequencies, found inf at 1'
+	data_is '--rope=@bad.csv: expected finite inverse frequencies, found inf at 1'
 	"$SA" --dry-run -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@f.csv |
 	    grep -qx 'positions: RoPE, 2 inverse frequencies from f.csv, rotates components 0..3 of Q_h and K_h'
 }
