@@ -260,7 +260,10 @@ weight(struct plan *p, const struct plan_in *in, struct err *e)
 }
 
 /* X + PE, PE[pos][2t] = sin(pos / 10000^(2t/d)),
- * PE[pos][2t+1] = cos(same angle), pos = 0 .. n-1 in every sequence. */
+ * PE[pos][2t+1] = cos(same angle), pos = 0 .. n-1 in every sequence.
+ * The angle as PyTorch's PositionalEncoding tutorial computes it, pos ·
+ * exp(2t · (-ln 10000 / d)), in its order: the literal form differs
+ * in the last digits (2e-13 at pos 2000). */
 static const struct mat *
 positions(struct plan *p, const struct mat *x, struct err *e)
 {
@@ -630,11 +633,14 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
 	cols = sh->dim[nd - 1];
 	if (nd > 4 || (rows != n && rows != 1) || (cols != p->m && cols !=
 	    1))
-		/* its (each matrix's) transpose, broadcast as it would be */
+		/* (n, m, 1): an axis too many; else its (each matrix's)
+		 * transpose, broadcast as it would be */
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
-		    "keys)%s", n, p->m, nd >= 2 && nd <= 4 && rows != cols &&
-		    (cols == n || cols == 1) && (rows == p->m || rows == 1) ?
-		    "; its transpose would fit" : "");
+		    "keys)%s", n, p->m, nd >= 3 && cols == 1 && rows == p->m &&
+		    sh->dim[nd - 3] == n ? "; its last axis of 1 is one too "
+		    "many: give it .squeeze(-1)" : nd >= 2 && nd <= 4 && rows !=
+		    cols && (cols == n || cols == 1) && (rows == p->m || rows ==
+		    1) ? "; its transpose would fit" : "");
 	if (nd >= 3)
 		dh = sh->dim[nd - 3];
 	if (nd == 4)

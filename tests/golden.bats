@@ -283,6 +283,13 @@ nan_rows() {
 			[ "$(nan_rows yi.csv)" = "$want" ]
 		done
 	done
+	# the same causal mask added as --bias with -inf: NaN + -inf is NaN,
+	# every row (as PyTorch's math path, which adds its masks)
+	awk 'BEGIN { for (i = 0; i < 300; i++) { l = ""
+		for (j = 0; j < 700; j++) l = l (j ? "," : "") (j > i ? "-inf" : 0)
+		print l } }' > bias.csv
+	"$SA" -Q Q.csv -K Kn.csv -V randn:700x8 --seed 1 --bias bias.csv -o yb.csv
+	[ "$(nan_rows yb.csv)" = "0-299" ]
 }
 
 @test "golden: a NaN or infinite value reaches exactly the rows that weigh its key, not those where it is hidden in the same key block (keys packed once, block by block, read in place), at every level and type" {

@@ -594,6 +594,10 @@ data_is() {
 	printf '1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n\n1,1,1\n1,1,1\n' > b3.csv
 	run "$SA" $B -H 2 --bias b3.csv
 	data_is '--bias b3.csv is 3x2x3 but there are 2 heads in 1 sequence: expected (2|1, n|1, m|1)'
+	# (n, m, 1): an axis too many, not a transpose
+	printf '0\n0\n0\n\n0\n0\n0\n' > b1.csv
+	run "$SA" $B --bias b1.csv
+	data_is '--bias b1.csv is 2x3x1 but the scores are 2x3 (queries x keys); its last axis of 1 is one too many: give it .squeeze(-1)'
 }
 
 @test "variants data: a 3-D --bias of a batch, (B*H, n, m) as nn.MultiheadAttention's or (B, n, m), is told to be 4-D" {
