@@ -494,17 +494,24 @@ parse_dtype(const unsigned char *s, size_t n, struct dtype *dt)
 	return NULL;
 }
 
-/* IEEE binary16 bits to double: exact, as every half is a double. */
+/* IEEE binary16 bits to double: exact, as every half is a double; a
+ * NaN keeps its payload and quiet bit, as NumPy's astype(float64). */
 static double
 half_to_double(unsigned h)
 {
 	unsigned exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+	uint64_t u;
 	double x;
 
 	if (exp == 0)			/* zero or subnormal: frac * 2^-24 */
 		x = ldexp(frac, -24);
-	else if (exp == 31)
-		x = frac ? NAN : INFINITY;
+	else if (exp == 31 && frac) {	/* the sign and fraction, moved */
+		u = (uint64_t)(h & 0x8000) << 48 | (uint64_t)0x7ff << 52 |
+		    (uint64_t)frac << 42;
+		memcpy(&x, &u, sizeof x);
+		return x;
+	} else if (exp == 31)
+		x = INFINITY;
 	else				/* 1.frac * 2^(exp-15) */
 		x = ldexp(frac + 1024, (int)exp - 25);
 	return h & 0x8000 ? -x : x;

@@ -334,9 +334,9 @@ digitish(int c)
 
 /* Does the field [p, end) look like a number: start as one does (a
  * sign or none, then a digit, or a point and a digit) and hold only
- * what numbers hold (digits, signs, points, e, x, p: "1e5.5", "0x1p1",
- * "1.2.3")?  A header word ("1st", "10:00") does not.  So does a typo
- * that looks like one: a minus sign U+2212 for '-', or a letter O, o, l
+ * what numbers hold (digits, signs, points, e, x, p, '_': "1e5.5",
+ * "0x1p1", "1.2.3", "1_000")?  A header word ("1st", "10:00") does
+ * not.  So does a typo that looks like one: a minus sign U+2212 for '-', or a letter O, o, l
  * or I for a digit in a field with a digit that starts with one or
  * holds a point ("O.5", "1O", "\u22121"); a name such as "l2", "O2" or
  * "I0", or a word ("I", "lo"), does not; with any, any letter O, o, l
@@ -360,7 +360,7 @@ numlike(const char *p, const char *end, int any)
 		digit |= *p >= '0' && *p <= '9';
 		letter |= !(*p >= '0' && *p <= '9') && digitish(*p);
 		point |= *p == '.';
-		if (!(digitish(*p) || (*p != '\0' && strchr("+-.eExXpP", *p) !=
+		if (!(digitish(*p) || (*p != '\0' && strchr("+-.eExXpP_", *p) !=
 		    NULL)))
 			return 0;
 	}
@@ -369,7 +369,8 @@ numlike(const char *p, const char *end, int any)
 }
 
 /* Why the field [p, end), not a number, looks like one (numlike()):
- * a letter for a digit, a minus sign for '-'; else "". */
+ * a letter for a digit, a minus sign for '-', a number in a syntax not
+ * read (C's hexadecimal "0x1p3", Python's "1_000"); else "". */
 static const char *
 typo(const char *p, const char *end)
 {
@@ -383,6 +384,11 @@ typo(const char *p, const char *end)
 		if (*q != '\0' && strchr("OolI", *q) != NULL)
 			return " (a letter O, o, l or I where a digit is "
 			    "meant?)";
+	q = p + (*p == '+' || *p == '-');
+	if (end - q >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+		return " (a hexadecimal number: decimal ones are read)";
+	if (memchr(p, '_', (size_t)(end - p)) != NULL)
+		return " (digits grouped by '_': write them without)";
 	return "";
 }
 

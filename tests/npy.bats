@@ -213,6 +213,19 @@ fails_with() {
 	reads_as_expected f2_special
 }
 
+@test "npy: a half NaN keeps its sign, payload and quiet bit, as numpy's astype(float64)" {
+	cd "$BATS_TEST_TMPDIR"
+	# (1, 2) <f2: 0x7e01 (quiet, payload 1), 0xfc01 (signalling, negative)
+	{ printf '\223NUMPY\001\000v\000'
+	  printf "%-117s\n" "{'descr': '<f2', 'fortran_order': False, 'shape': (1, 2), }"
+	  printf '\001\176\001\374'; } > h.npy
+	[ "$(wc -c < h.npy)" -eq 132 ]
+	echo 0 > l.csv
+	# one shard of LSE 0 merges to itself, bits and all
+	"$SA" --merge h.npy l.csv -o y.npy
+	[ "$(tail -c 16 y.npy | od -An -tx8 | tr -s ' ')" = " 7ff8040000000000 fff0040000000000" ]
+}
+
 @test "npy: reads a 0-D array as a 1x1 matrix" {
 	reads_as_expected f8_0d
 	run "$CATMAT" -s "$NPY/f8_0d.npy"

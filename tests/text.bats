@@ -321,7 +321,7 @@ inf,-inf,inf'
 
 @test "a first line of one field that looks like a number is no header: a typo is reported, not skipped" {
 	fails_with '1e5.5\n2\n3\n' '1:1: expected a number, found "1e5.5"'
-	fails_with '0x1p1\n2\n' '1:1: expected a number, found "0x1p1"'
+	fails_with '0x1p1\n2\n' '1:1: expected a number, found "0x1p1" (a hexadecimal number: decimal ones are read)'
 	fails_with '1e5.5\n' '1:1: expected a number, found "1e5.5"'
 	fails_with '"1.2.3"\n4\n' '1:1: expected a number, found "1.2.3"'
 	# a letter for a digit, a minus sign for '-': asked about
@@ -334,6 +334,12 @@ inf,-inf,inf'
 	fails_with '\xe2\x88\x921,\xe2\x88\x922\n1,2\n' '1:1: expected a number, found "−1" (U+2212, a minus sign, where '"'"'-'"'"' is meant?)'
 	fails_with '1,2\nO.5,1O\n' '2:1: expected a number, found "O.5" (a letter O, o, l or I where a digit is meant?)'
 	fails_with 'O.5,1O\n1,2\n' '1:1: expected a number, found "O.5" (a letter O, o, l or I where a digit is meant?)'
+	# numbers in a syntax not read, C's hexadecimal and Python's
+	# grouping: a row with an error, not a header (the row was lost)
+	fails_with '0x1p3,0x1p4\n1,2\n' '1:1: expected a number, found "0x1p3" (a hexadecimal number: decimal ones are read)'
+	fails_with '1,-0X1\n' '1:3: expected a number, found "-0X1" (a hexadecimal number: decimal ones are read)'
+	fails_with '1_000,2_000\n1,2\n' '1:1: expected a number, found "1_000" (digits grouped by '"'"'_'"'"': write them without)'
+	reads_as '3x4,5x6\n1,2\n' '1,2'
 	reads_as 'O.5,x\n1,2\n' '1,2'
 	reads_as 'l2,O2\n1,2\n' '1,2'
 	# not without a digit, nor in a name that starts with a letter and
