@@ -746,21 +746,83 @@ scale_max(const struct heat *h, size_t np, int *nan, int *anymasked,
 	return h->o.vmax > 0 ? h->o.vmax : vmax > 0 ? vmax : 1;
 }
 
+#define FSI "\xe2\x81\xa8"	/* U+2068, first-strong isolate ... */
+#define PDI "\xe2\x81\xa9"	/* ... to U+2069: a right-to-left label
+				 * does not reorder what stands around it */
+
+/* The labels of tokens a .. b-1 of an axis (a block of several), each
+ * isolated, separated by spaces, TIP_CHARS characters in all at most
+ * (an ellipsis for the rest), XML-escaped when xml: into buf of cap
+ * bytes (cap >= 64), as cut() writes each. */
+static void
+block_labels(char *buf, size_t cap, const struct labels *l, size_t a,
+    size_t b, int xml)
+{
+	size_t k = 0, left = TIP_CHARS, t, n, cols, w;
+	int ended = 0;		/* a label cut short, with its ellipsis */
+
+	for (t = a; t < b && !ended && left > 0 && k + 32 < cap; t++) {
+		if (t > a)
+			buf[k++] = ' ';
+		memcpy(buf + k, FSI, 3);
+		n = glen(l->s[t], left + 1, &cols, &w);
+		cut(buf + k + 3, cap - k - 3 - 8, l->s[t], left, xml);
+		k += 3 + strlen(buf + k + 3);
+		memcpy(buf + k, PDI, 3);
+		k += 3;
+		ended = n > left;
+		left -= ended ? left : n;
+	}
+	if (t < b && !ended) {	/* labels left out */
+		memcpy(buf + k, " \xe2\x80\xa6", 4);
+		k += 4;
+	}
+	buf[k] = '\0';
+}
+
+/* Is the query (keys: key) axis cut in blocks? */
+static int
+axis_blocks(const struct heat *h, int keys)
+{
+	return keys ? h->gk < h->p->m : h->gq < h->p->nout;
+}
+
+/* The labels of a cell of an axis in blocks, tokens a .. b-1, and their
+ * positions, "the cat (3–4)", "sat (5)", into h->tip: block_labels(). */
+static const char *
+block_tip(struct heat *h, const struct labels *l, size_t a, size_t b,
+    int xml)
+{
+	size_t k;
+
+	block_labels(h->tip, h->tipcap - 64, l, a, b, xml);
+	k = strlen(h->tip);
+	if (b - a > 1)
+		snprintf(h->tip + k, h->tipcap - k, " (%zu\xe2\x80\x93%zu)",
+		    a, b - 1);
+	else
+		snprintf(h->tip + k, h->tipcap - k, " (%zu)", a);
+	return h->tip;
+}
+
 /* A tooltip's label: query row (keys) a .. b-1, up to TIP_CHARS
- * characters, XML-escaped, between U+2068 and U+2069 (first-strong
- * isolate: a right-to-left label does not reorder the arrow and the
- * number after it), then " #a" for a label that does not tell the token
- * (qdup, kdup), as the page's read-out; in h->tip, of h->tipcap bytes. */
+ * characters, XML-escaped, isolated (the arrow and the number after it
+ * stay in place), then " #a" for a label that does not tell the token
+ * (qdup, kdup), as the page's read-out; on an axis in blocks, the
+ * labels of the cell's tokens and their positions (block_tip()); in
+ * h->tip, of h->tipcap bytes. */
 static const char *
 tip_label(struct heat *h, int keys, size_t a, size_t b)
 {
 	const unsigned char *dup = keys ? h->kdup : h->qdup;
+	const struct labels *l = keys ? h->kl : h->ql;
 	size_t k;
 
-	memcpy(h->tip, "\xe2\x81\xa8", 3);
-	axis_label(h->tip + 3, h->tipcap - 32, keys ? h->kl : h->ql, a, b,
-	    TIP_CHARS, 1);
-	strcat(h->tip, "\xe2\x81\xa9");
+	if (l != NULL && axis_blocks(h, keys))
+		return block_tip(h, l, a, b, 1);
+	memcpy(h->tip, FSI, 3);
+	axis_label(h->tip + 3, h->tipcap - 32, l, a, b, TIP_CHARS, 1);
+	strcat(h->tip, PDI);
 	if (b - a == 1 && dup != NULL && dup[keys ? a : a - h->p->q0]) {
 		k = strlen(h->tip);
 		snprintf(h->tip + k, h->tipcap - k, " #%zu", a);
@@ -1011,6 +1073,23 @@ json_sizes(struct out *o, const char *name, const size_t *s, size_t c,
 	return puts_(o, "]", e);
 }
 
+/* ,"name":[...] the labels of the c cells of an axis in blocks, cut by
+ * spans() s, from position off: block_tip()'s. */
+static int
+json_tips(struct heat *h, const char *name, const struct labels *l,
+    const size_t *s, size_t c, size_t off, struct err *e)
+{
+	size_t i;
+
+	if (put(h->o.svg, e, ",\"%s\":[", name))
+		return -1;
+	for (i = 0; i < c; i++)
+		if ((i && puts_(h->o.svg, ",", e)) || json_str(h->o.svg,
+		    block_tip(h, l, off + s[i], off + s[i + 1], 0), e))
+			return -1;
+	return puts_(h->o.svg, "]", e);
+}
+
 /* Sequence b as JSON, for the page's script: labels, then per panel
  * its name and rows of weights (null: masked). */
 static int
@@ -1050,6 +1129,12 @@ html_section(struct heat *h, size_t b, struct err *e)
 		block_note(h, lab, sizeof lab);
 		if (json_str(o, lab, e) || json_sizes(o, "qn", h->qs, h->gq,
 		    e) || json_sizes(o, "kn", h->ks, h->gk, e))
+			return -1;
+		/* with labels, each cell's tokens' for the read-out */
+		if ((h->ql != NULL && axis_blocks(h, 0) && json_tips(h, "qt",
+		    h->ql, h->qs, h->gq, p->q0, e)) || (h->kl != NULL &&
+		    axis_blocks(h, 1) && json_tips(h, "kt", h->kl, h->ks, h->gk,
+		    0, e)))
 			return -1;
 	} else if (puts_(o, "\"\"", e))
 		return -1;
@@ -1376,7 +1461,8 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 		    i++)
 			if ((n = strlen((l ? kl : ql)->s[i])) > longest)
 				longest = n;
-	h->tipcap = 6 * longest + 64;
+	/* (a block's labels: TIP_CHARS characters, cut() bounds them) */
+	h->tipcap = 6 * longest + 64 + (in_blocks(h) ? 16384 : 0);
 	oom = (h->tip = malloc(h->tipcap)) == NULL;
 	h->qdup = dup_marks(ql, p->q0, p->q1, &oom);
 	h->kdup = dup_marks(kl, 0, p->m, &oom);
