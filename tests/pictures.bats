@@ -794,9 +794,12 @@ batch() {
 	[ "$(grep -c '<rect class="cell" [^>]*width="36" height="8"' tall.svg)" -eq 300 ]
 }
 
-@test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell; the key switches heads off" {
+@test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell; the key switches heads off; the head view is two Tab stops" {
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap cat.html
+	# (the self-test says when a token of each column is not the one Tab
+	# stop, or the down arrow does not move to the next token)
+	grep -q 'the head view.s tokens are not one Tab stop a column' cat.html
 	dom "file://$PWD/cat.html#selftest" >cat.dom
 	grep -q "data-selftest=\"6 of 36 lines; ${FSI}The${PDI} → ${FSI}The${PDI}: 0.3; 0 clipped\"" cat.dom
 	# two heads, causal: the first query's line in each; a click on
