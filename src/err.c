@@ -53,12 +53,44 @@ invisible(const unsigned char *s)
 	return 0;
 }
 
+/* Length of the well-formed UTF-8 sequence that starts s (NUL
+ * terminated; 1 for ASCII), or 0: a byte of no character (a stray
+ * continuation byte, an 8-bit C1 control such as 0x9b, a lead byte
+ * cut short, an overlong form, a surrogate). */
+static size_t
+u8len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t k, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		k = 3;
+		lo = s[0] == 0xe0 ? 0xa0 : 0x80;
+		hi = s[0] == 0xed ? 0x9f : 0xbf;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		k = 4;
+		lo = s[0] == 0xf0 ? 0x90 : 0x80;
+		hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < k; i++)		/* (a NUL ends it: not in 0x80..) */
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return k;
+}
+
 size_t
 err_escape(const char *s, size_t *len, char *b)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t k = invisible(u), i;
+	size_t k = invisible(u), n = u8len(u), i;
 
 	if (u[0] == '\n' || u[0] == '\t') {
 		b[0] = '\\';
@@ -66,10 +98,10 @@ err_escape(const char *s, size_t *len, char *b)
 		*len = 1;
 		return 2;
 	}
-	if (k == 0 && u[0] >= 0x20 && u[0] != 0x7f) {
-		b[0] = s[0];
-		*len = 1;
-		return 1;
+	if (k == 0 && n > 0 && u[0] >= 0x20 && u[0] != 0x7f) {
+		memcpy(b, s, n);	/* a character as it is */
+		*len = n;
+		return n;
 	}
 	*len = k ? k : 1;
 	for (i = 0; i < *len; i++) {

@@ -44,9 +44,10 @@ char *err_format(const struct err *e, char *buf, size_t cap);
 /* The character at s (NUL-terminated, not at its end) of a name in a
  * line for a terminal, into b (at most ERR_ESC_MAX bytes, no NUL): a
  * control character as an escape (\n, \t, \x1b; C1 and bidirectional
- * controls, UTF-8, byte by byte: \xc2\x9b), so that the line stays one
- * line in its order and a terminal is sent nothing to obey; else the
- * byte as it is.  *len = the bytes of s taken; returns the bytes written.
+ * controls, UTF-8, byte by byte: \xc2\x9b), and so a byte of no UTF-8
+ * character (\x9b, an 8-bit CSI), so that the line stays one line in
+ * its order and a terminal is sent nothing to obey; else the character
+ * as it is.  *len = the bytes of s taken; returns the bytes written.
  * Pure, so async-signal-safe. */
 #define ERR_ESC_MAX 12
 size_t err_escape(const char *s, size_t *len, char *b);

@@ -133,8 +133,8 @@ shown(const char *s, char *b)
 	const char *c;
 	char e[ERR_ESC_MAX];
 
-	for (c = s; *c != '\0' && err_escape(c, &k, e) == 1; c++)
-		;
+	for (c = s; *c != '\0' && err_escape(c, &k, e) == k; c += k)
+		;	/* (written as taken: as it is) */
 	if (*c == '\0')
 		return s;
 	for (c = s; *c != '\0' && n + ERR_ESC_MAX + 4 < NAMESZ; c += k)

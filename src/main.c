@@ -1103,9 +1103,10 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	int i, j, n, k;
 
 	for (i = 0; i < IN_NROLES; i++)
-		if (o->spec[i] != NULL)
-			return usage_error("--merge conflicts with %s: it "
+		if (o->spec[i] != NULL)	/* (--rope=@FILE: the option) */
+			return usage_error("--merge conflicts with %.*s: it "
 			    "combines outputs already computed",
+			    (int)strcspn(role_opt[i].name, "="),
 			    role_opt[i].name);
 	if (o->weights != NULL || o->heatmap != NULL || o->show)
 		return usage_error("--merge conflicts with %s: merged shards "

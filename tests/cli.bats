@@ -95,6 +95,9 @@ usage_fails() {
 	# their bytes; other characters as they are
 	run --separate-stderr "$SA" -Q $'a\xc2\x9b2J\xe2\x80\xaeb\xe2\x81\xa6\xd8\x9c\xe2\x80\x8f' -K K.csv -V V.csv
 	[ "$stderr" = 'selfattn: a\xc2\x9b2J\xe2\x80\xaeb\xe2\x81\xa6\xd8\x9c\xe2\x80\x8f: No such file or directory' ]
+	# a byte of no UTF-8 character (an 8-bit CSI, a sequence cut short)
+	run --separate-stderr "$SA" -Q $'\x9b2J\xe2\x80' -K K.csv -V V.csv
+	[ "$stderr" = 'selfattn: \x9b2J\xe2\x80: No such file or directory' ]
 	run --separate-stderr "$SA" -Q $'\xc3\xa9\xc2\xa0\xe2\x86\x92.csv' -K K.csv -V V.csv
 	[ "$stderr" = $'selfattn: \xc3\xa9\xc2\xa0\xe2\x86\x92.csv: No such file or directory' ]
 	run --separate-stderr "$SA" -Q K.csv -K K.csv -V V.csv $'--bo\ngus'

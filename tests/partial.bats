@@ -439,7 +439,8 @@ weights_j() {
 	[ "${lines[0]}" = "selfattn: --merge conflicts with --key-range: it combines outputs already computed" ]
 	# options only the attention reads are refused, not ignored
 	for o in -H2 --softcap=30 "--window 3,0" --alibi -c "--scale 2" \
-	    "--kv-heads 1" "--score general" --rope "--layout torch"; do
+	    "--kv-heads 1" "--score general" --rope "--layout torch" \
+	    --rope=@f.csv --alibi=@f.csv; do
 		run "$SA" --merge $o y.csv l.csv
 		[ "$status" -eq 2 ]
 		[ "${lines[0]}" = "selfattn: --merge conflicts with ${o%%[ =]*}: it combines outputs already computed" ]

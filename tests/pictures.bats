@@ -865,6 +865,10 @@ wide_labels() {
 	    -o /dev/null --heatmap ro.html
 	dom "file://$PWD/ro.html#selftest" >ro.dom
 	grep -q 'data-selftest="[^"]*: 0\.[0-9]*; 0 clipped"' ro.dom
+	# in a window of 400 px, the query's label is cut, not the key's
+	# away (the self-test says "the key was cut")
+	dom "file://$PWD/ro.html#selftest" --window-size=400,700 >ro4.dom
+	grep -q 'data-selftest="[^"]*: 0\.[0-9]*; 0 clipped"' ro4.dom
 	# a label that names two tokens (or none) gets the token's position
 	"$SA" -Q randn:3x4 -K randn:3x4 -V randn:3x4 --labels "the cat the" \
 	    -o /dev/null --heatmap dup.html
