@@ -841,35 +841,48 @@ by_label(const void *a, const void *b)
 }
 
 /* Marks of labels l->s[a .. b-1] that name more than one of them, or
- * are empty (calloc'd, b - a bytes; NULL without labels, *oom set when
- * memory runs out).  Sorted, so that thousands of tokens take no n². */
+ * are empty, as drawn (cut() whole: two labels that differ only in
+ * control characters, both drawn '?', are one), the way the page's
+ * script finds them in its labels (calloc'd, b - a bytes; NULL without
+ * labels, *oom set when memory runs out).  Sorted, so that thousands
+ * of tokens take no n². */
 static unsigned char *
 dup_marks(const struct labels *l, size_t a, size_t b, int *oom)
 {
-	char *const **v;
+	char **drawn, ***v;
 	unsigned char *d;
-	size_t n = b - a, i, j, k;
+	size_t n = b - a, i, j, k, cap;
 
 	if (l == NULL || n == 0)
 		return NULL;
+	drawn = calloc(n, sizeof *drawn);
 	v = malloc(n * sizeof *v);
 	d = calloc(n, 1);
-	if (v == NULL || d == NULL) {
-		free(v);
+	for (i = 0; drawn != NULL && v != NULL && d != NULL && i < n; i++) {
+		/* (a bad byte is drawn U+FFFD, 3 bytes) */
+		cap = 3 * strlen(l->s[a + i]) + 16;
+		if ((drawn[i] = malloc(cap)) == NULL)
+			break;
+		cut(drawn[i], cap, l->s[a + i], 0, 0);
+		v[i] = drawn + i;
+	}
+	if (drawn == NULL || v == NULL || d == NULL || i < n) {
 		free(d);
+		d = NULL;
 		*oom = 1;
-		return NULL;
+	} else {
+		qsort(v, n, sizeof *v, by_label);
+		for (i = 0; i < n; i = j) {
+			for (j = i + 1; j < n && strcmp(*v[i], *v[j]) == 0; j++)
+				;
+			if (j - i > 1 || (*v[i])[0] == '\0')
+				for (k = i; k < j; k++)
+					d[v[k] - drawn] = 1;
+		}
 	}
-	for (i = 0; i < n; i++)
-		v[i] = l->s + a + i;
-	qsort(v, n, sizeof *v, by_label);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && strcmp(*v[i], *v[j]) == 0; j++)
-			;
-		if (j - i > 1 || (*v[i])[0] == '\0')
-			for (k = i; k < j; k++)
-				d[v[k] - l->s - a] = 1;
-	}
+	for (i = 0; drawn != NULL && i < n; i++)
+		free(drawn[i]);
+	free(drawn);
 	free(v);
 	return d;
 }

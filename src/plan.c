@@ -263,7 +263,7 @@ weight(struct plan *p, const struct plan_in *in, struct err *e)
  * PE[pos][2t+1] = cos(same angle), pos = 0 .. n-1 in every sequence.
  * The angle as PyTorch's PositionalEncoding tutorial computes it, pos ·
  * exp(2t · (-ln 10000 / d)), in its order: the literal form differs
- * in the last digits (2e-13 at pos 2000). */
+ * in the last digits (5e-13 at positions up to 2000). */
 static const struct mat *
 positions(struct plan *p, const struct mat *x, struct err *e)
 {
@@ -628,17 +628,19 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
 	const struct mat_shape *sh = &in->sh;
 	size_t n = p->vec ? 1 : p->n, dh = 1, db = 1, rows, cols;
 	int nd = sh->ndim;
+	const char *sq;
 
 	rows = nd >= 2 ? sh->dim[nd - 2] : 1;
 	cols = sh->dim[nd - 1];
+	/* (n, m, 1), (1, n, m, 1): an axis too many */
+	sq = nd >= 3 && cols == 1 && rows == p->m && sh->dim[nd - 3] == n ?
+	    "; its last axis of 1 is one too many: give it .squeeze(-1)" : "";
 	if (nd > 4 || (rows != n && rows != 1) || (cols != p->m && cols !=
 	    1))
-		/* (n, m, 1): an axis too many; else its (each matrix's)
-		 * transpose, broadcast as it would be */
+		/* else its (each matrix's) transpose, broadcast as it
+		 * would be */
 		return mismatch(e, in, "the scores are %zux%zu (queries x "
-		    "keys)%s", n, p->m, nd >= 3 && cols == 1 && rows == p->m &&
-		    sh->dim[nd - 3] == n ? "; its last axis of 1 is one too "
-		    "many: give it .squeeze(-1)" : nd >= 2 && nd <= 4 && rows !=
+		    "keys)%s", n, p->m, *sq ? sq : nd >= 2 && nd <= 4 && rows !=
 		    cols && (cols == n || cols == 1) && (rows == p->m || rows ==
 		    1) ? "; its transpose would fit" : "");
 	if (nd >= 3)
@@ -650,7 +652,10 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
 
 		/* nn.MultiheadAttention's 3-D attn_mask, (B·H, n, m), or a
 		 * mask a sequence, (B, n, m) */
-		if (nd == 3 && p->B > 1 && (dh == p->B * p->H || dh == p->B))
+		if (*sq)	/* (n, n, 1) broadcasts, as n heads */
+			snprintf(hint, sizeof hint, "%s", sq);
+		else if (nd == 3 && p->B > 1 && (dh == p->B * p->H || dh ==
+		    p->B))
 			snprintf(hint, sizeof hint, "; a (%s, n, m) mask is "
 			    "4-D: give it .reshape(%zu, %zu, %zu, %zu)",
 			    p->H > 1 && dh == p->B * p->H ? "B*H" : "B", p->B,

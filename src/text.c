@@ -368,9 +368,31 @@ numlike(const char *p, const char *end, int any)
 	    *q <= '9'));
 }
 
+/* Are [p, end) digits grouped by '_' in threes, as Python writes them
+ * ("1_000", "12_345.5"), not a name such as "2024_01"? */
+static int
+grouped(const char *p, const char *end)
+{
+	const char *q;
+	int groups = 0;
+
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		;
+	if (q == p || q - p > 3)
+		return 0;
+	while (q < end && *q == '_' && end - q >= 4 && q[1] >= '0' && q[1] <=
+	    '9' && q[2] >= '0' && q[2] <= '9' && q[3] >= '0' && q[3] <= '9' &&
+	    (end - q == 4 || !(q[4] >= '0' && q[4] <= '9'))) {
+		q += 4;
+		groups++;
+	}
+	return groups > 0 && (q == end || *q == '.' || *q == 'e' || *q == 'E');
+}
+
 /* Why the field [p, end), not a number, looks like one (numlike()):
  * a letter for a digit, a minus sign for '-', a number in a syntax not
- * read (C's hexadecimal "0x1p3", Python's "1_000"); else "". */
+ * read (C's hexadecimal floats "0x1p3", Python's "1_000"; not "0x00" or
+ * "2024_01", names as well); else "". */
 static const char *
 typo(const char *p, const char *end)
 {
@@ -385,9 +407,11 @@ typo(const char *p, const char *end)
 			return " (a letter O, o, l or I where a digit is "
 			    "meant?)";
 	q = p + (*p == '+' || *p == '-');
-	if (end - q >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+	if (end - q >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X') &&
+	    (memchr(q, 'p', (size_t)(end - q)) != NULL || memchr(q, 'P',
+	    (size_t)(end - q)) != NULL))
 		return " (a hexadecimal number: decimal ones are read)";
-	if (memchr(p, '_', (size_t)(end - p)) != NULL)
+	if (grouped(q, end))
 		return " (digits grouped by '_': write them without)";
 	return "";
 }

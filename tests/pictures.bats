@@ -681,6 +681,12 @@ batch() {
 	[ "$(grep -c "<title>${FSI}b${PDI} → ${FSI}${PDI} #1: " d.svg)" -eq 1 ]
 	[ "$(grep -c "<title>${FSI}c${PDI} → ${FSI}y${PDI}: " d.svg)" -eq 1 ]
 	[ "$(grep -c '<title>[^<]*#' d.svg)" -eq 18 ]
+	# labels drawn alike (control characters are '?') are one label, as
+	# the page finds them
+	printf 'a\001\na\002\nb\n' >cl.txt
+	"$SA" -Q randn:3x2 -K randn:3x2 -V randn:3x2 --labels @cl.txt \
+	    -o /dev/null --heatmap c.svg
+	[ "$(grep -c "<title>${FSI}a?${PDI} #1 → ${FSI}b${PDI}: " c.svg)" -eq 1 ]
 	# rows 2-4: the positions are the sequence's, in the SVG and the page
 	"$SA" -Q randn:5x2 -K randn:4x2 -V randn:4x2 --labels 'a b a c a' \
 	    --key-labels @kl.txt --query-range 2:5 -o /dev/null --heatmap r.svg

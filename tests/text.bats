@@ -337,9 +337,12 @@ inf,-inf,inf'
 	# numbers in a syntax not read, C's hexadecimal and Python's
 	# grouping: a row with an error, not a header (the row was lost)
 	fails_with '0x1p3,0x1p4\n1,2\n' '1:1: expected a number, found "0x1p3" (a hexadecimal number: decimal ones are read)'
-	fails_with '1,-0X1\n' '1:3: expected a number, found "-0X1" (a hexadecimal number: decimal ones are read)'
+	fails_with '1,-0X1P0\n' '1:3: expected a number, found "-0X1P0" (a hexadecimal number: decimal ones are read)'
 	fails_with '1_000,2_000\n1,2\n' '1:1: expected a number, found "1_000" (digits grouped by '"'"'_'"'"': write them without)'
 	reads_as '3x4,5x6\n1,2\n' '1,2'
+	# names that merely resemble them stay a header
+	reads_as '2024_01,2024_02\n1,2\n' '1,2'
+	reads_as '0x00,0x01\n1,2\n' '1,2'
 	reads_as 'O.5,x\n1,2\n' '1,2'
 	reads_as 'l2,O2\n1,2\n' '1,2'
 	# not without a digit, nor in a name that starts with a letter and

@@ -598,6 +598,10 @@ data_is() {
 	printf '0\n0\n0\n\n0\n0\n0\n' > b1.csv
 	run "$SA" $B --bias b1.csv
 	data_is '--bias b1.csv is 2x3x1 but the scores are 2x3 (queries x keys); its last axis of 1 is one too many: give it .squeeze(-1)'
+	# square, (n, n, 1) broadcasts as n heads: told too
+	printf '0\n0\n\n0\n0\n' > b22.csv
+	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --bias b22.csv
+	data_is '--bias b22.csv is 2x2x1 but there is 1 head in 1 sequence: expected (1|1, n|1, m|1); its last axis of 1 is one too many: give it .squeeze(-1)'
 }
 
 @test "variants data: a 3-D --bias of a batch, (B*H, n, m) as nn.MultiheadAttention's or (B, n, m), is told to be 4-D" {
