@@ -68,6 +68,33 @@ xterm256(const unsigned char rgb[3])
 	return idx;
 }
 
+/* Line s (ASCII words) into o, broken at spaces into lines of at most
+ * width columns where it is wider (a word wider stands alone); width
+ * below 16 (where nothing fits, a word a line would only be longer):
+ * whole. */
+static int
+put_fit(struct out *o, const char *s, size_t width, struct err *e)
+{
+	size_t n = strlen(s), k, cut;
+
+	while (width >= 16 && n > width) {
+		for (cut = width; cut > 0 && s[cut] != ' '; cut--)
+			;
+		if (cut == 0)		/* a word wider than the line */
+			for (cut = width; cut < n && s[cut] != ' '; cut++)
+				;
+		if (cut >= n)
+			break;
+		if (out_put(o, s, cut, 0, e) || out_put(o, "\n", 1, 0, e))
+			return -1;
+		for (k = cut; k < n && s[k] == ' '; k++)
+			;
+		s += k;
+		n -= k;
+	}
+	return out_put(o, s, n, 0, e) || out_put(o, "\n", 1, 0, e);
+}
+
 /* Formatted text into o. */
 static int
 put(struct out *o, struct err *e, const char *fmt, ...)
@@ -1309,11 +1336,15 @@ show_section(struct heat *h, size_t b, struct err *e)
 	}
 	if (p->B > 1 && put(o, e, "sequence %zu\n", b))
 		goto fail;
-	/* short lines, each within 50 columns up to 9999 tokens */
+	/* short lines, each within 50 columns up to 9999 tokens, broken
+	 * to fit a narrower terminal */
 	span_size(num, h->qs, h->gq);
-	if (h->gq < p->nout && put(o, e, "%zu queries in %zu rows of %s "
-	    "(averaged)\n", p->nout, h->gq, num))
-		goto fail;
+	if (h->gq < p->nout) {
+		snprintf(lab, sizeof lab, "%zu queries in %zu rows of %s "
+		    "(averaged)", p->nout, h->gq, num);
+		if (put_fit(o, lab, h->o.width, e))
+			goto fail;
+	}
 	/* how many keys a column holds: "of 3", "of 3 or 4" */
 	for (j = 0, a = (size_t)-1, c = 0; blocked && j < tk; j++) {
 		size_t nk = h->ks[ts[j + 1]] - h->ks[ts[j]];
@@ -1325,9 +1356,12 @@ show_section(struct heat *h, size_t b, struct err *e)
 		sprintf(num, "%zu", a);
 	else
 		sprintf(num, "%zu %s %zu", a, c == a + 1 ? "or" : "to", c);
-	if (blocked && put(o, e, "%zu keys in %zu column%s of %s (summed)\n",
-	    p->m, tk, tk == 1 ? "" : "s", num))
-		goto fail;
+	if (blocked) {
+		snprintf(lab, sizeof lab, "%zu keys in %zu column%s of %s "
+		    "(summed)", p->m, tk, tk == 1 ? "" : "s", num);
+		if (put_fit(o, lab, h->o.width, e))
+			goto fail;
+	}
 	/* the scale: the largest cell drawn (a 1 in a block of keys, drawn
 	 * averaged, had left the picture dark under a legend that no cell
 	 * reached) */

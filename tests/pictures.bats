@@ -570,11 +570,24 @@ batch() {
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
 	# 18 columns fit: 16 blocks of 6 or 7 keys (17 blocks of 6 and one
-	# of 4 drew the last at 2/3 in a uniform row)
-	[ "${lines[0]}" = "100 keys in 16 columns of 6 or 7 (summed)" ]
+	# of 4 drew the last at 2/3 in a uniform row); the note broken at a
+	# space to fit the 40 columns
+	[ "${lines[0]}" = "100 keys in 16 columns of 6 or 7" ]
+	[ "${lines[1]}" = "(summed)" ]
 	# the columns numbered by their first key, where the number fits
-	[ "${lines[2]}" = "   0 7 14  28  40  52  64  76  88" ]
-	[ "${#lines[3]}" -eq 35 ]
+	[ "${lines[3]}" = "   0 7 14  28  40  52  64  76  88" ]
+	[ "${#lines[4]}" -eq 35 ]
+	# no line wider than the terminal, the notes of 500 tokens too
+	W=$(for i in $(seq 0 499); do printf 'w%d ' $i; done)
+	for c in 40 30 20; do
+		COLUMNS=$c NO_COLOR=1 run "$SA" -x randn:500x16 -q randn:16x16 \
+		    -k randn:16x16 -v randn:16x16 -c --labels "$W" -o /dev/null --show
+		[ "$status" -eq 0 ]
+		wide=$(printf '%s\n' "${lines[@]}" | sed '$d' |
+		    LC_ALL=C.UTF-8 bash -c 'while IFS= read -r l; do
+			[ ${#l} -le '$c' ] || echo "$l"; done')
+		[ -z "$wide" ]
+	done
 	# the scale is the cells drawn: the largest has its top shade (from
 	# the largest weight, averaged into its column, it was all blank)
 	printf '%s\n' "${lines[@]}" | grep -q '@@'
