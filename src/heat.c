@@ -832,12 +832,26 @@ block_tip(struct heat *h, const struct labels *l, size_t a, size_t b,
 	return h->tip;
 }
 
-/* A tooltip's label: query row (keys) a .. b-1, up to TIP_CHARS
+/* On an axis in blocks with labels, the tooltip of the axis label of
+ * tokens a .. b-1: their labels and positions (block_tip()), once for
+ * every cell of the row or column (in each cell's, they made a picture
+ * of 500 tokens 60% larger); else nothing. */
+static int
+axis_title(struct heat *h, int keys, size_t a, size_t b, struct err *e)
+{
+	const struct labels *l = keys ? h->kl : h->ql;
+
+	if (l == NULL || !axis_blocks(h, keys))
+		return 0;
+	return puts_(h->o.svg, "<title>", e) || puts_(h->o.svg, block_tip(h,
+	    l, a, b, 1), e) || puts_(h->o.svg, "</title>", e);
+}
+
+/* A cell's tooltip's label: query row (keys) a .. b-1, up to TIP_CHARS
  * characters, XML-escaped, isolated (the arrow and the number after it
  * stay in place), then " #a" for a label that does not tell the token
- * (qdup, kdup), as the page's read-out; on an axis in blocks, the
- * labels of the cell's tokens and their positions (block_tip()); in
- * h->tip, of h->tipcap bytes. */
+ * (qdup, kdup), as the page's read-out; a block's positions ("3–5");
+ * in h->tip, of h->tipcap bytes. */
 static const char *
 tip_label(struct heat *h, int keys, size_t a, size_t b)
 {
@@ -845,8 +859,6 @@ tip_label(struct heat *h, int keys, size_t a, size_t b)
 	const struct labels *l = keys ? h->kl : h->ql;
 	size_t k;
 
-	if (l != NULL && axis_blocks(h, keys))
-		return block_tip(h, l, a, b, 1);
 	memcpy(h->tip, FSI, 3);
 	axis_label(h->tip + 3, h->tipcap - 32, l, a, b, TIP_CHARS, 1);
 	strcat(h->tip, PDI);
@@ -948,7 +960,9 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 			x = gx + j * cw + cw / 2 + (size_t)h->fk / 3;
 			if (put(o, e, "<text class=\"key\" x=\"%zu\" y=\"%zu\" "
 			    "font-size=\"%d\" transform=\"rotate(-90 %zu %zu)\">"
-			    "%s</text>\n", x, gy - 4, h->fk, x, gy - 4, lab))
+			    "%s", x, gy - 4, h->fk, x, gy - 4, lab) ||
+			    axis_title(h, 1, h->ks[j], h->ks[j + 1], e) ||
+			    puts_(o, "</text>\n", e))
 				return -1;
 		}
 		for (i = 0; i < h->gq; i++) {
@@ -958,9 +972,10 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 			    1);
 			y = gy + i * ch;
 			if (put(o, e, "<text class=\"query\" x=\"%zu\" y=\"%zu\" "
-			    "font-size=\"%d\" text-anchor=\"end\">%s</text>\n",
+			    "font-size=\"%d\" text-anchor=\"end\">%s",
 			    gx - 4, y + ch / 2 + (size_t)h->fq / 3, h->fq,
-			    lab))
+			    lab) || axis_title(h, 0, q0, q1, e) ||
+			    puts_(o, "</text>\n", e))
 				return -1;
 			for (j = 0; j < h->gk; j++) {
 				v = cell_value(h, k, i, j, &masked);

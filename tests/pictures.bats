@@ -714,32 +714,40 @@ batch() {
 	grep -q "data-selftest=\"[^\"]*; ${FSI}a${PDI} #2 → ${FSI}x${PDI} #0: " r.dom
 }
 
-@test "pictures: with labels, a block's tooltip and read-out give its tokens' labels, up to 100 characters, and its positions" {
+@test "pictures: with labels, a block's axis label's tooltip and the page's read-out give its tokens' labels, up to 100 characters, and its positions" {
 	W=$(for i in $(seq 0 299); do printf 'w%d ' $i; done)
 	"$SA" -Q randn:300x4 -K randn:300x4 -V randn:300x4 --labels "$W" \
 	    -o /dev/null --heatmap b.svg
-	# 100 blocks of 3 a side; the axes keep the positions
-	grep -q "<title>${FSI}w0${PDI} ${FSI}w1${PDI} ${FSI}w2${PDI} (0–2) → ${FSI}w297${PDI} ${FSI}w298${PDI} ${FSI}w299${PDI} (297–299): share " b.svg
-	grep -q '<text class="query" [^>]*>3–5</text>' b.svg
+	# 100 blocks of 3 a side: the axes show the positions, their
+	# tooltips the labels too; a cell's tooltip the positions (the
+	# labels in each of 10000 cells made the file 60% larger)
+	grep -q "<text class=\"query\" [^>]*>3–5<title>${FSI}w3${PDI} ${FSI}w4${PDI} ${FSI}w5${PDI} (3–5)</title></text>" b.svg
+	grep -q "<text class=\"key\" [^>]*>297–299<title>${FSI}w297${PDI} ${FSI}w298${PDI} ${FSI}w299${PDI} (297–299)</title></text>" b.svg
+	grep -q "<title>${FSI}0–2${PDI} → ${FSI}297–299${PDI}: share " b.svg
 	# long labels: cut after 100 characters with an ellipsis, the
 	# positions still said; under --query-range, the sequence's
 	for i in $(seq 0 999); do printf 'token_number_%04d_abcdef\n' $i; done >L.txt
 	"$SA" -Q randn:1000x4 -K randn:1000x4 -V randn:1000x4 --labels @L.txt \
 	    --query-range 100:1000 -o /dev/null --heatmap c.svg
-	t="${FSI}token_number_0100_abcdef${PDI} ${FSI}token_number_0101_abcdef${PDI} ${FSI}token_number_0102_abcdef${PDI} ${FSI}token_number_0103_abcdef${PDI} ${FSI}tok…${PDI} (100–108) → "
-	grep -qF "<title>$t" c.svg
-	# the page: the cells' labels in its data, the read-out gives them
+	t="${FSI}token_number_0100_abcdef${PDI} ${FSI}token_number_0101_abcdef${PDI} ${FSI}token_number_0102_abcdef${PDI} ${FSI}token_number_0103_abcdef${PDI} ${FSI}tok…${PDI} (100–108)"
+	grep -qF ">100–108<title>$t</title></text>" c.svg
+	# without labels, no such tooltips
+	"$SA" -Q randn:300x4 -K randn:300x4 -V randn:300x4 -o /dev/null \
+	    --heatmap n.svg
+	! grep -q '<text class="query" [^>]*>[^<]*<title>' n.svg
+	# the page: the cells' labels in its data, the read-out and the
+	# head view's tokens give them
 	"$SA" -Q randn:300x4 -K randn:300x4 -V randn:300x4 --labels "$W" \
 	    -o /dev/null --heatmap b.html
 	grep -q "\"qt\":\[\"${FSI}w0${PDI} ${FSI}w1${PDI} ${FSI}w2${PDI} (0–2)\"," b.html
 	grep -q "\"kt\":\[\"${FSI}w0${PDI} " b.html
-	# without labels, positions only
 	"$SA" -Q randn:300x4 -K randn:300x4 -V randn:300x4 -o /dev/null \
 	    --heatmap n.html
 	! grep -q '"qt"\|"kt"' n.html
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	dom "file://$PWD/b.html#selftest" >b.dom
 	grep -q "data-selftest=\"[^\"]*; ${FSI}w0${PDI} ${FSI}w1${PDI} ${FSI}w2${PDI} (0–2) → ${FSI}w0${PDI} ${FSI}w1${PDI} ${FSI}w2${PDI} (0–2): share " b.dom
+	grep -q "<title>${FSI}w3${PDI} ${FSI}w4${PDI} ${FSI}w5${PDI} (3–5)</title>" b.dom
 }
 
 @test "heatmap: HTML page structure: self-contained, one JSON per sequence, exact weights" {
