@@ -874,7 +874,7 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 	    &in[IN_INPROJ] : &in[IN_WQ]) : &in[IN_Q];
 	const struct plan_in *k = p->self ? (in[IN_INPROJ].name ?
 	    &in[IN_INPROJ] : &in[IN_WK]) : &in[IN_K];
-	char s[SHAPESZ], w[WHOSZ];
+	char s[SHAPESZ], s2[SHAPESZ], w[WHOSZ], w2[WHOSZ];
 
 	switch (p->o.score) {
 	case SCORE_DOT:
@@ -894,6 +894,13 @@ score(struct plan *p, const struct plan_in in[IN_NROLES], struct err *e)
 			    "; the transpose of the queries would fit (a row "
 			    "per query)";
 
+			/* (shapes alike, the heads differ: "both", not
+			 * "16x16 but ... 16x16") */
+			if (strcmp(shp(s, q), shp(s2, k)) == 0)
+				return err_set(e, NULL, 0, 0, "%s and %s are "
+				    "both %s, but queries and keys need the "
+				    "same number of columns%s", who(w2, k),
+				    who(w, q), s, per);
 			return mismatch(e, k, "%s is %s: queries and keys need "
 			    "the same number of columns%s%s", who(w, q),
 			    shp(s, q), per, turn);

@@ -513,10 +513,10 @@ usage_fails() {
 	run "$SA" -x rand:5x8 -q rand:8x8 -k rand:8x8 -v rand:8x8 -H 4 \
 	    --kv-heads 2
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -k (WK) rand:8x8 is 8x8 but -q (WQ) rand:8x8 is 8x8: queries and keys need the same number of columns per head, and have 2 (4 query heads) and 4 (2 key/value heads)" ]
+	[ "$output" = "selfattn: -k (WK) rand:8x8 and -q (WQ) rand:8x8 are both 8x8, but queries and keys need the same number of columns per head, and have 2 (4 query heads) and 4 (2 key/value heads)" ]
 	run "$SA" -Q rand:4x6 -K rand:4x6 -V rand:4x6 -H 2 --kv-heads 1
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -K (K) rand:4x6 is 4x6 but -Q (Q) rand:4x6 is 4x6: queries and keys need the same number of columns per head, and have 3 (2 query heads) and 6 (1 key/value head)" ]
+	[ "$output" = "selfattn: -K (K) rand:4x6 and -Q (Q) rand:4x6 are both 4x6, but queries and keys need the same number of columns per head, and have 3 (2 query heads) and 6 (1 key/value head)" ]
 	# widths that fit: no message
 	run "$SA" -x rand:5x8 -q rand:8x8 -k rand:8x4 -v rand:8x4 -H 4 \
 	    --kv-heads 2 -o /dev/null
