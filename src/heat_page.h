@@ -89,6 +89,8 @@ static const char *const heat_page_js[] = {
 	"    o.value = i; o.textContent = p.name; shead.appendChild(o);\n",
 	"  });\n",
 	"  shead.value = keep !== \"\" && +keep < d.panels.length ? keep : d.panels.length - 1;\n",
+	"  /* one head: its weights, nothing to choose */\n",
+	"  document.getElementById(\"headbox\").style.display = d.panels.length > 1 ? \"\" : \"none\";\n",
 	"}\n",
 	"seqs.forEach(function (d, i) {\n",
 	"  var o = document.createElement(\"option\");\n",

@@ -829,11 +829,14 @@ batch() {
 	# stop, or the down arrow does not move to the next token)
 	grep -q 'the head view.s tokens are not one Tab stop a column' cat.html
 	dom "file://$PWD/cat.html#selftest" >cat.dom
+	# one head: no head selector
+	grep -q '<span id="headbox" style="display: none;">' cat.dom
 	grep -q "data-selftest=\"6 of 36 lines; ${FSI}The${PDI} → ${FSI}The${PDI}: 0.3; 0 clipped\"" cat.dom
 	# two heads, causal: the first query's line in each; a click on
 	# head 0 in the key leaves head 1's 6 lines
 	batch -c --labels 'a <b> "c"' -o /dev/null --heatmap p.html
 	dom "file://$PWD/p.html#selftest" >p.dom
+	grep -q '<span id="headbox"><label for="head">' p.dom
 	grep -q "data-selftest=\"2 of 12 lines; [^\"]*; 0 clipped; head 0 off: 6 lines; all clicked: 1 on\"" p.dom
 }
 
