@@ -799,6 +799,9 @@ block_labels(char *buf, size_t cap, const struct labels *l, size_t a,
 		k += 3;
 		ended = n > left;
 		left -= ended ? left : n;
+		if (!ended && left > 0)	/* the space after it: an empty
+					 * label costs a character too */
+			left--;
 	}
 	if (t < b && !ended) {	/* labels left out */
 		memcpy(buf + k, " \xe2\x80\xa6", 4);
@@ -880,11 +883,11 @@ by_label(const void *a, const void *b)
 }
 
 /* Marks of labels l->s[a .. b-1] that name more than one of them, or
- * are empty, as drawn (cut() whole: two labels that differ only in
- * control characters, both drawn '?', are one), the way the page's
- * script finds them in its labels (calloc'd, b - a bytes; NULL without
- * labels, *oom set when memory runs out).  Sorted, so that thousands
- * of tokens take no n². */
+ * are empty, as the tooltips draw them (cut() to TIP_CHARS: two labels
+ * that differ only in control characters, both drawn '?', or only past
+ * the cut, are one) (calloc'd, b - a bytes; NULL without labels, *oom
+ * set when memory runs out).  Sorted, so that thousands of tokens take
+ * no n². */
 static unsigned char *
 dup_marks(const struct labels *l, size_t a, size_t b, int *oom)
 {
@@ -902,7 +905,7 @@ dup_marks(const struct labels *l, size_t a, size_t b, int *oom)
 		cap = 3 * strlen(l->s[a + i]) + 16;
 		if ((drawn[i] = malloc(cap)) == NULL)
 			break;
-		cut(drawn[i], cap, l->s[a + i], 0, 0);
+		cut(drawn[i], cap, l->s[a + i], TIP_CHARS, 0);
 		v[i] = drawn + i;
 	}
 	if (drawn == NULL || v == NULL || d == NULL || i < n) {

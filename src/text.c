@@ -389,12 +389,25 @@ grouped(const char *p, const char *end)
 	return groups > 0 && (q == end || *q == '.' || *q == 'e' || *q == 'E');
 }
 
+/* Is there a '_' between two digits in [p, end)? */
+static int
+between_digits(const char *p, const char *end)
+{
+	for (p++; p + 1 < end; p++)
+		if (*p == '_' && p[-1] >= '0' && p[-1] <= '9' && p[1] >= '0' &&
+		    p[1] <= '9')
+			return 1;
+	return 0;
+}
+
 /* Why the field [p, end), not a number, looks like one (numlike()):
  * a letter for a digit, a minus sign for '-', a number in a syntax not
- * read (C's hexadecimal floats "0x1p3", Python's "1_000"; not "0x00" or
- * "2024_01", names as well); else "". */
+ * read (C's hexadecimal "0x10", Python's "1_000"); else "".  head (a
+ * first line, maybe a header): only what no name is, so "0x00" and
+ * "2024_01" stay words there, and only hexadecimal floats ("0x1p3") and
+ * Python's groups of three count. */
 static const char *
-typo(const char *p, const char *end)
+typo(const char *p, const char *end, int head)
 {
 	const char *q;
 
@@ -408,10 +421,10 @@ typo(const char *p, const char *end)
 			    "meant?)";
 	q = p + (*p == '+' || *p == '-');
 	if (end - q >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X') &&
-	    (memchr(q, 'p', (size_t)(end - q)) != NULL || memchr(q, 'P',
-	    (size_t)(end - q)) != NULL))
+	    (!head || memchr(q, 'p', (size_t)(end - q)) != NULL ||
+	    memchr(q, 'P', (size_t)(end - q)) != NULL))
 		return " (a hexadecimal number: decimal ones are read)";
-	if (grouped(q, end))
+	if (head ? grouped(q, end) : between_digits(q, end))
 		return " (digits grouped by '_': write them without)";
 	return "";
 }
@@ -535,7 +548,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			int like = numlike(cs, ce, 0);
 
 			rw->numlike += (size_t)like;
-			rw->typos += like && *typo(cs, ce);
+			rw->typos += like && *typo(cs, ce, 1);
 		} else if (nul_in_line(r, end)) {
 			return -1;
 		} else if (ce == cs) {
@@ -561,7 +574,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			    "it: write it with np.savetxt, or np.save)" : "",
 			    tabbed ? " (tab-separated numbers with decimal "
 			    "commas: the commas were read as separators)" : "",
-			    typo(cs, ce));
+			    typo(cs, ce, 0));
 		}
 		if (sep != BLANKS) {
 			if (p == end)

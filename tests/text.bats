@@ -343,6 +343,11 @@ inf,-inf,inf'
 	# names that merely resemble them stay a header
 	reads_as '2024_01,2024_02\n1,2\n' '1,2'
 	reads_as '0x00,0x01\n1,2\n' '1,2'
+	# on other lines, any hexadecimal number or '_' between digits
+	# gets the hint
+	fails_with '1,2\n3,0x10\n' '2:3: expected a number, found "0x10" (a hexadecimal number: decimal ones are read)'
+	fails_with '1,2\n3,1_0\n' '2:3: expected a number, found "1_0" (digits grouped by '"'"'_'"'"': write them without)'
+	fails_with '1,2\n3,1_\n' '2:3: expected a number, found "1_"'
 	reads_as 'O.5,x\n1,2\n' '1,2'
 	reads_as 'l2,O2\n1,2\n' '1,2'
 	# not without a digit, nor in a name that starts with a letter and
