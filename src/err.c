@@ -53,13 +53,10 @@ invisible(const unsigned char *s)
 	return 0;
 }
 
-/* Length of the well-formed UTF-8 sequence that starts s (NUL
- * terminated; 1 for ASCII), or 0: a byte of no character (a stray
- * continuation byte, an 8-bit C1 control such as 0x9b, a lead byte
- * cut short, an overlong form, a surrogate). */
-static size_t
-u8len(const unsigned char *s)
+size_t
+err_u8len(const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t k, i;
 
@@ -69,12 +66,12 @@ u8len(const unsigned char *s)
 		k = 2;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
 		k = 3;
-		lo = s[0] == 0xe0 ? 0xa0 : 0x80;
-		hi = s[0] == 0xed ? 0x9f : 0xbf;
+		lo = s[0] == 0xe0 ? 0xa0 : 0x80;	/* not overlong */
+		hi = s[0] == 0xed ? 0x9f : 0xbf;	/* no surrogate */
 	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
 		k = 4;
-		lo = s[0] == 0xf0 ? 0x90 : 0x80;
-		hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+		lo = s[0] == 0xf0 ? 0x90 : 0x80;	/* not overlong */
+		hi = s[0] == 0xf4 ? 0x8f : 0xbf;	/* <= U+10FFFF */
 	} else
 		return 0;
 	if (s[1] < lo || s[1] > hi)
@@ -90,7 +87,7 @@ err_escape(const char *s, size_t *len, char *b)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t k = invisible(u), n = u8len(u), i;
+	size_t k = invisible(u), n = err_u8len(s), i;
 
 	if (u[0] == '\n' || u[0] == '\t') {
 		b[0] = '\\';

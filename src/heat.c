@@ -128,28 +128,8 @@ static size_t
 u8char(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	unsigned lo = 0x80, hi = 0xbf;
-	size_t n, i;
+	size_t n = err_u8len(s);
 
-	if (u[0] < 0x80)
-		return 1;
-	if (u[0] >= 0xc2 && u[0] <= 0xdf)
-		n = 2;
-	else if (u[0] >= 0xe0 && u[0] <= 0xef) {
-		n = 3;
-		lo = u[0] == 0xe0 ? 0xa0 : 0x80;
-		hi = u[0] == 0xed ? 0x9f : 0xbf;
-	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
-		n = 4;
-		lo = u[0] == 0xf0 ? 0x90 : 0x80;
-		hi = u[0] == 0xf4 ? 0x8f : 0xbf;
-	} else
-		return 0;
-	if (u[1] < lo || u[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (u[i] < 0x80 || u[i] > 0xbf)
-			return 0;
 	if (n == 3 && u[0] == 0xef && u[1] == 0xbf && u[2] >= 0xbe)
 		return 0;	/* U+FFFE, U+FFFF */
 	return n;
