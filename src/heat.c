@@ -1511,8 +1511,10 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 	/* (a block's labels: TIP_CHARS characters, cut() bounds them) */
 	h->tipcap = 6 * longest + 64 + (in_blocks(h) ? 16384 : 0);
 	oom = (h->tip = malloc(h->tipcap)) == NULL;
-	h->qdup = dup_marks(ql, p->q0, p->q1, &oom);
-	h->kdup = dup_marks(kl, 0, p->m, &oom);
+	if (o->svg != NULL && !o->html) {	/* the SVG's tooltips' */
+		h->qdup = dup_marks(ql, p->q0, p->q1, &oom);
+		h->kdup = dup_marks(kl, 0, p->m, &oom);
+	}
 	if (oom)
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	if (h->o.svg != NULL && (h->o.html ? puts_(h->o.svg,
