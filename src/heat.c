@@ -1065,6 +1065,7 @@ static const char html_head_text[] =
 "<title>attention weights</title>\n"
 "<style>body{font-family:sans-serif;margin:16px}"
 "#views{display:flex;gap:40px;flex-wrap:wrap}"
+"#views>div{min-width:0;max-width:100%}#heat{overflow-x:auto}"
 ".hkey{margin:0 0 4px;font-size:13px;max-width:520px}"
 ".hk{white-space:nowrap;margin:0 .4em 3px 0;font:inherit;cursor:pointer;"
 "background:#fff;border:1px solid #ccc;border-radius:3px;padding:0 5px}"
