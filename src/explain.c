@@ -213,7 +213,7 @@ masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 		if (in[by[i].role].name != NULL) {
 			fprintf(f, "%s %s%s%s%s", sep, in[by[i].role].opt,
 			    plan_gap(in[by[i].role].opt),
-			    shown(in[by[i].role].name, nb), by[i].what);
+			    shown(plan_given(&in[by[i].role]), nb), by[i].what);
 			sep = ",";
 		}
 	if (p->o.has_krange) {
@@ -282,7 +282,7 @@ explain(const struct explain_cfg *c, FILE *f, struct err *e)
 	for (i = 0; i < IN_NROLES; i++)
 		if (in[i].name != NULL)
 			fprintf(f, "input: %s%s%s %s\n", in[i].opt,
-			    plan_gap(in[i].opt), shown(in[i].name, nb),
+			    plan_gap(in[i].opt), shown(plan_given(&in[i]), nb),
 			    mat_shape_str(s, sizeof s, &in[i].sh));
 	B = (double)p.B;
 	nq = (double)p.nout;

@@ -60,8 +60,15 @@ who(char *b, const struct plan_in *in)
 		snprintf(b, WHOSZ, "%s (%s) %s", in->opt, m, in->name);
 	else
 		snprintf(b, WHOSZ, "%s%s%s", in->opt, plan_gap(in->opt),
-		    in->name);
+		    plan_given(in));
 	return b;
+}
+
+const char *
+plan_given(const struct plan_in *in)
+{
+	return in->opt != NULL && *plan_gap(in->opt) == '\0' &&
+	    strcmp(in->name, "<stdin>") == 0 ? "-" : in->name;
 }
 
 const char *

@@ -42,6 +42,11 @@ struct plan_in {
  * ("--rope=@r.csv"), else " " ("--mask m.csv"). */
 const char *plan_gap(const char *opt);
 
+/* The input's name as the command line gave it after its option: "-"
+ * for standard input after an '@' ("--rope=@-", where a diagnostic's
+ * FILE:LINE:COL says "<stdin>"), else its name. */
+const char *plan_given(const struct plan_in *in);
+
 enum plan_score { SCORE_DOT, SCORE_GENERAL, SCORE_ADDITIVE };
 
 /* The outputs of a run, a table: Y, the weights, the log-sum-exp; the

@@ -205,6 +205,12 @@ data_is() {
 	mkqkv
 	run "$SA" $B --alibi=@rand:2
 	data_is '--alibi=@rand:2 is 2 but there is 1 head: expected one slope per head'
+	# standard input named as given, "-" (its lines are <stdin>'s)
+	run sh -c 'printf "1,2\n" | "$0" -Q rand:4x2 -K rand:4x2 -V rand:4x2 --alibi=@-' "$SA"
+	data_is '--alibi=@- is 1x2 but there is 1 head: expected one slope per head'
+	run sh -c 'printf "1\n" | "$0" -Q rand:4x2 -K rand:4x2 -V rand:4x2 --alibi=@- --dry-run' "$SA"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\ninput: --alibi=@- 1x1\n'* ]]
 	run "$SA" $B -H 2 --sinks rand:3
 	data_is '--sinks rand:3 is 3 but there are 2 heads: expected one sink logit per head'
 	run "$SA" $B -H 2 --sinks rand:2x2
