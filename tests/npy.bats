@@ -466,6 +466,13 @@ fails_with() {
 	fails_with bad_negdim.npy "selfattn: bad_negdim.npy:1:62: expected a dimension (an integer >= 0) in the .npy header, found '-'"
 }
 
+@test "npy: header: forms numpy.load takes but selfattn refuses (written by hand only)" {
+	fails_with bad_dtypeword.npy "selfattn: bad_dtypeword.npy: unsupported dtype 'float64' (unrecognized); expected a real number type (f2 f4 f8, i1-i8, u1-u8, b1)"
+	fails_with bad_plusdim.npy "selfattn: bad_plusdim.npy:1:62: expected a dimension (an integer >= 0) in the .npy header, found '+'"
+	fails_with bad_underdim.npy "selfattn: bad_underdim.npy:1:63: expected ',' or ')' after a dimension in the .npy header, found '_'"
+	fails_with bad_comment.npy "selfattn: bad_comment.npy:1:69: expected only spaces and a newline after '}' in the .npy header, found '#'"
+}
+
 @test "npy: header: unterminated string" {
 	fails_with bad_unterminated.npy "selfattn: bad_unterminated.npy:1:21: unterminated string in the .npy header"
 }

@@ -217,6 +217,21 @@ def bad():
     raw("bad_descr_int", "{'descr': 8, " + f8, bytes(8))
     raw("bad_comma", "{'descr': '<f8' 'fortran_order': False, "
         "'shape': (1,), }\n", bytes(8))
+    # written by hand only, which numpy.load takes and selfattn refuses
+    # (man page): a type named in words, +2 and 2_0 as dimensions, a
+    # comment after the dict
+    loose = {
+        "bad_dtypeword": "{'descr': 'float64', " + f8,
+        "bad_plusdim": "{'descr': '<f8', 'fortran_order': False, "
+                       "'shape': (+1,), }\n",
+        "bad_underdim": "{'descr': '<f8', 'fortran_order': False, "
+                        "'shape': (1_0,), }\n",
+        "bad_comment": "{'descr': '<f8', " + f8[:-1] + " # one\n",
+    }
+    for name, header in loose.items():
+        n = 10 if "1_0" in header else 1
+        raw(name, header, bytes(8 * n))
+        assert np.load(os.path.join(HERE, name + ".npy")).shape == (n,)
 
 
 def headers():
