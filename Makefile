@@ -43,19 +43,9 @@ src/main.o $(LIB) $(TOOLS): $(HDR) Makefile
 	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
 
 # Test tools: each is one file of tests/tools/ linked with the modules.
+.c:
+	$(CC) $(WARN) $(CFLAGS) -Isrc -o $@ $< $(LIB) $(LDLIBS)
 $(TOOLS): $(LIB)
-	$(CC) $(WARN) $(CFLAGS) -Isrc -o $@ $@.c $(LIB) $(LDLIBS)
-tests/tools/catmat: tests/tools/catmat.c
-tests/tools/cmpmat: tests/tools/cmpmat.c
-tests/tools/numcheck: tests/tools/numcheck.c
-tests/tools/rngdump: tests/tools/rngdump.c
-tests/tools/npyhdr: tests/tools/npyhdr.c
-tests/tools/gemmcheck: tests/tools/gemmcheck.c
-tests/tools/runstat: tests/tools/runstat.c
-tests/tools/expcheck: tests/tools/expcheck.c
-tests/tools/tanhcheck: tests/tools/tanhcheck.c
-tests/tools/peak: tests/tools/peak.c
-tests/tools/npygen: tests/tools/npygen.c
 
 test: have-bats selfattn $(TOOLS)
 	bats tests

@@ -41,6 +41,12 @@ int err_set(struct err *e, const char *file, unsigned long line,
  * every diagnostic: main() prints it after "selfattn: ". */
 char *err_format(const struct err *e, char *buf, size_t cap);
 
+/* Length of the well-formed UTF-8 character that starts s (NUL
+ * terminated; 1 for ASCII), or 0: a byte of no character (a stray
+ * continuation byte, an 8-bit C1 control such as 0x9b, a lead byte cut
+ * short, an overlong form, a surrogate, past U+10FFFF).  Pure. */
+size_t err_u8len(const char *s);
+
 /* The character at s (NUL-terminated, not at its end) of a name in a
  * line for a terminal, into b (at most ERR_ESC_MAX bytes, no NUL): a
  * control character as an escape (\n, \t, \x1b; C1 and bidirectional
@@ -49,12 +55,6 @@ char *err_format(const struct err *e, char *buf, size_t cap);
  * its order and a terminal is sent nothing to obey; else the character
  * as it is.  *len = the bytes of s taken; returns the bytes written.
  * Pure, so async-signal-safe. */
-/* Length of the well-formed UTF-8 character that starts s (NUL
- * terminated; 1 for ASCII), or 0: a byte of no character (a stray
- * continuation byte, an 8-bit C1 control such as 0x9b, a lead byte cut
- * short, an overlong form, a surrogate, past U+10FFFF).  Pure. */
-size_t err_u8len(const char *s);
-
 #define ERR_ESC_MAX 12
 size_t err_escape(const char *s, size_t *len, char *b);
 

@@ -225,7 +225,7 @@ masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 }
 
 int
-explain(const struct explain_cfg *c, FILE *f, struct err *e)
+explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 {
 	static const char *const outname[PLAN_NOUT] = { "Y", "weights",
 	    "LSE" };

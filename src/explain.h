@@ -41,6 +41,6 @@ struct explain_cfg {
  * counts are checked against the plan.  So every error is the run's,
  * with its message.  Returns 0, or -1 with e set (exit status 1).
  */
-int explain(const struct explain_cfg *c, FILE *f, struct err *e);
+int explain_write(const struct explain_cfg *c, FILE *f, struct err *e);
 
 #endif

@@ -1863,7 +1863,7 @@ dry_run(const struct opts *o)
 	c.html = o->heatmap != NULL && out_has_ext(o->heatmap, ".html");
 	c.threads = o->threads;
 	c.dtype = o->dtype;
-	rc = explain(&c, stdout, &e);
+	rc = explain_write(&c, stdout, &e);
 done:
 	label_free(&ql);
 	label_free(&kl);
@@ -1905,8 +1905,9 @@ main(int argc, char *argv[])
 			return rc;
 		/* --help, --version: a filter checks its own output. */
 		if (fflush(stdout) != 0 || ferror(stdout)) {
-			fprintf(stderr, "selfattn: <stdout>: write error: "
-			    "%s\n", strerror(errno));
+			err_set(&e, "<stdout>", 0, 0, "write error: %s",
+			    strerror(errno));
+			diag(&e);
 			return EXIT_DATA;
 		}
 		return 0;

@@ -160,10 +160,12 @@ int out_on_fd(const char *path, int fd);
 int out_same(const char *a, const char *b);
 
 /* Start an array of shape sh (1 to MAT_MAXDIM dimensions): writes the
- * .npy header; for text, a blank line will go between 2-D blocks. */
+ * .npy header; for text, a blank line will go between 2-D blocks.
+ * Returns 0, or -1 with e set (a write error, say). */
 int out_begin(struct out *o, const struct mat_shape *sh, struct err *e);
 
-/* Append nrows rows of sh's last dimension from a (row-major). */
+/* Append nrows rows of sh's last dimension from a (row-major).
+ * Returns 0, or -1 with e set (a write error, say). */
 int out_rows(struct out *o, const double *a, size_t nrows, struct err *e);
 
 /* Streaming in parallel: format, on any thread, rows row0 .. row0+nrows-1
@@ -184,7 +186,8 @@ size_t out_format_float(const struct out *o, const float *a, size_t nrows,
 int out_verbatim(const struct out *o);
 
 /* Then, in row order, on one thread: write len formatted bytes holding
- * the next nrows rows. */
+ * the next nrows rows.  Returns 0, or -1 with e set (a write error,
+ * say). */
 int out_put(struct out *o, const char *buf, size_t len, size_t nrows,
     struct err *e);
 

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attn.h"
 #include "plan.h"
 
 #define SHAPESZ 96

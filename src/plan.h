@@ -16,7 +16,6 @@
 
 #include <stddef.h>
 
-#include "attn.h"
 #include "err.h"
 #include "mat.h"
 
