@@ -29,7 +29,8 @@
 #ifndef TEXT_PIECE_MIN
 #define TEXT_PIECE_MIN	(1 << 20)
 #endif
-#define PIECES_MAX	64
+#define PIECES_MAX	16	/* a piece's last huge page is touched in
+				 * part: up to 2 MiB of memory a piece */
 
 struct reader {
 	const char *name;
@@ -822,21 +823,21 @@ piece_task(void *arg, size_t i, int worker)
 }
 
 /* Into how many pieces len bytes of text are cut for w threads: 0 when
- * they are read on one thread. */
+ * they are read on one thread (one thread, or less than two pieces'
+ * worth); else pieces of TEXT_PIECE_MIN, or of len / PIECES_MAX for
+ * more text, whatever w, so that the cuts are the same on any number of
+ * threads (the numbers are anyway: each is its own field's).  A 58 MB
+ * CSV of 60000 x 48 numbers, two threads: 16 pieces take 130 MB of
+ * memory and 97 ms (medians of 12), where 8 (4w, as the pieces were
+ * cut before) took 116 MB and the same time, and 55 of 1 MiB 182 MB. */
 static size_t
 pieces(size_t len, size_t w)
 {
-	size_t k = w * 4;
+	size_t k = len / TEXT_PIECE_MIN;
 
-	if (w < 2 || len < 2 * TEXT_PIECE_MIN)
+	if (w < 2 || k < 2)
 		return 0;
-	if (k > PIECES_MAX)
-		k = PIECES_MAX;
-	if (k > len / TEXT_PIECE_MIN)
-		k = len / TEXT_PIECE_MIN;
-	if (k > w)
-		k -= k % w;	/* whole rounds of pieces: no thread waits */
-	return k;
+	return k < PIECES_MAX ? k : PIECES_MAX;
 }
 
 size_t
