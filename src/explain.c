@@ -236,6 +236,7 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 	struct run_info ri;
 	struct mat_shape sh[PLAN_NOUT];
 	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], g[32] = "";
+	char asked[48] = "";
 	char num[NUM_MAXLEN + 1], nb[NAMESZ];
 	double inbytes = 0, fl, total = 0, B, nq, nk, mem, mb, reading = 0;
 	size_t text;
@@ -418,10 +419,13 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 	fputc('\n', f);
 	if (ri.qg > 1)
 		snprintf(g, sizeof g, " (%zu a task)", ri.qg);
-	fprintf(f, "compute: %s, ISA %s, %d thread%s, %s: %zu query "
+	if (ri.workers < c->threads)
+		snprintf(asked, sizeof asked, " (of %d: no more tasks at once)",
+		    c->threads);
+	fprintf(f, "compute: %s, ISA %s, %d thread%s%s, %s: %zu query "
 	    "block%s%s x %zu key chunk%s per sequence, keys %s\n", c->dtype ==
-	    ATTN_F32 ? "f32" : "f64", gemm_isa_name(gemm_isa()), c->threads,
-	    c->threads == 1 ? "" : "s", ri.keysplit ? "key-split" :
+	    ATTN_F32 ? "f32" : "f64", gemm_isa_name(gemm_isa()), ri.workers,
+	    ri.workers == 1 ? "" : "s", asked, ri.keysplit ? "key-split" :
 	    "query-split", ri.nqb, ri.nqb == 1 ? "" : "s", g, ri.nch,
 	    ri.nch == 1 ? "" : "s", ri.keys);
 	if (fflush(f) != 0 || ferror(f)) {

@@ -21,6 +21,7 @@ struct par {
 	pthread_cond_t ocv;	/* job at a time: one call at a time) */
 	pthread_t *tid;
 	int nthreads;
+	int cap;		/* workers that claim tasks: 0 .. cap-1 */
 	int stop;
 	unsigned long gen;	/* job number */
 	par_fn *fn;
@@ -42,7 +43,7 @@ drain(struct par *p, int id)
 	size_t t;
 
 	pthread_mutex_lock(&p->mu);
-	while (p->next < p->ntasks) {
+	while (id < p->cap && p->next < p->ntasks) {
 		/* The job cannot change until this task is counted done. */
 		t = p->next++;
 		fn = p->fn;
@@ -147,6 +148,7 @@ par_start(int nthreads, struct err *e)
 		}
 		p->nthreads++;
 	}
+	p->cap = p->nthreads;
 	return p;
 }
 
@@ -241,6 +243,14 @@ int
 par_workers(const struct par *p)
 {
 	return p->nthreads;
+}
+
+void
+par_cap(struct par *p, int n)
+{
+	pthread_mutex_lock(&p->mu);
+	p->cap = n < 1 ? 1 : n > p->nthreads ? p->nthreads : n;
+	pthread_mutex_unlock(&p->mu);
 }
 
 void

@@ -48,6 +48,12 @@ int par_ordered(struct par *p, size_t ntasks, size_t nslots,
 /* The number of workers of p. */
 int par_workers(const struct par *p);
 
+/* From now on only workers 0 .. n-1 claim tasks (n clamped to 1 ..
+ * par_workers(p)), so that a job of few tasks can size per-worker
+ * scratch for n; par_cap(p, par_workers(p)) lets every one again.  Not
+ * while a job runs. */
+void par_cap(struct par *p, int n);
+
 /* Stop and free the pool (NULL is allowed). */
 void par_stop(struct par *p);
 

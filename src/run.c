@@ -1676,6 +1676,40 @@ choose(struct run *r, const struct plan *p, enum attn_dtype dtype,
 		setup(r, p, dtype, out, nw, 0);
 }
 
+/*
+ * choose() for nw workers at most, and how many of them the run keeps
+ * busy: no more than the tasks of its largest phase (packing the
+ * weights given, packing the keys, the query blocks or chunks, the
+ * blocks of weight rows), so that a run of few tasks on many threads
+ * takes buffers for those only (200 queries and 300 keys, two tasks,
+ * took 112 MiB of buffers on 64 threads).  With fewer workers the same
+ * choices are made (key-split with nw stays key-split), and the results
+ * are anyway the same for any number.
+ */
+static size_t
+busy(struct run *r, const struct plan *p, enum attn_dtype dtype,
+    struct out *const out[PLAN_NOUT], size_t nw)
+{
+	const struct mat *const wm[] = { p->wq, p->wk, p->wv, p->wo, p->wa,
+	    p->ua };
+	size_t t = 0, i;
+
+	choose(r, p, dtype, out, nw);
+	for (i = 0; i < sizeof wm / sizeof wm[0]; i++)
+		t += wm[i] != NULL;
+	if (r->keys == KEYS_PREPACKED)
+		t = max2(t, r->nkb);
+	t = max2(t, r->keysplit ? mul(r->nqb, r->nch) : (r->nqb + r->qg -
+	    1) / r->qg);
+	if (want_w(r))
+		t = max2(t, (p->nout + r->wrows - 1) / r->wrows);
+	if (t >= nw)
+		return nw;
+	t = max2(t, 1);
+	choose(r, p, dtype, out, t);
+	return t;
+}
+
 int
 run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
     const enum out_fmt fmt[PLAN_NOUT], const int want[PLAN_NOUT],
@@ -1685,6 +1719,7 @@ run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
 	struct out o[PLAN_NOUT], *out[PLAN_NOUT];
 	struct mat_shape sh[PLAN_NOUT];
 	struct mat_arena a;
+	size_t nw;
 	int i;
 
 	plan_shapes(p, sh);
@@ -1695,10 +1730,11 @@ run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
 		o[i].sh = sh[i];
 		out[i] = want[i] ? &o[i] : NULL;
 	}
-	choose(r, p, dtype, out, (size_t)nthreads);
+	nw = busy(r, p, dtype, out, (size_t)nthreads);
 	memset(&a, 0, sizeof a);
-	buffers(r, &a, (size_t)nthreads);
+	buffers(r, &a, nw);
 	memset(ri, 0, sizeof *ri);
+	ri->workers = (int)nw;
 	ri->arena = a.used;
 	ri->keysplit = r->keysplit;
 	ri->keep = r->keep;
@@ -1727,18 +1763,19 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 
 	memset(&a, 0, sizeof a);
 	*dead = 0;
-	nw = (size_t)par_workers(pool);
+	nw = (size_t)par_workers(pool);	/* the pool's; busy() the run's */
 	plan_shapes(p, sh);
 	sh[PLAN_PIC] = sh[PLAN_W];
 	for (i = 0; i <= PLAN_PIC; i++)
 		if (out[i] != NULL && out_begin(out[i], &sh[i], e) != 0)
 			return -1;
 	/* the outputs begun: buffers() measures their formatted rows */
-	choose(r, p, dtype, out, nw);
+	nw = busy(r, p, dtype, out, nw);
 	buffers(r, &a, nw);
 	if (mat_arena_alloc(&a, "buffers", e) != 0)
 		return -1;
 	buffers(r, &a, nw);
+	par_cap(pool, (int)nw);
 	prepare(r, pool);
 	/* the work: per query row, each head over each key chunk, and again
 	 * for the weights, weighed by what a score costs: 4·dk FLOPs in the
@@ -1760,6 +1797,7 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 	rc = 0;
 done:
 	progress_end(g);
+	par_cap(pool, par_workers(pool));
 	mat_arena_free(&a);
 	return rc;
 }

@@ -46,6 +46,8 @@ int run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 
 /* What run_plan would do, without doing it (--dry-run). */
 struct run_info {
+	int workers;		/* threads it keeps busy: at most nthreads,
+				 * at most the tasks of its largest phase */
 	size_t arena;		/* bytes of its buffers, one allocation */
 	int keysplit;		/* 1: key-split, 0: query-split */
 	int keep;		/* 1: the weights pass takes the scores the

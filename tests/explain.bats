@@ -230,6 +230,20 @@ END
 	printf '%s\n' "$output" | grep -q ', 1 thread, query-split: 1 query block x 3 key chunks per sequence, keys read in place$'
 }
 
+@test "dry-run and run: threads beyond a run's tasks take no buffers, and change no result" {
+	a='-Q randn:200x64 -K randn:300x64 -V randn:300x64'
+	run "$SA" --dry-run -j 64 $a
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep -q '^compute: f64, ISA [a-z0-9]*, 2 threads (of 64: no more tasks at once), query-split: 2 query blocks x 1 key chunk per sequence, keys packed once$'
+	m64=$(printf '%s\n' "$output" | grep '^memory: ')
+	run "$SA" --dry-run -j 2 $a
+	printf '%s\n' "$output" | grep -q ', 2 threads, query-split: '
+	[ "$(printf '%s\n' "$output" | grep '^memory: ')" = "$m64" ]
+	"$SA" -j 64 $a -o "$BATS_TEST_TMPDIR/y64.npy"
+	"$SA" -j 1 $a -o "$BATS_TEST_TMPDIR/y1.npy"
+	cmp "$BATS_TEST_TMPDIR/y64.npy" "$BATS_TEST_TMPDIR/y1.npy"
+}
+
 @test "dry-run: generators are not drawn, nothing is allocated" {
 	# 100 GB of inputs: the run could not hold them, the dry run is quick
 	run --separate-stderr "$SA" --dry-run -j 2 -Q randn:200000000x64 \
