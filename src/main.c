@@ -537,17 +537,25 @@ keep_std_fds(struct err *e)
 /* "selfattn: " and s on one line of standard error: a control
  * character, which only a name given on the command line or in a file
  * can bring (a file "a\nb.csv"), is written as an escape
- * (err_escape()). */
+ * (err_escape()).  In one write(2) up to 4 KiB (standard error has no
+ * buffer: a write a character let runs that share it, as in xargs -P,
+ * mix their lines; a pipe keeps a write of up to PIPE_BUF whole). */
 static void
 put_line(const char *s)
 {
-	char b[ERR_ESC_MAX];
-	size_t k;
+	char b[4096];
+	size_t n, k;
 
-	fputs("selfattn: ", stderr);
-	for (; *s != '\0'; s += k)
-		fwrite(b, 1, err_escape(s, &k, b), stderr);
-	putc('\n', stderr);
+	memcpy(b, "selfattn: ", n = 10);
+	for (; *s != '\0'; s += k) {
+		if (n > sizeof b - ERR_ESC_MAX - 1) {
+			fwrite(b, 1, n, stderr);
+			n = 0;
+		}
+		n += err_escape(s, &k, b + n);
+	}
+	b[n++] = '\n';
+	fwrite(b, 1, n, stderr);
 }
 
 /* The one place a diagnostic is printed. */

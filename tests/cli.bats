@@ -365,6 +365,16 @@ usage_fails() {
 	[ "${lines[0]}" = 'selfattn: SELFATTN_THREADS expects a number of threads from 1 to 1024, found "zero"' ]
 }
 
+@test "diagnostics: one line in one write(2), so that runs sharing standard error do not mix lines" {
+	strace -f -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	printf '1,2\n3,\342\200\256x\n' >"$BATS_TEST_TMPDIR/b.csv"
+	run strace -f -e trace=write -o "$BATS_TEST_TMPDIR/st" "$SA" \
+	    -Q "$BATS_TEST_TMPDIR/b.csv" -K rand:3x2 -V rand:3x2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: $BATS_TEST_TMPDIR/b.csv:2:3: expected a number, found \"\\xe2\\x80\\xaex\"" ]
+	[ "$(grep -c 'write(2,' "$BATS_TEST_TMPDIR/st")" -eq 1 ]
+}
+
 @test "usage: SELFATTN_ISA must name a level; either variable empty is as if unset" {
 	SELFATTN_ISA=foo run "$SA" -Q rand:2x2 -K rand:3x2 -V rand:3x2
 	usage_fails
