@@ -371,7 +371,13 @@ on_signal(int sig)
  * on_bus(); static, as outs. */
 static struct watched {
 	const char *name;
-	off_t size;
+	off_t size;		/* as the run began, as dev, ino, mtime */
+	size_t role;		/* its index among the specs */
+	int inplace;		/* read through its mapping all the run long
+				 * (a .npy of doubles) */
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
 } *watch;
 static size_t nwatch;
 
@@ -454,9 +460,54 @@ watch_inputs(const char *const *specs, size_t n, struct err *e)
 		if (specs[i] != NULL && strcmp(specs[i], "-") != 0 &&
 		    !input_is_generator(specs[i]) && stat(specs[i], &st) == 0 &&
 		    S_ISREG(st.st_mode)) {
+			memset(&watch[nwatch], 0, sizeof *watch);
 			watch[nwatch].name = specs[i];
+			watch[nwatch].role = i;
+			watch[nwatch].dev = st.st_dev;
+			watch[nwatch].ino = st.st_ino;
+			watch[nwatch].mtime = st.st_mtim;
 			watch[nwatch++].size = st.st_size;
 		}
+	return 0;
+}
+
+/* After the inputs are read: which watched files the run reads in
+ * place, through their mapping, while it computes (in[role].m mapped).
+ * Their inode, size and time of change are those of before the reading
+ * (watch_inputs()): a file changed while another input is read, as
+ * from a FIFO, was mapped before. */
+static void
+watch_mapped(const struct plan_in *in)
+{
+	size_t i;
+
+	for (i = 0; i < nwatch; i++)
+		watch[i].inplace = in[watch[i].role].m.map != NULL;
+}
+
+/* Before the outputs are renamed into place: was a file read in place
+ * cut short or written while the run read it?  A cut inside the last
+ * page mapped raises no SIGBUS (the page reads as zeros past the new
+ * end), and a file written again, as numpy.save() does, may have been
+ * read partly old and partly new: a data error either way, e set.  A
+ * file replaced by another (a rename) is not: the mapping still holds
+ * the one read. */
+static int
+inputs_changed(struct err *e)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < nwatch; i++)
+		if (watch[i].inplace && stat(watch[i].name, &st) == 0 &&
+		    st.st_dev == watch[i].dev && st.st_ino == watch[i].ino &&
+		    (st.st_size != watch[i].size || st.st_mtim.tv_sec !=
+		    watch[i].mtime.tv_sec || st.st_mtim.tv_nsec !=
+		    watch[i].mtime.tv_nsec))
+			return err_set(e, watch[i].name, 0, 0, "%s", st.st_size <
+			    watch[i].size ? "the file was cut short while it "
+			    "was read" : "the file was written while it was "
+			    "read: its numbers may be part old, part new");
 	return 0;
 }
 
@@ -1970,6 +2021,7 @@ main(int argc, char *argv[])
 			    &in[i].sh, &e) != 0)
 				goto fail;
 		}
+		watch_mapped(in);
 		planned = 1;	/* plan_make sets p up first, plan_free undoes it */
 		if (plan_make(&p, in, &o.po, &e) != 0 ||
 		    (o.dtype == ATTN_F32 && plan_float(&p, in, &e) != 0) ||
@@ -2006,7 +2058,7 @@ main(int argc, char *argv[])
 	 * signals out_commit_all holds are held in every thread. */
 	par_stop(pool);
 	pool = NULL;
-	if (out_commit_all(outs, PLAN_NOUT, &e))
+	if (inputs_changed(&e) != 0 || out_commit_all(outs, PLAN_NOUT, &e))
 		goto fail;
 	/* a shard's rows may see no key in its range: its LSE says so */
 	/* counted in each head: a row hidden in two heads is two

@@ -588,6 +588,40 @@ unprivileged() {
 	done
 }
 
+# hold_on_pad K CMD: run selfattn with K.npy (100 x 4) used in place, held
+# by --key-padding from a FIFO while CMD changes K.npy; its status and
+# message are left for ends_keeping_old or the caller's wait.
+hold_on_pad() {
+	"$ROOT/tests/tools/npygen" 100 4 K.npy
+	echo OLD >y.csv
+	rm -f pad
+	mkfifo pad
+	"$SA" -Q randn:5x4 -K K.npy -V randn:100x4 --key-padding pad \
+	    -o y.csv 2>err &
+	pid=$!
+	exec 7>pad
+	eval "$1"
+	printf '0\n%.0s' $(seq 100) >&7
+	exec 7>&-
+}
+
+@test "out: an input .npy cut inside its last page, or written in place, during the run is a data error (no SIGBUS there)" {
+	# 3328 bytes, one page: a cut of the last 64 reads zeros, no fault
+	hold_on_pad 'truncate -s 3264 K.npy'
+	ends_keeping_old "selfattn: K.npy: the file was cut short while it was read"
+	# the same size, numbers written over in place (dd, no truncation)
+	hold_on_pad 'printf "\\0\\0\\0\\0\\0\\0\\0\\0" | dd of=K.npy bs=1 seek=200 conv=notrunc status=none'
+	ends_keeping_old "selfattn: K.npy: the file was written while it was read: its numbers may be part old, part new"
+	# replaced by a rename (npygen writes K.npy.tmp first): the run
+	# reads the file it mapped, the old one, and succeeds
+	"$ROOT/tests/tools/npygen" 100 4 K.npy
+	"$SA" -Q randn:5x4 -K K.npy -V randn:100x4 -o want.csv
+	hold_on_pad '"$ROOT/tests/tools/npygen" -s 7 100 4 K.npy'
+	wait "$pid"
+	cmp y.csv want.csv
+	no_temps
+}
+
 @test "out: a signal ignored on entry stays ignored" {
 	start_waiting "trap '' HUP; exec"
 	kill -s HUP "$pid"
