@@ -54,12 +54,14 @@ invisible(const unsigned char *s)
 }
 
 size_t
-err_u8len(const char *str)
+err_u8len(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t k, i;
 
+	if (n == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
@@ -74,9 +76,9 @@ err_u8len(const char *str)
 		hi = s[0] == 0xf4 ? 0x8f : 0xbf;	/* <= U+10FFFF */
 	} else
 		return 0;
-	if (s[1] < lo || s[1] > hi)
+	if (n < k || s[1] < lo || s[1] > hi)
 		return 0;
-	for (i = 2; i < k; i++)		/* (a NUL ends it: not in 0x80..) */
+	for (i = 2; i < k; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
 			return 0;
 	return k;
@@ -87,7 +89,7 @@ err_escape(const char *s, size_t *len, char *b)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t k = invisible(u), n = err_u8len(s), i;
+	size_t k = invisible(u), n = err_u8len(s, strnlen(s, 4)), i;
 
 	if (u[0] == '\n' || u[0] == '\t') {
 		b[0] = '\\';

@@ -41,11 +41,12 @@ int err_set(struct err *e, const char *file, unsigned long line,
  * every diagnostic: main() prints it after "selfattn: ". */
 char *err_format(const struct err *e, char *buf, size_t cap);
 
-/* Length of the well-formed UTF-8 character that starts s (NUL
- * terminated; 1 for ASCII), or 0: a byte of no character (a stray
+/* Length of the well-formed UTF-8 character that starts s[0 .. n) (1
+ * for ASCII), or 0: none (n = 0), a byte of no character (a stray
  * continuation byte, an 8-bit C1 control such as 0x9b, a lead byte cut
- * short, an overlong form, a surrogate, past U+10FFFF).  Pure. */
-size_t err_u8len(const char *s);
+ * short by n or by a NUL, an overlong form, a surrogate, past
+ * U+10FFFF).  The one UTF-8 check of names, labels and text.  Pure. */
+size_t err_u8len(const char *s, size_t n);
 
 /* The character at s (NUL-terminated, not at its end) of a name in a
  * line for a terminal, into b (at most ERR_ESC_MAX bytes, no NUL): a

@@ -128,7 +128,7 @@ static size_t
 u8char(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t n = err_u8len(s);
+	size_t n = err_u8len(s, strnlen(s, 4));
 
 	if (n == 3 && u[0] == 0xef && u[1] == 0xbf && u[2] >= 0xbe)
 		return 0;	/* U+FFFE, U+FFFF */

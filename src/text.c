@@ -81,44 +81,18 @@ col(const struct reader *r, const char *p)
 }
 
 /*
- * Length of the well-formed UTF-8 sequence of 2 to 4 bytes at s[0..n),
- * or 0.  Overlong forms, surrogates, C1 controls (U+0080..U+009F) and
- * the invisible byte order mark U+FEFF get 0 too, so that they are
- * escaped rather than sent to a terminal.
+ * Length of the UTF-8 character of 2 to 4 bytes at s[0..n) that a
+ * message may quote as it is, or 0 (then its bytes are escaped): none
+ * for ASCII, a malformed one, or the invisible byte order mark U+FEFF.
+ * (C1 and bidirectional controls are escaped when the message is
+ * printed, as in every name: err_escape().)
  */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t k, i;
+	size_t k = err_u8len((const char *)s, n);
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		k = 2;
-		if (s[0] == 0xc2)
-			lo = 0xa0;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		k = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		k = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	if (k == 3 && memcmp(s, TEXT_BOM, 3) == 0)
-		return 0;
-	for (i = 2; i < k; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return k;
+	return k < 2 || (k == 3 && memcmp(s, TEXT_BOM, 3) == 0) ? 0 : k;
 }
 
 /*
