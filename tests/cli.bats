@@ -375,6 +375,19 @@ usage_fails() {
 	[ "$(grep -c 'write(2,' "$BATS_TEST_TMPDIR/st")" -eq 1 ]
 }
 
+@test "data: a field quoted in a message keeps its letters, escapes C1 and bidirectional controls, stray bytes and the byte order mark" {
+	f=$BATS_TEST_TMPDIR/f.csv
+	set -- '\302\233' '\xc2\x9b' '\342\200\256' '\xe2\x80\xae' \
+	    '\233' '\x9b' '\357\273\277' '\xef\xbb\xbf' '\303\251' 'é'
+	while [ $# -gt 0 ]; do
+		printf "1,2\n3,$1x\n" >"$f"
+		run "$SA" -Q "$f" -K rand:3x2 -V rand:3x2
+		[ "$status" -eq 1 ]
+		[ "$output" = "selfattn: $f:2:3: expected a number, found \"$2x\"" ]
+		shift 2
+	done
+}
+
 @test "usage: SELFATTN_ISA must name a level; either variable empty is as if unset" {
 	SELFATTN_ISA=foo run "$SA" -Q rand:2x2 -K rand:3x2 -V rand:3x2
 	usage_fails
