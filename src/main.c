@@ -1093,7 +1093,7 @@ stream_at(const char *f, struct stat *st)
  * pipe), which the first reader would drain (or whose open the second
  * would wait on forever)? */
 static int
-one_stream(const char *f, const char *g)
+one_pipe(const char *f, const char *g)
 {
 	struct stat a;
 
@@ -1115,7 +1115,7 @@ same_stream(const struct opts *o)
 		for (j = 0; (f = input_file(o, i)) != NULL && j < PLAN_NOUT;
 		    j++)
 			if (path[j] != NULL && strcmp(path[j], "-") != 0 &&
-			    one_stream(f, path[j]))
+			    one_pipe(f, path[j]))
 				return usage_error("%s%s and %s %s are one "
 				    "stream: a run cannot read and write it",
 				    input_opt(i, bi), f, opt[j], path[j]);
@@ -1123,7 +1123,7 @@ same_stream(const struct opts *o)
 	for (i = 0; i < IN_NROLES + 2; i++)
 		for (j = i + 1; (f = input_file(o, i)) != NULL &&
 		    j < IN_NROLES + 2; j++)
-			if ((g = input_file(o, j)) != NULL && one_stream(f, g))
+			if ((g = input_file(o, j)) != NULL && one_pipe(f, g))
 				return usage_error("%s%s and %s%s are one "
 				    "stream: it can be read by one option "
 				    "only", input_opt(i, bi), f, input_opt(j,
@@ -1197,7 +1197,7 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	for (i = 0; i < nops; i++)
 		for (n = 0; n < PLAN_NOUT; n++)
 			if (path[n] != NULL && strcmp(path[n], "-") != 0 &&
-			    one_stream(ops[i], path[n]))
+			    one_pipe(ops[i], path[n]))
 				return usage_error("operand %d, %s, and %s %s "
 				    "are one stream: a run cannot read and write "
 				    "it", i + 1, ops[i], opt[n], path[n]);
