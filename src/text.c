@@ -29,7 +29,7 @@
 #ifndef TEXT_PIECE_MIN
 #define TEXT_PIECE_MIN	(1 << 20)
 #endif
-#define PIECES_MAX	16	/* a piece's last huge page is touched in
+#define PIECES_MAX	8	/* a piece's last huge page is touched in
 				 * part: up to 2 MiB of memory a piece */
 
 struct reader {
@@ -801,9 +801,10 @@ piece_task(void *arg, size_t i, int worker)
  * worth); else pieces of TEXT_PIECE_MIN, or of len / PIECES_MAX for
  * more text, whatever w, so that the cuts are the same on any number of
  * threads (the numbers are anyway: each is its own field's).  A 58 MB
- * CSV of 60000 x 48 numbers, two threads: 16 pieces take 130 MB of
- * memory and 97 ms (medians of 12), where 8 (4w, as the pieces were
- * cut before) took 116 MB and the same time, and 55 of 1 MiB 182 MB. */
+ * CSV of 60000 x 48 numbers, two threads: 8 pieces take 116 MB of
+ * memory and 97 ms (medians of 12), 16 pieces 130 MB and the same
+ * time, 55 of 1 MiB 182 MB; the bench's (b), 44 MB of X.csv and four
+ * weights of 5.5 MB, 91 MB with 8 and 106 with 16. */
 static size_t
 pieces(size_t len, size_t w)
 {
