@@ -280,6 +280,9 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 			m->map = map;
 			m->maplen = len;
 			m->fd = len >= KEEP_OPEN ? fd : (close(fd), -1);
+			m->dev = st.st_dev;
+			m->ino = st.st_ino;
+			m->mtime = st.st_mtim;
 			return 0;
 		}
 	} else if (npy)
@@ -324,4 +327,24 @@ input_dry(const char *spec, struct rng *r, int values, struct mat *m,
 		return mat_check(m->rows, m->cols, spec, e);
 	}
 	return load(spec, NULL, NULL, m, sh, 1, text, e);
+}
+
+int
+input_changed(const struct mat *m, const char *name, struct err *e)
+{
+	struct stat st;
+
+	if (m->map == NULL || (m->fd >= 0 ? fstat(m->fd, &st) :
+	    stat(name, &st)) != 0 || st.st_dev != m->dev ||
+	    st.st_ino != m->ino)
+		return 0;
+	if ((uintmax_t)st.st_size < m->maplen)
+		return err_set(e, name, 0, 0, "the file was cut short while "
+		    "it was read");
+	if ((uintmax_t)st.st_size != m->maplen || st.st_mtim.tv_sec !=
+	    m->mtime.tv_sec || st.st_mtim.tv_nsec != m->mtime.tv_nsec)
+		return err_set(e, name, 0, 0, "the file was written while it "
+		    "was read: its numbers may not all be those it had when "
+		    "the run began");
+	return 0;
 }

@@ -28,6 +28,18 @@
 int input_load(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct mat_shape *sh, struct err *e);
 
+/* For a matrix input_load left in its file's mapping (m->map), read in
+ * place while the run computes: has that file been cut short or written
+ * since (its size, or its time of last change, not what they were when
+ * it was mapped)?  A cut inside the last page mapped raises no SIGBUS
+ * (the page reads as zeros past the new end), and a file written again,
+ * as numpy.save() does, may have been read part old, part new.  Returns
+ * 0 (no change, or not mapped, or the name now names another file, as
+ * after a rename over it: the mapping still holds the one read), or -1
+ * with e set naming the file.  A write whose time is set back (touch
+ * -d, rsync -t) is not seen. */
+int input_changed(const struct mat *m, const char *name, struct err *e);
+
 /* For --dry-run: with values, input_load on one thread; else as
  * input_load, with the same checks and messages, but keeping only the
  * shape: m->rows, m->cols and sh set, m->data NULL (a shape-only

@@ -371,13 +371,7 @@ on_signal(int sig)
  * on_bus(); static, as outs. */
 static struct watched {
 	const char *name;
-	off_t size;		/* as the run began, as dev, ino, mtime */
-	size_t role;		/* its index among the specs */
-	int inplace;		/* read through its mapping all the run long
-				 * (a .npy of doubles) */
-	dev_t dev;
-	ino_t ino;
-	struct timespec mtime;
+	off_t size;
 } *watch;
 static size_t nwatch;
 
@@ -460,54 +454,9 @@ watch_inputs(const char *const *specs, size_t n, struct err *e)
 		if (specs[i] != NULL && strcmp(specs[i], "-") != 0 &&
 		    !input_is_generator(specs[i]) && stat(specs[i], &st) == 0 &&
 		    S_ISREG(st.st_mode)) {
-			memset(&watch[nwatch], 0, sizeof *watch);
 			watch[nwatch].name = specs[i];
-			watch[nwatch].role = i;
-			watch[nwatch].dev = st.st_dev;
-			watch[nwatch].ino = st.st_ino;
-			watch[nwatch].mtime = st.st_mtim;
 			watch[nwatch++].size = st.st_size;
 		}
-	return 0;
-}
-
-/* After the inputs are read: which watched files the run reads in
- * place, through their mapping, while it computes (in[role].m mapped).
- * Their inode, size and time of change are those of before the reading
- * (watch_inputs()): a file changed while another input is read, as
- * from a FIFO, was mapped before. */
-static void
-watch_mapped(const struct plan_in *in)
-{
-	size_t i;
-
-	for (i = 0; i < nwatch; i++)
-		watch[i].inplace = in[watch[i].role].m.map != NULL;
-}
-
-/* Before the outputs are renamed into place: was a file read in place
- * cut short or written while the run read it?  A cut inside the last
- * page mapped raises no SIGBUS (the page reads as zeros past the new
- * end), and a file written again, as numpy.save() does, may have been
- * read partly old and partly new: a data error either way, e set.  A
- * file replaced by another (a rename) is not: the mapping still holds
- * the one read. */
-static int
-inputs_changed(struct err *e)
-{
-	struct stat st;
-	size_t i;
-
-	for (i = 0; i < nwatch; i++)
-		if (watch[i].inplace && stat(watch[i].name, &st) == 0 &&
-		    st.st_dev == watch[i].dev && st.st_ino == watch[i].ino &&
-		    (st.st_size != watch[i].size || st.st_mtim.tv_sec !=
-		    watch[i].mtime.tv_sec || st.st_mtim.tv_nsec !=
-		    watch[i].mtime.tv_nsec))
-			return err_set(e, watch[i].name, 0, 0, "%s", st.st_size <
-			    watch[i].size ? "the file was cut short while it "
-			    "was read" : "the file was written while it was "
-			    "read: its numbers may be part old, part new");
 	return 0;
 }
 
@@ -588,22 +537,25 @@ keep_std_fds(struct err *e)
 /* "selfattn: " and s on one line of standard error: a control
  * character, which only a name given on the command line or in a file
  * can bring (a file "a\nb.csv"), is written as an escape
- * (err_escape()).  In one write(2) up to 4 KiB (standard error has no
- * buffer: a write a character let runs that share it, as in xargs -P,
- * mix their lines; a pipe keeps a write of up to PIPE_BUF whole). */
+ * (err_escape()).  In one write(2) up to 4 KiB with the newline
+ * (standard error has no buffer: a write a character let runs that
+ * share it, as in xargs -P, mix their lines; a pipe keeps a write of up
+ * to PIPE_BUF whole). */
 static void
 put_line(const char *s)
 {
-	char b[4096];
-	size_t n, k;
+	char b[4096], c[ERR_ESC_MAX];
+	size_t n, k, w;
 
 	memcpy(b, "selfattn: ", n = 10);
 	for (; *s != '\0'; s += k) {
-		if (n > sizeof b - ERR_ESC_MAX - 1) {
+		w = err_escape(s, &k, c);
+		if (n + w >= sizeof b) {	/* (room for the newline) */
 			fwrite(b, 1, n, stderr);
 			n = 0;
 		}
-		n += err_escape(s, &k, b + n);
+		memcpy(b + n, c, w);
+		n += w;
 	}
 	b[n++] = '\n';
 	fwrite(b, 1, n, stderr);
@@ -2021,7 +1973,6 @@ main(int argc, char *argv[])
 			    &in[i].sh, &e) != 0)
 				goto fail;
 		}
-		watch_mapped(in);
 		planned = 1;	/* plan_make sets p up first, plan_free undoes it */
 		if (plan_make(&p, in, &o.po, &e) != 0 ||
 		    (o.dtype == ATTN_F32 && plan_float(&p, in, &e) != 0) ||
@@ -2058,7 +2009,11 @@ main(int argc, char *argv[])
 	 * signals out_commit_all holds are held in every thread. */
 	par_stop(pool);
 	pool = NULL;
-	if (inputs_changed(&e) != 0 || out_commit_all(outs, PLAN_NOUT, &e))
+	/* an input read in place, cut or written meanwhile: no output */
+	for (i = 0; !o.merge && i < IN_NROLES; i++)
+		if (input_changed(&in[i].m, in[i].name, &e) != 0)
+			goto fail;
+	if (out_commit_all(outs, PLAN_NOUT, &e))
 		goto fail;
 	/* a shard's rows may see no key in its range: its LSE says so */
 	/* counted in each head: a row hidden in two heads is two

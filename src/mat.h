@@ -10,6 +10,8 @@
 #define MAT_H
 
 #include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -23,6 +25,9 @@ struct mat {
 	int fd;			/* with map: the file, open (a large one; else
 				 * -1), which mat_free closes; data lies
 				 * (data - map) bytes in */
+	dev_t dev;		/* with map: the file mapped, and its time of */
+	ino_t ino;		/* last change then (input_changed()) */
+	struct timespec mtime;
 };
 
 struct mat_shape {

@@ -113,6 +113,15 @@ empty(const char *name, const struct mat_shape *sh, struct err *e)
 	return 0;
 }
 
+/* Was a file of shard s, read in place, cut or written while it was
+ * read (input_changed())?  1, with e set. */
+static int
+changed(const struct shard *s, struct err *e)
+{
+	return input_changed(&s->y, s->yname, e) != 0 ||
+	    input_changed(&s->l, s->lname, e) != 0;
+}
+
 /* Load pair i; a 1-D Y is one row. */
 static int
 load(const char *const spec[], size_t i, struct rng *rng, struct par *pool,
@@ -311,6 +320,8 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 		if (differ(&s, &acc, 0, e) || differ(&s, &acc, 1, e))
 			goto done;
 		fold(&acc, S, &s, heads);
+		if (changed(&s, e))
+			goto done;
 		shard_free(&s);
 	}
 	for (k = 0; k < nl; k++) {
@@ -326,8 +337,8 @@ merge_run(const char *const spec[], size_t npairs, struct par *pool,
 		    -INFINITY)
 			unseen(acc.y.data + k * (acc.y.cols / heads),
 			    acc.y.cols / heads);
-	if (out_begin(y, &acc.ysh, e) != 0 || out_rows(y, acc.y.data,
-	    acc.y.rows, e) != 0)
+	if (changed(&acc, e) || out_begin(y, &acc.ysh, e) != 0 ||
+	    out_rows(y, acc.y.data, acc.y.rows, e) != 0)
 		goto done;
 	if (lse != NULL && (out_begin(lse, &acc.lsh, e) != 0 ||
 	    out_rows(lse, acc.l.data, acc.l.rows, e) != 0))

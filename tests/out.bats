@@ -611,7 +611,7 @@ hold_on_pad() {
 	ends_keeping_old "selfattn: K.npy: the file was cut short while it was read"
 	# the same size, numbers written over in place (dd, no truncation)
 	hold_on_pad 'printf "\\0\\0\\0\\0\\0\\0\\0\\0" | dd of=K.npy bs=1 seek=200 conv=notrunc status=none'
-	ends_keeping_old "selfattn: K.npy: the file was written while it was read: its numbers may be part old, part new"
+	ends_keeping_old "selfattn: K.npy: the file was written while it was read: its numbers may not all be those it had when the run began"
 	# replaced by a rename (npygen writes K.npy.tmp first): the run
 	# reads the file it mapped, the old one, and succeeds
 	"$ROOT/tests/tools/npygen" 100 4 K.npy
@@ -620,6 +620,40 @@ hold_on_pad() {
 	wait "$pid"
 	cmp y.csv want.csv
 	no_temps
+	# replaced by a rename while an earlier input is read (the queries,
+	# from a FIFO), then cut: the file mapped is the new one, and cut
+	"$ROOT/tests/tools/npygen" 100 4 K.npy
+	rm -f q pad
+	mkfifo q pad
+	echo OLD >y.csv
+	"$SA" -Q q -K K.npy -V randn:100x4 --key-padding pad -o y.csv 2>err &
+	pid=$!
+	exec 6>q
+	"$ROOT/tests/tools/npygen" -s 7 100 4 K.npy
+	printf '1,2,3,4\n' >&6
+	exec 6>&-
+	exec 7>pad
+	truncate -s 3264 K.npy
+	printf '0\n%.0s' $(seq 100) >&7
+	exec 7>&-
+	ends_keeping_old "selfattn: K.npy: the file was cut short while it was read"
+}
+
+@test "out: --merge: a shard cut inside its last page while the merge reads another is a data error" {
+	# two shards of keys (100 x 4 doubles: 3328 bytes, one page)
+	"$SA" -Q randn:100x4 -K randn:50x4 -V randn:50x4 --seed 1 \
+	    -o y1.npy --lse l1.npy
+	"$SA" -Q randn:100x4 -K randn:50x4 -V randn:50x4 --seed 2 \
+	    -o y2.npy --lse l2.npy
+	echo OLD >y.csv
+	mkfifo fy
+	"$SA" --merge -o y.csv y1.npy l1.npy fy l2.npy 2>err &
+	pid=$!
+	exec 7>fy
+	truncate -s 3264 y1.npy
+	cat y2.npy >&7
+	exec 7>&-
+	ends_keeping_old "selfattn: y1.npy: the file was cut short while it was read"
 }
 
 @test "out: a signal ignored on entry stays ignored" {
