@@ -17,6 +17,9 @@ PREFIX = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+# what prints the completion scripts at install: a selfattn the build
+# machine runs (a native build of the same source, when cross-compiling)
+COMPLETE = ./selfattn
 
 LIB = src/err.o src/mat.o src/num.o src/text.o src/npy.o src/rng.o \
 	src/input.o src/out.o src/plan.o src/run.o src/merge.o src/attn.o \
@@ -40,11 +43,12 @@ selfattn: src/main.o $(LIB)
 src/main.o $(LIB) $(TOOLS): $(HDR) Makefile
 
 .c.o:
-	$(CC) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Test tools: each is one file of tests/tools/ linked with the modules.
 .c:
-	$(CC) $(WARN) $(CFLAGS) -Isrc -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB) \
+	    $(LDLIBS)
 $(TOOLS): $(LIB)
 
 test: have-bats selfattn $(TOOLS)
@@ -79,8 +83,10 @@ install: selfattn
 	cp -f man/selfattn.1 $(DESTDIR)$(MANPREFIX)/man1/selfattn.1
 	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/selfattn.1
 	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
-	./selfattn --completion bash >$(DESTDIR)$(BASHCOMPDIR)/selfattn
-	./selfattn --completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_selfattn
+	for s in bash:$(DESTDIR)$(BASHCOMPDIR)/selfattn \
+	    zsh:$(DESTDIR)$(ZSHCOMPDIR)/_selfattn; do f=$${s#*:}; \
+	    $(COMPLETE) --completion $${s%%:*} >$$f.tmp && mv -f $$f.tmp $$f \
+	    || { rm -f $$f.tmp; exit 1; }; done
 	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/selfattn \
 		$(DESTDIR)$(ZSHCOMPDIR)/_selfattn
 

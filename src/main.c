@@ -1701,7 +1701,12 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		o->threads = (int)u;
 	}
 	if (o->threads == 0) {
+#ifdef _SC_NPROCESSORS_ONLN	/* (not POSIX: glibc, musl; hidden by
+				 * _XOPEN_SOURCE on FreeBSD and macOS) */
 		long np = sysconf(_SC_NPROCESSORS_ONLN);
+#else
+		long np = 1;
+#endif
 
 		o->threads = np < 1 ? 1 : np > MAX_THREADS ? MAX_THREADS :
 		    (int)np;

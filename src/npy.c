@@ -82,7 +82,7 @@ npy_like(const unsigned char *buf, size_t len)
 	    buf[MAGIC_LEN] >= 1 && buf[MAGIC_LEN] <= 3 &&
 	    buf[MAGIC_LEN + 1] == 0) || (len >= MAGIC_LEN &&
 	    (buf[0] < 0x20 || buf[0] >= 0x7f) &&
-	    memcmp(buf + 1, MAGIC + 1, MAGIC_LEN - 1) == 0) ||
+	    memcmp(buf + 1, &MAGIC[1], MAGIC_LEN - 1) == 0) ||
 	    (len >= sizeof UTF8_MAGIC - 1 &&
 	    memcmp(buf, UTF8_MAGIC, sizeof UTF8_MAGIC - 1) == 0) ||
 	    (len > 1 && len < MAGIC_LEN && memcmp(buf, MAGIC, len) == 0);

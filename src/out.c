@@ -442,8 +442,10 @@ make_tmp(struct out *o, const struct stat *st, struct err *e)
 	if (st != NULL) {
 		/* Keep the replaced file's owner and group where we may
 		 * (the group alone if not the owner), then its mode. */
-		if (fchown(fd, st->st_uid, st->st_gid) != 0)
-			(void)fchown(fd, (uid_t)-1, st->st_gid);
+		if (fchown(fd, st->st_uid, st->st_gid) != 0 &&
+		    fchown(fd, (uid_t)-1, st->st_gid) != 0) {
+			/* neither: the file keeps ours, as a new one */
+		}
 		fchmod(fd, st->st_mode & 0777);
 	} else {
 		/* mkstemp makes 0600; give the mode open(2) would. */

@@ -368,11 +368,12 @@ usage_fails() {
 @test "diagnostics: one line in one write(2), so that runs sharing standard error do not mix lines" {
 	strace -f -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
 	printf '1,2\n3,\342\200\256x\n' >"$BATS_TEST_TMPDIR/b.csv"
-	run strace -f -e trace=write -o "$BATS_TEST_TMPDIR/st" "$SA" \
+	run strace -f -e trace=write,writev -o "$BATS_TEST_TMPDIR/st" "$SA" \
 	    -Q "$BATS_TEST_TMPDIR/b.csv" -K rand:3x2 -V rand:3x2
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: $BATS_TEST_TMPDIR/b.csv:2:3: expected a number, found \"\\xe2\\x80\\xaex\"" ]
-	[ "$(grep -c 'write(2,' "$BATS_TEST_TMPDIR/st")" -eq 1 ]
+	# (glibc writes it with write, musl with writev)
+	[ "$(grep -cE 'writev?\(2,' "$BATS_TEST_TMPDIR/st")" -eq 1 ]
 }
 
 @test "data: a field quoted in a message keeps its letters, escapes C1 and bidirectional controls, stray bytes and the byte order mark" {
