@@ -30,8 +30,8 @@ int input_load(const char *spec, struct rng *r, struct par *pool,
 
 /* For a matrix input_load left in its file's mapping (m->map), read in
  * place while the run computes: has that file been cut short or written
- * since (its size, or its time of last change, not what they were when
- * it was mapped)?  A cut inside the last page mapped raises no SIGBUS
+ * since (its size, or its time of last modification, not what they
+ * were when it was mapped)?  A cut inside the last page mapped raises no SIGBUS
  * (the page reads as zeros past the new end), and a file written again,
  * as numpy.save() does, may have been read part old, part new.  Returns
  * 0 (no change, or not mapped, or the name now names another file, as

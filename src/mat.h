@@ -25,8 +25,8 @@ struct mat {
 	int fd;			/* with map: the file, open (a large one; else
 				 * -1), which mat_free closes; data lies
 				 * (data - map) bytes in */
-	dev_t dev;		/* with map: the file mapped, and its time of */
-	ino_t ino;		/* last change then (input_changed()) */
+	dev_t dev;		/* with map: the file mapped, and its time */
+	ino_t ino;		/* of last modification then (input_changed) */
 	struct timespec mtime;
 };
 

@@ -1486,19 +1486,32 @@ typed(const struct run *r, const struct mat *src, char **buf)
 	return t;
 }
 
-/* Pack weight t of (WQ, WK, WV, WO, Wa, Ua), if given: a task of
- * prepare().  A float run converts it into worker id's r->conv first. */
+#define NWEIGHTS 6	/* the weights packed by prepare(), a task each */
+
+/* They, in that order (WQ, WK, WV, WO, Wa, Ua): NULL where not given. */
+static void
+weights_of(const struct plan *p, const struct mat *wm[NWEIGHTS])
+{
+	wm[0] = p->wq;
+	wm[1] = p->wk;
+	wm[2] = p->wv;
+	wm[3] = p->wo;
+	wm[4] = p->wa;
+	wm[5] = p->ua;
+}
+
+/* Pack weight t of weights_of(), if given: a task of prepare().  A
+ * float run converts it into worker id's r->conv first. */
 static void
 weight_task(void *arg, size_t t, int id)
 {
 	const struct run *r = arg;
-	const struct plan *p = r->p;
-	const struct mat *const wm[] = { p->wq, p->wk, p->wv, p->wo, p->wa,
-	    p->ua };
+	const struct mat *wm[NWEIGHTS];
 	char *const dst[] = { r->wq, r->wk, r->wv, r->wo, r->wa, r->ua };
 	char *conv = AT(r->conv, (size_t)id * r->nconv);
 	const char *src;
 
+	weights_of(r->p, wm);
 	if (wm[t] == NULL)
 		return;
 	src = (const char *)wm[t]->data;
@@ -1522,7 +1535,7 @@ prepare(struct run *r, struct par *pool)
 
 	if (!p->self)
 		r->x = typed(r, p->q, &buf);
-	par_run(pool, 6, weight_task, r);
+	par_run(pool, NWEIGHTS, weight_task, r);
 	for (h = 0; h < p->H; h++) {
 		struct attn_head *hd = &r->head[h];
 
@@ -1690,12 +1703,12 @@ static size_t
 busy(struct run *r, const struct plan *p, enum attn_dtype dtype,
     struct out *const out[PLAN_NOUT], size_t nw)
 {
-	const struct mat *const wm[] = { p->wq, p->wk, p->wv, p->wo, p->wa,
-	    p->ua };
+	const struct mat *wm[NWEIGHTS];
 	size_t t = 0, i;
 
 	choose(r, p, dtype, out, nw);
-	for (i = 0; i < sizeof wm / sizeof wm[0]; i++)
+	weights_of(p, wm);
+	for (i = 0; i < NWEIGHTS; i++)
 		t += wm[i] != NULL;
 	if (r->keys == KEYS_PREPACKED)
 		t = max2(t, r->nkb);
