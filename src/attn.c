@@ -213,12 +213,12 @@ static const float exp_c_s[7] = {
 #include "attn_isa.h"
 
 const struct attn_ops *
-attn_ops(enum attn_dtype dtype)
+attn_ops(enum attn_dtype dtype, enum gemm_isa isa)
 {
 #if defined(__x86_64__)
-	if (gemm_isa() >= GEMM_ISA_AVX512)
+	if (isa >= GEMM_ISA_AVX512)
 		return dtype == ATTN_F32 ? &ops_s2 : &ops_d2;
-	if (gemm_isa() >= GEMM_ISA_AVX2)
+	if (isa >= GEMM_ISA_AVX2)
 		return dtype == ATTN_F32 ? &ops_s1 : &ops_d1;
 #endif
 	return dtype == ATTN_F32 ? &ops_s0 : &ops_d0;

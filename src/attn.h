@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include "gemm.h"
+
 /* The block sizes.  `make check-sanitize` also builds selfattn with
  * blocks of 2 query rows and 1 key and chunks of 2 keys
  * (tests/sanitize/check.sh), so that its random runs of a handful of
@@ -280,7 +282,8 @@ struct attn_ops {
  * is that far, or not finite. */
 double attn_raise(enum attn_dtype dtype, double m);
 
-/* The kernels for dtype at the ISA level gemm.h chose (gemm_isa()). */
-const struct attn_ops *attn_ops(enum attn_dtype dtype);
+/* The kernels for dtype at ISA level isa (gemm_isa_choose()), whose
+ * products they run at that level. */
+const struct attn_ops *attn_ops(enum attn_dtype dtype, enum gemm_isa isa);
 
 #endif

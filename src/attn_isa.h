@@ -1,7 +1,8 @@
 /*
  * attn_isa.h - instantiate attn_tmpl.h for the element type attn.c has
  * just defined (T ..., T_SUF the type's suffix, T_FMA its fused
- * multiply-add builtin) at every ISA level: generic (suffix 0), and on
+ * multiply-add builtin) at every ISA level (ISA, gemm.h's level, which
+ * its products run at): generic (suffix 0), and on
  * x86-64 AVX2 + FMA (suffix 1) and AVX-512F (suffix 2: the loops of the
  * softmax in 512-bit vectors; built for AVX2 under -DGEMM_AVX512_EMULATE,
  * as gemm.c does, so that the level can be tested without the CPU).
@@ -14,12 +15,14 @@
  * (vfmac) and the test of normal() with AVX2's intrinsics.
  */
 #define SUF CAT(T_SUF, 0)
+#define ISA GEMM_ISA_GENERIC
 #define TARGET
 #define FMA GEN_FMA
 #define VBYTES 16
 #define VACC 12
 #include "attn_tmpl.h"
 #undef SUF
+#undef ISA
 #undef TARGET
 #undef FMA
 #undef VBYTES
@@ -27,6 +30,7 @@
 
 #if defined(__x86_64__)
 #define SUF CAT(T_SUF, 1)
+#define ISA GEMM_ISA_AVX2
 #define TARGET __attribute__((target("avx2,fma")))
 #define FMA T_FMA
 #define VBYTES 32
@@ -35,12 +39,14 @@
 #include "attn_tmpl.h"
 #undef X256
 #undef SUF
+#undef ISA
 #undef TARGET
 #undef FMA
 #undef VBYTES
 #undef VACC
 
 #define SUF CAT(T_SUF, 2)
+#define ISA GEMM_ISA_AVX512
 #ifdef GEMM_AVX512_EMULATE
 #define TARGET __attribute__((target("avx2,fma")))
 #elif defined(__clang__)	/* which has no prefer-vector-width */
@@ -57,6 +63,7 @@
 #include "attn_tmpl.h"
 #undef X512
 #undef SUF
+#undef ISA
 #undef TARGET
 #undef FMA
 #undef VBYTES

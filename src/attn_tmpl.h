@@ -5,7 +5,7 @@
  *	F(x)	x with this instance's suffix
  *	TARGET	the function attribute of the ISA level (or nothing)
  *	FMA(a, b, c)	a*b + c, fused where the level has FMA
- *	GEMM(x)	gemm_x or gemm_f32_x
+ *	GEMM(x)	gemm_x or gemm_f32_x, called at level ISA (gemm.h)
  *	EXPF	the scalar libm exp for T
  *	T_EXP_*, T_TANH_*	the constants of the vector exp and tanh
  *		for T (in attn.c)
@@ -128,7 +128,7 @@ F(linear)(size_t n, size_t k, size_t c, const void *X, size_t ldx,
 	T *y = Y;
 	size_t i, j;
 
-	GEMM(packed)(n, k, c, X, ldx, Wp, Y, ldy, GEMM_OVERWRITE, work);
+	GEMM(packed)(ISA, n, k, c, X, ldx, Wp, Y, ldy, GEMM_OVERWRITE, work);
 	if (b == NULL)
 		return;
 	for (i = 0; i < n; i++)
@@ -220,7 +220,7 @@ static size_t
 F(work_size)(const struct attn_head *h)
 {
 	size_t k = h->dk > ATTN_BC ? h->dk : ATTN_BC;
-	size_t g = GEMM(work_size)(ATTN_BR, k, 0);
+	size_t g = GEMM(work_size)(ISA, ATTN_BR, k, 0);
 	size_t s = (size_t)ATTN_BR * (ATTN_BC + QCOPY(h)), a = 0, o;
 
 	/* ATTN_BR·dv, saturated as below */
@@ -531,11 +531,11 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 		(void)kp;
 	} else if (kp != NULL && plain && mx != NULL) {
 		/* the scale and the maxima as the products are stored */
-		GEMM(packed_max)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC, scale,
+		GEMM(packed_max)(ISA, nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC, scale,
 		    mx, work);
 		return;
 	} else if (kp != NULL)
-		GEMM(packed)(nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC,
+		GEMM(packed)(ISA, nq, h->dk, bc, Q, ldq, kp, S, ATTN_BC,
 		    GEMM_OVERWRITE, work);
 	for (i = 0; i < nq; i++) {
 		T *s = S + i * ATTN_BC;
@@ -1207,10 +1207,10 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		if (kp != NULL) {
 			if (keys->vbad != NULL && keys->vbad[b]) {
 				memset(Ot, 0, nq * h->dv * sizeof *Ot);
-				GEMM(packed_nz)(nq, bc, h->dv, S, ATTN_BC, vp +
+				GEMM(packed_nz)(ISA, nq, bc, h->dv, S, ATTN_BC, vp +
 				    b * h->vstride, Ot, h->dv);
 			} else
-				GEMM(packed)(nq, bc, h->dv, S, ATTN_BC, vp +
+				GEMM(packed)(ISA, nq, bc, h->dv, S, ATTN_BC, vp +
 				    b * h->vstride, Ot, h->dv, GEMM_OVERWRITE,
 				    work);
 			F(addto)(nq, h->dv, Ot, h->dv, O, ldo);
@@ -1436,25 +1436,25 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 static size_t
 F(packed_size)(size_t k, size_t m)
 {
-	return GEMM(packed_size)(k, m);
+	return GEMM(packed_size)(ISA, k, m);
 }
 
 static size_t
 F(linear_work)(size_t n, size_t k)
 {
-	return GEMM(work_size)(n, k, 0);
+	return GEMM(work_size)(ISA, n, k, 0);
 }
 
 static void
 F(pack_b)(size_t k, size_t m, const void *B, size_t ldb, void *Bp)
 {
-	GEMM(pack_b)(k, m, B, ldb, Bp);
+	GEMM(pack_b)(ISA, k, m, B, ldb, Bp);
 }
 
 static void
 F(pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb, void *Bp)
 {
-	GEMM(pack_bt)(k, m, Bt, ldb, Bp);
+	GEMM(pack_bt)(ISA, k, m, Bt, ldb, Bp);
 }
 
 static const struct attn_ops F(ops) = {

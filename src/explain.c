@@ -276,7 +276,7 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 		want[i] = c->path[i] != NULL;
 	/* the pictures are drawn from the weights, as -a's (main.c) */
 	want[PLAN_PIC] = want[PLAN_HEAT] || want[PLAN_SHOW];
-	if (run_info(&p, c->dtype, c->threads, c->fmt, want, &ri, e) != 0)
+	if (run_info(&p, c->dtype, c->isa, c->threads, c->fmt, want, &ri, e) != 0)
 		goto done;
 	plan_shapes(&p, sh);
 
@@ -424,7 +424,7 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 		    c->threads);
 	fprintf(f, "compute: %s, ISA %s, %d thread%s%s, %s: %zu query "
 	    "block%s%s x %zu key chunk%s per sequence, keys %s\n", c->dtype ==
-	    ATTN_F32 ? "f32" : "f64", gemm_isa_name(gemm_isa()), ri.workers,
+	    ATTN_F32 ? "f32" : "f64", gemm_isa_name(c->isa), ri.workers,
 	    ri.workers == 1 ? "" : "s", asked, ri.keysplit ? "key-split" :
 	    "query-split", ri.nqb, ri.nqb == 1 ? "" : "s", g, ri.nch,
 	    ri.nch == 1 ? "" : "s", ri.keys);

@@ -25,6 +25,7 @@ struct explain_cfg {
 	int html;			/* --heatmap draws an HTML page */
 	int threads;
 	enum attn_dtype dtype;
+	enum gemm_isa isa;
 	/* --labels, --key-labels: loaded, with their specs; NULL: none */
 	const struct labels *ql, *kl;
 	const char *qspec, *kspec;

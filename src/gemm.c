@@ -102,11 +102,9 @@
  * compiler splits each 512-bit vector in two) and lets it be selected
  * (tests/gemm.bats does).
  *
- * Dispatch: a table of function pointers per element type, set once
- * under pthread_once (gemm_init) from __builtin_cpu_supports and
- * SELFATTN_ISA; see gemm.h.
+ * Dispatch: a constant table of function pointers per element type and
+ * level, indexed by the level each call is given; see gemm.h.
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,11 +294,22 @@ static const char *const isa_names[GEMM_ISA_COUNT] = {
 	"generic", "avx2", "avx512"
 };
 
-/* The table: written by init_once (or gemm_set_isa), then only read. */
-static enum gemm_isa cur_isa;
-static const struct ops_d *cur_d;
-static const struct ops_s *cur_s;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+/* The kernels of each level, by enum gemm_isa (a level this build lacks
+ * is never chosen: its entry is the generic one). */
+static const struct ops_d *const tab_d[GEMM_ISA_COUNT] = {
+#if defined(__x86_64__)
+	&ops_d_generic, &ops_d_avx2, &ops_d_avx512
+#else
+	&ops_d_generic, &ops_d_generic, &ops_d_generic
+#endif
+};
+static const struct ops_s *const tab_s[GEMM_ISA_COUNT] = {
+#if defined(__x86_64__)
+	&ops_s_generic, &ops_s_avx2, &ops_s_avx512
+#else
+	&ops_s_generic, &ops_s_generic, &ops_s_generic
+#endif
+};
 
 int gemm_isa_supported(enum gemm_isa isa)
 {
@@ -327,50 +336,15 @@ int gemm_isa_supported(enum gemm_isa isa)
 	}
 }
 
-static void set_isa(enum gemm_isa isa)
+enum gemm_isa gemm_isa_choose(const char *want)
 {
-	cur_isa = isa;
-	switch (isa) {
-#if defined(__x86_64__)
-	case GEMM_ISA_AVX512:
-		cur_d = &ops_d_avx512;
-		cur_s = &ops_s_avx512;
-		break;
-	case GEMM_ISA_AVX2:
-		cur_d = &ops_d_avx2;
-		cur_s = &ops_s_avx2;
-		break;
-#endif
-	default:
-		cur_isa = GEMM_ISA_GENERIC;
-		cur_d = &ops_d_generic;
-		cur_s = &ops_s_generic;
-		break;
-	}
-}
+	int isa = want != NULL ? gemm_isa_parse(want) : -1;
 
-static void init_once(void)
-{
-	const char *env = getenv("SELFATTN_ISA");
-	int want = env != NULL ? gemm_isa_parse(env) : -1;
-	int isa = GEMM_ISA_COUNT - 1;
-
-	if (want >= 0)
-		isa = want;
+	if (isa < 0)
+		isa = GEMM_ISA_COUNT - 1;
 	while (isa > 0 && !gemm_isa_supported((enum gemm_isa)isa))
 		isa--;
-	set_isa((enum gemm_isa)isa);
-}
-
-void gemm_init(void)
-{
-	pthread_once(&once, init_once);
-}
-
-enum gemm_isa gemm_isa(void)
-{
-	gemm_init();
-	return cur_isa;
+	return (enum gemm_isa)isa;
 }
 
 const char *gemm_isa_name(enum gemm_isa isa)
@@ -386,15 +360,6 @@ int gemm_isa_parse(const char *name)
 		if (strcmp(name, isa_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-int gemm_set_isa(enum gemm_isa isa)
-{
-	gemm_init();
-	if (!gemm_isa_supported(isa))
-		return -1;
-	set_isa(isa);
-	return 0;
 }
 
 /* ---- entry points: checks common to all levels, then the table ---- */
@@ -418,168 +383,150 @@ static void zero_s(size_t n, size_t m, float *C, size_t ldc,
 				C[i * ldc + j] = 0.0f;
 }
 
-size_t gemm_packed_size(size_t k, size_t m)
+size_t gemm_packed_size(enum gemm_isa isa, size_t k, size_t m)
 {
-	gemm_init();
-	return cur_d->packed_size(k, m);
+	return tab_d[isa]->packed_size(k, m);
 }
 
-size_t gemm_work_size(size_t n, size_t k, size_t m)
+size_t gemm_work_size(enum gemm_isa isa, size_t n, size_t k, size_t m)
 {
-	gemm_init();
-	return cur_d->work_size(n, k, m);
+	return tab_d[isa]->work_size(n, k, m);
 }
 
-void gemm_pack_b(size_t k, size_t m, const double *B, size_t ldb,
-    double *Bp)
+void gemm_pack_b(enum gemm_isa isa, size_t k, size_t m, const double *B,
+    size_t ldb, double *Bp)
 {
-	gemm_init();
 	if (k > 0 && m > 0)
-		cur_d->pack_b(k, m, B, ldb, Bp);
+		tab_d[isa]->pack_b(k, m, B, ldb, Bp);
 }
 
-void gemm_pack_bt(size_t k, size_t m, const double *Bt, size_t ldb,
-    double *Bp)
+void gemm_pack_bt(enum gemm_isa isa, size_t k, size_t m, const double *Bt,
+    size_t ldb, double *Bp)
 {
-	gemm_init();
 	if (k > 0 && m > 0)
-		cur_d->pack_bt(k, m, Bt, ldb, Bp);
+		tab_d[isa]->pack_bt(k, m, Bt, ldb, Bp);
 }
 
-void gemm_packed(size_t n, size_t k, size_t m, const double *A,
-    size_t lda, const double *Bp, double *C, size_t ldc,
+void gemm_packed(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const double *A, size_t lda, const double *Bp, double *C, size_t ldc,
     enum gemm_acc acc, double *work)
 {
-	gemm_init();
 	if (n == 0 || m == 0)
 		return;
 	if (k == 0)
 		zero_d(n, m, C, ldc, acc);
 	else
-		cur_d->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
+		tab_d[isa]->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
 }
 
-void gemm_packed_max(size_t n, size_t k, size_t m, const double *A,
-    size_t lda, const double *Bp, double *C, size_t ldc, double scale,
-    double *mx, double *work)
+void gemm_packed_max(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const double *A, size_t lda, const double *Bp, double *C, size_t ldc,
+    double scale, double *mx, double *work)
 {
-	gemm_init();
-	cur_d->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, work);
+	tab_d[isa]->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, work);
 }
 
-void gemm_packed_nz(size_t n, size_t k, size_t m, const double *A,
-    size_t lda, const double *Bp, double *C, size_t ldc)
+void gemm_packed_nz(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const double *A, size_t lda, const double *Bp, double *C, size_t ldc)
 {
-	gemm_init();
 	if (n > 0 && m > 0 && k > 0)
-		cur_d->packed_nz(n, k, m, A, lda, Bp, C, ldc);
+		tab_d[isa]->packed_nz(n, k, m, A, lda, Bp, C, ldc);
 }
 
-void gemm_nn(size_t n, size_t k, size_t m, const double *A, size_t lda,
-    const double *B, size_t ldb, double *C, size_t ldc, enum gemm_acc acc,
-    double *work)
-{
-	gemm_init();
-	if (n == 0 || m == 0)
-		return;
-	if (k == 0)
-		zero_d(n, m, C, ldc, acc);
-	else
-		cur_d->nn(n, k, m, A, lda, B, ldb, C, ldc, acc, work);
-}
-
-void gemm_nt(size_t n, size_t k, size_t m, const double *A, size_t lda,
-    const double *Bt, size_t ldb, double *C, size_t ldc,
+void gemm_nn(enum gemm_isa isa, size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *B, size_t ldb, double *C, size_t ldc,
     enum gemm_acc acc, double *work)
 {
-	gemm_init();
 	if (n == 0 || m == 0)
 		return;
 	if (k == 0)
 		zero_d(n, m, C, ldc, acc);
 	else
-		cur_d->nt(n, k, m, A, lda, Bt, ldb, C, ldc, acc, work);
+		tab_d[isa]->nn(n, k, m, A, lda, B, ldb, C, ldc, acc, work);
 }
 
-size_t gemm_f32_packed_size(size_t k, size_t m)
+void gemm_nt(enum gemm_isa isa, size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *Bt, size_t ldb, double *C, size_t ldc,
+    enum gemm_acc acc, double *work)
 {
-	gemm_init();
-	return cur_s->packed_size(k, m);
+	if (n == 0 || m == 0)
+		return;
+	if (k == 0)
+		zero_d(n, m, C, ldc, acc);
+	else
+		tab_d[isa]->nt(n, k, m, A, lda, Bt, ldb, C, ldc, acc, work);
 }
 
-size_t gemm_f32_work_size(size_t n, size_t k, size_t m)
+size_t gemm_f32_packed_size(enum gemm_isa isa, size_t k, size_t m)
 {
-	gemm_init();
-	return cur_s->work_size(n, k, m);
+	return tab_s[isa]->packed_size(k, m);
 }
 
-void gemm_f32_pack_b(size_t k, size_t m, const float *B, size_t ldb,
-    float *Bp)
+size_t gemm_f32_work_size(enum gemm_isa isa, size_t n, size_t k, size_t m)
 {
-	gemm_init();
+	return tab_s[isa]->work_size(n, k, m);
+}
+
+void gemm_f32_pack_b(enum gemm_isa isa, size_t k, size_t m, const float *B,
+    size_t ldb, float *Bp)
+{
 	if (k > 0 && m > 0)
-		cur_s->pack_b(k, m, B, ldb, Bp);
+		tab_s[isa]->pack_b(k, m, B, ldb, Bp);
 }
 
-void gemm_f32_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
-    float *Bp)
+void gemm_f32_pack_bt(enum gemm_isa isa, size_t k, size_t m, const float *Bt,
+    size_t ldb, float *Bp)
 {
-	gemm_init();
 	if (k > 0 && m > 0)
-		cur_s->pack_bt(k, m, Bt, ldb, Bp);
+		tab_s[isa]->pack_bt(k, m, Bt, ldb, Bp);
 }
 
-void gemm_f32_packed(size_t n, size_t k, size_t m, const float *A,
-    size_t lda, const float *Bp, float *C, size_t ldc, enum gemm_acc acc,
-    float *work)
+void gemm_f32_packed(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *Bp, float *C, size_t ldc,
+    enum gemm_acc acc, float *work)
 {
-	gemm_init();
 	if (n == 0 || m == 0)
 		return;
 	if (k == 0)
 		zero_s(n, m, C, ldc, acc);
 	else
-		cur_s->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
+		tab_s[isa]->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
 }
 
-void gemm_f32_packed_max(size_t n, size_t k, size_t m, const float *A,
-    size_t lda, const float *Bp, float *C, size_t ldc, float scale,
-    float *mx, float *work)
+void gemm_f32_packed_max(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *Bp, float *C, size_t ldc,
+    float scale, float *mx, float *work)
 {
-	gemm_init();
-	cur_s->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, work);
+	tab_s[isa]->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, work);
 }
 
-void gemm_f32_packed_nz(size_t n, size_t k, size_t m, const float *A,
-    size_t lda, const float *Bp, float *C, size_t ldc)
+void gemm_f32_packed_nz(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *Bp, float *C, size_t ldc)
 {
-	gemm_init();
 	if (n > 0 && m > 0 && k > 0)
-		cur_s->packed_nz(n, k, m, A, lda, Bp, C, ldc);
+		tab_s[isa]->packed_nz(n, k, m, A, lda, Bp, C, ldc);
 }
 
-void gemm_f32_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
-    const float *B, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
-    float *work)
+void gemm_f32_nn(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *B, size_t ldb, float *C,
+    size_t ldc, enum gemm_acc acc, float *work)
 {
-	gemm_init();
 	if (n == 0 || m == 0)
 		return;
 	if (k == 0)
 		zero_s(n, m, C, ldc, acc);
 	else
-		cur_s->nn(n, k, m, A, lda, B, ldb, C, ldc, acc, work);
+		tab_s[isa]->nn(n, k, m, A, lda, B, ldb, C, ldc, acc, work);
 }
 
-void gemm_f32_nt(size_t n, size_t k, size_t m, const float *A, size_t lda,
-    const float *Bt, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
-    float *work)
+void gemm_f32_nt(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *Bt, size_t ldb, float *C,
+    size_t ldc, enum gemm_acc acc, float *work)
 {
-	gemm_init();
 	if (n == 0 || m == 0)
 		return;
 	if (k == 0)
 		zero_s(n, m, C, ldc, acc);
 	else
-		cur_s->nt(n, k, m, A, lda, Bt, ldb, C, ldc, acc, work);
+		tab_s[isa]->nt(n, k, m, A, lda, Bt, ldb, C, ldc, acc, work);
 }

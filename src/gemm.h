@@ -33,8 +33,8 @@
  * split.  Different ISA levels may differ in the last bits (FMA or not).
  * Infinities and NaNs propagate as IEEE arithmetic says (no fast-math).
  *
- * Memory.  Nothing here allocates, does I/O or keeps state, except the
- * dispatch table (below).  The caller provides:
+ * Memory.  Nothing here allocates, does I/O or keeps state.  The caller
+ * provides:
  *   - the packed B: gemm_packed_size(k, m) elements.  Its layout depends
  *     on the ISA level chosen (register-tile width), so pack and multiply
  *     under the same level.  Any address aligned for the element type
@@ -56,17 +56,11 @@
  * each with its own workspace and C rows; a packed B is only read by
  * gemm_packed, so many threads may share one.
  *
- * Dispatch.  The ISA level is chosen once, on the first call of any
- * function here (through pthread_once, so that first call may come from
- * any thread), or by an explicit gemm_init().  The choice is the best
- * level the CPU (and OS) supports, unless the environment variable
- *
- *     SELFATTN_ISA=generic|avx2|avx512
- *
- * asks for a lower one (asking for more than the CPU has gives the best
- * it has; an unknown value is ignored).  Non-x86-64 builds have only
- * "generic".  gemm_set_isa() changes the level later, for tests and
- * benchmarks only: it is not thread-safe, and B must be packed again.
+ * Dispatch.  Every function takes the ISA level first: the caller
+ * chooses it once (gemm_isa_choose: the best level the CPU and OS
+ * support, or a lower one asked for by name) and passes it to every
+ * call; there is no level kept here.  Non-x86-64 builds have only
+ * "generic".  A B packed at one level is for products at that level.
  */
 #ifndef GEMM_H
 #define GEMM_H
@@ -85,15 +79,13 @@ enum gemm_isa {
 };
 #define GEMM_ISA_COUNT 3
 
-/* Choose the ISA level (see above).  Thread-safe, idempotent; called
- * by every other function, so calling it is optional. */
-void gemm_init(void);
-
-/* The ISA level in use (calls gemm_init). */
-enum gemm_isa gemm_isa(void);
-
 /* 1 if this CPU and build can run level isa, else 0. */
 int gemm_isa_supported(enum gemm_isa isa);
+
+/* The level to run at: the one named want (as gemm_isa_name gives), or
+ * the best this CPU supports when want is NULL, empty or no level's
+ * name; a level the CPU lacks gives the best it has below that. */
+enum gemm_isa gemm_isa_choose(const char *want);
 
 /* "generic", "avx2", "avx512"; NULL for an unknown value. */
 const char *gemm_isa_name(enum gemm_isa isa);
@@ -101,31 +93,28 @@ const char *gemm_isa_name(enum gemm_isa isa);
 /* The level named name (as gemm_isa_name gives), or -1. */
 int gemm_isa_parse(const char *name);
 
-/* Use level isa from now on; returns 0, or -1 (and changes nothing) if
- * it is not supported.  NOT thread-safe: only while no other thread is
- * inside these functions; B packed before must be packed again. */
-int gemm_set_isa(enum gemm_isa isa);
+/* Below, isa is a level gemm_isa_choose returned (one the CPU runs). */
 
 /* ---- double ---- */
 
 /* Elements of double for a packed B of k rows and m columns. */
-size_t gemm_packed_size(size_t k, size_t m);
+size_t gemm_packed_size(enum gemm_isa isa, size_t k, size_t m);
 
 /* Elements of double of workspace for an n x k x m product by gemm_nn
  * or gemm_nt; with m = 0, enough for gemm_packed (any m). */
-size_t gemm_work_size(size_t n, size_t k, size_t m);
+size_t gemm_work_size(enum gemm_isa isa, size_t n, size_t k, size_t m);
 
 /* Pack B (k,m), row stride ldb >= m, into Bp. */
-void gemm_pack_b(size_t k, size_t m, const double *B, size_t ldb,
-    double *Bp);
+void gemm_pack_b(enum gemm_isa isa, size_t k, size_t m, const double *B,
+    size_t ldb, double *Bp);
 
 /* Pack B^T: Bt is (m,k), row stride ldb >= k; packs B = Bt^T (k,m). */
-void gemm_pack_bt(size_t k, size_t m, const double *Bt, size_t ldb,
-    double *Bp);
+void gemm_pack_bt(enum gemm_isa isa, size_t k, size_t m, const double *Bt,
+    size_t ldb, double *Bp);
 
 /* C (n,m) (+)= A (n,k) . B (k,m), B packed by gemm_pack_b/_bt(k, m). */
-void gemm_packed(size_t n, size_t k, size_t m, const double *A,
-    size_t lda, const double *Bp, double *C, size_t ldc,
+void gemm_packed(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const double *A, size_t lda, const double *Bp, double *C, size_t ldc,
     enum gemm_acc acc, double *work);
 
 /* C (n,m) += A (n,k) . B (k,m), B packed, without the terms whose A
@@ -134,8 +123,8 @@ void gemm_packed(size_t n, size_t k, size_t m, const double *A,
  * infinity or a NaN, where a zero of A must add nothing (0*inf is NaN);
  * with a finite B the same numbers as gemm_packed, but for the sign of
  * a zero.  Slow (a plain loop); needs no workspace. */
-void gemm_packed_nz(size_t n, size_t k, size_t m, const double *A,
-    size_t lda, const double *Bp, double *C, size_t ldc);
+void gemm_packed_nz(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const double *A, size_t lda, const double *Bp, double *C, size_t ldc);
 
 /* C (n,m) = (A (n,k) . B (k,m))·scale, B packed whole, each sum as
  * gemm_packed makes it, then multiplied by scale (rounded once), and
@@ -144,41 +133,41 @@ void gemm_packed_nz(size_t n, size_t k, size_t m, const double *A,
  * The maxima are taken from the register tiles as they are stored: no
  * pass over C (attention: the scores and their row maxima at once).
  * work as gemm_packed; mx has n elements. */
-void gemm_packed_max(size_t n, size_t k, size_t m, const double *A,
-    size_t lda, const double *Bp, double *C, size_t ldc, double scale,
-    double *mx, double *work);
+void gemm_packed_max(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const double *A, size_t lda, const double *Bp, double *C, size_t ldc,
+    double scale, double *mx, double *work);
 
 /* C (n,m) (+)= A (n,k) . B (k,m). */
-void gemm_nn(size_t n, size_t k, size_t m, const double *A, size_t lda,
-    const double *B, size_t ldb, double *C, size_t ldc, enum gemm_acc acc,
-    double *work);
+void gemm_nn(enum gemm_isa isa, size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *B, size_t ldb, double *C, size_t ldc,
+    enum gemm_acc acc, double *work);
 
 /* C (n,m) (+)= A (n,k) . Bt^T, Bt given as (m,k). */
-void gemm_nt(size_t n, size_t k, size_t m, const double *A, size_t lda,
-    const double *Bt, size_t ldb, double *C, size_t ldc,
+void gemm_nt(enum gemm_isa isa, size_t n, size_t k, size_t m, const double *A,
+    size_t lda, const double *Bt, size_t ldb, double *C, size_t ldc,
     enum gemm_acc acc, double *work);
 
 /* ---- float: the same, with float elements ---- */
 
-size_t gemm_f32_packed_size(size_t k, size_t m);
-size_t gemm_f32_work_size(size_t n, size_t k, size_t m);
-void gemm_f32_pack_b(size_t k, size_t m, const float *B, size_t ldb,
-    float *Bp);
-void gemm_f32_pack_bt(size_t k, size_t m, const float *Bt, size_t ldb,
-    float *Bp);
-void gemm_f32_packed(size_t n, size_t k, size_t m, const float *A,
-    size_t lda, const float *Bp, float *C, size_t ldc, enum gemm_acc acc,
-    float *work);
-void gemm_f32_packed_nz(size_t n, size_t k, size_t m, const float *A,
-    size_t lda, const float *Bp, float *C, size_t ldc);
-void gemm_f32_packed_max(size_t n, size_t k, size_t m, const float *A,
-    size_t lda, const float *Bp, float *C, size_t ldc, float scale,
-    float *mx, float *work);
-void gemm_f32_nn(size_t n, size_t k, size_t m, const float *A, size_t lda,
-    const float *B, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
-    float *work);
-void gemm_f32_nt(size_t n, size_t k, size_t m, const float *A, size_t lda,
-    const float *Bt, size_t ldb, float *C, size_t ldc, enum gemm_acc acc,
-    float *work);
+size_t gemm_f32_packed_size(enum gemm_isa isa, size_t k, size_t m);
+size_t gemm_f32_work_size(enum gemm_isa isa, size_t n, size_t k, size_t m);
+void gemm_f32_pack_b(enum gemm_isa isa, size_t k, size_t m, const float *B,
+    size_t ldb, float *Bp);
+void gemm_f32_pack_bt(enum gemm_isa isa, size_t k, size_t m, const float *Bt,
+    size_t ldb, float *Bp);
+void gemm_f32_packed(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *Bp, float *C, size_t ldc,
+    enum gemm_acc acc, float *work);
+void gemm_f32_packed_nz(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *Bp, float *C, size_t ldc);
+void gemm_f32_packed_max(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *Bp, float *C, size_t ldc,
+    float scale, float *mx, float *work);
+void gemm_f32_nn(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *B, size_t ldb, float *C,
+    size_t ldc, enum gemm_acc acc, float *work);
+void gemm_f32_nt(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const float *A, size_t lda, const float *Bt, size_t ldb, float *C,
+    size_t ldc, enum gemm_acc acc, float *work);
 
 #endif

@@ -324,6 +324,7 @@ struct opts {
 	int prec;
 	int threads;
 	enum attn_dtype dtype;
+	enum gemm_isa isa;	/* SELFATTN_ISA's, or the CPU's best */
 	int dry_run, quiet;
 };
 
@@ -1692,6 +1693,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	    gemm_isa_parse(p) < 0)
 		return usage_error("SELFATTN_ISA expects generic, avx2 or "
 		    "avx512, found \"%s\"", p);
+	o->isa = gemm_isa_choose(p);
 	if (o->threads == 0 && (p = getenv("SELFATTN_THREADS")) != NULL &&
 	    *p != '\0') {
 		if (parse_uint(p, 1, MAX_THREADS, &u) != 0)
@@ -1879,6 +1881,7 @@ dry_run(const struct opts *o)
 	c.html = o->heatmap != NULL && out_has_ext(o->heatmap, ".html");
 	c.threads = o->threads;
 	c.dtype = o->dtype;
+	c.isa = o->isa;
 	rc = explain_write(&c, stdout, &e);
 done:
 	label_free(&ql);
@@ -2006,7 +2009,7 @@ main(int argc, char *argv[])
 			if (heat_start(&heat, &p, qlp, klp, &ho, &e) != 0)
 				goto fail;
 		}
-		if (run_plan(&p, pool, o.dtype, out, &bar, &dead, &e) != 0 ||
+		if (run_plan(&p, pool, o.dtype, o.isa, out, &bar, &dead, &e) != 0 ||
 		    (draw && heat_end(&heat, &e) != 0))
 			goto fail;
 	}

@@ -1613,7 +1613,7 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
 /* The run's constants for plan p on nw workers: block counts, the
  * scheduler, strides.  Shared by run_plan and run_info. */
 static void
-setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
+setup(struct run *r, const struct plan *p, const struct attn_ops *ops,
     struct out *const out[PLAN_NOUT], size_t nw, int keep)
 {
 	size_t k1b;
@@ -1621,7 +1621,7 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	memset(r, 0, sizeof *r);
 	r->p = p;
 	r->out = out;
-	r->ops = attn_ops(dtype);
+	r->ops = ops;
 	r->E = r->ops->size;
 	r->hq = mul(p->H, p->dq);	/* saturated: see mul() */
 	r->hk = mul(p->G, p->dk);
@@ -1672,21 +1672,21 @@ setup(struct run *r, const struct plan *p, enum attn_dtype dtype,
  * sequence, whose n x m scores would be held, computes them again.
  */
 static void
-choose(struct run *r, const struct plan *p, enum attn_dtype dtype,
+choose(struct run *r, const struct plan *p, const struct attn_ops *ops,
     struct out *const out[PLAN_NOUT], size_t nw)
 {
 	struct mat_arena again, kept;
 
-	setup(r, p, dtype, out, nw, 0);
+	setup(r, p, ops, out, nw, 0);
 	if (!want_w(r))
 		return;
 	memset(&again, 0, sizeof again);
 	buffers(r, &again, nw);
-	setup(r, p, dtype, out, nw, 1);
+	setup(r, p, ops, out, nw, 1);
 	memset(&kept, 0, sizeof kept);
 	buffers(r, &kept, nw);
 	if (kept.overflow || (!again.overflow && kept.used > again.used))
-		setup(r, p, dtype, out, nw, 0);
+		setup(r, p, ops, out, nw, 0);
 }
 
 /*
@@ -1700,13 +1700,13 @@ choose(struct run *r, const struct plan *p, enum attn_dtype dtype,
  * are anyway the same for any number.
  */
 static size_t
-busy(struct run *r, const struct plan *p, enum attn_dtype dtype,
+busy(struct run *r, const struct plan *p, const struct attn_ops *ops,
     struct out *const out[PLAN_NOUT], size_t nw)
 {
 	const struct mat *wm[NWEIGHTS];
 	size_t t = 0, i;
 
-	choose(r, p, dtype, out, nw);
+	choose(r, p, ops, out, nw);
 	weights_of(p, wm);
 	for (i = 0; i < NWEIGHTS; i++)
 		t += wm[i] != NULL;
@@ -1719,13 +1719,13 @@ busy(struct run *r, const struct plan *p, enum attn_dtype dtype,
 	if (t >= nw)
 		return nw;
 	t = max2(t, 1);
-	choose(r, p, dtype, out, t);
+	choose(r, p, ops, out, t);
 	return t;
 }
 
 int
-run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
-    const enum out_fmt fmt[PLAN_NOUT], const int want[PLAN_NOUT],
+run_info(const struct plan *p, enum attn_dtype dtype, enum gemm_isa isa,
+    int nthreads, const enum out_fmt fmt[PLAN_NOUT], const int want[PLAN_NOUT],
     struct run_info *ri, struct err *e)
 {
 	struct run run, *r = &run;
@@ -1743,7 +1743,7 @@ run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
 		o[i].sh = sh[i];
 		out[i] = want[i] ? &o[i] : NULL;
 	}
-	nw = busy(r, p, dtype, out, (size_t)nthreads);
+	nw = busy(r, p, attn_ops(dtype, isa), out, (size_t)nthreads);
 	memset(&a, 0, sizeof a);
 	buffers(r, &a, nw);
 	memset(ri, 0, sizeof *ri);
@@ -1765,8 +1765,8 @@ run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
 
 int
 run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
-    struct out *const out[PLAN_NOUT], struct progress *g, size_t *dead,
-    struct err *e)
+    enum gemm_isa isa, struct out *const out[PLAN_NOUT], struct progress *g,
+    size_t *dead, struct err *e)
 {
 	struct run run, *r = &run;
 	struct mat_shape sh[PLAN_NOUT];
@@ -1783,7 +1783,7 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 		if (out[i] != NULL && out_begin(out[i], &sh[i], e) != 0)
 			return -1;
 	/* the outputs begun: buffers() measures their formatted rows */
-	nw = busy(r, p, dtype, out, nw);
+	nw = busy(r, p, attn_ops(dtype, isa), out, nw);
 	buffers(r, &a, nw);
 	if (mat_arena_alloc(&a, "buffers", e) != 0)
 		return -1;

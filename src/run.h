@@ -33,7 +33,8 @@
  * query blocks are fewer than threads and keys span several chunks,
  * key-split (a task per query block and chunk, merged in chunk order
  * as they are written).  So results do not depend on the number of
- * threads.  dtype ATTN_F32 computes in single precision.
+ * threads.  dtype ATTN_F32 computes in single precision; isa is the
+ * kernels' level (gemm_isa_choose()).
  *
  * g (NULL: none) is told of the work as it is done (progress.h).
  * *dead is set to the number of query rows (over all heads and
@@ -41,8 +42,8 @@
  * (out of memory, a write error).
  */
 int run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
-    struct out *const out[PLAN_NOUT], struct progress *g, size_t *dead,
-    struct err *e);
+    enum gemm_isa isa, struct out *const out[PLAN_NOUT], struct progress *g,
+    size_t *dead, struct err *e);
 
 /* What run_plan would do, without doing it (--dry-run). */
 struct run_info {
@@ -67,8 +68,8 @@ struct run_info {
  * allocated.  Returns 0, or -1 with e set as run_plan would set it when
  * the sizes overflow.
  */
-int run_info(const struct plan *p, enum attn_dtype dtype, int nthreads,
-    const enum out_fmt fmt[PLAN_NOUT], const int want[PLAN_NOUT],
+int run_info(const struct plan *p, enum attn_dtype dtype, enum gemm_isa isa,
+    int nthreads, const enum out_fmt fmt[PLAN_NOUT], const int want[PLAN_NOUT],
     struct run_info *ri, struct err *e);
 
 #endif

@@ -71,6 +71,7 @@ main(int argc, char *argv[])
 	    -746, -1000, 1000, 0.5 * M_LN2, -0.5 * M_LN2, 88.72, 88.73,
 	    -87.33, -103.97, -103.98 };
 	size_t n, i, k, nedge = sizeof edge / sizeof edge[0], chunk = 1000;
+	enum gemm_isa isa = gemm_isa_choose(getenv("SELFATTN_ISA"));
 	size_t pass = 0, fail = 0;
 	double *x, *y, worst = 0, worstf = 0;
 	float *xf, *yf;
@@ -112,8 +113,8 @@ main(int argc, char *argv[])
 			y[k] = x[k];
 			yf[k] = xf[k];
 		}
-		attn_ops(ATTN_F64)->vexp(y, chunk);
-		attn_ops(ATTN_F32)->vexp(yf, chunk);
+		attn_ops(ATTN_F64, isa)->vexp(y, chunk);
+		attn_ops(ATTN_F32, isa)->vexp(yf, chunk);
 		for (k = 0; k < chunk; k++) {
 			int b = bad_double(x[k], y[k], &worst);
 			int bf = bad_float(xf[k], yf[k], &worstf);
@@ -142,10 +143,10 @@ main(int argc, char *argv[])
 			x[k] = k % 16 == 0 ? NAN : y[k];
 			xf[k] = k % 16 == 0 ? NAN : yf[k];
 		}
-		attn_ops(ATTN_F64)->vexp(y, chunk);
-		attn_ops(ATTN_F32)->vexp(yf, chunk);
-		attn_ops(ATTN_F64)->vexp(x, chunk);
-		attn_ops(ATTN_F32)->vexp(xf, chunk);
+		attn_ops(ATTN_F64, isa)->vexp(y, chunk);
+		attn_ops(ATTN_F32, isa)->vexp(yf, chunk);
+		attn_ops(ATTN_F64, isa)->vexp(x, chunk);
+		attn_ops(ATTN_F32, isa)->vexp(xf, chunk);
 		for (k = 0; k < chunk; k++) {
 			int b = k % 16 != 0 && memcmp(&x[k], &y[k],
 			    sizeof x[k]) != 0;

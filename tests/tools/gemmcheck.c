@@ -48,6 +48,9 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* The level every call runs at: SELFATTN_ISA's, or the CPU's best. */
+static enum gemm_isa isa;
+
 /* ---- element types behind one interface, values passed as double ---- */
 
 enum how { PACKED, NN, NT };
@@ -75,9 +78,9 @@ static void pack_d(size_t k, size_t m, const void *B, size_t ldb, int bt,
     void *Bp)
 {
 	if (bt)
-		gemm_pack_bt(k, m, B, ldb, Bp);
+		gemm_pack_bt(isa, k, m, B, ldb, Bp);
 	else
-		gemm_pack_b(k, m, B, ldb, Bp);
+		gemm_pack_b(isa, k, m, B, ldb, Bp);
 }
 
 static void mul_d(enum how h, size_t n, size_t k, size_t m, const void *A,
@@ -85,23 +88,23 @@ static void mul_d(enum how h, size_t n, size_t k, size_t m, const void *A,
     enum gemm_acc acc, void *w)
 {
 	if (h == PACKED)
-		gemm_packed(n, k, m, A, lda, B, C, ldc, acc, w);
+		gemm_packed(isa, n, k, m, A, lda, B, C, ldc, acc, w);
 	else if (h == NN)
-		gemm_nn(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+		gemm_nn(isa, n, k, m, A, lda, B, ldb, C, ldc, acc, w);
 	else
-		gemm_nt(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+		gemm_nt(isa, n, k, m, A, lda, B, ldb, C, ldc, acc, w);
 }
 
 static void nz_d(size_t n, size_t k, size_t m, const void *A, size_t lda,
     const void *Bp, void *C, size_t ldc)
 {
-	gemm_packed_nz(n, k, m, A, lda, Bp, C, ldc);
+	gemm_packed_nz(isa, n, k, m, A, lda, Bp, C, ldc);
 }
 
 static void max_d(size_t n, size_t k, size_t m, const void *A, size_t lda,
     const void *Bp, void *C, size_t ldc, double scale, void *mx, void *w)
 {
-	gemm_packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx, w);
+	gemm_packed_max(isa, n, k, m, A, lda, Bp, C, ldc, scale, mx, w);
 }
 
 static double get_d(const void *p, size_t i)
@@ -123,9 +126,9 @@ static void pack_s(size_t k, size_t m, const void *B, size_t ldb, int bt,
     void *Bp)
 {
 	if (bt)
-		gemm_f32_pack_bt(k, m, B, ldb, Bp);
+		gemm_f32_pack_bt(isa, k, m, B, ldb, Bp);
 	else
-		gemm_f32_pack_b(k, m, B, ldb, Bp);
+		gemm_f32_pack_b(isa, k, m, B, ldb, Bp);
 }
 
 static void mul_s(enum how h, size_t n, size_t k, size_t m, const void *A,
@@ -133,23 +136,23 @@ static void mul_s(enum how h, size_t n, size_t k, size_t m, const void *A,
     enum gemm_acc acc, void *w)
 {
 	if (h == PACKED)
-		gemm_f32_packed(n, k, m, A, lda, B, C, ldc, acc, w);
+		gemm_f32_packed(isa, n, k, m, A, lda, B, C, ldc, acc, w);
 	else if (h == NN)
-		gemm_f32_nn(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+		gemm_f32_nn(isa, n, k, m, A, lda, B, ldb, C, ldc, acc, w);
 	else
-		gemm_f32_nt(n, k, m, A, lda, B, ldb, C, ldc, acc, w);
+		gemm_f32_nt(isa, n, k, m, A, lda, B, ldb, C, ldc, acc, w);
 }
 
 static void nz_s(size_t n, size_t k, size_t m, const void *A, size_t lda,
     const void *Bp, void *C, size_t ldc)
 {
-	gemm_f32_packed_nz(n, k, m, A, lda, Bp, C, ldc);
+	gemm_f32_packed_nz(isa, n, k, m, A, lda, Bp, C, ldc);
 }
 
 static void max_s(size_t n, size_t k, size_t m, const void *A, size_t lda,
     const void *Bp, void *C, size_t ldc, double scale, void *mx, void *w)
 {
-	gemm_f32_packed_max(n, k, m, A, lda, Bp, C, ldc, (float)scale, mx, w);
+	gemm_f32_packed_max(isa, n, k, m, A, lda, Bp, C, ldc, (float)scale, mx, w);
 }
 
 static double get_s(const void *p, size_t i)
@@ -169,12 +172,30 @@ static double chain_s(double c, double a, double b, int fused)
 	return fused ? fmaf(fa, fb, fc) : (float)(fc + fa * fb);
 }
 
+static size_t psize_d(size_t k, size_t m)
+{
+	return gemm_packed_size(isa, k, m);
+}
+
+static size_t wsize_d(size_t n, size_t k, size_t m)
+{
+	return gemm_work_size(isa, n, k, m);
+}
+
+static size_t psize_s(size_t k, size_t m)
+{
+	return gemm_f32_packed_size(isa, k, m);
+}
+
+static size_t wsize_s(size_t n, size_t k, size_t m)
+{
+	return gemm_f32_work_size(isa, n, k, m);
+}
+
 static const struct ty types[2] = {
-	{ "f64", sizeof(double), DBL_EPSILON / 2, gemm_packed_size,
-	    gemm_work_size, pack_d, mul_d, get_d, set_d, chain_d, nz_d,
+	{ "f64", sizeof(double), DBL_EPSILON / 2, psize_d, wsize_d, pack_d, mul_d, get_d, set_d, chain_d, nz_d,
 	    max_d },
-	{ "f32", sizeof(float), FLT_EPSILON / 2, gemm_f32_packed_size,
-	    gemm_f32_work_size, pack_s, mul_s, get_s, set_s, chain_s, nz_s,
+	{ "f32", sizeof(float), FLT_EPSILON / 2, psize_s, wsize_s, pack_s, mul_s, get_s, set_s, chain_s, nz_s,
 	    max_s },
 };
 
@@ -870,28 +891,27 @@ static void test_sizes(void)
 {
 	const struct ty *t = &types[0];
 
-	check(gemm_packed_size(SIZE_MAX / 2, 3) == 0, "packed_size overflow",
+	check(gemm_packed_size(isa, SIZE_MAX / 2, 3) == 0, "packed_size overflow",
 	    t, PACKED, 0, SIZE_MAX / 2, 3, NULL);
-	check(gemm_f32_packed_size(3, SIZE_MAX - 1) == 0,
+	check(gemm_f32_packed_size(isa, 3, SIZE_MAX - 1) == 0,
 	    "packed_size overflow", &types[1], PACKED, 0, 3, SIZE_MAX - 1,
 	    NULL);
-	check(gemm_packed_size(0, 0) > 0 && gemm_work_size(0, 0, 0) > 0,
+	check(gemm_packed_size(isa, 0, 0) > 0 && gemm_work_size(isa, 0, 0, 0) > 0,
 	    "sizes > 0 when empty", t, PACKED, 0, 0, 0, NULL);
-	check(gemm_packed_size(64, 37) * sizeof(double) % 64 == 0 &&
-	    gemm_f32_packed_size(7, 3) * sizeof(float) % 64 == 0 &&
-	    gemm_packed_size(64, 37) >= 64 * 37,
+	check(gemm_packed_size(isa, 64, 37) * sizeof(double) % 64 == 0 &&
+	    gemm_f32_packed_size(isa, 7, 3) * sizeof(float) % 64 == 0 &&
+	    gemm_packed_size(isa, 64, 37) >= 64 * 37,
 	    "packed_size a multiple of 64 bytes", t, PACKED, 0, 64, 37, NULL);
-	check(gemm_work_size(SIZE_MAX, SIZE_MAX, SIZE_MAX) < 1200000 &&
-	    gemm_f32_work_size(SIZE_MAX, SIZE_MAX, SIZE_MAX) < 1200000 &&
-	    gemm_work_size(SIZE_MAX, SIZE_MAX, 0) < 40000 &&
-	    gemm_f32_work_size(SIZE_MAX, SIZE_MAX, 0) < 40000,
+	check(gemm_work_size(isa, SIZE_MAX, SIZE_MAX, SIZE_MAX) < 1200000 &&
+	    gemm_f32_work_size(isa, SIZE_MAX, SIZE_MAX, SIZE_MAX) < 1200000 &&
+	    gemm_work_size(isa, SIZE_MAX, SIZE_MAX, 0) < 40000 &&
+	    gemm_f32_work_size(isa, SIZE_MAX, SIZE_MAX, 0) < 40000,
 	    "work_size bounded", t, PACKED, SIZE_MAX, SIZE_MAX, SIZE_MAX,
 	    NULL);
 }
 
 static int cmd_test(void)
 {
-	enum gemm_isa isa = gemm_isa();
 	int fused = isa != GEMM_ISA_GENERIC;
 
 	printf("isa: %s\n", gemm_isa_name(isa));
@@ -946,7 +966,7 @@ static int cmd_bench(size_t n, size_t k, size_t m, int reps)
 	double flop = 2.0 * (double)n * (double)k * (double)m;
 
 	printf("isa: %s  n=%zu k=%zu m=%zu  best of %d\n",
-	    gemm_isa_name(gemm_isa()), n, k, m, reps);
+	    gemm_isa_name(isa), n, k, m, reps);
 	for (int ti = 0; ti < 2; ti++) {
 		const struct ty *t = &types[ti];
 		void *A = xmalloc(n * k * t->esz), *B = xmalloc(k * m * t->esz);
@@ -1013,6 +1033,7 @@ _Noreturn static void usage(void)
 
 int main(int argc, char **argv)
 {
+	isa = gemm_isa_choose(getenv("SELFATTN_ISA"));
 	if (argc == 2 && strcmp(argv[1], "test") == 0)
 		return cmd_test();
 	if (argc == 2 && strcmp(argv[1], "isas") == 0) {

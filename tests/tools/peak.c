@@ -15,7 +15,7 @@
  *
  * Prints "key value" lines, for tests/bench/run.sh to parse:
  *
- *   isa avx512              the level, chosen by gemm_isa() of the
+ *   isa avx512              the level, chosen by gemm_isa_choose() of the
  *                           library, so by exactly selfattn's rule
  *                           (best the CPU has, capped by SELFATTN_ISA)
  *   vector_bits 512
@@ -447,7 +447,7 @@ main(int argc, char *argv[])
 	struct team t;
 	long mib = 0, llc = llc_bytes();
 	int nth, i, do_fma = 1, do_bw = 1, bits = 128;
-	const char *isa;
+	enum gemm_isa isa = gemm_isa_choose(getenv("SELFATTN_ISA"));
 	long np = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(&t, 0, sizeof t);
@@ -483,7 +483,7 @@ main(int argc, char *argv[])
 
 	t.fma_d = fma_generic_d;
 	t.fma_s = fma_generic_s;
-	switch (gemm_isa()) {
+	switch (isa) {
 #if defined(__x86_64__)
 	case GEMM_ISA_AVX512:
 		t.fma_d = fma_avx512_d;
@@ -499,8 +499,8 @@ main(int argc, char *argv[])
 	default:
 		break;
 	}
-	isa = gemm_isa_name(gemm_isa());
-	printf("isa %s\nvector_bits %d\nthreads %d\n", isa, bits, nth);
+	printf("isa %s\nvector_bits %d\nthreads %d\n", gemm_isa_name(isa),
+	    bits, nth);
 	fflush(stdout);
 	if (do_fma) {
 		printf("fp64_peak_1t %.2f\n", fma_peak(&t, JOB_FMA_D, 1));

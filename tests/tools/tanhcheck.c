@@ -98,6 +98,7 @@ main(int argc, char *argv[])
 	    0.62499997, 0.62500006, 8.9, 9.1, -9.1, 44.0, 45.0, 88.7, 89.5,
 	    3e38, -3e38 };
 	size_t n, i, k, nedge = sizeof edge / sizeof edge[0], chunk = 1000;
+	enum gemm_isa isa = gemm_isa_choose(getenv("SELFATTN_ISA"));
 	size_t pass = 0, fail = 0;
 	double *x, *y, *yn, worst = 0, worstf = 0, at = 0, atf = 0;
 	float *xf, *yf, *yfn;
@@ -161,10 +162,10 @@ main(int argc, char *argv[])
 			yf[k] = xf[k];
 			yfn[k] = -xf[k];
 		}
-		attn_ops(ATTN_F64)->vtanh(y, chunk);
-		attn_ops(ATTN_F64)->vtanh(yn, chunk);
-		attn_ops(ATTN_F32)->vtanh(yf, chunk);
-		attn_ops(ATTN_F32)->vtanh(yfn, chunk);
+		attn_ops(ATTN_F64, isa)->vtanh(y, chunk);
+		attn_ops(ATTN_F64, isa)->vtanh(yn, chunk);
+		attn_ops(ATTN_F32, isa)->vtanh(yf, chunk);
+		attn_ops(ATTN_F32, isa)->vtanh(yfn, chunk);
 		for (k = 0; k < chunk; k++) {
 			int b = bad_double(x[k], y[k], &worst, &at);
 			int bf = bad_float(xf[k], yf[k], &worstf, &atf);
