@@ -615,6 +615,31 @@ set_once(const char **slot, const char *name)
 	return 0;
 }
 
+/* set_once() for an output file, which may not be named as an option
+ * is ("-a -o y.csv" forgot the weights' file: it would write them to a
+ * file "-o" and Y to standard output, and exit 0). */
+static int
+set_out(const char **slot, const char *name)
+{
+	const char *a = optarg;
+	size_t len = strcspn(a + 2, "="), i;
+
+	if (set_once(slot, name))
+		return EXIT_USAGE;
+	if (a[0] != '-' || a[1] == '\0')
+		return 0;
+	if (a[1] != '-' && (a[2] != '\0' || a[1] == ':' || strchr(shortopts,
+	    a[1]) == NULL))
+		return 0;
+	for (i = 0; a[1] == '-' && longopts[i].name != NULL; i++)
+		if (len > 0 && strncmp(longopts[i].name, a + 2, len) == 0)
+			break;
+	if (a[1] == '-' && longopts[i].name == NULL)
+		return 0;
+	return usage_error("%s expects a file name, found \"%s\", an option:"
+	    " for a file of that name, write ./%s", name, a, a);
+}
+
 /* Parse an unsigned decimal in [lo, hi]; -1 if it is not one, -2 if it
  * is one above hi. */
 static int
@@ -727,6 +752,25 @@ check_ext(const char *opt, const char *path, int fmt_given)
 	    " .txt or .npy, or give -f", opt, path, dot);
 }
 
+/* A usage error if output path (of option opt; NULL for -o: standard
+ * output) is .npy on a terminal, where its bytes would garble the
+ * screen (as gzip refuses to). */
+static int
+check_tty(const char *opt, const char *path, const struct opts *o)
+{
+	int fd = path != NULL || strcmp(opt, "-o") == 0 ? out_fd_of(path) :
+	    -1;
+
+	if (fd < 0 || out_fmt_of(path ? path : "-", o->fmt) != OUT_NPY ||
+	    !isatty(fd))
+		return 0;
+	if (path == NULL)
+		return usage_error("%s", "-f npy: .npy is binary, and standard "
+		    "output is a terminal: redirect it, or give -o FILE.npy");
+	return usage_error("%s %s: .npy is binary, and it is a terminal: "
+	    "redirect it, or give %s FILE.npy", opt, path, opt);
+}
+
 /* The role whose option getopt_long returned as c, or -1. */
 static int
 role_of(int c)
@@ -783,8 +827,11 @@ check_combination(const struct opts *o)
 			return rc;
 	if (self) {
 		if (o->spec[IN_X] == NULL)
-			return usage_error("%s", "missing -x: self-attention "
-			    "needs -x, -q, -k and -v");
+			return usage_error("missing -x: self-attention needs "
+			    "-x, -q, -k and -v%s", o->spec[IN_WQ] ||
+			    o->spec[IN_WK] || o->spec[IN_WV] ? " (-q, -k and "
+			    "-v are the weights WQ, WK and WV: queries, keys "
+			    "and values themselves are -Q, -K and -V)" : "");
 		for (i = 0; i < NELEM(proj) && o->spec[IN_INPROJ] == NULL; i++)
 			if (o->spec[proj[i]] == NULL)
 				return usage_error("missing %s: self-attention"
@@ -1141,10 +1188,15 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	for (i = 0; i < nops; i++)
 		if (ops[i][0] == '\0')
 			return empty_name("--merge", ops[i]);
-	for (i = 0, n = 0; i < nops; i++)
-		if (is_stdin(ops[i]) && n++)
-			return usage_error("%s", "standard input ('-') can "
-			    "be read by one operand only");
+	for (i = 0, n = -1; i < nops; i++)
+		if (is_stdin(ops[i])) {
+			if (n >= 0)
+				return usage_error("operands %d (%s) and %d "
+				    "(%s) both read standard input: it can be "
+				    "read by one operand only", n + 1, ops[n],
+				    i + 1, ops[i]);
+			n = i;
+		}
 	/* a stream an output names too */
 	outputs(o, opt, path);
 	for (i = 0; i < nops; i++)
@@ -1249,6 +1301,63 @@ long_of(const char *w)
 	return -1;
 }
 
+/* The edit distance between a (la bytes) and b: insertions, deletions,
+ * substitutions and swaps of two neighbours, one each (capped at 8). */
+static size_t
+distance(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), d[3][40], i, j, c, *r, *p, *q;
+
+	if (la > 32 || lb > 32)
+		return 8;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		r = d[i % 3], p = d[(i + 2) % 3], q = d[(i + 1) % 3];
+		r[0] = i;
+		for (j = 1; j <= lb; j++) {
+			c = p[j - 1] + (a[i - 1] != b[j - 1]);
+			c = p[j] + 1 < c ? p[j] + 1 : c;
+			c = r[j - 1] + 1 < c ? r[j - 1] + 1 : c;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && q[j - 2] + 1 < c)
+				c = q[j - 2] + 1;
+			r[j] = c;
+		}
+	}
+	return d[la % 3][lb] < 8 ? d[la % 3][lb] : 8;
+}
+
+/* The long option that name (len bytes) most likely meant, or -1: its
+ * plural ("query": queries, "key": keys), else the one nearest, when
+ * one alone is at most 2 edits away (1 for names of 4 or fewer). */
+static int
+meant(const char *name, size_t len)
+{
+	int i, best = -1, tie = 0;
+	size_t d, bd = len <= 4 ? 2 : 3;
+	const char *o;
+
+	for (i = 0; (o = longopts[i].name) != NULL; i++)
+		if (strlen(o) == len + 1 && strncmp(o, name, len) == 0 &&
+		    o[len] == 's')
+			return i;
+		else if (len > 1 && name[len - 1] == 'y' && strlen(o) == len +
+		    2 && strncmp(o, name, len - 1) == 0 && strcmp(o + len - 1,
+		    "ies") == 0)
+			return i;
+	for (i = 0; (o = longopts[i].name) != NULL; i++) {
+		if ((d = distance(name, len, o)) < bd) {
+			bd = d;
+			best = i;
+			tie = 0;
+		} else if (d == bd) {
+			tie = 1;
+		}
+	}
+	return tie ? -1 : best;
+}
+
 /* Element s, whose first letter getopt_long took as option c: a long
  * option written with one dash, as "-heads 2", is -h -e -a ..., and -h
  * would print the help and exit 0, ignoring the rest.  A usage error
@@ -1308,9 +1417,17 @@ bad_option(int c, const char *s)
 			    used, ", --%s", longopts[last].name);
 		last = i;
 	}
+	i = meant(name, len);
+	if (n > 1 && i >= 0 && strncmp(longopts[i].name, name, len) == 0)
+		i = -1;		/* listed already */
 	if (n > 1)
-		return usage_error("ambiguous option %s: could be %s or --%s",
-		    given, alts + 2, longopts[last].name);
+		return usage_error("ambiguous option %s: could be %s or --%s%s%s"
+		    "%s", given, alts + 2, longopts[last].name, i >= 0 ?
+		    " (or did you mean --" : "", i >= 0 ? longopts[i].name : "",
+		    i >= 0 ? "?)" : "");
+	if (i >= 0)
+		return usage_error("unknown option %s: did you mean --%s?",
+		    given, longopts[i].name);
 	return usage_error("unknown option %s", given);
 }
 
@@ -1362,7 +1479,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	const char *p;
 	const char *s, *kw = NULL, *kwopt = NULL;
 	char given[32];
-	int c, i, r, rc, at, before, nstdin = 0, fmt_given = 0;
+	int c, i, r, rc, at, before, nstdin = 0, first = 0, fmt_given = 0;
 
 	memset(o, 0, sizeof *o);
 	o->po.window = o->po.window_r = -1;
@@ -1548,11 +1665,11 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->seed = (uint32_t)u;
 			break;
 		case 'o':
-			if (set_once(&o->output, "-o"))
+			if (set_out(&o->output, "-o"))
 				return EXIT_USAGE;
 			break;
 		case OPT_LSE:
-			if (set_once(&o->lse, "--lse"))
+			if (set_out(&o->lse, "--lse"))
 				return EXIT_USAGE;
 			break;
 		case OPT_MERGE:
@@ -1571,7 +1688,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				o->po.has_krange = 1;
 			break;
 		case 'a':
-			if (set_once(&o->weights, "-a"))
+			if (set_out(&o->weights, "-a"))
 				return EXIT_USAGE;
 			break;
 		case OPT_LABELS:
@@ -1590,7 +1707,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			o->label_output = 1;
 			break;
 		case OPT_HEATMAP:
-			if (set_once(&o->heatmap, "--heatmap"))
+			if (set_out(&o->heatmap, "--heatmap"))
 				return EXIT_USAGE;
 			break;
 		case OPT_SHOW:
@@ -1717,10 +1834,16 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	 * name of a stream on it; once */
 	for (i = 0; i < IN_NROLES + 2; i++) {
 		const char *f = input_file(o, i);
+		char bi[32], bj[32];
 
-		if (f != NULL && is_stdin(f) && nstdin++)
-			return usage_error("%s", "standard input ('-') can "
-			    "be read by one option only");
+		if (f == NULL || !is_stdin(f))
+			continue;
+		if (nstdin++ > 0)
+			return usage_error("%s%s and %s%s both read standard "
+			    "input: it can be read by one option only",
+			    input_opt(first, bi),
+			    input_file(o, first), input_opt(i, bj), f);
+		first = i;
 	}
 	if ((i = same_stream(o)) != 0)
 		return i;
@@ -1747,7 +1870,10 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		return rc;
 	if ((rc = check_ext("-o", o->output, fmt_given)) != 0 ||
 	    (rc = check_ext("-a", o->weights, fmt_given)) != 0 ||
-	    (rc = check_ext("--lse", o->lse, fmt_given)) != 0)
+	    (rc = check_ext("--lse", o->lse, fmt_given)) != 0 ||
+	    (rc = check_tty("-o", o->output, o)) != 0 ||
+	    (rc = check_tty("-a", o->weights, o)) != 0 ||
+	    (rc = check_tty("--lse", o->lse, o)) != 0)
 		return rc;
 	return 0;
 }

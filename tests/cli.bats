@@ -55,6 +55,65 @@ usage_fails() {
 	[ "${lines[0]}" = "selfattn: unknown option --bogus" ]
 }
 
+@test "usage: a misspelt long option names the one it is nearest" {
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --casual
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option --casual: did you mean --causal?" ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --precission=3
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option --precission: did you mean --precision?" ]
+	# PyTorch's singular names: the plural option
+	run "$SA" --query Q.csv -K K.csv -V V.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: ambiguous option --query: could be --query-lengths, --query-padding or --query-range (or did you mean --queries?)" ]
+	# no guess when two are as near, or the name is far from all
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --hed 2
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option --hed" ]
+	# a guess already listed among the ambiguous ones is not repeated
+	run "$SA" --key K.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: ambiguous option --key: could be --keys, --key-padding, --key-lengths, --key-range or --key-labels" ]
+}
+
+@test "usage: an output named as an option is a forgotten file name" {
+	mkdata
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -a -o y.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -a expects a file name, found "-o", an option: for a file of that name, write ./-o' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o --lse=l.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -o expects a file name, found "--lse=l.csv", an option: for a file of that name, write ./--lse=l.csv' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv --heatmap --sh
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: --heatmap expects a file name, found "--sh", an option: for a file of that name, write ./--sh' ]
+	[ ! -e -o ] && [ ! -e y.csv ] && [ ! -e ./--lse=l.csv ]
+	# "-" is standard output, and names that are no option are names
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o -1.csv -a ./-o
+	[ "$status" -eq 0 ] && [ -s -1.csv ] && [ -s ./-o ]
+}
+
+@test "usage: .npy is not written to a terminal" {
+	mkdata
+	# script(1) (util-linux) runs the command on a pseudo-terminal
+	run script -qec "'$SA' -Q Q.csv -K K.csv -V V.csv -f npy; echo rc=\$?" /dev/null
+	[ "${lines[0]}" = $'selfattn: -f npy: .npy is binary, and standard output is a terminal: redirect it, or give -o FILE.npy\r' ]
+	[ "${lines[-1]}" = $'rc=2\r' ]
+	run script -qec "'$SA' -Q Q.csv -K K.csv -V V.csv -o y.csv -a /dev/stdout -f npy; echo rc=\$?" /dev/null
+	[ "${lines[0]}" = $'selfattn: -a /dev/stdout: .npy is binary, and it is a terminal: redirect it, or give -a FILE.npy\r' ]
+	[ "${lines[-1]}" = $'rc=2\r' ]
+	[ ! -e y.csv ]
+	# text is written there, and .npy anywhere else
+	run script -qec "'$SA' -Q Q.csv -K K.csv -V V.csv -o y.npy -a -; echo rc=\$?" /dev/null
+	[ "${lines[-1]}" = $'rc=0\r' ] && [ -s y.npy ]
+}
+
+@test "usage: weights without -x: -q, -k, -v are not the queries, keys, values" {
+	run "$SA" -q Q.csv -k K.csv -v V.csv
+	usage_fails
+	[ "${lines[0]}" = "selfattn: missing -x: self-attention needs -x, -q, -k and -v (-q, -k and -v are the weights WQ, WK and WV: queries, keys and values themselves are -Q, -K and -V)" ]
+}
+
 @test "usage: unknown short option" {
 	run "$SA" -Z
 	usage_fails
@@ -414,11 +473,11 @@ usage_fails() {
 @test "usage: standard input for two options" {
 	run "$SA" -Q - -K - -V V.csv
 	usage_fails
-	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one option only" ]
+	[ "${lines[0]}" = "selfattn: -Q - and -K - both read standard input: it can be read by one option only" ]
 	# another name of the pipe on standard input is it too
 	run bash -c 'printf "1,2\n" | "$1" -Q - -K /dev/stdin -V V.csv' _ "$SA"
 	usage_fails
-	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one option only" ]
+	[ "${lines[0]}" = "selfattn: -Q - and -K /dev/stdin both read standard input: it can be read by one option only" ]
 	# a regular file on standard input may be read twice
 	printf '1,2\n3,4\n' >two.csv
 	run bash -c '"$1" -Q - -K /dev/stdin -V two.csv <two.csv' _ "$SA"

@@ -339,7 +339,7 @@ selfattn: unknown option --bogus
 	2 selfattn --bogus
 selfattn: -H expects a number of heads >= 1, found "0"
 	2 selfattn -Q Q.csv -K K.csv -V V.csv -H 0
-selfattn: standard input ('"'"'-'"'"') can be read by one option only
+selfattn: -Q - and -K - both read standard input: it can be read by one option only
 	2 selfattn -Q - -K - -V V.csv
 selfattn: option -o given twice
 	2 selfattn -Q Q.csv -K K.csv -V V.csv -o a.csv -o b.csv
@@ -349,6 +349,10 @@ selfattn: -c=bottom-right: a short option takes its optional argument attached, 
 	2 selfattn -Q Q.csv -K K.csv -V V.csv -c=bottom-right
 selfattn: unexpected argument "bottom-right": write --causal=bottom-right
 	2 selfattn -Q Q.csv -K K.csv -V V.csv --causal bottom-right
+selfattn: unknown option --casual: did you mean --causal?
+	2 selfattn -Q Q.csv -K K.csv -V V.csv --casual
+selfattn: -a expects a file name, found "-o", an option: for a file of that name, write ./-o
+	2 selfattn -Q Q.csv -K K.csv -V V.csv -a -o y.csv
 selfattn: -o y.xlsx: unknown extension ".xlsx": use .csv, .tsv, .txt or .npy, or give -f
 	2 selfattn -Q Q.csv -K K.csv -V V.csv -o y.xlsx
 selfattn: warning: 2 query rows, counted in each head, have every key masked: their weights and their heads'"'"' outputs are 0

@@ -394,12 +394,12 @@ weights_j() {
 @test "usage: --merge reads standard input for one operand only" {
 	run "$SA" --merge - - y.csv l.csv
 	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one operand only" ]
+	[ "${lines[0]}" = "selfattn: operands 1 (-) and 2 (-) both read standard input: it can be read by one operand only" ]
 	# other names of a pipe on standard input count as '-' (the
 	# second reader found it drained: a data error)
 	run bash -c 'printf "1,2\n" | "$1" --merge /dev/stdin /dev/fd/0 y.csv l.csv' _ "$SA"
 	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "selfattn: standard input ('-') can be read by one operand only" ]
+	[ "${lines[0]}" = "selfattn: operands 1 (/dev/stdin) and 2 (/dev/fd/0) both read standard input: it can be read by one operand only" ]
 }
 
 @test "usage: --merge refuses one shard given twice (its keys counted twice)" {

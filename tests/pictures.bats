@@ -251,9 +251,9 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	[ "${lines[6]}" = "mat,0.05,0.15,0.2,0.15,0.1,0.35" ]
 	# one reader of standard input
 	run cat_run --labels @- --key-labels @- -o /dev/null -a -
-	usage_is "standard input ('-') can be read by one option only"
+	usage_is "--labels @- and --key-labels @- both read standard input: it can be read by one option only"
 	run "$SA" -Q - -K randn:6x4 -V randn:6x4 --labels @- -o /dev/null
-	usage_is "standard input ('-') can be read by one option only"
+	usage_is "-Q - and --labels @- both read standard input: it can be read by one option only"
 	printf 'The\ncat\ns\000t\n' >nul.txt
 	run cat_run --labels @nul.txt -o /dev/null -a -
 	[ "$status" -eq 1 ]

@@ -10,9 +10,10 @@
 # "read" (a sum of one array) and "triad" (a[i] = b[i] + s*c[i], counted
 # as 3 arrays x 8 bytes an element), GB/s = 1e9 bytes/s, best of 5.  The
 # ISA level is the one selfattn would choose: peak is linked with
-# selfattn's gemm.c and asks gemm_isa(), the best the CPU has (avx512,
-# avx2 = AVX2+FMA, generic = plain C, for which peak times 128-bit
-# vector multiply + add), capped by SELFATTN_ISA as for selfattn itself
+# selfattn's gemm.c and asks gemm_isa_choose(), the best the CPU has
+# (avx512, avx2 = AVX2+FMA, generic = plain C, for which peak times
+# 128-bit vector multiply + add), capped by SELFATTN_ISA as for selfattn
+# itself
 # (so `SELFATTN_ISA=avx2 make bench` measures both at that level);
 # "threads" is selfattn's default -j ($SELFATTN_THREADS or the online
 # processors).
@@ -227,8 +228,9 @@ echo "machine:   ${cpu:-unknown CPU}, $cores cores, $mem RAM, $(uname -srm)"
 echo "compiler:  ${cc_ver:-unknown} (${CC:-cc}, Makefile CFLAGS = $cflags)"
 
 # The ceiling, measured now by tests/tools/peak: it links selfattn's
-# gemm.c and reports gemm_isa(), so its level is selfattn's (the best the
-# CPU has, capped by SELFATTN_ISA); its threads are selfattn's default -j.
+# gemm.c and reports gemm_isa_choose(), so its level is selfattn's (the
+# best the CPU has, capped by SELFATTN_ISA); its threads are selfattn's
+# default -j.
 THREADS=${SELFATTN_THREADS:-$cores}
 PEAKF=$RES/peak.out
 : > "$PEAKF"
