@@ -442,9 +442,11 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	    NULL && p->wk->rows == p->wq->rows && p->wv->rows ==
 	    p->wq->rows && *wfit(p, wqi, p->d) == '\0' &&
 	    *tfit(x, 0, p->wq->rows) != '\0')
-		return mismatch(e, x, "%s has %zu %s%s; its transpose would "
-		    "fit (X has a row per token)", who(w, wqi), p->wq->rows,
-		    p->o.torch ? "column" : "row", PL(p->wq->rows));
+		return mismatch(e, x, "%s has %zu %s%s, not %zu (one a "
+		    "column of X); if X is stored a column per token, its "
+		    "transpose would fit (a row per token)", who(w, wqi),
+		    p->wq->rows, p->o.torch ? "column" : "row",
+		    PL(p->wq->rows), p->d);
 	if (p->wq->rows != p->d)
 		return mismatch(e, wqi, "%s has %zu column%s%s", d_of, p->d,
 		    PL(p->d), wfit(p, wqi, p->d));

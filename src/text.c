@@ -285,6 +285,29 @@ tab_numbers(const char *cs, const char *ce)
 	return tabs > 0 && num_parse(cs, (size_t)(ce - cs), &x) == 0;
 }
 
+/* Is the field cs..ce numbers with blanks between them, as "0 1 0" of
+ * a line in a file whose separator is ','? */
+static int
+blank_numbers(const char *cs, const char *ce)
+{
+	const char *t;
+	double x;
+	int n = 0;
+
+	for (;;) {
+		while (cs < ce && (*cs == ' ' || *cs == '\t'))
+			cs++;
+		if (cs == ce)
+			return n > 1;
+		for (t = cs; t < ce && *t != ' ' && *t != '\t'; t++)
+			;
+		if (num_parse(cs, (size_t)(t - cs), &x) != 0)
+			return 0;
+		n++;
+		cs = t;
+	}
+}
+
 /* Where a field of the line ending at end is in error, a NUL byte in
  * the line is what to report (binary, not text): -1 with r->e set at
  * the NUL, else 0.  Only on the way to an error: no pass over good
@@ -539,17 +562,21 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			/* "1,5<TAB>2,5": tab-separated, with decimal commas
 			 * that made ',' the separator */
 			int tabbed = sep == ',' && tab_numbers(cs, ce);
+			int blanks = !tabbed && blank_numbers(cs, ce);
 
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),
-			    "expected a number%s, found \"%s\"%s%s%s",
+			    "expected a number%s, found \"%s\"%s%s%s%s%s",
 			    tabbed || decimal_comma(cs, (size_t)(ce - cs)) ?
 			    " with a decimal point" : "", shown, printed(line,
 			    end) || ce[-1] == ']' ? " (an array as NumPy prints "
 			    "it: write it with np.savetxt, or np.save)" : "",
 			    tabbed ? " (tab-separated numbers with decimal "
 			    "commas: the commas were read as separators)" : "",
-			    typo(cs, ce, 0));
+			    blanks ? " (numbers split by blanks, where the "
+			    "file's separator, from its first row of numbers, "
+			    "is " : "", blanks ? sep == '\t' ? "a tab)" : sep ==
+			    ';' ? "';')" : "',')" : "", typo(cs, ce, 0));
 		}
 		if (sep != BLANKS) {
 			if (p == end)

@@ -689,7 +689,7 @@ usage_fails() {
 	printf '1,0,1,1,0\n0,1,0,1,1\n1,1,1,0,0\n' > XT.csv
 	run "$SA" -x XT.csv -q rand:3x4 -k rand:3x4 -v rand:3x4
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -x (X) XT.csv is 3x5 but -q (WQ) rand:3x4 has 3 rows; its transpose would fit (X has a row per token)" ]
+	[ "$output" = "selfattn: -x (X) XT.csv is 3x5 but -q (WQ) rand:3x4 has 3 rows, not 5 (one a column of X); if X is stored a column per token, its transpose would fit (a row per token)" ]
 	# a 1-D query as np.savetxt writes it: a column
 	printf '1\n0\n1\n' > qc.csv
 	printf '1,0,1\n0,1,0\n1,1,1\n' > k3.csv
@@ -722,7 +722,7 @@ usage_fails() {
 	printf '1,2,3\n4,5,6\n7,8,9\n1,0,1\n' > Xt.csv
 	printf '1,0,0,1\n0,1,0,1\n' > Wt.csv
 	run "$SA" -x Xt.csv -q Wt.csv -k Wt.csv -v Wt.csv --layout torch
-	[ "$output" = "selfattn: -x (X) Xt.csv is 4x3 but -q (WQ) Wt.csv has 4 columns; its transpose would fit (X has a row per token)" ]
+	[ "$output" = "selfattn: -x (X) Xt.csv is 4x3 but -q (WQ) Wt.csv has 4 columns, not 3 (one a column of X); if X is stored a column per token, its transpose would fit (a row per token)" ]
 	# weights stored out x in, as PyTorch does: that hint, not X's
 	printf '1,2,3\n4,5,6\n7,8,9\n1,0,1\n' > X43.csv
 	run "$SA" -x X43.csv -q V43.csv -k V43.csv -v V43.csv

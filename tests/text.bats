@@ -205,6 +205,10 @@ fails_with() {
 	fails_with '1,2\tx\n' '1:3: expected a number, found "2\tx"'
 	fails_with '1,5\t2,5\t3,5\n4,5\t5,5\t6,5\n' '1:3: expected a number with a decimal point, found "5\t2" (tab-separated numbers with decimal commas: the commas were read as separators)'
 	fails_with '1;x;1\n2;3;4\n' '1:3: expected a number, found "x"'
+	# a row split by blanks in a file of another separator says so
+	fails_with '1,0,1\n0 1 0\n' '2:1: expected a number, found "0 1 0" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is '"'"','"'"')'
+	fails_with 'x\ty\n1\t2\n3  4\n' '3:1: expected a number, found "3  4" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is a tab)'
+	fails_with '1,0\n0 x,0\n' '2:1: expected a number, found "0 x"'
 	fails_with 'a;b\t1\n1;2\n' '1:1: expected a number, found "a"'
 }
 
