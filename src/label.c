@@ -193,7 +193,9 @@ label_check(const struct labels *l, const char *spec, const char *opt,
 	return err_set(e, file, 0, 0, "%s: expected %zu label%s (one per %s), "
 	    "found %zu%s", opt, n, n == 1 ? "" : "s", keys ? "key" : "query",
 	    l->n, file == NULL && strchr(spec, ',') != NULL ? " (labels are "
-	    "separated by blanks, not commas)" : "");
+	    "separated by blanks, not commas)" : file != NULL && l->n > 0 &&
+	    l->n < n && strpbrk(l->s[0], " \t") != NULL ? " (a file holds a "
+	    "label a line: its blanks are the labels' own)" : "");
 }
 
 static int

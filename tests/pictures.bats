@@ -106,6 +106,11 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	[ "$output" = "selfattn: --labels: expected 6 labels (one per query), found 1 (labels are separated by blanks, not commas)" ]
 	run cat_run --labels "The cat sat on the mat" --key-labels "a,b c" -o /dev/null -a -
 	[ "$output" = "selfattn: --key-labels: expected 6 labels (one per key), found 2 (labels are separated by blanks, not commas)" ]
+	# the words on one line of a file: a file holds a label a line
+	echo "The cat sat on the mat" >one.txt
+	run cat_run --labels @one.txt -o /dev/null -a -
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: one.txt: --labels: expected 6 labels (one per query), found 1 (a file holds a label a line: its blanks are the labels' own)" ]
 }
 
 @test "labels: the tables of several heads each begin with a \"# head h\" line, of a batch with \"# sequence b\"" {
