@@ -1850,7 +1850,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	for (i = 0; i < IN_NROLES; i++)
 		if (o->spec[i] != NULL && input_is_generator(o->spec[i]) &&
 		    input_generator(o->spec[i], &sh, &e) < 0)
-			return usage_error("%s", e.msg);
+			return usage_error("%s: %s", role_opt[i].name, e.msg);
 	if (o->label_output && o->labels == NULL)
 		return usage_error("%s", "--label-output needs --labels: the "
 		    "labels of Y's rows");

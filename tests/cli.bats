@@ -542,7 +542,7 @@ usage_fails() {
 		run "$SA" -Q "$bad" -K K.csv -V V.csv
 		usage_fails
 		case $bad in randn*) g=randn ;; *) g=rand ;; esac
-		[ "${lines[0]}" = "selfattn: expected a generator $g:ROWSxCOLS or $g:COUNT with counts from 1 to 18446744073709551615, found \"$bad\"" ]
+		[ "${lines[0]}" = "selfattn: -Q: expected a generator $g:ROWSxCOLS or $g:COUNT with counts from 1 to 18446744073709551615, found \"$bad\"" ]
 	done
 	# the largest count parses: its matrix is then too large to hold
 	run "$SA" -Q rand:18446744073709551615x1 -K rand:1x1 -V rand:1x1

@@ -343,7 +343,7 @@ selfattn: -Q - and -K - both read standard input: it can be read by one option o
 	2 selfattn -Q - -K - -V V.csv
 selfattn: option -o given twice
 	2 selfattn -Q Q.csv -K K.csv -V V.csv -o a.csv -o b.csv
-selfattn: expected a generator rand:ROWSxCOLS or rand:COUNT with counts from 1 to 18446744073709551615, found "rand:3y3"
+selfattn: -Q: expected a generator rand:ROWSxCOLS or rand:COUNT with counts from 1 to 18446744073709551615, found "rand:3y3"
 	2 selfattn -Q rand:3y3 -K K.csv -V V.csv
 selfattn: -c=bottom-right: a short option takes its optional argument attached, without "=": write -cbottom-right or --causal=bottom-right
 	2 selfattn -Q Q.csv -K K.csv -V V.csv -c=bottom-right
