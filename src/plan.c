@@ -470,17 +470,20 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 }
 
 /* The form with Q, K, V given: 2-D (or batched 3-D with -H), or
- * per-head (H, n, d) / (B, H, n, d) tensors. */
+ * per-head (H, n, d) / (B, H, n, d) tensors; with a per-head (H, n, d)
+ * Q, K and V may be matrices, one key/value head for all (as PyTorch
+ * broadcasts them, and as text writes one block). */
 static int
 make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
     struct err *e)
 {
 	const struct plan_in *q = &in[IN_Q], *k = &in[IN_K], *v = &in[IN_V];
 	char s1[SHAPESZ], s2[SHAPESZ], w[WHOSZ];
-	int nd = q->sh.ndim;
+	int nd = q->sh.ndim, one = nd == 3 && p->o.heads == 0 &&
+	    k->sh.ndim == 2 && v->sh.ndim == 2;
 	size_t Bk, Bv, mk, mv, ck, cv, qc;
 
-	if (k->sh.ndim != nd || v->sh.ndim != nd) {
+	if (!one && (k->sh.ndim != nd || v->sh.ndim != nd)) {
 		if (!(nd <= 2 && k->sh.ndim <= 2 && v->sh.ndim <= 2))
 			return mismatch(e, k->sh.ndim != nd ? k : v, "%s is %s:"
 			    " queries, keys and values need the same number "
@@ -513,6 +516,11 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 	} else {
 		const size_t *qd = q->sh.dim + (nd - 3), *kd = k->sh.dim +
 		    (nd - 3), *vd = v->sh.dim + (nd - 3);
+		size_t k1[3] = { 1, k->sh.dim[0], k->sh.dim[1] };
+		size_t v1[3] = { 1, v->sh.dim[0], v->sh.dim[1] };
+
+		if (one)	/* (m, d) as (1, m, d) */
+			kd = k1, vd = v1;
 
 		p->B = nd == 4 ? q->sh.dim[0] : 1;
 		p->batched = nd == 4;

@@ -401,6 +401,10 @@ fails() {
 	torch_case per_head_3d_gqa
 }
 
+@test "torch: per-head Q in text blocks with K and V matrices: one kv head for all" {
+	torch_case per_head_3d_shared_kv
+}
+
 @test "torch: 4-D grouped-query tensors (6 query heads, 2 kv heads) with -w" {
 	torch_case per_head_4d_gqa_wo
 }

@@ -1216,6 +1216,28 @@ def case_per_head_4d_gqa_wo(rng):
     return per_head_case(rng, (2,), 6, 2, 5, 6, 4, 3, 4)
 
 
+@case
+def case_per_head_3d_shared_kv(rng):
+    # Q per head (H, n, dk) in text blocks, K (m, dk) and V (m, dv)
+    # matrices: one key/value head for every query head, as sdpa
+    # broadcasts a 2-D k and v against a 3-D q (and as text, where one
+    # block is a matrix, writes a (1, m, d) tensor)
+    h, n, m, dk, dv = 4, 5, 6, 3, 2
+    Q = rn(rng, h, n, dk)
+    K = rn(rng, m, dk)
+    V = pos(rng, m, dv)
+    # o, w = sdpa(Q, K', V', None, 0.0, True, False), K' = K repeated
+    # over the H heads (the same for V)
+    o, w = t_sdpa(T(Q), T(K).expand(h, m, dk), T(V).expand(h, m, dv))
+
+    def npf(dt):
+        return np_attend(Q.astype(dt), K.astype(dt)[None][[0] * h],
+                         V.astype(dt)[None][[0] * h],
+                         dt(1) / np.sqrt(dt(dk)))
+    files = {"Q.csv": Q, "K.csv": K, "V.csv": V}
+    return Out("-Q Q.csv -K K.csv -V V.csv", files, o, w, npf)
+
+
 # -- positions --
 
 @case
