@@ -637,6 +637,37 @@ check_block(struct reader *r, unsigned long bline, size_t rows, size_t r1,
 }
 
 /* What parse() saw besides the matrix, for the parallel path. */
+/* Is the header line [p, end) one whose first name is empty, as
+ * pandas' to_csv (",a,b") and R's write.csv ("\"\",\"a\"") write
+ * above their index column? */
+static int
+index_header(const char *p, const char *end, int sep)
+{
+	if (sep == BLANKS)
+		return 0;
+	if (end - p >= 2 && p[0] == '"' && p[1] == '"')
+		p += 2;
+	return p < end && *p == sep;
+}
+
+/* Is the first field of the data line [p, end) the first row name of
+ * such an index, 0 (pandas) or 1 (R), quoted or not? */
+static int
+index_field(const char *p, const char *end, int sep)
+{
+	const char *q = skip_blanks(p, end, sep);
+
+	if (q < end && *q == '"')
+		q++;
+	if (q == end || (*q != '0' && *q != '1'))
+		return 0;
+	q++;
+	if (q < end && *q == '"')
+		q++;
+	q = skip_blanks(q, end, sep);
+	return q < end && *q == sep;
+}
+
 struct info {
 	int sep;		/* the separator of the data lines */
 	int header;		/* a header line was skipped */
@@ -655,7 +686,7 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 	struct reader r;
 	struct row rw;
 	const char *p = buf, *end = buf + len, *nl, *le, *next, *q;
-	int sep = BLANKS, have_sep = 0, first = 1, gap = 0, has = 0;
+	int sep = BLANKS, have_sep = 0, first = 1, gap = 0, has = 0, idx = 0;
 	unsigned long header_line = 0, line1 = 0, bline = 0;
 	size_t cols = 0, rows = 0, brows = 0, r1 = 0, nblocks = 0, mark;
 	double *shrunk;
@@ -721,6 +752,7 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			    sep) && memchr(p, '\0', (size_t)(le - p)) == NULL &&
 			    !printed(p, le)) {
 				header_line = r.line;
+				idx = index_header(p, le, sep);
 				have_sep = 0;
 				info->header = 1;
 				continue;
@@ -737,6 +769,15 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			goto fail;
 		}
 
+		if (nblocks == 0 && idx && index_field(p, le, sep)) {
+			err_set(e, name, r.line, col(&r, skip_blanks(p, le,
+			    sep)), "expected a row of numbers, found a row "
+			    "name of an index column, under the empty first "
+			    "name of the header at line %lu (as pandas' to_csv "
+			    "and R's write.csv write: write with index=False, "
+			    "or row.names=FALSE)", header_line);
+			goto fail;
+		}
 		if (nblocks == 0) {
 			nblocks = 1;
 			line1 = bline = r.line;

@@ -425,6 +425,20 @@ inf,-inf,inf'
 	fails_with ',0,2\n4,5,6\n' '1:1: expected a number, found an empty field'
 }
 
+@test "error: named columns above an index column (pandas, R) are refused, not read as data" {
+	local hint="expected a row of numbers, found a row name of an index column, under the empty first name of the header at line 1 (as pandas' to_csv and R's write.csv write: write with index=False, or row.names=FALSE)"
+	# DataFrame(a, columns=list("abc")).to_csv(): 0, 1, ... read as a column
+	fails_with ',a,b,c\n0,0.5,0.1,0.2\n1,0.3,0.2,0.1\n' "2:1: $hint"
+	# R's write.csv: quoted names, rows from "1"
+	fails_with '"","a","b"\n"1",0.5,0.7\n"2",0.1,0.2\n' "2:1: $hint"
+	fails_with ',a,b\r\n 0 ,1,2\r\n' "2:2: $hint"
+	# a header with names only, or a first number that is no row name
+	reads_as 'a,b\n0,1\n1,0\n' '0,1
+1,0'
+	reads_as ',a,b\n0.5,1,2\n' '0.5,1,2'
+	reads_as ',a,b\n2,1,2\n' '2,1,2'
+}
+
 @test "error: a trailing comma is an empty field" {
 	fails_with '1,2,3\n4,5,\n' '2:5: expected a number, found an empty field'
 	fails_with '1,2,3\n4,5, \r\n' '2:6: expected a number, found an empty field'
