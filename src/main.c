@@ -2033,8 +2033,8 @@ main(int argc, char *argv[])
 	struct heat heat;
 	struct heat_opts ho;
 	struct progress bar;
-	int draw;
-	struct err e;
+	int draw, few;
+	struct err e, fe;
 	size_t dead = 0;
 	enum out_type type;
 	int rc, i, planned = 0, status = EXIT_DATA;
@@ -2090,6 +2090,7 @@ main(int argc, char *argv[])
 		goto fail;
 	if ((pool = par_start(o.threads, &e)) == NULL)
 		goto fail;
+
 	progress_init(&bar, !o.quiet && isatty(STDERR_FILENO));
 	if (o.merge) {
 		if (merge_run((const char *const *)o.operands, o.noperands / 2,
@@ -2139,6 +2140,8 @@ main(int argc, char *argv[])
 		    (draw && heat_end(&heat, &e) != 0))
 			goto fail;
 	}
+	/* fewer threads than asked (a ulimit): the same numbers */
+	few = par_short(pool, &fe) != 0;
 	/* All outputs or none: the workers are stopped first, so that the
 	 * signals out_commit_all holds are held in every thread. */
 	par_stop(pool);
@@ -2172,6 +2175,9 @@ main(int argc, char *argv[])
 		    "their output and weights are 0") : dead == 1 ?
 		    "its output is bo and its weights are 0" :
 		    "their output is bo and their weights are 0");
+	if (few && !o.quiet)
+		fprintf(stderr, "selfattn: warning: the run took %s, with the "
+		    "same results\n", fe.msg);
 	status = 0;
 	goto done;
 fail:

@@ -13,16 +13,23 @@
 
 #include "par.h"
 
+#define WORKER_STACK (2 << 20)	/* bytes: the deepest task's frames take
+				 * tens of KiB (musl's default is 128 KiB) */
+
 struct par {
 	pthread_mutex_t mu;
-	pthread_cond_t work;	/* a new job, or stop */
+	pthread_cond_t work;	/* a new job, or the end */
 	pthread_cond_t idle;	/* the last task of a job finished */
 	pthread_mutex_t omu;	/* par_ordered's lock and condition (one */
 	pthread_cond_t ocv;	/* job at a time: one call at a time) */
 	pthread_t *tid;
-	int nthreads;
+	int nthreads;		/* workers created (0, the caller, too) */
+	int max;		/* workers it may have: asked, or fewer */
+	int asked;		/* par_start's nthreads */
 	int cap;		/* workers that claim tasks: 0 .. cap-1 */
-	int stop;
+	int failed;		/* 0, or the worker that could not start */
+	int why;		/* and pthread_create's error (-1: malloc's) */
+	int end;		/* par_stop: the workers end */
 	unsigned long gen;	/* job number */
 	par_fn *fn;
 	void *ctx;
@@ -66,9 +73,9 @@ loop(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (!p->stop && p->gen == seen)
+		while (!p->end && p->gen == seen)
 			pthread_cond_wait(&p->work, &p->mu);
-		if (p->stop) {
+		if (p->end) {
 			pthread_mutex_unlock(&p->mu);
 			break;
 		}
@@ -107,12 +114,26 @@ mu:
 	return rc;
 }
 
+/* End workers 1 .. nthreads-1 (none runs a job) and wait for them. */
+static void
+end_all(struct par *p)
+{
+	int i;
+
+	pthread_mutex_lock(&p->mu);
+	p->end = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 1; i < p->nthreads; i++)
+		pthread_join(p->tid[i], NULL);
+	p->nthreads = 1;
+}
+
 struct par *
 par_start(int nthreads, struct err *e)
 {
 	struct par *p;
-	struct worker *w;
-	int i, rc;
+	int rc;
 
 	if ((p = calloc(1, sizeof *p)) == NULL ||
 	    (p->tid = calloc((size_t)nthreads, sizeof *p->tid)) == NULL) {
@@ -129,27 +150,53 @@ par_start(int nthreads, struct err *e)
 		return NULL;
 	}
 	p->nthreads = 1;
-	for (i = 1; i < nthreads; i++) {
+	p->max = p->cap = p->asked = nthreads;
+	return p;
+}
+
+/* Create workers up to n (at most max), before a job of as many tasks:
+ * a pool of 64 whose jobs have 3 tasks starts 2 threads.  A thread that
+ * cannot be created (EAGAIN, as under ulimit -v) makes the pool those
+ * it has, for good (max); the job runs on them, with the same results,
+ * and par_short() says so.  Workers' stacks are WORKER_STACK, not
+ * glibc's 8 MiB of the main thread (64 workers took 512 MiB of address
+ * space); a failure to set that leaves the default. */
+static void
+grow(struct par *p, int n)
+{
+	struct worker *w;
+	pthread_attr_t attr;
+	int rc = 0, have;
+
+	if (n > p->max)
+		n = p->max;
+	if (p->nthreads >= n)
+		return;
+	have = pthread_attr_init(&attr) == 0;
+	if (have && pthread_attr_setstacksize(&attr, WORKER_STACK) != 0) {
+		pthread_attr_destroy(&attr);
+		have = 0;
+	}
+	while (p->nthreads < n) {
 		if ((w = malloc(sizeof *w)) == NULL) {
 			rc = -1;
 		} else {
 			w->p = p;
-			w->id = i;
-			if ((rc = pthread_create(&p->tid[i], NULL, loop, w))
-			    != 0)
+			w->id = p->nthreads;
+			if ((rc = pthread_create(&p->tid[w->id], have ? &attr :
+			    NULL, loop, w)) != 0)
 				free(w);
 		}
 		if (rc != 0) {
-			err_set(e, NULL, 0, 0, "cannot start thread %d of %d: "
-			    "%s", i + 1, nthreads, rc > 0 ? strerror(rc) :
-			    "out of memory");
-			par_stop(p);
-			return NULL;
+			p->max = p->nthreads;
+			p->failed = p->nthreads + 1;
+			p->why = rc;
+			break;
 		}
 		p->nthreads++;
 	}
-	p->cap = p->nthreads;
-	return p;
+	if (have)
+		pthread_attr_destroy(&attr);
 }
 
 void
@@ -157,6 +204,8 @@ par_run(struct par *p, size_t ntasks, par_fn *fn, void *ctx)
 {
 	if (ntasks == 0)
 		return;
+	/* no job runs: the workers wait, and new ones see this job's gen */
+	grow(p, ntasks < (size_t)p->cap ? (int)ntasks : p->cap);
 	pthread_mutex_lock(&p->mu);
 	p->fn = fn;
 	p->ctx = ctx;
@@ -242,30 +291,33 @@ par_ordered(struct par *p, size_t ntasks, size_t nslots,
 int
 par_workers(const struct par *p)
 {
-	return p->nthreads;
+	return p->max;
 }
 
 void
 par_cap(struct par *p, int n)
 {
 	pthread_mutex_lock(&p->mu);
-	p->cap = n < 1 ? 1 : n > p->nthreads ? p->nthreads : n;
+	p->cap = n < 1 ? 1 : n > p->max ? p->max : n;
 	pthread_mutex_unlock(&p->mu);
+}
+
+int
+par_short(const struct par *p, struct err *e)
+{
+	if (p->failed == 0)
+		return 0;
+	return err_set(e, NULL, 0, 0, "%d of %d threads (thread %d could "
+	    "not start: %s)", p->max, p->asked, p->failed, p->why > 0 ?
+	    strerror(p->why) : "out of memory");
 }
 
 void
 par_stop(struct par *p)
 {
-	int i;
-
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = 1;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	for (i = 1; i < p->nthreads; i++)
-		pthread_join(p->tid[i], NULL);
+	end_all(p);
 	pthread_cond_destroy(&p->ocv);
 	pthread_mutex_destroy(&p->omu);
 	pthread_cond_destroy(&p->idle);

@@ -20,10 +20,13 @@ struct par;
  * by it).  It must not fail: tasks record their own errors in ctx. */
 typedef void par_fn(void *ctx, size_t task, int worker);
 
-/* Start a pool of nthreads >= 1 workers (the calling thread is worker
- * 0, so nthreads - 1 threads are created).  Returns the pool, or NULL
- * with e set (the OS error of pthread_create, malloc or of a lock's
- * initialisation). */
+/* A pool of up to nthreads >= 1 workers (the calling thread is worker
+ * 0; the others are created as jobs need them, up to the job's tasks
+ * and par_cap).  Returns the pool, or NULL with e set (malloc's error,
+ * or a lock's initialisation).  A thread that cannot be created
+ * (pthread_create's EAGAIN, as under ulimit -v) leaves the pool the
+ * workers it has (par_workers() then says how many, par_short() why),
+ * and the jobs run on them. */
 struct par *par_start(int nthreads, struct err *e);
 
 /* Run tasks 0 .. ntasks-1 and return when all have finished. */
@@ -45,8 +48,13 @@ typedef int par_put_fn(void *ctx, size_t task, size_t slot);
 int par_ordered(struct par *p, size_t ntasks, size_t nslots,
     unsigned char *done, par_slot_fn *fn, par_put_fn *put, void *ctx);
 
-/* The number of workers of p. */
+/* The number of workers a job of p may have: nthreads, or fewer if a
+ * thread could not be created. */
 int par_workers(const struct par *p);
+
+/* 0 if every thread created started, else -1 with e set: how many
+ * workers of how many, and why the next could not start. */
+int par_short(const struct par *p, struct err *e);
 
 /* From now on only workers 0 .. n-1 claim tasks (n clamped to 1 ..
  * par_workers(p)), so that a job of few tasks can size per-worker
