@@ -67,7 +67,7 @@ fails_with() {
 }
 
 @test "a tab between fields of the first line makes it tab-separated" {
-	fails_with '1  2\t3\n' '1:1: expected a number, found "1  2"'
+	fails_with '1  2\t3\n' '1:1: expected a number, found "1  2" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is a tab)'
 	# but not a tab before or after the fields
 	reads_as '\t1  2 \t\n3 4\n' '1,2
 3,4'
@@ -163,7 +163,9 @@ fails_with() {
 }
 
 @test "header with empty names is skipped" {
-	reads_as ',a,b\n0,1,2\n' '0,1,2'
+	# (above a first row from 0 or 1: an index column, refused below)
+	reads_as ',a,b\n5,1,2\n' '5,1,2'
+	reads_as 'a,,b\n0,1,2\n' '0,1,2'
 }
 
 @test "header in a blank-separated file is skipped" {
