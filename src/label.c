@@ -133,10 +133,12 @@ label_load(struct labels *l, const char *spec, const char *opt,
 	if (f != stdin)
 		fclose(f);
 	/* drop a UTF-8 byte order mark (Windows' Notepad writes one, which
-	 * the first label kept, invisibly), a final newline and every CR
+	 * the first label kept, invisibly), the newlines that end the file
+	 * (an editor's blank last line is no empty label) and every CR
 	 * before a newline */
 	i = len >= 3 && memcmp(l->buf, TEXT_BOM, 3) == 0 ? 3 : 0;
-	if (len > 0 && l->buf[len - 1] == '\n')
+	while (len > i && (l->buf[len - 1] == '\n' || l->buf[len - 1] ==
+	    '\r'))
 		len--;
 	for (j = 0; i < len; i++)
 		if (!(l->buf[i] == '\r' && (i + 1 == len ||
