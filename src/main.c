@@ -1408,6 +1408,9 @@ bad_option(int c, const char *s)
 	if (optopt != 0)	/* a known option that takes no argument */
 		return usage_error("option %s takes no argument, found \"%s\"",
 		    given, s + strlen(given));
+	if (len == 0)
+		return usage_error("unknown option %s: a long option has a "
+		    "name after --", s);
 	alts[0] = '\0';
 	for (i = 0; longopts[i].name != NULL; i++) {
 		if (strncmp(longopts[i].name, name, len) != 0)

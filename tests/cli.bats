@@ -70,6 +70,10 @@ usage_fails() {
 	run "$SA" -Q Q.csv -K K.csv -V V.csv --hed 2
 	usage_fails
 	[ "${lines[0]}" = "selfattn: unknown option --hed" ]
+	# no name at all
+	run "$SA" -Q Q.csv -K K.csv -V V.csv --=x
+	usage_fails
+	[ "${lines[0]}" = "selfattn: unknown option --=x: a long option has a name after --" ]
 	# a guess already listed among the ambiguous ones is not repeated
 	run "$SA" --key K.csv
 	usage_fails
