@@ -27,7 +27,7 @@ struct explain_cfg {
 	enum attn_dtype dtype;
 	enum gemm_isa isa;
 	/* --labels, --key-labels: loaded, with their specs; NULL: none */
-	const struct labels *ql, *kl;
+	struct labels *ql, *kl;	/* (label_check() trims them) */
 	const char *qspec, *kspec;
 };
 

@@ -133,12 +133,10 @@ label_load(struct labels *l, const char *spec, const char *opt,
 	if (f != stdin)
 		fclose(f);
 	/* drop a UTF-8 byte order mark (Windows' Notepad writes one, which
-	 * the first label kept, invisibly), the newlines that end the file
-	 * (an editor's blank last line is no empty label) and every CR
+	 * the first label kept, invisibly), a final newline and every CR
 	 * before a newline */
 	i = len >= 3 && memcmp(l->buf, TEXT_BOM, 3) == 0 ? 3 : 0;
-	while (len > i && (l->buf[len - 1] == '\n' || l->buf[len - 1] ==
-	    '\r'))
+	if (len > 0 && l->buf[len - 1] == '\n')
 		len--;
 	for (j = 0; i < len; i++)
 		if (!(l->buf[i] == '\r' && (i + 1 == len ||
@@ -183,13 +181,20 @@ label_count(struct labels *l, size_t n, struct err *e)
 }
 
 int
-label_check(const struct labels *l, const char *spec, const char *opt,
+label_check(struct labels *l, const char *spec, const char *opt,
     size_t n, int keys, struct err *e)
 {
 	/* the file's name, as label_load gives it; for words, none */
 	const char *file = spec[0] != '@' ? NULL : strcmp(spec, "@-") == 0 ?
 	    "<stdin>" : spec + 1;
+	size_t i;
 
+	/* a file's blank lines at its end, past the n labels, are an
+	 * editor's, not labels (blank lines among them are empty ones) */
+	for (i = n; file != NULL && i < l->n && l->s[i][0] == '\0'; i++)
+		;
+	if (file != NULL && l->n > n && i == l->n)
+		l->n = n;
 	if (l->n == n)
 		return 0;
 	return err_set(e, file, 0, 0, "%s: expected %zu label%s (one per %s), "

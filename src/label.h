@@ -29,10 +29,12 @@ int label_load(struct labels *l, const char *spec, const char *opt,
 int label_count(struct labels *l, size_t n, struct err *e);
 
 /* Do labels l, from spec (words or @FILE, as given to opt), name n
- * queries (keys: n keys)?  Returns 0, or -1 with e set: "--labels:
- * expected 6 labels (one per query), found 3", with the file's name
- * for @FILE, and why when spec is words with commas. */
-int label_check(const struct labels *l, const char *spec, const char *opt,
+ * queries (keys: n keys)?  A file's empty labels past the n-th, all of
+ * them (its blank last lines), are dropped from l first.  Returns 0, or
+ * -1 with e set: "--labels: expected 6 labels (one per query), found
+ * 3", with the file's name for @FILE, and why when spec is words with
+ * commas. */
+int label_check(struct labels *l, const char *spec, const char *opt,
     size_t n, int keys, struct err *e);
 
 /* Free what label_load or label_count allocated; l may be all zeros. */

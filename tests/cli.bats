@@ -767,12 +767,20 @@ usage_fails() {
 	[ "$output" = "selfattn: -v (WV) W3.csv is 2x2x2: expected a matrix (1-D or 2-D): put the heads' blocks one above another (H blocks of dv rows)" ]
 }
 
-@test "shape: 3-D queries need 3-D keys and values" {
+@test "shape: 3-D queries need 3-D keys and values, or both as matrices (one head for all)" {
 	mkdata
 	printf '1,2\n3,4\n\n5,6\n7,8\n' > X3.csv
-	run "$SA" -Q X3.csv -K K.csv -V V.csv
+	printf '1,0\n0,1\n1,1\n\n0,0\n1,1\n2,2\n' > V3.csv
+	run "$SA" -Q X3.csv -K K.csv -V V3.csv
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: -K (K) K.csv is 3x2 but -Q (Q) X3.csv is 2x2x2: queries, keys and values need the same number of dimensions" ]
+	# a batch (-H) of queries needs batches of keys and values
+	run "$SA" -Q X3.csv -K K.csv -V V.csv -H 1
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -K (K) K.csv is 3x2 but -Q (Q) X3.csv is 2x2x2: queries, keys and values need the same number of dimensions" ]
+	# per head, K and V as matrices are one key/value head
+	run "$SA" -Q X3.csv -K K.csv -V V.csv
+	[ "$status" -eq 0 ]
 }
 
 # Write a version 1.0 .npy header for DICT (data follows separately).
