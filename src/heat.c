@@ -703,9 +703,12 @@ static double
 cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 {
 	size_t at = (k * h->gq + i) * h->gk + j, n = h->live[k * h->gq + i];
+	double v = n ? h->sum[at] / (double)n : 0;
 
 	*masked = !h->vis[at];
-	return n ? h->sum[at] / (double)n : 0;
+	/* the mean of float weights, made in double, in float as -a
+	 * --average-weights writes it (a weight itself is a float) */
+	return h->o.f32 ? (double)(float)v : v;
 }
 
 /* A cell whose weight is NaN (a NaN query, key or score: its row is
@@ -1081,7 +1084,13 @@ static const char html_head_text[] =
 "#bar{position:sticky;top:0;background:#fff;z-index:1;margin:0;"
 "padding:4px 0}"
 "svg:focus-visible{outline:2px solid #1f77b4}"
-"h1{font-size:18px}h2{font-size:15px}</style>\n"
+"h1{font-size:18px}h2{font-size:15px}"
+/* printed: each picture shrunk to the paper's width (their viewBox),
+ * none cut at its box's edge, none apart from its heading */
+"@media print{#bar{position:static}#heat{overflow:visible}"
+"svg{max-width:100%;max-height:80vh;width:auto;height:auto}"
+"#views>div{break-inside:avoid}"
+"h2,.axes,.hkey{break-after:avoid}}</style>\n"
 "<script>window.onerror=function(m,s,l){var e=document.getElementById("
 "\"errors\");if(e)e.textContent+=m+\" (line \"+l+\")\\n\";"
 "document.documentElement.setAttribute(\"data-error\",\"1\");};"

@@ -36,6 +36,8 @@ struct heat_opts {
 				 * the largest cell drawn */
 	int color;		/* --show: 0 shades, 1 256 colours, 2 24-bit */
 	size_t width;		/* --show: terminal columns */
+	int f32;		/* --dtype f32: a cell's value rounded to
+				 * float, as -a writes the weights */
 };
 
 struct heat {

@@ -2134,6 +2134,7 @@ main(int argc, char *argv[])
 			ho.has_batch = o.has_batch;
 			ho.batch = o.batch;
 			ho.vmax = o.heat_max;
+			ho.f32 = o.dtype == ATTN_F32;
 			if (o.show)
 				heat_term(1, &ho.color, &ho.width);
 			if (heat_start(&heat, &p, qlp, klp, &ho, &e) != 0)

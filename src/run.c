@@ -1227,8 +1227,12 @@ weights_task(void *arg, size_t t, size_t k, int id)
 			sum[j] = h == 0 ? wh[j] : sum[j] + wh[j];
 	}
 	if (p->o.average)
-		for (j = 0; j < nq * p->m; j++)
+		for (j = 0; j < nq * p->m; j++) {
 			d[j] = sum[j] / (double)p->H;
+			/* float's, for -a and the pictures alike */
+			if (r->ops->dtype != ATTN_F64)
+				d[j] = (double)(float)d[j];
+		}
 	/* the pictures keep the marks of hidden keys (-0.0, whose mean
 	 * over heads stays -0.0 only where every head hides the key); -a
 	 * writes +0 there, as without them (pic: pictures and -a both) */

@@ -375,6 +375,16 @@ batch() {
 	[ ! -e x.svg ]
 }
 
+@test "heatmap: in float, the mean of heads is -a --average-weights' float, not a double beside it" {
+	set -- -Q randn:5x8 -K randn:6x8 -V randn:6x8 -H 2 --dtype f32 -o /dev/null
+	w=$("$SA" "$@" -a - --average-weights | head -1 | cut -d, -f4)
+	# the mean panel of the per-head picture, and the picture of the mean
+	"$SA" "$@" --heatmap h.svg
+	"$SA" "$@" --heatmap m.svg --average-weights
+	[ "$(grep -c "<title>${FSI}0${PDI} → ${FSI}3${PDI}: $w</title>" h.svg)" -eq 1 ]
+	[ "$(grep -c "<title>${FSI}0${PDI} → ${FSI}3${PDI}: $w</title>" m.svg)" -eq 1 ]
+}
+
 @test "heatmap: more than 128 tokens are drawn in blocks, with a note" {
 	"$SA" -x rand:300x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 -c \
 	    -o /dev/null --heatmap big.svg
@@ -844,6 +854,27 @@ batch() {
 	# and the SVG: cells 36 px wide (the keys'), 8 px tall
 	"$SA" -Q randn:100x4 -K randn:3x4 -V randn:3x4 -o /dev/null --heatmap tall.svg
 	[ "$(grep -c '<rect class="cell" [^>]*width="36" height="8"' tall.svg)" -eq 300 ]
+}
+
+@test "heatmap: the HTML page prints each picture whole, beside its heading" {
+	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
+	# 128 tokens, 2 heads: a heatmap of 770 px and a head view of 1100
+	# px at 1200 px; printed, they were cut at the paper's edge, over 6
+	# pages, the head view's heading and picture on different ones
+	"$SA" -Q randn:128x8 -K randn:128x8 -V randn:128x8 -H 2 -o /dev/null \
+	    --heatmap t.html
+	timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	    --disable-background-networking --disable-component-update \
+	    --disable-sync --no-first-run --window-size=1200,900 \
+	    --user-data-dir="$BATS_TEST_TMPDIR/chromium-profile" \
+	    --no-pdf-header-footer --print-to-pdf="$PWD/t.pdf" \
+	    "file://$PWD/t.html" 2>/dev/null
+	# (Chromium's PDF names its page count uncompressed)
+	n=$(grep -ao '/Count [0-9]*' t.pdf | head -1)
+	[ "$n" = "/Count 2" ]
+	# the pictures scale: each has a viewBox
+	dom "file://$PWD/t.html" >t.dom
+	[ "$(grep -o '<svg [^>]*viewBox="0 0 [0-9.]* [0-9.]*"' t.dom | wc -l)" -eq 2 ]
 }
 
 @test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell; the key switches heads off; the head view is two Tab stops" {
