@@ -191,7 +191,8 @@ label_check(struct labels *l, const char *spec, const char *opt,
 
 	/* a file's blank lines at its end, past the n labels, are an
 	 * editor's, not labels (blank lines among them are empty ones) */
-	for (i = n; file != NULL && i < l->n && l->s[i][0] == '\0'; i++)
+	for (i = n; file != NULL && i < l->n && l->s[i][strspn(l->s[i],
+	    " \t")] == '\0'; i++)
 		;
 	if (file != NULL && l->n > n && i == l->n)
 		l->n = n;

@@ -616,21 +616,22 @@ set_once(const char **slot, const char *name)
 }
 
 /* set_once() for an output file, which may not be named as an option
- * is ("-a -o y.csv" forgot the weights' file: it would write them to a
- * file "-o" and Y to standard output, and exit 0). */
+ * is, with its argument attached or not ("-a -o y.csv" or "-a -oy.csv"
+ * forgot the weights' file: it would write them to a file "-o" and Y
+ * to standard output, and exit 0). */
 static int
 set_out(const char **slot, const char *name)
 {
 	const char *a = optarg;
-	size_t len = strcspn(a + 2, "="), i;
+	size_t len, i;
 
 	if (set_once(slot, name))
 		return EXIT_USAGE;
 	if (a[0] != '-' || a[1] == '\0')
 		return 0;
-	if (a[1] != '-' && (a[2] != '\0' || a[1] == ':' || strchr(shortopts,
-	    a[1]) == NULL))
+	if (a[1] != '-' && (a[1] == ':' || strchr(shortopts, a[1]) == NULL))
 		return 0;
+	len = a[1] == '-' ? strcspn(a + 2, "=") : 0;
 	for (i = 0; a[1] == '-' && longopts[i].name != NULL; i++)
 		if (len > 0 && strncmp(longopts[i].name, a + 2, len) == 0)
 			break;

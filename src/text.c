@@ -561,7 +561,8 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 		} else {
 			/* "1,5<TAB>2,5": tab-separated, with decimal commas
 			 * that made ',' the separator */
-			int tabbed = sep == ',' && tab_numbers(cs, ce);
+			int tabbed = sep == ',' && memchr(line, ',', (size_t)(end -
+			    line)) != NULL && tab_numbers(cs, ce);
 			int blanks = !tabbed && blank_numbers(cs, ce);
 
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
@@ -637,26 +638,56 @@ check_block(struct reader *r, unsigned long bline, size_t rows, size_t r1,
 }
 
 /* What parse() saw besides the matrix, for the parallel path. */
-/* Is the header line [p, end) one whose first name is empty, as
- * pandas' to_csv (",a,b") and R's write.csv ("\"\",\"a\"") write
- * above their index column? */
-static int
+/* The fields of the line [p, end) split by sep as written, an empty
+ * one at its start too (separators inside double quotes not counted),
+ * and in *named whether one of them holds more than quotes and blanks. */
+static size_t
+raw_fields(const char *p, const char *end, int sep, int *named)
+{
+	size_t n = 1;
+	int quoted = 0;
+
+	*named = 0;
+	for (; p < end; p++)
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == sep && !quoted)
+			n++;
+		else if (*p != ' ' && *p != '\t' && *p != '\r')
+			*named = 1;
+	return n;
+}
+
+/* The header line [p, end), when its first name is empty and another
+ * is not, as pandas' to_csv (",a,b") and R's write.csv ("\"\",\"a\"")
+ * write above their index column: its fields as written; else 0. */
+static size_t
 index_header(const char *p, const char *end, int sep)
 {
+	size_t n;
+	int named;
+
 	if (sep == BLANKS)
 		return 0;
 	if (end - p >= 2 && p[0] == '"' && p[1] == '"')
 		p += 2;
-	return p < end && *p == sep;
+	if (p == end || *p != sep)
+		return 0;
+	n = raw_fields(p, end, sep, &named);
+	return named ? n : 0;
 }
 
-/* Is the first field of the data line [p, end) the first row name of
- * such an index, 0 (pandas) or 1 (R), quoted or not? */
+/* Is the data line [p, end) a row of such an index: the header's nh
+ * fields, as written, the first the first row name, 0 (pandas) or 1
+ * (R), quoted or not? */
 static int
-index_field(const char *p, const char *end, int sep)
+index_field(const char *p, const char *end, int sep, size_t nh)
 {
 	const char *q = skip_blanks(p, end, sep);
+	int named;
 
+	if (raw_fields(p, end, sep, &named) != nh)
+		return 0;
 	if (q < end && *q == '"')
 		q++;
 	if (q == end || (*q != '0' && *q != '1'))
@@ -686,9 +717,10 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 	struct reader r;
 	struct row rw;
 	const char *p = buf, *end = buf + len, *nl, *le, *next, *q;
-	int sep = BLANKS, have_sep = 0, first = 1, gap = 0, has = 0, idx = 0;
+	int sep = BLANKS, have_sep = 0, first = 1, gap = 0, has = 0;
 	unsigned long header_line = 0, line1 = 0, bline = 0;
 	size_t cols = 0, rows = 0, brows = 0, r1 = 0, nblocks = 0, mark;
+	size_t idx = 0;		/* index_header()'s fields, 0: none */
 	double *shrunk;
 
 	m->rows = m->cols = 0;
@@ -769,7 +801,7 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			goto fail;
 		}
 
-		if (nblocks == 0 && idx && index_field(p, le, sep)) {
+		if (nblocks == 0 && idx && index_field(p, le, sep, idx)) {
 			err_set(e, name, r.line, col(&r, skip_blanks(p, le,
 			    sep)), "expected a row of numbers, found a row "
 			    "name of an index column, under the empty first "

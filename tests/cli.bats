@@ -91,10 +91,18 @@ usage_fails() {
 	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv --heatmap --sh
 	usage_fails
 	[ "${lines[0]}" = 'selfattn: --heatmap expects a file name, found "--sh", an option: for a file of that name, write ./--sh' ]
-	[ ! -e -o ] && [ ! -e y.csv ] && [ ! -e ./--lse=l.csv ]
+	# attached to the option it names
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -a -oy.csv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -a expects a file name, found "-oy.csv", an option: for a file of that name, write ./-oy.csv' ]
+	[ ! -e -o ]
+	[ ! -e y.csv ]
+	[ ! -e ./--lse=l.csv ]
 	# "-" is standard output, and names that are no option are names
 	run "$SA" -Q Q.csv -K K.csv -V V.csv -o -1.csv -a ./-o
-	[ "$status" -eq 0 ] && [ -s -1.csv ] && [ -s ./-o ]
+	[ "$status" -eq 0 ]
+	[ -s -1.csv ]
+	[ -s ./-o ]
 }
 
 @test "usage: .npy is not written to a terminal" {
@@ -109,7 +117,8 @@ usage_fails() {
 	[ ! -e y.csv ]
 	# text is written there, and .npy anywhere else
 	run script -qec "'$SA' -Q Q.csv -K K.csv -V V.csv -o y.npy -a -; echo rc=\$?" /dev/null
-	[ "${lines[-1]}" = $'rc=0\r' ] && [ -s y.npy ]
+	[ "${lines[-1]}" = $'rc=0\r' ]
+	[ -s y.npy ]
 }
 
 @test "usage: weights without -x: -q, -k, -v are not the queries, keys, values" {

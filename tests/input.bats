@@ -184,13 +184,15 @@ out_of_memory() {
 	    exec "$1" $3 -o y.csv' _ "$SA" "$b" "$a"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" =~ ^'selfattn: warning: the run took '([0-9]+)' of 1024 threads (thread '([0-9]+)' could not start: Resource temporarily unavailable), with the same results'$ ]]
-	[ "${BASH_REMATCH[1]}" -lt 1024 ] && [ "${BASH_REMATCH[2]}" -eq $((BASH_REMATCH[1] + 1)) ]
+	[ "${BASH_REMATCH[1]}" -lt 1024 ]
+	[ "${BASH_REMATCH[2]}" -eq $((BASH_REMATCH[1] + 1)) ]
 	[ -z "$output" ]
 	cmp y.csv y1.csv
 	# --quiet: no warning
 	run --separate-stderr bash -c 'ulimit -v $(($2 / 1024 + 40 * 1024)) &&
 	    exec "$1" $3 -o y.csv --quiet' _ "$SA" "$b" "$a"
-	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 	no_temps
 }
 
@@ -202,9 +204,11 @@ out_of_memory() {
 	    run strace -f -e trace=clone,clone3 -o "$BATS_TEST_TMPDIR/st" \
 	    "$SA" -j 1024 -x randn:4x3 -q randn:3x2 -k randn:3x2 \
 	    -v randn:3x2 -o y.csv
-	[ "$status" -eq 0 ] && [ -s y.csv ]
+	[ "$status" -eq 0 ]
+	[ -s y.csv ]
 	n=$(grep -cE '^[0-9]+ +clone3?\(' "$BATS_TEST_TMPDIR/st")
-	[ "$n" -ge 1 ] && [ "$n" -le 8 ]
+	[ "$n" -ge 1 ]
+	[ "$n" -le 8 ]
 }
 
 @test "memory: a stream or a text too large for memory names the bytes asked for" {

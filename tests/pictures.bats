@@ -63,10 +63,17 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	# two labels is an empty one
 	printf 'a\nb\nc\nd\ne\nf\n\n\r\n' >end.txt
 	run cat_run -p 2 --labels @end.txt -o /dev/null -a -
-	[ "$status" -eq 0 ] && [ "${lines[0]}" = ',a,b,c,d,e,f' ]
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ',a,b,c,d,e,f' ]
+	# (blank: blanks alone too)
+	printf 'a\nb\nc\nd\ne\nf\n \t\n' >sp.txt
+	run cat_run -p 2 --labels @sp.txt -o /dev/null -a -
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ',a,b,c,d,e,f' ]
 	printf 'a\nb\n\nd\ne\nf\n' >mid.txt
 	run cat_run -p 2 --labels @mid.txt -o /dev/null -a -
-	[ "$status" -eq 0 ] && [ "${lines[0]}" = ',a,b,"",d,e,f' ]
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ',a,b,"",d,e,f' ]
 }
 
 @test "labels: .npy weights stay numeric; Y labelled only with --label-output" {

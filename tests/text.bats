@@ -211,6 +211,8 @@ fails_with() {
 	fails_with '1,0,1\n0 1 0\n' '2:1: expected a number, found "0 1 0" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is '"'"','"'"')'
 	fails_with 'x\ty\n1\t2\n3  4\n' '3:1: expected a number, found "3  4" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is a tab)'
 	fails_with '1,0\n0 x,0\n' '2:1: expected a number, found "0 x"'
+	# tabs in a row without a comma: no decimal commas
+	fails_with '1,2,3\n4\t5\t6\n' '2:1: expected a number, found "4\t5\t6" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is '"'"','"'"')'
 	fails_with 'a;b\t1\n1;2\n' '1:1: expected a number, found "a"'
 }
 
@@ -439,6 +441,16 @@ inf,-inf,inf'
 1,0'
 	reads_as ',a,b\n0.5,1,2\n' '0.5,1,2'
 	reads_as ',a,b\n2,1,2\n' '2,1,2'
+	# an index has a name a field: a header of more fields, padding
+	# before the names (a leading tab), or no name at all, is no index
+	reads_as ',a,b\n0,1\n1,0\n' '0,1
+1,0'
+	reads_as '\tx\ty\n1\t2\n3\t4\n' '1,2
+3,4'
+	reads_as ',,\n1,0,1\n0,1,1\n' '1,0,1
+0,1,1'
+	# a separator inside a quoted name is no field of its own
+	fails_with '"","a,b","c"\n"1",0.5,0.7\n' "2:1: $hint"
 }
 
 @test "error: a trailing comma is an empty field" {
