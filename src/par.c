@@ -27,8 +27,8 @@ struct par {
 	int max;		/* workers it may have: asked, or fewer */
 	int asked;		/* par_start's nthreads */
 	int cap;		/* workers that claim tasks: 0 .. cap-1 */
-	int failed;		/* 0, or the worker that could not start */
-	int why;		/* and pthread_create's error (-1: malloc's) */
+	int why;		/* 0, or why worker max could not start:
+				 * pthread_create's error (-1: malloc's) */
 	int end;		/* par_stop: the workers end */
 	unsigned long gen;	/* job number */
 	par_fn *fn;
@@ -189,7 +189,6 @@ grow(struct par *p, int n)
 		}
 		if (rc != 0) {
 			p->max = p->nthreads;
-			p->failed = p->nthreads + 1;
 			p->why = rc;
 			break;
 		}
@@ -305,10 +304,10 @@ par_cap(struct par *p, int n)
 int
 par_short(const struct par *p, struct err *e)
 {
-	if (p->failed == 0)
+	if (p->why == 0)
 		return 0;
 	return err_set(e, NULL, 0, 0, "%d of %d threads (thread %d could "
-	    "not start: %s)", p->max, p->asked, p->failed, p->why > 0 ?
+	    "not start: %s)", p->max, p->asked, p->max + 1, p->why > 0 ?
 	    strerror(p->why) : "out of memory");
 }
 
