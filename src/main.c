@@ -753,6 +753,34 @@ check_ext(const char *opt, const char *path, int fmt_given)
 	    " .txt or .npy, or give -f", opt, path, dot);
 }
 
+/* A usage error if -f was given and no output takes it: each is named
+ * with an extension of another format, which wins (-f tsv -o y.csv
+ * would write CSV).  An output of -f's own format, by name, agrees. */
+static int
+check_fmt_used(const struct opts *o, int fmt_given)
+{
+	static const char *const name[] = { "csv", "tsv", "txt", "npy" };
+	const char *path[3], *opt[3] = { "-o", "-a", "--lse" };
+	int i, n = 0;
+
+	if (!fmt_given)
+		return 0;
+	path[0] = o->output ? o->output : "-";
+	path[1] = o->weights;
+	path[2] = o->lse;
+	for (i = 0; i < 3; i++)
+		if (path[i] != NULL && (out_fmt_of(path[i], OUT_CSV) ==
+		    out_fmt_of(path[i], OUT_TSV) ? out_fmt_of(path[i],
+		    OUT_CSV) == o->fmt : 1))
+			return 0;
+	for (i = 0; i < 3; i++)
+		if (path[i] != NULL)
+			n = i;
+	return usage_error("-f %s applies to no output: %s %s is %s by its "
+	    "name; drop -f, or rename the file", name[o->fmt], opt[n],
+	    path[n], name[out_fmt_of(path[n], OUT_CSV)]);
+}
+
 /* A usage error if output path (of option opt; NULL for -o: standard
  * output) is .npy on a terminal, where its bytes would garble the
  * screen (as gzip refuses to). */
@@ -1875,6 +1903,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	if ((rc = check_ext("-o", o->output, fmt_given)) != 0 ||
 	    (rc = check_ext("-a", o->weights, fmt_given)) != 0 ||
 	    (rc = check_ext("--lse", o->lse, fmt_given)) != 0 ||
+	    (rc = check_fmt_used(o, fmt_given)) != 0 ||
 	    (rc = check_tty("-o", o->output, o)) != 0 ||
 	    (rc = check_tty("-a", o->weights, o)) != 0 ||
 	    (rc = check_tty("--lse", o->lse, o)) != 0)

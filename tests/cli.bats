@@ -273,7 +273,10 @@ usage_fails() {
 		run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 "$o" "$a" "$o" "$b"
 		usage_fails
 		[ "${lines[0]}" = "selfattn: option $o given twice" ]
-		[ ! -e one.csv ] && [ ! -e two.csv ] && [ ! -e h1.svg ] && [ ! -e h2.svg ]
+		[ ! -e one.csv ]
+		[ ! -e two.csv ]
+		[ ! -e h1.svg ]
+		[ ! -e h2.svg ]
 	done
 }
 
@@ -839,12 +842,25 @@ npyhdr() {
 
 @test "output: the file extension picks the format, -f the rest" {
 	mkdata
-	"$SA" -Q Q.csv -K K.csv -V V.csv -p 6 -o o.tsv -f npy
+	"$SA" -Q Q.csv -K K.csv -V V.csv -p 6 -o o.tsv --lse - -f txt > l
 	[ "$(head -1 o.tsv)" = "$(printf '6.01668\t3.98332')" ]
+	[ "$(wc -w < l)" -eq 2 ]
+	run grep -c , l
+	[ "$output" = 0 ]
 	"$SA" -Q Q.csv -K K.csv -V V.csv -p 6 -o o.dat -f txt
 	[ "$(head -1 o.dat)" = "6.01668 3.98332" ]
-	"$SA" -Q Q.csv -K K.csv -V V.csv -o o.npy -f csv
+	"$SA" -Q Q.csv -K K.csv -V V.csv -o o.npy -a w.csv -f csv
 	[ "$("$CATMAT" -s o.npy)" = "2x2" ]
+	# -f of no output is a usage error: it would be ignored
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.tsv -f npy
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -f npy applies to no output: -o y.tsv is tsv by its name; drop -f, or rename the file' ]
+	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a w.npy -f tsv
+	usage_fails
+	[ "${lines[0]}" = 'selfattn: -f tsv applies to no output: -a w.npy is npy by its name; drop -f, or rename the file' ]
+	[ ! -e y.tsv ]
+	[ ! -e y.csv ]
+	[ ! -e w.npy ]
 }
 
 @test "usage: an output name with an unknown extension needs -f" {
@@ -855,7 +871,8 @@ npyhdr() {
 	run "$SA" -Q Q.csv -K K.csv -V V.csv -o y.csv -a dir.d/w.npz
 	usage_fails
 	[ "${lines[0]}" = 'selfattn: -a dir.d/w.npz: unknown extension ".npz": use .csv, .tsv, .txt or .npy, or give -f' ]
-	[ ! -e y.xlsx ] && [ ! -e y.csv ]
+	[ ! -e y.xlsx ]
+	[ ! -e y.csv ]
 	# an extension in capitals is that format
 	"$SA" -Q Q.csv -K K.csv -V V.csv -o Y.CSV -a W.NPY -p 6 --heatmap H.SVG
 	[ "$(head -1 Y.CSV)" = "6.01668,3.98332" ]

@@ -83,7 +83,8 @@ END
 	[ "$(printf '%s\n' "$output" | sed -n 24p)" = "compute: f64, ISA generic, 1 thread, query-split: 1 query block x 1 key chunk per sequence, keys read in place" ]
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 24 ]
 	# nothing written
-	[ ! -e y.npy ] && [ ! -e w.txt ]
+	[ ! -e y.npy ]
+	[ ! -e w.txt ]
 	! ls -a | grep -q selfattn-
 }
 
@@ -102,7 +103,9 @@ END
 	a=$(buffers -Q rand:3x4 -K rand:300x4 -V rand:300x4 -o y.npy)
 	b=$(buffers -Q rand:3x4 -K rand:300x4 -V rand:300x4 -o y.npy --show)
 	[ "$b" -gt "$a" ]
-	[ ! -e y.npy ] && [ ! -e h.html ] && [ ! -e h.svg ]
+	[ ! -e y.npy ]
+	[ ! -e h.html ]
+	[ ! -e h.svg ]
 }
 
 @test "dry-run: decoding reads keys and values where they are; a block of them is copied only to be rotated or converted" {
@@ -133,7 +136,8 @@ END
 	r=$((d10 - d9))
 	[ $((d8 - d7)) -lt $((r + 128)) ]
 	d=$((d9 - d8 - 256 * 32 * 4 - 256 * 16 * 4 - 8 * 32 * 4))
-	[ "$d" -gt $((r - 128)) ] && [ "$d" -lt $((r + 128)) ]
+	[ "$d" -gt $((r - 128)) ]
+	[ "$d" -lt $((r + 128)) ]
 }
 
 @test "dry-run: decoding reads the keys in place up to 64 query rows a key head, and packs them beyond" {
@@ -170,7 +174,8 @@ END
 	printf '%s\n' "$output" | grep -qx 'weights: scores again, 536.9 MFLOP'
 	printf '%s\n' "$output" | grep -q ', keys packed once$'
 	# nothing written
-	[ ! -e y.npy ] && [ ! -e w.npy ]
+	[ ! -e y.npy ]
+	[ ! -e w.npy ]
 }
 
 @test "dry-run: the direct form, a batch, a query range, general scores, f32" {

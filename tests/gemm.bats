@@ -67,7 +67,9 @@ gemm_test() {
 	SELFATTN_ISA=avx512 emu/selfattn $a -a ea.npy --lse el.npy -j 1 >e.npy
 	SELFATTN_ISA=avx512 emu/selfattn $a -a fa.npy --lse fl.npy -j 3 >f.npy
 	SELFATTN_ISA=avx2 "$SA" $a -a ma.npy --lse ml.npy >m.npy
-	cmp e.npy f.npy && cmp ea.npy fa.npy && cmp el.npy fl.npy
+	cmp e.npy f.npy
+	cmp ea.npy fa.npy
+	cmp el.npy fl.npy
 	"$CMPMAT" -r 1e-13 e.npy m.npy
 	"$CMPMAT" -r 1e-13 ea.npy ma.npy
 	"$CMPMAT" -r 1e-13 el.npy ml.npy

@@ -379,7 +379,8 @@ unprivileged() {
 	mkfifo f
 	run timeout 20 "$SA" -Q Q.csv -K K.csv -V V.csv --dry-run -o y.csv -a f --heatmap h.svg
 	[ "$status" -eq 0 ]
-	[ ! -e y.csv ] && [ ! -e h.svg ]
+	[ ! -e y.csv ]
+	[ ! -e h.svg ]
 	no_temps
 }
 

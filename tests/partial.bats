@@ -703,7 +703,8 @@ big_values() {
 	for j in 1 2; do
 		# decoding (key-split) and 300 queries (query-split)
 		run "$SA" -j $j -Q Q1.csv -K K.csv -V V.csv
-		[ "$status" -eq 0 ] && [ "$output" = 0 ]
+		[ "$status" -eq 0 ]
+		[ "$output" = 0 ]
 		"$SA" -j $j -Q Q300.csv -K K.csv -V V.csv -o y$j.csv
 		"$CMPMAT" -a 0 y$j.csv Q300.csv	# 300 zeros, the mean
 	done
@@ -711,7 +712,8 @@ big_values() {
 	big_values 8192 1e35 -1e35	# float's largest: 3.4e38
 	for j in 1 2; do
 		run "$SA" -j $j --dtype f32 -Q Q1.csv -K K.csv -V V.csv
-		[ "$status" -eq 0 ] && [ "$output" = 0 ]
+		[ "$status" -eq 0 ]
+		[ "$output" = 0 ]
 		"$SA" -j $j --dtype f32 -Q Q300.csv -K K.csv -V V.csv -o y.csv
 		"$CMPMAT" -a 0 y.csv Q300.csv
 	done
@@ -725,36 +727,43 @@ big_values() {
 	# two keys
 	big_values 2 1e308 1e308
 	run "$SA" -Q Q1.csv -K K.csv -V V.csv
-	[ "$status" -eq 0 ] && [ "$output" = 1e+308 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = 1e+308 ]
 	# an infinite value stays infinite; beside finite sums that
 	# overflow, the row is left as it came (NaN; PyTorch: -inf)
 	big_values 2 1e308 inf
 	run "$SA" -Q Q1.csv -K K.csv -V V.csv
-	[ "$status" -eq 0 ] && [ "$output" = inf ]
+	[ "$status" -eq 0 ]
+	[ "$output" = inf ]
 	printf '1e308\n1e308\n-inf\n' > V.csv
 	printf '0\n0\n0\n' > K.csv
 	run "$SA" -Q Q1.csv -K K.csv -V V.csv
-	[ "$status" -eq 0 ] && [ "$output" = nan ]
+	[ "$status" -eq 0 ]
+	[ "$output" = nan ]
 	# an infinite value of a key whose weight is small but not 0 makes
 	# the row infinite (a second try from a raised maximum dropped it)
 	printf '1\n1\ninf\n' > V.csv
 	printf '0\n0\n-80\n' > K.csv
 	run "$SA" --dtype f32 -s none -Q Q1.csv -K K.csv -V V.csv
-	[ "$status" -eq 0 ] && [ "$output" = inf ]
+	[ "$status" -eq 0 ]
+	[ "$output" = inf ]
 	printf '0\n0\n-720\n' > K.csv
 	printf '1,5\n1,5\ninf,5\n' > V.csv
 	run "$SA" -s none -Q Q1.csv -K K.csv -V V.csv
-	[ "$status" -eq 0 ] && [ "$output" = inf,5 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = inf,5 ]
 	# a large score (a -1e9 bias): M + 32 is M in float; raised to the
 	# next float 64 above
 	printf '2e38\n2e38\n' > V.csv
 	printf '0\n0\n' > K.csv
 	printf -- '-1e9,-1e9\n' > bias.csv
 	run "$SA" --dtype f32 -Q Q1.csv -K K.csv -V V.csv --bias bias.csv
-	[ "$status" -eq 0 ] && [ "$output" = 1.9999999360571385e+38 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = 1.9999999360571385e+38 ]
 	printf -- '-1e18,-1e18\n' > bias.csv
 	run "$SA" -Q Q1.csv -K K.csv -V V.csv --bias bias.csv
-	[ "$status" -eq 0 ] && [ "$output" = 2e+38 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = 2e+38 ]
 }
 
 @test "partial: the weights of a row computed again for its overflow keep their small weights" {

@@ -538,7 +538,8 @@ data_is() {
 	printf '0,0,-inf\n' > kb.csv
 	run "$SA" $B --bias kb.csv -a - -o /dev/null
 	[ "$status" -eq 0 ]
-	[ "${lines[0]##*,}" = 0 ] && [ "${lines[1]##*,}" = 0 ]
+	[ "${lines[0]##*,}" = 0 ]
+	[ "${lines[1]##*,}" = 0 ]
 	[ "${lines[0]%%,*}" != 0 ]
 	# (B, m): the sequence too
 	printf '0,0,0\n0,2,0\n' > kp2.csv
