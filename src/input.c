@@ -22,8 +22,9 @@
 #else
 #define MAP_FLAGS MAP_PRIVATE
 #endif
-#define NPY_SNIFF	8	/* "\x93NUMPY" and the version, as npy_like
-				 * looks at them */
+#define NPY_SNIFF	16	/* "\x93NUMPY" and the version, as npy_like
+				 * looks at them, and what container() does
+				 * (no .npy is shorter: 64 bytes at least) */
 
 /* The line that starts at b[at]: 1 + the line ends before it. */
 static unsigned long
@@ -118,7 +119,10 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 		if (npy < 0 && n >= NPY_SNIFF)
 			npy = npy_like((unsigned char *)b, n);
 		if (npy == 0 && (z = memchr(b + nul, '\0', n - nul)) != NULL) {
-			n = (size_t)(z - b) + 1;
+			/* (the first NPY_SNIFF bytes kept for container();
+			 * the parser reports the NUL whatever follows it) */
+			k = (size_t)(z - b) + 1;
+			n = k > NPY_SNIFF || n < NPY_SNIFF ? k : NPY_SNIFF;
 			break;
 		}
 		if (npy == 0)
@@ -132,6 +136,30 @@ slurp(int fd, const char *name, char **buf, size_t *len, struct err *e)
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+/* What binary container buf holds, with what to do, or NULL: the files
+ * a model's tensors are often saved in, which are no matrix file. */
+static const char *
+container(const unsigned char *b, size_t n)
+{
+	uint64_t h = 0;
+	int i;
+
+	if (n >= 4 && memcmp(b, "PK\3\4", 4) == 0)
+		return "a zip archive (np.savez's .npz, or torch.save's .pt)";
+	if (n >= 8 && memcmp(b, "\x89HDF\r\n\x1a\n", 8) == 0)
+		return "an HDF5 file";
+	if (n >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5)
+		return "a Python pickle (pickle.dump, or an old torch.save)";
+	/* safetensors: the length of a JSON header, 8 bytes little-endian
+	 * (at most 100 MB, the format says), then the header */
+	for (i = 7; n >= 10 && i >= 0; i--)
+		h = h << 8 | b[i];
+	if (n >= 10 && h >= 2 && h <= 100000000 && b[8] == '{' &&
+	    b[9] == '"')
+		return "a safetensors file";
+	return NULL;
 }
 
 int
@@ -214,7 +242,7 @@ static int
 load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
     struct mat_shape *sh, int shape_only, size_t *text, struct err *e)
 {
-	const char *name = spec;
+	const char *name = spec, *kind;
 	struct stat st;
 	char *buf = NULL;
 	void *map = MAP_FAILED;
@@ -287,6 +315,9 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 		}
 	} else if (npy)
 		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
+	else if ((kind = container((unsigned char *)buf, len)) != NULL)
+		rc = err_set(e, name, 0, 0, "expected a .npy file or text, "
+		    "found %s: save each array by itself with np.save", kind);
 	else if ((rc = text_read(buf, len, name, pool, m, sh, e)) == 0 &&
 	    shape_only) {
 		size_t rows = m->rows, cols = m->cols;

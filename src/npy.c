@@ -464,7 +464,11 @@ parse_dtype(const unsigned char *s, size_t n, struct dtype *dt)
 	case 'a':
 		return "byte string";
 	case 'V':
-		return "raw bytes";
+		/* np.save of ml_dtypes' bfloat16 (JAX, a torch tensor's
+		 * .view) writes V2 */
+		return size == 2 && ndigit == 1 ? "raw bytes, as NumPy saves a "
+		    "bfloat16: convert it first, t.float().numpy()" :
+		    "raw bytes";
 	case 'M':
 		return "datetime";
 	case 'm':

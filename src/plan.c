@@ -105,6 +105,21 @@ wfit(const struct plan *p, const struct plan_in *in, size_t want)
 	    "stores weights";
 }
 
+/* wfit for WK or WV (opt "--memory-keys" or "--memory-values") of
+ * keys or values projected from X, in buf: with the other reading of a
+ * width that is not X's, PyTorch's kdim or vdim (the keys or values
+ * of another sequence of that width). */
+static const char *
+kvfit(char *buf, size_t len, const struct plan *p, const struct plan_in *in,
+    size_t width, const char *opt)
+{
+	snprintf(buf, len, "%s; if the %s come from another sequence, of "
+	    "width %zu (PyTorch's %s), give it with %s", wfit(p, in, p->d),
+	    opt[9] == 'k' ? "keys" : "values", width, opt[9] == 'k' ?
+	    "kdim" : "vdim", opt);
+	return buf;
+}
+
 /* "WHO is SHAPE but ...": the message of most shape errors; of a 1-D
  * matrix (sym), with how it was read ("is 3 but X has 3 columns"
  * seemed to contradict itself). */
@@ -369,7 +384,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	const struct plan_in *x = &in[IN_X], *mem = &in[IN_MEM];
 	const struct plan_in *wqi = &in[IN_WQ], *wki = &in[IN_WK],
 	    *wvi = &in[IN_WV];
-	char s[SHAPESZ], w[WHOSZ];
+	char s[SHAPESZ], w[WHOSZ], h[256];
 	const char *d_of;
 	size_t Bm;
 
@@ -454,12 +469,15 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 		d_of = who(w, mem);
 	if (p->wk->rows != p->dm)
 		return mismatch(e, wki, "%s has %zu column%s%s", d_of, p->dm,
-		    PL(p->dm), wfit(p, wki, p->dm));
+		    PL(p->dm), mem->name != NULL ? wfit(p, wki, p->dm) :
+		    kvfit(h, sizeof h, p, wki, p->wk->rows, "--memory-keys"));
 	if (in[IN_MEMV].name != NULL)
 		d_of = who(w, &in[IN_MEMV]);
 	if (p->wv->rows != p->dmv)
 		return mismatch(e, wvi, "%s has %zu column%s%s", d_of, p->dmv,
-		    PL(p->dmv), wfit(p, wvi, p->dmv));
+		    PL(p->dmv), mem->name != NULL || in[IN_MEMV].name != NULL ?
+		    wfit(p, wvi, p->dmv) : kvfit(h, sizeof h, p, wvi,
+		    p->wv->rows, "--memory-values"));
 	if (p->o.pos && (p->x = positions(p, &x->m, e)) == NULL)
 		return -1;
 	if (mem->name == NULL)
@@ -845,13 +863,22 @@ padding(struct plan *p, const struct plan_in *in, int keys,
 	/* a column of len > 1 values is one row: (len) */
 	col = in->sh.ndim == 2 && in->m.cols == 1 && in->m.rows == len &&
 	    len > 1;
+	if ((in->sh.ndim > 2 || (!col && (in->m.cols != len ||
+	    (in->m.rows != 1 && in->m.rows != p->B)))) && p->B == 1)
+		return mismatch(e, in, "there %s %zu %s%s", len == 1 ? "is" :
+		    "are", len, len == 1 ? what : whats, tfit(in, 1, len));
+	/* (B, len) stored len x B: or a batch stored sequence-first, as
+	 * PyTorch's modules take it without batch_first, read as B = n
+	 * sequences of length B, where the mask is right */
 	if (in->sh.ndim > 2 || (!col && (in->m.cols != len ||
 	    (in->m.rows != 1 && in->m.rows != p->B))))
-		return mismatch(e, in, "there %s %zu %s%s%s", len == 1 ?
-		    "is" : "are", len, len == 1 ? what : whats, p->B > 1 ?
-		    keys ? " per sequence: expected (m) or (B, m)" :
-		    " per sequence: expected (n) or (B, n)" : "",
-		    tfit(in, 1, len));
+		return mismatch(e, in, "there are %zu sequences of %zu %s: "
+		    "expected (%c) or (B, %c) = %zux%zu%s", p->B, len, len == 1 ?
+		    what : whats, keys ? 'm' : 'n', keys ? 'm' : 'n', p->B,
+		    len, *tfit(in, p->B, len) == '\0' ? "" : "; its transpose "
+		    "would fit, or the batch is stored sequence-first (n, B, "
+		    "d), as PyTorch's modules take it without batch_first: "
+		    "give the inputs' transpose(0, 1)");
 	if (in->m.data == NULL)		/* shape-only: the shape is right */
 		return 0;
 	cnt = in->m.rows * in->m.cols;

@@ -600,7 +600,7 @@ usage_fails() {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:4x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -v (WV) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+	[ "$output" = "selfattn: -v (WV) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the values come from another sequence, of width 4 (PyTorch's vdim), give it with --memory-values" ]
 }
 
 @test "shape: WK must have as many columns as WQ" {
@@ -679,10 +679,38 @@ usage_fails() {
 	[ "$output" = "selfattn: -q (WQ) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
 	run "$SA" -x X.csv -q W.csv -k rand:3x4 -v W.csv --layout torch
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but -x (X) X.csv has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out" ]
+	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but -x (X) X.csv has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out; if the keys come from another sequence, of width 4 (PyTorch's kdim), give it with --memory-keys" ]
+	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:5x3
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -v (WV) rand:5x3 is 5x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the values come from another sequence, of width 5 (PyTorch's vdim), give it with --memory-values" ]
+	# with the keys' own sequence given, a width that is not its own
+	run "$SA" -x X.csv -q W.csv -k rand:3x4 -v W.csv --layout torch \
+	    -m randn:5x3
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but --memory randn:5x3 has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out" ]
 	# no hint when the transpose does not fit either
 	run "$SA" -x X.csv -q rand:4x4 -k W.csv -v W.csv
 	[ "$output" = "selfattn: -q (WQ) rand:4x4 is 4x4 but -x (X) X.csv has 3 columns" ]
+}
+
+@test "shape: a --key-padding of the wrong batch says which, and a transposed one may be a sequence-first batch" {
+	printf '0,0,1\n0,1,1\n0,0,0\n' > kp3.csv
+	printf '0,0\n0,1\n1,1\n' > kpT.csv
+	# B = 2 sequences of 2 queries, 3 keys
+	printf '1,2\n3,4\n\n5,6\n7,8\n' > Q.txt
+	printf '1,2\n3,4\n5,6\n\n7,8\n9,1\n2,3\n' > K.txt
+	run "$SA" -Q Q.txt -K K.txt -V K.txt -H 1 --key-padding kp3.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: --key-padding kp3.csv is 3x3 but there are 2 sequences of 3 keys: expected (m) or (B, m) = 2x3" ]
+	run "$SA" -Q Q.txt -K K.txt -V K.txt -H 1 --key-padding kpT.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: --key-padding kpT.csv is 3x2 but there are 2 sequences of 3 keys: expected (m) or (B, m) = 2x3; its transpose would fit, or the batch is stored sequence-first (n, B, d), as PyTorch's modules take it without batch_first: give the inputs' transpose(0, 1)" ]
+	run "$SA" -Q Q.txt -K K.txt -V K.txt -H 1 --query-padding kpT.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: --query-padding kpT.csv is 3x2 but there are 2 sequences of 2 queries: expected (n) or (B, n) = 2x2" ]
+	run "$SA" -Q randn:2x4 -K randn:3x4 -V randn:3x4 --key-padding kpT.csv
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: --key-padding kpT.csv is 3x2 but there are 3 keys" ]
 }
 
 @test "shape: a 1-D weight or key (np.save of a 1-D array) says it is read as one row, and is the one named" {

@@ -276,3 +276,29 @@ out_of_memory() {
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: <stdin>:1:12: the .npy header has no 'descr' key" ]
 }
+
+@test "containers: a zip, pickle, HDF5 or safetensors file says what it is, from a file or a pipe" {
+	w="-q rand:4x4 -k rand:4x4 -v rand:4x4"
+	zip="a zip archive (np.savez's .npz, or torch.save's .pt)"
+	printf 'PK\003\004\024\000\000\000' > x.npz
+	printf '\200\004\225\010' > x.pkl
+	printf '\211HDF\r\n\032\n\000\000' > x.h5
+	printf '\016\000\000\000\000\000\000\000{"x":{"a":1}}' > x.safetensors
+	for f in x.npz:"$zip" \
+	    x.pkl:"a Python pickle (pickle.dump, or an old torch.save)" \
+	    x.h5:"an HDF5 file" x.safetensors:"a safetensors file"; do
+		sa_err -x "${f%%:*}" $w
+		[ "$stderr" = "selfattn: ${f%%:*}: expected a .npy file or text, found ${f#*:}: save each array by itself with np.save" ]
+	done
+	sa_err -x - $w < x.npz
+	[ "$stderr" = "selfattn: <stdin>: expected a .npy file or text, found $zip: save each array by itself with np.save" ]
+	sa_err -x - $w < x.pkl
+	[ "$stderr" = "selfattn: <stdin>: expected a .npy file or text, found a Python pickle (pickle.dump, or an old torch.save): save each array by itself with np.save" ]
+	# a bfloat16 saved by NumPy (ml_dtypes) is V2
+	{ "$ROOT/tests/tools/npyhdr" -t '<V2' 2 2; printf '%08d' 0; } > bf.npy
+	sa_err -x bf.npy $w
+	[ "$stderr" = "selfattn: bf.npy: unsupported dtype '<V2' (raw bytes, as NumPy saves a bfloat16: convert it first, t.float().numpy()); expected a real number type (f2 f4 f8, i1-i8, u1-u8, b1)" ]
+	{ "$ROOT/tests/tools/npyhdr" -t '|V3' 2; printf '%06d' 0; } > v3.npy
+	sa_err -x v3.npy $w
+	[ "$stderr" = "selfattn: v3.npy: unsupported dtype '|V3' (raw bytes); expected a real number type (f2 f4 f8, i1-i8, u1-u8, b1)" ]
+}
