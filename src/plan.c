@@ -1098,12 +1098,14 @@ plan_shapes(const struct plan *p, struct mat_shape sh[PLAN_NOUT])
 	if (!p->vec)
 		y->dim[y->ndim++] = p->nout;
 	y->dim[y->ndim++] = p->dout;
-	if (p->H > 1 && !p->o.average)
+	/* a head axis of 1 where the inputs have one (per-head Q, K, V):
+	 * softmax(Q·Kᵀ) of PyTorch's 4-D tensors keeps it */
+	if ((p->H > 1 || p->perhead) && !p->o.average)
 		w->dim[w->ndim++] = p->H;
 	if (!p->vec)
 		w->dim[w->ndim++] = p->nout;
 	w->dim[w->ndim++] = p->m;
-	if (p->H > 1 || p->batched)
+	if (p->H > 1 || p->batched || p->perhead)
 		l->dim[l->ndim++] = p->H;
 	l->dim[l->ndim++] = p->nout;
 }

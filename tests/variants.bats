@@ -851,3 +851,21 @@ data_is() {
 	    -o b.csv
 	cmp a.csv b.csv
 }
+
+@test "variants: per-head -Q -K -V of one head keep the head axis in every output, as softmax(Q·Kᵀ) of such tensors does" {
+	one='\0\0\0\0\0\0\360\77' zero='\0\0\0\0\0\0\0\0'
+	{ "$ROOT/tests/tools/npyhdr" 1 2 3
+	  printf "$one$zero$zero$zero$one$zero"; } > Q.npy
+	"$SA" -Q Q.npy -K Q.npy -V Q.npy -o y.npy -a w.npy --lse l.npy
+	[ "$("$CATMAT" -s y.npy)" = 1x2x3 ]
+	[ "$("$CATMAT" -s w.npy)" = 1x2x2 ]
+	[ "$("$CATMAT" -s l.npy)" = 1x2 ]
+	# the same numbers as the matrices give, which have no head axis
+	"$CATMAT" Q.npy > Q.csv
+	"$SA" -Q Q.csv -K Q.csv -V Q.csv -o y2.npy -a w2.npy --lse l2.npy
+	[ "$("$CATMAT" -s w2.npy)" = 2x2 ]
+	[ "$("$CATMAT" -s l2.npy)" = 2 ]
+	[ "$("$CATMAT" w.npy)" = "$("$CATMAT" w2.npy)" ]
+	[ "$("$CATMAT" l.npy)" = "$("$CATMAT" l2.npy)" ]
+	[ "$("$CATMAT" y.npy)" = "$("$CATMAT" y2.npy)" ]
+}
