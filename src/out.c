@@ -787,8 +787,12 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 			buf[len++] = '\n';
 		}
 		if (o->rlab) {
-			len += label_quote(buf + len, rb + o->rlab0 < o->nrlab ?
-			    o->rlab[rb + o->rlab0] : "", sep);
+			/* one query (1-D: its weights a row per head) labels
+			 * every row */
+			size_t li = o->nrlab == 1 ? 0 : rb + o->rlab0;
+
+			len += label_quote(buf + len, li < o->nrlab ?
+			    o->rlab[li] : "", sep);
 			buf[len++] = sep;
 		}
 		/* in float (--dtype f32) a value is written as the

@@ -242,7 +242,7 @@ usage_fails() {
 	"$SA" -Q Q.csv -K K.csv -V V.csv --causal=bottom-right > long.csv
 	cmp short.csv long.csv
 	"$SA" -Q Q.csv -K K.csv -V V.csv -c > c.csv
-	! cmp -s c.csv long.csv
+	not cmp -s c.csv long.csv
 }
 
 @test "usage: option without its argument" {
@@ -299,7 +299,7 @@ usage_fails() {
 		case $o in rope) v=500 ;; *) v=0.5 ;; esac
 		"$SA" $a --$o >bare.csv
 		"$SA" $a --$o=$v >set.csv
-		! cmp -s bare.csv set.csv
+		not cmp -s bare.csv set.csv
 		"$SA" $a --$o=$v --$o >again.csv
 		cmp bare.csv again.csv
 		"$SA" $a --$o --$o=$v >again.csv
@@ -1023,7 +1023,7 @@ npyhdr() {
 	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -s "$s" > s.csv
 	cmp dflt.csv s.csv
 	"$SA" -x X.csv -q W.csv -k W.csv -v W.csv -s 1 > one.csv
-	! cmp -s dflt.csv one.csv
+	not cmp -s dflt.csv one.csv
 }
 
 @test "scale: none is 1" {
@@ -1039,7 +1039,7 @@ npyhdr() {
 	"$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3 --seed 0 > b.csv
 	"$SA" -x X.csv -q rand:3x3 -k rand:3x3 -v rand:3x3 --seed 1 > c.csv
 	cmp a.csv b.csv
-	! cmp -s a.csv c.csv
+	not cmp -s a.csv c.csv
 }
 
 @test "long options are the short ones" {

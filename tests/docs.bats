@@ -420,7 +420,7 @@ selfattn: warning: 2 log-sum-exp values are -inf in every shard (no key seen): t
 
 @test "docs: the manual writes a product of axes with a dot, not a micro sign" {
 	mandoc -Tutf8 "$MAN" | sed 's/.\x08//g' >page
-	! grep -q 'µ' page
+	not grep -q 'µ' page
 	grep -q 'B·H × n × dv' page
 }
 
@@ -428,7 +428,7 @@ selfattn: warning: 2 log-sum-exp values are -inf in every shard (no key seen): t
 	run grep -c '\\(ua' "$MAN"
 	[ "$output" = 0 ]
 	mandoc -Tutf8 "$MAN" | sed 's/.\x08//g' >page
-	! grep -q '↑' page
+	not grep -q '↑' page
 	grep -q 'x·W^T + b' page
 }
 

@@ -238,7 +238,7 @@ printed_match() {
 	sa --dtype f64 -o w64.npy
 	cmp12 w64.npy expect_out.npy
 	# and it is really single precision: not within 1e-12
-	! "$CMPMAT" -r 1e-12 out.npy expect_out.npy 2>/dev/null
+	not "$CMPMAT" -r 1e-12 out.npy expect_out.npy 2>/dev/null
 }
 
 # nan_rows FILE: the 0-based rows of the CSV FILE whose every field is

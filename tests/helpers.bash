@@ -6,6 +6,14 @@ CMPMAT="$ROOT/tests/tools/cmpmat"
 DATA="$ROOT/tests/data"
 SAMPLES="$ROOT/samples"
 
+# not CMD...: succeed where CMD fails and fail where it succeeds.  A
+# test's `! CMD` never fails it: bash's set -e ignores a negated command.
+not() {
+	if "$@"; then
+		return 1
+	fi
+}
+
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }

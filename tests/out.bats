@@ -99,7 +99,7 @@ ends_keeping_old() {
 	cp w0.npy w.npy
 	"$SA" -Q w.npy -K w0.npy -V w0.npy -f npy -o w.npy
 	"$SA" -Q w0.npy -K w0.npy -V w0.npy -f npy -o want.npy
-	! cmp -s w.npy w0.npy
+	not cmp -s w.npy w0.npy
 	cmp w.npy want.npy
 	# a failing run leaves the input as it was
 	cp Q0.csv Q.csv

@@ -136,11 +136,20 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	grep -A1 '^# sequence 1$' w.csv | grep -q '^# head 0$'
 	# one head, or their mean: the sequences' blocks are named so
 	batch --labels "a b c" -o /dev/null -a m.csv --average-weights
-	! grep -q '^# head' m.csv
+	not grep -q '^# head' m.csv
 	[ "$(grep '^#' m.csv)" = "$(printf '# sequence 0\n# sequence 1')" ]
 	# unlabelled text is unchanged (it reads back as (B·H, n, m))
 	batch -o /dev/null -a n.csv
-	! grep -q '^# head' n.csv
+	not grep -q '^# head' n.csv
+}
+
+@test "labels: a 1-D query's weights, a row per head, each labelled with the query" {
+	"$SA" -Q randn:4 -K randn:3x4 -V randn:3x4 -H 2 --labels tok \
+	    --key-labels "a b c" -a w.csv -o /dev/null -p 3
+	[ "$(cut -d, -f1 w.csv)" = "$(printf '\ntok\ntok')" ]
+	"$SA" -Q randn:4 -K randn:3x4 -V randn:3x4 -H 2 -a w2.csv -o /dev/null \
+	    -p 3
+	[ "$(cut -d, -f2- w.csv | sed 1d)" = "$(cat w2.csv)" ]
 }
 
 @test "pictures: --heatmap - writes the SVG to standard output, the bytes of the file's" {
@@ -204,7 +213,7 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	[ "$(grep -o '<rect class="cell"[^>]*fill="#31678d"' b.svg | wc -l)" -eq 9 ]
 	grep -q '>0.333</text>' a.svg
 	grep -q '>1</text>' b.svg
-	! grep -q '>0.333</text>' b.svg
+	not grep -q '>0.333</text>' b.svg
 	# the page: its data carries W, its script draws with it
 	"$SA" $u --heatmap a.html
 	"$SA" $u --heatmap b.html --heat-max 1
@@ -216,10 +225,10 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	dom "file://$PWD/c.html" >c.dom
 	grep -q 'data-ready="ok"' b.dom
 	grep -q '>≥0.2</text>' c.dom
-	! grep -q '≥' b.dom
+	not grep -q '≥' b.dom
 	# (the legend's gradient has stops of its own, never this one)
 	[ "$(grep -o 'fill="rgb(49,103,141)"' b.dom | wc -l)" -eq 9 ]
-	! grep -q 'fill="rgb(49,103,141)"' a.dom
+	not grep -q 'fill="rgb(49,103,141)"' a.dom
 }
 
 @test "pictures usage: --heat-max needs a picture and a weight > 0" {
@@ -346,7 +355,7 @@ batch() {
 	[ "$(grep -c '<text class="key"' h.svg)" -eq 6 ]
 	grep -q '<g class="legend">' h.svg
 	grep -q 'url(#viridis)' h.svg
-	! grep -q 'href' h.svg
+	not grep -q 'href' h.svg
 	# the axes named, as on the page
 	grep -q '<text class="axes" [^>]*>rows: queries ↓, columns: keys →</text>' h.svg
 	# the exact weights, as -a writes them
@@ -357,7 +366,7 @@ batch() {
 	grep -o "<title>${FSI}cat${PDI} → [^<]*" h.svg | sed 's/.*: //' >got
 	diff want got
 	# no masked cell, no masked entry in the legend
-	! grep -q '>masked</text>' h.svg
+	not grep -q '>masked</text>' h.svg
 	batch --heatmap b.svg -o /dev/null -c --labels 'x <y> "&"'
 	[ "$(grep -c '<g class="sequence"' b.svg)" -eq 2 ]
 	[ "$(grep -c '<g class="panel"' b.svg)" -eq 6 ]
@@ -481,7 +490,7 @@ batch() {
 	[ "$y" -lt "$h" ]
 	# no NaN, no NaN entry
 	"$SA" -Q k.csv -K k.csv -V k.csv -c -o /dev/null --heatmap f.svg
-	! grep -q 'NaN\|e41a1c' f.svg
+	not grep -q 'NaN\|e41a1c' f.svg
 	# the HTML page: "nan" in the data, drawn without errors in Chromium
 	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.html
 	grep -q '"w":\[\["nan","nan","nan"\],\[' h.html
@@ -555,7 +564,7 @@ batch() {
 				    --show >/dev/null
 				cmp w.$f p.$f
 			done
-			! grep -q -- '-0' p.csv
+			not grep -q -- '-0' p.csv
 			grep -q ',0,' p.csv
 			[ "$(sed -n 101p p.csv | tr , '\n' | sort -u)" = nan ]
 		done
@@ -575,10 +584,10 @@ batch() {
 	script -qec "env -u NO_COLOR COLORTERM=truecolor $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >c24
 	grep -q $'\033\\[48;2;' c24
 	script -qec "NO_COLOR=1 $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >nc
-	! grep -q $'\033' nc
+	not grep -q $'\033' nc
 	# nor on a terminal that says it cannot (TERM=dumb)
 	script -qec "env -u NO_COLOR TERM=dumb $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >dumb
-	! grep -q $'\033' dumb
+	not grep -q $'\033' dumb
 	# masked cells in the legend as in the picture
 	script -qec "env -u NO_COLOR COLORTERM= $SA -c -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv -o /dev/null --show" /dev/null >cm
 	grep -q $'   \033\\[38;5;250;48;5;240m//\033\\[0m masked' cm
@@ -704,7 +713,7 @@ batch() {
 	dom "file://$PWD/t.html#selftest" >t.dom
 	grep -q "data-selftest=\"[^\"]*; ${FSI}0–1${PDI} → ${FSI}0${PDI}: share [^\"]*; 0 clipped\"" t.dom
 	# not in blocks: no sizes, and a weight
-	! grep -q '"qn"' m.html
+	not grep -q '"qn"' m.html
 	# the self-test's arrow keys move the frame from a cell to one that
 	# has the same weight (two tokens "a" of equal weight, told apart
 	# by their positions)
@@ -741,7 +750,7 @@ batch() {
 	    --key-labels @kl.txt --query-range 2:5 -o /dev/null --heatmap r.svg
 	[ "$(grep -c "<title>${FSI}a${PDI} #2 → " r.svg)" -eq 4 ]
 	[ "$(grep -c "<title>${FSI}a${PDI} #4 → " r.svg)" -eq 4 ]
-	! grep -q "<title>${FSI}a${PDI} #0 " r.svg
+	not grep -q "<title>${FSI}a${PDI} #0 " r.svg
 	"$SA" -Q randn:5x2 -K randn:4x2 -V randn:4x2 --labels 'a b a c a' \
 	    --key-labels @kl.txt --query-range 2:5 -o /dev/null --heatmap r.html
 	grep -q '"q0":2,"q":\["a","c","a"\]' r.html
@@ -776,7 +785,7 @@ batch() {
 	# without labels, no such tooltips
 	"$SA" -Q randn:300x4 -K randn:300x4 -V randn:300x4 -o /dev/null \
 	    --heatmap n.svg
-	! grep -q '<text class="query" [^>]*>[^<]*<title>' n.svg
+	not grep -q '<text class="query" [^>]*>[^<]*<title>' n.svg
 	# the page: the cells' labels in its data, the read-out and the
 	# head view's tokens give them
 	"$SA" -Q randn:300x4 -K randn:300x4 -V randn:300x4 --labels "$W" \
@@ -785,7 +794,7 @@ batch() {
 	grep -q "\"kt\":\[\"${FSI}w0${PDI} " b.html
 	"$SA" -Q randn:300x4 -K randn:300x4 -V randn:300x4 -o /dev/null \
 	    --heatmap n.html
-	! grep -q '"qt"\|"kt"' n.html
+	not grep -q '"qt"\|"kt"' n.html
 	command -v chromium >/dev/null || skip "chromium is not installed (apt package: chromium)"
 	dom "file://$PWD/b.html#selftest" >b.dom
 	grep -q "data-selftest=\"[^\"]*; ${FSI}w0${PDI} ${FSI}w1${PDI} ${FSI}w2${PDI} (0–2) → ${FSI}w0${PDI} ${FSI}w1${PDI} ${FSI}w2${PDI} (0–2): share " b.dom
@@ -800,7 +809,7 @@ batch() {
 	grep -q 'id="headview"' p.html
 	grep -q 'data-ready' p.html
 	# no network, no external file: the one URL is the SVG namespace
-	! grep -Eq '(src|href)=' p.html
+	not grep -Eq '(src|href)=' p.html
 	[ "$(grep -Eo 'https?://[^"]*' p.html | sort -u)" = "http://www.w3.org/2000/svg" ]
 	# labels escaped for <script>; masked cells are null
 	grep -q '"a","\\u003cb\\u003e","\\"c\\""' p.html
@@ -821,7 +830,7 @@ batch() {
 		dom "file://$PWD/$f.html" >"$f.dom"
 		grep -q '<body data-ready="ok">' "$f.dom"
 		grep -q '<pre id="errors"></pre>' "$f.dom"
-		! grep -q 'data-error' "$f.dom"
+		not grep -q '<html[^>]*data-error' "$f.dom"
 	done
 	# drawn: the mean panel's 9 cells and 6 tokens of the batch, 36 cells
 	# with their numbers for the cat
@@ -831,13 +840,13 @@ batch() {
 	grep -q '>0.40</text>' cat.dom
 	# a legend entry for masked cells where there are some (causal)
 	grep -q '>masked</text>' p.dom
-	! grep -q '>masked</text>' cat.dom
+	not grep -q '>masked</text>' cat.dom
 	# the head view of the mean of 2 heads: each head's 6 causal lines
 	# in its colour, with a key; one head: its lines, no key
 	grep -q '<p class="hkey"><button class="hk" title="show or hide this head.s lines" aria-pressed="true"><span style="color: rgb(31, 119, 180);">■</span> head 0</button> <button class="hk" [^>]*><span style="color: rgb(255, 127, 14);">■</span> head 1</button> </p>' p.dom
 	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' p.dom | wc -l)" -eq 6 ]
 	[ "$(grep -o '<line [^>]*stroke="#ff7f0e"' p.dom | wc -l)" -eq 6 ]
-	! grep -q 'hkey' cat.dom
+	not grep -q '<p class="hkey"' cat.dom
 	[ "$(grep -o '<line [^>]*stroke="#1f77b4"' cat.dom | wc -l)" -eq 36 ]
 	# a line's opacity is its weight, as bertviz draws it (it was the
 	# weight over the panel's largest: uniform attention drew every
@@ -1009,7 +1018,7 @@ wide_labels() {
 	sed 's/<text class="query" x="[0-9]*"/<text class="query" x="40"/' \
 	    wsvg.html >bad.html
 	dom "file://$PWD/bad.html" >bad.dom
-	! grep -q 'data-clipped="0"' bad.dom
+	not grep -q 'data-clipped="0"' bad.dom
 }
 
 @test "show: labels padded by terminal columns (wide characters take two), control characters never sent" {
@@ -1078,7 +1087,7 @@ on,0.05,0.05,0.3,0.2,0.1,0.3' ]
 	    --heatmap h.html -o /dev/null
 	iconv -f UTF-8 -t UTF-8 h.html >/dev/null
 	grep -q "cut$(printf '\357\277\275')" h.html
-	! grep -q "$(printf '\357\277\277')" h.html
+	not grep -q "$(printf '\357\277\277')" h.html
 }
 
 @test "heatmap: the SVG's caption and note stand right under a heatmap shorter than the legend, at the foot under a tall one" {

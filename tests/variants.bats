@@ -99,7 +99,7 @@ data_is() {
 	cmp w1.csv w2.csv
 	# the input is not changed: without --qk-norm, other weights
 	run "$SA" -Q x.csv -K x.csv -V x.csv -a w3.csv -o y3.csv
-	! cmp -s w2.csv w3.csv
+	not cmp -s w2.csv w3.csv
 }
 
 @test "variants data: --key-lengths and --query-lengths take B whole numbers within the sequence" {
@@ -279,7 +279,7 @@ data_is() {
 	done
 	# the rows are not all alike: the mask hides every third key
 	"$SA" $a -o y0.npy
-	! cmp -s y0.npy yn.npy
+	not cmp -s y0.npy yn.npy
 	# a 1-D .npy mask is that one row, as PyTorch broadcasts it
 	{
 		"$ROOT/tests/tools/npyhdr" 50
@@ -410,7 +410,7 @@ data_is() {
 	cmp split.csv packed.csv
 	# and not a bias of the queries alone
 	"$SA" $w --bq bq.csv >q.csv
-	! cmp -s q.csv packed.csv
+	not cmp -s q.csv packed.csv
 }
 
 @test "variants usage: with --dtype f32, -s, --softcap and --sinks must be within float's range (they were inf, and every output NaN)" {
