@@ -883,9 +883,10 @@ check_combination(const struct opts *o)
 	/* -H given, or 1 with -x: no input can change it */
 	if (o->po.kv_heads != 0 && (o->po.heads != 0 || o->spec[IN_X]) &&
 	    (o->po.heads ? o->po.heads : 1) % o->po.kv_heads != 0)
-		return usage_error("--kv-heads %zu does not divide -H %zu: "
+		return usage_error("--kv-heads %zu does not divide %s%zu%s: "
 		    "each key/value head serves as many query heads",
-		    o->po.kv_heads, o->po.heads ? o->po.heads : 1);
+		    o->po.kv_heads, o->po.heads ? "-H " : "the ", o->po.heads ?
+		    o->po.heads : 1, o->po.heads ? "" : " query head (no -H)");
 	if (o->spec[IN_INPROJ] && o->po.kv_heads != 0 && o->po.kv_heads !=
 	    (o->po.heads ? o->po.heads : 1))
 		return usage_error("%s", "--kv-heads conflicts with --in-proj: "
@@ -1886,6 +1887,11 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	if (o->label_output && o->labels == NULL)
 		return usage_error("%s", "--label-output needs --labels: the "
 		    "labels of Y's rows");
+	if (o->label_output && out_fmt_of(o->output ? o->output : "-",
+	    o->fmt) == OUT_NPY)
+		return usage_error("--label-output labels Y in text, and Y "
+		    "goes to %s as .npy, which has no labels", o->output ?
+		    o->output : "standard output (-f npy)");
 	if (o->has_batch && o->heatmap == NULL && !o->show)
 		return usage_error("%s", "--batch-index needs --heatmap or "
 		    "--show: it picks the sequence drawn");
@@ -1909,6 +1915,21 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	    (rc = check_tty("--lse", o->lse, o)) != 0)
 		return rc;
 	return 0;
+}
+
+/* A shard of keys (--key-range) with its LSE, for --merge, cannot be
+ * merged after WO when there are several heads: WO mixes their columns,
+ * and the merge weighs each head's by its own LSE.  A data error, as
+ * the heads may be the inputs' (per-head -Q). */
+static int
+check_shard(const struct plan *p, const struct opts *o, struct err *e)
+{
+	if (!o->po.has_krange || o->lse == NULL || p->wo == NULL || p->H < 2)
+		return 0;
+	return err_set(e, NULL, 0, 0, "--key-range with --lse and -w of %zu "
+	    "heads: --merge cannot combine such shards, as WO mixes the "
+	    "heads; leave out -w (and --bo), merge, then apply WO to the "
+	    "merged Y", p->H);
 }
 
 /* The labels of the queries and keys (*qp, *kp; NULL: none): --labels
@@ -2144,6 +2165,7 @@ main(int argc, char *argv[])
 		planned = 1;	/* plan_make sets p up first, plan_free undoes it */
 		if (plan_make(&p, in, &o.po, &e) != 0 ||
 		    (o.dtype == ATTN_F32 && plan_float(&p, in, &e) != 0) ||
+		    check_shard(&p, &o, &e) != 0 ||
 		    labels_for(&p, &o, &ql, &kl, &qlp, &klp, &e) != 0)
 			goto fail;
 		if (out[PLAN_W] != NULL && (qlp != NULL || klp != NULL))

@@ -354,6 +354,10 @@ groups(const struct plan *p, struct err *e)
 {
 	if (p->H % p->G == 0)
 		return 0;
+	if (p->o.heads == 0)	/* the inputs' heads, or 1 */
+		return err_set(e, NULL, 0, 0, "%zu key/value heads do not "
+		    "divide the %zu query head%s of the inputs (--kv-heads %zu)",
+		    p->G, p->H, PL(p->H), p->G);
 	return err_set(e, NULL, 0, 0, "%zu key/value heads do not divide the "
 	    "%zu query head%s (--kv-heads %zu, -H %zu)", p->G, p->H, PL(p->H),
 	    p->G, p->H);

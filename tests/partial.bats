@@ -110,6 +110,18 @@ as_npy() {
 	[ "$stderr" = "selfattn: warning: 1 log-sum-exp value is -inf in every shard (no key seen): its output is the first shard's (0, or bo with -w --bo)" ]
 }
 
+@test "partial: a shard of several heads with -w and --lse is an error: WO mixes the heads, --merge could not combine it" {
+	a="-Q randn:4x4 -K randn:6x4 -V randn:6x4 -w randn:4x4"
+	run --separate-stderr "$SA" $a -H 2 --key-range 0:3 -o y.csv --lse l.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: --key-range with --lse and -w of 2 heads: --merge cannot combine such shards, as WO mixes the heads; leave out -w (and --bo), merge, then apply WO to the merged Y" ]
+	[ ! -e y.csv ]
+	[ ! -e l.csv ]
+	# one head, or no LSE (no shard for --merge): a run as any other
+	"$SA" $a --key-range 0:3 -o y.csv --lse l.csv
+	"$SA" $a -H 2 --key-range 0:3 -o y.csv
+}
+
 @test "partial: a causal query range is those rows of the whole run, bit for bit" {
 	"$SA" $QKV -c -o whole.csv --lse whole_l.csv
 	"$SA" $QKV -c --query-range 5:17 -o y.csv --lse l.csv

@@ -247,6 +247,11 @@ mat,0.05,0.15,0.2,0.15,0.1,0.35' ]
 	usage_is '--key-labels expects words or @FILE, found ""'
 	run cat_run --label-output
 	usage_is '--label-output needs --labels: the labels of Y'"'"'s rows'
+	run cat_run --labels "The cat sat on the mat" --label-output -o y.npy
+	usage_is '--label-output labels Y in text, and Y goes to y.npy as .npy, which has no labels'
+	run cat_run --labels "The cat sat on the mat" --label-output -f npy
+	usage_is '--label-output labels Y in text, and Y goes to standard output (-f npy) as .npy, which has no labels'
+	[ ! -e y.npy ]
 	run cat_run --batch-index 0
 	usage_is '--batch-index needs --heatmap or --show: it picks the sequence drawn'
 	run cat_run --heatmap h.png

@@ -800,10 +800,12 @@ data_is() {
 	run "$SA" -Q rand:2x4 -K rand:3x3 -V rand:3x3 -H 4 --kv-heads 3
 	usage_is '--kv-heads 3 does not divide -H 4: each key/value head serves as many query heads'
 	run "$SA" -x rand:2x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 --kv-heads 2
-	usage_is '--kv-heads 2 does not divide -H 1: each key/value head serves as many query heads'
+	usage_is '--kv-heads 2 does not divide the 1 query head (no -H): each key/value head serves as many query heads'
 	# -Q's heads may come from a per-head input: a data error
 	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x4 --kv-heads 2
-	data_is '2 key/value heads do not divide the 1 query head (--kv-heads 2, -H 1)'
+	data_is '2 key/value heads do not divide the 1 query head of the inputs (--kv-heads 2)'
+	run "$SA" -Q rand:2x4 -K rand:3x4 -V rand:3x4 --kv-heads 2 -H 1
+	usage_is '--kv-heads 2 does not divide -H 1: each key/value head serves as many query heads'
 }
 
 @test "variants data: a fully masked row is zeros with one warning" {
