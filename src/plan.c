@@ -190,10 +190,21 @@ rope_freqs(struct plan *p, const struct plan_in *in, struct err *e)
 	}
 	if (vector(in, &len, e) != 0)
 		return -1;
-	if (len > w / 2)
-		return mismatch(e, in, "the heads are %zu wide: expected 1 to "
-		    "%zu inverse frequencies (%zu rotate the whole head)", w,
-		    w / 2, w / 2);
+	if (len > w / 2) {
+		char wide[64];
+
+		if (p->dq == p->dk)
+			snprintf(wide, sizeof wide, "the heads are %zu wide", w);
+		else
+			snprintf(wide, sizeof wide, "the heads are %zu wide "
+			    "(queries %zu, keys %zu)", w, p->dq, p->dk);
+		if (w / 2 == 1)
+			return mismatch(e, in, "%s: expected 1 inverse "
+			    "frequency (it rotates the whole head)", wide);
+		return mismatch(e, in, "%s: expected 1 to %zu inverse "
+		    "frequencies (%zu rotate the whole head)", wide, w / 2,
+		    w / 2);
+	}
 	for (i = 0; in->m.data != NULL && i < len; i++)
 		if (!isfinite(in->m.data[i]))
 			return err_set(e, NULL, 0, 0, "%s: expected finite "
@@ -869,8 +880,9 @@ padding(struct plan *p, const struct plan_in *in, int keys,
 	    len > 1;
 	if ((in->sh.ndim > 2 || (!col && (in->m.cols != len ||
 	    (in->m.rows != 1 && in->m.rows != p->B)))) && p->B == 1)
-		return mismatch(e, in, "there %s %zu %s%s", len == 1 ? "is" :
-		    "are", len, len == 1 ? what : whats, tfit(in, 1, len));
+		return mismatch(e, in, "there %s %zu %s and one sequence: "
+		    "expected %zu value%s%s", len == 1 ? "is" : "are", len,
+		    len == 1 ? what : whats, len, PL(len), tfit(in, 1, len));
 	/* (B, len) stored len x B: or a batch stored sequence-first, as
 	 * PyTorch's modules take it without batch_first, read as B = n
 	 * sequences of length B, where the mask is right */

@@ -710,7 +710,7 @@ usage_fails() {
 	[ "$output" = "selfattn: --query-padding kpT.csv is 3x2 but there are 2 sequences of 2 queries: expected (n) or (B, n) = 2x2" ]
 	run "$SA" -Q randn:2x4 -K randn:3x4 -V randn:3x4 --key-padding kpT.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: --key-padding kpT.csv is 3x2 but there are 3 keys" ]
+	[ "$output" = "selfattn: --key-padding kpT.csv is 3x2 but there are 3 keys and one sequence: expected 3 values" ]
 }
 
 @test "shape: a 1-D weight or key (np.save of a 1-D array) says it is read as one row, and is the one named" {

@@ -188,10 +188,10 @@ data_is() {
 @test "variants data: --query-padding takes n (or B x n) values of 0 or 1" {
 	mkqkv
 	run "$SA" $B --query-padding rand:1x3
-	data_is '--query-padding rand:1x3 is 1x3 but there are 2 queries'
+	data_is '--query-padding rand:1x3 is 1x3 but there are 2 queries and one sequence: expected 2 values'
 	printf '1\n' >one.csv
 	run "$SA" $B --query-padding one.csv
-	data_is '--query-padding one.csv is 1x1 but there are 2 queries'
+	data_is '--query-padding one.csv is 1x1 but there are 2 queries and one sequence: expected 2 values'
 	printf '0,0.5\n' >half.csv
 	run "$SA" $B --query-padding half.csv
 	data_is '--query-padding half.csv: expected 0 or 1 (1 = padding), found 0.5 at query 1'
@@ -547,11 +547,11 @@ data_is() {
 	run "$SA" -x x3.npy -q randn:3x4 -k randn:3x4 -v randn:3x4 --key-padding kp2.csv
 	data_is '--key-padding kp2.csv: expected 0 or 1 (1 = padding), found 2 at sequence 1, key 1: give values added to the scores with --bias, shaped (B, 1, 1, m)'
 	run "$SA" $B --key-padding rand:4
-	data_is '--key-padding rand:4 is 4 but there are 3 keys'
+	data_is '--key-padding rand:4 is 4 but there are 3 keys and one sequence: expected 3 values'
 	run "$SA" $B --key-padding rand:2x1
-	data_is '--key-padding rand:2x1 is 2x1 but there are 3 keys'
+	data_is '--key-padding rand:2x1 is 2x1 but there are 3 keys and one sequence: expected 3 values'
 	run "$SA" -Q rand:2x4 -K rand:1x4 -V rand:1x4 --key-padding rand:2
-	data_is '--key-padding rand:2 is 2 but there is 1 key'
+	data_is '--key-padding rand:2 is 2 but there is 1 key and one sequence: expected 1 value'
 }
 
 @test "variants data: --mask must be queries x keys" {
@@ -787,6 +787,9 @@ data_is() {
 	[ "$status" -eq 0 ]
 	run "$SA" -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@rand:3
 	data_is '--rope=@rand:3 is 3 but the heads are 4 wide: expected 1 to 2 inverse frequencies (2 rotate the whole head)'
+	run "$SA" -Q randn:3x4 -K randn:3x2 -V randn:3x2 --score general \
+	    --wa randn:4x2 --rope=@rand:2
+	data_is '--rope=@rand:2 is 2 but the heads are 2 wide (queries 4, keys 2): expected 1 inverse frequency (it rotates the whole head)'
 	printf '1,inf\n' >bad.csv
 	run "$SA" -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@bad.csv
 	data_is '--rope=@bad.csv: expected finite inverse frequencies, found inf at 1'
