@@ -167,8 +167,9 @@ modifiers(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 		sep = ",";
 	}
 	if (in[IN_SINKS].name != NULL) {
-		fprintf(f, "%s sinks %s", *sep ? sep : "modifiers:",
-		    shown(in[IN_SINKS].name, nb));
+		fprintf(f, "%s sinks %s%s", *sep ? sep : "modifiers:",
+		    shown(in[IN_SINKS].name, nb), p->k0 > 0 ? " (in the shard "
+		    "of key 0 only: none here)" : "");
 		sep = ",";
 	}
 	if (*sep)
@@ -205,6 +206,9 @@ masks(const struct plan *p, const struct plan_in in[IN_NROLES], FILE *f)
 		if (p->o.window_r != p->o.window)
 			fprintf(f, "%s window %lld,%lld", sep, p->o.window,
 			    p->o.window_r);
+		else if (p->o.causal)	/* W with -c: L = W, R = 0 */
+			fprintf(f, "%s window %lld back (-c: none ahead)", sep,
+			    p->o.window);
 		else
 			fprintf(f, "%s window %lld", sep, p->o.window);
 		sep = ",";

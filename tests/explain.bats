@@ -68,7 +68,7 @@ project: X 3x4 · WK 4x4 -> K 3x4, 96 FLOPs
 project: X 3x4 · WV 4x6 -> V 3x6, 144 FLOPs
 heads: 2 query heads, 2 key/value heads, d_q 2, d_k 2, d_v 3
 scores: Q_h 3x2 · K_h^T 2x3 -> S_h 3x3, scale 0.7071067811865475, 72 FLOPs
-masks: causal bottom-right (shifted by m - n = 0), window 1, --mask m.csv (0/1: 1 = may attend), --key-padding kp.csv
+masks: causal bottom-right (shifted by m - n = 0), window 1 back (-c: none ahead), --mask m.csv (0/1: 1 = may attend), --key-padding kp.csv
 softmax: S_h 3x3 -> A_h 3x3
 values: A_h 3x3 · V_h 3x3 -> O_h 3x3, 108 FLOPs
 output: Concat(O_1..O_H) -> Y 3x6
@@ -371,6 +371,11 @@ END
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" | grep -qx 'modifiers: RMSNorm of queries and keys (eps 1e-06), soft-cap 30, ALiBi slopes of the paper'
 	printf '%s\n' "$output" | grep -qx 'masks: window 2,1, --key-lengths kl.csv'
+	# a shard without key 0 adds no sink
+	run "$SA" --dry-run -Q randn:3x4 -K randn:6x4 -V randn:6x4 \
+	    --key-range 2:4 --sinks rand:1
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep -qx 'modifiers: sinks rand:1 (in the shard of key 0 only: none here)'
 }
 
 @test "dry-run: --merge has no stages" {
