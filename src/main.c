@@ -788,10 +788,23 @@ static int
 check_tty(const char *opt, const char *path, const struct opts *o)
 {
 	int fd = path != NULL || strcmp(opt, "-o") == 0 ? out_fd_of(path) :
-	    -1;
+	    -1, tty;
+	struct stat st;
 
-	if (fd < 0 || out_fmt_of(path ? path : "-", o->fmt) != OUT_NPY ||
-	    !isatty(fd))
+	if (out_fmt_of(path ? path : "-", o->fmt) != OUT_NPY)
+		return 0;
+	if (fd >= 0)
+		tty = isatty(fd);
+	else if (path == NULL || stat(path, &st) != 0 || !S_ISCHR(st.st_mode))
+		return 0;
+	else {		/* a terminal by its name: /dev/tty, /dev/pts/N */
+		if ((fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK)) < 0)
+			return 0;
+		tty = isatty(fd);
+		close(fd);
+		fd = -1;
+	}
+	if (!tty)
 		return 0;
 	if (path == NULL)
 		return usage_error("%s", "-f npy: .npy is binary, and standard "

@@ -115,6 +115,11 @@ usage_fails() {
 	[ "${lines[0]}" = $'selfattn: -a /dev/stdout: .npy is binary, and it is a terminal: redirect it, or give -a FILE.npy\r' ]
 	[ "${lines[-1]}" = $'rc=2\r' ]
 	[ ! -e y.csv ]
+	# a terminal by its name
+	run script -qec "'$SA' -Q Q.csv -K K.csv -V V.csv -o y.csv --lse /dev/tty -f npy; echo rc=\$?" /dev/null
+	[ "${lines[0]}" = $'selfattn: --lse /dev/tty: .npy is binary, and it is a terminal: redirect it, or give --lse FILE.npy\r' ]
+	[ "${lines[-1]}" = $'rc=2\r' ]
+	[ ! -e y.csv ]
 	# text is written there, and .npy anywhere else
 	run script -qec "'$SA' -Q Q.csv -K K.csv -V V.csv -o y.npy -a -; echo rc=\$?" /dev/null
 	[ "${lines[-1]}" = $'rc=0\r' ]
