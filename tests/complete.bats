@@ -32,7 +32,9 @@ comp() {
 			glue=0
 		done
 		COMP_POINT=${#COMP_LINE}
+		[ -z "${COMP_IFS+x}" ] || IFS=$COMP_IFS
 		_selfattn
+		IFS=$'"'"' \t\n'"'"'
 		printf "%s\n" "${COMPREPLY[@]}"' comp "$BATS_TEST_TMPDIR/c.bash" \
 	    $' \t\n"\'@><=;|&(:' "$@"	# an interactive bash's COMP_WORDBREAKS
 }
@@ -78,6 +80,9 @@ setup() {
 	[ "$(comp selfattn --causal = '')" = "$(printf '%s\n' top-left bottom-right)" ]
 	[ "$(comp selfattn --causal = b)" = "bottom-right" ]
 	[ "$(comp selfattn --layout '')" = "$(printf '%s\n' row torch)" ]
+	# whatever the user's IFS
+	[ "$(COMP_IFS=, comp selfattn --layout '')" = "$(printf '%s\n' row torch)" ]
+	[ "$(COMP_IFS=, comp selfattn --cau)" = "$(printf '%s\n' --causal --causal=)" ]
 	[ "$(comp selfattn --score g)" = "general" ]
 	[ "$(comp selfattn --dtype '')" = "$(printf '%s\n' f64 f32)" ]
 	[ "$(comp selfattn -f n)" = "npy" ]
