@@ -49,6 +49,7 @@ struct row {
 	size_t nums;		/* how many of them are numbers */
 	size_t numlike;		/* how many look like one (numlike()) */
 	size_t typos;		/* of those, how many with a typo (typo()) */
+	size_t missing;		/* how many mark a missing value (missing()) */
 };
 
 unsigned long
@@ -330,6 +331,32 @@ digitish(int c)
 	return (c >= '0' && c <= '9') || (c != '\0' && strchr("OolI", c));
 }
 
+/* Is *p, in the field [start, end), Fortran's exponent letter D, d
+ * ("1.5D-3"): after a digit or a point, before a digit or a sign? */
+static int
+fortran_d(const char *start, const char *p, const char *end)
+{
+	return (*p == 'd' || *p == 'D') && p > start && ((p[-1] >= '0' &&
+	    p[-1] <= '9') || p[-1] == '.') && p + 1 < end && ((p[1] >= '0' &&
+	    p[1] <= '9') || p[1] == '+' || p[1] == '-');
+}
+
+/* Is the field [p, end) a mark of a missing value, as R, pandas and
+ * spreadsheets write one (NA, N/A, null, None, nil, "-", "?", SAS's
+ * ".")?  Any case.  (NaN is a number.) */
+static int
+missing(const char *p, const char *end)
+{
+	static const char *const mark[] = { "na", "n/a", "null", "none",
+	    "nil", "-", "?", "." };
+	size_t i, n = (size_t)(end - p);
+
+	for (i = 0; i < sizeof mark / sizeof mark[0]; i++)
+		if (strlen(mark[i]) == n && strncasecmp(p, mark[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 /* Does the field [p, end) look like a number: start as one does (a
  * sign or none, then a digit, or a point and a digit) and hold only
  * what numbers hold (digits, signs, points, e, x, p, '_': "1e5.5",
@@ -359,7 +386,7 @@ numlike(const char *p, const char *end, int any)
 		letter |= !(*p >= '0' && *p <= '9') && digitish(*p);
 		point |= *p == '.';
 		if (!(digitish(*p) || (*p != '\0' && strchr("+-.eExXpP_", *p) !=
-		    NULL)))
+		    NULL) || fortran_d(q, p, end)))
 			return 0;
 	}
 	return digit && (any || !letter || point || (*q >= '0' &&
@@ -417,6 +444,9 @@ typo(const char *p, const char *end, int head)
 		if (*q != '\0' && strchr("OolI", *q) != NULL)
 			return " (a letter O, o, l or I where a digit is "
 			    "meant?)";
+	for (q = p; q < end; q++)
+		if (fortran_d(p, q, end))
+			return " (Fortran's exponent D: write E)";
 	q = p + (*p == '+' || *p == '-');
 	if (end - q >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X') &&
 	    (!head || memchr(q, 'p', (size_t)(end - q)) != NULL ||
@@ -484,7 +514,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 	double x;
 	int quoted;
 
-	rw->fields = rw->nums = rw->numlike = rw->typos = 0;
+	rw->fields = rw->nums = rw->numlike = rw->typos = rw->missing = 0;
 	for (;;) {
 		p = skip_blanks(p, end, sep);
 		if (sep == BLANKS && p == end)
@@ -547,6 +577,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 
 			rw->numlike += (size_t)like;
 			rw->typos += like && *typo(cs, ce, 1);
+			rw->missing += (size_t)missing(cs, ce);
 		} else if (nul_in_line(r, end)) {
 			return -1;
 		} else if (ce == cs) {
@@ -567,7 +598,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),
-			    "expected a number%s, found \"%s\"%s%s%s%s%s",
+			    "expected a number%s, found \"%s\"%s%s%s%s%s%s",
 			    tabbed || decimal_comma(cs, (size_t)(ce - cs)) ?
 			    " with a decimal point" : "", shown, printed(line,
 			    end) || ce[-1] == ']' ? " (an array as NumPy prints "
@@ -577,7 +608,9 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			    blanks ? " (numbers split by blanks, where the "
 			    "file's separator, from its first row of numbers, "
 			    "is " : "", blanks ? sep == '\t' ? "a tab)" : sep ==
-			    ';' ? "';')" : "',')" : "", typo(cs, ce, 0));
+			    ';' ? "';')" : "',')" : "", typo(cs, ce, 0),
+			    missing(cs, ce) ? " (a missing value: there are "
+			    "none in a matrix, fill it in)" : "");
 		}
 		if (sep != BLANKS) {
 			if (p == end)
@@ -770,7 +803,8 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			 * and it is not one field that looks like a number
 			 * (a one-column "1e5.5" is a typo, not a header),
 			 * nor fields that all do, one with a typo ("−1,−2",
-			 * where "2024-01-01,2024-01-02" is a header):
+			 * where "2024-01-01,2024-01-02" is a header), nor
+			 * fields that all mark missing values ("NA,NA"):
 			 * skip it, and choose the separator again on the
 			 * next line */
 			first = 0;
@@ -780,6 +814,7 @@ parse(const char *buf, size_t len, const char *name, double *dst,
 			 * it is by the strict pass) */
 			if (rw.nums == 0 && !(rw.fields == 1 && rw.numlike) &&
 			    !(rw.typos > 0 && rw.numlike == rw.fields) &&
+			    rw.missing < rw.fields &&
 			    !split_has_number(&r, p, le, has,
 			    sep) && memchr(p, '\0', (size_t)(le - p)) == NULL &&
 			    !printed(p, le)) {

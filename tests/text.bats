@@ -199,6 +199,19 @@ fails_with() {
 	reads_as '[a],[b]\n1,2\n' '1,2'
 }
 
+@test "a first line of missing values (NA, -) or Fortran numbers (1D5) is no header: an error, not a row lost" {
+	fails_with 'NA\n2\n3\n' '1:1: expected a number, found "NA" (a missing value: there are none in a matrix, fill it in)'
+	fails_with 'NA,n/a\n1,2\n' '1:1: expected a number, found "NA" (a missing value: there are none in a matrix, fill it in)'
+	fails_with '\055\n2\n' '1:1: expected a number, found "-" (a missing value: there are none in a matrix, fill it in)'
+	fails_with '1,2\n3,null\n' '2:3: expected a number, found "null" (a missing value: there are none in a matrix, fill it in)'
+	fails_with '1D5\n2\n3\n' '1:1: expected a number, found "1D5" (Fortran'"'"'s exponent D: write E)'
+	fails_with '1.5d-3,2\n2,3\n' '1:1: expected a number, found "1.5d-3" (Fortran'"'"'s exponent D: write E)'
+	# names are still a header, beside a missing value too
+	reads_as 'a,NA\n1,2\n' '1,2'
+	reads_as '3d\n2\n' '2'
+	reads_as 'value\n2\n' '2'
+}
+
 @test "a first line that any separator splits into a number is no header" {
 	# split by ';' nothing is a number, but by ',' "1" is
 	fails_with '1,5;2,5\n3,5;4,5\n' '1:1: expected a number with a decimal point, found "1,5"'
