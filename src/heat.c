@@ -661,7 +661,8 @@ svg_head(struct heat *h, struct err *e)
 		nt = (h->height += 22) - 12;
 	if (put(o, e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%zu\" "
-	    "height=\"%zu\" viewBox=\"0 0 %zu %zu\" font-family=\"sans-serif\">"
+	    "height=\"%zu\" viewBox=\"0 0 %zu %zu\" font-family=\"sans-serif\" "
+	    "style=\"color-scheme: only light\">"
 	    "\n<title>attention weights</title>\n", h->width, h->height,
 	    h->width, h->height) ||
 	    puts_(o, "<defs>\n<pattern id=\"masked\" width=\"6\" height=\"6\" "

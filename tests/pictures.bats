@@ -997,6 +997,16 @@ wide_labels() {
 	grep -q "data-selftest=\"[^\"]*; ${FSI}constructor${PDI} → ${FSI}constructor${PDI}: 0\\.[0-9]*; 0 clipped\"" obj.dom
 	# a page that a browser's forced dark mode leaves light
 	grep -q '<meta name="color-scheme" content="only light">' ro.html
+	# and an SVG: its legend's yellows were darkened, not its cells'
+	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap c.svg
+	for m in light dark; do
+		set -- --window-size=700,500 --screenshot="$PWD/$m.png"
+		[ $m = light ] ||
+		    set -- "$@" --force-dark-mode --enable-features=WebContentsForceDark
+		dom "file://$PWD/c.svg" "$@" >/dev/null
+		[ -s $m.png ]
+	done
+	cmp light.png dark.png
 	# a narrow window (500 px, headless Chromium's least): the head
 	# view's lines shorten so that wide labels stay in it
 	printf 'WWWWWWWWWWWWWWWWWWWW\nMMMMMMMMMMMMMMMMMMMM\n' >ww.txt
