@@ -1014,6 +1014,23 @@ wide_labels() {
 	    -o /dev/null --heatmap ww.html
 	dom "file://$PWD/ww.html#selftest" --window-size=400,700 >ww.dom
 	grep -q 'data-selftest="[^"]*; 0 clipped"' ww.dom
+	# narrower, in a frame of 360 px: labels of 16 characters and more
+	# are cut further, so that neither picture runs past the window
+	for i in 1 2 3 4 5 6; do
+		printf 'WWWWWWWWWWWWWWWWWWWW\nMMMMMMMMMMMMMMMMMMMM\n'
+	done >long.txt
+	"$SA" -Q randn:12x16 -K randn:12x16 -V randn:12x16 -H 2 \
+	    --labels @long.txt -o /dev/null --heatmap long.html
+	printf '%s' '<!DOCTYPE html><html><body style="margin:0"><iframe ' \
+	    'src="long.html#selftest" width="360" height="1300"></iframe>' \
+	    '<script>var f=document.querySelector("iframe");f.onload=function(){' \
+	    'setTimeout(function(){var d=f.contentDocument;' \
+	    'document.body.setAttribute("data-frame",d.documentElement.scrollWidth+' \
+	    '" "+d.body.getAttribute("data-selftest"));},500);};</script>' \
+	    '</body></html>' >frame.html
+	dom "file://$PWD/frame.html" --allow-file-access-from-files \
+	    --virtual-time-budget=20000 >frame.dom
+	grep -q 'data-frame="360 [^"]*; 0 clipped' frame.dom
 	# one sequence of a batch drawn: the page says which
 	batch --heatmap one.html --batch-index 1 -o /dev/null
 	dom "file://$PWD/one.html" >one.dom
