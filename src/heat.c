@@ -234,12 +234,14 @@ static const unsigned char ascii_w[95] = {
 };
 
 /* Code points drawn as '?': C0 and C1 controls (an escape sequence to
- * a terminal) and the bidirectional controls (they would reorder the
- * rest of a terminal's line or a tooltip). */
+ * a terminal), the line and paragraph separators (a line break in a
+ * label) and the bidirectional controls (they would reorder the rest
+ * of a terminal's line or a tooltip). */
 static int
 drawn_q(unsigned long c)
 {
-	return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c ||
+	return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 ||
+	    c == 0x2029 || c == 0x061c ||
 	    c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
 	    (c >= 0x2066 && c <= 0x2069);
 }
@@ -938,7 +940,8 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 
 		if (put(o, e, "<g class=\"panel\" data-head=\"%s\">\n"
 		    "<text x=\"%zu\" y=\"%zu\" font-size=\"13\">%s</text>\n",
-		    k == h->Hs ? "mean" : (sprintf(num, "%zu", k), num), gx,
+		    k == h->Hs || (p->o.average && p->H > 1) ? "mean" :
+		    (sprintf(num, "%zu", k), num), gx,
 		    py + 15, panel_name(h, k, name)))
 			return -1;
 		for (j = 0; j < h->gk; j++) {

@@ -390,6 +390,7 @@ batch() {
 	batch --heatmap avg.svg --average-weights -o /dev/null
 	[ "$(grep -c '<g class="panel"' avg.svg)" -eq 2 ]
 	grep -q 'mean of 2 heads' avg.svg
+	[ "$(grep -c '<g class="panel" data-head="mean"' avg.svg)" -eq 2 ]
 	run batch --heatmap x.svg --batch-index 2 -o /dev/null
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: --batch-index 2: the input has 2 sequences" ]
@@ -995,6 +996,15 @@ wide_labels() {
 	    -o /dev/null --heatmap obj.html
 	dom "file://$PWD/obj.html#selftest" >obj.dom
 	grep -q "data-selftest=\"[^\"]*; ${FSI}constructor${PDI} → ${FSI}constructor${PDI}: 0\\.[0-9]*; 0 clipped\"" obj.dom
+	# the page of --average-weights says it draws a mean, where the
+	# selector is not; one head's says nothing
+	cat_run -H 2 --labels "The cat sat on the mat" -o /dev/null \
+	    --average-weights --heatmap av.html
+	dom "file://$PWD/av.html" >av.dom
+	grep -q '<span id="headname">mean of 2 heads </span>' av.dom
+	grep -q '<select id="head" style="display: none;">' av.dom
+	dom "file://$PWD/ro.html" >ro.dom
+	grep -q '<span id="headbox" style="display: none;">' ro.dom
 	# a page that a browser's forced dark mode leaves light
 	grep -q '<meta name="color-scheme" content="only light">' ro.html
 	# and an SVG: its legend's yellows were darkened, not its cells'
@@ -1071,14 +1081,15 @@ wide_labels() {
 	grep -q '^WWWWWWWWWWWWWWW…                 [ .:=+*#%@-]' rows
 	# U+200D between letters joins nothing: each W is a column wide, so
 	# every row's grid starts in the same column; a C1 control (CSI,
-	# U+009B) and a right-to-left override are drawn '?'
+	# U+009B), a right-to-left override and a line separator (U+2028)
+	# are drawn '?'
 	printf 'W\342\200\215%.0s' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 >zwj.txt
-	printf '\nb\302\2332J\342\200\256evil\nc\n' >>zwj.txt
+	printf '\nb\302\2332J\342\200\256ev\342\200\250l\nc\n' >>zwj.txt
 	run "$SA" -Q rand:3x4 -K rand:3x4 -V rand:3x4 --labels @zwj.txt \
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" | tail -4 | head -3 | sed 's/\xe2\x80\x8d//g' >zrows
-	[ "$(sed -n 2p zrows | cut -c 1-9)" = 'b?2J?evil' ]
+	[ "$(sed -n 2p zrows | cut -c 1-9)" = 'b?2J?ev?l' ]
 	for r in 1 2 3; do
 		[ "$(sed -n ${r}p zrows | LC_ALL=C.UTF-8 wc -m)" -eq \
 		    "$(sed -n 3p zrows | LC_ALL=C.UTF-8 wc -m)" ]
