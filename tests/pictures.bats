@@ -868,7 +868,10 @@ batch() {
 	"$SA" -Q randn:100x4 -K randn:3x4 -V randn:3x4 -o /dev/null --heatmap tall.html
 	dom "file://$PWD/tall.html" >tall.dom
 	[ "$(grep -o '<rect [^>]*width="40" height="8" [^>]*class="cell"' tall.dom | wc -l)" -eq 300 ]
-	grep -q '<text [^>]*font-size="7" text-anchor="end">99</text>' tall.dom
+	# (rows under 9 px: every second labelled, at 12 px, not 7)
+	grep -q '<text [^>]*font-size="12" text-anchor="end">98</text>' tall.dom
+	not grep -q '<text [^>]*text-anchor="end">99</text>' tall.dom
+	[ "$(grep -o '<text [^>]*font-size="12" text-anchor="end">[0-9]*</text>' tall.dom | wc -l)" -eq 50 ]
 	# its head view spreads the 3 keys over the queries' height, with
 	# the columns named
 	grep -q '>queries</text>' tall.dom
