@@ -105,18 +105,18 @@ wfit(const struct plan *p, const struct plan_in *in, size_t want)
 	    "stores weights";
 }
 
-/* wfit for WK or WV (opt "--memory-keys" or "--memory-values") of
- * keys or values projected from X, in buf: with the other reading of a
- * width that is not X's, PyTorch's kdim or vdim (the keys or values
- * of another sequence of that width). */
+/* wfit for WK (keys 1) or WV (0) of keys or values projected from X,
+ * in buf: with the other reading of a width that is not X's, PyTorch's
+ * kdim or vdim (the keys or values of another sequence of that width,
+ * --memory-keys or --memory-values). */
 static const char *
 kvfit(char *buf, size_t len, const struct plan *p, const struct plan_in *in,
-    size_t width, const char *opt)
+    size_t width, int keys)
 {
 	snprintf(buf, len, "%s; if the %s come from another sequence, of "
-	    "width %zu (PyTorch's %s), give it with %s", wfit(p, in, p->d),
-	    opt[9] == 'k' ? "keys" : "values", width, opt[9] == 'k' ?
-	    "kdim" : "vdim", opt);
+	    "width %zu (PyTorch's %s), give it with --memory-%s",
+	    wfit(p, in, p->d), keys ? "keys" : "values", width, keys ? "kdim" :
+	    "vdim", keys ? "keys" : "values");
 	return buf;
 }
 
@@ -485,14 +485,14 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	if (p->wk->rows != p->dm)
 		return mismatch(e, wki, "%s has %zu column%s%s", d_of, p->dm,
 		    PL(p->dm), mem->name != NULL ? wfit(p, wki, p->dm) :
-		    kvfit(h, sizeof h, p, wki, p->wk->rows, "--memory-keys"));
+		    kvfit(h, sizeof h, p, wki, p->wk->rows, 1));
 	if (in[IN_MEMV].name != NULL)
 		d_of = who(w, &in[IN_MEMV]);
 	if (p->wv->rows != p->dmv)
 		return mismatch(e, wvi, "%s has %zu column%s%s", d_of, p->dmv,
 		    PL(p->dmv), mem->name != NULL || in[IN_MEMV].name != NULL ?
 		    wfit(p, wvi, p->dmv) : kvfit(h, sizeof h, p, wvi,
-		    p->wv->rows, "--memory-values"));
+		    p->wv->rows, 0));
 	if (p->o.pos && (p->x = positions(p, &x->m, e)) == NULL)
 		return -1;
 	if (mem->name == NULL)

@@ -434,7 +434,7 @@ between_digits(const char *p, const char *end)
 static const char *
 typo(const char *p, const char *end, int head)
 {
-	const char *q;
+	const char *q, *d;
 
 	if (!numlike(p, end, 1))
 		return "";
@@ -444,14 +444,14 @@ typo(const char *p, const char *end, int head)
 		if (*q != '\0' && strchr("OolI", *q) != NULL)
 			return " (a letter O, o, l or I where a digit is "
 			    "meant?)";
-	for (q = p; q < end; q++)
-		if (fortran_d(p, q, end))
-			return " (Fortran's exponent D: write E)";
 	q = p + (*p == '+' || *p == '-');
 	if (end - q >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X') &&
 	    (!head || memchr(q, 'p', (size_t)(end - q)) != NULL ||
 	    memchr(q, 'P', (size_t)(end - q)) != NULL))
 		return " (a hexadecimal number: decimal ones are read)";
+	for (d = p; d < end; d++)
+		if (fortran_d(p, d, end))
+			return " (Fortran's exponent D: write E)";
 	if (head ? grouped(q, end) : between_digits(q, end))
 		return " (digits grouped by '_': write them without)";
 	return "";
