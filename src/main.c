@@ -781,6 +781,16 @@ check_fmt_used(const struct opts *o, int fmt_given)
 	    path[n], name[out_fmt_of(path[n], OUT_CSV)]);
 }
 
+/* Is the device st the terminal open on descriptor fd? */
+static int
+same_tty(const struct stat *st, int fd)
+{
+	struct stat fs;
+
+	return isatty(fd) && fstat(fd, &fs) == 0 && S_ISCHR(fs.st_mode) &&
+	    fs.st_rdev == st->st_rdev;
+}
+
 /* A usage error if output path (of option opt; NULL for -o: standard
  * output) is .npy on a terminal, where its bytes would garble the
  * screen (as gzip refuses to). */
@@ -797,13 +807,11 @@ check_tty(const char *opt, const char *path, const struct opts *o)
 		tty = isatty(fd);
 	else if (path == NULL || stat(path, &st) != 0 || !S_ISCHR(st.st_mode))
 		return 0;
-	else {		/* a terminal by its name: /dev/tty, /dev/pts/N */
-		if ((fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK)) < 0)
-			return 0;
-		tty = isatty(fd);
-		close(fd);
-		fd = -1;
-	}
+	else		/* the terminal by its name, not opened (a serial
+			 * port resets its device): /dev/tty, or the one
+			 * a standard descriptor is ($(tty)) */
+		tty = strcmp(path, "/dev/tty") == 0 || same_tty(&st, 0) ||
+		    same_tty(&st, 1) || same_tty(&st, 2);
 	if (!tty)
 		return 0;
 	if (path == NULL)
@@ -1717,6 +1725,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 		case OPT_LSE:
 			if (set_out(&o->lse, "--lse"))
 				return EXIT_USAGE;
+			o->po.lse = 1;
 			break;
 		case OPT_MERGE:
 			o->merge = 1;
@@ -1928,21 +1937,6 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	    (rc = check_tty("--lse", o->lse, o)) != 0)
 		return rc;
 	return 0;
-}
-
-/* A shard of keys (--key-range) with its LSE, for --merge, cannot be
- * merged after WO when there are several heads: WO mixes their columns,
- * and the merge weighs each head's by its own LSE.  A data error, as
- * the heads may be the inputs' (per-head -Q). */
-static int
-check_shard(const struct plan *p, const struct opts *o, struct err *e)
-{
-	if (!o->po.has_krange || o->lse == NULL || p->wo == NULL || p->H < 2)
-		return 0;
-	return err_set(e, NULL, 0, 0, "--key-range with --lse and -w of %zu "
-	    "heads: --merge cannot combine such shards, as WO mixes the "
-	    "heads; leave out -w (and --bo), merge, then apply WO to the "
-	    "merged Y", p->H);
 }
 
 /* The labels of the queries and keys (*qp, *kp; NULL: none): --labels
@@ -2178,14 +2172,13 @@ main(int argc, char *argv[])
 		planned = 1;	/* plan_make sets p up first, plan_free undoes it */
 		if (plan_make(&p, in, &o.po, &e) != 0 ||
 		    (o.dtype == ATTN_F32 && plan_float(&p, in, &e) != 0) ||
-		    check_shard(&p, &o, &e) != 0 ||
 		    labels_for(&p, &o, &ql, &kl, &qlp, &klp, &e) != 0)
 			goto fail;
 		if (out[PLAN_W] != NULL && (qlp != NULL || klp != NULL))
 			out_labels(out[PLAN_W], qlp ? (const char *const *)
 			    qlp->s : NULL, p.n, p.q0, klp ? (const char *const *)
-			    klp->s : NULL, p.m, p.H > 1 && !p.o.average ?
-			    OUT_HEADS : p.B > 1 ? OUT_SEQS : 0);
+			    klp->s : NULL, p.m, (p.H > 1 || p.perhead) &&
+			    !p.o.average ? OUT_HEADS : p.B > 1 ? OUT_SEQS : 0);
 		if (o.label_output)
 			out_labels(out[PLAN_Y], (const char *const *)qlp->s, p.n,
 			    p.q0, NULL, 0, p.perhead && p.wo == NULL ?

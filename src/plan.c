@@ -107,16 +107,16 @@ wfit(const struct plan *p, const struct plan_in *in, size_t want)
 
 /* wfit for WK (keys 1) or WV (0) of keys or values projected from X,
  * in buf: with the other reading of a width that is not X's, PyTorch's
- * kdim or vdim (the keys or values of another sequence of that width,
- * --memory-keys or --memory-values). */
+ * kdim or vdim (the keys or values of another sequence of that width:
+ * -m, or --memory-keys with --memory-values). */
 static const char *
 kvfit(char *buf, size_t len, const struct plan *p, const struct plan_in *in,
     size_t width, int keys)
 {
 	snprintf(buf, len, "%s; if the %s come from another sequence, of "
-	    "width %zu (PyTorch's %s), give it with --memory-%s",
-	    wfit(p, in, p->d), keys ? "keys" : "values", width, keys ? "kdim" :
-	    "vdim", keys ? "keys" : "values");
+	    "width %zu (PyTorch's %s), give it with -m (or --memory-keys and "
+	    "--memory-values)", wfit(p, in, p->d), keys ? "keys" : "values",
+	    width, keys ? "kdim" : "vdim");
 	return buf;
 }
 
@@ -198,12 +198,16 @@ rope_freqs(struct plan *p, const struct plan_in *in, struct err *e)
 		else
 			snprintf(wide, sizeof wide, "the heads are %zu wide "
 			    "(queries %zu, keys %zu)", w, p->dq, p->dk);
+		if (w < 2)
+			return mismatch(e, in, "%s: no frequency can rotate "
+			    "them (a pair of components each)", wide);
 		if (w / 2 == 1)
 			return mismatch(e, in, "%s: expected 1 inverse "
-			    "frequency (it rotates the whole head)", wide);
+			    "frequency (it rotates %s)", wide, w == 2 ?
+			    "the whole head" : "the first 2 components");
 		return mismatch(e, in, "%s: expected 1 to %zu inverse "
-		    "frequencies (%zu rotate the whole head)", wide, w / 2,
-		    w / 2);
+		    "frequencies (%zu rotate %s)", wide, w / 2, w / 2, w % 2 ?
+		    "all but the last component" : "the whole head");
 	}
 	for (i = 0; in->m.data != NULL && i < len; i++)
 		if (!isfinite(in->m.data[i]))
@@ -889,9 +893,9 @@ padding(struct plan *p, const struct plan_in *in, int keys,
 	if (in->sh.ndim > 2 || (!col && (in->m.cols != len ||
 	    (in->m.rows != 1 && in->m.rows != p->B))))
 		return mismatch(e, in, "there are %zu sequences of %zu %s: "
-		    "expected (%c) or (B, %c) = %zux%zu%s", p->B, len, len == 1 ?
-		    what : whats, keys ? 'm' : 'n', keys ? 'm' : 'n', p->B,
-		    len, *tfit(in, p->B, len) == '\0' ? "" : "; its transpose "
+		    "expected %zu value%s, or %zux%zu%s", p->B, len, len == 1 ?
+		    what : whats, len, PL(len), p->B, len, *tfit(in, p->B,
+		    len) == '\0' ? "" : "; its transpose "
 		    "would fit, or the batch is stored sequence-first (n, B, "
 		    "d), as PyTorch's modules take it without batch_first: "
 		    "give the inputs' transpose(0, 1)");
@@ -1070,6 +1074,13 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	    "queries", &p->q0, &p->q1, e) || range(p->o.has_krange,
 	    p->o.krange, p->m, "--key-range", "keys", &p->k0, &p->k1, e))
 		return -1;
+	/* a shard for --merge, merged after WO: WO mixes the heads, and
+	 * the merge weighs each head's columns by its own LSE */
+	if (p->o.has_krange && p->o.lse && p->wo != NULL && p->H > 1)
+		return err_set(e, NULL, 0, 0, "--key-range with --lse and -w of "
+		    "%zu heads: --merge cannot combine such shards, as WO mixes "
+		    "the heads; leave out -w (and --bo), merge, then apply WO "
+		    "to the merged Y", p->H);
 	p->nout = p->q1 - p->q0;
 	if (p->o.has_scale)
 		p->scale = p->o.scale;

@@ -75,6 +75,8 @@ struct plan_opts {
 	/* --query-range, --key-range A:B (has_*: given) */
 	int has_qrange, has_krange;
 	size_t qrange[2], krange[2];
+	int lse;		/* --lse given: a key range is a shard for
+				 * --merge */
 };
 
 struct plan {

@@ -331,11 +331,15 @@ digitish(int c)
 	return (c >= '0' && c <= '9') || (c != '\0' && strchr("OolI", c));
 }
 
-/* Is *p, in the field [start, end), Fortran's exponent letter D, d
- * ("1.5D-3"): after a digit or a point, before a digit or a sign? */
+/* Is *p, in the field [start, end) (past its sign), Fortran's exponent
+ * letter D, d ("1.5D-3"): after a digit or a point, before a digit or
+ * a sign, in a field that is not hexadecimal ("0x1d3")? */
 static int
 fortran_d(const char *start, const char *p, const char *end)
 {
+	if (end - start >= 2 && start[0] == '0' && (start[1] == 'x' ||
+	    start[1] == 'X'))
+		return 0;
 	return (*p == 'd' || *p == 'D') && p > start && ((p[-1] >= '0' &&
 	    p[-1] <= '9') || p[-1] == '.') && p + 1 < end && ((p[1] >= '0' &&
 	    p[1] <= '9') || p[1] == '+' || p[1] == '-');
@@ -343,16 +347,17 @@ fortran_d(const char *start, const char *p, const char *end)
 
 /* Is the field [p, end) a mark of a missing value, as R, pandas and
  * spreadsheets write one (NA, N/A, null, None, nil, "-", "?", SAS's
- * ".")?  Any case.  (NaN is a number.) */
+ * "."), in these cases only: "Na" is sodium?  (NaN is a number; a
+ * quoted "NA" is a name, as R quotes names and not its NA.) */
 static int
 missing(const char *p, const char *end)
 {
-	static const char *const mark[] = { "na", "n/a", "null", "none",
-	    "nil", "-", "?", "." };
+	static const char *const mark[] = { "NA", "N/A", "n/a", "null",
+	    "NULL", "None", "nil", "-", "?", "." };
 	size_t i, n = (size_t)(end - p);
 
 	for (i = 0; i < sizeof mark / sizeof mark[0]; i++)
-		if (strlen(mark[i]) == n && strncasecmp(p, mark[i], n) == 0)
+		if (strlen(mark[i]) == n && memcmp(p, mark[i], n) == 0)
 			return 1;
 	return 0;
 }
@@ -577,7 +582,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 
 			rw->numlike += (size_t)like;
 			rw->typos += like && *typo(cs, ce, 1);
-			rw->missing += (size_t)missing(cs, ce);
+			rw->missing += !quoted && missing(cs, ce);
 		} else if (nul_in_line(r, end)) {
 			return -1;
 		} else if (ce == cs) {
@@ -609,8 +614,8 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			    "file's separator, from its first row of numbers, "
 			    "is " : "", blanks ? sep == '\t' ? "a tab)" : sep ==
 			    ';' ? "';')" : "',')" : "", typo(cs, ce, 0),
-			    missing(cs, ce) ? " (a missing value: there are "
-			    "none in a matrix, fill it in)" : "");
+			    !quoted && missing(cs, ce) ? " (a missing value: "
+			    "there are none in a matrix, fill it in)" : "");
 		}
 		if (sep != BLANKS) {
 			if (p == end)

@@ -115,10 +115,13 @@ usage_fails() {
 	[ "${lines[0]}" = $'selfattn: -a /dev/stdout: .npy is binary, and it is a terminal: redirect it, or give -a FILE.npy\r' ]
 	[ "${lines[-1]}" = $'rc=2\r' ]
 	[ ! -e y.csv ]
-	# a terminal by its name
+	# a terminal by its name, /dev/tty or the standard descriptors'
 	run script -qec "'$SA' -Q Q.csv -K K.csv -V V.csv -o y.csv --lse /dev/tty -f npy; echo rc=\$?" /dev/null
 	[ "${lines[0]}" = $'selfattn: --lse /dev/tty: .npy is binary, and it is a terminal: redirect it, or give --lse FILE.npy\r' ]
 	[ "${lines[-1]}" = $'rc=2\r' ]
+	[ ! -e y.csv ]
+	run script -qec "t=\$(tty); '$SA' -Q Q.csv -K K.csv -V V.csv -o y.csv -a \$t -f npy 2>&1 | sed \"s|\$t|TTY|\"" /dev/null
+	[ "${lines[0]}" = $'selfattn: -a TTY: .npy is binary, and it is a terminal: redirect it, or give -a FILE.npy\r' ]
 	[ ! -e y.csv ]
 	# text is written there, and .npy anywhere else
 	run script -qec "'$SA' -Q Q.csv -K K.csv -V V.csv -o y.npy -a -; echo rc=\$?" /dev/null
@@ -605,7 +608,7 @@ usage_fails() {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:4x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -v (WV) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the values come from another sequence, of width 4 (PyTorch's vdim), give it with --memory-values" ]
+	[ "$output" = "selfattn: -v (WV) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the values come from another sequence, of width 4 (PyTorch's vdim), give it with -m (or --memory-keys and --memory-values)" ]
 }
 
 @test "shape: WK must have as many columns as WQ" {
@@ -684,10 +687,10 @@ usage_fails() {
 	[ "$output" = "selfattn: -q (WQ) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
 	run "$SA" -x X.csv -q W.csv -k rand:3x4 -v W.csv --layout torch
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but -x (X) X.csv has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out; if the keys come from another sequence, of width 4 (PyTorch's kdim), give it with --memory-keys" ]
+	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but -x (X) X.csv has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out; if the keys come from another sequence, of width 4 (PyTorch's kdim), give it with -m (or --memory-keys and --memory-values)" ]
 	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:5x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -v (WV) rand:5x3 is 5x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the values come from another sequence, of width 5 (PyTorch's vdim), give it with --memory-values" ]
+	[ "$output" = "selfattn: -v (WV) rand:5x3 is 5x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the values come from another sequence, of width 5 (PyTorch's vdim), give it with -m (or --memory-keys and --memory-values)" ]
 	# with the keys' own sequence given, a width that is not its own
 	run "$SA" -x X.csv -q W.csv -k rand:3x4 -v W.csv --layout torch \
 	    -m randn:5x3
@@ -706,13 +709,13 @@ usage_fails() {
 	printf '1,2\n3,4\n5,6\n\n7,8\n9,1\n2,3\n' > K.txt
 	run "$SA" -Q Q.txt -K K.txt -V K.txt -H 1 --key-padding kp3.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: --key-padding kp3.csv is 3x3 but there are 2 sequences of 3 keys: expected (m) or (B, m) = 2x3" ]
+	[ "$output" = "selfattn: --key-padding kp3.csv is 3x3 but there are 2 sequences of 3 keys: expected 3 values, or 2x3" ]
 	run "$SA" -Q Q.txt -K K.txt -V K.txt -H 1 --key-padding kpT.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: --key-padding kpT.csv is 3x2 but there are 2 sequences of 3 keys: expected (m) or (B, m) = 2x3; its transpose would fit, or the batch is stored sequence-first (n, B, d), as PyTorch's modules take it without batch_first: give the inputs' transpose(0, 1)" ]
+	[ "$output" = "selfattn: --key-padding kpT.csv is 3x2 but there are 2 sequences of 3 keys: expected 3 values, or 2x3; its transpose would fit, or the batch is stored sequence-first (n, B, d), as PyTorch's modules take it without batch_first: give the inputs' transpose(0, 1)" ]
 	run "$SA" -Q Q.txt -K K.txt -V K.txt -H 1 --query-padding kpT.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: --query-padding kpT.csv is 3x2 but there are 2 sequences of 2 queries: expected (n) or (B, n) = 2x2" ]
+	[ "$output" = "selfattn: --query-padding kpT.csv is 3x2 but there are 2 sequences of 2 queries: expected 2 values, or 2x2" ]
 	run "$SA" -Q randn:2x4 -K randn:3x4 -V randn:3x4 --key-padding kpT.csv
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: --key-padding kpT.csv is 3x2 but there are 3 keys and one sequence: expected 3 values" ]

@@ -201,7 +201,7 @@ END
 	SELFATTN_ISA=generic run --separate-stderr "$SA" --dry-run -j 2 \
 	    --dtype f32 -Q Q.csv -K K.csv -V V.csv -H 2 \
 	    --score general --wa rand:2x2 --query-range 1:3 --key-range 2:7 \
-	    -w rand:2x3 --bo rand:3 --rope=500 --lse l.npy
+	    -w rand:2x3 --bo rand:3 --rope=500
 	[ "$status" -eq 0 ]
 	cat >want <<'END'
 input: -w rand:2x3 2x3
@@ -221,12 +221,11 @@ softmax: S_h 2x7 -> A_h 2x7
 values: A_h 2x7 · V_h 7x1 -> O_h 2x1, 80 FLOPs
 output: O 2x2 · WO 2x3 + bo -> Y 2x3, 48 FLOPs
 write: -o <stdout>: Y 2x2x3, csv
-write: --lse l.npy: LSE 2x2x2, npy
 total: 352 FLOPs
 END
-	printf '%s\n' "$output" | head -n 19 >got
+	printf '%s\n' "$output" | head -n 18 >got
 	diff want got
-	printf '%s\n' "$output" | sed -n 21p | grep -q '^compute: f32, ISA generic, 2 threads, query-split: 1 query block x 1 key chunk per sequence, keys read in place$'
+	printf '%s\n' "$output" | sed -n 20p | grep -q '^compute: f32, ISA generic, 2 threads, query-split: 1 query block x 1 key chunk per sequence, keys read in place$'
 }
 
 @test "dry-run: key-split when query blocks are fewer than the threads" {

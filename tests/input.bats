@@ -294,6 +294,13 @@ out_of_memory() {
 	[ "$stderr" = "selfattn: <stdin>: expected a .npy file or text, found $zip: save each array by itself with np.save" ]
 	sa_err -x - $w < x.pkl
 	[ "$stderr" = "selfattn: <stdin>: expected a .npy file or text, found a Python pickle (pickle.dump, or an old torch.save): save each array by itself with np.save" ]
+	# longer ones through a pipe, whose first NUL byte is early
+	for f in x.safetensors:"a safetensors file" x.h5:"an HDF5 file"; do
+		{ cat "${f%%:*}"; head -c 4096 /dev/zero; } > long
+		run --separate-stderr sh -c "cat long | '$SA' -x - $w"
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "selfattn: <stdin>: expected a .npy file or text, found ${f#*:}: save each array by itself with np.save" ]
+	done
 	# a bfloat16 saved by NumPy (ml_dtypes) is V2
 	{ "$ROOT/tests/tools/npyhdr" -t '<V2' 2 2; printf '%08d' 0; } > bf.npy
 	sa_err -x bf.npy $w

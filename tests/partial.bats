@@ -117,6 +117,11 @@ as_npy() {
 	[ "$stderr" = "selfattn: --key-range with --lse and -w of 2 heads: --merge cannot combine such shards, as WO mixes the heads; leave out -w (and --bo), merge, then apply WO to the merged Y" ]
 	[ ! -e y.csv ]
 	[ ! -e l.csv ]
+	# and --dry-run says so, as the run would
+	run --separate-stderr "$SA" $a -H 2 --key-range 0:3 -o y.csv \
+	    --lse l.csv --dry-run
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: --key-range with --lse and -w of 2 heads: --merge cannot combine such shards, as WO mixes the heads; leave out -w (and --bo), merge, then apply WO to the merged Y" ]
 	# one head, or no LSE (no shard for --merge): a run as any other
 	"$SA" $a --key-range 0:3 -o y.csv --lse l.csv
 	"$SA" $a -H 2 --key-range 0:3 -o y.csv

@@ -1044,6 +1044,13 @@ wide_labels() {
 	dom "file://$PWD/frame.html" --allow-file-access-from-files \
 	    --virtual-time-budget=20000 >frame.dom
 	grep -q 'data-frame="360 [^"]*; 0 clipped' frame.dom
+	# but not where the keys scroll in their box at 6 px anyway: 120
+	# keys at 800 px keep their query labels whole
+	for i in $(seq 0 119); do echo "token_number_$i"; done >lab120.txt
+	"$SA" -Q randn:120x4 -K randn:120x4 -V randn:120x4 --labels @lab120.txt \
+	    -o /dev/null --heatmap lab120.html
+	dom "file://$PWD/lab120.html" --window-size=800,900 >lab120.dom
+	grep -q 'text-anchor="end">token_number_0</text>' lab120.dom
 	# one sequence of a batch drawn: the page says which
 	batch --heatmap one.html --batch-index 1 -o /dev/null
 	dom "file://$PWD/one.html" >one.dom

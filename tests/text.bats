@@ -206,9 +206,15 @@ fails_with() {
 	fails_with '1,2\n3,null\n' '2:3: expected a number, found "null" (a missing value: there are none in a matrix, fill it in)'
 	fails_with '1D5\n2\n3\n' '1:1: expected a number, found "1D5" (Fortran'"'"'s exponent D: write E)'
 	fails_with '1.5d-3,2\n2,3\n' '1:1: expected a number, found "1.5d-3" (Fortran'"'"'s exponent D: write E)'
-	fails_with '1,2\n0x1d3,1\n' '2:1: expected a number, found "0x1d3" (a hexadecimal number: decimal ones are read)'
-	# names are still a header, beside a missing value too
+	# (hexadecimal is not Fortran)
+	fails_with '1,2\n0x1d3,1\n' '2:1: expected a number, found "0x1d3"'
+	# names are still a header, beside a missing value too; so are a
+	# name in another case (sodium), a quoted one (R quotes names, not
+	# its NA) and hexadecimal ones
 	reads_as 'a,NA\n1,2\n' '1,2'
+	reads_as 'Na\n1\n' '1'
+	reads_as '"NA","N/A"\n1,2\n' '1,2'
+	reads_as '0x00,0x1d3\n1,2\n' '1,2'
 	reads_as '3d\n2\n' '2'
 	reads_as 'value\n2\n' '2'
 }

@@ -790,6 +790,12 @@ data_is() {
 	run "$SA" -Q randn:3x4 -K randn:3x2 -V randn:3x2 --score general \
 	    --wa randn:4x2 --rope=@rand:2
 	data_is '--rope=@rand:2 is 2 but the heads are 2 wide (queries 4, keys 2): expected 1 inverse frequency (it rotates the whole head)'
+	run "$SA" -Q randn:3x3 -K randn:3x3 -V randn:3x2 --rope=@rand:2
+	data_is '--rope=@rand:2 is 2 but the heads are 3 wide: expected 1 inverse frequency (it rotates the first 2 components)'
+	run "$SA" -Q randn:3x5 -K randn:3x5 -V randn:3x2 --rope=@rand:3
+	data_is '--rope=@rand:3 is 3 but the heads are 5 wide: expected 1 to 2 inverse frequencies (2 rotate all but the last component)'
+	run "$SA" -Q randn:3x1 -K randn:3x1 -V randn:3x1 --rope=@rand:1
+	data_is '--rope=@rand:1 is 1 but the heads are 1 wide: no frequency can rotate them (a pair of components each)'
 	printf '1,inf\n' >bad.csv
 	run "$SA" -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@bad.csv
 	data_is '--rope=@bad.csv: expected finite inverse frequencies, found inf at 1'
@@ -873,4 +879,8 @@ data_is() {
 	[ "$("$CATMAT" w.npy)" = "$("$CATMAT" w2.npy)" ]
 	[ "$("$CATMAT" l.npy)" = "$("$CATMAT" l2.npy)" ]
 	[ "$("$CATMAT" y.npy)" = "$("$CATMAT" y2.npy)" ]
+	# labelled, its text weights name the one head
+	"$SA" -Q Q.npy -K Q.npy -V Q.npy -a - -o /dev/null --labels "a b" \
+	    > wl.csv
+	[ "$(grep '^#' wl.csv)" = "# head 0" ]
 }
