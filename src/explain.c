@@ -233,7 +233,6 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 {
 	static const char *const outname[PLAN_NOUT] = { "Y", "weights",
 	    "LSE" };
-	static const char *const fmtname[] = { "csv", "tsv", "txt", "npy" };
 	struct plan_in in[IN_NROLES];
 	struct plan p;
 	struct rng rng;
@@ -408,7 +407,7 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 		else
 			fprintf(f, "write: %s %s: %s %s, %s\n", c->optname[i],
 			    to, outname[i], mat_shape_str(s, sizeof s, &sh[i]),
-			    fmtname[c->fmt[i]]);
+			    out_fmt_name(c->fmt[i]));
 	}
 	if (total < 1e4)
 		fprintf(f, "total: %s\n", flops(s, total));

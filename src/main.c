@@ -759,7 +759,6 @@ check_ext(const char *opt, const char *path, int fmt_given)
 static int
 check_fmt_used(const struct opts *o, int fmt_given)
 {
-	static const char *const name[] = { "csv", "tsv", "txt", "npy" };
 	const char *path[3], *opt[3] = { "-o", "-a", "--lse" };
 	int i, n = 0;
 
@@ -777,8 +776,8 @@ check_fmt_used(const struct opts *o, int fmt_given)
 		if (path[i] != NULL)
 			n = i;
 	return usage_error("-f %s applies to no output: %s %s is %s by its "
-	    "name; drop -f, or rename the file", name[o->fmt], opt[n],
-	    path[n], name[out_fmt_of(path[n], OUT_CSV)]);
+	    "name; drop -f, or rename the file", out_fmt_name(o->fmt), opt[n],
+	    path[n], out_fmt_name(out_fmt_of(path[n], OUT_CSV)));
 }
 
 /* Is the device st the terminal open on descriptor fd? */

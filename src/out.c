@@ -49,6 +49,15 @@ out_fmt_of(const char *path, enum out_fmt deflt)
 }
 
 const char *
+out_fmt_name(enum out_fmt f)
+{
+	static const char *const name[] = { "csv", "tsv", "txt", "npy",
+	    "raw" };
+
+	return name[f];
+}
+
+const char *
 out_ext(const char *path)
 {
 	const char *base = strrchr(path, '/'), *dot;

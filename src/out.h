@@ -98,6 +98,9 @@ int out_has_ext(const char *path, const char *ext);
  * (standard output) gives deflt. */
 enum out_fmt out_fmt_of(const char *path, enum out_fmt deflt);
 
+/* The name of format f, as -f takes it ("csv"; "raw" for OUT_RAW). */
+const char *out_fmt_name(enum out_fmt f);
+
 /* Set o up closed, so that out_abort and out_commit_all skip it. */
 void out_init(struct out *o);
 

@@ -875,23 +875,23 @@ padding(struct plan *p, const struct plan_in *in, int keys,
 	    "queries";
 	char w[WHOSZ];
 	size_t i, cnt, len = keys ? p->m : p->n;
-	int col;
+	int col, bad;
 
 	if (in->name == NULL)
 		return 0;
 	/* a column of len > 1 values is one row: (len) */
 	col = in->sh.ndim == 2 && in->m.cols == 1 && in->m.rows == len &&
 	    len > 1;
-	if ((in->sh.ndim > 2 || (!col && (in->m.cols != len ||
-	    (in->m.rows != 1 && in->m.rows != p->B)))) && p->B == 1)
+	bad = in->sh.ndim > 2 || (!col && (in->m.cols != len ||
+	    (in->m.rows != 1 && in->m.rows != p->B)));
+	if (bad && p->B == 1)
 		return mismatch(e, in, "there %s %zu %s and one sequence: "
 		    "expected %zu value%s%s", len == 1 ? "is" : "are", len,
 		    len == 1 ? what : whats, len, PL(len), tfit(in, 1, len));
 	/* (B, len) stored len x B: or a batch stored sequence-first, as
 	 * PyTorch's modules take it without batch_first, read as B = n
 	 * sequences of length B, where the mask is right */
-	if (in->sh.ndim > 2 || (!col && (in->m.cols != len ||
-	    (in->m.rows != 1 && in->m.rows != p->B))))
+	if (bad)
 		return mismatch(e, in, "there are %zu sequences of %zu %s: "
 		    "expected %zu value%s, or %zux%zu%s", p->B, len, len == 1 ?
 		    what : whats, len, PL(len), p->B, len, *tfit(in, p->B,
