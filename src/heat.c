@@ -499,14 +499,20 @@ cell_of(size_t i, const size_t *s, size_t c)
 	return i < b ? i / (q + 1) : r + (i - b) / q;
 }
 
+/* Is panel k the mean of heads: the one after the heads drawn, or the
+ * only one with --average-weights? */
+static int
+is_mean(const struct heat *h, size_t k)
+{
+	return k == h->Hs || (h->p->o.average && h->p->H > 1);
+}
+
 static const char *
 panel_name(const struct heat *h, size_t k, char *buf)
 {
 	const struct plan *p = h->p;
 
-	if (k == h->Hs)
-		sprintf(buf, "mean of %zu heads", p->H);
-	else if (p->o.average && p->H > 1)
+	if (is_mean(h, k))
 		sprintf(buf, "mean of %zu heads", p->H);
 	else if (p->H == 1)
 		sprintf(buf, "weights");
@@ -940,8 +946,7 @@ svg_section(struct heat *h, size_t b, size_t y0, struct err *e)
 
 		if (put(o, e, "<g class=\"panel\" data-head=\"%s\">\n"
 		    "<text x=\"%zu\" y=\"%zu\" font-size=\"13\">%s</text>\n",
-		    k == h->Hs || (p->o.average && p->H > 1) ? "mean" :
-		    (sprintf(num, "%zu", k), num), gx,
+		    is_mean(h, k) ? "mean" : (sprintf(num, "%zu", k), num), gx,
 		    py + 15, panel_name(h, k, name)))
 			return -1;
 		for (j = 0; j < h->gk; j++) {

@@ -755,7 +755,8 @@ check_ext(const char *opt, const char *path, int fmt_given)
 
 /* A usage error if -f was given and no output takes it: each is named
  * with an extension of another format, which wins (-f tsv -o y.csv
- * would write CSV).  An output of -f's own format, by name, agrees. */
+ * would write CSV).  An output of -f's own format, by name, agrees:
+ * out_fmt_of gives -f's format for either. */
 static int
 check_fmt_used(const struct opts *o, int fmt_given)
 {
@@ -768,9 +769,7 @@ check_fmt_used(const struct opts *o, int fmt_given)
 	path[1] = o->weights;
 	path[2] = o->lse;
 	for (i = 0; i < 3; i++)
-		if (path[i] != NULL && (out_fmt_of(path[i], OUT_CSV) ==
-		    out_fmt_of(path[i], OUT_TSV) ? out_fmt_of(path[i],
-		    OUT_CSV) == o->fmt : 1))
+		if (path[i] != NULL && out_fmt_of(path[i], o->fmt) == o->fmt)
 			return 0;
 	for (i = 0; i < 3; i++)
 		if (path[i] != NULL)
