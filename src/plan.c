@@ -405,7 +405,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	    *wvi = &in[IN_WV];
 	char s[SHAPESZ], w[WHOSZ], h[256];
 	const char *d_of;
-	size_t Bm;
+	size_t Bm = 0;
 
 	if (sequence(x, 1, &p->B, &p->n, &p->d, e) != 0)
 		return -1;
@@ -429,7 +429,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	p->dmv = p->dm;
 	if (in[IN_MEMV].name != NULL) {
 		const struct plan_in *mv = &in[IN_MEMV];
-		size_t mm;
+		size_t mm = 0;
 
 		if (sequence(mv, 1, &Bm, &mm, &p->dmv, e) != 0)
 			return -1;
@@ -518,7 +518,7 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 	char s1[SHAPESZ], s2[SHAPESZ], w[WHOSZ];
 	int nd = q->sh.ndim, one = nd == 3 && p->o.heads == 0 &&
 	    k->sh.ndim == 2 && v->sh.ndim == 2;
-	size_t Bk, Bv, mk, mv, ck, cv, qc;
+	size_t Bk = 0, Bv = 0, mk = 0, mv = 0, ck = 0, cv = 0, qc = 0;
 
 	if (!one && (k->sh.ndim != nd || v->sh.ndim != nd)) {
 		if (!(nd <= 2 && k->sh.ndim <= 2 && v->sh.ndim <= 2))
