@@ -84,6 +84,11 @@ draw(struct progress *g, double t, size_t d)
 	if (frac > 1)
 		frac = 1;
 	left = frac > 0 ? el / frac - el : 0;
+	/* at most 99999:59: a first draw after little progress of a huge
+	 * run can estimate more seconds than an int holds, and converting
+	 * such a double to int is undefined */
+	if (!(left < 6e6))
+		left = 6e6 - 1;
 	n = (size_t)snprintf(line, sizeof line, "\rselfattn: %3d%% %s rows/s,"
 	    " %d:%02d left", (int)(frac * 100), human(rate, sizeof rate,
 	    (double)d / (double)g->per / el), (int)(left / 60),
