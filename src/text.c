@@ -55,22 +55,14 @@ struct row {
 unsigned long
 text_column(const char *line, const char *at)
 {
-	const unsigned char *p = (const unsigned char *)line;
-	const unsigned char *end = (const unsigned char *)at;
 	unsigned long c = 1;
-	size_t k, i;
+	size_t i;
 
-	for (; p < end; p += i, c++) {
-		/* a lead byte and its continuation bytes are one
-		 * character; any other byte, a stray continuation byte
-		 * too, is one (it counted as none) */
-		k = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ?
-		    3 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 1;
-		for (i = 1; i < k && p + i < end && (p[i] & 0xc0) == 0x80; i++)
-			;
-		if (i < k)
-			i = 1;
-	}
+	/* a UTF-8 character is one column (err_u8len, as the message
+	 * shows it); any other byte, a stray continuation byte, an
+	 * overlong form or a surrogate too, is one apiece (shown \xHH) */
+	for (; line < at; line += i ? i : 1, c++)
+		i = err_u8len(line, (size_t)(at - line));
 	return c;
 }
 

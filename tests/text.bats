@@ -495,6 +495,10 @@ inf,-inf,inf'
 @test "error: columns count characters, a UTF-8 sequence as one" {
 	fails_with 'x\303\251\303\251,"\303\251\n1,2\n' "1:7: expected a closing '\"', found the end of the line"
 	fails_with '1,2\n"\303\251"x,4\n' "2:4: expected a separator after '\"', found 'x'"
+	# bytes that are not a character (an overlong form, a surrogate),
+	# shown \xHH each, count a column each
+	fails_with '1,2\n"\340\200\200"x,4\n' "2:6: expected a separator after '\"', found 'x'"
+	fails_with '1,2\n"\355\240\200"x,4\n' "2:6: expected a separator after '\"', found 'x'"
 }
 
 @test "error: text after a closing quote" {
