@@ -39,13 +39,16 @@ struct mat_shape {
 int mat_mul_size(size_t a, size_t b, size_t *r);
 
 /* Allocate n elements of `size` bytes, 64-byte aligned (free with
- * free()), uninitialised.  Fails (returns NULL, fills e naming `what`)
- * when n*size overflows or memory runs out.  n == 0 gives one element,
- * so the result is never NULL on success.  The one allocator of the
- * numbers: matrices, the run's buffers, the text reader's numbers.
- * What else is sized from the data is small and bounded (a label, at
- * most 128 x 128 picture cells a head, an output's buffer of 1 MiB,
- * one entry a token or a thread) and comes from malloc() or calloc(),
+ * free(); realloc() may resize it, without the alignment), uninitialised.
+ * Fails (returns NULL, fills e naming `what`) when n*size overflows or
+ * memory runs out.  n == 0 gives one element, so the result is never
+ * NULL on success.  The allocator of the numbers: matrices, the run's
+ * buffers, the text reader's first guess at its numbers (which it then
+ * grows by doubling with realloc(), and trims with realloc() at the
+ * end: no kernel relies on the alignment, they load unaligned).  What
+ * else is sized from the data is small and bounded (a label, at most
+ * 128 x 128 picture cells a head, an output's buffer of 1 MiB, one
+ * entry a token or a thread) and comes from malloc() or calloc(),
  * whose NULL each caller reports. */
 void *mat_buf(size_t n, size_t size, const char *what, struct err *e);
 
