@@ -485,7 +485,8 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
 
 /* Does the block of n rows of w elements of the compute type at v (row
  * stride ld; doubles whatever the type with dbl) hold an infinity or a
- * NaN? */
+ * NaN?  Doubles of a float run count as the floats the kernels make of
+ * them: 1e39 is +inf there. */
 static int
 nonfinite(const struct run *r, const char *v, size_t n, size_t w,
     size_t ld, int dbl)
@@ -496,8 +497,10 @@ nonfinite(const struct run *r, const char *v, size_t n, size_t w,
 		for (j = 0; j < w; j++) {
 			double x;
 
-			if (dbl || r->ops->dtype == ATTN_F64)
+			if (r->ops->dtype == ATTN_F64)
 				x = ((const double *)v)[i * ld + j];
+			else if (dbl)
+				x = (float)((const double *)v)[i * ld + j];
 			else
 				x = ((const float *)v)[i * ld + j];
 			if (!isfinite(x))

@@ -769,6 +769,29 @@ big_values() {
 	run "$SA" -s none -Q Q1.csv -K K.csv -V V.csv
 	[ "$status" -eq 0 ]
 	[ "$output" = inf,5 ]
+	# an infinity or a NaN among the chunk's values, even of a key the
+	# row cannot see, turns the second try off (documented)
+	printf '1.5e308\n1.5e308\nnan\n' > V.csv
+	printf '1,1,0\n' > mask.csv
+	run "$SA" -Q Q1.csv -K K.csv -V V.csv --mask mask.csv
+	[ "$status" -eq 0 ]
+	[ "$output" = inf ]
+	run "$SA" -Q Q1.csv -K K.csv -V V.csv --key-range 0:2
+	[ "$status" -eq 0 ]
+	[ "$output" = 1.5e+308 ]
+	# in float, a value beyond float's range is +inf, as PyTorch's
+	# float() makes it: no second try, which loses the small value
+	# beside it; the same row for one query (keys read in place) and
+	# for 200
+	printf '1\n' > K.csv
+	printf '1.5e-37,1e39\n' > V.csv
+	awk 'BEGIN { for (i = 0; i < 200; i++) print 1 }' > Q200.csv
+	run "$SA" --dtype f32 -Q Q1.csv -K K.csv -V V.csv
+	[ "$status" -eq 0 ]
+	[ "$output" = 1.4999999866463684e-37,inf ]
+	run "$SA" --dtype f32 -Q Q200.csv -K K.csv -V V.csv
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | sort -u)" = 1.4999999866463684e-37,inf ]
 	# a large score (a -1e9 bias): M + 32 is M in float; raised to the
 	# next float 64 above
 	printf '2e38\n2e38\n' > V.csv
