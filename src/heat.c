@@ -554,7 +554,7 @@ axis_size(const struct heat *h, int keys, size_t max, size_t *cols,
 /* The width in pixels of text s at font size px (an upper bound, from
  * grapheme()'s widths). */
 static size_t
-text_px(const char *s, int px)
+px_width(const char *s, int px)
 {
 	size_t cols, w;
 
@@ -635,7 +635,7 @@ svg_head(struct heat *h, struct err *e)
 	h->lk = (w * (size_t)h->fk + 99) / 100 + 8;
 	/* wide enough for the panel's title (13 px) too */
 	for (k = 0; k < npanels(h); k++)
-		if ((w = text_px(panel_name(h, k, name), 13)) > title)
+		if ((w = px_width(panel_name(h, k, name), 13)) > title)
 			title = w;
 	h->pw = h->lq + (h->gk * h->cw > title ? h->gk * h->cw : title) + 28;
 	h->ph = 22 + h->lk + h->gq * h->ch + 16;
@@ -648,8 +648,8 @@ svg_head(struct heat *h, struct err *e)
 	    h->ph : 246);
 	h->width = 16 + h->ncol * h->pw + 110;
 	block_note(h, note, sizeof note);
-	if (agg && 16 + text_px(note, 12) > h->width)
-		h->width = 16 + text_px(note, 12);
+	if (agg && 16 + px_width(note, 12) > h->width)
+		h->width = 16 + px_width(note, 12);
 	/* a caption naming the axes, and the note when in blocks: right
 	 * under the panels of a single section shorter than the legend,
 	 * each if it fits beside the legend, else at the foot (where they
@@ -658,13 +658,13 @@ svg_head(struct heat *h, struct err *e)
 	cap = 16 + (p->B > 1 ? 24 : 0) + (h->nrow - 1) * h->ph + 22 + h->lk +
 	    h->gq * h->ch + 20;
 	/* on two lines where one is too wide (a single narrow panel) */
-	two = text_px(CAPTION, 12) > h->ncol * h->pw;
+	two = px_width(CAPTION, 12) > h->ncol * h->pw;
 	if (nsec > 1 || h->nrow * h->ph >= 246 || (two &&
-	    (text_px(CAPTION2, 12) > h->ncol * h->pw || cap + 14 >
+	    (px_width(CAPTION2, 12) > h->ncol * h->pw || cap + 14 >
 	    h->height - 8)))
 		cap = (h->height += 22) - 12, two = 0;
 	nt = cap + 22 + (two ? 14 : 0);
-	if (agg && (nt > h->height - 8 || text_px(note, 12) > h->ncol *
+	if (agg && (nt > h->height - 8 || px_width(note, 12) > h->ncol *
 	    h->pw))
 		nt = (h->height += 22) - 12;
 	if (put(o, e, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

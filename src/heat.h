@@ -72,7 +72,8 @@ int heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 /* The out_sink of PLAN_PIC: takes nrows weight rows. */
 int heat_sink(void *arg, const double *rows, size_t nrows, struct err *e);
 
-/* Write the SVG's or page's end (the page's script).  Returns 0, or -1 with e set. */
+/* Write the SVG's or page's end (the page's script).  Returns 0, or -1
+ * with e set. */
 int heat_end(struct heat *h, struct err *e);
 
 /* Free what heat_start allocated (h may be all zeros, or started in

@@ -55,7 +55,7 @@ same_shape(const struct mat_shape *a, const struct mat_shape *b)
 /* The shape sh reads back as from text: a 4-D array's first two axes
  * as one (B·H), leading axes of 1 gone ((1, n) as (n)). */
 static struct mat_shape
-text_form(const struct mat_shape *sh)
+as_text_shape(const struct mat_shape *sh)
 {
 	struct mat_shape t = *sh;
 	int i;
@@ -75,7 +75,7 @@ text_form(const struct mat_shape *sh)
 }
 
 /* An error if shard s's output (lse 0) or log-sum-exp (lse 1) has not
- * the first shard's shape, nor the same text form (text_form(): .npy
+ * the first shard's shape, nor the same text form (as_text_shape(): .npy
  * and text shards of one run may be mixed; two 4-D shapes must be the
  * same, their rows would not pair). */
 static int
@@ -85,7 +85,7 @@ differ(const struct shard *s, const struct shard *first, int lse,
 	char a[SHAPESZ], b[SHAPESZ];
 	const struct mat_shape *sa = lse ? &s->lsh : &s->ysh;
 	const struct mat_shape *sb = lse ? &first->lsh : &first->ysh;
-	struct mat_shape ca = text_form(sa), cb = text_form(sb);
+	struct mat_shape ca = as_text_shape(sa), cb = as_text_shape(sb);
 
 	if (same_shape(sa, sb) || ((sa->ndim != 4 || sb->ndim != 4) &&
 	    same_shape(&ca, &cb)))
@@ -188,7 +188,7 @@ pairs(const struct mat_shape *y, const struct mat_shape *l, size_t rows,
 
 /*
  * How the rows of shard s's Y pair with its LSE (pairs()): as they are,
- * or in their text forms (text_form()), so that a batch of one written
+ * or in their text forms (as_text_shape()), so that a batch of one written
  * as .npy (1, n, H·dv) pairs with its LSE written as text (H, n), and
  * the other way round.  Returns 0, or -1 with e set.
  */
@@ -197,7 +197,7 @@ pairing(const struct shard *s, size_t *heads, struct err *e)
 {
 	char a[SHAPESZ], b[SHAPESZ], c[SHAPESZ], alt[SHAPESZ + 64] = "";
 	const struct mat_shape *y = &s->ysh, *l = &s->lsh;
-	struct mat_shape want, ty = text_form(y), tl = text_form(l);
+	struct mat_shape want, ty = as_text_shape(y), tl = as_text_shape(l);
 
 	if (pairs(y, l, s->y.rows, s->y.cols, heads) || pairs(&ty, &tl,
 	    s->y.rows, s->y.cols, heads))

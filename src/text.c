@@ -358,11 +358,12 @@ missing(const char *p, const char *end)
  * sign or none, then a digit, or a point and a digit) and hold only
  * what numbers hold (digits, signs, points, e, x, p, '_': "1e5.5",
  * "0x1p1", "1.2.3", "1_000")?  A header word ("1st", "10:00") does
- * not.  So does a typo that looks like one: a minus sign U+2212 for '-', or a letter O, o, l
- * or I for a digit in a field with a digit that starts with one or
- * holds a point ("O.5", "1O", "\u22121"); a name such as "l2", "O2" or
- * "I0", or a word ("I", "lo"), does not; with any, any letter O, o, l
- * or I counts (a field that must be a number: "l0"). */
+ * not.  So does a typo that looks like one: a minus sign U+2212 for
+ * '-', or a letter O, o, l or I for a digit in a field with a digit
+ * that starts with one or holds a point ("O.5", "1O", "\u22121"); a
+ * name such as "l2", "O2" or "I0", or a word ("I", "lo"), does not;
+ * with any, any letter O, o, l or I counts (a field that must be a
+ * number: "l0"). */
 static int
 numlike(const char *p, const char *end, int any)
 {
