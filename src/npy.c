@@ -88,16 +88,14 @@ npy_like(const unsigned char *buf, size_t len)
 	    (len > 1 && len < MAGIC_LEN && memcmp(buf, MAGIC, len) == 0);
 }
 
-/* Return 1 on a big-endian host.  Asked at run time: no compiler's
- * predefined macros are needed. */
-static int
-host_big(void)
+int
+npy_host_little(void)
 {
 	const uint16_t one = 1;
 	unsigned char b[sizeof one];
 
 	memcpy(b, &one, sizeof one);
-	return b[0] == 0;
+	return b[0] == 1;
 }
 
 /*
@@ -494,7 +492,7 @@ parse_dtype(const unsigned char *s, size_t n, struct dtype *dt)
 	dt->kind = (char)kind;
 	dt->size = size;
 	dt->big = order == '>' || order == '!' ||
-	    ((order == '=' || order == '|') && host_big());
+	    ((order == '=' || order == '|') && !npy_host_little());
 	return NULL;
 }
 
@@ -667,7 +665,7 @@ parse(const unsigned char *buf, size_t len, const char *name,
 	if (shape_only)
 		;
 	else if (borrowed != NULL && n > 0 && (!h.fortran || nd < 2) &&
-	    dt.kind == 'f' && dt.size == 8 && dt.big == host_big() &&
+	    dt.kind == 'f' && dt.size == 8 && dt.big == !npy_host_little() &&
 	    (uintptr_t)data % sizeof(double) == 0) {
 		/* the tool's own format, in place: no copy */
 		m->data = (double *)(uintptr_t)data;
@@ -677,7 +675,7 @@ parse(const unsigned char *buf, size_t len, const char *name,
 		m->rows = m->cols = 0;
 		return -1;
 	} else if ((!h.fortran || nd < 2) && dt.kind == 'f' && dt.size == 8 &&
-	    dt.big == host_big()) {
+	    dt.big == !npy_host_little()) {
 		/* the tool's own format, in this host's byte order */
 		memcpy(m->data, data, n * sizeof(double));
 	} else if (!h.fortran || nd < 2) {

@@ -89,4 +89,9 @@ int npy_size(const unsigned char *buf, size_t len, size_t *size);
 size_t npy_header(char *buf, size_t cap, const char *descr,
     const struct mat_shape *sh);
 
+/* 1 on a little-endian host, whose doubles are the bytes of '<f8' as
+ * they are; 0 on a big-endian one.  Asked at run time: no compiler's
+ * predefined macros are needed. */
+int npy_host_little(void);
+
 #endif

@@ -701,15 +701,6 @@ esize(const struct out *o)
 	return o->type == OUT_F32 ? 4 : 8;
 }
 
-static int
-little_endian(void)
-{
-	const uint16_t one = 1;
-	unsigned char b;
-
-	memcpy(&b, &one, 1);
-	return b == 1;
-}
 
 size_t
 out_format_max(const struct out *o, size_t nrows)
@@ -739,7 +730,7 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 		const double *restrict x = a;
 		size_t n = nrows * cols;
 
-		if (little_endian() && (uintptr_t)buf % sizeof *f == 0) {
+		if (npy_host_little() && (uintptr_t)buf % sizeof *f == 0) {
 			/* four at a time, which GCC's -O2 makes vector
 			 * conversions of (the bytes one by one made 2% of
 			 * case (d) of the bench) */
@@ -757,7 +748,7 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 		return n * 4;
 	}
 	if (o->fmt == OUT_NPY) {
-		if (little_endian())
+		if (npy_host_little())
 			memcpy(buf, a, nrows * cols * 8);
 		else
 			for (i = 0; i < nrows * cols; i++)
@@ -821,7 +812,7 @@ out_format(const struct out *o, const double *a, size_t nrows, size_t row0,
 int
 out_verbatim(const struct out *o)
 {
-	return (o->fmt == OUT_NPY && little_endian()) || (o->fmt == OUT_RAW &&
+	return (o->fmt == OUT_NPY && npy_host_little()) || (o->fmt == OUT_RAW &&
 	    o->type == OUT_F64);
 }
 
