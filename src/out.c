@@ -638,10 +638,12 @@ out_labels(struct out *o, const char *const *rlab, size_t nr, size_t r0,
 	o->clab = clab;
 	o->nclab = nc;
 	o->blocks = blocks;
-	o->lablen = o->hdrlen = 0;
-	for (i = 0; rlab && i < nr; i++)
-		if ((k = label_quoted_max(rlab[i])) > o->lablen)
-			o->lablen = k;
+	o->lablen = o->hdrlen = o->labtot = 0;
+	for (i = 0; rlab && i < nr; i++) {
+		k = label_quoted_max(rlab[i]);
+		o->lablen = k > o->lablen ? k : o->lablen;
+		o->labtot += k;
+	}
 	for (i = 0; clab && i < nc; i++)
 		o->hdrlen += label_quoted_max(clab[i]) + 1;
 	if (clab)
@@ -702,6 +704,23 @@ esize(const struct out *o)
 }
 
 
+/* The row labels of nrows consecutive rows: each at most the longest,
+ * and, as the rows of a block take consecutive labels, no more than
+ * all of them once for each block the rows reach (a run's buffers hold
+ * this for every slot: one label of 1 MB among 3 rows asked for 1.2 GB
+ * when each row was counted at the longest's size). */
+static size_t
+labels_max(const struct out *o, size_t nrows)
+{
+	size_t all = nrows * o->lablen, reach;
+
+	if (o->nrlab <= 1)	/* one label on every row */
+		return all;
+	reach = o->block ? nrows / o->block + 2 : 1;
+	return o->labtot == 0 || reach > all / o->labtot ? all : reach *
+	    o->labtot;
+}
+
 size_t
 out_format_max(const struct out *o, size_t nrows)
 {
@@ -713,7 +732,8 @@ out_format_max(const struct out *o, size_t nrows)
 		return nrows * cols * sizeof(double);
 	/* each number, its separator or newline, and a blank line; a
 	 * row label, a header and a "# sequence b" line */
-	return nrows * (cols * (NUM_MAXLEN + 1) + 2 + o->lablen + 1 + 48) +
+	return nrows * (cols * (NUM_MAXLEN + 1) + 2 + 1 + 48) +
+	    labels_max(o, nrows) +
 	    (o->clab ? (nrows / (o->block ? o->block : nrows) + 2) *
 	    o->hdrlen : 0);
 }

@@ -76,6 +76,7 @@ struct out {
 	const char *const *rlab, *const *clab;
 	size_t nrlab, rlab0, nclab;
 	size_t lablen, hdrlen;	/* longest quoted row label, header line */
+	size_t labtot;		/* all the quoted row labels */
 	size_t seqrows;		/* 4-D text: rows per sequence, each begun
 				 * by a "# sequence b" line */
 	int blocks;		/* labelled text: OUT_HEADS, each 2-D block

@@ -1664,8 +1664,11 @@ setup(struct run *r, const struct plan *p, const struct attn_ops *ops,
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	r->qg = !r->keysplit && r->nqb >= QG_MAX * QG_TASKS ? QG_MAX : 1;
 	r->br = min2(p->nout, r->qg * ATTN_BR);
+	/* a task of the weights pass: rows of one head, no more than it
+	 * has (its slots' buffers are sized for wrows rows) */
 	if (want_w(r))
-		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);
+		r->wrows = min2(min2(max2(1, (1 << 16) / p->m), ATTN_BR),
+		    p->nout);
 }
 
 /*

@@ -171,6 +171,30 @@ out_of_memory() {
 	    -q rand:64x512 -k rand:64x512 -v rand:64x512 -H 8
 }
 
+@test "memory: a long query label costs its text buffers its length, not its length for every row" {
+	no_asan_for_ulimit
+	# a label of 1 MB among 50: 0.8 GB of text buffers when each row of
+	# each slot was counted at the longest label's size (1.2 GB when a
+	# slot was sized for 144 rows of weights where there were 3)
+	awk 'BEGIN { s = "a"; while (length(s) < 1000000) s = s s;
+	    print substr(s, 1, 1000000); for (i = 1; i < 50; i++) print "b" i }' > lab.txt
+	run --separate-stderr bash -c 'ulimit -v 300000 && exec "$@"' _ \
+	    "$SA" -Q randn:50x8 -K randn:50x8 -V randn:50x8 -H 2 -o y.csv \
+	    --label-output --labels @lab.txt -a w.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	# a header row and 50 rows a head, each with its label
+	[ "$(awk -F, 'length($1) == 1000000' w.csv | wc -l)" -eq 2 ]
+	[ "$(awk -F, 'length($1) == 1000000' y.csv | wc -l)" -eq 1 ]
+	[ "$(grep -c '^b[0-9]*,' w.csv)" -eq 98 ]
+	[ "$(awk -F, '$1 == "" && length($2) == 1000000 && $3 == "b1"' w.csv |
+	    wc -l)" -eq 2 ]
+	run --separate-stderr bash -c 'ulimit -v 300000 && exec "$@"' _ \
+	    "$SA" -Q randn:3x8 -K randn:3x8 -V randn:3x8 -o y.csv \
+	    --labels 'x y z' -a w.csv
+	[ "$status" -eq 0 ]
+}
+
 @test "memory: threads that cannot start leave the run to those that did, with a warning" {
 	no_asan_for_ulimit
 	# key-split, 1024 workers' buffers; 40 MiB of address space more
