@@ -1461,7 +1461,7 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 	nd = max2(max2(r->br * p->dout, p->dv), r->keep ? 0 : wr * p->m);
 	nt = max2(verbatim(r, PLAN_Y) ? 0 : out_format_max(r->out[PLAN_Y],
 	    r->br), wr && r->out[PLAN_W] && !verbatim(r, PLAN_W) ?
-	    out_format_max(r->out[PLAN_W], wr) : 0);
+	    out_format_max(r->out[PLAN_W], min2(wr, p->nout)) : 0);
 	r->slot = mat_arena_take(a, r->nslots, sizeof *r->slot);
 	r->done = mat_arena_take(a, r->nslots, 1);
 	for (i = 0; i < r->nslots; i++) {
@@ -1664,11 +1664,8 @@ setup(struct run *r, const struct plan *p, const struct attn_ops *ops,
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	r->qg = !r->keysplit && r->nqb >= QG_MAX * QG_TASKS ? QG_MAX : 1;
 	r->br = min2(p->nout, r->qg * ATTN_BR);
-	/* a task of the weights pass: rows of one head, no more than it
-	 * has (its slots' buffers are sized for wrows rows) */
 	if (want_w(r))
-		r->wrows = min2(min2(max2(1, (1 << 16) / p->m), ATTN_BR),
-		    p->nout);
+		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);
 }
 
 /*
