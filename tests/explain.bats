@@ -156,6 +156,16 @@ END
 	printf '%s\n' "$output" | grep -q ', keys packed block by block$'
 }
 
+@test "dry-run: the key and value projections of --kv-heads cost G heads, not H" {
+	run "$SA" --dry-run -x rand:8x16 -q rand:16x16 -k rand:16x4 \
+	    -v rand:16x8 -H 4 --kv-heads 1
+	[ "$status" -eq 0 ]
+	# 2·8·16·(1·4) and 2·8·16·(1·8); scores 2·8·8·4·4, values 2·8·8·8·4
+	printf '%s\n' "$output" | grep -qx 'project: X 8x16 · WK 16x4 -> K 8x4, 1024 FLOPs'
+	printf '%s\n' "$output" | grep -qx 'project: X 8x16 · WV 16x8 -> V 8x8, 2048 FLOPs'
+	printf '%s\n' "$output" | grep -qx 'total: 13312 FLOPs (13.3 kFLOP)'
+}
+
 @test "dry-run: -a keeps the scores when that takes no more memory, else computes them again" {
 	# decoding: the (H, 1, m) scores are less than the keys packed
 	# whole, which one block of queries does without

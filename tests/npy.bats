@@ -378,16 +378,6 @@ fails_with() {
 	fails_with bad_preamble.npy "selfattn: bad_preamble.npy: truncated .npy file: expected 10 bytes of preamble, found 9"
 }
 
-# npy_v1 SHAPE: a version 1.0 header of '<f8' and shape SHAPE (as
-# numpy writes it, padded to 64 bytes), on standard output.
-npy_v1() {
-	local d="{'descr': '<f8', 'fortran_order': False, 'shape': $1, }"
-	local n=$(( (10 + ${#d} + 1 + 63) / 64 * 64 - 10 ))
-
-	printf '\223NUMPY\001\000'
-	printf "\\$(printf %03o $((n % 256)))\\$(printf %03o $((n / 256)))"
-	printf '%s%*s\n' "$d" $((n - ${#d} - 1)) ''
-}
 ONE='\0\0\0\0\0\0\360\077'	# 1.0 as '<f8'
 
 # catmat FILE exits 1 with exactly the diagnostic $2, nothing on stdout

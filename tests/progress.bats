@@ -83,6 +83,19 @@ on_tty() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	cmp y.csv y0.csv
+	# and --merge's, of a row that no shard lets see a key
+	printf '1,0\n0,0\n' > mask.csv
+	for r in 0:1 1:2; do
+		"$SA" --quiet -Q rand:2x4 -K rand:2x4 -V rand:2x4 --mask mask.csv \
+		    --key-range $r -o y$r.csv --lse l$r.csv
+	done
+	run --separate-stderr "$SA" --merge y0:1.csv l0:1.csv y1:2.csv l1:2.csv
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "selfattn: warning: 1 log-sum-exp value is -inf in every shard (no key seen): its output is the first shard's (0, or bo with -w --bo)" ]
+	run --separate-stderr "$SA" --merge --quiet y0:1.csv l0:1.csv \
+	    y1:2.csv l1:2.csv
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 }
 
 @test "progress: --quiet does not silence errors" {

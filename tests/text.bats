@@ -499,6 +499,10 @@ inf,-inf,inf'
 	# shown \xHH each, count a column each
 	fails_with '1,2\n"\340\200\200"x,4\n' "2:6: expected a separator after '\"', found 'x'"
 	fails_with '1,2\n"\355\240\200"x,4\n' "2:6: expected a separator after '\"', found 'x'"
+	# a character of 4 bytes is one column; a sequence cut short, a
+	# column a byte
+	fails_with '\360\237\231\202,"1\n' "1:5: expected a closing '\"', found the end of the line"
+	fails_with '\342\202,"1\n' "1:6: expected a closing '\"', found the end of the line"
 }
 
 @test "error: text after a closing quote" {

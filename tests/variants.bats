@@ -234,6 +234,25 @@ data_is() {
 	[ "$(sed -n 4p w1.csv | cut -d, -f1,5,6)" = "0,0,0" ]
 }
 
+@test "variants: --window over several query and key blocks is the band --mask, bit for bit" {
+	# the window skips the key blocks outside it; the mask computes
+	# them all: 300 queries cross a query block (144) and key blocks
+	# (256), and W = 33 puts a block's first key at a window's edge
+	for spec in 33 33,5 7,40; do
+		awk -v L="${spec%,*}" -v R="${spec#*,}" 'BEGIN {
+		    for (i = 0; i < 300; i++) { s = ""
+		    for (j = 0; j < 300; j++) s = s (j ? "," : "") \
+			((i - j <= L && j - i <= R) ? 1 : 0)
+		    print s } }' > band.csv
+		"$SA" -j 1 -Q randn:300x4 -K randn:300x4 -V randn:300x4 \
+		    --seed 5 --window "$spec" -o yw.npy -a ww.npy
+		"$SA" -j 1 -Q randn:300x4 -K randn:300x4 -V randn:300x4 \
+		    --seed 5 --mask band.csv -o ym.npy -a wm.npy
+		cmp yw.npy ym.npy
+		cmp ww.npy wm.npy
+	done
+}
+
 @test "variants: --sinks: rows sum to less than 1, a fully masked row is zeros without a warning, its LSE the sink" {
 	mkqkv
 	printf '0,0,0\n1,1,1\n' > m.csv
@@ -574,6 +593,20 @@ data_is() {
 	run "$SA" $B --mask rand:2x3
 	[ "$status" -eq 1 ]
 	[[ "$output" == "selfattn: --mask rand:2x3: expected 0 or 1 (1 = may attend), found "*" at query 0, key 0: give values added to the scores with --bias" ]]
+	# (B, H, n, m): 0.5 at [1, 0, 1, 1], element 11 of 16
+	{
+		npy_v1 '(2, 2, 2, 2)'
+		for i in $(seq 0 15); do
+			if [ "$i" -eq 11 ]; then
+				printf '\0\0\0\0\0\0\340\077'
+			else
+				printf '\0\0\0\0\0\0\360\077'
+			fi
+		done
+	} > m4.npy
+	printf '1 2 3 4\n5 6 7 8\n\n1 0 1 0\n0 1 0 1\n' > x3.txt
+	run "$SA" -x x3.txt -q rand:4x4 -k rand:4x4 -v rand:4x4 -H 2 --mask m4.npy
+	data_is '--mask m4.npy: expected 0 or 1 (1 = may attend), found 0.5 at sequence 1, head 0, query 1, key 1: give values added to the scores with --bias'
 }
 
 @test "variants: a .npy --mask of bools is the same mask as 0/1 text, and as a --bias of 0 and -inf" {
