@@ -201,10 +201,11 @@ struct attn_ops {
 	 *	scores are never held); Q (nq, dk) ldq; the keys and values
 	 *	as *keys says; returns the number of blocks folded (0: no key
 	 *	of [j0, j1) is visible to these rows).  keep (not NULL): the
-	 *	caller's (nq, m) doubles, row stride ldk, that also receive the scores s_ij of every key
-	 *	block the step reads (the keys of [j0, j1) that the key range,
-	 *	causal and window masks leave visible to some row of the
-	 *	call, rounded out to whole ATTN_BC blocks; -inf where hidden),
+	 *	caller's (nq, m) doubles, row stride ldk, that also receive
+	 *	the scores s_ij of every key block the step reads (the keys
+	 *	of [j0, j1) that the key range, causal and window masks leave
+	 *	visible to some row of the call, rounded out to whole ATTN_BC
+	 *	blocks; -inf where hidden),
 	 *	at keep[i·ldk + j], j the key's index in the sequence; no
 	 *	other column is written.  They are the scores as weights()
 	 *	would compute them, before the softmax (a float converts to

@@ -703,7 +703,6 @@ esize(const struct out *o)
 	return o->type == OUT_F32 ? 4 : 8;
 }
 
-
 /* The row labels of nrows consecutive rows: each at most the longest,
  * and, as the rows of a block take consecutive labels, no more than
  * all of them once for each block the rows reach (a run's buffers hold

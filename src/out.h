@@ -212,9 +212,9 @@ int out_commit(struct out *o, struct err *e);
  * file's name has become a directory, rename the files into place, with
  * the signals that could end the run held until the last rename.  Call
  * it with no other thread running, as a signal handler on another
- * thread would not be held.  Returns 0, or -1 with e
- * set, when no file has been renamed unless rename(2) itself failed
- * part way; then out_abort every output. */
+ * thread would not be held.  Returns 0, or -1 with e set, when no file
+ * has been renamed unless rename(2) itself failed part way; then
+ * out_abort every output. */
 int out_commit_all(struct out o[], size_t n, struct err *e);
 
 /* Discard: close and remove the temporary file (no-op if closed). */
