@@ -380,22 +380,12 @@ fails_with() {
 
 ONE='\0\0\0\0\0\0\360\077'	# 1.0 as '<f8'
 
-# catmat FILE exits 1 with exactly the diagnostic $2, nothing on stdout
-tmp_fails_with() {
-	run --separate-stderr "$CATMAT" "$1"
-	if [ "$status" -ne 1 ] || [ "$stderr" != "$2" ] || [ -n "$output" ]
-	then
-		printf 'exit %s\ngot:  %s\nwant: %s\n' "$status" "$stderr" "$2"
-		return 1
-	fi
-}
-
 @test "npy: a dimension past SIZE_MAX in the header is refused where it is" {
 	cd "$BATS_TEST_TMPDIR"
 	{ npy_v1 '(18446744073709551617,)'; printf "$ONE"; } > big.npy
-	tmp_fails_with big.npy "selfattn: big.npy:1:62: dimension in the .npy header is too large (more than 18446744073709551615)"
+	NPY=. fails_with big.npy "selfattn: big.npy:1:62: dimension in the .npy header is too large (more than 18446744073709551615)"
 	{ npy_v1 '(18446744073709551615,)'; printf "$ONE"; } > big.npy
-	tmp_fails_with big.npy "selfattn: big.npy: shape 18446744073709551615 of '<f8' is too large to hold"
+	NPY=. fails_with big.npy "selfattn: big.npy: shape 18446744073709551615 of '<f8' is too large to hold"
 }
 
 @test "npy: data one element short, or one byte, is refused" {
@@ -405,17 +395,17 @@ tmp_fails_with() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '1,1\n1,1\n1,1\n1,1')" ]
 	head -c -8 k.npy > short.npy
-	tmp_fails_with short.npy "selfattn: short.npy: expected 64 bytes of data for shape 4x2 '<f8', found 56"
+	NPY=. fails_with short.npy "selfattn: short.npy: expected 64 bytes of data for shape 4x2 '<f8', found 56"
 	head -c -1 k.npy > short.npy
-	tmp_fails_with short.npy "selfattn: short.npy: expected 64 bytes of data for shape 4x2 '<f8', found 63"
+	NPY=. fails_with short.npy "selfattn: short.npy: expected 64 bytes of data for shape 4x2 '<f8', found 63"
 }
 
 @test "npy: a version 2.0 or 3.0 file cut inside its 12-byte preamble" {
 	cd "$BATS_TEST_TMPDIR"
 	printf '\223NUMPY\002\000\020' > v2.npy
-	tmp_fails_with v2.npy "selfattn: v2.npy: truncated .npy file: expected 12 bytes of preamble, found 9"
+	NPY=. fails_with v2.npy "selfattn: v2.npy: truncated .npy file: expected 12 bytes of preamble, found 9"
 	printf '\223NUMPY\003\000\020\000\000' > v3.npy
-	tmp_fails_with v3.npy "selfattn: v3.npy: truncated .npy file: expected 12 bytes of preamble, found 11"
+	NPY=. fails_with v3.npy "selfattn: v3.npy: truncated .npy file: expected 12 bytes of preamble, found 11"
 }
 
 @test "npy: refuses a header length past the end of the file" {
