@@ -87,6 +87,9 @@ struct attn_head {
 	const void *kp, *vp;	/* packed key and value blocks (weights) */
 	size_t kstride, vstride;	/* elements from block to block */
 	size_t jp;		/* kp's first block holds keys jp .. */
+	size_t br;		/* the most query rows of a call, 1 .. ATTN_BR:
+				 * block()'s P·V of a key block takes br·dv
+				 * of the workspace (dv may be huge) */
 	struct attn_mask mask;
 	int additive;		/* additive scores: ka, va, da below */
 	const void *ka;		/* (m, da), row stride da */
@@ -184,7 +187,7 @@ struct attn_ops {
 	size_t (*work_size)(const struct attn_head *h);
 
 	/*
-	 * The partial state of query rows i0 .. i0+nq-1 (nq <= ATTN_BR) of
+	 * The partial state of query rows i0 .. i0+nq-1 (nq <= h->br) of
 	 * one head over a set of keys J (FlashAttention's running state):
 	 *	M_i = max_{j in J} s_ij,  L_i = sum_j exp(s_ij - M_i),
 	 *	O_i = sum_j exp(s_ij - M_i)·v_j

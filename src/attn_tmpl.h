@@ -223,8 +223,8 @@ F(work_size)(const struct attn_head *h)
 	size_t g = GEMM(work_size)(ISA, ATTN_BR, k, 0);
 	size_t s = (size_t)ATTN_BR * (ATTN_BC + QCOPY(h)), a = 0, o;
 
-	/* ATTN_BR·dv, saturated as below */
-	o = h->dv > (SIZE_MAX - s) / ATTN_BR ? SIZE_MAX - s : ATTN_BR * h->dv;
+	/* br·dv, saturated as below */
+	o = h->dv > (SIZE_MAX - s) / h->br ? SIZE_MAX - s : h->br * h->dv;
 	s += o;
 
 	/* ATTN_BC·da, saturated: da comes from Ua, and a count that
@@ -1131,7 +1131,7 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	const T *Q = Qv, *kp = keys->kp, *vp = keys->vp;
 	T *O = Ov, *rmax = Mv, *rsum = Lv, *S = wv;
 	T *Qc = S + ATTN_BR * ATTN_BC, *Ot = Qc + ATTN_BR * QCOPY(h);
-	T *work = Ot + ATTN_BR * h->dv;
+	T *work = Ot + h->br * h->dv;
 	T bmax[ATTN_BR];	/* the block's row maxima, from scores() */
 	size_t i, j, jb, jlo, jhi;
 	int folded = 0;

@@ -1398,6 +1398,7 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
 	hd.dv = p->dv;
+	hd.br = max2(1, min2(r->br, ATTN_BR));
 	hd.additive = p->o.score == SCORE_ADDITIVE;
 	hd.da = p->da;
 	/* linear() takes up to r->br query rows (a task's blocks) or
@@ -1570,6 +1571,7 @@ prepare(struct run *r, struct par *pool)
 			hd->vp = AT(r->vp, g * r->nkb * r->vstride);
 		}
 		hd->jp = r->kb0 * ATTN_BC;
+		hd->br = max2(1, min2(r->br, ATTN_BR));	/* as buffers() */
 		hd->kstride = r->kstride;
 		hd->vstride = r->vstride;
 		hd->mask.causal = p->o.causal != 0;

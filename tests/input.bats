@@ -171,6 +171,23 @@ out_of_memory() {
 	    -q rand:64x512 -k rand:64x512 -v rand:64x512 -H 8
 }
 
+@test "memory: a thread's buffers hold the query rows there are, not a block of 144 (one query, values of a million)" {
+	no_asan_for_ulimit
+	# block()'s P·V rows took 144 x dv: 1.2 GB here
+	run --separate-stderr bash -c 'ulimit -v 400000 && exec "$@"' _ \
+	    "$SA" -Q randn:1x4 -K rand:1x4 -V rand:1x1000000 -o y.npy
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	b=$("$SA" --dry-run -Q randn:1x4 -K rand:1x4 -V rand:1x1000000 |
+	    sed -n 's/.*buffers \([0-9]*\) B.*/\1/p')
+	[ "$b" -lt 200000000 ]
+	# one key: Y is V, the values of a run that writes them
+	"$SA" -Q randn:1x4 -K rand:1x4 -V rand:1x1000000 -a w.csv \
+	    -o y.csv
+	[ "$(cat w.csv)" = 1 ]
+	"$CATMAT" y.npy | cmp - y.csv
+}
+
 @test "memory: a long query label costs its text buffers its length, not its length for every row" {
 	no_asan_for_ulimit
 	# a label of 1 MB among 50: 0.8 GB of text buffers when each row of
