@@ -209,6 +209,33 @@ F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
 	return 1;
 }
 
+/* Does --mask hide every key jb .. jb+bc-1 from every row i0 ..
+ * i0+nq-1?  Then block() and weights() skip the block, as they skip
+ * those outside the rows' window: its scores would all be -inf
+ * whatever Q and K give them, and it would add nothing (a causal mask
+ * given as a matrix then costs about what -c does).  A -inf --bias is
+ * not skipped: a NaN score plus -inf is NaN, as in PyTorch. */
+static int
+F(masked_out)(const struct attn_mask *mk, size_t i0, size_t nq, size_t jb,
+    size_t bc)
+{
+	size_t i, j, n = mk->callow ? bc : 1;
+
+	if (mk->allow == NULL)
+		return 0;
+	for (i = 0; i < nq; i++) {
+		const unsigned char *a = mk->allow + (i0 + i) * mk->ldallow +
+		    jb * mk->callow;
+
+		for (j = 0; j < n; j++)
+			if (a[j * mk->callow])
+				return 0;
+		if (mk->ldallow == 0)	/* one row for every query */
+			break;
+	}
+	return 1;
+}
+
 /* The width of block()'s copy of the queries: dk where gemm_packed can
  * use them in place (dk <= ATTN_BC, within one k block at every level),
  * else none (the copy would not be used, and dk may be huge). */
@@ -1157,6 +1184,8 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 		size_t bc = h->m - jb < ATTN_BC ? h->m - jb : ATTN_BC;
 		size_t b = (jb - j0) / ATTN_BC;
 
+		if (F(masked_out)(&h->mask, i0, nq, jb, bc))
+			continue;
 		F(scores)(h, i0, nq, Q, ldq, jb, bc, kp ? kp + b * h->kstride :
 		    NULL, S, work, bmax);
 		if (keep != NULL)
@@ -1424,6 +1453,13 @@ F(weights)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	for (j0 = jlo; j0 < jhi; j0 += ATTN_BC) {
 		size_t bc = h->m - j0 < ATTN_BC ? h->m - j0 : ATTN_BC;
 
+		if (F(masked_out)(&h->mask, i0, nq, j0, bc)) {
+			for (i = 0; i < nq; i++)
+				for (k = 0; F(live)(rmax[i], rsum[i]) && k < bc;
+				    k++)
+					W[i * ldw + j0 + k] = z;
+			continue;
+		}
 		F(scores)(h, i0, nq, Q, ldq, j0, bc, (const T *)h->kp +
 		    (j0 - h->jp) / ATTN_BC * h->kstride, S, work, NULL);
 		for (i = 0; i < nq; i++)

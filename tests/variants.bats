@@ -253,6 +253,38 @@ data_is() {
 	done
 }
 
+@test "variants: key blocks that --mask hides from every row of a block are skipped, with the bytes of the blocks computed" {
+	# a causal matrix is -c, bit for bit; a mask that hides keys
+	# 256 .. 511 (a whole key block) and those past i + 100 is the
+	# same -inf --bias, which is never skipped (a NaN score plus -inf
+	# is NaN)
+	awk 'BEGIN { for (i = 0; i < 600; i++) { s = ""
+	    for (j = 0; j < 600; j++) s = s (j ? "," : "") (j <= i ? 1 : 0)
+	    print s } }' > tril.csv
+	"$SA" -Q randn:600x8 -K randn:600x8 -V randn:600x8 --mask tril.csv \
+	    -o ym.npy -a wm.npy --lse lm.npy
+	"$SA" -Q randn:600x8 -K randn:600x8 -V randn:600x8 -c \
+	    -o yc.npy -a wc.npy --lse lc.npy
+	cmp ym.npy yc.npy
+	cmp wm.npy wc.npy
+	cmp lm.npy lc.npy
+	awk 'BEGIN { for (i = 0; i < 600; i++) { s = ""
+	    for (j = 0; j < 700; j++) s = s (j ? "," : "") \
+		((j <= i + 100 && (j < 256 || j >= 512)) ? 1 : 0)
+	    print s } }' > mk.csv
+	awk -F, 'BEGIN { OFS = "," }
+	    { for (j = 1; j <= NF; j++) $j = $j == 1 ? 0 : "-inf"; print }' \
+	    mk.csv > bias.csv
+	for j in 1 2; do
+		"$SA" -j $j -Q randn:600x8 -K randn:700x8 -V randn:700x8 \
+		    --mask mk.csv -o ym.npy -a wm.npy
+		"$SA" -j $j -Q randn:600x8 -K randn:700x8 -V randn:700x8 \
+		    --bias bias.csv -o yb.npy -a wb.npy
+		cmp ym.npy yb.npy
+		cmp wm.npy wb.npy
+	done
+}
+
 @test "variants: --sinks: rows sum to less than 1, a fully masked row is zeros without a warning, its LSE the sink" {
 	mkqkv
 	printf '0,0,0\n1,1,1\n' > m.csv
