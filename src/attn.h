@@ -208,7 +208,8 @@ struct attn_ops {
 	 *	the scores s_ij of every key block the step reads (the keys
 	 *	of [j0, j1) that the key range, causal and window masks leave
 	 *	visible to some row of the call, rounded out to whole ATTN_BC
-	 *	blocks; -inf where hidden),
+	 *	blocks, less the blocks that --mask (allow) hides from every
+	 *	row of the call; -inf where hidden),
 	 *	at keep[i·ldk + j], j the key's index in the sequence; no
 	 *	other column is written.  They are the scores as weights()
 	 *	would compute them, before the softmax (a float converts to
@@ -258,8 +259,9 @@ struct attn_ops {
 	 * The weights of the same rows from their final state over all the
 	 * keys: W[i][j] = exp(s_ij - M_i) / L_i as doubles, W (nq, m) ldw;
 	 * rows with no visible key are zeros, and so is every key block
-	 * that no row of the call may see (key range, causal, window); a
-	 * row whose M or L is NaN is NaN throughout, as PyTorch's.
+	 * that no row of the call may see (key range, causal, window, a
+	 * --mask that hides it from each row), not computed; a row whose
+	 * M or L is NaN is NaN throughout, as PyTorch's.
 	 * kept 0: a second pass over the keys computes the scores again,
 	 * Q (nq, dk) ldq against the keys packed at h->kp (block b holding
 	 * keys h->jp + b·ATTN_BC ..).  kept 1: W holds the scores already,

@@ -1327,6 +1327,15 @@ heads_for(struct run *r, size_t b)
 	}
 }
 
+/* The most query rows of a block() call (attn_head.br), by which
+ * buffers() sizes the workspace and prepare() the heads: a task's rows,
+ * a block at most. */
+static size_t
+call_rows(const struct run *r)
+{
+	return max2(1, min2(r->br, ATTN_BR));
+}
+
 /* Take n elements of the compute type from arena a. */
 static char *
 take(const struct run *r, struct mat_arena *a, size_t n)
@@ -1398,7 +1407,7 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
 	hd.dv = p->dv;
-	hd.br = max2(1, min2(r->br, ATTN_BR));
+	hd.br = call_rows(r);
 	hd.additive = p->o.score == SCORE_ADDITIVE;
 	hd.da = p->da;
 	/* linear() takes up to r->br query rows (a task's blocks) or
@@ -1571,7 +1580,7 @@ prepare(struct run *r, struct par *pool)
 			hd->vp = AT(r->vp, g * r->nkb * r->vstride);
 		}
 		hd->jp = r->kb0 * ATTN_BC;
-		hd->br = max2(1, min2(r->br, ATTN_BR));	/* as buffers() */
+		hd->br = call_rows(r);
 		hd->kstride = r->kstride;
 		hd->vstride = r->vstride;
 		hd->mask.causal = p->o.causal != 0;

@@ -206,10 +206,15 @@ out_of_memory() {
 	[ "$(grep -c '^b[0-9]*,' w.csv)" -eq 98 ]
 	[ "$(awk -F, '$1 == "" && length($2) == 1000000 && $3 == "b1"' w.csv |
 	    wc -l)" -eq 2 ]
+	# 3 queries, one of them 1 MB: 144 rows a slot (1.2 GB) where
+	# there were 3
+	head -n 3 lab.txt > lab3.txt
 	run --separate-stderr bash -c 'ulimit -v 300000 && exec "$@"' _ \
-	    "$SA" -Q randn:3x8 -K randn:3x8 -V randn:3x8 -o y.csv \
-	    --labels 'x y z' -a w.csv
+	    "$SA" -Q randn:3x8 -K randn:3x8 -V randn:3x8 -H 2 -o y.csv \
+	    --labels @lab3.txt -a w.csv
 	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(awk -F, 'length($1) == 1000000' w.csv | wc -l)" -eq 2 ]
 }
 
 @test "memory: threads that cannot start leave the run to those that did, with a warning" {

@@ -253,6 +253,28 @@ data_is() {
 	done
 }
 
+@test "variants: padding keys at either end, across key blocks, are skipped, with the bytes of the -inf --bias that computes them" {
+	# keys 0 .. 299 and 600 .. 699 padding: blocks 0 and 2 partly,
+	# block 1 wholly; the same as the key range 300:600, and as a
+	# -inf --bias, which is never skipped
+	awk 'BEGIN { for (j = 0; j < 700; j++) print (j < 300 || j >= 600) }' \
+	    > kp.csv
+	awk 'BEGIN { for (j = 0; j < 700; j++)
+	    print (j < 300 || j >= 600) ? "-inf" : 0 }' | paste -sd, - > kb.csv
+	local a="-Q randn:50x8 -K randn:700x8 -V randn:700x8"
+	for j in 1 2; do
+		"$SA" -j $j $a --key-padding kp.csv -o yp.npy --lse lp.npy \
+		    -a wp.npy
+		"$SA" -j $j $a --bias kb.csv -o yb.npy --lse lb.npy -a wb.npy
+		"$SA" -j $j $a --key-range 300:600 -o yr.npy --lse lr.npy
+		cmp yp.npy yb.npy
+		cmp lp.npy lb.npy
+		cmp wp.npy wb.npy
+		cmp yp.npy yr.npy
+		cmp lp.npy lr.npy
+	done
+}
+
 @test "variants: key blocks that --mask hides from every row of a block are skipped, with the bytes of the blocks computed" {
 	# a causal matrix is -c, bit for bit; a mask that hides keys
 	# 256 .. 511 (a whole key block) and those past i + 100 is the
