@@ -51,6 +51,7 @@
 				 * of ATTN_BC, never sized by the threads) */
 #endif
 _Static_assert(ATTN_KC % ATTN_BC == 0, "a chunk is whole key blocks");
+_Static_assert(ATTN_BC <= GEMM_KC, "P.V (GEMM_ADD) sums a key block whole");
 
 enum attn_dtype { ATTN_F64, ATTN_F32 };
 

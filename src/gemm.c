@@ -364,23 +364,24 @@ int gemm_isa_parse(const char *name)
 
 /* ---- entry points: checks common to all levels, then the table ---- */
 
-/* C = 0 (overwrite) for an empty k; nothing for accumulate. */
+/* C = 0 (overwrite) or C + 0 (add: -0 becomes +0, as C + a sum of
+ * none) for an empty k; nothing for accumulate. */
 static void zero_d(size_t n, size_t m, double *C, size_t ldc,
     enum gemm_acc acc)
 {
-	if (acc == GEMM_OVERWRITE)
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < m; j++)
-				C[i * ldc + j] = 0.0;
+	for (size_t i = 0; acc != GEMM_ACCUMULATE && i < n; i++)
+		for (size_t j = 0; j < m; j++)
+			C[i * ldc + j] = acc == GEMM_ADD ? C[i * ldc + j] + 0.0 :
+			    0.0;
 }
 
 static void zero_s(size_t n, size_t m, float *C, size_t ldc,
     enum gemm_acc acc)
 {
-	if (acc == GEMM_OVERWRITE)
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < m; j++)
-				C[i * ldc + j] = 0.0f;
+	for (size_t i = 0; acc != GEMM_ACCUMULATE && i < n; i++)
+		for (size_t j = 0; j < m; j++)
+			C[i * ldc + j] = acc == GEMM_ADD ? C[i * ldc + j] + 0.0f :
+			    0.0f;
 }
 
 size_t gemm_packed_size(enum gemm_isa isa, size_t k, size_t m)

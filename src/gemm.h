@@ -12,10 +12,11 @@
  *   gemm_pack_bt ... or B given transposed, as (m,k)  (e.g. keys K (m,d))
  *   gemm_packed  C (+)= A . B      with B pre-packed by either of them
  *
- * `acc` selects GEMM_OVERWRITE (C = A.B) or GEMM_ACCUMULATE (C += A.B).
+ * `acc` selects GEMM_OVERWRITE (C = A.B), GEMM_ACCUMULATE (C += A.B,
+ * summed on in C) or GEMM_ADD (C += A.B, summed apart, then added).
  * Any size >= 0 is valid.  With n == 0 or m == 0 nothing is touched;
- * with k == 0, C is set to +0.0 (overwrite) or left as is (accumulate),
- * and A and B are not read.  A pointer to an empty matrix may be NULL.
+ * with k == 0, C is set to +0.0 (overwrite), left as is (accumulate) or
+ * set to C + 0.0 (add), and A and B are not read.  A pointer to an empty matrix may be NULL.
  * C must not overlap A, B, the packed B or the workspace.
  *
  * Numbers (the determinism contract).  Each C element is computed as
@@ -32,6 +33,12 @@
  * threads.  So for one ISA level, results are bit-identical for any such
  * split.  Different ISA levels may differ in the last bits (FMA or not).
  * Infinities and NaNs propagate as IEEE arithmetic says (no fast-math).
+ * GEMM_ADD sums the first GEMM_KC terms from c = +0.0 as above, then
+ * adds them to the old C[i,j] (c = C[i,j] + c, one rounding), and goes
+ * on with the terms after them: for k <= GEMM_KC the bits of C = A.B
+ * into a buffer followed by C += buffer, without the buffer's pass (a
+ * sum over a few hundred terms keeps its own rounding errors, not those
+ * of adding each term to a large C).
  *
  * Memory.  Nothing here allocates, does I/O or keeps state.  The caller
  * provides:
@@ -69,8 +76,11 @@
 
 enum gemm_acc {
 	GEMM_OVERWRITE = 0,		/* C  = A.B */
-	GEMM_ACCUMULATE = 1		/* C += A.B */
+	GEMM_ACCUMULATE = 1,		/* C += A.B, summed on in C */
+	GEMM_ADD = 2			/* C += A.B, summed apart, then added */
 };
+
+#define GEMM_KC 256	/* the k block of every level (GEMM_ADD) */
 
 enum gemm_isa {
 	GEMM_ISA_GENERIC = 0,		/* portable C, no FMA */

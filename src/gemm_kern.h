@@ -34,6 +34,7 @@
 				 * attention's query block (ATTN_BR) in one */
 
 _Static_assert(GK_NR % GK_VL == 0, "NR must be a multiple of VL");
+_Static_assert(GK_KC == GEMM_KC, "GEMM_ADD's k block is GEMM_KC");
 _Static_assert(GK_MC % GK_MR == 0, "MC must be a multiple of MR");
 _Static_assert(GK_NC % GK_NR == 0, "NC must be a multiple of NR");
 
@@ -74,9 +75,11 @@ GK_(vmax)(GK_(vec) x, GK_(vec) m)
 /*
  * Micro-kernel: the MR x NR tile of C at c (row stride ldc)
  *
- *   c[i][j] = (load ? c[i][j] : 0) + sum_{p < kc} a[i*as + p] * b[p*NR + j]
+ *   c[i][j] = c0 + sum_{p < kc} a[i*as + p] * b[p*NR + j]
  *
- * summed in order p = 0, 1, ... (each step rounded, or fused: GK_FMAFN).
+ * summed in order p = 0, 1, ... (each step rounded, or fused: GK_FMAFN),
+ * from c0 = c[i][j] for load 1, else 0; load 2 (GEMM_ADD): then
+ * c[i][j] + sum, rounded once, is what is stored.
  * a: MR rows of A, row stride as (a packed sliver: as = kc); b: a packed
  * B panel, NR values per p.  The MR x NV accumulator vectors live in
  * registers for the whole loop; per p it loads NV vectors of b and
@@ -108,7 +111,7 @@ GK_(kernel_body)(size_t kc, const GK_T *restrict a, size_t as,
 	for (int i = 0; i < GK_MR; i++)
 #pragma GCC unroll 32
 		for (int j = 0; j < GK_NV; j++) {
-			if (load)
+			if (load == 1)
 				memcpy(&acc[i][j], c + i * ldc + j * GK_VL,
 				    sizeof(GK_(vec)));
 			else
@@ -154,9 +157,16 @@ GK_(kernel_body)(size_t kc, const GK_T *restrict a, size_t as,
 #pragma GCC unroll 32
 	for (int i = 0; i < GK_MR; i++)
 #pragma GCC unroll 32
-		for (int j = 0; j < GK_NV; j++)
+		for (int j = 0; j < GK_NV; j++) {
+			if (load == 2) {
+				GK_(vec) c0;
+
+				memcpy(&c0, c + i * ldc + j * GK_VL, sizeof c0);
+				acc[i][j] = c0 + acc[i][j];
+			}
 			memcpy(c + i * ldc + j * GK_VL, &acc[i][j],
 			    sizeof(GK_(vec)));
+		}
 	if (epi)
 #pragma GCC unroll 32
 		for (int i = 0; i < GK_MR; i++) {
@@ -210,10 +220,10 @@ GK_FN void GK_(kernel_edge)(size_t kc, const GK_T *restrict a, size_t as,
 	GK_T t[GK_MR * GK_NR];
 
 	memset(t, 0, sizeof t);
-	if (load)
+	if (load == 1)
 		for (size_t i = 0; i < mr; i++)
 			memcpy(t + i * GK_NR, c + i * ldc, nr * sizeof(GK_T));
-	GK_(kernel)(kc, a, as, b, t, GK_NR, load, pf, npf, NULL, 0);
+	GK_(kernel)(kc, a, as, b, t, GK_NR, load == 1, pf, npf, NULL, 0);
 	for (size_t i = 0; i < mr; i++) {
 		/* the epilogue on the numbers that exist only */
 		for (size_t j = 0; ep != NULL && j < nr; j++) {
@@ -223,6 +233,8 @@ GK_FN void GK_(kernel_edge)(size_t kc, const GK_T *restrict a, size_t as,
 			t[i * GK_NR + j] = x;
 			*r = x > *r ? x : *r;
 		}
+		for (size_t j = 0; load == 2 && j < nr; j++)
+			t[i * GK_NR + j] = c[i * ldc + j] + t[i * GK_NR + j];
 		memcpy(c + i * ldc, t + i * GK_NR, nr * sizeof(GK_T));
 	}
 }
@@ -491,7 +503,9 @@ GK_FN void GK_(gemm)(size_t n, size_t k, size_t m, const GK_T *A,
 
 		for (size_t pc = 0; pc < k; pc += GK_KC) {
 			size_t kc = GK_MIN(k - pc, GK_KC);
-			int load = acc == GEMM_ACCUMULATE || pc > 0;
+			/* the kernel's load: acc's value (0 from 0, 1 from
+			 * C, 2 added to C) in the first k block, then 1 */
+			int load = pc > 0 ? 1 : (int)acc;
 			const GK_T *bp;
 			size_t bstride;
 

@@ -341,7 +341,7 @@ static double bval(const struct ty *t, const struct prob *P, size_t p,
 	    t->get(P->B.p, p * P->ldb + j);
 }
 
-/* Run h on P into a fresh C (copy of C0 when accumulating, NaN else,
+/* Run h on P into a fresh C (copy of C0 when adding to C, NaN else,
  * padding NaN), with Bp and the workspace misaligned by `off` elements.
  * Returns the C buffer (caller frees .base). */
 static struct buf run(const struct ty *t, const struct prob *P, enum how h,
@@ -353,7 +353,7 @@ static struct buf run(const struct ty *t, const struct prob *P, enum how h,
 	size_t bs = t->packed_size(P->k, P->m);
 
 	buf_new(&C, t, P->C0.n, 0);
-	if (acc == GEMM_ACCUMULATE)
+	if (acc != GEMM_OVERWRITE)
 		memcpy(C.p, P->C0.p, P->C0.n * t->esz);
 	buf_new(&W, t, ws, off);
 	buf_new(&Bp, t, bs, off);
@@ -373,7 +373,9 @@ static struct buf run(const struct ty *t, const struct prob *P, enum how h,
 	return C;
 }
 
-/* Check one product every way: exact chain, error bound, padding. */
+/* Check one product every way: exact chain, error bound, padding.  The
+ * chain of GEMM_ADD: the first GEMM_KC terms from 0, added to C0, then
+ * the rest (gemm.h). */
 static void check_prob(const struct ty *t, struct prob *P, enum how h,
     enum gemm_acc acc, int fused, double *maxrel)
 {
@@ -385,7 +387,8 @@ static void check_prob(const struct ty *t, struct prob *P, enum how h,
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < m; j++) {
 			double c0 = acc ? t->get(P->C0.p, i * P->ldc + j) : 0;
-			double ch = c0, got = t->get(C.p, i * P->ldc + j);
+			double ch = acc == GEMM_ADD ? 0 : c0;
+			double got = t->get(C.p, i * P->ldc + j);
 			long double ref = c0, mag = fabs(c0);
 
 			for (size_t p = 0; p < k; p++) {
@@ -395,7 +398,11 @@ static void check_prob(const struct ty *t, struct prob *P, enum how h,
 				ch = t->chain(ch, a, b, fused);
 				ref += (long double)a * b;
 				mag += fabsl((long double)a * b);
+				if (acc == GEMM_ADD && p + 1 == GEMM_KC)
+					ch = t->chain(c0, ch, 1, fused);
 			}
+			if (acc == GEMM_ADD && k < GEMM_KC)
+				ch = t->chain(c0, ch, 1, fused);
 			if (!same_bits(t, got, ch) && exact) {
 				exact = 0;
 				snprintf(detail, sizeof detail,
@@ -434,13 +441,15 @@ static void test_shapes(const struct ty *t, int fused)
 				size_t n = ns[a], k = ks[b], m = ms[c];
 				size_t pad = (a + b + c) % 3 == 0 ? 0 : 3;
 				int bt = (a + c) % 2;
-				enum gemm_acc acc = (enum gemm_acc)((b + c) % 2);
+				int acc = (int)((b + c) % 3);
 				struct prob P;
 
 				prob_new(&P, t, n, k, m, bt, pad, 0);
-				check_prob(t, &P, PACKED, acc, fused, &maxrel);
+				check_prob(t, &P, PACKED, (enum gemm_acc)acc,
+				    fused, &maxrel);
 				check_prob(t, &P, bt ? NT : NN,
-				    (enum gemm_acc)!acc, fused, &maxrel);
+				    (enum gemm_acc)((acc + 1) % 3), fused,
+				    &maxrel);
 				prob_free(&P);
 			}
 	/* Across every block size: MC (<= 144), KC (<= 256), NC (<= 4096). */
@@ -456,7 +465,7 @@ static void test_shapes(const struct ty *t, int fused)
 
 				prob_new(&P, t, big[s][0], big[s][1],
 				    big[s][2], bt, 1, 0);
-				for (int acc = 0; acc < 2; acc++) {
+				for (int acc = 0; acc < 3; acc++) {
 					check_prob(t, &P, PACKED,
 					    (enum gemm_acc)acc, fused, &maxrel);
 					check_prob(t, &P, bt ? NT : NN,
@@ -654,15 +663,20 @@ static void test_max(const struct ty *t)
 		}
 }
 
-/* k = 0: overwrite gives +0, accumulate leaves C. */
+/* k = 0: overwrite gives +0, accumulate leaves C, add gives C + 0 (+0
+ * for -0: C0 is set to -0 at [0,0]). */
 static void test_k0(const struct ty *t)
 {
-	for (int acc = 0; acc < 2; acc++) {
+	static const char *const what[] = { "k=0 overwrite zeroes C",
+	    "k=0 accumulate keeps C", "k=0 add gives C + 0" };
+
+	for (int acc = 0; acc < 3; acc++) {
 		struct prob P;
 		int guards, ok = 1;
 		struct buf C;
 
 		prob_new(&P, t, 5, 0, 9, 0, 2, 0);
+		t->set(P.C0.p, 0, -0.0);
 		C = run(t, &P, PACKED, (enum gemm_acc)acc, 0, &guards);
 		for (size_t i = 0; i < 5; i++)
 			for (size_t j = 0; j < 9; j++) {
@@ -670,11 +684,11 @@ static void test_k0(const struct ty *t)
 				double e = acc ? t->get(P.C0.p, i * P.ldc + j)
 				    : 0.0;
 
-				if (!same_bits(t, c, e))
+				if (!same_bits(t, c, acc == GEMM_ADD ? e + 0.0 :
+				    e))
 					ok = 0;
 			}
-		check(ok && guards, acc ? "k=0 accumulate keeps C" :
-		    "k=0 overwrite zeroes C", t, PACKED, 5, 0, 9, NULL);
+		check(ok && guards, what[acc], t, PACKED, 5, 0, 9, NULL);
 		free(C.base);
 		prob_free(&P);
 	}
