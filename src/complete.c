@@ -66,6 +66,17 @@ pattern(FILE *f, const struct complete_opt *o, size_t n, enum kind k,
 	return any;
 }
 
+/* Every long option's name, "--name", separated by sep. */
+static void
+longs(FILE *f, const struct complete_opt *o, size_t n, const char *sep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s--%s", i == 0 ? "" : i % 6 == 0 ? sep : " ",
+		    o[i].name);
+}
+
 /* The case arms that complete val, for the options' argument. */
 static void
 bash_arms(FILE *f, const struct complete_opt *o, size_t n)
@@ -116,12 +127,31 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 
 	fputs("# bash completion for selfattn: made by "
 	    "`selfattn --completion bash`\n"
+	    "# _selfattn_full NAME: _selfattn_r = the long option NAME names:\n"
+	    "# itself, or the one it is the start of if there is one only\n"
+	    "# (selfattn reads --lay as --layout), else NAME\n"
+	    "_selfattn_full()\n"
+	    "{\n"
+	    "\tlocal o m=\n"
+	    "\t_selfattn_r=$1\n"
+	    "\t[[ $1 == --?* ]] || return 0\n"
+	    "\tfor o in ", f);
+	longs(f, o, n, " \\\n\t    ");
+	fputs("; do\n"
+	    "\t\t[[ $o == \"$1\" ]] && return 0\n"
+	    "\t\t[[ $o == \"$1\"* ]] || continue\n"
+	    "\t\t[[ -z $m ]] || return 0\n"
+	    "\t\tm=$o\n"
+	    "\tdone\n"
+	    "\t[[ -z $m ]] || _selfattn_r=$m\n"
+	    "}\n"
 	    "_selfattn()\n"
 	    "{\n"
 	    "\tlocal line=${COMP_LINE:0:COMP_POINT} IFS=$' \\t\\n'\n"
 	    "\t# (COMPREPLY=($(compgen ...)) splits at IFS: the user's may\n"
 	    "\t# be another)\n"
 	    "\tlocal i at=0 sp w n=-1 words=() word prev opt= val= pre=\n"
+	    "\tlocal _selfattn_r\n"
 	    "\t# bash splits words at COMP_WORDBREAKS (= and @ among them):\n"
 	    "\t# pieces that touch in the line are one word of selfattn's\n"
 	    "\tfor ((i = 0; i <= COMP_CWORD; i++)); do\n"
@@ -138,7 +168,8 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 	    "\t# an argument after \"=\", or as the next word (not an optional\n"
 	    "\t# one: selfattn would take that for an operand)\n"
 	    "\tif [[ $word == --*=* ]]; then\n"
-	    "\t\topt=${word%%=*} val=${word#*=} pre=$opt=\n", f);
+	    "\t\t_selfattn_full \"${word%%=*}\"\n"
+	    "\t\topt=$_selfattn_r val=${word#*=} pre=${word%%=*}=\n", f);
 	/* a letter's argument attached (-cbottom-right, -fnpy) */
 	fputs("\telif [[ $word == -[", f);
 	for (i = 0; i < n; i++)
@@ -147,9 +178,10 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 	fputs("]?* ]]; then\n"
 	    "\t\topt=${word:0:2} val=${word:2} pre=$opt\n"
 	    "\telse\n"
-	    "\t\tcase $prev in\n", f);
+	    "\t\t_selfattn_full \"$prev\"\n"
+	    "\t\tcase $_selfattn_r in\n", f);
 	pattern(f, o, n, ANY, NULL, 1);
-	fputs(")\n\t\t\topt=$prev val=$word;;\n"
+	fputs(")\n\t\t\topt=$_selfattn_r val=$word;;\n"
 	    "\t\tesac\n"
 	    "\tfi\n"
 	    "\tif [[ -n $opt ]]; then\n"
@@ -229,6 +261,40 @@ zsh(FILE *f, const struct complete_opt *o, size_t n)
 	    "_selfattn_at() {\n"
 	    "\tif compset -P '@'; then _files; else compadd -S '' -- @; fi\n"
 	    "}\n"
+	    "# _selfattn_full NAME: REPLY = the long option NAME names: itself,\n"
+	    "# or the one it is the start of if there is one only (selfattn\n"
+	    "# reads --lay as --layout), else NAME\n"
+	    "_selfattn_full() {\n"
+	    "\tlocal o m=\n"
+	    "\tREPLY=$1\n"
+	    "\t[[ $1 == --?* ]] || return 0\n"
+	    "\tfor o in ", f);
+	longs(f, o, n, " \\\n\t    ");
+	fputs("; do\n"
+	    "\t\t[[ $o == $1 ]] && return 0\n"
+	    "\t\t[[ $o == $1* ]] || continue\n"
+	    "\t\t[[ -z $m ]] || return 0\n"
+	    "\t\tm=$o\n"
+	    "\tdone\n"
+	    "\t[[ -z $m ]] || REPLY=$m\n"
+	    "}\n"
+	    "# _arguments knows whole names only: the options before the\n"
+	    "# cursor (up to a --), and the word at it when it has its =,\n"
+	    "# get theirs\n"
+	    "local i n REPLY\n"
+	    "for ((i = 2; i < CURRENT; i++)); do\n"
+	    "\t[[ $words[i] == -- ]] && break\n"
+	    "\t[[ $words[i] == --?* ]] || continue\n"
+	    "\tn=${words[i]%%=*}\n"
+	    "\t_selfattn_full $n\n"
+	    "\twords[i]=$REPLY${words[i]#$n}\n"
+	    "done\n"
+	    "if [[ $PREFIX == --?*=* ]]; then\n"
+	    "\tn=${PREFIX%%=*}\n"
+	    "\t_selfattn_full $n\n"
+	    "\tPREFIX=$REPLY${PREFIX#$n}\n"
+	    "\twords[CURRENT]=$REPLY${words[CURRENT]#$n}\n"
+	    "fi\n"
 	    "_arguments -s -S \\\n", f);
 	for (i = 0; i < n; i++) {
 		/* --name= (required: also --name ARG), --name=- (optional:

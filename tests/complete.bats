@@ -119,6 +119,21 @@ setup() {
 	[ "$(comp selfattn -sn)" = "-snone" ]
 }
 
+@test "completion: bash completes the argument of a long option shortened as selfattn reads it" {
+	[ "$(comp selfattn --lay t)" = "torch" ]
+	[ "$(comp selfattn --lay = t)" = "torch" ]
+	[ "$(comp selfattn --form = n)" = "npy" ]
+	[ "$(comp selfattn --dt '' | sort)" = "$(printf '%s\n' f32 f64)" ]
+	[ "$(comp selfattn --mas in1)" = "in1.csv" ]
+	[ "$(comp selfattn --key-lab @ in1)" = "@in1.csv" ]
+	# a whole name that starts others is itself (--memory, not
+	# --memory-keys); a prefix of two is no option: its argument
+	# position is a word of its own (--lab: --labels, --label-output)
+	[ "$(comp selfattn --memory in1)" = "in1.csv" ]
+	[ "$(comp selfattn --lab '' | sort)" = "$(printf '%s\n' c.bash in1.csv in2.npy)" ]
+	[ "$(comp selfattn --lab @)" = "" ]
+}
+
 # bcomp LINE: the line a real interactive bash makes of LINE and a TAB
 # (readline splits the words and puts the reply in place), in a
 # pseudo-terminal driven by zsh (tests/bcomp.zsh).
@@ -150,6 +165,9 @@ bcomp() {
 	# and after an @ (bash tested "@sub dir" for a folder: a space)
 	[ "$(bcomp 'selfattn --labels @su')" = 'selfattn --labels \@sub\ dir/' ]
 	[ "$(bcomp 'selfattn --alibi=@su')" = 'selfattn --alibi=\@sub\ dir/' ]
+	# a long option shortened (selfattn reads --lay as --layout)
+	[ "$(bcomp 'selfattn --lay t')" = "selfattn --lay torch " ]
+	[ "$(bcomp 'selfattn --lay=t')" = "selfattn --lay=torch " ]
 }
 
 @test "completion: the zsh script is valid zsh" {
@@ -184,6 +202,13 @@ zcomp() {
 	[ "$(zcomp 'selfattn --labels ')" = @ ]
 	[ "$(zcomp 'selfattn --labels @in')" = "$(printf '%s\n' in1.csv in2.npy)" ]
 	[ "$(zcomp 'selfattn --alibi=@in2')" = in2.npy ]
+	# a long option shortened as selfattn reads it (--lay: --layout);
+	# after --, an operand
+	[ "$(zcomp 'selfattn --lay t')" = torch ]
+	[ "$(zcomp 'selfattn --lay=t')" = torch ]
+	[ "$(zcomp 'selfattn --form n')" = npy ]
+	[ "$(zcomp 'selfattn --caus=b')" = bottom-right ]
+	[ "$(zcomp 'selfattn -- --lay in1')" = in1.csv ]
 	# and the long options offered for "-" are exactly the table
 	zcomp 'selfattn -' | grep -- '^--' | sed 's/^--//' >got
 	longopts | cut -d' ' -f1 | sort >want

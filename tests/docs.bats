@@ -188,9 +188,10 @@ run_example() {
 	same_numbers np.txt w.txt
 }
 
-@test "docs: the README examples run and print what README shows" {
-	# Each ```sh block is a script; the ```text block right after it is
-	# its whole output.
+# readme_scripts: README's ```sh blocks as readme-N.sh, each with the
+# ```text block right after it (its whole output) as readme-N.txt; the
+# scripts that call GNU parallel listed in par, the others in scripts.
+readme_scripts() {
 	awk '
 	/^```/ && !inb {
 		inb = 1; lang = substr($0, 4); f = ""
@@ -207,13 +208,29 @@ run_example() {
 	inb && f != "" { print > f }
 	END { if (want == 1) { print "last ```sh block has no output" > "/dev/stderr"; exit 1 } }
 	' "$README"
-	ls readme-*.sh >scripts
+	grep -l '^parallel ' readme-*.sh >par || true
+	ls readme-*.sh | grep -vxF -f par >scripts
+}
+
+@test "docs: the README examples run and print what README shows" {
+	readme_scripts
 	[ "$(wc -l <scripts)" -ge 6 ]
 	scratch
 	while read -r s; do
 		[ -f "${s%.sh}.txt" ]
 		run_example "$s" "${s%.sh}.txt"
 	done <scripts
+}
+
+@test "docs: the README's GNU parallel example runs and prints what README shows" {
+	readme_scripts
+	[ "$(wc -l <par)" -ge 1 ]
+	command -v parallel >/dev/null ||
+	    skip "GNU parallel is not installed (apt-get install parallel)"
+	scratch
+	while read -r s; do
+		run_example "$s" "${s%.sh}.txt"
+	done <par
 }
 
 @test "docs: the manual's EXAMPLES run and print what they show" {
