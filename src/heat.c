@@ -706,15 +706,26 @@ svg_head(struct heat *h, struct err *e)
  * keys, averaged over its queries that see a key (a row of cells still
  * sums to 1, and one weight of 1 draws alike in a block of 1 key or of
  * 3, where their mean drew it a third as bright in the larger, and
- * beside a padding query, which counted as a row of zeros); the mean
- * panel, over the heads' rows too. */
+ * beside a padding query, which counted as a row of zeros).  The mean
+ * panel: the mean of the heads' cells, a head whose rows there see no
+ * key counting 0, as -a --average-weights writes its zeros (pooled over
+ * the heads' live rows, a query that one head of two hid drew 1 where
+ * --average-weights drew 0.5). */
 static double
 cell_value(const struct heat *h, size_t k, size_t i, size_t j, int *masked)
 {
-	size_t at = (k * h->gq + i) * h->gk + j, n = h->live[k * h->gq + i];
-	double v = n ? h->sum[at] / (double)n : 0;
+	size_t at = (k * h->gq + i) * h->gk + j, a;
+	double v = 0;
+	int m;
 
 	*masked = !h->vis[at];
+	if (k == h->Hs) {
+		for (a = 0; a < h->Hs; a++)
+			v += cell_value(h, a, i, j, &m);
+		v /= (double)h->Hs;
+	} else if (h->live[k * h->gq + i] != 0) {
+		v = h->sum[at] / (double)h->live[k * h->gq + i];
+	}
 	/* the mean of float weights, made in double, in float as -a
 	 * --average-weights writes it (a weight itself is a float) */
 	return h->o.f32 ? (double)(float)v : v;
@@ -1514,10 +1525,10 @@ heat_start(struct heat *h, const struct plan *p, const struct labels *ql,
 			h->gk = avail / 2 ? avail / 2 : 1;
 	}
 	h->gk = spans(h->ks, h->gk, p->m);
-	n = (h->Hs + 1) * h->gq * h->gk;
+	n = h->Hs * h->gq * h->gk;
 	h->sum = calloc(n, sizeof *h->sum);
-	h->vis = calloc(n, 1);
-	h->live = calloc((h->Hs + 1) * h->gq, sizeof *h->live);
+	h->vis = calloc(n + h->gq * h->gk, 1);
+	h->live = calloc(h->Hs * h->gq, sizeof *h->live);
 	if (h->sum == NULL || h->vis == NULL || h->live == NULL)
 		return err_set(e, NULL, 0, 0, "pictures: %s", strerror(ENOMEM));
 	/* room for the longest label whole, escaped (6 bytes a byte at
@@ -1554,7 +1565,6 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 		size_t b = h->row / per, k = h->row / p->nout % h->Hs;
 		size_t i = h->row % p->nout, ci = cell_of(i, h->qs, h->gq);
 		double *s = h->sum + (k * h->gq + ci) * h->gk;
-		double *ms = h->sum + (h->Hs * h->gq + ci) * h->gk;
 		unsigned char *v = h->vis + (k * h->gq + ci) * h->gk;
 		unsigned char *mv = h->vis + (h->Hs * h->gq + ci) * h->gk;
 
@@ -1565,13 +1575,11 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 				int seen = rows[j] != 0 || !signbit(rows[j]);
 
 				s[cj] += rows[j];
-				ms[cj] += rows[j];
 				v[cj] |= seen;
 				mv[cj] |= seen;
 				live |= seen;
 			}
 		h->live[k * h->gq + ci] += (size_t)live;
-		h->live[h->Hs * h->gq + ci] += (size_t)live;
 		if ((h->row + 1) % per != 0)
 			continue;
 		/* the sequence's last row: draw it */
@@ -1584,10 +1592,9 @@ heat_sink(void *arg, const double *rows, size_t nrows, struct err *e)
 				return -1;
 			h->nseq++;
 		}
-		memset(h->sum, 0, (h->Hs + 1) * h->gq * h->gk *
-		    sizeof *h->sum);
+		memset(h->sum, 0, h->Hs * h->gq * h->gk * sizeof *h->sum);
 		memset(h->vis, 0, (h->Hs + 1) * h->gq * h->gk);
-		memset(h->live, 0, (h->Hs + 1) * h->gq * sizeof *h->live);
+		memset(h->live, 0, h->Hs * h->gq * sizeof *h->live);
 	}
 	return 0;
 }

@@ -47,10 +47,11 @@ struct heat {
 	size_t Hs;		/* weight blocks per sequence */
 	size_t gq, gk;		/* grid cells */
 	size_t *qs, *ks;	/* cell c spans rows qs[c] .. qs[c+1]-1 */
-	double *sum;		/* (Hs + 1, gq, gk): per head, then the mean */
-	unsigned char *vis;	/* a weight in the cell not of a hidden key */
-	size_t *live;		/* (Hs + 1, gq): rows of a query cell that
-				 * see a key (the mean's: over the heads) */
+	double *sum;		/* (Hs, gq, gk): per head */
+	unsigned char *vis;	/* (Hs + 1, gq, gk): a weight in the cell not
+				 * of a hidden key, per head, then the mean */
+	size_t *live;		/* (Hs, gq): rows of a query cell that see a
+				 * key */
 	size_t row;		/* rows received */
 	size_t nseq;		/* sequences drawn */
 	size_t width, height;	/* of the SVG */

@@ -407,6 +407,23 @@ batch() {
 	[ "$(grep -c "<title>${FSI}0${PDI} → ${FSI}3${PDI}: $w</title>" m.svg)" -eq 1 ]
 }
 
+@test "heatmap: the mean panel is -a --average-weights where one head hides a query's every key" {
+	# head 1 hides both keys from query 0: its row there is zeros, and
+	# the mean of the two heads' rows 0.5 and 0 (the mean panel drew
+	# 1, head 0's weight over the one head that saw a key)
+	printf '1,0\n1,1\n\n0,0\n1,1\n' >hm.txt
+	set -- -Q randn:2x4 -K randn:2x4 -V randn:2x4 -H 2 --mask hm.txt \
+	    -o /dev/null --quiet
+	[ "$("$SA" "$@" -a - --average-weights | head -1)" = "0.5,0" ]
+	"$SA" "$@" --heatmap h.svg
+	"$SA" "$@" --heatmap m.svg --average-weights
+	sed -n '/data-head="mean"/,$p' h.svg >mean.svg
+	[ "$(grep -c "<title>${FSI}0${PDI} → ${FSI}0${PDI}: 0.5</title>" mean.svg)" -eq 1 ]
+	[ "$(grep -c "<title>${FSI}0${PDI} → ${FSI}0${PDI}: 0.5</title>" m.svg)" -eq 1 ]
+	# and --show draws it as the middle of a scale of 0 to 1 (=)
+	"$SA" "$@" --show | sed -n '/^mean of 2 heads/,$p' | grep -qx '0 ==//'
+}
+
 @test "heatmap: more than 128 tokens are drawn in blocks, with a note" {
 	"$SA" -x rand:300x4 -q rand:4x4 -k rand:4x4 -v rand:4x4 -c \
 	    -o /dev/null --heatmap big.svg
