@@ -1477,11 +1477,33 @@ show_section(struct heat *h, size_t b, struct err *e)
 		if (c != 0)
 			goto fail;
 	}
-	/* masked drawn as they are in the cells */
-	if (put(o, e, " %s%s%s%s%s%s\n", over ? OVER : "", num, dmasked ?
-	    "   " : "", !dmasked ? "" : h->o.color ?
-	    "\033[38;5;250;48;5;240m//\033[0m" : "//", dmasked ? " masked" :
-	    "", dnan ? "   ?? NaN" : ""))
+	/* masked drawn as they are in the cells; their entry and NaN's
+	 * each on a line of its own where the line would be wider than the
+	 * terminal (the scale, 14 columns at least, stays whole) */
+	if (put(o, e, " %s%s", over ? OVER : "", num))
+		goto fail;
+	c = 2 + 10 + 1 + (over != 0) + strlen(num);
+	for (t = 0; t < 2; t++) {
+		size_t ew = t == 0 ? 9 : 6;	/* "// masked", "?? NaN" */
+
+		if (t == 0 ? !dmasked : !dnan)
+			continue;
+		if (c + 3 + ew > h->o.width) {
+			if (puts_(o, "\n", e))
+				goto fail;
+			c = 0;
+		} else if (puts_(o, "   ", e)) {
+			goto fail;
+		} else {
+			c += 3;
+		}
+		if (t == 0 ? put(o, e, "%s masked", h->o.color ?
+		    "\033[38;5;250;48;5;240m//\033[0m" : "//") :
+		    puts_(o, "?? NaN", e))
+			goto fail;
+		c += ew;
+	}
+	if (puts_(o, "\n", e))
 		goto fail;
 	free(ts);
 	free(ticks);

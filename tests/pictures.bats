@@ -503,6 +503,18 @@ batch() {
 1 ==@@//
 2 ::++++
 0  .:-=+*#%@ 0.67   // masked   ?? NaN' ]
+	# a narrower terminal: the legend's entries on lines of their own
+	# where they do not fit (the line of 37 columns wrapped at 20)
+	COLUMNS=30 run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
+	[ "$(printf '%s\n' "$output" | tail -n 2)" = '0  .:-=+*#%@ 0.67   // masked
+?? NaN' ]
+	COLUMNS=20 run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
+	[ "$(printf '%s\n' "$output" | tail -n 2)" = '0  .:-=+*#%@ 0.67
+// masked   ?? NaN' ]
+	COLUMNS=12 run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
+	[ "$(printf '%s\n' "$output" | tail -n 3)" = '0  .:-=+*#%@ 0.67
+// masked
+?? NaN' ]
 	# the SVG: the row in the NaN colour, with "NaN" tooltips, and a
 	# legend entry inside the picture
 	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.svg
