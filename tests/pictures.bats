@@ -929,6 +929,11 @@ batch() {
 	# the pictures scale: each has a viewBox
 	dom "file://$PWD/t.html" >t.dom
 	[ "$(grep -o '<svg [^>]*viewBox="0 0 [0-9.]* [0-9.]*"' t.dom | wc -l)" -eq 2 ]
+	# the head view's 256 tokens labelled in 8 px, 10 px apart (they
+	# were 6 px on rows of 8)
+	[ "$(grep -o '<text [^>]*font-size="8" [^>]*class="tok"' t.dom | wc -l)" -eq 256 ]
+	grep -q '<text x="[0-9.]*" y="41.666[0-9]*" font-size="8" [^>]*aria-label="query ⁨0⁩"' t.dom
+	grep -q '<text x="[0-9.]*" y="51.666[0-9]*" font-size="8" [^>]*aria-label="query ⁨1⁩"' t.dom
 }
 
 @test "heatmap: the HTML page's hover isolates a token's lines and reads out a cell; the key switches heads off; the head view is two Tab stops" {
