@@ -315,6 +315,7 @@ struct opts {
 	int label_output, show, has_batch;
 	size_t batch;
 	double heat_max;	/* --heat-max, 0 if not given */
+	const char *scale_arg, *softcap_arg;	/* -s, --softcap as given */
 	int merge;		/* --merge: operands are Y, LSE pairs */
 	const char *attn_opt;	/* the first option only attention reads,
 				 * as given (--merge refuses it) */
@@ -854,6 +855,7 @@ check_combination(const struct opts *o)
 	static const int proj[] = { IN_WQ, IN_WK, IN_WV };
 	static const int bias[] = { IN_BQ, IN_BK, IN_BV };
 	int i, j, rc, self, any;
+	char num[NUM_MAXLEN + 1], tiny[NUM_MAXLEN + 1];
 
 	self = o->spec[IN_X] || o->spec[IN_WQ] || o->spec[IN_WK] ||
 	    o->spec[IN_WV] || o->spec[IN_INPROJ];
@@ -926,17 +928,20 @@ check_combination(const struct opts *o)
 		return usage_error("%s", "--layout torch needs a weight file "
 		    "(-q, -k, -v, -w, --in-proj, or --wa and --ua of additive "
 		    "scores): it says how they are stored");
-	/* in float these would be inf (or 0), and every score NaN */
+	/* in float these would be inf (or 0), and every score NaN; the
+	 * limits in the digits that tell them from the value given */
+	num[num_format(num, FLT_MAX, 0)] = '\0';
+	tiny[num_format(tiny, FLT_TRUE_MIN, 0)] = '\0';
 	if (o->dtype == ATTN_F32 && o->po.has_scale &&
 	    isinf((float)o->po.scale))
-		return usage_error("-s %g is beyond the range of float, which "
-		    "--dtype f32 computes in (%g at most in magnitude)",
-		    o->po.scale, (double)FLT_MAX);
+		return usage_error("-s expects a number in the range of float, "
+		    "which --dtype f32 computes in (%s at most in magnitude), "
+		    "found \"%s\"", num, o->scale_arg);
 	if (o->dtype == ATTN_F32 && o->po.softcap > 0 &&
 	    (isinf((float)o->po.softcap) || (float)o->po.softcap == 0))
-		return usage_error("--softcap %g is outside the range of float, "
-		    "which --dtype f32 computes in (%g to %g)", o->po.softcap,
-		    (double)FLT_TRUE_MIN, (double)FLT_MAX);
+		return usage_error("--softcap expects a number in the range of "
+		    "float, which --dtype f32 computes in (%s to %s), found "
+		    "\"%s\"", tiny, num, o->softcap_arg);
 	if (o->spec[IN_BO] && !o->spec[IN_WO])
 		return usage_error("%s", "--bo needs -w: it is the output "
 		    "projection's bias (out_proj.bias)");
@@ -1605,6 +1610,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    "or \"none\", found \"%s\"", as_given(given,
 				    sizeof given, s, c), optarg);
 			o->po.has_scale = 1;
+			o->scale_arg = optarg;
 			break;
 		case 'c':
 			if (optarg == NULL || strcmp(optarg, "top-left") == 0)
@@ -1635,6 +1641,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			    0 || !isfinite(o->po.softcap) || o->po.softcap <= 0)
 				return usage_error("--softcap expects a number > "
 				    "0, found \"%s\"", optarg);
+			o->softcap_arg = optarg;
 			break;
 		case OPT_ALIBI:
 			/* @FILE names a file: once (see set_once) */

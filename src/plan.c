@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num.h"
 #include "plan.h"
 
 #define SHAPESZ 96
@@ -1141,12 +1142,16 @@ int
 plan_float(const struct plan *p, const struct plan_in in[IN_NROLES],
     struct err *e)
 {
+	char num[NUM_MAXLEN + 1];
 	size_t h;
 
 	for (h = 0; p->sinks != NULL && h < p->H; h++)
-		if (isfinite(p->sinks[h]) && isinf((float)p->sinks[h]))
-			return err_set(e, NULL, 0, 0, "--sinks %s: %g (head "
+		if (isfinite(p->sinks[h]) && isinf((float)p->sinks[h])) {
+			/* the value in digits that read back to it */
+			num[num_format(num, p->sinks[h], 0)] = '\0';
+			return err_set(e, NULL, 0, 0, "--sinks %s: %s (head "
 			    "%zu) is beyond the range of float, which --dtype "
-			    "f32 computes in", in[IN_SINKS].name, p->sinks[h], h);
+			    "f32 computes in", in[IN_SINKS].name, num, h);
+		}
 	return 0;
 }

@@ -487,12 +487,17 @@ data_is() {
 }
 
 @test "variants usage: with --dtype f32, -s, --softcap and --sinks must be within float's range (they were inf, and every output NaN)" {
+	# the value as given, the limits in digits that tell them apart
+	# (3.4028236e38 came out "3.40282e+38", as the limit did)
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 -s 1e39 --dtype f32
-	usage_is "-s 1e+39 is beyond the range of float, which --dtype f32 computes in (3.40282e+38 at most in magnitude)"
+	usage_is "-s expects a number in the range of float, which --dtype f32 computes in (3.4028234663852886e+38 at most in magnitude), found \"1e39\""
+	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 -s -3.4028236e38 --dtype f32
+	usage_is "-s expects a number in the range of float, which --dtype f32 computes in (3.4028234663852886e+38 at most in magnitude), found \"-3.4028236e38\""
+	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 -s 3.4028235e38 --dtype f32 >/dev/null
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e39 --dtype f32
-	usage_is "--softcap 1e+39 is outside the range of float, which --dtype f32 computes in (1.4013e-45 to 3.40282e+38)"
+	usage_is "--softcap expects a number in the range of float, which --dtype f32 computes in (1.401298464324817e-45 to 3.4028234663852886e+38), found \"1e39\""
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e-46 --dtype f32
-	usage_is "--softcap 1e-46 is outside the range of float, which --dtype f32 computes in (1.4013e-45 to 3.40282e+38)"
+	usage_is "--softcap expects a number in the range of float, which --dtype f32 computes in (1.401298464324817e-45 to 3.4028234663852886e+38), found \"1e-46\""
 	# a sink logit float cannot hold: a data error (Y was NaN), in a
 	# dry run too
 	printf '1e39\n' >sk.csv
@@ -500,6 +505,10 @@ data_is() {
 		run "$SA" $d -Q rand:2x2 -K rand:2x2 -V rand:2x2 --sinks sk.csv --dtype f32
 		data_is "--sinks sk.csv: 1e+39 (head 0) is beyond the range of float, which --dtype f32 computes in"
 	done
+	# (in digits that read back to it, not 3.40282e+38)
+	printf '0\n3.4028236e38\n' >sk2.csv
+	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 -H 2 --sinks sk2.csv --dtype f32
+	data_is "--sinks sk2.csv: 3.4028236e+38 (head 1) is beyond the range of float, which --dtype f32 computes in"
 	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --sinks sk.csv >/dev/null
 	# in double they are numbers: a huge cap is no cap
 	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e39 >cap.csv
