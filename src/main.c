@@ -1206,7 +1206,9 @@ by_file(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-/* --merge takes pairs of files and outputs; no attention options. */
+/* --merge takes pairs of files and outputs; no attention options.
+ * Returns 0, EXIT_USAGE (the message printed), or EXIT_DATA when
+ * memory runs out. */
 static int
 check_merge(const struct opts *o, int nops, char *const ops[])
 {
@@ -1266,8 +1268,15 @@ check_merge(const struct opts *o, int nops, char *const ops[])
 	 * two shards).  Each operand looked at once, sorted by file (a
 	 * pair at a time, 1600 operands took 1.3 million stat()s); the
 	 * LSEs of two pairs only when their Y files are one */
-	if ((f = malloc((size_t)nops * sizeof *f)) == NULL)
-		return usage_error("%s", strerror(errno));
+	if ((f = malloc((size_t)nops * sizeof *f)) == NULL) {
+		/* no fault of the command line's: exit 1, no usage */
+		char m[128];
+
+		snprintf(m, sizeof m, "the operands: cannot allocate %zu "
+		    "bytes: %s", (size_t)nops * sizeof *f, strerror(ENOMEM));
+		put_line(m);
+		return EXIT_DATA;
+	}
 	for (i = 0, k = 0; i < nops; i++)
 		if (strcmp(ops[i], "-") != 0 && stat(ops[i], &st) == 0) {
 			f[k].dev = st.st_dev;

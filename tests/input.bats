@@ -157,6 +157,59 @@ out_of_memory() {
 	no_temps
 }
 
+# each_alloc_fails CMD...: CMD (which writes o.csv, and maybe w.csv and
+# l.csv) run once for every allocation it makes, with that one failing
+# (tests/failalloc.c, preloaded): each run exits 0 and writes what the
+# run without a failure wrote, or exits 1 with one line "selfattn: ...",
+# no usage text, and no file.  Not under ASan, whose allocator is its
+# own.
+each_alloc_fails() {
+	local n count
+	[ -z "${ASAN_OPTIONS:-}" ] || skip "ASan's allocator replaces malloc"
+	cc -shared -fPIC -o fa.so "$ROOT/tests/failalloc.c"
+	FAILALLOC_COUNT=count LD_PRELOAD=$PWD/fa.so "$@"
+	count=$(cat count)
+	[ "$count" -gt 10 ]
+	cat o.csv w.csv l.csv >want 2>/dev/null || true
+	for ((n = 0; n < count; n++)); do
+		rm -f o.csv w.csv l.csv
+		FAILALLOC=$n LD_PRELOAD=$PWD/fa.so run --separate-stderr "$@"
+		if [ "$status" -eq 0 ]; then
+			cat o.csv w.csv l.csv 2>/dev/null | cmp - want
+			continue
+		fi
+		echo "allocation $n: exit $status: $stderr"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" =~ ^selfattn:\ [^$'\n']*$ ]]
+		[ ! -e o.csv ] && [ ! -e w.csv ] && [ ! -e l.csv ]
+		no_temps
+	done
+}
+
+@test "memory: any allocation that fails ends the run with exit 1 and its message, no usage text, no file" {
+	printf '1,2\n3,4\n5,6\n' >q.csv
+	printf 'a\nb\nc\n' >lab.txt
+	each_alloc_fails "$SA" -j 1 -Q q.csv -K q.csv -V q.csv -H 2 -c \
+	    -a w.csv --lse l.csv -o o.csv --labels @lab.txt
+	each_alloc_fails "$SA" -j 2 -x randn:40x8 -q randn:8x8 -k randn:8x8 \
+	    -v randn:8x8 -w randn:8x8 -H 2 --dtype f32 -o o.csv \
+	    --heatmap h.svg
+}
+
+@test "memory: any allocation of --merge that fails ends it with exit 1, no usage text, no file" {
+	"$SA" -Q randn:5x4 -K randn:6x4 -V randn:6x4 -H 2 --key-range 0:3 \
+	    -o y1.csv --lse l1.csv
+	"$SA" -Q randn:5x4 -K randn:6x4 -V randn:6x4 -H 2 --key-range 3:6 \
+	    -o y2.csv --lse l2.csv
+	# (its first one, the operands' table, was a usage error: exit 2)
+	each_alloc_fails "$SA" --merge y1.csv l1.csv y2.csv l2.csv -o o.csv \
+	    --lse l.csv
+	FAILALLOC=0 LD_PRELOAD=$PWD/fa.so run --separate-stderr "$SA" --merge \
+	    y1.csv l1.csv y2.csv l2.csv -o o.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: the operands: cannot allocate 96 bytes: Cannot allocate memory" ]
+}
+
 @test "memory: an input larger than memory allows is an error, and no file is made" {
 	out_of_memory 300000 'selfattn: rand:100000x512: cannot allocate 409600000 bytes: Cannot allocate memory' \
 	    "$SA" -j 2 -x rand:100000x512 -q rand:512x64 -k rand:512x64 \
