@@ -165,9 +165,16 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 	    "\tword=${words[n]} prev=\n"
 	    "\t((n < 1)) || prev=${words[n-1]}\n"
 	    "\tCOMPREPLY=()\n"
+	    "\t# after a word --, operands only (files)\n"
+	    "\tlocal ops=0\n"
+	    "\tfor ((i = 1; i < n; i++)); do\n"
+	    "\t\t[[ ${words[i]} != -- ]] || ops=1\n"
+	    "\tdone\n"
 	    "\t# an argument after \"=\", or as the next word (not an optional\n"
 	    "\t# one: selfattn would take that for an operand)\n"
-	    "\tif [[ $word == --*=* ]]; then\n"
+	    "\tif ((ops)); then\n"
+	    "\t\t:\n"
+	    "\telif [[ $word == --*=* ]]; then\n"
 	    "\t\t_selfattn_full \"${word%%=*}\"\n"
 	    "\t\topt=$_selfattn_r val=${word#*=} pre=${word%%=*}=\n", f);
 	/* a letter's argument attached (-cbottom-right, -fnpy) */
@@ -195,7 +202,7 @@ bash(FILE *f, const struct complete_opt *o, size_t n)
 	bash_arms(f, o, n);
 	fputs("\t\tesac\n"
 	    "\t\tCOMPREPLY=(\"${COMPREPLY[@]/#/$pre}\")\n"
-	    "\telif [[ $word == -* ]]; then\n"
+	    "\telif ((!ops)) && [[ $word == -* ]]; then\n"
 	    "\t\t# --causal and --causal=: an optional argument follows\n"
 	    "\t\t# an =, so no space after the name\n"
 	    "\t\tCOMPREPLY=($(compgen -W '", f);
@@ -289,7 +296,7 @@ zsh(FILE *f, const struct complete_opt *o, size_t n)
 	    "\t_selfattn_full $n\n"
 	    "\twords[i]=$REPLY${words[i]#$n}\n"
 	    "done\n"
-	    "if [[ $PREFIX == --?*=* ]]; then\n"
+	    "if ((i == CURRENT)) && [[ $PREFIX == --?*=* ]]; then\n"
 	    "\tn=${PREFIX%%=*}\n"
 	    "\t_selfattn_full $n\n"
 	    "\tPREFIX=$REPLY${PREFIX#$n}\n"

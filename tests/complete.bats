@@ -132,6 +132,13 @@ setup() {
 	[ "$(comp selfattn --memory in1)" = "in1.csv" ]
 	[ "$(comp selfattn --lab '' | sort)" = "$(printf '%s\n' c.bash in1.csv in2.npy)" ]
 	[ "$(comp selfattn --lab @)" = "" ]
+	# (--key-lengths and --key-labels: not the last one's @)
+	[ "$(comp selfattn --key-l '' | sort)" = "$(printf '%s\n' c.bash in1.csv in2.npy)" ]
+	# after --, operands: files, not options or their arguments
+	[ -z "$(comp selfattn -- --la)" ]
+	[ -z "$(comp selfattn -- --lay = t)" ]
+	[ "$(comp selfattn -- in1)" = in1.csv ]
+	[ "$(comp selfattn -x in1.csv -- in2)" = in2.npy ]
 }
 
 # bcomp LINE: the line a real interactive bash makes of LINE and a TAB
@@ -209,6 +216,11 @@ zcomp() {
 	[ "$(zcomp 'selfattn --form n')" = npy ]
 	[ "$(zcomp 'selfattn --caus=b')" = bottom-right ]
 	[ "$(zcomp 'selfattn -- --lay in1')" = in1.csv ]
+	touch -- --lay=tx.csv
+	[ "$(zcomp 'selfattn -- --lay=t')" = --lay=tx.csv ]
+	rm -- --lay=tx.csv
+	# a prefix of two options is none (--key-lengths, --key-labels)
+	[ "$(zcomp 'selfattn --key-l in')" = "$(printf '%s\n' in1.csv in2.npy)" ]
 	# and the long options offered for "-" are exactly the table
 	zcomp 'selfattn -' | grep -- '^--' | sed 's/^--//' >got
 	longopts | cut -d' ' -f1 | sort >want
