@@ -37,7 +37,12 @@ bats_require_minimum_version 1.5.0
 # npy_v1 SHAPE: a version 1.0 header of '<f8' and shape SHAPE (as
 # numpy writes it, padded to 64 bytes), on standard output.
 npy_v1() {
-	local d="{'descr': '<f8', 'fortran_order': False, 'shape': $1, }"
+	npy_v1_dict "{'descr': '<f8', 'fortran_order': False, 'shape': $1, }"
+}
+
+# npy_v1_dict DICT: the same with the header's dictionary DICT.
+npy_v1_dict() {
+	local d=$1
 	local n=$(( (10 + ${#d} + 1 + 63) / 64 * 64 - 10 ))
 
 	printf '\223NUMPY\001\000'

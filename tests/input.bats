@@ -374,6 +374,14 @@ each_alloc_fails() {
 	    '$SA' -j 1 -x - -q rand:4x4 -k rand:4x4 -v rand:4x4"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "selfattn: <stdin>:1:12: the .npy header has no 'descr' key" ]
+	# version 1.1, of a valid header declaring 32 TiB: refused at the
+	# header too, not read on
+	{ printf '\223NUMPY\001\001'; npy_v1 '(4, 1099511627776)' |
+	    tail -c +9; } >h11
+	bounded "{ cat h11; cat /dev/zero; } |
+	    '$SA' -j 1 -x - -q rand:4x4 -k rand:4x4 -v rand:4x4"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: <stdin>: unsupported .npy format version 1.1; expected 1.0, 2.0 or 3.0' ]
 }
 
 @test "containers: a zip, pickle, HDF5 or safetensors file says what it is, from a file or a pipe" {

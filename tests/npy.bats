@@ -374,6 +374,16 @@ fails_with() {
 	fails_with bad_version.npy "selfattn: bad_version.npy: unsupported .npy format version 4.0; expected 1.0, 2.0 or 3.0"
 }
 
+@test "npy: refuses a minor version but 0 (1.1, as numpy.load), reading and in a dry run" {
+	cd "$BATS_TEST_TMPDIR"
+	{ printf '\223NUMPY\001\001'; npy_v1 '(2, 2)' | tail -c +9
+	    head -c 32 /dev/zero; } >v11.npy
+	NPY=. fails_with v11.npy "selfattn: v11.npy: unsupported .npy format version 1.1; expected 1.0, 2.0 or 3.0"
+	run --separate-stderr "$SA" --dry-run -Q v11.npy -K v11.npy -V v11.npy
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: v11.npy: unsupported .npy format version 1.1; expected 1.0, 2.0 or 3.0" ]
+}
+
 @test "npy: refuses a file cut inside the preamble" {
 	fails_with bad_preamble.npy "selfattn: bad_preamble.npy: truncated .npy file: expected 10 bytes of preamble, found 9"
 }
@@ -505,6 +515,13 @@ ONE='\0\0\0\0\0\0\360\077'	# 1.0 as '<f8'
 
 @test "npy: header: unterminated string" {
 	fails_with bad_unterminated.npy "selfattn: bad_unterminated.npy:1:21: unterminated string in the .npy header"
+}
+
+@test "npy: header: a newline inside a string is no end of it (ast.literal_eval refuses it too)" {
+	cd "$BATS_TEST_TMPDIR"
+	{ npy_v1_dict "{'descr': '<f8
+', 'fortran_order': False, 'shape': (2, 2), }"; head -c 32 /dev/zero; } >nl.npy
+	NPY=. fails_with nl.npy "selfattn: nl.npy:1:21: unterminated string in the .npy header"
 }
 
 @test "npy: header: text after the closing brace" {

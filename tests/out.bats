@@ -846,3 +846,31 @@ hold_run() {
 	[ "$(cat w.csv)" = old ]
 	[ -z "$(find . -name '*.selfattn-*')" ]
 }
+
+@test "out: a long name's temporary file is cut at a character, not inside one" {
+	cd "$BATS_TEST_TMPDIR"
+	# 125 é (2 bytes each) and .csv: 254 bytes, cut for the suffix
+	name=$(printf 'é%.0s' $(seq 125)).csv
+	hold_run . -o "$name"
+	t=$(ls | LC_ALL=C grep -a 'selfattn-')
+	printf '1,2,3,4\n' >in
+	wait "$pid"
+	[ ! -s err ]
+	# whole characters before the suffix: valid UTF-8 (cut at byte
+	# 239, inside an é, it was not)
+	printf '%s' "$t" | iconv -f UTF-8 -t UTF-8 >/dev/null
+	[[ "$name" == "${t%%.selfattn-*}"* ]]
+	[ "$(wc -l <"$name")" -eq 1 ]
+	no_temps
+}
+
+@test "out: standard output is written after the files: a file that fails at its end leaves it empty" {
+	# -a fails at its last write (ulimit -f, SIGXFSZ ignored): Y on
+	# standard output must not have been sent already
+	run bash -c 'trap "" XFSZ; ulimit -f 1; "$1" -Q randn:20x4 \
+	    -K randn:200x4 -V randn:200x4 -o - -a w.csv 2>err | wc -c' _ "$SA"
+	[ "$output" -eq 0 ]
+	[ "$(cat err)" = "selfattn: w.csv: write error: File too large" ]
+	[ ! -e w.csv ]
+	no_temps
+}

@@ -108,6 +108,18 @@ as_npy() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(cat whole.csv)" ]
 	[ "$stderr" = "selfattn: warning: 1 log-sum-exp value is -inf in every shard (no key seen): its output is the first shard's (0, or bo with -w --bo)" ]
+	# a bo with a number that is not finite: the row is 0 (where the
+	# whole run writes bo: the one place they differ, as documented)
+	printf 'inf,1\n' >bo2.csv
+	printf '1,1\n' >wo2.csv
+	a="-Q q.csv -K k.csv -V v.csv -w wo2.csv --bo bo2.csv --mask allow.csv"
+	for r in 0:1 1:2; do
+		"$SA" $a --key-range $r -o "y$r.csv" --lse "l$r.csv"
+	done
+	"$SA" --merge --quiet y0:1.csv l0:1.csv y1:2.csv l1:2.csv >m.csv
+	[ "$(sed -n 2p m.csv)" = "0,0" ]
+	[ "$(sed -n 1p m.csv)" = "inf,4.5" ]
+	[ "$("$SA" $a --quiet | sed -n 2p)" = "inf,1" ]
 }
 
 @test "partial: a shard of several heads with -w and --lse is an error: WO mixes the heads, --merge could not combine it" {

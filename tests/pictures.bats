@@ -515,6 +515,19 @@ batch() {
 	[ "$(printf '%s\n' "$output" | tail -n 3)" = '0  .:-=+*#%@ 0.67
 // masked
 ?? NaN' ]
+	# at the edges: a line as wide as the terminal stays whole (29, 38
+	# columns), one column more wraps (37); the ≥ of --heat-max counts
+	COLUMNS=29 run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
+	[ "$(printf '%s\n' "$output" | tail -n 2)" = '0  .:-=+*#%@ 0.67   // masked
+?? NaN' ]
+	COLUMNS=37 run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = '?? NaN' ]
+	COLUMNS=38 run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = '0  .:-=+*#%@ 0.67   // masked   ?? NaN' ]
+	COLUMNS=28 run "$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --show \
+	    --heat-max 0.5
+	[ "$(printf '%s\n' "$output" | tail -n 2)" = '0  .:-=+*#%@ ≥0.5
+// masked   ?? NaN' ]
 	# the SVG: the row in the NaN colour, with "NaN" tooltips, and a
 	# legend entry inside the picture
 	"$SA" -Q q.csv -K k.csv -V k.csv -c -o /dev/null --heatmap h.svg
