@@ -22,54 +22,42 @@ void *__libc_memalign(size_t, size_t);
 
 static long calls;
 
-/* Is this allocation the one to fail?  (getenv allocates nothing.) */
+/* Is this allocation the one to fail?  Then errno is ENOMEM.  (getenv
+ * allocates nothing.) */
 static int
 fail(void)
 {
 	const char *s = getenv("FAILALLOC");
 	long n = __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
 
-	return s != NULL && *s != '\0' && n == atol(s);
+	if (s == NULL || *s == '\0' || n != atol(s))
+		return 0;
+	errno = ENOMEM;
+	return 1;
 }
 
 void *
 malloc(size_t n)
 {
-	if (fail()) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return __libc_malloc(n);
+	return fail() ? NULL : __libc_malloc(n);
 }
 
 void *
 calloc(size_t k, size_t n)
 {
-	if (fail()) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return __libc_calloc(k, n);
+	return fail() ? NULL : __libc_calloc(k, n);
 }
 
 void *
 realloc(void *p, size_t n)
 {
-	if (fail()) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return __libc_realloc(p, n);
+	return fail() ? NULL : __libc_realloc(p, n);
 }
 
 void *
 memalign(size_t a, size_t n)
 {
-	if (fail()) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return __libc_memalign(a, n);
+	return fail() ? NULL : __libc_memalign(a, n);
 }
 
 void *
