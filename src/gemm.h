@@ -16,7 +16,8 @@
  * summed on in C) or GEMM_ADD (C += A.B, summed apart, then added).
  * Any size >= 0 is valid.  With n == 0 or m == 0 nothing is touched;
  * with k == 0, C is set to +0.0 (overwrite), left as is (accumulate) or
- * set to C + 0.0 (add), and A and B are not read.  A pointer to an empty matrix may be NULL.
+ * set to C + 0.0 (add), and A and B are not read.  A pointer to an empty
+ * matrix may be NULL.
  * C must not overlap A, B, the packed B or the workspace.
  *
  * Numbers (the determinism contract).  Each C element is computed as
