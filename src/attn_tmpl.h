@@ -833,8 +833,8 @@ F(expsum_big)(T *s, size_t n, T mx)
 /* Keys at a time in qk(): QK_KJ keys by ATTN_QR query rows of partial
  * sums in registers, enough chains in flight to hide the FMA latency:
  * 12 vectors where a level has 16 registers (so 12 FMAs for the QK_NQ
- * loads of a row of QT and QK_KJ broadcasts of the keys, as the GEMM's
- * 6 x 8 tile in doubles), 8 keys with AVX-512. */
+ * loads of a row of QT and QK_KJ broadcasts of the keys), 8 keys with
+ * AVX-512. */
 #define QK_KJ (VACC == 12 ? 12 / QK_NQ : 8)
 
 /* Element e of keys or values given as T, or (dbl) as double whatever

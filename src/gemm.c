@@ -49,17 +49,25 @@
  *
  * Register budget and block sizes (tuned on Zen 3: 32 KiB L1d and 512
  * KiB L2 per core, 32 MiB L3; 2 FMA pipes of 4 doubles, latency 4):
- *   AVX2 double 6 x 8:  12 ymm accumulators + 2 B vectors + 1 broadcast
- *     = 15 of 16 ymm.  12 independent FMA chains >= 2 pipes x 4 cycles.
- *     Per p: 12 FMAs (6 cycles) against 2 loads + 6 broadcast-loads (8
- *     loads, 4 cycles at 2/cycle).  Measured in L1: ~15.9 of 16 flop per
- *     cycle.  KC = 256: a B panel is 256*8*8 = 16 KiB, half of L1, the
- *     rest for the streamed A sliver and C.  MC = 120: the A block is
- *     120*256*8 = 240 KiB, about half of L2.  NC = 4080: B block 8 MiB of
- *     L3.  (4x12 would need a 24 KiB panel at this KC; MC 72..144 and KC
- *     192..384 measured within noise of these.)
- *   AVX2 float 6 x 16: the same registers with 8 floats per ymm; KC 256
- *     (16 KiB panel), MC 120.
+ *   AVX2 double 3 x 16: 12 ymm accumulators + 1 broadcast + 3 of the 4
+ *     B vectors = 16 ymm (GCC folds the fourth into its row's FMAs as a
+ *     memory operand, an L1 load a row).  12 independent FMA chains >= 2
+ *     pipes x 4 cycles.  Per p: 12 FMAs (6 cycles) against 3
+ *     broadcast-loads and 6 vector loads.  It replaced 6 x 8 (6
+ *     broadcasts and 2 loads a p): on Zen 3 (throwaway bench, one core,
+ *     best of 30) a key block's scores, 144 x 64 x 256, ran at 44.2
+ *     GFLOP/s against 42.5 and its P.V, 144 x 256 x 64, at 46.3 against
+ *     45.6; case (a) of the bench on one thread took 5% less time (the
+ *     broadcasts, not the loads, seem to be what costs there; 4 x 12
+ *     leaves an edge tile in every 256 keys and measured slower).  KC =
+ *     256: a B panel is 256*16*8 = 32 KiB, all of L1, so partly served
+ *     from L2 (the P.V above, k = 256, is such a panel).  MC =
+ *     144: the A block is 144*256*8 = 288 KiB of the 512 KiB L2, a whole
+ *     query block of the attention (P.V 47.2 against 46.4 GFLOP/s with
+ *     MC 120).  NC = 4080: B block 8 MiB of L3.  (Earlier, with 6 x 8:
+ *     MC 72..144 and KC 192..384 measured within noise.)
+ *   AVX2 float 3 x 32: the same registers with 8 floats per ymm (case
+ *     (d) on one thread 4.5% faster than 6 x 16); KC 256, MC 144.
  *   AVX-512 (tuned on Zen 5: 48 KiB L1d, 1 MiB L2, two 512-bit FMA
  *     pipes): double 6 x 32 = 24 zmm accumulators + 4 B vectors + 1
  *     broadcast of 32; float 6 x 64.  Per p: 24 FMAs against 4 loads + 6
@@ -75,8 +83,8 @@
  * The accumulators are plain C arrays of GCC/clang vector-extension
  * values indexed by constants in fully unrolled loops, which both
  * compilers keep in registers.  Check with objdump -d that the AVX2
- * inner loop is 12 vfmadd231pd/ps on ymm, 2 loads, 6 vbroadcastsd/ss
- * from memory, no stack traffic.  (Broadcasts come from MR separate rows
+ * inner loop is 12 vfmadd231pd/ps on ymm (3 with a memory operand), 3
+ * loads, 3 vbroadcastsd/ss from memory, no stack traffic.  (Broadcasts come from MR separate rows
  * on purpose: from one p-major sliver, GCC merges them into a vector load
  * plus vpermpd shuffles, which cost 30% in double on Zen 3.)
  *
@@ -212,10 +220,10 @@ struct ops_s {
 #define GK_T double
 #define GK_ITYPE long long
 #define GK_VL 4
-#define GK_MR 6
-#define GK_NR 8
+#define GK_MR 3
+#define GK_NR 16
 #define GK_KC 256
-#define GK_MC 120
+#define GK_MC 144
 #define GK_NC 4080
 #define GK_FMAFN __builtin_fma
 /* x > m ? x : m, NaN x giving m, is what maxpd does */
@@ -229,11 +237,11 @@ struct ops_s {
 #define GK_T float
 #define GK_ITYPE int
 #define GK_VL 8
-#define GK_MR 6
-#define GK_NR 16
+#define GK_MR 3
+#define GK_NR 32
 #define GK_KC 256
-#define GK_MC 120
-#define GK_NC 4080
+#define GK_MC 144
+#define GK_NC 4064
 #define GK_FMAFN __builtin_fmaf
 #define GK_VMAXFN(x, m) ((GK_(vec))_mm256_max_ps((__m256)(x), \
     (__m256)(m)))

@@ -1658,9 +1658,9 @@ setup(struct run *r, const struct plan *p, const struct attn_ops *ops,
 	r->hk = mul(p->G, p->dk);
 	r->hv = mul(p->H, p->dv);
 	/* rows 4 KiB apart fall in one set of the L1 cache, and a tile of
-	 * P·V loads and stores 6 of them: the values' product, 144 x 256 x
+	 * P·V loads and stores MR of them: the values' product, 144 x 256 x
 	 * 64 into rows of 512 doubles, ran 6% slower than into rows of 520
-	 * (Zen 3, AVX2, throwaway bench) */
+	 * (Zen 3, AVX2's tile of 6 x 8 then, throwaway bench) */
 	r->ho = mul(r->hv, r->E) % 4096 == 0 ? r->hv + 64 / r->E : r->hv;
 	r->gv = mul(p->G, p->dv);
 	r->dqk = p->o.score == SCORE_DOT ? p->dq : p->o.score ==
