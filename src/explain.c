@@ -327,9 +327,10 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 	    "d_k %zu, d_v %zu\n", H, H == 1 ? "" : "s",
 	    G, G == 1 ? "" : "s", p.dq, p.dk, p.dv);
 	if (p.o.rope && in[IN_ROPE].name != NULL)
-		fprintf(f, "positions: RoPE, %zu inverse frequencies from %s, "
+		fprintf(f, "positions: RoPE, %zu inverse frequenc%s from %s, "
 		    "rotates components 0..%zu of Q_h and K_h\n", p.rope_nf,
-		    shown(in[IN_ROPE].name, nb), 2 * p.rope_nf - 1);
+		    p.rope_nf == 1 ? "y" : "ies", shown(in[IN_ROPE].name,
+		    nb), 2 * p.rope_nf - 1);
 	else if (p.o.rope) {
 		num[num_format(num, p.o.rope_base, 0)] = '\0';
 		fprintf(f, "positions: RoPE base %s rotates Q_h and K_h\n",

@@ -263,6 +263,34 @@ emoji(unsigned long c)
 	return (c >= 0x1f000 && c <= 0x1faff) || (c >= 0x2600 && c <= 0x27bf);
 }
 
+/* Hangul written as jamo (NFD: what decomposition gives, and macOS's
+ * file names): L, a leading consonant, V, a vowel, T, a trailing
+ * consonant; S and X the precomposed syllables LV and LVT. */
+static int
+jamo(unsigned long c)
+{
+	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0xa960 && c <= 0xa97c))
+		return 'L';
+	if ((c >= 0x1160 && c <= 0x11a7) || (c >= 0xd7b0 && c <= 0xd7c6))
+		return 'V';
+	if ((c >= 0x11a8 && c <= 0x11ff) || (c >= 0xd7cb && c <= 0xd7fb))
+		return 'T';
+	if (c >= 0xac00 && c <= 0xd7a3)
+		return (c - 0xac00) % 28 == 0 ? 'S' : 'X';
+	return 0;
+}
+
+/* Does d stay in the syllable that c ends (UAX #29, GB6-GB8): L before
+ * L, V or a syllable; V or LV before V or T; T or LVT before T? */
+static int
+jamo_joins(unsigned long c, unsigned long d)
+{
+	int a = jamo(c), b = jamo(d);
+
+	return b != 0 && (a == 'L' ? b != 'T' : (a == 'V' || a == 'S') ?
+	    b == 'V' || b == 'T' : (a == 'T' || a == 'X') && b == 'T');
+}
+
 #define MAX_EXTEND 30	/* extenders kept on a character: as Unicode's
 			 * stream-safe form (UAX #15), so that one is never
 			 * longer than a label's buffer */
@@ -273,8 +301,10 @@ emoji(unsigned long c)
 
 /* The character at s as a reader sees it (a grapheme, roughly): a code
  * point with the extenders after it (at most MAX_EXTEND), an emoji
- * joined to the one before by U+200D and a pair of regional indicators
- * (a flag) included.  Returns its bytes (> 0 where *s; a bad byte is one
+ * joined to the one before by U+200D, a pair of regional indicators (a
+ * flag) and a Hangul syllable's jamo included (its vowels and trailing
+ * consonants of no width, as wcwidth() has them; a leading consonant
+ * two columns, as alone).  Returns its bytes (> 0 where *s; a bad byte is one
  * character) and sets *cols to its terminal columns (0, 1 or 2) and *w
  * to its width in 1/100 em. */
 static size_t
@@ -310,7 +340,12 @@ grapheme(const char *s, int *cols, int *w)
 		d = u8cp(s + n, k);
 		if (c == 0x200d && emoji(base) && emoji(d))
 			;	/* an emoji sequence: 👩 ZWJ 👧 */
-		else if (in_ranges(d, extend_r, NRANGES(extend_r))) {
+		else if (jamo_joins(c, d)) {
+			if (jamo(d) == 'L') {
+				*cols += 2;
+				*w += 100;
+			}
+		} else if (in_ranges(d, extend_r, NRANGES(extend_r))) {
 			if (mark(d) && ++marks > MAX_MARKS)
 				break;
 			if (d == 0xfe0f && *cols == 1 && (base >= 0x2000 ||

@@ -908,6 +908,10 @@ check_combination(const struct opts *o)
 		    "each key/value head serves as many query heads",
 		    o->po.kv_heads, o->po.heads ? "-H " : "the ", o->po.heads ?
 		    o->po.heads : 1, o->po.heads ? "" : " query head (no -H)");
+	/* (per-head inputs, whose H is read, meet plan.c's check) */
+	if (o->po.has_krange && o->po.lse && o->spec[IN_WO] != NULL &&
+	    o->po.heads > 1)
+		return usage_error(PLAN_SHARD_WO, o->po.heads);
 	if (o->spec[IN_INPROJ] && o->po.kv_heads != 0 && o->po.kv_heads !=
 	    (o->po.heads ? o->po.heads : 1))
 		return usage_error("%s", "--kv-heads conflicts with --in-proj: "

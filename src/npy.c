@@ -766,11 +766,13 @@ npy_size(const unsigned char *buf, size_t len, size_t *size)
 	for (k = 0; k < (int)h.ndim; k++)
 		if (h.dim[k] == 0)
 			n = 0;
+	/* a size past SIZE_MAX: all the stream has, which npy_read then
+	 * counts in its message ("found 48") */
 	for (k = 0; k < (int)h.ndim && n != 0; k++)
 		if (mat_mul_size(n, h.dim[k], &n))
-			return -1;
+			n = SIZE_MAX;
 	if (mat_mul_size(n, dt.size, &n) || n > SIZE_MAX - p.end)
-		return -1;
+		n = SIZE_MAX - p.end;
 	*size = p.end + n;
 	return 0;
 }

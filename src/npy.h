@@ -68,7 +68,8 @@ int npy_shape(const unsigned char *buf, size_t len, const char *name,
 /*
  * The size of the .npy file whose first len bytes are buf, for reading
  * one from a stream no further than its end.  Returns 0 with *size set
- * to the bytes of preamble, header and data that the header declares;
+ * to the bytes of preamble, header and data that the header declares
+ * (SIZE_MAX where they are more);
  * 1 when buf is too short to tell, with *size set to the length buf
  * must have for the next step (> len); or -1 when the preamble or
  * header is one that npy_read refuses (it then says why).

@@ -387,11 +387,14 @@ split(const struct plan_in *in, size_t cols, size_t heads, const char *opt,
     const char *what, size_t *width, struct err *e)
 {
 	char w[WHOSZ], s[SHAPESZ];
+	size_t l = strcspn(what, " ") - 1;	/* what's plural s */
 
-	if (cols % heads != 0)
-		return err_set(e, NULL, 0, 0, "%s is %s: its %zu %s do not "
-		    "split into %zu heads of equal width (%s %zu)", who(w, in),
-		    shp(s, in), cols, what, heads, opt, heads);
+	if (cols % heads != 0)	/* "its 1 column does", "its 3 rows do" */
+		return err_set(e, NULL, 0, 0, "%s is %s: its %zu %.*s%s %s "
+		    "not split into %zu heads of equal width (%s %zu)",
+		    who(w, in), shp(s, in), cols, (int)l, what, cols == 1 ?
+		    what + l + 1 : what + l, cols == 1 ? "does" : "do", heads,
+		    opt, heads);
 	*width = cols / heads;
 	return 0;
 }
@@ -1078,10 +1081,7 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 	/* a shard for --merge, merged after WO: WO mixes the heads, and
 	 * the merge weighs each head's columns by its own LSE */
 	if (p->o.has_krange && p->o.lse && p->wo != NULL && p->H > 1)
-		return err_set(e, NULL, 0, 0, "--key-range with --lse and -w of "
-		    "%zu heads: --merge cannot combine such shards, as WO mixes "
-		    "the heads; leave out -w (and --bo), merge, then apply WO "
-		    "to the merged Y", p->H);
+		return err_set(e, NULL, 0, 0, PLAN_SHARD_WO, p->H);
 	p->nout = p->q1 - p->q0;
 	if (p->o.has_scale)
 		p->scale = p->o.scale;

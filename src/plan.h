@@ -141,6 +141,13 @@ struct plan {
 int plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
     const struct plan_opts *o, struct err *e);
 
+/* The message (a format of one %zu, H) for a shard --merge could not
+ * combine: plan_make's error where H is read from per-head inputs,
+ * main()'s usage error where -H gives it. */
+#define PLAN_SHARD_WO "--key-range with --lse and -w of %zu heads: " \
+	"--merge cannot combine such shards, as WO mixes the heads; leave " \
+	"out -w (and --bo), merge, then apply WO to the merged Y"
+
 /* For --dtype f32, after plan_make: a finite value that float cannot
  * hold where it would change the result's kind is a data error (a sink
  * logit of 1e39 became +inf, whose row is NaN), as -s and --softcap

@@ -352,6 +352,15 @@ usage_fails() {
 	[ "${lines[0]}" = 'selfattn: --merge expects a file name, found ""' ]
 }
 
+@test "labels: --key-labels without --labels: the weights' header row alone, no empty field, no column of query labels" {
+	run "$SA" -Q rand:2x2 -K rand:3x2 -V rand:3x2 --key-labels "a b c" \
+	    -o /dev/null -a - -p 3
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "a,b,c" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[1]}" =~ ^0\.[0-9]+,0\.[0-9]+,0\.[0-9]+$ ]]
+}
+
 @test "usage: self-attention without -k" {
 	run "$SA" -x X.csv -q W.csv -v W.csv
 	usage_fails
@@ -653,6 +662,12 @@ usage_fails() {
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -H 2
 	[ "$status" -eq 1 ]
 	[ "$output" = "selfattn: -q (WQ) W.csv is 3x3: its 3 columns do not split into 2 heads of equal width (-H 2)" ]
+}
+
+@test "shape: one column that does not split is one column" {
+	run "$SA" -Q rand:3x1 -K rand:3x1 -V rand:3x1 -H 2
+	[ "$status" -eq 1 ]
+	[ "$output" = "selfattn: -Q (Q) rand:3x1 is 3x1: its 1 column does not split into 2 heads of equal width (-H 2)" ]
 }
 
 @test "shape: value columns must split into the heads" {

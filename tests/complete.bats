@@ -236,6 +236,21 @@ zcomp() {
 	[ "${stderr%%$'\n'*}" = 'selfattn: option --completion needs an argument' ]
 }
 
+@test "completion: acts where it is read, as --help: the first prints, what follows is not read" {
+	"$SA" --completion bash >b.txt
+	"$SA" --completion zsh >z.txt
+	run --separate-stderr "$SA" --completion bash --completion zsh
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat b.txt)" ]
+	run --separate-stderr "$SA" --completion zsh --bogus
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat z.txt)" ]
+	# an error before it is one
+	run --separate-stderr "$SA" --bogus --completion zsh
+	[ "$status" -eq 2 ]
+	[ "${stderr%%$'\n'*}" = "selfattn: unknown option --bogus" ]
+}
+
 @test "completion: a write error on standard output" {
 	[ -w /dev/full ] || skip "no /dev/full"
 	run --separate-stderr sh -c '"$1" --completion bash >/dev/full' sh "$SA"

@@ -398,6 +398,25 @@ ONE='\0\0\0\0\0\0\360\077'	# 1.0 as '<f8'
 	NPY=. fails_with big.npy "selfattn: big.npy: shape 18446744073709551615 of '<f8' is too large to hold"
 }
 
+@test "npy: data past SIZE_MAX with its header, from a file or a stream: the bytes there are counted" {
+	cd "$BATS_TEST_TMPDIR"
+	{ npy_v1_dict "{'descr': '|u1', 'fortran_order': False, 'shape': (18446744073709551615,), }"
+	  head -c 48 /dev/zero; } >u1.npy
+	m="expected 18446744073709551615 bytes of data for shape 18446744073709551615 '|u1', found 48"
+	run --separate-stderr "$SA" -Q u1.npy -K rand:2x2 -V rand:2x2
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: u1.npy: $m" ]
+	run --separate-stderr "$SA" -Q - -K rand:2x2 -V rand:2x2 <u1.npy
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdin>: $m" ]
+	# a product of dimensions past SIZE_MAX: too large, either way
+	{ npy_v1 '(4294967296, 4294967296)'; printf "$ONE"; } >b2.npy
+	m="shape 4294967296x4294967296 of '<f8' is too large to hold"
+	run --separate-stderr "$SA" -Q - -K rand:2x2 -V rand:2x2 <b2.npy
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: <stdin>: $m" ]
+}
+
 @test "npy: data one element short, or one byte, is refused" {
 	cd "$BATS_TEST_TMPDIR"
 	{ npy_v1 '(4, 2)'; for i in 1 2 3 4 5 6 7 8; do printf "$ONE"; done; } > k.npy

@@ -123,17 +123,28 @@ as_npy() {
 }
 
 @test "partial: a shard of several heads with -w and --lse is an error: WO mixes the heads, --merge could not combine it" {
+	local t="$ROOT/tests/torch/per_head_3d"
+	local m="--key-range with --lse and -w of %s heads: --merge cannot combine such shards, as WO mixes the heads; leave out -w (and --bo), merge, then apply WO to the merged Y"
 	a="-Q randn:4x4 -K randn:6x4 -V randn:6x4 -w randn:4x4"
+	# -H says it: a usage error, before any input is read
 	run --separate-stderr "$SA" $a -H 2 --key-range 0:3 -o y.csv --lse l.csv
-	[ "$status" -eq 1 ]
-	[ "$stderr" = "selfattn: --key-range with --lse and -w of 2 heads: --merge cannot combine such shards, as WO mixes the heads; leave out -w (and --bo), merge, then apply WO to the merged Y" ]
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "selfattn: $(printf -- "$m" 2)" ]
+	[ "${stderr_lines[1]}" = "usage: selfattn -x X -q WQ -k WK -v WV [-w WO] [options]" ]
 	[ ! -e y.csv ]
 	[ ! -e l.csv ]
 	# and --dry-run says so, as the run would
 	run --separate-stderr "$SA" $a -H 2 --key-range 0:3 -o y.csv \
 	    --lse l.csv --dry-run
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "selfattn: $(printf -- "$m" 2)" ]
+	# per-head inputs, whose 3 heads are read: the data is wrong
+	run --separate-stderr "$SA" -Q "$t/Q.npy" -K "$t/K.npy" \
+	    -V "$t/V.npy" -w randn:6x4 --key-range 0:3 -o y.csv --lse l.csv
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "selfattn: --key-range with --lse and -w of 2 heads: --merge cannot combine such shards, as WO mixes the heads; leave out -w (and --bo), merge, then apply WO to the merged Y" ]
+	[ "$stderr" = "selfattn: $(printf -- "$m" 3)" ]
+	[ ! -e y.csv ]
+	[ ! -e l.csv ]
 	# one head, or no LSE (no shard for --merge): a run as any other
 	"$SA" $a --key-range 0:3 -o y.csv --lse l.csv
 	"$SA" $a -H 2 --key-range 0:3 -o y.csv

@@ -1162,6 +1162,28 @@ wide_labels() {
 	[[ "$output" == *'?b'* ]]
 }
 
+@test "pictures: Hangul written as jamo (NFD) is one character a syllable: cut and padded by syllables" {
+	# 한 as its three jamo (L V T), and 가, 나 as two (L V)
+	han=$(printf '\341\204\222\341\205\241\341\206\253')
+	ga=$(printf '\341\204\200\341\205\241')
+	na=$(printf '\341\204\202\341\205\241')
+	printf "$han$han$han\nabc\n" >jamo.txt
+	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --labels @jamo.txt \
+	    -o /dev/null --show
+	[ "$status" -eq 0 ]
+	# three syllables, six columns: one blank to the grid, as abc's four
+	[ "${lines[1]}" = "       ${han}a " ]
+	[ "${lines[3]}" = "       ${han}c " ]
+	[[ "${lines[4]}" =~ ^"$han$han$han "[^\ ] ]]
+	[[ "${lines[5]}" =~ ^"abc    "[^\ ] ]]
+	# an axis label of 18 syllables: 15 and an ellipsis, no syllable
+	# split from its vowel
+	{ for i in 1 2 3 4 5 6 7 8 9; do printf "$ga$na"; done; printf '\nb\n'; } >ga.txt
+	"$SA" -Q randn:2x4 -K randn:2x4 -V randn:2x4 --labels @ga.txt \
+	    -o /dev/null --heatmap ga.svg
+	grep -q "<text class=\"query\"[^>]*>$(for i in 1 2 3 4 5 6 7; do printf "$ga$na"; done)$ga…</text>" ga.svg
+}
+
 @test "labels: --query-range rows keep their labels; --merge draws nothing" {
 	run cat_run -p 2 --labels "The cat sat on the mat" --query-range 2:4 \
 	    -o /dev/null -a -

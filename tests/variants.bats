@@ -334,6 +334,25 @@ data_is() {
 	[ "$(od -v -An -tx1 -j128 y.npy | tr -d ' \n')" = "$(printf '%096d' 0)" ]
 }
 
+@test "variants: --sinks: a NaN value whose weight is 0 against the sink reaches Y, as PyTorch; 0 against a larger key's score, it does not" {
+	printf '1\n' >q.csv
+	printf '0\n' >k.csv
+	printf 'nan\n' >v.csv
+	printf '1000\n' >s.csv
+	run --separate-stderr "$SA" -Q q.csv -K k.csv -V v.csv --sinks s.csv \
+	    -o - -a w.csv
+	[ "$status" -eq 0 ]
+	[ "$output" = nan ]
+	[ "$(cat w.csv)" = 0 ]
+	# the manual's rule: weight 0 against the running maximum of scores
+	printf '0\n-1000\n' >k2.csv
+	printf '1\nnan\n' >v2.csv
+	run "$SA" -Q q.csv -K k2.csv -V v2.csv -s 1 -o - -a w.csv
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+	[ "$(cat w.csv)" = "1,0" ]
+}
+
 @test "variants: a --mask or --bias of one query row applies to every query, bit for bit as the rows written out" {
 	# 300 queries (three blocks), 50 keys; a (1, m) row and its (n, m)
 	row=$(awk 'BEGIN { for (j = 0; j < 50; j++) printf "%s%d", j ? "," : "", j % 3 != 1; print "" }')
@@ -881,6 +900,11 @@ data_is() {
 	printf '0.5\n' >h.csv
 	run "$SA" -Q randn:4x3 -K randn:4x3 -V randn:4x3 --rope=@h.csv
 	[ "$status" -eq 0 ]
+	# --dry-run counts them: 1 frequency, 2 frequencies
+	run "$SA" -Q randn:4x3 -K randn:4x3 -V randn:4x3 --rope=@h.csv --dry-run
+	[[ "$output" == *"positions: RoPE, 1 inverse frequency from h.csv, rotates components 0..1 of Q_h and K_h"* ]]
+	run "$SA" -Q randn:5x8 -K randn:5x8 -V randn:5x8 -H 2 --rope=@f.csv --dry-run
+	[[ "$output" == *"positions: RoPE, 2 inverse frequencies from f.csv, rotates components 0..3 of Q_h and K_h"* ]]
 	run "$SA" -Q randn:4x8 -K randn:4x8 -V randn:4x8 -H 2 --rope=@rand:3
 	data_is '--rope=@rand:3 is 3 but the heads are 4 wide: expected 1 to 2 inverse frequencies (2 rotate the whole head)'
 	run "$SA" -Q randn:3x4 -K randn:3x2 -V randn:3x2 --score general \
