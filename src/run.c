@@ -1688,8 +1688,18 @@ setup(struct run *r, const struct plan *p, const struct attn_ops *ops,
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	r->qg = !r->keysplit && r->nqb >= QG_MAX * QG_TASKS ? QG_MAX : 1;
 	r->br = min2(p->nout, r->qg * ATTN_BR);
-	if (want_w(r))
-		r->wrows = min2(max2(1, (1 << 16) / p->m), ATTN_BR);
+	/* the weights pass: about 2^16 weights a task (512 KiB of doubles,
+	 * the L2 of a core, from which they are written), in whole register
+	 * tiles of the scores' product where that is 6 rows or more (3 rows
+	 * AVX2's, 6 AVX-512's: at m = 4096, 16 rows left a tile of one, and
+	 * case (f) of the bench on one thread took 5% more CPU time than
+	 * with 18) */
+	if (want_w(r)) {
+		r->wrows = max2(1, (1 << 16) / p->m);
+		if (r->wrows >= 6)
+			r->wrows = (r->wrows + 5) / 6 * 6;
+		r->wrows = min2(r->wrows, ATTN_BR);
+	}
 }
 
 /*
