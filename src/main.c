@@ -316,6 +316,7 @@ struct opts {
 	size_t batch;
 	double heat_max;	/* --heat-max, 0 if not given */
 	const char *scale_arg, *softcap_arg;	/* -s, --softcap as given */
+	const char *scale_opt;	/* "-s" or "--scale", as it was written */
 	int merge;		/* --merge: operands are Y, LSE pairs */
 	const char *attn_opt;	/* the first option only attention reads,
 				 * as given (--merge refuses it) */
@@ -938,9 +939,9 @@ check_combination(const struct opts *o)
 	tiny[num_format(tiny, FLT_TRUE_MIN, 0)] = '\0';
 	if (o->dtype == ATTN_F32 && o->po.has_scale &&
 	    isinf((float)o->po.scale))
-		return usage_error("-s expects a number in the range of float, "
+		return usage_error("%s expects a number in the range of float, "
 		    "which --dtype f32 computes in (%s at most in magnitude), "
-		    "found \"%s\"", num, o->scale_arg);
+		    "found \"%s\"", o->scale_opt, num, o->scale_arg);
 	if (o->dtype == ATTN_F32 && o->po.softcap > 0 &&
 	    (isinf((float)o->po.softcap) || (float)o->po.softcap == 0))
 		return usage_error("--softcap expects a number in the range of "
@@ -1624,6 +1625,8 @@ parse_opts(int argc, char *argv[], struct opts *o)
 				    sizeof given, s, c), optarg);
 			o->po.has_scale = 1;
 			o->scale_arg = optarg;
+			o->scale_opt = s[0] == '-' && s[1] == '-' ? "--scale" :
+			    "-s";
 			break;
 		case 'c':
 			if (optarg == NULL || strcmp(optarg, "top-left") == 0)

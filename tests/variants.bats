@@ -513,6 +513,9 @@ data_is() {
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 -s -3.4028236e38 --dtype f32
 	usage_is "-s expects a number in the range of float, which --dtype f32 computes in (3.4028234663852886e+38 at most in magnitude), found \"-3.4028236e38\""
 	"$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 -s 3.4028235e38 --dtype f32 >/dev/null
+	# named as written: --scale, or a start of it
+	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --sca=1e39 --dtype f32
+	usage_is "--scale expects a number in the range of float, which --dtype f32 computes in (3.4028234663852886e+38 at most in magnitude), found \"1e39\""
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e39 --dtype f32
 	usage_is "--softcap expects a number in the range of float, which --dtype f32 computes in (1.401298464324817e-45 to 3.4028234663852886e+38), found \"1e39\""
 	run "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 --softcap 1e-46 --dtype f32
