@@ -181,7 +181,9 @@ each_alloc_fails() {
 		echo "allocation $n: exit $status: $stderr"
 		[ "$status" -eq 1 ]
 		[[ "$stderr" =~ ^selfattn:\ [^$'\n']*$ ]]
-		[ ! -e o.csv ] && [ ! -e w.csv ] && [ ! -e l.csv ]
+		[ ! -e o.csv ]
+		[ ! -e w.csv ]
+		[ ! -e l.csv ]
 		no_temps
 	done
 }

@@ -145,9 +145,12 @@ as_npy() {
 	[ "$stderr" = "selfattn: $(printf -- "$m" 3)" ]
 	[ ! -e y.csv ]
 	[ ! -e l.csv ]
-	# one head, or no LSE (no shard for --merge): a run as any other
+	# one head, or no LSE, or no key range (no shard for --merge): a
+	# run as any other
 	"$SA" $a --key-range 0:3 -o y.csv --lse l.csv
 	"$SA" $a -H 2 --key-range 0:3 -o y.csv
+	"$SA" $a -H 2 -o y.csv --lse l.csv
+	[ "$(wc -l <l.csv)" -eq 2 ]
 }
 
 @test "partial: a causal query range is those rows of the whole run, bit for bit" {

@@ -354,7 +354,7 @@ batch() {
 
 @test "heatmap: SVG structure: cells per head and mean, labels, legend, exact tooltips" {
 	cat_run --labels "The cat sat on the mat" -o /dev/null --heatmap h.svg
-	xmllint --noout h.svg 2>/dev/null || command -v xmllint >/dev/null || true
+	if command -v xmllint >/dev/null; then xmllint --noout h.svg; fi
 	[ "$(grep -c '<rect class="cell' h.svg)" -eq 36 ]
 	[ "$(grep -c '<text class="query"' h.svg)" -eq 6 ]
 	[ "$(grep -c '<text class="key"' h.svg)" -eq 6 ]
@@ -631,6 +631,15 @@ batch() {
 	grep -q $'\033\\[48;5;' c256
 	script -qec "env -u NO_COLOR COLORTERM=truecolor $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >c24
 	grep -q $'\033\\[48;2;' c24
+	# the colours themselves: a weight of 1 is viridis' yellow, #fde725,
+	# the cube's (5, 4, 0) in 256 colours; the legend runs from #440154,
+	# (1, 0, 1), through viridis' ten steps
+	script -qec "env -u NO_COLOR COLORTERM= $SA -Q rand:1x2 -K rand:1x2 -V rand:1x2 -o /dev/null --show" /dev/null | tr -d '\r' >one256
+	[ "$(sed -n 3p one256)" = $'0 \033[48;5;220m  \033[0m' ]
+	[ "$(sed -n 4p one256 | grep -o '48;5;[0-9]*' | cut -d';' -f3 | tr '\n' ' ')" = "53 54 60 60 30 36 72 77 148 220 " ]
+	script -qec "env -u NO_COLOR COLORTERM=truecolor $SA -Q rand:1x2 -K rand:1x2 -V rand:1x2 -o /dev/null --show" /dev/null | tr -d '\r' >one24
+	[ "$(sed -n 3p one24)" = $'0 \033[48;2;253;231;37m  \033[0m' ]
+	[ "$(sed -n 4p one24 | grep -o '48;2;[0-9;]*' | head -2 | tr '\n' ' ')" = "48;2;68;1;84 48;2;71;40;119 " ]
 	script -qec "NO_COLOR=1 $SA -x $CAT/X.csv -q $CAT/Wq.csv -k $CAT/Wk.csv -v $CAT/Wv.csv --scale none -o /dev/null --show" /dev/null >nc
 	not grep -q $'\033' nc
 	# nor on a terminal that says it cannot (TERM=dumb)
@@ -1182,6 +1191,39 @@ wide_labels() {
 	"$SA" -Q randn:2x4 -K randn:2x4 -V randn:2x4 --labels @ga.txt \
 	    -o /dev/null --heatmap ga.svg
 	grep -q "<text class=\"query\"[^>]*>$(for i in 1 2 3 4 5 6 7; do printf "$ga$na"; done)$ga…</text>" ga.svg
+	# precomposed (NFC) syllables are wide as well: 한글 is 4 columns
+	printf '\355\225\234\352\270\200\nab\n' >nfc.txt
+	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --labels @nfc.txt \
+	    -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[[ "${lines[3]}" =~ ^$'\355\225\234\352\270\200 '[^\ ] ]]
+	[[ "${lines[4]}" =~ ^"ab   "[^\ ] ]]
+	# a trailing jamo after a precomposed LV (가 + ᆫ) or LVT (각 + ᆫ)
+	# syllable stays in it: one key label a line
+	lv=$(printf '\352\260\200\341\206\253')
+	lvt=$(printf '\352\260\201\341\206\253')
+	printf "$lv$lv\n$lvt$lvt\n" >lvt.txt
+	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --labels @lvt.txt \
+	    -o /dev/null --show
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "     $lv$lvt" ]
+	[ "${lines[2]}" = "     $lv$lvt" ]
+	[[ "${lines[3]}" =~ ^"$lv$lv "[^\ ] ]]
+	[[ "${lines[4]}" =~ ^"$lvt$lvt "[^\ ] ]]
+}
+
+@test "pictures: a flag, and pictographs joined by U+200D, are one character each" {
+	jp=$(printf '\360\237\207\257\360\237\207\265')
+	fire=$(printf '\342\235\244\357\270\217\342\200\215\360\237\224\245')
+	printf "$jp$jp\n${fire}x\n" >f.txt
+	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --labels @f.txt \
+	    -o /dev/null --show
+	[ "$status" -eq 0 ]
+	# the key labels, one character a line: the flags; ❤️‍🔥, then x
+	[ "${lines[1]}" = "     $jp$fire" ]
+	[ "${lines[2]}" = "     ${jp}x " ]
+	[[ "${lines[3]}" =~ ^"$jp$jp "[^\ ] ]]
+	[[ "${lines[4]}" =~ ^"${fire}x  "[^\ ] ]]
 }
 
 @test "labels: --query-range rows keep their labels; --merge draws nothing" {

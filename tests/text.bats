@@ -230,6 +230,7 @@ fails_with() {
 	# a row split by blanks in a file of another separator says so
 	fails_with '1,0,1\n0 1 0\n' '2:1: expected a number, found "0 1 0" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is '"'"','"'"')'
 	fails_with 'x\ty\n1\t2\n3  4\n' '3:1: expected a number, found "3  4" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is a tab)'
+	fails_with '1;2;3\n4 5 6\n' '2:1: expected a number, found "4 5 6" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is '"'"';'"'"')'
 	fails_with '1,0\n0 x,0\n' '2:1: expected a number, found "0 x"'
 	# tabs in a row without a comma: no decimal commas
 	fails_with '1,2,3\n4\t5\t6\n' '2:1: expected a number, found "4\t5\t6" (numbers split by blanks, where the file'"'"'s separator, from its first row of numbers, is '"'"','"'"')'
