@@ -1192,38 +1192,37 @@ wide_labels() {
 	    -o /dev/null --heatmap ga.svg
 	grep -q "<text class=\"query\"[^>]*>$(for i in 1 2 3 4 5 6 7; do printf "$ga$na"; done)$ga…</text>" ga.svg
 	# precomposed (NFC) syllables are wide as well: 한글 is 4 columns
-	printf '\355\225\234\352\270\200\nab\n' >nfc.txt
-	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --labels @nfc.txt \
-	    -o /dev/null --show
-	[ "$status" -eq 0 ]
-	[[ "${lines[3]}" =~ ^$'\355\225\234\352\270\200 '[^\ ] ]]
-	[[ "${lines[4]}" =~ ^"ab   "[^\ ] ]]
+	han=$(printf '\355\225\234') geul=$(printf '\352\270\200')
+	printf "$han$geul\nab\n" >nfc.txt
+	show2 nfc.txt "     ${han}a " "     ${geul}b " "$han$geul " "ab   "
 	# a trailing jamo after a precomposed LV (가 + ᆫ) or LVT (각 + ᆫ)
 	# syllable stays in it: one key label a line
 	lv=$(printf '\352\260\200\341\206\253')
 	lvt=$(printf '\352\260\201\341\206\253')
 	printf "$lv$lv\n$lvt$lvt\n" >lvt.txt
-	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --labels @lvt.txt \
+	show2 lvt.txt "     $lv$lvt" "     $lv$lvt" "$lv$lv " "$lvt$lvt "
+}
+
+# show2 FILE KEYS1 KEYS2 ROW1 ROW2: --show of 2 queries and 2 keys
+# labelled from FILE: its two lines of key labels (a character of each
+# key a line) are KEYS1 and KEYS2, and its rows begin with ROW1 and
+# ROW2 (a label and its padding), then the grid.
+show2() {
+	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --labels @"$1" \
 	    -o /dev/null --show
 	[ "$status" -eq 0 ]
-	[ "${lines[1]}" = "     $lv$lvt" ]
-	[ "${lines[2]}" = "     $lv$lvt" ]
-	[[ "${lines[3]}" =~ ^"$lv$lv "[^\ ] ]]
-	[[ "${lines[4]}" =~ ^"$lvt$lvt "[^\ ] ]]
+	[ "${lines[1]}" = "$2" ]
+	[ "${lines[2]}" = "$3" ]
+	[[ "${lines[3]}" =~ ^"$4"[^\ ] ]]
+	[[ "${lines[4]}" =~ ^"$5"[^\ ] ]]
 }
 
 @test "pictures: a flag, and pictographs joined by U+200D, are one character each" {
 	jp=$(printf '\360\237\207\257\360\237\207\265')
 	fire=$(printf '\342\235\244\357\270\217\342\200\215\360\237\224\245')
 	printf "$jp$jp\n${fire}x\n" >f.txt
-	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --labels @f.txt \
-	    -o /dev/null --show
-	[ "$status" -eq 0 ]
 	# the key labels, one character a line: the flags; ❤️‍🔥, then x
-	[ "${lines[1]}" = "     $jp$fire" ]
-	[ "${lines[2]}" = "     ${jp}x " ]
-	[[ "${lines[3]}" =~ ^"$jp$jp "[^\ ] ]]
-	[[ "${lines[4]}" =~ ^"${fire}x  "[^\ ] ]]
+	show2 f.txt "     $jp$fire" "     ${jp}x " "$jp$jp " "${fire}x  "
 }
 
 @test "labels: --query-range rows keep their labels; --merge draws nothing" {
