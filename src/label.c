@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "label.h"
 #include "text.h"
@@ -180,6 +181,14 @@ label_count(struct labels *l, size_t n, struct err *e)
 	return 0;
 }
 
+/* Are the words given (file NULL) one, the name of an existing file:
+ * --labels FILE where @FILE was meant? */
+static int
+named_file(const char *file, const struct labels *l)
+{
+	return file == NULL && l->n == 1 && access(l->s[0], F_OK) == 0;
+}
+
 int
 label_check(struct labels *l, const char *spec, const char *opt,
     size_t n, int keys, struct err *e)
@@ -199,11 +208,14 @@ label_check(struct labels *l, const char *spec, const char *opt,
 	if (l->n == n)
 		return 0;
 	return err_set(e, file, 0, 0, "%s: expected %zu label%s (one per %s), "
-	    "found %zu%s", opt, n, n == 1 ? "" : "s", keys ? "key" : "query",
-	    l->n, file == NULL && strchr(spec, ',') != NULL ? " (labels are "
-	    "separated by blanks, not commas)" : file != NULL && l->n > 0 &&
-	    l->n < n && strpbrk(l->s[0], " \t") != NULL ? " (a file holds a "
-	    "label a line: its blanks are the labels' own)" : "");
+	    "found %zu%s%s%s%s", opt, n, n == 1 ? "" : "s", keys ? "key" :
+	    "query", l->n, file == NULL && strchr(spec, ',') != NULL ?
+	    " (labels are separated by blanks, not commas)" : file != NULL &&
+	    l->n > 0 && l->n < n && strpbrk(l->s[0], " \t") != NULL ? " (a "
+	    "file holds a label a line: its blanks are the labels' own)" :
+	    "", named_file(file, l) ? " (to read the labels from that file, "
+	    "write @" : "", named_file(file, l) ? spec : "",
+	    named_file(file, l) ? ")" : "");
 }
 
 static int

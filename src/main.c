@@ -833,17 +833,16 @@ role_of(int c)
 	return -1;
 }
 
-/* A usage error if options a and b (roles) are both given. */
+/* A usage error if options a and b (roles) are both given; why, if
+ * not "", after the message in parentheses. */
 static int
-conflict(const struct opts *o, int a, int b)
+conflict(const struct opts *o, int a, int b, const char *why)
 {
-	char msg[128];
-
 	if (o->spec[a] == NULL || o->spec[b] == NULL)
 		return 0;
-	snprintf(msg, sizeof msg, "%s conflicts with %s: give one or the "
-	    "other", role_opt[a].name, role_opt[b].name);
-	return usage_error("%s", msg);
+	return usage_error("%s conflicts with %s: give one or the other%s%s%s",
+	    role_opt[a].name, role_opt[b].name, *why ? " (" : "", why,
+	    *why ? ")" : "");
 }
 
 /* Check which options go together; returns 0 or EXIT_USAGE. */
@@ -862,10 +861,13 @@ check_combination(const struct opts *o)
 	    o->spec[IN_WV] || o->spec[IN_INPROJ];
 	for (i = 0; i < NELEM(direct); i++)
 		for (j = 0; j < NELEM(self_only); j++)
-			if ((rc = conflict(o, self_only[j], direct[i])) != 0)
+			if ((rc = conflict(o, self_only[j], direct[i], "-x, "
+			    "-q, -k, -v: X and the weights WQ, WK, WV; -Q, "
+			    "-K, -V: the queries, keys and values "
+			    "themselves")) != 0)
 				return rc;
-	if ((rc = conflict(o, IN_MEM, IN_MEMK)) != 0 ||
-	    (rc = conflict(o, IN_MEM, IN_MEMV)) != 0)
+	if ((rc = conflict(o, IN_MEM, IN_MEMK, "")) != 0 ||
+	    (rc = conflict(o, IN_MEM, IN_MEMV, "")) != 0)
 		return rc;
 	if ((o->spec[IN_MEMK] == NULL) != (o->spec[IN_MEMV] == NULL))
 		return usage_error("%s needs %s: keys and values come from "
@@ -873,8 +875,8 @@ check_combination(const struct opts *o)
 		    "--memory-values", o->spec[IN_MEMK] ? "--memory-values" :
 		    "--memory-keys");
 	for (i = 0; i < NELEM(proj); i++)
-		if ((rc = conflict(o, IN_INPROJ, proj[i])) != 0 ||
-		    (rc = conflict(o, IN_INPROJB, bias[i])) != 0)
+		if ((rc = conflict(o, IN_INPROJ, proj[i], "")) != 0 ||
+		    (rc = conflict(o, IN_INPROJB, bias[i], "")) != 0)
 			return rc;
 	if (self) {
 		if (o->spec[IN_X] == NULL)
@@ -1549,6 +1551,7 @@ parse_opts(int argc, char *argv[], struct opts *o)
 	struct err e;
 	const char *p;
 	const char *s, *kw = NULL, *kwopt = NULL;
+	const char *after_lab = NULL, *lab = NULL, *labopt = NULL;
 	char given[32];
 	int c, i, r, rc, at, before, nstdin = 0, first = 0, fmt_given = 0;
 
@@ -1778,6 +1781,11 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			    &o->key_labels, c == OPT_LABELS ? "--labels" :
 			    "--key-labels"))
 				return EXIT_USAGE;
+			/* the word after it, an operand if the labels were
+			 * not quoted (--labels The cat sat) */
+			lab = optarg;
+			labopt = c == OPT_LABELS ? "--labels" : "--key-labels";
+			after_lab = optind < argc ? argv[optind] : NULL;
 			break;
 		case OPT_LABELOUT:
 			o->label_output = 1;
@@ -1877,7 +1885,12 @@ parse_opts(int argc, char *argv[], struct opts *o)
 			return rc;
 		o->operands = argv + optind;
 		o->noperands = (size_t)(argc - optind);
-	} else if (optind < argc)
+	} else if (optind < argc && argv[optind] == after_lab &&
+	    strpbrk(lab, " \t") == NULL)
+		return usage_error("unexpected argument \"%s\": %s takes its "
+		    "words as one argument, in quotes (%s \"%s %s ...\")",
+		    argv[optind], labopt, labopt, lab, argv[optind]);
+	else if (optind < argc)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
 	else if ((rc = check_combination(o)) != 0)
 		return rc;

@@ -101,9 +101,11 @@ wfit(const struct plan *p, const struct plan_in *in, size_t want)
 	if (*(p->o.torch ? tfit(in, 0, want) : tfit(in, want, 0)) == '\0')
 		return "";
 	return p->o.torch ? "; its transpose would fit: leave out --layout "
-	    "torch if it is stored in x out" : "; its transpose would fit: "
-	    "give --layout torch if it is stored out x in, as PyTorch "
-	    "stores weights";
+	    "torch if the weights are stored in x out (it applies to every "
+	    "weight), else transpose this one" : "; its transpose would "
+	    "fit: give --layout torch if the weights are stored out x in, as "
+	    "PyTorch stores them (it applies to every weight), else "
+	    "transpose this one";
 }
 
 /* wfit for WK (keys 1) or WV (0) of keys or values projected from X,
@@ -407,7 +409,7 @@ make_self(struct plan *p, const struct plan_in in[IN_NROLES],
 	const struct plan_in *x = &in[IN_X], *mem = &in[IN_MEM];
 	const struct plan_in *wqi = &in[IN_WQ], *wki = &in[IN_WK],
 	    *wvi = &in[IN_WV];
-	char s[SHAPESZ], w[WHOSZ], h[256];
+	char s[SHAPESZ], w[WHOSZ], h[384];
 	const char *d_of;
 	size_t Bm = 0;
 

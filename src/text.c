@@ -310,10 +310,16 @@ nul_in_line(struct reader *r, const char *end)
 {
 	const char *z = memchr(r->lp, '\0', (size_t)(end - r->lp));
 
+	const unsigned char *b = (const unsigned char *)r->lp;
+
 	if (z == NULL)
 		return 0;
+	/* Windows' "Unicode text" (UTF-16, with its byte-order mark) */
 	return err_set(r->e, r->name, r->line, col(r, z), "expected text, "
-	    "found a NUL byte");
+	    "found a NUL byte%s", r->line == 1 && end - r->lp >= 2 &&
+	    ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] ==
+	    0xff)) ? " (the file is UTF-16: convert it to UTF-8, as iconv "
+	    "-f UTF-16 -t UTF-8 does)" : "");
 }
 
 /* Is c a digit, or a letter typed for one (O, o for 0; l, I for 1)? */
@@ -596,7 +602,7 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 
 			show(shown, cs, (size_t)(ce - cs), '"', quoted);
 			return err_set(r->e, r->name, r->line, col(r, fs),
-			    "expected a number%s, found \"%s\"%s%s%s%s%s%s",
+			    "expected a number%s, found \"%s\"%s%s%s%s%s%s%s",
 			    tabbed || decimal_comma(cs, (size_t)(ce - cs)) ?
 			    " with a decimal point" : "", shown, printed(line,
 			    end) || ce[-1] == ']' ? " (an array as NumPy prints "
@@ -608,7 +614,10 @@ parse_row(struct reader *r, const char *p, const char *end, int sep,
 			    "is " : "", blanks ? sep == '\t' ? "a tab)" : sep ==
 			    ';' ? "';')" : "',')" : "", typo(cs, ce, 0),
 			    !quoted && missing(cs, ce) ? " (a missing value: "
-			    "there are none in a matrix, fill it in)" : "");
+			    "there are none in a matrix, fill it in)" : "",
+			    memchr(cs, '\r', (size_t)(ce - cs)) != NULL ?
+			    " (lines that end in a CR alone, as old Mac files: "
+			    "end them in LF, as tr '\\r' '\\n' does)" : "");
 		}
 		if (sep != BLANKS) {
 			if (p == end)

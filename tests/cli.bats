@@ -361,6 +361,27 @@ usage_fails() {
 	[[ "${lines[1]}" =~ ^0\.[0-9]+,0\.[0-9]+,0\.[0-9]+$ ]]
 }
 
+@test "labels: unquoted words, or a file named without @, say what to write" {
+	run --separate-stderr "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
+	    --labels The cat -o /dev/null
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'selfattn: unexpected argument "cat": --labels takes its words as one argument, in quotes (--labels "The cat ...")' ]
+	# another stray word, after quoted labels: no such advice
+	run --separate-stderr "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
+	    --key-labels "a b" extra -o /dev/null
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'selfattn: unexpected argument "extra"' ]
+	printf 'a\nb\n' >labs.txt
+	run --separate-stderr "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
+	    --key-labels labs.txt -o /dev/null
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: --key-labels: expected 2 labels (one per key), found 1 (to read the labels from that file, write @labs.txt)' ]
+	run --separate-stderr "$SA" -Q rand:2x2 -K rand:2x2 -V rand:2x2 \
+	    --labels nosuchfile -o /dev/null
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'selfattn: --labels: expected 2 labels (one per query), found 1' ]
+}
+
 @test "usage: self-attention without -k" {
 	run "$SA" -x X.csv -q W.csv -v W.csv
 	usage_fails
@@ -376,7 +397,7 @@ usage_fails() {
 @test "usage: -Q mixed with -x" {
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -Q Q.csv
 	usage_fails
-	[ "${lines[0]}" = "selfattn: -x conflicts with -Q: give one or the other" ]
+	[ "${lines[0]}" = "selfattn: -x conflicts with -Q: give one or the other (-x, -q, -k, -v: X and the weights WQ, WK, WV; -Q, -K, -V: the queries, keys and values themselves)" ]
 }
 
 @test "usage: a stray operand" {
@@ -617,7 +638,7 @@ usage_fails() {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:4x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -v (WV) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the values come from another sequence, of width 4 (PyTorch's vdim), give it with -m (or --memory-keys and --memory-values)" ]
+	[ "$output" = "selfattn: -v (WV) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if the weights are stored out x in, as PyTorch stores them (it applies to every weight), else transpose this one; if the values come from another sequence, of width 4 (PyTorch's vdim), give it with -m (or --memory-keys and --memory-values)" ]
 }
 
 @test "shape: WK must have as many columns as WQ" {
@@ -681,7 +702,7 @@ usage_fails() {
 	mkdata
 	run "$SA" -x X.csv -q W.csv -k W.csv -v W.csv -w rand:2x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -w (WO) rand:2x3 is 2x3 but the attention output has 3 columns (1 head of 3); its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+	[ "$output" = "selfattn: -w (WO) rand:2x3 is 2x3 but the attention output has 3 columns (1 head of 3); its transpose would fit: give --layout torch if the weights are stored out x in, as PyTorch stores them (it applies to every weight), else transpose this one" ]
 	# text in blocks is read as heads: a WO of one head says -H 1
 	printf '1,0\n0,1\n\n1,1\n0,1\n' > Q3.txt
 	run "$SA" -Q Q3.txt -K Q3.txt -V Q3.txt -w rand:2x2
@@ -699,18 +720,18 @@ usage_fails() {
 	mkdata
 	run "$SA" -x X.csv -q rand:4x3 -k W.csv -v W.csv
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -q (WQ) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+	[ "$output" = "selfattn: -q (WQ) rand:4x3 is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if the weights are stored out x in, as PyTorch stores them (it applies to every weight), else transpose this one" ]
 	run "$SA" -x X.csv -q W.csv -k rand:3x4 -v W.csv --layout torch
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but -x (X) X.csv has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out; if the keys come from another sequence, of width 4 (PyTorch's kdim), give it with -m (or --memory-keys and --memory-values)" ]
+	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but -x (X) X.csv has 3 columns; its transpose would fit: leave out --layout torch if the weights are stored in x out (it applies to every weight), else transpose this one; if the keys come from another sequence, of width 4 (PyTorch's kdim), give it with -m (or --memory-keys and --memory-values)" ]
 	run "$SA" -x X.csv -q W.csv -k W.csv -v rand:5x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -v (WV) rand:5x3 is 5x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the values come from another sequence, of width 5 (PyTorch's vdim), give it with -m (or --memory-keys and --memory-values)" ]
+	[ "$output" = "selfattn: -v (WV) rand:5x3 is 5x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if the weights are stored out x in, as PyTorch stores them (it applies to every weight), else transpose this one; if the values come from another sequence, of width 5 (PyTorch's vdim), give it with -m (or --memory-keys and --memory-values)" ]
 	# with the keys' own sequence given, a width that is not its own
 	run "$SA" -x X.csv -q W.csv -k rand:3x4 -v W.csv --layout torch \
 	    -m randn:5x3
 	[ "$status" -eq 1 ]
-	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but --memory randn:5x3 has 3 columns; its transpose would fit: leave out --layout torch if it is stored in x out" ]
+	[ "$output" = "selfattn: -k (WK) rand:3x4 is 3x4 but --memory randn:5x3 has 3 columns; its transpose would fit: leave out --layout torch if the weights are stored in x out (it applies to every weight), else transpose this one" ]
 	# no hint when the transpose does not fit either
 	run "$SA" -x X.csv -q rand:4x4 -k W.csv -v W.csv
 	[ "$output" = "selfattn: -q (WQ) rand:4x4 is 4x4 but -x (X) X.csv has 3 columns" ]
@@ -793,7 +814,7 @@ usage_fails() {
 	# weights stored out x in, as PyTorch does: that hint, not X's
 	printf '1,2,3\n4,5,6\n7,8,9\n1,0,1\n' > X43.csv
 	run "$SA" -x X43.csv -q V43.csv -k V43.csv -v V43.csv
-	[ "$output" = "selfattn: -q (WQ) V43.csv is 4x3 but -x (X) X43.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+	[ "$output" = "selfattn: -q (WQ) V43.csv is 4x3 but -x (X) X43.csv has 3 columns; its transpose would fit: give --layout torch if the weights are stored out x in, as PyTorch stores them (it applies to every weight), else transpose this one" ]
 }
 
 @test "shape: transposed values say so" {

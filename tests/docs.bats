@@ -336,7 +336,7 @@ selfattn: -q (WQ) Wq.csv is 3x3 but -x (X) X.csv has 4 columns
 	1 mat X.csv 2 4; mat Wq.csv 3 3; selfattn -x X.csv -q Wq.csv -k rand:4x3 -v rand:4x3
 selfattn: -w (WO) Wo.csv is 3x3 but the attention output has 4 columns (2 heads of 2)
 	1 mat X.csv 3 4; mat Wo.csv 3 3; selfattn -x X.csv -q rand:4x4 -k rand:4x4 -v rand:4x4 -H 2 -w Wo.csv
-selfattn: -k (WK) Wk.csv is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights; if the keys come from another sequence, of width 4 (PyTorch'"'"'s kdim), give it with -m (or --memory-keys and --memory-values)
+selfattn: -k (WK) Wk.csv is 4x3 but -x (X) X.csv has 3 columns; its transpose would fit: give --layout torch if the weights are stored out x in, as PyTorch stores them (it applies to every weight), else transpose this one; if the keys come from another sequence, of width 4 (PyTorch'"'"'s kdim), give it with -m (or --memory-keys and --memory-values)
 	1 mat X.csv 4 3; mat Wk.csv 4 3; selfattn -x X.csv -q rand:3x3 -k Wk.csv -v rand:3x3
 selfattn: -k (WK) Wk.csv is 4x2 but -q (WQ) Wq.csv is 4x3: queries and keys need the same number of columns
 	1 mat X.csv 2 4; mat Wq.csv 4 3; mat Wk.csv 4 2; selfattn -x X.csv -q Wq.csv -k Wk.csv -v rand:4x3

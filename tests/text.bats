@@ -424,6 +424,14 @@ inf,-inf,inf'
 	fails_with '\303\251\0\n' '1:2: expected text, found a NUL byte'
 	fails_with '\224NUMPX\001\0' '1:8: expected text, found a NUL byte'
 	fails_with '\303\0\n' '1:2: expected text, found a NUL byte'
+	# UTF-16 (Windows' "Unicode text"), little- and big-endian, says so
+	u16=' (the file is UTF-16: convert it to UTF-8, as iconv -f UTF-16 -t UTF-8 does)'
+	fails_with '\377\3761\0\t\0000\0\r\0\n\0' "1:4: expected text, found a NUL byte$u16"
+	fails_with '\376\377\0001\0\t\0000\0\r\0\n' "1:3: expected text, found a NUL byte$u16"
+}
+
+@test "error: lines ended by a CR alone (old Mac files) say so" {
+	fails_with '1,0\r0,1\r' '1:3: expected a number, found "0\r0" (lines that end in a CR alone, as old Mac files: end them in LF, as tr '"'"'\r'"'"' '"'"'\n'"'"' does)'
 }
 
 @test "error: binary junk and quotes in a field are shown escaped" {

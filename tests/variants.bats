@@ -573,7 +573,7 @@ data_is() {
 	"$SA" $q --layout torch -w randn:3x2 >t.csv
 	run "$SA" $q --layout torch --layout row -w randn:3x2
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "selfattn: -w (WO) randn:3x2 is 3x2 but the attention output has 2 columns (1 head of 2); its transpose would fit: give --layout torch if it is stored out x in, as PyTorch stores weights" ]
+	[ "${lines[0]}" = "selfattn: -w (WO) randn:3x2 is 3x2 but the attention output has 2 columns (1 head of 2); its transpose would fit: give --layout torch if the weights are stored out x in, as PyTorch stores them (it applies to every weight), else transpose this one" ]
 }
 
 @test "variants usage: --kv-heads G < H conflicts with --in-proj" {
@@ -607,7 +607,7 @@ data_is() {
 	mkqkv
 	for o in --memory --bq --bk --bv; do
 		run "$SA" $B "$o" rand:2
-		usage_is "$o conflicts with -Q: give one or the other"
+		usage_is "$o conflicts with -Q: give one or the other (-x, -q, -k, -v: X and the weights WQ, WK, WV; -Q, -K, -V: the queries, keys and values themselves)"
 	done
 	run "$SA" $B --pos sinusoidal
 	usage_is '--pos conflicts with -Q: the position encoding is added to -x'
@@ -831,7 +831,7 @@ data_is() {
 	run "$SA" $X -m rand:2x4 --memory-keys rand:2x4 --memory-values rand:2x4
 	usage_is '--memory conflicts with --memory-keys: give one or the other'
 	run "$SA" -Q rand:2x4 -K rand:2x4 -V rand:2x4 --memory-keys rand:2x4 --memory-values rand:2x4
-	usage_is '--memory-keys conflicts with -Q: give one or the other'
+	usage_is '--memory-keys conflicts with -Q: give one or the other (-x, -q, -k, -v: X and the weights WQ, WK, WV; -Q, -K, -V: the queries, keys and values themselves)'
 }
 
 @test "variants data: --memory-values must have the keys' length and WV's width" {
