@@ -22,6 +22,9 @@
 #include "num.h"
 #include "out.h"
 
+#ifndef NSIG
+#define NSIG 65		/* signals 1 .. 64, Linux's */
+#endif
 #define BUFSZ (1 << 20)
 #define STDOUT_NAME "<stdout>"
 
@@ -161,6 +164,30 @@ static void
 release_signals(const sigset_t *old)
 {
 	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* The signals held by hold_signals() and pending that would end the
+ * run, into q: those caught (the handler that removes the temporary
+ * files) or whose default action ends the process.  Returns how many. */
+static int
+fatal_pending(sigset_t *q)
+{
+	sigset_t p;
+	struct sigaction sa;
+	int s, k = 0;
+
+	sigemptyset(q);
+	if (sigpending(&p) != 0)
+		return 0;
+	for (s = 1; s < NSIG; s++)
+		if (sigismember(&p, s) == 1 && sigaction(s, NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_IGN && !(sa.sa_handler == SIG_DFL &&
+		    (s == SIGCHLD || s == SIGCONT || s == SIGURG || s ==
+		    SIGWINCH || s == SIGTSTP || s == SIGTTIN || s == SIGTTOU))) {
+			sigaddset(q, s);
+			k++;
+		}
+	return k;
 }
 
 int
@@ -375,6 +402,25 @@ mount_root(const char *path)
 #endif
 }
 
+/* Is path append-only or immutable (chattr +a, +i)?  Nothing can be
+ * renamed over such a file, nor into or out of such a folder (the
+ * temporary file would stay), and the rename at the end would fail
+ * after other outputs were replaced.  statx() tells (Linux 4.11). */
+static int
+unchangeable(const char *path)
+{
+#if defined(STATX_ATTR_APPEND) && defined(STATX_ATTR_IMMUTABLE)
+	const unsigned long long a = STATX_ATTR_APPEND | STATX_ATTR_IMMUTABLE;
+	struct statx sx;
+
+	return statx(AT_FDCWD, path, 0, 0, &sx) == 0 &&
+	    (sx.stx_attributes_mask & a) && (sx.stx_attributes & a);
+#else
+	(void)path;
+	return 0;
+#endif
+}
+
 #define TMP_SUFFIX ".selfattn-XXXXXX"
 
 /* Set e to say that no file can be made beside o->dest (errno err),
@@ -504,6 +550,7 @@ open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
     int prec, int dry, struct err *e)
 {
 	struct stat st;
+	char dir[PATH_MAX];
 	int fd, exists;
 
 	out_init(o);
@@ -589,6 +636,14 @@ open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
 	if (exists && sticky_other(o->dest, &st)) {
 		err_set(e, path, 0, 0, "%s: another user's file in a sticky "
 		    "folder (as /tmp) cannot be replaced", strerror(EPERM));
+		out_abort(o);
+		return -1;
+	}
+	if ((exists && unchangeable(o->dest)) || (split(o->dest, dir, sizeof
+	    dir) != NULL && unchangeable(dir))) {
+		err_set(e, path, 0, 0, "%s: an append-only or immutable %s "
+		    "(chattr +a, +i) cannot be replaced", strerror(EPERM),
+		    exists && unchangeable(o->dest) ? "file" : "folder");
 		out_abort(o);
 		return -1;
 	}
@@ -971,8 +1026,9 @@ unlink_tmp(const struct out *o)
 int
 out_commit_all(struct out o[], size_t n, struct err *e)
 {
+	const struct timespec now = { 0, 0 };
 	struct stat st;
-	sigset_t old;
+	sigset_t old, late;
 	size_t i;
 	int pass, rc = 0;
 
@@ -999,8 +1055,22 @@ out_commit_all(struct out o[], size_t n, struct err *e)
 		    S_ISDIR(st.st_mode))
 			rc = err_set(e, o[i].path, 0, 0, "%s",
 			    strerror(EISDIR));
+		else if (o[i].dir >= 0 && faccessat(o[i].dir, ".", W_OK |
+		    X_OK, AT_EACCESS) != 0)
+			rc = err_set(e, o[i].path, 0, 0, "its folder: %s",
+			    strerror(errno));
+	/* A signal that came before now ends the run with nothing
+	 * replaced (delivered as they are released, below); one that comes
+	 * while the files are renamed is too late to stop it: taken, so
+	 * that the run ends as it did, every file replaced, exit 0 */
+	if (rc == 0 && fatal_pending(&late) > 0)
+		rc = err_set(e, NULL, 0, 0, "interrupted");
 	for (i = 0; i < n && rc == 0; i++)
 		rc = out_commit(&o[i], e);
+	if (rc == 0)
+		while (fatal_pending(&late) > 0 && sigtimedwait(&late, NULL,
+		    &now) > 0)
+			;
 	release_signals(&old);
 	return rc;
 }

@@ -563,6 +563,63 @@ unprivileged() {
 	done
 }
 
+@test "out: a signal before the renames at the end replaces nothing; one during them is too late, the run ends replaced and 0" {
+	[ -z "${ASAN_OPTIONS:-}" ] || skip "a preloaded library beside ASan's runtime"
+	cc -shared -fPIC -o sc.so "$ROOT/tests/slowcall.c"
+	a="-Q randn:4x2 -K randn:4x2 -V randn:4x2 -o y.csv -a w.csv"
+	"$SA" $a
+	cat y.csv w.csv >new
+	# in the checks before the renames (signals held there)
+	echo old >y.csv
+	echo old >w.csv
+	SLOWCALL=faccessat SLOWCALL_US=300000 LD_PRELOAD=$PWD/sc.so "$SA" $a &
+	pid=$!
+	sleep 0.15
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+	[ "$(cat y.csv w.csv)" = "$(printf 'old\nold')" ]
+	no_temps
+	# during the first rename: every file replaced, exit 0
+	SLOWCALL=renameat SLOWCALL_US=300000 LD_PRELOAD=$PWD/sc.so "$SA" $a &
+	pid=$!
+	sleep 0.15
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 0 ]
+	cat y.csv w.csv | cmp - new
+	no_temps
+}
+
+@test "out: an append-only or immutable file or folder is refused before any work (the rename at the end would fail)" {
+	command -v chattr >/dev/null || skip "chattr is not installed (e2fsprogs)"
+	echo old >y.csv
+	echo old >w.csv
+	chattr +a w.csv 2>/dev/null ||
+	    skip "chattr +a failed (it needs root, and a filesystem such as ext4)"
+	a="-Q randn:4x2 -K randn:4x2 -V randn:4x2 -o y.csv"
+	run --separate-stderr "$SA" $a -a w.csv
+	chattr -a w.csv
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "selfattn: w.csv: Operation not permitted: an append-only or immutable file (chattr +a, +i) cannot be replaced" ]
+	[ "$(cat y.csv)" = old ]
+	mkdir ad
+	chattr +a ad
+	m="selfattn: ad/w.csv: Operation not permitted: an append-only or immutable folder (chattr +a, +i) cannot be replaced"
+	# the run, and --dry-run, say so, leaving no file there
+	for d in "" --dry-run; do
+		run --separate-stderr "$SA" $a -a ad/w.csv $d
+		[ "$status" -eq 1 ] && [ "$stderr" = "$m" ] ||
+		    { chattr -a ad; false; }
+	done
+	chattr -a ad
+	[ -z "$(ls ad)" ]
+	[ "$(cat y.csv)" = old ]
+	no_temps
+}
+
 @test "out: an input .npy cut short during the run is a data error naming it, no file is left" {
 	# K.npy is mapped and used in place; --key-padding, read after it
 	# from a FIFO, holds the run until K.npy is truncated (as np.save
