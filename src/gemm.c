@@ -84,9 +84,10 @@
  * values indexed by constants in fully unrolled loops, which both
  * compilers keep in registers.  Check with objdump -d that the AVX2
  * inner loop is 12 vfmadd231pd/ps on ymm (3 with a memory operand), 3
- * loads, 3 vbroadcastsd/ss from memory, no stack traffic.  (Broadcasts come from MR separate rows
- * on purpose: from one p-major sliver, GCC merges them into a vector load
- * plus vpermpd shuffles, which cost 30% in double on Zen 3.)
+ * loads, 3 vbroadcastsd/ss from memory, no stack traffic.  (Broadcasts
+ * come from MR separate rows on purpose: from one p-major sliver, GCC
+ * merges them into a vector load plus vpermpd shuffles, which cost 30%
+ * in double on Zen 3, with the tile of 6 x 8.)
  *
  * Prefetch (macro-kernel): the C tile of the next kernel call (C is
  * loaded at the start of each call; unprefetched, those misses stalled

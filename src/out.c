@@ -182,8 +182,9 @@ fatal_pending(sigset_t *q)
 	for (s = 1; s < NSIG; s++)
 		if (sigismember(&p, s) == 1 && sigaction(s, NULL, &sa) == 0 &&
 		    sa.sa_handler != SIG_IGN && !(sa.sa_handler == SIG_DFL &&
-		    (s == SIGCHLD || s == SIGCONT || s == SIGURG || s ==
-		    SIGWINCH || s == SIGTSTP || s == SIGTTIN || s == SIGTTOU))) {
+		    (s == SIGCHLD || s == SIGCONT || s == SIGURG ||
+		    s == SIGWINCH || s == SIGTSTP || s == SIGTTIN ||
+		    s == SIGTTOU))) {
 			sigaddset(q, s);
 			k++;
 		}
@@ -551,7 +552,7 @@ open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
 {
 	struct stat st;
 	char dir[PATH_MAX];
-	int fd, exists;
+	int fd, exists, fixed;
 
 	out_init(o);
 	o->fmt = fmt;
@@ -639,11 +640,11 @@ open_(struct out *o, const char *path, enum out_fmt fmt, enum out_type type,
 		out_abort(o);
 		return -1;
 	}
-	if ((exists && unchangeable(o->dest)) || (split(o->dest, dir, sizeof
-	    dir) != NULL && unchangeable(dir))) {
+	if ((fixed = exists && unchangeable(o->dest)) || (split(o->dest, dir,
+	    sizeof dir) != NULL && unchangeable(dir))) {
 		err_set(e, path, 0, 0, "%s: an append-only or immutable %s "
 		    "(chattr +a, +i) cannot be replaced", strerror(EPERM),
-		    exists && unchangeable(o->dest) ? "file" : "folder");
+		    fixed ? "file" : "folder");
 		out_abort(o);
 		return -1;
 	}

@@ -309,7 +309,6 @@ static int
 nul_in_line(struct reader *r, const char *end)
 {
 	const char *z = memchr(r->lp, '\0', (size_t)(end - r->lp));
-
 	const unsigned char *b = (const unsigned char *)r->lp;
 
 	if (z == NULL)
