@@ -563,6 +563,20 @@ unprivileged() {
 	done
 }
 
+# term_in CALL ARGS...: selfattn ARGS with each call of CALL held 0.3 s
+# (tests/slowcall.c, preloaded as sc.so), sent SIGTERM 0.15 s in, when
+# it is in the first; its exit status in status.
+term_in() {
+	local call=$1
+	shift
+	SLOWCALL=$call SLOWCALL_US=300000 LD_PRELOAD=$PWD/sc.so "$SA" "$@" &
+	pid=$!
+	sleep 0.15
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+}
+
 @test "out: a signal before the renames at the end replaces nothing; one during them is too late, the run ends replaced and 0" {
 	[ -z "${ASAN_OPTIONS:-}" ] || skip "a preloaded library beside ASan's runtime"
 	cc -shared -fPIC -o sc.so "$ROOT/tests/slowcall.c"
@@ -572,22 +586,12 @@ unprivileged() {
 	# in the checks before the renames (signals held there)
 	echo old >y.csv
 	echo old >w.csv
-	SLOWCALL=faccessat SLOWCALL_US=300000 LD_PRELOAD=$PWD/sc.so "$SA" $a &
-	pid=$!
-	sleep 0.15
-	kill -TERM "$pid"
-	status=0
-	wait "$pid" || status=$?
+	term_in faccessat $a
 	[ "$status" -eq 143 ]
 	[ "$(cat y.csv w.csv)" = "$(printf 'old\nold')" ]
 	no_temps
 	# during the first rename: every file replaced, exit 0
-	SLOWCALL=renameat SLOWCALL_US=300000 LD_PRELOAD=$PWD/sc.so "$SA" $a &
-	pid=$!
-	sleep 0.15
-	kill -TERM "$pid"
-	status=0
-	wait "$pid" || status=$?
+	term_in renameat $a
 	[ "$status" -eq 0 ]
 	cat y.csv w.csv | cmp - new
 	no_temps
