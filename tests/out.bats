@@ -563,15 +563,16 @@ unprivileged() {
 	done
 }
 
-# term_in CALL ARGS...: selfattn ARGS with each call of CALL held 0.3 s
-# (tests/slowcall.c, preloaded as sc.so), sent SIGTERM 0.15 s in, when
-# it is in the first; its exit status in status.
+# term_in CALL ARGS...: selfattn ARGS with each call of CALL held 1 s
+# (tests/slowcall.c, preloaded as sc.so), sent SIGTERM 0.5 s in, when
+# it is in the first (a run of a few milliseconds); its exit status in
+# status.
 term_in() {
 	local call=$1
 	shift
-	SLOWCALL=$call SLOWCALL_US=300000 LD_PRELOAD=$PWD/sc.so "$SA" "$@" &
+	SLOWCALL=$call SLOWCALL_US=1000000 LD_PRELOAD=$PWD/sc.so "$SA" "$@" &
 	pid=$!
-	sleep 0.15
+	sleep 0.5
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?
