@@ -197,6 +197,7 @@ label_check(struct labels *l, const char *spec, const char *opt,
 	const char *file = spec[0] != '@' ? NULL : strcmp(spec, "@-") == 0 ?
 	    "<stdin>" : spec + 1;
 	size_t i;
+	int nf;
 
 	/* a file's blank lines at its end, past the n labels, are an
 	 * editor's, not labels (blank lines among them are empty ones) */
@@ -207,15 +208,15 @@ label_check(struct labels *l, const char *spec, const char *opt,
 		l->n = n;
 	if (l->n == n)
 		return 0;
+	nf = named_file(file, l);
 	return err_set(e, file, 0, 0, "%s: expected %zu label%s (one per %s), "
 	    "found %zu%s%s%s%s", opt, n, n == 1 ? "" : "s", keys ? "key" :
 	    "query", l->n, file == NULL && strchr(spec, ',') != NULL ?
 	    " (labels are separated by blanks, not commas)" : file != NULL &&
 	    l->n > 0 && l->n < n && strpbrk(l->s[0], " \t") != NULL ? " (a "
 	    "file holds a label a line: its blanks are the labels' own)" :
-	    "", named_file(file, l) ? " (to read the labels from that file, "
-	    "write @" : "", named_file(file, l) ? spec : "",
-	    named_file(file, l) ? ")" : "");
+	    "", nf ? " (to read the labels from that file, write @" : "",
+	    nf ? spec : "", nf ? ")" : "");
 }
 
 static int
