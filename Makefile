@@ -27,9 +27,9 @@ LIB = src/err.o src/mat.o src/num.o src/text.o src/npy.o src/rng.o \
 	src/complete.o src/progress.o
 HDR = src/err.h src/mat.h src/num.h src/text.h src/npy.h src/rng.h \
 	src/input.h src/out.h src/plan.h src/run.h src/merge.h src/attn.h \
-	src/attn_tmpl.h src/attn_isa.h src/gemm.h src/gemm_kern.h src/par.h \
-	src/label.h src/heat.h src/heat_page.h src/explain.h src/complete.h \
-	src/progress.h
+	src/attn_tmpl.h src/attn_isa.h src/gemm.h src/gemm_kern.h \
+	src/gemm_api.h src/par.h src/label.h src/heat.h src/heat_page.h \
+	src/explain.h src/complete.h src/progress.h
 TOOLS = tests/tools/catmat tests/tools/cmpmat tests/tools/numcheck \
 	tests/tools/rngdump tests/tools/npyhdr tests/tools/gemmcheck \
 	tests/tools/runstat tests/tools/expcheck tests/tools/tanhcheck \

@@ -1,0 +1,102 @@
+/*
+ * gemm_api.h - the entry points of gemm.h for one element type: the
+ * checks common to every level, then the level's table.  Included by
+ * gemm.c once for double and once for float, with these macros defined
+ * (it #undefs them at the end):
+ *
+ *   GA_T       element type (double or float)
+ *   GA_(name)  the public name: gemm_NAME or gemm_f32_NAME
+ *   GA_TAB     the table of kernels by enum gemm_isa (tab_d or tab_s)
+ *
+ * It defines GA_(zero), static, and the extern GA_(...) of gemm.h.
+ */
+
+/* C = 0 (overwrite) or C + 0 (add: -0 becomes +0, as C + a sum of
+ * none) for an empty k; nothing for accumulate. */
+static void GA_(zero)(size_t n, size_t m, GA_T *C, size_t ldc,
+    enum gemm_acc acc)
+{
+	for (size_t i = 0; acc != GEMM_ACCUMULATE && i < n; i++)
+		for (size_t j = 0; j < m; j++)
+			C[i * ldc + j] = acc == GEMM_ADD ? C[i * ldc + j] +
+			    (GA_T)0 : (GA_T)0;
+}
+
+size_t GA_(packed_size)(enum gemm_isa isa, size_t k, size_t m)
+{
+	return GA_TAB[isa]->packed_size(k, m);
+}
+
+size_t GA_(work_size)(enum gemm_isa isa, size_t n, size_t k, size_t m)
+{
+	return GA_TAB[isa]->work_size(n, k, m);
+}
+
+void GA_(pack_b)(enum gemm_isa isa, size_t k, size_t m, const GA_T *B,
+    size_t ldb, GA_T *Bp)
+{
+	if (k > 0 && m > 0)
+		GA_TAB[isa]->pack_b(k, m, B, ldb, Bp);
+}
+
+void GA_(pack_bt)(enum gemm_isa isa, size_t k, size_t m, const GA_T *Bt,
+    size_t ldb, GA_T *Bp)
+{
+	if (k > 0 && m > 0)
+		GA_TAB[isa]->pack_bt(k, m, Bt, ldb, Bp);
+}
+
+void GA_(packed)(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const GA_T *A, size_t lda, const GA_T *Bp, GA_T *C, size_t ldc,
+    enum gemm_acc acc, GA_T *work)
+{
+	if (n == 0 || m == 0)
+		return;
+	if (k == 0)
+		GA_(zero)(n, m, C, ldc, acc);
+	else
+		GA_TAB[isa]->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
+}
+
+void GA_(packed_max)(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const GA_T *A, size_t lda, const GA_T *Bp, GA_T *C, size_t ldc,
+    GA_T scale, GA_T *mx, GA_T *work)
+{
+	GA_TAB[isa]->packed_max(n, k, m, A, lda, Bp, C, ldc, scale, mx,
+	    work);
+}
+
+void GA_(packed_nz)(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const GA_T *A, size_t lda, const GA_T *Bp, GA_T *C, size_t ldc)
+{
+	if (n > 0 && m > 0 && k > 0)
+		GA_TAB[isa]->packed_nz(n, k, m, A, lda, Bp, C, ldc);
+}
+
+void GA_(nn)(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const GA_T *A, size_t lda, const GA_T *B, size_t ldb, GA_T *C,
+    size_t ldc, enum gemm_acc acc, GA_T *work)
+{
+	if (n == 0 || m == 0)
+		return;
+	if (k == 0)
+		GA_(zero)(n, m, C, ldc, acc);
+	else
+		GA_TAB[isa]->nn(n, k, m, A, lda, B, ldb, C, ldc, acc, work);
+}
+
+void GA_(nt)(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const GA_T *A, size_t lda, const GA_T *Bt, size_t ldb, GA_T *C,
+    size_t ldc, enum gemm_acc acc, GA_T *work)
+{
+	if (n == 0 || m == 0)
+		return;
+	if (k == 0)
+		GA_(zero)(n, m, C, ldc, acc);
+	else
+		GA_TAB[isa]->nt(n, k, m, A, lda, Bt, ldb, C, ldc, acc, work);
+}
+
+#undef GA_T
+#undef GA_
+#undef GA_TAB
