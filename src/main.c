@@ -682,23 +682,36 @@ bad_number(int rc, const char *opt, unsigned long long hi, const char *takes,
 	return usage_error("%s expects %s, found \"%s\"", opt, takes, arg);
 }
 
+/* Split "A<sep>B" at its first sep: A into buf (32 bytes, NUL
+ * terminated), and B's start returned; NULL when s has no sep or A does
+ * not fit. */
+static const char *
+split_at(const char *s, int sep, char buf[32])
+{
+	const char *p = strchr(s, sep);
+	size_t n;
+
+	if (p == NULL || (n = (size_t)(p - s)) >= 32)
+		return NULL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return p + 1;
+}
+
 /* Parse "A:B" with 0 <= A < B; -1 if it is not that, -2 if a number
  * is beyond SIZE_MAX. */
 static int
 parse_range(const char *s, size_t ab[2])
 {
 	unsigned long long a, b;
-	const char *colon = strchr(s, ':');
+	const char *rest;
 	char buf[32];
-	size_t n;
 	int rc;
 
-	if (colon == NULL || (n = (size_t)(colon - s)) >= sizeof buf)
+	if ((rest = split_at(s, ':', buf)) == NULL)
 		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
 	if ((rc = parse_uint(buf, 0, SIZE_MAX, &a)) != 0 ||
-	    (rc = parse_uint(colon + 1, 1, SIZE_MAX, &b)) != 0)
+	    (rc = parse_uint(rest, 1, SIZE_MAX, &b)) != 0)
 		return rc;
 	if (a >= b)
 		return -1;
@@ -713,23 +726,20 @@ static int
 parse_window(const char *s, long long *l, long long *r)
 {
 	unsigned long long a, b;
-	const char *comma = strchr(s, ',');
+	const char *rest;
 	char buf[32];
-	size_t n;
 	int rc;
 
-	if (comma == NULL) {
+	if (strchr(s, ',') == NULL) {
 		if ((rc = parse_uint(s, 0, LLONG_MAX, &a)) != 0)
 			return rc;
 		*l = *r = (long long)a;
 		return 0;
 	}
-	if ((n = (size_t)(comma - s)) >= sizeof buf)
+	if ((rest = split_at(s, ',', buf)) == NULL)
 		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
 	if ((rc = parse_uint(buf, 0, LLONG_MAX, &a)) != 0 ||
-	    (rc = parse_uint(comma + 1, 0, LLONG_MAX, &b)) != 0)
+	    (rc = parse_uint(rest, 0, LLONG_MAX, &b)) != 0)
 		return rc;
 	*l = (long long)a;
 	*r = (long long)b;

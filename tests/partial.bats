@@ -491,7 +491,8 @@ weights_j() {
 }
 
 @test "usage: ranges are A:B with A < B" {
-	for r in 5 3:3 4:2 a:b :4 4: -1:2; do
+	# a first number of 40 digits: longer than the split's buffer
+	for r in 5 3:3 4:2 a:b :4 4: -1:2 "$(printf %040d 1):2"; do
 		run "$SA" -Q rand:4x2 -K rand:4x2 -V rand:4x2 --key-range "$r"
 		[ "$status" -eq 2 ]
 		[ "${lines[0]}" = "selfattn: --key-range expects A:B with 0 <= A < B, found \"$r\"" ]

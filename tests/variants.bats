@@ -41,7 +41,7 @@ data_is() {
 
 @test "variants usage: --window takes W or L,R, distances >= 0" {
 	mkqkv
-	for bad in -1 x 1.5 -1,2 2,-1 1, ,1 1,2,3; do
+	for bad in -1 x 1.5 -1,2 2,-1 1, ,1 1,2,3 "$(printf %040d 1),2"; do
 		run "$SA" $B --window "$bad"
 		usage_is "--window expects W or L,R, distances >= 0, found \"$bad\""
 	done
