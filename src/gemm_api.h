@@ -8,18 +8,24 @@
  *   GA_(name)  the public name: gemm_NAME or gemm_f32_NAME
  *   GA_TAB     the table of kernels by enum gemm_isa (tab_d or tab_s)
  *
- * It defines GA_(zero), static, and the extern GA_(...) of gemm.h.
+ * It defines GA_(trivial), static, and the extern GA_(...) of gemm.h.
  */
 
-/* C = 0 (overwrite) or C + 0 (add: -0 becomes +0, as C + a sum of
- * none) for an empty k; nothing for accumulate. */
-static void GA_(zero)(size_t n, size_t m, GA_T *C, size_t ldc,
+/* Is C (n,m) (+)= A (n,k) . B done without the kernels: nothing when n
+ * or m is 0; for k = 0, C = 0 (overwrite) or C + 0 (add: -0 becomes
+ * +0, as C + a sum of none), nothing for accumulate.  1 if so. */
+static int GA_(trivial)(size_t n, size_t k, size_t m, GA_T *C, size_t ldc,
     enum gemm_acc acc)
 {
+	if (n == 0 || m == 0)
+		return 1;
+	if (k > 0)
+		return 0;
 	for (size_t i = 0; acc != GEMM_ACCUMULATE && i < n; i++)
 		for (size_t j = 0; j < m; j++)
 			C[i * ldc + j] = acc == GEMM_ADD ? C[i * ldc + j] +
 			    (GA_T)0 : (GA_T)0;
+	return 1;
 }
 
 size_t GA_(packed_size)(enum gemm_isa isa, size_t k, size_t m)
@@ -50,11 +56,7 @@ void GA_(packed)(enum gemm_isa isa, size_t n, size_t k, size_t m,
     const GA_T *A, size_t lda, const GA_T *Bp, GA_T *C, size_t ldc,
     enum gemm_acc acc, GA_T *work)
 {
-	if (n == 0 || m == 0)
-		return;
-	if (k == 0)
-		GA_(zero)(n, m, C, ldc, acc);
-	else
+	if (!GA_(trivial)(n, k, m, C, ldc, acc))
 		GA_TAB[isa]->packed(n, k, m, A, lda, Bp, C, ldc, acc, work);
 }
 
@@ -77,11 +79,7 @@ void GA_(nn)(enum gemm_isa isa, size_t n, size_t k, size_t m,
     const GA_T *A, size_t lda, const GA_T *B, size_t ldb, GA_T *C,
     size_t ldc, enum gemm_acc acc, GA_T *work)
 {
-	if (n == 0 || m == 0)
-		return;
-	if (k == 0)
-		GA_(zero)(n, m, C, ldc, acc);
-	else
+	if (!GA_(trivial)(n, k, m, C, ldc, acc))
 		GA_TAB[isa]->nn(n, k, m, A, lda, B, ldb, C, ldc, acc, work);
 }
 
@@ -89,11 +87,7 @@ void GA_(nt)(enum gemm_isa isa, size_t n, size_t k, size_t m,
     const GA_T *A, size_t lda, const GA_T *Bt, size_t ldb, GA_T *C,
     size_t ldc, enum gemm_acc acc, GA_T *work)
 {
-	if (n == 0 || m == 0)
-		return;
-	if (k == 0)
-		GA_(zero)(n, m, C, ldc, acc);
-	else
+	if (!GA_(trivial)(n, k, m, C, ldc, acc))
 		GA_TAB[isa]->nt(n, k, m, A, lda, Bt, ldb, C, ldc, acc, work);
 }
 
