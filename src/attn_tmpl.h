@@ -236,6 +236,44 @@ F(masked_out)(const struct attn_mask *mk, size_t i0, size_t nq, size_t jb,
 	return 1;
 }
 
+/* Do the masks hide nothing in the block of rows i0 .. i0+nq-1 and keys
+ * j0 .. j0+bc-1 (nq, bc >= 1)?  Causal and window: every i + shift - j
+ * of the block, from dmin (last key, first row) to dmax (first key, last
+ * row), within [0 (causal), ..] and [-wright, window]; the key range,
+ * key padding and --mask: every key of the block let through.  Then
+ * scores() takes the products' own path (scale and maxima as they are
+ * stored), the block of a causal run below its diagonal as the block
+ * of a run without masks: (a) of the bench with -c had cost as much as
+ * without, its per-element test of i - j a third of the time. */
+static int
+F(unmasked)(const struct attn_mask *mk, size_t i0, size_t nq, size_t j0,
+    size_t bc)
+{
+	long long first = (long long)i0 + mk->shift;
+	long long dmin = first - (long long)(j0 + bc - 1);
+	long long dmax = first + (long long)(nq - 1) - (long long)j0;
+	size_t i, j;
+
+	if ((mk->causal && dmin < 0) || (mk->window >= 0 && (dmax >
+	    mk->window || -dmin > mk->wright)) || mk->klo > j0 || mk->khi <
+	    j0 + bc)
+		return 0;
+	for (j = 0; mk->kpad != NULL && j < bc; j++)
+		if (mk->kpad[j0 + j])
+			return 0;
+	for (i = 0; mk->allow != NULL && i < nq; i++) {
+		const unsigned char *a = mk->allow + (i0 + i) * mk->ldallow +
+		    j0 * mk->callow;
+
+		for (j = 0; j < (mk->callow ? bc : 1); j++)
+			if (!a[j * mk->callow])
+				return 0;
+		if (mk->ldallow == 0)	/* one row for every query */
+			break;
+	}
+	return 1;
+}
+
 /* The width of block()'s copy of the queries: dk where gemm_packed can
  * use them in place (dk <= ATTN_BC, within one k block at every level),
  * else none (the copy would not be used, and dk may be huge). */
@@ -530,9 +568,7 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 	size_t i, j;
 	/* only the scale, in every row */
 	const int plain = h->softcap <= 0 && mk->add == NULL &&
-	    h->alibi == 0 && mk->allow == NULL && mk->kpad == NULL &&
-	    mk->klo <= j0 && mk->khi >= j0 + bc && !mk->causal &&
-	    mk->window < 0;
+	    h->alibi == 0 && F(unmasked)(mk, i0, nq, j0, bc);
 
 	if (h->additive) {
 		/* s_ij = sum_t va_t·tanh(qa_it + ka_jt), t in order */
@@ -619,15 +655,26 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 			s[j] = -(T)INFINITY;
 		for (j = mk->khi > j0 ? mk->khi - j0 : 0; j < bc; j++)
 			s[j] = -(T)INFINITY;
-		if (mk->causal || mk->window >= 0)
-			for (j = 0; j < bc; j++) {
-				long long d = ai - (long long)(j0 + j);
+		if (mk->causal || mk->window >= 0) {
+			/* the keys in reach, j0 + j in [lo, hi): ai - j
+			 * >= 0 (causal) and in [-wright, window] */
+			long long lo = 0, hi = (long long)bc;
+			long long a = ai - (long long)j0;	/* i - j0 */
 
-				/* d = i - j */
-				if ((mk->causal && d < 0) || (mk->window >= 0 &&
-				    (d > mk->window || -d > mk->wright)))
-					s[j] = -(T)INFINITY;
+			if (mk->causal && a + 1 < hi)
+				hi = a + 1;
+			if (mk->window >= 0) {
+				lo = a - mk->window > lo ? a - mk->window : lo;
+				if (a + mk->wright + 1 < hi)
+					hi = a + mk->wright + 1;
 			}
+			if (hi < lo)
+				hi = lo;
+			for (j = 0; (long long)j < lo && j < bc; j++)
+				s[j] = -(T)INFINITY;
+			for (j = hi > 0 ? (size_t)hi : 0; j < bc; j++)
+				s[j] = -(T)INFINITY;
+		}
 		if (mx != NULL)
 			mx[i] = F(rowmax)(s, bc, 1);
 	}

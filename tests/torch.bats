@@ -471,6 +471,34 @@ fails() {
 	torch_case large_bottom_right_mask 1e-15
 }
 
+@test "torch: n=300, m=600, --causal: blocks below the diagonal whole, on it cut" {
+	torch_case blocks_causal 1e-15
+}
+
+@test "torch: n=300, m=554, --causal=bottom-right: query 0 one key short of a block" {
+	torch_case blocks_causal_br 1e-15
+}
+
+@test "torch: n=300, m=600, --window 300,40: blocks inside the window whole" {
+	torch_case blocks_window 1e-15
+}
+
+@test "torch: n=300, m=600, --window 300,366: query 144 one key short of a block" {
+	torch_case blocks_window_edge 1e-15
+}
+
+@test "torch: n=300, m=600, --window 200,30 --causal=bottom-right" {
+	torch_case blocks_window_causal_br 1e-15
+}
+
+@test "torch: n=300, m=600, --key-padding in the first and last key blocks only" {
+	torch_case blocks_key_padding 1e-15
+}
+
+@test "torch: n=150, m=520, --mask letting whole blocks through, and one key less" {
+	torch_case blocks_mask 1e-15
+}
+
 # -- usage errors (exit 2): conflicting options ----------------------------------
 
 @test "torch usage: --in-proj with -q is an error naming both" {

@@ -1573,6 +1573,90 @@ def case_large_bottom_right_mask(rng):
     return large_case(rng, True)
 
 
+# Blocks the masks leave whole or cut: 300 queries (query blocks of 144,
+# 144 and 12) against 600 keys (key blocks of 256, 256 and 88).  Blocks
+# that no mask touches take the products' own path (scale and maxima as
+# they are stored), the others a pass that hides keys row by row: each
+# of these masks alone, so that a block taken for whole that is not
+# shows.  Y only (the weights would be 1.4 MB a case).
+
+@case
+def case_blocks_causal(rng):
+    return mod_case(rng, n=300, m=600, h=1, dk=4, causal=1, weights=False)
+
+
+@case
+def case_blocks_causal_br(rng):
+    # 554 keys: query 0 is at 254, one short of key block 0's last key
+    return mod_case(rng, n=300, m=554, h=1, dk=4, causal=2, weights=False)
+
+
+@case
+def case_blocks_window(rng):
+    return mod_case(rng, n=300, m=600, h=1, dk=4, window=(300, 40),
+                    weights=False)
+
+
+@case
+def case_blocks_window_edge(rng):
+    # query 144 reaches key 510, one short of key block 1's last key
+    return mod_case(rng, n=300, m=600, h=1, dk=4, window=(300, 366),
+                    weights=False)
+
+
+@case
+def case_blocks_window_causal_br(rng):
+    # keys i + 300 - 200 .. i + 300 (R capped at 0 by -c)
+    return mod_case(rng, n=300, m=600, h=1, dk=4, causal=2,
+                    window=(200, 30), weights=False)
+
+
+def blocks_allow(rng, n, m, h, allow, flag, files):
+    """Given Q, K, V (n, h*4), keys hidden where not allow (n, m):
+    o = sdpa(q, k, v, attn_mask=allow, 0.0, True, False)."""
+    dk, dv = 4, 2
+    Q, K, V = given_qkv(rng, n, m, h, dk, dv)
+    o, w = t_sdpa(*(t_heads(T(a), h) for a in (Q, K, V)),
+                  torch.from_numpy(allow))
+
+    def npf(dt):
+        q, k, v = (np_split(a.astype(dt), h) for a in (Q, K, V))
+        o, w, dead = np_attend(q, k, v, dt(1) / np.sqrt(dt(dk)),
+                               allow=allow)
+        return np_concat(o), w, dead
+    return Out("-Q Q.npy -K K.npy -V V.npy -H %d " % h + flag,
+               dict(Q=Q, K=K, V=V, **files), t_merge(o), w, npf,
+               weights=False)
+
+
+@case
+def case_blocks_key_padding(rng):
+    # padding keys in the first and last key blocks, none in the second,
+    # and not the first and last keys (a range would hide those)
+    n, m = 300, 600
+    pad = rng.random(m) < 0.1
+    pad[256:512] = False
+    pad[[1, 255, 512, 598]] = True
+    pad[[0, 599]] = False
+    allow = np.broadcast_to(~pad, (n, m)).copy()
+    return blocks_allow(rng, n, m, 1, allow, "--key-padding pad.npy",
+                        dict(pad=pad.astype(float)))
+
+
+@case
+def case_blocks_mask(rng):
+    # 150 queries (blocks of 144 and 6), 520 keys (256, 256, 8): the
+    # mask lets every key of some blocks through, hides a few of others
+    n, m = 150, 520
+    allow = rng.random((n, m)) > 0.25
+    allow[:144, 256:512] = True
+    allow[144:, :256] = True
+    allow[:144, :256] = True
+    allow[5, 200] = False               # one key of a block otherwise whole
+    return blocks_allow(rng, n, m, 2, allow, "--mask mask.csv",
+                        {"mask.csv": allow.astype(float)})
+
+
 # -- the log-sum-exp (--lse) --
 
 def t_lse_of(q, k, scale, allow=None, add=None):
