@@ -217,6 +217,45 @@ F(visible)(const struct attn_mask *mk, size_t i0, size_t nq, size_t *jlo,
 	return 1;
 }
 
+/* Is a byte of a[0 .. n-1] nonzero?  Eight at a time. */
+static int
+F(any_set)(const unsigned char *a, size_t n)
+{
+	uint64_t w, any = 0;
+	size_t j;
+
+	for (j = 0; n - j >= 8; j += 8) {
+		memcpy(&w, a + j, sizeof w);
+		any |= w;
+	}
+	for (; j < n; j++)
+		any |= a[j];
+	return any != 0;
+}
+
+/* Does a row i0 .. i0+nq-1 of --mask hold, among keys j0 .. j0+bc-1, a
+ * byte that is nonzero (v 1) or zero (v 0)?  The bytes are 0 and 1; a
+ * row's side by side are read eight at a time, or by memchr (a byte a
+ * key, with a test each, took 0.17 s of (a) of the bench given a causal
+ * mask as a matrix, where -c had no such pass). */
+static int
+F(mask_has)(const struct attn_mask *mk, size_t i0, size_t nq, size_t j0,
+    size_t bc, int v)
+{
+	size_t i, n = mk->callow ? bc : 1;
+
+	for (i = 0; i < nq; i++) {
+		const unsigned char *a = mk->allow + (i0 + i) * mk->ldallow +
+		    j0 * mk->callow;
+
+		if (v ? F(any_set)(a, n) : memchr(a, 0, n) != NULL)
+			return 1;
+		if (mk->ldallow == 0)	/* one row for every query */
+			break;
+	}
+	return 0;
+}
+
 /* Does --mask hide every key jb .. jb+bc-1 from every row i0 ..
  * i0+nq-1?  Then block() and weights() skip the block, as they skip
  * those outside the rows' window: its scores would all be -inf
@@ -227,21 +266,7 @@ static int
 F(masked_out)(const struct attn_mask *mk, size_t i0, size_t nq, size_t jb,
     size_t bc)
 {
-	size_t i, j, n = mk->callow ? bc : 1;
-
-	if (mk->allow == NULL)
-		return 0;
-	for (i = 0; i < nq; i++) {
-		const unsigned char *a = mk->allow + (i0 + i) * mk->ldallow +
-		    jb * mk->callow;
-
-		for (j = 0; j < n; j++)
-			if (a[j * mk->callow])
-				return 0;
-		if (mk->ldallow == 0)	/* one row for every query */
-			break;
-	}
-	return 1;
+	return mk->allow != NULL && !F(mask_has)(mk, i0, nq, jb, bc, 1);
 }
 
 /* Do the masks hide nothing in the block of rows i0 .. i0+nq-1 and keys
@@ -260,26 +285,12 @@ F(unmasked)(const struct attn_mask *mk, size_t i0, size_t nq, size_t j0,
 	long long first = (long long)i0 + mk->shift;
 	long long dmin = first - (long long)(j0 + bc - 1);
 	long long dmax = first + (long long)(nq - 1) - (long long)j0;
-	size_t i, j;
 
 	if ((mk->causal && dmin < 0) || (mk->window >= 0 && (dmax >
 	    mk->window || -dmin > mk->wright)) || mk->klo > j0 || mk->khi <
-	    j0 + bc)
+	    j0 + bc || (mk->kpad != NULL && F(any_set)(mk->kpad + j0, bc)))
 		return 0;
-	for (j = 0; mk->kpad != NULL && j < bc; j++)
-		if (mk->kpad[j0 + j])
-			return 0;
-	for (i = 0; mk->allow != NULL && i < nq; i++) {
-		const unsigned char *a = mk->allow + (i0 + i) * mk->ldallow +
-		    j0 * mk->callow;
-
-		for (j = 0; j < (mk->callow ? bc : 1); j++)
-			if (!a[j * mk->callow])
-				return 0;
-		if (mk->ldallow == 0)	/* one row for every query */
-			break;
-	}
-	return 1;
+	return mk->allow == NULL || !F(mask_has)(mk, i0, nq, j0, bc, 0);
 }
 
 /* The width of block()'s copy of the queries: dk where gemm_packed can
@@ -381,6 +392,8 @@ F(qfma)(T s, F(qvec) x, F(qvec) a)
  * bits: clang has no ?: on vectors in C.) */
 typedef T_INT F(ivec) __attribute__((vector_size(VBYTES)));
 typedef T_UINT F(uvec) __attribute__((vector_size(VBYTES)));
+typedef unsigned char F(bvec) __attribute__((vector_size(VBYTES /
+    sizeof(T))));		/* a byte a lane: masks */
 
 static inline TARGET __attribute__((always_inline)) F(vec)
 F(vsel)(F(ivec) m, F(vec) a, F(vec) b)
@@ -503,6 +516,67 @@ F(vldexp)(F(vec) p, F(vec) t)
 	return p * s1 * s2;
 }
 #endif
+
+/* s[j] = -inf where the byte a[j] is nonzero (on 1: key padding) or
+ * zero (on 0: --mask), j < n, a vector of lanes at a time (a branch a
+ * key, mispredicted on every other key of a random mask, took (a) of
+ * the bench with a mask of half zeros to 2.8 s, where a -inf --bias in
+ * the same places took 1.3). */
+static inline TARGET __attribute__((always_inline)) void
+F(hide)(T *s, const unsigned char *a, size_t n, int on)
+{
+	F(bvec) b;
+	F(ivec) m;
+	F(vec) x;
+	size_t j;
+
+	for (j = 0; n - j >= (size_t)VL; j += VL) {
+		memcpy(&b, a + j, sizeof b);
+		memcpy(&x, s + j, sizeof x);
+		m = __builtin_convertvector(b, F(ivec)) != 0;
+		x = F(vsel)(on ? m : ~m, F(vbc)(-(T)INFINITY), x);
+		memcpy(s + j, &x, sizeof x);
+	}
+	for (; j < n; j++)
+		s[j] = (a[j] != 0) == on ? -(T)INFINITY : s[j];
+}
+
+/* s[j] -= sl·|d - j|, j < n, d = i + shift - j0: ALiBi's term, except
+ * where d - j = 0, whose term is 0 whatever the slope (an infinite one,
+ * given or a float's overflow, gave inf·0 = NaN, where the term is the
+ * limit, the diagonal alone).  The distances are integers, computed in
+ * T a vector at a time where every one is exact (below 2^53, or 2^24
+ * in float), else a key at a time, each integer rounded once to T: one
+ * key at a time throughout, the conversion took 3.7 ns a score, (a) of
+ * the bench with --alibi 1.67 s against 1.18. */
+static inline TARGET __attribute__((always_inline)) void
+F(alibi)(T *s, size_t n, long long d, T sl)
+{
+	F(vec) io, x, t;
+	F(ivec) m;
+	size_t j = 0;
+	int l;
+
+	for (l = 0; l < VL; l++)
+		io[l] = (T)l;
+	if ((unsigned long long)(d < 0 ? -d : d) + n < (sizeof(T) ==
+	    sizeof(double) ? 1ULL << 53 : 1ULL << 24))
+		for (; n - j >= (size_t)VL; j += VL) {
+			/* d - j - l, exact */
+			t = F(vbc)((T)(d - (long long)j)) - io;
+			m = t != F(vbc)(0);
+			memcpy(&x, s + j, sizeof x);
+			t = F(vsel)(t < F(vbc)(0), -t, t);
+			x = F(vsel)(m, x - F(vbc)(sl) * t, x);
+			memcpy(s + j, &x, sizeof x);
+		}
+	for (; j < n; j++) {
+		long long e = d - (long long)j;
+
+		if (e != 0)
+			s[j] -= sl * (T)(e < 0 ? -e : e);
+	}
+}
 
 /* s[j] *= scale if scale is not 1, then returns the largest s[j] that
  * is not NaN, -inf if there is none (n == 0 included): one pass over
@@ -635,30 +709,20 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 				for (j = 0; j < bc; j++)
 					s[j] += (T)a[0];
 		}
-		if (h->alibi != 0) {
-			const T sl = (T)h->alibi;
-
-			/* at j = i the term is 0 whatever the slope: an
-			 * infinite one (given, or a float's overflow) gave
-			 * inf·0 = NaN, where it is the limit, the diagonal
-			 * alone */
-			for (j = 0; j < bc; j++) {
-				long long d = ai - (long long)(j0 + j);
-
-				if (d != 0)
-					s[j] -= sl * (T)(d < 0 ? -d : d);
-			}
-		}
+		if (h->alibi != 0)
+			F(alibi)(s, bc, ai - (long long)j0, (T)h->alibi);
 		if (mk->allow != NULL) {
 			const unsigned char *a = mk->allow +
 			    (i0 + i) * mk->ldallow + j0 * mk->callow;
 
-			for (j = 0; j < bc; j++)
-				s[j] = a[j * mk->callow] ? s[j] : -(T)INFINITY;
+			if (mk->callow != 0)
+				F(hide)(s, a, bc, 0);
+			else if (!a[0])	/* one column for every key */
+				for (j = 0; j < bc; j++)
+					s[j] = -(T)INFINITY;
 		}
 		if (mk->kpad != NULL)
-			for (j = 0; j < bc; j++)
-				s[j] = mk->kpad[j0 + j] ? -(T)INFINITY : s[j];
+			F(hide)(s, mk->kpad + j0, bc, 1);
 		for (j = 0; j < bc && j0 + j < mk->klo; j++)
 			s[j] = -(T)INFINITY;
 		for (j = mk->khi > j0 ? mk->khi - j0 : 0; j < bc; j++)

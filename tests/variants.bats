@@ -548,6 +548,20 @@ data_is() {
 			[ "$(cat w.csv)" = "$(printf '1,0,0\n0,1,0\n0,0,1')" ]
 		done
 	done
+	# 20 keys: the diagonal inside the vectors of every level (16
+	# floats at AVX-512), not only in the keys after them
+	awk 'BEGIN { for (i = 1; i <= 20; i++) print i "," 0 - i }' >b.csv
+	awk 'BEGIN { for (i = 0; i < 20; i++) { r = "";
+	    for (j = 0; j < 20; j++) r = r (j ? "," : "") (i == j);
+	    print r } }' >eye.csv
+	for s in inf 1e39; do
+		printf '%s\n' "$s" >sl.csv
+		for dt in f64 f32; do
+			"$SA" -Q b.csv -K b.csv -V b.csv --alibi=@sl.csv --dtype $dt -o y.csv -a w.csv
+			cmp y.csv b.csv
+			cmp w.csv eye.csv
+		done
+	done
 }
 
 @test "variants usage: --bo needs -w (it was ignored without one)" {

@@ -1635,9 +1635,9 @@ def case_blocks_key_padding(rng):
     # and not the first and last keys (a range would hide those)
     n, m = 300, 600
     pad = rng.random(m) < 0.1
-    pad[256:512] = False
-    pad[[1, 255, 512, 598]] = True
-    pad[[0, 599]] = False
+    pad[256:] = False
+    pad[[1, 255, 515, 598]] = True      # in the last block, off the
+    pad[[0, 599]] = False               # 8-byte words read at once
     allow = np.broadcast_to(~pad, (n, m)).copy()
     return blocks_allow(rng, n, m, 1, allow, "--key-padding pad.npy",
                         dict(pad=pad.astype(float)))
@@ -1652,7 +1652,9 @@ def case_blocks_mask(rng):
     allow[:144, 256:512] = True
     allow[144:, :256] = True
     allow[:144, :256] = True
-    allow[5, 200] = False               # one key of a block otherwise whole
+    allow[5, 203] = False               # one key of a block otherwise whole
+    allow[144:, 256:512] = False        # one key of a block otherwise hidden,
+    allow[146, 301] = True              # off the 8-byte words read at once
     return blocks_allow(rng, n, m, 2, allow, "--mask mask.csv",
                         {"mask.csv": allow.astype(float)})
 
