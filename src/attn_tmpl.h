@@ -41,8 +41,8 @@ F(exp1)(T v)
 	 * from 0 instead, and replaced at the end, since the underflow of
 	 * p·2^k (subnormal or 0) takes a microcode assist on Intel CPUs:
 	 * an exp of -inf took 13 ns where others take 0.7 (Sapphire
-	 * Rapids, AVX-512, and as much at AVX2), and a causal run spent
-	 * a sixth of its time there */
+	 * Rapids, AVX-512, and as much at AVX2): a tenth of (a) of the
+	 * bench with -c, a quarter of it with --window 256 */
 	v = z ? 0 : v;
 	v = v > T_EXP_HI ? T_EXP_HI : v;
 	/* round to nearest: adding 1.5·2^(mantissa bits) leaves k in the
@@ -260,7 +260,7 @@ F(mask_has)(const struct attn_mask *mk, size_t i0, size_t nq, size_t j0,
  * i0+nq-1?  Then block() and weights() skip the block, as they skip
  * those outside the rows' window: its scores would all be -inf
  * whatever Q and K give them, and it would add nothing (a causal mask
- * given as a matrix then costs about what -c does).  A -inf --bias is
+ * given as a matrix then skips the blocks -c skips).  A -inf --bias is
  * not skipped: a NaN score plus -inf is NaN, as in PyTorch. */
 static int
 F(masked_out)(const struct attn_mask *mk, size_t i0, size_t nq, size_t jb,
@@ -277,7 +277,7 @@ F(masked_out)(const struct attn_mask *mk, size_t i0, size_t nq, size_t jb,
  * scores() takes the products' own path (scale and maxima as they are
  * stored), the block of a causal run below its diagonal as the block
  * of a run without masks: (a) of the bench with -c had cost as much as
- * without, its per-element test of i - j a third of the time. */
+ * without, its per-element test of i - j a fifth of the time. */
 static int
 F(unmasked)(const struct attn_mask *mk, size_t i0, size_t nq, size_t j0,
     size_t bc)
