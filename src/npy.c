@@ -678,6 +678,18 @@ parse(const unsigned char *buf, size_t len, const char *name,
 	    dt.big == !npy_host_little()) {
 		/* the tool's own format, in this host's byte order */
 		memcpy(m->data, data, n * sizeof(double));
+	} else if ((!h.fortran || nd < 2) && dt.size == 1) {
+		/* bytes (a boolean mask): decode()'s 256 values looked up,
+		 * not a call an item (0.18 s for a 4096 x 4096 mask) */
+		double tab[256];
+		unsigned char c;
+
+		for (i = 0; i < 256; i++) {
+			c = (unsigned char)i;
+			tab[i] = decode(&c, &dt);
+		}
+		for (i = 0; i < n; i++)
+			m->data[i] = tab[data[i]];
 	} else if (!h.fortran || nd < 2) {
 		for (i = 0; i < n; i++)
 			m->data[i] = decode(data + i * dt.size, &dt);
