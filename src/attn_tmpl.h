@@ -692,6 +692,8 @@ F(scores)(const struct attn_head *h, size_t i0, size_t nq, const T *Q,
 		}
 		for (j = 0; j < bc; j++)
 			s[j] *= scale;
+		if (plain)	/* (weights(): mx NULL) nothing else to do */
+			continue;
 		if (h->softcap > 0) {
 			const T c = (T)h->softcap;
 
