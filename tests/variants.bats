@@ -539,27 +539,21 @@ data_is() {
 }
 
 @test "variants: an infinite ALiBi slope (given, or a float's overflow) leaves each query its own key, not NaN (inf·0 on the diagonal)" {
-	printf '1,2\n3,4\n5,6\n' >a.csv
-	for s in inf 1e39; do
-		printf '%s\n' "$s" >sl.csv
-		for dt in f64 f32; do
-			"$SA" -Q a.csv -K a.csv -V a.csv --alibi=@sl.csv --dtype $dt -o y.csv -a w.csv
-			[ "$(cat y.csv)" = "$(cat a.csv)" ]
-			[ "$(cat w.csv)" = "$(printf '1,0,0\n0,1,0\n0,0,1')" ]
-		done
-	done
-	# 20 keys: the diagonal inside the vectors of every level (16
-	# floats at AVX-512), not only in the keys after them
-	awk 'BEGIN { for (i = 1; i <= 20; i++) print i "," 0 - i }' >b.csv
-	awk 'BEGIN { for (i = 0; i < 20; i++) { r = "";
-	    for (j = 0; j < 20; j++) r = r (j ? "," : "") (i == j);
-	    print r } }' >eye.csv
-	for s in inf 1e39; do
-		printf '%s\n' "$s" >sl.csv
-		for dt in f64 f32; do
-			"$SA" -Q b.csv -K b.csv -V b.csv --alibi=@sl.csv --dtype $dt -o y.csv -a w.csv
-			cmp y.csv b.csv
-			cmp w.csv eye.csv
+	# 3 keys, and 20: the diagonal inside the vectors of every level
+	# (16 floats at AVX-512), not only in the keys after them
+	for n in 3 20; do
+		awk -v n=$n 'BEGIN { for (i = 1; i <= n; i++) print i "," 0 - i }' >a.csv
+		awk -v n=$n 'BEGIN { for (i = 0; i < n; i++) { r = "";
+		    for (j = 0; j < n; j++) r = r (j ? "," : "") (i == j);
+		    print r } }' >eye.csv
+		for s in inf 1e39; do
+			printf '%s\n' "$s" >sl.csv
+			for dt in f64 f32; do
+				"$SA" -Q a.csv -K a.csv -V a.csv --alibi=@sl.csv \
+				    --dtype $dt -o y.csv -a w.csv
+				cmp y.csv a.csv
+				cmp w.csv eye.csv
+			done
 		done
 	done
 }
