@@ -99,6 +99,8 @@ static const float exp_c_s[7] = {
 #define T_EXP_HI 710.0		/* exp > DBL_MAX */
 #define T_MAX DBL_MAX		/* a running maximum's cap (block()) */
 #define T_EXP_NRM 700.0		/* |x| <= it: 2^k and exp(x) normal */
+#define T_DIV_MIN 0x1p-900	/* divl(): s >= it and l <= T_DIV_LMAX, */
+#define T_DIV_LMAX 0x1p40	/* nothing underflows */
 #define T_LOG2E 0x1.71547652b82fep0
 #define T_ROUND 0x1.8p52
 #define T_ROUND_BITS ((int64_t)0x4338000000000000)
@@ -148,6 +150,8 @@ static const float exp_c_s[7] = {
 #undef T_LN2_LO
 #undef T_BIAS
 #undef T_MANT
+#undef T_DIV_MIN
+#undef T_DIV_LMAX
 #undef T_EXP_C
 #undef T_EXP_DEG
 #undef T_SIGN
@@ -180,6 +184,8 @@ static const float exp_c_s[7] = {
 #define T_EXP_HI 89.0f		/* exp > FLT_MAX */
 #define T_MAX FLT_MAX
 #define T_EXP_NRM 80.0f		/* |x| <= it: 2^k and exp(x) normal */
+#define T_DIV_MIN 0x1p-60f
+#define T_DIV_LMAX 0x1p40f
 #define T_LOG2E 0x1.715476p0f
 #define T_ROUND 0x1.8p23f
 #define T_ROUND_BITS ((int32_t)0x4b400000)

@@ -12,7 +12,9 @@
  * X512, defined for the real AVX-512 level only, has attn_tmpl.h do
  * three steps with AVX-512 instructions (vmax, vmin, vldexp there), and
  * X256, at the AVX2 level, two (vmax, vmin), its FMAs with constants
- * (vfmac) and the test of normal() with AVX2's intrinsics.
+ * (vfmac) and the test of normal() with AVX2's intrinsics.  FUSED, at
+ * both, says that FMA rounds once (at the generic level it is a
+ * multiply and an add), which divl() needs.
  */
 #define SUF CAT(T_SUF, 0)
 #define ISA GEMM_ISA_GENERIC
@@ -36,7 +38,9 @@
 #define VBYTES 32
 #define VACC 12
 #define X256
+#define FUSED
 #include "attn_tmpl.h"
+#undef FUSED
 #undef X256
 #undef SUF
 #undef ISA
@@ -60,7 +64,9 @@
 #ifndef GEMM_AVX512_EMULATE
 #define X512
 #endif
+#define FUSED
 #include "attn_tmpl.h"
+#undef FUSED
 #undef X512
 #undef SUF
 #undef ISA

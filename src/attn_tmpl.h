@@ -1524,6 +1524,41 @@ F(end)(size_t nq, size_t dv, void *Mv, void *Lv, void *Ov, size_t ldo,
 	return dead;
 }
 
+/* s[j] = s[j] / l, j < n, where l >= 1 (a row's sum) and s[j] is an
+ * exp, in [0, 1], or NaN.  At the FMA levels without a division where
+ * nothing underflows (every s[j] >= T_DIV_MIN, l <= T_DIV_LMAX; else the
+ * row divides): q = s·r with r = 1/l rounded, then q + (s - q·l)·r,
+ * whose bits are those of s / l.  r is within half an ulp of 1/l and q
+ * within one ulp of s/l, so the remainder s - q·l is exact in one FMA
+ * and the corrected q rounds to s/l (Markstein's theorem, IBM J. Res.
+ * Dev. 34(1), 1990; Muller et al., Handbook of Floating-Point
+ * Arithmetic).  A vector division of 8 doubles takes 16 cycles on
+ * Sapphire Rapids, which made it half of wrow()'s time in case (f) of
+ * the bench; the multiplication and two FMAs take 1.5.  expcheck checks
+ * the bits against the division. */
+static inline TARGET void
+F(divl)(T *s, size_t n, T l)
+{
+	size_t j;
+#ifdef FUSED
+	const T r = 1 / l;
+	int small = 0;
+
+	for (j = 0; j < n; j++)
+		small |= s[j] < T_DIV_MIN;
+	if (!small && l <= T_DIV_LMAX) {
+		for (j = 0; j < n; j++) {
+			const T q = s[j] * r;
+
+			s[j] = FMA(FMA(-q, l, s[j]), r, q);
+		}
+		return;
+	}
+#endif
+	for (j = 0; j < n; j++)
+		s[j] /= l;
+}
+
 /* One row of weights: w[j] = exp(s[j] - mx) / l as doubles, j < n,
  * for a row whose mx and l are not NaN (so s[j] <= mx or NaN); with
  * marks, -0.0 where s[j] is -inf (attn.h).  The exp is expv()'s, exp1's
@@ -1551,15 +1586,16 @@ F(wrow)(T *s, size_t n, T mx, T l, int marks, double *w)
 
 			s[j] = x >= -T_EXP_NRM ? F(exp1)(x) / l : F(exp1)(x + d);
 		}
-		l = 1;
-	} else
+	} else {
 		F(expv)(s, n, mx, 0, NULL);
+		F(divl)(s, n, l);
+	}
 	if (marks)
 		for (j = 0; j < n; j++)
-			w[j] = signbit(w[j]) ? -0.0 : (double)(s[j] / l);
-	else	/* a loop of its own: vector divisions */
+			w[j] = signbit(w[j]) ? -0.0 : (double)s[j];
+	else
 		for (j = 0; j < n; j++)
-			w[j] = (double)(s[j] / l);
+			w[j] = (double)s[j];
 }
 
 /* Does a row with final maximum mx and sum l have weights to compute:

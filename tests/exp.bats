@@ -2,7 +2,9 @@
 # The kernels' vectorised exp against libm: relative error <= 1e-15 in
 # double (normal results), <= 1e-6 in float; exact 0, inf and NaN; the
 # same bits for arguments in runs all within +-700 (+-80 in float),
-# which take a shorter way, and out of them.
+# which take a shorter way, and out of them; and the weights' exp(s -
+# mx) / l, which the FMA levels compute with no division, bit for bit
+# the division of that exp (expcheck's weights lines).
 # And their vectorised tanh (additive scores, soft-cap): <= 4e-16 in
 # double, <= 2e-7 in float; exact ±0, tiny x, ±1 and NaN; odd.
 

@@ -5,8 +5,12 @@
  * the result is normal; float: <= 1e-6 against exp in double.  Exact 0,
  * inf and NaN where libm gives them.  And N arguments within +-700 (+-80
  * in float) must give the same bits in runs all in range (the shorter
- * way) and out of one.  Prints "N passed, N failed" and exits 1 on any
- * failure.  SELFATTN_ISA picks the code path.
+ * way) and out of one.  And the weights (attn_ops()->weights, from kept
+ * scores): exp(s - mx) / l must be vexp's exp divided by l, bit for bit,
+ * where the FMA levels multiply by 1/l and correct the quotient (divl in
+ * attn_tmpl.h), with quotients near a midpoint between two numbers, and
+ * the rows that divide (a tiny exp, l > 2^40).  Prints "N passed, N
+ * failed" and exits 1 on any failure.  SELFATTN_ISA picks the code path.
  *
  * usage: expcheck N
  */
@@ -61,6 +65,122 @@ bad_float(float x, float got, double *worst)
 	if (rel > *worst)
 		*worst = rel;
 	return rel > 1e-6;
+}
+
+#define WM 40	/* keys a row of the weights' check */
+
+/* The weights of nq rows of WM keys from kept scores W (as doubles, the
+ * scores of type dtype), row maxima 0 and sums l (dtype), against
+ * vexp(s) / l in dtype; W is overwritten.  Returns the failures. */
+static size_t
+weights_bad(enum attn_dtype dtype, enum gemm_isa isa, size_t nq, double *W,
+    const void *l, size_t *pass)
+{
+	const struct attn_ops *o = attn_ops(dtype, isa);
+	struct attn_head h;
+	double *e = malloc(nq * WM * sizeof *e), *work, zd[ATTN_BR] = { 0 };
+	float *ef = (float *)e, zf[ATTN_BR] = { 0 };
+	size_t i, j, fail = 0;
+
+	memset(&h, 0, sizeof h);
+	h.m = WM;
+	h.dk = h.dv = 1;
+	h.br = nq;
+	h.mask.window = -1;
+	h.mask.khi = WM;
+	work = e ? malloc(o->work_size(&h) * o->size) : NULL;
+	if (work == NULL || nq > ATTN_BR) {
+		free(e);
+		fprintf(stderr, "expcheck: out of memory\n");
+		return 1;
+	}
+	/* the reference: vexp of each score, divided by l */
+	for (i = 0; i < nq * WM; i++)
+		if (dtype == ATTN_F64)
+			e[i] = W[i];
+		else
+			ef[i] = (float)W[i];
+	o->vexp(e, nq * WM);
+	for (i = 0; i < nq; i++)
+		for (j = 0; j < WM; j++)
+			if (dtype == ATTN_F64)
+				e[i * WM + j] /= ((const double *)l)[i];
+			else
+				ef[i * WM + j] /= ((const float *)l)[i];
+	o->weights(&h, 0, nq, NULL, 0, dtype == ATTN_F64 ? (void *)zd :
+	    (void *)zf, l, W, WM, 1, 0, work);
+	for (i = 0; i < nq * WM; i++) {
+		double want = dtype == ATTN_F64 ? e[i] : (double)ef[i];
+
+		if (memcmp(&want, &W[i], sizeof want) == 0) {
+			(*pass)++;
+			continue;
+		}
+		if (fail++ < 10)
+			fprintf(stderr, "weights (%s): %a, the division %a\n",
+			    dtype == ATTN_F64 ? "double" : "float", W[i], want);
+	}
+	free(work);
+	free(e);
+	return fail;
+}
+
+/* Rows of scores whose weights hit the cases of divl: exp in [e^-40, 1]
+ * over l in [1, 2^41], quotients within about an ulp of a midpoint
+ * between two numbers (l from the exp and a midpoint), tiny exps (below
+ * 2^-900, 2^-60 in float, whose quotients may be subnormal: the check of
+ * divl that sends them to a division fails here without it) and
+ * zeros. */
+static size_t
+check_weights(enum gemm_isa isa, size_t n, uint64_t *s, size_t *pass)
+{
+	enum { NQ = 16 };
+	double W[NQ * WM], Wf[NQ * WM], l[NQ];
+	float lf[NQ];
+	size_t t, i, j, fail = 0;
+
+	for (t = 0; t < n; t += NQ * WM) {
+		for (i = 0; i < NQ; i++) {
+			double u = (double)(next(s) >> 11) * 0x1p-53;
+
+			l[i] = exp2(41 * u);
+			lf[i] = (float)l[i];
+			for (j = 0; j < WM; j++) {
+				double *w = &W[i * WM + j];
+
+				u = (double)(next(s) >> 11) * 0x1p-53;
+				*w = -40 * u;
+				Wf[i * WM + j] = (double)(float)*w;
+				if (i % 4 == 3 && j == 7) {	/* tiny */
+					*w = -745 + 90 * u;
+					Wf[i * WM + j] = -104 + 60 * u;
+				}
+				if (i % 8 == 5 && j == 9)
+					*w = Wf[i * WM + j] = -INFINITY;
+			}
+			if (i % 2 == 1) {
+				/* l = e / mid: e / l a midpoint within an
+				 * ulp or so, mid = q + half an ulp of q for
+				 * the exp e of the row's first score */
+				double e = W[i * WM], q;
+				float ef = (float)Wf[i * WM], qf;
+
+				attn_ops(ATTN_F64, isa)->vexp(&e, 1);
+				attn_ops(ATTN_F32, isa)->vexp(&ef, 1);
+				q = e / exp2(40 * u);
+				qf = ef / (float)exp2(40 * u);
+				l[i] = (double)((long double)e / ((long double)q
+				    + ((long double)nextafter(q, 2) - q) / 2));
+				lf[i] = (float)((double)ef / ((double)qf +
+				    ((double)nextafterf(qf, 2) - qf) / 2));
+				l[i] = l[i] < 1 ? 1 : l[i];
+				lf[i] = lf[i] < 1 ? 1 : lf[i];
+			}
+		}
+		fail += weights_bad(ATTN_F64, isa, NQ, W, l, pass);
+		fail += weights_bad(ATTN_F32, isa, NQ, Wf, lf, pass);
+	}
+	return fail;
 }
 
 int
@@ -167,6 +287,7 @@ main(int argc, char *argv[])
 			pass += (size_t)!b + (size_t)!bf;
 		}
 	}
+	fail += check_weights(isa, n, &s, &pass);
 	printf("exp: largest relative error %.3g (double), %.3g (float)\n",
 	    worst, worstf);
 	printf("%zu passed, %zu failed\n", pass, fail);
