@@ -82,10 +82,12 @@ load(const struct explain_cfg *c, int i, int draw, struct rng *rng,
 	size_t rows, cols;
 
 	if (valued(i))
-		return input_dry(c->spec[i], rng, 1, &in->m, &in->sh, text, e);
+		return input_dry(c->spec[i], rng, INPUT_VALUES | (i == IN_MASK ?
+		    INPUT_BOOLS : 0), &in->m, &in->sh, text, e);
 	if (!draw || !input_is_generator(c->spec[i]))
 		return input_dry(c->spec[i], rng, 0, &in->m, &in->sh, text, e);
-	if (input_dry(c->spec[i], rng, 1, &in->m, &in->sh, text, e) != 0)
+	if (input_dry(c->spec[i], rng, INPUT_VALUES, &in->m, &in->sh, text,
+	    e) != 0)
 		return -1;
 	rows = in->m.rows;
 	cols = in->m.cols;
@@ -95,7 +97,8 @@ load(const struct explain_cfg *c, int i, int draw, struct rng *rng,
 	return 0;
 }
 
-/* The rows the plan's derived matrices, mask and key padding hold. */
+/* The bytes the plan's derived matrices, mask (unless the input's own
+ * booleans) and key padding hold. */
 static double
 derived(const struct plan *p, const struct plan_in in[IN_NROLES])
 {
@@ -104,7 +107,7 @@ derived(const struct plan *p, const struct plan_in in[IN_NROLES])
 
 	for (i = 0; i < p->nown; i++)
 		n += (double)p->own[i].rows * (double)p->own[i].cols * 8;
-	if (p->allow != NULL)
+	if (p->allow_buf != NULL)
 		n += (double)in[IN_MASK].m.rows * (double)in[IN_MASK].m.cols;
 	if (p->kpad != NULL)
 		n += (double)in[IN_KPAD].m.rows * (double)in[IN_KPAD].m.cols;
@@ -260,7 +263,8 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 		in[i].opt = c->opt[i];
 		if (load(c, i, draw, &rng, &in[i], &text, e) != 0)
 			goto done;
-		mb = (double)in[i].m.rows * (double)in[i].m.cols * 8;
+		mb = (double)in[i].m.rows * (double)in[i].m.cols *
+		    (in[i].m.bytes != NULL ? 1 : 8);
 		/* while text is parsed: the inputs before it, the text, its
 		 * numbers and the parser's scratch */
 		if (text > 0)

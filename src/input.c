@@ -236,11 +236,13 @@ generate(const char *spec, struct rng *r, struct mat *m, struct mat_shape *sh,
 
 #define KEEP_OPEN ((size_t)1 << 20)	/* bytes of a mapped file kept open */
 
-/* input_load, or with shape_only, input_dry's shape; *text (if not
- * NULL) = the bytes of text read, 0 for a .npy. */
+/* input_load, or with shape_only, input_dry's shape; with bools, as
+ * input_load_bools; *text (if not NULL) = the bytes of text read, 0 for
+ * a .npy. */
 static int
 load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
-    struct mat_shape *sh, int shape_only, size_t *text, struct err *e)
+    struct mat_shape *sh, int shape_only, int bools, size_t *text,
+    struct err *e)
 {
 	const char *name = spec, *kind;
 	struct stat st;
@@ -296,10 +298,10 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 	if (shape_only && npy)
 		rc = npy_shape((unsigned char *)buf, len, name, m, sh, e);
 	else if (npy_is((unsigned char *)buf, len) && map != MAP_FAILED) {
-		/* a mapped '<f8' file is used in place: the mapping is the
-		 * matrix's, unmapped by mat_free */
-		rc = npy_read_view((unsigned char *)buf, len, name, m, sh,
-		    &borrowed, e);
+		/* a mapped '<f8' file (or a mask's booleans) is used in
+		 * place: the mapping is the matrix's, unmapped by mat_free */
+		rc = (bools ? npy_read_bools : npy_read_view)((unsigned char *)
+		    buf, len, name, m, sh, &borrowed, e);
 		if (rc == 0 && borrowed) {
 			/* a large file is kept open: decoding reads the
 			 * key/value cache through it (run.c); a small one
@@ -314,7 +316,9 @@ load(const char *spec, struct rng *r, struct par *pool, struct mat *m,
 			return 0;
 		}
 	} else if (npy)
-		rc = npy_read((unsigned char *)buf, len, name, m, sh, e);
+		rc = bools ? npy_read_bools((unsigned char *)buf, len, name, m,
+		    sh, NULL, e) : npy_read((unsigned char *)buf, len, name, m,
+		    sh, e);
 	else if ((kind = container((unsigned char *)buf, len)) != NULL)
 		rc = err_set(e, name, 0, 0, "expected a .npy file or text, "
 		    "found %s: save each array by itself with np.save", kind);
@@ -338,16 +342,24 @@ int
 input_load(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct mat_shape *sh, struct err *e)
 {
-	return load(spec, r, pool, m, sh, 0, NULL, e);
+	return load(spec, r, pool, m, sh, 0, 0, NULL, e);
 }
 
 int
-input_dry(const char *spec, struct rng *r, int values, struct mat *m,
+input_load_bools(const char *spec, struct rng *r, struct par *pool,
+    struct mat *m, struct mat_shape *sh, struct err *e)
+{
+	return load(spec, r, pool, m, sh, 0, 1, NULL, e);
+}
+
+int
+input_dry(const char *spec, struct rng *r, int how, struct mat *m,
     struct mat_shape *sh, size_t *text, struct err *e)
 {
 	*text = 0;
-	if (values)
-		return load(spec, r, NULL, m, sh, 0, text, e);
+	if (how & INPUT_VALUES)
+		return load(spec, r, NULL, m, sh, 0, (how & INPUT_BOOLS) != 0,
+		    text, e);
 	if (input_is_generator(spec)) {
 		memset(m, 0, sizeof *m);
 		if (input_generator(spec, sh, e) < 0)
@@ -357,7 +369,7 @@ input_dry(const char *spec, struct rng *r, int values, struct mat *m,
 		/* the checks of mat_alloc() when the run draws it */
 		return mat_check(m->rows, m->cols, spec, e);
 	}
-	return load(spec, NULL, NULL, m, sh, 1, text, e);
+	return load(spec, NULL, NULL, m, sh, 1, 0, text, e);
 }
 
 int

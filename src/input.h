@@ -28,6 +28,13 @@
 int input_load(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct mat_shape *sh, struct err *e);
 
+/* As input_load, but a .npy of booleans ('|b1') in C order (or 1-D) is
+ * read as bytes (m->bytes, m->data NULL; mat.h), in place in its
+ * file's mapping when the file maps: a --mask takes a byte an element,
+ * not a double.  Any other input as input_load. */
+int input_load_bools(const char *spec, struct rng *r, struct par *pool,
+    struct mat *m, struct mat_shape *sh, struct err *e);
+
 /* For a matrix input_load left in its file's mapping (m->map), read in
  * place while the run computes: has that file been cut short or written
  * since (its size, or its time of last modification, not what they
@@ -40,14 +47,17 @@ int input_load(const char *spec, struct rng *r, struct par *pool,
  * -d, rsync -t) is not seen. */
 int input_changed(const struct mat *m, const char *name, struct err *e);
 
-/* For --dry-run: with values, input_load on one thread; else as
- * input_load, with the same checks and messages, but keeping only the
- * shape: m->rows, m->cols and sh set, m->data NULL (a shape-only
- * matrix).  A .npy header is parsed, its numbers are not read; text is
- * parsed and its numbers let go; a generator is not drawn.  *text =
+/* For --dry-run: how has INPUT_VALUES: input_load on one thread (and
+ * with INPUT_BOOLS, input_load_bools); else as input_load, with the
+ * same checks and messages, but keeping only the shape: m->rows,
+ * m->cols and sh set, m->data NULL (a shape-only matrix).  A .npy
+ * header is parsed, its numbers are not read; text is parsed and its
+ * numbers let go; a generator is not drawn.  *text =
  * the bytes of text read (0 for a .npy or a generator), which a run
  * holds while it parses them. */
-int input_dry(const char *spec, struct rng *r, int values, struct mat *m,
+#define INPUT_VALUES 1
+#define INPUT_BOOLS 2
+int input_dry(const char *spec, struct rng *r, int how, struct mat *m,
     struct mat_shape *sh, size_t *text, struct err *e);
 
 /* Check a generator spec ("rand:..." or "randn:...") and set sh to its

@@ -2209,8 +2209,9 @@ main(int argc, char *argv[])
 			in[i].name = strcmp(o.spec[i], "-") == 0 ? "<stdin>" :
 			    o.spec[i];
 			in[i].opt = role_opt[i].name;
-			if (input_load(o.spec[i], &rng, pool, &in[i].m,
-			    &in[i].sh, &e) != 0)
+			/* a mask of booleans as bytes, not doubles */
+			if ((i == IN_MASK ? input_load_bools : input_load)(
+			    o.spec[i], &rng, pool, &in[i].m, &in[i].sh, &e) != 0)
 				goto fail;
 		}
 		planned = 1;	/* plan_make sets p up first, plan_free undoes it */

@@ -135,9 +135,12 @@ mat_free(struct mat *m)
 		munmap(m->map, m->maplen);
 		if (m->fd >= 0)
 			close(m->fd);
-	} else
+	} else {
 		free(m->data);
+		free(m->bytes);
+	}
 	m->data = NULL;
+	m->bytes = NULL;
 	m->map = NULL;
 	m->maplen = 0;
 	m->rows = m->cols = 0;

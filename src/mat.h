@@ -2,9 +2,10 @@
  * mat.h - the one matrix type, and its allocator.
  *
  * A struct mat is a dense row-major matrix of doubles: element (i,j) is
- * data[i*cols + j].  Arrays of more than two dimensions (a stack of
- * heads, a batch) are held as a mat of prod(shape[0..ndim-2]) rows and
- * shape[ndim-1] columns, with the full shape beside it in a struct mat_shape.
+ * data[i*cols + j] (or of booleans, bytes[i*cols + j], for a mask).
+ * Arrays of more than two dimensions (a stack of heads, a batch) are
+ * held as a mat of prod(shape[0..ndim-2]) rows and shape[ndim-1]
+ * columns, with the full shape beside it in a struct mat_shape.
  */
 #ifndef MAT_H
 #define MAT_H
@@ -20,7 +21,11 @@
 struct mat {
 	size_t rows, cols;
 	double *data;
-	void *map;		/* not NULL: data lies in this memory mapping */
+	unsigned char *bytes;	/* not NULL, data NULL: booleans, a byte each
+				 * (0 false, else true), as
+				 * input_load_bools() reads a mask */
+	void *map;		/* not NULL: data (or bytes) lies in this
+				 * memory mapping */
 	size_t maplen;		/* (of a .npy file), which mat_free unmaps */
 	int fd;			/* with map: the file, open (a large one; else
 				 * -1), which mat_free closes; data lies
@@ -80,8 +85,8 @@ int mat_check(size_t rows, size_t cols, const char *what, struct err *e);
 int mat_alloc(struct mat *m, size_t rows, size_t cols, const char *what,
     struct err *e);
 
-/* Free m's data, or unmap its mapping, and leave it empty (safe on an
- * empty mat). */
+/* Free m's data or bytes, or unmap its mapping, and leave it empty
+ * (safe on an empty mat). */
 void mat_free(struct mat *m);
 
 /* Set sh to the 2-D shape (rows, cols). */

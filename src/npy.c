@@ -566,10 +566,17 @@ npy_read(const unsigned char *buf, size_t len, const char *name,
 	return npy_read_view(buf, len, name, m, sh, NULL, e);
 }
 
-/* npy_read_view, or with shape_only, npy_shape. */
+/* What parse() makes of the numbers. */
+enum how {
+	VALUES,		/* npy_read_view */
+	SHAPE,		/* npy_shape: none */
+	BOOLS		/* npy_read_bools */
+};
+
+/* npy_read_view, npy_shape or npy_read_bools, as how says. */
 static int
 parse(const unsigned char *buf, size_t len, const char *name,
-    struct mat *m, struct mat_shape *sh, int *borrowed, int shape_only,
+    struct mat *m, struct mat_shape *sh, int *borrowed, enum how how,
     struct err *e)
 {
 	struct parser p;
@@ -662,9 +669,20 @@ parse(const unsigned char *buf, size_t len, const char *name,
 	data = buf + p.end;
 	m->rows = rows;
 	m->cols = cols;
-	if (shape_only)
+	if (how == SHAPE)
 		;
-	else if (borrowed != NULL && n > 0 && (!h.fortran || nd < 2) &&
+	else if (how == BOOLS && n > 0 && dt.kind == 'b' && (!h.fortran ||
+	    nd < 2)) {
+		/* a mask's booleans as their bytes, in place if it may */
+		if (borrowed != NULL) {
+			m->bytes = (unsigned char *)(uintptr_t)data;
+			*borrowed = 1;
+		} else if ((m->bytes = mat_buf(n, 1, name, e)) == NULL) {
+			m->rows = m->cols = 0;
+			return -1;
+		} else
+			memcpy(m->bytes, data, n);
+	} else if (borrowed != NULL && n > 0 && (!h.fortran || nd < 2) &&
 	    dt.kind == 'f' && dt.size == 8 && dt.big == !npy_host_little() &&
 	    (uintptr_t)data % sizeof(double) == 0) {
 		/* the tool's own format, in place: no copy */
@@ -726,14 +744,21 @@ int
 npy_read_view(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct mat_shape *sh, int *borrowed, struct err *e)
 {
-	return parse(buf, len, name, m, sh, borrowed, 0, e);
+	return parse(buf, len, name, m, sh, borrowed, VALUES, e);
+}
+
+int
+npy_read_bools(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct mat_shape *sh, int *borrowed, struct err *e)
+{
+	return parse(buf, len, name, m, sh, borrowed, BOOLS, e);
 }
 
 int
 npy_shape(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct mat_shape *sh, struct err *e)
 {
-	return parse(buf, len, name, m, sh, NULL, 1, e);
+	return parse(buf, len, name, m, sh, NULL, SHAPE, e);
 }
 
 int

@@ -58,6 +58,17 @@ int npy_read_view(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct mat_shape *sh, int *borrowed, struct err *e);
 
 /*
+ * As npy_read_view (borrowed NULL: as npy_read), and also: a boolean
+ * array ('|b1' or '?') in C order, or of at most one dimension, is held
+ * as its bytes, m->bytes (0 false, else true, as numpy reads them) and
+ * m->data NULL, an eighth of the doubles: in buf when borrowed is not
+ * NULL (*borrowed set to 1, with the same rules), else a copy.  For a
+ * mask.
+ */
+int npy_read_bools(const unsigned char *buf, size_t len, const char *name,
+    struct mat *m, struct mat_shape *sh, int *borrowed, struct err *e);
+
+/*
  * As npy_read, with every check, but the numbers neither read nor
  * converted: m->rows, m->cols and sh set, m->data NULL (a shape-only
  * matrix, for --dry-run).

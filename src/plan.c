@@ -733,7 +733,8 @@ score_shape(struct plan *p, const struct plan_in *in, size_t st[4],
 
 /* --mask: boolean, 0 hides; any other value is refused, with its
  * position (from 0, as sequences, heads, queries and keys are numbered
- * everywhere) and a pointer to --bias. */
+ * everywhere) and a pointer to --bias.  Booleans read as bytes
+ * (input_load_bools) are used as they are: every byte is a boolean. */
 static int
 mask(struct plan *p, const struct plan_in *in, struct err *e)
 {
@@ -745,6 +746,10 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 		return 0;
 	if (score_shape(p, in, p->ms, e) != 0)
 		return -1;
+	if (in->m.bytes != NULL) {
+		p->allow = in->m.bytes;
+		return 0;
+	}
 	if (in->m.data == NULL)		/* shape-only: the shape is right */
 		return 0;
 	n = nd >= 2 ? in->sh.dim[nd - 2] : 1;	/* its query rows */
@@ -770,10 +775,11 @@ mask(struct plan *p, const struct plan_in *in, struct err *e)
 		    "attend), found %g at %s: give values added to the "
 		    "scores with --bias", who(w, in), x, at);
 	}
-	if ((p->allow = mat_buf(cnt, 1, in->name, e)) == NULL)
+	if ((p->allow_buf = mat_buf(cnt, 1, in->name, e)) == NULL)
 		return -1;
 	for (i = 0; i < cnt; i++)
-		p->allow[i] = in->m.data[i] != 0;
+		p->allow_buf[i] = in->m.data[i] != 0;
+	p->allow = p->allow_buf;
 	return 0;
 }
 
@@ -1100,14 +1106,14 @@ plan_free(struct plan *p)
 
 	for (i = 0; i < p->nown; i++)
 		mat_free(&p->own[i]);
-	free(p->allow);
+	free(p->allow_buf);
 	free(p->kpad);
 	free(p->qpad);
 	free(p->slopes);
 	free(p->klen);
 	free(p->qlen);
 	p->nown = 0;
-	p->allow = p->kpad = p->qpad = NULL;
+	p->allow = p->allow_buf = p->kpad = p->qpad = NULL;
 	p->slopes = NULL;
 	p->klen = p->qlen = NULL;
 }

@@ -106,8 +106,10 @@ struct plan {
 	const double *bq, *bk, *bv, *bo, *va;
 	/* --mask, per batch b and head h at b·ms[0] + h·ms[1], query row
 	 * i at i·ms[2], key j at j·ms[3] (0: shared, a broadcast axis of
-	 * 1); --bias the same with bs[] */
-	unsigned char *allow;
+	 * 1); --bias the same with bs[].  allow is the input's own bytes
+	 * (a .npy of booleans) or allow_buf, the plan's copy of its 0/1 */
+	const unsigned char *allow;
+	unsigned char *allow_buf;
 	size_t ms[4];
 	const double *bias;
 	size_t bs[4];

@@ -161,19 +161,21 @@ out_of_memory() {
 # l.csv) run once for every allocation it makes, with that one failing
 # (tests/failalloc.c, preloaded): each run exits 0 and writes what the
 # run without a failure wrote, or exits 1 with one line "selfattn: ...",
-# no usage text, and no file.  Not under ASan, whose allocator is its
-# own.
+# no usage text, and no file.  Standard input is a pipe of the file
+# EACH_IN (empty if unset).  Not under ASan, whose allocator is its own.
 each_alloc_fails() {
 	local n count
 	[ -z "${ASAN_OPTIONS:-}" ] || skip "ASan's allocator replaces malloc"
 	cc -shared -fPIC -o fa.so "$ROOT/tests/failalloc.c"
-	FAILALLOC_COUNT=count LD_PRELOAD=$PWD/fa.so "$@"
+	FAILALLOC_COUNT=count LD_PRELOAD=$PWD/fa.so "$@" \
+	    < <(cat "${EACH_IN:-/dev/null}")
 	count=$(cat count)
 	[ "$count" -gt 10 ]
 	cat o.csv w.csv l.csv >want 2>/dev/null || true
 	for ((n = 0; n < count; n++)); do
 		rm -f o.csv w.csv l.csv
-		FAILALLOC=$n LD_PRELOAD=$PWD/fa.so run --separate-stderr "$@"
+		FAILALLOC=$n LD_PRELOAD=$PWD/fa.so run --separate-stderr "$@" \
+		    < <(cat "${EACH_IN:-/dev/null}")
 		if [ "$status" -eq 0 ]; then
 			cat o.csv w.csv l.csv 2>/dev/null | cmp - want
 			continue
@@ -196,6 +198,12 @@ each_alloc_fails() {
 	each_alloc_fails "$SA" -j 2 -x randn:40x8 -q randn:8x8 -k randn:8x8 \
 	    -v randn:8x8 -w randn:8x8 -H 2 --dtype f32 -o o.csv \
 	    --heatmap h.svg
+	# a mask of booleans from a pipe: its bytes copied
+	{ "$ROOT/tests/tools/npyhdr" -t '|b1' 3 3; printf '\001\000\001\001\001\000\000\001\001'; } >m.npy
+	EACH_IN=m.npy each_alloc_fails "$SA" -j 1 -Q q.csv -K q.csv -V q.csv \
+	    --mask - -a w.csv -o o.csv
+	# (the weights of the run with no failure: query 0 sees keys 0, 2)
+	sed -n 4p want | grep -q '^[^,]*,0,'
 }
 
 @test "memory: any allocation of --merge that fails ends it with exit 1, no usage text, no file" {

@@ -6,7 +6,10 @@
  * MAT_MAXDIM dimensions whose product is the matrix (rows = all but
  * the last dimension); a failure must leave m empty and say why.  An
  * array that reads back is written again (a '<f8' header + the data) and
- * must read back to the same shape and the same bits.
+ * must read back to the same shape and the same bits.  npy_read_bools
+ * (a mask's reader) must accept and refuse the same files with the same
+ * message, and give the same shape and, for booleans held as bytes, the
+ * same truths.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,11 +34,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned char *buf;
-	struct mat m, m2;
-	struct mat_shape sh, sh2;
-	struct err e;
+	struct mat m, m2, mb;
+	struct mat_shape sh, sh2, shb;
+	struct err e, eb;
 	size_t i, n, hl, nb;
-	int rc;
+	int rc, rcb;
 
 	if ((buf = malloc(size ? size : 1)) == NULL)
 		return 0;
@@ -43,7 +46,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&m, 0, sizeof m);
 	memset(&e, 0, sizeof e);
 	rc = npy_read(buf, size, "in.npy", &m, &sh, &e);
+	memset(&eb, 0, sizeof eb);
+	rcb = npy_read_bools(buf, size, "in.npy", &mb, &shb, NULL, &eb);
 	free(buf);
+	check(rcb == rc && strcmp(eb.msg, e.msg) == 0, "npy_read_bools "
+	    "accepts and refuses as npy_read");
+	if (rc == 0) {
+		check(mb.rows == m.rows && mb.cols == m.cols && shb.ndim ==
+		    sh.ndim && memcmp(shb.dim, sh.dim, sizeof sh.dim) == 0,
+		    "npy_read_bools gives npy_read's shape");
+		check((mb.bytes == NULL) != (mb.data == NULL) || m.rows *
+		    m.cols == 0, "bytes or numbers");
+		for (i = 0; mb.bytes != NULL && i < m.rows * m.cols; i++)
+			check((mb.bytes[i] != 0) == (m.data[i] != 0),
+			    "a byte is its boolean");
+		for (i = 0; mb.data != NULL && i < m.rows * m.cols; i++)
+			check(memcmp(&mb.data[i], &m.data[i], sizeof(double))
+			    == 0, "numbers as npy_read's");
+	}
+	mat_free(&mb);
 	if (rc != 0) {
 		check(rc == -1, "npy_read returns 0 or -1");
 		check(m.data == NULL && m.rows == 0 && m.cols == 0,
