@@ -28,10 +28,11 @@
 int input_load(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct mat_shape *sh, struct err *e);
 
-/* As input_load, but a .npy of booleans ('|b1') in C order (or 1-D) is
- * read as bytes (m->bytes, m->data NULL; mat.h), in place in its
- * file's mapping when the file maps: a --mask takes a byte an element,
- * not a double.  Any other input as input_load. */
+/* As input_load, but a .npy of booleans, or of 0s and 1s, in C order
+ * (or 1-D) is read as bytes (npy_read_bools: m->bytes, m->data NULL),
+ * in place in its file's mapping when the file maps and its items are
+ * bytes: a --mask takes a byte an element, not a double.  Any other
+ * input as input_load. */
 int input_load_bools(const char *spec, struct rng *r, struct par *pool,
     struct mat *m, struct mat_shape *sh, struct err *e);
 

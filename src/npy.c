@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "npy.h"
@@ -566,6 +567,52 @@ npy_read(const unsigned char *buf, size_t len, const char *name,
 	return npy_read_view(buf, len, name, m, sh, NULL, e);
 }
 
+/* A mask's n items as bytes, into m->bytes: booleans as they are (any
+ * byte but 0 true, as numpy reads them), other items as 0 and 1 if
+ * every one is 0 or 1; items of one byte in data itself when borrowed
+ * is not NULL (*borrowed = 1).  Returns 1; 0 when an item is neither 0
+ * nor 1, m->bytes NULL (the caller reads numbers, whose check names it);
+ * or -1 with e set. */
+static int
+read_bools(const unsigned char *data, size_t n, const struct dtype *dt,
+    struct mat *m, int *borrowed, const char *name, struct err *e)
+{
+	double tab[256], v;
+	unsigned char c;
+	size_t i;
+
+	if (dt->size == 1 && dt->kind != 'b') {
+		for (i = 0; i < 256; i++) {
+			c = (unsigned char)i;
+			tab[i] = decode(&c, dt);
+		}
+		for (i = 0; i < n; i++)
+			if (tab[data[i]] != 0 && tab[data[i]] != 1)
+				return 0;
+	}
+	if (dt->size == 1 && borrowed != NULL) {
+		m->bytes = (unsigned char *)(uintptr_t)data;
+		*borrowed = 1;
+		return 1;
+	}
+	if ((m->bytes = mat_buf(n, 1, name, e)) == NULL)
+		return -1;
+	if (dt->size == 1) {
+		memcpy(m->bytes, data, n);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		v = decode(data + i * dt->size, dt);
+		if (v != 0 && v != 1) {
+			free(m->bytes);
+			m->bytes = NULL;
+			return 0;
+		}
+		m->bytes[i] = v != 0;
+	}
+	return 1;
+}
+
 /* What parse() makes of the numbers. */
 enum how {
 	VALUES,		/* npy_read_view */
@@ -671,17 +718,12 @@ parse(const unsigned char *buf, size_t len, const char *name,
 	m->cols = cols;
 	if (how == SHAPE)
 		;
-	else if (how == BOOLS && n > 0 && dt.kind == 'b' && (!h.fortran ||
-	    nd < 2)) {
-		/* a mask's booleans as their bytes, in place if it may */
-		if (borrowed != NULL) {
-			m->bytes = (unsigned char *)(uintptr_t)data;
-			*borrowed = 1;
-		} else if ((m->bytes = mat_buf(n, 1, name, e)) == NULL) {
+	else if (how == BOOLS && n > 0 && (!h.fortran || nd < 2) &&
+	    (k = read_bools(data, n, &dt, m, borrowed, name, e)) != 0) {
+		if (k < 0) {
 			m->rows = m->cols = 0;
 			return -1;
-		} else
-			memcpy(m->bytes, data, n);
+		}
 	} else if (borrowed != NULL && n > 0 && (!h.fortran || nd < 2) &&
 	    dt.kind == 'f' && dt.size == 8 && dt.big == !npy_host_little() &&
 	    (uintptr_t)data % sizeof(double) == 0) {

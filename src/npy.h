@@ -58,12 +58,14 @@ int npy_read_view(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct mat_shape *sh, int *borrowed, struct err *e);
 
 /*
- * As npy_read_view (borrowed NULL: as npy_read), and also: a boolean
- * array ('|b1' or '?') in C order, or of at most one dimension, is held
- * as its bytes, m->bytes (0 false, else true, as numpy reads them) and
- * m->data NULL, an eighth of the doubles: in buf when borrowed is not
- * NULL (*borrowed set to 1, with the same rules), else a copy.  For a
- * mask.
+ * As npy_read_view (borrowed NULL: as npy_read), but an array in C
+ * order, or of at most one dimension, of booleans ('|b1' or '?'), or of
+ * any type whose every item is 0 or 1, is held as bytes: m->bytes (0
+ * false, else true: a boolean's byte is as numpy reads it) and m->data
+ * NULL, an eighth of the doubles.  Items of one byte (booleans, i1, u1)
+ * lie in buf when borrowed is not NULL (*borrowed set to 1, with the
+ * same rules); the others are copied.  For a mask: an array with any
+ * other value is read as numbers, for the caller's check to name it.
  */
 int npy_read_bools(const unsigned char *buf, size_t len, const char *name,
     struct mat *m, struct mat_shape *sh, int *borrowed, struct err *e);

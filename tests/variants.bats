@@ -720,14 +720,15 @@ data_is() {
 	[ "$(sed -n 2p w1.csv)" = "1,0,0" ]
 }
 
-@test "variants: a .npy --mask of bools is read as its bytes, any nonzero byte true (as numpy reads it), from a file, a pipe or in Fortran order; --dry-run counts a byte a key" {
+@test "variants: a .npy --mask of bools, or of 0 and 1, is held as bytes, any nonzero boolean true (as numpy reads it), from a file, a pipe or in Fortran order; --dry-run counts a byte a key" {
 	mkqkv
 	printf '1,0,1\n1,0,0\n' > m.csv
 	{ "$ROOT/tests/tools/npyhdr" -t '|b1' 2 3; printf '\001\000\002\377\000\000'; } > b.npy
 	{ "$ROOT/tests/tools/npyhdr" -t '|u1' 2 3; printf '\001\000\001\001\000\000'; } > u.npy
+	{ "$ROOT/tests/tools/npyhdr" -t '>i2' 2 3; printf '\000\001\000\000\000\001\000\001\000\000\000\000'; } > i.npy
 	run "$SA" $B --mask m.csv -a w1.csv -o y1.csv
 	[ "$status" -eq 0 ]
-	for m in b.npy u.npy "$ROOT/tests/data/npy/b1_f.npy"; do
+	for m in b.npy u.npy i.npy "$ROOT/tests/data/npy/b1_f.npy"; do
 		run "$SA" $B --mask "$m" -a w2.csv -o y2.csv
 		[ "$status" -eq 0 ]
 		cmp y1.csv y2.csv
@@ -736,18 +737,23 @@ data_is() {
 	"$SA" $B --mask - -a w3.csv -o y3.csv < b.npy
 	cmp y1.csv y3.csv
 	cmp w1.csv w3.csv
-	# Q, K, V: 16 doubles, 128 bytes; the booleans 6 bytes, used as
-	# they are; 0/1 as uint8 are read as 6 doubles, and copied to bytes
-	run "$SA" --dry-run $B --mask b.npy
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"peak: inputs 134 B, derived 0 B,"* ]]
-	run "$SA" --dry-run $B --mask u.npy
+	# Q, K, V: 16 doubles, 128 bytes; the mask 6 bytes, from any .npy;
+	# text is read as 6 doubles, then copied to bytes
+	for m in b.npy u.npy i.npy; do
+		run "$SA" --dry-run $B --mask $m
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"peak: inputs 134 B, derived 0 B,"* ]]
+	done
+	run "$SA" --dry-run $B --mask m.csv
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"peak: inputs 176 B, derived 6 B,"* ]]
-	# a uint8 of 2 is no boolean
+	# a uint8 of 2, an int16 of -1, are no booleans (from a pipe too)
 	{ "$ROOT/tests/tools/npyhdr" -t '|u1' 2 3; printf '\001\000\002\001\000\000'; } > u2.npy
 	run "$SA" $B --mask u2.npy
 	data_is '--mask u2.npy: expected 0 or 1 (1 = may attend), found 2 at query 0, key 2: give values added to the scores with --bias'
+	{ "$ROOT/tests/tools/npyhdr" -t '<i2' 2 3; printf '\001\000\000\000\001\000\001\000\000\000\377\377'; } > i2.npy
+	run "$SA" $B --mask - < i2.npy
+	data_is '--mask <stdin>: expected 0 or 1 (1 = may attend), found -1 at query 1, key 2: give values added to the scores with --bias'
 }
 
 @test "variants data: --bias has the shapes of --mask" {
