@@ -651,6 +651,21 @@ term_in() {
 	done
 }
 
+@test "out: a .npy --mask of booleans, used in place, cut short during the run is a data error naming it" {
+	{ "$ROOT/tests/tools/npyhdr" -t '|b1' 5 100; printf '\001%.0s' $(seq 500); } >M.npy
+	echo OLD >y.csv
+	mkfifo pad
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_sigbus=0" \
+	    "$SA" -Q randn:5x4 -K randn:100x4 -V randn:100x4 --mask M.npy \
+	    --key-padding pad -o y.csv 2>err &
+	pid=$!
+	exec 7>pad	# M.npy is loaded
+	: >M.npy
+	printf '0\n%.0s' $(seq 100) >&7
+	exec 7>&-
+	ends_keeping_old "selfattn: M.npy: the file was cut short while it was read"
+}
+
 # hold_on_pad K CMD: run selfattn with K.npy (100 x 4) used in place, held
 # by --key-padding from a FIFO while CMD changes K.npy; its status and
 # message are left for ends_keeping_old or the caller's wait.
