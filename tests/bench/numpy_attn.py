@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """NumPy side of `make bench` (tests/bench/run.sh).
 
-    numpy_attn.py run -x X -q WQ -k WK -v WV [-w WO] [-H N] -o OUT [-a W]
+    numpy_attn.py run -x X -q WQ -k WK -v WV [-w WO] [-H N] [-c] -o OUT
+                      [-a W]
         The attention selfattn computes, in float64, on the same files:
             Q = X@WQ, K = X@WK, V = X@WV
             head_h = softmax(Q_h K_h^T / sqrt(dk)) V_h   (row max subtracted)
+            (-c: the scores of keys j > i set to -inf first, as selfattn
+            -c: the full scores, masked, as NumPy code does)
             Y = concat(head_1..head_H) @ WO              (without -w: concat)
         .npy files: np.load / np.save; anything else is CSV:
         np.loadtxt(delimiter=',') / np.savetxt(fmt='%.17g', delimiter=',')
@@ -66,6 +69,10 @@ def options(argv):
     opts = {"-H": "1"}
     i = 0
     while i < len(argv):
+        if argv[i] == "-c":
+            opts["-c"] = True
+            i += 1
+            continue
         if argv[i] not in ("-x", "-q", "-k", "-v", "-w", "-H", "-o", "-a"):
             sys.exit("numpy_attn.py: unknown option " + argv[i])
         opts[argv[i]] = argv[i + 1]
@@ -87,6 +94,9 @@ def run(argv, rows=None):
     scale = 1.0 / np.sqrt(dk)
     O = np.empty((n, heads * dv))
     W = np.empty((heads, n, m)) if "-a" in opts else None
+    # -c: key j hidden from query i when j > i (rows: the queries' own i)
+    qi = np.arange(n) if rows is None else np.asarray(rows)
+    hide = qi[:, None] < np.arange(m)[None, :] if "-c" in opts else None
     S = None
     for h in range(heads):
         qh = Q[:, h * dk:(h + 1) * dk]
@@ -96,6 +106,8 @@ def run(argv, rows=None):
             S = W[h]
         S = np.matmul(qh, kh.T, out=S)
         S *= scale
+        if hide is not None:
+            S[hide] = -np.inf
         S -= S.max(axis=1, keepdims=True)
         np.exp(S, out=S)
         S /= S.sum(axis=1, keepdims=True)

@@ -57,6 +57,11 @@
 #       -j all / -j 1 speed-up.  Checked: n = 1 against NumPy (else,
 #       and n = 16, against selfattn with SELFATTN_ISA=generic, the plain
 #       C kernels), f32 to 1e-4, and -j all identical to -j 1.
+#   (h) (a) with -c, causal attention as a decoder computes it; NumPy
+#       masks the full scores with -inf above the diagonal, as a NumPy
+#       or PyTorch user's code does.  Its FLOPs are those of the
+#       n(n+1)/2 query-key pairs a causal mask leaves (as FlashAttention
+#       counts them), so that its % of peak compares with (a)'s.
 #   Cases whose option `selfattn --help` does not list print
 #   "n/a (option not available)".
 #
@@ -70,7 +75,8 @@
 #         + 2*n*m*dv*H                      weights*V_h
 #         + 2*n*(H*dv)*d_out                output projection (with W^O)
 #
-# (m = n keys; softmax exp/max/sum and the scaling are not counted).
+# (m = n keys, and n*m becomes n(n+1)/2 for (h); softmax exp/max/sum and
+# the scaling are not counted).
 # "%peak" is that GFLOP/s over the measured peak of the same kind: fp64
 # on all threads, fp32 on all threads for --dtype f32 (d), the 1-thread
 # fp64 peak for -j 1 (e); each peak, and each memory bandwidth, is
@@ -103,7 +109,7 @@
 #
 # Environment:
 #   BENCH_REPS=3         runs per measurement (the median is shown)
-#   BENCH_CASES="a b c d e f g"   the cases to run
+#   BENCH_CASES="a b c d e f g h"   the cases to run
 #   BENCH_SMALL=1        shrink every size (n/8, d/4; (c) n/32; (g)
 #                        m = 2^16; peak's arrays 64 MiB, best of 3, which
 #                        may fit in a large cache: the bandwidths are then
@@ -140,7 +146,7 @@ NPYGEN=$TOOLS/npygen
 NPA=$top/tests/bench/numpy_attn.py
 PY=${BENCH_PYTHON:-/usr/bin/python3}
 REPS=${BENCH_REPS:-3}
-CASES=${BENCH_CASES:-a b c d e f g}
+CASES=${BENCH_CASES:-a b c d e f g h}
 SMALL=${BENCH_SMALL:-0}
 TIMEOUT=${BENCH_TIMEOUT:-3600}
 WORK=${BENCH_WORK:-$top/tests/bench/work}
@@ -165,8 +171,8 @@ done
 case $REPS in ''|*[!0-9]*|0) die "BENCH_REPS must be a positive integer" ;; esac
 for c in $CASES; do
 	case $c in
-	a|b|c|d|e|f|g) ;;
-	*) die "unknown case '$c' in BENCH_CASES (a b c d e f g)" ;;
+	a|b|c|d|e|f|g|h) ;;
+	*) die "unknown case '$c' in BENCH_CASES (a b c d e f g h)" ;;
 	esac
 done
 
@@ -405,8 +411,8 @@ median() {
 # flops N D H DK DV DOUT (DOUT 0: no W^O) - the formula of the header.
 flops() {
 	awk -v n="$1" -v d="$2" -v h="$3" -v dk="$4" -v dv="$5" -v o="$6" \
-	    'BEGIN { m = n
-		printf "%.0f", 2*n*d*(2*h*dk + h*dv) + 2*n*m*dk*h + 2*n*m*dv*h \
+	    -v c="${7:-0}" 'BEGIN { nm = c ? n * (n + 1) / 2 : n * n
+		printf "%.0f", 2*n*d*(2*h*dk + h*dv) + 2*nm*dk*h + 2*nm*dv*h \
 		    + 2*n*(h*dv)*o }'
 }
 
@@ -527,6 +533,7 @@ fi
 A_DK=$((A_D / A_H))
 A_FLOPS=$(flops "$A_N" "$A_D" "$A_H" "$A_DK" "$A_DK" "$A_D")
 C_FLOPS=$(flops "$C_N" "$C_D" 1 "$C_D" "$C_D" 0)
+H_FLOPS=$(flops "$A_N" "$A_D" "$A_H" "$A_DK" "$A_DK" "$A_D" 1)
 A_WHAT="n=$A_N d=$A_D H=$A_H WO"
 have_npy() { [ -f "$1/X.npy" ]; }
 NO_NPY="n/a (no .npy inputs: needs NumPy or npygen)"
@@ -916,6 +923,28 @@ ceiling() {
 			    substr($0, RSTART + RLENGTH)
 		}
 		print }' "$1" > "$1.pct" && mv "$1.pct" "$1"
+}
+
+h_tool() {
+	with_in "$INA" npy "$A_H" 1 run1 h.sa "$SELFATTN" -c -o "$OUT/h.npy"
+}
+h_np() {
+	with_in "$INA" npy "$A_H" 1 run1 h.np "$PY" "$NPA" run -c \
+	    -o "$OUT/h.np.npy"
+}
+case_h() {
+	have_npy "$INA" || { row_na h "(a) -c (causal)" "$NO_NPY"; return; }
+	need_a
+	repeat "(h)" h.sa h_tool h.np h_np
+	row h "(a) -c (causal)" h.sa h.np "$H_FLOPS" F64_N
+	stat_of a.sa; h_a=$T
+	stat_of h.sa; h_c=$T
+	[ -n "$h_a" ] && [ -n "$h_c" ] && note "(h) time -c / (a):" \
+	    "$(awk -v a="$h_a" -v c="$h_c" 'BEGIN { printf "%.2f", c / a }')" \
+	    "(the pairs computed: $(awk -v n="$A_N" \
+	    'BEGIN { printf "%.3f", (n + 1) / (2 * n) }') of (a)'s)"
+	check h "$OUT/h.npy" "$OUT/h.np.npy" 1e-10 NumPy
+	rm -f "$OUT/h.npy" "$OUT/h.np.npy"
 }
 
 # --- targets -----------------------------------------------------------
