@@ -1353,9 +1353,28 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 	if (jb < j0)
 		jb = j0;
 	for (; jb < jhi; jb += ATTN_BC) {
-		size_t bc = h->m - jb < ATTN_BC ? h->m - jb : ATTN_BC;
+		/* kb: the block's keys, as packed; bc: those computed */
+		size_t kb = h->m - jb < ATTN_BC ? h->m - jb : ATTN_BC, bc = kb;
 		size_t b = (jb - j0) / ATTN_BC;
 
+		/* Not the keys from jhi on, hidden from every row by the
+		 * causal or window mask or the key range: the scores of the
+		 * first bc columns of the packed keys, P·V of the first bc
+		 * rows of the packed values (gemm_packed_top).  With -c, 144
+		 * query rows against blocks of 256 keys computed 1.094 times
+		 * the pairs a causal mask leaves at n = 4096, cut so 1.035.
+		 * bc whole LANES, so that expsum() adds each weight in the
+		 * lane it took in the whole block (where the keys cut off
+		 * added +0): the same bits.  Kept whole when the caller keeps
+		 * the scores (whole blocks, attn.h), with unpacked keys (the
+		 * caller's P·V takes the block) and with non-finite values
+		 * (packed_nz). */
+		if (jhi - jb < kb && kp != NULL && keep == NULL &&
+		    (keys->vbad == NULL || !keys->vbad[b])) {
+			size_t w = (jhi - jb + LANES - 1) / LANES * LANES;
+
+			bc = w < kb ? w : kb;
+		}
 		if (F(masked_out)(&h->mask, i0, nq, jb, bc))
 			continue;
 		F(scores)(h, i0, nq, Q, ldq, jb, bc, kp ? kp + b * h->kstride :
@@ -1414,8 +1433,8 @@ F(block)(const struct attn_head *h, size_t i0, size_t nq, const void *Qv,
 			    h->vstride, Ot, h->dv);
 			F(addto)(nq, h->dv, Ot, h->dv, O, ldo);
 		} else if (kp != NULL)
-			GEMM(packed)(ISA, nq, bc, h->dv, S, ATTN_BC, vp + b *
-			    h->vstride, O, ldo, GEMM_ADD, work);
+			GEMM(packed_top)(ISA, nq, bc, kb, h->dv, S, ATTN_BC,
+			    vp + b * h->vstride, O, ldo, GEMM_ADD, work);
 		folded++;
 	}
 	return folded;

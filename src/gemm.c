@@ -159,7 +159,7 @@ struct ops_d {
 	size_t (*work_size)(size_t, size_t, size_t);
 	void (*pack_b)(size_t, size_t, const double *, size_t, double *);
 	void (*pack_bt)(size_t, size_t, const double *, size_t, double *);
-	void (*packed)(size_t, size_t, size_t, const double *, size_t,
+	void (*packed)(size_t, size_t, size_t, size_t, const double *, size_t,
 	    const double *, double *, size_t, enum gemm_acc, double *);
 	void (*nn)(size_t, size_t, size_t, const double *, size_t,
 	    const double *, size_t, double *, size_t, enum gemm_acc, double *);
@@ -177,7 +177,7 @@ struct ops_s {
 	size_t (*work_size)(size_t, size_t, size_t);
 	void (*pack_b)(size_t, size_t, const float *, size_t, float *);
 	void (*pack_bt)(size_t, size_t, const float *, size_t, float *);
-	void (*packed)(size_t, size_t, size_t, const float *, size_t,
+	void (*packed)(size_t, size_t, size_t, size_t, const float *, size_t,
 	    const float *, float *, size_t, enum gemm_acc, float *);
 	void (*nn)(size_t, size_t, size_t, const float *, size_t,
 	    const float *, size_t, float *, size_t, enum gemm_acc, float *);

@@ -11,6 +11,7 @@
  *   gemm_pack_b  pack B (k,m) once ...
  *   gemm_pack_bt ... or B given transposed, as (m,k)  (e.g. keys K (m,d))
  *   gemm_packed  C (+)= A . B      with B pre-packed by either of them
+ *   gemm_packed_top  the same with the first rows of a packed B
  *
  * `acc` selects GEMM_OVERWRITE (C = A.B), GEMM_ACCUMULATE (C += A.B,
  * summed on in C) or GEMM_ADD (C += A.B, summed apart, then added).
@@ -128,6 +129,14 @@ void gemm_packed(enum gemm_isa isa, size_t n, size_t k, size_t m,
     const double *A, size_t lda, const double *Bp, double *C, size_t ldc,
     enum gemm_acc acc, double *work);
 
+/* gemm_packed with B packed by gemm_pack_b/_bt(kb, m), kb >= k: the
+ * product of A (n,k) and B's first k rows, the same numbers as a B of
+ * those rows packed alone (the attention: a key block's values, when the
+ * masks hide its last keys from every query row of the block). */
+void gemm_packed_top(enum gemm_isa isa, size_t n, size_t k, size_t kb,
+    size_t m, const double *A, size_t lda, const double *Bp, double *C,
+    size_t ldc, enum gemm_acc acc, double *work);
+
 /* C (n,m) += A (n,k) . B (k,m), B packed, without the terms whose A
  * element is zero: c = c + A[i,p]*B[p,j] for the p with A[i,p] != 0,
  * in order, rounded as gemm_packed rounds.  For a B that may hold an
@@ -169,6 +178,9 @@ void gemm_f32_pack_bt(enum gemm_isa isa, size_t k, size_t m, const float *Bt,
 void gemm_f32_packed(enum gemm_isa isa, size_t n, size_t k, size_t m,
     const float *A, size_t lda, const float *Bp, float *C, size_t ldc,
     enum gemm_acc acc, float *work);
+void gemm_f32_packed_top(enum gemm_isa isa, size_t n, size_t k, size_t kb,
+    size_t m, const float *A, size_t lda, const float *Bp, float *C,
+    size_t ldc, enum gemm_acc acc, float *work);
 void gemm_f32_packed_nz(enum gemm_isa isa, size_t n, size_t k, size_t m,
     const float *A, size_t lda, const float *Bp, float *C, size_t ldc);
 void gemm_f32_packed_max(enum gemm_isa isa, size_t n, size_t k, size_t m,

@@ -485,9 +485,10 @@ static void GK_(next_a)(struct GK_(next) *nx, const GK_T *A, size_t lda,
 
 /*
  * C (n,m) (+)= A (n,k) . B (k,m).  B is either pre-packed whole (Bp, by
- * pack_b/pack_bt: panel q of a k block at Bp + q*k*NR + pc*NR), or, when
- * Bp is NULL, packed here block by block from B (bt: given as (m,k))
- * into the workspace after the A block.
+ * pack_b/pack_bt of ldb >= k rows, of which the first k are used: panel
+ * q of a k block at Bp + q*ldb*NR + pc*NR, a panel's rows NR apart), or,
+ * when Bp is NULL, packed here block by block from B (row stride ldb;
+ * bt: given as (m,k)) into the workspace after the A block.
  *
  *   for jc in [0,m) step NC           B columns; the KC x NC block in L3
  *     for pc in [0,k) step KC         k blocks, in increasing order: the
@@ -528,8 +529,8 @@ GK_FN void GK_(gemm)(size_t n, size_t k, size_t m, const GK_T *A,
 			size_t bstride;
 
 			if (Bp != NULL) {
-				bp = Bp + jc * k + pc * GK_NR;
-				bstride = k * GK_NR;
+				bp = Bp + jc * ldb + pc * GK_NR;
+				bstride = ldb * GK_NR;
 			} else {
 				if (bt)
 					GK_(pack_bt_blk)(kc, nc,
@@ -570,11 +571,12 @@ GK_FN void GK_(gemm)(size_t n, size_t k, size_t m, const GK_T *A,
 	}
 }
 
-GK_FN void GK_(packed)(size_t n, size_t k, size_t m, const GK_T *A,
-    size_t lda, const GK_T *Bp, GK_T *C, size_t ldc, enum gemm_acc acc,
-    GK_T *work)
+/* kb: the rows B was packed with (>= k; gemm_packed_top) */
+GK_FN void GK_(packed)(size_t n, size_t k, size_t kb, size_t m,
+    const GK_T *A, size_t lda, const GK_T *Bp, GK_T *C, size_t ldc,
+    enum gemm_acc acc, GK_T *work)
 {
-	GK_(gemm)(n, k, m, A, lda, Bp, NULL, 0, 0, C, ldc, acc, work, NULL);
+	GK_(gemm)(n, k, m, A, lda, Bp, NULL, kb, 0, C, ldc, acc, work, NULL);
 }
 
 GK_FN void GK_(nn)(size_t n, size_t k, size_t m, const GK_T *A, size_t lda,
@@ -616,7 +618,7 @@ GK_FN void GK_(packed_max)(size_t n, size_t k, size_t m, const GK_T *A,
 	for (size_t i0 = 0; i0 < n; i0 += GK_MAX_ROWS) {
 		size_t nr = GK_MIN(n - i0, GK_MAX_ROWS);
 
-		GK_(gemm)(nr, k, m, A + i0 * lda, lda, Bp, NULL, 0, 0,
+		GK_(gemm)(nr, k, m, A + i0 * lda, lda, Bp, NULL, k, 0,
 		    C + i0 * ldc, ldc, GEMM_OVERWRITE, work, &ep);
 		for (size_t i = 0; i < nr; i++) {
 			GK_T *l = lanes + i * GK_VL;	/* none is NaN */

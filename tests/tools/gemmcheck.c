@@ -24,6 +24,8 @@
  *     bounds (guard zones after them stay untouched);
  *   - gemm_packed_nz: the chain over the p whose A[i,p] is not zero,
  *     against a B with infinities and NaNs (0*inf adds no NaN);
+ *   - gemm_packed_top: the first k rows of a B packed with more, bit for
+ *     bit gemm_packed of those rows packed alone;
  *   - gemm_packed_max: C is gemm_packed's times the scale, bit for bit,
  *     and mx[i] the largest C[i,j] that is not NaN (-inf if none), with
  *     NaNs and infinities in A and B, edge tiles, k > KC, n > 96;
@@ -72,6 +74,8 @@ struct ty {
 	    const void *, void *, size_t);	/* gemm_packed_nz */
 	void (*mul_max)(size_t, size_t, size_t, const void *, size_t,
 	    const void *, void *, size_t, double, void *, void *);
+	void (*mul_top)(size_t, size_t, size_t, size_t, const void *, size_t,
+	    const void *, void *, size_t, enum gemm_acc, void *);
 };
 
 static void pack_d(size_t k, size_t m, const void *B, size_t ldb, int bt,
@@ -105,6 +109,13 @@ static void max_d(size_t n, size_t k, size_t m, const void *A, size_t lda,
     const void *Bp, void *C, size_t ldc, double scale, void *mx, void *w)
 {
 	gemm_packed_max(isa, n, k, m, A, lda, Bp, C, ldc, scale, mx, w);
+}
+
+static void top_d(size_t n, size_t k, size_t kb, size_t m, const void *A,
+    size_t lda, const void *Bp, void *C, size_t ldc, enum gemm_acc acc,
+    void *w)
+{
+	gemm_packed_top(isa, n, k, kb, m, A, lda, Bp, C, ldc, acc, w);
 }
 
 static double get_d(const void *p, size_t i)
@@ -155,6 +166,13 @@ static void max_s(size_t n, size_t k, size_t m, const void *A, size_t lda,
 	gemm_f32_packed_max(isa, n, k, m, A, lda, Bp, C, ldc, (float)scale, mx, w);
 }
 
+static void top_s(size_t n, size_t k, size_t kb, size_t m, const void *A,
+    size_t lda, const void *Bp, void *C, size_t ldc, enum gemm_acc acc,
+    void *w)
+{
+	gemm_f32_packed_top(isa, n, k, kb, m, A, lda, Bp, C, ldc, acc, w);
+}
+
 static double get_s(const void *p, size_t i)
 {
 	return ((const float *)p)[i];
@@ -194,9 +212,9 @@ static size_t wsize_s(size_t n, size_t k, size_t m)
 
 static const struct ty types[2] = {
 	{ "f64", sizeof(double), DBL_EPSILON / 2, psize_d, wsize_d, pack_d, mul_d, get_d, set_d, chain_d, nz_d,
-	    max_d },
+	    max_d, top_d },
 	{ "f32", sizeof(float), FLT_EPSILON / 2, psize_s, wsize_s, pack_s, mul_s, get_s, set_s, chain_s, nz_s,
-	    max_s },
+	    max_s, top_s },
 };
 
 /* ---- helpers ---- */
@@ -663,6 +681,55 @@ static void test_max(const struct ty *t)
 		}
 }
 
+/* gemm_packed_top: the first k rows of a B packed with kb rows, bit for
+ * bit gemm_packed with those rows packed alone, in every mode, k across
+ * KC and kb past it, C's padding and the guards untouched. */
+static void test_top(const struct ty *t)
+{
+	static const size_t sz[][4] = {	/* n, k, kb, m */
+		{ 1, 1, 8, 1 }, { 7, 40, 256, 64 }, { 13, 144, 256, 33 },
+		{ 144, 200, 256, 64 }, { 6, 250, 300, 17 }, { 5, 257, 520, 9 },
+		{ 9, 0, 16, 8 }, { 4, 64, 64, 70 },
+	};
+
+	for (size_t z = 0; z < sizeof sz / sizeof sz[0]; z++)
+		for (int acc = 0; acc < 3; acc++) {
+			size_t n = sz[z][0], k = sz[z][1], kb = sz[z][2];
+			size_t m = sz[z][3];
+			struct prob P;
+			struct buf Bk, Bkb, C1, C2, W;
+			int ok = 1;
+
+			prob_new(&P, t, n, kb, m, 0, 2, 0);
+			buf_new(&Bk, t, t->packed_size(k, m), 0);
+			buf_new(&Bkb, t, t->packed_size(kb, m), 0);
+			t->pack(k, m, P.B.p, P.ldb, 0, Bk.p);
+			t->pack(kb, m, P.B.p, P.ldb, 0, Bkb.p);
+			buf_new(&C1, t, P.C0.n, 0);
+			buf_new(&C2, t, P.C0.n, 0);
+			memcpy(C1.p, P.C0.p, P.C0.n * t->esz);
+			memcpy(C2.p, P.C0.p, P.C0.n * t->esz);
+			buf_new(&W, t, t->work_size(n, k, 0), 1);
+			t->mul(PACKED, n, k, m, P.A.p, P.lda, Bk.p, 0, C1.p,
+			    P.ldc, (enum gemm_acc)acc, W.p);
+			t->mul_top(n, k, kb, m, P.A.p, P.lda, Bkb.p, C2.p,
+			    P.ldc, (enum gemm_acc)acc, W.p);
+			for (size_t e = 0; e < P.C0.n; e++)
+				ok &= same_bits(t, t->get(C1.p, e),
+				    t->get(C2.p, e));
+			check(ok && guard_ok(&C2, t) && guard_ok(&W, t),
+			    "packed_top = packed on B's first k rows", t,
+			    PACKED, n, k, m, acc == 0 ? "overwrite" : acc == 1 ?
+			    "accumulate" : "add");
+			free(Bk.base);
+			free(Bkb.base);
+			free(C1.base);
+			free(C2.base);
+			free(W.base);
+			prob_free(&P);
+		}
+}
+
 /* k = 0: overwrite gives +0, accumulate leaves C, add gives C + 0 (+0
  * for -0: C0 is set to -0 at [0,0]). */
 static void test_k0(const struct ty *t)
@@ -935,6 +1002,7 @@ static int cmd_test(void)
 		test_special(&types[i], fused);
 		test_nz(&types[i], fused);
 		test_max(&types[i]);
+		test_top(&types[i]);
 		test_k0(&types[i]);
 		test_determinism(&types[i]);
 	}
