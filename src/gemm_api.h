@@ -52,15 +52,6 @@ void GA_(pack_bt)(enum gemm_isa isa, size_t k, size_t m, const GA_T *Bt,
 		GA_TAB[isa]->pack_bt(k, m, Bt, ldb, Bp);
 }
 
-void GA_(packed)(enum gemm_isa isa, size_t n, size_t k, size_t m,
-    const GA_T *A, size_t lda, const GA_T *Bp, GA_T *C, size_t ldc,
-    enum gemm_acc acc, GA_T *work)
-{
-	if (!GA_(trivial)(n, k, m, C, ldc, acc))
-		GA_TAB[isa]->packed(n, k, k, m, A, lda, Bp, C, ldc, acc,
-		    work);
-}
-
 void GA_(packed_top)(enum gemm_isa isa, size_t n, size_t k, size_t kb,
     size_t m, const GA_T *A, size_t lda, const GA_T *Bp, GA_T *C,
     size_t ldc, enum gemm_acc acc, GA_T *work)
@@ -68,6 +59,13 @@ void GA_(packed_top)(enum gemm_isa isa, size_t n, size_t k, size_t kb,
 	if (!GA_(trivial)(n, k, m, C, ldc, acc))
 		GA_TAB[isa]->packed(n, k, kb, m, A, lda, Bp, C, ldc, acc,
 		    work);
+}
+
+void GA_(packed)(enum gemm_isa isa, size_t n, size_t k, size_t m,
+    const GA_T *A, size_t lda, const GA_T *Bp, GA_T *C, size_t ldc,
+    enum gemm_acc acc, GA_T *work)
+{
+	GA_(packed_top)(isa, n, k, k, m, A, lda, Bp, C, ldc, acc, work);
 }
 
 void GA_(packed_max)(enum gemm_isa isa, size_t n, size_t k, size_t m,
