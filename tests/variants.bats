@@ -326,23 +326,15 @@ data_is() {
 	a="-Q randn:600x16 -K randn:700x16 -V randn:700x16 -H 2"
 	for t in f64 f32; do
 		for j in 1 2; do
-			"$SA" $a --dtype $t -j $j -c -o y1.npy --lse l1.npy
-			"$SA" $a --dtype $t -j $j --mask c.csv -o y2.npy \
-			    --lse l2.npy
-			cmp y1.npy y2.npy
-			cmp l1.npy l2.npy
-			"$SA" $a --dtype $t -j $j --window 40,70 -o y1.npy \
-			    --lse l1.npy
-			"$SA" $a --dtype $t -j $j --mask w.csv -o y2.npy \
-			    --lse l2.npy
-			cmp y1.npy y2.npy
-			cmp l1.npy l2.npy
-			"$SA" $a --dtype $t -j $j -c --window 300 \
-			    --key-range 100:451 -o y1.npy --lse l1.npy
-			"$SA" $a --dtype $t -j $j --mask r.csv -o y2.npy \
-			    --lse l2.npy
-			cmp y1.npy y2.npy
-			cmp l1.npy l2.npy
+			for m in '-c:c.csv' '--window 40,70:w.csv' \
+			    '-c --window 300 --key-range 100:451:r.csv'; do
+				"$SA" $a --dtype $t -j $j ${m%:*} -o y1.npy \
+				    --lse l1.npy
+				"$SA" $a --dtype $t -j $j --mask "${m##*:}" \
+				    -o y2.npy --lse l2.npy
+				cmp y1.npy y2.npy
+				cmp l1.npy l2.npy
+			done
 		done
 	done
 }
