@@ -50,7 +50,11 @@
  *     works; 64-byte alignment (posix_memalign) is fastest, and since
  *     the size is a multiple of 64 bytes, packed matrices laid end to end
  *     in one aligned buffer all stay aligned.  The packed contents do
- *     not depend on the address, so a packed B may be copied.
+ *     not depend on the address, so a packed B may be copied.  A B
+ *     packed with m columns is also the packed B of its first m' <= m
+ *     columns (for gemm_packed, _top, _nz and _max: the attention's
+ *     scores against the first keys of a block), and, through
+ *     gemm_packed_top, of its first k' <= k rows.
  *   - a workspace for packing A (and, in gemm_nn/gemm_nt, blocks of B):
  *     gemm_work_size(n, k, m) elements, any alignment (it is aligned
  *     inside).  gemm_packed packs only A and needs just

@@ -24,8 +24,9 @@
  *     bounds (guard zones after them stay untouched);
  *   - gemm_packed_nz: the chain over the p whose A[i,p] is not zero,
  *     against a B with infinities and NaNs (0*inf adds no NaN);
- *   - gemm_packed_top: the first k rows of a B packed with more, bit for
- *     bit gemm_packed of those rows packed alone;
+ *   - gemm_packed_top: the first k rows (and first columns) of a B
+ *     packed with more, bit for bit gemm_packed of those rows packed
+ *     alone;
  *   - gemm_packed_max: C is gemm_packed's times the scale, bit for bit,
  *     and mx[i] the largest C[i,j] that is not NaN (-inf if none), with
  *     NaNs and infinities in A and B, edge tiles, k > KC, n > 96;
@@ -683,7 +684,8 @@ static void test_max(const struct ty *t)
 
 /* gemm_packed_top: the first k rows of a B packed with kb rows, bit for
  * bit gemm_packed with those rows packed alone, in every mode, k across
- * KC and kb past it, C's padding and the guards untouched. */
+ * KC and kb past it, C's padding and the guards untouched; and of its
+ * first mp columns, those columns of the product, the rest of C left. */
 static void test_top(const struct ty *t)
 {
 	static const size_t sz[][4] = {	/* n, k, kb, m */
@@ -717,6 +719,17 @@ static void test_top(const struct ty *t)
 			for (size_t e = 0; e < P.C0.n; e++)
 				ok &= same_bits(t, t->get(C1.p, e),
 				    t->get(C2.p, e));
+			/* and its first mp columns: those of C1 */
+			size_t mp = m - m / 3;
+
+			memcpy(C2.p, P.C0.p, P.C0.n * t->esz);
+			t->mul_top(n, k, kb, mp, P.A.p, P.lda, Bkb.p, C2.p,
+			    P.ldc, (enum gemm_acc)acc, W.p);
+			for (size_t i = 0; i < n; i++)
+				for (size_t j = 0; j < P.ldc; j++)
+					ok &= same_bits(t, t->get(j < mp ? C1.p :
+					    P.C0.p, i * P.ldc + j), t->get(C2.p,
+					    i * P.ldc + j));
 			check(ok && guard_ok(&C2, t) && guard_ok(&W, t),
 			    "packed_top = packed on B's first k rows", t,
 			    PACKED, n, k, m, acc == 0 ? "overwrite" : acc == 1 ?
