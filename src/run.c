@@ -617,9 +617,15 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
  * the bench, blocks of 256 keys of 2 KiB, Zen 3: user time, which the
  * dot products and P·V are most of, 0.241 s against 0.275 in whole
  * blocks, two threads, medians of 16 interleaved runs; the kernel's
- * copy about the same.)  The pieces change no bit: each score is its
+ * copy about the same.)  Not smaller than 256 KiB, half of the smallest
+ * L2 of these machines: each piece is a pread(2), whose entry, file
+ * lookup and page-cache walk cost about 2 µs on a paravirtualised guest
+ * (a fifth of the samples at 128 KiB; Zen 5, 1 MiB of L2: (g) n = 1 in
+ * 0.263 s on one thread and 0.143 on two against 0.297 and 0.161 in
+ * pieces of 128 KiB, and 0.276 and 0.146 in whole blocks, medians of
+ * 20 interleaved runs).  The pieces change no bit: each score is its
  * own sum, and P·V's sums run over the keys in order. */
-#define PIECE_BYTES (128 << 10)
+#define PIECE_BYTES (256 << 10)
 #define PIECE_MIN 16
 
 static size_t

@@ -625,8 +625,8 @@ npy3() {
 
 @test "partial: decoding reads mapped K and V from their files, with the bits of K and V in memory" {
 	NPYGEN="$ROOT/tests/tools/npygen"
-	"$NPYGEN" -s 1 1 240 q.npy
-	"$NPYGEN" -s 2 9003 80 k.npy	# 2 key heads side by side, dk = 40
+	"$NPYGEN" -s 1 1 480 q.npy
+	"$NPYGEN" -s 2 9003 160 k.npy	# 2 key heads side by side, dk = 80
 	"$NPYGEN" -s 3 9003 48 v.npy	# dv = 24
 	for t in f64 f32; do
 		o="-H 6 --kv-heads 2 --dtype $t --key-range 7:9000 -j 2"
@@ -644,19 +644,20 @@ npy3() {
 	"$NPYGEN" -s 5 18006 24 vp.npy
 	npy3 kp.npy k3.npy 2 9003 40
 	npy3 vp.npy v3.npy 2 9003 24
-	npy3 q.npy q3.npy 6 1 40
+	"$NPYGEN" -s 1 1 240 qs.npy
+	npy3 qs.npy q3.npy 6 1 40
 	"$SA" -Q q3.npy -K k3.npy -V v3.npy -o y3.csv
 	"$SA" -Q q3.npy -K - -V v3.npy -o y3m.csv < k3.npy
 	cmp y3.csv y3m.csv
 	"$SA" -Q q3.npy -K k3.npy -V - -o y3m.csv < v3.npy
 	cmp y3.csv y3m.csv
-	# rows of 4800 bytes: blocks read in pieces of 16 keys (k.npy above:
-	# of 128), cut by the key range and the causal mask; RoPE and float
-	# rotate and convert each piece
-	"$NPYGEN" -s 6 3 600 q1.npy
-	"$NPYGEN" -s 6 3 1200 q2.npy	# 2 query heads
-	"$NPYGEN" -s 7 700 600 kw.npy
-	"$NPYGEN" -s 8 700 600 vw.npy
+	# rows of 8800 bytes: blocks read in pieces of 16 keys (k.npy above:
+	# of 128, kp.npy whole), cut by the key range and the causal mask;
+	# RoPE and float rotate and convert each piece
+	"$NPYGEN" -s 6 3 1100 q1.npy
+	"$NPYGEN" -s 6 3 2200 q2.npy	# 2 query heads
+	"$NPYGEN" -s 7 700 1100 kw.npy
+	"$NPYGEN" -s 8 700 1100 vw.npy
 	for o in "-Q q1.npy" "-Q q1.npy --dtype f32 --rope" \
 	    "-Q q2.npy -H 2 --kv-heads 1 -j 3"; do
 		o="$o --causal=bottom-right --key-range 5:690"
