@@ -244,7 +244,8 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], g[32] = "";
 	char asked[48] = "";
 	char num[NUM_MAXLEN + 1], nb[NAMESZ];
-	double inbytes = 0, fl, total = 0, B, nq, nk, mem, mb, reading = 0;
+	double inbytes = 0, fl, total = 0, B, nq, nk, mem, mb, reading = 0,
+	    freed;
 	size_t text;
 	int i, draw, want[PLAN_NOUT], rc = -1, planned = 0;
 	size_t H, G, dqk;
@@ -418,7 +419,11 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 		fprintf(f, "total: %s\n", flops(s, total));
 	else
 		fprintf(f, "total: %.0f FLOPs (%s)\n", total, flops(s, total));
-	mem = inbytes + derived(&p, in) + (double)ri.arena;
+	/* a mask of numbers goes once the plan has its bytes (main.c),
+	 * before the run takes its buffers */
+	freed = p.allow_buf != NULL ? (double)in[IN_MASK].m.rows *
+	    (double)in[IN_MASK].m.cols * 8 : 0;
+	mem = inbytes + derived(&p, in) + fmax(0, (double)ri.arena - freed);
 	fprintf(f, "memory: %s peak: inputs %.0f B, derived %.0f B, buffers "
 	    "%zu B", bytes(a, fmax(mem, reading)), inbytes,
 	    derived(&p, in), ri.arena);

@@ -2219,6 +2219,11 @@ main(int argc, char *argv[])
 		    (o.dtype == ATTN_F32 && plan_float(&p, in, &e) != 0) ||
 		    labels_for(&p, &o, &ql, &kl, &qlp, &klp, &e) != 0)
 			goto fail;
+		/* a mask of numbers (text, a generator), now the plan's
+		 * bytes: its 8 bytes an element go before the run takes its
+		 * buffers (a .npy of 0s and 1s is bytes already) */
+		if (p.allow_buf != NULL)
+			mat_free(&in[IN_MASK].m);
 		if (out[PLAN_W] != NULL && (qlp != NULL || klp != NULL))
 			out_labels(out[PLAN_W], qlp ? (const char *const *)
 			    qlp->s : NULL, p.n, p.q0, klp ? (const char *const *)

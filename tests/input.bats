@@ -251,6 +251,33 @@ each_alloc_fails() {
 	"$CATMAT" y.npy | cmp - y.csv
 }
 
+@test "memory: a text mask's numbers are let go once they are bytes, before the run's buffers (and --dry-run counts so)" {
+	no_asan_for_ulimit
+	# 1536 x 1536 booleans: 18.9 MB as doubles, 2.4 MB as bytes; the
+	# run's buffers (62.5 MB) come after the plan has the bytes
+	awk 'BEGIN { for (i = 0; i < 1536; i++) { r = 1
+		for (j = 1; j < 1536; j++) r = r "," ((i + 3 * j) % 10 != 0)
+		print r } }' > m.csv
+	local a="-x randn:1536x1024 -q randn:1024x1024 -k randn:1024x1024
+	    -v randn:1024x1024 -H 8 --mask m.csv -j 1"
+	line=$("$SA" --dry-run $a -o y.npy | grep '^memory: ')
+	[[ "$line" =~ ^'memory: '([0-9.]+)' MiB peak: inputs '([0-9]+)' B, derived '([0-9]+)' B, buffers '([0-9]+)' B' ]]
+	peak=${BASH_REMATCH[1]}
+	# the inputs count the mask as its doubles; the peak, without them
+	want=$(awk -v i="${BASH_REMATCH[2]}" -v d="${BASH_REMATCH[3]}" \
+	    -v b="${BASH_REMATCH[4]}" 'BEGIN { printf "%.1f",
+	    (i + d + b - 1536 * 1536 * 8) / 1048576 }')
+	[ "$peak" = "$want" ]
+	# and the run fits in that and 28 MiB (the program, its libraries,
+	# the stack: about 20), where keeping the doubles needs 18 more
+	run --separate-stderr bash -c 'ulimit -v "$2" && exec $1 -o y.npy' _ \
+	    "$SA $a" "$(awk -v p="$peak" 'BEGIN { printf "%d", (p + 28) * 1024 }')"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	"$SA" $a -j 2 -o y2.npy
+	cmp y.npy y2.npy
+}
+
 @test "memory: a long query label costs its text buffers its length, not its length for every row" {
 	no_asan_for_ulimit
 	# a label of 1 MB among 50: 0.8 GB of text buffers when each row of
