@@ -241,7 +241,7 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 	struct rng rng;
 	struct run_info ri;
 	struct mat_shape sh[PLAN_NOUT];
-	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], g[32] = "";
+	char a[DIMSZ], b[DIMSZ], d[DIMSZ], s[DIMSZ], t[DIMSZ], g[64] = "";
 	char asked[48] = "";
 	char num[NUM_MAXLEN + 1], nb[NAMESZ];
 	double inbytes = 0, fl, total = 0, B, nq, nk, mem, mb, reading = 0,
@@ -431,7 +431,8 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 		fprintf(f, "; reading text %.0f B", reading);
 	fputc('\n', f);
 	if (ri.qg > 1)
-		snprintf(g, sizeof g, " (%zu a task)", ri.qg);
+		snprintf(g, sizeof g, " (%zu a task, the last %zu fewer)",
+		    ri.qg, ri.qone);
 	if (ri.workers < c->threads)
 		snprintf(asked, sizeof asked, " (of %d: no more tasks at once)",
 		    c->threads);

@@ -114,6 +114,8 @@ struct run {
 	size_t nqb;		/* query blocks */
 	size_t qg;		/* query blocks a query-split task (QG_MAX): br
 				 * rows */
+	size_t ngt;		/* query-split: tasks of qg blocks, before the
+				 * last blocks' smaller tasks (QG_TAIL) */
 	size_t kb0, nkb;	/* the key blocks the range touches */
 	size_t c0, nch;		/* the key chunks it touches */
 	size_t shift;		/* bottom-right causal: m - n */
@@ -187,6 +189,20 @@ struct job {
  * changes no bit of the results. */
 #define QG_MAX 8
 #define QG_TASKS 16
+/* The last blocks of a grouped run, QG_TAIL to QG_TAIL + QG_MAX - 1 of
+ * them, go in tasks of QG_MAX/2, QG_MAX/2, QG_MAX/4, QG_MAX/4 blocks
+ * and then one, so that the threads end within a block of each other,
+ * not a group (case (c) of the bench: 456 blocks in 57 groups on 2
+ * threads left one thread alone for up to a group, 0.13 s of 6.4 in
+ * one of three runs).  Halving, not one at once: a thread done with
+ * its last group while another still runs one may fill only the
+ * pipeline's other slots (2 a thread) before it waits for that group,
+ * and 4 + 4 + 2 blocks outlast the group; three single blocks left it
+ * waiting up to 5 blocks.  From the shape alone, like the groups. */
+#define QG_TAIL (2 * QG_MAX)
+_Static_assert(QG_TAIL <= QG_MAX * QG_TASKS, "a grouped run has a tail");
+_Static_assert(QG_MAX % 4 == 0 && QG_TAIL >= 3 * QG_MAX / 2,
+    "the tail's halves fit");
 #define ROWS_DK_MAX 4096	/* and key widths: qk() reads ATTN_QR laid-out
 				 * query rows at a time, <= 256 KiB */
 
@@ -1076,7 +1092,39 @@ read_failed(struct run *r, const struct slot *s)
 	return 1;
 }
 
-/* Query-split: query block t of the sequence, every chunk in turn. */
+/* The query blocks of the tail's first tasks (QG_TAIL); then one. */
+static const size_t qg_tail[] = { QG_MAX / 2, QG_MAX / 2, QG_MAX / 4,
+    QG_MAX / 4 };
+#define NTAIL (sizeof qg_tail / sizeof qg_tail[0])
+
+/* Query-split: the tasks of a sequence, ngt groups of qg blocks, then
+ * (grouped) the tail's. */
+static size_t
+query_tasks(const struct run *r)
+{
+	size_t tail = r->nqb - r->ngt * r->qg;
+
+	return r->ngt + (r->qg > 1 ? NTAIL + tail - 3 * QG_MAX / 2 : 0);
+}
+
+/* The rows i0 .. i0+nq-1 of query-split task t (query_tasks()). */
+static void
+task_rows(const struct run *r, size_t t, size_t *i0, size_t *nq)
+{
+	size_t b = t * r->qg, nb = r->qg, k;
+
+	if (t >= r->ngt) {
+		b = r->ngt * r->qg;
+		for (k = 0, t -= r->ngt; k < NTAIL && t > 0; k++, t--)
+			b += qg_tail[k];
+		nb = k < NTAIL ? qg_tail[k] : 1;
+		b += t;
+	}
+	*i0 = r->p->q0 + b * ATTN_BR;
+	*nq = min2(r->p->q1 - *i0, nb * ATTN_BR);
+}
+
+/* Query-split: task t's query blocks, every chunk in turn. */
 static void
 query_task(void *arg, size_t t, size_t k, int id)
 {
@@ -1084,8 +1132,9 @@ query_task(void *arg, size_t t, size_t k, int id)
 	const struct run *r = j->r;
 	struct worker *w = &r->thr[id];
 	struct slot *s = &r->slot[k];
-	size_t i0 = r->p->q0 + t * r->br, nq = min2(r->p->q1 - i0, r->br);
-	size_t c;
+	size_t i0, nq, c;
+
+	task_rows(r, t, &i0, &nq);
 
 	queries(r, w, j->b, i0, nq, 1);
 	/* chunk after chunk: the first into the state itself (merging
@@ -1627,8 +1676,8 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
 		rc = par_ordered(pool, r->nqb * r->nch, r->nslots, r->done,
 		    chunk_task, chunk_put, &j);
 	else
-		rc = par_ordered(pool, (r->nqb + r->qg - 1) / r->qg,
-		    r->nslots, r->done, query_task, query_put, &j);
+		rc = par_ordered(pool, query_tasks(r), r->nslots, r->done,
+		    query_task, query_put, &j);
 	if (rc != 0) {
 		*e = r->err;
 		return -1;
@@ -1693,6 +1742,7 @@ setup(struct run *r, const struct plan *p, const struct attn_ops *ops,
 		r->keys = KEYS_ROWS;
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	r->qg = !r->keysplit && r->nqb >= QG_MAX * QG_TASKS ? QG_MAX : 1;
+	r->ngt = r->qg > 1 ? (r->nqb - QG_TAIL) / r->qg : r->nqb;
 	r->br = min2(p->nout, r->qg * ATTN_BR);
 	/* the weights pass: about 2^16 weights a task (512 KiB of doubles,
 	 * the L2 of a core, from which they are written), in whole register
@@ -1759,8 +1809,7 @@ busy(struct run *r, const struct plan *p, const struct attn_ops *ops,
 		t += wm[i] != NULL;
 	if (r->keys == KEYS_PREPACKED)
 		t = max2(t, r->nkb);
-	t = max2(t, r->keysplit ? mul(r->nqb, r->nch) : (r->nqb + r->qg -
-	    1) / r->qg);
+	t = max2(t, r->keysplit ? mul(r->nqb, r->nch) : query_tasks(r));
 	if (want_w(r))
 		t = max2(t, (p->nout + r->wrows - 1) / r->wrows);
 	if (t >= nw)
@@ -1802,6 +1851,7 @@ run_info(const struct plan *p, enum attn_dtype dtype, enum gemm_isa isa,
 	    KEYS_PACKED ? "packed block by block" : "read in place";
 	ri->nqb = r->nqb;
 	ri->qg = r->qg;
+	ri->qone = r->qg > 1 ? r->nqb - r->ngt * r->qg : 0;
 	ri->nch = r->nch;
 	ri->nkb = r->nkb;
 	if (a.overflow)

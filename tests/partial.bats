@@ -169,12 +169,15 @@ as_npy() {
 }
 
 # From 128 query blocks of 144 rows on, a thread takes 8 blocks at a
-# time (run.c, QG_MAX): shards of fewer rows are not grouped, and rows
-# are independent, so the shards' rows are the whole run's, bit for bit.
-# 18500 rows: 16 whole groups and one of a block of 68 rows.
+# time (run.c, QG_MAX), and the last 16 to 23 in tasks of 4, 4, 2, 2 and
+# then 1 (QG_TAIL):
+# shards of fewer rows are not grouped, and rows are independent, so
+# the shards' rows are the whole run's, bit for bit.  18500 rows: 14
+# groups of 8, then 17 blocks in tasks of 4, 4, 2, 2 and 1 (5), the last
+# of 68 rows.
 @test "partial: query blocks taken 8 at a time give the rows of shards taken one at a time, bit for bit (2 key chunks, causal, LSE)" {
 	local a="-Q randn:18500x8 -K randn:4100x8 -V rand:4100x4 -H 2 -c"
-	"$SA" --dry-run $a | grep -q ' 129 query blocks (8 a task) x 2 key '
+	"$SA" --dry-run $a | grep -q ' 129 query blocks (8 a task, the last 17 fewer) x 2 key '
 	"$SA" --dry-run $a --query-range 0:9000 | grep -q ' 63 query blocks x '
 	"$SA" $a -o whole.csv --lse whole_l.csv -j 2
 	"$SA" $a --query-range 0:9000 -o a.csv --lse a_l.csv
@@ -186,7 +189,7 @@ as_npy() {
 @test "partial: query blocks taken 8 at a time give the weights of shards taken one at a time, bit for bit" {
 	local a="-Q randn:18500x4 -K randn:40x4 -V rand:40x3"
 	"$SA" --dry-run $a -a w.csv | grep -qx 'weights: scores again, .*'
-	"$SA" --dry-run $a -a w.csv | grep -q ' 129 query blocks (8 a task) x 1 key '
+	"$SA" --dry-run $a -a w.csv | grep -q ' 129 query blocks (8 a task, the last 17 fewer) x 1 key '
 	"$SA" $a -o whole.csv -a whole_w.csv -j 2
 	"$SA" $a --query-range 0:7000 -o a.csv -a a_w.csv
 	"$SA" $a --query-range 7000:18500 -o b.csv -a b_w.csv
