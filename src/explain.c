@@ -433,8 +433,6 @@ explain_write(const struct explain_cfg *c, FILE *f, struct err *e)
 	if (ri.qg > 1)
 		snprintf(g, sizeof g, " (%zu a task, the last %zu fewer)",
 		    ri.qg, ri.qone);
-	else if (ri.qone > 0)
-		snprintf(g, sizeof g, " (the last %zu split)", ri.qone);
 	if (ri.workers < c->threads)
 		snprintf(asked, sizeof asked, " (of %d: no more tasks at once)",
 		    c->threads);

@@ -115,9 +115,7 @@ struct run {
 	size_t qg;		/* query blocks a query-split task (QG_MAX): br
 				 * rows */
 	size_t ngt;		/* query-split: tasks of qg blocks, before the
-				 * last blocks' smaller tasks (tail_of()) */
-	size_t tpat[4], npat;	/* the tail's first tasks' rows, */
-	size_t tunit;		/* then tasks of tunit rows, or none (0) */
+				 * last blocks' smaller tasks (QG_TAIL) */
 	size_t kb0, nkb;	/* the key blocks the range touches */
 	size_t c0, nch;		/* the key chunks it touches */
 	size_t shift;		/* bottom-right causal: m - n */
@@ -195,16 +193,15 @@ struct job {
  * them, go in tasks of QG_MAX/2, QG_MAX/2, QG_MAX/4, QG_MAX/4 blocks
  * and then one, so that the threads end within a block of each other,
  * not a group (case (c) of the bench: 456 blocks in 57 groups on 2
- * threads left one thread alone for up to a group, 80-120 ms of 6.4 s
- * in three runs; now 0-20).  Halving, not one at once: a thread done
- * with its last group while another still runs one may fill only the
+ * threads left one thread alone at the end for 80-120 ms of 6.4 s in
+ * three runs; now 0-20).  Halving, not one at once: a thread done with
+ * its last group while another still runs one may fill only the
  * pipeline's other slots (2 a thread) before it waits for that group,
  * and 4 + 4 + 2 blocks outlast the group; three single blocks left it
- * waiting up to 5 blocks.  Likewise a run of QG_TASKS blocks or more,
- * not grouped, ends in tasks of half a block, half a block, and then
- * quarters, from its last 3 blocks (case (a): 28 blocks and one of 64
- * rows left one thread alone for 7 ms of the last block of 64 rows).
- * From the shape alone, like the groups. */
+ * waiting up to 5 blocks.  From the shape alone, like the groups.
+ * (Runs not grouped keep whole blocks: case (a) with its last 3 blocks
+ * in tasks of a half, a half and quarters ended 4 ms sooner on two
+ * threads, unmeasurable in whole runs, and took 1% longer on one.) */
 #define QG_TAIL (2 * QG_MAX)
 _Static_assert(QG_TAIL <= QG_MAX * QG_TASKS, "a grouped run has a tail");
 _Static_assert(QG_MAX % 4 == 0 && QG_TAIL >= 3 * QG_MAX / 2,
@@ -1098,59 +1095,36 @@ read_failed(struct run *r, const struct slot *s)
 	return 1;
 }
 
-/* The query-split tasks of r (set up): ngt of qg blocks, then the
- * tail (QG_TAIL), from the shape alone. */
-static void
-tail_of(struct run *r)
-{
-	size_t i, half = max2(1, ATTN_BR / 2), quarter = max2(1, ATTN_BR / 4);
+/* The query blocks of the tail's first tasks (QG_TAIL); then one. */
+static const size_t qg_tail[] = { QG_MAX / 2, QG_MAX / 2, QG_MAX / 4,
+    QG_MAX / 4 };
+#define NTAIL (sizeof qg_tail / sizeof qg_tail[0])
 
-	r->npat = r->tunit = 0;
-	r->ngt = r->nqb;
-	if (r->keysplit)
-		return;
-	if (r->qg > 1) {
-		r->ngt = (r->nqb - QG_TAIL) / r->qg;
-		for (i = 0; i < 4; i++)
-			r->tpat[i] = r->qg / (i < 2 ? 2 : 4) * ATTN_BR;
-		r->npat = 4;
-		r->tunit = ATTN_BR;
-	} else if (r->nqb >= QG_TASKS) {
-		r->ngt = r->nqb - 3;
-		r->tpat[0] = r->tpat[1] = half;
-		r->npat = 2;
-		r->tunit = quarter;
-	}
-}
-
-/* Query-split: the tasks of a sequence (tail_of()). */
+/* Query-split: the tasks of a sequence, ngt groups of qg blocks, then
+ * (grouped) the tail's. */
 static size_t
 query_tasks(const struct run *r)
 {
-	size_t rows = r->p->nout - r->ngt * r->br, i;
+	size_t tail = r->nqb - r->ngt * r->qg;
 
-	if (r->tunit == 0)
-		return r->ngt;
-	for (i = 0; i < r->npat; i++)
-		rows -= r->tpat[i];	/* the tail has more rows */
-	return r->ngt + r->npat + (rows + r->tunit - 1) / r->tunit;
+	return r->ngt + (r->qg > 1 ? NTAIL + tail - 3 * QG_MAX / 2 : 0);
 }
 
 /* The rows i0 .. i0+nq-1 of query-split task t (query_tasks()). */
 static void
 task_rows(const struct run *r, size_t t, size_t *i0, size_t *nq)
 {
-	size_t at = t * r->br, w = r->br, k;
+	size_t b = t * r->qg, nb = r->qg, k;
 
 	if (t >= r->ngt) {
-		at = r->ngt * r->br;
-		for (k = 0, t -= r->ngt; k < r->npat && t > 0; k++, t--)
-			at += r->tpat[k];
-		w = k < r->npat ? r->tpat[k] : r->tunit;
-		at += t * w;
+		b = r->ngt * r->qg;
+		for (k = 0, t -= r->ngt; k < NTAIL && t > 0; k++, t--)
+			b += qg_tail[k];
+		nb = k < NTAIL ? qg_tail[k] : 1;
+		b += t;
 	}
-	*i0 = r->p->q0 + at;
-	*nq = min2(r->p->q1 - *i0, w);
+	*i0 = r->p->q0 + b * ATTN_BR;
+	*nq = min2(r->p->q1 - *i0, nb * ATTN_BR);
 }
 
 /* Query-split: task t's query blocks, every chunk in turn. */
@@ -1771,7 +1745,7 @@ setup(struct run *r, const struct plan *p, const struct attn_ops *ops,
 		r->keys = KEYS_ROWS;
 	r->keysplit = r->nqb < nw && r->nch > 1;
 	r->qg = !r->keysplit && r->nqb >= QG_MAX * QG_TASKS ? QG_MAX : 1;
-	tail_of(r);
+	r->ngt = r->qg > 1 ? (r->nqb - QG_TAIL) / r->qg : r->nqb;
 	r->br = min2(p->nout, r->qg * ATTN_BR);
 	/* the weights pass: about 2^16 weights a task (512 KiB of doubles,
 	 * the L2 of a core, from which they are written), in whole register
@@ -1880,7 +1854,7 @@ run_info(const struct plan *p, enum attn_dtype dtype, enum gemm_isa isa,
 	    KEYS_PACKED ? "packed block by block" : "read in place";
 	ri->nqb = r->nqb;
 	ri->qg = r->qg;
-	ri->qone = r->tunit ? r->nqb - r->ngt * r->qg : 0;
+	ri->qone = r->qg > 1 ? r->nqb - r->ngt * r->qg : 0;
 	ri->nch = r->nch;
 	ri->nkb = r->nkb;
 	if (a.overflow)

@@ -57,8 +57,8 @@ struct run_info {
 				 * by block" or "read in place" */
 	size_t nqb;		/* query blocks of ATTN_BR rows */
 	size_t qg;		/* query blocks a task: 1, or a group */
-	size_t qone;		/* the last blocks, in smaller tasks (0:
-				 * none) */
+	size_t qone;		/* with groups, the last blocks, in smaller
+				 * tasks (0: none) */
 	size_t nch;		/* key chunks of ATTN_KC keys */
 	size_t nkb;		/* key blocks of ATTN_BC keys */
 };
