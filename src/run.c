@@ -1100,14 +1100,21 @@ static const size_t qg_tail[] = { QG_MAX / 2, QG_MAX / 2, QG_MAX / 4,
     QG_MAX / 4 };
 #define NTAIL (sizeof qg_tail / sizeof qg_tail[0])
 
+/* The blocks after the ngt groups: a grouped run's tail, else none. */
+static size_t
+tail_blocks(const struct run *r)
+{
+	return r->nqb - r->ngt * r->qg;
+}
+
 /* Query-split: the tasks of a sequence, ngt groups of qg blocks, then
- * (grouped) the tail's. */
+ * the tail's (its first NTAIL tasks take 3 * QG_MAX / 2 blocks). */
 static size_t
 query_tasks(const struct run *r)
 {
-	size_t tail = r->nqb - r->ngt * r->qg;
+	size_t tail = tail_blocks(r);
 
-	return r->ngt + (r->qg > 1 ? NTAIL + tail - 3 * QG_MAX / 2 : 0);
+	return r->ngt + (tail > 0 ? NTAIL + tail - 3 * QG_MAX / 2 : 0);
 }
 
 /* The rows i0 .. i0+nq-1 of query-split task t (query_tasks()). */
@@ -1854,7 +1861,7 @@ run_info(const struct plan *p, enum attn_dtype dtype, enum gemm_isa isa,
 	    KEYS_PACKED ? "packed block by block" : "read in place";
 	ri->nqb = r->nqb;
 	ri->qg = r->qg;
-	ri->qone = r->qg > 1 ? r->nqb - r->ngt * r->qg : 0;
+	ri->qone = tail_blocks(r);
 	ri->nch = r->nch;
 	ri->nkb = r->nkb;
 	if (a.overflow)
