@@ -994,13 +994,45 @@ out_finish(struct out *o, struct err *e)
 	return 0;
 }
 
+/*
+ * Put o->tmp in o->dest's place: 0, or -1 with errno set, nothing
+ * replaced.  Where a file is there (Linux), the two are exchanged
+ * (renameat2 RENAME_EXCHANGE) and the old one, now under the temporary
+ * name, is removed.  rename(2) over an existing file makes ext4 start
+ * writing the new one to the disk at once (its auto_da_alloc, for files
+ * replaced by a rename): 6.1 ms of a run's own time for a 16 MiB
+ * output, where the exchange and the removal take 3.5 (the old file's
+ * pages let go) and the write-back comes later, as for any new file.
+ * If the old entry will not go (a directory made there during the run:
+ * an exchange swaps a file with a directory too), the exchange is undone
+ * and rename(2) decides, as where no exchange can be made.
+ */
+static int
+replace(const struct out *o)
+{
+	const int d = o->dir >= 0 ? o->dir : AT_FDCWD;
+	const char *t = o->dir >= 0 ? o->tmp + o->base : o->tmp;
+	const char *f = o->dir >= 0 ? o->dest + o->base : o->dest;
+
+#ifdef RENAME_EXCHANGE
+	if (renameat2(d, t, d, f, RENAME_EXCHANGE) == 0) {
+		if (unlinkat(d, t, 0) == 0)
+			return 0;
+		/* undone; should even that fail, the new file is in place
+		 * and the old entry stays under the temporary name */
+		if (renameat2(d, t, d, f, RENAME_EXCHANGE) != 0)
+			return 0;
+	}
+#endif
+	return renameat(d, t, d, f);
+}
+
 int
 out_commit(struct out *o, struct err *e)
 {
 	if (o->tmp == NULL)
 		return 0;
-	if ((o->dir >= 0 ? renameat(o->dir, o->tmp + o->base, o->dir,
-	    o->dest + o->base) : rename(o->tmp, o->dest)) != 0)
+	if (replace(o) != 0)
 		return err_set(e, o->path, 0, 0, "%s", strerror(errno));
 	o->live = 0;
 	atomic_signal_fence(memory_order_seq_cst);

@@ -598,6 +598,38 @@ term_in() {
 	no_temps
 }
 
+@test "out: a replaced file goes whole (its other links keep it); a directory made at its name during the last checks stays, nothing replaced" {
+	[ -z "${ASAN_OPTIONS:-}" ] || skip "a preloaded library beside ASan's runtime"
+	cc -shared -fPIC -o sc.so "$ROOT/tests/slowcall.c"
+	a="-Q randn:4x2 -K randn:4x2 -V randn:4x2 -o y.csv -a w.csv"
+	"$SA" $a
+	cat y.csv w.csv >new
+	# replaced: the old file under no name of the folder but its link
+	echo old >y.csv
+	ln y.csv y2.csv
+	"$SA" $a
+	cat y.csv w.csv | cmp - new
+	[ "$(cat y2.csv)" = old ]
+	no_temps
+	[ "$(ls -A | sort | tr '\n' ' ')" = "new sc.so w.csv y.csv y2.csv " ]
+	# y.csv a directory after the checks: the exchange with it undone
+	echo old >w.csv
+	SLOWCALL=faccessat SLOWCALL_US=1000000 LD_PRELOAD=$PWD/sc.so "$SA" $a \
+	    2>err &
+	pid=$!
+	sleep 0.5
+	rm y.csv
+	mkdir y.csv
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 1 ]
+	[ "$(cat err)" = "selfattn: y.csv: Is a directory" ]
+	[ -d y.csv ]
+	[ -z "$(ls -A y.csv)" ]
+	[ "$(cat w.csv)" = old ]
+	no_temps
+}
+
 @test "out: an append-only or immutable file or folder is refused before any work (the rename at the end would fail)" {
 	command -v chattr >/dev/null || skip "chattr is not installed (e2fsprogs)"
 	echo old >y.csv

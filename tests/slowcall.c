@@ -1,9 +1,9 @@
 /*
  * slowcall.c - a library for LD_PRELOAD in tests/out.bats: each call of
- * the function $SLOWCALL names (renameat or faccessat) waits
- * $SLOWCALL_US microseconds first, so that a test can send a signal
- * while selfattn is in it.  glibc only; built by the test, not by the
- * Makefile.
+ * the function $SLOWCALL names (renameat, renameat2 counted as it, or
+ * faccessat) waits $SLOWCALL_US microseconds first, so that a test can
+ * send a signal while selfattn is in it, or change a file.  glibc
+ * only; built by the test, not by the Makefile.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -29,6 +29,17 @@ renameat(int a, const char *b, int c, const char *d)
 
 	wait_in("renameat");
 	return real(a, b, c, d);
+}
+
+int
+renameat2(int a, const char *b, int c, const char *d, unsigned f)
+{
+	int (*real)(int, const char *, int, const char *, unsigned) =
+	    (int (*)(int, const char *, int, const char *, unsigned))dlsym(
+	    RTLD_NEXT, "renameat2");
+
+	wait_in("renameat");
+	return real(a, b, c, d, f);
 }
 
 int
