@@ -62,21 +62,41 @@ mat_buf(size_t n, size_t size, const char *what, struct err *e)
 	return p;
 }
 
-void *
-mat_arena_take(struct mat_arena *a, size_t n, size_t size)
+/* n elements of size bytes from base at *used (NULL while measuring). */
+static void *
+carve(struct mat_arena *a, char *base, size_t *used, size_t n, size_t size)
 {
 	size_t bytes;
 	char *p;
 
+	/* both parts together, as mat_arena_bytes() adds them */
 	if (mat_mul_size(n ? n : 1, size, &bytes) || bytes > PTRDIFF_MAX -
-	    64 || a->used > PTRDIFF_MAX - 64 - bytes) {
+	    64 || a->used + a->sused > PTRDIFF_MAX - 64 - bytes) {
 		a->overflow = 1;
 		return NULL;
 	}
 	bytes = (bytes + 63) & ~(size_t)63;
-	p = a->base ? a->base + a->used : NULL;
-	a->used += bytes;
+	p = base ? base + *used : NULL;
+	*used += bytes;
 	return p;
+}
+
+void *
+mat_arena_take(struct mat_arena *a, size_t n, size_t size)
+{
+	return carve(a, a->base, &a->used, n, size);
+}
+
+void *
+mat_arena_small(struct mat_arena *a, size_t n, size_t size)
+{
+	return carve(a, a->sbase, &a->sused, n, size);
+}
+
+size_t
+mat_arena_bytes(const struct mat_arena *a)
+{
+	return a->used + a->sused;
 }
 
 int
@@ -87,8 +107,17 @@ mat_arena_alloc(struct mat_arena *a, const char *what, struct err *e)
 		    "hold");
 	if ((a->base = mat_buf(a->used, 1, what, e)) == NULL)
 		return -1;
+	/* malloc's own pages: mat_buf would ask for huge ones from 2 MiB
+	 * (sused is a multiple of 64, as aligned_alloc wants) */
+	if ((a->sbase = aligned_alloc(64, a->sused ? a->sused : 64)) == NULL) {
+		free(a->base);
+		a->base = NULL;
+		return err_set(e, what, 0, 0, "cannot allocate %zu bytes: %s",
+		    a->sused, strerror(errno));
+	}
 	a->cap = a->used;
 	a->used = 0;
+	a->sused = 0;
 	return 0;
 }
 
@@ -96,6 +125,7 @@ void
 mat_arena_free(struct mat_arena *a)
 {
 	free(a->base);
+	free(a->sbase);
 	memset(a, 0, sizeof *a);
 }
 

@@ -63,14 +63,20 @@ void *mat_buf(size_t n, size_t size, const char *what, struct err *e);
  * sizes (and returns NULL); mat_arena_alloc() then allocates that total and
  * rewinds, and the same mat_arena_take() calls carve it, 64-byte aligned.
  * An overflowing size makes the arena fail: mat_arena_alloc() reports it.
+ * mat_arena_small() takes from a second allocation of the arena, which
+ * asks for no huge pages: for the few small records one thread fills
+ * before the others start (a first write to a huge page clears all of
+ * its 2 MiB, on that thread alone).  mat_arena_bytes(): both, in bytes.
  */
 struct mat_arena {
-	char *base;
-	size_t used, cap;
+	char *base, *sbase;
+	size_t used, cap, sused;
 	int overflow;
 };
 
 void *mat_arena_take(struct mat_arena *a, size_t n, size_t size);
+void *mat_arena_small(struct mat_arena *a, size_t n, size_t size);
+size_t mat_arena_bytes(const struct mat_arena *a);
 int mat_arena_alloc(struct mat_arena *a, const char *what, struct err *e);
 void mat_arena_free(struct mat_arena *a);
 

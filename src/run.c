@@ -1452,7 +1452,8 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 	}
 	if (p->o.score == SCORE_ADDITIVE)
 		r->ka = take(r, a, mul3(p->G, p->m, p->da));
-	r->head = mat_arena_take(a, p->H, sizeof *r->head);
+	/* what this thread fills before the workers start: small pages */
+	r->head = mat_arena_small(a, p->H, sizeof *r->head);
 	if (want_w(r)) {
 		if (!r->keep)
 			r->qall = take(r, a, mul3(p->H, p->nout, r->dqk));
@@ -1468,7 +1469,7 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 		r->obatch = take(r, a, mul(p->nout, r->hv));
 
 	/* per-worker scratch, and the putter's */
-	r->thr = mat_arena_take(a, nw, sizeof *r->thr);
+	r->thr = mat_arena_small(a, nw, sizeof *r->thr);
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
 	hd.dv = p->dv;
@@ -1550,8 +1551,8 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 	nt = max2(verbatim(r, PLAN_Y) ? 0 : out_format_max(r->out[PLAN_Y],
 	    r->br), wr && r->out[PLAN_W] && !verbatim(r, PLAN_W) ?
 	    out_format_max(r->out[PLAN_W], min2(wr, p->nout)) : 0);
-	r->slot = mat_arena_take(a, r->nslots, sizeof *r->slot);
-	r->done = mat_arena_take(a, r->nslots, 1);
+	r->slot = mat_arena_small(a, r->nslots, sizeof *r->slot);
+	r->done = mat_arena_small(a, r->nslots, 1);
 	for (i = 0; i < r->nslots; i++) {
 		struct slot s, *sp = r->slot ? &r->slot[i] : &s;
 
@@ -1792,7 +1793,8 @@ choose(struct run *r, const struct plan *p, const struct attn_ops *ops,
 	setup(r, p, ops, out, nw, 1);
 	memset(&kept, 0, sizeof kept);
 	buffers(r, &kept, nw);
-	if (kept.overflow || (!again.overflow && kept.used > again.used))
+	if (kept.overflow || (!again.overflow && mat_arena_bytes(&kept) >
+	    mat_arena_bytes(&again)))
 		setup(r, p, ops, out, nw, 0);
 }
 
@@ -1854,7 +1856,7 @@ run_info(const struct plan *p, enum attn_dtype dtype, enum gemm_isa isa,
 	buffers(r, &a, nw);
 	memset(ri, 0, sizeof *ri);
 	ri->workers = (int)nw;
-	ri->arena = a.used;
+	ri->arena = mat_arena_bytes(&a);
 	ri->keysplit = r->keysplit;
 	ri->keep = r->keep;
 	ri->keys = r->keys == KEYS_PREPACKED ? "packed once" : r->keys ==
