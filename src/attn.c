@@ -126,6 +126,7 @@ static const float exp_c_s[7] = {
 #define X512_MIN _mm512_min_pd
 #define X512_SCALEF _mm512_scalef_pd
 #define X512_FMA _mm512_fmadd_pd
+#define X512_LTMASK(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ)
 /* and the AVX2 ones (X256) */
 #define X256_VEC __m256d
 #define X256_SET1 _mm256_set1_pd
@@ -168,6 +169,7 @@ static const float exp_c_s[7] = {
 #undef X512_MIN
 #undef X512_SCALEF
 #undef X512_FMA
+#undef X512_LTMASK
 #undef X256_VEC
 #undef X256_SET1
 #undef X256_MAX
@@ -210,6 +212,7 @@ static const float exp_c_s[7] = {
 #define X512_MIN _mm512_min_ps
 #define X512_SCALEF _mm512_scalef_ps
 #define X512_FMA _mm512_fmadd_ps
+#define X512_LTMASK(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
 #define X256_VEC __m256
 #define X256_SET1 _mm256_set1_ps
 #define X256_MAX _mm256_max_ps

@@ -10,7 +10,8 @@
  * registers a kernel may fill with partial sums (16 of AVX-512's 32,
  * 12 of the 16 of SSE2 and AVX2): register tiles are sized from them.
  * X512, defined for the real AVX-512 level only, has attn_tmpl.h do
- * three steps with AVX-512 instructions (vmax, vmin, vldexp there), and
+ * four steps with AVX-512 instructions (vmax, vmin, vldexp and anylow
+ * there), and
  * X256, at the AVX2 level, two (vmax, vmin), its FMAs with constants
  * (vfmac) and the test of normal() with AVX2's intrinsics.  FUSED, at
  * both, says that FMA rounds once (at the generic level it is a
