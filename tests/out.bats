@@ -578,12 +578,18 @@ term_in() {
 	wait "$pid" || status=$?
 }
 
-@test "out: a signal before the renames at the end replaces nothing; one during them is too late, the run ends replaced and 0" {
+# slow_setup: sc.so built (not under ASan: the test is skipped), $a the
+# options of a small run writing y.csv and w.csv, new what it writes.
+slow_setup() {
 	[ -z "${ASAN_OPTIONS:-}" ] || skip "a preloaded library beside ASan's runtime"
 	cc -shared -fPIC -o sc.so "$ROOT/tests/slowcall.c"
 	a="-Q randn:4x2 -K randn:4x2 -V randn:4x2 -o y.csv -a w.csv"
 	"$SA" $a
 	cat y.csv w.csv >new
+}
+
+@test "out: a signal before the renames at the end replaces nothing; one during them is too late, the run ends replaced and 0" {
+	slow_setup
 	# in the checks before the renames (signals held there)
 	echo old >y.csv
 	echo old >w.csv
@@ -599,11 +605,7 @@ term_in() {
 }
 
 @test "out: a replaced file goes whole (its other links keep it); a directory made at its name during the last checks stays, nothing replaced" {
-	[ -z "${ASAN_OPTIONS:-}" ] || skip "a preloaded library beside ASan's runtime"
-	cc -shared -fPIC -o sc.so "$ROOT/tests/slowcall.c"
-	a="-Q randn:4x2 -K randn:4x2 -V randn:4x2 -o y.csv -a w.csv"
-	"$SA" $a
-	cat y.csv w.csv >new
+	slow_setup
 	# replaced: the old file under no name of the folder but its link
 	echo old >y.csv
 	ln y.csv y2.csv
