@@ -107,13 +107,11 @@ mat_arena_alloc(struct mat_arena *a, const char *what, struct err *e)
 		    "hold");
 	if ((a->base = mat_buf(a->used, 1, what, e)) == NULL)
 		return -1;
-	/* malloc's own pages: mat_buf would ask for huge ones from 2 MiB
-	 * (sused is a multiple of 64, as aligned_alloc wants) */
-	if ((a->sbase = aligned_alloc(64, a->sused ? a->sused : 64)) == NULL) {
+	/* small: mat_buf asks for huge pages from 2 MiB only */
+	if ((a->sbase = mat_buf(a->sused, 1, what, e)) == NULL) {
 		free(a->base);
 		a->base = NULL;
-		return err_set(e, what, 0, 0, "cannot allocate %zu bytes: %s",
-		    a->sused, strerror(errno));
+		return -1;
 	}
 	a->cap = a->used;
 	a->used = 0;

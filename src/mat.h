@@ -64,9 +64,10 @@ void *mat_buf(size_t n, size_t size, const char *what, struct err *e);
  * rewinds, and the same mat_arena_take() calls carve it, 64-byte aligned.
  * An overflowing size makes the arena fail: mat_arena_alloc() reports it.
  * mat_arena_small() takes from a second allocation of the arena, which
- * asks for no huge pages: for the few small records one thread fills
- * before the others start (a first write to a huge page clears all of
- * its 2 MiB, on that thread alone).  mat_arena_bytes(): both, in bytes.
+ * is small and so in small pages (mat_buf): for the records one thread
+ * fills before the others start (a first write to a huge page clears
+ * all of its 2 MiB, on that thread alone).  mat_arena_bytes(): both, in
+ * bytes.
  */
 struct mat_arena {
 	char *base, *sbase;
