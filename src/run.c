@@ -203,8 +203,9 @@ struct job {
  * in tasks of a half, a half and quarters ended 4 ms sooner on two
  * threads, unmeasurable in whole runs, and took 1% longer on one.) */
 #define QG_TAIL (2 * QG_MAX)
+#define QG_HEAD (3 * QG_MAX / 2)	/* the blocks of qg_tail[], summed */
 _Static_assert(QG_TAIL <= QG_MAX * QG_TASKS, "a grouped run has a tail");
-_Static_assert(QG_MAX % 4 == 0 && QG_TAIL >= 3 * QG_MAX / 2,
+_Static_assert(QG_MAX % 4 == 0 && QG_TAIL >= QG_HEAD,
     "the tail's halves fit");
 #define ROWS_DK_MAX 4096	/* and key widths: qk() reads ATTN_QR laid-out
 				 * query rows at a time, <= 256 KiB */
@@ -1095,7 +1096,8 @@ read_failed(struct run *r, const struct slot *s)
 	return 1;
 }
 
-/* The query blocks of the tail's first tasks (QG_TAIL); then one. */
+/* The query blocks of the tail's first tasks (QG_TAIL, QG_HEAD in
+ * all); then one. */
 static const size_t qg_tail[] = { QG_MAX / 2, QG_MAX / 2, QG_MAX / 4,
     QG_MAX / 4 };
 #define NTAIL (sizeof qg_tail / sizeof qg_tail[0])
@@ -1108,13 +1110,13 @@ tail_blocks(const struct run *r)
 }
 
 /* Query-split: the tasks of a sequence, ngt groups of qg blocks, then
- * the tail's (its first NTAIL tasks take 3 * QG_MAX / 2 blocks). */
+ * the tail's (its first NTAIL tasks take QG_HEAD blocks). */
 static size_t
 query_tasks(const struct run *r)
 {
 	size_t tail = tail_blocks(r);
 
-	return r->ngt + (tail > 0 ? NTAIL + tail - 3 * QG_MAX / 2 : 0);
+	return r->ngt + (tail > 0 ? NTAIL + tail - QG_HEAD : 0);
 }
 
 /* The rows i0 .. i0+nq-1 of query-split task t (query_tasks()). */
