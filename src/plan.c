@@ -617,8 +617,6 @@ make_direct(struct plan *p, const struct plan_in in[IN_NROLES],
 	p->q = &q->m;
 	p->k = &k->m;
 	p->v = &v->m;
-	p->kname = k->name;
-	p->vname = v->name;
 	return 0;
 }
 
@@ -1038,6 +1036,7 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 
 	memset(p, 0, sizeof *p);
 	p->o = *o;
+	p->in = in;
 	if (check_present(in, e) != 0)
 		return -1;
 	p->self = in[IN_X].name != NULL;
@@ -1097,6 +1096,17 @@ plan_make(struct plan *p, const struct plan_in in[IN_NROLES],
 		p->scale = p->o.score == SCORE_DOT ? 1.0 / sqrt((double)p->dk) :
 		    1.0;
 	return 0;
+}
+
+const char *
+plan_name(const struct plan *p, const struct mat *m)
+{
+	int i;
+
+	for (i = 0; i < IN_NROLES; i++)
+		if (m == &p->in[i].m)
+			return p->in[i].name;
+	return NULL;
 }
 
 void

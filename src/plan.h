@@ -102,7 +102,7 @@ struct plan {
 	 * layout, in-proj, position encoding), else the inputs' own. */
 	const struct mat *x, *mem, *memv, *wq, *wk, *wv, *wo, *wa, *ua;
 	const struct mat *q, *k, *v;	/* Q, K, V given */
-	const char *kname, *vname;	/* and the files of K and V */
+	const struct plan_in *in;	/* what it was made of (plan_name()) */
 	const double *bq, *bk, *bv, *bo, *va;
 	/* --mask, per batch b and head h at b·ms[0] + h·ms[1], query row
 	 * i at i·ms[2], key j at j·ms[3] (0: shared, a broadcast axis of
@@ -132,7 +132,8 @@ struct plan {
  * K, V), batches, heads, widths, masks; derive the weights in row
  * layout.  Returns 0, or -1 with e naming the option, the file and both
  * shapes that disagree (exit status 1: the data is wrong).  Option
- * combinations are main()'s to check.  Free p with plan_free.
+ * combinations are main()'s to check.  p points into in[] (its
+ * matrices and names), which must outlive it.  Free p with plan_free.
  *
  * An input may be shape-only: m.rows, m.cols and sh set, m.data NULL
  * (--dry-run).  Every shape check is then made as for the data, and
@@ -158,6 +159,11 @@ int plan_float(const struct plan *p, const struct plan_in in[IN_NROLES],
     struct err *e);
 
 void plan_free(struct plan *p);
+
+/* The name of the input whose matrix m is (one of p->x, p->k, p->wq,
+ * ... that the command line gave), as diagnostics name it; NULL for a
+ * matrix the plan derived. */
+const char *plan_name(const struct plan *p, const struct mat *m);
 
 /* The shapes of the outputs (enum plan_out): Y is (B,) nout, dout, or
  * (B,) H, nout, dv for per-head tensors without WO; 1-D for a 1-D

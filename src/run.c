@@ -80,10 +80,13 @@ struct worker {
 	char *work;
 	struct stage sk, sv;	/* decoding: a block (or a piece) of K and V
 				 * rows */
+	struct stage sx;	/* self-attention: rows of X or the memory
+				 * read from their file (on_file()) */
 	char *qt;		/* decoding: (G, qts) each key head's query
 				 * rows, as qk_prep() lays them out */
 	unsigned char *live;	/* decoding: (H) a head's rows add P·V */
 	int bad;		/* a read failed; err says how (the first) */
+	size_t badtask;		/* pack_task: 1 + the task of that read */
 	struct err err;
 };
 
@@ -148,7 +151,8 @@ struct run {
 				 * i)·m */
 	double *lse;		/* (H, nout) */
 	char *obatch;		/* (nout, H·dv), per-head output layout */
-	struct worker *thr;
+	struct worker *thr;	/* nw of them */
+	size_t nw;
 	struct worker put;	/* the key-split putter's state and scratch */
 	struct slot *slot;
 	unsigned char *done;
@@ -317,14 +321,28 @@ rmsnorm(const struct run *r, size_t nr, size_t d, char *X, size_t ldx,
 	}
 }
 
+/* Is input a read from its file with pread(2) rather than through its
+ * mapping: a .npy used in place, large enough that input.c kept its
+ * file open?  Decoding uses each key once, self-attention each row of
+ * X twice (keys and values, then queries): reading costs a copy into a
+ * buffer still in the cache, where a mapping's first touch costs a
+ * page fault per page (on some virtual machines many times the copy:
+ * Zen 5 guest, 16 MiB, 6-9 ms touched against 1.6-2.5 read, and its
+ * pages to unmap at the end; case (a) of the bench 0.261 s against
+ * 0.266, (d) 0.142 against 0.146, medians of 21 and 15 interleaved
+ * runs). */
+static int
+on_file(const struct mat *a)
+{
+	return a->map != NULL && a->fd >= 0;
+}
+
 /* Rows r0 .. r0+nr-1 of one head of the mapped input a, read from its
  * file (name) with pread(2) into st; e0 is the sequence's first
  * element, c0 the head's offset and ld the row stride, in elements.
- * Decoding uses each key once: reading costs a copy, where a mapping's
- * first touch costs a page fault per page (on some virtual machines
- * many times the copy).  Heads side by side in a row (c0 < ld) are
- * read whole once, for all of them.  Returns the head's first row, or
- * NULL with w->err set (the first error only). */
+ * Heads side by side in a row (c0 < ld) are read whole once, for all
+ * of them.  Returns the head's first row, or NULL with w->err set (the
+ * first error only). */
 static const double *
 file_rows(struct worker *w, struct stage *st, const struct mat *a,
     const char *name, size_t e0, size_t c0, size_t r0, size_t nr,
@@ -370,16 +388,19 @@ file_rows(struct worker *w, struct stage *st, const struct mat *a,
 	return st->buf + c0;
 }
 
-/* Rows j0 .. j0+nr-1 of head g (offset c0) of the K or V input a of
- * sequence b (offset e0), as doubles, row stride ld: from a's file into
- * st when the run reads it so (st->buf), else in memory.  NULL: a read
- * failed (w->err). */
+/* Rows j0 .. j0+nr-1 of head g (offset c0) of the input a (K or V; X
+ * or the memory, c0 0) of sequence b (offset e0), as doubles, row
+ * stride ld: from a's file into st when the run reads it so (a stage,
+ * st->buf, and on_file()), else in memory.  NULL: a read failed
+ * (w->err). */
 static const double *
-cache_rows(struct worker *w, struct stage *st, const struct mat *a,
-    const char *name, size_t e0, size_t c0, size_t j0, size_t nr, size_t ld)
+cache_rows(const struct run *r, struct worker *w, struct stage *st,
+    const struct mat *a, size_t e0, size_t c0, size_t j0, size_t nr,
+    size_t ld)
 {
-	if (st->buf != NULL)
-		return file_rows(w, st, a, name, e0, c0, j0, nr, ld);
+	if (st->buf != NULL && on_file(a))
+		return file_rows(w, st, a, plan_name(r->p, a), e0, c0, j0, nr,
+		    ld);
 	return a->data + e0 + c0 + j0 * ld;
 }
 
@@ -426,8 +447,8 @@ value_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
 		*ldv = r->gv;
 		return 0;
 	}
-	if ((vd = cache_rows(w, &w->sv, p->v, p->vname, b * p->vs[0], g *
-	    p->vs[1], j0, bc, p->vs[2])) == NULL)
+	if ((vd = cache_rows(r, w, &w->sv, p->v, b * p->vs[0], g * p->vs[1],
+	    j0, bc, p->vs[2])) == NULL)
 		return -1;
 	if (raw_kv(r)) {
 		*vb = (const char *)vd;
@@ -459,14 +480,23 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
 
 	if (p->self) {
 		if (g == 0) {
-			const char *m = rows_of(r, p->mem->data, b * p->m + j0,
-			    bc, p->dm, p->dm, w->mb, p->dm, &ld);
+			const double *md = cache_rows(r, w, &w->sx, p->mem, b *
+			    p->m * p->dm, 0, j0, bc, p->dm);
+			const char *m;
 
+			if (md == NULL)
+				return -1;
+			m = rows_of(r, md, 0, bc, p->dm, p->dm, w->mb, p->dm,
+			    &ld);
 			r->ops->linear(bc, p->dm, r->hk, m, ld, r->wk, p->bk,
 			    w->kb, r->hk, w->work);
-			if (p->memv != p->mem)	/* --memory-values */
-				m = rows_of(r, p->memv->data, b * p->m + j0,
-				    bc, p->dmv, p->dmv, w->mb, p->dmv, &ld);
+			if (p->memv != p->mem) {	/* --memory-values */
+				if ((md = cache_rows(r, w, &w->sx, p->memv, b *
+				    p->m * p->dmv, 0, j0, bc, p->dmv)) == NULL)
+					return -1;
+				m = rows_of(r, md, 0, bc, p->dmv, p->dmv, w->mb,
+				    p->dmv, &ld);
+			}
 			r->ops->linear(bc, p->dmv, r->gv, m, ld, r->wv, p->bv,
 			    w->vb, r->gv, w->work);
 		}
@@ -474,8 +504,8 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
 		*ldk = r->hk;
 	} else {
 		/* row i of head g: (b·s0 + g·s1)/s2 + i rows in */
-		const double *kd = cache_rows(w, &w->sk, p->k, p->kname,
-		    b * p->ks[0], g * p->ks[1], j0, bc, p->ks[2]);
+		const double *kd = cache_rows(r, w, &w->sk, p->k, b * p->ks[0],
+		    g * p->ks[1], j0, bc, p->ks[2]);
 
 		if (kd == NULL)
 			return -1;
@@ -558,22 +588,45 @@ pack_block(const struct run *r, struct worker *w, size_t b, size_t blk,
 	return 0;
 }
 
+/* Pack key block kb0 + t of sequence j->b (a task of sequence()): from
+ * memory, or projected from X's rows, which may be read from its file
+ * (a failure left in the worker's bad, err and badtask). */
 static void
 pack_task(void *arg, size_t t, int id)
 {
 	const struct job *j = arg;
 	struct run *r = j->r;
+	struct worker *w = &r->thr[id];
 
-	/* prepacked keys come from memory (no worker reads a file) */
-	(void)pack_block(r, &r->thr[id], j->b, r->kb0 + t, AT(r->kp, t *
-	    r->kstride), r->nkb * r->kstride, AT(r->vp, t * r->vstride),
-	    r->nkb * r->vstride, r->vbad + t, r->nkb);
+	if (pack_block(r, w, j->b, r->kb0 + t, AT(r->kp, t * r->kstride),
+	    r->nkb * r->kstride, AT(r->vp, t * r->vstride), r->nkb *
+	    r->vstride, r->vbad + t, r->nkb) != 0 && w->badtask == 0)
+		w->badtask = t + 1;
+}
+
+/* Did a read of pack_task fail?  1, with e the error of the first task
+ * that failed (workers take tasks in order: each one's first failure
+ * is its earliest), whatever the threads. */
+static int
+pack_failed(const struct run *r, struct err *e)
+{
+	size_t i, first = 0;
+
+	for (i = 0; i < r->nw; i++)
+		if (r->thr[i].badtask != 0 && (first == 0 ||
+		    r->thr[i].badtask < r->thr[first - 1].badtask))
+			first = i + 1;
+	if (first == 0)
+		return 0;
+	*e = r->thr[first - 1].err;
+	return 1;
 }
 
 /* The kernel's queries of rows i0 .. i0+nq-1 (global) of sequence b for
  * every head, into w->qk[h], w->ldq[h]: Q_h (projected, rotated), or
- * Q_h·Wa.  keep: also copy them to qall for the weights pass. */
-static void
+ * Q_h·Wa.  keep: also copy them to qall for the weights pass.  Returns
+ * 0, or -1 if X's file could not be read (w->err). */
+static int
 queries(const struct run *r, struct worker *w, size_t b, size_t i0,
     size_t nq, int keep)
 {
@@ -585,9 +638,13 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 	if (p->self) {
 		/* float: the block's rows of X converted here, by the
 		 * task, not the whole of X beforehand */
-		const char *x = rows_of(r, p->x->data, b * p->n + i0, nq, p->d,
-		    p->d, w->mb, p->d, &ldq);
+		const double *xd = cache_rows(r, w, &w->sx, p->x, b * p->n *
+		    p->d, 0, i0, nq, p->d);
+		const char *x;
 
+		if (xd == NULL)
+			return -1;
+		x = rows_of(r, xd, 0, nq, p->d, p->d, w->mb, p->d, &ldq);
 		r->ops->linear(nq, p->d, r->hq, x, ldq, r->wq, p->bq, w->qb,
 		    r->hq, w->work);
 	}
@@ -628,6 +685,7 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 			copy_rows(r, nq, r->dqk, qh, ldq, AT(r->qall, (h *
 			    p->nout + i0 - p->q0) * r->dqk), r->dqk);
 	}
+	return 0;
 }
 
 /* Decoding (KEYS_ROWS), keys read from their file: keys a read (a
@@ -1148,11 +1206,11 @@ query_task(void *arg, size_t t, size_t k, int id)
 
 	task_rows(r, t, &i0, &nq);
 
-	queries(r, w, j->b, i0, nq, 1);
 	/* chunk after chunk: the first into the state itself (merging
 	 * into an empty state is an exact copy), the rest merged */
 	s->bad = 0;
-	if (chunk_safe(r, w, j->b, i0, nq, r->c0, w->M, w->L, w->ob) != 0) {
+	if (queries(r, w, j->b, i0, nq, 1) != 0 ||
+	    chunk_safe(r, w, j->b, i0, nq, r->c0, w->M, w->L, w->ob) != 0) {
 		s->bad = id + 1;
 		return;
 	}
@@ -1204,9 +1262,9 @@ chunk_task(void *arg, size_t t, size_t k, int id)
 	size_t i0 = p->q0 + qb * ATTN_BR, nq = min2(p->q1 - i0, ATTN_BR);
 
 	/* the weights pass keeps the queries of the first chunk's task */
-	queries(r, w, j->b, i0, nq, c == 0);
-	r->slot[k].bad = chunk_safe(r, w, j->b, i0, nq, r->c0 + c, ST_M(st),
-	    ST_L(st), ST_O(st)) != 0 ? id + 1 : 0;
+	r->slot[k].bad = queries(r, w, j->b, i0, nq, c == 0) != 0 ||
+	    chunk_safe(r, w, j->b, i0, nq, r->c0 + c, ST_M(st), ST_L(st),
+	    ST_O(st)) != 0 ? id + 1 : 0;
 }
 
 /* Merge the chunks in order; the last one ends the block and writes it. */
@@ -1472,6 +1530,7 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 
 	/* per-worker scratch, and the putter's */
 	r->thr = mat_arena_small(a, nw, sizeof *r->thr);
+	r->nw = nw;
 	memset(&hd, 0, sizeof hd);
 	hd.dk = p->dk;
 	hd.dv = p->dv;
@@ -1521,15 +1580,21 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 			k->qt = take(r, a, mul(p->G, r->qts));
 			k->live = mat_arena_take(a, p->H, 1);
 		}
+		if (p->self && (on_file(p->x) || on_file(p->mem) ||
+		    on_file(p->memv)))
+			/* X's (or the memory's) rows from their file */
+			k->sx.buf = mat_arena_take(a, max2(mul(r->bc,
+			    max2(p->dm, p->dmv)), mul(r->br, p->d)),
+			    sizeof(double));
 		if (p->o.qknorm)
 			k->nb = mat_arena_take(a, max2(p->dq, p->dk),
 			    sizeof(double));
 		if (!p->self && r->keys != KEYS_PREPACKED) {
 			/* decoding reads mapped K and V from their files */
-			if (p->k->map != NULL && p->k->fd >= 0)
+			if (on_file(p->k))
 				k->sk.buf = mat_arena_take(a, mul(r->bc,
 				    p->ks[2]), sizeof(double));
-			if (p->v->map != NULL && p->v->fd >= 0)
+			if (on_file(p->v))
 				k->sv.buf = mat_arena_take(a, mul(r->bc,
 				    p->vs[2]), sizeof(double));
 		}
@@ -1683,8 +1748,11 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
 	int rc;
 
 	heads_for(r, b);
-	if (r->keys == KEYS_PREPACKED)
+	if (r->keys == KEYS_PREPACKED) {
 		par_run(pool, r->nkb, pack_task, &j);
+		if (pack_failed(r, e))
+			return -1;
+	}
 	if (r->keysplit)
 		rc = par_ordered(pool, r->nqb * r->nch, r->nslots, r->done,
 		    chunk_task, chunk_put, &j);

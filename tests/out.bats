@@ -751,6 +751,28 @@ hold_on_pad() {
 	ends_keeping_old "selfattn: K.npy: the file was cut short while it was read"
 }
 
+@test "out: X of 1 MiB or more, read from its file, cut during the run is a data error naming the first block that failed, whatever the threads" {
+	# 4200 x 32 doubles, 1075328 bytes: read a block of 256 rows (65536
+	# bytes after the header's 128) at a time with pread(2), not
+	# through the mapping (no SIGBUS); the cut at byte 100000 falls in
+	# the second block, the blocks after it find nothing
+	local j
+	for j in 1 2; do
+		"$ROOT/tests/tools/npygen" 4200 32 X.npy
+		echo OLD >y.csv
+		rm -f pad
+		mkfifo pad
+		"$SA" -x X.npy -q randn:32x32 -k randn:32x32 -v randn:32x32 \
+		    -j "$j" --key-padding pad -o y.csv 2>err &
+		pid=$!
+		exec 7>pad	# X.npy is loaded
+		truncate -s 100000 X.npy
+		printf '0\n%.0s' $(seq 4200) >&7
+		exec 7>&-
+		ends_keeping_old "selfattn: X.npy: expected 31200 bytes of data at byte 100000, found the end of the file (was it cut while being read?)"
+	done
+}
+
 @test "out: --merge: a shard cut inside its last page while the merge reads another is a data error" {
 	# two shards of keys (100 x 4 doubles: 3328 bytes, one page)
 	"$SA" -Q randn:100x4 -K randn:50x4 -V randn:50x4 --seed 1 \
