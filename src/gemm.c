@@ -157,7 +157,8 @@ struct ops_d {
 	int mr, nr, kc, mc, nc;
 	size_t (*packed_size)(size_t, size_t);
 	size_t (*work_size)(size_t, size_t, size_t);
-	void (*pack_b)(size_t, size_t, const double *, size_t, double *);
+	void (*pack_b_rows)(size_t, size_t, size_t, size_t, const double *,
+	    size_t, double *);
 	void (*pack_bt)(size_t, size_t, const double *, size_t, double *);
 	void (*packed)(size_t, size_t, size_t, size_t, const double *, size_t,
 	    const double *, double *, size_t, enum gemm_acc, double *);
@@ -175,7 +176,8 @@ struct ops_s {
 	int mr, nr, kc, mc, nc;
 	size_t (*packed_size)(size_t, size_t);
 	size_t (*work_size)(size_t, size_t, size_t);
-	void (*pack_b)(size_t, size_t, const float *, size_t, float *);
+	void (*pack_b_rows)(size_t, size_t, size_t, size_t, const float *,
+	    size_t, float *);
 	void (*pack_bt)(size_t, size_t, const float *, size_t, float *);
 	void (*packed)(size_t, size_t, size_t, size_t, const float *, size_t,
 	    const float *, float *, size_t, enum gemm_acc, float *);

@@ -124,6 +124,14 @@ size_t gemm_work_size(enum gemm_isa isa, size_t n, size_t k, size_t m);
 void gemm_pack_b(enum gemm_isa isa, size_t k, size_t m, const double *B,
     size_t ldb, double *Bp);
 
+/* Pack rows p0 .. p0+kr-1 of B (k,m), given at B (row p0), row stride
+ * ldb >= m, into their place in Bp, the packed B of all k rows: pieces
+ * that cover rows 0 .. k-1, packed in any order or on several threads,
+ * make gemm_pack_b's Bp (a weight packed as it is read, a piece at a
+ * time).  Nothing is done unless p0 + kr <= k. */
+void gemm_pack_b_rows(enum gemm_isa isa, size_t k, size_t m, size_t p0,
+    size_t kr, const double *B, size_t ldb, double *Bp);
+
 /* Pack B^T: Bt is (m,k), row stride ldb >= k; packs B = Bt^T (k,m). */
 void gemm_pack_bt(enum gemm_isa isa, size_t k, size_t m, const double *Bt,
     size_t ldb, double *Bp);
@@ -177,6 +185,8 @@ size_t gemm_f32_packed_size(enum gemm_isa isa, size_t k, size_t m);
 size_t gemm_f32_work_size(enum gemm_isa isa, size_t n, size_t k, size_t m);
 void gemm_f32_pack_b(enum gemm_isa isa, size_t k, size_t m, const float *B,
     size_t ldb, float *Bp);
+void gemm_f32_pack_b_rows(enum gemm_isa isa, size_t k, size_t m, size_t p0,
+    size_t kr, const float *B, size_t ldb, float *Bp);
 void gemm_f32_pack_bt(enum gemm_isa isa, size_t k, size_t m, const float *Bt,
     size_t ldb, float *Bp);
 void gemm_f32_packed(enum gemm_isa isa, size_t n, size_t k, size_t m,

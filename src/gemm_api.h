@@ -42,7 +42,14 @@ void GA_(pack_b)(enum gemm_isa isa, size_t k, size_t m, const GA_T *B,
     size_t ldb, GA_T *Bp)
 {
 	if (k > 0 && m > 0)
-		GA_TAB[isa]->pack_b(k, m, B, ldb, Bp);
+		GA_TAB[isa]->pack_b_rows(k, m, 0, k, B, ldb, Bp);
+}
+
+void GA_(pack_b_rows)(enum gemm_isa isa, size_t k, size_t m, size_t p0,
+    size_t kr, const GA_T *B, size_t ldb, GA_T *Bp)
+{
+	if (kr > 0 && m > 0 && p0 < k && kr <= k - p0)
+		GA_TAB[isa]->pack_b_rows(k, m, p0, kr, B, ldb, Bp);
 }
 
 void GA_(pack_bt)(enum gemm_isa isa, size_t k, size_t m, const GA_T *Bt,

@@ -447,11 +447,12 @@ static size_t GK_(work_size)(size_t n, size_t k, size_t m)
 	return GK_(ablk)(n, k) + GK_(bblk)(k, m) + 2 * ALIGN / sizeof(GK_T);
 }
 
-/* Whole B (all k rows in each panel): panel stride k*NR. */
-GK_FN void GK_(pack_b)(size_t k, size_t m, const GK_T *B, size_t ldb,
-    GK_T *Bp)
+/* Whole B (all k rows in each panel): panel stride k*NR; rows p0 ..
+ * p0+kr-1 of it (at B) go to row p0 of every panel. */
+GK_FN void GK_(pack_b_rows)(size_t k, size_t m, size_t p0, size_t kr,
+    const GK_T *B, size_t ldb, GK_T *Bp)
 {
-	GK_(pack_bn)(k, m, B, ldb, Bp, k * GK_NR);
+	GK_(pack_bn)(kr, m, B, ldb, Bp + p0 * GK_NR, k * GK_NR);
 }
 
 GK_FN void GK_(pack_bt)(size_t k, size_t m, const GK_T *Bt, size_t ldb,
@@ -669,7 +670,7 @@ GK_FN void GK_(packed_nz)(size_t n, size_t k, size_t m, const GK_T *A,
 
 static const GK_OPS GK_(ops) = {
 	GK_MR, GK_NR, GK_KC, GK_MC, GK_NC,
-	GK_(packed_size), GK_(work_size), GK_(pack_b), GK_(pack_bt),
+	GK_(packed_size), GK_(work_size), GK_(pack_b_rows), GK_(pack_bt),
 	GK_(packed), GK_(nn), GK_(nt), GK_(packed_nz), GK_(packed_max)
 };
 

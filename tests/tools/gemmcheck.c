@@ -24,6 +24,8 @@
  *     bounds (guard zones after them stay untouched);
  *   - gemm_packed_nz: the chain over the p whose A[i,p] is not zero,
  *     against a B with infinities and NaNs (0*inf adds no NaN);
+ *   - gemm_pack_b_rows: pieces of B's rows (random split points, packed
+ *     last first) make gemm_pack_b's packed B, byte for byte;
  *   - gemm_packed_top: the first k rows (and first columns) of a B
  *     packed with more, bit for bit gemm_packed of those rows packed
  *     alone;
@@ -77,6 +79,8 @@ struct ty {
 	    const void *, void *, size_t, double, void *, void *);
 	void (*mul_top)(size_t, size_t, size_t, size_t, const void *, size_t,
 	    const void *, void *, size_t, enum gemm_acc, void *);
+	void (*pack_rows)(size_t, size_t, size_t, size_t, const void *,
+	    size_t, void *);	/* gemm_pack_b_rows */
 };
 
 static void pack_d(size_t k, size_t m, const void *B, size_t ldb, int bt,
@@ -86,6 +90,12 @@ static void pack_d(size_t k, size_t m, const void *B, size_t ldb, int bt,
 		gemm_pack_bt(isa, k, m, B, ldb, Bp);
 	else
 		gemm_pack_b(isa, k, m, B, ldb, Bp);
+}
+
+static void rows_d(size_t k, size_t m, size_t p0, size_t kr, const void *B,
+    size_t ldb, void *Bp)
+{
+	gemm_pack_b_rows(isa, k, m, p0, kr, B, ldb, Bp);
 }
 
 static void mul_d(enum how h, size_t n, size_t k, size_t m, const void *A,
@@ -141,6 +151,12 @@ static void pack_s(size_t k, size_t m, const void *B, size_t ldb, int bt,
 		gemm_f32_pack_bt(isa, k, m, B, ldb, Bp);
 	else
 		gemm_f32_pack_b(isa, k, m, B, ldb, Bp);
+}
+
+static void rows_s(size_t k, size_t m, size_t p0, size_t kr, const void *B,
+    size_t ldb, void *Bp)
+{
+	gemm_f32_pack_b_rows(isa, k, m, p0, kr, B, ldb, Bp);
 }
 
 static void mul_s(enum how h, size_t n, size_t k, size_t m, const void *A,
@@ -213,9 +229,9 @@ static size_t wsize_s(size_t n, size_t k, size_t m)
 
 static const struct ty types[2] = {
 	{ "f64", sizeof(double), DBL_EPSILON / 2, psize_d, wsize_d, pack_d, mul_d, get_d, set_d, chain_d, nz_d,
-	    max_d, top_d },
+	    max_d, top_d, rows_d },
 	{ "f32", sizeof(float), FLT_EPSILON / 2, psize_s, wsize_s, pack_s, mul_s, get_s, set_s, chain_s, nz_s,
-	    max_s, top_s },
+	    max_s, top_s, rows_s },
 };
 
 /* ---- helpers ---- */
@@ -848,6 +864,28 @@ static void test_determinism(const struct ty *t)
 		    GEMM_OVERWRITE, w);
 		check(same_block(t, Cf, ldc, Cp, ldc, n, m),
 		    "pack_bt = pack_b, bitwise", t, PACKED, n, k, m, NULL);
+
+		/* B packed a piece of rows at a time, the last piece first,
+		 * over a buffer of 0xff bytes (NaNs): every byte as pack_b
+		 * over the same (the padding of the packed size included) */
+		ok = 1;
+		memset(Bp, 0xff, t->packed_size(k, m) * t->esz);
+		t->pack(k, m, P.B.p, P.ldb, 0, Bp);
+		for (int trial = 0; trial < 4; trial++) {
+			size_t hi = k, lo;
+
+			memset(Bq, 0xff, t->packed_size(k, m) * t->esz);
+			while (hi > 0) {
+				lo = hi - irand(1, trial == 0 ? 1 : hi);
+				t->pack_rows(k, m, lo, hi - lo, (const char *)
+				    P.B.p + lo * P.ldb * t->esz, P.ldb, Bq);
+				hi = lo;
+			}
+			ok &= memcmp(Bp, Bq, t->packed_size(k, m) * t->esz) ==
+			    0;
+		}
+		check(ok, "pack_b_rows pieces = pack_b, bytewise", t, PACKED,
+		    n, k, m, NULL);
 		t->mul(NN, n, k, m, P.A.p, P.lda, P.B.p, P.ldb, Cp, ldc,
 		    GEMM_OVERWRITE, w);
 		check(same_block(t, Cf, ldc, Cp, ldc, n, m),
