@@ -133,6 +133,8 @@ struct attn_ops {
 	size_t (*linear_work)(size_t n, size_t k);	/* for linear() */
 	void (*pack_b)(size_t k, size_t m, const void *B, size_t ldb,
 	    void *Bp);
+	void (*pack_b_rows)(size_t k, size_t m, size_t p0, size_t kr,
+	    const void *B, size_t ldb, void *Bp);
 	void (*pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb,
 	    void *Bp);
 

@@ -1741,6 +1741,13 @@ F(pack_b)(size_t k, size_t m, const void *B, size_t ldb, void *Bp)
 }
 
 static void
+F(pack_b_rows)(size_t k, size_t m, size_t p0, size_t kr, const void *B,
+    size_t ldb, void *Bp)
+{
+	GEMM(pack_b_rows)(ISA, k, m, p0, kr, B, ldb, Bp);
+}
+
+static void
 F(pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb, void *Bp)
 {
 	GEMM(pack_bt)(ISA, k, m, Bt, ldb, Bp);
@@ -1748,7 +1755,7 @@ F(pack_bt)(size_t k, size_t m, const void *Bt, size_t ldb, void *Bp)
 
 static const struct attn_ops F(ops) = {
 	T_DTYPE, sizeof(T),
-	F(packed_size), F(linear_work), F(pack_b), F(pack_bt),
+	F(packed_size), F(linear_work), F(pack_b), F(pack_b_rows), F(pack_bt),
 	F(linear), F(rope), F(vexp), F(vtanh), F(from_double), F(to_double),
 	F(qk_prep), F(qk), F(work_size),
 	F(begin), F(block), F(pv), F(addto), F(merge), F(end), F(weights),

@@ -82,11 +82,14 @@ struct worker {
 				 * rows */
 	struct stage sx;	/* self-attention: rows of X or the memory
 				 * read from their file (on_file()) */
+	struct stage sw;	/* a piece of a weight read from its file */
+	char *wc;		/* float: a piece of a weight converted */
 	char *qt;		/* decoding: (G, qts) each key head's query
 				 * rows, as qk_prep() lays them out */
 	unsigned char *live;	/* decoding: (H) a head's rows add P·V */
 	int bad;		/* a read failed; err says how (the first) */
-	size_t badtask;		/* pack_task: 1 + the task of that read */
+	size_t badtask;		/* weight_task, pack_task: 1 + the task of
+				 * that read */
 	struct err err;
 };
 
@@ -134,9 +137,6 @@ struct run {
 	int keep;		/* the weights pass takes the scores from sk */
 	const char *x;		/* X, or Q, in the compute type */
 	char *wq, *wk, *wv, *wo, *wa, *ua;
-	char *conv;		/* float: per worker, a weight converted, to
-				 * pack: nconv elements each */
-	size_t nconv;
 	char *kp, *vp, *ka;
 	unsigned char *vbad;	/* prepacked: (G, nkb) a value block holds
 				 * an inf or a NaN (attn_keys) */
@@ -324,7 +324,8 @@ rmsnorm(const struct run *r, size_t nr, size_t d, char *X, size_t ldx,
 /* Is input a read from its file with pread(2) rather than through its
  * mapping: a .npy used in place, large enough that input.c kept its
  * file open?  Decoding uses each key once, self-attention each row of
- * X twice (keys and values, then queries): reading costs a copy into a
+ * X twice (keys and values, then queries), packing a weight each of its
+ * rows once (piece_rows()): reading costs a copy into a
  * buffer still in the cache, where a mapping's first touch costs a
  * page fault per page (on some virtual machines many times the copy:
  * Zen 5 guest, 16 MiB, 6-9 ms touched against 1.6-2.5 read, and its
@@ -604,11 +605,12 @@ pack_task(void *arg, size_t t, int id)
 		w->badtask = t + 1;
 }
 
-/* Did a read of pack_task fail?  1, with e the error of the first task
- * that failed (workers take tasks in order: each one's first failure
- * is its earliest), whatever the threads. */
+/* Did a read of the last job's tasks (weight_task, pack_task) fail?
+ * 1, with e the error of the first task that failed (workers take
+ * tasks in order: each one's first failure is its earliest), whatever
+ * the threads. */
 static int
-pack_failed(const struct run *r, struct err *e)
+task_failed(const struct run *r, struct err *e)
 {
 	size_t i, first = 0;
 
@@ -1468,6 +1470,33 @@ take(const struct run *r, struct mat_arena *a, size_t n)
 	return mat_arena_take(a, n, r->E);
 }
 
+#define NWEIGHTS 6	/* the weights packed by prepare() */
+
+/* They, in that order (WQ, WK, WV, WO, Wa, Ua): NULL where not given. */
+static void
+weights_of(const struct plan *p, const struct mat *wm[NWEIGHTS])
+{
+	wm[0] = p->wq;
+	wm[1] = p->wk;
+	wm[2] = p->wv;
+	wm[3] = p->wo;
+	wm[4] = p->wa;
+	wm[5] = p->ua;
+}
+
+/* Rows of a piece of weight w: as many as PIECE_BYTES of doubles hold,
+ * one at least.  prepare() packs the weights a piece a task, read from
+ * their file (on_file()) or in memory, converted (float) and packed
+ * into place: the threads share the work in tasks of equal size, a
+ * float run converts a piece at a time, not a weight, and a file is
+ * read as X is, not through its mapping (the bench's four weights of 2
+ * MiB, Zen 5 guest: case (d) 0.139 s against 0.142 for a weight a
+ * task, (a) 0.262 against 0.265, medians of 15 interleaved runs). */
+static size_t
+piece_rows(const struct mat *w)
+{
+	return max2(1, PIECE_BYTES / sizeof(double) / w->cols);
+}
 
 /* The elements of a packed k x m matrix, saturated as mul() (the
  * kernels' packed_size() gives 0 for a size that does not fit). */
@@ -1487,18 +1516,21 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 {
 	const struct plan *p = r->p;
 	struct attn_head hd;
-	size_t i, ws, nd, nt, wr, inputs = 0, conv = 0;
+	const struct mat *wm[NWEIGHTS];
+	size_t i, ws, nd, nt, wr, inputs = 0, piece = 0;
+	int wfile = 0;
 
-	if (r->ops->dtype != ATTN_F64) {
-		/* Q given whole; X, keys and values block by block */
-		inputs = p->self ? 0 : elems(p->q);
-		conv = max2(max2(max2(elems(p->wq), elems(p->wk)),
-		    max2(elems(p->wv), elems(p->wo))), max2(elems(p->wa),
-		    elems(p->ua)));
-	}
+	/* float: Q given whole; X, keys and values block by block */
+	if (r->ops->dtype != ATTN_F64 && !p->self)
+		inputs = elems(p->q);
 	r->x = take(r, a, inputs);	/* the converted inputs, if any */
-	r->nconv = conv;
-	r->conv = take(r, a, mul(nw, conv));
+	weights_of(p, wm);
+	for (i = 0; i < NWEIGHTS; i++)
+		if (wm[i] != NULL) {
+			piece = max2(piece, mul(piece_rows(wm[i]),
+			    wm[i]->cols));
+			wfile |= on_file(wm[i]);
+		}
 	r->wq = p->wq ? take(r, a, psize(r, p->wq->rows, p->wq->cols)) : NULL;
 	r->wk = p->wk ? take(r, a, psize(r, p->wk->rows, p->wk->cols)) : NULL;
 	r->wv = p->wv ? take(r, a, psize(r, p->wv->rows, p->wv->cols)) : NULL;
@@ -1580,6 +1612,10 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 			k->qt = take(r, a, mul(p->G, r->qts));
 			k->live = mat_arena_take(a, p->H, 1);
 		}
+		if (wfile)
+			k->sw.buf = mat_arena_take(a, piece, sizeof(double));
+		if (r->ops->dtype != ATTN_F64)
+			k->wc = take(r, a, piece);
 		if (p->self && (on_file(p->x) || on_file(p->mem) ||
 		    on_file(p->memv)))
 			/* X's (or the memory's) rows from their file */
@@ -1649,56 +1685,64 @@ typed(const struct run *r, const struct mat *src, char **buf)
 	return t;
 }
 
-#define NWEIGHTS 6	/* the weights packed by prepare(), a task each */
-
-/* They, in that order (WQ, WK, WV, WO, Wa, Ua): NULL where not given. */
-static void
-weights_of(const struct plan *p, const struct mat *wm[NWEIGHTS])
+/* The pieces of weight w (NULL: none): tasks of prepare(). */
+static size_t
+npieces(const struct mat *w)
 {
-	wm[0] = p->wq;
-	wm[1] = p->wk;
-	wm[2] = p->wv;
-	wm[3] = p->wo;
-	wm[4] = p->wa;
-	wm[5] = p->ua;
+	return w == NULL ? 0 : (w->rows + piece_rows(w) - 1) / piece_rows(w);
 }
 
-/* Pack weight t of weights_of(), if given: a task of prepare().  A
- * float run converts it into worker id's r->conv first. */
+/* Task t of prepare(): pack a piece of a weight of weights_of() (pieces
+ * of the first weight given, then of the next), from its file or from
+ * memory, converted into the worker's wc in a float run.  A failed
+ * read is left in the worker's bad, err and badtask. */
 static void
 weight_task(void *arg, size_t t, int id)
 {
 	const struct run *r = arg;
 	const struct mat *wm[NWEIGHTS];
 	char *const dst[] = { r->wq, r->wk, r->wv, r->wo, r->wa, r->ua };
-	char *conv = AT(r->conv, (size_t)id * r->nconv);
+	struct worker *w = &r->thr[id];
+	size_t i, q = t, p0, kr, ld;
+	const double *d;
 	const char *src;
 
 	weights_of(r->p, wm);
-	if (wm[t] == NULL)
+	for (i = 0; q >= npieces(wm[i]); i++)
+		q -= npieces(wm[i]);
+	p0 = q * piece_rows(wm[i]);
+	kr = min2(piece_rows(wm[i]), wm[i]->rows - p0);
+	if ((d = cache_rows(r, w, &w->sw, wm[i], 0, 0, p0, kr, wm[i]->cols)) ==
+	    NULL) {
+		if (w->badtask == 0)
+			w->badtask = t + 1;
 		return;
-	src = (const char *)wm[t]->data;
-	if (r->ops->dtype != ATTN_F64) {
-		r->ops->from_double(wm[t]->rows * wm[t]->cols, wm[t]->data,
-		    conv);
-		src = conv;
 	}
-	r->ops->pack_b(wm[t]->rows, wm[t]->cols, src, wm[t]->cols, dst[t]);
+	src = rows_of(r, d, 0, kr, wm[i]->cols, wm[i]->cols, w->wc,
+	    wm[i]->cols, &ld);
+	r->ops->pack_b_rows(wm[i]->rows, wm[i]->cols, p0, kr, src, ld, dst[i]);
 }
 
-/* The inputs in the compute type, the weights packed (a task each, on
- * the pool), the heads. */
-static void
-prepare(struct run *r, struct par *pool)
+/* The inputs in the compute type, the weights packed (a piece a task,
+ * on the pool), the heads.  Returns 0, or -1 with e set if a weight's
+ * file could not be read. */
+static int
+prepare(struct run *r, struct par *pool, struct err *e)
 {
 	const struct plan *p = r->p;
+	const struct mat *wm[NWEIGHTS];
 	char *buf = (char *)r->x;
-	size_t h, g;
+	size_t h, g, t = 0;
 	long long far = (long long)(p->m + p->n);
 
 	if (!p->self)
 		r->x = typed(r, p->q, &buf);
-	par_run(pool, NWEIGHTS, weight_task, r);
+	weights_of(p, wm);
+	for (h = 0; h < NWEIGHTS; h++)
+		t += npieces(wm[h]);
+	par_run(pool, t, weight_task, r);
+	if (task_failed(r, e))
+		return -1;
 	for (h = 0; h < p->H; h++) {
 		struct attn_head *hd = &r->head[h];
 
@@ -1737,6 +1781,7 @@ prepare(struct run *r, struct par *pool)
 			hd->da = p->da;
 		}
 	}
+	return 0;
 }
 
 /* One sequence: keys, queries, LSE, weights. */
@@ -1750,7 +1795,7 @@ sequence(struct run *r, struct par *pool, size_t b, struct err *e)
 	heads_for(r, b);
 	if (r->keys == KEYS_PREPACKED) {
 		par_run(pool, r->nkb, pack_task, &j);
-		if (pack_failed(r, e))
+		if (task_failed(r, e))
 			return -1;
 	}
 	if (r->keysplit)
@@ -1968,7 +2013,8 @@ run_plan(const struct plan *p, struct par *pool, enum attn_dtype dtype,
 		return -1;
 	buffers(r, &a, nw);
 	par_cap(pool, (int)nw);
-	prepare(r, pool);
+	if (prepare(r, pool, e) != 0)
+		goto done;
 	/* the work: per query row, each head over each key chunk, and again
 	 * for the weights, weighed by what a score costs: 4·dk FLOPs in the
 	 * attention, 2·dk again for a weight, and writing it as text

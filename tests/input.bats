@@ -229,7 +229,7 @@ each_alloc_fails() {
 @test "memory: buffers larger than memory allows are an error, and no file is made" {
 	# 16 MB of inputs, 306 MiB of buffers (keys and values of 8 heads
 	# packed); the generic level, whose packing does not depend on the CPU
-	out_of_memory 250000 'selfattn: buffers: cannot allocate 320921600 bytes: Cannot allocate memory' \
+	out_of_memory 250000 'selfattn: buffers: cannot allocate 320921536 bytes: Cannot allocate memory' \
 	    env SELFATTN_ISA=generic "$SA" -j 2 -x rand:30000x64 \
 	    -q rand:64x512 -k rand:64x512 -v rand:64x512 -H 8
 }
@@ -452,4 +452,39 @@ each_alloc_fails() {
 	{ "$ROOT/tests/tools/npyhdr" -t '|V3' 2; printf '%06d' 0; } > v3.npy
 	sa_err -x v3.npy $w
 	[ "$stderr" = "selfattn: v3.npy: unsupported dtype '|V3' (raw bytes); expected a real number type (f2 f4 f8, i1-i8, u1-u8, b1)" ]
+}
+
+@test "files: X, the memory and weights of 1 MiB or more, read from their files a block or a piece at a time, give the bits of the same numbers in memory" {
+	# .npy files of 1 MiB or more are read with pread(2) (X and the
+	# memory a block of keys' or queries' rows, a weight 63 rows of 520
+	# at a time: 9 pieces, the last short); their CSV copies (the same
+	# doubles, shortest digits) are parsed into memory
+	local g="$ROOT/tests/tools/npygen" c="$ROOT/tests/tools/catmat" f t j
+	"$g" -s 1 600 520 X.npy
+	"$g" -s 2 300 520 M.npy
+	"$g" -s 3 300 520 N.npy
+	for f in Wq Wk Wv Wo; do
+		"$g" -s 4 -k 0.05 520 520 "$f.npy"
+	done
+	for f in X M N Wq Wk Wv Wo; do
+		"$c" "$f.npy" >"$f.csv"
+	done
+	for t in f64 f32; do
+		for j in 1 2; do
+			for f in npy csv; do
+				"$SA" -x "X.$f" -q "Wq.$f" -k "Wk.$f" -v "Wv.$f" \
+				    -w "Wo.$f" -H 8 --dtype "$t" -j "$j" \
+				    -o "y.$f.npy"
+				"$SA" -x "X.$f" --memory-keys "M.$f" \
+				    --memory-values "N.$f" -q "Wq.$f" -k "Wk.$f" \
+				    -v "Wv.$f" -H 4 --dtype "$t" -j "$j" \
+				    -o "z.$f.npy"
+			done
+			cmp y.npy.npy y.csv.npy
+			cmp z.npy.npy z.csv.npy
+			[ "$j" = 1 ] || { cmp y.npy.npy y1.npy; cmp z.npy.npy z1.npy; }
+			cp y.npy.npy y1.npy
+			cp z.npy.npy z1.npy
+		done
+	done
 }

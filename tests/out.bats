@@ -773,6 +773,27 @@ hold_on_pad() {
 	done
 }
 
+@test "out: a weight of 1 MiB or more, read from its file, cut during the run is a data error naming it, whatever the threads" {
+	# 512 x 512 doubles: packed a piece of 64 rows (262144 bytes after
+	# the header's 128) a task; the cut at byte 100000 falls in WQ's
+	# first piece, every piece after it finds nothing
+	local j
+	for j in 1 2; do
+		"$ROOT/tests/tools/npygen" 512 512 Wq.npy
+		echo OLD >y.csv
+		rm -f pad
+		mkfifo pad
+		"$SA" -x randn:8x512 -q Wq.npy -k randn:512x512 \
+		    -v randn:512x64 -j "$j" --key-padding pad -o y.csv 2>err &
+		pid=$!
+		exec 7>pad	# Wq.npy is loaded
+		truncate -s 100000 Wq.npy
+		printf '0\n%.0s' $(seq 8) >&7
+		exec 7>&-
+		ends_keeping_old "selfattn: Wq.npy: expected 162272 bytes of data at byte 100000, found the end of the file (was it cut while being read?)"
+	done
+}
+
 @test "out: --merge: a shard cut inside its last page while the merge reads another is a data error" {
 	# two shards of keys (100 x 4 doubles: 3328 bytes, one page)
 	"$SA" -Q randn:100x4 -K randn:50x4 -V randn:50x4 --seed 1 \
