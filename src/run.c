@@ -59,7 +59,8 @@ struct stage {
 /* One worker's scratch. */
 struct worker {
 	char *qb;		/* (br, H·dq) projected or rotated queries */
-	char *qg;		/* (br, H·dqk) queries times Wa */
+	char *qg;		/* (br, H·dqk) queries times Wa (scores other
+				 * than dot) */
 	const char **qk;	/* per head: the kernel's queries ... */
 	size_t *ldq;		/* ... and their row stride */
 	char *ob, *O2;		/* (br, H·dv) the state's O, another one,
@@ -1581,7 +1582,8 @@ buffers(struct run *r, struct mat_arena *a, size_t nw)
 
 		memset(k, 0, sizeof *k);	/* no stage, no error yet */
 		k->qb = take(r, a, mul(r->br, r->hq));
-		k->qg = take(r, a, mul3(r->br, p->H, r->dqk));
+		if (p->o.score != SCORE_DOT)
+			k->qg = take(r, a, mul3(r->br, p->H, r->dqk));
 		k->qk = mat_arena_take(a, p->H, sizeof *k->qk);
 		k->ldq = mat_arena_take(a, p->H, sizeof *k->ldq);
 		k->ob = take(r, a, mul(r->br, r->ho));
