@@ -479,9 +479,14 @@ each_alloc_fails() {
 				    --memory-values "N.$f" -q "Wq.$f" -k "Wk.$f" \
 				    -v "Wv.$f" -H 4 --dtype "$t" -j "$j" \
 				    -o "z.$f.npy"
+				# a few queries: their keys read in place
+				"$SA" -x "X.$f" -q "Wq.$f" -k "Wk.$f" -v "Wv.$f" \
+				    -H 8 --dtype "$t" -j "$j" \
+				    --query-range 590:600 -o "q.$f.npy"
 			done
 			cmp y.npy.npy y.csv.npy
 			cmp z.npy.npy z.csv.npy
+			cmp q.npy.npy q.csv.npy
 			[ "$j" = 1 ] || { cmp y.npy.npy y1.npy; cmp z.npy.npy z1.npy; }
 			cp y.npy.npy y1.npy
 			cp z.npy.npy z1.npy
