@@ -751,6 +751,24 @@ hold_on_pad() {
 	ends_keeping_old "selfattn: K.npy: the file was cut short while it was read"
 }
 
+# held_cut FILE KEYS ARGS...: run selfattn ARGS -o y.csv (over OLD) in
+# the background, held by --key-padding from a FIFO until FILE, loaded
+# by then, is cut to 100000 bytes, then given KEYS zeros; its status and
+# message are left for ends_keeping_old.
+held_cut() {
+	local file=$1 keys=$2
+	shift 2
+	echo OLD >y.csv
+	rm -f pad
+	mkfifo pad
+	"$SA" "$@" --key-padding pad -o y.csv 2>err &
+	pid=$!
+	exec 7>pad	# the inputs are loaded
+	truncate -s 100000 "$file"
+	printf '0\n%.0s' $(seq "$keys") >&7
+	exec 7>&-
+}
+
 @test "out: X of 1 MiB or more, read from its file, cut during the run is a data error naming the first block that failed, whatever the threads" {
 	# 4200 x 32 doubles, 1075328 bytes: read a block of 256 rows (65536
 	# bytes after the header's 128) at a time with pread(2), not
@@ -759,16 +777,8 @@ hold_on_pad() {
 	local j
 	for j in 1 2; do
 		"$ROOT/tests/tools/npygen" 4200 32 X.npy
-		echo OLD >y.csv
-		rm -f pad
-		mkfifo pad
-		"$SA" -x X.npy -q randn:32x32 -k randn:32x32 -v randn:32x32 \
-		    -j "$j" --key-padding pad -o y.csv 2>err &
-		pid=$!
-		exec 7>pad	# X.npy is loaded
-		truncate -s 100000 X.npy
-		printf '0\n%.0s' $(seq 4200) >&7
-		exec 7>&-
+		held_cut X.npy 4200 -x X.npy -q randn:32x32 -k randn:32x32 \
+		    -v randn:32x32 -j "$j"
 		ends_keeping_old "selfattn: X.npy: expected 31200 bytes of data at byte 100000, found the end of the file (was it cut while being read?)"
 	done
 }
@@ -780,16 +790,8 @@ hold_on_pad() {
 	local j
 	for j in 1 2; do
 		"$ROOT/tests/tools/npygen" 512 512 Wq.npy
-		echo OLD >y.csv
-		rm -f pad
-		mkfifo pad
-		"$SA" -x randn:8x512 -q Wq.npy -k randn:512x512 \
-		    -v randn:512x64 -j "$j" --key-padding pad -o y.csv 2>err &
-		pid=$!
-		exec 7>pad	# Wq.npy is loaded
-		truncate -s 100000 Wq.npy
-		printf '0\n%.0s' $(seq 8) >&7
-		exec 7>&-
+		held_cut Wq.npy 8 -x randn:8x512 -q Wq.npy -k randn:512x512 \
+		    -v randn:512x64 -j "$j"
 		ends_keeping_old "selfattn: Wq.npy: expected 162272 bytes of data at byte 100000, found the end of the file (was it cut while being read?)"
 	done
 }
