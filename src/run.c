@@ -406,6 +406,21 @@ cache_rows(const struct run *r, struct worker *w, struct stage *st,
 	return a->data + e0 + c0 + j0 * ld;
 }
 
+/* Rows i0 .. i0+nr-1 of sequence b of the self-attention input a (X,
+ * or the memory of keys or of values: n rows of wd a sequence), in the
+ * compute type, row stride *ld: in memory, or read from a's file into
+ * w->sx; converted into w->mb in a float run.  NULL: a read failed
+ * (w->err). */
+static const char *
+self_rows(const struct run *r, struct worker *w, const struct mat *a,
+    size_t b, size_t n, size_t wd, size_t i0, size_t nr, size_t *ld)
+{
+	const double *d = cache_rows(r, w, &w->sx, a, b * n * wd, 0, i0, nr,
+	    wd);
+
+	return d == NULL ? NULL : rows_of(r, d, 0, nr, wd, wd, w->mb, wd, ld);
+}
+
 /* Does decoding (keys read in place) hand K and V to qk and pv as the
  * input's doubles (a float run: they convert as they load, instead of
  * a pass over a copy converted first)?  Not when K is changed first
@@ -482,23 +497,17 @@ key_rows(const struct run *r, struct worker *w, size_t b, size_t j0,
 
 	if (p->self) {
 		if (g == 0) {
-			const double *md = cache_rows(r, w, &w->sx, p->mem, b *
-			    p->m * p->dm, 0, j0, bc, p->dm);
-			const char *m;
+			const char *m = self_rows(r, w, p->mem, b, p->m, p->dm,
+			    j0, bc, &ld);
 
-			if (md == NULL)
+			if (m == NULL)
 				return -1;
-			m = rows_of(r, md, 0, bc, p->dm, p->dm, w->mb, p->dm,
-			    &ld);
 			r->ops->linear(bc, p->dm, r->hk, m, ld, r->wk, p->bk,
 			    w->kb, r->hk, w->work);
-			if (p->memv != p->mem) {	/* --memory-values */
-				if ((md = cache_rows(r, w, &w->sx, p->memv, b *
-				    p->m * p->dmv, 0, j0, bc, p->dmv)) == NULL)
-					return -1;
-				m = rows_of(r, md, 0, bc, p->dmv, p->dmv, w->mb,
-				    p->dmv, &ld);
-			}
+			if (p->memv != p->mem &&	/* --memory-values */
+			    (m = self_rows(r, w, p->memv, b, p->m, p->dmv, j0,
+			    bc, &ld)) == NULL)
+				return -1;
 			r->ops->linear(bc, p->dmv, r->gv, m, ld, r->wv, p->bv,
 			    w->vb, r->gv, w->work);
 		}
@@ -641,13 +650,11 @@ queries(const struct run *r, struct worker *w, size_t b, size_t i0,
 	if (p->self) {
 		/* float: the block's rows of X converted here, by the
 		 * task, not the whole of X beforehand */
-		const double *xd = cache_rows(r, w, &w->sx, p->x, b * p->n *
-		    p->d, 0, i0, nq, p->d);
-		const char *x;
+		const char *x = self_rows(r, w, p->x, b, p->n, p->d, i0, nq,
+		    &ldq);
 
-		if (xd == NULL)
+		if (x == NULL)
 			return -1;
-		x = rows_of(r, xd, 0, nq, p->d, p->d, w->mb, p->d, &ldq);
 		r->ops->linear(nq, p->d, r->hq, x, ldq, r->wq, p->bq, w->qb,
 		    r->hq, w->work);
 	}
