@@ -326,13 +326,12 @@ rmsnorm(const struct run *r, size_t nr, size_t d, char *X, size_t ldx,
  * mapping: a .npy used in place, large enough that input.c kept its
  * file open?  Decoding uses each key once, self-attention each row of
  * X twice (keys and values, then queries), packing a weight each of its
- * rows once (piece_rows()): reading costs a copy into a
- * buffer still in the cache, where a mapping's first touch costs a
- * page fault per page (on some virtual machines many times the copy:
- * Zen 5 guest, 16 MiB, 6-9 ms touched against 1.6-2.5 read, and its
- * pages to unmap at the end; case (a) of the bench 0.261 s against
- * 0.266, (d) 0.142 against 0.146, medians of 21 and 15 interleaved
- * runs). */
+ * rows once (piece_rows()): reading costs a copy into a buffer still in
+ * the cache, where a mapping's first touch costs a page fault per page
+ * (on some virtual machines many times the copy: Zen 5 guest, 16 MiB,
+ * 6-9 ms touched against 1.6-2.5 read, and its pages to unmap at the
+ * end; case (a) of the bench 0.261 s against 0.266, (d) 0.142 against
+ * 0.146, medians of 21 and 15 interleaved runs). */
 static int
 on_file(const struct mat *a)
 {
