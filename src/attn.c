@@ -213,6 +213,7 @@ static const float exp_c_s[7] = {
 #define X512_SCALEF _mm512_scalef_ps
 #define X512_FMA _mm512_fmadd_ps
 #define X512_LTMASK(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
+#define X512_QK4		/* qk() on 4 keys by 4 rows a vector */
 #define X256_VEC __m256
 #define X256_SET1 _mm256_set1_ps
 #define X256_MAX _mm256_max_ps

@@ -1099,6 +1099,124 @@ F(qk_prep)(size_t R, size_t dk, const void *const *q, void *QTv)
 				    ((const T *)q[r0 + r])[p] : 0;
 }
 
+#if defined(X512) && defined(X512_QK4)
+/* Float, AVX-512, at most 4 rows of QT (a key head's query heads when
+ * one query is decoded): qk_tile()'s vectors of ATTN_QR rows would be
+ * half empty, an FMA a key and element.  Here a 16-lane vector holds 4
+ * keys by the 4 rows instead, lane l key l/4 and row l%4: a quarter of
+ * the FMAs, each key vector built by one
+ * two-source permute (vpermt2ps) from 8 elements of 4 keys loaded (and
+ * converted, dbl) together.  The same sums, p in order, FMA from +0.
+ * QK4_Q quads a tile: 16 keys.  (qk() alone, 4 rows against 128 keys of
+ * 128 doubles 2 KiB apart, in L2, Zen 5: 16.7 ns a key against 35-40
+ * in qk_tile(); 32 keys, 24-31 ns: their 16 key vectors, 8 sums and 8
+ * permute indices are more than the 32 registers, and spill.  Doubles,
+ * 2 keys by 4 rows a vector the same way, gained nothing: 22 ns a key
+ * either way.) */
+#define QK4_Q 4
+
+/* Elements p .. p+np-1 of a key row k (np <= 8) as 8 floats, zeros past
+ * np (a masked load: nothing read past the row). */
+static inline TARGET __attribute__((always_inline)) __m256
+F(qk4_ld)(const void *k, size_t p, int np, int dbl)
+{
+	if (dbl)
+		return _mm512_cvtpd_ps(np == 8 ? _mm512_loadu_pd((const double *)
+		    k + p) : _mm512_maskz_loadu_pd((__mmask8)((1u << np) - 1),
+		    (const double *)k + p));
+	return _mm512_castps512_ps256(np == 8 ?
+	    _mm512_castps256_ps512(_mm256_loadu_ps((const float *)k + p)) :
+	    _mm512_maskz_loadu_ps((__mmask16)((1u << np) - 1),
+	    (const float *)k + p));
+}
+
+/* np (<= 8) steps of p of nq quads of keys kr[] (kr[4t .. 4t+3] quad
+ * t) into a[t]: lane l += k_{4t+l/4, p} · QT[p, l%4]. */
+static inline TARGET __attribute__((always_inline)) void
+F(qk4_steps)(int nq, int np, size_t p, const T *QT, const void *const *kr,
+    __m512 *a, int dbl)
+{
+	__m512 kv[2 * QK4_Q], q;
+	/* lane l takes element pp of key l/4: keys 0, 1 from the first
+	 * source, 2, 3 from the second (lanes 16-31 of the pair) */
+	const __m512i base = _mm512_set_epi32(24, 24, 24, 24, 16, 16, 16,
+	    16, 8, 8, 8, 8, 0, 0, 0, 0);
+	int c, t, pp;
+
+#pragma GCC unroll 16
+	for (c = 0; c < 2 * nq; c++) {
+		__m256 lo = F(qk4_ld)(kr[2 * c], p, np, dbl);
+		__m256 hi = F(qk4_ld)(kr[2 * c + 1], p, np, dbl);
+
+		kv[c] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(
+		    _mm512_castps256_ps512(lo)), _mm256_castps_pd(hi), 1));
+	}
+#pragma GCC unroll 8
+	for (pp = 0; pp < np; pp++) {
+		__m512i ix = _mm512_add_epi32(base, _mm512_set1_epi32(pp));
+
+		q = _mm512_broadcast_f32x4(_mm_loadu_ps(QT + (p + pp) *
+		    ATTN_QR));
+#pragma GCC unroll 16
+		for (t = 0; t < nq; t++)
+			a[t] = _mm512_fmadd_ps(_mm512_permutex2var_ps(kv[2 * t],
+			    ix, kv[2 * t + 1]), q, a[t]);
+	}
+}
+
+/* nq quads of keys from key j of K (bc keys, rows ldk apart; a quad
+ * past bc repeats key bc-1, its sums not used) against rows 0..3 of QT
+ * (dk, ATTN_QR): out[16t + l] = key j+4t+l/4, row l%4. */
+static inline TARGET __attribute__((always_inline)) void
+F(qk4_tile)(int nq, size_t dk, size_t bc, const T *QT, const void *K,
+    size_t j, size_t ldk, T *out, int dbl)
+{
+	__m512 a[QK4_Q];
+	const void *kr[4 * QK4_Q];
+	size_t p, e;
+	int c, t;
+
+	for (c = 0; c < 4 * nq; c++) {
+		e = (j + (size_t)c < bc ? j + (size_t)c : bc - 1) * ldk;
+		kr[c] = dbl ? (const void *)((const double *)K + e) :
+		    (const void *)((const T *)K + e);
+	}
+#pragma GCC unroll 16
+	for (t = 0; t < nq; t++)
+		a[t] = _mm512_setzero_ps();
+	for (p = 0; p + 8 <= dk; p += 8)
+		F(qk4_steps)(nq, 8, p, QT, kr, a, dbl);
+	if (p < dk)
+		F(qk4_steps)(nq, (int)(dk - p), p, QT, kr, a, dbl);
+#pragma GCC unroll 16
+	for (t = 0; t < nq; t++)
+		_mm512_storeu_ps(out + 16 * t, a[t]);
+}
+
+/* S (nr, bc) lds, nr <= 4: qk4_tile() on QK4_Q quads at a time, then
+ * single quads. */
+static inline TARGET __attribute__((always_inline)) void
+F(qk4)(size_t nr, size_t dk, size_t bc, const T *QT, const void *K,
+    size_t ldk, T *S, size_t lds, int dbl)
+{
+	T out[16 * QK4_Q];
+	size_t j, c, n, r;
+
+	for (j = 0; j < bc; j += n) {
+		if (bc - j >= 4 * QK4_Q) {
+			n = 4 * QK4_Q;
+			F(qk4_tile)(QK4_Q, dk, bc, QT, K, j, ldk, out, dbl);
+		} else {
+			n = bc - j < 4 ? bc - j : 4;
+			F(qk4_tile)(1, dk, bc, QT, K, j, ldk, out, dbl);
+		}
+		for (c = 0; c < n; c++)
+			for (r = 0; r < nr; r++)
+				S[r * lds + j + c] = out[4 * c + r];
+	}
+}
+#endif
+
 /* See attn.h: S (R, bc) lds = q_r·k_j, R query rows against keys read
  * in place, ATTN_QR rows at a time from QT (qk_prep()), so that QK_KJ
  * keys by ATTN_QR rows of partial sums sit in registers: for each p,
@@ -1116,6 +1234,12 @@ F(qk_in)(size_t R, size_t dk, size_t bc, const T *QT, const void *K,
 
 	for (r0 = 0; r0 < R; r0 += ATTN_QR, QT += dk * ATTN_QR) {
 		nr = R - r0 < ATTN_QR ? R - r0 : ATTN_QR;
+#if defined(X512) && defined(X512_QK4)
+		if (nr <= 4) {
+			F(qk4)(nr, dk, bc, QT, K, ldk, S + r0 * lds, lds, dbl);
+			continue;
+		}
+#endif
 		for (j = 0; j < bc; j += (size_t)kj) {
 			/* QK_KJ keys at a time, the last ones 4 at a time,
 			 * then singly; rows that fill one vector (a key
