@@ -220,6 +220,7 @@ static const float exp_c_s[7] = {
 #define X256_MIN _mm256_min_ps
 #define X256_FMA _mm256_fmadd_ps
 #define X256_MOVEMASK _mm256_movemask_ps
+#define X256_QK4		/* and 2 keys by 4 rows */
 #include "attn_isa.h"
 
 const struct attn_ops *

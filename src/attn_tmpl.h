@@ -1113,6 +1113,8 @@ F(qk_prep)(size_t R, size_t dk, const void *const *q, void *QTv)
  * permute indices are more than the 32 registers, and spill.  Doubles,
  * 2 keys by 4 rows a vector the same way, gained nothing: 22 ns a key
  * either way.) */
+#define QK4 1
+#define QK4_K 4			/* keys a vector */
 #define QK4_Q 4
 
 /* Elements p .. p+np-1 of a key row k (np <= 8) as 8 floats, zeros past
@@ -1193,21 +1195,114 @@ F(qk4_tile)(int nq, size_t dk, size_t bc, const T *QT, const void *K,
 		_mm512_storeu_ps(out + 16 * t, a[t]);
 }
 
-/* S (nr, bc) lds, nr <= 4: qk4_tile() on QK4_Q quads at a time, then
- * single quads. */
+#elif defined(X256) && defined(X256_QK4)
+/* The same at AVX2: 2 keys by the 4 rows in an 8-lane vector, lane l
+ * key l/4 and row l%4, built by one in-lane shuffle (vpermilps) from 4
+ * elements of the 2 keys loaded (and converted, dbl) together: half
+ * the FMAs of qk_tile(), whose 8-lane vectors of ATTN_QR rows would be
+ * half empty.  QK4_Q pairs a tile: 6 sums and 6 key vectors of the 16
+ * registers.  (qk() alone as above, this level on the Zen 5: 21-22 ns
+ * a key against 44.5 in qk_tile(); bench (g) n = 1 in f32, medians of
+ * 7 alternated runs, 0.166 s against 0.191 on two threads, 0.308
+ * against 0.354 on one.) */
+#define QK4 1
+#define QK4_K 2
+#define QK4_Q 6
+
+/* Elements p .. p+np-1 of key row k (np <= 4) as 4 floats, zeros past
+ * np (masked loads: nothing read past the row). */
+static inline TARGET __attribute__((always_inline)) __m128
+F(qk4_ld)(const void *k, size_t p, int np, int dbl)
+{
+	const __m128i lane = _mm_set_epi32(3, 2, 1, 0);
+	__m128i m = _mm_cmpgt_epi32(_mm_set1_epi32(np), lane);
+
+	if (dbl)
+		return _mm256_cvtpd_ps(np == 4 ? _mm256_loadu_pd((const double *)
+		    k + p) : _mm256_maskload_pd((const double *)k + p,
+		    _mm256_cvtepi32_epi64(m)));
+	return np == 4 ? _mm_loadu_ps((const float *)k + p) :
+	    _mm_maskload_ps((const float *)k + p, m);
+}
+
+/* np (<= 4) steps of p of nq pairs of keys kr[] into a[t]: lane l +=
+ * k_{2t+l/4, p} · QT[p, l%4]. */
+static inline TARGET __attribute__((always_inline)) void
+F(qk4_steps)(int nq, int np, size_t p, const T *QT, const void *const *kr,
+    __m256 *a, int dbl)
+{
+	__m256 kv[QK4_Q], q, k;
+	int t, pp;
+
+#pragma GCC unroll 16
+	for (t = 0; t < nq; t++)
+		kv[t] = _mm256_insertf128_ps(_mm256_castps128_ps256(
+		    F(qk4_ld)(kr[2 * t], p, np, dbl)), F(qk4_ld)(kr[2 * t +
+		    1], p, np, dbl), 1);
+#pragma GCC unroll 4
+	for (pp = 0; pp < np; pp++) {
+		q = _mm256_broadcast_ps((const __m128 *)(const void *)(QT +
+		    (p + pp) * ATTN_QR));
+#pragma GCC unroll 16
+		for (t = 0; t < nq; t++) {
+			/* element pp of each 128-bit lane, in all 4 */
+			switch (pp) {
+			case 0: k = _mm256_permute_ps(kv[t], 0x00); break;
+			case 1: k = _mm256_permute_ps(kv[t], 0x55); break;
+			case 2: k = _mm256_permute_ps(kv[t], 0xaa); break;
+			default: k = _mm256_permute_ps(kv[t], 0xff); break;
+			}
+			a[t] = _mm256_fmadd_ps(k, q, a[t]);
+		}
+	}
+}
+
+/* nq pairs of keys from key j of K (bc keys, rows ldk apart; keys past
+ * bc repeat key bc-1, their sums not used) against rows 0..3 of QT
+ * (dk, ATTN_QR): out[8t + l] = key j+2t+l/4, row l%4. */
+static inline TARGET __attribute__((always_inline)) void
+F(qk4_tile)(int nq, size_t dk, size_t bc, const T *QT, const void *K,
+    size_t j, size_t ldk, T *out, int dbl)
+{
+	__m256 a[QK4_Q];
+	const void *kr[2 * QK4_Q];
+	size_t p, e;
+	int c, t;
+
+	for (c = 0; c < 2 * nq; c++) {
+		e = (j + (size_t)c < bc ? j + (size_t)c : bc - 1) * ldk;
+		kr[c] = dbl ? (const void *)((const double *)K + e) :
+		    (const void *)((const T *)K + e);
+	}
+#pragma GCC unroll 16
+	for (t = 0; t < nq; t++)
+		a[t] = _mm256_setzero_ps();
+	for (p = 0; p + 4 <= dk; p += 4)
+		F(qk4_steps)(nq, 4, p, QT, kr, a, dbl);
+	if (p < dk)
+		F(qk4_steps)(nq, (int)(dk - p), p, QT, kr, a, dbl);
+#pragma GCC unroll 16
+	for (t = 0; t < nq; t++)
+		_mm256_storeu_ps(out + 8 * t, a[t]);
+}
+#endif
+
+#ifdef QK4
+/* S (nr, bc) lds, nr <= 4: qk4_tile() on QK4_Q key vectors at a time,
+ * then single ones. */
 static inline TARGET __attribute__((always_inline)) void
 F(qk4)(size_t nr, size_t dk, size_t bc, const T *QT, const void *K,
     size_t ldk, T *S, size_t lds, int dbl)
 {
-	T out[16 * QK4_Q];
+	T out[VL * QK4_Q];
 	size_t j, c, n, r;
 
 	for (j = 0; j < bc; j += n) {
-		if (bc - j >= 4 * QK4_Q) {
-			n = 4 * QK4_Q;
+		if (bc - j >= QK4_K * QK4_Q) {
+			n = QK4_K * QK4_Q;
 			F(qk4_tile)(QK4_Q, dk, bc, QT, K, j, ldk, out, dbl);
 		} else {
-			n = bc - j < 4 ? bc - j : 4;
+			n = bc - j < QK4_K ? bc - j : QK4_K;
 			F(qk4_tile)(1, dk, bc, QT, K, j, ldk, out, dbl);
 		}
 		for (c = 0; c < n; c++)
@@ -1234,7 +1329,7 @@ F(qk_in)(size_t R, size_t dk, size_t bc, const T *QT, const void *K,
 
 	for (r0 = 0; r0 < R; r0 += ATTN_QR, QT += dk * ATTN_QR) {
 		nr = R - r0 < ATTN_QR ? R - r0 : ATTN_QR;
-#if defined(X512) && defined(X512_QK4)
+#ifdef QK4
 		if (nr <= 4) {
 			F(qk4)(nr, dk, bc, QT, K, ldk, S + r0 * lds, lds, dbl);
 			continue;
@@ -1892,6 +1987,9 @@ static const struct attn_ops F(ops) = {
 #undef LV_W
 #undef LV_N
 #undef QK_KJ
+#undef QK4
+#undef QK4_K
+#undef QK4_Q
 #undef QK_QV
 #undef QK_NQ
 #undef PV_RG

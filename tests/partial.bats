@@ -584,19 +584,20 @@ weights_j() {
 @test "partial: keys read in place agree bit for bit with packed ones at every width, level and type" {
 	# h query heads on one key head: one query is h rows in qk, read
 	# in place (3 and 4 rows: float converts each key as it loads it,
-	# and with AVX-512 puts 4 keys by the rows in a vector; 12, past
-	# ATTN_QR: a block converted first, its last 4 rows so too); q
-	# queries are more than 64 rows, so their keys are packed block by
-	# block, and their first row is the one query's.  dk = 100, dv = 75 (every value tile width
-	# and a scalar tail), 9003 keys (a partial last block of a partial
-	# group of keys)
-	"$ROOT/tests/tools/npygen" -s 1 9003 100 k.npy
+	# and puts 4 keys by the rows in a vector with AVX-512, 2 with
+	# AVX2; 12, past ATTN_QR: a block converted first, its last 4 rows
+	# so too); q queries are more than 64 rows, so their keys are
+	# packed block by block, and their first row is the one query's.
+	# dk = 102 (a tail of 6 elements past 8s, of 2 past 4s), dv = 75
+	# (every value tile width and a scalar tail), 9003 keys (a partial
+	# last block of a partial group of keys)
+	"$ROOT/tests/tools/npygen" -s 1 9003 102 k.npy
 	"$ROOT/tests/tools/npygen" -s 2 9003 75 v.npy
 	isas=$("$ROOT/tests/tools/gemmcheck" isas)
 	for hq in 3:22 4:17 12:6; do
 		local h=${hq%:*} q=${hq#*:}
 		local k="-K k.npy -V v.npy -H $h --kv-heads 1"
-		awk -v q="$q" -v c="$((h * 100))" 'BEGIN {
+		awk -v q="$q" -v c="$((h * 102))" 'BEGIN {
 			for (i = 0; i < q; i++) { l = ""
 				for (j = 0; j < c; j++)
 					l = l (j ? "," : "") sin(i * 1201 + j)
