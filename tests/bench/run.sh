@@ -48,8 +48,10 @@
 #       table: seconds; GB/s of K and V (their file sizes / time) and
 #       that as % of the read bandwidth above (of 1 thread for -j 1, of
 #       all threads else); "x cat", the time over that of reading the
-#       same files with `cat K.npy V.npy > /dev/null`, warm (after one
-#       untimed read, so from the page cache when they fit); peak RSS
+#       same files with `cat K.npy V.npy > /dev/null`, warm (dropped
+#       from the page cache, then read once untimed, so from the page
+#       cache when they fit, as a first read from disk leaves them: the
+#       header says how much of it is in huge folios); peak RSS
 #       and "RSS-in", the peak RSS minus the input files' size (MiB:
 #       the .npy files are mapped, and count in the RSS where touched;
 #       decoding reads K and V with pread, so it is negative: the
@@ -725,6 +727,12 @@ gen_dec() {
 	: > "$IND/.done"
 }
 
+# huge_mib: the page cache's huge folios, MiB (? where not told).
+huge_mib() {
+	awk '$1 == "FileHugePages:" { printf "%d", $2 / 1024; f = 1 }
+	    END { if (!f) printf "?" }' /proc/meminfo 2>/dev/null || echo "?"
+}
+
 # g_args N: the options of a decoding run with N queries (no -o).
 g_args() {
 	echo "-Q $IND/Q$1.npy -K $IND/K.npy -V $IND/V.npy -H $G_H" \
@@ -798,9 +806,23 @@ case_g() {
 		}
 	fi
 	G_KV_BYTES=$(( $(wc -c < "$IND/K.npy") + $(wc -c < "$IND/V.npy") ))
-	# Warm: one read first, then timed reads, the same files as the
-	# runs read (from the page cache if they fit).
+	# Warm, the same way whatever the runs before left: K and V dropped
+	# from the page cache (GNU dd's nocache), then read once, untimed,
+	# as a first sequential read from disk leaves them; the timed reads
+	# and runs then read the page cache.  How it holds a file counts:
+	# in folios of 2 MiB (readahead makes them where free memory
+	# allows), the copy of pread is much faster than in pages of 4 KiB
+	# (Zen 5 guest, HISTORY.md: n = 1 f64 on two threads 0.133 s against
+	# 0.189).  G_CACHE says what was done and how much of the page cache
+	# is in huge folios (FileHugePages) before and after.
+	g_h0=$(huge_mib)
+	g_drop="dropped from the page cache and read once"
+	for g_f in K V; do
+		dd if="$IND/$g_f.npy" iflag=nocache count=0 status=none \
+		    2>/dev/null || g_drop="read once (dd cannot drop a file)"
+	done
 	cat "$IND/K.npy" "$IND/V.npy" > /dev/null
+	G_CACHE="$g_drop; FileHugePages $g_h0 MiB before, $(huge_mib) after"
 	repeat "(g) cat" g.cat g_cat
 	g_types=f64
 	[ "$HAS_F32" = 1 ] && g_types="f64 f32"
@@ -1129,6 +1151,7 @@ if [ -s "$GTABLE" ]; then
 	echo "(g) decoding: Q n x $((G_H * G_DK)) ($G_H heads), K and V" \
 	    "$G_M x $((G_G * G_DK)) ($G_G kv heads, dk = dv = $G_DK)," \
 	    "f64 .npy, $g_mib MiB of K and V, read warm (page cache)"
+	echo "(g) K and V $G_CACHE"
 	cat "$GTABLE"
 fi
 echo
