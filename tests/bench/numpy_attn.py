@@ -36,6 +36,14 @@
         key/value head copied once (m x dk doubles at a time): the
         reference of the bench's decoding case (g).
 
+    numpy_attn.py exact -Q Q -K K -V V -H H -G G -o OUT
+        The same as decode, computed in np.longdouble (x86-64: 64-bit
+        significand, 11 bits more than float64) a chunk of keys at a
+        time, each score, exponential and sum rounded there, then
+        rounded to float64: a reference more exact than either float64
+        computation, to tell which of two that differ is off.  Exits 1
+        where np.longdouble is no wider than float64.
+
     numpy_attn.py info
         Print the NumPy version and the BLAS library NumPy really loaded.
 """
@@ -181,6 +189,41 @@ def decode(argv):
     save(opts["-o"], O)
 
 
+def exact(argv):
+    opts = {}
+    for i in range(0, len(argv) - 1, 2):
+        if argv[i] not in ("-Q", "-K", "-V", "-H", "-G", "-o"):
+            sys.exit("numpy_attn.py: unknown option " + argv[i])
+        opts[argv[i]] = argv[i + 1]
+    ld = np.longdouble
+    if np.finfo(ld).nmant <= np.finfo(np.float64).nmant:
+        sys.exit("numpy_attn.py: np.longdouble is no wider than float64")
+    heads, groups = int(opts["-H"]), int(opts["-G"])
+    Q = np.load(opts["-Q"]).astype(ld)
+    K = np.load(opts["-K"], mmap_mode="r")
+    V = np.load(opts["-V"], mmap_mode="r")
+    n, m = Q.shape[0], K.shape[0]
+    dk, dv = Q.shape[1] // heads, V.shape[1] // groups
+    per, chunk = heads // groups, 1 << 16
+    scale = 1 / np.sqrt(ld(dk))
+    O = np.empty((n, heads * dv))
+    for h in range(heads):
+        g = h // per
+        q = Q[:, h * dk:(h + 1) * dk]
+        S = np.empty((n, m), dtype=ld)
+        for c in range(0, m, chunk):
+            kc = np.asarray(K[c:c + chunk, g * dk:(g + 1) * dk]).astype(ld)
+            S[:, c:c + chunk] = (q @ kc.T) * scale
+        S -= S.max(axis=1, keepdims=True)
+        np.exp(S, out=S)
+        acc = np.zeros((n, dv), dtype=ld)
+        for c in range(0, m, chunk):
+            vc = np.asarray(V[c:c + chunk, g * dv:(g + 1) * dv]).astype(ld)
+            acc += S[:, c:c + chunk] @ vc
+        O[:, h * dv:(h + 1) * dv] = acc / S.sum(axis=1, keepdims=True)
+    save(opts["-o"], O)
+
+
 def blas_libs():
     """The BLAS/LAPACK shared objects mapped into this process."""
     import numpy.linalg  # noqa: F401  (loads lapack_lite / BLAS users)
@@ -226,7 +269,7 @@ def main():
         sys.exit(__doc__)
     cmd, argv = sys.argv[1], sys.argv[2:]
     {"run": run, "gen": gen, "cmp": cmp, "check": check, "decode": decode,
-     "info": info}.get(
+     "exact": exact, "info": info}.get(
         cmd, lambda a: sys.exit(__doc__))(argv)
 
 

@@ -58,7 +58,9 @@
 #       targets say "N MiB under"); and the
 #       -j all / -j 1 speed-up.  Checked: n = 1 against NumPy (else,
 #       and n = 16, against selfattn with SELFATTN_ISA=generic, the plain
-#       C kernels), f32 to 1e-4, and -j all identical to -j 1.
+#       C kernels), f32 to 1e-4, and -j all identical to -j 1; and n = 1
+#       in f64, selfattn's and NumPy's, against NumPy in np.longdouble
+#       (numpy_attn.py exact, about 30 s): which of the two is nearer.
 #   (h) (a) with -c, causal attention as a decoder computes it; NumPy
 #       masks the full scores with -inf above the diagonal, as a NumPy
 #       or PyTorch user's code does.  Its FLOPs are those of the
@@ -867,6 +869,21 @@ case_g() {
 		done
 		check "g n=$G_N f64 -j all" "$OUT/g.n$G_N.f64.jall.npy" \
 		    "$OUT/g.n$G_N.f64.j1.npy" 0 "-j 1 (should be identical)"
+		# n = 1: which float64 result is nearer the exact one, where
+		# the two differ by more than a few ulps (sums of 2^20 terms)
+		if [ "$G_N" = 1 ] && [ "$g_rn" = NumPy ]; then
+			log "(g) n=1: a reference in extended precision"
+			# shellcheck disable=SC2046
+			"$PY" "$NPA" exact $(g_args 1 | sed 's/--kv-heads/-G/') \
+			    -o "$g_ref.x" 2> "$RES/g.exact.err" && {
+				check "g n=1 f64 -j all" \
+				    "$OUT/g.n1.f64.jall.npy" "$g_ref.x" 1e-10 \
+				    "np.longdouble"
+				check "g n=1 NumPy" "$g_ref" "$g_ref.x" 1e-10 \
+				    "np.longdouble"
+			}
+			rm -f "$g_ref.x"
+		fi
 		rm -f "$g_ref" "$OUT"/g.n"$G_N".*.npy
 	done
 }
