@@ -1104,9 +1104,9 @@ F(qk_prep)(size_t R, size_t dk, const void *const *q, void *QTv)
  * one query is decoded): qk_tile()'s vectors of ATTN_QR rows would be
  * half empty, an FMA a key and element.  Here a 16-lane vector holds 4
  * keys by the 4 rows instead, lane l key l/4 and row l%4: a quarter of
- * the FMAs, each key vector built by one
- * two-source permute (vpermt2ps) from 8 elements of 4 keys loaded (and
- * converted, dbl) together.  The same sums, p in order, FMA from +0.
+ * the FMAs, each key vector built by one two-source permute (vpermt2ps)
+ * from 8 elements of 4 keys loaded (and converted, dbl) together.  The
+ * same sums, p in order, FMA from +0.
  * QK4_Q quads a tile: 16 keys.  (qk() alone, 4 rows against 128 keys of
  * 128 doubles 2 KiB apart, in L2, Zen 5: 16.7 ns a key against 35-40
  * in qk_tile(); 32 keys, 24-31 ns: their 16 key vectors, 8 sums and 8
@@ -1115,7 +1115,11 @@ F(qk_prep)(size_t R, size_t dk, const void *const *q, void *QTv)
  * either way.) */
 #define QK4 1
 #define QK4_K 4			/* keys a vector */
-#define QK4_Q 4
+#define QK4_Q 4			/* key vectors a tile */
+#define QK4_P 8			/* elements of a key a step */
+#define QK4_ZERO _mm512_setzero_ps
+#define QK4_ST _mm512_storeu_ps
+typedef __m512 F(q4v);
 
 /* Elements p .. p+np-1 of a key row k (np <= 8) as 8 floats, zeros past
  * np (a masked load: nothing read past the row). */
@@ -1166,35 +1170,6 @@ F(qk4_steps)(int nq, int np, size_t p, const T *QT, const void *const *kr,
 	}
 }
 
-/* nq quads of keys from key j of K (bc keys, rows ldk apart; a quad
- * past bc repeats key bc-1, its sums not used) against rows 0..3 of QT
- * (dk, ATTN_QR): out[16t + l] = key j+4t+l/4, row l%4. */
-static inline TARGET __attribute__((always_inline)) void
-F(qk4_tile)(int nq, size_t dk, size_t bc, const T *QT, const void *K,
-    size_t j, size_t ldk, T *out, int dbl)
-{
-	__m512 a[QK4_Q];
-	const void *kr[4 * QK4_Q];
-	size_t p, e;
-	int c, t;
-
-	for (c = 0; c < 4 * nq; c++) {
-		e = (j + (size_t)c < bc ? j + (size_t)c : bc - 1) * ldk;
-		kr[c] = dbl ? (const void *)((const double *)K + e) :
-		    (const void *)((const T *)K + e);
-	}
-#pragma GCC unroll 16
-	for (t = 0; t < nq; t++)
-		a[t] = _mm512_setzero_ps();
-	for (p = 0; p + 8 <= dk; p += 8)
-		F(qk4_steps)(nq, 8, p, QT, kr, a, dbl);
-	if (p < dk)
-		F(qk4_steps)(nq, (int)(dk - p), p, QT, kr, a, dbl);
-#pragma GCC unroll 16
-	for (t = 0; t < nq; t++)
-		_mm512_storeu_ps(out + 16 * t, a[t]);
-}
-
 #elif defined(X256) && defined(X256_QK4)
 /* The same at AVX2: 2 keys by the 4 rows in an 8-lane vector, lane l
  * key l/4 and row l%4, built by one in-lane shuffle (vpermilps) from 4
@@ -1208,6 +1183,10 @@ F(qk4_tile)(int nq, size_t dk, size_t bc, const T *QT, const void *K,
 #define QK4 1
 #define QK4_K 2
 #define QK4_Q 6
+#define QK4_P 4
+#define QK4_ZERO _mm256_setzero_ps
+#define QK4_ST _mm256_storeu_ps
+typedef __m256 F(q4v);
 
 /* Elements p .. p+np-1 of key row k (np <= 4) as 4 floats, zeros past
  * np (masked loads: nothing read past the row). */
@@ -1257,37 +1236,38 @@ F(qk4_steps)(int nq, int np, size_t p, const T *QT, const void *const *kr,
 	}
 }
 
-/* nq pairs of keys from key j of K (bc keys, rows ldk apart; keys past
- * bc repeat key bc-1, their sums not used) against rows 0..3 of QT
- * (dk, ATTN_QR): out[8t + l] = key j+2t+l/4, row l%4. */
+#endif
+
+#ifdef QK4
+/* nq key vectors from key j of K (bc keys, rows ldk apart; keys past bc
+ * repeat key bc-1, their sums not used) against rows 0..3 of QT (dk,
+ * ATTN_QR): out[VL·t + l] = key j + QK4_K·t + l/4, row l%4. */
 static inline TARGET __attribute__((always_inline)) void
 F(qk4_tile)(int nq, size_t dk, size_t bc, const T *QT, const void *K,
     size_t j, size_t ldk, T *out, int dbl)
 {
-	__m256 a[QK4_Q];
-	const void *kr[2 * QK4_Q];
+	F(q4v) a[QK4_Q];
+	const void *kr[QK4_K * QK4_Q];
 	size_t p, e;
 	int c, t;
 
-	for (c = 0; c < 2 * nq; c++) {
+	for (c = 0; c < QK4_K * nq; c++) {
 		e = (j + (size_t)c < bc ? j + (size_t)c : bc - 1) * ldk;
 		kr[c] = dbl ? (const void *)((const double *)K + e) :
 		    (const void *)((const T *)K + e);
 	}
 #pragma GCC unroll 16
 	for (t = 0; t < nq; t++)
-		a[t] = _mm256_setzero_ps();
-	for (p = 0; p + 4 <= dk; p += 4)
-		F(qk4_steps)(nq, 4, p, QT, kr, a, dbl);
+		a[t] = QK4_ZERO();
+	for (p = 0; p + QK4_P <= dk; p += QK4_P)
+		F(qk4_steps)(nq, QK4_P, p, QT, kr, a, dbl);
 	if (p < dk)
 		F(qk4_steps)(nq, (int)(dk - p), p, QT, kr, a, dbl);
 #pragma GCC unroll 16
 	for (t = 0; t < nq; t++)
-		_mm256_storeu_ps(out + 8 * t, a[t]);
+		QK4_ST(out + VL * t, a[t]);
 }
-#endif
 
-#ifdef QK4
 /* S (nr, bc) lds, nr <= 4: qk4_tile() on QK4_Q key vectors at a time,
  * then single ones. */
 static inline TARGET __attribute__((always_inline)) void
@@ -1990,6 +1970,9 @@ static const struct attn_ops F(ops) = {
 #undef QK4
 #undef QK4_K
 #undef QK4_Q
+#undef QK4_P
+#undef QK4_ZERO
+#undef QK4_ST
 #undef QK_QV
 #undef QK_NQ
 #undef PV_RG
