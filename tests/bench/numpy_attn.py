@@ -160,12 +160,18 @@ def check(argv):
     print("%.3g" % (err / scale if scale > 0 else err))
 
 
-def decode(argv):
+def dec_options(argv):
+    """The options of decode and exact, as a dict."""
     opts = {}
     for i in range(0, len(argv) - 1, 2):
         if argv[i] not in ("-Q", "-K", "-V", "-H", "-G", "-o"):
             sys.exit("numpy_attn.py: unknown option " + argv[i])
         opts[argv[i]] = argv[i + 1]
+    return opts
+
+
+def decode(argv):
+    opts = dec_options(argv)
     heads, groups = int(opts["-H"]), int(opts["-G"])
     Q = np.load(opts["-Q"])
     K = np.load(opts["-K"], mmap_mode="r")
@@ -190,11 +196,7 @@ def decode(argv):
 
 
 def exact(argv):
-    opts = {}
-    for i in range(0, len(argv) - 1, 2):
-        if argv[i] not in ("-Q", "-K", "-V", "-H", "-G", "-o"):
-            sys.exit("numpy_attn.py: unknown option " + argv[i])
-        opts[argv[i]] = argv[i + 1]
+    opts = dec_options(argv)
     ld = np.longdouble
     if np.finfo(ld).nmant <= np.finfo(np.float64).nmant:
         sys.exit("numpy_attn.py: np.longdouble is no wider than float64")
